@@ -1,0 +1,180 @@
+/**
+ * Checks a wiring declaration once, where it is written, and derives the names both back ends
+ * share: environment variables that carry physical names, dead-letter queue names, defaults.
+ */
+import type { FunctionDeclaration, Wiring } from "./types.js";
+
+export const DEFAULT_MEMORY_MB = 512;
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+
+const ROUTE_PATH = /^\/$|^(\/([A-Za-z0-9_.-]+|\{[A-Za-z][A-Za-z0-9_]*\}))+$/;
+const LOGICAL_NAME = /^[a-z][a-zA-Z0-9]*$/;
+const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+const CRON = /^cron\((\S+ ){5}\S+\)$/;
+
+/** Environment variable that hands a function the physical name of a table. */
+export function tableEnvVar(table: string): string {
+  return `VOUCHERS_TABLE_${screamingSnake(table)}`;
+}
+
+/** Environment variable that hands a function the URL of a queue. */
+export function queueUrlEnvVar(queue: string): string {
+  return `VOUCHERS_QUEUE_${screamingSnake(queue)}_URL`;
+}
+
+/** Logical name of a queue's dead-letter queue. */
+export function deadLetterQueueName(queue: string): string {
+  return `${queue}-dlq`;
+}
+
+/** Method and path as API Gateway writes a route key: `GET /campaigns/{id}`. */
+export function routeKey(route: { method: string; path: string }): string {
+  return `${route.method} ${route.path}`;
+}
+
+export function functionTimeoutSeconds(fn: FunctionDeclaration<string, string>): number {
+  return fn.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+}
+
+export function functionMemoryMb(fn: FunctionDeclaration<string, string>): number {
+  return fn.memoryMb ?? DEFAULT_MEMORY_MB;
+}
+
+/**
+ * The environment a function receives: the physical name of every table and the URL of every
+ * queue it may touch, and nothing else, so an undeclared access fails loudly at the first call.
+ */
+export function functionEnvironment(
+  wiring: Wiring,
+  functionName: string,
+  physical: { tables: Readonly<Record<string, string>>; queueUrls: Readonly<Record<string, string>> },
+): Record<string, string> {
+  const fn = wiring.functions[functionName];
+  if (!fn) throw new Error(`unknown function ${functionName}`);
+  const env: Record<string, string> = {};
+  for (const table of Object.keys(fn.tables ?? {})) env[tableEnvVar(table)] = required(physical.tables, table);
+  for (const queue of Object.keys(fn.queues ?? {})) env[queueUrlEnvVar(queue)] = required(physical.queueUrls, queue);
+  return env;
+}
+
+/**
+ * Validates the cross-references of a declaration and returns it unchanged. Every problem is
+ * reported at once, so a bad edit is fixed in one pass.
+ */
+export function defineWiring<T extends string, Q extends string, F extends string>(
+  wiring: Wiring<T, Q, F>,
+): Wiring<T, Q, F> {
+  const problems = wiringProblems(wiring as unknown as Wiring);
+  if (problems.length > 0) throw new Error(`invalid wiring:\n- ${problems.join("\n- ")}`);
+  return wiring;
+}
+
+/** Every inconsistency of a declaration, as readable sentences. Empty when it is sound. */
+export function wiringProblems(wiring: Wiring): string[] {
+  const problems: string[] = [];
+  const has = (record: object, key: string) => Object.prototype.hasOwnProperty.call(record, key);
+
+  if (!/^[a-z][a-z0-9-]{1,30}$/.test(wiring.app)) problems.push(`app name "${wiring.app}" must be lower-case kebab`);
+  for (const kind of ["tables", "queues", "functions"] as const) {
+    for (const name of Object.keys(wiring[kind])) {
+      if (!LOGICAL_NAME.test(name)) problems.push(`${kind} name "${name}" must be camelCase`);
+    }
+  }
+
+  for (const [name, table] of Object.entries(wiring.tables)) {
+    for (const [index, gsi] of Object.entries(table.globalIndexes ?? {})) {
+      if (!LOGICAL_NAME.test(index)) problems.push(`index "${index}" of table ${name} must be camelCase`);
+      if (gsi.partitionKey.name === table.partitionKey.name && gsi.sortKey?.name === table.sortKey?.name) {
+        problems.push(`index "${index}" of table ${name} repeats the table's own key`);
+      }
+    }
+  }
+
+  for (const [name, queue] of Object.entries(wiring.queues)) {
+    if (queue.maxReceiveCount < 1 || queue.maxReceiveCount > 1000) problems.push(`queue ${name}: maxReceiveCount must be 1–1000`);
+    if (queue.visibilityTimeoutSeconds < 1 || queue.visibilityTimeoutSeconds > 43_200) {
+      problems.push(`queue ${name}: visibilityTimeoutSeconds must be 1–43200`);
+    }
+  }
+
+  for (const [name, fn] of Object.entries(wiring.functions)) {
+    if (!/^functions\/[A-Za-z0-9/_-]+\.ts$/.test(fn.entry) && !/^test\/[A-Za-z0-9/_.-]+\.ts$/.test(fn.entry)) {
+      problems.push(`function ${name}: entry "${fn.entry}" must be a .ts file under functions/`);
+    }
+    const timeout = functionTimeoutSeconds(fn);
+    if (timeout < 1 || timeout > 900) problems.push(`function ${name}: timeoutSeconds must be 1–900`);
+    for (const table of Object.keys(fn.tables ?? {})) {
+      if (!has(wiring.tables, table)) problems.push(`function ${name} may touch unknown table ${table}`);
+    }
+    for (const queue of Object.keys(fn.queues ?? {})) {
+      if (!has(wiring.queues, queue)) problems.push(`function ${name} may touch unknown queue ${queue}`);
+    }
+  }
+
+  const seenRoutes = new Set<string>();
+  for (const route of wiring.routes) {
+    const key = routeKey(route);
+    if (seenRoutes.has(key)) problems.push(`route ${key} is declared twice`);
+    seenRoutes.add(key);
+    if (!ROUTE_PATH.test(route.path)) problems.push(`route ${key}: path must look like /campaigns/{id}`);
+    if (!has(wiring.functions, route.function)) problems.push(`route ${key} names unknown function ${route.function}`);
+  }
+
+  const consumedQueues = new Set<string>();
+  for (const trigger of wiring.queueTriggers) {
+    const queue = wiring.queues[trigger.queue];
+    const fn = wiring.functions[trigger.function];
+    if (!queue) problems.push(`queue trigger names unknown queue ${trigger.queue}`);
+    if (!fn) problems.push(`queue trigger names unknown function ${trigger.function}`);
+    if (consumedQueues.has(trigger.queue)) problems.push(`queue ${trigger.queue} has two consumers`);
+    consumedQueues.add(trigger.queue);
+    if (trigger.batchSize < 1 || trigger.batchSize > 10) problems.push(`queue trigger on ${trigger.queue}: batchSize must be 1–10`);
+    if (queue && fn && functionTimeoutSeconds(fn) >= queue.visibilityTimeoutSeconds) {
+      problems.push(`queue ${trigger.queue}: visibility timeout must exceed the timeout of ${trigger.function}`);
+    }
+  }
+
+  for (const trigger of wiring.streamTriggers) {
+    const table = wiring.tables[trigger.table];
+    if (!table) problems.push(`stream trigger names unknown table ${trigger.table}`);
+    else if (!table.stream) problems.push(`stream trigger on ${trigger.table}, which declares no stream`);
+    if (!has(wiring.functions, trigger.function)) problems.push(`stream trigger names unknown function ${trigger.function}`);
+    if (trigger.onFailure !== undefined && !has(wiring.queues, trigger.onFailure)) {
+      problems.push(`stream trigger on ${trigger.table} hands failures to unknown queue ${trigger.onFailure}`);
+    }
+    if (trigger.batchSize < 1 || trigger.batchSize > 1000) problems.push(`stream trigger on ${trigger.table}: batchSize must be 1–1000`);
+    if (trigger.retryAttempts < 0 || trigger.retryAttempts > 10_000) problems.push(`stream trigger on ${trigger.table}: retryAttempts must be 0–10000`);
+  }
+
+  const seenSchedules = new Set<string>();
+  for (const schedule of wiring.schedules) {
+    if (seenSchedules.has(schedule.name)) problems.push(`schedule ${schedule.name} is declared twice`);
+    seenSchedules.add(schedule.name);
+    if (!/^[a-z][a-z0-9-]*$/.test(schedule.name)) problems.push(`schedule name "${schedule.name}" must be lower-case kebab`);
+    if (!RATE.test(schedule.expression) && !CRON.test(schedule.expression)) {
+      problems.push(`schedule ${schedule.name}: "${schedule.expression}" is neither rate(...) nor cron(...)`);
+    }
+    if (!isTimeZone(schedule.timezone)) problems.push(`schedule ${schedule.name}: unknown time zone ${schedule.timezone}`);
+    if (!has(wiring.functions, schedule.function)) problems.push(`schedule ${schedule.name} names unknown function ${schedule.function}`);
+  }
+  return problems;
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function screamingSnake(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/-/g, "_").toUpperCase();
+}
+
+function required(record: Readonly<Record<string, string>>, key: string): string {
+  const value = record[key];
+  if (value === undefined) throw new Error(`no physical name for ${key}`);
+  return value;
+}

@@ -1,0 +1,115 @@
+/**
+ * The shape of the one wiring declaration (DESIGN.md §3). Both back ends read a value of this
+ * type: `infra/stacks` builds the AWS deployment from it and `infra/local` builds the same system
+ * on embedded emulators. Nothing here imports AWS code, so handlers may read it too.
+ */
+import { z } from "zod";
+
+/** Who may call an HTTP route, and who checks it (API.md "Who is calling"). */
+export const AUTH_KINDS = ["public", "resident", "operator", "partner-signed"] as const;
+export type AuthKind = (typeof AUTH_KINDS)[number];
+
+export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: "S" | "N";
+}
+
+export interface GlobalIndexDeclaration {
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+}
+
+export interface TableDeclaration {
+  readonly description: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  /** Indexes project every attribute; they are eventually consistent, so money never reads them. */
+  readonly globalIndexes?: Readonly<Record<string, GlobalIndexDeclaration>>;
+  /** Stream view; a table with a stream trigger must declare one. */
+  readonly stream?: "NEW_IMAGE" | "OLD_IMAGE" | "NEW_AND_OLD_IMAGES" | "KEYS_ONLY";
+  /** Attribute holding an epoch-seconds expiry that DynamoDB's TTL deletes. */
+  readonly ttlAttribute?: string;
+}
+
+export interface QueueDeclaration {
+  readonly description: string;
+  /** Must exceed the consumer's timeout, or a slow batch is delivered twice while it runs. */
+  readonly visibilityTimeoutSeconds: number;
+  /** Receives before a message moves to the queue's dead-letter queue `<name>-dlq`. */
+  readonly maxReceiveCount: number;
+}
+
+/** What a function may do to a table. `describe` is reachability only (the health check). */
+export type TableAccess = "describe" | "read" | "write" | "readWrite";
+/** What a function may do to a queue besides consuming its trigger. */
+export type QueueAccess = "describe" | "send" | "consume";
+
+export interface FunctionDeclaration<T extends string, Q extends string> {
+  readonly description: string;
+  /** Source file from the repository root, exporting `handler`. */
+  readonly entry: string;
+  readonly memoryMb?: number;
+  readonly timeoutSeconds?: number;
+  /** Everything the function may touch; each grant also hands it the resource's name. */
+  readonly tables?: Readonly<Partial<Record<T, TableAccess>>>;
+  readonly queues?: Readonly<Partial<Record<Q, QueueAccess>>>;
+}
+
+export interface RouteDeclaration<F extends string> {
+  readonly method: HttpMethod;
+  /** API Gateway path syntax: `/campaigns/{id}`. */
+  readonly path: string;
+  readonly auth: AuthKind;
+  readonly function: F;
+}
+
+export interface QueueTriggerDeclaration<Q extends string, F extends string> {
+  readonly queue: Q;
+  readonly function: F;
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds?: number;
+}
+
+export interface StreamTriggerDeclaration<T extends string, Q extends string, F extends string> {
+  readonly table: T;
+  readonly function: F;
+  readonly batchSize: number;
+  readonly startingPosition: "TRIM_HORIZON" | "LATEST";
+  /** Retries of a failing batch before it is handed to `onFailure` and skipped. */
+  readonly retryAttempts: number;
+  /** Queue that receives the description of a batch given up on, so nothing is lost silently. */
+  readonly onFailure?: Q;
+}
+
+export interface ScheduleDeclaration<F extends string> {
+  readonly name: string;
+  readonly description: string;
+  /** EventBridge Scheduler syntax: `rate(1 minute)` or `cron(0 2 * * ? *)`. */
+  readonly expression: string;
+  /** IANA zone the cron fields are read in. */
+  readonly timezone: string;
+  readonly function: F;
+}
+
+export interface Wiring<T extends string = string, Q extends string = string, F extends string = string> {
+  /** Prefix of physical names and of the stacks, e.g. `vouchers`. */
+  readonly app: string;
+  readonly tables: Readonly<Record<T, TableDeclaration>>;
+  readonly queues: Readonly<Record<Q, QueueDeclaration>>;
+  // Names are inferred from the three records above only; every other use must match them.
+  readonly functions: Readonly<Record<F, FunctionDeclaration<NoInfer<T>, NoInfer<Q>>>>;
+  readonly routes: readonly RouteDeclaration<NoInfer<F>>[];
+  readonly queueTriggers: readonly QueueTriggerDeclaration<NoInfer<Q>, NoInfer<F>>[];
+  readonly streamTriggers: readonly StreamTriggerDeclaration<NoInfer<T>, NoInfer<Q>, NoInfer<F>>[];
+  readonly schedules: readonly ScheduleDeclaration<NoInfer<F>>[];
+}
+
+/** The event a schedule hands its function, on AWS (Scheduler target input) and locally. */
+export const scheduledEventSchema = z.object({
+  schedule: z.string(),
+  scheduledTime: z.string(),
+});
+export type ScheduledEvent = z.infer<typeof scheduledEventSchema>;
