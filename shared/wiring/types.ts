@@ -110,6 +110,6 @@ export interface Wiring<T extends string = string, Q extends string = string, F 
 /** The event a schedule hands its function, on AWS (Scheduler target input) and locally. */
 export const scheduledEventSchema = z.object({
   schedule: z.string(),
-  scheduledTime: z.string(),
+  scheduledTime: z.iso.datetime({ offset: true }),
 });
 export type ScheduledEvent = z.infer<typeof scheduledEventSchema>;

@@ -1,0 +1,24 @@
+/**
+ * The ticker schedule (every minute): runs each job whose time depends on data. Every job is
+ * idempotent, because Scheduler delivers at least once and a slow tick may overlap the next.
+ */
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import { documents } from "../shared/clients.js";
+import { tableName } from "../shared/config.js";
+import { logger } from "../shared/logger.js";
+import { runTicker } from "../shared/operations/ticker.js";
+import { scheduledEventSchema } from "../shared/wiring/types.js";
+
+export async function tick(event: unknown): Promise<void> {
+  const { scheduledTime } = scheduledEventSchema.parse(event);
+  const outcome = await runTicker({
+    db: documents(),
+    operationsTable: tableName("operations"),
+    scheduledTime,
+    now: () => new Date(),
+  });
+  logger.info("tick", { ...outcome });
+}
+
+export const handler = middy(tick).use(injectLambdaContext(logger, { resetKeys: true }));

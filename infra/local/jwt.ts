@@ -1,0 +1,79 @@
+/**
+ * The local stand-in for API Gateway's JWT authorizer (API.md "Who is calling"): HS256 tokens
+ * signed with VOUCHERS_LOCAL_JWT_SECRET, `sub` and `exp` required, `iss`/`aud` checked only
+ * when configured, claims handed on in API Gateway's string form.
+ */
+import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
+import { OPERATORS_GROUP } from "../../shared/http/caller.js";
+
+export const DEFAULT_LOCAL_JWT_SECRET = "local-dev-secret";
+
+export interface JwtSettings {
+  secret: string;
+  issuer?: string | undefined;
+  audience?: string | undefined;
+}
+
+export type VerifiedClaims = { ok: true; claims: Record<string, string>; scopes: string[] | null } | { ok: false; reason: string };
+
+/** Verifies a bearer token; never throws. */
+export async function verifyBearer(header: string | undefined, settings: JwtSettings): Promise<VerifiedClaims> {
+  const match = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header.trim());
+  if (!match) return { ok: false, reason: "no bearer token" };
+  try {
+    const { payload } = await jwtVerify(match[1]!, key(settings.secret), {
+      algorithms: ["HS256"],
+      requiredClaims: ["sub", "exp"],
+      ...(settings.issuer ? { issuer: settings.issuer } : {}),
+      ...(settings.audience ? { audience: settings.audience } : {}),
+    });
+    if (typeof payload.sub !== "string" || payload.sub === "") return { ok: false, reason: "sub is not a string" };
+    const claims: Record<string, string> = {};
+    for (const [name, value] of Object.entries(payload)) claims[name] = claimString(value);
+    const scopes = typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : null;
+    return { ok: true, claims, scopes };
+  } catch (error) {
+    const reason = error instanceof joseErrors.JOSEError ? error.code : "malformed token";
+    return { ok: false, reason };
+  }
+}
+
+/** Signs a token the local authorizer accepts; `npm run token` and the tests use it. */
+export async function signLocalToken(input: {
+  sub: string;
+  operator?: boolean;
+  groups?: string[];
+  expiresInSeconds?: number;
+  settings: JwtSettings;
+}): Promise<string> {
+  const groups = [...(input.groups ?? []), ...(input.operator ? [OPERATORS_GROUP] : [])];
+  let jwt = new SignJWT(groups.length > 0 ? { groups } : {})
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(input.sub)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + (input.expiresInSeconds ?? 3600));
+  if (input.settings.issuer) jwt = jwt.setIssuer(input.settings.issuer);
+  if (input.settings.audience) jwt = jwt.setAudience(input.settings.audience);
+  return jwt.sign(key(input.settings.secret));
+}
+
+/** The settings from the environment, as `npm start` and `npm run token` read them. */
+export function jwtSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): JwtSettings {
+  return {
+    secret: env.VOUCHERS_LOCAL_JWT_SECRET || DEFAULT_LOCAL_JWT_SECRET,
+    issuer: env.VOUCHERS_LOCAL_JWT_ISSUER || undefined,
+    audience: env.VOUCHERS_LOCAL_JWT_AUDIENCE || undefined,
+  };
+}
+
+/** API Gateway hands every claim on as a string; an array becomes "[a b]". */
+function claimString(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (Array.isArray(value)) return `[${value.map(String).join(" ")}]`;
+  if (typeof value === "object" && value !== null) return JSON.stringify(value);
+  return String(value);
+}
+
+function key(secret: string): Uint8Array {
+  return new TextEncoder().encode(secret);
+}

@@ -1,0 +1,79 @@
+/**
+ * `npm start`: the whole platform on this machine. Starts DynamoDB Local and fauxqs, builds
+ * the platform's wiring on them, serves HTTP on 127.0.0.1:3000 (PORT changes it) and stops
+ * every child on Ctrl-C or SIGTERM.
+ */
+import { z } from "zod";
+import { platform } from "../../shared/wiring/platform.js";
+import { ensureDynamoDbLocal } from "./dynamodb-local-dist.js";
+import { describeEmulators, startEmulators, type Emulators } from "./emulators.js";
+import { jwtSettingsFromEnv } from "./jwt.js";
+import { consoleLog } from "./log.js";
+import { startLocalRuntime, type LocalRuntime } from "./runtime.js";
+
+const settingsSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HOST: z.string().default("127.0.0.1"),
+  VOUCHERS_LOCAL_PREFIX: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/).default("vouchers-local"),
+});
+
+async function main(): Promise<void> {
+  const parsed = settingsSchema.safeParse(process.env);
+  if (!parsed.success) {
+    console.error(`Invalid settings: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    process.exit(2);
+  }
+  const settings = parsed.data;
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+
+  let emulators: Emulators | undefined;
+  let runtime: LocalRuntime | undefined;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`\n${signal}: stopping…`);
+    await runtime?.stop().catch((error: unknown) => console.error(`runtime stop failed: ${String(error)}`));
+    await emulators?.stop().catch((error: unknown) => console.error(`emulator stop failed: ${String(error)}`));
+    say("stopped; no emulator left running.");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+  try {
+    await ensureDynamoDbLocal();
+    say("Starting DynamoDB Local and fauxqs…");
+    emulators = await startEmulators({ log: say });
+    const description = describeEmulators(emulators);
+    say(`  DynamoDB Local ${description.dynamodb.version} at ${description.dynamodb.endpoint} (pid ${description.dynamodb.pid})`);
+    say(`  fauxqs ${description.sqs.version} at ${description.sqs.endpoint}`);
+    runtime = await startLocalRuntime({
+      wiring: platform,
+      emulators: {
+        dynamodbEndpoint: emulators.dynamodb.endpoint,
+        sqsEndpoint: emulators.sqs.endpoint,
+        description: JSON.stringify(description),
+      },
+      prefix: settings.VOUCHERS_LOCAL_PREFIX,
+      host: settings.HOST,
+      port: settings.PORT,
+      jwt: jwtSettingsFromEnv(),
+      log: consoleLog,
+    });
+  } catch (error) {
+    console.error(`Could not start the platform: ${error instanceof Error ? error.message : String(error)}`);
+    await runtime?.stop().catch(() => undefined);
+    await emulators?.stop().catch(() => undefined);
+    process.exit(1);
+  }
+  if (stopping) return;
+  const { system } = runtime;
+  say(`Voucher platform listening on ${runtime.url}`);
+  say(`  ${system.routes.length} routes, ${system.tables.length} tables, ${system.queues.length} queues, ${system.schedules.length} schedules`);
+  say(`  try: curl ${runtime.url}/health`);
+  say(`       curl -H "Authorization: Bearer $(npm run -s token -- --sub alice)" ${runtime.url}/me`);
+  say("Ctrl-C stops everything.");
+}
+
+await main();

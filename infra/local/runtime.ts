@@ -1,0 +1,190 @@
+/**
+ * The local back end: builds the system a wiring declares on the emulators (DESIGN.md §3).
+ * Tables and queues are created from the declaration, the gateway serves its routes, pollers
+ * play its queue and stream triggers, and the scheduler fires its schedules. Handlers run in
+ * this process and reach the emulators through configuration only.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { functionEnvironment } from "../../shared/wiring/define.js";
+import type { AuthKind, Wiring } from "../../shared/wiring/types.js";
+import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "./emulators.js";
+import { startGateway } from "./gateway.js";
+import { Invoker } from "./invoker.js";
+import { DEFAULT_LOCAL_JWT_SECRET, type JwtSettings } from "./jwt.js";
+import { consoleLog, type Log } from "./log.js";
+import { type PhysicalResources, provisionResources } from "./provision.js";
+import { type Poller, startQueuePoller } from "./queue-poller.js";
+import { startScheduler } from "./scheduler.js";
+import { startStreamPoller } from "./stream-poller.js";
+
+export const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+export interface LocalRuntimeOptions {
+  wiring: Wiring;
+  /** Where the emulators listen; `description` is the VOUCHERS_EMULATORS JSON health reports. */
+  emulators: { dynamodbEndpoint: string; sqsEndpoint: string; description?: string };
+  /** Start of every physical name, so several runtimes can share one pair of emulators. */
+  prefix: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  jwt?: JwtSettings;
+  /** False: schedules fire only through `fireSchedule` (tests). */
+  autoSchedules?: boolean;
+  /** Parallel pollers per queue. */
+  queueConcurrency?: number;
+  log?: Log;
+}
+
+/** What the runtime built, in the terms of the declaration; compared with the CDK template in tests. */
+export interface LocalSystem {
+  tables: string[];
+  queues: string[];
+  routes: { key: string; auth: AuthKind; function: string }[];
+  queueTriggers: { queue: string; function: string; batchSize: number }[];
+  streamTriggers: { table: string; function: string; batchSize: number }[];
+  schedules: { name: string; expression: string; timezone: string; function: string }[];
+}
+
+export interface LocalRuntime {
+  readonly url: string;
+  readonly resources: PhysicalResources;
+  readonly system: LocalSystem;
+  fireSchedule(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  const { wiring } = options;
+  const log = options.log ?? consoleLog;
+  const region = EMULATORS_REGION;
+  const resources = await provisionResources(wiring, {
+    prefix: options.prefix,
+    dynamodbEndpoint: options.emulators.dynamodbEndpoint,
+    sqsEndpoint: options.emulators.sqsEndpoint,
+    region,
+  });
+
+  // Handlers share this process, so each gets the union of the environments AWS would give
+  // them one by one; names still come only from these variables.
+  const physical = {
+    tables: Object.fromEntries(Object.entries(resources.tables).map(([name, table]) => [name, table.name])),
+    queueUrls: Object.fromEntries(Object.entries(resources.queues).map(([name, queue]) => [name, queue.url])),
+  };
+  Object.assign(process.env, {
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? EMULATORS_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? EMULATORS_CREDENTIALS.secretAccessKey,
+    VOUCHERS_DYNAMODB_ENDPOINT: options.emulators.dynamodbEndpoint,
+    VOUCHERS_SQS_ENDPOINT: options.emulators.sqsEndpoint,
+    ...(options.emulators.description ? { VOUCHERS_EMULATORS: options.emulators.description } : {}),
+  });
+  for (const name of Object.keys(wiring.functions)) {
+    Object.assign(process.env, functionEnvironment(wiring, name, physical));
+  }
+
+  const invoker = new Invoker(wiring, REPOSITORY_ROOT, log);
+  await invoker.loadAll();
+
+  const clientConfig = { region, credentials: EMULATORS_CREDENTIALS };
+  const sqs = new SQSClient({ ...clientConfig, endpoint: options.emulators.sqsEndpoint });
+  const streams = new DynamoDBStreamsClient({ ...clientConfig, endpoint: options.emulators.dynamodbEndpoint });
+
+  const system: LocalSystem = {
+    tables: Object.keys(resources.tables).sort(),
+    queues: Object.keys(resources.queues).sort(),
+    routes: [],
+    queueTriggers: [],
+    streamTriggers: [],
+    schedules: [],
+  };
+  const pollers: Poller[] = [];
+  const stoppers: (() => Promise<void>)[] = [];
+  try {
+    for (const trigger of wiring.queueTriggers) {
+      const queue = resources.queues[trigger.queue]!;
+      pollers.push(
+        startQueuePoller({
+          sqs,
+          invoker,
+          log,
+          functionName: trigger.function,
+          queueName: trigger.queue,
+          queueUrl: queue.url,
+          queueArn: queue.arn,
+          region,
+          batchSize: trigger.batchSize,
+          concurrency: options.queueConcurrency ?? 2,
+        }),
+      );
+      system.queueTriggers.push({ queue: trigger.queue, function: trigger.function, batchSize: trigger.batchSize });
+    }
+    for (const trigger of wiring.streamTriggers) {
+      const table = resources.tables[trigger.table]!;
+      if (!table.streamArn) throw new Error(`table ${trigger.table} has no stream on the emulator`);
+      pollers.push(
+        startStreamPoller({
+          streams,
+          sqs,
+          invoker,
+          log,
+          functionName: trigger.function,
+          tableName: trigger.table,
+          streamArn: table.streamArn,
+          region,
+          batchSize: trigger.batchSize,
+          startingPosition: trigger.startingPosition,
+          retryAttempts: trigger.retryAttempts,
+          onFailureQueueUrl: trigger.onFailure ? resources.queues[trigger.onFailure]?.url : undefined,
+        }),
+      );
+      system.streamTriggers.push({ table: trigger.table, function: trigger.function, batchSize: trigger.batchSize });
+    }
+    stoppers.push(() => Promise.all(pollers.map((poller) => poller.stop())).then(() => undefined));
+
+    const gateway = await startGateway({
+      wiring,
+      invoker,
+      jwt: options.jwt ?? { secret: DEFAULT_LOCAL_JWT_SECRET },
+      host: options.host ?? "127.0.0.1",
+      port: options.port ?? 0,
+      log,
+    });
+    stoppers.unshift(() => gateway.close());
+    system.routes = [...gateway.routes];
+
+    const scheduler = startScheduler({
+      schedules: wiring.schedules,
+      invoker,
+      log,
+      autoStart: options.autoSchedules ?? true,
+    });
+    stoppers.unshift(() => scheduler.stop());
+    system.schedules = [...scheduler.schedules];
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url: gateway.url,
+      resources,
+      system,
+      fireSchedule: (name) => scheduler.fire(name),
+      stop() {
+        // Intake first (schedules, HTTP), then the pollers, then the clients.
+        stopping ??= (async () => {
+          for (const stop of stoppers) await stop();
+          sqs.destroy();
+          streams.destroy();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    for (const stop of stoppers) await stop().catch(() => undefined);
+    sqs.destroy();
+    streams.destroy();
+    throw error;
+  }
+}

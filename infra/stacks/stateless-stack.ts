@@ -1,0 +1,316 @@
+/**
+ * Everything that holds no data and can be rebuilt at will: one Lambda function per declared
+ * function (with exactly the grants its declaration lists), the HTTP API and its routes, the
+ * EventBridge Scheduler schedules and the queue / stream event source mappings.
+ */
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from "aws-cdk-lib";
+import * as apigwv2 from "aws-cdk-lib/aws-apigatewayv2";
+import { HttpJwtAuthorizer } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
+import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
+import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { DynamoEventSource, SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as scheduler from "aws-cdk-lib/aws-scheduler";
+import type { Construct } from "constructs";
+import { functionEnvironment, routeKey } from "../../shared/wiring/define.js";
+import type { AuthKind, QueueAccess, TableAccess, Wiring } from "../../shared/wiring/types.js";
+import { VoucherFunction } from "../constructs/voucher-function.js";
+import { pascal, type QueuePair } from "./stateful-stack.js";
+
+export interface StatelessStackProps extends StackProps {
+  readonly wiring: Wiring;
+  /** The stateful stack's tables and queues, by logical name. */
+  readonly tables: Readonly<Record<string, dynamodb.ITableV2>>;
+  readonly queues: Readonly<Record<string, QueuePair>>;
+  /** Issuer of resident and operator tokens, e.g. a Cognito user pool URL. */
+  readonly jwtIssuer: string;
+  /** Accepted `aud` (or, for Cognito access tokens, `client_id`) values. */
+  readonly jwtAudience: string[];
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** Default-stage throttling of the HTTP API. @default 500 requests/s, bursts of 1,000 */
+  readonly throttle?: apigwv2.ThrottleSettings;
+}
+
+/** Routes checked by API Gateway's JWT authorizer; the others are checked in handler middleware. */
+const JWT_AUTH: ReadonlySet<AuthKind> = new Set<AuthKind>(["resident", "operator"]);
+
+/** What Scheduler does when it cannot deliver a firing (throttled, function unavailable). */
+const SCHEDULE_RETRY = { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 15 * 60 };
+
+export class StatelessStack extends Stack {
+  readonly functions: Record<string, VoucherFunction> = {};
+  readonly httpApi: apigwv2.HttpApi;
+  readonly stage: apigwv2.HttpStage;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { wiring } = props;
+
+    // ---- functions, with the environment and grants their declarations imply -------------
+    const physical = {
+      tables: Object.fromEntries(Object.entries(props.tables).map(([name, table]) => [name, table.tableName])),
+      queueUrls: Object.fromEntries(Object.entries(props.queues).map(([name, pair]) => [name, pair.queue.queueUrl])),
+    };
+    for (const [name, declaration] of Object.entries(wiring.functions)) {
+      const fn = new VoucherFunction(this, pascal(name), {
+        name,
+        declaration,
+        environment: functionEnvironment(wiring, name, physical),
+        ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
+      });
+      for (const [table, access] of Object.entries(declaration.tables ?? {}) as [string, TableAccess][]) {
+        grantTable(fn, lookup(props.tables, table, "table"), access);
+      }
+      for (const [queue, access] of Object.entries(declaration.queues ?? {}) as [string, QueueAccess][]) {
+        grantQueue(fn, lookup(props.queues, queue, "queue").queue, access);
+      }
+      this.functions[name] = fn;
+    }
+
+    // ---- HTTP API -------------------------------------------------------------------------
+    // API Gateway's JWT authorizer checks issuer, audience, expiry and signature against the
+    // issuer's JWKS; it only accepts RSA-signed tokens (RS256…), so the issuer must sign with RSA.
+    // Operator-group checks and partner signatures need the body or claims logic and live in the
+    // handlers' middleware, which runs identically on both back ends.
+    const jwtAuthorizer = new HttpJwtAuthorizer("JwtAuthorizer", props.jwtIssuer, {
+      jwtAudience: props.jwtAudience,
+      identitySource: ["$request.header.Authorization"],
+    });
+    this.httpApi = new apigwv2.HttpApi(this, "HttpApi", {
+      apiName: `${wiring.app}-api`,
+      description: `HTTP API of ${wiring.app}`,
+      // Created below, so that it can carry access logging and throttling.
+      createDefaultStage: false,
+    });
+    const accessLogs = new logs.LogGroup(this, "HttpApiAccessLogs", {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stage = new apigwv2.HttpStage(this, "DefaultStage", {
+      httpApi: this.httpApi,
+      stageName: "$default",
+      autoDeploy: true,
+      throttle: props.throttle ?? { rateLimit: 500, burstLimit: 1000 },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: "$context.requestId",
+            requestTime: "$context.requestTime",
+            ip: "$context.identity.sourceIp",
+            userAgent: "$context.identity.userAgent",
+            routeKey: "$context.routeKey",
+            status: "$context.status",
+            protocol: "$context.protocol",
+            responseLength: "$context.responseLength",
+            responseLatency: "$context.responseLatency",
+            integrationLatency: "$context.integrationLatency",
+            integrationError: "$context.integrationErrorMessage",
+            authorizerError: "$context.authorizer.error",
+          }),
+        ),
+      },
+    });
+    const integrations = new Map<string, HttpLambdaIntegration>();
+    for (const route of wiring.routes) {
+      const fn = lookup(this.functions, route.function, "function");
+      let integration = integrations.get(route.function);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${pascal(route.function)}Integration`, fn);
+        integrations.set(route.function, integration);
+      }
+      const [httpRoute] = this.httpApi.addRoutes({
+        path: route.path,
+        methods: [apigwv2.HttpMethod[route.method]],
+        integration,
+        ...(JWT_AUTH.has(route.auth) ? { authorizer: jwtAuthorizer } : {}),
+      });
+      if (!JWT_AUTH.has(route.auth) && httpRoute) {
+        Validations.of(httpRoute).acknowledge({
+          id: "AwsSolutions-APIG4",
+          reason:
+            route.auth === "partner-signed"
+              ? `${routeKey(route)} is called by partners and authorised by the partner's request signature, which the handler middleware verifies over the body.`
+              : `${routeKey(route)} is deliberately public.`,
+        });
+      }
+    }
+
+    // ---- schedules ------------------------------------------------------------------------
+    // Only EventBridge Scheduler, acting for a schedule of this account's default group, may
+    // assume the schedule roles (no confused deputy).
+    const scheduleGroupArn = this.formatArn({
+      service: "scheduler",
+      resource: "schedule-group",
+      resourceName: "default",
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    for (const schedule of wiring.schedules) {
+      const fn = lookup(this.functions, schedule.function, "function");
+      const id = `${pascal(schedule.name)}Schedule`;
+      const role = new iam.Role(this, `${id}Role`, {
+        description: `Lets schedule ${schedule.name} invoke ${schedule.function}, and nothing else.`,
+        assumedBy: new iam.ServicePrincipal("scheduler.amazonaws.com", {
+          conditions: {
+            StringEquals: { "aws:SourceAccount": this.account, "aws:SourceArn": scheduleGroupArn },
+          },
+        }),
+        inlinePolicies: {
+          invoke: new iam.PolicyDocument({
+            statements: [new iam.PolicyStatement({ actions: ["lambda:InvokeFunction"], resources: [fn.functionArn] })],
+          }),
+        },
+      });
+      new scheduler.CfnSchedule(this, id, {
+        description: schedule.description,
+        scheduleExpression: schedule.expression,
+        scheduleExpressionTimezone: schedule.timezone,
+        flexibleTimeWindow: { mode: "OFF" },
+        state: "ENABLED",
+        target: {
+          arn: fn.functionArn,
+          roleArn: role.roleArn,
+          input: JSON.stringify({ schedule: schedule.name, scheduledTime: scheduler.ContextAttribute.scheduledTime }),
+          retryPolicy: SCHEDULE_RETRY,
+        },
+      });
+    }
+
+    // ---- event source mappings ------------------------------------------------------------
+    for (const trigger of wiring.queueTriggers) {
+      const fn = lookup(this.functions, trigger.function, "function");
+      fn.addEventSource(
+        new SqsEventSource(lookup(props.queues, trigger.queue, "queue").queue, {
+          batchSize: trigger.batchSize,
+          ...(trigger.maxBatchingWindowSeconds !== undefined
+            ? { maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds) }
+            : {}),
+          reportBatchItemFailures: true,
+        }),
+      );
+    }
+    for (const trigger of wiring.streamTriggers) {
+      const fn = lookup(this.functions, trigger.function, "function");
+      fn.addEventSource(
+        new DynamoEventSource(lookup(props.tables, trigger.table, "table"), {
+          batchSize: trigger.batchSize,
+          startingPosition: lambda.StartingPosition[trigger.startingPosition],
+          retryAttempts: trigger.retryAttempts,
+          bisectBatchOnError: true,
+          reportBatchItemFailures: true,
+          ...(trigger.onFailure !== undefined
+            ? { onFailure: new SqsDlq(lookup(props.queues, trigger.onFailure, "queue").queue) }
+            : {}),
+        }),
+      );
+    }
+
+    // ---- cdk-nag: the few findings that are deliberate, each with its reason --------------
+    for (const [name, fn] of Object.entries(this.functions)) {
+      acknowledgeFunctionFindings(wiring, props.tables, name, fn);
+    }
+
+    new CfnOutput(this, "ApiUrl", { value: this.stage.url, description: "Base URL of the HTTP API" });
+  }
+}
+
+function grantTable(fn: lambda.IFunction, table: dynamodb.ITableV2, access: TableAccess): void {
+  switch (access) {
+    case "describe":
+      // Reachability only (the health check): the table itself, no data, no indexes.
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["dynamodb:DescribeTable"], resources: [table.tableArn] }));
+      return;
+    // The data grants below include the table's indexes, which are part of what it declares.
+    case "read":
+      table.grantReadData(fn);
+      return;
+    case "write":
+      table.grantWriteData(fn);
+      return;
+    case "readWrite":
+      table.grantReadWriteData(fn);
+      return;
+  }
+}
+
+function grantQueue(fn: lambda.IFunction, queue: QueuePair["queue"], access: QueueAccess): void {
+  switch (access) {
+    case "describe":
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["sqs:GetQueueAttributes"], resources: [queue.queueArn] }));
+      return;
+    case "send":
+      queue.grantSendMessages(fn);
+      return;
+    case "consume":
+      queue.grantConsumeMessages(fn);
+      return;
+  }
+}
+
+/**
+ * cdk-nag findings on a function and its role that follow from its declaration. Only the
+ * wildcards the declaration makes unavoidable are acknowledged, each on that function alone.
+ */
+function acknowledgeFunctionFindings(
+  wiring: Wiring,
+  tables: Readonly<Record<string, dynamodb.ITableV2>>,
+  name: string,
+  fn: VoucherFunction,
+): void {
+  Validations.of(fn).acknowledge({
+    id: "AwsSolutions-L1",
+    reason:
+      "Pinned to nodejs22.x on purpose: the bundle targets node22, the runtime the handlers are tested on; moving to a newer runtime is a reviewed change, not an automatic one.",
+  });
+
+  const streamed = wiring.streamTriggers.some((trigger) => trigger.function === name);
+  const wildcardReasons = [
+    "active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which take no resource narrower than *",
+    ...(streamed ? ["its DynamoDB stream trigger needs dynamodb:ListStreams, which takes no resource narrower than *"] : []),
+  ];
+  const role = fn.role;
+  if (!role) return;
+  Validations.of(role).acknowledge({
+    id: "AwsSolutions-IAM5[Resource::*]",
+    reason: `${name}: ${wildcardReasons.join("; ")}.`,
+  });
+
+  // CDK's data grants on a table with global secondary indexes also cover `<table arn>/index/*`.
+  // That wildcard is acknowledged for exactly those tables, on this function's role only.
+  for (const [tableName, access] of Object.entries(wiring.functions[name]?.tables ?? {})) {
+    if (access === "describe" || Object.keys(wiring.tables[tableName]?.globalIndexes ?? {}).length === 0) continue;
+    const table = lookup(tables, tableName, "table");
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagTableArn(Stack.of(fn), table)}/index/*]`,
+      reason: `${name}: its declared ${access} access to table ${tableName} covers the table's global secondary indexes (${Object.keys(wiring.tables[tableName]?.globalIndexes ?? {}).join(", ")}); the wildcard is limited to that table's indexes.`,
+    });
+  }
+}
+
+/**
+ * How cdk-nag spells a table's ARN in a finding id: `<LogicalId.Arn>` in the same stack, else the
+ * name of the export it is imported from. `exportValue` returns (creating it if need be) the very
+ * export that the automatic cross-stack reference uses, so the name is known at construction.
+ */
+function nagTableArn(consumer: Stack, table: dynamodb.ITableV2): string {
+  const producer = Stack.of(table);
+  const resolved = consumer.resolve(producer === consumer ? table.tableArn : producer.exportValue(table.tableArn)) as Record<
+    string,
+    unknown
+  >;
+  const imported = resolved["Fn::ImportValue"];
+  if (typeof imported === "string") return imported;
+  const getAtt = resolved["Fn::GetAtt"];
+  if (Array.isArray(getAtt)) return `<${String(getAtt[0])}.${String(getAtt[1])}>`;
+  throw new Error(`cannot spell ${JSON.stringify(resolved)} as cdk-nag does`);
+}
+
+function lookup<V>(record: Readonly<Record<string, V>>, key: string, kind: string): V {
+  const value = record[key];
+  if (value === undefined) throw new Error(`the wiring names ${kind} ${key}, which was not built`);
+  return value;
+}

@@ -1,0 +1,108 @@
+/**
+ * Configuration of a running handler, read from the environment and parsed with zod once.
+ * Endpoints are set only where emulators stand in for AWS; names come from the wiring's
+ * environment variables, which each function receives only for what it may touch.
+ */
+import { z } from "zod";
+import { queueUrlEnvVar, tableEnvVar } from "./wiring/define.js";
+
+const emulatorSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  endpoint: z.url(),
+  pid: z.number().int().optional(),
+});
+
+const configSchema = z.object({
+  AWS_REGION: z.string().min(1).default("us-east-1"),
+  VOUCHERS_DYNAMODB_ENDPOINT: z.url().optional(),
+  VOUCHERS_SQS_ENDPOINT: z.url().optional(),
+  /** JSON describing the emulators that stand in for AWS, reported by GET /health. */
+  VOUCHERS_EMULATORS: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw === "") return undefined;
+      const parsed = z.record(z.string(), emulatorSchema).safeParse(safeJson(raw));
+      if (!parsed.success) {
+        ctx.addIssue({ code: "custom", message: `VOUCHERS_EMULATORS is not a valid description: ${parsed.error.message}` });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type EmulatorDescription = z.infer<typeof emulatorSchema>;
+
+/** A missing or malformed setting: a deployment fault, never the caller's. */
+export class ConfigurationError extends Error {
+  override readonly name = "ConfigurationError";
+}
+
+let cached: Config | undefined;
+
+/** The parsed configuration; throws ConfigurationError naming every bad variable. */
+export function config(env: NodeJS.ProcessEnv = process.env): Config {
+  if (env === process.env && cached) return cached;
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigurationError(
+      `invalid configuration: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
+  }
+  if (env === process.env) cached = parsed.data;
+  return parsed.data;
+}
+
+/** Physical name of a table this function was granted. */
+export function tableName(table: string, env: NodeJS.ProcessEnv = process.env): string {
+  return requiredName(tableEnvVar(table), `table ${table}`, env);
+}
+
+/** URL of a queue this function was granted. */
+export function queueUrl(queue: string, env: NodeJS.ProcessEnv = process.env): string {
+  return requiredName(queueUrlEnvVar(queue), `queue ${queue}`, env);
+}
+
+/** Every table (logical name → physical name) this function was handed. */
+export function grantedTables(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return granted(env, /^VOUCHERS_TABLE_(.+)$/);
+}
+
+/** Every queue (logical name → URL) this function was handed. */
+export function grantedQueues(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return granted(env, /^VOUCHERS_QUEUE_(.+)_URL$/);
+}
+
+/** Forget the parsed configuration; for tests that change the environment. */
+export function resetConfig(): void {
+  cached = undefined;
+}
+
+function requiredName(variable: string, what: string, env: NodeJS.ProcessEnv): string {
+  const value = env[variable];
+  if (!value) throw new ConfigurationError(`${what} is not granted to this function (${variable} is unset)`);
+  return value;
+}
+
+function granted(env: NodeJS.ProcessEnv, pattern: RegExp): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    const match = pattern.exec(key);
+    if (match?.[1] && value) found[camelCase(match[1])] = value;
+  }
+  return found;
+}
+
+function camelCase(screaming: string): string {
+  return screaming.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+function safeJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The deploy-time context (`vouchers:jwtIssuer`, `vouchers:jwtAudience`) is checked before any
+ * stack is built, with an error that says what to set.
+ */
+import { App } from "aws-cdk-lib";
+import { describe, expect, it } from "vitest";
+import { JWT_AUDIENCE_CONTEXT, JWT_ISSUER_CONTEXT, buildApp, parseDeployContext } from "../../infra/build-app.js";
+import { platform } from "../../shared/wiring/platform.js";
+import { cdkJsonContext } from "./support.js";
+
+const ISSUER = "https://cognito-idp.ap-east-1.amazonaws.com/ap-east-1_TEST";
+
+function parse(context: Record<string, unknown>) {
+  return parseDeployContext((key) => context[key]);
+}
+
+describe("deploy context", () => {
+  it("accepts an https issuer and a comma-separated audience", () => {
+    expect(parse({ [JWT_ISSUER_CONTEXT]: ISSUER, [JWT_AUDIENCE_CONTEXT]: " app-a, app-b ," })).toEqual({
+      jwtIssuer: ISSUER,
+      jwtAudience: ["app-a", "app-b"],
+    });
+  });
+
+  it("accepts an audience list, as cdk.json may hold one", () => {
+    expect(parse({ [JWT_ISSUER_CONTEXT]: ISSUER, [JWT_AUDIENCE_CONTEXT]: ["app-a"] }).jwtAudience).toEqual(["app-a"]);
+  });
+
+  it.each([
+    ["a missing issuer", { [JWT_AUDIENCE_CONTEXT]: "app" }, JWT_ISSUER_CONTEXT],
+    ["an http issuer", { [JWT_ISSUER_CONTEXT]: "http://issuer.example.com", [JWT_AUDIENCE_CONTEXT]: "app" }, JWT_ISSUER_CONTEXT],
+    ["an issuer that is no URL", { [JWT_ISSUER_CONTEXT]: "issuer", [JWT_AUDIENCE_CONTEXT]: "app" }, JWT_ISSUER_CONTEXT],
+    ["a missing audience", { [JWT_ISSUER_CONTEXT]: ISSUER }, JWT_AUDIENCE_CONTEXT],
+    ["an empty audience", { [JWT_ISSUER_CONTEXT]: ISSUER, [JWT_AUDIENCE_CONTEXT]: " , " }, JWT_AUDIENCE_CONTEXT],
+  ])("rejects %s, naming the key", (_case, context, key) => {
+    expect(() => parse(context)).toThrow(new RegExp(`invalid CDK context:[\\s\\S]*${key}`));
+  });
+
+  it("is checked by buildApp before any stack exists", () => {
+    const app = new App({ context: { ...cdkJsonContext(), [JWT_ISSUER_CONTEXT]: "http://insecure.example.com" } });
+    expect(() => buildApp({ wiring: platform, app })).toThrow(/vouchers:jwtIssuer/);
+    expect(app.node.children).toHaveLength(0);
+  });
+
+  it("has working examples in cdk.json", () => {
+    const context = cdkJsonContext();
+    expect(() => parseDeployContext((key) => context[key])).not.toThrow();
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * cdk-nag's AWS Solutions rules pass on both stacks. cdk-nag 3 is a CDK policy-validation plugin:
+ * an unacknowledged finding fails `app.synth()` (and `cdk synth`), and findings are not
+ * annotations any more, so the pack is also run directly for a readable list. Every
+ * acknowledgment sits on the one construct it concerns and carries its reason.
+ */
+import { App, Stack, Validations } from "aws-cdk-lib";
+import { Annotations, Match } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks } from "cdk-nag";
+import type { IConstruct } from "constructs";
+import { describe, expect, it } from "vitest";
+import { buildApp, type BuiltApp } from "../../infra/build-app.js";
+import type { Wiring } from "../../shared/wiring/types.js";
+import { fixtureWiring } from "../fixtures/wiring.js";
+import { WIRINGS, testApp } from "./support.js";
+
+interface Acknowledgment {
+  path: string;
+  construct: IConstruct;
+  id: string;
+  reason: string;
+}
+
+function acknowledgments(app: App): Acknowledgment[] {
+  return app.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          path: construct.node.path,
+          construct,
+          id: id.replace(/^annotation::/i, ""),
+          reason,
+        })),
+      ),
+  );
+}
+
+function expectClean(built: BuiltApp): void {
+  // Synthesis runs the registered AwsSolutionsChecks plugin and throws on any finding.
+  expect(() => built.app.synth()).not.toThrow();
+  for (const stack of [built.stateful, built.stateless]) {
+    expect(new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(stack).violations, stack.stackName).toEqual([]);
+    const annotations = Annotations.fromStack(stack);
+    expect(annotations.findError("*", Match.stringLikeRegexp("AwsSolutions-.*"))).toEqual([]);
+    expect(annotations.findWarning("*", Match.stringLikeRegexp("AwsSolutions-.*"))).toEqual([]);
+    expect(annotations.findError("*", Match.anyValue())).toEqual([]);
+  }
+}
+
+describe.each(WIRINGS)("cdk-nag AwsSolutions on the %s wiring", (_label, wiring: Wiring) => {
+  it("finds nothing unacknowledged on either stack", () => {
+    expectClean(buildApp({ wiring, app: testApp() }));
+  });
+
+  it("acknowledges only what the declaration implies, each on its own construct with a reason", () => {
+    const built = buildApp({ wiring, app: testApp() });
+    const acks = acknowledgments(built.app);
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) {
+      expect(ack.reason.length, `${ack.path} ${ack.id}`).toBeGreaterThan(20);
+      expect(Stack.isStack(ack.construct) || ack.construct === built.app, `${ack.path}: no stack-wide acknowledgments`).toBe(false);
+      expect(ack.path.startsWith(`${built.stateless.stackName}/`), `${ack.path}: the stateful stack needs none`).toBe(true);
+    }
+
+    const functions = Object.entries(built.stateless.functions);
+    const byId = (id: string) => acks.filter((a) => a.id === id).map((a) => a.path).sort();
+    // Runtime pin: one per function, on the function.
+    expect(byId("AwsSolutions-L1")).toEqual(functions.map(([, fn]) => fn.node.path).sort());
+    // X-Ray (and stream listing) take no resource: one per function, on its role.
+    expect(byId("AwsSolutions-IAM5[Resource::*]")).toEqual(functions.map(([, fn]) => fn.role!.node.path).sort());
+    // Routes without a JWT authorizer: exactly the public and partner-signed ones.
+    const unauthorised = wiring.routes.filter((r) => r.auth === "public" || r.auth === "partner-signed");
+    expect(byId("AwsSolutions-APIG4")).toHaveLength(unauthorised.length);
+    for (const path of byId("AwsSolutions-APIG4")) expect(path).toMatch(/\/HttpApi\//);
+    // Nothing else.
+    expect(acks.filter((a) => !/^AwsSolutions-(L1|APIG4|IAM5\[Resource::\*\]|IAM5\[Resource::.*\/index\/\*\])$/.test(a.id))).toEqual([]);
+  });
+});
+
+describe("cdk-nag with data grants on an indexed table", () => {
+  // The fixture, with echo also reading the streamed, indexed `events` table.
+  const wiring: Wiring = {
+    ...fixtureWiring,
+    functions: {
+      ...fixtureWiring.functions,
+      echo: { ...fixtureWiring.functions.echo, tables: { observations: "write", events: "read" } },
+    },
+  };
+
+  it("acknowledges the index wildcard of that one table, on echo's role only, and passes", () => {
+    const built = buildApp({ wiring, app: testApp() });
+    expectClean(built);
+    const indexAcks = acknowledgments(built.app).filter((a) => a.id.includes("/index/*"));
+    expect(indexAcks.map((a) => a.path)).toEqual([built.stateless.functions.echo!.role!.node.path]);
+    expect(indexAcks[0]!.id).toMatch(/^AwsSolutions-IAM5\[Resource::fixture-stateful:ExportsOutputFnGetAttEvents[A-F0-9]+Arn[A-F0-9]+\/index\/\*\]$/);
+  });
+});

@@ -1,0 +1,418 @@
+/**
+ * The AWS back end builds everything a wiring declares, and nothing more: every expectation here
+ * is derived from the wiring, so it covers whatever the platform (or the fixture) declares.
+ */
+import { Match, Template } from "aws-cdk-lib/assertions";
+import type * as iam from "aws-cdk-lib/aws-iam";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildApp, type BuiltApp } from "../../infra/build-app.js";
+import {
+  deadLetterQueueName,
+  functionEnvironment,
+  functionMemoryMb,
+  functionTimeoutSeconds,
+  queueUrlEnvVar,
+  routeKey,
+  tableEnvVar,
+} from "../../shared/wiring/define.js";
+import type { KeyAttribute, QueueAccess, TableAccess, Wiring } from "../../shared/wiring/types.js";
+import { fixtureWiring } from "../fixtures/wiring.js";
+import { JWT_AUDIENCE, JWT_ISSUER, WIRINGS, logicalId, testApp } from "./support.js";
+
+type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+type Statement = { Action: string | string[]; Effect: string; Resource: unknown };
+
+const SCHEDULED_TIME = "<aws.scheduler.scheduled-time>";
+
+function keySchema(partitionKey: KeyAttribute, sortKey?: KeyAttribute) {
+  return [
+    { AttributeName: partitionKey.name, KeyType: "HASH" },
+    ...(sortKey ? [{ AttributeName: sortKey.name, KeyType: "RANGE" }] : []),
+  ];
+}
+
+function asList<T>(value: T | T[] | undefined): T[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wiring) => {
+  let built: BuiltApp;
+  let stateful: Template;
+  let stateless: Template;
+  const resource = (template: Template, id: string): Resource => {
+    const found = (template.toJSON().Resources as Record<string, Resource>)[id];
+    if (!found) throw new Error(`no resource ${id}`);
+    return found;
+  };
+
+  beforeAll(() => {
+    built = buildApp({ wiring, app: testApp() });
+    stateful = Template.fromStack(built.stateful);
+    stateless = Template.fromStack(built.stateless);
+  });
+
+  it("names the two stacks after the app", () => {
+    expect(built.stateful.stackName).toBe(`${wiring.app}-stateful`);
+    expect(built.stateless.stackName).toBe(`${wiring.app}-stateless`);
+  });
+
+  // ---- stateful: tables ---------------------------------------------------------------------
+
+  it("creates one table per declared table", () => {
+    stateful.resourceCountIs("AWS::DynamoDB::GlobalTable", Object.keys(wiring.tables).length);
+    stateless.resourceCountIs("AWS::DynamoDB::GlobalTable", 0);
+  });
+
+  it.each(Object.entries(wiring.tables))("table %s: keys, indexes, stream, TTL, PITR, encryption, retained", (name, table) => {
+    const r = resource(stateful, logicalId(built.stateful.tables[name]!));
+    expect(r.Type).toBe("AWS::DynamoDB::GlobalTable");
+    expect(r.DeletionPolicy).toBe("Retain");
+    expect(r.UpdateReplacePolicy).toBe("Retain");
+    const p = r.Properties;
+    expect(p.BillingMode).toBe("PAY_PER_REQUEST");
+    expect(p.KeySchema).toEqual(keySchema(table.partitionKey, table.sortKey));
+
+    const keys = [table.partitionKey, table.sortKey, ...Object.values(table.globalIndexes ?? {}).flatMap((i) => [i.partitionKey, i.sortKey])];
+    for (const key of keys.filter((k): k is KeyAttribute => k !== undefined)) {
+      expect(p.AttributeDefinitions).toContainEqual({ AttributeName: key.name, AttributeType: key.type });
+    }
+    expect(p.GlobalSecondaryIndexes ?? []).toEqual(
+      Object.entries(table.globalIndexes ?? {}).map(([indexName, index]) => ({
+        IndexName: indexName,
+        KeySchema: keySchema(index.partitionKey, index.sortKey),
+        Projection: { ProjectionType: "ALL" },
+      })),
+    );
+    expect(p.StreamSpecification).toEqual(table.stream ? { StreamViewType: table.stream } : undefined);
+    expect(p.TimeToLiveSpecification).toEqual(table.ttlAttribute ? { AttributeName: table.ttlAttribute, Enabled: true } : undefined);
+    expect(p.SSESpecification).toEqual({ SSEEnabled: true, SSEType: "KMS" });
+    expect(p.Replicas).toEqual([
+      expect.objectContaining({
+        DeletionProtectionEnabled: true,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      }),
+    ]);
+  });
+
+  // ---- stateful: queues ---------------------------------------------------------------------
+
+  it("creates each declared queue and its dead-letter queue, with an alarm on each dead-letter queue", () => {
+    const count = Object.keys(wiring.queues).length;
+    stateful.resourceCountIs("AWS::SQS::Queue", 2 * count);
+    stateful.resourceCountIs("AWS::CloudWatch::Alarm", count);
+    stateless.resourceCountIs("AWS::SQS::Queue", 0);
+  });
+
+  it.each(Object.entries(wiring.queues))("queue %s: visibility, redrive, encryption, TLS only, DLQ alarm", (name, queue) => {
+    const pair = built.stateful.queues[name]!;
+    const queueId = logicalId(pair.queue);
+    const dlqId = logicalId(pair.deadLetterQueue);
+    expect(pair.deadLetterQueue.node.id.toLowerCase()).toBe(deadLetterQueueName(name).replace(/-/g, "").toLowerCase());
+
+    expect(resource(stateful, queueId).Properties).toMatchObject({
+      VisibilityTimeout: queue.visibilityTimeoutSeconds,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": [dlqId, "Arn"] }, maxReceiveCount: queue.maxReceiveCount },
+    });
+    expect(resource(stateful, dlqId).Properties).toMatchObject({ MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
+    expect(resource(stateful, dlqId).Properties.RedrivePolicy).toBeUndefined();
+
+    for (const id of [queueId, dlqId]) {
+      stateful.hasResourceProperties("AWS::SQS::QueuePolicy", {
+        Queues: [{ Ref: id }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: "Deny", Action: "sqs:*", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+          ]),
+        },
+      });
+    }
+    stateful.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "AWS/SQS",
+      MetricName: "ApproximateNumberOfMessagesVisible",
+      Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [dlqId, "QueueName"] } }],
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      TreatMissingData: "notBreaching",
+    });
+  });
+
+  // ---- stateless: functions -----------------------------------------------------------------
+
+  it("creates one Lambda function per declared function, and no other", () => {
+    stateless.resourceCountIs("AWS::Lambda::Function", Object.keys(wiring.functions).length);
+    stateful.resourceCountIs("AWS::Lambda::Function", 0);
+  });
+
+  it.each(Object.entries(wiring.functions))("function %s: node22 on arm64, traced, own log group, env for exactly its grants", (name, declaration) => {
+    const fn = built.stateless.functions[name]!;
+    const p = resource(stateless, logicalId(fn)).Properties;
+    expect(p).toMatchObject({
+      Runtime: "nodejs22.x",
+      Architectures: ["arm64"],
+      Handler: "index.handler",
+      MemorySize: functionMemoryMb(declaration),
+      Timeout: functionTimeoutSeconds(declaration),
+      TracingConfig: { Mode: "Active" },
+      LoggingConfig: { LogGroup: { Ref: logicalId(fn.logGroup) } },
+    });
+    expect(resource(stateless, logicalId(fn.logGroup)).Properties.RetentionInDays).toBe(30);
+
+    const variables = p.Environment.Variables as Record<string, unknown>;
+    const granted = functionEnvironment(wiring, name, {
+      tables: Object.fromEntries(Object.keys(wiring.tables).map((t) => [t, t])),
+      queueUrls: Object.fromEntries(Object.keys(wiring.queues).map((q) => [q, q])),
+    });
+    expect(Object.keys(variables).sort()).toEqual(["NODE_OPTIONS", "POWERTOOLS_SERVICE_NAME", ...Object.keys(granted)].sort());
+    expect(variables.NODE_OPTIONS).toBe("--enable-source-maps");
+    expect(variables.POWERTOOLS_SERVICE_NAME).toBe(name);
+    // Each variable carries the physical name (Ref) of the very resource it names.
+    for (const table of Object.keys(declaration.tables ?? {})) {
+      expect(JSON.stringify(variables[tableEnvVar(table)])).toContain(`Ref${logicalId(built.stateful.tables[table]!)}`);
+    }
+    for (const queue of Object.keys(declaration.queues ?? {})) {
+      expect(JSON.stringify(variables[queueUrlEnvVar(queue)])).toContain(`Ref${logicalId(built.stateful.queues[queue]!.queue)}`);
+    }
+  });
+
+  /** Actions the function's role may take on resources whose reference contains `marker`. */
+  const actionsOn = (functionName: string, marker: string): Set<string> => {
+    const role = built.stateless.functions[functionName]!.role as iam.Role;
+    const policy = role.node.tryFindChild("DefaultPolicy");
+    const roleResource = resource(stateless, logicalId(role));
+    expect(roleResource.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(roleResource.Properties.Policies).toBeUndefined();
+    if (!policy) return new Set();
+    const statements = resource(stateless, logicalId(policy)).Properties.PolicyDocument.Statement as Statement[];
+    const actions = new Set<string>();
+    for (const statement of statements) {
+      expect(statement.Effect).toBe("Allow");
+      if (asList(statement.Resource).some((r) => JSON.stringify(r).includes(marker))) asList(statement.Action).forEach((a) => actions.add(a));
+    }
+    return actions;
+  };
+
+  it.each(Object.keys(wiring.functions))("function %s may touch only what it declares or is triggered by", (name) => {
+    const declaration = wiring.functions[name]!;
+    for (const tableName of Object.keys(wiring.tables)) {
+      const id = logicalId(built.stateful.tables[tableName]!);
+      const access = declaration.tables?.[tableName] as TableAccess | undefined;
+      const onTable = new Set([...actionsOn(name, `${id}Arn`), ...actionsOn(name, `Ref${id}`)]);
+      const onStream = actionsOn(name, `${id}StreamArn`);
+      const label = `${name} on table ${tableName} (${access ?? "no access"})`;
+      const read = ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:BatchGetItem"];
+      const write = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"];
+      switch (access) {
+        case undefined:
+          expect([...onTable], label).toEqual([]);
+          break;
+        case "describe":
+          expect([...onTable], label).toEqual(["dynamodb:DescribeTable"]);
+          break;
+        case "read":
+          expect([...onTable], label).toEqual(expect.arrayContaining(read));
+          for (const a of write) expect(onTable.has(a), `${label}: ${a}`).toBe(false);
+          break;
+        case "write":
+          expect([...onTable], label).toEqual(expect.arrayContaining(write));
+          for (const a of read) expect(onTable.has(a), `${label}: ${a}`).toBe(false);
+          break;
+        case "readWrite":
+          expect([...onTable], label).toEqual(expect.arrayContaining([...read, ...write]));
+          break;
+      }
+      const streamed = wiring.streamTriggers.some((t) => t.function === name && t.table === tableName);
+      if (streamed) expect([...onStream], label).toEqual(expect.arrayContaining(["dynamodb:GetRecords", "dynamodb:GetShardIterator"]));
+      else expect([...onStream], `${label}: stream`).toEqual([]);
+    }
+
+    for (const queueName of Object.keys(wiring.queues)) {
+      const id = logicalId(built.stateful.queues[queueName]!.queue);
+      const dlqId = logicalId(built.stateful.queues[queueName]!.deadLetterQueue);
+      const access = declaration.queues?.[queueName] as QueueAccess | undefined;
+      const consumes = access === "consume" || wiring.queueTriggers.some((t) => t.function === name && t.queue === queueName);
+      const sends = access === "send" || wiring.streamTriggers.some((t) => t.function === name && t.onFailure === queueName);
+      const actions = new Set([...actionsOn(name, `${id}Arn`), ...actionsOn(name, `Ref${id}`)]);
+      const label = `${name} on queue ${queueName} (${access ?? "no access"})`;
+      expect([...actionsOn(name, dlqId)], `${label}: dead-letter queue`).toEqual([]);
+      if (!access && !consumes && !sends) expect([...actions], label).toEqual([]);
+      if (access === "describe" && !consumes && !sends) expect([...actions], label).toEqual(["sqs:GetQueueAttributes"]);
+      expect(actions.has("sqs:SendMessage"), `${label}: send`).toBe(sends);
+      expect(actions.has("sqs:ReceiveMessage"), `${label}: receive`).toBe(consumes);
+      expect(actions.has("sqs:DeleteMessage"), `${label}: delete`).toBe(consumes);
+    }
+  });
+
+  // ---- stateless: HTTP API ------------------------------------------------------------------
+
+  it("has one route per declared route, a JWT authorizer from the context, and a logged, throttled default stage", () => {
+    stateless.resourceCountIs("AWS::ApiGatewayV2::Api", 1);
+    stateless.resourceCountIs("AWS::ApiGatewayV2::Route", wiring.routes.length);
+    stateless.resourceCountIs("AWS::ApiGatewayV2::Authorizer", 1);
+    stateless.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", {
+      AuthorizerType: "JWT",
+      IdentitySource: ["$request.header.Authorization"],
+      JwtConfiguration: { Issuer: JWT_ISSUER, Audience: JWT_AUDIENCE },
+    });
+    stateless.resourceCountIs("AWS::ApiGatewayV2::Stage", 1);
+    stateless.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
+      StageName: "$default",
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("\\$context\\.requestId") },
+      DefaultRouteSettings: { ThrottlingBurstLimit: Match.anyValue(), ThrottlingRateLimit: Match.anyValue() },
+    });
+    stateless.hasOutput("ApiUrl", { Value: Match.anyValue() });
+  });
+
+  it.each(wiring.routes.map((route) => [routeKey(route), route] as const))("route %s: right function and authorization", (key, route) => {
+    const routes = stateless.findResources("AWS::ApiGatewayV2::Route", { Properties: { RouteKey: key } });
+    expect(Object.keys(routes)).toHaveLength(1);
+    const props = Object.values(routes)[0]!.Properties;
+    const jwt = route.auth === "resident" || route.auth === "operator";
+    expect(props.AuthorizationType).toBe(jwt ? "JWT" : "NONE");
+    expect(props.AuthorizerId === undefined).toBe(!jwt);
+    const integrationId = props.Target["Fn::Join"][1][1].Ref as string;
+    expect(resource(stateless, integrationId).Properties).toMatchObject({
+      IntegrationType: "AWS_PROXY",
+      PayloadFormatVersion: "2.0",
+      IntegrationUri: { "Fn::GetAtt": [logicalId(built.stateless.functions[route.function]!), "Arn"] },
+    });
+  });
+
+  // ---- stateless: event source mappings -----------------------------------------------------
+
+  it("has one event source mapping per queue or stream trigger", () => {
+    stateless.resourceCountIs("AWS::Lambda::EventSourceMapping", wiring.queueTriggers.length + wiring.streamTriggers.length);
+  });
+
+  it.each(wiring.queueTriggers.map((t) => [t.queue, t] as const))("queue trigger on %s", (_queue, trigger) => {
+    stateless.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionName: { Ref: logicalId(built.stateless.functions[trigger.function]!) },
+      EventSourceArn: { "Fn::ImportValue": Match.stringLikeRegexp(`FnGetAtt${logicalId(built.stateful.queues[trigger.queue]!.queue)}Arn`) },
+      BatchSize: trigger.batchSize,
+      MaximumBatchingWindowInSeconds: trigger.maxBatchingWindowSeconds ?? Match.absent(),
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+    });
+  });
+
+  it.each(wiring.streamTriggers.map((t) => [t.table, t] as const))("stream trigger on %s", (_table, trigger) => {
+    stateless.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionName: { Ref: logicalId(built.stateless.functions[trigger.function]!) },
+      EventSourceArn: { "Fn::ImportValue": Match.stringLikeRegexp(`FnGetAtt${logicalId(built.stateful.tables[trigger.table]!)}StreamArn`) },
+      BatchSize: trigger.batchSize,
+      StartingPosition: trigger.startingPosition,
+      MaximumRetryAttempts: trigger.retryAttempts,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      DestinationConfig:
+        trigger.onFailure === undefined
+          ? Match.absent()
+          : {
+              OnFailure: {
+                Destination: {
+                  "Fn::ImportValue": Match.stringLikeRegexp(`FnGetAtt${logicalId(built.stateful.queues[trigger.onFailure]!.queue)}Arn`),
+                },
+              },
+            },
+    });
+  });
+
+  // ---- stateless: schedules -----------------------------------------------------------------
+
+  it("has one schedule per declared schedule", () => {
+    stateless.resourceCountIs("AWS::Scheduler::Schedule", wiring.schedules.length);
+  });
+
+  it.each(wiring.schedules.map((s) => [s.name, s] as const))("schedule %s: expression, zone, input, and a role that may only invoke its function", (_name, schedule) => {
+    const input = JSON.stringify({ schedule: schedule.name, scheduledTime: SCHEDULED_TIME });
+    const fnId = logicalId(built.stateless.functions[schedule.function]!);
+    const found = stateless.findResources("AWS::Scheduler::Schedule", { Properties: { Target: { Input: input } } });
+    expect(Object.keys(found)).toHaveLength(1);
+    const props = Object.values(found)[0]!.Properties;
+    expect(props).toMatchObject({
+      ScheduleExpression: schedule.expression,
+      ScheduleExpressionTimezone: schedule.timezone,
+      FlexibleTimeWindow: { Mode: "OFF" },
+      State: "ENABLED",
+      Target: {
+        Arn: { "Fn::GetAtt": [fnId, "Arn"] },
+        RetryPolicy: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) },
+      },
+    });
+    const roleId = props.Target.RoleArn["Fn::GetAtt"][0] as string;
+    const role = resource(stateless, roleId).Properties;
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+      expect.objectContaining({ Principal: { Service: "scheduler.amazonaws.com" }, Action: "sts:AssumeRole" }),
+    ]);
+    expect(role.Policies).toEqual([
+      {
+        PolicyName: "invoke",
+        PolicyDocument: {
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "lambda:InvokeFunction", Resource: { "Fn::GetAtt": [fnId, "Arn"] } }],
+        },
+      },
+    ]);
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    expect(stateless.findResources("AWS::IAM::Policy", { Properties: { Roles: [{ Ref: roleId }] } })).toEqual({});
+  });
+});
+
+describe("least privilege in the fixture", () => {
+  let built: BuiltApp;
+  let template: Template;
+  beforeAll(() => {
+    built = buildApp({ wiring: fixtureWiring, app: testApp() });
+    template = Template.fromStack(built.stateless);
+  });
+
+  const statementsOf = (name: string): Statement[] => {
+    const policy = built.stateless.functions[name]!.role!.node.tryFindChild("DefaultPolicy")!;
+    return template.toJSON().Resources[logicalId(policy)].Properties.PolicyDocument.Statement as Statement[];
+  };
+
+  it("echo has no statement on the events table", () => {
+    const events = logicalId(built.stateful.tables.events!);
+    expect(JSON.stringify(statementsOf("echo"))).not.toContain(events);
+  });
+
+  it("health may only describe its tables and read its queue's attributes", () => {
+    const dataStatements = statementsOf("health").filter((s) => !asList(s.Action).some((a) => /^(xray|logs):/.test(a)));
+    const actions = new Set(dataStatements.flatMap((s) => asList(s.Action)));
+    expect([...actions].sort()).toEqual(["dynamodb:DescribeTable", "sqs:GetQueueAttributes"]);
+    const tableStatements = dataStatements.filter((s) => JSON.stringify(s.Resource).match(/Observations|Events/));
+    expect(tableStatements.flatMap((s) => asList(s.Action))).toEqual(expect.arrayContaining(["dynamodb:DescribeTable"]));
+    expect(new Set(tableStatements.flatMap((s) => asList(s.Action)))).toEqual(new Set(["dynamodb:DescribeTable"]));
+  });
+
+  it("a function's role starts with nothing but writing to its own log group and X-Ray", () => {
+    const me = statementsOf("echo").filter((s) => asList(s.Action).some((a) => a.startsWith("logs:")));
+    expect(me).toEqual([
+      {
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: { "Fn::GetAtt": [logicalId(built.stateless.functions.echo!.logGroup), "Arn"] },
+      },
+    ]);
+  });
+});
+
+describe("handler files", () => {
+  const missing: Wiring = {
+    ...fixtureWiring,
+    functions: { ghost: { description: "Not written yet.", entry: "test/fixtures/functions/not-written-yet.ts" } },
+    routes: [{ method: "GET", path: "/ghost", auth: "public", function: "ghost" }],
+    queueTriggers: [],
+    streamTriggers: [],
+    schedules: [],
+  };
+
+  it("are not needed while bundling is skipped", () => {
+    const { stateless } = buildApp({ wiring: missing, app: testApp() });
+    Template.fromStack(stateless).resourceCountIs("AWS::Lambda::Function", 1);
+  });
+
+  it("are required when the stack is bundled", () => {
+    expect(() => buildApp({ wiring: missing, app: testApp({ "aws:cdk:bundling-stacks": ["**"] }) })).toThrow(/Cannot find entry file/);
+  });
+});

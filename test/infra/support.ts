@@ -1,0 +1,48 @@
+/**
+ * Shared set-up of the infra tests: an App with the repository's cdk.json context (so feature
+ * flags match `cdk synth`), test JWT settings, and bundling skipped so no esbuild run and no
+ * handler file is needed.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { App, CfnElement, Stack } from "aws-cdk-lib";
+import type { IConstruct } from "constructs";
+import { JWT_AUDIENCE_CONTEXT, JWT_ISSUER_CONTEXT } from "../../infra/build-app.js";
+import { REPO_ROOT } from "../../infra/constructs/voucher-function.js";
+import { platform } from "../../shared/wiring/platform.js";
+import type { Wiring } from "../../shared/wiring/types.js";
+import { fixtureWiring } from "../fixtures/wiring.js";
+
+export const JWT_ISSUER = "https://cognito-idp.ap-east-1.amazonaws.com/ap-east-1_TEST";
+export const JWT_AUDIENCE = ["vouchers-app", "vouchers-console"];
+
+/** Every wiring the back end must build: the platform's and the fixture that uses every feature. */
+export const WIRINGS: [string, Wiring][] = [
+  ["platform", platform],
+  ["fixture", fixtureWiring],
+];
+
+export function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, "cdk.json"), "utf8")) as { context?: Record<string, unknown> };
+  return cdkJson.context ?? {};
+}
+
+export function testApp(context: Record<string, unknown> = {}): App {
+  return new App({
+    context: {
+      ...cdkJsonContext(),
+      // Skip esbuild: assets are staged as placeholders, so tests are fast and need no handlers.
+      "aws:cdk:bundling-stacks": [],
+      [JWT_ISSUER_CONTEXT]: JWT_ISSUER,
+      [JWT_AUDIENCE_CONTEXT]: JWT_AUDIENCE.join(","),
+      ...context,
+    },
+  });
+}
+
+/** Logical id of the CloudFormation resource behind an L2 construct (or of an L1 itself). */
+export function logicalId(construct: IConstruct): string {
+  const element = construct instanceof CfnElement ? construct : construct.node.defaultChild;
+  if (!(element instanceof CfnElement)) throw new Error(`${construct.node.path} has no CloudFormation resource`);
+  return Stack.of(element).getLogicalId(element);
+}
