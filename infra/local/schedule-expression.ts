@@ -133,9 +133,12 @@ function wallClock(instant: Date, timezone: string): WallClock {
 }
 
 function parseField(field: string, min: number, max: number, names: string[], what: string): Set<number> {
-  if (/[LW#]/.test(field)) throw new Error(`${what} "${field}": L, W and # are not supported by the local runtime`);
   const values = new Set<number>();
   for (const part of field.split(",")) {
+    // Names such as JUL contain L; only the special forms themselves are refused.
+    if (part.includes("#") || /^(\d*L|LW|\d+W|L-\d+)$/i.test(part)) {
+      throw new Error(`${what} "${field}": L, W and # are not supported by the local runtime`);
+    }
     const [range, stepText] = part.split("/") as [string, string | undefined];
     const step = stepText === undefined ? 1 : Number(stepText);
     if (!Number.isInteger(step) || step < 1) throw new Error(`${what} "${field}": bad step`);

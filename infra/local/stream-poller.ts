@@ -204,7 +204,7 @@ function toLambdaRecord(record: StreamRecord, input: StreamPollerInput): DynamoD
   const change = record.dynamodb ?? {};
   return {
     eventID: record.eventID,
-    eventName: record.eventName as DynamoDBRecord["eventName"],
+    eventName: record.eventName,
     eventVersion: record.eventVersion ?? "1.1",
     eventSource: "aws:dynamodb",
     awsRegion: input.region,
@@ -219,7 +219,7 @@ function toLambdaRecord(record: StreamRecord, input: StreamPollerInput): DynamoD
       ...(change.OldImage ? { OldImage: change.OldImage as NonNullable<DynamoDBRecord["dynamodb"]>["OldImage"] } : {}),
       SequenceNumber: change.SequenceNumber,
       SizeBytes: change.SizeBytes,
-      StreamViewType: change.StreamViewType as NonNullable<DynamoDBRecord["dynamodb"]>["StreamViewType"],
+      StreamViewType: change.StreamViewType,
     },
     ...(record.userIdentity ? { userIdentity: record.userIdentity } : {}),
   };

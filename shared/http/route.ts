@@ -45,7 +45,7 @@ export type CallerAuth = Exclude<AuthKind, "partner-signed">;
  * Builds a Lambda handler for one route. `run` is the use-case call; it returns a reply or
  * throws a DomainError. The unwrapped function is exposed as `.run` for tests.
  */
-export function httpRoute<A extends CallerAuth>(auth: A, run: (request: HttpRequest<A>) => Promise<HttpReply>) {
+export function httpRoute<A extends CallerAuth>(auth: A, run: (request: HttpRequest<A>) => HttpReply | Promise<HttpReply>) {
   const handle = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
     try {

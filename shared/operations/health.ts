@@ -38,7 +38,7 @@ export async function checkHealth(input: {
     probeAll(input.queues, (url) => input.probes.queue(url), timeoutMs, (url) => ({ url })),
     input.emulators
       ? probeAll(
-          Object.fromEntries(Object.entries(input.emulators).map(([kind, e]) => [kind, kind])),
+          Object.fromEntries(Object.keys(input.emulators).map((kind) => [kind, kind])),
           (kind) => input.probes.emulator(kind, input.emulators![kind]!),
           timeoutMs,
           (kind) => input.emulators![kind]!,

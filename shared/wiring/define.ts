@@ -64,7 +64,7 @@ export function functionEnvironment(
 export function defineWiring<T extends string, Q extends string, F extends string>(
   wiring: Wiring<T, Q, F>,
 ): Wiring<T, Q, F> {
-  const problems = wiringProblems(wiring as unknown as Wiring);
+  const problems = wiringProblems(wiring);
   if (problems.length > 0) throw new Error(`invalid wiring:\n- ${problems.join("\n- ")}`);
   return wiring;
 }

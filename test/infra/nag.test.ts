@@ -4,7 +4,7 @@
  * annotations any more, so the pack is also run directly for a readable list. Every
  * acknowledgment sits on the one construct it concerns and carries its reason.
  */
-import { App, Stack, Validations } from "aws-cdk-lib";
+import { type App, Stack, Validations } from "aws-cdk-lib";
 import { Annotations, Match } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";

@@ -15,7 +15,7 @@ import {
   routeKey,
   tableEnvVar,
 } from "../../shared/wiring/define.js";
-import type { KeyAttribute, QueueAccess, TableAccess, Wiring } from "../../shared/wiring/types.js";
+import type { KeyAttribute, Wiring } from "../../shared/wiring/types.js";
 import { fixtureWiring } from "../fixtures/wiring.js";
 import { JWT_AUDIENCE, JWT_ISSUER, WIRINGS, logicalId, testApp } from "./support.js";
 
@@ -196,7 +196,7 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
     const declaration = wiring.functions[name]!;
     for (const tableName of Object.keys(wiring.tables)) {
       const id = logicalId(built.stateful.tables[tableName]!);
-      const access = declaration.tables?.[tableName] as TableAccess | undefined;
+      const access = declaration.tables?.[tableName];
       const onTable = new Set([...actionsOn(name, `${id}Arn`), ...actionsOn(name, `Ref${id}`)]);
       const onStream = actionsOn(name, `${id}StreamArn`);
       const label = `${name} on table ${tableName} (${access ?? "no access"})`;
@@ -229,7 +229,7 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
     for (const queueName of Object.keys(wiring.queues)) {
       const id = logicalId(built.stateful.queues[queueName]!.queue);
       const dlqId = logicalId(built.stateful.queues[queueName]!.deadLetterQueue);
-      const access = declaration.queues?.[queueName] as QueueAccess | undefined;
+      const access = declaration.queues?.[queueName];
       const consumes = access === "consume" || wiring.queueTriggers.some((t) => t.function === name && t.queue === queueName);
       const sends = access === "send" || wiring.streamTriggers.some((t) => t.function === name && t.onFailure === queueName);
       const actions = new Set([...actionsOn(name, `${id}Arn`), ...actionsOn(name, `Ref${id}`)]);

@@ -1,0 +1,47 @@
+// Lint: typescript-eslint's recommended type-aware rules, plus the project's few house rules.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules/", "cdk.out/", ".cache/", "coverage/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ["*.js", "scripts/*.mjs"] }, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+      "@typescript-eslint/only-throw-error": "error",
+      "no-restricted-syntax": [
+        "error",
+        { selector: "CallExpression[callee.property.name='only']", message: "No focused tests." },
+        { selector: "CallExpression[callee.property.name='skip']", message: "No skipped tests." },
+        { selector: "CallExpression[callee.property.name='todo']", message: "No placeholder tests." },
+      ],
+    },
+  },
+  {
+    // The domain layer stays free of AWS (DESIGN.md §4).
+    files: ["shared/domain/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: ["@aws-sdk/*", "@aws-lambda-powertools/*", "@middy/*", "aws-cdk-lib", "aws-cdk-lib/*"] }],
+    },
+  },
+  {
+    // CloudFormation templates and npm's JSON are untyped documents read field by field.
+    files: ["test/infra/**/*.ts", "scripts/*.mjs"],
+    rules: {
+      "@typescript-eslint/no-unsafe-member-access": "off",
+      "@typescript-eslint/no-unsafe-assignment": "off",
+      "@typescript-eslint/no-unsafe-call": "off",
+      "@typescript-eslint/no-unsafe-argument": "off",
+      "@typescript-eslint/no-explicit-any": "off",
+    },
+  },
+  {
+    files: ["scripts/*.mjs", "*.js"],
+    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
+  },
+);

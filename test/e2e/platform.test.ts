@@ -1,0 +1,82 @@
+/**
+ * The platform as `npm start` builds it, over real HTTP on the emulators: health, the caller
+ * endpoint and its authorizer, and the ticker schedule.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signLocalToken } from "../../infra/local/jwt.js";
+import type { LocalRuntime } from "../../infra/local/runtime.js";
+import { runTicker } from "../../shared/operations/ticker.js";
+import { readHeartbeat } from "../../shared/store/heartbeat.js";
+import { platform } from "../../shared/wiring/platform.js";
+import { TEST_JWT, eventually, startTestRuntime, testClients } from "../integration/runtime-helpers.js";
+
+let runtime: LocalRuntime;
+const { db } = testClients();
+
+beforeAll(async () => {
+  runtime = await startTestRuntime(platform, "platform", { autoSchedules: true });
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+describe("GET /health", () => {
+  it("reports every table and both emulators reachable", async () => {
+    const response = await fetch(`${runtime.url}/health`);
+    expect(response.status).toBe(200);
+    const report = (await response.json()) as {
+      status: string;
+      tables: Record<string, { reachable: boolean; name: string }>;
+      emulators: Record<string, { reachable: boolean; name: string; version: string }>;
+    };
+    expect(report.status).toBe("ok");
+    expect(Object.keys(report.tables).sort()).toEqual(Object.keys(platform.tables).sort());
+    expect(Object.values(report.tables).every((table) => table.reachable)).toBe(true);
+    expect(report.emulators.dynamodb).toMatchObject({ name: "DynamoDB Local", version: "1.25.1", reachable: true });
+    expect(report.emulators.sqs).toMatchObject({ name: "fauxqs", version: "1.9.2", reachable: true });
+  });
+});
+
+describe("GET /me", () => {
+  const me = (authorization?: string) => fetch(`${runtime.url}/me`, authorization ? { headers: { authorization } } : {});
+
+  it("answers 401 without a token, with an expired one, and with a badly signed one", async () => {
+    const expired = await signLocalToken({ sub: "alice", expiresInSeconds: -1, settings: TEST_JWT });
+    const forged = await signLocalToken({ sub: "alice", settings: { secret: "not-the-secret" } });
+    expect((await me()).status).toBe(401);
+    expect((await me(`Bearer ${expired}`)).status).toBe(401);
+    expect((await me(`Bearer ${forged}`)).status).toBe(401);
+  });
+
+  it("answers the caller as the platform sees them", async () => {
+    const resident = await signLocalToken({ sub: "alice", settings: TEST_JWT });
+    const operator = await signLocalToken({ sub: "bob", operator: true, settings: TEST_JWT });
+    const asResident = await me(`Bearer ${resident}`);
+    expect(asResident.status).toBe(200);
+    expect(await asResident.json()).toEqual({ sub: "alice", groups: [] });
+    expect(await (await me(`Bearer ${operator}`)).json()).toEqual({ sub: "bob", groups: ["operators"] });
+  });
+});
+
+describe("the ticker schedule", () => {
+  it("fires at start and records its heartbeat once per scheduled time", async () => {
+    const table = runtime.resources.tables.operations!.name;
+    const first = await eventually(() => readHeartbeat(db, table), 10_000, "the first tick");
+    expect(first.ticks).toBeGreaterThanOrEqual(1);
+
+    const scheduledTime = new Date(Date.parse(first.lastScheduledTime) + 60_000).toISOString();
+    const now = () => new Date();
+    const deliveries = await Promise.all(
+      Array.from({ length: 5 }, () => runTicker({ db, operationsTable: table, scheduledTime, now })),
+    );
+    expect(deliveries.filter((outcome) => outcome.firstDelivery)).toHaveLength(1);
+    const after = await readHeartbeat(db, table);
+    expect(after?.ticks).toBe(first.ticks + 1);
+    expect(after?.lastScheduledTime).toBe(scheduledTime);
+
+    // Scheduler's own format ("…:00Z") names the same instant and is not counted again.
+    const redelivered = await runTicker({ db, operationsTable: table, scheduledTime: scheduledTime.replace(".000Z", "Z"), now });
+    expect(redelivered.firstDelivery).toBe(false);
+  });
+});

@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { ConfigurationError, config, grantedQueues, grantedTables, queueUrl, tableName } from "../../shared/config.js";
+
+describe("config", () => {
+  it("parses endpoints and the emulator description", () => {
+    const parsed = config({
+      AWS_REGION: "ap-east-1",
+      VOUCHERS_DYNAMODB_ENDPOINT: "http://127.0.0.1:8000",
+      VOUCHERS_EMULATORS: JSON.stringify({ sqs: { name: "fauxqs", version: "1.9.2", endpoint: "http://127.0.0.1:9" } }),
+    });
+    expect(parsed.AWS_REGION).toBe("ap-east-1");
+    expect(parsed.VOUCHERS_DYNAMODB_ENDPOINT).toBe("http://127.0.0.1:8000");
+    expect(parsed.VOUCHERS_EMULATORS?.sqs?.version).toBe("1.9.2");
+  });
+
+  it("names every bad variable", () => {
+    expect(() => config({ VOUCHERS_SQS_ENDPOINT: "not a url", VOUCHERS_EMULATORS: "{" })).toThrow(
+      /VOUCHERS_SQS_ENDPOINT.*VOUCHERS_EMULATORS|VOUCHERS_EMULATORS.*VOUCHERS_SQS_ENDPOINT/,
+    );
+  });
+
+  it("hands out only granted names, and says which grant is missing", () => {
+    const env = { VOUCHERS_TABLE_STREAM_FAILURES: "p-sf", VOUCHERS_QUEUE_PAYOUT_DLQ_URL: "http://q/dlq" };
+    expect(tableName("streamFailures", env)).toBe("p-sf");
+    expect(queueUrl("payoutDlq", env)).toBe("http://q/dlq");
+    expect(grantedTables(env)).toEqual({ streamFailures: "p-sf" });
+    expect(grantedQueues(env)).toEqual({ payoutDlq: "http://q/dlq" });
+    expect(() => tableName("campaigns", env)).toThrow(ConfigurationError);
+    expect(() => tableName("campaigns", env)).toThrow(/VOUCHERS_TABLE_CAMPAIGNS/);
+  });
+});
