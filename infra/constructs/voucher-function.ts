@@ -3,10 +3,9 @@
  * an ESM bundle made by the local esbuild (never Docker), X-Ray tracing, an explicit log group,
  * and a role of its own that may only write to that log group until the stack grants more.
  */
-import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
@@ -62,7 +61,7 @@ export class VoucherFunction extends NodejsFunction {
         ...props.environment,
       },
       handler: "handler",
-      ...codeOrEntry(scope, entry),
+      entry,
       depsLockFilePath: resolve(REPO_ROOT, "package-lock.json"),
       projectRoot: REPO_ROOT,
       bundling: {
@@ -80,18 +79,4 @@ export class VoucherFunction extends NodejsFunction {
     });
     logGroup.grantWrite(role);
   }
-}
-
-/**
- * `entry` normally. When this stack is not being bundled (`cdk synth` of another stack, or tests
- * that set `aws:cdk:bundling-stacks` to `[]`) and the handler file does not exist yet, an inline
- * placeholder stands in so the rest of the template can still be built and checked; a real
- * synthesis of this stack still fails loudly on a missing entry.
- */
-function codeOrEntry(scope: Construct, entry: string): { entry: string } | { code: lambda.Code; handler: string } {
-  if (existsSync(entry) || Stack.of(scope).bundlingRequired) return { entry };
-  return {
-    code: lambda.Code.fromInline(`exports.handler = async () => { throw new Error("not bundled: ${entry}"); };`),
-    handler: "index.handler",
-  };
 }

@@ -80,7 +80,23 @@ export async function startDynamoDbLocal(opts: DynamoDbLocalOptions = {}): Promi
   if (!existsSync(join(dir, "DynamoDBLocal.jar"))) {
     throw new Error(`DynamoDB Local is not installed in ${dir}: run \`node scripts/fetch-dynamodb-local.mjs\``);
   }
-  const port = opts.port ?? (await freeLoopbackPort());
+  // A port picked here can be taken before java binds it: then pick another, a few times.
+  for (let attempt = 1; ; attempt++) {
+    const port = opts.port ?? (await freeLoopbackPort());
+    try {
+      return await startOnce(dir, port, opts);
+    } catch (error) {
+      if (opts.port !== undefined || !(error instanceof PortTakenError) || attempt >= 3) throw error;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+/** Lines by which DynamoDB Local reports that it cannot serve; its JVM keeps running after them. */
+const FATAL_OUTPUT = /Exception in thread "main"|Failed to bind|BindException/;
+
+async function startOnce(dir: string, port: number, opts: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
   const endpoint = `http://127.0.0.1:${port}`;
   const log = opts.log ?? (() => {});
 
@@ -102,6 +118,11 @@ export async function startDynamoDbLocal(opts: DynamoDbLocalOptions = {}): Promi
   });
 
   const output: string[] = [];
+  let reportFatal: (line: string) => void = () => {};
+  const fatal = new Promise<never>((_, reject) => {
+    reportFatal = (line) => reject(/BindException|Failed to bind/.test(line) ? new PortTakenError(`DynamoDB Local cannot listen on port ${port}: ${line}`) : new Error(line));
+  });
+  fatal.catch(() => {});
   const collect = (stream: Readable | null) => {
     let rest = "";
     stream?.on("data", (chunk: Buffer) => {
@@ -110,6 +131,7 @@ export async function startDynamoDbLocal(opts: DynamoDbLocalOptions = {}): Promi
       for (const line of lines) {
         output.push(line);
         if (output.length > 200) output.shift();
+        if (FATAL_OUTPUT.test(line)) reportFatal(line.trim());
         log(line);
       }
     });
@@ -146,17 +168,21 @@ export async function startDynamoDbLocal(opts: DynamoDbLocalOptions = {}): Promi
     return stopping;
   };
 
+  const giveUp = new AbortController();
   try {
     javaPidNow = await Promise.race([javaPid, spawnFailure, exited.then(() => undefined)]);
     await Promise.race([
-      waitUntilAnswering(endpoint, opts.startTimeoutMs ?? 30_000),
+      waitUntilAnswering(endpoint, opts.startTimeoutMs ?? 30_000, giveUp.signal),
       spawnFailure,
+      fatal,
       exited.then(() => {
         throw new Error(`DynamoDB Local exited during start-up (exit ${watchdog.exitCode ?? watchdog.signalCode})`);
       }),
     ]);
   } catch (error) {
+    giveUp.abort();
     await stop();
+    if (error instanceof PortTakenError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`DynamoDB Local did not start on ${endpoint}: ${reason}\n${output.slice(-40).join("\n")}`, { cause: error });
   }
@@ -208,7 +234,7 @@ function readJavaPid(watchdog: ChildProcess): Promise<number | undefined> {
   });
 }
 
-async function waitUntilAnswering(endpoint: string, timeoutMs: number): Promise<void> {
+async function waitUntilAnswering(endpoint: string, timeoutMs: number, cancelled: AbortSignal): Promise<void> {
   const client = new DynamoDBClient({
     endpoint,
     region: "us-east-1",
@@ -218,9 +244,9 @@ async function waitUntilAnswering(endpoint: string, timeoutMs: number): Promise<
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   try {
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !cancelled.aborted) {
       try {
-        await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.timeout(2_000) });
+        await client.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: AbortSignal.any([cancelled, AbortSignal.timeout(2_000)]) });
         return;
       } catch (error) {
         lastError = error;

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signLocalToken } from "../../infra/local/jwt.js";
+import { callerSchema, gatewayMessageSchema, healthReportSchema } from "../../shared/api/schemas.js";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
 import { runTicker } from "../../shared/operations/ticker.js";
 import { readHeartbeat } from "../../shared/store/heartbeat.js";
@@ -25,16 +26,12 @@ describe("GET /health", () => {
   it("reports every table and both emulators reachable", async () => {
     const response = await fetch(`${runtime.url}/health`);
     expect(response.status).toBe(200);
-    const report = (await response.json()) as {
-      status: string;
-      tables: Record<string, { reachable: boolean; name: string }>;
-      emulators: Record<string, { reachable: boolean; name: string; version: string }>;
-    };
+    const report = healthReportSchema.parse(await response.json());
     expect(report.status).toBe("ok");
     expect(Object.keys(report.tables).sort()).toEqual(Object.keys(platform.tables).sort());
     expect(Object.values(report.tables).every((table) => table.reachable)).toBe(true);
-    expect(report.emulators.dynamodb).toMatchObject({ name: "DynamoDB Local", version: "1.25.1", reachable: true });
-    expect(report.emulators.sqs).toMatchObject({ name: "fauxqs", version: "1.9.2", reachable: true });
+    expect(report.emulators?.dynamodb).toMatchObject({ name: "DynamoDB Local", version: "1.25.1", reachable: true });
+    expect(report.emulators?.sqs).toMatchObject({ name: "fauxqs", version: "1.9.2", reachable: true });
   });
 });
 
@@ -44,7 +41,9 @@ describe("GET /me", () => {
   it("answers 401 without a token, with an expired one, and with a badly signed one", async () => {
     const expired = await signLocalToken({ sub: "alice", expiresInSeconds: -1, settings: TEST_JWT });
     const forged = await signLocalToken({ sub: "alice", settings: { secret: "not-the-secret" } });
-    expect((await me()).status).toBe(401);
+    const missing = await me();
+    expect(missing.status).toBe(401);
+    expect(gatewayMessageSchema.parse(await missing.json())).toEqual({ message: "Unauthorized" });
     expect((await me(`Bearer ${expired}`)).status).toBe(401);
     expect((await me(`Bearer ${forged}`)).status).toBe(401);
   });
@@ -54,7 +53,7 @@ describe("GET /me", () => {
     const operator = await signLocalToken({ sub: "bob", operator: true, settings: TEST_JWT });
     const asResident = await me(`Bearer ${resident}`);
     expect(asResident.status).toBe(200);
-    expect(await asResident.json()).toEqual({ sub: "alice", groups: [] });
+    expect(callerSchema.parse(await asResident.json())).toEqual({ sub: "alice", groups: [] });
     expect(await (await me(`Bearer ${operator}`)).json()).toEqual({ sub: "bob", groups: ["operators"] });
   });
 });

@@ -407,12 +407,8 @@ describe("handler files", () => {
     schedules: [],
   };
 
-  it("are not needed while bundling is skipped", () => {
-    const { stateless } = buildApp({ wiring: missing, app: testApp() });
-    Template.fromStack(stateless).resourceCountIs("AWS::Lambda::Function", 1);
-  });
-
-  it("are required when the stack is bundled", () => {
+  it("must exist, bundled or not", () => {
+    expect(() => buildApp({ wiring: missing, app: testApp() })).toThrow(/Cannot find entry file/);
     expect(() => buildApp({ wiring: missing, app: testApp({ "aws:cdk:bundling-stacks": ["**"] }) })).toThrow(/Cannot find entry file/);
   });
 });
