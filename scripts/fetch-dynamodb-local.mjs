@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Fetches DynamoDB Local for the local runtime and the integration tests (DESIGN.md §3).
+// Fetches DynamoDB Local for the local runtime and the integration tests (docs/architecture.md).
 //
 // DynamoDB Local 1.25.1 (DynamoDBLocal.jar + DynamoDBLocal_lib/ with the native sqlite4java
 // libraries) ships inside the npm tarball of amplify-dynamodb-simulator@2.9.30, under

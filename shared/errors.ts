@@ -1,5 +1,5 @@
 /**
- * The one error model (DESIGN.md §7): every failure a caller may see is a DomainError with a
+ * The one error model (docs/architecture.md, "Error model"): every failure a caller may see is a DomainError with a
  * stable `code`, an HTTP status and whether its message may be shown. Anything else is a fault
  * and becomes a generic 500 that leaks nothing.
  */

@@ -1,5 +1,5 @@
 /**
- * DynamoDB Local as a child process of the local runtime (DESIGN.md §3): in memory, one shared
+ * DynamoDB Local as a child process of the local runtime (docs/architecture.md): in memory, one shared
  * database, telemetry off, on a free port.
  *
  * Java runs under a small bash watchdog, so it never outlives this process: the watchdog polls

@@ -1,6 +1,6 @@
 /**
  * Both emulators of the local runtime, started together, and the environment that points
- * handlers and SDK clients at them (DESIGN.md §3).
+ * handlers and SDK clients at them (docs/architecture.md).
  */
 import { startDynamoDbLocal, type DynamoDbLocal } from "./dynamodb-local.js";
 import { startSqsEmulator, type SqsEmulator } from "./sqs-emulator.js";

@@ -86,7 +86,7 @@ export async function startGateway(input: {
         summarise: (value) => ({ status: (value as { statusCode?: number } | undefined)?.statusCode ?? 200 }),
       });
     } catch {
-      // A handler that throws or times out: API Gateway answers 500 (or 503 on timeout) without detail.
+      // A handler that throws or times out: API Gateway answers 500 without detail.
       send(response, 500, { message: "Internal Server Error" });
       return;
     }

@@ -1,5 +1,5 @@
 /**
- * The local stand-in for API Gateway's JWT authorizer (API.md "Who is calling"): HS256 tokens
+ * The local stand-in for API Gateway's JWT authorizer (docs/architecture.md, "Gateway"): HS256 tokens
  * signed with VOUCHERS_LOCAL_JWT_SECRET, `sub` and `exp` required, `iss`/`aud` checked only
  * when configured, claims handed on in API Gateway's string form.
  */

@@ -1,6 +1,6 @@
 /**
  * Creates the tables and queues of a wiring declaration on the emulators, as the CDK stacks
- * create them on AWS (DESIGN.md §3): same keys, indexes, streams, TTL, visibility timeouts and
+ * create them on AWS (docs/architecture.md): same keys, indexes, streams, TTL, visibility timeouts and
  * redrive policies, through the same SDK calls, so behaviour matches. Idempotent: what exists is
  * left as it is.
  */

@@ -1,5 +1,5 @@
 /**
- * The local back end: builds the system a wiring declares on the emulators (DESIGN.md §3).
+ * The local back end: builds the system a wiring declares on the emulators (docs/architecture.md).
  * Tables and queues are created from the declaration, the gateway serves its routes, pollers
  * play its queue and stream triggers, and the scheduler fires its schedules. Handlers run in
  * this process and reach the emulators through configuration only.

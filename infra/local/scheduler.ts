@@ -2,14 +2,14 @@
  * Plays EventBridge Scheduler: fires each declared schedule at the instants its expression
  * names, in its time zone, with the same input the AWS target gets. A rate schedule also fires
  * once at start, so a fresh runtime shows its ticker working at once. A failed firing is retried
- * twice, as the AWS retry policy does.
+ * as often as the AWS retry policy allows (SCHEDULE_RETRY_ATTEMPTS).
  */
+import { SCHEDULE_RETRY_ATTEMPTS as RETRIES } from "../../shared/wiring/define.js";
 import type { ScheduleDeclaration, ScheduledEvent } from "../../shared/wiring/types.js";
 import type { Invoker } from "./invoker.js";
 import type { Log } from "./log.js";
 import { nextFireTime, parseScheduleExpression, type ScheduleExpression } from "./schedule-expression.js";
 
-const RETRIES = 2;
 
 export interface Scheduler {
   /** The schedules it fires. */

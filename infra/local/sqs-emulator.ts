@@ -1,5 +1,5 @@
 /**
- * fauxqs as the SQS emulator of the local runtime (DESIGN.md §3), in this process, on loopback.
+ * fauxqs as the SQS emulator of the local runtime (docs/architecture.md), in this process, on loopback.
  *
  * Two things `startFauxqs()` does not allow:
  * - it always listens on 0.0.0.0, so this builds the same Fastify app with `buildApp()` and

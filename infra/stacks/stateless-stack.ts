@@ -15,7 +15,7 @@ import { DynamoEventSource, SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambd
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import type { Construct } from "constructs";
-import { functionEnvironment, routeKey } from "../../shared/wiring/define.js";
+import { functionEnvironment, routeKey, SCHEDULE_RETRY_ATTEMPTS } from "../../shared/wiring/define.js";
 import type { AuthKind, QueueAccess, TableAccess, Wiring } from "../../shared/wiring/types.js";
 import { VoucherFunction } from "../constructs/voucher-function.js";
 import { pascal, type QueuePair } from "./stateful-stack.js";
@@ -39,7 +39,7 @@ export interface StatelessStackProps extends StackProps {
 const JWT_AUTH: ReadonlySet<AuthKind> = new Set<AuthKind>(["resident", "operator"]);
 
 /** What Scheduler does when it cannot deliver a firing (throttled, function unavailable). */
-const SCHEDULE_RETRY = { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 15 * 60 };
+const SCHEDULE_RETRY = { maximumRetryAttempts: SCHEDULE_RETRY_ATTEMPTS, maximumEventAgeInSeconds: 15 * 60 };
 
 export class StatelessStack extends Stack {
   readonly functions: Record<string, VoucherFunction> = {};

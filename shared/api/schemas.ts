@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 
-/** Every error the platform answers (DESIGN.md §7). */
+/** Every error the platform answers (docs/architecture.md, "Error model"). */
 export const errorBodySchema = z
   .object({
     error: z.object({

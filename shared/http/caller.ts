@@ -1,7 +1,7 @@
 /**
  * Who is calling, from the claims the JWT authorizer hands on. API Gateway passes every claim as
  * a string and an array claim as "[a b]"; the local runtime does the same, and tests may pass a
- * real array: all three forms are accepted (API.md "Who is calling").
+ * real array: all three forms are accepted (docs/architecture.md, "Gateway").
  */
 import { z } from "zod";
 

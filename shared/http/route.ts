@@ -103,7 +103,7 @@ function toResult(reply: HttpReply): HttpResult {
   };
 }
 
-/** Maps any thrown value to the error body of DESIGN.md §7; unknown errors leak nothing. */
+/** Maps any thrown value to the error body of docs/architecture.md ("Error model"); unknown errors leak nothing. */
 export function errorResult(error: unknown, requestId: string): HttpResult {
   if (error instanceof DomainError) {
     if (error.status >= 500) logger.error("request failed", { requestId, error });

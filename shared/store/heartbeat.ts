@@ -1,6 +1,6 @@
 /**
- * The ticker's heartbeat: one item in the operations table, so operators (and GET /health) can
- * see that the schedule fires. The write is idempotent per scheduled time: a redelivered firing
+ * The ticker's heartbeat: one item in the operations table, so operators can
+ * see that the schedule fires by reading it. The write is idempotent per scheduled time: a redelivered firing
  * does not count twice.
  */
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";

@@ -6,6 +6,8 @@ import type { FunctionDeclaration, Wiring } from "./types.js";
 
 export const DEFAULT_MEMORY_MB = 512;
 export const DEFAULT_TIMEOUT_SECONDS = 10;
+/** Retries of a failed schedule firing, on AWS (Scheduler retry policy) and locally alike. */
+export const SCHEDULE_RETRY_ATTEMPTS = 3;
 
 const ROUTE_PATH = /^\/$|^(\/([A-Za-z0-9_.-]+|\{[A-Za-z][A-Za-z0-9_]*\}))+$/;
 const LOGICAL_NAME = /^[a-z][a-zA-Z0-9]*$/;

@@ -1,11 +1,11 @@
 /**
- * The shape of the one wiring declaration (DESIGN.md §3). Both back ends read a value of this
+ * The shape of the one wiring declaration (docs/architecture.md). Both back ends read a value of this
  * type: `infra/stacks` builds the AWS deployment from it and `infra/local` builds the same system
  * on embedded emulators. Nothing here imports AWS code, so handlers may read it too.
  */
 import { z } from "zod";
 
-/** Who may call an HTTP route, and who checks it (API.md "Who is calling"). */
+/** Who may call an HTTP route, and who checks it (docs/architecture.md, "Gateway"). */
 export const AUTH_KINDS = ["public", "resident", "operator", "partner-signed"] as const;
 export type AuthKind = (typeof AUTH_KINDS)[number];
 

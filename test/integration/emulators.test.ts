@@ -51,8 +51,8 @@ describe("the emulators of the global setup", () => {
   it("are described for the health check", () => {
     const described = JSON.parse(inject("emulators")) as Record<string, Record<string, unknown>>;
     expect(described).toEqual({
-      dynamodb: { name: "DynamoDB Local", version: "1.25.1", endpoint: dynamodbEndpoint, pid: expect.any(Number) },
-      sqs: { name: "fauxqs", version: expect.stringMatching(/^\d+\.\d+\.\d+/), endpoint: sqsEndpoint },
+      dynamodb: { name: "DynamoDB Local", version: "1.25.1", endpoint: dynamodbEndpoint, pid: expect.any(Number) as number },
+      sqs: { name: "fauxqs", version: expect.stringMatching(/^\d+\.\d+\.\d+/) as string, endpoint: sqsEndpoint },
     });
     expect(dynamodbEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(sqsEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
