@@ -8,12 +8,17 @@ export default defineConfig({
     // Stop loudly on a forgotten .only instead of running a subset.
     allowOnly: false,
     passWithNoTests: false,
+    // The default console report, plus a JSON summary that .ci/run turns into a closing line.
+    reporters: ["default", "json"],
+    outputFile: { json: ".cache/vitest-results.json" },
     projects: [
       {
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
+          // Tests provoke errors on purpose; their log lines are noise here.
+          env: { POWERTOOLS_LOG_LEVEL: "SILENT" },
         },
       },
       {
