@@ -1,0 +1,77 @@
+/**
+ * `npm start` as a user runs it: its own emulators, HTTP on the port it prints, and a clean stop
+ * on SIGTERM and SIGINT that leaves no DynamoDB Local behind.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { REPOSITORY_ROOT } from "../../infra/local/runtime.js";
+import { healthReportSchema } from "../../shared/api/schemas.js";
+
+function start(): { child: ChildProcess; output: () => string; url: Promise<string> } {
+  // One process (no tsx CLI wrapper), so the signal reaches the runtime itself.
+  const child = spawn(process.execPath, ["--import", "tsx", "infra/local/main.ts"], {
+    cwd: REPOSITORY_ROOT,
+    env: { ...process.env, PORT: "0", VOUCHERS_LOCAL_PREFIX: `start-${randomUUID().slice(0, 8)}` },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const url = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm start did not come up:\n${output}`)), 45_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const found = /Voucher platform listening on (http:\/\/\S+)/.exec(output);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found[1]!);
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited with ${code}:\n${output}`));
+    });
+  });
+  return { child, output: () => output, url };
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once("exit", (code) => resolve(code));
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.each(["SIGTERM", "SIGINT"] as const)("npm start, stopped with %s", (signal) => {
+  it("serves /health with both emulators up, refuses /me without a token, and leaves no java behind", async () => {
+    const { child, url: listening, output } = start();
+    try {
+      const url = await listening;
+      const health = await fetch(`${url}/health`);
+      expect(health.status).toBe(200);
+      const report = healthReportSchema.parse(await health.json());
+      expect(report.emulators?.dynamodb?.reachable).toBe(true);
+      expect(report.emulators?.sqs?.reachable).toBe(true);
+      const javaPid = report.emulators!.dynamodb!.pid!;
+      expect(alive(javaPid)).toBe(true);
+      expect((await fetch(`${url}/me`)).status).toBe(401);
+
+      child.kill(signal);
+      expect(await exited(child), output()).toBe(0);
+      expect(output()).toContain("no emulator left running");
+      expect(alive(javaPid)).toBe(false);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+});
