@@ -8,11 +8,14 @@ export default defineConfig({
     // Stop loudly on a forgotten .only instead of running a subset.
     allowOnly: false,
     passWithNoTests: false,
+    // See infra/local/main.ts: the SDK's Node 22 notice is noise under the pinned versions.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     // The default console report, plus a JSON summary that .ci/run turns into a closing line.
     reporters: ["default", "json"],
     outputFile: { json: ".cache/vitest-results.json" },
     projects: [
       {
+        extends: true,
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
@@ -22,6 +25,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: "infra",
           include: ["test/infra/**/*.test.ts"],
@@ -31,6 +35,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts", "test/e2e/**/*.test.ts"],
