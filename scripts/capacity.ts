@@ -1,0 +1,52 @@
+/**
+ * `npm run capacity -- --attempts-per-second N [--wcu-per-attempt W] [--headroom H]`
+ * prints how many inventory shards a drop needs for that claim rate, and why.
+ */
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { CLAIM_WCU_PER_ATTEMPT, DEFAULT_HEADROOM, planShards } from "../shared/domain/capacity.js";
+
+const USAGE =
+  "usage: npm run capacity -- --attempts-per-second N [--wcu-per-attempt W] [--headroom H]\n" +
+  `  --wcu-per-attempt  write units one claim attempt costs (default ${CLAIM_WCU_PER_ATTEMPT})\n` +
+  `  --headroom         safety factor ≥ 1 over the average load (default ${DEFAULT_HEADROOM})`;
+
+// parseArgs hands over strings; each must read as a finite positive number.
+const positiveNumber = z.string().trim().min(1, "must be a number").pipe(z.coerce.number<string>().positive());
+
+const argsSchema = z.object({
+  "attempts-per-second": z.string({ error: "is required" }).pipe(positiveNumber),
+  "wcu-per-attempt": positiveNumber.default(CLAIM_WCU_PER_ATTEMPT),
+  headroom: positiveNumber.default(DEFAULT_HEADROOM),
+});
+
+try {
+  const { values } = parseArgs({
+    options: {
+      "attempts-per-second": { type: "string" },
+      "wcu-per-attempt": { type: "string" },
+      headroom: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const args = argsSchema.safeParse(values);
+  if (!args.success) {
+    console.error(`${args.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("\n")}\n${USAGE}`);
+    process.exit(2);
+  }
+  const plan = planShards({
+    attemptsPerSecond: args.data["attempts-per-second"],
+    wcuPerAttempt: args.data["wcu-per-attempt"],
+    headroom: args.data.headroom,
+  });
+  console.log(`shards: ${plan.shards}`);
+  console.log(plan.explanation);
+} catch (error) {
+  console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+  process.exit(2);
+}

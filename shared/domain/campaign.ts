@@ -1,0 +1,334 @@
+/**
+ * A campaign as an operator defines it (POST /admin/campaigns, docs/openapi.json): its schema,
+ * the cross-field rules that make it consistent, and the budget rule that its drops may not
+ * commit more subsidy than it has. Pure: no I/O, no clock.
+ */
+import { z } from "zod";
+import { BudgetExceededError, CampaignInvalidError, type CampaignIssue } from "./campaign-errors.js";
+import { fen, multiplyFen, positiveFen, sumFen } from "./money.js";
+import { DEFAULT_ATTEMPTS_PER_SECOND } from "./capacity.js";
+import { MAX_SHARDS } from "./inventory.js";
+import { sectorSchema } from "./sectors.js";
+
+export const DEFAULT_TIMEZONE = "Asia/Shanghai";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Ids of campaigns, voucher types and drops. */
+export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1–64 of A–Z, a–z, 0–9, _ and -");
+
+/** An instant as ISO-8601 with a UTC offset (`Z` or `+08:00`), never a local time. */
+const instantSchema = z.iso.datetime({ offset: true });
+
+const timezoneSchema = z.string().refine(isTimeZone, "must be an IANA time zone such as Asia/Shanghai");
+
+const positiveInt = z.int().positive();
+
+export const voucherTypeSchema = z
+  .strictObject({
+    id: idSchema,
+    /** Smallest payment, in fen, the voucher applies to (满 threshold). */
+    threshold: positiveFen,
+    /** Amount taken off, in fen (减 discount). */
+    discount: positiveFen,
+    validDays: positiveInt.optional(),
+    validUntil: instantSchema.optional(),
+  })
+  .superRefine((type, ctx) => {
+    if (type.discount >= type.threshold) {
+      ctx.addIssue({ code: "custom", path: ["discount"], message: "must be less than the threshold" });
+    }
+    if ((type.validDays === undefined) === (type.validUntil === undefined)) {
+      ctx.addIssue({ code: "custom", path: [], message: "must have exactly one of validDays and validUntil" });
+    }
+  });
+
+export const dropSchema = z
+  .strictObject({
+    id: idSchema,
+    opensAt: instantSchema,
+    closesAt: instantSchema,
+    /** Units per voucher type id. */
+    stock: z.record(idSchema, positiveInt),
+    shards: z.int().min(1).max(MAX_SHARDS).optional(),
+    expectedAttemptsPerSecond: positiveInt.optional(),
+  })
+  .superRefine((drop, ctx) => {
+    const opens = instant(drop.opensAt);
+    const closes = instant(drop.closesAt);
+    if (opens !== undefined && closes !== undefined && opens >= closes) {
+      ctx.addIssue({ code: "custom", path: ["closesAt"], message: "must be after opensAt" });
+    }
+    if (Object.keys(drop.stock).length === 0) {
+      ctx.addIssue({ code: "custom", path: ["stock"], message: "must give stock for at least one voucher type" });
+    }
+  })
+  // A drop needs an attempt rate or a shard count to size its inventory; without either, assume the default.
+  .overwrite((drop) =>
+    drop.shards === undefined && drop.expectedAttemptsPerSecond === undefined
+      ? { ...drop, expectedAttemptsPerSecond: DEFAULT_ATTEMPTS_PER_SECOND }
+      : drop,
+  );
+
+const campaignShape = z.strictObject({
+  id: idSchema,
+  name: z.string().min(1).max(200),
+  timezone: timezoneSchema.default(DEFAULT_TIMEZONE),
+  budget: fen,
+  startsAt: instantSchema,
+  endsAt: instantSchema,
+  perPersonLimit: positiveInt,
+  sectors: z
+    .array(sectorSchema)
+    .min(1)
+    .superRefine((sectors, ctx) => {
+      sectors.forEach((sector, index) => {
+        if (sectors.indexOf(sector) !== index) ctx.addIssue({ code: "custom", path: [index], message: `${sector} is listed twice` });
+      });
+    }),
+  refundPolicy: z.enum(["void", "restore"]),
+  rollover: z.boolean().default(false),
+  voucherTypes: z.array(voucherTypeSchema).min(1),
+  drops: z.array(dropSchema),
+});
+
+/** Marks the issue that only says the budget is too small, so parseCampaign can answer BUDGET_EXCEEDED. */
+const BUDGET_ISSUE = "BUDGET_EXCEEDED";
+
+/**
+ * The body of POST /admin/campaigns. Parsing reports every problem at once, each with its path;
+ * a budget overrun is a custom issue whose `params` carry `{reason: "BUDGET_EXCEEDED", budget, committed}`.
+ */
+export const campaignSchema = campaignShape.superRefine((campaign, ctx) => {
+  for (const issue of campaignIssues(campaign)) ctx.addIssue({ code: "custom", ...issue });
+  const figures = budgetFigures(campaign);
+  if (figures === "overflow") {
+    ctx.addIssue({ code: "custom", path: ["drops"], message: "stock × discount overflows the safe integers" });
+  } else if (figures !== undefined && figures.committed > figures.budget) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["budget"],
+      message: `the drops commit ${figures.committed} fen, more than the budget of ${figures.budget} fen`,
+      params: { reason: BUDGET_ISSUE, ...figures },
+    });
+  }
+});
+
+export type Campaign = z.infer<typeof campaignSchema>;
+/** A campaign as sent, before defaults apply. */
+export type CampaignInput = z.input<typeof campaignSchema>;
+export type VoucherType = z.infer<typeof voucherTypeSchema>;
+export type Drop = z.infer<typeof dropSchema>;
+
+/**
+ * Parses and checks a campaign definition. Throws CampaignInvalidError listing every issue, or
+ * BudgetExceededError when the budget is the only problem: figures computed from an otherwise
+ * broken definition would mislead, so structural issues take precedence.
+ */
+export function parseCampaign(input: unknown): Campaign {
+  const parsed = campaignSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues;
+  const budgetIssue = issues.find(isBudgetIssue);
+  if (budgetIssue && issues.length === 1) {
+    const { budget, committed } = budgetIssue.params as { budget: number; committed: number };
+    throw new BudgetExceededError({ budget, committed });
+  }
+  throw new CampaignInvalidError(issues.filter((issue) => !isBudgetIssue(issue)).map(toCampaignIssue));
+}
+
+/** Σ over drops and voucher types of stock × discount, in fen: the subsidy the campaign has committed. */
+export function committedSubsidy(campaign: Pick<Campaign, "voucherTypes" | "drops">): number {
+  const discounts = new Map(campaign.voucherTypes.map((type) => [type.id, type.discount]));
+  return sumFen(campaign.drops.map((drop) => dropSubsidy(discounts, drop)));
+}
+
+/**
+ * Checks a drop to be added to a published campaign: the same rules as the campaign's own drops,
+ * against the drops it already has, and its stock × discount must fit in the budget not yet
+ * committed. Returns the parsed drop (defaults applied); throws CampaignInvalidError with paths
+ * relative to the drop, or BudgetExceededError whose `committed` includes the new drop.
+ */
+export function checkNewDrop(campaign: Campaign, input: unknown): Drop {
+  const parsed = dropSchema.safeParse(input);
+  if (!parsed.success) throw new CampaignInvalidError(parsed.error.issues.map(toCampaignIssue), "The drop is invalid");
+  const drop = parsed.data;
+  const window = campaignWindow(campaign);
+  const types = new Set(campaign.voucherTypes.map((type) => type.id));
+  const problems = dropIssues(drop, [], window, types, campaign.drops).map(({ path, message }) => ({
+    path: path.join("."),
+    message,
+  }));
+  if (problems.length > 0) throw new CampaignInvalidError(problems, "The drop is invalid");
+
+  const discounts = new Map(campaign.voucherTypes.map((type) => [type.id, type.discount]));
+  // Overflow here is a fault of the figures, not the caller's to fix: let the RangeError surface.
+  const committed = sumFen([committedSubsidy(campaign), dropSubsidy(discounts, drop)]);
+  if (committed > campaign.budget) throw new BudgetExceededError({ budget: campaign.budget, committed });
+  return drop;
+}
+
+/**
+ * When a voucher claimed at `claimedAt` expires: `validDays` × 24 h after the claim, or the type's
+ * `validUntil`, and in no case after the campaign ends.
+ */
+export function voucherExpiry(campaign: Pick<Campaign, "endsAt">, voucherType: VoucherType, claimedAt: Date): Date {
+  const ends = Date.parse(campaign.endsAt);
+  const own =
+    voucherType.validDays !== undefined
+      ? claimedAt.getTime() + voucherType.validDays * DAY_MS
+      : voucherType.validUntil !== undefined
+        ? Date.parse(voucherType.validUntil)
+        : ends;
+  return new Date(Math.min(own, ends));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface RawIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+interface Window {
+  starts: number | undefined;
+  ends: number | undefined;
+}
+
+type CampaignShape = z.infer<typeof campaignShape>;
+
+/**
+ * Every cross-field problem of a campaign. Field checks (a negative stock, a bad id) may already
+ * have failed, since zod runs this refinement whenever the types are right, so nothing here
+ * assumes more than the types.
+ */
+function campaignIssues(campaign: CampaignShape): RawIssue[] {
+  const issues: RawIssue[] = [];
+  const window = campaignWindow(campaign);
+  if (window.starts !== undefined && window.ends !== undefined && window.starts >= window.ends) {
+    issues.push({ path: ["endsAt"], message: "must be after startsAt" });
+  }
+
+  const types = new Set<string>();
+  campaign.voucherTypes.forEach((type, index) => {
+    if (types.has(type.id)) issues.push({ path: ["voucherTypes", index, "id"], message: `voucher type ${type.id} is defined twice` });
+    types.add(type.id);
+    const until = type.validUntil === undefined ? undefined : instant(type.validUntil);
+    if (until !== undefined && !within(until, window, false)) {
+      issues.push({ path: ["voucherTypes", index, "validUntil"], message: "must be within the campaign (after startsAt, at or before endsAt)" });
+    }
+  });
+
+  campaign.drops.forEach((drop, index) => {
+    issues.push(...dropIssues(drop, ["drops", index], window, types, campaign.drops.slice(0, index)));
+  });
+  return issues;
+}
+
+/**
+ * The problems of one drop against the campaign and the drops before it: a reused id, a time
+ * outside the campaign, an unknown voucher type, or an overlap in time with another drop of the
+ * same voucher type (one drop of a type at a time, so a claim never has to choose).
+ */
+function dropIssues(
+  drop: Drop,
+  prefix: (string | number)[],
+  window: Window,
+  types: ReadonlySet<string>,
+  others: readonly Drop[],
+): RawIssue[] {
+  const issues: RawIssue[] = [];
+  if (others.some((other) => other.id === drop.id)) issues.push({ path: [...prefix, "id"], message: `drop ${drop.id} is defined twice` });
+
+  const opens = instant(drop.opensAt);
+  const closes = instant(drop.closesAt);
+  if (opens !== undefined && !within(opens, window, true)) {
+    issues.push({ path: [...prefix, "opensAt"], message: "must be within the campaign (between startsAt and endsAt)" });
+  }
+  if (closes !== undefined && !within(closes, window, true)) {
+    issues.push({ path: [...prefix, "closesAt"], message: "must be within the campaign (between startsAt and endsAt)" });
+  }
+
+  for (const typeId of Object.keys(drop.stock)) {
+    if (!types.has(typeId)) issues.push({ path: [...prefix, "stock", typeId], message: `unknown voucher type ${typeId}` });
+  }
+
+  if (opens !== undefined && closes !== undefined && opens < closes) {
+    for (const other of others) {
+      const otherOpens = instant(other.opensAt);
+      const otherCloses = instant(other.closesAt);
+      if (otherOpens === undefined || otherCloses === undefined) continue;
+      // Half-open intervals: a drop may open the moment the previous one closes.
+      if (!(opens < otherCloses && otherOpens < closes)) continue;
+      for (const typeId of Object.keys(drop.stock)) {
+        if (Object.hasOwn(other.stock, typeId)) {
+          issues.push({ path: [...prefix, "opensAt"], message: `overlaps drop ${other.id} for voucher type ${typeId}` });
+        }
+      }
+    }
+  }
+  return issues;
+}
+
+/** Subsidy one drop commits; stock of unknown types counts nothing (it is reported on its own). */
+function dropSubsidy(discounts: ReadonlyMap<string, number>, drop: Pick<Drop, "stock">): number {
+  return sumFen(
+    Object.entries(drop.stock).map(([typeId, units]) => {
+      const discount = discounts.get(typeId);
+      return discount === undefined ? 0 : multiplyFen(discount, units);
+    }),
+  );
+}
+
+/**
+ * Budget and committed subsidy, or undefined when the figures would mean nothing because a
+ * discount or stock is not a positive safe integer (that issue is reported by its field).
+ */
+function budgetFigures(campaign: CampaignShape): { budget: number; committed: number } | "overflow" | undefined {
+  const sane = (n: number) => Number.isSafeInteger(n) && n > 0;
+  if (!Number.isSafeInteger(campaign.budget) || campaign.budget < 0) return undefined;
+  if (!campaign.voucherTypes.every((type) => sane(type.discount))) return undefined;
+  if (!campaign.drops.every((drop) => Object.values(drop.stock).every(sane))) return undefined;
+  try {
+    return { budget: campaign.budget, committed: committedSubsidy(campaign) };
+  } catch (error) {
+    if (error instanceof RangeError) return "overflow";
+    throw error;
+  }
+}
+
+function campaignWindow(campaign: Pick<Campaign, "startsAt" | "endsAt">): Window {
+  return { starts: instant(campaign.startsAt), ends: instant(campaign.endsAt) };
+}
+
+/** Whether `at` lies in the campaign window; `closedStart` includes startsAt itself. Unknown bounds do not constrain. */
+function within(at: number, window: Window, closedStart: boolean): boolean {
+  if (window.starts !== undefined && (closedStart ? at < window.starts : at <= window.starts)) return false;
+  if (window.ends !== undefined && at > window.ends) return false;
+  return true;
+}
+
+/** Milliseconds since the epoch, or undefined for text that is no instant (already reported by its field). */
+function instant(text: string): number | undefined {
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function isBudgetIssue(issue: z.core.$ZodIssue): issue is z.core.$ZodIssueCustom {
+  return issue.code === "custom" && (issue.params as { reason?: unknown } | undefined)?.reason === BUDGET_ISSUE;
+}
+
+function toCampaignIssue(issue: z.core.$ZodIssue): CampaignIssue {
+  return { path: issue.path.map(String).join("."), message: issue.message };
+}
+
+function isTimeZone(zone: string): boolean {
+  // Intl also takes offsets such as "+08:00" on newer engines; those are not IANA zones.
+  if (!/^[A-Za-z]/.test(zone)) return false;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

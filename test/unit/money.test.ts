@@ -1,0 +1,81 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { fen, formatYuan, multiplyFen, positiveFen, sumFen } from "../../shared/domain/money.js";
+
+describe("fen", () => {
+  it.each([0, 1, 3000, Number.MAX_SAFE_INTEGER])("accepts %s", (value) => {
+    expect(fen.safeParse(value).success).toBe(true);
+  });
+
+  it.each([-1, 1.5, Number.MAX_SAFE_INTEGER + 1, Number.NaN, "3000"])("refuses %s", (value) => {
+    expect(fen.safeParse(value).success).toBe(false);
+  });
+
+  it("positiveFen refuses zero and accepts one fen", () => {
+    expect(positiveFen.safeParse(0).success).toBe(false);
+    expect(positiveFen.safeParse(1).success).toBe(true);
+  });
+});
+
+describe("formatYuan", () => {
+  it.each([
+    [3000, "¥30.00"],
+    [0, "¥0.00"],
+    [5, "¥0.05"],
+    [1999, "¥19.99"],
+    [93_000_000, "¥930000.00"],
+    [-150, "-¥1.50"],
+    [Number.MAX_SAFE_INTEGER, "¥90071992547409.91"],
+  ])("formats %s fen as %s", (amount, text) => {
+    expect(formatYuan(amount)).toBe(text);
+  });
+
+  it("refuses fractions of a fen", () => {
+    expect(() => formatYuan(1.5)).toThrow(RangeError);
+  });
+
+  it("round-trips through its digits for any safe amount", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), (amount) => {
+        expect(Number(formatYuan(amount).slice(1).replace(".", ""))).toBe(amount);
+      }),
+    );
+  });
+});
+
+describe("sumFen", () => {
+  it("adds exactly and is zero for nothing", () => {
+    expect(sumFen([])).toBe(0);
+    expect(sumFen([3000, 6000, 1])).toBe(9001);
+    expect(sumFen(new Set([1, 2]))).toBe(3);
+  });
+
+  it("throws when the sum leaves the safe integers", () => {
+    expect(() => sumFen([Number.MAX_SAFE_INTEGER, 1])).toThrow(RangeError);
+  });
+
+  it("throws when only a partial sum leaves them, since the float total is then inexact", () => {
+    expect(() => sumFen([Number.MAX_SAFE_INTEGER, 2, -2])).toThrow(RangeError);
+  });
+
+  it("refuses a summand that is not a safe integer", () => {
+    expect(() => sumFen([1, 0.5])).toThrow(RangeError);
+  });
+
+  it("agrees with BigInt arithmetic whenever it answers", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER })), (values) => {
+        const exact = values.reduce((total, value) => total + BigInt(value), 0n);
+        if (exact <= BigInt(Number.MAX_SAFE_INTEGER)) expect(BigInt(sumFen(values))).toBe(exact);
+        else expect(() => sumFen(values)).toThrow(RangeError);
+      }),
+    );
+  });
+});
+
+describe("multiplyFen", () => {
+  it("multiplies stock by discount and throws on overflow", () => {
+    expect(multiplyFen(3000, 5000)).toBe(15_000_000);
+    expect(() => multiplyFen(2 ** 30, 2 ** 30)).toThrow(RangeError);
+  });
+});
