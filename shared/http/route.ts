@@ -11,7 +11,7 @@ import type {
   Context,
 } from "aws-lambda";
 import type { z } from "zod";
-import { DomainError, ForbiddenError, ThrottledError, UnauthorizedError, ValidationError } from "../errors.js";
+import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.js";
 import { logger } from "../logger.js";
 import type { AuthKind } from "../wiring/types.js";
 import { type Caller, callerFromClaims, isOperator } from "./caller.js";
@@ -36,6 +36,7 @@ export interface HttpRequest<A extends AuthKind> {
   readonly event: HttpEvent;
   readonly caller: CallerFor<A>;
   readonly requestId: string;
+  readonly context: Context;
 }
 
 /** Routes whose checks this adapter does; partner signatures get their own middleware. */
@@ -50,7 +51,7 @@ export function httpRoute<A extends CallerAuth>(auth: A, run: (request: HttpRequ
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
     try {
       const caller = authorise(auth, event);
-      const reply = await run({ event, caller: caller as CallerFor<A>, requestId });
+      const reply = await run({ event, caller: caller as CallerFor<A>, requestId, context });
       return toResult(reply);
     } catch (error) {
       return errorResult(error, requestId);
@@ -109,7 +110,7 @@ export function errorResult(error: unknown, requestId: string): HttpResult {
     if (error.status >= 500) logger.error("request failed", { requestId, error });
     return toResult({
       status: error.status,
-      headers: error instanceof ThrottledError ? { "retry-after": String(error.retryAfterSeconds) } : {},
+      headers: "retryAfterSeconds" in error && typeof error.retryAfterSeconds === "number" ? { "retry-after": String(error.retryAfterSeconds) } : {},
       body: {
         error: {
           code: error.code,

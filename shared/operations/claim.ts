@@ -1,0 +1,210 @@
+/**
+ * The flash-drop claim, the platform's hot path:
+ *  1. a drop this instance knows to be sold out answers at once, without calling DynamoDB;
+ *  2. the person's counter is read, so people already at their limit never touch the hot shards;
+ *  3. one unit is taken from a random shard with a plain conditional update, trying other
+ *     shards (bounded, random order, remembering empty ones) before answering SOLD_OUT;
+ *  4. the counter and the voucher are written in one transaction over cold items only;
+ *  5. if the limit was reached meanwhile, the unit goes back to its shard.
+ * A crash between 3 and 4 strands a unit but never oversells; drop close counts unclaimed stock
+ * as stock − vouchers issued.
+ */
+import { randomBytes } from "node:crypto";
+import { GetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { assertDropOpen, issueVoucher as buildVoucher, type Voucher } from "../domain/claim.js";
+import { DropNotOpenError, LimitReachedError, SoldOutError } from "../domain/claim-errors.js";
+import { takeFromShards } from "../domain/inventory.js";
+import { NotFoundError, ThrottledError, UnavailableError } from "../errors.js";
+import { logger } from "../logger.js";
+import { type CampaignWithDrops, loadCampaign } from "../store/campaigns.js";
+import { type ShardAddress, clearSoldOut, giveBackUnit, markSoldOut, takeUnit } from "../store/inventory.js";
+import { claimCounterKey } from "../store/keys.js";
+import { type RetryOptions, withRetries } from "../store/retry.js";
+import { issueVoucher, toVoucher } from "../store/vouchers.js";
+
+/** Shards one attempt may try before answering SOLD_OUT; each try is a write. */
+export const MAX_SHARD_TRIES = 16;
+
+/**
+ * What one function instance remembers between claims. Campaign reads are cached briefly
+ * because every claimer of a drop reads the same item, which would make it a hot partition;
+ * the price is that a pause takes effect within `campaignTtlMs`.
+ */
+export class ClaimCaches {
+  private readonly campaigns = new Map<string, { expires: number; value: Promise<CampaignWithDrops | undefined> }>();
+  private readonly soldOut = new Map<string, number>();
+  private readonly emptyShards = new Map<string, { expires: number; shards: Set<number> }>();
+
+  constructor(readonly options: { campaignTtlMs: number; soldOutTtlMs: number } = { campaignTtlMs: 1_000, soldOutTtlMs: 5_000 }) {}
+
+  /** The campaign, read at most once per TTL however many claims arrive at once. */
+  campaign(campaignId: string, now: number, load: () => Promise<CampaignWithDrops | undefined>): Promise<CampaignWithDrops | undefined> {
+    const cached = this.campaigns.get(campaignId);
+    if (cached && cached.expires > now) return cached.value;
+    const value = load();
+    this.campaigns.set(campaignId, { expires: now + this.options.campaignTtlMs, value });
+    // A failed read must not be remembered.
+    value.catch(() => this.campaigns.delete(campaignId));
+    return value;
+  }
+
+  isSoldOut(key: string, now: number): boolean {
+    const expires = this.soldOut.get(key);
+    return expires !== undefined && expires > now;
+  }
+
+  rememberSoldOut(key: string, now: number): void {
+    this.soldOut.set(key, now + this.options.soldOutTtlMs);
+  }
+
+  knownEmpty(key: string, now: number): ReadonlySet<number> {
+    const entry = this.emptyShards.get(key);
+    return entry && entry.expires > now ? entry.shards : new Set();
+  }
+
+  rememberEmpty(key: string, shards: readonly number[], now: number): void {
+    if (shards.length === 0) return;
+    const entry = this.emptyShards.get(key);
+    const known = entry && entry.expires > now ? entry.shards : new Set<number>();
+    for (const shard of shards) known.add(shard);
+    this.emptyShards.set(key, { expires: now + this.options.soldOutTtlMs, shards: known });
+  }
+
+  /** Forgets what a returned unit made untrue. */
+  unitReturned(key: string, shard: number): void {
+    this.soldOut.delete(key);
+    this.emptyShards.get(key)?.shards.delete(shard);
+  }
+}
+
+export interface ClaimDeps {
+  db: DynamoDBDocumentClient;
+  tables: { campaigns: string; inventory: string; vouchers: string };
+  caches: ClaimCaches;
+  now: () => Date;
+  random: () => number;
+  retry?: RetryOptions;
+  /** Fault injection for tests: runs after a unit is taken, before the voucher is written. */
+  afterTake?: (address: ShardAddress) => void | Promise<void>;
+}
+
+export interface ClaimRequest {
+  sub: string;
+  campaignId: string;
+  dropId: string;
+  voucherTypeId: string;
+  /** Given when the client sent an Idempotency-Key, so a retry finds the first voucher. */
+  voucherId?: string;
+}
+
+/** The cache key of one drop's stock of one voucher type. */
+export function stockKey(request: Pick<ClaimRequest, "campaignId" | "dropId" | "voucherTypeId">): string {
+  return `${request.campaignId}#${request.dropId}#${request.voucherTypeId}`;
+}
+
+/** A new voucher id: time-ordered, then random. */
+export function newVoucherId(now: Date): string {
+  return `v${now.getTime().toString(36)}${randomBytes(8).toString("hex")}`;
+}
+
+/** Whether this instance already knows the stock is gone (no DynamoDB call). */
+export function knownSoldOut(request: Pick<ClaimRequest, "campaignId" | "dropId" | "voucherTypeId">, deps: Pick<ClaimDeps, "caches" | "now">): boolean {
+  return deps.caches.isSoldOut(stockKey(request), deps.now().getTime());
+}
+
+/** Claims one voucher for the person, or throws the domain error that says why not. */
+export async function claimVoucher(request: ClaimRequest, deps: ClaimDeps): Promise<Voucher> {
+  const { db, tables, caches } = deps;
+  const key = stockKey(request);
+  const started = deps.now();
+  if (caches.isSoldOut(key, started.getTime())) throw new SoldOutError("This drop is sold out");
+
+  const snapshot = await caches.campaign(request.campaignId, started.getTime(), () =>
+    withRetries(() => loadCampaign(db, tables.campaigns, request.campaignId), deps.retry),
+  );
+  if (!snapshot || snapshot.campaign.status === "DRAFT") throw new NotFoundError(`No campaign ${request.campaignId}`);
+  const { campaign } = snapshot;
+  const drop = snapshot.drops.find((candidate) => candidate.id === request.dropId);
+  if (!drop) throw new NotFoundError(`Campaign ${campaign.id} has no drop ${request.dropId}`);
+  const voucherType = campaign.voucherTypes.find((type) => type.id === request.voucherTypeId);
+  if (!voucherType || drop.stock[voucherType.id] === undefined) {
+    throw new NotFoundError(`Drop ${drop.id} has no vouchers of type ${request.voucherTypeId}`);
+  }
+  assertDropOpen({ campaign, drop, now: started });
+  if (drop.soldOut[voucherType.id]) {
+    caches.rememberSoldOut(key, started.getTime());
+    throw new SoldOutError("This drop is sold out");
+  }
+  const shardCount = drop.shardCounts[voucherType.id];
+  if (shardCount === undefined) throw new DropNotOpenError(`Drop ${drop.id} has no inventory yet`);
+
+  const counter = await withRetries(
+    () => db.send(new GetCommand({ TableName: tables.vouchers, Key: claimCounterKey(request.sub, campaign.id), ConsistentRead: true })),
+    deps.retry,
+  );
+  if (Number(counter.Item?.claimed ?? 0) >= campaign.perPersonLimit) {
+    throw new LimitReachedError(`You already hold ${campaign.perPersonLimit} voucher(s) of this campaign`);
+  }
+
+  const address = (shard: number): ShardAddress => ({ campaignId: campaign.id, dropId: drop.id, voucherTypeId: voucherType.id, shard });
+  const taken = await takeFromShards({
+    shardCount,
+    knownEmpty: caches.knownEmpty(key, started.getTime()),
+    maxAttempts: Math.min(shardCount, MAX_SHARD_TRIES),
+    random: deps.random,
+    take: (shard) => withRetries(() => takeUnit(db, tables.inventory, address(shard)), deps.retry),
+  });
+  caches.rememberEmpty(key, taken.emptied, deps.now().getTime());
+  if (taken.outcome === "sold-out") {
+    if (taken.everyShardEmpty) {
+      caches.rememberSoldOut(key, deps.now().getTime());
+      await markSoldOut(db, tables.campaigns, { campaignId: campaign.id, dropId: drop.id, voucherTypeId: voucherType.id }).catch(
+        (error: unknown) => logger.warn("could not mark the drop sold out", { key, error: String(error) }),
+      );
+    }
+    throw new SoldOutError("This drop is sold out");
+  }
+
+  const unit = address(taken.shard);
+  await deps.afterTake?.(unit);
+  const claimedAt = deps.now();
+  const voucher = buildVoucher({
+    voucherId: request.voucherId ?? newVoucherId(claimedAt),
+    campaign,
+    dropId: drop.id,
+    voucherType,
+    claimedAt,
+  });
+
+  let outcome;
+  try {
+    outcome = await withRetries(
+      () => issueVoucher(db, tables.vouchers, { sub: request.sub, perPersonLimit: campaign.perPersonLimit, voucher, shard: unit.shard }),
+      deps.retry,
+    );
+  } catch (error) {
+    // Throttled or conflicting to the end: nothing was written, so the unit goes back.
+    if (error instanceof ThrottledError) {
+      await returnUnit(unit, key, deps, drop.soldOut[voucherType.id] === true);
+      throw error;
+    }
+    // Anything else (a timeout, a dropped connection) leaves the outcome unknown: keeping the unit
+    // may strand it, giving it back could oversell. Drop close counts what was really issued.
+    throw new UnavailableError("The claim could not be confirmed; retry with the same Idempotency-Key", { cause: error });
+  }
+  if (outcome.outcome === "issued") return voucher;
+  await returnUnit(unit, key, deps, drop.soldOut[voucherType.id] === true);
+  if (outcome.outcome === "exists") return toVoucher(outcome.voucher);
+  throw new LimitReachedError(`You already hold ${campaign.perPersonLimit} voucher(s) of this campaign`);
+}
+
+/** Puts a unit back; on failure the unit is stranded, which drop close accounts for. */
+async function returnUnit(unit: ShardAddress, key: string, deps: ClaimDeps, markedSoldOut: boolean): Promise<void> {
+  try {
+    await withRetries(() => giveBackUnit(deps.db, deps.tables.inventory, unit), deps.retry);
+    deps.caches.unitReturned(key, unit.shard);
+    if (markedSoldOut) await clearSoldOut(deps.db, deps.tables.campaigns, unit);
+  } catch (error) {
+    logger.warn("could not return a unit; drop close will count it as unclaimed", { ...unit, error: String(error) });
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Campaign and drop items of the `campaigns` table: their stored shape (parsed with zod on every
+ * read, never cast) and the read that loads a campaign with all its drops in one query.
+ */
+import { QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import { dropSchema, voucherTypeSchema } from "../domain/campaign.js";
+import { fen } from "../domain/money.js";
+import { sectorSchema } from "../domain/sectors.js";
+import { CAMPAIGN_PARTITION_PREFIX, DROP_SORT_PREFIX, campaignKey } from "./keys.js";
+
+export const CAMPAIGN_STATUSES = ["DRAFT", "PUBLISHED", "PAUSED"] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+/** A campaign as stored: the operator's definition without its drops, plus its lifecycle. */
+export const campaignRecordSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  timezone: z.string(),
+  budget: fen,
+  startsAt: z.string(),
+  endsAt: z.string(),
+  perPersonLimit: z.int().positive(),
+  sectors: z.array(sectorSchema),
+  refundPolicy: z.enum(["void", "restore"]),
+  rollover: z.boolean(),
+  voucherTypes: z.array(voucherTypeSchema),
+  status: z.enum(CAMPAIGN_STATUSES),
+  /** Optimistic-lock counter: every write of the campaign item conditions on it. */
+  version: z.int().nonnegative(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  createdBy: z.string(),
+  /** Subsidy given back to the budget by drops closed without roll-over, in fen. */
+  releasedSubsidy: fen.default(0),
+});
+export type CampaignRecord = z.infer<typeof campaignRecordSchema>;
+
+/** Per voucher type: what drop close did with the unclaimed stock. */
+export const dropCloseOutcomeSchema = z.object({
+  issued: z.int().nonnegative(),
+  unclaimed: z.int().nonnegative(),
+  /** The drop the unclaimed stock rolled into, when the campaign rolls over and one follows. */
+  movedTo: z.string().optional(),
+  /** Subsidy released back to the budget (unclaimed × discount), when it did not roll over. */
+  released: fen.optional(),
+});
+export type DropCloseOutcome = z.infer<typeof dropCloseOutcomeSchema>;
+
+/** A drop as stored: its definition, how its stock is sharded, and its state. */
+export const dropRecordSchema = z.object({
+  campaignId: z.string(),
+  id: z.string(),
+  opensAt: z.string(),
+  closesAt: z.string(),
+  /** Units per voucher type, including stock rolled in from earlier drops. */
+  stock: z.record(z.string(), z.int().nonnegative()),
+  shards: z.int().optional(),
+  expectedAttemptsPerSecond: z.int().optional(),
+  /** Shard items per voucher type, fixed when the inventory is provisioned. */
+  shardCounts: z.record(z.string(), z.int().positive()).default({}),
+  /** Voucher types whose every shard was found empty. */
+  soldOut: z.record(z.string(), z.boolean()).default({}),
+  /** Units rolled in, per source drop and voucher type; each source adds once. */
+  rolledIn: z.record(z.string(), z.record(z.string(), z.int().nonnegative())).default({}),
+  closedAt: z.string().optional(),
+  closeOutcome: z.record(z.string(), dropCloseOutcomeSchema).optional(),
+});
+export type DropRecord = z.infer<typeof dropRecordSchema>;
+
+/** The stored definition of a new drop, before provisioning. */
+export function newDropRecord(campaignId: string, drop: z.infer<typeof dropSchema>): DropRecord {
+  return dropRecordSchema.parse({ campaignId, ...drop });
+}
+
+export interface CampaignWithDrops {
+  campaign: CampaignRecord;
+  /** Ordered by id. */
+  drops: DropRecord[];
+}
+
+/**
+ * Loads a campaign and every drop in one query of its partition, or undefined when there is no
+ * such campaign. Strongly consistent on request (operator reads); the claim path reads eventually
+ * consistent and caches.
+ */
+export async function loadCampaign(
+  db: DynamoDBDocumentClient,
+  table: string,
+  campaignId: string,
+  options: { consistent?: boolean } = {},
+): Promise<CampaignWithDrops | undefined> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": campaignKey(campaignId).pk },
+        ConsistentRead: options.consistent ?? false,
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  const campaignItem = items.find((item) => item.sk === campaignKey(campaignId).sk);
+  if (!campaignItem) return undefined;
+  return {
+    campaign: campaignRecordSchema.parse(campaignItem),
+    drops: items
+      .filter((item) => typeof item.sk === "string" && item.sk.startsWith(DROP_SORT_PREFIX))
+      .map((item) => dropRecordSchema.parse(item)),
+  };
+}
+
+/** The campaign id of a `campaigns` table partition key. */
+export function campaignIdOf(pk: string): string {
+  return pk.slice(CAMPAIGN_PARTITION_PREFIX.length);
+}

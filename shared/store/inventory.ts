@@ -1,0 +1,87 @@
+/**
+ * Inventory shards: the only items a flash drop writes hot. Each is taken with a plain
+ * conditional UpdateItem, which DynamoDB serialises per item without conflicts; a transaction on
+ * a shard would cancel concurrent ones (TransactionConflict) and is never used here.
+ */
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { dropKey, shardKey } from "./keys.js";
+
+export interface ShardAddress {
+  campaignId: string;
+  dropId: string;
+  voucherTypeId: string;
+  shard: number;
+}
+
+/** Takes one unit from a shard: "taken", or "empty" when its `remaining` is 0. */
+export async function takeUnit(db: DynamoDBDocumentClient, table: string, address: ShardAddress): Promise<"taken" | "empty"> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: shardKey(address.campaignId, address.dropId, address.voucherTypeId, address.shard),
+        UpdateExpression: "ADD remaining :minusOne",
+        // remaining > 0 also fails on a missing shard, so a typo never creates stock.
+        ConditionExpression: "remaining > :zero",
+        ExpressionAttributeValues: { ":minusOne": -1, ":zero": 0 },
+      }),
+    );
+    return "taken";
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return "empty";
+    throw error;
+  }
+}
+
+/** Returns a unit taken by a claim that then failed for a known reason (the person's limit). */
+export async function giveBackUnit(db: DynamoDBDocumentClient, table: string, address: ShardAddress): Promise<void> {
+  await db.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: shardKey(address.campaignId, address.dropId, address.voucherTypeId, address.shard),
+      UpdateExpression: "ADD remaining :one",
+      ConditionExpression: "attribute_exists(pk)",
+      ExpressionAttributeValues: { ":one": 1 },
+    }),
+  );
+}
+
+/**
+ * Marks a voucher type of a drop sold out on the drop item, so instances that have not seen it
+ * yet learn it from their next read of the campaign instead of from failed writes. Only a hint:
+ * drop close still counts vouchers issued.
+ */
+export async function markSoldOut(
+  db: DynamoDBDocumentClient,
+  table: string,
+  drop: { campaignId: string; dropId: string; voucherTypeId: string },
+): Promise<void> {
+  await db.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: dropKey(drop.campaignId, drop.dropId),
+      UpdateExpression: "SET soldOut.#type = :true",
+      ConditionExpression: "attribute_exists(pk) AND attribute_exists(soldOut)",
+      ExpressionAttributeNames: { "#type": drop.voucherTypeId },
+      ExpressionAttributeValues: { ":true": true },
+    }),
+  );
+}
+
+/** Clears the sold-out hint after a unit went back to a shard. */
+export async function clearSoldOut(
+  db: DynamoDBDocumentClient,
+  table: string,
+  drop: { campaignId: string; dropId: string; voucherTypeId: string },
+): Promise<void> {
+  await db.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: dropKey(drop.campaignId, drop.dropId),
+      UpdateExpression: "REMOVE soldOut.#type",
+      ConditionExpression: "attribute_exists(pk) AND attribute_exists(soldOut)",
+      ExpressionAttributeNames: { "#type": drop.voucherTypeId },
+    }),
+  );
+}

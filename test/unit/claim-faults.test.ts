@@ -1,0 +1,128 @@
+/**
+ * Faults DynamoDB Local never produces (throttling, transaction conflicts, a timeout after the
+ * shard step), injected with aws-sdk-client-mock, and how the claim answers each.
+ */
+import {
+  DynamoDBClient,
+  ProvisionedThroughputExceededException,
+  TransactionCanceledException,
+  TransactionConflictException,
+} from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { mockClient } from "aws-sdk-client-mock";
+import { beforeEach, describe, expect, it } from "vitest";
+import { LimitReachedError } from "../../shared/domain/claim-errors.js";
+import { ThrottledError, UnavailableError } from "../../shared/errors.js";
+import { ClaimCaches, type ClaimDeps, claimVoucher } from "../../shared/operations/claim.js";
+import { campaignKey, dropKey } from "../../shared/store/keys.js";
+import { VOUCHER_TYPES } from "../support/seed.js";
+
+const now = new Date("2026-11-22T02:00:30Z");
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } }));
+const mock = mockClient(documents);
+const request = { sub: "alice", campaignId: "c1", dropId: "d1", voucherTypeId: "100-30" };
+
+function deps(): ClaimDeps {
+  return {
+    db: documents,
+    tables: { campaigns: "campaigns", inventory: "inventory", vouchers: "vouchers" },
+    caches: new ClaimCaches(),
+    now: () => now,
+    random: () => 0,
+    retry: { sleep: () => Promise.resolve() },
+  };
+}
+
+const conflict = () => new TransactionConflictException({ message: "conflict", $metadata: {} });
+const throttled = () => new ProvisionedThroughputExceededException({ message: "slow down", $metadata: {} });
+const cancelled = (codes: string[]) =>
+  new TransactionCanceledException({ message: "cancelled", $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
+const takes = () => mock.commandCalls(UpdateCommand).filter((call) => call.args[0].input.ExpressionAttributeValues?.[":minusOne"] === -1);
+const giveBacks = () => mock.commandCalls(UpdateCommand).filter((call) => call.args[0].input.ExpressionAttributeValues?.[":one"] === 1);
+
+beforeEach(() => {
+  mock.reset();
+  mock.on(QueryCommand).resolves({
+    Items: [
+      {
+        ...campaignKey("c1"),
+        id: "c1",
+        name: "c1",
+        timezone: "Asia/Shanghai",
+        budget: 100_000_000,
+        startsAt: "2026-11-01T00:00:00+08:00",
+        endsAt: "2026-12-31T23:59:59+08:00",
+        perPersonLimit: 1,
+        sectors: ["supermarket"],
+        refundPolicy: "void",
+        rollover: false,
+        voucherTypes: VOUCHER_TYPES,
+        status: "PUBLISHED",
+        version: 1,
+        createdAt: "2026-11-01T00:00:00Z",
+        updatedAt: "2026-11-01T00:00:00Z",
+        createdBy: "op",
+      },
+      {
+        ...dropKey("c1", "d1"),
+        campaignId: "c1",
+        id: "d1",
+        opensAt: "2026-11-22T10:00:00+08:00",
+        closesAt: "2026-11-22T12:00:00+08:00",
+        stock: { "100-30": 100 },
+        shardCounts: { "100-30": 2 },
+        soldOut: {},
+      },
+    ],
+  });
+  mock.on(GetCommand).resolves({});
+  mock.on(UpdateCommand).resolves({});
+  mock.on(TransactWriteCommand).resolves({});
+});
+
+describe("claim faults", () => {
+  it("retries a transaction conflict on the cold items, then issues the voucher", async () => {
+    mock.on(TransactWriteCommand).rejectsOnce(conflict()).rejectsOnce(conflict()).resolves({});
+    const voucher = await claimVoucher(request, deps());
+    expect(voucher).toMatchObject({ campaignId: "c1", dropId: "d1", voucherTypeId: "100-30", discount: 3_000, status: "CLAIMED" });
+    expect(mock.commandCalls(TransactWriteCommand)).toHaveLength(3);
+    expect(takes()).toHaveLength(1);
+    expect(giveBacks()).toHaveLength(0);
+  });
+
+  it("answers THROTTLED with a retry delay when the shards stay throttled, taking nothing", async () => {
+    mock.on(UpdateCommand).rejects(throttled());
+    const error = await claimVoucher(request, deps()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ThrottledError);
+    expect((error as ThrottledError).retryAfterSeconds).toBeGreaterThan(0);
+    expect((error as ThrottledError).status).toBe(429);
+    expect(mock.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it("gives the unit back when the voucher write stays throttled", async () => {
+    mock.on(TransactWriteCommand).rejects(cancelled(["ThrottlingError", "None"]));
+    await expect(claimVoucher(request, deps())).rejects.toBeInstanceOf(ThrottledError);
+    expect(giveBacks()).toHaveLength(1);
+  });
+
+  it("keeps the unit (never risking an oversell) when the voucher write times out with an unknown outcome", async () => {
+    mock.on(TransactWriteCommand).rejects(Object.assign(new Error("socket timed out"), { name: "TimeoutError" }));
+    const error = await claimVoucher(request, deps()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect((error as UnavailableError).status).toBe(503);
+    expect(takes()).toHaveLength(1);
+    expect(giveBacks()).toHaveLength(0);
+  });
+
+  it("maps a cancelled transaction whose counter check failed to LIMIT_REACHED and returns the unit", async () => {
+    mock.on(TransactWriteCommand).rejects(cancelled(["ConditionalCheckFailed", "None"]));
+    await expect(claimVoucher(request, deps())).rejects.toBeInstanceOf(LimitReachedError);
+    expect(giveBacks()).toHaveLength(1);
+  });
+
+  it("does not retry a cancelled transaction whose own condition failed", async () => {
+    mock.on(TransactWriteCommand).rejects(cancelled(["ConditionalCheckFailed", "TransactionConflict"]));
+    await expect(claimVoucher(request, deps())).rejects.toBeInstanceOf(LimitReachedError);
+    expect(mock.commandCalls(TransactWriteCommand)).toHaveLength(1);
+  });
+});
