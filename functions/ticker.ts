@@ -15,9 +15,14 @@ export async function tick(event: unknown): Promise<void> {
   const outcome = await runTicker({
     db: documents(),
     operationsTable: tableName("operations"),
+    campaignsTable: tableName("campaigns"),
+    inventoryTable: tableName("inventory"),
+    vouchersTable: tableName("vouchers"),
     scheduledTime,
     now: () => new Date(),
   });
+  // A failed drop close is retried by the next firing; it is logged as an error so it is seen.
+  if (outcome.dropClose.failed.length > 0) logger.error("drop close failed", { failed: outcome.dropClose.failed });
   logger.info("tick", { ...outcome });
 }
 

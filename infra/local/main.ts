@@ -4,7 +4,10 @@
  * every child on Ctrl-C or SIGTERM.
  */
 import { z } from "zod";
+import { documents } from "../../shared/clients.js";
+import { tableName } from "../../shared/config.js";
 import { platform } from "../../shared/wiring/platform.js";
+import { DEMO_CAMPAIGN_ID, seedDemo } from "./demo.js";
 import { ensureDynamoDbLocal } from "./dynamodb-local-dist.js";
 import { describeEmulators, startEmulators, type Emulators } from "./emulators.js";
 import { jwtSettingsFromEnv } from "./jwt.js";
@@ -15,6 +18,10 @@ const settingsSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   HOST: z.string().default("127.0.0.1"),
   VOUCHERS_LOCAL_PREFIX: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/).default("vouchers-local"),
+  /** 0 starts an empty platform; anything else seeds the demo campaign. */
+  VOUCHERS_SEED: z.enum(["0", "1"]).default("1"),
+  /** Seconds from start until the demo's first drop opens. */
+  VOUCHERS_SEED_OPENS_IN: z.coerce.number().int().min(0).max(86_400).default(60),
 });
 
 // The SDK warns once per process that its releases after January 2027 need Node 22. Lambda runs
@@ -72,6 +79,20 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (stopping) return;
+  if (settings.VOUCHERS_SEED === "1") {
+    try {
+      const seeded = await seedDemo({
+        db: documents(),
+        tables: { campaigns: tableName("campaigns"), inventory: tableName("inventory") },
+        now: () => new Date(),
+        opensInSeconds: settings.VOUCHERS_SEED_OPENS_IN,
+      });
+      say(`Demo campaign ${DEMO_CAMPAIGN_ID} ${seeded.created ? "seeded" : "already there"}: its first drop opens at ${seeded.opensAt} (VOUCHERS_SEED=0 skips this)`);
+      say("  then: npm run demo");
+    } catch (error) {
+      console.error(`Could not seed the demo campaign: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
   const { system } = runtime;
   say(`Voucher platform listening on ${runtime.url}`);
   say(`  ${system.routes.length} routes, ${system.tables.length} tables, ${system.queues.length} queues, ${system.schedules.length} schedules`);

@@ -3,6 +3,8 @@
  * document is generated from them, so the published contract cannot drift from the code.
  */
 import { z } from "zod";
+import { campaignSchema, dropSchema, voucherTypeSchema } from "../domain/campaign.js";
+import { sectorSchema } from "../domain/sectors.js";
 
 /** Every error the platform answers (docs/architecture.md, "Error model"). */
 export const errorBodySchema = z
@@ -46,3 +48,102 @@ export const callerSchema = z
     groups: z.array(z.string()).describe("Groups from the token; operators carry `operators`"),
   })
   .meta({ id: "Caller" });
+
+/** A voucher as residents see it; money in fen. */
+export const voucherSchema = z
+  .object({
+    voucherId: z.string(),
+    campaignId: z.string(),
+    dropId: z.string(),
+    voucherTypeId: z.string(),
+    threshold: z.int().positive().describe("Smallest payment it applies to, in fen"),
+    discount: z.int().positive().describe("Amount taken off, in fen"),
+    claimedAt: z.iso.datetime({ offset: true }),
+    expiresAt: z.iso.datetime({ offset: true }),
+    status: z.enum(["CLAIMED", "REDEEMED", "VOID", "EXPIRED"]),
+  })
+  .meta({ id: "Voucher" });
+
+/** Body of POST /campaigns/{id}/drops/{dropId}/claims. */
+export const claimRequestSchema = z.strictObject({ voucherTypeId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).meta({ id: "ClaimRequest" });
+
+/** GET /me/vouchers. */
+export const walletSchema = z.object({ items: z.array(voucherSchema), nextToken: z.string().optional() }).meta({ id: "Wallet" });
+
+// ---------------------------------------------------------------------------------------------
+// Campaigns (operators, and the public list)
+
+const instantSchema = z.iso.datetime({ offset: true });
+
+/** Body of POST /admin/campaigns and PUT /admin/campaigns/{id}; the rules are in shared/domain/campaign.ts. */
+export const campaignDefinitionSchema = campaignSchema.meta({ id: "CampaignDefinition" });
+
+/** Body of POST /admin/campaigns/{id}/drops. */
+export const dropDefinitionSchema = dropSchema.meta({ id: "DropDefinition" });
+
+const campaignDropShape = {
+  id: z.string(),
+  opensAt: instantSchema,
+  closesAt: instantSchema,
+  stock: z.record(z.string(), z.int().nonnegative()).describe("Units per voucher type id, including units rolled in from earlier drops"),
+  shards: z.int().positive().optional(),
+  expectedAttemptsPerSecond: z.int().positive().optional(),
+};
+
+/** A drop as operators and residents see it. */
+export const campaignDropSchema = z.object(campaignDropShape).meta({ id: "Drop" });
+
+const campaignShape = {
+  id: z.string(),
+  name: z.string(),
+  timezone: z.string(),
+  budget: z.int().nonnegative().describe("In fen"),
+  startsAt: instantSchema,
+  endsAt: instantSchema,
+  perPersonLimit: z.int().positive(),
+  sectors: z.array(sectorSchema),
+  refundPolicy: z.enum(["void", "restore"]),
+  rollover: z.boolean(),
+  voucherTypes: z.array(voucherTypeSchema),
+  status: z.enum(["DRAFT", "PUBLISHED", "PAUSED"]).describe("PAUSED takes no claims and applies no discounts"),
+  createdAt: instantSchema,
+  updatedAt: instantSchema,
+};
+
+/** A campaign with its drops: the answer of the operator writes, and an item of GET /campaigns. */
+export const campaignViewSchema = z.object({ ...campaignShape, drops: z.array(campaignDropSchema) }).meta({ id: "Campaign" });
+
+const dropCloseOutcomeViewSchema = z.object({
+  issued: z.int().nonnegative(),
+  unclaimed: z.int().nonnegative(),
+  movedTo: z.string().optional().describe("The drop the unclaimed units rolled into"),
+  released: z.int().nonnegative().optional().describe("Subsidy given back to the budget, in fen"),
+});
+
+/** A drop with its inventory, as GET /admin/campaigns/{id} shows it. */
+export const campaignDropDetailSchema = z
+  .object({
+    ...campaignDropShape,
+    shardCounts: z.record(z.string(), z.int().positive()).describe("Inventory shards per voucher type; empty until published"),
+    remaining: z
+      .record(z.string(), z.int().nonnegative())
+      .describe("Units left per voucher type: the sum of its shards, or the stock while not yet provisioned"),
+    soldOut: z.record(z.string(), z.boolean()).describe("Voucher types whose every shard was found empty"),
+    closedAt: instantSchema.optional(),
+    closeOutcome: z.record(z.string(), dropCloseOutcomeViewSchema).optional().describe("Per voucher type, what drop close did with unclaimed units"),
+  })
+  .meta({ id: "DropDetail" });
+
+/** GET /admin/campaigns/{id}. */
+export const campaignDetailSchema = z.object({ ...campaignShape, drops: z.array(campaignDropDetailSchema) }).meta({ id: "CampaignDetail" });
+
+/** GET /campaigns. */
+export const campaignListSchema = z
+  .object({ items: z.array(campaignViewSchema), nextToken: z.string().optional().describe("Pass back as `nextToken` for the next page") })
+  .meta({ id: "CampaignList" });
+
+/** Query of GET /campaigns. */
+export const campaignListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  nextToken: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a token from an earlier page").max(2048).optional(),
+});

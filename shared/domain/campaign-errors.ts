@@ -44,3 +44,27 @@ export class BudgetExceededError extends DomainError {
     );
   }
 }
+
+/** A campaign, or a drop of one, with this id already exists. */
+export class AlreadyExistsError extends DomainError {
+  readonly code = "ALREADY_EXISTS";
+  readonly status = 409;
+}
+
+/** Only a DRAFT campaign may be replaced; published ones change through their own routes. */
+export class NotDraftError extends DomainError {
+  readonly code = "NOT_DRAFT";
+  readonly status = 409;
+}
+
+/** The campaign's status does not allow this operation (resuming a draft, adding a drop to one). */
+export class CampaignStateError extends DomainError {
+  readonly code = "INVALID_STATE";
+  readonly status = 409;
+}
+
+/** The campaign kept changing under a write that must see it whole; the caller may try again. */
+export class ConcurrentUpdateError extends DomainError {
+  readonly code = "CONCURRENT_UPDATE";
+  readonly status = 409;
+}

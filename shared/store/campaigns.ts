@@ -4,7 +4,7 @@
  */
 import { QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
-import { dropSchema, voucherTypeSchema } from "../domain/campaign.js";
+import { type dropSchema, voucherTypeSchema } from "../domain/campaign.js";
 import { fen } from "../domain/money.js";
 import { sectorSchema } from "../domain/sectors.js";
 import { CAMPAIGN_PARTITION_PREFIX, DROP_SORT_PREFIX, campaignKey } from "./keys.js";

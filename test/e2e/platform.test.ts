@@ -61,13 +61,18 @@ describe("GET /me", () => {
 describe("the ticker schedule", () => {
   it("fires at start and records its heartbeat once per scheduled time", async () => {
     const table = runtime.resources.tables.operations!.name;
+    const tables = {
+      campaignsTable: runtime.resources.tables.campaigns!.name,
+      inventoryTable: runtime.resources.tables.inventory!.name,
+      vouchersTable: runtime.resources.tables.vouchers!.name,
+    };
     const first = await eventually(() => readHeartbeat(db, table), 10_000, "the first tick");
     expect(first.ticks).toBeGreaterThanOrEqual(1);
 
     const scheduledTime = new Date(Date.parse(first.lastScheduledTime) + 60_000).toISOString();
     const now = () => new Date();
     const deliveries = await Promise.all(
-      Array.from({ length: 5 }, () => runTicker({ db, operationsTable: table, scheduledTime, now })),
+      Array.from({ length: 5 }, () => runTicker({ db, operationsTable: table, ...tables, scheduledTime, now })),
     );
     expect(deliveries.filter((outcome) => outcome.firstDelivery)).toHaveLength(1);
     const after = await readHeartbeat(db, table);
@@ -75,7 +80,7 @@ describe("the ticker schedule", () => {
     expect(after?.lastScheduledTime).toBe(scheduledTime);
 
     // Scheduler's own format ("…:00Z") names the same instant and is not counted again.
-    const redelivered = await runTicker({ db, operationsTable: table, scheduledTime: scheduledTime.replace(".000Z", "Z"), now });
+    const redelivered = await runTicker({ db, operationsTable: table, ...tables, scheduledTime: scheduledTime.replace(".000Z", "Z"), now });
     expect(redelivered.firstDelivery).toBe(false);
   });
 });

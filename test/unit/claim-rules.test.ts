@@ -41,11 +41,11 @@ describe("withRetries", () => {
 
   it("retries throttling and conflicts, then succeeds", async () => {
     let calls = 0;
-    const result = await withRetries(async () => {
+    const result = await withRetries(() => {
       calls += 1;
-      if (calls === 1) throw new ProvisionedThroughputExceededException({ message: "x", $metadata: {} });
-      if (calls === 2) throw new TransactionConflictException({ message: "x", $metadata: {} });
-      return "done";
+      if (calls === 1) return Promise.reject(new ProvisionedThroughputExceededException({ message: "x", $metadata: {} }));
+      if (calls === 2) return Promise.reject(new TransactionConflictException({ message: "x", $metadata: {} }));
+      return Promise.resolve("done");
     }, noSleep);
     expect(result).toBe("done");
     expect(calls).toBe(3);

@@ -1,0 +1,10 @@
+/** POST /admin/campaigns/{id}/drops (operator): a new drop within the budget not yet committed. */
+import { z } from "zod";
+import { httpRoute, parseBody } from "../../shared/http/route.js";
+import { addDrop } from "../../shared/operations/campaigns.js";
+import { campaignIdOf, inventoryDeps } from "./request.js";
+
+export const handler = httpRoute("operator", async ({ event }) => ({
+  status: 200,
+  body: await addDrop({ ...inventoryDeps(), campaignId: campaignIdOf(event), body: parseBody(event, z.unknown()) }),
+}));

@@ -1,0 +1,10 @@
+/** POST /admin/campaigns (operator): a new DRAFT campaign, validated against its budget. */
+import { z } from "zod";
+import { httpRoute, parseBody } from "../../shared/http/route.js";
+import { createCampaign } from "../../shared/operations/campaigns.js";
+import { campaignsDeps } from "./request.js";
+
+export const handler = httpRoute("operator", async ({ event, caller }) => ({
+  status: 201,
+  body: await createCampaign({ ...campaignsDeps(), body: parseBody(event, z.unknown()), operator: caller.sub }),
+}));

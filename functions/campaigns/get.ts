@@ -1,0 +1,10 @@
+/** GET /admin/campaigns/{id} (operator): the campaign with remaining stock per drop and voucher type. */
+import { httpRoute } from "../../shared/http/route.js";
+import { getCampaign } from "../../shared/operations/campaigns.js";
+import { campaignIdOf, inventoryDeps } from "./request.js";
+
+export const handler = httpRoute("operator", async ({ event }) => ({
+  status: 200,
+  body: await getCampaign({ ...inventoryDeps(), campaignId: campaignIdOf(event) }),
+  headers: { "cache-control": "no-store" },
+}));

@@ -1,0 +1,10 @@
+/** PUT /admin/campaigns/{id} (operator): replaces a DRAFT campaign whole. */
+import { z } from "zod";
+import { httpRoute, parseBody } from "../../shared/http/route.js";
+import { replaceCampaign } from "../../shared/operations/campaigns.js";
+import { campaignIdOf, campaignsDeps } from "./request.js";
+
+export const handler = httpRoute("operator", async ({ event }) => ({
+  status: 200,
+  body: await replaceCampaign({ ...campaignsDeps(), campaignId: campaignIdOf(event), body: parseBody(event, z.unknown()) }),
+}));

@@ -1,0 +1,13 @@
+/** POST /admin/campaigns/{id}/pause and /resume (operator): one function, told apart by the route key. */
+import { httpRoute } from "../../shared/http/route.js";
+import { setCampaignStatus } from "../../shared/operations/campaigns.js";
+import { campaignIdOf, campaignsDeps } from "./request.js";
+
+export const handler = httpRoute("operator", async ({ event }) => ({
+  status: 200,
+  body: await setCampaignStatus({
+    ...campaignsDeps(),
+    campaignId: campaignIdOf(event),
+    action: event.routeKey.endsWith("/pause") ? "pause" : "resume",
+  }),
+}));

@@ -1,0 +1,125 @@
+/**
+ * The demo that `npm start` seeds and `npm run demo` plays: a campaign modelled on a real city
+ * plan (满100减30 and 满200减60 vouchers at supermarkets and restaurants, a ¥300,000 budget)
+ * whose first flash drop opens shortly after start, and a crowd of residents grabbing it.
+ */
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { CampaignInput } from "../../shared/domain/campaign.js";
+import { AlreadyExistsError } from "../../shared/domain/campaign-errors.js";
+import { createCampaign, publishCampaign } from "../../shared/operations/campaigns.js";
+import { type JwtSettings, signLocalToken } from "./jwt.js";
+
+export const DEMO_CAMPAIGN_ID = "demo-consumption-vouchers";
+
+/** The demo campaign, its first drop opening `opensInSeconds` after `now`. */
+export function demoCampaign(now: Date, opensInSeconds: number): CampaignInput {
+  const at = (seconds: number) => new Date(Math.floor(now.getTime() / 1000 + seconds) * 1000).toISOString();
+  return {
+    id: DEMO_CAMPAIGN_ID,
+    name: "惠民消费券 · 示范活动 (demo)",
+    timezone: "Asia/Shanghai",
+    budget: 30_000_000,
+    startsAt: at(-86_400),
+    endsAt: at(30 * 86_400),
+    perPersonLimit: 1,
+    sectors: ["supermarket", "restaurant"],
+    refundPolicy: "void",
+    rollover: true,
+    voucherTypes: [
+      { id: "100-30", threshold: 10_000, discount: 3_000, validDays: 7 },
+      { id: "200-60", threshold: 20_000, discount: 6_000, validDays: 7 },
+    ],
+    drops: [
+      { id: "first", opensAt: at(opensInSeconds), closesAt: at(opensInSeconds + 3_600), stock: { "100-30": 1_000, "200-60": 500 }, shards: 4 },
+      { id: "second", opensAt: at(86_400 + opensInSeconds), closesAt: at(86_400 + opensInSeconds + 3_600), stock: { "100-30": 3_000, "200-60": 1_500 } },
+    ],
+  };
+}
+
+/**
+ * Creates and publishes the demo campaign unless it exists; seeding again never duplicates it.
+ * Returns whether it was created now.
+ */
+export async function seedDemo(input: {
+  db: DynamoDBDocumentClient;
+  tables: { campaigns: string; inventory: string };
+  now: () => Date;
+  opensInSeconds: number;
+}): Promise<{ created: boolean; opensAt: string }> {
+  const deps = { db: input.db, tables: input.tables, now: input.now };
+  let created = true;
+  try {
+    await createCampaign({ ...deps, body: demoCampaign(input.now(), input.opensInSeconds), operator: "demo-seed" });
+  } catch (error) {
+    if (!(error instanceof AlreadyExistsError)) throw error;
+    created = false;
+  }
+  const published = await publishCampaign({ ...deps, campaignId: DEMO_CAMPAIGN_ID });
+  const first = published.drops.find((drop) => drop.id === "first");
+  return { created, opensAt: first?.opensAt ?? "" };
+}
+
+export interface DemoReport {
+  attempts: number;
+  claimed: number;
+  soldOut: number;
+  other: Record<string, number>;
+  seconds: number;
+  claimsPerSecond: number;
+}
+
+/**
+ * Plays a flash drop against a running platform: `attempts` residents (each a different person)
+ * claim a random voucher type of the demo's first drop, `concurrency` at a time, over HTTP.
+ */
+export async function runDemo(input: {
+  url: string;
+  attempts: number;
+  concurrency: number;
+  jwt: JwtSettings;
+  progress: (line: string) => void;
+  waitForOpen?: boolean;
+}): Promise<DemoReport> {
+  const listed = await fetch(`${input.url}/campaigns`);
+  if (!listed.ok) throw new Error(`GET /campaigns answered ${listed.status}; is \`npm start\` running at ${input.url}?`);
+  const { items } = (await listed.json()) as { items: { id: string; drops: { id: string; opensAt: string }[] }[] };
+  const drop = items.find((campaign) => campaign.id === DEMO_CAMPAIGN_ID)?.drops.find((d) => d.id === "first");
+  if (!drop) throw new Error(`The demo campaign is not published at ${input.url}; start the platform without VOUCHERS_SEED=0`);
+
+  for (let wait = Date.parse(drop.opensAt) - Date.now(); wait > 0; wait = Date.parse(drop.opensAt) - Date.now()) {
+    if (input.waitForOpen === false) throw new Error(`The demo drop opens at ${drop.opensAt}`);
+    input.progress(`drop opens in ${Math.ceil(wait / 1000)} s…`);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 1000)));
+  }
+
+  const report: DemoReport = { attempts: 0, claimed: 0, soldOut: 0, other: {}, seconds: 0, claimsPerSecond: 0 };
+  const started = performance.now();
+  let lastPrinted = 0;
+  let next = 0;
+  const run = `${Date.now().toString(36)}`;
+  const worker = async () => {
+    for (let i = next++; i < input.attempts; i = next++) {
+      const token = await signLocalToken({ sub: `demo-${run}-${i}`, settings: input.jwt });
+      const voucherTypeId = i % 3 === 0 ? "200-60" : "100-30";
+      const response = await fetch(`${input.url}/campaigns/${DEMO_CAMPAIGN_ID}/drops/${drop.id}/claims`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ voucherTypeId }),
+      });
+      const body = (await response.json()) as { error?: { code: string } };
+      report.attempts += 1;
+      if (response.status === 201) report.claimed += 1;
+      else if (body.error?.code === "SOLD_OUT") report.soldOut += 1;
+      else report.other[body.error?.code ?? String(response.status)] = (report.other[body.error?.code ?? String(response.status)] ?? 0) + 1;
+      const elapsed = performance.now() - started;
+      if (elapsed - lastPrinted > 200) {
+        lastPrinted = elapsed;
+        input.progress(`${report.attempts}/${input.attempts} attempts · ${report.claimed} claimed · ${report.soldOut} sold out · ${(elapsed / 1000).toFixed(1)} s`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(input.concurrency, input.attempts)) }, worker));
+  report.seconds = (performance.now() - started) / 1000;
+  report.claimsPerSecond = report.claimed / report.seconds;
+  return report;
+}

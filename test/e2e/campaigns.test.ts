@@ -1,0 +1,144 @@
+/**
+ * The campaign routes over the local runtime's HTTP, as the operator console and residents call
+ * them: the lifecycle, the operator check on every /admin route, and the error bodies.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signLocalToken } from "../../infra/local/jwt.js";
+import type { LocalRuntime } from "../../infra/local/runtime.js";
+import { campaignDetailSchema, campaignListSchema, campaignViewSchema, errorBodySchema } from "../../shared/api/schemas.js";
+import { platform } from "../../shared/wiring/platform.js";
+import { FIXTURE_BUDGET, FIXTURE_COMMITTED, campaignInput, extraDrop } from "../fixtures/campaigns.js";
+import { TEST_JWT, startTestRuntime } from "../integration/runtime-helpers.js";
+
+let runtime: LocalRuntime;
+let operatorToken: string;
+let residentToken: string;
+
+beforeAll(async () => {
+  runtime = await startTestRuntime(platform, "campaigns-e2e");
+  operatorToken = await signLocalToken({ sub: "op-bob", operator: true, settings: TEST_JWT });
+  residentToken = await signLocalToken({ sub: "alice", settings: TEST_JWT });
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+async function call(method: string, path: string, options: { body?: unknown; token?: string } = {}) {
+  const token = options.token ?? operatorToken;
+  const response = await fetch(`${runtime.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(options.body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === "" ? undefined : (JSON.parse(text) as unknown) };
+}
+
+/** The error body of a response, checked against the one error shape. */
+function errorOf(response: { body: unknown }) {
+  return errorBodySchema.parse(response.body).error;
+}
+
+describe("a campaign's life over HTTP", () => {
+  it("is created, published, paused, resumed, read with its stock, and listed publicly (drafts never)", async () => {
+    const created = await call("POST", "/admin/campaigns", { body: campaignInput("e2e-life") });
+    expect(created.status).toBe(201);
+    expect(campaignViewSchema.parse(created.body)).toMatchObject({ id: "e2e-life", status: "DRAFT" });
+    expect((await call("POST", "/admin/campaigns", { body: campaignInput("e2e-draft") })).status).toBe(201);
+
+    const published = await call("POST", "/admin/campaigns/e2e-life/publish");
+    expect(published.status).toBe(200);
+    expect(campaignViewSchema.parse(published.body).status).toBe("PUBLISHED");
+    expect(campaignViewSchema.parse((await call("POST", "/admin/campaigns/e2e-life/pause")).body).status).toBe("PAUSED");
+    expect(campaignViewSchema.parse((await call("POST", "/admin/campaigns/e2e-life/resume")).body).status).toBe("PUBLISHED");
+
+    const read = await call("GET", "/admin/campaigns/e2e-life");
+    expect(read.status).toBe(200);
+    const detail = campaignDetailSchema.parse(read.body);
+    expect(detail.drops.map((drop) => [drop.id, drop.shardCounts, drop.remaining])).toEqual([
+      ["d1", { "100-30": 4, "200-60": 4 }, { "100-30": 101, "200-60": 50 }],
+      ["d2", { "100-30": 2 }, { "100-30": 11 }],
+    ]);
+
+    const added = await call("POST", "/admin/campaigns/e2e-life/drops", { body: extraDrop("d3", 10) });
+    expect(added.status).toBe(200);
+    expect(campaignViewSchema.parse(added.body).drops.map((drop) => drop.id)).toEqual(["d1", "d2", "d3"]);
+
+    // Public: no token at all.
+    const listed = await fetch(`${runtime.url}/campaigns`);
+    expect(listed.status).toBe(200);
+    const list = campaignListSchema.parse(await listed.json());
+    expect(list.items.map((item) => item.id)).toEqual(["e2e-life"]);
+    expect(list.items[0]?.drops.map((drop) => drop.id)).toEqual(["d1", "d2", "d3"]);
+  });
+});
+
+describe("the operator check", () => {
+  it("answers 403 FORBIDDEN to a resident's token on every /admin route", async () => {
+    const adminRoutes = platform.routes.filter((route) => route.path.startsWith("/admin/"));
+    expect(adminRoutes.length).toBeGreaterThanOrEqual(7);
+    for (const route of adminRoutes) {
+      const path = route.path.replace(/\{[^}]+\}/g, "e2e-any");
+      const body = route.method === "GET" ? undefined : campaignInput("e2e-any");
+      const response = await call(route.method, path, { token: residentToken, body });
+      expect(response.status, `${route.method} ${route.path}`).toBe(403);
+      expect(errorOf(response).code).toBe("FORBIDDEN");
+    }
+  });
+});
+
+describe("error bodies", () => {
+  it("400 lists every zod issue with its path", async () => {
+    const input = campaignInput("e2e-bad");
+    const response = await call("POST", "/admin/campaigns", {
+      body: { ...input, perPersonLimit: 0, voucherTypes: [{ id: "100-30", threshold: 3_000, discount: 3_000, validDays: 7 }], surprise: 1 },
+    });
+    expect(response.status).toBe(400);
+    const error = errorOf(response);
+    expect(error.code).toBe("VALIDATION_FAILED");
+    const paths = (error.details as { path: string }[]).map((issue) => issue.path);
+    expect(paths).toEqual(expect.arrayContaining(["perPersonLimit", "voucherTypes.0.discount", "drops.0.stock.200-60"]));
+  });
+
+  it("400 BUDGET_EXCEEDED carries the figures, on create and on a new drop", async () => {
+    const tooSmall = await call("POST", "/admin/campaigns", { body: campaignInput("e2e-poor", { budget: 600_000 }) });
+    expect(tooSmall.status).toBe(400);
+    expect(errorOf(tooSmall)).toMatchObject({ code: "BUDGET_EXCEEDED", details: { budget: 600_000, committed: FIXTURE_COMMITTED, excess: FIXTURE_COMMITTED - 600_000 } });
+
+    await call("POST", "/admin/campaigns", { body: campaignInput("e2e-budget") });
+    await call("POST", "/admin/campaigns/e2e-budget/publish");
+    const over = await call("POST", "/admin/campaigns/e2e-budget/drops", { body: extraDrop("big", 200) });
+    expect(over.status).toBe(400);
+    const committed = FIXTURE_COMMITTED + 200 * 3_000;
+    expect(errorOf(over)).toMatchObject({ code: "BUDGET_EXCEEDED", details: { budget: FIXTURE_BUDGET, committed, excess: committed - FIXTURE_BUDGET } });
+  });
+
+  it("404 NOT_FOUND for an unknown campaign, on every route that names one", async () => {
+    for (const [method, path] of [
+      ["GET", "/admin/campaigns/e2e-nobody"],
+      ["POST", "/admin/campaigns/e2e-nobody/publish"],
+      ["POST", "/admin/campaigns/e2e-nobody/pause"],
+    ] as const) {
+      const response = await call(method, path);
+      expect(response.status, path).toBe(404);
+      expect(errorOf(response).code).toBe("NOT_FOUND");
+    }
+  });
+
+  it("409 ALREADY_EXISTS, NOT_DRAFT and INVALID_STATE", async () => {
+    expect((await call("POST", "/admin/campaigns", { body: campaignInput("e2e-conflicts") })).status).toBe(201);
+    const twice = await call("POST", "/admin/campaigns", { body: campaignInput("e2e-conflicts") });
+    expect(twice.status).toBe(409);
+    expect(errorOf(twice).code).toBe("ALREADY_EXISTS");
+
+    const resumeDraft = await call("POST", "/admin/campaigns/e2e-conflicts/resume");
+    expect(resumeDraft.status).toBe(409);
+    expect(errorOf(resumeDraft).code).toBe("INVALID_STATE");
+
+    await call("POST", "/admin/campaigns/e2e-conflicts/publish");
+    const replace = await call("PUT", "/admin/campaigns/e2e-conflicts", { body: campaignInput("e2e-conflicts", { name: "late" }) });
+    expect(replace.status).toBe(409);
+    expect(errorOf(replace)).toMatchObject({ code: "NOT_DRAFT" });
+  });
+});
