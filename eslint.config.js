@@ -23,10 +23,24 @@ export default tseslint.config(
     },
   },
   {
+    // Bundled code takes zod through shared/zod.ts, so esbuild can drop zod's unused locales.
+    files: ["shared/**/*.ts", "functions/**/*.ts"],
+    ignores: ["shared/zod.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { paths: [{ name: "zod", message: "Import * as z from shared/zod.js (keeps Lambda bundles small)." }] }],
+    },
+  },
+  {
     // The domain layer stays free of AWS (docs/architecture.md, "Layers").
     files: ["shared/domain/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: ["@aws-sdk/*", "@aws-lambda-powertools/*", "@middy/*", "aws-cdk-lib", "aws-cdk-lib/*"] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [{ name: "zod", message: "Import * as z from shared/zod.js (keeps Lambda bundles small)." }],
+          patterns: ["@aws-sdk/*", "@aws-lambda-powertools/*", "@middy/*", "aws-cdk-lib", "aws-cdk-lib/*"],
+        },
+      ],
     },
   },
   {

@@ -3,7 +3,7 @@
  * Endpoints are set only where emulators stand in for AWS; names come from the wiring's
  * environment variables, which each function receives only for what it may touch.
  */
-import { z } from "zod";
+import * as z from "./zod.js";
 import { queueUrlEnvVar, tableEnvVar } from "./wiring/define.js";
 
 const emulatorSchema = z.object({

@@ -1,5 +1,5 @@
 /** POST /admin/campaigns/{id}/drops (operator): a new drop within the budget not yet committed. */
-import { z } from "zod";
+import * as z from "../../shared/zod.js";
 import { httpRoute, parseBody } from "../../shared/http/route.js";
 import { addDrop } from "../../shared/operations/campaigns.js";
 import { campaignIdOf, inventoryDeps } from "./request.js";

@@ -1,5 +1,5 @@
 /** POST /admin/campaigns (operator): a new DRAFT campaign, validated against its budget. */
-import { z } from "zod";
+import * as z from "../../shared/zod.js";
 import { httpRoute, parseBody } from "../../shared/http/route.js";
 import { createCampaign } from "../../shared/operations/campaigns.js";
 import { campaignsDeps } from "./request.js";

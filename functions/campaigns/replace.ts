@@ -1,5 +1,5 @@
 /** PUT /admin/campaigns/{id} (operator): replaces a DRAFT campaign whole. */
-import { z } from "zod";
+import * as z from "../../shared/zod.js";
 import { httpRoute, parseBody } from "../../shared/http/route.js";
 import { replaceCampaign } from "../../shared/operations/campaigns.js";
 import { campaignIdOf, campaignsDeps } from "./request.js";

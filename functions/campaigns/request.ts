@@ -2,7 +2,7 @@
  * What the campaign handlers share: the campaign id of the path, and the use cases'
  * dependencies built from the function's configuration.
  */
-import { z } from "zod";
+import * as z from "../../shared/zod.js";
 import { documents } from "../../shared/clients.js";
 import { tableName } from "../../shared/config.js";
 import { idSchema } from "../../shared/domain/campaign.js";

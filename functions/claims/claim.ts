@@ -13,7 +13,7 @@ import {
   makeIdempotent,
 } from "@aws-lambda-powertools/idempotency";
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
-import { z } from "zod";
+import * as z from "../../shared/zod.js";
 import { claimRequestSchema } from "../../shared/api/schemas.js";
 import { dynamoDb, documents } from "../../shared/clients.js";
 import { tableName } from "../../shared/config.js";

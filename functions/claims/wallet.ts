@@ -1,5 +1,5 @@
 /** GET /me/vouchers (resident): the caller's vouchers, newest first, `limit` and `nextToken` per page. */
-import { z } from "zod";
+import * as z from "../../shared/zod.js";
 import { documents } from "../../shared/clients.js";
 import { tableName } from "../../shared/config.js";
 import { httpRoute, parseWith } from "../../shared/http/route.js";

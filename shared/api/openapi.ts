@@ -3,7 +3,7 @@
  * schemas in `schemas.ts`. Every declared route must be documented here; the test that
  * compares this with docs/openapi.json fails otherwise.
  */
-import { z } from "zod";
+import * as z from "../zod.js";
 import { routeKey } from "../wiring/define.js";
 import type { AuthKind, Wiring } from "../wiring/types.js";
 import {

@@ -2,7 +2,7 @@
  * The HTTP API's bodies as zod schemas: handlers and tests parse with them, and the OpenAPI
  * document is generated from them, so the published contract cannot drift from the code.
  */
-import { z } from "zod";
+import * as z from "../zod.js";
 import { campaignSchema, dropSchema, voucherTypeSchema } from "../domain/campaign.js";
 import { sectorSchema } from "../domain/sectors.js";
 

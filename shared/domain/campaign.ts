@@ -3,7 +3,7 @@
  * the cross-field rules that make it consistent, and the budget rule that its drops may not
  * commit more subsidy than it has. Pure: no I/O, no clock.
  */
-import { z } from "zod";
+import * as z from "../zod.js";
 import { BudgetExceededError, CampaignInvalidError, type CampaignIssue } from "./campaign-errors.js";
 import { fen, multiplyFen, positiveFen, sumFen } from "./money.js";
 import { DEFAULT_ATTEMPTS_PER_SECOND } from "./capacity.js";

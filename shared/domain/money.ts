@@ -2,7 +2,7 @@
  * Money is integer fen (1 yuan = 100 fen) everywhere: in bodies, in tables and in arithmetic.
  * Floating-point yuan never appear, so sums and subsidies are exact to the fen.
  */
-import { z } from "zod";
+import * as z from "../zod.js";
 
 /** An amount of money in fen: a non-negative safe integer. */
 export const fen = z.int().nonnegative();

@@ -2,7 +2,7 @@
  * The economic sectors a campaign may subsidise and a merchant belongs to. The list is fixed by
  * the HTTP contract (docs/openapi.json); adding one is a contract change.
  */
-import { z } from "zod";
+import * as z from "../zod.js";
 
 export const SECTORS = [
   "supermarket",

@@ -3,7 +3,7 @@
  * a string and an array claim as "[a b]"; the local runtime does the same, and tests may pass a
  * real array: all three forms are accepted (docs/architecture.md, "Gateway").
  */
-import { z } from "zod";
+import * as z from "../zod.js";
 
 export const OPERATORS_GROUP = "operators";
 

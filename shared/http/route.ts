@@ -10,7 +10,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from "aws-lambda";
-import type { z } from "zod";
+import type * as z from "../zod.js";
 import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.js";
 import { logger } from "../logger.js";
 import type { AuthKind } from "../wiring/types.js";

@@ -3,7 +3,7 @@
  * fields such as `version`, `createdBy`, `due` never leave), the opaque page token of the public
  * list, and the short-lived per-instance cache that list is served from.
  */
-import { z } from "zod";
+import * as z from "../zod.js";
 import type { campaignDetailSchema, campaignDropDetailSchema, campaignDropSchema, campaignViewSchema } from "../api/schemas.js";
 import { ValidationError } from "../errors.js";
 import type { CampaignRecord, DropRecord } from "../store/campaigns.js";

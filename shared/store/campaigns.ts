@@ -3,7 +3,7 @@
  * read, never cast) and the read that loads a campaign with all its drops in one query.
  */
 import { QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { z } from "zod";
+import * as z from "../zod.js";
 import { type dropSchema, voucherTypeSchema } from "../domain/campaign.js";
 import { fen } from "../domain/money.js";
 import { sectorSchema } from "../domain/sectors.js";

@@ -26,7 +26,7 @@ import {
   type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { z } from "zod";
+import * as z from "../zod.js";
 import {
   DropCloseInvariantError,
   decideDropClose,

@@ -5,7 +5,7 @@
  */
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { z } from "zod";
+import * as z from "../zod.js";
 
 const KEY = { pk: "TICKER", sk: "HEARTBEAT" } as const;
 

@@ -5,7 +5,7 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { z } from "zod";
+import * as z from "../zod.js";
 import { VOUCHER_STATUSES, type Voucher } from "../domain/claim.js";
 import { VOUCHER_SORT_PREFIX, claimCounterKey, dropShardKey, personPartition, voucherKey } from "./keys.js";
 

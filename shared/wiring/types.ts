@@ -3,7 +3,7 @@
  * type: `infra/stacks` builds the AWS deployment from it and `infra/local` builds the same system
  * on embedded emulators. Nothing here imports AWS code, so handlers may read it too.
  */
-import { z } from "zod";
+import * as z from "../zod.js";
 
 /** Who may call an HTTP route, and who checks it (docs/architecture.md, "Gateway"). */
 export const AUTH_KINDS = ["public", "resident", "operator", "partner-signed"] as const;
