@@ -521,16 +521,23 @@ async function main(): Promise<number> {
                   Update: {
                     TableName: tables.vouchers,
                     Key: counterKey,
-                    UpdateExpression: "ADD claimed :one",
-                    ConditionExpression: "attribute_not_exists(claimed) OR claimed < :limit",
-                    ExpressionAttributeValues: { ":one": { N: "1" }, ":limit": { N: "1" } },
+                    UpdateExpression: "ADD claimed :one, voucherIds :ids, voucherRefs :refs",
+                    ConditionExpression: "(attribute_not_exists(claimed) OR claimed < :limit) AND NOT contains(voucherIds, :id)",
+                    ExpressionAttributeValues: {
+                      ":one": { N: "1" },
+                      ":limit": { N: "1" },
+                      ":id": { S: voucherId },
+                      ":ids": { SS: [voucherId] },
+                      ":refs": { SS: [`${voucherId} ${dropId} ${VOUCHER_TYPE} ${shard}`] },
+                    },
+                    ReturnValuesOnConditionCheckFailure: "ALL_OLD",
                   },
                 },
                 {
                   Put: {
                     TableName: tables.vouchers,
                     Item: {
-                      pk: { S: `PERSON#${sub}` },
+                      pk: { S: `ISSUED#${campaignId}#${dropId}#${VOUCHER_TYPE}#${shard}` },
                       sk: { S: `VOUCHER#${voucherId}` },
                       voucherId: { S: voucherId },
                       campaignId: { S: campaignId },
@@ -543,10 +550,8 @@ async function main(): Promise<number> {
                       status: { S: "CLAIMED" },
                       owner: { S: sub },
                       shard: { N: String(shard) },
-                      dropShard: { S: `${campaignId}#${dropId}#${VOUCHER_TYPE}#${shard}` },
                     },
                     ConditionExpression: "attribute_not_exists(pk)",
-                    ReturnValuesOnConditionCheckFailure: "ALL_OLD",
                   },
                 },
               ],
@@ -569,7 +574,7 @@ async function main(): Promise<number> {
         ReturnConsumedCapacity: "INDEXES",
         TransactItems: [
           { Update: { TableName: tables.vouchers, Key: { pk: { S: `PERSON#${probeSub}` }, sk: { S: `LIMIT#${campaignId}` } }, UpdateExpression: "ADD claimed :one", ExpressionAttributeValues: { ":one": { N: "1" } } } },
-          { Put: { TableName: tables.vouchers, Item: { pk: { S: `PERSON#${probeSub}` }, sk: { S: "PROBE#1" }, dropShard: { S: "probe#x#y#0" }, voucherId: { S: "probe" } } } },
+          { Put: { TableName: tables.vouchers, Item: { pk: { S: `ISSUED#probe#${probeSub}` }, sk: { S: "VOUCHER#probe" }, voucherId: { S: "probe" } } } },
         ],
       }),
     );
@@ -581,7 +586,7 @@ async function main(): Promise<number> {
         ],
       }),
     );
-    await seedDocs.send(new DeleteCommand({ TableName: tables.vouchers, Key: { pk: `PERSON#${probeSub}`, sk: "PROBE#1" } }));
+    await seedDocs.send(new DeleteCommand({ TableName: tables.vouchers, Key: { pk: `ISSUED#probe#${probeSub}`, sk: "VOUCHER#probe" } }));
 
     // 3. The flood.
     const floodTokens = await tokensFor(newPeople(settings.attempts, "flood"));

@@ -1,7 +1,8 @@
 /**
  * The flash-drop claim, the platform's hot path:
  *  1. a drop this instance knows to be sold out answers at once, without calling DynamoDB;
- *  2. the person's counter is read, so people already at their limit never touch the hot shards;
+ *  2. the person's counter is read, so people already at their limit never touch the hot shards
+ *     (and a retry whose first try committed gets that voucher);
  *  3. one unit is taken from a random shard with a plain conditional update, trying other
  *     shards (bounded, random order, remembering empty ones) before answering SOLD_OUT;
  *  4. the counter and the voucher are written in one transaction over cold items only;
@@ -10,7 +11,7 @@
  * as stock − vouchers issued.
  */
 import { randomBytes } from "node:crypto";
-import { GetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { assertDropOpen, issueVoucher as buildVoucher, type Voucher } from "../domain/claim.js";
 import { DropNotOpenError, LimitReachedError, SoldOutError } from "../domain/claim-errors.js";
 import { takeFromShards } from "../domain/inventory.js";
@@ -18,9 +19,8 @@ import { NotFoundError, ThrottledError, UnavailableError } from "../errors.js";
 import { logger } from "../logger.js";
 import { type CampaignWithDrops, loadCampaign } from "../store/campaigns.js";
 import { type ShardAddress, clearSoldOut, giveBackUnit, markSoldOut, takeUnit } from "../store/inventory.js";
-import { claimCounterKey } from "../store/keys.js";
 import { type RetryOptions, withRetries } from "../store/retry.js";
-import { issueVoucher, toVoucher } from "../store/vouchers.js";
+import { findVoucher, issueVoucher, readClaimCounter, toVoucher } from "../store/vouchers.js";
 
 /** Shards one attempt may try before answering SOLD_OUT; each try is a write. */
 export const MAX_SHARD_TRIES = 16;
@@ -138,11 +138,13 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDeps): Prom
   const shardCount = drop.shardCounts[voucherType.id];
   if (shardCount === undefined) throw new DropNotOpenError(`Drop ${drop.id} has no inventory yet`);
 
-  const counter = await withRetries(
-    () => db.send(new GetCommand({ TableName: tables.vouchers, Key: claimCounterKey(request.sub, campaign.id), ConsistentRead: true })),
-    deps.retry,
-  );
-  if (Number(counter.Item?.claimed ?? 0) >= campaign.perPersonLimit) {
+  const counter = await withRetries(() => readClaimCounter(db, tables.vouchers, request.sub, campaign.id), deps.retry);
+  // A retry whose first try committed: answer with that voucher, taking nothing.
+  if (request.voucherId !== undefined && counter.voucherIds.has(request.voucherId)) {
+    const existing = await withRetries(() => findVoucher(db, tables.vouchers, request.sub, campaign.id, request.voucherId!), deps.retry);
+    if (existing) return toVoucher(existing);
+  }
+  if (counter.claimed >= campaign.perPersonLimit) {
     throw new LimitReachedError(`You already hold ${campaign.perPersonLimit} voucher(s) of this campaign`);
   }
 

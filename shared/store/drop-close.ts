@@ -36,15 +36,13 @@ import {
 } from "../domain/drop-close.js";
 import { splitStock } from "../domain/inventory.js";
 import { campaignIdOf, dropCloseOutcomeSchema, dropRecordSchema, loadCampaign } from "./campaigns.js";
-import { DROP_SORT_PREFIX, DUE, campaignKey, dropKey, dropShardKey, shardKey } from "./keys.js";
+import { DROP_SORT_PREFIX, DUE, campaignKey, dropKey, issuedPartition, shardKey } from "./keys.js";
 
 /**
- * How long after a drop's `closesAt` the ticker waits before closing it. Vouchers are counted
- * through the `byDropShard` index, which is eventually consistent (no consistent reads on a
- * global secondary index): a claim that took its unit just before the close must have its
- * voucher written and indexed before the count, or its unit would be counted as unclaimed and
- * handed out twice. A claim runs for at most 10 s and the index normally lags by well under a
- * second, so 60 s leaves a wide margin.
+ * How long after a drop's `closesAt` the ticker waits before closing it. A claim that passed the
+ * open check just before the close may still be writing its voucher: it must be written before
+ * the count, or its unit would be counted as unclaimed and handed out twice. A claim runs for at
+ * most 10 s (its function's timeout), so 60 s leaves a wide margin.
  */
 export const DEFAULT_CLOSE_GRACE_SECONDS = 60;
 
@@ -161,8 +159,8 @@ const dueItemSchema = z.object({
 
 /**
  * Vouchers issued by a drop for one voucher type: the sum over its shards 0 … shardCount − 1 of
- * the vouchers in the `byDropShard` index (Select COUNT, so no item is read out). Eventually
- * consistent; see {@link DEFAULT_CLOSE_GRACE_SECONDS}.
+ * the vouchers filed in that shard's partition (Select COUNT with a strongly consistent read, so
+ * no item is read out and none is missed).
  */
 export async function countIssued(
   db: DynamoDBDocumentClient,
@@ -180,10 +178,10 @@ export async function countIssued(
         const page = await db.send(
           new QueryCommand({
             TableName: vouchersTable,
-            IndexName: "byDropShard",
-            KeyConditionExpression: "dropShard = :dropShard",
-            ExpressionAttributeValues: { ":dropShard": dropShardKey(campaignId, dropId, voucherTypeId, shard) },
+            KeyConditionExpression: "pk = :pk",
+            ExpressionAttributeValues: { ":pk": issuedPartition(campaignId, dropId, voucherTypeId, shard) },
             Select: "COUNT",
+            ConsistentRead: true,
             ExclusiveStartKey: start,
           }),
         );
@@ -264,8 +262,8 @@ async function claimClose(
         TableName: table,
         Key: dropKey(ids.campaignId, ids.dropId),
         UpdateExpression: "SET closing = :closing",
-        // Only the first run stores a decision; a later one must carry out the stored one, since
-        // counts read from an eventually consistent index may differ between runs.
+        // Only the first run stores a decision; a later one must carry out the stored one, so a
+        // crash between runs can never make two decisions.
         ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(closedAt) AND attribute_not_exists(closing)",
         ExpressionAttributeValues: { ":closing": decided },
         ReturnValuesOnConditionCheckFailure: "ALL_OLD",
@@ -308,7 +306,7 @@ async function rollIn(
   );
 
   const names: Record<string, string> = { "#source": source, "#due": "due" };
-  const values: Record<string, unknown> = { ":moved": units, ":one": 1, ":due": DUE };
+  const values: Record<string, unknown> = { ":moved": units, ":due": DUE };
   const adds: string[] = [];
   // A target still waiting for its inventory (a drop being added) is put on the close schedule
   // here, so the stock it now holds is closed in its turn even if that addition never finishes.
@@ -318,8 +316,6 @@ async function rollIn(
     names[`#t${index}`] = type;
     values[`:n${index}`] = count;
     adds.push(`stock.#t${index} :n${index}`);
-    // A target whose inventory of this type was never provisioned gets one shard (shard 0, below).
-    sets.push(`shardCounts.#t${index} = if_not_exists(shardCounts.#t${index}, :one)`);
     // New units make a sold-out type claimable again.
     removes.push(`soldOut.#t${index}`);
   });
@@ -367,8 +363,8 @@ async function rollIn(
 }
 
 /**
- * Adds `count` units rolled in from drop `source` to one shard, once. Creates the shard when it
- * does not exist (a target provisioned here with a single shard).
+ * Adds `count` units rolled in from drop `source` to one shard, once. Targets are provisioned, so
+ * the shard exists; were it missing, it is created rather than losing the units.
  */
 async function addToShard(
   db: DynamoDBDocumentClient,

@@ -19,12 +19,21 @@ export const shardKey = (campaignId: string, dropId: string, voucherTypeId: stri
   pk: `SHARD#${campaignId}#${dropId}#${voucherTypeId}#${shard}`,
 });
 
-/** vouchers table: one voucher in a resident's wallet. */
-export const voucherKey = (sub: string, voucherId: string) => ({ pk: `PERSON#${sub}`, sk: `VOUCHER#${voucherId}` });
+/**
+ * vouchers table: a voucher, filed under the drop shard its unit came from. Drop close counts a
+ * shard's vouchers with one strongly consistent query of this partition; it takes the same write
+ * rate as its inventory shard, spread the same way.
+ */
+export const issuedVoucherKey = (campaignId: string, dropId: string, voucherTypeId: string, shard: number, voucherId: string) => ({
+  pk: issuedPartition(campaignId, dropId, voucherTypeId, shard),
+  sk: `VOUCHER#${voucherId}`,
+});
+export const issuedPartition = (campaignId: string, dropId: string, voucherTypeId: string, shard: number) =>
+  `ISSUED#${campaignId}#${dropId}#${voucherTypeId}#${shard}`;
+/**
+ * vouchers table: a resident's claims in one campaign: how many (the per-person limit), and which
+ * vouchers (their ids and where they are filed), so the wallet finds them.
+ */
+export const claimCounterKey = (sub: string, campaignId: string) => ({ pk: personPartition(sub), sk: `${CLAIM_COUNTER_SORT_PREFIX}${campaignId}` });
 export const personPartition = (sub: string) => `PERSON#${sub}`;
-export const VOUCHER_SORT_PREFIX = "VOUCHER#";
-/** vouchers table: how many vouchers a resident has claimed in a campaign. */
-export const claimCounterKey = (sub: string, campaignId: string) => ({ pk: `PERSON#${sub}`, sk: `LIMIT#${campaignId}` });
-/** vouchers table, `byDropShard` index: the vouchers issued from one shard. */
-export const dropShardKey = (campaignId: string, dropId: string, voucherTypeId: string, shard: number) =>
-  `${campaignId}#${dropId}#${voucherTypeId}#${shard}`;
+export const CLAIM_COUNTER_SORT_PREFIX = "LIMIT#";

@@ -1,13 +1,17 @@
 /**
- * Vouchers and per-person claim counters: cold items (one person's), so the counter and the
- * voucher are written together in one transaction without contention.
+ * Vouchers and per-person claim counters. Both are cold items (a voucher has its own key; a
+ * counter is one person's), so they are written together in one transaction without contention.
+ *
+ * A voucher is filed under the drop shard its unit came from (exact counting at drop close); the
+ * person's counter for the campaign holds the count the limit checks and a reference to every
+ * voucher it admitted, which is how the wallet finds them.
  */
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import * as z from "../zod.js";
 import { VOUCHER_STATUSES, type Voucher } from "../domain/claim.js";
-import { VOUCHER_SORT_PREFIX, claimCounterKey, dropShardKey, personPartition, voucherKey } from "./keys.js";
+import * as z from "../zod.js";
+import { CLAIM_COUNTER_SORT_PREFIX, claimCounterKey, issuedVoucherKey, personPartition } from "./keys.js";
 
 /** A voucher item: the voucher, its owner and the shard its unit came from. */
 export const voucherItemSchema = z.object({
@@ -25,6 +29,22 @@ export const voucherItemSchema = z.object({
 });
 export type VoucherItem = z.infer<typeof voucherItemSchema>;
 
+/** Where a voucher is filed, as the counter remembers it: "<voucherId> <dropId> <voucherTypeId> <shard>". */
+interface VoucherRef {
+  voucherId: string;
+  campaignId: string;
+  dropId: string;
+  voucherTypeId: string;
+  shard: number;
+}
+
+const counterSchema = z.object({
+  claimed: z.number().int().nonnegative().default(0),
+  voucherIds: z.set(z.string()).default(() => new Set<string>()),
+  voucherRefs: z.set(z.string()).default(() => new Set<string>()),
+});
+export type ClaimCounter = z.infer<typeof counterSchema>;
+
 /** The voucher as the API shows it: the item without its bookkeeping. */
 export function toVoucher(item: VoucherItem): Voucher {
   const { owner: _owner, shard: _shard, ...voucher } = item;
@@ -34,13 +54,13 @@ export function toVoucher(item: VoucherItem): Voucher {
 export type IssueOutcome =
   | { outcome: "issued" }
   | { outcome: "limit-reached" }
-  /** A voucher with this id exists: a retried claim whose first try committed. */
+  /** The counter already admitted this voucher id: a retried claim whose first try committed. */
   | { outcome: "exists"; voucher: VoucherItem };
 
 /**
- * Raises the person's counter for the campaign (below the limit) and puts the voucher, both or
- * neither. The counter's condition is the per-person limit; the voucher's `attribute_not_exists`
- * makes a retry with the same voucher id find the first one instead of issuing twice.
+ * Raises the person's counter for the campaign (below the limit, and only for a voucher id it has
+ * not admitted yet) and puts the voucher, both or neither. A retry with the same voucher id finds
+ * the first voucher instead of issuing a second, whichever shard its own unit came from.
  */
 export async function issueVoucher(
   db: DynamoDBDocumentClient,
@@ -48,12 +68,12 @@ export async function issueVoucher(
   input: { sub: string; perPersonLimit: number; voucher: Voucher; shard: number },
 ): Promise<IssueOutcome> {
   const { sub, voucher, shard } = input;
+  const ref: VoucherRef = { ...voucher, shard };
   const item: VoucherItem & Record<string, unknown> = {
-    ...voucherKey(sub, voucher.voucherId),
+    ...issuedVoucherKey(voucher.campaignId, voucher.dropId, voucher.voucherTypeId, shard, voucher.voucherId),
     ...voucher,
     owner: sub,
     shard,
-    dropShard: dropShardKey(voucher.campaignId, voucher.dropId, voucher.voucherTypeId, shard),
   };
   try {
     await db.send(
@@ -63,19 +83,19 @@ export async function issueVoucher(
             Update: {
               TableName: table,
               Key: claimCounterKey(sub, voucher.campaignId),
-              UpdateExpression: "ADD claimed :one",
-              ConditionExpression: "attribute_not_exists(claimed) OR claimed < :limit",
-              ExpressionAttributeValues: { ":one": 1, ":limit": input.perPersonLimit },
-            },
-          },
-          {
-            Put: {
-              TableName: table,
-              Item: item,
-              ConditionExpression: "attribute_not_exists(pk)",
+              UpdateExpression: "ADD claimed :one, voucherIds :ids, voucherRefs :refs",
+              ConditionExpression: "(attribute_not_exists(claimed) OR claimed < :limit) AND NOT contains(voucherIds, :id)",
+              ExpressionAttributeValues: {
+                ":one": 1,
+                ":limit": input.perPersonLimit,
+                ":id": voucher.voucherId,
+                ":ids": new Set([voucher.voucherId]),
+                ":refs": new Set([encodeRef(ref)]),
+              },
               ReturnValuesOnConditionCheckFailure: "ALL_OLD",
             },
           },
+          { Put: { TableName: table, Item: item, ConditionExpression: "attribute_not_exists(pk)" } },
         ],
       }),
     );
@@ -83,37 +103,85 @@ export async function issueVoucher(
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
     const [counter, put] = error.CancellationReasons ?? [];
-    // The voucher's own check comes first: a replay is not a limit breach.
-    if (put?.Code === "ConditionalCheckFailed" && put.Item) {
-      return { outcome: "exists", voucher: voucherItemSchema.parse(unmarshall(put.Item)) };
+    const admitted = counter?.Item ? counterSchema.parse(unmarshall(counter.Item)).voucherIds : new Set<string>();
+    // The same voucher id again (on any shard) is a replay, not a limit breach.
+    if (admitted.has(voucher.voucherId) || put?.Code === "ConditionalCheckFailed") {
+      const existing = await findVoucher(db, table, sub, voucher.campaignId, voucher.voucherId);
+      if (existing) return { outcome: "exists", voucher: existing };
     }
     if (counter?.Code === "ConditionalCheckFailed") return { outcome: "limit-reached" };
     throw error;
   }
 }
 
-/** The person's vouchers, newest first. A person holds few, so they are read in one query. */
+/** The person's counter for a campaign, read strongly consistently. */
+export async function readClaimCounter(db: DynamoDBDocumentClient, table: string, sub: string, campaignId: string): Promise<ClaimCounter> {
+  const { Item } = await db.send(new GetCommand({ TableName: table, Key: claimCounterKey(sub, campaignId), ConsistentRead: true }));
+  return counterSchema.parse(Item ?? {});
+}
+
+/** One voucher of a person in a campaign, found through the counter's references, or undefined. */
+export async function findVoucher(
+  db: DynamoDBDocumentClient,
+  table: string,
+  sub: string,
+  campaignId: string,
+  voucherId: string,
+): Promise<VoucherItem | undefined> {
+  const counter = await readClaimCounter(db, table, sub, campaignId);
+  const ref = [...counter.voucherRefs].map((encoded) => decodeRef(campaignId, encoded)).find((candidate) => candidate.voucherId === voucherId);
+  if (!ref) return undefined;
+  const { Item } = await db.send(
+    new GetCommand({ TableName: table, Key: issuedVoucherKey(campaignId, ref.dropId, ref.voucherTypeId, ref.shard, voucherId), ConsistentRead: true }),
+  );
+  return Item ? voucherItemSchema.parse(Item) : undefined;
+}
+
+/** The person's vouchers in every campaign, newest first. A person holds few. */
 export async function listVouchers(db: DynamoDBDocumentClient, table: string, sub: string): Promise<VoucherItem[]> {
-  const items: VoucherItem[] = [];
+  const refs: VoucherRef[] = [];
   let start: Record<string, unknown> | undefined;
   do {
     const page = await db.send(
       new QueryCommand({
         TableName: table,
         KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-        ExpressionAttributeValues: { ":pk": personPartition(sub), ":prefix": VOUCHER_SORT_PREFIX },
+        ExpressionAttributeValues: { ":pk": personPartition(sub), ":prefix": CLAIM_COUNTER_SORT_PREFIX },
+        ConsistentRead: true,
         ExclusiveStartKey: start,
       }),
     );
-    for (const item of page.Items ?? []) items.push(voucherItemSchema.parse(item));
+    for (const item of page.Items ?? []) {
+      const campaignId = String(item.sk).slice(CLAIM_COUNTER_SORT_PREFIX.length);
+      for (const encoded of counterSchema.parse(item).voucherRefs) refs.push(decodeRef(campaignId, encoded));
+    }
     start = page.LastEvaluatedKey;
   } while (start);
+
+  const items: VoucherItem[] = [];
+  for (let i = 0; i < refs.length; i += 100) {
+    let keys: Record<string, unknown>[] | undefined = refs
+      .slice(i, i + 100)
+      .map((ref) => issuedVoucherKey(ref.campaignId, ref.dropId, ref.voucherTypeId, ref.shard, ref.voucherId));
+    // BatchGet may leave keys unprocessed under load; ask again for those.
+    for (let round = 0; keys && keys.length > 0 && round < 5; round += 1) {
+      const batch: BatchGetCommandOutput = await db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }));
+      for (const item of batch.Responses?.[table] ?? []) items.push(voucherItemSchema.parse(item));
+      keys = batch.UnprocessedKeys?.[table]?.Keys;
+    }
+    if (keys && keys.length > 0) throw new Error(`could not read ${keys.length} vouchers of the wallet`);
+  }
   return items.sort((a, b) => b.claimedAt.localeCompare(a.claimedAt) || b.voucherId.localeCompare(a.voucherId));
 }
 
-/** One voucher of a person, or undefined. */
-export async function getVoucher(db: DynamoDBDocumentClient, table: string, sub: string, voucherId: string): Promise<VoucherItem | undefined> {
-  const { Item } = await db.send(new GetCommand({ TableName: table, Key: voucherKey(sub, voucherId), ConsistentRead: true }));
-  return Item ? voucherItemSchema.parse(Item) : undefined;
+function encodeRef(ref: VoucherRef): string {
+  return `${ref.voucherId} ${ref.dropId} ${ref.voucherTypeId} ${ref.shard}`;
 }
 
+function decodeRef(campaignId: string, encoded: string): VoucherRef {
+  const [voucherId, dropId, voucherTypeId, shard] = encoded.split(" ");
+  if (!voucherId || !dropId || !voucherTypeId || shard === undefined || !/^\d+$/.test(shard)) {
+    throw new Error(`malformed voucher reference "${encoded}" in campaign ${campaignId}`);
+  }
+  return { voucherId, campaignId, dropId, voucherTypeId, shard: Number(shard) };
+}

@@ -27,13 +27,11 @@ export const platform = defineWiring({
     },
     vouchers: {
       description:
-        "A resident's vouchers (pk PERSON#<sub>, sk VOUCHER#<voucherId>) and per-campaign claim counters " +
-        "(sk LIMIT#<campaignId>). Index `byDropShard` counts vouchers issued per drop, type and shard at drop close.",
+        "Vouchers, filed by the drop shard their unit came from (pk ISSUED#<campaign>#<drop>#<type>#<n>, " +
+        "sk VOUCHER#<voucherId>) so drop close counts them exactly, and each resident's claims per campaign " +
+        "(pk PERSON#<sub>, sk LIMIT#<campaignId>: the count the limit checks and references to the vouchers).",
       partitionKey: { name: "pk", type: "S" },
       sortKey: { name: "sk", type: "S" },
-      globalIndexes: {
-        byDropShard: { partitionKey: { name: "dropShard", type: "S" }, sortKey: { name: "voucherId", type: "S" } },
-      },
     },
     idempotency: {
       description: "Powertools idempotency records of claims (pk id = person and Idempotency-Key), kept 24 h.",

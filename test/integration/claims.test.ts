@@ -144,6 +144,18 @@ describe("a flash drop", () => {
     expect(calls).toBe(0);
   });
 
+  it("answers a retry whose first try committed with that voucher, taking no second unit", async () => {
+    const campaignId = `retry-${randomUUID().slice(0, 8)}`;
+    await seedCampaign(db, tables, { id: campaignId, perPersonLimit: 3, drops: [{ id: "d1", stock: { "100-30": 10 }, shards: 4 }] });
+    const [deps] = instances(1);
+    const request = { sub: "twice", campaignId, dropId: "d1", voucherTypeId: "100-30", voucherId: "k-same-key" };
+    const first = await claimVoucher(request, deps!);
+    const again = await claimVoucher(request, deps!);
+    expect(again).toEqual(first);
+    expect(await vouchersOf(db, campaignId)).toHaveLength(1);
+    expect((await shardRemaining(campaignId, "d1", "100-30", 4)).reduce((a, b) => a + b, 0)).toBe(9);
+  });
+
   it("strands, but never oversells, a unit taken by a claim that crashes before writing its voucher", async () => {
     const campaignId = `crash-${randomUUID().slice(0, 8)}`;
     await seedCampaign(db, tables, { id: campaignId, drops: [{ id: "d1", stock: { "100-30": 3 }, shards: 1 }] });

@@ -17,7 +17,7 @@ import {
   type DropCloseCheckpoint,
   type DropCloseTables,
 } from "../../shared/store/drop-close.js";
-import { DUE, LISTED, campaignKey, dropKey, dropShardKey, shardKey, voucherKey } from "../../shared/store/keys.js";
+import { DUE, LISTED, campaignKey, dropKey, issuedVoucherKey, shardKey } from "../../shared/store/keys.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { testClients, uniquePrefix } from "./runtime-helpers.js";
 
@@ -144,7 +144,7 @@ async function claim(campaignId: string, dropId: string, type: VoucherTypeId, sh
       new PutCommand({
         TableName: tables.vouchers,
         Item: {
-          ...voucherKey(sub, voucherId),
+          ...issuedVoucherKey(campaignId, dropId, type, shard, voucherId),
           voucherId,
           campaignId,
           dropId,
@@ -156,7 +156,6 @@ async function claim(campaignId: string, dropId: string, type: VoucherTypeId, sh
           status: "CLAIMED",
           owner: sub,
           shard,
-          dropShard: dropShardKey(campaignId, dropId, type, shard),
         },
       }),
     );
@@ -354,7 +353,7 @@ describe("exactly once", () => {
     // Nothing is ever added beyond the decision, even half-way.
     expect(await shardSum(c, "d2", "v30")).toBeLessThanOrEqual(131);
 
-    // A voucher indexed late must not change the stored decision.
+    // A voucher written late (a claim still in flight) must not change the stored decision.
     await claim(c, "d1", "v30", 2, 1);
     const resumed = await closeDueDrops({ db, tables, now: new Date(T + 2 * MINUTE) });
 

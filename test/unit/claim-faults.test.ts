@@ -9,12 +9,13 @@ import {
   TransactionConflictException,
 } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { LimitReachedError } from "../../shared/domain/claim-errors.js";
 import { ThrottledError, UnavailableError } from "../../shared/errors.js";
 import { ClaimCaches, type ClaimDeps, claimVoucher } from "../../shared/operations/claim.js";
-import { campaignKey, dropKey } from "../../shared/store/keys.js";
+import { campaignKey, claimCounterKey, dropKey, issuedVoucherKey } from "../../shared/store/keys.js";
 import { VOUCHER_TYPES } from "../support/seed.js";
 
 const now = new Date("2026-11-22T02:00:30Z");
@@ -117,6 +118,29 @@ describe("claim faults", () => {
   it("maps a cancelled transaction whose counter check failed to LIMIT_REACHED and returns the unit", async () => {
     mock.on(TransactWriteCommand).rejects(cancelled(["ConditionalCheckFailed", "None"]));
     await expect(claimVoucher(request, deps())).rejects.toBeInstanceOf(LimitReachedError);
+    expect(giveBacks()).toHaveLength(1);
+  });
+
+  it("answers a replay that raced its first try with the first voucher, returning the second unit", async () => {
+    const request = { sub: "alice", campaignId: "c1", dropId: "d1", voucherTypeId: "100-30", voucherId: "k1" };
+    const first = {
+      ...issuedVoucherKey("c1", "d1", "100-30", 1, "k1"),
+      voucherId: "k1", campaignId: "c1", dropId: "d1", voucherTypeId: "100-30", threshold: 10_000, discount: 3_000,
+      claimedAt: "2026-11-22T02:00:10.000Z", expiresAt: "2026-11-29T02:00:10.000Z", status: "CLAIMED", owner: "alice", shard: 1,
+    };
+    const counter = { claimed: 1, voucherIds: new Set(["k1"]), voucherRefs: new Set(["k1 d1 100-30 1"]) };
+    // The first read (before taking a unit) does not see the first try yet; later reads do.
+    mock.on(GetCommand, { Key: claimCounterKey("alice", "c1") }).resolvesOnce({}).resolves({ Item: counter });
+    mock.on(GetCommand, { Key: issuedVoucherKey("c1", "d1", "100-30", 1, "k1") }).resolves({ Item: first });
+    mock.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: "cancelled",
+        $metadata: {},
+        CancellationReasons: [{ Code: "ConditionalCheckFailed", Item: marshall(counter) }, { Code: "None" }],
+      }),
+    );
+    const voucher = await claimVoucher(request, deps());
+    expect(voucher).toMatchObject({ voucherId: "k1", claimedAt: first.claimedAt });
     expect(giveBacks()).toHaveLength(1);
   });
 
