@@ -405,6 +405,7 @@ async function main(): Promise<number> {
       calibration: { id: "calibration", stock: calibrationStock },
       flood: { id: "flood", stock: S },
       useCase: { id: "direct-use-case", stock: S },
+      httpSuccess: { id: "http-successes", stock: S },
       handler: { id: "direct-handler", stock: S },
       raw: { id: "raw-baseline", stock: S },
       rawFirst: { id: "raw-baseline-first", stock: S },
@@ -423,14 +424,24 @@ async function main(): Promise<number> {
     const body = JSON.stringify({ voucherTypeId: VOUCHER_TYPE });
 
     /** One claim over HTTP, with no Idempotency-Key. */
+    // node:http with a keep-alive agent: the load generator shares this process with the runtime,
+    // and undici's fetch costs it about twice the CPU per request.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: C });
+    const post = (url: string, headers: Record<string, string>, payload: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const request = http.request(url, { method: "POST", agent, headers: { ...headers, "content-length": Buffer.byteLength(payload) } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+          res.on("error", reject);
+        });
+        request.on("error", reject);
+        request.end(payload);
+      });
     const claimOverHttp = async (dropId: string, token: string): Promise<ClaimAnswer> => {
       const started = performance.now();
-      const response = await fetch(claimUrl(dropId), {
-        method: "POST",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body,
-      });
-      const text = await response.text();
+      const response = await post(claimUrl(dropId), { authorization: `Bearer ${token}`, "content-type": "application/json" }, body);
+      const text = response.text;
       const ms = performance.now() - started;
       let code = String(response.status);
       if (response.status !== 201) {
@@ -652,6 +663,12 @@ async function main(): Promise<number> {
     before2 = rawCounter.snapshot();
     const rawPhase = await rawBaseline("after the flood", drops.raw.id);
     const rawTally = rawCounter.since(before2);
+
+    // The ratio compares like with like: S successes over HTTP (stock for everyone, so no attempt
+    // is a rejection) against the same S successes as raw calls, both C in flight.
+    const httpTokens = await tokensFor(newPeople(S, "ok"));
+    note(`claim path over HTTP: ${S} attempts into a drop with stock for all, ${C} in flight…`);
+    const httpPhase = await measure("claim path over HTTP, all succeed", S, async (i) => (await claimOverHttp(drops.httpSuccess.id, httpTokens[i]!)).status === 201);
     note(`use case direct: ${S} claims through claimVoucher (no HTTP, no handler), ${C} in flight…`);
     const { ClaimCaches, claimVoucher } = await import("../shared/operations/claim.js");
     const useCaseDeps = {
@@ -793,7 +810,7 @@ async function main(): Promise<number> {
     const attemptsPerSecond = floodAnswers.length / ((floodEnd - floodStart) / 1000);
     const rateOf = (phase: PhaseResult) => phase.successes / (phase.cpu.wallMs / 1000);
     const rawRate = Math.max(rateOf(rawPhase), rateOf(rawFirstPhase));
-    const ratio = claimsPerSecond / rawRate;
+    const ratio = rateOf(httpPhase) / rawRate;
     const per = (tally: Tally, n: number) => ({
       calls: tally.calls / n,
       wcu: tally.wcu / n,
@@ -852,7 +869,7 @@ async function main(): Promise<number> {
     for (const [label, tally, phase] of [["before", rawFirstTally, rawFirstPhase], ["after", rawTally, rawPhase]] as const) {
       row(`raw baseline ${label}: calls per success`, `${fixed(tally.calls / Math.max(1, phase.successes))} (${Object.entries(tally.byCommand).map(([k, v]) => `${k} ${v}`).join(", ")}), ${fixed(tally.wcu / Math.max(1, phase.successes))} WCU; failed: ${Object.entries(tally.failed).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`);
     }
-    row("RATIO claim path ÷ raw baseline", `${fixed(ratio, 2)}  (target ≥ 0.8; against the faster of the two baselines, ${fixed(rawRate, 0)}/s)`);
+    row("RATIO claim path ÷ raw baseline", `${fixed(ratio, 2)}  (target ≥ 0.8; ${fixed(rateOf(httpPhase), 0)} successes/s over HTTP against the faster raw baseline, ${fixed(rawRate, 0)}/s)`);
     row("JWT verification (jose HS256)", `${fixed(jwtMicros, 1)} µs per token (sequential, 2,000 tokens)`);
     row("bare HTTP round trip (fetch + node:http)", `${fixed((echoCpu.nodeMs * 1000) / echoCount, 0)} µs Node CPU per request, ${fixed(echoCount / (echoCpu.wallMs / 1000), 0)} requests/s at ${C} in flight`);
     say();
