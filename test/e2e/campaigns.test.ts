@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signLocalToken } from "../../infra/local/jwt.js";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
-import { campaignDetailSchema, campaignListSchema, campaignViewSchema, errorBodySchema } from "../../shared/api/schemas.js";
+import { campaignDetailSchema, campaignListSchema, campaignViewSchema, errorBodySchema, voucherSchema, walletSchema } from "../../shared/api/schemas.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { FIXTURE_BUDGET, FIXTURE_COMMITTED, campaignInput, extraDrop } from "../fixtures/campaigns.js";
 import { TEST_JWT, startTestRuntime } from "../integration/runtime-helpers.js";
@@ -140,5 +140,43 @@ describe("error bodies", () => {
     const replace = await call("PUT", "/admin/campaigns/e2e-conflicts", { body: campaignInput("e2e-conflicts", { name: "late" }) });
     expect(replace.status).toBe(409);
     expect(errorOf(replace)).toMatchObject({ code: "NOT_DRAFT" });
+  });
+});
+
+describe("from a new campaign to a resident's wallet, over HTTP", () => {
+  it("is created and published by an operator, claimed by residents, and stopped by a pause", async () => {
+    const now = Date.now();
+    const iso = (offsetMs: number) => new Date(now + offsetMs).toISOString();
+    const input = campaignInput("e2e-open-now", {
+      startsAt: iso(-86_400_000),
+      endsAt: iso(30 * 86_400_000),
+      perPersonLimit: 1,
+      drops: [{ id: "now", opensAt: iso(-60_000), closesAt: iso(3_600_000), stock: { "100-30": 3 }, shards: 2 }],
+    });
+    expect((await call("POST", "/admin/campaigns", { body: input })).status).toBe(201);
+    // A draft takes no claims.
+    const claimPath = "/campaigns/e2e-open-now/drops/now/claims";
+    expect(errorOf(await call("POST", claimPath, { body: { voucherTypeId: "100-30" }, token: residentToken })).code).toBe("NOT_FOUND");
+    expect((await call("POST", "/admin/campaigns/e2e-open-now/publish")).status).toBe(200);
+    // Claim instances read a campaign at most once a second, so they see the publish within one.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    const claimed = await call("POST", claimPath, { body: { voucherTypeId: "100-30" }, token: residentToken });
+    expect(claimed.status).toBe(201);
+    const voucher = voucherSchema.parse(claimed.body);
+    const wallet = walletSchema.parse((await call("GET", "/me/vouchers", { token: residentToken })).body);
+    expect(wallet.items.map((v) => v.voucherId)).toContain(voucher.voucherId);
+    expect(errorOf(await call("POST", claimPath, { body: { voucherTypeId: "100-30" }, token: residentToken })).code).toBe("LIMIT_REACHED");
+
+    const detail = campaignDetailSchema.parse((await call("GET", "/admin/campaigns/e2e-open-now")).body);
+    expect(detail.drops[0]?.remaining).toEqual({ "100-30": 2 });
+
+    expect((await call("POST", "/admin/campaigns/e2e-open-now/pause")).status).toBe(200);
+    // Instances cache the campaign for a second: after that, the pause holds everywhere.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const carol = await signLocalToken({ sub: "carol", settings: TEST_JWT });
+    const refused = await call("POST", claimPath, { body: { voucherTypeId: "100-30" }, token: carol });
+    expect(refused.status).toBe(409);
+    expect(errorOf(refused)).toMatchObject({ code: "DROP_NOT_OPEN", message: expect.stringMatching(/paused/) as string });
   });
 });
