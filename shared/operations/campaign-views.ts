@@ -6,7 +6,7 @@
 import * as z from "../zod.js";
 import type { campaignDetailSchema, campaignDropDetailSchema, campaignDropSchema, campaignViewSchema } from "../api/schemas.js";
 import { ValidationError } from "../errors.js";
-import type { CampaignRecord, DropRecord } from "../store/campaigns.js";
+import { type CampaignRecord, type DropRecord, definitionFields } from "../store/campaigns.js";
 
 export type CampaignView = z.infer<typeof campaignViewSchema>;
 export type CampaignDropView = z.infer<typeof campaignDropSchema>;
@@ -15,17 +15,7 @@ export type CampaignDropDetail = z.infer<typeof campaignDropDetailSchema>;
 
 function campaignFields(campaign: CampaignRecord): Omit<CampaignView, "drops"> {
   return {
-    id: campaign.id,
-    name: campaign.name,
-    timezone: campaign.timezone,
-    budget: campaign.budget,
-    startsAt: campaign.startsAt,
-    endsAt: campaign.endsAt,
-    perPersonLimit: campaign.perPersonLimit,
-    sectors: campaign.sectors,
-    refundPolicy: campaign.refundPolicy,
-    rollover: campaign.rollover,
-    voucherTypes: campaign.voucherTypes,
+    ...definitionFields(campaign),
     status: campaign.status,
     createdAt: campaign.createdAt,
     updatedAt: campaign.updatedAt,

@@ -27,7 +27,7 @@ import {
   readRemaining,
   replaceDraft,
 } from "../store/campaign-writes.js";
-import { type CampaignWithDrops, type DropRecord, loadCampaign } from "../store/campaigns.js";
+import { type CampaignWithDrops, type DropRecord, definitionFields, loadCampaign } from "../store/campaigns.js";
 import {
   type CampaignDetail,
   type CampaignView,
@@ -221,17 +221,7 @@ function view(loaded: CampaignWithDrops): CampaignView {
 /** The campaign as the domain rules see it, with its drops as stored. */
 function definitionOf({ campaign, drops }: CampaignWithDrops): Campaign {
   return {
-    id: campaign.id,
-    name: campaign.name,
-    timezone: campaign.timezone,
-    budget: campaign.budget,
-    startsAt: campaign.startsAt,
-    endsAt: campaign.endsAt,
-    perPersonLimit: campaign.perPersonLimit,
-    sectors: campaign.sectors,
-    refundPolicy: campaign.refundPolicy,
-    rollover: campaign.rollover,
-    voucherTypes: campaign.voucherTypes,
+    ...definitionFields(campaign),
     drops: drops.map((drop) => ({
       id: drop.id,
       opensAt: drop.opensAt,

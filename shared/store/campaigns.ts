@@ -36,6 +36,23 @@ export const campaignRecordSchema = z.object({
 });
 export type CampaignRecord = z.infer<typeof campaignRecordSchema>;
 
+/** The fields an operator defines (everything but the drops and the lifecycle). */
+export function definitionFields(campaign: CampaignRecord) {
+  return {
+    id: campaign.id,
+    name: campaign.name,
+    timezone: campaign.timezone,
+    budget: campaign.budget,
+    startsAt: campaign.startsAt,
+    endsAt: campaign.endsAt,
+    perPersonLimit: campaign.perPersonLimit,
+    sectors: campaign.sectors,
+    refundPolicy: campaign.refundPolicy,
+    rollover: campaign.rollover,
+    voucherTypes: campaign.voucherTypes,
+  };
+}
+
 /** Per voucher type: what drop close did with the unclaimed stock. */
 export const dropCloseOutcomeSchema = z.object({
   issued: z.int().nonnegative(),
