@@ -25,6 +25,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { Context } from "aws-lambda";
+import { ESM_REQUIRE_BANNER, UNREACHED_CREDENTIAL_PROVIDERS } from "../infra/constructs/bundling.js";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Emulators } from "../infra/local/emulators.js";
@@ -38,8 +39,6 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const VOUCHER_TYPE = "100-30";
 /** Hard bound on the whole run, emulators included. */
 const RUN_DEADLINE_MS = 8 * 60_000;
-/** Same banner as infra/constructs/voucher-function.ts. */
-const ESM_REQUIRE_BANNER = "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
 /** The assumed round trip of one attempt from a phone, used to turn concurrency into attempts/s for planShards. */
 const ASSUMED_ATTEMPT_SECONDS = 0.1;
 
@@ -953,7 +952,7 @@ async function bundleFigures(): Promise<BundleFigures> {
       sourcesContent: false,
       mainFields: ["module", "main"],
       banner: { js: ESM_REQUIRE_BANNER },
-      external: [] as string[],
+      external: [...UNREACHED_CREDENTIAL_PROVIDERS],
       metafile: true,
       logLevel: "silent" as const,
       absWorkingDir: REPO_ROOT,

@@ -11,14 +11,13 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
+import { ESM_REQUIRE_BANNER, UNREACHED_CREDENTIAL_PROVIDERS } from "./bundling.js";
 import { functionMemoryMb, functionTimeoutSeconds } from "../../shared/wiring/define.js";
 import type { FunctionDeclaration } from "../../shared/wiring/types.js";
 
 /** The repository root, found from this file rather than from the working directory. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-/** Lets the bundle `require` Node built-ins from ESM (some dependencies still do). */
-const ESM_REQUIRE_BANNER = "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
 
 export interface VoucherFunctionProps {
   /** Logical name from the wiring, e.g. `health`; also the Powertools service name. */
@@ -73,6 +72,7 @@ export class VoucherFunction extends NodejsFunction {
         sourceMap: true,
         sourcesContent: false,
         banner: ESM_REQUIRE_BANNER,
+        externalModules: UNREACHED_CREDENTIAL_PROVIDERS,
         // Bundle with the esbuild devDependency only; never fall back to a Docker image.
         forceDockerBundling: false,
       },

@@ -27,6 +27,13 @@ describe("npm run synth", () => {
       const asset = join(out, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, "")}`, "index.mjs");
       expect(statSync(asset).size, asset).toBeGreaterThan(1000);
       expect(readFileSync(asset, "utf8")).toContain("createRequire");
+      // The bundle loads on its own in a fresh Node process, its handler exported.
+      const loaded = spawnSync(process.execPath, ["--input-type=module", "-e", `const m = await import(${JSON.stringify(asset)}); console.log(typeof m.handler);`], {
+        encoding: "utf8",
+        env: { ...process.env, AWS_REGION: "ap-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x" },
+        timeout: 30_000,
+      });
+      expect(loaded.stdout.trim(), `${asset}: ${loaded.stderr}`).toBe("function");
     }
   });
 });
