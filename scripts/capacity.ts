@@ -2,8 +2,8 @@
  * `npm run capacity -- --attempts-per-second N [--wcu-per-attempt W] [--headroom H]`
  * prints how many inventory shards a drop needs for that claim rate, and why.
  */
-import { parseArgs } from "node:util";
 import { z } from "zod";
+import { parseCommandLine } from "./cli.js";
 import { CLAIM_WCU_PER_ATTEMPT, DEFAULT_HEADROOM, planShards } from "../shared/domain/capacity.js";
 
 const USAGE =
@@ -20,29 +20,20 @@ const argsSchema = z.object({
   headroom: positiveNumber.default(DEFAULT_HEADROOM),
 });
 
+const args = parseCommandLine({
+  usage: USAGE,
+  options: {
+    "attempts-per-second": { type: "string" },
+    "wcu-per-attempt": { type: "string" },
+    headroom: { type: "string" },
+  },
+  schema: argsSchema,
+});
 try {
-  const { values } = parseArgs({
-    options: {
-      "attempts-per-second": { type: "string" },
-      "wcu-per-attempt": { type: "string" },
-      headroom: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  const args = argsSchema.safeParse(values);
-  if (!args.success) {
-    console.error(`${args.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("\n")}\n${USAGE}`);
-    process.exit(2);
-  }
   const plan = planShards({
-    attemptsPerSecond: args.data["attempts-per-second"],
-    wcuPerAttempt: args.data["wcu-per-attempt"],
-    headroom: args.data.headroom,
+    attemptsPerSecond: args["attempts-per-second"],
+    wcuPerAttempt: args["wcu-per-attempt"],
+    headroom: args.headroom,
   });
   console.log(`shards: ${plan.shards}`);
   console.log(plan.explanation);

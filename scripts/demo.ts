@@ -3,10 +3,10 @@
  * plays a flash drop against the platform that `npm start` runs: residents grab the demo
  * campaign's first drop, with a progress line, then it prints what happened.
  */
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import { runDemo } from "../infra/local/demo.js";
 import { jwtSettingsFromEnv } from "../infra/local/jwt.js";
+import { parseCommandLine } from "./cli.js";
 
 const USAGE = "usage: npm run demo -- [--url URL] [--attempts N] [--concurrency N] [--no-wait]";
 
@@ -18,35 +18,15 @@ const argsSchema = z.object({
 });
 
 async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        url: { type: "string" },
-        attempts: { type: "string" },
-        concurrency: { type: "string" },
-        "no-wait": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    process.exit(2);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  const args = argsSchema.safeParse(values);
-  if (!args.success) {
-    console.error(`${args.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("\n")}\n${USAGE}`);
-    process.exit(2);
-  }
-  const { url, attempts, concurrency } = args.data;
+  const args = parseCommandLine({
+    usage: USAGE,
+    options: { url: { type: "string" }, attempts: { type: "string" }, concurrency: { type: "string" }, "no-wait": { type: "boolean" } },
+    schema: argsSchema,
+  });
+  const { url, attempts, concurrency } = args;
   const progress = (line: string) => process.stderr.write(`\r\x1b[2K${line}`);
   try {
-    const report = await runDemo({ url, attempts, concurrency, jwt: jwtSettingsFromEnv(), progress, waitForOpen: !args.data["no-wait"] });
+    const report = await runDemo({ url, attempts, concurrency, jwt: jwtSettingsFromEnv(), progress, waitForOpen: !args["no-wait"] });
     process.stderr.write("\n");
     console.log(`flash drop against ${url}: ${report.attempts} attempts by ${report.attempts} residents, ${concurrency} at a time`);
     console.log(`  claimed   ${report.claimed}`);
