@@ -37,3 +37,21 @@ export const issuedPartition = (campaignId: string, dropId: string, voucherTypeI
 export const claimCounterKey = (sub: string, campaignId: string) => ({ pk: personPartition(sub), sk: `${CLAIM_COUNTER_SORT_PREFIX}${campaignId}` });
 export const personPartition = (sub: string) => `PERSON#${sub}`;
 export const CLAIM_COUNTER_SORT_PREFIX = "LIMIT#";
+
+/** partners table: one bank or payment network. */
+export const partnerKey = (partnerId: string) => ({ pk: `PARTNER#${partnerId}` });
+
+/** merchants table: one merchant (ids are global, whichever partner acquired it). */
+export const merchantKey = (merchantId: string) => ({ pk: `MERCHANT#${merchantId}` });
+
+/** audit table: the trail of one entity, e.g. `MERCHANT#m1`, newest last. */
+export const auditPartition = (entityType: string, entityId: string) => `${entityType}#${entityId}`;
+
+/** redemptions table: what a partner's transaction did (its answer, its state), once per transaction id. */
+export const transactionKey = (partnerId: string, transactionId: string) => ({ pk: `TXN#${partnerId}#${transactionId}`, sk: "#TXN" });
+
+/**
+ * redemptions table: the settlement ledger of one campaign at one merchant, by occurredAt, read
+ * with strongly consistent queries of the base table.
+ */
+export const ledgerPartition = (campaignId: string, merchantId: string) => `LEDGER#${campaignId}#${merchantId}`;
