@@ -73,6 +73,7 @@ export function buildApp({ wiring, context = {}, app = new App({ context: { ...c
   const stateless = new StatelessStack(app, `${wiring.app}-stateless`, {
     wiring,
     tables: stateful.tables,
+    tableKeys: stateful.tableKeys,
     queues: stateful.queues,
     jwtIssuer: deploy.jwtIssuer,
     jwtAudience: deploy.jwtAudience,

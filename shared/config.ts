@@ -17,6 +17,16 @@ const configSchema = z.object({
   AWS_REGION: z.string().min(1).default("us-east-1"),
   VOUCHERS_DYNAMODB_ENDPOINT: z.url().optional(),
   VOUCHERS_SQS_ENDPOINT: z.url().optional(),
+  /**
+   * "true" in local development only: partners' payout URLs may then be plain http and loopback
+   * (the simulator on this machine). On AWS payout URLs are https and public.
+   */
+  VOUCHERS_ALLOW_HTTP_PAYOUT_URLS: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true"),
+  /** Payout URL of a partner registered without one; unset: `payoutUrl` is required. */
+  VOUCHERS_DEFAULT_PAYOUT_URL: z.url().optional(),
   /** JSON describing the emulators that stand in for AWS, reported by GET /health. */
   VOUCHERS_EMULATORS: z
     .string()

@@ -80,6 +80,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? EMULATORS_CREDENTIALS.secretAccessKey,
     VOUCHERS_DYNAMODB_ENDPOINT: options.emulators.dynamodbEndpoint,
     VOUCHERS_SQS_ENDPOINT: options.emulators.sqsEndpoint,
+    // Local partners (the simulator, tests) listen on plain http on this machine.
+    VOUCHERS_ALLOW_HTTP_PAYOUT_URLS: "true",
     ...(options.emulators.description ? { VOUCHERS_EMULATORS: options.emulators.description } : {}),
   });
   for (const name of Object.keys(wiring.functions)) {

@@ -6,6 +6,7 @@
 import { Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as kms from "aws-cdk-lib/aws-kms";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { deadLetterQueueName } from "../../shared/wiring/define.js";
@@ -23,6 +24,8 @@ export interface QueuePair {
 export class StatefulStack extends Stack {
   /** Tables by logical name from the wiring. */
   readonly tables: Record<string, dynamodb.ITableV2> = {};
+  /** The KMS key of each table declared with `encryption: "customer-managed"`, by logical name. */
+  readonly tableKeys: Record<string, kms.Key> = {};
   /** Queues and their dead-letter queues by logical name from the wiring. */
   readonly queues: Record<string, QueuePair> = {};
   /** The alarm on each dead-letter queue, by logical name of the queue it serves. */
@@ -66,7 +69,7 @@ export class StatefulStack extends Stack {
   }
 
   private table(name: string, declaration: TableDeclaration): dynamodb.TableV2 {
-    return new dynamodb.TableV2(this, pascal(name), {
+    const table = new dynamodb.TableV2(this, pascal(name), {
       partitionKey: attribute(declaration.partitionKey),
       ...(declaration.sortKey ? { sortKey: attribute(declaration.sortKey) } : {}),
       billing: dynamodb.Billing.onDemand(),
@@ -80,12 +83,29 @@ export class StatefulStack extends Stack {
       ...(declaration.ttlAttribute ? { timeToLiveAttribute: declaration.ttlAttribute } : {}),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // Encrypted at rest with the AWS managed key (aws/dynamodb): auditable in CloudTrail without
-      // a customer managed key to administer. Switch to customerManagedKey if policy demands it.
+      // a key to administer. Tables declared `customer-managed` get a key of their own, below.
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       deletionProtection: true,
       // Data outlives the stack: deleting the stack leaves the table (and its data) in place.
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    if (declaration.encryption === "customer-managed") {
+      // A key of its own, so the data (e.g. partners' signing secrets) can only be read by roles
+      // that are granted this key as well (the stateless stack grants it with the table).
+      // Retained like the table: without the key its data could never be read again.
+      const key = new kms.Key(this, `${pascal(name)}Key`, {
+        description: `Encrypts table ${name} of ${this.stackName} at rest.`,
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.RETAIN,
+      });
+      this.tableKeys[name] = key;
+      // TableEncryptionV2.customerManagedKey needs a region-specific stack to render the replica's
+      // key; these stacks are region-agnostic and have exactly one replica, the deployment region,
+      // so the same SSE specification is written directly. SSESpecification stays {KMS, enabled}.
+      const cfn = table.node.defaultChild as dynamodb.CfnGlobalTable;
+      cfn.addPropertyOverride("Replicas.0.SSESpecification", { KMSMasterKeyId: key.keyArn });
+    }
+    return table;
   }
 }
 

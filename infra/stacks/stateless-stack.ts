@@ -10,6 +10,7 @@ import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations
 import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
+import type * as kms from "aws-cdk-lib/aws-kms";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -25,6 +26,8 @@ export interface StatelessStackProps extends StackProps {
   /** The stateful stack's tables and queues, by logical name. */
   readonly tables: Readonly<Record<string, dynamodb.ITableV2>>;
   readonly queues: Readonly<Record<string, QueuePair>>;
+  /** The KMS key of each table declared `customer-managed`, by logical name of the table. */
+  readonly tableKeys?: Readonly<Record<string, kms.IKey>>;
   /** Issuer of resident and operator tokens, e.g. a Cognito user pool URL. */
   readonly jwtIssuer: string;
   /** Accepted `aud` (or, for Cognito access tokens, `client_id`) values. */
@@ -63,7 +66,7 @@ export class StatelessStack extends Stack {
         ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
       });
       for (const [table, access] of Object.entries(declaration.tables ?? {}) as [string, TableAccess][]) {
-        grantTable(fn, lookup(props.tables, table, "table"), access);
+        grantTable(fn, lookup(props.tables, table, "table"), access, props.tableKeys?.[table]);
       }
       for (const [queue, access] of Object.entries(declaration.queues ?? {}) as [string, QueueAccess][]) {
         grantQueue(fn, lookup(props.queues, queue, "queue").queue, access);
@@ -218,7 +221,21 @@ export class StatelessStack extends Stack {
   }
 }
 
-function grantTable(fn: lambda.IFunction, table: dynamodb.ITableV2, access: TableAccess): void {
+/**
+ * KMS actions on a table's customer managed key that go with its data grants, spelled out (no
+ * `kms:ReEncrypt*`-style wildcards): DynamoDB decrypts with the caller's rights on every read, and
+ * also encrypts on writes.
+ */
+export const TABLE_KEY_ACTIONS: Record<Exclude<TableAccess, "describe">, string[]> = {
+  read: ["kms:Decrypt", "kms:DescribeKey"],
+  write: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
+  readWrite: ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
+};
+
+function grantTable(fn: lambda.IFunction, table: dynamodb.ITableV2, access: TableAccess, key?: kms.IKey): void {
+  if (key && access !== "describe") {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: TABLE_KEY_ACTIONS[access], resources: [key.keyArn] }));
+  }
   switch (access) {
     case "describe":
       // Reachability only (the health check): the table itself, no data, no indexes.

@@ -4,6 +4,8 @@
  * compares this with docs/openapi.json fails otherwise.
  */
 import * as z from "../zod.js";
+import { paymentBodySchema, refundBodySchema } from "../operations/payments.js";
+import { paymentAnswerSchema, refundAnswerSchema } from "../store/redemptions.js";
 import { routeKey } from "../wiring/define.js";
 import type { AuthKind, Wiring } from "../wiring/types.js";
 import {
@@ -20,6 +22,17 @@ import {
   voucherSchema,
   walletSchema,
 } from "./schemas.js";
+import {
+  auditListSchema,
+  merchantListSchema,
+  merchantRegistrationSchema,
+  merchantSchema,
+  merchantSubmissionSchema,
+  merchantSuspensionSchema,
+  partnerCreatedSchema,
+  partnerRegistrationDocSchema,
+  partnerSecretSchema,
+} from "./registry-schemas.js";
 
 interface ParameterDoc {
   name: string;
@@ -176,6 +189,125 @@ export const routeDocs: Record<string, RouteDoc> = {
       ),
       404: errorResponse("NOT_FOUND"),
       409: errorResponse("ALREADY_EXISTS: the campaign has a drop with this id; INVALID_STATE: a draft (edit it with PUT); CONCURRENT_UPDATE"),
+    },
+  },
+  "POST /admin/partners": {
+    summary: "Register a partner (bank or payment network)",
+    description:
+      "Answers the partner's signing secret, this once: it is stored encrypted and never shown again. Without `payoutUrl`, " +
+      "the deployment's default payout URL is used where one is configured (locally: the partner simulator).",
+    requestBody: partnerRegistrationDocSchema,
+    responses: {
+      201: { description: "The partner and its signing secret", schema: partnerCreatedSchema },
+      400: errorResponse("VALIDATION_FAILED: e.g. a payout URL that is not https, or names a private, loopback, link-local or metadata address"),
+      409: errorResponse("ALREADY_EXISTS: a partner with this id exists"),
+    },
+  },
+  "POST /admin/partners/{id}/rotate-secret": {
+    summary: "Rotate a partner's signing secret",
+    description: "Answers the new secret, this once. The previous secret stays valid for 24 h, so the partner can switch without downtime.",
+    responses: {
+      200: { description: "The new secret", schema: partnerSecretSchema },
+      404: errorResponse("NOT_FOUND"),
+      409: errorResponse("CONCURRENT_UPDATE: rotated concurrently too often; try again"),
+    },
+  },
+  "POST /partners/{partnerId}/merchants": {
+    summary: "Submit a merchant the partner signed up",
+    description: "Signed with the partner's secret. The merchant starts PENDING; an operator approves it. Merchant ids are global.",
+    requestBody: merchantSubmissionSchema,
+    responses: {
+      201: { description: "The merchant, status PENDING", schema: merchantSchema },
+      409: errorResponse("ALREADY_EXISTS: a merchant with this id exists (for any partner)"),
+    },
+  },
+  "POST /partners/{partnerId}/payments": {
+    summary: "Report a payment at a merchant; the payer's best eligible voucher is applied",
+    description:
+      "Signed with the partner's secret. The same transactionId again, in any order or concurrency, gets the same answer and nothing is applied twice. " +
+      "With no eligible voucher the answer has voucherId null, discount 0 and a reason: NO_ELIGIBLE_VOUCHER, BELOW_THRESHOLD, MERCHANT_NOT_APPROVED, SECTOR_NOT_ELIGIBLE, CAMPAIGN_NOT_ACTIVE or TRANSACTION_REFUNDED.",
+    requestBody: paymentBodySchema,
+    responses: { 200: { description: "What the payment redeemed, or why nothing", schema: paymentAnswerSchema } },
+  },
+  "POST /partners/{partnerId}/refunds": {
+    summary: "Report a full refund of a payment",
+    description:
+      "Signed. Reverses the redemption once (the voucher becomes VOID, or CLAIMED again while still valid, per the campaign's refundPolicy); again: the same answer. A refund of an unknown transaction is recorded and answered reversed false; its payment, if it comes later, gets TRANSACTION_REFUNDED.",
+    requestBody: refundBodySchema,
+    responses: { 200: { description: "Whether a redemption was reversed", schema: refundAnswerSchema } },
+  },
+  "GET /merchants": {
+    summary: "The published list of approved merchants",
+    description: "By id. Answers may be up to 2 s old.",
+    parameters: [
+      { name: "limit", in: "query", description: "Merchants per page", schema: z.int().min(1).max(100).default(50) },
+      { name: "nextToken", in: "query", description: "The `nextToken` of the previous page", schema: z.string() },
+    ],
+    responses: {
+      200: { description: "One page of approved merchants", schema: merchantListSchema },
+      400: errorResponse("A bad `limit` or `nextToken` (VALIDATION_FAILED)"),
+    },
+  },
+  "POST /admin/merchants": {
+    summary: "Register a merchant for a partner",
+    requestBody: merchantRegistrationSchema,
+    responses: {
+      201: { description: "The merchant, status PENDING", schema: merchantSchema },
+      400: errorResponse("VALIDATION_FAILED, also when no partner with `partnerId` is registered"),
+      409: errorResponse("ALREADY_EXISTS: a merchant with this id exists"),
+    },
+  },
+  "GET /admin/merchants": {
+    summary: "Merchants of one status, or all",
+    description: "Without `status`: PENDING, then APPROVED, then SUSPENDED, by id within each.",
+    parameters: [
+      { name: "status", in: "query", description: "PENDING, APPROVED or SUSPENDED", schema: z.enum(["PENDING", "APPROVED", "SUSPENDED"]) },
+      { name: "limit", in: "query", description: "Merchants per page", schema: z.int().min(1).max(100).default(50) },
+      { name: "nextToken", in: "query", description: "The `nextToken` of the previous page", schema: z.string() },
+    ],
+    responses: {
+      200: { description: "One page of merchants", schema: merchantListSchema },
+      400: errorResponse("A bad `status`, `limit` or `nextToken` (VALIDATION_FAILED)"),
+    },
+  },
+  "POST /admin/merchants/{id}/approve": {
+    summary: "Approve a PENDING merchant",
+    description: "It joins the public list (within seconds) and its payments get discounts. Recorded in the audit trail.",
+    responses: {
+      200: { description: "The merchant, status APPROVED", schema: merchantSchema },
+      404: errorResponse("NOT_FOUND"),
+      409: errorResponse("INVALID_STATE: only a PENDING merchant can be approved (details.status has its status)"),
+    },
+  },
+  "POST /admin/merchants/{id}/suspend": {
+    summary: "Suspend an APPROVED merchant, with a reason",
+    description: "It leaves the public list, gets no discounts and its statements are held. Recorded in the audit trail with the reason.",
+    requestBody: merchantSuspensionSchema,
+    responses: {
+      200: { description: "The merchant, status SUSPENDED, with statusReason", schema: merchantSchema },
+      404: errorResponse("NOT_FOUND"),
+      409: errorResponse("INVALID_STATE: only an APPROVED merchant can be suspended"),
+    },
+  },
+  "POST /admin/merchants/{id}/reinstate": {
+    summary: "Reinstate a SUSPENDED merchant",
+    responses: {
+      200: { description: "The merchant, status APPROVED", schema: merchantSchema },
+      404: errorResponse("NOT_FOUND"),
+      409: errorResponse("INVALID_STATE: only a SUSPENDED merchant can be reinstated"),
+    },
+  },
+  "GET /admin/audit": {
+    summary: "Who changed a partner or merchant, when and why",
+    description: "Every operator or partner write, oldest first; each entry was written in the same transaction as its change.",
+    parameters: [
+      { name: "entity", in: "query", required: true, description: "PARTNER#<id> or MERCHANT#<id>, URL-encoded: `MERCHANT%23m1`", schema: z.string() },
+      { name: "limit", in: "query", description: "Entries per page", schema: z.int().min(1).max(100).default(50) },
+      { name: "nextToken", in: "query", description: "The `nextToken` of the previous page", schema: z.string() },
+    ],
+    responses: {
+      200: { description: "One page of the trail", schema: auditListSchema },
+      400: errorResponse("A missing or malformed `entity`, a bad `limit` or `nextToken` (VALIDATION_FAILED)"),
     },
   },
 };

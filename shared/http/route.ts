@@ -96,7 +96,8 @@ function authorise(auth: CallerAuth, event: HttpEvent): Caller | undefined {
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
 
-function toResult(reply: HttpReply): HttpResult {
+/** An HTTP reply as API Gateway expects it. */
+export function toResult(reply: HttpReply): HttpResult {
   return {
     statusCode: reply.status,
     headers: { ...(reply.body === undefined ? {} : JSON_HEADERS), ...reply.headers },

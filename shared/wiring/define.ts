@@ -84,6 +84,11 @@ export function wiringProblems(wiring: Wiring): string[] {
   }
 
   for (const [name, table] of Object.entries(wiring.tables)) {
+    // `encryption: "customer-managed"` gives the table a KMS key of its own on AWS (the stateful
+    // stack) and is granted with the table's data (the stateless stack); locally it changes nothing.
+    if (table.encryption !== undefined && table.encryption !== "customer-managed") {
+      problems.push(`table ${name}: encryption must be "customer-managed" or absent`);
+    }
     for (const [index, gsi] of Object.entries(table.globalIndexes ?? {})) {
       if (!LOGICAL_NAME.test(index)) problems.push(`index "${index}" of table ${name} must be camelCase`);
       if (gsi.partitionKey.name === table.partitionKey.name && gsi.sortKey?.name === table.sortKey?.name) {

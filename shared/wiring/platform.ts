@@ -45,6 +45,37 @@ export const platform = defineWiring({
       sortKey: { name: "sk", type: "S" },
       ttlAttribute: "expiresAt",
     },
+    partners: {
+      description:
+        "Banks and payment networks (pk PARTNER#<id>): name, payout URL and their live signing secrets. " +
+        "Holds secrets, so it is encrypted with a key of its own.",
+      partitionKey: { name: "pk", type: "S" },
+      encryption: "customer-managed",
+    },
+    merchants: {
+      description:
+        "Merchants (pk MERCHANT#<id>; ids global). The `byStatus` index files every merchant under its status, " +
+        "by id: the public list reads APPROVED, operators any status.",
+      partitionKey: { name: "pk", type: "S" },
+      globalIndexes: {
+        byStatus: { partitionKey: { name: "status", type: "S" }, sortKey: { name: "id", type: "S" } },
+      },
+    },
+    audit: {
+      description:
+        "Who changed what, when and why: one item per operator or partner write (pk <TYPE>#<id> of the entity, " +
+        "sk <ISO time>#<random>), written in the same transaction as the change.",
+      partitionKey: { name: "pk", type: "S" },
+      sortKey: { name: "sk", type: "S" },
+    },
+    redemptions: {
+      description:
+        "Partner transactions (pk TXN#<partner>#<txn>, sk #TXN: the answer given, once per transaction id) and the " +
+        "settlement ledger (pk LEDGER#<campaign>#<merchant>, sk <UTC occurredAt>#<partner>#<txn>#R|V), read by " +
+        "occurredAt with strongly consistent queries.",
+      partitionKey: { name: "pk", type: "S" },
+      sortKey: { name: "sk", type: "S" },
+    },
   },
   queues: {},
   functions: {
@@ -97,11 +128,70 @@ export const platform = defineWiring({
       entry: "functions/claims/wallet.ts",
       tables: { vouchers: "read" },
     },
+    registerPartner: {
+      description: "POST /admin/partners: a new partner and its signing secret, shown this once.",
+      entry: "functions/partners/register.ts",
+      tables: { partners: "write", audit: "write" },
+    },
+    rotatePartnerSecret: {
+      description: "POST /admin/partners/{id}/rotate-secret: a new signing secret; the old one stays valid for a grace period.",
+      entry: "functions/partners/rotate-secret.ts",
+      tables: { partners: "readWrite", audit: "write" },
+    },
+    recordPayment: {
+      description: "POST /partners/{partnerId}/payments (signed): redeems the payer's best eligible voucher, once per transaction.",
+      entry: "functions/payments/record-payment.ts",
+      tables: { partners: "read", merchants: "read", campaigns: "read", vouchers: "readWrite", redemptions: "readWrite" },
+    },
+    recordRefund: {
+      description: "POST /partners/{partnerId}/refunds (signed): reverses a redemption once, or records a refund that came first.",
+      entry: "functions/payments/record-refund.ts",
+      tables: { partners: "read", campaigns: "read", vouchers: "readWrite", redemptions: "readWrite" },
+    },
+    submitMerchant: {
+      description: "POST /partners/{partnerId}/merchants (signed): a merchant the partner signed up, PENDING.",
+      entry: "functions/partners/submit-merchant.ts",
+      tables: { partners: "read", merchants: "write", audit: "write" },
+    },
+    createMerchant: {
+      description: "POST /admin/merchants: a merchant registered by an operator for a partner, PENDING.",
+      entry: "functions/merchants/create.ts",
+      tables: { partners: "read", merchants: "write", audit: "write" },
+    },
+    setMerchantStatus: {
+      description: "POST /admin/merchants/{id}/approve, /suspend and /reinstate.",
+      entry: "functions/merchants/set-status.ts",
+      tables: { merchants: "readWrite", audit: "write" },
+    },
+    listMerchants: {
+      description: "GET /merchants (public): the approved merchants.",
+      entry: "functions/merchants/list-public.ts",
+      tables: { merchants: "read" },
+    },
+    listAdminMerchants: {
+      description: "GET /admin/merchants?status=: merchants of one status, or all.",
+      entry: "functions/merchants/list-admin.ts",
+      tables: { merchants: "read" },
+    },
+    listAudit: {
+      description: "GET /admin/audit?entity=: the audit trail of one partner or merchant, oldest first.",
+      entry: "functions/audit/list.ts",
+      tables: { audit: "read" },
+    },
     health: {
       description: "GET /health: reachability of every table and queue (and, locally, the emulators).",
       entry: "functions/health.ts",
       timeoutSeconds: 5,
-      tables: { campaigns: "describe", inventory: "describe", vouchers: "describe", idempotency: "describe", operations: "describe" },
+      tables: {
+        campaigns: "describe",
+        inventory: "describe",
+        vouchers: "describe",
+        idempotency: "describe",
+        operations: "describe",
+        partners: "describe",
+        merchants: "describe",
+        audit: "describe",
+      },
     },
     me: {
       description: "GET /me: the caller as the platform sees them.",
@@ -128,6 +218,18 @@ export const platform = defineWiring({
     { method: "POST", path: "/admin/campaigns/{id}/pause", auth: "operator", function: "setCampaignStatus" },
     { method: "POST", path: "/admin/campaigns/{id}/resume", auth: "operator", function: "setCampaignStatus" },
     { method: "POST", path: "/admin/campaigns/{id}/drops", auth: "operator", function: "addDrop" },
+    { method: "POST", path: "/admin/partners", auth: "operator", function: "registerPartner" },
+    { method: "POST", path: "/admin/partners/{id}/rotate-secret", auth: "operator", function: "rotatePartnerSecret" },
+    { method: "POST", path: "/partners/{partnerId}/merchants", auth: "partner-signed", function: "submitMerchant" },
+    { method: "POST", path: "/partners/{partnerId}/payments", auth: "partner-signed", function: "recordPayment" },
+    { method: "POST", path: "/partners/{partnerId}/refunds", auth: "partner-signed", function: "recordRefund" },
+    { method: "GET", path: "/merchants", auth: "public", function: "listMerchants" },
+    { method: "POST", path: "/admin/merchants", auth: "operator", function: "createMerchant" },
+    { method: "GET", path: "/admin/merchants", auth: "operator", function: "listAdminMerchants" },
+    { method: "POST", path: "/admin/merchants/{id}/approve", auth: "operator", function: "setMerchantStatus" },
+    { method: "POST", path: "/admin/merchants/{id}/suspend", auth: "operator", function: "setMerchantStatus" },
+    { method: "POST", path: "/admin/merchants/{id}/reinstate", auth: "operator", function: "setMerchantStatus" },
+    { method: "GET", path: "/admin/audit", auth: "operator", function: "listAudit" },
   ],
   queueTriggers: [],
   streamTriggers: [],

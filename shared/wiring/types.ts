@@ -32,6 +32,12 @@ export interface TableDeclaration {
   readonly stream?: "NEW_IMAGE" | "OLD_IMAGE" | "NEW_AND_OLD_IMAGES" | "KEYS_ONLY";
   /** Attribute holding an epoch-seconds expiry that DynamoDB's TTL deletes. */
   readonly ttlAttribute?: string;
+  /**
+   * Encryption at rest beyond the default AWS managed key. `customer-managed`: the table gets its
+   * own KMS key (rotated yearly, retained with the table), so reading its data also needs that
+   * key, which each function's table grant includes. For tables holding secrets. Locally ignored.
+   */
+  readonly encryption?: "customer-managed";
 }
 
 export interface QueueDeclaration {

@@ -94,6 +94,42 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
     ]);
   });
 
+  const customerManaged = Object.entries(wiring.tables).filter(([, table]) => table.encryption === "customer-managed");
+
+  it("gives each table declared customer-managed a rotated, retained KMS key of its own, and no other key", () => {
+    stateful.resourceCountIs("AWS::KMS::Key", customerManaged.length);
+    stateless.resourceCountIs("AWS::KMS::Key", 0);
+    for (const [name] of customerManaged) {
+      const key = resource(stateful, logicalId(built.stateful.tableKeys[name]!));
+      expect(key.Properties.EnableKeyRotation, name).toBe(true);
+      expect(key.DeletionPolicy, name).toBe("Retain");
+      expect(key.UpdateReplacePolicy, name).toBe("Retain");
+      const table = resource(stateful, logicalId(built.stateful.tables[name]!)).Properties;
+      expect(table.SSESpecification).toEqual({ SSEEnabled: true, SSEType: "KMS" });
+      expect(table.Replicas).toHaveLength(1);
+      expect(table.Replicas[0].SSESpecification).toEqual({ KMSMasterKeyId: { "Fn::GetAtt": [logicalId(built.stateful.tableKeys[name]!), "Arn"] } });
+    }
+    for (const [name, table] of Object.entries(wiring.tables)) {
+      if (table.encryption === undefined) expect(resource(stateful, logicalId(built.stateful.tables[name]!)).Properties.Replicas[0].SSESpecification, name).toBeUndefined();
+    }
+  });
+
+  it.each(Object.keys(wiring.functions))("function %s may use a table's own key exactly when it may use the table's data", (name) => {
+    const declaration = wiring.functions[name]!;
+    for (const [tableName] of customerManaged) {
+      const keyId = logicalId(built.stateful.tableKeys[tableName]!);
+      const access = declaration.tables?.[tableName];
+      const onKey = actionsOn(name, keyId);
+      const label = `${name} on the key of ${tableName} (${access ?? "no access"})`;
+      if (access === undefined || access === "describe") expect([...onKey], label).toEqual([]);
+      else {
+        expect(onKey.has("kms:Decrypt"), label).toBe(true);
+        expect(onKey.has("kms:Encrypt"), label).toBe(access !== "read");
+        for (const action of onKey) expect(action, label).not.toContain("*");
+      }
+    }
+  });
+
   // ---- stateful: queues ---------------------------------------------------------------------
 
   it("creates each declared queue and its dead-letter queue, with an alarm on each dead-letter queue", () => {

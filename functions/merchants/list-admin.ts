@@ -1,0 +1,14 @@
+/** GET /admin/merchants?status= (operator): merchants of one status, or of all (PENDING first). */
+import { adminMerchantListQuerySchema } from "../../shared/api/registry-schemas.js";
+import { httpRoute, parseWith } from "../../shared/http/route.js";
+import { listMerchants } from "../../shared/operations/merchants.js";
+import { registryDeps } from "./request.js";
+
+export const handler = httpRoute("operator", async ({ event }) => {
+  const { status, ...query } = parseWith(adminMerchantListQuerySchema, event.queryStringParameters ?? {}, "query");
+  return {
+    status: 200,
+    body: await listMerchants({ ...registryDeps("merchants"), ...(status ? { statuses: [status] } : {}), query }),
+    headers: { "cache-control": "no-store" },
+  };
+});

@@ -1,0 +1,19 @@
+/** GET /merchants (public): the approved merchants, served from this instance's cache for 2 s. */
+import { merchantListQuerySchema } from "../../shared/api/registry-schemas.js";
+import { httpRoute, parseWith } from "../../shared/http/route.js";
+import { TtlCache } from "../../shared/operations/campaign-views.js";
+import { type MerchantPage, listApprovedMerchants } from "../../shared/operations/merchants.js";
+import { registryDeps } from "./request.js";
+
+const CACHE_SECONDS = 2;
+const cache = new TtlCache<MerchantPage>(CACHE_SECONDS * 1000);
+
+export const handler = httpRoute("public", async ({ event }) => ({
+  status: 200,
+  body: await listApprovedMerchants({
+    ...registryDeps("merchants"),
+    query: parseWith(merchantListQuerySchema, event.queryStringParameters ?? {}, "query"),
+    cache,
+  }),
+  headers: { "cache-control": `public, max-age=${CACHE_SECONDS}` },
+}));

@@ -1,0 +1,21 @@
+/** POST /admin/merchants/{id}/approve, /suspend {reason} and /reinstate (operator): one function, told apart by the route key. */
+import { merchantSuspensionSchema } from "../../shared/api/registry-schemas.js";
+import * as z from "../../shared/zod.js";
+import { MERCHANT_ACTIONS } from "../../shared/domain/merchant.js";
+import { httpRoute, parseBody, parseWith } from "../../shared/http/route.js";
+import { setMerchantStatus } from "../../shared/operations/merchants.js";
+import { pathIdOf, registryDeps } from "./request.js";
+
+export const handler = httpRoute("operator", async ({ event, caller }) => {
+  const action = parseWith(z.enum(MERCHANT_ACTIONS), event.routeKey.slice(event.routeKey.lastIndexOf("/") + 1), "route");
+  return {
+    status: 200,
+    body: await setMerchantStatus({
+      ...registryDeps("merchants", "audit"),
+      merchantId: pathIdOf(event),
+      action,
+      reason: action === "suspend" ? parseBody(event, merchantSuspensionSchema).reason : undefined,
+      operator: caller.sub,
+    }),
+  };
+});

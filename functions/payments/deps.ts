@@ -1,0 +1,17 @@
+/** What the payment and refund handlers share: their tables, by the names this function was handed. */
+import { documents } from "../../shared/clients.js";
+import { tableName } from "../../shared/config.js";
+import type { PaymentDeps } from "../../shared/operations/payments.js";
+
+export function paymentDeps(): PaymentDeps {
+  return {
+    db: documents(),
+    tables: {
+      vouchers: tableName("vouchers"),
+      campaigns: tableName("campaigns"),
+      merchants: tableName("merchants"),
+      redemptions: tableName("redemptions"),
+    },
+    now: () => new Date(),
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * Bodies of the partner, merchant and audit routes as zod schemas: handlers parse with them and
+ * the OpenAPI document is generated from them.
+ */
+import * as z from "../zod.js";
+import { idSchema } from "../domain/campaign.js";
+import { MERCHANT_STATUSES } from "../domain/merchant.js";
+import { type PayoutUrlRules, MAX_PAYOUT_URL_LENGTH, payoutUrlProblem } from "../domain/payout-url.js";
+import { sectorSchema } from "../domain/sectors.js";
+
+const instantSchema = z.iso.datetime({ offset: true });
+const nameSchema = z.string().trim().min(1).max(200);
+
+/** A payout URL under the given rules (https and public on AWS). */
+export function payoutUrlSchema(rules: PayoutUrlRules) {
+  return z
+    .string()
+    .max(MAX_PAYOUT_URL_LENGTH)
+    .superRefine((value, ctx) => {
+      const problem = payoutUrlProblem(value, rules);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .describe("Where payouts are sent: https, and never a private, loopback, link-local or metadata address");
+}
+
+/** Body of POST /admin/partners, under the given payout URL rules. */
+export function partnerRegistrationSchema(rules: PayoutUrlRules) {
+  return z.strictObject({
+    id: idSchema,
+    name: nameSchema,
+    payoutUrl: payoutUrlSchema(rules).optional().describe("Optional where the deployment configures a default (locally: the partner simulator)"),
+  });
+}
+
+/** The registration body as published (the AWS rules). */
+export const partnerRegistrationDocSchema = partnerRegistrationSchema({ allowHttp: false }).meta({ id: "PartnerRegistration" });
+
+const signingSecretSchema = z
+  .string()
+  .describe("32 random bytes, base64url. Shown only in this answer: store it; sign requests with it (X-Voucher-Signature)");
+
+/** Answer of POST /admin/partners. */
+export const partnerCreatedSchema = z
+  .object({ id: z.string(), name: z.string(), payoutUrl: z.string(), signingSecret: signingSecretSchema })
+  .meta({ id: "PartnerCreated" });
+
+/** Answer of POST /admin/partners/{id}/rotate-secret. */
+export const partnerSecretSchema = z
+  .object({ id: z.string(), signingSecret: signingSecretSchema.describe("The new secret; the previous one stays valid for 24 h") })
+  .meta({ id: "PartnerSecret" });
+
+/** Body of POST /partners/{partnerId}/merchants. */
+export const merchantSubmissionSchema = z.strictObject({ id: idSchema, name: nameSchema, sector: sectorSchema }).meta({ id: "MerchantSubmission" });
+
+/** Body of POST /admin/merchants. */
+export const merchantRegistrationSchema = z
+  .strictObject({ id: idSchema, name: nameSchema, sector: sectorSchema, partnerId: idSchema.describe("The registered partner that acquired the merchant") })
+  .meta({ id: "MerchantRegistration" });
+
+/** Body of POST /admin/merchants/{id}/suspend. */
+export const merchantSuspensionSchema = z
+  .strictObject({ reason: z.string().trim().min(1).max(500).describe("Why; kept on the merchant and in the audit trail") })
+  .meta({ id: "MerchantSuspension" });
+
+export const merchantStatusSchema = z.enum(MERCHANT_STATUSES);
+
+/** A merchant as the API shows it. */
+export const merchantSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    sector: sectorSchema,
+    partnerId: z.string(),
+    status: merchantStatusSchema,
+    statusReason: z.string().optional().describe("Why it is suspended"),
+    createdAt: instantSchema,
+    updatedAt: instantSchema,
+  })
+  .meta({ id: "Merchant" });
+
+export const merchantListSchema = z
+  .object({ items: z.array(merchantSchema), nextToken: z.string().optional().describe("Pass back as `nextToken` for the next page") })
+  .meta({ id: "MerchantList" });
+
+const limitSchema = z.coerce.number().int().min(1).max(100).default(50);
+const tokenSchema = z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a token from an earlier page").max(2048).optional();
+
+/** Query of GET /merchants. */
+export const merchantListQuerySchema = z.object({ limit: limitSchema, nextToken: tokenSchema });
+
+/** Query of GET /admin/merchants. */
+export const adminMerchantListQuerySchema = z.object({ status: merchantStatusSchema.optional(), limit: limitSchema, nextToken: tokenSchema });
+
+/** The audited kinds of entity, as they appear in `entity`. */
+export const AUDITED_ENTITIES = ["PARTNER", "MERCHANT"] as const;
+export type AuditedEntity = (typeof AUDITED_ENTITIES)[number];
+
+/** `<TYPE>#<id>`, e.g. `MERCHANT#m1` (`MERCHANT%23m1` in a query string). */
+export const auditEntitySchema = z
+  .string()
+  .regex(/^(PARTNER|MERCHANT)#[A-Za-z0-9_-]{1,64}$/, "must be PARTNER#<id> or MERCHANT#<id>")
+  .describe("PARTNER#<id> or MERCHANT#<id>, URL-encoded: MERCHANT%23m1");
+
+/** Query of GET /admin/audit. */
+export const auditQuerySchema = z.object({ entity: auditEntitySchema, limit: limitSchema, nextToken: tokenSchema });
+
+/** One audited change. */
+export const auditEntrySchema = z
+  .object({
+    entity: z.string().describe("PARTNER#<id> or MERCHANT#<id>"),
+    at: instantSchema,
+    who: z.string().describe("The operator's sub, or partner:<id> for a partner's signed request"),
+    action: z.string().describe("e.g. partner.register, partner.rotate-secret, merchant.create, merchant.approve, merchant.suspend"),
+    reason: z.string().optional(),
+    before: z.record(z.string(), z.unknown()).optional().describe("The entity before the change; secrets never appear"),
+    after: z.record(z.string(), z.unknown()).optional().describe("The entity after the change; secrets never appear"),
+  })
+  .meta({ id: "AuditEntry" });
+
+export const auditListSchema = z
+  .object({ items: z.array(auditEntrySchema).describe("Oldest first"), nextToken: z.string().optional() })
+  .meta({ id: "AuditList" });

@@ -1,0 +1,89 @@
+/**
+ * Partner use cases: registration (the signing secret is answered this once), secret rotation
+ * with a grace period, and the credentials the signature middleware checks requests against.
+ * Secrets appear only in the answers of the two operator routes; never in logs or the audit trail.
+ */
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type * as z from "../zod.js";
+import type { partnerCreatedSchema, partnerSecretSchema } from "../api/registry-schemas.js";
+import { partnerRegistrationSchema } from "../api/registry-schemas.js";
+import { ConcurrentUpdateError } from "../domain/campaign-errors.js";
+import { type StoredSecret, newSigningSecret, rotateSecrets } from "../domain/partner.js";
+import type { PayoutUrlRules } from "../domain/payout-url.js";
+import { NotFoundError, ValidationError } from "../errors.js";
+import { parseWith } from "../http/route.js";
+import { type PartnerRecord, insertPartner, readPartner, replaceSecrets } from "../store/partners.js";
+
+export interface RegistryDeps<T extends string> {
+  db: DynamoDBDocumentClient;
+  /** Physical table names. */
+  tables: Record<T, string>;
+  now: () => Date;
+}
+
+export type PartnerCreated = z.infer<typeof partnerCreatedSchema>;
+export type PartnerSecret = z.infer<typeof partnerSecretSchema>;
+
+export interface PartnerSettings extends PayoutUrlRules {
+  /** Payout URL of a partner registered without one. */
+  defaultPayoutUrl?: string | undefined;
+}
+
+/** Times a rotation that lost a race to another re-reads and tries again. */
+const CONFLICT_ATTEMPTS = 3;
+
+/** POST /admin/partners. */
+export async function registerPartner(
+  input: RegistryDeps<"partners" | "audit"> & { body: unknown; operator: string; settings: PartnerSettings; newSecret?: () => string },
+): Promise<PartnerCreated> {
+  const body = parseWith(partnerRegistrationSchema(input.settings), input.body, "body");
+  const payoutUrl = body.payoutUrl ?? input.settings.defaultPayoutUrl;
+  if (payoutUrl === undefined) {
+    throw new ValidationError("The body is invalid", { details: [{ path: "payoutUrl", message: "is required: this deployment has no default payout URL" }] });
+  }
+  const at = input.now().toISOString();
+  const signingSecret = (input.newSecret ?? newSigningSecret)();
+  const partner: PartnerRecord = {
+    id: body.id,
+    name: body.name,
+    payoutUrl,
+    secrets: [{ secret: signingSecret, createdAt: at }],
+    version: 0,
+    createdAt: at,
+    updatedAt: at,
+    createdBy: input.operator,
+  };
+  await insertPartner(input.db, input.tables, partner, { action: "partner.register", who: input.operator, at });
+  return { id: partner.id, name: partner.name, payoutUrl, signingSecret };
+}
+
+/**
+ * POST /admin/partners/{id}/rotate-secret: a new current secret; the one it replaces stays valid
+ * for the grace period, and secrets whose grace period is over are dropped.
+ */
+export async function rotatePartnerSecret(
+  input: RegistryDeps<"partners" | "audit"> & { partnerId: string; operator: string; newSecret?: () => string },
+): Promise<PartnerSecret> {
+  const signingSecret = (input.newSecret ?? newSigningSecret)();
+  for (let attempt = 0; attempt < CONFLICT_ATTEMPTS; attempt++) {
+    const current = await readPartner(input.db, input.tables.partners, input.partnerId, { consistent: true });
+    if (!current) throw new NotFoundError(`Partner ${input.partnerId} not found`);
+    const now = input.now();
+    const secrets = rotateSecrets(current.secrets, signingSecret, now);
+    const audit = { action: "partner.rotate-secret", who: input.operator, at: now.toISOString() };
+    if (await replaceSecrets(input.db, input.tables, current, secrets, audit)) return { id: current.id, signingSecret };
+  }
+  throw new ConcurrentUpdateError(`Partner ${input.partnerId} kept changing while its secret was being rotated; try again`);
+}
+
+/** What a partner's signed request is checked against: who it is, and its secrets with their retirement times. */
+export interface PartnerCredentials {
+  partner: { id: string; name: string };
+  secrets: readonly StoredSecret[];
+}
+
+/** The partner's credentials, or undefined for an unknown partner. */
+export async function loadPartnerCredentials(input: Omit<RegistryDeps<"partners">, "now">, partnerId: string): Promise<PartnerCredentials | undefined> {
+  const partner = await readPartner(input.db, input.tables.partners, partnerId);
+  return partner ? { partner: { id: partner.id, name: partner.name }, secrets: partner.secrets } : undefined;
+}

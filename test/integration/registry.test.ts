@@ -1,0 +1,209 @@
+/**
+ * Partners, merchants and the audit trail against DynamoDB Local: every change and its audit item
+ * commit together, races between status changes leave one consistent history, and a rotated
+ * secret stays valid for its grace period only.
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "../../infra/local/emulators.js";
+import { type PhysicalResources, provisionResources, teardownResources } from "../../infra/local/provision.js";
+import { type MerchantAction, MERCHANT_TRANSITIONS } from "../../shared/domain/merchant.js";
+import { SECRET_GRACE_MS, liveSecrets } from "../../shared/domain/partner.js";
+import { DomainError } from "../../shared/errors.js";
+import { listAudit } from "../../shared/operations/audit.js";
+import { listMerchants, registerMerchant, setMerchantStatus } from "../../shared/operations/merchants.js";
+import { type RegistryDeps, loadPartnerCredentials, registerPartner, rotatePartnerSecret } from "../../shared/operations/partners.js";
+import { platform } from "../../shared/wiring/platform.js";
+import { uniquePrefix } from "./runtime-helpers.js";
+
+const T0 = new Date("2030-03-01T08:00:00.000Z");
+const emulators = () => ({ dynamodbEndpoint: inject("dynamodbEndpoint"), sqsEndpoint: inject("sqsEndpoint"), region: EMULATORS_REGION });
+const db = DynamoDBDocumentClient.from(
+  new DynamoDBClient({ region: EMULATORS_REGION, credentials: EMULATORS_CREDENTIALS, endpoint: inject("dynamodbEndpoint") }),
+  { marshallOptions: { removeUndefinedValues: true } },
+);
+
+let resources: PhysicalResources;
+let now = T0;
+let deps: RegistryDeps<"partners" | "merchants" | "audit">;
+const settings = { allowHttp: false, defaultPayoutUrl: undefined };
+
+beforeAll(async () => {
+  resources = await provisionResources(platform, { ...emulators(), prefix: uniquePrefix("registry") });
+  deps = {
+    db,
+    tables: { partners: resources.tables.partners!.name, merchants: resources.tables.merchants!.name, audit: resources.tables.audit!.name },
+    now: () => now,
+  };
+});
+
+afterAll(async () => {
+  if (resources) await teardownResources(resources, emulators());
+  db.destroy();
+});
+
+async function rejection(call: Promise<unknown>): Promise<DomainError> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
+  }
+  throw new Error("expected a rejection");
+}
+
+async function trail(entity: string) {
+  const items = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await listAudit({ ...deps, query: { entity, limit: 7, nextToken } });
+    items.push(...page.items);
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return items;
+}
+
+describe("partners", () => {
+  it("are registered once, with an audit item that holds no secret", async () => {
+    const created = await registerPartner({ ...deps, body: { id: "bank-a", name: "Bank A", payoutUrl: "https://pay.bank-a.example/" }, operator: "op-1", settings });
+    expect(created).toMatchObject({ id: "bank-a", name: "Bank A", payoutUrl: "https://pay.bank-a.example/" });
+    expect(created.signingSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const again = await rejection(registerPartner({ ...deps, body: { id: "bank-a", name: "Other" }, operator: "op-2", settings: { ...settings, defaultPayoutUrl: "https://x.example/" } }));
+    expect(again.code).toBe("ALREADY_EXISTS");
+
+    const entries = await trail("PARTNER#bank-a");
+    expect(entries).toEqual([expect.objectContaining({ entity: "PARTNER#bank-a", who: "op-1", action: "partner.register", at: T0.toISOString() })]);
+    expect(JSON.stringify(entries)).not.toContain(created.signingSecret);
+  });
+
+  it("need a payout URL unless the deployment has a default, and never a private one", async () => {
+    const missing = await rejection(registerPartner({ ...deps, body: { id: "bank-b", name: "Bank B" }, operator: "op-1", settings }));
+    expect(missing).toMatchObject({ code: "VALIDATION_FAILED", details: [expect.objectContaining({ path: "payoutUrl" })] });
+    const metadata = await rejection(registerPartner({ ...deps, body: { id: "bank-b", name: "B", payoutUrl: "https://169.254.169.254/" }, operator: "op-1", settings }));
+    expect(metadata.code).toBe("VALIDATION_FAILED");
+    const defaulted = await registerPartner({ ...deps, body: { id: "bank-b", name: "Bank B" }, operator: "op-1", settings: { ...settings, defaultPayoutUrl: "https://sim.example/" } });
+    expect(defaulted.payoutUrl).toBe("https://sim.example/");
+    expect(await trail("PARTNER#bank-b")).toHaveLength(1);
+  });
+
+  it("keep the old secret valid for 24 h after a rotation, and drop it at the next rotation after that", async () => {
+    now = T0;
+    const { signingSecret: first } = await registerPartner({ ...deps, body: { id: "bank-r", name: "R", payoutUrl: "https://r.example/" }, operator: "op-1", settings });
+    now = new Date(T0.getTime() + 60_000);
+    const { signingSecret: second } = await rotatePartnerSecret({ ...deps, partnerId: "bank-r", operator: "op-2" });
+    const live = async (at: Date) => liveSecrets((await loadPartnerCredentials(deps, "bank-r"))!.secrets, at);
+    expect(await live(now)).toEqual([first, second]);
+    expect(await live(new Date(now.getTime() + SECRET_GRACE_MS - 1))).toEqual([first, second]);
+    expect(await live(new Date(now.getTime() + SECRET_GRACE_MS))).toEqual([second]);
+
+    now = new Date(now.getTime() + SECRET_GRACE_MS + 1);
+    const { signingSecret: third } = await rotatePartnerSecret({ ...deps, partnerId: "bank-r", operator: "op-2" });
+    const stored = (await loadPartnerCredentials(deps, "bank-r"))!.secrets.map((s) => s.secret);
+    expect(stored).toEqual([second, third]);
+
+    const entries = await trail("PARTNER#bank-r");
+    expect(entries.map((e) => [e.action, e.who])).toEqual([["partner.register", "op-1"], ["partner.rotate-secret", "op-2"], ["partner.rotate-secret", "op-2"]]);
+    for (const secret of [first, second, third]) expect(JSON.stringify(entries)).not.toContain(secret);
+    expect((await rejection(rotatePartnerSecret({ ...deps, partnerId: "nobody", operator: "op-2" }))).code).toBe("NOT_FOUND");
+  });
+
+  it("rotated concurrently, each rotation lands once and every returned secret verifies", async () => {
+    now = T0;
+    await registerPartner({ ...deps, body: { id: "bank-c", name: "C", payoutUrl: "https://c.example/" }, operator: "op-1", settings });
+    const results = await Promise.allSettled(Array.from({ length: 4 }, () => rotatePartnerSecret({ ...deps, partnerId: "bank-c", operator: "op-2" })));
+    const rotated = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.signingSecret] : []));
+    expect(rotated.length).toBeGreaterThan(0);
+    const live = liveSecrets((await loadPartnerCredentials(deps, "bank-c"))!.secrets, now);
+    for (const secret of rotated) expect(live).toContain(secret);
+    expect((await trail("PARTNER#bank-c")).filter((e) => e.action === "partner.rotate-secret")).toHaveLength(rotated.length);
+  });
+});
+
+describe("merchants", () => {
+  it("have global ids, start PENDING, and need a registered partner when an operator adds them", async () => {
+    now = T0;
+    const m = await registerMerchant({ ...deps, merchant: { id: "shop-1", name: "Shop", sector: "supermarket", partnerId: "bank-a" }, who: "partner:bank-a", checkPartner: false });
+    expect(m).toEqual({ id: "shop-1", name: "Shop", sector: "supermarket", partnerId: "bank-a", status: "PENDING", createdAt: T0.toISOString(), updatedAt: T0.toISOString() });
+    const taken = await rejection(registerMerchant({ ...deps, merchant: { id: "shop-1", name: "Other", sector: "fuel", partnerId: "bank-b" }, who: "op-1", checkPartner: true }));
+    expect(taken.code).toBe("ALREADY_EXISTS");
+    const orphan = await rejection(registerMerchant({ ...deps, merchant: { id: "shop-x", name: "X", sector: "fuel", partnerId: "nobody" }, who: "op-1", checkPartner: true }));
+    expect(orphan).toMatchObject({ code: "VALIDATION_FAILED", details: [expect.objectContaining({ path: "partnerId" })] });
+    expect(await trail("MERCHANT#shop-1")).toEqual([expect.objectContaining({ who: "partner:bank-a", action: "merchant.create" })]);
+    expect(await trail("MERCHANT#shop-x")).toEqual([]);
+  });
+
+  it("move only as the rules allow, with the reason on a suspension", async () => {
+    await registerMerchant({ ...deps, merchant: { id: "shop-2", name: "Two", sector: "restaurant", partnerId: "bank-a" }, who: "op-1", checkPartner: true });
+    expect((await rejection(setMerchantStatus({ ...deps, merchantId: "shop-2", action: "suspend", reason: "x", operator: "op-1" }))).code).toBe("INVALID_STATE");
+    await setMerchantStatus({ ...deps, merchantId: "shop-2", action: "approve", operator: "op-1" });
+    const suspended = await setMerchantStatus({ ...deps, merchantId: "shop-2", action: "suspend", reason: "fraud review", operator: "op-2" });
+    expect(suspended).toMatchObject({ status: "SUSPENDED", statusReason: "fraud review" });
+    const back = await setMerchantStatus({ ...deps, merchantId: "shop-2", action: "reinstate", operator: "op-1" });
+    expect(back.status).toBe("APPROVED");
+    expect(back.statusReason).toBeUndefined();
+    expect((await rejection(setMerchantStatus({ ...deps, merchantId: "nobody", action: "approve", operator: "op-1" }))).code).toBe("NOT_FOUND");
+    const entries = await trail("MERCHANT#shop-2");
+    expect(entries.map((e) => [e.action, e.who, e.reason, e.before?.status, e.after?.status])).toEqual([
+      ["merchant.create", "op-1", undefined, undefined, "PENDING"],
+      ["merchant.approve", "op-1", undefined, "PENDING", "APPROVED"],
+      ["merchant.suspend", "op-2", "fraud review", "APPROVED", "SUSPENDED"],
+      ["merchant.reinstate", "op-1", undefined, "SUSPENDED", "APPROVED"],
+    ]);
+  });
+
+  it("raced by concurrent approve, suspend and reinstate, end in one consistent state with one audit item per applied change", async () => {
+    await registerMerchant({ ...deps, merchant: { id: "shop-race", name: "Race", sector: "hotel", partnerId: "bank-a" }, who: "op-1", checkPartner: true });
+    const actions: MerchantAction[] = Array.from({ length: 30 }, (_, i) => (["approve", "suspend", "reinstate"] as const)[i % 3]!);
+    const results = await Promise.allSettled(
+      actions.map((action, i) => setMerchantStatus({ ...deps, merchantId: "shop-race", action, reason: action === "suspend" ? `r${i}` : undefined, operator: `op-${i}` })),
+    );
+    for (const result of results) {
+      if (result.status === "rejected") expect((result.reason as DomainError).code).toMatch(/^(INVALID_STATE|CONCURRENT_UPDATE)$/);
+    }
+    const applied = results.filter((r) => r.status === "fulfilled").length;
+    expect(applied).toBeGreaterThanOrEqual(1);
+
+    const entries = await trail("MERCHANT#shop-race");
+    expect(entries).toHaveLength(1 + applied);
+    // The trail is one unbroken chain: each change starts from the state the one before left.
+    let state = entries[0]!.after!;
+    for (const entry of entries.slice(1)) {
+      const action = entry.action.replace("merchant.", "") as MerchantAction;
+      expect(entry.before).toEqual(state);
+      expect(entry.before?.status).toBe(MERCHANT_TRANSITIONS[action].from);
+      expect(entry.after?.status).toBe(MERCHANT_TRANSITIONS[action].to);
+      expect(entry.after?.version).toBe((state.version as number) + 1);
+      state = entry.after!;
+    }
+    const listed = await listMerchants({ ...deps, query: { limit: 100 } });
+    expect(listed.items.find((m) => m.id === "shop-race")?.status).toBe(state.status);
+  });
+
+  it("are listed by status a page at a time", async () => {
+    for (const id of ["list-1", "list-2", "list-3"]) {
+      await registerMerchant({ ...deps, merchant: { id, name: id, sector: "auto", partnerId: "bank-a" }, who: "op-1", checkPartner: true });
+      await setMerchantStatus({ ...deps, merchantId: id, action: "approve", operator: "op-1" });
+    }
+    const approved = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await listMerchants({ ...deps, statuses: ["APPROVED"], query: { limit: 2, nextToken } });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      approved.push(...page.items);
+      nextToken = page.nextToken;
+    } while (nextToken);
+    expect(approved.every((m) => m.status === "APPROVED")).toBe(true);
+    expect(approved.map((m) => m.id)).toEqual(expect.arrayContaining(["list-1", "list-2", "list-3", "shop-2"]));
+    const all = [];
+    nextToken = undefined;
+    do {
+      const page = await listMerchants({ ...deps, query: { limit: 3, nextToken } });
+      all.push(...page.items);
+      nextToken = page.nextToken;
+    } while (nextToken);
+    expect(new Set(all.map((m) => m.id)).size).toBe(all.length);
+    expect(all.map((m) => m.id)).toEqual(expect.arrayContaining(["shop-1", "list-1", "shop-race"]));
+    expect(all.findIndex((m) => m.status === "PENDING")).toBe(0);
+  });
+});

@@ -1,0 +1,176 @@
+/**
+ * The payment and refund webhooks without storage: body parsing, answer shapes, ledger ordering,
+ * and that a bad request or a known transaction touches nothing more than it must.
+ */
+import { GetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { describe, expect, it } from "vitest";
+import { ValidationError } from "../../shared/errors.js";
+import {
+  type PaymentDeps,
+  noDiscountAnswer,
+  parsePaymentBody,
+  parseRefundBody,
+  recordPayment,
+  recordRefund,
+  redeemedAnswer,
+} from "../../shared/operations/payments.js";
+import { transactionKey } from "../../shared/store/keys.js";
+import { ledgerSortKey, paymentAnswerSchema, transactionRecordSchema, utcInstant } from "../../shared/store/redemptions.js";
+
+const payment = {
+  eventId: "evt-1",
+  transactionId: "txn-1",
+  merchantId: "m-1",
+  payerId: "alice",
+  amount: 12_000,
+  occurredAt: "2026-11-05T12:00:00+08:00",
+};
+const refund = { eventId: "evt-2", transactionId: "txn-1", occurredAt: "2026-11-05T13:00:00+08:00" };
+
+/** The issue paths of the ValidationError `run` throws. */
+function issuePaths(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationError);
+    return ((error as ValidationError).details as { path: string }[]).map((issue) => issue.path);
+  }
+  throw new Error("expected a ValidationError");
+}
+
+/** A client that answers each command with `reply` and records what it was sent. */
+function fakeDb(reply: (command: unknown) => unknown): { db: DynamoDBDocumentClient; sent: unknown[] } {
+  const sent: unknown[] = [];
+  const db = {
+    send: (command: unknown) => {
+      sent.push(command);
+      return Promise.resolve(reply(command));
+    },
+  } as unknown as DynamoDBDocumentClient;
+  return { db, sent };
+}
+
+function deps(db: DynamoDBDocumentClient): PaymentDeps {
+  return { db, tables: { vouchers: "v", campaigns: "c", merchants: "m", redemptions: "r" }, now: () => new Date("2026-11-05T05:00:00Z") };
+}
+
+describe("the payment body", () => {
+  it("accepts the documented fields, voucherId optional, and ignores unknown ones", () => {
+    expect(parsePaymentBody(payment)).toEqual(payment);
+    expect(parsePaymentBody({ ...payment, voucherId: "v1", channel: "qr" })).toEqual({ ...payment, voucherId: "v1" });
+  });
+
+  it("accepts an instant in UTC too", () => {
+    expect(parsePaymentBody({ ...payment, occurredAt: "2026-11-05T04:00:00Z" }).occurredAt).toBe("2026-11-05T04:00:00Z");
+  });
+
+  it("names every missing field", () => {
+    expect(issuePaths(() => parsePaymentBody({})).sort()).toEqual(["amount", "eventId", "merchantId", "occurredAt", "payerId", "transactionId"]);
+  });
+
+  it.each([
+    ["amount", 0],
+    ["amount", -100],
+    ["amount", 12.5],
+    ["amount", "12000"],
+    ["amount", Number.MAX_SAFE_INTEGER + 2],
+    ["occurredAt", "2026-11-05T12:00:00"],
+    ["occurredAt", "2026-11-05"],
+    ["occurredAt", "yesterday"],
+    ["occurredAt", "2026-02-30T12:00:00+08:00"],
+    ["occurredAt", "2026-11-05T24:00:00+08:00"],
+    ["transactionId", "txn#1"],
+    ["transactionId", ""],
+    ["transactionId", "x".repeat(65)],
+    ["merchantId", "m 1"],
+    ["eventId", 7],
+    ["payerId", ""],
+    ["voucherId", "v#1"],
+  ])("rejects %s = %j", (field, value) => {
+    expect(issuePaths(() => parsePaymentBody({ ...payment, [field]: value }))).toEqual([field]);
+  });
+
+  it.each([undefined, null, "[]", 42, []])("rejects a body that is not an object: %j", (body) => {
+    expect(() => parsePaymentBody(body)).toThrow(ValidationError);
+  });
+});
+
+describe("the refund body", () => {
+  it("accepts {eventId, transactionId, occurredAt}", () => {
+    expect(parseRefundBody({ ...refund, amount: 5 })).toEqual(refund);
+  });
+
+  it("names every bad field", () => {
+    expect(issuePaths(() => parseRefundBody({ eventId: "e#", occurredAt: "soon" })).sort()).toEqual(["eventId", "occurredAt", "transactionId"]);
+  });
+});
+
+describe("the answers", () => {
+  it("to a redemption are {transactionId, voucherId, discount, payable}, in that order", () => {
+    const answer = redeemedAnswer("txn-1", "v1", 3_000, 9_000);
+    expect(JSON.stringify(answer)).toBe('{"transactionId":"txn-1","voucherId":"v1","discount":3000,"payable":9000}');
+    expect(paymentAnswerSchema.parse(answer)).toEqual(answer);
+  });
+
+  it("without a discount have voucherId null, discount 0, the whole amount payable and the reason", () => {
+    const answer = noDiscountAnswer("txn-1", 12_000, "MERCHANT_NOT_APPROVED");
+    expect(JSON.stringify(answer)).toBe('{"transactionId":"txn-1","voucherId":null,"discount":0,"payable":12000,"reason":"MERCHANT_NOT_APPROVED"}');
+  });
+
+  it("read back in any key order come out in the answer's order", () => {
+    const stored = { reason: "TRANSACTION_REFUNDED", payable: 12_000, discount: 0, voucherId: null, transactionId: "txn-1" };
+    expect(JSON.stringify(paymentAnswerSchema.parse(stored))).toBe(JSON.stringify(noDiscountAnswer("txn-1", 12_000, "TRANSACTION_REFUNDED")));
+  });
+
+  it("never carry a discount without a voucher, or an unknown reason", () => {
+    expect(paymentAnswerSchema.safeParse({ transactionId: "t", voucherId: null, discount: 5, payable: 1, reason: "BELOW_THRESHOLD" }).success).toBe(false);
+    expect(() => noDiscountAnswer("t", 100, "TOO_LATE" as never)).toThrow();
+  });
+});
+
+describe("the ledger's sort key", () => {
+  it("is the UTC instant, so offsets sort by time, not by text", () => {
+    const early = ledgerSortKey("2026-11-09T09:00:00+08:00", "p", "t1", "REDEMPTION");
+    const late = ledgerSortKey("2026-11-09T02:00:00Z", "p", "t2", "REVERSAL");
+    expect(early).toBe("2026-11-09T01:00:00.000Z#p#t1#R");
+    expect(late).toBe("2026-11-09T02:00:00.000Z#p#t2#V");
+    expect(early < late).toBe(true);
+  });
+
+  it("refuses what is not an instant", () => {
+    expect(() => utcInstant("tomorrow")).toThrow(RangeError);
+  });
+});
+
+describe("recordPayment and recordRefund", () => {
+  it("reject a bad body before reading anything", async () => {
+    const { db, sent } = fakeDb(() => ({}));
+    await expect(recordPayment({ partnerId: "bank-a", body: { ...payment, amount: 0 } }, deps(db))).rejects.toBeInstanceOf(ValidationError);
+    await expect(recordRefund({ partnerId: "bank-a", body: {} }, deps(db))).rejects.toBeInstanceOf(ValidationError);
+    await expect(recordPayment({ partnerId: "bank#a", body: payment }, deps(db))).rejects.toBeInstanceOf(ValidationError);
+    expect(sent).toEqual([]);
+  });
+
+  it("answer a known transaction from its record alone", async () => {
+    const answer = redeemedAnswer("txn-1", "v1", 3_000, 9_000);
+    const record = transactionRecordSchema.parse({
+      ...transactionKey("bank-a", "txn-1"),
+      ...payment,
+      partnerId: "bank-a",
+      status: "REVERSED",
+      discount: 3_000,
+      answer,
+      voucherId: "v1",
+      campaignId: "c1",
+      voucher: { dropId: "d1", voucherTypeId: "100-30", shard: 0, expiresAt: "2026-11-09T00:00:00.000Z" },
+      recordedAt: "2026-11-05T04:00:01.000Z",
+      refund: { eventId: "evt-2", occurredAt: refund.occurredAt, answer: { transactionId: "txn-1", reversed: true }, recordedAt: "2026-11-05T05:00:00.000Z" },
+    });
+    const { db, sent } = fakeDb((command) => (command instanceof GetCommand ? { Item: record } : {}));
+
+    expect(await recordPayment({ partnerId: "bank-a", body: { ...payment, amount: 1 } }, deps(db))).toEqual(answer);
+    expect(await recordRefund({ partnerId: "bank-a", body: { ...refund, eventId: "evt-3" } }, deps(db))).toEqual({ transactionId: "txn-1", reversed: true });
+    expect(sent).toHaveLength(2);
+    expect(sent.every((command) => command instanceof GetCommand && command.input.ConsistentRead === true)).toBe(true);
+  });
+});
