@@ -94,6 +94,7 @@ async function main(): Promise<void> {
     }
   }
   const { system } = runtime;
+  say(`  partner simulator (every local partner's default payoutUrl) at ${runtime.partnerSimulator.payoutUrl}`);
   say(`Voucher platform listening on ${runtime.url}`);
   say(`  ${system.routes.length} routes, ${system.tables.length} tables, ${system.queues.length} queues, ${system.schedules.length} schedules`);
   say(`  try: curl ${runtime.url}/health`);

@@ -12,6 +12,7 @@ import { functionEnvironment } from "../../shared/wiring/define.js";
 import type { AuthKind, Wiring } from "../../shared/wiring/types.js";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "./emulators.js";
 import { startGateway } from "./gateway.js";
+import { type PartnerSimulator, startPartnerSimulator } from "./partner-simulator.js";
 import { Invoker } from "./invoker.js";
 import { DEFAULT_LOCAL_JWT_SECRET, type JwtSettings } from "./jwt.js";
 import { consoleLog, type Log } from "./log.js";
@@ -52,6 +53,8 @@ export interface LocalSystem {
 export interface LocalRuntime {
   readonly url: string;
   readonly resources: PhysicalResources;
+  /** The partner simulator: every local partner's default payout endpoint. */
+  readonly partnerSimulator: PartnerSimulator;
   readonly system: LocalSystem;
   fireSchedule(name: string): Promise<void>;
   stop(): Promise<void>;
@@ -74,6 +77,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     tables: Object.fromEntries(Object.entries(resources.tables).map(([name, table]) => [name, table.name])),
     queueUrls: Object.fromEntries(Object.entries(resources.queues).map(([name, queue]) => [name, queue.url])),
   };
+  const simulator = await startPartnerSimulator({ host: options.host ?? "127.0.0.1" });
   Object.assign(process.env, {
     AWS_REGION: region,
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? EMULATORS_CREDENTIALS.accessKeyId,
@@ -82,6 +86,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     VOUCHERS_SQS_ENDPOINT: options.emulators.sqsEndpoint,
     // Local partners (the simulator, tests) listen on plain http on this machine.
     VOUCHERS_ALLOW_HTTP_PAYOUT_URLS: "true",
+    // Partners registered without a payoutUrl are paid through the simulator.
+    VOUCHERS_DEFAULT_PAYOUT_URL: simulator.payoutUrl,
     ...(options.emulators.description ? { VOUCHERS_EMULATORS: options.emulators.description } : {}),
   });
   for (const name of Object.keys(wiring.functions)) {
@@ -89,7 +95,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   }
 
   const invoker = new Invoker(wiring, REPOSITORY_ROOT, log);
-  await invoker.loadAll();
+  try {
+    await invoker.loadAll();
+  } catch (error) {
+    await simulator.stop();
+    throw error;
+  }
 
   const clientConfig = { region, credentials: EMULATORS_CREDENTIALS };
   const sqs = new SQSClient({ ...clientConfig, endpoint: options.emulators.sqsEndpoint });
@@ -146,6 +157,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       system.streamTriggers.push({ table: trigger.table, function: trigger.function, batchSize: trigger.batchSize });
     }
     stoppers.push(() => Promise.all(pollers.map((poller) => poller.stop())).then(() => undefined));
+    stoppers.push(() => simulator.stop());
 
     const gateway = await startGateway({
       wiring,
@@ -171,6 +183,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     return {
       url: gateway.url,
       resources,
+      partnerSimulator: simulator,
       system,
       fireSchedule: (name) => scheduler.fire(name),
       stop() {

@@ -52,6 +52,14 @@ afterAll(async () => {
   await runtime?.stop();
 });
 
+describe("partner registration", () => {
+  it("pays a partner registered without a payoutUrl through the local partner simulator", async () => {
+    const registered = await asOperator("POST", "/admin/partners", { id: `sim-${randomUUID().slice(0, 6)}`, name: "Simulated Bank" });
+    expect(registered.status).toBe(201);
+    expect(registered.body.payoutUrl).toBe(runtime.partnerSimulator.payoutUrl);
+  });
+});
+
 describe("partner webhooks", () => {
   it("redeem the best voucher once per transaction, and a refund reverses it once", async () => {
     const campaignId = `pay-${randomUUID().slice(0, 8)}`;

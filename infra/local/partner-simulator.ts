@@ -1,0 +1,95 @@
+/**
+ * The partner simulator: a small HTTP server on loopback that plays a bank's payout endpoint, the
+ * default `payoutUrl` of every partner registered locally. It accepts payouts by default and can
+ * fail a share of calls or leave them unanswered (a timeout), for drills. It remembers each
+ * payout by its idempotency key, so a repeated payout is answered as the first one was.
+ */
+import { randomUUID } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface PartnerSimulatorOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Share of calls (0–1) answered 503. */
+  failShare?: number;
+  /** Share of calls (0–1) never answered, so the caller times out. */
+  timeoutShare?: number;
+  random?: () => number;
+}
+
+export interface PartnerSimulator {
+  /** Where payouts go: `<url>/payouts`. */
+  readonly url: string;
+  readonly payoutUrl: string;
+  /** Payouts accepted, by idempotency key. */
+  readonly accepted: ReadonlyMap<string, { payoutId: string; body: unknown }>;
+  /** Changes the drill settings while running. */
+  configure(settings: Pick<PartnerSimulatorOptions, "failShare" | "timeoutShare">): void;
+  stop(): Promise<void>;
+}
+
+export async function startPartnerSimulator(options: PartnerSimulatorOptions = {}): Promise<PartnerSimulator> {
+  const settings = { failShare: options.failShare ?? 0, timeoutShare: options.timeoutShare ?? 0 };
+  const random = options.random ?? Math.random;
+  const accepted = new Map<string, { payoutId: string; body: unknown }>();
+  const hanging = new Set<http.ServerResponse>();
+
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      const reply = (status: number, body: unknown) => {
+        response.writeHead(status, { "content-type": "application/json" });
+        response.end(JSON.stringify(body));
+      };
+      if (request.method !== "POST" || request.url !== "/payouts") return reply(404, { message: "Not Found" });
+      const key = request.headers["idempotency-key"];
+      if (typeof key !== "string" || key === "") return reply(400, { message: "Idempotency-Key is required" });
+      const known = accepted.get(key);
+      if (known) return reply(200, { payoutId: known.payoutId, status: "ACCEPTED", repeated: true });
+      const roll = random();
+      if (roll < settings.timeoutShare) {
+        hanging.add(response);
+        response.on("close", () => hanging.delete(response));
+        return undefined;
+      }
+      if (roll < settings.timeoutShare + settings.failShare) return reply(503, { message: "Simulated outage" });
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      } catch {
+        return reply(400, { message: "The body is not JSON" });
+      }
+      const payoutId = `po_${randomUUID()}`;
+      accepted.set(key, { payoutId, body });
+      return reply(200, { payoutId, status: "ACCEPTED" });
+    });
+  });
+
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const url = `http://${host}:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    payoutUrl: `${url}/payouts`,
+    accepted,
+    configure(next) {
+      if (next.failShare !== undefined) settings.failShare = next.failShare;
+      if (next.timeoutShare !== undefined) settings.timeoutShare = next.timeoutShare;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const response of hanging) response.destroy();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
