@@ -4,7 +4,7 @@ import { httpRoute, parseBody } from "../../shared/http/route.js";
 import { addDrop } from "../../shared/operations/campaigns.js";
 import { campaignIdOf, inventoryDeps } from "./request.js";
 
-export const handler = httpRoute("operator", async ({ event }) => ({
+export const handler = httpRoute("operator", async ({ event, caller }) => ({
   status: 200,
-  body: await addDrop({ ...inventoryDeps(), campaignId: campaignIdOf(event), body: parseBody(event, z.unknown()) }),
+  body: await addDrop({ ...inventoryDeps(caller.sub), campaignId: campaignIdOf(event), body: parseBody(event, z.unknown()) }),
 }));

@@ -6,5 +6,5 @@ import { campaignsDeps } from "./request.js";
 
 export const handler = httpRoute("operator", async ({ event, caller }) => ({
   status: 201,
-  body: await createCampaign({ ...campaignsDeps(), body: parseBody(event, z.unknown()), operator: caller.sub }),
+  body: await createCampaign({ ...campaignsDeps(caller.sub), body: parseBody(event, z.unknown()), operator: caller.sub }),
 }));

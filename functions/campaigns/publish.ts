@@ -3,7 +3,7 @@ import { httpRoute } from "../../shared/http/route.js";
 import { publishCampaign } from "../../shared/operations/campaigns.js";
 import { campaignIdOf, inventoryDeps } from "./request.js";
 
-export const handler = httpRoute("operator", async ({ event }) => ({
+export const handler = httpRoute("operator", async ({ event, caller }) => ({
   status: 200,
-  body: await publishCampaign({ ...inventoryDeps(), campaignId: campaignIdOf(event) }),
+  body: await publishCampaign({ ...inventoryDeps(caller.sub), campaignId: campaignIdOf(event) }),
 }));

@@ -4,7 +4,7 @@ import { httpRoute, parseBody } from "../../shared/http/route.js";
 import { replaceCampaign } from "../../shared/operations/campaigns.js";
 import { campaignIdOf, campaignsDeps } from "./request.js";
 
-export const handler = httpRoute("operator", async ({ event }) => ({
+export const handler = httpRoute("operator", async ({ event, caller }) => ({
   status: 200,
-  body: await replaceCampaign({ ...campaignsDeps(), campaignId: campaignIdOf(event), body: parseBody(event, z.unknown()) }),
+  body: await replaceCampaign({ ...campaignsDeps(caller.sub), campaignId: campaignIdOf(event), body: parseBody(event, z.unknown()) }),
 }));

@@ -16,16 +16,22 @@ export function campaignIdOf(event: HttpEvent): string {
   return parseWith(campaignPathSchema, event.pathParameters ?? {}, "path").id;
 }
 
-/** Dependencies reaching the campaigns table only. */
-export function campaignsDeps(): CampaignDeps {
-  return { db: documents(), tables: { campaigns: tableName("campaigns") }, now: () => new Date() };
+/** Where an operator's writes are audited, and whose they are. */
+function trail(operator: string | undefined) {
+  return operator === undefined ? {} : { audit: { table: tableName("audit"), who: operator } };
 }
 
-/** Dependencies reaching the campaigns and inventory tables. */
-export function inventoryDeps(): CampaignDeps<"campaigns" | "inventory"> {
+/** Dependencies reaching the campaigns table only; give the operator for writes. */
+export function campaignsDeps(operator?: string): CampaignDeps {
+  return { db: documents(), tables: { campaigns: tableName("campaigns") }, now: () => new Date(), ...trail(operator) };
+}
+
+/** Dependencies reaching the campaigns and inventory tables; give the operator for writes. */
+export function inventoryDeps(operator?: string): CampaignDeps<"campaigns" | "inventory"> {
   return {
     db: documents(),
     tables: { campaigns: tableName("campaigns"), inventory: tableName("inventory") },
     now: () => new Date(),
+    ...trail(operator),
   };
 }

@@ -3,10 +3,10 @@ import { httpRoute } from "../../shared/http/route.js";
 import { setCampaignStatus } from "../../shared/operations/campaigns.js";
 import { campaignIdOf, campaignsDeps } from "./request.js";
 
-export const handler = httpRoute("operator", async ({ event }) => ({
+export const handler = httpRoute("operator", async ({ event, caller }) => ({
   status: 200,
   body: await setCampaignStatus({
-    ...campaignsDeps(),
+    ...campaignsDeps(caller.sub),
     campaignId: campaignIdOf(event),
     action: event.routeKey.endsWith("/pause") ? "pause" : "resume",
   }),

@@ -92,14 +92,14 @@ export const merchantListQuerySchema = z.object({ limit: limitSchema, nextToken:
 export const adminMerchantListQuerySchema = z.object({ status: merchantStatusSchema.optional(), limit: limitSchema, nextToken: tokenSchema });
 
 /** The audited kinds of entity, as they appear in `entity`. */
-export const AUDITED_ENTITIES = ["PARTNER", "MERCHANT"] as const;
+export const AUDITED_ENTITIES = ["PARTNER", "MERCHANT", "CAMPAIGN"] as const;
 export type AuditedEntity = (typeof AUDITED_ENTITIES)[number];
 
 /** `<TYPE>#<id>`, e.g. `MERCHANT#m1` (`MERCHANT%23m1` in a query string). */
 export const auditEntitySchema = z
   .string()
-  .regex(/^(PARTNER|MERCHANT)#[A-Za-z0-9_-]{1,64}$/, "must be PARTNER#<id> or MERCHANT#<id>")
-  .describe("PARTNER#<id> or MERCHANT#<id>, URL-encoded: MERCHANT%23m1");
+  .regex(/^(PARTNER|MERCHANT|CAMPAIGN)#[A-Za-z0-9_-]{1,64}$/, "must be PARTNER#<id>, MERCHANT#<id> or CAMPAIGN#<id>")
+  .describe("PARTNER#<id>, MERCHANT#<id> or CAMPAIGN#<id>, URL-encoded: MERCHANT%23m1");
 
 /** Query of GET /admin/audit. */
 export const auditQuerySchema = z.object({ entity: auditEntitySchema, limit: limitSchema, nextToken: tokenSchema });
@@ -107,7 +107,7 @@ export const auditQuerySchema = z.object({ entity: auditEntitySchema, limit: lim
 /** One audited change. */
 export const auditEntrySchema = z
   .object({
-    entity: z.string().describe("PARTNER#<id> or MERCHANT#<id>"),
+    entity: z.string().describe("PARTNER#<id>, MERCHANT#<id> or CAMPAIGN#<id>"),
     at: instantSchema,
     who: z.string().describe("The operator's sub, or partner:<id> for a partner's signed request"),
     action: z.string().describe("e.g. partner.register, partner.rotate-secret, merchant.create, merchant.approve, merchant.suspend"),

@@ -27,6 +27,7 @@ import {
   readRemaining,
   replaceDraft,
 } from "../store/campaign-writes.js";
+import type { AuditTrail } from "../store/audit.js";
 import { type CampaignWithDrops, type DropRecord, definitionFields, loadCampaign } from "../store/campaigns.js";
 import {
   type CampaignDetail,
@@ -45,6 +46,8 @@ export interface CampaignDeps<T extends TableKind = "campaigns"> {
   /** Physical table names. */
   tables: Record<T, string>;
   now: () => Date;
+  /** Where an operator's writes are audited (every write of an /admin route passes it). */
+  audit?: AuditTrail;
 }
 
 /** Drops one create or replace may carry: the campaign item and its drops share one transaction. */
@@ -57,7 +60,7 @@ const CONFLICT_ATTEMPTS = 3;
 export async function createCampaign(input: CampaignDeps & { body: unknown; operator: string }): Promise<CampaignView> {
   const campaign = parseCampaign(input.body);
   checkDropCount(campaign.drops.length, 0);
-  await insertCampaign(input.db, input.tables.campaigns, campaign, { at: input.now().toISOString(), by: input.operator });
+  await insertCampaign(input.db, input.tables.campaigns, campaign, { at: input.now().toISOString(), by: input.operator }, input.audit);
   return view(await mustLoad(input, campaign.id));
 }
 
@@ -80,7 +83,7 @@ export async function replaceCampaign(input: CampaignDeps & { campaignId: string
     checkDropCount(campaign.drops.length, dropIds.filter((id) => !kept.has(id)).length);
     const replaced = await replaceDraft(input.db, input.tables.campaigns, { campaign: current.campaign, dropIds }, campaign, {
       at: input.now().toISOString(),
-    });
+    }, input.audit);
     if (replaced) return view(await mustLoad(input, input.campaignId));
     const now = await readCampaignItem(input.db, input.tables.campaigns, input.campaignId);
     if (!now) throw notFound(input.campaignId);
@@ -105,7 +108,7 @@ export async function publishCampaign(input: CampaignDeps<TableKind> & { campaig
       // Read after the freeze: these drops can no longer change under us.
       const { drops } = await mustLoad(input, campaignId);
       for (const drop of drops) await provisionDrop(input, campaignId, drop);
-      await flipToPublished(db, tables.campaigns, campaignId, input.now().toISOString());
+      await flipToPublished(db, tables.campaigns, campaignId, input.now().toISOString(), input.audit);
     }
   }
   const published = await mustLoad(input, campaignId);
@@ -122,7 +125,7 @@ export async function publishCampaign(input: CampaignDeps<TableKind> & { campaig
 export async function setCampaignStatus(input: CampaignDeps & { campaignId: string; action: "pause" | "resume" }): Promise<CampaignView> {
   const { db, tables, campaignId, action } = input;
   const [from, to] = action === "pause" ? (["PUBLISHED", "PAUSED"] as const) : (["PAUSED", "PUBLISHED"] as const);
-  const changed = await changeStatus(db, tables.campaigns, campaignId, { from, to, at: input.now().toISOString() });
+  const changed = await changeStatus(db, tables.campaigns, campaignId, { from, to, at: input.now().toISOString() }, input.audit);
   const current = await mustLoad(input, campaignId);
   if (!changed && current.campaign.status !== to) {
     throw new CampaignStateError(`Campaign ${campaignId} is ${current.campaign.status}; only a ${from} campaign can be ${action}d`);
@@ -154,7 +157,7 @@ export async function addDrop(input: CampaignDeps<TableKind> & { campaignId: str
       throw new AlreadyExistsError(`Drop ${existing.id} already exists in campaign ${campaignId}`);
     }
     const drop = checkNewDrop(definitionOf(current), input.body);
-    const outcome = await insertDrop(input.db, input.tables.campaigns, current.campaign, drop, input.now().toISOString());
+    const outcome = await insertDrop(input.db, input.tables.campaigns, current.campaign, drop, input.now().toISOString(), input.audit);
     if (outcome === "inserted") {
       await provisionDrop(input, campaignId, drop);
       return view(await mustLoad(input, campaignId));

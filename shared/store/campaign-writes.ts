@@ -12,6 +12,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
+  type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import type { Campaign, Drop } from "../domain/campaign.js";
 import { AlreadyExistsError } from "../domain/campaign-errors.js";
@@ -24,6 +25,7 @@ import {
   campaignRecordSchema,
   newDropRecord,
 } from "./campaigns.js";
+import { type AuditTrail, auditPut } from "./audit.js";
 import { DUE, LISTED, campaignKey, dropKey, shardKey } from "./keys.js";
 
 /** Items one TransactWriteItems may hold. */
@@ -47,6 +49,31 @@ function dropItem(campaignId: string, drop: Drop): Record<string, unknown> {
 }
 
 /** Whether a cancelled transaction failed (at least) one of its conditions. */
+/**
+ * The audit item of an operator's campaign write, to put in the same transaction as the change
+ * (none when the caller is not an operator, e.g. the demo seed).
+ */
+function campaignAudit(trail: AuditTrail | undefined, change: { campaignId: string; action: string; at: string; version: number; after?: Record<string, unknown> }) {
+  if (!trail) return [];
+  return [auditPut(trail.table, { entityType: "CAMPAIGN", entityId: change.campaignId, action: change.action, who: trail.who, at: change.at, version: change.version, ...(change.after ? { after: change.after } : {}) })];
+}
+
+/**
+ * A conditional update of the campaign item, with its audit item in one transaction when there
+ * is one. Returns false when the update's condition failed.
+ */
+async function updateCampaignItem(db: DynamoDBDocumentClient, update: UpdateCommandInput, audit: ReturnType<typeof campaignAudit>): Promise<boolean> {
+  try {
+    if (audit.length === 0) await db.send(new UpdateCommand(update));
+    else await db.send(new TransactWriteCommand({ TransactItems: [{ Update: { ...update, UpdateExpression: update.UpdateExpression ?? "" } }, ...audit] }));
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed") return false;
+    throw error;
+  }
+}
+
 function failedACondition(error: TransactionCanceledException): boolean {
   return (error.CancellationReasons ?? []).some((reason) => reason.Code === "ConditionalCheckFailed");
 }
@@ -61,6 +88,7 @@ export async function insertCampaign(
   table: string,
   campaign: Campaign,
   audit: { at: string; by: string },
+  trail?: AuditTrail,
 ): Promise<void> {
   const record: CampaignRecord = {
     ...definitionOf(campaign),
@@ -79,6 +107,7 @@ export async function insertCampaign(
           ...campaign.drops.map((drop) => ({
             Put: { TableName: table, Item: dropItem(campaign.id, drop), ConditionExpression: "attribute_not_exists(pk)" },
           })),
+          ...campaignAudit(trail, { campaignId: campaign.id, action: "campaign.create", at: audit.at, version: 0, after: { ...record } }),
         ],
       }),
     );
@@ -102,6 +131,7 @@ export async function replaceDraft(
   current: { campaign: CampaignRecord; dropIds: readonly string[] },
   next: Campaign,
   audit: { at: string },
+  trail?: AuditTrail,
 ): Promise<boolean> {
   const record: CampaignRecord = {
     ...definitionOf(next),
@@ -129,6 +159,7 @@ export async function replaceDraft(
           },
           ...removed.map((dropId) => ({ Delete: { TableName: table, Key: dropKey(next.id, dropId) } })),
           ...next.drops.map((drop) => ({ Put: { TableName: table, Item: dropItem(next.id, drop) } })),
+          ...campaignAudit(trail, { campaignId: next.id, action: "campaign.replace", at: audit.at, version: record.version, after: { ...record } }),
         ],
       }),
     );
@@ -268,23 +299,19 @@ export async function markDropProvisioned(
  * The last step of publishing: DRAFT → PUBLISHED, listed on the public index. Returns false when
  * the campaign was no longer a draft (another publish won).
  */
-export async function flipToPublished(db: DynamoDBDocumentClient, table: string, campaignId: string, at: string): Promise<boolean> {
-  try {
-    await db.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: campaignKey(campaignId),
-        UpdateExpression: "SET #status = :published, listing = :listed, updatedAt = :at, publishedAt = :at ADD version :one REMOVE publishing",
-        ConditionExpression: "#status = :draft",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: { ":published": "PUBLISHED", ":draft": "DRAFT", ":listed": LISTED, ":at": at, ":one": 1 },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+export async function flipToPublished(db: DynamoDBDocumentClient, table: string, campaignId: string, at: string, trail?: AuditTrail): Promise<boolean> {
+  return updateCampaignItem(
+    db,
+    {
+      TableName: table,
+      Key: campaignKey(campaignId),
+      UpdateExpression: "SET #status = :published, listing = :listed, updatedAt = :at, publishedAt = :at ADD version :one REMOVE publishing",
+      ConditionExpression: "#status = :draft",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":published": "PUBLISHED", ":draft": "DRAFT", ":listed": LISTED, ":at": at, ":one": 1 },
+    },
+    campaignAudit(trail, { campaignId, action: "campaign.publish", at, version: 0, after: { status: "PUBLISHED" } }),
+  );
 }
 
 /** Moves a campaign from one status to another. Returns false when it was not in `from`. */
@@ -293,23 +320,26 @@ export async function changeStatus(
   table: string,
   campaignId: string,
   change: { from: CampaignStatus; to: CampaignStatus; at: string },
+  trail?: AuditTrail,
 ): Promise<boolean> {
-  try {
-    await db.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: campaignKey(campaignId),
-        UpdateExpression: "SET #status = :to, updatedAt = :at ADD version :one",
-        ConditionExpression: "#status = :from",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: { ":from": change.from, ":to": change.to, ":at": change.at, ":one": 1 },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+  return updateCampaignItem(
+    db,
+    {
+      TableName: table,
+      Key: campaignKey(campaignId),
+      UpdateExpression: "SET #status = :to, updatedAt = :at ADD version :one",
+      ConditionExpression: "#status = :from",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":from": change.from, ":to": change.to, ":at": change.at, ":one": 1 },
+    },
+    campaignAudit(trail, {
+      campaignId,
+      action: change.to === "PAUSED" ? "campaign.pause" : "campaign.resume",
+      at: change.at,
+      version: 0,
+      after: { status: change.to },
+    }),
+  );
 }
 
 export type InsertDropOutcome = "inserted" | "drop-exists" | "campaign-changed";
@@ -326,6 +356,7 @@ export async function insertDrop(
   campaign: Pick<CampaignRecord, "id" | "version">,
   drop: Drop,
   at: string,
+  trail?: AuditTrail,
 ): Promise<InsertDropOutcome> {
   try {
     await db.send(
@@ -342,6 +373,7 @@ export async function insertDrop(
             },
           },
           { Put: { TableName: table, Item: dropItem(campaign.id, drop), ConditionExpression: "attribute_not_exists(pk)" } },
+          ...campaignAudit(trail, { campaignId: campaign.id, action: "campaign.add-drop", at, version: campaign.version + 1, after: { drop: { ...drop } } }),
         ],
       }),
     );

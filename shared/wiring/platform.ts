@@ -82,29 +82,29 @@ export const platform = defineWiring({
     createCampaign: {
       description: "POST /admin/campaigns: a new DRAFT campaign, validated against its budget.",
       entry: "functions/campaigns/create.ts",
-      tables: { campaigns: "readWrite" },
+      tables: { campaigns: "readWrite", audit: "write" },
     },
     replaceCampaign: {
       description: "PUT /admin/campaigns/{id}: replaces a DRAFT campaign.",
       entry: "functions/campaigns/replace.ts",
-      tables: { campaigns: "readWrite" },
+      tables: { campaigns: "readWrite", audit: "write" },
     },
     publishCampaign: {
       description: "POST /admin/campaigns/{id}/publish: provisions the inventory shards, then publishes.",
       entry: "functions/campaigns/publish.ts",
       timeoutSeconds: 60,
-      tables: { campaigns: "readWrite", inventory: "readWrite" },
+      tables: { campaigns: "readWrite", inventory: "readWrite", audit: "write" },
     },
     setCampaignStatus: {
       description: "POST /admin/campaigns/{id}/pause and /resume.",
       entry: "functions/campaigns/set-status.ts",
-      tables: { campaigns: "readWrite" },
+      tables: { campaigns: "readWrite", audit: "write" },
     },
     addDrop: {
       description: "POST /admin/campaigns/{id}/drops: a new drop within the budget not yet committed.",
       entry: "functions/campaigns/add-drop.ts",
       timeoutSeconds: 60,
-      tables: { campaigns: "readWrite", inventory: "readWrite" },
+      tables: { campaigns: "readWrite", inventory: "readWrite", audit: "write" },
     },
     getCampaign: {
       description: "GET /admin/campaigns/{id}: the campaign with remaining stock per drop and voucher type.",

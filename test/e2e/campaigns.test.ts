@@ -180,3 +180,29 @@ describe("from a new campaign to a resident's wallet, over HTTP", () => {
     expect(errorOf(refused)).toMatchObject({ code: "DROP_NOT_OPEN", message: expect.stringMatching(/paused/) as string });
   });
 });
+
+describe("the audit trail of campaigns", () => {
+  it("records every operator write of a campaign: who, when and what", async () => {
+    const id = `e2e-audited-${Date.now().toString(36)}`;
+    expect((await call("POST", "/admin/campaigns", { body: campaignInput(id) })).status).toBe(201);
+    expect((await call("PUT", `/admin/campaigns/${id}`, { body: campaignInput(id, { name: "改名" }) })).status).toBe(200);
+    expect((await call("POST", `/admin/campaigns/${id}/publish`)).status).toBe(200);
+    expect((await call("POST", `/admin/campaigns/${id}/pause`)).status).toBe(200);
+    expect((await call("POST", `/admin/campaigns/${id}/resume`)).status).toBe(200);
+    expect((await call("POST", `/admin/campaigns/${id}/drops`, { body: extraDrop("d9", 5, 9) })).status).toBe(200);
+
+    const trail = await call("GET", `/admin/audit?entity=CAMPAIGN%23${id}`);
+    expect(trail.status).toBe(200);
+    const items = (trail.body as { items: { action: string; who: string; at: string }[] }).items;
+    expect(items.map((item) => item.action)).toEqual([
+      "campaign.create",
+      "campaign.replace",
+      "campaign.publish",
+      "campaign.pause",
+      "campaign.resume",
+      "campaign.add-drop",
+    ]);
+    expect(new Set(items.map((item) => item.who))).toEqual(new Set(["op-bob"]));
+    expect(items.every((item) => !Number.isNaN(Date.parse(item.at)))).toBe(true);
+  });
+});
