@@ -9,7 +9,6 @@ import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "../../infra/local/emula
 import { type PhysicalResources, provisionResources, teardownResources } from "../../infra/local/provision.js";
 import { checkNewDrop } from "../../shared/domain/campaign.js";
 import { BudgetExceededError } from "../../shared/domain/campaign-errors.js";
-import { DomainError } from "../../shared/errors.js";
 import { TtlCache } from "../../shared/operations/campaign-views.js";
 import {
   type CampaignDeps,
@@ -25,6 +24,7 @@ import {
 import { insertDrop, markPublishing, provisionShards } from "../../shared/store/campaign-writes.js";
 import { loadCampaign } from "../../shared/store/campaigns.js";
 import { DUE, LISTED, campaignKey, dropKey, shardKey } from "../../shared/store/keys.js";
+import { rejection } from "../support/rejection.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { FIXTURE_BUDGET, FIXTURE_COMMITTED, campaignInput, extraDrop } from "../fixtures/campaigns.js";
 import { uniquePrefix } from "./runtime-helpers.js";
@@ -53,16 +53,6 @@ afterAll(async () => {
   db.destroy();
 });
 
-/** The error a call rejects with; fails the test when it resolves. */
-async function rejection(call: Promise<unknown>): Promise<DomainError> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** `remaining` of shards 0 … count (one past the last, which must not exist). */
 async function shards(campaignId: string, dropId: string, typeId: string, count: number): Promise<(number | undefined)[]> {

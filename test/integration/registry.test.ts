@@ -10,10 +10,11 @@ import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "../../infra/local/emula
 import { type PhysicalResources, provisionResources, teardownResources } from "../../infra/local/provision.js";
 import { type MerchantAction, MERCHANT_TRANSITIONS } from "../../shared/domain/merchant.js";
 import { SECRET_GRACE_MS, liveSecrets } from "../../shared/domain/partner.js";
-import { DomainError } from "../../shared/errors.js";
+import { type DomainError } from "../../shared/errors.js";
 import { listAudit } from "../../shared/operations/audit.js";
 import { listMerchants, registerMerchant, setMerchantStatus } from "../../shared/operations/merchants.js";
 import { type RegistryDeps, loadPartnerCredentials, registerPartner, rotatePartnerSecret } from "../../shared/operations/partners.js";
+import { rejection } from "../support/rejection.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { uniquePrefix } from "./runtime-helpers.js";
 
@@ -43,15 +44,6 @@ afterAll(async () => {
   db.destroy();
 });
 
-async function rejection(call: Promise<unknown>): Promise<DomainError> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
 
 async function trail(entity: string) {
   const items = [];
