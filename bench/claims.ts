@@ -28,8 +28,6 @@ import type { Context } from "aws-lambda";
 import { ESM_REQUIRE_BANNER, UNREACHED_CREDENTIAL_PROVIDERS } from "../infra/constructs/bundling.js";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { Emulators } from "../infra/local/emulators.js";
-import type { LocalRuntime } from "../infra/local/runtime.js";
 
 // Handlers log through Powertools; the benchmark wants their silence, and the SDK's Node-version notice is noise.
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
@@ -303,13 +301,9 @@ async function main(): Promise<number> {
   const note = (line: string) => process.stderr.write(`${line}\n`);
 
   // Project modules are imported only now, after the logging environment above is set.
-  const { ensureDynamoDbLocal } = await import("../infra/local/dynamodb-local-dist.js");
   const { DYNAMODB_LOCAL_VERSION } = await import("../infra/local/dynamodb-local-dist.js");
-  const { startEmulators, EMULATORS_CREDENTIALS, EMULATORS_REGION } = await import("../infra/local/emulators.js");
-  const { startLocalRuntime } = await import("../infra/local/runtime.js");
-  const { silentLog } = await import("../infra/local/log.js");
+  const { EMULATORS_CREDENTIALS, EMULATORS_REGION } = await import("../infra/local/emulators.js");
   const { signLocalToken, verifyBearer } = await import("../infra/local/jwt.js");
-  const { platform } = await import("../shared/wiring/platform.js");
   const { seedCampaign } = await import("../test/support/seed.js");
   const { CLAIM_WCU_PER_ATTEMPT, planShards } = await import("../shared/domain/capacity.js");
   const { DynamoDBClient: Ddb, GetItemCommand, UpdateItemCommand, TransactWriteItemsCommand } = await import("@aws-sdk/client-dynamodb");
@@ -318,64 +312,11 @@ async function main(): Promise<number> {
   const plan = planShards({ attemptsPerSecond: settings.concurrency / ASSUMED_ATTEMPT_SECONDS, wcuPerAttempt: CLAIM_WCU_PER_ATTEMPT });
   const shards = settings.shards ?? plan.shards;
 
-  const controller = new AbortController();
-  const { signal } = controller;
-  let emulators: Emulators | undefined;
-  let runtime: LocalRuntime | undefined;
-  let seedClient: DynamoDBClient | undefined;
-  let rawClient: DynamoDBClient | undefined;
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () => {
-    cleaning ??= (async () => {
-      controller.abort(new Error("stopping"));
-      await runtime?.stop().catch((error: unknown) => note(`runtime stop failed: ${String(error)}`));
-      seedClient?.destroy();
-      rawClient?.destroy();
-      await emulators?.stop().catch((error: unknown) => note(`emulator stop failed: ${String(error)}`));
-    })();
-    return cleaning;
-  };
-  const onSignal = (name: string) => {
-    note(`\n${name}: stopping everything the benchmark started…`);
-    void cleanup().then(() => process.exit(130));
-  };
-  process.once("SIGINT", () => onSignal("SIGINT"));
-  process.once("SIGTERM", () => onSignal("SIGTERM"));
-  const deadline = setTimeout(() => controller.abort(new Error(`the run passed its ${RUN_DEADLINE_MS / 60_000} min bound`)), RUN_DEADLINE_MS);
-
-  let exitCode: number;
-  try {
-    // 1. Emulators and the runtime.
-    await ensureDynamoDbLocal(note);
-    note("starting DynamoDB Local and fauxqs…");
-    emulators = await startEmulators();
-    const javaPid = emulators.dynamodb.pid;
-    const cpu = new Cpu(javaPid);
-    const jwt = { secret: randomBytes(24).toString("hex") };
-    const prefix = `bench-${randomUUID().slice(0, 8)}`;
-    note(`starting the local runtime (prefix ${prefix})…`);
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        runtime = await startLocalRuntime({
-          wiring: platform,
-          emulators: { dynamodbEndpoint: emulators.dynamodb.endpoint, sqsEndpoint: emulators.sqs.endpoint },
-          prefix,
-          host: "127.0.0.1",
-          port: 0,
-          jwt,
-          autoSchedules: false,
-          log: silentLog,
-        });
-        break;
-      } catch (error) {
-        // Handler files of the wiring may be mid-edit by others; give them a moment, bounded.
-        const message = error instanceof Error ? error.message : String(error);
-        if (attempt >= 3 || !/functions\/campaigns\//.test(message)) throw error;
-        note(`runtime did not start (${message.split("\n")[0]}); retrying in 60 s`);
-        await new Promise((r) => setTimeout(r, 60_000));
-      }
-    }
-    const rt = runtime;
+  const { guardedRun } = await import("./harness.js");
+  return guardedRun({ deadlineMs: RUN_DEADLINE_MS, note }, async (run) => {
+    const { signal } = run;
+    const { emulators, runtime: rt, jwt } = await run.startPlatform();
+    const cpu = new Cpu(emulators.dynamodb.pid);
     const tables = {
       campaigns: rt.resources.tables.campaigns!.name,
       inventory: rt.resources.tables.inventory!.name,
@@ -387,9 +328,11 @@ async function main(): Promise<number> {
     const handlerCounter = new DynamoCounter();
     instrument(dynamoDb(), handlerCounter);
     const clientConfig = { region: EMULATORS_REGION, credentials: EMULATORS_CREDENTIALS, endpoint: emulators.dynamodb.endpoint, maxAttempts: 3 };
-    seedClient = new Ddb(clientConfig);
+    const seedClient = new Ddb(clientConfig);
+    run.onStop(() => seedClient.destroy());
     const seedDocs: DynamoDBDocumentClient = Docs.from(seedClient, { marshallOptions: { removeUndefinedValues: true } });
-    rawClient = new Ddb(clientConfig);
+    const rawClient = new Ddb(clientConfig);
+    run.onStop(() => rawClient.destroy());
     const rawCounter = new DynamoCounter();
     instrument(rawClient, rawCounter);
 
@@ -793,7 +736,7 @@ async function main(): Promise<number> {
     const anyOversell = Object.values(oversell).some((value) => value > 0);
     const capViolations = [...vouchersPerPerson.values()].filter((count) => count > 1).length;
 
-    await cleanup();
+    await run.stop();
     note("emulators and runtime stopped.");
 
     // 6. The bundle, built and timed with nothing else running.
@@ -883,12 +826,8 @@ async function main(): Promise<number> {
     const ok = floodOversell === 0 && !anyOversell && capViolations === 0;
     say(ok ? "RESULT: no oversell, no cap violation." : "RESULT: FAILED — oversell or cap violation above.");
     writeFileSync(join(tmpdir(), "bench-claims-last.txt"), `${out.join("\n")}\n`);
-    exitCode = ok ? 0 : 1;
-  } finally {
-    clearTimeout(deadline);
-    await cleanup();
-  }
-  return exitCode;
+    return ok ? 0 : 1;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,10 +13,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import http from "node:http";
 import { parseArgs } from "node:util";
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { Emulators } from "../infra/local/emulators.js";
-import type { LocalRuntime } from "../infra/local/runtime.js";
 
 // Handlers log through Powertools; the benchmark wants their silence, and the SDK's Node-version notice is noise.
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
@@ -105,12 +102,8 @@ async function main(): Promise<number> {
   const say = (line = "") => process.stdout.write(`${line}\n`);
 
   // Project modules are imported only now, after the logging environment above is set.
-  const { ensureDynamoDbLocal } = await import("../infra/local/dynamodb-local-dist.js");
-  const { startEmulators, EMULATORS_CREDENTIALS, EMULATORS_REGION } = await import("../infra/local/emulators.js");
-  const { startLocalRuntime } = await import("../infra/local/runtime.js");
-  const { silentLog } = await import("../infra/local/log.js");
+  const { EMULATORS_CREDENTIALS, EMULATORS_REGION } = await import("../infra/local/emulators.js");
   const { signLocalToken } = await import("../infra/local/jwt.js");
-  const { platform } = await import("../shared/wiring/platform.js");
   const { seedCampaign } = await import("../test/support/seed.js");
   const { SIGNATURE_HEADER, signPayload } = await import("../shared/domain/signature.js");
   const { readLedger } = await import("../shared/store/redemptions.js");
@@ -121,66 +114,24 @@ async function main(): Promise<number> {
   const C = settings.concurrency;
   const D = Math.round(P * settings.duplicates);
 
-  const controller = new AbortController();
-  const { signal } = controller;
-  // Every request in flight listens on the signal.
-  setMaxListeners(C + 16, signal);
-  let emulators: Emulators | undefined;
-  let runtime: LocalRuntime | undefined;
-  let seedClient: DynamoDBClient | undefined;
-  let agent: http.Agent | undefined;
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () => {
-    cleaning ??= (async () => {
-      controller.abort(new Error("stopping"));
-      agent?.destroy();
-      await runtime?.stop().catch((error: unknown) => note(`runtime stop failed: ${String(error)}`));
-      seedClient?.destroy();
-      await emulators?.stop().catch((error: unknown) => note(`emulator stop failed: ${String(error)}`));
-    })();
-    return cleaning;
-  };
-  const onSignal = (name: string) => {
-    note(`\n${name}: stopping everything the benchmark started…`);
-    void cleanup().then(() => process.exit(130));
-  };
-  process.once("SIGINT", () => onSignal("SIGINT"));
-  process.once("SIGTERM", () => onSignal("SIGTERM"));
-  const deadline = setTimeout(() => controller.abort(new Error(`the run passed its ${RUN_DEADLINE_MS / 60_000} min bound`)), RUN_DEADLINE_MS);
-
-  let exitCode: number;
-  try {
-    // 1. Emulators and the runtime.
-    await ensureDynamoDbLocal(note);
-    note("starting DynamoDB Local and fauxqs…");
-    emulators = await startEmulators();
-    signal.throwIfAborted();
-    const jwt = { secret: randomBytes(24).toString("hex") };
-    const prefix = `bench-${randomUUID().slice(0, 8)}`;
-    note(`starting the local runtime (prefix ${prefix})…`);
-    runtime = await startLocalRuntime({
-      wiring: platform,
-      emulators: { dynamodbEndpoint: emulators.dynamodb.endpoint, sqsEndpoint: emulators.sqs.endpoint },
-      prefix,
-      host: "127.0.0.1",
-      port: 0,
-      jwt,
-      autoSchedules: false,
-      log: silentLog,
-    });
-    const rt = runtime;
+  const { guardedRun } = await import("./harness.js");
+  return guardedRun({ deadlineMs: RUN_DEADLINE_MS, note }, async (run) => {
+    const { signal } = run;
+    // Every request in flight listens on the signal.
+    setMaxListeners(C + 16, signal);
+    const { emulators, runtime: rt, jwt } = await run.startPlatform();
     const tables = {
       campaigns: rt.resources.tables.campaigns!.name,
       inventory: rt.resources.tables.inventory!.name,
       vouchers: rt.resources.tables.vouchers!.name,
       redemptions: rt.resources.tables.redemptions!.name,
     };
-    seedClient = new Ddb({ region: EMULATORS_REGION, credentials: EMULATORS_CREDENTIALS, endpoint: emulators.dynamodb.endpoint, maxAttempts: 3 });
+    const seedClient = new Ddb({ region: EMULATORS_REGION, credentials: EMULATORS_CREDENTIALS, endpoint: emulators.dynamodb.endpoint, maxAttempts: 3 });
     const seedDocs: DynamoDBDocumentClient = Docs.from(seedClient, { marshallOptions: { removeUndefinedValues: true } });
 
     // node:http with a keep-alive agent: the load generator shares this process with the runtime.
-    agent = new http.Agent({ keepAlive: true, maxSockets: C });
-    const httpAgent = agent;
+    const httpAgent = new http.Agent({ keepAlive: true, maxSockets: C });
+    run.onStop(() => httpAgent.destroy());
     const post = (path: string, headers: Record<string, string>, payload: string) =>
       new Promise<{ status: number; text: string }>((resolve, reject) => {
         const request = http.request(
@@ -315,7 +266,7 @@ async function main(): Promise<number> {
     const duplicatesApplied = Math.max(0, extraEntries) + differing;
     const consistent = extraEntries === 0 && txnsWithSeveralEntries === 0 && ledgerNotAnswered === 0 && redeemedVouchers === redeemedTxns.size;
 
-    await cleanup();
+    await run.stop();
     note("emulators and runtime stopped.");
 
     const latencies = deliveries.map((d) => d.ms).sort((a, b) => a - b);
@@ -337,12 +288,8 @@ async function main(): Promise<number> {
     say();
     const ok = duplicatesApplied === 0 && consistent;
     say(ok ? "RESULT: every duplicate answered the same, none applied." : "RESULT: FAILED — see the figures above.");
-    exitCode = ok ? 0 : 1;
-  } finally {
-    clearTimeout(deadline);
-    await cleanup();
-  }
-  return exitCode;
+    return ok ? 0 : 1;
+  });
 }
 
 try {
