@@ -13,6 +13,7 @@ import { describeEmulators, startEmulators, type Emulators } from "./emulators.j
 import { jwtSettingsFromEnv } from "./jwt.js";
 import { consoleLog } from "./log.js";
 import { startLocalRuntime, type LocalRuntime } from "./runtime.js";
+import { removeStateFile, stateFilePath, writeStateFile } from "./state-file.js";
 
 const settingsSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
@@ -44,6 +45,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     say(`\n${signal}: stopping…`);
+    // First, so no command (npm run redrive) picks a platform that is going away.
+    await removeStateFile(stateFilePath()).catch((error: unknown) => console.error(`could not remove the state file: ${String(error)}`));
     await runtime?.stop().catch((error: unknown) => console.error(`runtime stop failed: ${String(error)}`));
     await emulators?.stop().catch((error: unknown) => console.error(`emulator stop failed: ${String(error)}`));
     say("stopped; no emulator left running.");
@@ -79,6 +82,23 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (stopping) return;
+  const stateFile = stateFilePath();
+  try {
+    await writeStateFile(
+      {
+        url: runtime.url,
+        prefix: settings.VOUCHERS_LOCAL_PREFIX,
+        dynamodbEndpoint: emulators.dynamodb.endpoint,
+        sqsEndpoint: emulators.sqs.endpoint,
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+      },
+      stateFile,
+    );
+  } catch (error) {
+    // The platform works without it; only commands that look for it (npm run redrive) do not.
+    console.error(`Could not write ${stateFile}: ${error instanceof Error ? error.message : String(error)}`);
+  }
   if (settings.VOUCHERS_SEED === "1") {
     try {
       const seeded = await seedDemo({

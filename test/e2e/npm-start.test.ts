@@ -4,15 +4,20 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPOSITORY_ROOT } from "../../infra/local/runtime.js";
+import { readStateFile } from "../../infra/local/state-file.js";
 import { healthReportSchema } from "../../shared/api/schemas.js";
 
-function start(): { child: ChildProcess; output: () => string; url: Promise<string> } {
+function start(stateFile: string): { child: ChildProcess; output: () => string; url: Promise<string> } {
   // One process (no tsx CLI wrapper), so the signal reaches the runtime itself.
   const child = spawn(process.execPath, ["--import", "tsx", "infra/local/main.ts"], {
     cwd: REPOSITORY_ROOT,
-    env: { ...process.env, PORT: "0", VOUCHERS_LOCAL_PREFIX: `start-${randomUUID().slice(0, 8)}` },
+    // Its own state file, so a platform the developer runs keeps its .cache/local-platform.json.
+    env: { ...process.env, PORT: "0", VOUCHERS_LOCAL_PREFIX: `start-${randomUUID().slice(0, 8)}`, VOUCHERS_LOCAL_STATE_FILE: stateFile },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -53,8 +58,9 @@ function alive(pid: number): boolean {
 }
 
 describe.each(["SIGTERM", "SIGINT"] as const)("npm start, stopped with %s", (signal) => {
-  it("serves /health with both emulators up, refuses /me without a token, and leaves no java behind", async () => {
-    const { child, url: listening, output } = start();
+  it("serves /health with both emulators up, refuses /me without a token, keeps a state file while up, and leaves no java behind", async () => {
+    const stateFile = path.join(tmpdir(), `local-platform-${randomUUID()}.json`);
+    const { child, url: listening, output } = start(stateFile);
     try {
       const url = await listening;
       const health = await fetch(`${url}/health`);
@@ -65,11 +71,13 @@ describe.each(["SIGTERM", "SIGINT"] as const)("npm start, stopped with %s", (sig
       const javaPid = report.emulators!.dynamodb!.pid!;
       expect(alive(javaPid)).toBe(true);
       expect((await fetch(`${url}/me`)).status).toBe(401);
+      expect(await readStateFile(stateFile)).toMatchObject({ url, pid: child.pid, sqsEndpoint: report.emulators?.sqs?.endpoint });
 
       child.kill(signal);
       expect(await exited(child), output()).toBe(0);
       expect(output()).toContain("no emulator left running");
       expect(alive(javaPid)).toBe(false);
+      expect(existsSync(stateFile)).toBe(false);
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
     }
