@@ -41,6 +41,8 @@ export default defineConfig({
           include: ["test/integration/**/*.test.ts", "test/e2e/**/*.test.ts"],
           environment: "node",
           globalSetup: ["test/global-setup.ts"],
+          // Handlers log every settled statement and payout at INFO; warnings and errors still show.
+          env: { POWERTOOLS_LOG_LEVEL: "WARN" },
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

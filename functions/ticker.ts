@@ -4,10 +4,11 @@
  */
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { documents } from "../shared/clients.js";
-import { tableName } from "../shared/config.js";
+import { documents, sqs } from "../shared/clients.js";
+import { queueUrl, tableName } from "../shared/config.js";
 import { logger } from "../shared/logger.js";
 import { runTicker } from "../shared/operations/ticker.js";
+import { sendAll, sendOne } from "../shared/queues/send.js";
 import { scheduledEventSchema } from "../shared/wiring/types.js";
 
 export async function tick(event: unknown): Promise<void> {
@@ -18,11 +19,19 @@ export async function tick(event: unknown): Promise<void> {
     campaignsTable: tableName("campaigns"),
     inventoryTable: tableName("inventory"),
     vouchersTable: tableName("vouchers"),
+    settlement: {
+      tables: { redemptions: tableName("redemptions"), settlements: tableName("settlements"), merchants: tableName("merchants") },
+      send: async (messages) => void (await sendAll(sqs(), queueUrl("settlements"), messages)),
+      sendPayout: (message) => sendOne(sqs(), queueUrl("payouts"), message),
+    },
     scheduledTime,
     now: () => new Date(),
   });
   // A failed drop close is retried by the next firing; it is logged as an error so it is seen.
   if (outcome.dropClose.failed.length > 0) logger.error("drop close failed", { failed: outcome.dropClose.failed });
+  if (outcome.settlement.failed.length > 0 || outcome.settlement.releaseFailed) {
+    logger.error("settlement planning or release failed", { failed: outcome.settlement.failed, releaseFailed: outcome.settlement.releaseFailed });
+  }
   logger.info("tick", { ...outcome });
 }
 

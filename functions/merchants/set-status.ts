@@ -4,6 +4,8 @@ import * as z from "../../shared/zod.js";
 import { MERCHANT_ACTIONS } from "../../shared/domain/merchant.js";
 import { httpRoute, parseBody, parseWith } from "../../shared/http/route.js";
 import { setMerchantStatus } from "../../shared/operations/merchants.js";
+import { releaseHeldStatements } from "../../shared/operations/settlement.js";
+import { sendPayout } from "../settlements/deps.js";
 import { pathIdOf, registryDeps } from "./request.js";
 
 export const handler = httpRoute("operator", async ({ event, caller }) => {
@@ -16,6 +18,7 @@ export const handler = httpRoute("operator", async ({ event, caller }) => {
       action,
       reason: action === "suspend" ? parseBody(event, merchantSuspensionSchema).reason : undefined,
       operator: caller.sub,
+      releaseHeld: (merchantId) => releaseHeldStatements({ ...registryDeps("settlements", "merchants"), merchantId, sendPayout }),
     }),
   };
 });

@@ -60,7 +60,17 @@ export async function registerMerchant(
  * another change won meanwhile, it is judged again against the new status.
  */
 export async function setMerchantStatus(
-  input: RegistryDeps<"merchants" | "audit"> & { merchantId: string; action: MerchantAction; reason?: string | undefined; operator: string },
+  input: RegistryDeps<"merchants" | "audit"> & {
+    merchantId: string;
+    action: MerchantAction;
+    reason?: string | undefined;
+    operator: string;
+    /**
+     * Releases the merchant's HELD statements to the payout queue; called after a reinstatement
+     * is stored. Should it fail, the ticker's sweep releases them within a minute.
+     */
+    releaseHeld?: (merchantId: string) => Promise<unknown>;
+  },
 ): Promise<MerchantView> {
   const { merchantId, action } = input;
   for (let attempt = 0; attempt < CONFLICT_ATTEMPTS; attempt++) {
@@ -77,7 +87,10 @@ export async function setMerchantStatus(
       updatedAt: at,
     };
     const audit = { action: `merchant.${action}`, who: input.operator, at, reason: input.reason };
-    if (await changeMerchantStatus(input.db, input.tables, current, next, audit)) return toMerchantView(next);
+    if (await changeMerchantStatus(input.db, input.tables, current, next, audit)) {
+      if (action === "reinstate" && input.releaseHeld) await input.releaseHeld(merchantId);
+      return toMerchantView(next);
+    }
   }
   throw new ConcurrentUpdateError(`Merchant ${merchantId} kept changing; try again`);
 }

@@ -1,17 +1,19 @@
 /**
- * What the ticker does on each firing: records its heartbeat, then closes the drops whose close
- * time has passed. Later features add their due-work finders here (daily settlement at 02:00 in
- * each campaign's zone); each must be idempotent.
+ * What the ticker does on each firing: records its heartbeat, closes the drops whose close time
+ * has passed, plans each campaign's daily settlement once it is 02:00 in its zone, and releases
+ * HELD statements whose merchant is no longer suspended. Each job is idempotent.
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { closeDueDrops, type DropCloseRun } from "../store/drop-close.js";
 import { recordTick } from "../store/heartbeat.js";
+import { type ScheduledSettlements, type SendPayout, type SendSettlements, releaseHeldStatements, runDueSettlements } from "./settlement.js";
 
 export interface TickOutcome {
   scheduledTime: string;
   /** False when this firing was a redelivery of one already handled. */
   firstDelivery: boolean;
   dropClose: DropCloseSummary;
+  settlement: ScheduledSettlements & { released: string[]; releaseFailed?: string };
 }
 
 /** What drop close did in this firing, for the ticker's log line. */
@@ -35,6 +37,7 @@ export async function runTicker(input: {
   campaignsTable: string;
   inventoryTable: string;
   vouchersTable: string;
+  settlement: { tables: { redemptions: string; settlements: string; merchants: string }; send: SendSettlements; sendPayout: SendPayout };
   scheduledTime: string;
   now: () => Date;
 }): Promise<TickOutcome> {
@@ -49,6 +52,16 @@ export async function runTicker(input: {
     tables: { campaigns: input.campaignsTable, inventory: input.inventoryTable, vouchers: input.vouchersTable },
     now: input.now(),
   });
+  const deps = { db: input.db, tables: { ...input.settlement.tables, campaigns: input.campaignsTable }, now: input.now };
+  const settlement = await runDueSettlements({ ...deps, send: input.settlement.send });
+  let released: string[] = [];
+  let releaseFailed: string | undefined;
+  try {
+    released = await releaseHeldStatements({ ...deps, sendPayout: input.settlement.sendPayout });
+  } catch (error) {
+    // Retried by the next tick; the other jobs' outcomes still get logged.
+    releaseFailed = error instanceof Error ? error.message : String(error);
+  }
   return {
     scheduledTime,
     firstDelivery,
@@ -59,5 +72,6 @@ export async function runTicker(input: {
       deferred: run.deferred,
       failed: run.failed,
     },
+    settlement: { ...settlement, released, ...(releaseFailed === undefined ? {} : { releaseFailed }) },
   };
 }

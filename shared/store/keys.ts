@@ -55,3 +55,28 @@ export const transactionKey = (partnerId: string, transactionId: string) => ({ p
  * with strongly consistent queries of the base table.
  */
 export const ledgerPartition = (campaignId: string, merchantId: string) => `LEDGER#${campaignId}#${merchantId}`;
+
+/**
+ * redemptions table: the ledger records of one campaign at one merchant that no statement holds
+ * yet, one marker per record with the record's own sort key and data, written in the same
+ * transaction as the record and deleted in the same transaction that puts it in a statement. The
+ * settlement worker reads only this partition (strongly consistent), so its work grows with what
+ * is new, not with the merchant's history. Markers are also on the sparse `unsettled` index
+ * (`unsettledCampaign` = campaign, `unsettledKey` = `<merchant>#<sk>`), where the planner finds
+ * the merchants with work.
+ */
+export const unsettledPartition = (campaignId: string, merchantId: string) => `UNSETTLED#${campaignId}#${merchantId}`;
+
+/** settlements table: the statement of one campaign at one merchant for one period (sk). */
+export const statementKey = (campaignId: string, merchantId: string, period: string) => ({ pk: statementPartition(campaignId, merchantId), sk: period });
+export const statementPartition = (campaignId: string, merchantId: string) => `STATEMENT#${campaignId}#${merchantId}`;
+/**
+ * settlements table: the lines of one statement: a copy of each ledger record it holds (sk = the
+ * record's ledger sort key) and each carried statement folded into it (sk `CARRY#<period>`).
+ */
+export const statementLinesPartition = (campaignId: string, merchantId: string, period: string) => `LINES#${campaignId}#${merchantId}#${period}`;
+export const CARRY_LINE_PREFIX = "CARRY#";
+/** settlements table: the run of one period for one campaign, which fixes its cut-off. */
+export const settlementRunKey = (campaignId: string, period: string) => ({ pk: `RUN#${campaignId}`, sk: period });
+/** Value of the sparse `held` index key on HELD statements. */
+export const HELD = "HELD";

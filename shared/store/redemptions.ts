@@ -5,9 +5,11 @@
  *   always with `attribute_not_exists(pk)`, so the first write wins and every later delivery,
  *   however late or concurrent, gets the answer stored in it. It holds the exact answer body.
  * - Ledger entries (`ledgerPartition(campaign, merchant)`, sort key `<UTC occurredAt>#<partner>#
- *   <txn>#R|V`) hold every redemption (+discount) and reversal (−discount), so settlement reads a
- *   (campaign, merchant) range by occurredAt with a strongly consistent query of the base table.
- *   Each is put in the same transaction as the state change it accounts for, never apart.
+ *   <txn>#R|V`) hold every redemption (+discount) and reversal (−discount), by occurredAt. Each is
+ *   put in the same transaction as the state change it accounts for, never apart, together with
+ *   its unsettled marker (`unsettledPartition(campaign, merchant)`, same sort key and data): the
+ *   settlement worker reads the markers with strongly consistent queries of the base table and
+ *   removes each in the transaction that puts its record in a statement (store/settlements.ts).
  *
  * Storage outcomes become named outcomes here: a transaction record that already exists is a
  * duplicate (its stored item comes back through `ReturnValuesOnConditionCheckFailure`), a voucher
@@ -20,7 +22,7 @@ import { fen, positiveFen } from "../domain/money.js";
 import { type MerchantFacts, NO_DISCOUNT_REASONS } from "../domain/redemption.js";
 import { sectorSchema } from "../domain/sectors.js";
 import * as z from "../zod.js";
-import { issuedVoucherKey, ledgerPartition, merchantKey, transactionKey } from "./keys.js";
+import { issuedVoucherKey, ledgerPartition, merchantKey, transactionKey, unsettledPartition } from "./keys.js";
 import type { VoucherItem } from "./vouchers.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -127,6 +129,8 @@ const ledgerBase = {
   /** UTC ISO, as in the sort key. */
   occurredAt: z.string(),
   recordedAt: z.string(),
+  /** The statement that holds the record, once one does. */
+  statementId: z.string().optional(),
 };
 export const ledgerEntrySchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("REDEMPTION"), ...ledgerBase, discount: positiveFen }),
@@ -152,6 +156,30 @@ export function utcInstant(instant: string): string {
 /** The sort key of a ledger entry: redemptions end in `#R`, reversals in `#V`. */
 export function ledgerSortKey(occurredAt: string, partnerId: string, transactionId: string, kind: LedgerEntry["kind"]): string {
   return `${utcInstant(occurredAt)}#${partnerId}#${transactionId}#${kind === "REDEMPTION" ? "R" : "V"}`;
+}
+
+/**
+ * The two puts that file a ledger record: the record itself and its unsettled marker (the same
+ * data, in the merchant's unsettled partition and on the `unsettled` index), each only if absent.
+ */
+export function ledgerPuts(table: string, entry: LedgerEntry) {
+  const sk = ledgerSortKey(entry.occurredAt, entry.partnerId, entry.transactionId, entry.kind);
+  return [
+    { Put: { TableName: table, Item: { pk: ledgerPartition(entry.campaignId, entry.merchantId), sk, ...entry }, ConditionExpression: "attribute_not_exists(pk)" } },
+    {
+      Put: {
+        TableName: table,
+        Item: {
+          pk: unsettledPartition(entry.campaignId, entry.merchantId),
+          sk,
+          ...entry,
+          unsettledCampaign: entry.campaignId,
+          unsettledKey: `${entry.merchantId}#${sk}`,
+        },
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    },
+  ] as const;
 }
 
 /**
@@ -302,26 +330,20 @@ export async function redeem(
               },
             },
           },
-          {
-            Put: {
-              TableName: table.redemptions,
-              Item: { pk: ledgerPartition(voucher.campaignId, payment.merchantId), sk: ledgerSortKey(occurredAt, payment.partnerId, payment.transactionId, "REDEMPTION"), ...entry },
-              ConditionExpression: "attribute_not_exists(pk)",
-            },
-          },
+          ...ledgerPuts(table.redemptions, entry),
         ],
       }),
     );
     return { outcome: "redeemed", record };
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
-    const [txn, voucherReason, ledger] = error.CancellationReasons ?? [];
+    const [txn, voucherReason, ledger, marker] = error.CancellationReasons ?? [];
     if (txn?.Code === "ConditionalCheckFailed") {
       const existing = txn.Item ? transactionRecordSchema.parse(unmarshall(txn.Item)) : await readExisting(db, table.redemptions, payment);
       return { outcome: "duplicate", record: existing };
     }
     if (voucherReason?.Code === "ConditionalCheckFailed") return { outcome: "voucher-taken" };
-    if (ledger?.Code === "ConditionalCheckFailed") {
+    if (ledger?.Code === "ConditionalCheckFailed" || marker?.Code === "ConditionalCheckFailed") {
       throw new Error(`ledger entry of ${payment.partnerId}/${payment.transactionId} exists without its transaction record`, { cause: error });
     }
     // Conflicts and throttling: withRetries decides.
@@ -487,25 +509,19 @@ export async function reverse(
               ExpressionAttributeValues: { ":next": voucherStatus, ":redeemed": REDEEMED, ":ref": ref, ":at": refundAt },
             },
           },
-          {
-            Put: {
-              TableName: table.redemptions,
-              Item: { pk: ledgerPartition(record.campaignId, record.merchantId), sk: ledgerSortKey(refundAt, record.partnerId, record.transactionId, "REVERSAL"), ...entry },
-              ConditionExpression: "attribute_not_exists(pk)",
-            },
-          },
+          ...ledgerPuts(table.redemptions, entry),
         ],
       }),
     );
     return { outcome: "reversed", record: { ...record, status: "REVERSED", refund }, voucherStatus };
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
-    const [txn, voucherReason, ledger] = error.CancellationReasons ?? [];
+    const [txn, voucherReason, ledger, marker] = error.CancellationReasons ?? [];
     if (txn?.Code === "ConditionalCheckFailed") {
       const now = txn.Item ? transactionRecordSchema.parse(unmarshall(txn.Item)) : await readExisting(db, table.redemptions, record);
       return { outcome: "changed", record: now };
     }
-    if (voucherReason?.Code === "ConditionalCheckFailed" || ledger?.Code === "ConditionalCheckFailed") {
+    if ([voucherReason, ledger, marker].some((reason) => reason?.Code === "ConditionalCheckFailed")) {
       throw new Error(`voucher ${record.voucherId} or the reversal entry of ${ref} is not as its redemption left it`, { cause: error });
     }
     throw error;

@@ -70,14 +70,42 @@ export const platform = defineWiring({
     },
     redemptions: {
       description:
-        "Partner transactions (pk TXN#<partner>#<txn>, sk #TXN: the answer given, once per transaction id) and the " +
-        "settlement ledger (pk LEDGER#<campaign>#<merchant>, sk <UTC occurredAt>#<partner>#<txn>#R|V), read by " +
-        "occurredAt with strongly consistent queries.",
+        "Partner transactions (pk TXN#<partner>#<txn>, sk #TXN: the answer given, once per transaction id), the " +
+        "settlement ledger (pk LEDGER#<campaign>#<merchant>, sk <UTC occurredAt>#<partner>#<txn>#R|V) and, for each " +
+        "ledger record no statement holds yet, its marker (pk UNSETTLED#<campaign>#<merchant>, same sk), which the " +
+        "settlement worker reads with strongly consistent queries. The sparse `unsettled` index files the markers by " +
+        "campaign, then merchant, for the planner.",
       partitionKey: { name: "pk", type: "S" },
       sortKey: { name: "sk", type: "S" },
+      globalIndexes: {
+        unsettled: { partitionKey: { name: "unsettledCampaign", type: "S" }, sortKey: { name: "unsettledKey", type: "S" } },
+      },
+    },
+    settlements: {
+      description:
+        "Statements (pk STATEMENT#<campaign>#<merchant>, sk <period>), their lines (pk LINES#<campaign>#<merchant>#<period>: " +
+        "a copy of each record held, and each carried statement folded in) and runs (pk RUN#<campaign>, sk <period>: the " +
+        "period's cut-off). Sparse indexes: `byPeriod` lists a period's statements; `held` holds HELD statements by merchant.",
+      partitionKey: { name: "pk", type: "S" },
+      sortKey: { name: "sk", type: "S" },
+      globalIndexes: {
+        byPeriod: { partitionKey: { name: "period", type: "S" }, sortKey: { name: "campaignMerchant", type: "S" } },
+        held: { partitionKey: { name: "held", type: "S" }, sortKey: { name: "heldKey", type: "S" } },
+      },
     },
   },
-  queues: {},
+  queues: {
+    settlements: {
+      description: "One message per (campaign, merchant, period) to settle, from the planner to the settlement worker.",
+      visibilityTimeoutSeconds: 180,
+      maxReceiveCount: 5,
+    },
+    payouts: {
+      description: "One message per statement to pay, from the settlement worker (and releases, retries) to the payout worker.",
+      visibilityTimeoutSeconds: 90,
+      maxReceiveCount: 5,
+    },
+  },
   functions: {
     createCampaign: {
       description: "POST /admin/campaigns: a new DRAFT campaign, validated against its budget.",
@@ -159,9 +187,10 @@ export const platform = defineWiring({
       tables: { partners: "read", merchants: "write", audit: "write" },
     },
     setMerchantStatus: {
-      description: "POST /admin/merchants/{id}/approve, /suspend and /reinstate.",
+      description: "POST /admin/merchants/{id}/approve, /suspend and /reinstate (which releases the merchant's HELD statements).",
       entry: "functions/merchants/set-status.ts",
-      tables: { merchants: "readWrite", audit: "write" },
+      tables: { merchants: "readWrite", audit: "write", settlements: "readWrite" },
+      queues: { payouts: "send" },
     },
     listMerchants: {
       description: "GET /merchants (public): the approved merchants.",
@@ -178,6 +207,55 @@ export const platform = defineWiring({
       entry: "functions/audit/list.ts",
       tables: { audit: "read" },
     },
+    runSettlement: {
+      description: "POST /admin/settlements/run: plans a period's settlement for every published or paused campaign, as the daily run does.",
+      entry: "functions/settlements/run.ts",
+      timeoutSeconds: 29,
+      tables: { campaigns: "read", redemptions: "read", settlements: "readWrite" },
+      queues: { settlements: "send" },
+    },
+    listSettlements: {
+      description: "GET /admin/settlements?period=: the statements of a period.",
+      entry: "functions/settlements/list.ts",
+      tables: { settlements: "read" },
+    },
+    getSettlement: {
+      description: "GET /admin/settlements/{campaignId}/{merchantId}/{period}: one statement with its redemptions and reversals.",
+      entry: "functions/settlements/get.ts",
+      tables: { settlements: "read" },
+    },
+    retryPayout: {
+      description: "POST /admin/settlements/{campaignId}/{merchantId}/{period}/retry-payout: a FAILED payout goes to the payout queue again.",
+      entry: "functions/settlements/retry-payout.ts",
+      tables: { settlements: "readWrite", audit: "write" },
+      queues: { payouts: "send" },
+    },
+    reconcileCampaign: {
+      description: "GET /admin/campaigns/{id}/reconciliation: checks invariant 6 (conservation of money) for a campaign, to the fen.",
+      entry: "functions/settlements/reconcile.ts",
+      timeoutSeconds: 29,
+      memoryMb: 1024,
+      tables: { campaigns: "read", redemptions: "read", settlements: "read", merchants: "read" },
+    },
+    settleStatement: {
+      description: "Settlement worker: builds the statement of one (campaign, merchant, period) and hands it to the payout queue.",
+      entry: "functions/settlements/settle.ts",
+      timeoutSeconds: 120,
+      tables: { redemptions: "readWrite", settlements: "readWrite", merchants: "read" },
+      queues: { payouts: "send" },
+    },
+    payStatement: {
+      description: "Payout worker: pays a PENDING statement through the acquiring partner's payout endpoint, once per statement.",
+      entry: "functions/settlements/pay.ts",
+      timeoutSeconds: 60,
+      tables: { settlements: "readWrite", merchants: "read", partners: "read" },
+    },
+    recordPayoutFailure: {
+      description: "Payout DLQ handler: a statement whose payout gave up becomes FAILED.",
+      entry: "functions/settlements/payout-failed.ts",
+      timeoutSeconds: 30,
+      tables: { settlements: "readWrite" },
+    },
     health: {
       description: "GET /health: reachability of every table and queue (and, locally, the emulators).",
       entry: "functions/health.ts",
@@ -191,7 +269,10 @@ export const platform = defineWiring({
         partners: "describe",
         merchants: "describe",
         audit: "describe",
+        redemptions: "describe",
+        settlements: "describe",
       },
+      queues: { settlements: "describe", payouts: "describe" },
     },
     me: {
       description: "GET /me: the caller as the platform sees them.",
@@ -202,7 +283,16 @@ export const platform = defineWiring({
       description: "Every minute: finds the work whose time depends on data and does it idempotently.",
       entry: "functions/ticker.ts",
       timeoutSeconds: 50,
-      tables: { operations: "readWrite", campaigns: "readWrite", inventory: "readWrite", vouchers: "read" },
+      tables: {
+        operations: "readWrite",
+        campaigns: "readWrite",
+        inventory: "readWrite",
+        vouchers: "read",
+        redemptions: "read",
+        settlements: "readWrite",
+        merchants: "read",
+      },
+      queues: { settlements: "send", payouts: "send" },
     },
   },
   routes: [
@@ -230,8 +320,17 @@ export const platform = defineWiring({
     { method: "POST", path: "/admin/merchants/{id}/suspend", auth: "operator", function: "setMerchantStatus" },
     { method: "POST", path: "/admin/merchants/{id}/reinstate", auth: "operator", function: "setMerchantStatus" },
     { method: "GET", path: "/admin/audit", auth: "operator", function: "listAudit" },
+    { method: "POST", path: "/admin/settlements/run", auth: "operator", function: "runSettlement" },
+    { method: "GET", path: "/admin/settlements", auth: "operator", function: "listSettlements" },
+    { method: "GET", path: "/admin/settlements/{campaignId}/{merchantId}/{period}", auth: "operator", function: "getSettlement" },
+    { method: "POST", path: "/admin/settlements/{campaignId}/{merchantId}/{period}/retry-payout", auth: "operator", function: "retryPayout" },
+    { method: "GET", path: "/admin/campaigns/{id}/reconciliation", auth: "operator", function: "reconcileCampaign" },
   ],
-  queueTriggers: [],
+  queueTriggers: [
+    { queue: "settlements", function: "settleStatement", batchSize: 5 },
+    { queue: "payouts", function: "payStatement", batchSize: 5 },
+    { queue: "payouts", deadLetter: true, function: "recordPayoutFailure", batchSize: 10 },
+  ],
   streamTriggers: [],
   schedules: [
     {

@@ -65,6 +65,15 @@ describe("the ticker schedule", () => {
       campaignsTable: runtime.resources.tables.campaigns!.name,
       inventoryTable: runtime.resources.tables.inventory!.name,
       vouchersTable: runtime.resources.tables.vouchers!.name,
+      settlement: {
+        tables: {
+          redemptions: runtime.resources.tables.redemptions!.name,
+          settlements: runtime.resources.tables.settlements!.name,
+          merchants: runtime.resources.tables.merchants!.name,
+        },
+        send: () => Promise.resolve(),
+        sendPayout: () => Promise.resolve(),
+      },
     };
     const first = await eventually(() => readHeartbeat(db, table), 10_000, "the first tick");
     expect(first.ticks).toBeGreaterThanOrEqual(1);

@@ -1,0 +1,11 @@
+/** GET /admin/settlements?period= (operator): the statements of a period, a page at a time. */
+import { settlementListQuerySchema } from "../../shared/api/settlement-schemas.js";
+import { httpRoute, parseWith } from "../../shared/http/route.js";
+import { listStatements } from "../../shared/operations/settlement-views.js";
+import { db, tables } from "./deps.js";
+
+export const handler = httpRoute("operator", async ({ event }) => ({
+  status: 200,
+  body: await listStatements({ db: db(), tables: tables("settlements"), query: parseWith(settlementListQuerySchema, event.queryStringParameters ?? {}, "query") }),
+  headers: { "cache-control": "no-store" },
+}));

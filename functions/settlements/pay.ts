@@ -1,0 +1,25 @@
+/**
+ * The payout worker (payouts queue): pays each PENDING statement once, through the partner's
+ * payout endpoint. A payout that fails every try of a delivery fails its message; SQS delivers
+ * it again after the visibility timeout and, after maxReceiveCount, to the DLQ (then FAILED).
+ */
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
+import { payoutMessageSchema } from "../../shared/api/messages.js";
+import { logger } from "../../shared/logger.js";
+import { payStatement } from "../../shared/operations/settlement.js";
+import { postPayout } from "../../shared/payout-client.js";
+import { db, now, tables } from "./deps.js";
+
+/** Tries per delivery; each call gets what is left of the function's time, shared out, at most 10 s. */
+const ATTEMPTS = 3;
+
+async function pay(record: SQSRecord, context: Context): Promise<void> {
+  const message = payoutMessageSchema.parse(JSON.parse(record.body));
+  const timeoutMs = Math.max(500, Math.min(10_000, Math.floor((context.getRemainingTimeInMillis() - 2_000) / ATTEMPTS)));
+  const outcome = await payStatement({ db: db(), tables: tables("settlements", "merchants", "partners"), post: postPayout, now, attempts: ATTEMPTS, timeoutMs, message });
+  logger.info("payout", { messageId: record.messageId, receiveCount: Number(record.attributes.ApproximateReceiveCount), ...message, ...outcome });
+}
+
+export const handler = async (event: SQSEvent, context: Context) =>
+  processPartialResponse(event, (record: SQSRecord) => pay(record, context), new BatchProcessor(EventType.SQS), { context });

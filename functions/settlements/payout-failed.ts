@@ -1,0 +1,32 @@
+/**
+ * The payouts DLQ's handler: every message here is a payout SQS gave up on; its statement becomes
+ * FAILED (an operator retries it with POST …/retry-payout once the partner is fixed). Logged as an
+ * error; the DLQ's alarm counts the arrivals.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
+import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
+import { payoutMessageSchema } from "../../shared/api/messages.js";
+import { logger } from "../../shared/logger.js";
+import { recordPayoutFailure } from "../../shared/operations/settlement.js";
+import { db, now, tables } from "./deps.js";
+
+async function record(message: SQSRecord): Promise<void> {
+  const parsed = payoutMessageSchema.safeParse(safeJson(message.body));
+  if (!parsed.success) {
+    // Nothing to mark; the body is logged so the operator can see what was given up on.
+    logger.error("payout given up on: unreadable message", { messageId: message.messageId, body: message.body.slice(0, 1_000) });
+    return;
+  }
+  const outcome = await recordPayoutFailure({ db: db(), tables: tables("settlements"), now, message: parsed.data });
+  logger.error("payout given up on", { messageId: message.messageId, ...parsed.data, ...outcome });
+}
+
+function safeJson(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+export const handler = async (event: SQSEvent, context: Context) => processPartialResponse(event, record, new BatchProcessor(EventType.SQS), { context });

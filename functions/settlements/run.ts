@@ -1,0 +1,21 @@
+/** POST /admin/settlements/run {period, campaignId?} (operator): plans the period's settlement now; 202, the work goes on in the queue. */
+import { settlementRunRequestSchema } from "../../shared/api/settlement-schemas.js";
+import { httpRoute, parseBody } from "../../shared/http/route.js";
+import { runSettlement } from "../../shared/operations/settlement.js";
+import { db, now, sendSettlements, tables } from "./deps.js";
+
+export const handler = httpRoute("operator", async ({ event, caller }) => {
+  const request = parseBody(event, settlementRunRequestSchema);
+  return {
+    status: 202,
+    body: await runSettlement({
+      db: db(),
+      tables: tables("campaigns", "redemptions", "settlements"),
+      now,
+      period: request.period,
+      campaignId: request.campaignId,
+      operator: caller.sub,
+      send: sendSettlements,
+    }),
+  };
+});

@@ -1,0 +1,23 @@
+/**
+ * The bodies of the platform's queue messages. Every consumer parses its message with these
+ * schemas; a body that does not parse is a poison message, failed so it reaches the queue's DLQ.
+ */
+import * as z from "../zod.js";
+import { idSchema } from "../domain/campaign.js";
+import { periodSchema } from "../domain/settlement.js";
+
+/** `settlements` queue: settle one campaign at one merchant for one period, up to the run's cut-off. */
+export const settlementMessageSchema = z.strictObject({
+  campaignId: idSchema,
+  merchantId: idSchema,
+  period: periodSchema,
+  /** UTC ISO: records that occurred before it. */
+  cutoff: z.iso.datetime(),
+  /** UTC ISO: records recorded before it (the period's first run). */
+  arrivedBefore: z.iso.datetime(),
+});
+export type SettlementMessage = z.infer<typeof settlementMessageSchema>;
+
+/** `payouts` queue (and its DLQ): pay one statement. */
+export const payoutMessageSchema = z.strictObject({ campaignId: idSchema, merchantId: idSchema, period: periodSchema });
+export type PayoutMessage = z.infer<typeof payoutMessageSchema>;

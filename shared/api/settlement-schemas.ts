@@ -1,0 +1,112 @@
+/** Bodies, queries and answers of the settlement routes (API.md, settlement). Money is integer fen. */
+import * as z from "../zod.js";
+import { idSchema } from "../domain/campaign.js";
+import { STATEMENT_STATUSES, periodSchema } from "../domain/settlement.js";
+
+/** Body of POST /admin/settlements/run. */
+export const settlementRunRequestSchema = z
+  .strictObject({
+    period: periodSchema.describe("The calendar day to settle, YYYY-MM-DD, in each campaign's time zone"),
+    campaignId: idSchema.optional().describe("Only this campaign; by default every published or paused campaign"),
+  })
+  .meta({ id: "SettlementRunRequest" });
+
+export const plannedRunSchema = z.object({
+  campaignId: z.string(),
+  period: z.string(),
+  cutoff: z.string().describe("Records that occurred before this instant (UTC) are settled by the run"),
+  firstRun: z.boolean().describe("False when an earlier run of the period fixed the cut-off and this one reused it"),
+  pairs: z.int().describe("Merchants sent to the settlement queue"),
+});
+
+/** Answer of POST /admin/settlements/run (202: the work goes on in the settlement queue). */
+export const settlementRunSchema = z.object({ period: z.string(), runs: z.array(plannedRunSchema) }).meta({ id: "SettlementRun" });
+
+const limitSchema = z.coerce.number().int().min(1).max(100).default(50);
+const tokenSchema = z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a token from an earlier page").max(2048).optional();
+
+/** Query of GET /admin/settlements. */
+export const settlementListQuerySchema = z.object({ period: periodSchema, limit: limitSchema, nextToken: tokenSchema });
+
+/** Path of the one-statement routes. */
+export const statementPathSchema = z.object({ campaignId: idSchema, merchantId: idSchema, period: periodSchema });
+
+const money = z.int();
+
+export const statementSchema = z
+  .object({
+    statementId: z.string().describe("<campaignId>/<merchantId>/<period>; also the payout's idempotency key"),
+    campaignId: z.string(),
+    merchantId: z.string(),
+    period: z.string(),
+    status: z.enum(STATEMENT_STATUSES).describe("BUILDING (records being gathered), PENDING (payout under way), PAID, HELD (merchant suspended), FAILED (payout gave up), CARRIED (net ≤ 0, carried into the next statement)"),
+    redemptionCount: z.int().describe("Redemptions held and not reversed within the statement"),
+    subsidy: money.describe("Their discounts, fen"),
+    grossSales: money.optional().describe("Their payment amounts before discount, fen"),
+    clawbackCount: z.int().optional(),
+    clawback: money.optional().describe("Reversed discounts of redemptions settled earlier, fen"),
+    cancelledCount: z.int().optional().describe("Redemptions reversed before they were settled (held with their reversal)"),
+    net: money.optional().describe("subsidy − clawback, fen"),
+    carriedIn: money.optional().describe("Payables (≤ 0) of CARRIED statements folded in, fen"),
+    payable: money.optional().describe("net + carriedIn: paid when positive, fen"),
+    partnerId: z.string().optional().describe("The partner that acquired the merchant and receives the payout"),
+    carriedInto: z.string().optional(),
+    payoutAttempts: z.int().optional(),
+    lastPayoutError: z.string().optional(),
+    payoutId: z.string().optional(),
+    cutoff: z.string(),
+    arrivedBefore: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    finishedAt: z.string().optional(),
+    paidAt: z.string().optional(),
+    heldAt: z.string().optional(),
+    releasedAt: z.string().optional(),
+    failedAt: z.string().optional(),
+  })
+  .meta({ id: "Statement" });
+
+export const statementListSchema = z
+  .object({ items: z.array(statementSchema), nextToken: z.string().optional().describe("Pass back as `nextToken` for the next page") })
+  .meta({ id: "StatementList" });
+
+const lineSchema = z.object({
+  partnerId: z.string(),
+  transactionId: z.string(),
+  voucherId: z.string(),
+  payerId: z.string(),
+  amount: money,
+  discount: money.describe("Positive for a redemption, negative for a reversal"),
+  occurredAt: z.string(),
+  recordedAt: z.string(),
+  paymentOccurredAt: z.string().optional().describe("Reversals: when the reversed payment occurred"),
+});
+
+export const statementDetailSchema = statementSchema
+  .extend({
+    redemptions: z.array(lineSchema),
+    reversals: z.array(lineSchema),
+    carried: z.array(z.object({ statementId: z.string(), period: z.string(), payable: money })),
+  })
+  .meta({ id: "StatementDetail" });
+
+/** Answer of GET /admin/campaigns/{id}/reconciliation: invariant 6, to the fen. */
+export const reconciliationSchema = z
+  .object({
+    campaignId: z.string(),
+    budget: z.int(),
+    redeemed: z.int(),
+    reversed: z.int(),
+    inStatements: z.int(),
+    unsettled: z.int(),
+    difference: z.int(),
+    /** Paid out to merchants (PAID statements' payables); never above the budget (invariant 3). */
+    paid: z.int(),
+    merchants: z.int(),
+    records: z.int(),
+    statements: z.record(z.enum(STATEMENT_STATUSES), z.int()).describe("Statements by status"),
+    /** Every way the books disagree; empty when they balance. */
+    problems: z.array(z.string()),
+    balanced: z.boolean(),
+  })
+  .meta({ id: "Reconciliation" });

@@ -1,0 +1,275 @@
+/**
+ * Settlement rules, pure: settlement periods (calendar days in a campaign's time zone) and their
+ * cut-offs, what a statement adds up to, what becomes of it, and the conservation check of
+ * DESIGN.md invariant 6. No AWS imports; the store and operations layers apply these.
+ */
+import * as z from "../zod.js";
+import { DomainError } from "../errors.js";
+import { sumFen } from "./money.js";
+
+/** A settlement period: one calendar day, `YYYY-MM-DD`, in the campaign's time zone. */
+export const periodSchema = z.iso.date();
+export type Period = string;
+
+export const STATEMENT_STATUSES = ["BUILDING", "PENDING", "PAID", "HELD", "FAILED", "CARRIED"] as const;
+/**
+ * `BUILDING` (records being gathered; never shown as final), `PENDING` (payout under way),
+ * `PAID`, `HELD` (merchant suspended), `FAILED` (payout gave up), `CARRIED` (net ≤ 0, carried
+ * into the merchant's next statement).
+ */
+export type StatementStatus = (typeof STATEMENT_STATUSES)[number];
+
+/** The statement's status does not allow this operation (retrying a payout that did not fail). */
+export class StatementStateError extends DomainError {
+  readonly code = "INVALID_STATE";
+  readonly status = 409;
+}
+
+/** The hour (local, 24 h) from which the previous day is settled by the daily run. */
+export const SETTLEMENT_HOUR = 2;
+
+/** How a statement is named everywhere: in URLs, as the payout's idempotency key, on its records. */
+export function statementId(campaignId: string, merchantId: string, period: Period): string {
+  return `${campaignId}/${merchantId}/${period}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Periods and cut-offs.
+
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The wall-clock reading of `instant` in `timezone`, to the second. */
+function wallClock(instant: Date, timezone: string): { date: string; hour: number; minute: number; second: number } {
+  let format = dayFormats.get(timezone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-CA", {
+      timeZone: timezone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
+    dayFormats.set(timezone, format);
+  }
+  const parts = Object.fromEntries(format.formatToParts(instant).map((part) => [part.type, part.value]));
+  return {
+    date: `${parts.year}-${parts.month}-${parts.day}`,
+    hour: Number(parts.hour),
+    minute: Number(parts.minute),
+    second: Number(parts.second),
+  };
+}
+
+/** The calendar day (`YYYY-MM-DD`) that `instant` falls on in `timezone`. */
+export function localDate(instant: Date, timezone: string): Period {
+  return wallClock(instant, timezone).date;
+}
+
+/** The day after `period`. */
+export function nextPeriod(period: Period): Period {
+  return shiftDays(period, 1);
+}
+
+/** The day before `period`. */
+export function previousPeriod(period: Period): Period {
+  return shiftDays(period, -1);
+}
+
+function shiftDays(period: Period, days: number): Period {
+  const at = Date.parse(`${periodSchema.parse(period)}T00:00:00Z`);
+  return new Date(at + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * The instant local midnight starts `period` in `timezone`. Found from the zone's offset, read
+ * twice so a day that starts next to a daylight-saving change still lands on its first instant.
+ */
+export function startOfPeriod(period: Period, timezone: string): Date {
+  const utcMidnight = Date.parse(`${periodSchema.parse(period)}T00:00:00Z`);
+  let guess = utcMidnight;
+  for (let i = 0; i < 3; i++) {
+    const offset = zoneOffsetMs(new Date(guess), timezone);
+    const next = utcMidnight - offset;
+    if (next === guess) break;
+    guess = next;
+  }
+  return new Date(guess);
+}
+
+/** How far `timezone`'s wall clock is ahead of UTC at `instant`, in ms. */
+function zoneOffsetMs(instant: Date, timezone: string): number {
+  const wall = wallClock(instant, timezone);
+  const asUtc = Date.parse(`${wall.date}T${pad(wall.hour)}:${pad(wall.minute)}:${pad(wall.second)}Z`);
+  return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
+}
+
+function pad(value: number): string {
+  return String(value).padStart(2, "0");
+}
+
+/** Where a run of `period` stops: the end of the period, or `now` if the period is not over. */
+export interface Cutoff {
+  /** Records with occurredAt before this instant belong to the run. */
+  cutoff: Date;
+  /** True when the period is over, so the cut-off is its end. */
+  periodOver: boolean;
+}
+
+/**
+ * The cut-off of a run of `period` started at `now` (API.md, settlement). Throws RangeError for
+ * a period that has not begun: nothing in it can be settled yet.
+ */
+export function periodCutoff(period: Period, timezone: string, now: Date): Cutoff {
+  const start = startOfPeriod(period, timezone);
+  if (now.getTime() < start.getTime()) throw new RangeError(`period ${period} has not begun in ${timezone}`);
+  const end = startOfPeriod(nextPeriod(period), timezone);
+  return now.getTime() >= end.getTime() ? { cutoff: end, periodOver: true } : { cutoff: now, periodOver: false };
+}
+
+/**
+ * The period the daily run settles at `now`: yesterday once it is SETTLEMENT_HOUR (02:00) in the
+ * zone, the day before yesterday until then (already settled by the previous day's run).
+ */
+export function dueSettlementPeriod(now: Date, timezone: string): Period {
+  const wall = wallClock(now, timezone);
+  const yesterday = previousPeriod(wall.date);
+  return wall.hour >= SETTLEMENT_HOUR ? yesterday : previousPeriod(yesterday);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a statement adds up to.
+
+/** A record a statement holds: a redemption (+discount) or a reversal (−discount). */
+export interface SettledRecord {
+  kind: "REDEMPTION" | "REVERSAL";
+  partnerId: string;
+  transactionId: string;
+  /** Signed: positive for a redemption, negative for a reversal. */
+  discount: number;
+  /** The payment amount before discount. */
+  amount: number;
+}
+
+export interface StatementTotals {
+  /** Redemptions held and not reversed within this statement. */
+  redemptionCount: number;
+  /** Their discounts: what the bureau owes for them. */
+  subsidy: number;
+  /** Their payment amounts before discount. */
+  grossSales: number;
+  /** Reversals held of redemptions not in this statement (settled earlier): the clawback. */
+  clawbackCount: number;
+  /** Their reversed discounts, as a positive amount. */
+  clawback: number;
+  /** Redemptions reversed before they were settled: held with their reversal, netting to zero. */
+  cancelledCount: number;
+  /** subsidy − clawback: the signed sum of every record held, what invariant 6 counts. */
+  net: number;
+  /** Σ payable of the CARRIED statements folded into this one (≤ 0). */
+  carriedIn: number;
+  /** net + carriedIn: what the merchant is paid, if positive. */
+  payable: number;
+}
+
+/**
+ * The totals of a statement holding `records` and the carried statements whose payables are
+ * `carried`. A reversal whose redemption is held too cancels it; any other reversal is clawback.
+ */
+export function statementTotals(records: readonly SettledRecord[], carried: readonly number[] = []): StatementTotals {
+  const key = (record: SettledRecord) => `${record.partnerId}#${record.transactionId}`;
+  const reversed = new Set(records.filter((record) => record.kind === "REVERSAL").map(key));
+  const redeemed = new Set(records.filter((record) => record.kind === "REDEMPTION").map(key));
+  const kept = records.filter((record) => record.kind === "REDEMPTION" && !reversed.has(key(record)));
+  const clawed = records.filter((record) => record.kind === "REVERSAL" && !redeemed.has(key(record)));
+  const subsidy = sumFen(kept.map((record) => record.discount));
+  const clawback = -sumFen(clawed.map((record) => record.discount));
+  const net = subsidy - clawback;
+  // The identity the statement rests on: its net is the signed sum of what it holds.
+  const signed = sumFen(records.map((record) => record.discount));
+  if (net !== signed) throw new Error(`statement arithmetic does not add up: net ${net}, records ${signed}`);
+  const carriedIn = sumFen(carried);
+  if (carriedIn > 0) throw new RangeError(`carried statements have positive payables (${carriedIn})`);
+  return {
+    redemptionCount: kept.length,
+    subsidy,
+    grossSales: sumFen(kept.map((record) => record.amount)),
+    clawbackCount: clawed.length,
+    clawback,
+    cancelledCount: records.filter((record) => record.kind === "REDEMPTION" && reversed.has(key(record))).length,
+    net,
+    carriedIn,
+    payable: sumFen([net, carriedIn]),
+  };
+}
+
+/**
+ * What becomes of a finished statement: CARRIED when there is nothing to pay (payable ≤ 0),
+ * HELD while the merchant is suspended (invariant 7), otherwise PENDING (its payout goes out).
+ */
+export function statementOutcome(payable: number, merchantStatus: "PENDING" | "APPROVED" | "SUSPENDED"): "CARRIED" | "HELD" | "PENDING" {
+  if (payable <= 0) return "CARRIED";
+  return merchantStatus === "SUSPENDED" ? "HELD" : "PENDING";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conservation (invariant 6).
+
+export interface ConservationInput {
+  /** Signed discounts of every ledger record of the campaign. */
+  records: readonly { discount: number; statementId?: string | undefined }[];
+  /** Every finished statement (not BUILDING) of the campaign, with its net. */
+  statements: readonly { statementId: string; net: number }[];
+}
+
+export interface Conservation {
+  /** Σ discounts of redemptions. */
+  redeemed: number;
+  /** Σ reversed discounts (positive). */
+  reversed: number;
+  /** Σ net of every finished statement. */
+  inStatements: number;
+  /** Σ signed discounts of records no finished statement holds (a BUILDING one counts as none). */
+  unsettled: number;
+  /** redeemed − reversed − inStatements − unsettled: zero when money is conserved. */
+  difference: number;
+  /** Statements whose net is not the signed sum of the records that name them. */
+  mismatched: { statementId: string; net: number; records: number }[];
+}
+
+/**
+ * Checks DESIGN.md invariant 6 for one campaign, to the fen: Σ redemptions − Σ reversals =
+ * Σ statement nets + Σ unsettled. Also recomputes each statement's net from the records that
+ * name it, so a statement that disagrees with its own records is named even if totals balance.
+ */
+export function checkConservation(input: ConservationInput): Conservation {
+  const finished = new Map(input.statements.map((statement) => [statement.statementId, statement.net]));
+  const held = new Map<string, number[]>();
+  const unsettled: number[] = [];
+  for (const record of input.records) {
+    if (record.statementId !== undefined && finished.has(record.statementId)) {
+      const list = held.get(record.statementId) ?? [];
+      list.push(record.discount);
+      held.set(record.statementId, list);
+    } else {
+      unsettled.push(record.discount);
+    }
+  }
+  const redeemed = sumFen(input.records.filter((record) => record.discount > 0).map((record) => record.discount));
+  const reversed = -sumFen(input.records.filter((record) => record.discount < 0).map((record) => record.discount));
+  const inStatements = sumFen(input.statements.map((statement) => statement.net));
+  const unsettledSum = sumFen(unsettled);
+  const mismatched = input.statements
+    .map((statement) => ({ statementId: statement.statementId, net: statement.net, records: sumFen(held.get(statement.statementId) ?? []) }))
+    .filter((statement) => statement.net !== statement.records);
+  return {
+    redeemed,
+    reversed,
+    inStatements,
+    unsettled: unsettledSum,
+    difference: redeemed - reversed - inStatements - unsettledSum,
+    mismatched,
+  };
+}

@@ -1,0 +1,180 @@
+/**
+ * What operators read and do about settlement: the statements of a period, one statement with
+ * its records, a retry of a failed payout, and the reconciliation of a campaign (invariant 6).
+ */
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type * as z from "../zod.js";
+import type { reconciliationSchema } from "../api/settlement-schemas.js";
+import { MERCHANT_STATUSES } from "../domain/merchant.js";
+import { sumFen } from "../domain/money.js";
+import { type Period, STATEMENT_STATUSES, StatementStateError, checkConservation, statementId } from "../domain/settlement.js";
+import { NotFoundError } from "../errors.js";
+import { loadCampaign } from "../store/campaigns.js";
+import { queryByStatus } from "../store/merchants.js";
+import { decodeToken, encodeToken } from "../store/page-token.js";
+import { type LedgerEntry, readLedger } from "../store/redemptions.js";
+import { type StatementRecord, byPeriodKeySchema, moveStatement, queryByPeriod, readLines, readStatement, readStatementsOf } from "../store/settlements.js";
+import type { SendPayout } from "./settlement.js";
+
+interface ViewDeps {
+  db: DynamoDBDocumentClient;
+  tables: { settlements: string };
+}
+
+/** A statement as operators see it: totals appear once it is finished (not BUILDING). */
+export function toStatementView(statement: StatementRecord) {
+  const { cutoff, arrivedBefore, createdAt, updatedAt, ...rest } = statement;
+  return {
+    ...rest,
+    // The list's contract (API.md) names these; a BUILDING statement has counted nothing yet.
+    redemptionCount: statement.redemptionCount ?? 0,
+    subsidy: statement.subsidy ?? 0,
+    cutoff,
+    arrivedBefore,
+    createdAt,
+    updatedAt,
+  };
+}
+export type StatementView = ReturnType<typeof toStatementView>;
+
+/** GET /admin/settlements?period=: a period's statements, by campaign then merchant, a page at a time. */
+export async function listStatements(
+  input: ViewDeps & { query: { period: Period; limit: number; nextToken?: string | undefined } },
+): Promise<{ items: StatementView[]; nextToken?: string }> {
+  const { period, limit, nextToken } = input.query;
+  const startKey = nextToken === undefined ? undefined : decodeToken(nextToken, byPeriodKeySchema);
+  if (startKey && startKey.period !== period) throw new NotFoundError("nextToken belongs to another period");
+  const page = await queryByPeriod(input.db, input.tables.settlements, { period, limit, startKey });
+  return { items: page.statements.map(toStatementView), ...(page.lastKey ? { nextToken: encodeToken(page.lastKey) } : {}) };
+}
+
+/** A record as a statement shows it. */
+function toLine(entry: LedgerEntry) {
+  return {
+    partnerId: entry.partnerId,
+    transactionId: entry.transactionId,
+    voucherId: entry.voucherId,
+    payerId: entry.payerId,
+    amount: entry.amount,
+    discount: entry.discount,
+    occurredAt: entry.occurredAt,
+    recordedAt: entry.recordedAt,
+    ...(entry.kind === "REVERSAL" ? { paymentOccurredAt: entry.paymentOccurredAt } : {}),
+  };
+}
+
+/** GET /admin/settlements/{campaignId}/{merchantId}/{period}: one statement with its redemptions, reversals and carried statements. */
+export async function getStatement(input: ViewDeps & { key: { campaignId: string; merchantId: string; period: Period } }) {
+  const statement = await readStatement(input.db, input.tables.settlements, input.key);
+  if (!statement) throw new NotFoundError(`No statement ${statementId(input.key.campaignId, input.key.merchantId, input.key.period)}`);
+  const lines = await readLines(input.db, input.tables.settlements, input.key);
+  return {
+    ...toStatementView(statement),
+    redemptions: lines.records.filter((entry) => entry.kind === "REDEMPTION").map(toLine),
+    reversals: lines.records.filter((entry) => entry.kind === "REVERSAL").map(toLine),
+    carried: lines.carried.map((line) => ({ statementId: line.carriedFrom, period: line.period, payable: line.payable })),
+  };
+}
+
+/**
+ * POST /admin/settlements/{campaignId}/{merchantId}/{period}/retry-payout: a FAILED statement goes
+ * back to PENDING (audited) and to the payout queue. 409 for any other status.
+ */
+export async function retryPayout(
+  input: ViewDeps & { tables: { settlements: string; audit: string }; key: { campaignId: string; merchantId: string; period: Period }; operator: string; now: () => Date; sendPayout: SendPayout },
+) {
+  const statement = await readStatement(input.db, input.tables.settlements, input.key);
+  if (!statement) throw new NotFoundError(`No statement ${statementId(input.key.campaignId, input.key.merchantId, input.key.period)}`);
+  const moved = await moveStatement(input.db, input.tables, statement, { to: "PENDING", from: "FAILED" }, input.now().toISOString(), {
+    action: "statement.retry-payout",
+    who: input.operator,
+  });
+  if (!moved) throw new StatementStateError(`Statement ${statement.statementId} is ${statement.status}; only a FAILED payout can be retried`);
+  await input.sendPayout({ campaignId: statement.campaignId, merchantId: statement.merchantId, period: statement.period });
+  const now = await readStatement(input.db, input.tables.settlements, input.key);
+  return toStatementView(now ?? statement);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reconciliation.
+
+export type Reconciliation = z.infer<typeof reconciliationSchema>;
+
+/**
+ * Checks invariant 6 for a campaign to the fen, from the records themselves (strongly consistent
+ * reads of every merchant's ledger and statements): Σ redemptions − Σ reversals = Σ statement
+ * nets + Σ not in a statement. Also checks that every statement's net is the sum of its records,
+ * that carried payables are folded in once, and that payouts stay within the budget.
+ */
+export async function reconcileCampaign(
+  input: { db: DynamoDBDocumentClient; tables: { campaigns: string; redemptions: string; settlements: string; merchants: string }; campaignId: string },
+): Promise<Reconciliation> {
+  const { db, tables, campaignId } = input;
+  const loaded = await loadCampaign(db, tables.campaigns, campaignId, { consistent: true });
+  if (!loaded) throw new NotFoundError(`Campaign ${campaignId} not found`);
+  const merchantIds: string[] = [];
+  for (const status of MERCHANT_STATUSES) {
+    let startKey;
+    do {
+      const page = await queryByStatus(db, tables.merchants, { status, limit: 100, startKey });
+      merchantIds.push(...page.merchants.map((merchant) => merchant.id));
+      startKey = page.lastKey;
+    } while (startKey);
+  }
+  const records: LedgerEntry[] = [];
+  const statements: StatementRecord[] = [];
+  for (const merchantId of merchantIds) {
+    records.push(...(await readLedger(db, tables.redemptions, campaignId, merchantId)));
+    statements.push(...(await readStatementsOf(db, tables.settlements, campaignId, merchantId)));
+  }
+  const finished = statements.filter((statement) => statement.status !== "BUILDING");
+  const problems: string[] = [];
+  const nets = finished.map((statement) => {
+    if (statement.net === undefined) problems.push(`statement ${statement.statementId} is ${statement.status} without a net`);
+    return { statementId: statement.statementId, net: statement.net ?? 0 };
+  });
+  const conservation = checkConservation({ records, statements: nets });
+  if (conservation.difference !== 0) {
+    problems.push(
+      `redeemed ${conservation.redeemed} − reversed ${conservation.reversed} ≠ statements ${conservation.inStatements} + unsettled ${conservation.unsettled} (difference ${conservation.difference} fen)`,
+    );
+  }
+  for (const mismatch of conservation.mismatched) {
+    problems.push(`statement ${mismatch.statementId} has net ${mismatch.net} but its records add up to ${mismatch.records}`);
+  }
+  const byId = new Map(statements.map((statement) => [statement.statementId, statement]));
+  for (const record of records) {
+    if (record.statementId !== undefined && !byId.has(record.statementId)) {
+      problems.push(`record ${record.partnerId}/${record.transactionId} names statement ${record.statementId}, which does not exist`);
+    }
+  }
+  // Carried payables: each CARRIED statement folded into at most one other, and counted there.
+  for (const statement of finished) {
+    if (statement.carriedInto === undefined) continue;
+    const into = byId.get(statement.carriedInto);
+    if (!into) problems.push(`statement ${statement.statementId} was carried into ${statement.carriedInto}, which does not exist`);
+  }
+  for (const statement of finished) {
+    if (statement.net !== undefined && statement.carriedIn !== undefined && statement.payable !== statement.net + statement.carriedIn) {
+      problems.push(`statement ${statement.statementId} pays ${statement.payable}, not net ${statement.net} + carried ${statement.carriedIn}`);
+    }
+  }
+  const paid = sumFen(finished.filter((statement) => statement.status === "PAID").map((statement) => statement.payable ?? 0));
+  if (paid > loaded.campaign.budget) problems.push(`paid ${paid} exceeds the budget ${loaded.campaign.budget}`);
+  const counts = Object.fromEntries(STATEMENT_STATUSES.map((status) => [status, statements.filter((statement) => statement.status === status).length])) as Reconciliation["statements"];
+  return {
+    campaignId,
+    budget: loaded.campaign.budget,
+    redeemed: conservation.redeemed,
+    reversed: conservation.reversed,
+    inStatements: conservation.inStatements,
+    unsettled: conservation.unsettled,
+    difference: conservation.difference,
+    paid,
+    merchants: merchantIds.length,
+    records: records.length,
+    statements: counts,
+    problems,
+    balanced: problems.length === 0,
+  };
+}
