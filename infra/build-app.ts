@@ -12,6 +12,7 @@ import { StatelessStack } from "./stacks/stateless-stack.js";
 
 export const JWT_ISSUER_CONTEXT = "vouchers:jwtIssuer";
 export const JWT_AUDIENCE_CONTEXT = "vouchers:jwtAudience";
+export const ALARM_EMAIL_CONTEXT = "vouchers:alarmEmail";
 
 const deployContextSchema = z.object({
   [JWT_ISSUER_CONTEXT]: z.url({
@@ -26,11 +27,15 @@ const deployContextSchema = z.object({
         .filter((audience) => audience.length > 0),
     )
     .pipe(z.array(z.string()).min(1, { error: "must name at least one audience (e.g. the app client id)" })),
+  // Optional: without it the alarm topic has no subscription until someone adds one.
+  [ALARM_EMAIL_CONTEXT]: z.email({ error: "must be an email address, subscribed to the alarm topic" }).optional(),
 });
 
 export interface DeployContext {
   readonly jwtIssuer: string;
   readonly jwtAudience: string[];
+  /** Subscribed to the alarm topic by email when set. */
+  readonly alarmEmail?: string;
 }
 
 /** Reads and checks the deploy-time context; throws one readable error naming every bad key. */
@@ -38,15 +43,22 @@ export function parseDeployContext(read: (key: string) => unknown): DeployContex
   const result = deployContextSchema.safeParse({
     [JWT_ISSUER_CONTEXT]: read(JWT_ISSUER_CONTEXT),
     [JWT_AUDIENCE_CONTEXT]: read(JWT_AUDIENCE_CONTEXT),
+    [ALARM_EMAIL_CONTEXT]: read(ALARM_EMAIL_CONTEXT),
   });
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `- ${issue.path.join(".")}: ${issue.message}`);
     throw new Error(
       `invalid CDK context:\n${problems.join("\n")}\n` +
-        `Set it in cdk.json or with: -c ${JWT_ISSUER_CONTEXT}=https://... -c ${JWT_AUDIENCE_CONTEXT}=<client id>[,<client id>]`,
+        `Set it in cdk.json or with: -c ${JWT_ISSUER_CONTEXT}=https://... -c ${JWT_AUDIENCE_CONTEXT}=<client id>[,<client id>]` +
+          ` [-c ${ALARM_EMAIL_CONTEXT}=<address>]`,
     );
   }
-  return { jwtIssuer: result.data[JWT_ISSUER_CONTEXT], jwtAudience: result.data[JWT_AUDIENCE_CONTEXT] };
+  const alarmEmail = result.data[ALARM_EMAIL_CONTEXT];
+  return {
+    jwtIssuer: result.data[JWT_ISSUER_CONTEXT],
+    jwtAudience: result.data[JWT_AUDIENCE_CONTEXT],
+    ...(alarmEmail !== undefined ? { alarmEmail } : {}),
+  };
 }
 
 export interface BuildAppOptions {
@@ -68,7 +80,8 @@ export function buildApp({ wiring, context = {}, app = new App({ context: { ...c
 
   const stateful = new StatefulStack(app, `${wiring.app}-stateful`, {
     wiring,
-    description: `${wiring.app}: tables and queues (retained data)`,
+    ...(deploy.alarmEmail !== undefined ? { alarmEmail: deploy.alarmEmail } : {}),
+    description: `${wiring.app}: tables and queues (retained data), alarms`,
   });
   const stateless = new StatelessStack(app, `${wiring.app}-stateless`, {
     wiring,

@@ -1,7 +1,7 @@
 /**
  * Creates the tables and queues of a wiring declaration on the emulators, as the CDK stacks
- * create them on AWS (docs/architecture.md): same keys, indexes, streams, TTL, visibility timeouts and
- * redrive policies, through the same SDK calls, so behaviour matches. Idempotent: what exists is
+ * create them on AWS (docs/architecture.md): same keys, indexes, streams, TTL, visibility timeouts
+ * (a dead-letter queue's is its queue's) and redrive policies, through the same SDK calls, so behaviour matches. Idempotent: what exists is
  * left as it is.
  */
 import {
@@ -187,7 +187,11 @@ async function ensureQueue(
   logical: string,
   queue: QueueDeclaration,
 ): Promise<PhysicalQueue & { deadLetterQueue: PhysicalQueue }> {
-  const deadLetterQueue = await createQueue(client, physicalName(prefix, deadLetterQueueName(logical)), {});
+  // The queue's visibility timeout, as on AWS, so a consumer of the dead-letter queue obeys the
+  // rule the wiring checks.
+  const deadLetterQueue = await createQueue(client, physicalName(prefix, deadLetterQueueName(logical)), {
+    VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
+  });
   const main = await createQueue(client, physicalName(prefix, logical), {
     VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueue.arn, maxReceiveCount: queue.maxReceiveCount }),

@@ -2,7 +2,9 @@
  * Plays a Lambda SQS event source mapping: long-polls the queue, hands the handler a batch of
  * at most `batchSize` records, and deletes only the records that succeeded (ReportBatchItemFailures).
  * Failed records stay, reappear after the visibility timeout, and the queue's redrive policy
- * moves them to the dead-letter queue after maxReceiveCount, exactly as on AWS.
+ * moves them to the dead-letter queue after maxReceiveCount, exactly as on AWS. A dead-letter
+ * queue is polled the same way; it has no redrive policy, so its failed records come back until
+ * their retention ends.
  */
 import {
   DeleteMessageBatchCommand,

@@ -8,7 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { functionEnvironment } from "../../shared/wiring/define.js";
+import { consumedQueueName, functionEnvironment } from "../../shared/wiring/define.js";
 import type { AuthKind, Wiring } from "../../shared/wiring/types.js";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "./emulators.js";
 import { startGateway } from "./gateway.js";
@@ -45,7 +45,8 @@ export interface LocalSystem {
   tables: string[];
   queues: string[];
   routes: { key: string; auth: AuthKind; function: string }[];
-  queueTriggers: { queue: string; function: string; batchSize: number }[];
+  /** `deadLetter`: the trigger consumes the queue's dead-letter queue `<queue>-dlq`. */
+  queueTriggers: { queue: string; deadLetter: boolean; function: string; batchSize: number }[];
   streamTriggers: { table: string; function: string; batchSize: number }[];
   schedules: { name: string; expression: string; timezone: string; function: string }[];
 }
@@ -118,14 +119,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const stoppers: (() => Promise<void>)[] = [];
   try {
     for (const trigger of wiring.queueTriggers) {
-      const queue = resources.queues[trigger.queue]!;
+      const deadLetter = trigger.deadLetter === true;
+      const pair = resources.queues[trigger.queue]!;
+      const queue = deadLetter ? pair.deadLetterQueue : pair;
       pollers.push(
         startQueuePoller({
           sqs,
           invoker,
           log,
           functionName: trigger.function,
-          queueName: trigger.queue,
+          queueName: consumedQueueName(trigger),
           queueUrl: queue.url,
           queueArn: queue.arn,
           region,
@@ -133,7 +136,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
           concurrency: options.queueConcurrency ?? 2,
         }),
       );
-      system.queueTriggers.push({ queue: trigger.queue, function: trigger.function, batchSize: trigger.batchSize });
+      system.queueTriggers.push({ queue: trigger.queue, deadLetter, function: trigger.function, batchSize: trigger.batchSize });
     }
     for (const trigger of wiring.streamTriggers) {
       const table = resources.tables[trigger.table]!;

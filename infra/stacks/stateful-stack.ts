@@ -1,19 +1,26 @@
 /**
  * Everything that holds data: one DynamoDB table per declared table and one SQS queue (with its
- * dead-letter queue and an alarm on it) per declared queue. Kept apart from the functions so the
- * stateless stack can be destroyed and rebuilt freely; tables here are retained on delete.
+ * dead-letter queue) per declared queue, plus the alarms on what was given up on and the SNS
+ * topic they notify. Kept apart from the functions so the stateless stack can be destroyed and
+ * rebuilt freely; tables here are retained on delete.
  */
-import { Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as cloudwatchActions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
+import * as sns from "aws-cdk-lib/aws-sns";
+import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
-import { deadLetterQueueName } from "../../shared/wiring/define.js";
+import { awsQueueName, deadLetterQueueName } from "../../shared/wiring/define.js";
 import type { KeyAttribute, TableDeclaration, Wiring } from "../../shared/wiring/types.js";
 
 export interface StatefulStackProps extends StackProps {
   readonly wiring: Wiring;
+  /** Address subscribed to the alarm topic by email (context key `vouchers:alarmEmail`); none: no subscription. */
+  readonly alarmEmail?: string;
 }
 
 export interface QueuePair {
@@ -30,6 +37,12 @@ export class StatefulStack extends Stack {
   readonly queues: Record<string, QueuePair> = {};
   /** The alarm on each dead-letter queue, by logical name of the queue it serves. */
   readonly deadLetterAlarms: Record<string, cloudwatch.Alarm> = {};
+  /** The alarm on each queue that receives the batches a stream trigger gave up on, by logical name. */
+  readonly onFailureAlarms: Record<string, cloudwatch.Alarm> = {};
+  /** The topic every alarm notifies. */
+  readonly alarmTopic: sns.Topic;
+  /** The key the alarm topic is encrypted with. */
+  readonly alarmTopicKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -38,34 +51,115 @@ export class StatefulStack extends Stack {
     for (const [name, declaration] of Object.entries(wiring.tables)) {
       this.tables[name] = this.table(name, declaration);
     }
+
+    // CloudWatch cannot publish to a topic encrypted with the AWS managed key (aws/sns): its key
+    // policy cannot grant cloudwatch.amazonaws.com, so every notification would be dropped. The
+    // topic therefore gets a key of its own that CloudWatch may use.
+    this.alarmTopicKey = new kms.Key(this, "AlarmsKey", {
+      description: `Encrypts the alarm topic of ${this.stackName}.`,
+      enableKeyRotation: true,
+      // It protects only notifications in flight, nothing kept.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.alarmTopicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "CloudWatchAlarmsEncryptNotifications",
+        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        // As AWS documents for alarms on encrypted topics; the key serves this topic alone.
+        actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        resources: ["*"],
+      }),
+    );
+    this.alarmTopic = new sns.Topic(this, "Alarms", {
+      displayName: `${wiring.app} alarms`,
+      masterKey: this.alarmTopicKey,
+      enforceSSL: true,
+    });
+    // The topic policy (created for enforceSSL) must let CloudWatch publish, for this account's alarms only.
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "CloudWatchAlarmsPublish",
+        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["sns:Publish"],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          ArnLike: {
+            "aws:SourceArn": this.formatArn({ service: "cloudwatch", resource: "alarm", resourceName: "*", arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+          },
+          StringEquals: { "aws:SourceAccount": this.account },
+        },
+      }),
+    );
+    if (props.alarmEmail !== undefined) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    new CfnOutput(this, "AlarmTopicArn", { value: this.alarmTopic.topicArn, description: "SNS topic every alarm notifies" });
+
     for (const [name, declaration] of Object.entries(wiring.queues)) {
-      const deadLetterQueue = new sqs.Queue(this, pascal(deadLetterQueueName(name)), {
+      const deadLetterName = deadLetterQueueName(name);
+      const ids = queueConstructIds(name);
+      const deadLetterQueue = new sqs.Queue(this, ids.deadLetterQueue, {
+        queueName: awsQueueName(wiring.app, deadLetterName),
         enforceSSL: true,
         encryption: sqs.QueueEncryption.SQS_MANAGED,
         retentionPeriod: Duration.days(14),
+        // The queue's own, so a consumer of the dead-letter queue obeys the rule the wiring checks.
+        visibilityTimeout: Duration.seconds(declaration.visibilityTimeoutSeconds),
       });
-      const queue = new sqs.Queue(this, pascal(name), {
+      const queue = new sqs.Queue(this, ids.queue, {
+        queueName: awsQueueName(wiring.app, name),
         enforceSSL: true,
         encryption: sqs.QueueEncryption.SQS_MANAGED,
         visibilityTimeout: Duration.seconds(declaration.visibilityTimeoutSeconds),
         deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: declaration.maxReceiveCount },
       });
       this.queues[name] = { queue, deadLetterQueue };
+      new CfnOutput(this, `${ids.queue}Url`, { value: queue.queueUrl, description: `URL of queue ${name}` });
+      new CfnOutput(this, `${ids.deadLetterQueue}Url`, { value: deadLetterQueue.queueUrl, description: `URL of ${deadLetterName}` });
 
       // Anything in a dead-letter queue means a message was given up on: alarm on the first one.
-      // No data (an idle queue publishes nothing for a while) is not a problem.
-      this.deadLetterAlarms[name] = new cloudwatch.Alarm(this, `${pascal(deadLetterQueueName(name))}Alarm`, {
-        alarmDescription: `Messages of ${wiring.app} queue ${name} were given up on and wait in ${deadLetterQueueName(name)}.`,
-        metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(1),
-          statistic: cloudwatch.Stats.MAXIMUM,
-        }),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+      const consumer = wiring.queueTriggers.find((trigger) => trigger.queue === name && trigger.deadLetter === true);
+      this.deadLetterAlarms[name] = this.arrivalAlarm(
+        `${ids.deadLetterQueue}Alarm`,
+        deadLetterQueue,
+        consumer !== undefined,
+        `Messages of ${wiring.app} queue ${name} were given up on and moved to ${deadLetterName}` +
+          (consumer ? `, whose consumer ${consumer.function} received them.` : `, where they wait.`),
+      );
     }
+
+    // A queue a stream trigger hands failures to holds nothing but batches given up on.
+    for (const [name, tables] of onFailureTargets(wiring)) {
+      const pair = this.queues[name];
+      if (!pair) continue; // an unknown queue is reported by the wiring check
+      const consumed = wiring.queueTriggers.some((trigger) => trigger.queue === name && trigger.deadLetter !== true);
+      this.onFailureAlarms[name] = this.arrivalAlarm(
+        `${queueConstructIds(name).queue}Alarm`,
+        pair.queue,
+        consumed,
+        `Stream batches of ${wiring.app} ${tables.length === 1 ? "table" : "tables"} ${tables.join(", ")} were given up on and described in queue ${name}.`,
+      );
+    }
+  }
+
+  /**
+   * An alarm on the first message that arrives in a queue of failures, notifying the alarm topic.
+   * Unconsumed, the queue's depth shows it. Consumed, the consumer takes each message at once
+   * and depth stays at 0, but every message that arrives is received: count receives instead.
+   * No data (an idle queue publishes nothing for a while) is not a problem.
+   */
+  private arrivalAlarm(id: string, queue: sqs.IQueue, consumed: boolean, description: string): cloudwatch.Alarm {
+    const period = Duration.minutes(1);
+    const alarm = new cloudwatch.Alarm(this, id, {
+      alarmDescription: description,
+      metric: consumed
+        ? queue.metricNumberOfMessagesReceived({ period, statistic: cloudwatch.Stats.SUM })
+        : queue.metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new cloudwatchActions.SnsAction(this.alarmTopic));
+    return alarm;
   }
 
   private table(name: string, declaration: TableDeclaration): dynamodb.TableV2 {
@@ -109,8 +203,29 @@ export class StatefulStack extends Stack {
   }
 }
 
+/** Queues named as a stream trigger's `onFailure`, each with the tables whose batches it receives. */
+function onFailureTargets(wiring: Wiring): Map<string, string[]> {
+  const targets = new Map<string, string[]>();
+  for (const trigger of wiring.streamTriggers) {
+    if (trigger.onFailure === undefined) continue;
+    const tables = targets.get(trigger.onFailure) ?? [];
+    if (!tables.includes(trigger.table)) tables.push(trigger.table);
+    targets.set(trigger.onFailure, tables);
+  }
+  return targets;
+}
+
 function attribute(key: KeyAttribute): dynamodb.Attribute {
   return { name: key.name, type: key.type === "S" ? dynamodb.AttributeType.STRING : dynamodb.AttributeType.NUMBER };
+}
+
+/**
+ * Construct ids of a queue and its dead-letter queue: `SettlementsQueue`, `SettlementsDeadLetterQueue`.
+ * Suffixed, because a table of the same logical name already has `Settlements`. (Queues are
+ * named on AWS by `awsQueueName`, not by these ids.)
+ */
+export function queueConstructIds(name: string): { queue: string; deadLetterQueue: string } {
+  return { queue: `${pascal(name)}Queue`, deadLetterQueue: `${pascal(name)}DeadLetterQueue` };
 }
 
 /** Construct id from a logical name: `streamFailures-dlq` → `StreamFailuresDlq`. */

@@ -186,8 +186,10 @@ export class StatelessStack extends Stack {
     // ---- event source mappings ------------------------------------------------------------
     for (const trigger of wiring.queueTriggers) {
       const fn = lookup(this.functions, trigger.function, "function");
+      const pair = lookup(props.queues, trigger.queue, "queue");
+      // The event source grants the function consumption of exactly the queue it reads.
       fn.addEventSource(
-        new SqsEventSource(lookup(props.queues, trigger.queue, "queue").queue, {
+        new SqsEventSource(trigger.deadLetter === true ? pair.deadLetterQueue : pair.queue, {
           batchSize: trigger.batchSize,
           ...(trigger.maxBatchingWindowSeconds !== undefined
             ? { maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds) }

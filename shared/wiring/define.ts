@@ -2,7 +2,7 @@
  * Checks a wiring declaration once, where it is written, and derives the names both back ends
  * share: environment variables that carry physical names, dead-letter queue names, defaults.
  */
-import type { FunctionDeclaration, Wiring } from "./types.js";
+import type { FunctionDeclaration, QueueTriggerDeclaration, Wiring } from "./types.js";
 
 export const DEFAULT_MEMORY_MB = 512;
 export const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -27,6 +27,20 @@ export function queueUrlEnvVar(queue: string): string {
 /** Logical name of a queue's dead-letter queue. */
 export function deadLetterQueueName(queue: string): string {
   return `${queue}-dlq`;
+}
+
+/**
+ * Physical name of a queue on AWS: `<app>-<logical>`, e.g. `vouchers-settlements` and, for its
+ * dead-letter queue, `awsQueueName(app, deadLetterQueueName(q))` = `vouchers-settlements-dlq`.
+ * Fixed rather than generated, so operator tools find a queue with GetQueueUrl.
+ */
+export function awsQueueName(app: string, logical: string): string {
+  return `${app}-${logical}`;
+}
+
+/** Logical name of the queue a trigger consumes: the declared queue or its dead-letter queue. */
+export function consumedQueueName(trigger: Pick<QueueTriggerDeclaration<string, string>, "queue" | "deadLetter">): string {
+  return trigger.deadLetter === true ? deadLetterQueueName(trigger.queue) : trigger.queue;
 }
 
 /** Method and path as API Gateway writes a route key: `GET /campaigns/{id}`. */
@@ -102,6 +116,9 @@ export function wiringProblems(wiring: Wiring): string[] {
     if (queue.visibilityTimeoutSeconds < 1 || queue.visibilityTimeoutSeconds > 43_200) {
       problems.push(`queue ${name}: visibilityTimeoutSeconds must be 1–43200`);
     }
+    // SQS names hold at most 80 letters, digits, - and _; the dead-letter queue's is the longest.
+    const longest = awsQueueName(wiring.app, deadLetterQueueName(name));
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(longest)) problems.push(`queue ${name}: AWS name ${longest} must be at most 80 characters`);
   }
 
   for (const [name, fn] of Object.entries(wiring.functions)) {
@@ -127,17 +144,26 @@ export function wiringProblems(wiring: Wiring): string[] {
     if (!has(wiring.functions, route.function)) problems.push(`route ${key} names unknown function ${route.function}`);
   }
 
+  // One consumer per queue, and one per dead-letter queue: (queue, deadLetter) pairs are unique.
   const consumedQueues = new Set<string>();
   for (const trigger of wiring.queueTriggers) {
     const queue = wiring.queues[trigger.queue];
     const fn = wiring.functions[trigger.function];
+    const consumed = consumedQueueName(trigger);
+    const label = trigger.deadLetter === true ? `dead-letter queue ${consumed}` : `queue ${consumed}`;
     if (!queue) problems.push(`queue trigger names unknown queue ${trigger.queue}`);
     if (!fn) problems.push(`queue trigger names unknown function ${trigger.function}`);
-    if (consumedQueues.has(trigger.queue)) problems.push(`queue ${trigger.queue} has two consumers`);
-    consumedQueues.add(trigger.queue);
-    if (trigger.batchSize < 1 || trigger.batchSize > 10) problems.push(`queue trigger on ${trigger.queue}: batchSize must be 1–10`);
+    if (consumedQueues.has(consumed)) problems.push(`${label} has two consumers`);
+    consumedQueues.add(consumed);
+    if (trigger.batchSize < 1 || trigger.batchSize > 10) problems.push(`queue trigger on ${consumed}: batchSize must be 1–10`);
+    // A dead-letter queue is given its queue's visibility timeout (both back ends), so the
+    // declared value is the one to check for either consumer.
     if (queue && fn && functionTimeoutSeconds(fn) >= queue.visibilityTimeoutSeconds) {
-      problems.push(`queue ${trigger.queue}: visibility timeout must exceed the timeout of ${trigger.function}`);
+      problems.push(
+        trigger.deadLetter === true
+          ? `${label}: visibility timeout (that of queue ${trigger.queue}) must exceed the timeout of ${trigger.function}`
+          : `${label}: visibility timeout must exceed the timeout of ${trigger.function}`,
+      );
     }
   }
 

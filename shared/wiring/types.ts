@@ -77,6 +77,12 @@ export interface QueueTriggerDeclaration<Q extends string, F extends string> {
   readonly function: F;
   readonly batchSize: number;
   readonly maxBatchingWindowSeconds?: number;
+  /**
+   * True: the function consumes the queue's dead-letter queue `<queue>-dlq` (e.g. to record what
+   * was given up on), not the queue itself. The dead-letter queue has the queue's visibility
+   * timeout, so the same rule (it must exceed the consumer's timeout) holds for its consumer.
+   */
+  readonly deadLetter?: boolean;
 }
 
 export interface StreamTriggerDeclaration<T extends string, Q extends string, F extends string> {

@@ -1,10 +1,10 @@
 /**
- * The deploy-time context (`vouchers:jwtIssuer`, `vouchers:jwtAudience`) is checked before any
- * stack is built, with an error that says what to set.
+ * The deploy-time context (`vouchers:jwtIssuer`, `vouchers:jwtAudience`, optional
+ * `vouchers:alarmEmail`) is checked before any stack is built, with an error that says what to set.
  */
 import { App } from "aws-cdk-lib";
 import { describe, expect, it } from "vitest";
-import { JWT_AUDIENCE_CONTEXT, JWT_ISSUER_CONTEXT, buildApp, parseDeployContext } from "../../infra/build-app.js";
+import { ALARM_EMAIL_CONTEXT, JWT_AUDIENCE_CONTEXT, JWT_ISSUER_CONTEXT, buildApp, parseDeployContext } from "../../infra/build-app.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { cdkJsonContext } from "./support.js";
 
@@ -22,6 +22,12 @@ describe("deploy context", () => {
     });
   });
 
+  it("takes an optional alarm email", () => {
+    const base = { [JWT_ISSUER_CONTEXT]: ISSUER, [JWT_AUDIENCE_CONTEXT]: "app" };
+    expect(parse(base)).not.toHaveProperty("alarmEmail");
+    expect(parse({ ...base, [ALARM_EMAIL_CONTEXT]: "oncall@example.com" }).alarmEmail).toBe("oncall@example.com");
+  });
+
   it("accepts an audience list, as cdk.json may hold one", () => {
     expect(parse({ [JWT_ISSUER_CONTEXT]: ISSUER, [JWT_AUDIENCE_CONTEXT]: ["app-a"] }).jwtAudience).toEqual(["app-a"]);
   });
@@ -32,6 +38,7 @@ describe("deploy context", () => {
     ["an issuer that is no URL", { [JWT_ISSUER_CONTEXT]: "issuer", [JWT_AUDIENCE_CONTEXT]: "app" }, JWT_ISSUER_CONTEXT],
     ["a missing audience", { [JWT_ISSUER_CONTEXT]: ISSUER }, JWT_AUDIENCE_CONTEXT],
     ["an empty audience", { [JWT_ISSUER_CONTEXT]: ISSUER, [JWT_AUDIENCE_CONTEXT]: " , " }, JWT_AUDIENCE_CONTEXT],
+    ["an alarm email that is no address", { [JWT_ISSUER_CONTEXT]: ISSUER, [JWT_AUDIENCE_CONTEXT]: "app", [ALARM_EMAIL_CONTEXT]: "oncall" }, ALARM_EMAIL_CONTEXT],
   ])("rejects %s, naming the key", (_case, context, key) => {
     expect(() => parse(context)).toThrow(new RegExp(`invalid CDK context:[\\s\\S]*${key}`));
   });

@@ -7,6 +7,8 @@ import type * as iam from "aws-cdk-lib/aws-iam";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildApp, type BuiltApp } from "../../infra/build-app.js";
 import {
+  awsQueueName,
+  consumedQueueName,
   deadLetterQueueName,
   functionEnvironment,
   functionMemoryMb,
@@ -17,6 +19,8 @@ import {
 } from "../../shared/wiring/define.js";
 import type { KeyAttribute, Wiring } from "../../shared/wiring/types.js";
 import { fixtureWiring } from "../fixtures/wiring.js";
+import { pascal, queueConstructIds } from "../../infra/stacks/stateful-stack.js";
+import { ALARM_EMAIL_CONTEXT } from "../../infra/build-app.js";
 import { JWT_AUDIENCE, JWT_ISSUER, WIRINGS, logicalId, testApp } from "./support.js";
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string; UpdateReplacePolicy?: string };
@@ -96,8 +100,8 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
 
   const customerManaged = Object.entries(wiring.tables).filter(([, table]) => table.encryption === "customer-managed");
 
-  it("gives each table declared customer-managed a rotated, retained KMS key of its own, and no other key", () => {
-    stateful.resourceCountIs("AWS::KMS::Key", customerManaged.length);
+  it("gives each table declared customer-managed a rotated, retained KMS key of its own, and no other key but the alarm topic's", () => {
+    stateful.resourceCountIs("AWS::KMS::Key", customerManaged.length + 1);
     stateless.resourceCountIs("AWS::KMS::Key", 0);
     for (const [name] of customerManaged) {
       const key = resource(stateful, logicalId(built.stateful.tableKeys[name]!));
@@ -132,26 +136,58 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
 
   // ---- stateful: queues ---------------------------------------------------------------------
 
-  it("creates each declared queue and its dead-letter queue, with an alarm on each dead-letter queue", () => {
+  const onFailureQueues = [...new Set(wiring.streamTriggers.flatMap((t) => (t.onFailure === undefined ? [] : [t.onFailure])))];
+
+  it("creates each declared queue and its dead-letter queue, with an alarm on each dead-letter queue and stream onFailure queue", () => {
     const count = Object.keys(wiring.queues).length;
     stateful.resourceCountIs("AWS::SQS::Queue", 2 * count);
-    stateful.resourceCountIs("AWS::CloudWatch::Alarm", count);
+    stateful.resourceCountIs("AWS::CloudWatch::Alarm", count + onFailureQueues.length);
     stateless.resourceCountIs("AWS::SQS::Queue", 0);
+    stateless.resourceCountIs("AWS::CloudWatch::Alarm", 0);
   });
 
-  it.each(Object.entries(wiring.queues))("queue %s: visibility, redrive, encryption, TLS only, DLQ alarm", (name, queue) => {
+  /** The alarm's metric, threshold and action, for a queue that is consumed or not. */
+  const expectArrivalAlarm = (alarmId: string, queueId: string, consumed: boolean) => {
+    expect(resource(stateful, alarmId).Properties).toEqual(
+      expect.objectContaining({
+        Namespace: "AWS/SQS",
+        MetricName: consumed ? "NumberOfMessagesReceived" : "ApproximateNumberOfMessagesVisible",
+        Statistic: consumed ? "Sum" : "Maximum",
+        Period: 60,
+        Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [queueId, "QueueName"] } }],
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        TreatMissingData: "notBreaching",
+        AlarmActions: [{ Ref: logicalId(built.stateful.alarmTopic) }],
+      }),
+    );
+  };
+
+  it.each(Object.entries(wiring.queues))("queue %s: fixed names, visibility, redrive, encryption, TLS only, DLQ alarm, URL outputs", (name, queue) => {
     const pair = built.stateful.queues[name]!;
     const queueId = logicalId(pair.queue);
     const dlqId = logicalId(pair.deadLetterQueue);
-    expect(pair.deadLetterQueue.node.id.toLowerCase()).toBe(deadLetterQueueName(name).replace(/-/g, "").toLowerCase());
+    // Ids apart from the tables', since a table and a queue may share a logical name.
+    expect(pair.queue.node.id).toBe(queueConstructIds(name).queue);
+    expect(pair.deadLetterQueue.node.id).toBe(queueConstructIds(name).deadLetterQueue);
 
     expect(resource(stateful, queueId).Properties).toMatchObject({
+      QueueName: awsQueueName(wiring.app, name),
       VisibilityTimeout: queue.visibilityTimeoutSeconds,
       SqsManagedSseEnabled: true,
       RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": [dlqId, "Arn"] }, maxReceiveCount: queue.maxReceiveCount },
     });
-    expect(resource(stateful, dlqId).Properties).toMatchObject({ MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
+    expect(resource(stateful, dlqId).Properties).toMatchObject({
+      QueueName: awsQueueName(wiring.app, deadLetterQueueName(name)),
+      // The queue's own, so that a consumer of the dead-letter queue obeys the rule the wiring checks.
+      VisibilityTimeout: queue.visibilityTimeoutSeconds,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+      SqsManagedSseEnabled: true,
+    });
     expect(resource(stateful, dlqId).Properties.RedrivePolicy).toBeUndefined();
+    stateful.hasOutput(`${pascal(name)}QueueUrl`, { Value: { Ref: queueId } });
+    stateful.hasOutput(`${pascal(name)}DeadLetterQueueUrl`, { Value: { Ref: dlqId } });
 
     for (const id of [queueId, dlqId]) {
       stateful.hasResourceProperties("AWS::SQS::QueuePolicy", {
@@ -163,14 +199,61 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
         },
       });
     }
-    stateful.hasResourceProperties("AWS::CloudWatch::Alarm", {
-      Namespace: "AWS/SQS",
-      MetricName: "ApproximateNumberOfMessagesVisible",
-      Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [dlqId, "QueueName"] } }],
-      Threshold: 1,
-      ComparisonOperator: "GreaterThanOrEqualToThreshold",
-      TreatMissingData: "notBreaching",
+    // A consumed dead-letter queue is emptied at once: its alarm counts receives, not depth.
+    const consumed = wiring.queueTriggers.some((t) => t.queue === name && t.deadLetter === true);
+    expectArrivalAlarm(logicalId(built.stateful.deadLetterAlarms[name]!), dlqId, consumed);
+  });
+
+  it.each(onFailureQueues.map((name) => [name] as const))("stream onFailure queue %s has an alarm on what arrives in it", (name) => {
+    const consumed = wiring.queueTriggers.some((t) => t.queue === name && t.deadLetter !== true);
+    expectArrivalAlarm(logicalId(built.stateful.onFailureAlarms[name]!), logicalId(built.stateful.queues[name]!.queue), consumed);
+  });
+
+  it("has no alarm on a queue no stream trigger hands failures to, other than its dead-letter queue's", () => {
+    expect(Object.keys(built.stateful.onFailureAlarms).sort()).toEqual([...onFailureQueues].sort());
+  });
+
+  // ---- stateful: the alarm topic ------------------------------------------------------------
+
+  it("has one alarm topic, TLS only, encrypted with a rotated key CloudWatch may use, its ARN an output", () => {
+    stateful.resourceCountIs("AWS::SNS::Topic", 1);
+    stateless.resourceCountIs("AWS::SNS::Topic", 0);
+    const topicId = logicalId(built.stateful.alarmTopic);
+    const keyId = logicalId(built.stateful.alarmTopicKey);
+    expect(built.stateful.alarmTopic.node.id).toBe("Alarms");
+    expect(resource(stateful, topicId).Properties.KmsMasterKeyId).toEqual({ "Fn::GetAtt": [keyId, "Arn"] });
+    const key = resource(stateful, keyId).Properties;
+    expect(key.EnableKeyRotation).toBe(true);
+    expect(key.KeyPolicy.Statement).toContainEqual(
+      expect.objectContaining({
+        Effect: "Allow",
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      }),
+    );
+    stateful.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+          Match.objectLike({
+            Effect: "Allow",
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: "sns:Publish",
+            Condition: { StringEquals: { "aws:SourceAccount": { Ref: "AWS::AccountId" } }, ArnLike: { "aws:SourceArn": Match.anyValue() } },
+          }),
+        ]),
+      },
     });
+    stateful.hasOutput("AlarmTopicArn", { Value: { Ref: topicId } });
+    // Without vouchers:alarmEmail nobody is subscribed.
+    stateful.resourceCountIs("AWS::SNS::Subscription", 0);
+  });
+
+  it("makes every alarm notify the alarm topic", () => {
+    const alarms = Object.values(stateful.findResources("AWS::CloudWatch::Alarm"));
+    expect(alarms.length).toBe(Object.keys(wiring.queues).length + onFailureQueues.length);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: logicalId(built.stateful.alarmTopic) }]);
   });
 
   // ---- stateless: functions -----------------------------------------------------------------
@@ -266,11 +349,22 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
       const id = logicalId(built.stateful.queues[queueName]!.queue);
       const dlqId = logicalId(built.stateful.queues[queueName]!.deadLetterQueue);
       const access = declaration.queues?.[queueName];
-      const consumes = access === "consume" || wiring.queueTriggers.some((t) => t.function === name && t.queue === queueName);
+      const triggered = (deadLetter: boolean) =>
+        wiring.queueTriggers.some((t) => t.function === name && t.queue === queueName && (t.deadLetter === true) === deadLetter);
+      const consumes = access === "consume" || triggered(false);
       const sends = access === "send" || wiring.streamTriggers.some((t) => t.function === name && t.onFailure === queueName);
       const actions = new Set([...actionsOn(name, `${id}Arn`), ...actionsOn(name, `Ref${id}`)]);
       const label = `${name} on queue ${queueName} (${access ?? "no access"})`;
-      expect([...actionsOn(name, dlqId)], `${label}: dead-letter queue`).toEqual([]);
+      // Only a consumer of the dead-letter queue may touch it, and only to consume.
+      const onDeadLetter = actionsOn(name, dlqId);
+      if (triggered(true)) {
+        expect([...onDeadLetter], `${label}: dead-letter queue`).toEqual(
+          expect.arrayContaining(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"]),
+        );
+        expect(onDeadLetter.has("sqs:SendMessage"), `${label}: send to the dead-letter queue`).toBe(false);
+      } else {
+        expect([...onDeadLetter], `${label}: dead-letter queue`).toEqual([]);
+      }
       if (!access && !consumes && !sends) expect([...actions], label).toEqual([]);
       if (access === "describe" && !consumes && !sends) expect([...actions], label).toEqual(["sqs:GetQueueAttributes"]);
       expect(actions.has("sqs:SendMessage"), `${label}: send`).toBe(sends);
@@ -321,10 +415,13 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
     stateless.resourceCountIs("AWS::Lambda::EventSourceMapping", wiring.queueTriggers.length + wiring.streamTriggers.length);
   });
 
-  it.each(wiring.queueTriggers.map((t) => [t.queue, t] as const))("queue trigger on %s", (_queue, trigger) => {
+  it.each(wiring.queueTriggers.map((t) => [consumedQueueName(t), t] as const))("queue trigger on %s", (_queue, trigger) => {
+    const pair = built.stateful.queues[trigger.queue]!;
+    // A deadLetter trigger reads the dead-letter queue, never the queue itself.
+    const source = trigger.deadLetter === true ? pair.deadLetterQueue : pair.queue;
     stateless.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
       FunctionName: { Ref: logicalId(built.stateless.functions[trigger.function]!) },
-      EventSourceArn: { "Fn::ImportValue": Match.stringLikeRegexp(`FnGetAtt${logicalId(built.stateful.queues[trigger.queue]!.queue)}Arn`) },
+      EventSourceArn: { "Fn::ImportValue": Match.stringLikeRegexp(`FnGetAtt${logicalId(source)}Arn`) },
       BatchSize: trigger.batchSize,
       MaximumBatchingWindowInSeconds: trigger.maxBatchingWindowSeconds ?? Match.absent(),
       FunctionResponseTypes: ["ReportBatchItemFailures"],
@@ -391,6 +488,32 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
     ]);
     expect(role.ManagedPolicyArns).toBeUndefined();
     expect(stateless.findResources("AWS::IAM::Policy", { Properties: { Roles: [{ Ref: roleId }] } })).toEqual({});
+  });
+});
+
+describe("a table and a queue of the same name", () => {
+  it("both build, each under its own id", () => {
+    const wiring: Wiring = {
+      ...fixtureWiring,
+      queues: { ...fixtureWiring.queues, events: { description: "Shares its name with a table.", visibilityTimeoutSeconds: 30, maxReceiveCount: 3 } },
+    };
+    const built = buildApp({ wiring, app: testApp() });
+    expect(built.stateful.tables.events).toBeDefined();
+    expect(built.stateful.queues.events!.queue.node.id).toBe("EventsQueue");
+    Template.fromStack(built.stateful).hasResourceProperties("AWS::SQS::Queue", { QueueName: "fixture-events" });
+  });
+});
+
+describe("the alarm email", () => {
+  it("subscribes vouchers:alarmEmail to the alarm topic by email", () => {
+    const built = buildApp({ wiring: fixtureWiring, app: testApp({ [ALARM_EMAIL_CONTEXT]: "oncall@example.com" }) });
+    const template = Template.fromStack(built.stateful);
+    template.resourceCountIs("AWS::SNS::Subscription", 1);
+    template.hasResourceProperties("AWS::SNS::Subscription", {
+      Protocol: "email",
+      Endpoint: "oncall@example.com",
+      TopicArn: { Ref: logicalId(built.stateful.alarmTopic) },
+    });
   });
 });
 

@@ -1,14 +1,14 @@
 /**
  * Both back ends are built from one declaration and must agree: every table, queue, route (with
- * its authorizer), queue and stream trigger, and schedule that the running local runtime has,
- * the synthesised CloudFormation has too, and nothing more.
+ * its authorizer), queue trigger (with the queue or dead-letter queue it reads), stream trigger
+ * and schedule that the running local runtime has, the synthesised CloudFormation has too, and
+ * nothing more.
  */
 import { Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import { buildApp } from "../../infra/build-app.js";
 import type { LocalSystem } from "../../infra/local/runtime.js";
-import { pascal } from "../../infra/stacks/stateful-stack.js";
-import { deadLetterQueueName } from "../../shared/wiring/define.js";
+import { pascal, queueConstructIds } from "../../infra/stacks/stateful-stack.js";
 import type { Wiring } from "../../shared/wiring/types.js";
 import { WIRINGS, testApp } from "../infra/support.js";
 import { startTestRuntime } from "./runtime-helpers.js";
@@ -33,6 +33,13 @@ function systemFromTemplates(wiring: Wiring): Record<keyof LocalSystem, string[]
     const id = (ref as { Ref?: string; "Fn::GetAtt"?: [string] }).Ref ?? (ref as { "Fn::GetAtt": [string] })["Fn::GetAtt"][0];
     return constructId(byId.get(id)!);
   };
+  // A queue trigger's source is an ARN imported from the stateful stack; the export's name holds
+  // the queue's logical id, which names the queue (or dead-letter queue) by its construct id.
+  const queueOf = (arn: unknown) => {
+    const imported = JSON.stringify(arn);
+    const found = resources.filter(([id, r]) => r.Type === "AWS::SQS::Queue" && imported.includes(`FnGetAtt${id}Arn`));
+    return found.length === 1 ? constructId(found[0]![1]) : `? ${imported}`;
+  };
   const integrationFunction = new Map<string, string>();
   for (const [id, resource] of resources) {
     if (resource.Type === "AWS::ApiGatewayV2::Integration") {
@@ -51,7 +58,7 @@ function systemFromTemplates(wiring: Wiring): Record<keyof LocalSystem, string[]
       .sort(),
     queueTriggers: ofType("AWS::Lambda::EventSourceMapping")
       .filter((mapping) => mapping.Properties?.StartingPosition === undefined)
-      .map((mapping) => `${functionOf(mapping.Properties?.FunctionName)} ${String(mapping.Properties?.BatchSize)}`)
+      .map((mapping) => `${queueOf(mapping.Properties?.EventSourceArn)} ${functionOf(mapping.Properties?.FunctionName)} ${String(mapping.Properties?.BatchSize)}`)
       .sort(),
     streamTriggers: ofType("AWS::Lambda::EventSourceMapping")
       .filter((mapping) => mapping.Properties?.StartingPosition !== undefined)
@@ -72,9 +79,11 @@ function systemFromRuntime(system: LocalSystem): Record<keyof LocalSystem, strin
   const authorizer = (auth: string) => (auth === "resident" || auth === "operator" ? "JWT" : "NONE");
   return {
     tables: system.tables.map(pascal).sort(),
-    queues: system.queues.flatMap((queue) => [pascal(queue), pascal(deadLetterQueueName(queue))]).sort(),
+    queues: system.queues.flatMap((queue) => Object.values(queueConstructIds(queue))).sort(),
     routes: system.routes.map((route) => `${route.key} ${authorizer(route.auth)} ${pascal(route.function)}`).sort(),
-    queueTriggers: system.queueTriggers.map((t) => `${pascal(t.function)} ${t.batchSize}`).sort(),
+    queueTriggers: system.queueTriggers
+      .map((t) => `${queueConstructIds(t.queue)[t.deadLetter ? "deadLetterQueue" : "queue"]} ${pascal(t.function)} ${t.batchSize}`)
+      .sort(),
     streamTriggers: system.streamTriggers.map((t) => `${pascal(t.function)} ${t.batchSize}`).sort(),
     schedules: system.schedules.map((s) => `${s.name} ${s.expression} ${s.timezone} ${pascal(s.function)}`).sort(),
   };
@@ -97,6 +106,19 @@ describe.each(WIRINGS)("the %s wiring", (label, wiring) => {
 });
 
 describe("the comparison", () => {
+  it("notices a queue trigger that reads the dead-letter queue on one back end only", async () => {
+    const [, wiring] = WIRINGS.find(([label]) => label === "fixture")!;
+    const runtime = await startTestRuntime(wiring, "parity-dlq");
+    try {
+      const local = systemFromRuntime(runtime.system);
+      expect(local.queueTriggers).toContain("WorkDeadLetterQueue WorkGivenUp 10");
+      const flipped = runtime.system.queueTriggers.map((t) => ({ ...t, deadLetter: !t.deadLetter }));
+      expect(systemFromRuntime({ ...runtime.system, queueTriggers: flipped })).not.toEqual(systemFromTemplates(wiring));
+    } finally {
+      await runtime.stop();
+    }
+  });
+
   it("notices a route that one back end has and the other lacks", async () => {
     const [, wiring] = WIRINGS.find(([label]) => label === "fixture")!;
     const runtime = await startTestRuntime(wiring, "parity-negative");

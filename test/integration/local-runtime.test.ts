@@ -1,9 +1,9 @@
 /**
  * The local runtime's event-source semantics, proved on the real emulators with the fixture
- * wiring: queue partial failures and redrive, stream inserts and modifications, payload-2.0
+ * wiring: queue partial failures and redrive, dead-letter consumers, stream inserts and modifications, payload-2.0
  * HTTP events with authorizer claims, and schedules.
  */
-import { ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -32,7 +32,13 @@ describe("queue event source", () => {
     batchSize: number;
   }
 
-  it("redelivers only the failed record of a batch, then moves it to the DLQ after maxReceiveCount", async () => {
+  interface GivenUp {
+    messageId: string;
+    body: string;
+    eventSourceARN: string;
+  }
+
+  it("redelivers only the failed record of a batch, then moves it to the DLQ after maxReceiveCount, whose consumer receives it", async () => {
     const queue = runtime.resources.queues.work!;
     const tag = `batch-${Date.now()}`;
     const bodies = [JSON.stringify({ tag, n: 1 }), JSON.stringify({ tag, n: 2, fail: true }), JSON.stringify({ tag, n: 3 })];
@@ -47,12 +53,10 @@ describe("queue event source", () => {
       return seen.filter((d) => d.body === bodies[1]).length >= 2 ? seen : undefined;
     }, 20_000, "the failing record's second delivery");
 
-    const dead = await eventually(async () => {
-      const { Messages } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queue.deadLetterQueue.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-      );
-      return Messages && Messages.length > 0 ? Messages : undefined;
-    }, 20_000, "the DLQ to receive the failed record");
+    // The fixture's deadLetter trigger (workGivenUp) consumes work-dlq: what reaches it is handed over.
+    const givenUp = async () =>
+      (await observations<GivenUp>(db, observationsTable(), "deadLetter")).filter((d) => d.body.includes(tag));
+    await eventually(async () => ((await givenUp()).length > 0 ? true : undefined), 20_000, "the DLQ consumer to receive the failed record");
 
     // Let any further (wrong) redelivery show up before counting.
     await new Promise((resolve) => setTimeout(resolve, 2_500));
@@ -61,7 +65,18 @@ describe("queue event source", () => {
     expect(final.filter((d) => d.body === bodies[2])).toHaveLength(1);
     expect(final.filter((d) => d.body === bodies[1]).map((d) => d.receiveCount)).toEqual([1, 2]);
     expect(deliveries.length).toBeGreaterThanOrEqual(4);
-    expect(dead.map((m) => m.Body)).toEqual([bodies[1]]);
+    // Only the poison message was given up on, it came from work-dlq, and once handled it is gone.
+    const dead = await givenUp();
+    expect(dead.map((d) => d.body)).toEqual([bodies[1]]);
+    expect(dead[0]!.eventSourceARN).toBe(queue.deadLetterQueue.arn);
+    const { Attributes: left } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queue.deadLetterQueue.url,
+        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+      }),
+    );
+    expect(left).toMatchObject({ ApproximateNumberOfMessages: "0", ApproximateNumberOfMessagesNotVisible: "0" });
+    expect(runtime.system.queueTriggers).toContainEqual({ queue: "work", deadLetter: true, function: "workGivenUp", batchSize: 10 });
   });
 
   it("hands the handler at most batchSize records at once", async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  awsQueueName,
+  consumedQueueName,
   deadLetterQueueName,
   defineWiring,
   functionEnvironment,
@@ -53,10 +55,34 @@ describe("wiringProblems", () => {
     ["a stream trigger on a table without a stream", (w) => ({ ...w, streamTriggers: [{ table: "things", function: "run", batchSize: 10, startingPosition: "LATEST", retryAttempts: 1 }] }), /declares no stream/],
     ["a bad schedule expression", (w) => ({ ...w, schedules: [{ ...w.schedules[0]!, expression: "every minute" }] }), /neither rate/],
     ["an unknown time zone", (w) => ({ ...w, schedules: [{ ...w.schedules[0]!, timezone: "Mars/Olympus" }] }), /unknown time zone/],
-    ["two consumers of one queue", (w) => ({ ...w, queueTriggers: [...w.queueTriggers, ...w.queueTriggers] }), /two consumers/],
+    ["two consumers of one queue", (w) => ({ ...w, queueTriggers: [...w.queueTriggers, ...w.queueTriggers] }), /^queue work has two consumers/],
+    [
+      "two consumers of one dead-letter queue",
+      (w) => ({ ...w, queueTriggers: [{ queue: "work", deadLetter: true, function: "run", batchSize: 1 }, { queue: "work", deadLetter: true, function: "run", batchSize: 2 }] }),
+      /^dead-letter queue work-dlq has two consumers/,
+    ],
+    [
+      "a dead-letter consumer slower than the queue's visibility timeout",
+      (w) => ({ ...w, queues: { work: { ...w.queues.work!, visibilityTimeoutSeconds: 5 } }, queueTriggers: [{ queue: "work", deadLetter: true, function: "run", batchSize: 1 }] }),
+      /^dead-letter queue work-dlq: visibility timeout \(that of queue work\) must exceed the timeout of run/,
+    ],
+    ["a dead-letter trigger on an unknown queue", (w) => ({ ...w, queueTriggers: [{ queue: "ghost", deadLetter: true, function: "run", batchSize: 1 }] }), /unknown queue ghost/],
+    ["a queue whose AWS names exceed 80 characters", (w) => ({ ...w, queues: { [`w${"x".repeat(80)}`]: w.queues.work! }, queueTriggers: [] }), /must be at most 80 characters/],
   ])("reports %s", (_, change, message) => {
     const problems = wiringProblems(change(minimal));
     expect(problems.some((problem) => message.test(problem)), problems.join("; ")).toBe(true);
+  });
+
+  it("accepts one consumer of a queue and another of its dead-letter queue", () => {
+    const both: Wiring = {
+      ...minimal,
+      functions: { ...minimal.functions, givenUp: { description: "f", entry: "functions/given-up.ts", timeoutSeconds: 10 } },
+      queueTriggers: [...minimal.queueTriggers, { queue: "work", deadLetter: true, function: "givenUp", batchSize: 10 }],
+    };
+    expect(wiringProblems(both)).toEqual([]);
+    // deadLetter: false is the queue itself, so it counts as the queue's second consumer.
+    const twice: Wiring = { ...minimal, queueTriggers: [...minimal.queueTriggers, { queue: "work", deadLetter: false, function: "run", batchSize: 1 }] };
+    expect(wiringProblems(twice)).toEqual(["queue work has two consumers"]);
   });
 
   it("reports every problem at once", () => {
@@ -71,6 +97,17 @@ describe("names derived from the declaration", () => {
     expect(tableEnvVar("streamFailures")).toBe("VOUCHERS_TABLE_STREAM_FAILURES");
     expect(queueUrlEnvVar("payout")).toBe("VOUCHERS_QUEUE_PAYOUT_URL");
     expect(deadLetterQueueName("payout")).toBe("payout-dlq");
+  });
+
+  it("names queues on AWS after the app, so tools find them with GetQueueUrl", () => {
+    expect(awsQueueName("vouchers", "settlements")).toBe("vouchers-settlements");
+    expect(awsQueueName("vouchers", deadLetterQueueName("settlements"))).toBe("vouchers-settlements-dlq");
+  });
+
+  it("names the queue a trigger consumes", () => {
+    expect(consumedQueueName({ queue: "work" })).toBe("work");
+    expect(consumedQueueName({ queue: "work", deadLetter: false })).toBe("work");
+    expect(consumedQueueName({ queue: "work", deadLetter: true })).toBe("work-dlq");
   });
 
   it("hands a function only the resources it may touch", () => {
