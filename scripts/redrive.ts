@@ -10,7 +10,7 @@ import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "../infra/local/emulator
 import { physicalName } from "../infra/local/provision.js";
 import { runningPlatform, stateFilePath } from "../infra/local/state-file.js";
 import { type RedriveCounts, type RedriveResult, RedriveStoppedError, redrive } from "../infra/ops/redrive.js";
-import { deadLetterQueueName } from "../shared/wiring/define.js";
+import { awsQueueName, deadLetterQueueName } from "../shared/wiring/define.js";
 import { platform } from "../shared/wiring/platform.js";
 import { parseCommandLine } from "./cli.js";
 
@@ -28,12 +28,24 @@ const USAGE = [
 ].join("\n");
 
 const QUEUES = Object.keys(platform.queues).sort();
+/** Queues whose dead-letter queue has a handler of its own: it empties them as messages arrive. */
+const CONSUMED = new Map(platform.queueTriggers.filter((trigger) => trigger.deadLetter).map((trigger) => [trigger.queue as string, trigger.function as string]));
+/** What to do instead, for each queue whose dead-letter queue is consumed. */
+const INSTEAD: Record<string, string> = {
+  payouts: "a payout given up on makes its statement FAILED; retry it with POST /admin/settlements/{campaignId}/{merchantId}/{period}/retry-payout (docs/runbook.md)",
+};
 
 const argsSchema = z
   .object({
     queue: z
       .string({ error: (issue) => (issue.input === undefined ? "is required" : undefined) })
-      .refine((name) => QUEUES.includes(name), { error: (issue) => `unknown queue "${String(issue.input)}": ${knownQueues()}` }),
+      .refine((name) => QUEUES.includes(name), { error: (issue) => `unknown queue "${String(issue.input)}": ${knownQueues()}` })
+      .refine((name) => !CONSUMED.has(name), {
+        error: (issue) => {
+          const name = String(issue.input);
+          return `${name}-dlq is emptied by its own handler (${CONSUMED.get(name)}), so there is nothing to redrive: ${INSTEAD[name] ?? "see docs/runbook.md"}`;
+        },
+      }),
     max: z.coerce.number().int().min(1).optional(),
     "dry-run": z.boolean().default(false),
     aws: z.boolean().default(false),
@@ -42,9 +54,7 @@ const argsSchema = z
   .refine((args) => args.aws || args.region === undefined, { path: ["region"], error: "needs --aws" });
 
 function knownQueues(): string {
-  return QUEUES.length > 0
-    ? `the platform's queues are ${QUEUES.join(", ")}`
-    : "the platform declares no queues yet (shared/wiring/platform.ts), so there is nothing to redrive";
+  return `the platform's queues are ${QUEUES.join(", ")}`;
 }
 
 /** A problem the user fixes by starting something or changing flags: said as it is, without "redrive failed". */
@@ -71,10 +81,7 @@ async function localTarget(queue: string): Promise<Target> {
   };
 }
 
-/**
- * AWS, with the default credential chain. The stateful stack names queues `<app>-<queue>`; this
- * computes that here until shared/wiring/define.ts exports the naming helper.
- */
+/** AWS, with the default credential chain; the stateful stack names queues with `awsQueueName`. */
 async function awsTarget(queue: string, region: string | undefined): Promise<Target> {
   const sqs = new SQSClient(region ? { region } : {});
   let resolved: string;
@@ -86,8 +93,8 @@ async function awsTarget(queue: string, region: string | undefined): Promise<Tar
   return {
     sqs,
     where: `AWS (${resolved})`,
-    queueName: `${platform.app}-${queue}`,
-    deadLetterName: `${platform.app}-${deadLetterQueueName(queue)}`,
+    queueName: awsQueueName(platform.app, queue),
+    deadLetterName: awsQueueName(platform.app, deadLetterQueueName(queue)),
   };
 }
 
