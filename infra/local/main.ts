@@ -23,6 +23,9 @@ const settingsSchema = z.object({
   VOUCHERS_SEED: z.enum(["0", "1"]).default("1"),
   /** Seconds from start until the demo's first drop opens. */
   VOUCHERS_SEED_OPENS_IN: z.coerce.number().int().min(0).max(86_400).default(60),
+  /** Drills: share (0–1) of payout calls the partner simulator answers 503, or leaves unanswered. */
+  VOUCHERS_PARTNER_FAIL_SHARE: z.coerce.number().min(0).max(1).default(0),
+  VOUCHERS_PARTNER_TIMEOUT_SHARE: z.coerce.number().min(0).max(1).default(0),
 });
 
 // The SDK warns once per process that its releases after January 2027 need Node 22. Lambda runs
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
       host: settings.HOST,
       port: settings.PORT,
       jwt: jwtSettingsFromEnv(),
+      partnerSimulator: { failShare: settings.VOUCHERS_PARTNER_FAIL_SHARE, timeoutShare: settings.VOUCHERS_PARTNER_TIMEOUT_SHARE },
       log: consoleLog,
     });
   } catch (error) {

@@ -35,6 +35,8 @@ export interface LocalRuntimeOptions {
   jwt?: JwtSettings;
   /** False: schedules fire only through `fireSchedule` (tests). */
   autoSchedules?: boolean;
+  /** Drill settings of the partner simulator (shares of payout calls failed or left hanging). */
+  partnerSimulator?: { failShare?: number; timeoutShare?: number };
   /** Parallel pollers per queue. */
   queueConcurrency?: number;
   log?: Log;
@@ -78,7 +80,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     tables: Object.fromEntries(Object.entries(resources.tables).map(([name, table]) => [name, table.name])),
     queueUrls: Object.fromEntries(Object.entries(resources.queues).map(([name, queue]) => [name, queue.url])),
   };
-  const simulator = await startPartnerSimulator({ host: options.host ?? "127.0.0.1" });
+  const simulator = await startPartnerSimulator({ host: options.host ?? "127.0.0.1", ...options.partnerSimulator });
   Object.assign(process.env, {
     AWS_REGION: region,
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? EMULATORS_CREDENTIALS.accessKeyId,
