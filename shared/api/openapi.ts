@@ -33,10 +33,21 @@ import {
   partnerRegistrationDocSchema,
   partnerSecretSchema,
 } from "./registry-schemas.js";
+import {
+  reconciliationSchema,
+  settlementListQuerySchema,
+  settlementRunRequestSchema,
+  settlementRunSchema,
+  statementDetailSchema,
+  statementListSchema,
+  statementPathSchema,
+  statementSchema,
+} from "./settlement-schemas.js";
 
 interface ParameterDoc {
   name: string;
-  in: "query" | "header";
+  /** A `path` entry describes (and gives the schema of) a parameter of the route's path; others get the id pattern. */
+  in: "query" | "header" | "path";
   required?: boolean;
   description: string;
   schema: z.ZodType;
@@ -52,7 +63,7 @@ interface ResponseDoc {
 interface RouteDoc {
   summary: string;
   description?: string;
-  /** Query and header parameters; path parameters come from the route's path. */
+  /** Query and header parameters; path parameters come from the route's path (a `path` entry refines one). */
   parameters?: ParameterDoc[];
   /** Documented as the schema's input (defaults optional), since callers send it. */
   requestBody?: z.ZodType;
@@ -60,6 +71,13 @@ interface RouteDoc {
 }
 
 const errorResponse = (description: string): ResponseDoc => ({ description, schema: errorBodySchema });
+
+/** The path of the one-statement settlement routes. */
+const statementPathDocs: ParameterDoc[] = [
+  { name: "campaignId", in: "path", description: "The campaign", schema: statementPathSchema.shape.campaignId },
+  { name: "merchantId", in: "path", description: "The merchant", schema: statementPathSchema.shape.merchantId },
+  { name: "period", in: "path", description: "The settled day, YYYY-MM-DD, in the campaign's time zone", schema: statementPathSchema.shape.period },
+];
 
 /** Documentation of each route, by route key. */
 export const routeDocs: Record<string, RouteDoc> = {
@@ -310,6 +328,74 @@ export const routeDocs: Record<string, RouteDoc> = {
       400: errorResponse("A missing or malformed `entity`, a bad `limit` or `nextToken` (VALIDATION_FAILED)"),
     },
   },
+  "POST /admin/settlements/run": {
+    summary: "Settle a period now",
+    description:
+      "Plans the settlement of one calendar day, in each campaign's time zone, for every published or paused campaign (or the one named), " +
+      "as the daily run does at 02:00: it fixes the period's cut-off (the end of the day, or now if the day is not over) on the first run " +
+      "and sends one message per merchant with unsettled records before it. The statements are built and paid from the queue; read them " +
+      "with GET /admin/settlements. Running a period again adds nothing that is settled already; records that arrive later go to a later " +
+      "period's statement.",
+    requestBody: settlementRunRequestSchema,
+    responses: {
+      202: { description: "The runs planned, one per campaign, with their cut-offs and the merchants sent to the queue", schema: settlementRunSchema },
+      400: errorResponse(
+        "VALIDATION_FAILED: a missing or malformed `period`, a period that has not begun in a campaign's time zone, " +
+          "or a `campaignId` that names no published or paused campaign",
+      ),
+    },
+  },
+  "GET /admin/settlements": {
+    summary: "The statements of a period",
+    description:
+      "One statement per (campaign, merchant) settled for the period, by campaign then merchant. Status PENDING (payout under way), PAID, " +
+      "HELD (merchant suspended), FAILED (payout gave up), CARRIED (net ≤ 0, carried into the merchant's next statement); BUILDING " +
+      "while its records are being gathered (its totals are 0 until then). Answers may be a few seconds old.",
+    parameters: [
+      { name: "period", in: "query", required: true, description: "The settled day, YYYY-MM-DD", schema: settlementListQuerySchema.shape.period },
+      { name: "limit", in: "query", description: "Statements per page", schema: z.int().min(1).max(100).default(50) },
+      { name: "nextToken", in: "query", description: "The `nextToken` of the previous page, for the same period", schema: z.string() },
+    ],
+    responses: {
+      200: { description: "One page of statements", schema: statementListSchema },
+      400: errorResponse("VALIDATION_FAILED: a missing or malformed `period`, a bad `limit`, or a `nextToken` this API did not issue for this period"),
+    },
+  },
+  "GET /admin/settlements/{campaignId}/{merchantId}/{period}": {
+    summary: "One statement with its records",
+    description: "The statement with every redemption and reversal it holds (reversals with negative discounts) and the CARRIED statements folded into it. Read strongly consistent.",
+    parameters: statementPathDocs,
+    responses: {
+      200: { description: "The statement", schema: statementDetailSchema },
+      400: errorResponse("VALIDATION_FAILED: a malformed campaign id, merchant id or period"),
+      404: errorResponse("NOT_FOUND: no statement for this campaign, merchant and period"),
+    },
+  },
+  "POST /admin/settlements/{campaignId}/{merchantId}/{period}/retry-payout": {
+    summary: "Retry a FAILED payout",
+    description:
+      "The statement goes back to PENDING and to the payout queue; the partner is paid once per statement (the statement id is the " +
+      "payout's idempotency key). Recorded in the audit trail. Fix the partner's payout endpoint first.",
+    parameters: statementPathDocs,
+    responses: {
+      202: { description: "The statement as it is now: PENDING until the payout, which goes on in the queue, is through", schema: statementSchema },
+      400: errorResponse("VALIDATION_FAILED: a malformed campaign id, merchant id or period"),
+      404: errorResponse("NOT_FOUND: no statement for this campaign, merchant and period"),
+      409: errorResponse("INVALID_STATE: the statement is not FAILED (only a payout that gave up can be retried)"),
+    },
+  },
+  "GET /admin/campaigns/{id}/reconciliation": {
+    summary: "Check that a campaign's money is conserved, to the fen",
+    description:
+      "From the ledger and the statements, read strongly consistent: Σ redemptions − Σ reversals = Σ statement nets + Σ records not yet " +
+      "in a statement (`difference` is 0), every statement's net is the sum of its records, every carried statement was folded in, and " +
+      "payouts stay within the budget. `problems` names every disagreement; `balanced` is true when there is none.",
+    responses: {
+      200: { description: "The campaign's books", schema: reconciliationSchema },
+      400: errorResponse("VALIDATION_FAILED: a malformed campaign id"),
+      404: errorResponse("NOT_FOUND: no such campaign"),
+    },
+  },
 };
 
 const SECURITY: Record<AuthKind, Record<string, string[]>[]> = {
@@ -363,14 +449,22 @@ export function buildOpenApi(wiring: Wiring, version: string): Record<string, un
     if (route.auth === "operator") responses["403"] = { description: "The token lacks the operators group", content: json(errorBodySchema) };
     if (doc.requestBody && !responses["400"]) responses["400"] = { description: "The body fails validation; details list every issue", content: json(errorBodySchema) };
     responses["500"] = { description: "Unexpected fault; the body carries only a request id", content: json(errorBodySchema) };
+    const pathDocs = new Map((doc.parameters ?? []).filter((parameter) => parameter.in === "path").map((parameter) => [parameter.name, parameter]));
+    const unknownPath = [...pathDocs.keys()].filter((name) => !route.path.includes(`{${name}}`));
+    if (unknownPath.length > 0) throw new Error(`${routeKey(route)} documents path parameters it does not have: ${unknownPath.join(", ")}`);
     const parameters: Record<string, unknown>[] = [
-      ...[...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => ({
-        name: match[1],
-        in: "path",
-        required: true,
-        schema: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" },
-      })),
-      ...(doc.parameters ?? []).map((parameter) => ({
+      ...[...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => {
+        const documented = pathDocs.get(match[1]!);
+        return {
+          name: match[1],
+          in: "path",
+          required: true,
+          ...(documented
+            ? { description: documented.description, schema: inline(documented.schema, "input") }
+            : { schema: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" } }),
+        };
+      }),
+      ...(doc.parameters ?? []).filter((parameter) => parameter.in !== "path").map((parameter) => ({
         name: parameter.name,
         in: parameter.in,
         required: parameter.required ?? false,

@@ -8,7 +8,7 @@ import type { reconciliationSchema } from "../api/settlement-schemas.js";
 import { MERCHANT_STATUSES } from "../domain/merchant.js";
 import { sumFen } from "../domain/money.js";
 import { type Period, STATEMENT_STATUSES, StatementStateError, checkConservation, statementId } from "../domain/settlement.js";
-import { NotFoundError } from "../errors.js";
+import { NotFoundError, ValidationError } from "../errors.js";
 import { loadCampaign } from "../store/campaigns.js";
 import { queryByStatus } from "../store/merchants.js";
 import { decodeToken, encodeToken } from "../store/page-token.js";
@@ -43,7 +43,9 @@ export async function listStatements(
 ): Promise<{ items: StatementView[]; nextToken?: string }> {
   const { period, limit, nextToken } = input.query;
   const startKey = nextToken === undefined ? undefined : decodeToken(nextToken, byPeriodKeySchema);
-  if (startKey && startKey.period !== period) throw new NotFoundError("nextToken belongs to another period");
+  if (startKey && startKey.period !== period) {
+    throw new ValidationError("The query is invalid", { details: [{ path: "nextToken", message: `belongs to another period than ${period}` }] });
+  }
   const page = await queryByPeriod(input.db, input.tables.settlements, { period, limit, startKey });
   return { items: page.statements.map(toStatementView), ...(page.lastKey ? { nextToken: encodeToken(page.lastKey) } : {}) };
 }
