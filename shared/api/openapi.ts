@@ -316,10 +316,10 @@ export const routeDocs: Record<string, RouteDoc> = {
     },
   },
   "GET /admin/audit": {
-    summary: "Who changed a partner or merchant, when and why",
+    summary: "Who changed a partner, merchant, campaign or statement, when and why",
     description: "Every operator or partner write, oldest first; each entry was written in the same transaction as its change.",
     parameters: [
-      { name: "entity", in: "query", required: true, description: "PARTNER#<id> or MERCHANT#<id>, URL-encoded: `MERCHANT%23m1`", schema: z.string() },
+      { name: "entity", in: "query", required: true, description: "PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id> or STATEMENT#<campaignId>/<merchantId>/<period>, URL-encoded: `MERCHANT%23m1`", schema: z.string() },
       { name: "limit", in: "query", description: "Entries per page", schema: z.int().min(1).max(100).default(50) },
       { name: "nextToken", in: "query", description: "The `nextToken` of the previous page", schema: z.string() },
     ],

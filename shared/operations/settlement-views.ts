@@ -87,14 +87,16 @@ export async function retryPayout(
 ) {
   const statement = await readStatement(input.db, input.tables.settlements, input.key);
   if (!statement) throw new NotFoundError(`No statement ${statementId(input.key.campaignId, input.key.merchantId, input.key.period)}`);
-  const moved = await moveStatement(input.db, input.tables, statement, { to: "PENDING", from: "FAILED" }, input.now().toISOString(), {
+  const at = input.now().toISOString();
+  const moved = await moveStatement(input.db, input.tables, statement, { to: "PENDING", from: "FAILED" }, at, {
     action: "statement.retry-payout",
     who: input.operator,
   });
   if (!moved) throw new StatementStateError(`Statement ${statement.statementId} is ${statement.status}; only a FAILED payout can be retried`);
   await input.sendPayout({ campaignId: statement.campaignId, merchantId: statement.merchantId, period: statement.period });
-  const now = await readStatement(input.db, input.tables.settlements, input.key);
-  return toStatementView(now ?? statement);
+  // The statement as this call left it; the payout may already be through by the time it is read again.
+  const { failedAt: _failed, ...rest } = statement;
+  return toStatementView({ ...rest, status: "PENDING", updatedAt: at });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import {
   localDate,
   type Period,
   periodCutoff,
+  startOfPeriod,
   statementId,
   statementOutcome,
   statementTotals,
@@ -92,28 +93,30 @@ export async function planSettlementRun(
   return { campaignId: input.campaign.id, period: input.period, cutoff: run.cutoff, firstRun: first, pairs: merchants.length };
 }
 
+/** The zone whose calendar day begins first (UTC+14): a period that has not begun there has begun nowhere. */
+const EARLIEST_ZONE = "Pacific/Kiritimati";
+
 /**
  * POST /admin/settlements/run: plans `period` for every published or paused campaign (or the one
- * named). 400 when the period has not begun.
+ * named). 400, with nothing planned, when the period has not begun in some campaign's zone.
  */
 export async function runSettlement(
   input: SettlementDeps<"campaigns" | "redemptions" | "settlements"> & { period: Period; campaignId?: string | undefined; operator: string; send: SendSettlements },
 ): Promise<{ period: Period; runs: PlannedRun[] }> {
+  const notBegun = (zone: string) =>
+    new ValidationError("The body is invalid", { details: [{ path: "period", message: `${input.period} has not begun in ${zone}` }] });
+  if (input.period > localDate(input.now(), EARLIEST_ZONE)) throw notBegun("any time zone");
   const campaigns = (await listedCampaigns(input)).filter((campaign) => input.campaignId === undefined || campaign.id === input.campaignId);
   if (input.campaignId !== undefined && campaigns.length === 0) {
     throw new ValidationError("The body is invalid", { details: [{ path: "campaignId", message: `no published or paused campaign ${input.campaignId}` }] });
   }
-  const runs: PlannedRun[] = [];
+  // Checked for every campaign before any is planned, so a refused run has done nothing.
+  const now = input.now();
   for (const campaign of campaigns) {
-    try {
-      runs.push(await planSettlementRun({ ...input, campaign, by: input.operator }));
-    } catch (error) {
-      if (error instanceof RangeError) {
-        throw new ValidationError("The body is invalid", { details: [{ path: "period", message: `${input.period} has not begun in ${campaign.timezone}` }], cause: error });
-      }
-      throw error;
-    }
+    if (now.getTime() < startOfPeriod(input.period, campaign.timezone).getTime()) throw notBegun(campaign.timezone);
   }
+  const runs: PlannedRun[] = [];
+  for (const campaign of campaigns) runs.push(await planSettlementRun({ ...input, campaign, by: input.operator }));
   return { period: input.period, runs };
 }
 

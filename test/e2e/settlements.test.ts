@@ -299,6 +299,12 @@ describe("a day's settlement over HTTP", () => {
     expect(paid.payoutId).toBe(runtime.partnerSimulator.accepted.get(id)?.payoutId);
     expect(runtime.partnerSimulator.accepted.get(id)?.body).toMatchObject({ statementId: id, amount: 3_000 });
     refusal(await call("POST", `${path}/retry-payout`), 409, "INVALID_STATE");
+    // The retry is attributable (invariant 8): the statement's audit trail names the operator.
+    const trail = await call("GET", `/admin/audit?entity=${encodeURIComponent(`STATEMENT#${id}`)}`);
+    expect(trail.status, JSON.stringify(trail.body)).toBe(200);
+    expect((trail.body as { items: { action: string; who: string; before?: unknown; after?: unknown }[] }).items).toEqual([
+      expect.objectContaining({ action: "statement.retry-payout", who: "op-settle", before: { status: "FAILED" }, after: { status: "PENDING" } }),
+    ]);
     expect(documented(reconciliationSchema, (await call("GET", `/admin/campaigns/${campaignId}/reconciliation`)).body)).toMatchObject({
       balanced: true,
       difference: 0,
@@ -342,7 +348,7 @@ describe("the settlement routes refuse", () => {
     expect(details(await call("POST", "/admin/settlements/run"))).toEqual([expect.objectContaining({ path: "" })]);
     const future = `${Number(today().slice(0, 4)) + 50}-01-01`;
     expect(details(await call("POST", "/admin/settlements/run", { body: { period: future } }))).toEqual([
-      { path: "period", message: `${future} has not begun in ${ZONE}` },
+      { path: "period", message: `${future} has not begun in any time zone` },
     ]);
     expect(details(await call("POST", "/admin/settlements/run", { body: { period: "2026-01-15", campaignId: "no-such-campaign" } }))).toEqual([
       expect.objectContaining({ path: "campaignId" }),

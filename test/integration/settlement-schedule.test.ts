@@ -11,8 +11,9 @@ import { EMULATORS_REGION } from "../../infra/local/emulators.js";
 import { provisionResources } from "../../infra/local/provision.js";
 import type { PayoutMessage, SettlementMessage } from "../../shared/api/messages.js";
 import { localDate, nextPeriod, previousPeriod, startOfPeriod } from "../../shared/domain/settlement.js";
-import { releaseHeldStatements, runDueSettlements, settleStatement } from "../../shared/operations/settlement.js";
-import { merchantKey } from "../../shared/store/keys.js";
+import { ValidationError } from "../../shared/errors.js";
+import { releaseHeldStatements, runDueSettlements, runSettlement, settleStatement } from "../../shared/operations/settlement.js";
+import { campaignKey, merchantKey } from "../../shared/store/keys.js";
 import { readRun, readStatement } from "../../shared/store/settlements.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { seedCampaign } from "../support/seed.js";
@@ -79,6 +80,26 @@ describe("the daily settlement run", () => {
     const outcome = await runDueSettlements({ db, tables, now: () => localTime(today, 3, 0), send: () => Promise.resolve() });
     expect(outcome.planned.find((run) => run.campaignId === campaignId)).toBeUndefined();
     expect(await readRun(db, tables.settlements, campaignId, previousPeriod(today))).toBeUndefined();
+  });
+});
+
+describe("an operator's run", () => {
+  it("of a period that has begun in one campaign's zone but not another's is refused with nothing planned", async () => {
+    const [east, west] = [unique("c"), unique("c")];
+    await seedCampaign(db, tables, { id: east, drops: [] });
+    await seedCampaign(db, tables, { id: west, drops: [] });
+    await db.send(
+      new UpdateCommand({ TableName: tables.campaigns, Key: campaignKey(west), UpdateExpression: "SET #zone = :zone", ExpressionAttributeNames: { "#zone": "timezone" }, ExpressionAttributeValues: { ":zone": "America/Los_Angeles" } }),
+    );
+    // 10:00 in Shanghai is the evening before in Los Angeles.
+    const today = localDate(new Date(), ZONE);
+    const sent: SettlementMessage[] = [];
+    const run = runSettlement({ db, tables, now: () => localTime(today, 10, 0), period: today, operator: "op-1", send: (m) => Promise.resolve(void sent.push(...m)) });
+    const error = await run.then(() => undefined, (caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).details).toEqual([{ path: "period", message: `${today} has not begun in America/Los_Angeles` }]);
+    expect(sent).toEqual([]);
+    expect(await readRun(db, tables.settlements, east, today)).toBeUndefined();
   });
 });
 
