@@ -43,6 +43,7 @@ import {
   statementPathSchema,
   statementSchema,
 } from "./settlement-schemas.js";
+import { campaignStatsSchema } from "./stats-schemas.js";
 
 interface ParameterDoc {
   name: string;
@@ -392,6 +393,17 @@ export const routeDocs: Record<string, RouteDoc> = {
       "payouts stay within the budget. `problems` names every disagreement; `balanced` is true when there is none.",
     responses: {
       200: { description: "The campaign's books", schema: reconciliationSchema },
+      400: errorResponse("VALIDATION_FAILED: a malformed campaign id"),
+      404: errorResponse("NOT_FOUND: no such campaign"),
+    },
+  },
+  "GET /admin/campaigns/{id}/stats": {
+    summary: "A campaign's figures: claimed, redeemed, subsidy, sales driven, leverage, remaining budget",
+    description:
+      "Projected from the vouchers and redemptions streams, each change counted once (a few seconds behind the writes). " +
+      "By sector, by day (the campaign's zone) and by merchant.",
+    responses: {
+      200: { description: "The campaign's figures", schema: campaignStatsSchema },
       400: errorResponse("VALIDATION_FAILED: a malformed campaign id"),
       404: errorResponse("NOT_FOUND: no such campaign"),
     },

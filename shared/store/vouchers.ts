@@ -11,7 +11,7 @@ import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, 
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { VOUCHER_STATUSES, type Voucher } from "../domain/claim.js";
 import * as z from "../zod.js";
-import { CLAIM_COUNTER_SORT_PREFIX, claimCounterKey, issuedVoucherKey, personPartition } from "./keys.js";
+import { CLAIM_COUNTER_SORT_PREFIX, claimCounterKey, issuedPartition, issuedVoucherKey, personPartition } from "./keys.js";
 
 /** A voucher item: the voucher, its owner and the shard its unit came from. */
 export const voucherItemSchema = z.object({
@@ -184,4 +184,36 @@ function decodeRef(campaignId: string, encoded: string): VoucherRef {
     throw new Error(`malformed voucher reference "${encoded}" in campaign ${campaignId}`);
   }
   return { voucherId, campaignId, dropId, voucherTypeId, shard: Number(shard) };
+}
+
+/**
+ * Every voucher a drop issued of one voucher type: the partitions of its shards 0 … shardCount − 1,
+ * strongly consistent. For recounts and the expiry sweep; never on the claim path.
+ */
+export async function readIssuedVouchers(
+  db: DynamoDBDocumentClient,
+  table: string,
+  drop: { campaignId: string; dropId: string; voucherTypeId: string; shardCount: number },
+): Promise<VoucherItem[]> {
+  const shards = await Promise.all(
+    Array.from({ length: drop.shardCount }, async (_, shard) => {
+      const items: VoucherItem[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await db.send(
+          new QueryCommand({
+            TableName: table,
+            KeyConditionExpression: "pk = :pk",
+            ExpressionAttributeValues: { ":pk": issuedPartition(drop.campaignId, drop.dropId, drop.voucherTypeId, shard) },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of page.Items ?? []) items.push(voucherItemSchema.parse(item));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return items;
+    }),
+  );
+  return shards.flat();
 }

@@ -29,9 +29,11 @@ export const platform = defineWiring({
       description:
         "Vouchers, filed by the drop shard their unit came from (pk ISSUED#<campaign>#<drop>#<type>#<n>, " +
         "sk VOUCHER#<voucherId>) so drop close counts them exactly, and each resident's claims per campaign " +
-        "(pk PERSON#<sub>, sk LIMIT#<campaignId>: the count the limit checks and references to the vouchers).",
+        "(pk PERSON#<sub>, sk LIMIT#<campaignId>: the count the limit checks and references to the vouchers). " +
+        "Its stream feeds the stats projector (claims, expiry, status changes).",
       partitionKey: { name: "pk", type: "S" },
       sortKey: { name: "sk", type: "S" },
+      stream: "NEW_AND_OLD_IMAGES",
     },
     idempotency: {
       description: "Powertools idempotency records of claims (pk id = person and Idempotency-Key), kept 24 h.",
@@ -80,6 +82,16 @@ export const platform = defineWiring({
       globalIndexes: {
         unsettled: { partitionKey: { name: "unsettledCampaign", type: "S" }, sortKey: { name: "unsettledKey", type: "S" } },
       },
+      // Feeds the stats projector with every new ledger record.
+      stream: "NEW_AND_OLD_IMAGES",
+    },
+    stats: {
+      description:
+        "Projected campaign figures (pk STATS#<campaignId>, sk TOTAL | DAY#<date> | SECTOR#<sector> | MERCHANT#<id>: sums " +
+        "only) and one marker per stream record counted (pk EVENT#<eventID>, kept 48 h), so each change counts once.",
+      partitionKey: { name: "pk", type: "S" },
+      sortKey: { name: "sk", type: "S" },
+      ttlAttribute: "expiresAt",
     },
     settlements: {
       description:
@@ -95,6 +107,11 @@ export const platform = defineWiring({
     },
   },
   queues: {
+    streamFailures: {
+      description: "Descriptions of stream batches the projectors gave up on after their retries (the alarm fires on the first).",
+      visibilityTimeoutSeconds: 60,
+      maxReceiveCount: 5,
+    },
     settlements: {
       description: "One message per (campaign, merchant, period) to settle, from the planner to the settlement worker.",
       visibilityTimeoutSeconds: 180,
@@ -256,6 +273,17 @@ export const platform = defineWiring({
       timeoutSeconds: 30,
       tables: { settlements: "readWrite" },
     },
+    projectStats: {
+      description: "Stats projector: counts claims, expiries, redemptions and reversals from the vouchers and redemptions streams, once each.",
+      entry: "functions/stats/project.ts",
+      timeoutSeconds: 60,
+      tables: { stats: "readWrite", campaigns: "read", merchants: "read" },
+    },
+    getCampaignStats: {
+      description: "GET /admin/campaigns/{id}/stats: the campaign's projected figures.",
+      entry: "functions/stats/get.ts",
+      tables: { stats: "read", campaigns: "read", merchants: "read" },
+    },
     health: {
       description: "GET /health: reachability of every table and queue (and, locally, the emulators).",
       entry: "functions/health.ts",
@@ -271,8 +299,9 @@ export const platform = defineWiring({
         audit: "describe",
         redemptions: "describe",
         settlements: "describe",
+        stats: "describe",
       },
-      queues: { settlements: "describe", payouts: "describe" },
+      queues: { settlements: "describe", payouts: "describe", streamFailures: "describe" },
     },
     me: {
       description: "GET /me: the caller as the platform sees them.",
@@ -325,13 +354,17 @@ export const platform = defineWiring({
     { method: "GET", path: "/admin/settlements/{campaignId}/{merchantId}/{period}", auth: "operator", function: "getSettlement" },
     { method: "POST", path: "/admin/settlements/{campaignId}/{merchantId}/{period}/retry-payout", auth: "operator", function: "retryPayout" },
     { method: "GET", path: "/admin/campaigns/{id}/reconciliation", auth: "operator", function: "reconcileCampaign" },
+    { method: "GET", path: "/admin/campaigns/{id}/stats", auth: "operator", function: "getCampaignStats" },
   ],
   queueTriggers: [
     { queue: "settlements", function: "settleStatement", batchSize: 5 },
     { queue: "payouts", function: "payStatement", batchSize: 5 },
     { queue: "payouts", deadLetter: true, function: "recordPayoutFailure", batchSize: 10 },
   ],
-  streamTriggers: [],
+  streamTriggers: [
+    { table: "vouchers", function: "projectStats", batchSize: 100, startingPosition: "TRIM_HORIZON", retryAttempts: 10, onFailure: "streamFailures" },
+    { table: "redemptions", function: "projectStats", batchSize: 100, startingPosition: "TRIM_HORIZON", retryAttempts: 10, onFailure: "streamFailures" },
+  ],
   schedules: [
     {
       name: "ticker",

@@ -1,0 +1,162 @@
+/**
+ * Campaign statistics, pure: what each committed change adds to which figures, and the figures
+ * API.md's stats route shows. The projector applies these deltas exactly once per change; a
+ * recount from the source records must give the same figures (DESIGN.md §2).
+ */
+import { sumFen } from "./money.js";
+import { localDate } from "./settlement.js";
+
+/** Counters kept per bucket; every one is a sum, so deltas add up in any order. */
+export const STAT_COUNTERS = [
+  "claimed",
+  "claimedDiscount",
+  /** Σ discounts of vouchers CLAIMED right now (still usable): goes up on claim or restore, down on redeem or expiry. */
+  "outstanding",
+  "expired",
+  "expiredDiscount",
+  "redemptions",
+  "redemptionDiscount",
+  "redemptionAmount",
+  "reversals",
+  "reversalDiscount",
+  "reversalAmount",
+] as const;
+export type StatCounter = (typeof STAT_COUNTERS)[number];
+export type Counters = Partial<Record<StatCounter, number>>;
+
+/** Where figures are kept: the campaign's total, one calendar day (its zone), one sector, one merchant. */
+export type Bucket = "TOTAL" | `DAY#${string}` | `SECTOR#${string}` | `MERCHANT#${string}`;
+
+export interface StatsDelta {
+  bucket: Bucket;
+  counters: Counters;
+}
+
+/** A voucher as its stream image shows it (only what statistics need). */
+export interface VoucherImage {
+  campaignId: string;
+  discount: number;
+  status: string;
+  claimedAt: string;
+  expiresAt: string;
+}
+
+/**
+ * What a change of a voucher adds: a new voucher is claimed (its claim day), a status change moves
+ * its discount in or out of `outstanding`, and a move to EXPIRED counts as expired (its expiry day).
+ */
+export function voucherDeltas(old: VoucherImage | undefined, next: VoucherImage | undefined, timezone: string): StatsDelta[] {
+  const deltas: StatsDelta[] = [];
+  const voucher = next ?? old;
+  if (!voucher) return deltas;
+  const usable = (image: VoucherImage | undefined) => (image?.status === "CLAIMED" ? image.discount : 0);
+  if (!old && next) {
+    const claimed = { claimed: 1, claimedDiscount: next.discount };
+    deltas.push({ bucket: `DAY#${localDate(new Date(next.claimedAt), timezone)}`, counters: claimed });
+    deltas.push({ bucket: "TOTAL", counters: { ...claimed, outstanding: usable(next) } });
+    return deltas;
+  }
+  const outstanding = usable(next) - usable(old);
+  const expiredNow = old?.status !== "EXPIRED" && next?.status === "EXPIRED";
+  const total: Counters = {};
+  if (outstanding !== 0) total.outstanding = outstanding;
+  if (expiredNow) {
+    const expired = { expired: 1, expiredDiscount: voucher.discount };
+    Object.assign(total, expired);
+    deltas.push({ bucket: `DAY#${localDate(new Date(voucher.expiresAt), timezone)}`, counters: expired });
+  }
+  if (Object.keys(total).length > 0) deltas.push({ bucket: "TOTAL", counters: total });
+  return deltas;
+}
+
+/** A ledger record as its stream image shows it. */
+export interface LedgerImage {
+  kind: "REDEMPTION" | "REVERSAL";
+  merchantId: string;
+  /** Signed: positive for a redemption, negative for a reversal. */
+  discount: number;
+  amount: number;
+  occurredAt: string;
+  /** Reversals: when the reversed payment occurred; the reversal counts against that day. */
+  paymentOccurredAt?: string | undefined;
+}
+
+/**
+ * What a new ledger record adds to the campaign's total, the day of the payment, the merchant's
+ * sector and the merchant: a redemption counts up, a reversal counts against the same buckets.
+ */
+export function ledgerDeltas(record: LedgerImage, sector: string, timezone: string): StatsDelta[] {
+  const counters: Counters =
+    record.kind === "REDEMPTION"
+      ? { redemptions: 1, redemptionDiscount: record.discount, redemptionAmount: record.amount }
+      : { reversals: 1, reversalDiscount: -record.discount, reversalAmount: record.amount };
+  const day = localDate(new Date(record.kind === "REVERSAL" ? (record.paymentOccurredAt ?? record.occurredAt) : record.occurredAt), timezone);
+  return [
+    { bucket: "TOTAL", counters },
+    { bucket: `DAY#${day}`, counters },
+    { bucket: `SECTOR#${sector}`, counters },
+    { bucket: `MERCHANT#${record.merchantId}`, counters },
+  ];
+}
+
+/** Adds deltas up per bucket (exactly, in fen). */
+export function mergeDeltas(deltas: readonly StatsDelta[]): Map<Bucket, Counters> {
+  const merged = new Map<Bucket, Counters>();
+  for (const delta of deltas) {
+    const into = merged.get(delta.bucket) ?? {};
+    for (const [counter, value] of Object.entries(delta.counters) as [StatCounter, number][]) {
+      into[counter] = sumFen([into[counter] ?? 0, value]);
+    }
+    merged.set(delta.bucket, into);
+  }
+  return merged;
+}
+
+/** The figures of one bucket as the bureau reads them (API.md, stats). */
+export interface Figures {
+  claimed: number;
+  /** Redemptions not reversed. */
+  redeemed: number;
+  reversed: number;
+  expired: number;
+  /** Discounts of the redemptions not reversed, fen. */
+  subsidy: number;
+  /** Their payment amounts before discount, fen. */
+  grossSales: number;
+  /** redeemed ÷ claimed (0 when nothing was claimed), to 4 decimals. */
+  redemptionRate: number;
+  /** grossSales ÷ subsidy (0 when there is no subsidy), to 2 decimals. */
+  leverage: number;
+}
+
+/** The figures of a bucket's counters. */
+export function figuresOf(counters: Counters): Figures {
+  const value = (counter: StatCounter) => counters[counter] ?? 0;
+  const redeemed = value("redemptions") - value("reversals");
+  const subsidy = value("redemptionDiscount") - value("reversalDiscount");
+  const grossSales = value("redemptionAmount") - value("reversalAmount");
+  return {
+    claimed: value("claimed"),
+    redeemed,
+    reversed: value("reversals"),
+    expired: value("expired"),
+    subsidy,
+    grossSales,
+    redemptionRate: value("claimed") > 0 ? round(redeemed / value("claimed"), 4) : 0,
+    leverage: subsidy > 0 ? round(grossSales / subsidy, 2) : 0,
+  };
+}
+
+/**
+ * What is left of the budget (API.md): budget − subsidy − discounts of claimed vouchers still
+ * usable. An expired or voided voucher gives its discount back; a restored one takes it again.
+ */
+export function remainingBudget(budget: number, total: Counters): number {
+  const figures = figuresOf(total);
+  return budget - figures.subsidy - (total.outstanding ?? 0);
+}
+
+function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}

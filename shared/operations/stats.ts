@@ -1,0 +1,179 @@
+/**
+ * Campaign statistics: the stream projector (vouchers and redemptions tables → `stats`), the stats
+ * view of GET /admin/campaigns/{id}/stats, and the recount from the source records that proves the
+ * projection (and can rebuild it: streams keep records for 24 h only).
+ */
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { MERCHANT_STATUSES } from "../domain/merchant.js";
+import {
+  type Bucket,
+  type Counters,
+  type LedgerImage,
+  type StatsDelta,
+  type VoucherImage,
+  figuresOf,
+  ledgerDeltas,
+  mergeDeltas,
+  remainingBudget,
+  voucherDeltas,
+} from "../domain/stats.js";
+import { NotFoundError } from "../errors.js";
+import { type CampaignRecord, loadCampaign } from "../store/campaigns.js";
+import { queryByStatus, readMerchant } from "../store/merchants.js";
+import { type LedgerEntry, readLedger } from "../store/redemptions.js";
+import { type StatsChange, applyChanges, readStats } from "../store/stats.js";
+import { readIssuedVouchers } from "../store/vouchers.js";
+
+/** A committed change as a stream record carries it, images unmarshalled. */
+export interface StreamChange {
+  /** The stream record's eventID: the same on every delivery of the change. */
+  eventId: string;
+  eventName: "INSERT" | "MODIFY" | "REMOVE";
+  oldImage?: Record<string, unknown> | undefined;
+  newImage?: Record<string, unknown> | undefined;
+}
+
+export interface StatsDeps {
+  db: DynamoDBDocumentClient;
+  tables: { stats: string; campaigns: string; merchants: string };
+  now: () => Date;
+}
+
+/**
+ * Projects a batch of stream changes of the vouchers and redemptions tables into `stats`, each
+ * exactly once (a change delivered again is recognised by its eventId). Items other than vouchers
+ * and new ledger records add nothing. Returns how many changes counted now.
+ */
+export async function projectStats(input: StatsDeps & { changes: readonly StreamChange[] }): Promise<{ counted: number; ignored: number }> {
+  const campaigns = new Map<string, CampaignRecord | undefined>();
+  const sectors = new Map<string, string>();
+  const campaign = async (id: string) => {
+    if (!campaigns.has(id)) campaigns.set(id, (await loadCampaign(input.db, input.tables.campaigns, id))?.campaign);
+    return campaigns.get(id);
+  };
+  const sector = async (merchantId: string) => {
+    if (!sectors.has(merchantId)) sectors.set(merchantId, (await readMerchant(input.db, input.tables.merchants, merchantId))?.sector ?? "other");
+    return sectors.get(merchantId)!;
+  };
+  const changes: StatsChange[] = [];
+  let ignored = 0;
+  for (const change of input.changes) {
+    const image = change.newImage ?? change.oldImage;
+    const pk = typeof image?.pk === "string" ? image.pk : "";
+    const campaignId = typeof image?.campaignId === "string" ? image.campaignId : undefined;
+    const owner = campaignId === undefined ? undefined : await campaign(campaignId);
+    let deltas: StatsDelta[] = [];
+    if (owner && pk.startsWith("ISSUED#")) {
+      deltas = voucherDeltas(voucherImage(change.oldImage), voucherImage(change.newImage), owner.timezone);
+    } else if (owner && pk.startsWith("LEDGER#") && change.eventName === "INSERT" && change.newImage) {
+      const record = change.newImage as unknown as LedgerImage;
+      deltas = ledgerDeltas(record, await sector(record.merchantId), owner.timezone);
+    }
+    if (deltas.length === 0 || campaignId === undefined) {
+      ignored++;
+      continue;
+    }
+    changes.push({ eventId: change.eventId, campaignId, deltas });
+  }
+  const counted = await applyChanges(input.db, input.tables.stats, changes, input.now());
+  return { counted, ignored };
+}
+
+function voucherImage(image: Record<string, unknown> | undefined): VoucherImage | undefined {
+  if (!image) return undefined;
+  return {
+    campaignId: String(image.campaignId),
+    discount: Number(image.discount),
+    status: String(image.status),
+    claimedAt: String(image.claimedAt),
+    expiresAt: String(image.expiresAt),
+  };
+}
+
+/** The stats of API.md, plus expired, redemption rate and per-merchant figures. */
+export interface CampaignStats {
+  campaignId: string;
+  budget: number;
+  claimed: number;
+  redeemed: number;
+  reversed: number;
+  expired: number;
+  subsidy: number;
+  grossSales: number;
+  redemptionRate: number;
+  leverage: number;
+  remainingBudget: number;
+  bySector: Record<string, { redeemed: number; reversed: number; subsidy: number; grossSales: number; leverage: number }>;
+  byDay: Record<string, { claimed: number; redeemed: number; reversed: number; expired: number; subsidy: number; grossSales: number }>;
+  byMerchant: Record<string, { redeemed: number; reversed: number; subsidy: number; grossSales: number; leverage: number }>;
+}
+
+/** The figures of a campaign's buckets, as GET /admin/campaigns/{id}/stats answers them. */
+export function statsView(campaign: Pick<CampaignRecord, "id" | "budget">, buckets: ReadonlyMap<Bucket, Counters>): CampaignStats {
+  const total = buckets.get("TOTAL") ?? {};
+  const figures = figuresOf(total);
+  const bySector: CampaignStats["bySector"] = {};
+  const byDay: CampaignStats["byDay"] = {};
+  const byMerchant: CampaignStats["byMerchant"] = {};
+  for (const [bucket, counters] of [...buckets].sort(([a], [b]) => a.localeCompare(b))) {
+    const f = figuresOf(counters);
+    const sales = { redeemed: f.redeemed, reversed: f.reversed, subsidy: f.subsidy, grossSales: f.grossSales, leverage: f.leverage };
+    if (bucket.startsWith("SECTOR#")) bySector[bucket.slice("SECTOR#".length)] = sales;
+    else if (bucket.startsWith("MERCHANT#")) byMerchant[bucket.slice("MERCHANT#".length)] = sales;
+    else if (bucket.startsWith("DAY#")) {
+      byDay[bucket.slice("DAY#".length)] = { claimed: f.claimed, redeemed: f.redeemed, reversed: f.reversed, expired: f.expired, subsidy: f.subsidy, grossSales: f.grossSales };
+    }
+  }
+  return {
+    campaignId: campaign.id,
+    budget: campaign.budget,
+    ...figures,
+    remainingBudget: remainingBudget(campaign.budget, total),
+    bySector,
+    byDay,
+    byMerchant,
+  };
+}
+
+/** GET /admin/campaigns/{id}/stats: the projected figures. */
+export async function getCampaignStats(input: Omit<StatsDeps, "now"> & { campaignId: string }): Promise<CampaignStats> {
+  const loaded = await loadCampaign(input.db, input.tables.campaigns, input.campaignId, { consistent: true });
+  if (!loaded) throw new NotFoundError(`Campaign ${input.campaignId} not found`);
+  return statsView(loaded.campaign, await readStats(input.db, input.tables.stats, input.campaignId));
+}
+
+/**
+ * The figures recounted from the source records: every voucher the campaign's drops issued and
+ * every ledger record at every merchant, strongly consistent, through the same rules the projector
+ * applies (a voucher counts as claimed, then moves from CLAIMED to its status now). Equal to the
+ * projection once the stream has been processed; also what a rebuild would write.
+ */
+export async function recountStats(
+  input: { db: DynamoDBDocumentClient; tables: { campaigns: string; vouchers: string; redemptions: string; merchants: string }; campaignId: string },
+): Promise<Map<Bucket, Counters>> {
+  const loaded = await loadCampaign(input.db, input.tables.campaigns, input.campaignId, { consistent: true });
+  if (!loaded) throw new NotFoundError(`Campaign ${input.campaignId} not found`);
+  const { campaign, drops } = loaded;
+  const deltas: StatsDelta[] = [];
+  for (const drop of drops) {
+    for (const [voucherTypeId, shardCount] of Object.entries(drop.shardCounts)) {
+      for (const voucher of await readIssuedVouchers(input.db, input.tables.vouchers, { campaignId: campaign.id, dropId: drop.id, voucherTypeId, shardCount })) {
+        const now = voucherImage(voucher)!;
+        const claimed = { ...now, status: "CLAIMED" };
+        deltas.push(...voucherDeltas(undefined, claimed, campaign.timezone), ...voucherDeltas(claimed, now, campaign.timezone));
+      }
+    }
+  }
+  for (const status of MERCHANT_STATUSES) {
+    let startKey;
+    do {
+      const page = await queryByStatus(input.db, input.tables.merchants, { status, limit: 100, startKey });
+      for (const merchant of page.merchants) {
+        const ledger: LedgerEntry[] = await readLedger(input.db, input.tables.redemptions, campaign.id, merchant.id);
+        for (const record of ledger) deltas.push(...ledgerDeltas(record, merchant.sector, campaign.timezone));
+      }
+      startKey = page.lastKey;
+    } while (startKey);
+  }
+  return mergeDeltas(deltas);
+}

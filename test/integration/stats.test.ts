@@ -1,0 +1,68 @@
+/**
+ * The stats projector through the local runtime: claims, payments and refunds reach `stats` by the
+ * vouchers and redemptions streams, and the projected figures equal a recount of the source records.
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalRuntime } from "../../infra/local/runtime.js";
+import { ClaimCaches, claimVoucher } from "../../shared/operations/claim.js";
+import { recordPayment, recordRefund } from "../../shared/operations/payments.js";
+import { getCampaignStats, recountStats, statsView } from "../../shared/operations/stats.js";
+import { readStats } from "../../shared/store/stats.js";
+import { platform } from "../../shared/wiring/platform.js";
+import { seedCampaign } from "../support/seed.js";
+import { seedMerchant } from "../support/settlement.js";
+import { eventually, startTestRuntime, testClients } from "./runtime-helpers.js";
+
+const { db } = testClients();
+let runtime: LocalRuntime;
+let tables: Record<"campaigns" | "inventory" | "vouchers" | "redemptions" | "merchants" | "stats", string>;
+
+beforeAll(async () => {
+  runtime = await startTestRuntime(platform, "stats");
+  const name = (logical: string) => runtime.resources.tables[logical]!.name;
+  tables = {
+    campaigns: name("campaigns"),
+    inventory: name("inventory"),
+    vouchers: name("vouchers"),
+    redemptions: name("redemptions"),
+    merchants: name("merchants"),
+    stats: name("stats"),
+  };
+}, 60_000);
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+const unique = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
+
+describe("the stats projector", () => {
+  it("counts claims, redemptions and reversals once each, equal to a recount of the records", async () => {
+    const campaignId = unique("c");
+    const { campaign } = await seedCampaign(db, tables, { id: campaignId, perPersonLimit: 2, drops: [{ id: "d1", stock: { "100-30": 20, "200-60": 20 }, shards: 2 }] });
+    const merchantId = unique("m");
+    await seedMerchant(db, tables.merchants, { id: merchantId, partnerId: "bank-a", sector: "restaurant" });
+    const claims = { db, tables, caches: new ClaimCaches({ campaignTtlMs: 0, soldOutTtlMs: 0 }), now: () => new Date(), random: Math.random };
+    const payers = Array.from({ length: 6 }, (_, i) => `payer-${campaignId}-${i}`);
+    for (const sub of payers) await claimVoucher({ sub, campaignId, dropId: "d1", voucherTypeId: "100-30" }, claims);
+    const payments = { db, tables, now: () => new Date() };
+    const transactions: string[] = [];
+    for (const payerId of payers.slice(0, 4)) {
+      const transactionId = unique("t");
+      transactions.push(transactionId);
+      await recordPayment({ partnerId: "bank-a", body: { eventId: unique("e"), transactionId, merchantId, payerId, amount: 15_000, occurredAt: new Date().toISOString() } }, payments);
+    }
+    await recordRefund({ partnerId: "bank-a", body: { eventId: unique("e"), transactionId: transactions[0]!, occurredAt: new Date().toISOString() } }, payments);
+
+    const stats = await eventually(async () => {
+      const view = await getCampaignStats({ db, tables, campaignId });
+      return view.claimed === 6 && view.redeemed === 3 && view.reversed === 1 ? view : undefined;
+    }, 30_000, "the projection to catch up");
+    expect(stats).toMatchObject({ budget: campaign.budget, subsidy: 9_000, grossSales: 45_000, leverage: 5, redemptionRate: 0.5 });
+    // Six claimed for 3,000 each; three redeemed (9,000 spent); the refunded voucher is void; two still usable.
+    expect(stats.remainingBudget).toBe(campaign.budget - 9_000 - 2 * 3_000);
+    expect(stats.bySector).toEqual({ restaurant: { redeemed: 3, reversed: 1, subsidy: 9_000, grossSales: 45_000, leverage: 5 } });
+    expect(statsView(campaign, await recountStats({ db, tables, campaignId }))).toEqual(statsView(campaign, await readStats(db, tables.stats, campaignId)));
+  }, 60_000);
+});
