@@ -185,7 +185,8 @@ export function statementTotals(records: readonly SettledRecord[], carried: read
   const kept = records.filter((record) => record.kind === "REDEMPTION" && !reversed.has(key(record)));
   const clawed = records.filter((record) => record.kind === "REVERSAL" && !redeemed.has(key(record)));
   const subsidy = sumFen(kept.map((record) => record.discount));
-  const clawback = -sumFen(clawed.map((record) => record.discount));
+  // 0 − Σ, not −Σ: negating an empty sum gives −0, which would leak into the stored totals.
+  const clawback = 0 - sumFen(clawed.map((record) => record.discount));
   const net = subsidy - clawback;
   // The identity the statement rests on: its net is the signed sum of what it holds.
   const signed = sumFen(records.map((record) => record.discount));
@@ -258,7 +259,8 @@ export function checkConservation(input: ConservationInput): Conservation {
     }
   }
   const redeemed = sumFen(input.records.filter((record) => record.discount > 0).map((record) => record.discount));
-  const reversed = -sumFen(input.records.filter((record) => record.discount < 0).map((record) => record.discount));
+  // 0 − Σ, not −Σ: with no reversals, −Σ is −0.
+  const reversed = 0 - sumFen(input.records.filter((record) => record.discount < 0).map((record) => record.discount));
   const inStatements = sumFen(input.statements.map((statement) => statement.net));
   const unsettledSum = sumFen(unsettled);
   const mismatched = input.statements

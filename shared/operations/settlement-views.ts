@@ -23,7 +23,8 @@ interface ViewDeps {
 
 /** A statement as operators see it: totals appear once it is finished (not BUILDING). */
 export function toStatementView(statement: StatementRecord) {
-  const { cutoff, arrivedBefore, createdAt, updatedAt, ...rest } = statement;
+  // lineCount is the worker's bookkeeping (store/settlements.ts), not part of the statement shown.
+  const { cutoff, arrivedBefore, createdAt, updatedAt, lineCount: _lineCount, ...rest } = statement;
   return {
     ...rest,
     // The list's contract (API.md) names these; a BUILDING statement has counted nothing yet.
@@ -153,10 +154,20 @@ export async function reconcileCampaign(
     }
   }
   // Carried payables: each CARRIED statement folded into at most one other, and counted there.
+  const carriedInto = new Map<string, number[]>();
   for (const statement of finished) {
     if (statement.carriedInto === undefined) continue;
     const into = byId.get(statement.carriedInto);
     if (!into) problems.push(`statement ${statement.statementId} was carried into ${statement.carriedInto}, which does not exist`);
+    carriedInto.set(statement.carriedInto, [...(carriedInto.get(statement.carriedInto) ?? []), statement.payable ?? 0]);
+  }
+  // …and counted there: a finished statement's carriedIn is the payables of those carried into it
+  // (else a clawback carried forward was lost, and the merchant overpaid).
+  for (const statement of finished) {
+    const folded = sumFen(carriedInto.get(statement.statementId) ?? []);
+    if ((statement.carriedIn ?? 0) !== folded) {
+      problems.push(`statement ${statement.statementId} counts ${statement.carriedIn ?? 0} carried in, but the statements carried into it have payables ${folded}`);
+    }
   }
   for (const statement of finished) {
     if (statement.net !== undefined && statement.carriedIn !== undefined && statement.payable !== statement.net + statement.carriedIn) {

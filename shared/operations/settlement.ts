@@ -180,8 +180,9 @@ export type SettleOutcome =
  * Builds the statement of one (campaign, merchant, period), or finishes one a crash left
  * BUILDING, then hands a PENDING statement to the payout queue. Steps, each safe to repeat:
  * create the statement (conditional), hold its records (transactions that move each record
- * from unsettled to the statement once), fold carried statements in, add up its lines, finish
- * it (conditional on BUILDING), send the payout.
+ * from unsettled to the statement once, while it is BUILDING), fold carried statements in (the
+ * same), add up its lines, finish it (conditional on BUILDING and on the lines added up being
+ * all it holds), send the payout.
  */
 export async function settleStatement(
   input: SettlementDeps<"redemptions" | "settlements" | "merchants"> & { message: SettlementMessage; sendPayout: SendPayout },
@@ -215,9 +216,13 @@ export async function settleStatement(
     const merchant = await readMerchant(db, tables.merchants, statement.merchantId);
     if (!merchant) throw new Error(`merchant ${statement.merchantId} of statement ${statement.statementId} does not exist`);
     const status = statementOutcome(totals.payable, merchant.status);
-    await finishStatement(db, tables.settlements, statement, { totals, status, partnerId: merchant.partnerId, at: input.now().toISOString() });
+    const lineCount = lines.records.length + lines.carried.length;
+    await finishStatement(db, tables.settlements, statement, { totals, status, partnerId: merchant.partnerId, at: input.now().toISOString(), lines: lineCount });
     statement = await readStatement(db, tables.settlements, statement);
     if (!statement) throw new Error(`statement ${statementId(message.campaignId, message.merchantId, message.period)} vanished`);
+    // Still BUILDING: a concurrent delivery put a line after this one read them, so these totals
+    // would leave it out. Fail this delivery; the next one (or the concurrent one) adds up every line.
+    if (statement.status === "BUILDING") throw new Error(`statement ${statement.statementId} gained lines while it was being finished; it is settled on redelivery`);
   }
   // Sent on every delivery while PENDING: the first send may have been lost to a crash, and the payout worker pays once.
   if (statement.status === "PENDING") await input.sendPayout(payoutMessageOf(statement));

@@ -9,6 +9,10 @@
  *   if present) and a copy is put among the statement's lines (only if absent). A record is
  *   therefore held by exactly one statement, and a statement's lines are exactly its records.
  * - Carried statements fold in the same way: `carriedInto` is set once, with a line of its own.
+ * - Each of those transactions also counts its lines on the statement (`lineCount`), only while
+ *   it is BUILDING, and the statement is finished only if the count is still that of the lines
+ *   it was added up from: a delivery running late beside another (SQS may deliver a message
+ *   twice at once) can neither add a line to a finished statement nor have one left out of it.
  * - Every later move of a statement (PENDING → PAID, → HELD, HELD → PENDING, PENDING → FAILED,
  *   FAILED → PENDING) is conditional on the status it leaves.
  * - Runs (`settlementRunKey(campaign, period)`) fix a period's cut-off on its first run.
@@ -61,6 +65,8 @@ export const statementRecordSchema = z.object({
   updatedAt: z.string(),
   ...z.object(totalsShape).partial().shape,
   finishedAt: z.string().optional(),
+  /** Lines put so far (records held and carried statements folded), counted by the transactions that put them. */
+  lineCount: z.int().nonnegative().optional(),
   /** The statement a CARRIED statement was folded into. */
   carriedInto: z.string().optional(),
   /** The partner that acquired the merchant, paid through its payout endpoint. */
@@ -98,6 +104,7 @@ export async function createStatement(db: DynamoDBDocumentClient, table: string,
         Item: {
           ...statementKey(statement.campaignId, statement.merchantId, statement.period),
           ...statement,
+          lineCount: 0,
           // The `byPeriod` index lists a period's statements for operators.
           campaignMerchant: `${statement.campaignId}#${statement.merchantId}`,
         },
@@ -143,7 +150,7 @@ export async function readUnsettled(
   return entries;
 }
 
-/** Records per transaction: three items each (ledger record, marker, line), within DynamoDB's 100. */
+/** Records per transaction: three items each (ledger record, marker, line), plus the statement's count: 100, DynamoDB's limit. */
 export const RECORDS_PER_TRANSACTION = 33;
 
 const entrySortKey = (entry: LedgerEntry) => `${entry.occurredAt}#${entry.partnerId}#${entry.transactionId}#${entry.kind === "REDEMPTION" ? "R" : "V"}`;
@@ -151,7 +158,8 @@ const entrySortKey = (entry: LedgerEntry) => `${entry.occurredAt}#${entry.partne
 /**
  * Puts `entries` in `statement`, a transaction per RECORDS_PER_TRANSACTION records. A record
  * another statement took meanwhile (its condition fails) is left out and the rest go again.
- * Returns how many records this call put in the statement.
+ * Stops when the statement is no longer BUILDING (another delivery finished it): what is left
+ * waits for a later statement. Returns how many records this call put in the statement.
  */
 export async function holdRecords(
   db: DynamoDBDocumentClient,
@@ -164,6 +172,7 @@ export async function holdRecords(
     let chunk = entries.slice(i, i + RECORDS_PER_TRANSACTION);
     while (chunk.length > 0) {
       const taken = await withRetries(() => holdChunk(db, tables, statement, chunk), { attempts: 6, maxDelayMs: 1_000 });
+      if (taken === "finished") return held;
       if (taken.size === 0) {
         held += chunk.length;
         break;
@@ -174,50 +183,58 @@ export async function holdRecords(
   return held;
 }
 
-/** One transaction; returns the indexes of records whose conditions failed (empty: all held). */
+/**
+ * One transaction; returns the indexes of records whose conditions failed (empty: all held), or
+ * "finished" when the statement is no longer BUILDING.
+ */
 async function holdChunk(
   db: DynamoDBDocumentClient,
   tables: { redemptions: string; settlements: string },
   statement: Pick<StatementRecord, "statementId" | "campaignId" | "merchantId" | "period">,
   chunk: readonly LedgerEntry[],
-): Promise<Set<number>> {
+): Promise<Set<number> | "finished"> {
   try {
     await db.send(
       new TransactWriteCommand({
-        TransactItems: chunk.flatMap((entry) => {
-          const sk = entrySortKey(entry);
-          return [
-            {
-              Update: {
-                TableName: tables.redemptions,
-                Key: { pk: ledgerPartition(entry.campaignId, entry.merchantId), sk },
-                UpdateExpression: "SET statementId = :statement",
-                ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(statementId)",
-                ExpressionAttributeValues: { ":statement": statement.statementId },
+        TransactItems: [
+          // First: the statement counts the lines, and takes them only while it is BUILDING.
+          countLines(tables.settlements, statement, chunk.length),
+          ...chunk.flatMap((entry) => {
+            const sk = entrySortKey(entry);
+            return [
+              {
+                Update: {
+                  TableName: tables.redemptions,
+                  Key: { pk: ledgerPartition(entry.campaignId, entry.merchantId), sk },
+                  UpdateExpression: "SET statementId = :statement",
+                  ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(statementId)",
+                  ExpressionAttributeValues: { ":statement": statement.statementId },
+                },
               },
-            },
-            {
-              Delete: {
-                TableName: tables.redemptions,
-                Key: { pk: unsettledPartition(entry.campaignId, entry.merchantId), sk },
-                ConditionExpression: "attribute_exists(pk)",
+              {
+                Delete: {
+                  TableName: tables.redemptions,
+                  Key: { pk: unsettledPartition(entry.campaignId, entry.merchantId), sk },
+                  ConditionExpression: "attribute_exists(pk)",
+                },
               },
-            },
-            {
-              Put: {
-                TableName: tables.settlements,
-                Item: { pk: statementLinesPartition(statement.campaignId, statement.merchantId, statement.period), sk, ...entry, statementId: statement.statementId },
-                ConditionExpression: "attribute_not_exists(pk)",
+              {
+                Put: {
+                  TableName: tables.settlements,
+                  Item: { pk: statementLinesPartition(statement.campaignId, statement.merchantId, statement.period), sk, ...entry, statementId: statement.statementId },
+                  ConditionExpression: "attribute_not_exists(pk)",
+                },
               },
-            },
-          ];
-        }),
+            ];
+          }),
+        ],
       }),
     );
     return new Set();
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
-    const reasons = error.CancellationReasons ?? [];
+    const [counted, ...reasons] = error.CancellationReasons ?? [];
+    if (counted?.Code === "ConditionalCheckFailed") return "finished";
     const failed = new Set<number>();
     reasons.forEach((reason, index) => {
       if (reason.Code === "ConditionalCheckFailed") failed.add(Math.floor(index / 3));
@@ -226,6 +243,20 @@ async function holdChunk(
     if (failed.size === 0) throw error;
     return failed;
   }
+}
+
+/** The update that counts `lines` new lines on a statement, only while it is BUILDING (see finishStatement). */
+function countLines(table: string, statement: Pick<StatementRecord, "campaignId" | "merchantId" | "period">, lines: number) {
+  return {
+    Update: {
+      TableName: table,
+      Key: statementKey(statement.campaignId, statement.merchantId, statement.period),
+      UpdateExpression: "ADD lineCount :lines",
+      ConditionExpression: "#status = :building",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":lines": lines, ":building": "BUILDING" },
+    },
+  };
 }
 
 /** The CARRIED statements of (campaign, merchant) before `period` not yet folded into another. */
@@ -256,7 +287,8 @@ export async function readCarried(
 
 /**
  * Folds a CARRIED statement into `into`: sets its `carriedInto` (once) and puts a carry line
- * with its payable, in one transaction. False when another statement folded it first.
+ * with its payable, in one transaction, while `into` is BUILDING. False when another statement
+ * folded it first, or `into` was finished meanwhile (it is folded into a later one).
  */
 export async function foldCarried(
   db: DynamoDBDocumentClient,
@@ -293,6 +325,7 @@ export async function foldCarried(
                 ConditionExpression: "attribute_not_exists(pk)",
               },
             },
+            countLines(table, into, 1),
           ],
         }),
       ),
@@ -336,17 +369,18 @@ export async function readLines(
 }
 
 /**
- * Finishes a BUILDING statement with its totals and outcome. False when it was finished already
- * (a concurrent delivery won); the caller re-reads it.
+ * Finishes a BUILDING statement with its totals and outcome, added up from `lines` lines (records
+ * and carry lines, as read). False when it was finished already (a concurrent delivery won) or a
+ * line was put since they were read (it is still BUILDING then); the caller re-reads it.
  */
 export async function finishStatement(
   db: DynamoDBDocumentClient,
   table: string,
   statement: StatementRecord,
-  finish: { totals: StatementTotals; status: "PENDING" | "HELD" | "CARRIED"; partnerId: string; at: string },
+  finish: { totals: StatementTotals; status: "PENDING" | "HELD" | "CARRIED"; partnerId: string; at: string; lines: number },
 ): Promise<boolean> {
   const { totals } = finish;
-  const values: Record<string, unknown> = { ":building": "BUILDING", ":status": finish.status, ":at": finish.at, ":partner": finish.partnerId };
+  const values: Record<string, unknown> = { ":building": "BUILDING", ":status": finish.status, ":at": finish.at, ":partner": finish.partnerId, ":lines": finish.lines };
   const sets = ["#status = :status", "finishedAt = :at", "updatedAt = :at", "partnerId = :partner"];
   for (const [name, value] of Object.entries(totals)) {
     sets.push(`${name} = :${name}`);
@@ -363,7 +397,8 @@ export async function finishStatement(
         TableName: table,
         Key: statementKey(statement.campaignId, statement.merchantId, statement.period),
         UpdateExpression: `SET ${sets.join(", ")}`,
-        ConditionExpression: "#status = :building",
+        // Totals from exactly the lines the statement holds: none was put after they were read.
+        ConditionExpression: "#status = :building AND lineCount = :lines",
         ExpressionAttributeNames: { "#status": "status" },
         ExpressionAttributeValues: values,
       }),
