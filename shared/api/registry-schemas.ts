@@ -73,6 +73,7 @@ export const merchantSchema = z
     partnerId: z.string(),
     status: merchantStatusSchema,
     statusReason: z.string().optional().describe("Why it is suspended"),
+    approvedAt: instantSchema.optional().describe("When it was first approved (merchants approved since this was kept)"),
     createdAt: instantSchema,
     updatedAt: instantSchema,
   })

@@ -39,12 +39,16 @@ export const statementSchema = z
     campaignId: z.string(),
     merchantId: z.string(),
     period: z.string(),
-    status: z.enum(STATEMENT_STATUSES).describe("BUILDING (records being gathered), PENDING (payout under way), PAID, HELD (merchant suspended), FAILED (payout gave up), CARRIED (net ≤ 0, carried into the next statement)"),
+    status: z
+      .enum(STATEMENT_STATUSES)
+      .describe(
+        "BUILDING (records being gathered), PENDING (payout under way), PAID, HELD (merchant suspended), FAILED (payout gave up), CARRIED (net ≤ 0, carried into the next statement), FORFEITED (held, then never to be paid: a confirmed fraud flag)",
+      ),
     redemptionCount: z.int().describe("Redemptions held and not reversed within the statement"),
     subsidy: money.describe("Their discounts, fen"),
     grossSales: money.optional().describe("Their payment amounts before discount, fen"),
     clawbackCount: z.int().optional(),
-    clawback: money.optional().describe("Reversed discounts of redemptions settled earlier, fen"),
+    clawback: money.optional().describe("Reversed discounts of redemptions settled earlier, and fraud clawbacks, fen"),
     cancelledCount: z.int().optional().describe("Redemptions reversed before they were settled (held with their reversal)"),
     net: money.optional().describe("subsidy − clawback, fen"),
     carriedIn: money.optional().describe("Payables (≤ 0) of CARRIED statements folded in, fen"),
@@ -63,6 +67,8 @@ export const statementSchema = z
     heldAt: z.string().optional(),
     releasedAt: z.string().optional(),
     failedAt: z.string().optional(),
+    forfeitedAt: z.string().optional(),
+    forfeitReason: z.string().optional().describe("FORFEITED: the operator's reason, naming the fraud flag"),
   })
   .meta({ id: "Statement" });
 
@@ -79,13 +85,15 @@ const lineSchema = z.object({
   discount: money.describe("Positive for a redemption, negative for a reversal"),
   occurredAt: z.string(),
   recordedAt: z.string(),
-  paymentOccurredAt: z.string().optional().describe("Reversals: when the reversed payment occurred"),
+  paymentOccurredAt: z.string().optional().describe("Reversals and clawbacks: when the payment occurred"),
+  flagId: z.string().optional().describe("Clawbacks: the confirmed fraud flag that named the redemption"),
 });
 
 export const statementDetailSchema = statementSchema
   .extend({
     redemptions: z.array(lineSchema),
     reversals: z.array(lineSchema),
+    clawbacks: z.array(lineSchema).describe("Fraud clawbacks (negative discounts) of redemptions paid in earlier statements"),
     carried: z.array(z.object({ statementId: z.string(), period: z.string(), payable: money })),
   })
   .meta({ id: "StatementDetail" });

@@ -11,11 +11,12 @@ import { sumFen } from "./money.js";
 export const periodSchema = z.iso.date();
 export type Period = string;
 
-export const STATEMENT_STATUSES = ["BUILDING", "PENDING", "PAID", "HELD", "FAILED", "CARRIED"] as const;
+export const STATEMENT_STATUSES = ["BUILDING", "PENDING", "PAID", "HELD", "FAILED", "CARRIED", "FORFEITED"] as const;
 /**
  * `BUILDING` (records being gathered; never shown as final), `PENDING` (payout under way),
  * `PAID`, `HELD` (merchant suspended), `FAILED` (payout gave up), `CARRIED` (net ≤ 0, carried
- * into the merchant's next statement).
+ * into the merchant's next statement), `FORFEITED` (a HELD statement an operator decided, on a
+ * confirmed fraud flag, never to pay; terminal: it stays in the books, never in a payout).
  */
 export type StatementStatus = (typeof STATEMENT_STATUSES)[number];
 
@@ -142,12 +143,12 @@ export function dueSettlementPeriod(now: Date, timezone: string): Period {
 // ---------------------------------------------------------------------------------------------
 // What a statement adds up to.
 
-/** A record a statement holds: a redemption (+discount) or a reversal (−discount). */
+/** A record a statement holds: a redemption (+discount), a reversal or a fraud clawback (−discount). */
 export interface SettledRecord {
-  kind: "REDEMPTION" | "REVERSAL";
+  kind: "REDEMPTION" | "REVERSAL" | "CLAWBACK";
   partnerId: string;
   transactionId: string;
-  /** Signed: positive for a redemption, negative for a reversal. */
+  /** Signed: positive for a redemption, negative for a reversal or clawback. */
   discount: number;
   /** The payment amount before discount. */
   amount: number;
@@ -160,7 +161,7 @@ export interface StatementTotals {
   subsidy: number;
   /** Their payment amounts before discount. */
   grossSales: number;
-  /** Reversals held of redemptions not in this statement (settled earlier): the clawback. */
+  /** Reversals held of redemptions not in this statement (settled earlier), and fraud clawbacks: the clawback. */
   clawbackCount: number;
   /** Their reversed discounts, as a positive amount. */
   clawback: number;
@@ -176,14 +177,15 @@ export interface StatementTotals {
 
 /**
  * The totals of a statement holding `records` and the carried statements whose payables are
- * `carried`. A reversal whose redemption is held too cancels it; any other reversal is clawback.
+ * `carried`. A reversal whose redemption is held too cancels it; any other reversal is clawback,
+ * and so is every CLAWBACK record (a fraud clawback of a redemption paid in an earlier statement).
  */
 export function statementTotals(records: readonly SettledRecord[], carried: readonly number[] = []): StatementTotals {
   const key = (record: SettledRecord) => `${record.partnerId}#${record.transactionId}`;
   const reversed = new Set(records.filter((record) => record.kind === "REVERSAL").map(key));
   const redeemed = new Set(records.filter((record) => record.kind === "REDEMPTION").map(key));
   const kept = records.filter((record) => record.kind === "REDEMPTION" && !reversed.has(key(record)));
-  const clawed = records.filter((record) => record.kind === "REVERSAL" && !redeemed.has(key(record)));
+  const clawed = records.filter((record) => (record.kind === "REVERSAL" && !redeemed.has(key(record))) || record.kind === "CLAWBACK");
   const subsidy = sumFen(kept.map((record) => record.discount));
   // 0 − Σ, not −Σ: negating an empty sum gives −0, which would leak into the stored totals.
   const clawback = 0 - sumFen(clawed.map((record) => record.discount));

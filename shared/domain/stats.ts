@@ -71,26 +71,29 @@ export function voucherDeltas(old: VoucherImage | undefined, next: VoucherImage 
 
 /** A ledger record as its stream image shows it. */
 export interface LedgerImage {
-  kind: "REDEMPTION" | "REVERSAL";
+  kind: "REDEMPTION" | "REVERSAL" | "CLAWBACK";
   merchantId: string;
-  /** Signed: positive for a redemption, negative for a reversal. */
+  /** Signed: positive for a redemption, negative for a reversal or clawback. */
   discount: number;
   amount: number;
   occurredAt: string;
-  /** Reversals: when the reversed payment occurred; the reversal counts against that day. */
+  /** Reversals and clawbacks: when the payment occurred; they count against that day. */
   paymentOccurredAt?: string | undefined;
 }
 
 /**
  * What a new ledger record adds to the campaign's total, the day of the payment, the merchant's
  * sector and the merchant: a redemption counts up, a reversal counts against the same buckets.
+ * A fraud CLAWBACK counts as a reversal too: the subsidy was taken back from the merchant and the
+ * sale is not one the campaign drove (a refund of a clawed-back redemption writes no reversal, so
+ * the transaction is counted reversed once).
  */
 export function ledgerDeltas(record: LedgerImage, sector: string, timezone: string): StatsDelta[] {
   const counters: Counters =
     record.kind === "REDEMPTION"
       ? { redemptions: 1, redemptionDiscount: record.discount, redemptionAmount: record.amount }
       : { reversals: 1, reversalDiscount: -record.discount, reversalAmount: record.amount };
-  const day = localDate(new Date(record.kind === "REVERSAL" ? (record.paymentOccurredAt ?? record.occurredAt) : record.occurredAt), timezone);
+  const day = localDate(new Date(record.kind === "REDEMPTION" ? record.occurredAt : (record.paymentOccurredAt ?? record.occurredAt)), timezone);
   return [
     { bucket: "TOTAL", counters },
     { bucket: `DAY#${day}`, counters },

@@ -28,6 +28,7 @@ export function toMerchantView(merchant: MerchantRecord): MerchantView {
     partnerId: merchant.partnerId,
     status: merchant.status,
     ...(merchant.statusReason === undefined ? {} : { statusReason: merchant.statusReason }),
+    ...(merchant.approvedAt === undefined ? {} : { approvedAt: merchant.approvedAt }),
     createdAt: merchant.createdAt,
     updatedAt: merchant.updatedAt,
   };
@@ -76,16 +77,8 @@ export async function setMerchantStatus(
   for (let attempt = 0; attempt < CONFLICT_ATTEMPTS; attempt++) {
     const current = await readMerchant(input.db, input.tables.merchants, merchantId);
     if (!current) throw new NotFoundError(`Merchant ${merchantId} not found`);
-    const status = nextMerchantStatus(merchantId, current.status, action);
     const at = input.now().toISOString();
-    const { statusReason: _previous, ...rest } = current;
-    const next: MerchantRecord = {
-      ...rest,
-      status,
-      ...(status === "SUSPENDED" && input.reason !== undefined ? { statusReason: input.reason } : {}),
-      version: current.version + 1,
-      updatedAt: at,
-    };
+    const next = nextMerchantRecord(current, action, input.reason, at);
     const audit = { action: `merchant.${action}`, who: input.operator, at, reason: input.reason };
     if (await changeMerchantStatus(input.db, input.tables, current, next, audit)) {
       if (action === "reinstate" && input.releaseHeld) await input.releaseHeld(merchantId);
@@ -93,6 +86,24 @@ export async function setMerchantStatus(
     }
   }
   throw new ConcurrentUpdateError(`Merchant ${merchantId} kept changing; try again`);
+}
+
+/**
+ * The merchant after `action` at `at`: its new status (MerchantStateError when the action is not
+ * allowed from its status), the suspension reason while SUSPENDED, `approvedAt` from its first
+ * approval on, the next version.
+ */
+export function nextMerchantRecord(current: MerchantRecord, action: MerchantAction, reason: string | undefined, at: string): MerchantRecord {
+  const status = nextMerchantStatus(current.id, current.status, action);
+  const { statusReason: _previous, ...rest } = current;
+  return {
+    ...rest,
+    status,
+    ...(status === "SUSPENDED" && reason !== undefined ? { statusReason: reason } : {}),
+    ...(action === "approve" && current.approvedAt === undefined ? { approvedAt: at } : {}),
+    version: current.version + 1,
+    updatedAt: at,
+  };
 }
 
 /** Where a list of several statuses stands: which status it is in, and where in it. */

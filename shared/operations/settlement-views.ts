@@ -62,11 +62,12 @@ function toLine(entry: LedgerEntry) {
     discount: entry.discount,
     occurredAt: entry.occurredAt,
     recordedAt: entry.recordedAt,
-    ...(entry.kind === "REVERSAL" ? { paymentOccurredAt: entry.paymentOccurredAt } : {}),
+    ...(entry.kind === "REDEMPTION" ? {} : { paymentOccurredAt: entry.paymentOccurredAt }),
+    ...(entry.kind === "CLAWBACK" ? { flagId: entry.flagId } : {}),
   };
 }
 
-/** GET /admin/settlements/{campaignId}/{merchantId}/{period}: one statement with its redemptions, reversals and carried statements. */
+/** GET /admin/settlements/{campaignId}/{merchantId}/{period}: one statement with its redemptions, reversals, fraud clawbacks and carried statements. */
 export async function getStatement(input: ViewDeps & { key: { campaignId: string; merchantId: string; period: Period } }) {
   const statement = await readStatement(input.db, input.tables.settlements, input.key);
   if (!statement) throw new NotFoundError(`No statement ${statementId(input.key.campaignId, input.key.merchantId, input.key.period)}`);
@@ -75,6 +76,7 @@ export async function getStatement(input: ViewDeps & { key: { campaignId: string
     ...toStatementView(statement),
     redemptions: lines.records.filter((entry) => entry.kind === "REDEMPTION").map(toLine),
     reversals: lines.records.filter((entry) => entry.kind === "REVERSAL").map(toLine),
+    clawbacks: lines.records.filter((entry) => entry.kind === "CLAWBACK").map(toLine),
     carried: lines.carried.map((line) => ({ statementId: line.carriedFrom, period: line.period, payable: line.payable })),
   };
 }

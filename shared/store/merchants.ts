@@ -19,6 +19,8 @@ export const merchantRecordSchema = z.object({
   partnerId: z.string(),
   status: z.enum(MERCHANT_STATUSES),
   statusReason: z.string().optional(),
+  /** When it was (first) approved; absent on merchants approved before it was kept (the fraud detector's new-merchant rule). */
+  approvedAt: z.string().optional(),
   version: z.int().nonnegative(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -60,6 +62,39 @@ export async function readMerchant(db: DynamoDBDocumentClient, table: string, me
 }
 
 /**
+ * The two items of a status change, for a transaction: the conditional update (still in the status
+ * and version it was read in) and its audit item. First in a transaction, so a lost race is its
+ * first cancellation reason.
+ */
+export function merchantStatusItems(tables: Tables, current: MerchantRecord, next: MerchantRecord, audit: Audit) {
+  const sets = ["#status = :to", "version = :next", "updatedAt = :at"];
+  if (next.statusReason !== undefined) sets.push("statusReason = :reason");
+  const approvedNow = next.approvedAt !== undefined && next.approvedAt !== current.approvedAt;
+  if (approvedNow) sets.push("approvedAt = :approvedAt");
+  return [
+    {
+      Update: {
+        TableName: tables.merchants,
+        Key: merchantKey(current.id),
+        UpdateExpression: `SET ${sets.join(", ")}${next.statusReason === undefined ? " REMOVE statusReason" : ""}`,
+        ConditionExpression: "#status = :from AND version = :version",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":to": next.status,
+          ":from": current.status,
+          ":next": next.version,
+          ":version": current.version,
+          ":at": next.updatedAt,
+          ...(next.statusReason === undefined ? {} : { ":reason": next.statusReason }),
+          ...(approvedNow ? { ":approvedAt": next.approvedAt } : {}),
+        },
+      },
+    },
+    auditPut(tables.audit, { ...audit, entityType: "MERCHANT", entityId: current.id, version: next.version, before: current, after: next }),
+  ] as const;
+}
+
+/**
  * Moves a merchant to `next.status`, with its audit item, on condition that it is still in the
  * status and version it was read in. Returns false when it changed meanwhile.
  */
@@ -71,33 +106,7 @@ export async function changeMerchantStatus(
   audit: Audit,
 ): Promise<boolean> {
   try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: tables.merchants,
-              Key: merchantKey(current.id),
-              UpdateExpression:
-                next.statusReason === undefined
-                  ? "SET #status = :to, version = :next, updatedAt = :at REMOVE statusReason"
-                  : "SET #status = :to, version = :next, updatedAt = :at, statusReason = :reason",
-              ConditionExpression: "#status = :from AND version = :version",
-              ExpressionAttributeNames: { "#status": "status" },
-              ExpressionAttributeValues: {
-                ":to": next.status,
-                ":from": current.status,
-                ":next": next.version,
-                ":version": current.version,
-                ":at": next.updatedAt,
-                ...(next.statusReason === undefined ? {} : { ":reason": next.statusReason }),
-              },
-            },
-          },
-          auditPut(tables.audit, { ...audit, entityType: "MERCHANT", entityId: current.id, version: next.version, before: current, after: next }),
-        ],
-      }),
-    );
+    await db.send(new TransactWriteCommand({ TransactItems: [...merchantStatusItems(tables, current, next, audit)] }));
     return true;
   } catch (error) {
     if (cancelledOnFirst(error)) return false;

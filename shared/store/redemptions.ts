@@ -90,6 +90,8 @@ const paidRecordSchema = z.object({
   campaignId: z.string().optional(),
   voucher: voucherAddressSchema.optional(),
   refund: refundPartSchema.optional(),
+  /** REDEEMED only: the redemption was clawed back for a confirmed fraud flag (once; a later refund then writes no reversal). */
+  clawback: z.object({ flagId: z.string(), occurredAt: z.string(), recordedAt: z.string() }).optional(),
 });
 
 /** A refund that came first: the payment fields arrive (answered TRANSACTION_REFUNDED) if the payment ever does. */
@@ -133,7 +135,13 @@ const ledgerBase = {
   statementId: z.string().optional(),
 };
 export const ledgerEntrySchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("REDEMPTION"), ...ledgerBase, discount: positiveFen }),
+  z.object({
+    kind: z.literal("REDEMPTION"),
+    ...ledgerBase,
+    discount: positiveFen,
+    /** The redeemed voucher's threshold (the fraud detector's threshold-hugging rule); absent on records written before it was kept. */
+    threshold: positiveFen.optional(),
+  }),
   z.object({
     kind: z.literal("REVERSAL"),
     ...ledgerBase,
@@ -143,8 +151,21 @@ export const ledgerEntrySchema = z.discriminatedUnion("kind", [
     paymentOccurredAt: z.string(),
     eventId: z.string(),
   }),
+  z.object({
+    kind: z.literal("CLAWBACK"),
+    ...ledgerBase,
+    /** The clawed-back redemption's discount, negative. */
+    discount: z.int().negative(),
+    /** The clawed-back redemption's occurredAt (UTC ISO); the clawback's own occurredAt is when the flag was decided. */
+    paymentOccurredAt: z.string(),
+    /** The confirmed fraud flag that named the redemption. */
+    flagId: z.string(),
+  }),
 ]);
 export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
+
+/** How a ledger sort key ends, per kind: redemptions `#R`, reversals `#V`, clawbacks `#C`. */
+export const LEDGER_KIND_SUFFIX: Readonly<Record<LedgerEntry["kind"], string>> = { REDEMPTION: "R", REVERSAL: "V", CLAWBACK: "C" };
 
 /** An instant as the ledger sorts it: UTC ISO with milliseconds, so text order is time order. */
 export function utcInstant(instant: string): string {
@@ -153,9 +174,9 @@ export function utcInstant(instant: string): string {
   return new Date(at).toISOString();
 }
 
-/** The sort key of a ledger entry: redemptions end in `#R`, reversals in `#V`. */
+/** The sort key of a ledger entry: redemptions end in `#R`, reversals in `#V`, clawbacks in `#C`. */
 export function ledgerSortKey(occurredAt: string, partnerId: string, transactionId: string, kind: LedgerEntry["kind"]): string {
-  return `${utcInstant(occurredAt)}#${partnerId}#${transactionId}#${kind === "REDEMPTION" ? "R" : "V"}`;
+  return `${utcInstant(occurredAt)}#${partnerId}#${transactionId}#${LEDGER_KIND_SUFFIX[kind]}`;
 }
 
 /**
@@ -298,6 +319,7 @@ export async function redeem(
     payerId: payment.payerId,
     amount: payment.amount,
     discount: answer.discount,
+    threshold: voucher.threshold,
     occurredAt,
     recordedAt: payment.recordedAt,
   };
@@ -467,6 +489,9 @@ export async function reverse(
   const restore = input.refundPolicy === "restore" && Date.parse(record.voucher.expiresAt) > Date.parse(refundAt);
   const voucherStatus = restore ? "CLAIMED" : "VOID";
   const ref = redemptionRef(record.partnerId, record.transactionId);
+  // A redemption clawed back for fraud has had its discount taken back from the merchant once: its
+  // refund voids (or restores) the voucher but puts no reversal, or the merchant would repay it twice.
+  const clawedBack = record.clawback !== undefined;
   const entry: LedgerEntry = {
     kind: "REVERSAL",
     campaignId: record.campaignId,
@@ -491,7 +516,7 @@ export async function reverse(
               TableName: table.redemptions,
               Key: transactionKey(record.partnerId, record.transactionId),
               UpdateExpression: "SET #status = :reversed, refund = :refund",
-              ConditionExpression: "#status = :redeemed AND attribute_not_exists(refund)",
+              ConditionExpression: `#status = :redeemed AND attribute_not_exists(refund) AND ${clawedBack ? "attribute_exists" : "attribute_not_exists"}(clawback)`,
               ExpressionAttributeNames: { "#status": "status" },
               ExpressionAttributeValues: { ":reversed": "REVERSED", ":redeemed": REDEEMED, ":refund": refund },
               ReturnValuesOnConditionCheckFailure: "ALL_OLD",
@@ -509,7 +534,7 @@ export async function reverse(
               ExpressionAttributeValues: { ":next": voucherStatus, ":redeemed": REDEEMED, ":ref": ref, ":at": refundAt },
             },
           },
-          ...ledgerPuts(table.redemptions, entry),
+          ...(clawedBack ? [] : ledgerPuts(table.redemptions, entry)),
         ],
       }),
     );
@@ -526,6 +551,92 @@ export async function reverse(
     }
     throw error;
   }
+}
+
+export type ClawbackOutcome =
+  | { outcome: "clawed-back"; entry: LedgerEntry }
+  /** The transaction is not a redemption that can be clawed back (refunded, clawed back already); it comes back as it is now. */
+  | { outcome: "unchanged"; record: TransactionRecord };
+
+/**
+ * Claws back a redemption its merchant was paid for, for a confirmed fraud flag, once per
+ * transaction: in one transaction, the transaction record gets its `clawback` (only if it is still
+ * REDEEMED, unrefunded and not clawed back) and a CLAWBACK ledger record (−discount, occurredAt
+ * `at`, sort key `#C`) is put with its unsettled marker, so the merchant's next statement takes the
+ * discount back.
+ */
+export async function clawBack(
+  db: DynamoDBDocumentClient,
+  table: string,
+  input: { record: TransactionRecord; redemption: Extract<LedgerEntry, { kind: "REDEMPTION" }>; flagId: string; at: string },
+): Promise<ClawbackOutcome> {
+  const { record, redemption } = input;
+  const at = utcInstant(input.at);
+  const entry: LedgerEntry = {
+    kind: "CLAWBACK",
+    campaignId: redemption.campaignId,
+    merchantId: redemption.merchantId,
+    partnerId: redemption.partnerId,
+    transactionId: redemption.transactionId,
+    voucherId: redemption.voucherId,
+    payerId: redemption.payerId,
+    amount: redemption.amount,
+    discount: -redemption.discount,
+    occurredAt: at,
+    paymentOccurredAt: redemption.occurredAt,
+    flagId: input.flagId,
+    recordedAt: at,
+  };
+  try {
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: table,
+              Key: transactionKey(record.partnerId, record.transactionId),
+              UpdateExpression: "SET clawback = :clawback",
+              ConditionExpression: "#status = :redeemed AND attribute_not_exists(refund) AND attribute_not_exists(clawback)",
+              ExpressionAttributeNames: { "#status": "status" },
+              ExpressionAttributeValues: { ":redeemed": REDEEMED, ":clawback": { flagId: input.flagId, occurredAt: at, recordedAt: at } },
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+            },
+          },
+          ...ledgerPuts(table, entry),
+        ],
+      }),
+    );
+    return { outcome: "clawed-back", entry };
+  } catch (error) {
+    if (!(error instanceof TransactionCanceledException)) throw error;
+    const [txn, ledger, marker] = error.CancellationReasons ?? [];
+    if (txn?.Code === "ConditionalCheckFailed") {
+      return { outcome: "unchanged", record: txn.Item ? transactionRecordSchema.parse(unmarshall(txn.Item)) : await readExisting(db, table, record) };
+    }
+    if (ledger?.Code === "ConditionalCheckFailed" || marker?.Code === "ConditionalCheckFailed") {
+      throw new Error(`clawback entry of ${record.partnerId}/${record.transactionId} exists without its transaction's clawback`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** The ledger record of a transaction's redemption, read strongly consistently, or undefined. */
+export async function readRedemptionEntry(
+  db: DynamoDBDocumentClient,
+  table: string,
+  record: { partnerId: string; transactionId: string; campaignId?: string | undefined; merchantId?: string | undefined; occurredAt?: string | undefined },
+): Promise<Extract<LedgerEntry, { kind: "REDEMPTION" }> | undefined> {
+  if (record.campaignId === undefined || record.merchantId === undefined || record.occurredAt === undefined) return undefined;
+  const { Item } = await db.send(
+    new GetCommand({
+      TableName: table,
+      Key: { pk: ledgerPartition(record.campaignId, record.merchantId), sk: ledgerSortKey(record.occurredAt, record.partnerId, record.transactionId, "REDEMPTION") },
+      ConsistentRead: true,
+    }),
+  );
+  if (!Item) return undefined;
+  const entry = ledgerEntrySchema.parse(Item);
+  return entry.kind === "REDEMPTION" ? entry : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ import {
   statementPartition,
   unsettledPartition,
 } from "./keys.js";
-import { type LedgerEntry, ledgerEntrySchema } from "./redemptions.js";
+import { LEDGER_KIND_SUFFIX, type LedgerEntry, ledgerEntrySchema } from "./redemptions.js";
 import { withRetries } from "./retry.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -78,6 +78,9 @@ export const statementRecordSchema = z.object({
   heldAt: z.string().optional(),
   releasedAt: z.string().optional(),
   failedAt: z.string().optional(),
+  /** FORFEITED: when, and the operator's reason (a confirmed fraud flag). */
+  forfeitedAt: z.string().optional(),
+  forfeitReason: z.string().optional(),
 });
 export type StatementRecord = z.infer<typeof statementRecordSchema>;
 export type FinishedStatement = StatementRecord & StatementTotals;
@@ -153,7 +156,7 @@ export async function readUnsettled(
 /** Records per transaction: three items each (ledger record, marker, line), plus the statement's count: 100, DynamoDB's limit. */
 export const RECORDS_PER_TRANSACTION = 33;
 
-const entrySortKey = (entry: LedgerEntry) => `${entry.occurredAt}#${entry.partnerId}#${entry.transactionId}#${entry.kind === "REDEMPTION" ? "R" : "V"}`;
+const entrySortKey = (entry: LedgerEntry) => `${entry.occurredAt}#${entry.partnerId}#${entry.transactionId}#${LEDGER_KIND_SUFFIX[entry.kind]}`;
 
 /**
  * Puts `entries` in `statement`, a transaction per RECORDS_PER_TRANSACTION records. A record
@@ -413,14 +416,22 @@ export type StatementMove =
   | { to: "PAID"; payoutId: string }
   | { to: "HELD" }
   | { to: "PENDING"; from: "HELD" | "FAILED" }
-  | { to: "FAILED"; reason: string };
+  | { to: "FAILED"; reason: string }
+  | { to: "FORFEITED"; reason: string };
 
-const MOVE_FROM: Record<StatementMove["to"], StatementStatus[]> = { PAID: ["PENDING"], HELD: ["PENDING"], PENDING: ["HELD", "FAILED"], FAILED: ["PENDING"] };
+const MOVE_FROM: Record<StatementMove["to"], StatementStatus[]> = {
+  PAID: ["PENDING"],
+  HELD: ["PENDING"],
+  PENDING: ["HELD", "FAILED"],
+  FAILED: ["PENDING"],
+  FORFEITED: ["HELD"],
+};
 
 /**
  * Moves a statement from the status the move leaves (PENDING → PAID | HELD | FAILED, HELD |
- * FAILED → PENDING), only if it is still in it; with `audit`, its audit item goes in the same
- * transaction. False when the statement was not in that status.
+ * FAILED → PENDING, HELD → FORFEITED), only if it is still in it; with `audit`, its audit item
+ * goes in the same transaction. False when the statement was not in that status. FORFEITED is
+ * terminal: no move leaves it, and it leaves the `held` index, so no release ever finds it.
  */
 export async function moveStatement(
   db: DynamoDBDocumentClient,
@@ -448,6 +459,10 @@ export async function moveStatement(
       break;
     case "FAILED":
       update += ", failedAt = :at, lastPayoutError = :reason";
+      values[":reason"] = move.reason;
+      break;
+    case "FORFEITED":
+      update += ", forfeitedAt = :at, forfeitReason = :reason REMOVE held, heldKey";
       values[":reason"] = move.reason;
       break;
   }
