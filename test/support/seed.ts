@@ -4,6 +4,7 @@
  */
 import { PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { splitStock } from "../../shared/domain/inventory.js";
+import type { Sector } from "../../shared/domain/sectors.js";
 import { type CampaignRecord, type DropRecord, campaignRecordSchema, dropRecordSchema } from "../../shared/store/campaigns.js";
 import { DUE, LISTED, campaignKey, dropKey, shardKey } from "../../shared/store/keys.js";
 
@@ -16,6 +17,8 @@ export interface SeedOptions {
   drops: { id: string; stock: Record<string, number>; shards: number; opensAt?: string; closesAt?: string }[];
   startsAt?: string;
   endsAt?: string;
+  /** Default supermarket and restaurant. */
+  sectors?: Sector[];
 }
 
 export const VOUCHER_TYPES = [
@@ -37,7 +40,7 @@ export async function seedCampaign(
     startsAt: options.startsAt ?? new Date(Date.now() - 86_400_000).toISOString(),
     endsAt: options.endsAt ?? new Date(Date.now() + 30 * 86_400_000).toISOString(),
     perPersonLimit: options.perPersonLimit ?? 1,
-    sectors: ["supermarket", "restaurant"],
+    sectors: options.sectors ?? ["supermarket", "restaurant"],
     refundPolicy: "void",
     rollover: options.rollover ?? false,
     voucherTypes: VOUCHER_TYPES,

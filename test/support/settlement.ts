@@ -58,16 +58,24 @@ export async function seedLedger(db: DynamoDBDocumentClient, table: string, reco
 export async function seedMerchant(
   db: DynamoDBDocumentClient,
   table: string,
-  merchant: { id: string; partnerId: string; status?: "PENDING" | "APPROVED" | "SUSPENDED"; sector?: string },
+  merchant: {
+    id: string;
+    partnerId: string;
+    status?: "PENDING" | "APPROVED" | "SUSPENDED";
+    sector?: string;
+    name?: string;
+    /** When it was created and last changed (its approval); default now. */
+    at?: string;
+  },
 ): Promise<void> {
-  const now = new Date().toISOString();
+  const now = merchant.at ?? new Date().toISOString();
   await db.send(
     new PutCommand({
       TableName: table,
       Item: {
         ...merchantKey(merchant.id),
         id: merchant.id,
-        name: `Shop ${merchant.id}`,
+        name: merchant.name ?? `Shop ${merchant.id}`,
         sector: merchant.sector ?? "supermarket",
         partnerId: merchant.partnerId,
         status: merchant.status ?? "APPROVED",
