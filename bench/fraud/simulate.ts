@@ -194,7 +194,8 @@ async function main(): Promise<number> {
     note(`seeding ${traffic.merchants.length} merchants and campaign ${campaignId} (${traffic.drops.length} daily drops, per-person limit ${traffic.maxClaimsPerPayer})…`);
     await pool(traffic.merchants.length, 8, signal, (i) => {
       const merchant = traffic.merchants[i]!;
-      return seedMerchant(db, tables.merchants, { id: merchant.id, partnerId, sector: merchant.sector, name: merchant.name, at: new Date(merchant.approvedAt).toISOString() });
+      const approvedAt = new Date(merchant.approvedAt).toISOString();
+      return seedMerchant(db, tables.merchants, { id: merchant.id, partnerId, sector: merchant.sector, name: merchant.name, at: approvedAt, approvedAt });
     });
     await seedCampaign(db, tables, {
       id: campaignId,

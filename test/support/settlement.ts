@@ -64,8 +64,10 @@ export async function seedMerchant(
     status?: "PENDING" | "APPROVED" | "SUSPENDED";
     sector?: string;
     name?: string;
-    /** When it was created and last changed (its approval); default now. */
+    /** When it was created and last changed; default now. */
     at?: string;
+    /** When it was approved (the fraud detector's new-merchant rule); absent by default, as on merchants approved before it was kept. */
+    approvedAt?: string;
   },
 ): Promise<void> {
   const now = merchant.at ?? new Date().toISOString();
@@ -79,6 +81,7 @@ export async function seedMerchant(
         sector: merchant.sector ?? "supermarket",
         partnerId: merchant.partnerId,
         status: merchant.status ?? "APPROVED",
+        ...(merchant.approvedAt === undefined ? {} : { approvedAt: merchant.approvedAt }),
         version: 1,
         createdAt: now,
         updatedAt: now,
