@@ -44,6 +44,7 @@ import {
   statementSchema,
 } from "./settlement-schemas.js";
 import { campaignStatsSchema } from "./stats-schemas.js";
+import { campaignReportSchema, reportQuerySchema } from "./report-schemas.js";
 
 interface ParameterDoc {
   name: string;
@@ -57,6 +58,8 @@ interface ParameterDoc {
 interface ResponseDoc {
   description: string;
   schema?: z.ZodType;
+  /** Answers in media types other than JSON, by content type (a CSV export, say). */
+  media?: Record<string, z.ZodType>;
   /** Response headers the caller should read, such as Retry-After. */
   headers?: Record<string, { description: string; schema: z.ZodType }>;
 }
@@ -408,6 +411,29 @@ export const routeDocs: Record<string, RouteDoc> = {
       404: errorResponse("NOT_FOUND: no such campaign"),
     },
   },
+  "GET /admin/reports/campaigns/{id}": {
+    summary: "The bureau's report of a campaign, as JSON or CSV",
+    description:
+      "The figures sent upward: drops held (场次), participating merchants, vouchers issued (units put up in the drops held, a " +
+      "rolled-over unit once), claimed, redeemed, reversed, expired, subsidy, sales driven, leverage and remaining budget, then by " +
+      "sector and by day; the same figures GET /admin/campaigns/{id}/stats answers. Money in fen, with yuan text next to it. " +
+      "`format=csv` answers text/csv as an attachment `<id>-report.csv`: UTF-8 with a BOM, CRLF line ends, RFC 4180 quoting, " +
+      "headers in Chinese then English; three sections (汇总 Summary, 按行业 By sector, 按日 By day) separated by an empty line, " +
+      "each a title row, a header row, then its rows.",
+    parameters: [{ name: "format", in: "query", description: "json (default) or csv", schema: reportQuerySchema.shape.format }],
+    responses: {
+      200: {
+        description: "The report: JSON, or with format=csv the CSV text",
+        schema: campaignReportSchema,
+        media: { "text/csv": z.string().describe("UTF-8 with a BOM (EF BB BF), CRLF line ends") },
+        headers: {
+          "Content-Disposition": { description: 'With format=csv: attachment; filename="<id>-report.csv"', schema: z.string() },
+        },
+      },
+      400: errorResponse("VALIDATION_FAILED: a malformed campaign id, or a format other than csv or json"),
+      404: errorResponse("NOT_FOUND: no such campaign"),
+    },
+  },
 };
 
 const SECURITY: Record<AuthKind, Record<string, string[]>[]> = {
@@ -452,7 +478,14 @@ export function buildOpenApi(wiring: Wiring, version: string): Record<string, un
               ),
             }
           : {}),
-        ...(response.schema ? { content: json(response.schema) } : {}),
+        ...(response.schema || response.media
+          ? {
+              content: {
+                ...(response.schema ? json(response.schema) : {}),
+                ...Object.fromEntries(Object.entries(response.media ?? {}).map(([type, schema]) => [type, { schema: inline(schema, "output") }])),
+              },
+            }
+          : {}),
       };
     }
     if (route.auth !== "public") {

@@ -26,7 +26,10 @@ export type HttpResult = APIGatewayProxyStructuredResultV2;
 
 export interface HttpReply {
   status: number;
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as it is (CSV, say), instead of `body`; its content-type comes from `headers` (default text/plain UTF-8). */
+  text?: string;
   headers?: Record<string, string>;
 }
 
@@ -95,9 +98,13 @@ function authorise(auth: CallerAuth, event: HttpEvent): Caller | undefined {
 }
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
+const TEXT_HEADERS = { "content-type": "text/plain; charset=utf-8" };
 
 /** An HTTP reply as API Gateway expects it. */
 export function toResult(reply: HttpReply): HttpResult {
+  if (reply.text !== undefined) {
+    return { statusCode: reply.status, headers: { ...TEXT_HEADERS, ...reply.headers }, body: reply.text };
+  }
   return {
     statusCode: reply.status,
     headers: { ...(reply.body === undefined ? {} : JSON_HEADERS), ...reply.headers },

@@ -284,6 +284,11 @@ export const platform = defineWiring({
       entry: "functions/stats/get.ts",
       tables: { stats: "read", campaigns: "read", merchants: "read" },
     },
+    campaignReport: {
+      description: "GET /admin/reports/campaigns/{id}?format=csv|json: the bureau's report of a campaign (CSV in UTF-8 with a BOM).",
+      entry: "functions/reports/campaign.ts",
+      tables: { campaigns: "read", stats: "read" },
+    },
     health: {
       description: "GET /health: reachability of every table and queue (and, locally, the emulators).",
       entry: "functions/health.ts",
@@ -355,6 +360,7 @@ export const platform = defineWiring({
     { method: "POST", path: "/admin/settlements/{campaignId}/{merchantId}/{period}/retry-payout", auth: "operator", function: "retryPayout" },
     { method: "GET", path: "/admin/campaigns/{id}/reconciliation", auth: "operator", function: "reconcileCampaign" },
     { method: "GET", path: "/admin/campaigns/{id}/stats", auth: "operator", function: "getCampaignStats" },
+    { method: "GET", path: "/admin/reports/campaigns/{id}", auth: "operator", function: "campaignReport" },
   ],
   queueTriggers: [
     { queue: "settlements", function: "settleStatement", batchSize: 5 },

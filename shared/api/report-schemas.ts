@@ -1,0 +1,74 @@
+/**
+ * GET /admin/reports/campaigns/{id}?format=csv|json: the query and the JSON answer (the bureau's
+ * report, shared/domain/report.ts). Money is integer fen, with the same amount as yuan text.
+ */
+import * as z from "../zod.js";
+
+export const REPORT_FORMATS = ["json", "csv"] as const;
+
+export const reportQuerySchema = z.object({
+  format: z.enum(REPORT_FORMATS).default("json").describe("json (default) or csv (UTF-8 with a BOM, CRLF line ends)"),
+});
+
+const yuan = z.string().describe("The same amount in yuan, e.g. ¥90.00");
+
+export const campaignReportSchema = z
+  .object({
+    campaign: z.object({
+      id: z.string(),
+      name: z.string(),
+      timezone: z.string(),
+      startsAt: z.string(),
+      endsAt: z.string(),
+      status: z.string(),
+      budget: z.int().describe("fen"),
+    }),
+    reportDate: z.string().describe("The day the report was made, YYYY-MM-DD in the campaign's zone"),
+    summary: z.object({
+      dropsHeld: z.int().describe("Drops (场次) opened by now"),
+      dropsScheduled: z.int().describe("Every drop of the campaign"),
+      participatingMerchants: z.int().describe("Merchants with at least one redemption not reversed"),
+      vouchersIssued: z.int().describe("Units put up in the drops held; a unit rolled over counts once"),
+      claimed: z.int(),
+      redeemed: z.int().describe("Redemptions not reversed"),
+      reversed: z.int(),
+      expired: z.int(),
+      redemptionRate: z.number(),
+      budget: z.int(),
+      budgetYuan: yuan,
+      subsidy: z.int().describe("Discounts of the redemptions not reversed, fen"),
+      subsidyYuan: yuan,
+      grossSales: z.int().describe("Sales driven: their payment amounts before discount, fen"),
+      grossSalesYuan: yuan,
+      leverage: z.number().describe("grossSales ÷ subsidy, 2 decimals"),
+      remainingBudget: z.int(),
+      remainingBudgetYuan: yuan,
+    }),
+    bySector: z.array(
+      z.object({
+        sector: z.string(),
+        sectorName: z.string().describe("The sector's Chinese name"),
+        redeemed: z.int(),
+        reversed: z.int(),
+        subsidy: z.int(),
+        subsidyYuan: yuan,
+        grossSales: z.int(),
+        grossSalesYuan: yuan,
+        leverage: z.number(),
+      }),
+    ),
+    byDay: z.array(
+      z.object({
+        date: z.string(),
+        claimed: z.int(),
+        redeemed: z.int(),
+        reversed: z.int(),
+        expired: z.int(),
+        subsidy: z.int(),
+        subsidyYuan: yuan,
+        grossSales: z.int(),
+        grossSalesYuan: yuan,
+      }),
+    ).describe("Oldest first, by calendar day in the campaign's zone"),
+  })
+  .meta({ id: "CampaignReport" });
