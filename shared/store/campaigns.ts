@@ -82,6 +82,8 @@ export const dropRecordSchema = z.object({
   rolledIn: z.record(z.string(), z.record(z.string(), z.int().nonnegative())).default({}),
   closedAt: z.string().optional(),
   closeOutcome: z.record(z.string(), dropCloseOutcomeSchema).optional(),
+  /** Set by the expiry sweep once every voucher of the (closed) drop is past expiry + grace and swept: later sweeps skip it. */
+  expirySweptAt: z.string().optional(),
 });
 export type DropRecord = z.infer<typeof dropRecordSchema>;
 

@@ -31,7 +31,9 @@ const TRANSACTION_ITEMS = 100;
  */
 export async function applyChanges(db: DynamoDBDocumentClient, table: string, changes: readonly StatsChange[], now: Date): Promise<number> {
   let applied = 0;
-  let pending = changes.filter((change) => change.deltas.length > 0);
+  // One marker per change: a record twice in one batch would put the same marker twice in one transaction.
+  const unique = new Map(changes.filter((change) => change.deltas.length > 0).map((change) => [change.eventId, change]));
+  let pending = [...unique.values()];
   while (pending.length > 0) {
     const chunk = takeChunk(pending);
     pending = pending.slice(chunk.length);

@@ -328,6 +328,15 @@ export const platform = defineWiring({
       },
       queues: { settlements: "send", payouts: "send" },
     },
+    sweepExpiredVouchers: {
+      description:
+        "Daily expiry sweep: CLAIMED vouchers past expiry plus a 24 h grace become EXPIRED (the stats projector returns their " +
+        "discounts to the remaining budget); closed drops swept for good are marked so later sweeps skip them.",
+      entry: "functions/expiry/sweep.ts",
+      timeoutSeconds: 900,
+      memoryMb: 512,
+      tables: { campaigns: "readWrite", vouchers: "readWrite" },
+    },
   },
   routes: [
     { method: "GET", path: "/health", auth: "public", function: "health" },
@@ -378,6 +387,13 @@ export const platform = defineWiring({
       expression: "rate(1 minute)",
       timezone: "Asia/Shanghai",
       function: "ticker",
+    },
+    {
+      name: "expiry-sweep",
+      description: "Daily at 03:30: marks vouchers past expiry plus the grace period EXPIRED.",
+      expression: "cron(30 3 * * ? *)",
+      timezone: "Asia/Shanghai",
+      function: "sweepExpiredVouchers",
     },
   ],
 });

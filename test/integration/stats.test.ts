@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
 import { ClaimCaches, claimVoucher } from "../../shared/operations/claim.js";
 import { recordPayment, recordRefund } from "../../shared/operations/payments.js";
-import { getCampaignStats, recountStats, statsView } from "../../shared/operations/stats.js";
+import { getCampaignStats, projectStats, recountStats, statsView } from "../../shared/operations/stats.js";
 import { readStats } from "../../shared/store/stats.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { seedCampaign } from "../support/seed.js";
@@ -65,4 +65,15 @@ describe("the stats projector", () => {
     expect(stats.bySector).toEqual({ restaurant: { redeemed: 3, reversed: 1, subsidy: 9_000, grossSales: 45_000, leverage: 5 } });
     expect(statsView(campaign, await recountStats({ db, tables, campaignId }))).toEqual(statsView(campaign, await readStats(db, tables.stats, campaignId)));
   }, 60_000);
+
+  it("counts a change that appears twice in one batch once", async () => {
+    const campaignId = unique("c");
+    await seedCampaign(db, tables, { id: campaignId, drops: [] });
+    const claimedAt = new Date().toISOString();
+    const voucher = { pk: `ISSUED#${campaignId}#d1#100-30#0`, sk: "VOUCHER#v1", campaignId, discount: 3_000, status: "CLAIMED", claimedAt, expiresAt: claimedAt };
+    const change = { eventId: unique("event"), eventName: "INSERT" as const, newImage: voucher };
+    const outcome = await projectStats({ db, tables, now: () => new Date(), changes: [change, change] });
+    expect(outcome.counted).toBe(1);
+    expect((await readStats(db, tables.stats, campaignId)).get("TOTAL")).toMatchObject({ claimed: 1, claimedDiscount: 3_000, outstanding: 3_000 });
+  });
 });

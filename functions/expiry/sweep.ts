@@ -1,0 +1,31 @@
+/**
+ * The expiry sweep schedule (`expiry-sweep`, daily at 03:30 Asia/Shanghai): marks CLAIMED vouchers
+ * past their expiry plus the grace period EXPIRED (shared/operations/expiry.ts). Idempotent, so a
+ * redelivered firing or a run by hand changes nothing twice; a run cut short by its limits leaves
+ * the rest to the next firing.
+ */
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import type { Context } from "aws-lambda";
+import { documents } from "../../shared/clients.js";
+import { tableName } from "../../shared/config.js";
+import { logger } from "../../shared/logger.js";
+import { type ExpirySweepOutcome, sweepExpiredVouchers } from "../../shared/operations/expiry.js";
+import { scheduledEventSchema } from "../../shared/wiring/types.js";
+
+export async function sweep(event: unknown, context: Context): Promise<ExpirySweepOutcome> {
+  const { scheduledTime } = scheduledEventSchema.parse(event);
+  const outcome = await sweepExpiredVouchers({
+    db: documents(),
+    tables: { campaigns: tableName("campaigns"), vouchers: tableName("vouchers") },
+    now: () => new Date(),
+    remainingTimeMs: () => context.getRemainingTimeInMillis(),
+  });
+  // A failed campaign or drop is swept again by the next firing; logged as an error so it is seen.
+  if (outcome.failed.length > 0) logger.error("expiry sweep failed for some campaigns or drops", { failed: outcome.failed });
+  if (!outcome.complete) logger.warn("expiry sweep stopped at its limits; the next firing continues", { vouchersExpired: outcome.vouchersExpired });
+  logger.info("expiry sweep", { scheduledTime, ...outcome });
+  return outcome;
+}
+
+export const handler = middy(sweep).use(injectLambdaContext(logger, { resetKeys: true }));
