@@ -278,9 +278,14 @@ export const REPORT_HEADERS = {
 /** The byte-order mark the CSV starts with. */
 export const BOM = "\uFEFF";
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, a quote, CR or LF; quotes doubled. */
+/**
+ * One CSV field (RFC 4180): quoted when it holds a comma, a quote, CR or LF; quotes doubled. Text
+ * a spreadsheet would run as a formula (starting with =, +, @, a tab or CR, or - not followed by
+ * an amount) gets a leading apostrophe, so an operator-typed name can never become one.
+ */
 export function csvField(value: string | number): string {
-  const text = String(value);
+  let text = String(value);
+  if (typeof value === "string" && (/^[=+@\t\r]/.test(text) || /^-(?!¥?\d)/.test(text))) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 

@@ -175,6 +175,16 @@ describe("the report's CSV", () => {
     expect(csv).toContain(`${REPORT_HEADERS.campaignName},"爱尚三江, ""春季""\n2023",\r\n`);
   });
 
+  it("keeps text a spreadsheet would run as a formula from being one, leaving amounts alone", () => {
+    for (const formula of ["=HYPERLINK(\"http://x\")", "+1+1", "@SUM(A1)", "-2+3", "\tcmd"]) {
+      expect(csvField(formula).replace(/^"/, "")).toMatch(/^'/);
+    }
+    expect(csvField("-¥30.00")).toBe("-¥30.00");
+    expect(csvField("-3000")).toBe("-3000");
+    expect(csvField(-3000)).toBe("-3000");
+    expect(csvField("2026-11-21")).toBe("2026-11-21");
+  });
+
   it("has three sections, each a title, a bilingual header and rows, separated by one empty line", () => {
     const rows = parseCsv(csv);
     const blanks = rows.flatMap((row, index) => (row.length === 0 ? [index] : []));
