@@ -280,12 +280,12 @@ export const BOM = "\uFEFF";
 
 /**
  * One CSV field (RFC 4180): quoted when it holds a comma, a quote, CR or LF; quotes doubled. Text
- * a spreadsheet would run as a formula (starting with =, +, @, a tab or CR, or - not followed by
- * an amount) gets a leading apostrophe, so an operator-typed name can never become one.
+ * a spreadsheet would run as a formula (starting with =, +, @, a tab or CR, or - unless it is a
+ * plain amount) gets a leading apostrophe, so an operator-typed name can never become one.
  */
 export function csvField(value: string | number): string {
   let text = String(value);
-  if (typeof value === "string" && (/^[=+@\t\r]/.test(text) || /^-(?!¥?\d)/.test(text))) text = `'${text}`;
+  if (typeof value === "string" && (/^[=+@\t\r]/.test(text) || (text.startsWith("-") && !/^-¥?\d+(\.\d+)?$/.test(text)))) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
