@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/sweep-expired.ts [--now ISO] [--max N]` runs the expiry sweep by hand on the
+ * `npm run sweep:expired -- [--now ISO] [--max N]` runs the expiry sweep by hand on the
  * platform `npm start` runs (found through its state file): the same use case the daily
  * `expiry-sweep` schedule runs, against its tables, printing the outcome the schedule logs. The
  * running platform's stream pollers then project the expiries into the stats. `--now` sweeps as
@@ -17,7 +17,7 @@ import { sweepExpiredVouchers } from "../shared/operations/expiry.js";
 import { parseCommandLine } from "./cli.js";
 
 const USAGE = [
-  "usage: npx tsx scripts/sweep-expired.ts [--now ISO] [--max N]",
+  "usage: npm run sweep:expired -- [--now ISO] [--max N]",
   "  marks CLAIMED vouchers past expiry + the grace period EXPIRED on the local platform of npm start",
   "  --now ISO   sweep as if it were this instant (default: now)",
   "  --max N     start at most N voucher writes (default: the function's own limit)",
