@@ -44,6 +44,15 @@ import {
   statementSchema,
 } from "./settlement-schemas.js";
 import { campaignStatsSchema } from "./stats-schemas.js";
+import {
+  confirmBodySchema,
+  dismissBodySchema,
+  flagListQuerySchema,
+  flagListSchema,
+  flagSchema,
+  fraudRulesBodySchema,
+  fraudRulesSchema,
+} from "./fraud-schemas.js";
 import { campaignReportSchema, reportQuerySchema } from "./report-schemas.js";
 
 interface ParameterDoc {
@@ -432,6 +441,79 @@ export const routeDocs: Record<string, RouteDoc> = {
       },
       400: errorResponse("VALIDATION_FAILED: a malformed campaign id, or a format other than csv or json"),
       404: errorResponse("NOT_FOUND: no such campaign"),
+    },
+  },
+  "GET /admin/fraud/flags": {
+    summary: "The fraud review queue",
+    description:
+      "Flags raised by the fraud detector on the redemptions stream, newest first: one per (campaign, rule, subject, window), with the rule, " +
+      "severity, accused merchant (and payer), and evidence (the measures judged and the transactions). Answers may be a few seconds old.",
+    parameters: [
+      { name: "status", in: "query", description: "OPEN (the default: awaiting review), DISMISSED or CONFIRMED", schema: flagListQuerySchema.shape.status },
+      { name: "campaignId", in: "query", description: "Only this campaign's flags", schema: flagListQuerySchema.shape.campaignId },
+      { name: "limit", in: "query", description: "Flags per page", schema: z.int().min(1).max(100).default(50) },
+      { name: "nextToken", in: "query", description: "The `nextToken` of the previous page, for the same status and campaign", schema: z.string() },
+    ],
+    responses: {
+      200: { description: "One page of flags", schema: flagListSchema },
+      400: errorResponse("VALIDATION_FAILED: a bad `status`, `campaignId`, `limit`, or a `nextToken` this API did not issue for this list"),
+    },
+  },
+  "POST /admin/fraud/flags/{id}/dismiss": {
+    summary: "Dismiss an OPEN flag, with a reason",
+    description: "Recorded in the audit trail (FRAUD_FLAG#<id>). A merchant the detector suspended for the flag stays suspended: reinstate it apart.",
+    requestBody: dismissBodySchema,
+    responses: {
+      200: { description: "The flag, status DISMISSED", schema: flagSchema },
+      404: errorResponse("NOT_FOUND: no such flag"),
+      409: errorResponse("INVALID_STATE: the flag is not OPEN (details.status has its status)"),
+    },
+  },
+  "POST /admin/fraud/flags/{id}/confirm": {
+    summary: "Confirm an OPEN flag: suspend the merchant, withhold what is unpaid, claw back what was paid",
+    description:
+      "In one transaction with their audit items (the operator's): the flag becomes CONFIRMED and an APPROVED merchant SUSPENDED with the reason " +
+      "`fraud flag <id>: <reason>`, so its statements not yet paid are HELD. With `forfeit: true` its HELD statements in the campaign become FORFEITED " +
+      "(terminal, never paid; each audited). Each redemption of the merchant named in the evidence whose statement was PAID is clawed back once: a " +
+      "negative CLAWBACK record its next statement takes off what it pays. `enforcement` says what became of each named transaction.",
+    requestBody: confirmBodySchema,
+    responses: {
+      200: { description: "The flag, status CONFIRMED, with its enforcement", schema: flagSchema },
+      404: errorResponse("NOT_FOUND: no such flag"),
+      409: errorResponse("INVALID_STATE: the flag is not OPEN; CONCURRENT_UPDATE: it kept changing, try again"),
+    },
+  },
+  "POST /admin/fraud/flags/{id}/enforce": {
+    summary: "Apply a CONFIRMED flag's consequences again",
+    description:
+      "Safe to repeat. Forfeits HELD statements held since (when the flag was confirmed with forfeit and the merchant is still suspended) and claws " +
+      "back named redemptions paid since (a payout that was under way at confirmation: `enforcement.pending`; or statements released by a reinstatement).",
+    responses: {
+      200: { description: "The flag with its enforcement", schema: flagSchema },
+      404: errorResponse("NOT_FOUND: no such flag"),
+      409: errorResponse("INVALID_STATE: the flag is not CONFIRMED"),
+    },
+  },
+  "GET /admin/campaigns/{id}/fraud-rules": {
+    summary: "A campaign's fraud-rule configuration",
+    description: "Thresholds as data, per rule, and autoSuspend. `source: default` when the campaign has none of its own: the documented defaults apply.",
+    responses: {
+      200: { description: "The configuration in force", schema: fraudRulesSchema },
+      400: errorResponse("VALIDATION_FAILED: a malformed campaign id"),
+      404: errorResponse("NOT_FOUND: no such campaign"),
+    },
+  },
+  "PUT /admin/campaigns/{id}/fraud-rules": {
+    summary: "Replace a campaign's fraud-rule configuration",
+    description:
+      "What the body leaves out takes its default (an empty body restores every default). Recorded in the audit trail (CAMPAIGN#<id>, " +
+      "campaign.fraud-rules) with the configuration before and after. The detector applies it from its next batch.",
+    requestBody: fraudRulesBodySchema,
+    responses: {
+      200: { description: "The configuration now in force", schema: fraudRulesSchema },
+      400: errorResponse("VALIDATION_FAILED with every issue and its path (an unknown rule or field, a threshold out of range)"),
+      404: errorResponse("NOT_FOUND: no such campaign"),
+      409: errorResponse("CONCURRENT_UPDATE: it kept changing; try again"),
     },
   },
 };

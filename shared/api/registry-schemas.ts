@@ -93,22 +93,23 @@ export const merchantListQuerySchema = z.object({ limit: limitSchema, nextToken:
 export const adminMerchantListQuerySchema = z.object({ status: merchantStatusSchema.optional(), limit: limitSchema, nextToken: tokenSchema });
 
 /** The audited kinds of entity, as they appear in `entity`. */
-export const AUDITED_ENTITIES = ["PARTNER", "MERCHANT", "CAMPAIGN", "STATEMENT"] as const;
+export const AUDITED_ENTITIES = ["PARTNER", "MERCHANT", "CAMPAIGN", "STATEMENT", "FRAUD_FLAG"] as const;
 export type AuditedEntity = (typeof AUDITED_ENTITIES)[number];
 
 const ID = "[A-Za-z0-9_-]{1,64}";
 
 /**
  * `<TYPE>#<id>`, e.g. `MERCHANT#m1` (`MERCHANT%23m1` in a query string); a statement's id is
- * `<campaignId>/<merchantId>/<period>` (`STATEMENT%23c1%2Fm1%2F2026-11-21`).
+ * `<campaignId>/<merchantId>/<period>` (`STATEMENT%23c1%2Fm1%2F2026-11-21`); a fraud flag's is
+ * its id (`FRAUD_FLAG%23flag-…`).
  */
 export const auditEntitySchema = z
   .string()
   .regex(
-    new RegExp(`^((PARTNER|MERCHANT|CAMPAIGN)#${ID}|STATEMENT#${ID}/${ID}/\\d{4}-\\d{2}-\\d{2})$`),
-    "must be PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id> or STATEMENT#<campaignId>/<merchantId>/<period>",
+    new RegExp(`^((PARTNER|MERCHANT|CAMPAIGN|FRAUD_FLAG)#${ID}|STATEMENT#${ID}/${ID}/\\d{4}-\\d{2}-\\d{2})$`),
+    "must be PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, FRAUD_FLAG#<id> or STATEMENT#<campaignId>/<merchantId>/<period>",
   )
-  .describe("PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id> or STATEMENT#<campaignId>/<merchantId>/<period>, URL-encoded: MERCHANT%23m1");
+  .describe("PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, FRAUD_FLAG#<id> or STATEMENT#<campaignId>/<merchantId>/<period>, URL-encoded: MERCHANT%23m1");
 
 /** Query of GET /admin/audit. */
 export const auditQuerySchema = z.object({ entity: auditEntitySchema, limit: limitSchema, nextToken: tokenSchema });
@@ -116,10 +117,15 @@ export const auditQuerySchema = z.object({ entity: auditEntitySchema, limit: lim
 /** One audited change. */
 export const auditEntrySchema = z
   .object({
-    entity: z.string().describe("PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id> or STATEMENT#<campaignId>/<merchantId>/<period>"),
+    entity: z.string().describe("PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, FRAUD_FLAG#<id> or STATEMENT#<campaignId>/<merchantId>/<period>"),
     at: instantSchema,
     who: z.string().describe("The operator's sub, or partner:<id> for a partner's signed request"),
-    action: z.string().describe("e.g. partner.register, partner.rotate-secret, merchant.create, merchant.approve, merchant.suspend, statement.retry-payout"),
+    action: z
+      .string()
+      .describe(
+        "e.g. partner.register, partner.rotate-secret, merchant.create, merchant.approve, merchant.suspend, statement.retry-payout, statement.forfeit, " +
+          "campaign.fraud-rules, fraud.dismiss, fraud.confirm, fraud.auto-suspend, fraud.clawback",
+      ),
     reason: z.string().optional(),
     before: z.record(z.string(), z.unknown()).optional().describe("The entity before the change; secrets never appear"),
     after: z.record(z.string(), z.unknown()).optional().describe("The entity after the change; secrets never appear"),

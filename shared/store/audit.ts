@@ -10,7 +10,7 @@ import { QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb
 import * as z from "../zod.js";
 import { auditPartition } from "./keys.js";
 
-export type AuditEntityType = "PARTNER" | "MERCHANT" | "CAMPAIGN" | "STATEMENT";
+export type AuditEntityType = "PARTNER" | "MERCHANT" | "CAMPAIGN" | "STATEMENT" | "FRAUD_FLAG";
 
 /** Where an operator's write is recorded, and whose it is: passed to every audited store write. */
 export interface AuditTrail {

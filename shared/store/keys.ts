@@ -80,3 +80,22 @@ export const CARRY_LINE_PREFIX = "CARRY#";
 export const settlementRunKey = (campaignId: string, period: string) => ({ pk: `RUN#${campaignId}`, sk: period });
 /** Value of the sparse `held` index key on HELD statements. */
 export const HELD = "HELD";
+
+/** fraud table: a campaign's fraud-rule configuration. */
+export const fraudConfigKey = (campaignId: string) => ({ pk: `CONFIG#${campaignId}`, sk: "#CONFIG" });
+/** fraud table: one flag in the review queue. */
+export const fraudFlagKey = (flagId: string) => ({ pk: `FLAG#${flagId}`, sk: "#FLAG" });
+/**
+ * fraud table: the detector's marker of a ledger record applied to its state (the ledger record's
+ * own key, so each record counts once however often the stream delivers it), kept 48 h.
+ */
+export const fraudAppliedKey = (ledgerPk: string, ledgerSk: string) => ({ pk: `APPLIED#${ledgerPk}#${ledgerSk}`, sk: "#" });
+/** fraud table: a merchant's hourly counters in a campaign (sk `HOUR#<yyyy-mm-ddThh>`, UTC). */
+export const fraudHoursPartition = (campaignId: string, merchantId: string) => `HOURS#${campaignId}#${merchantId}`;
+export const FRAUD_HOUR_PREFIX = "HOUR#";
+/** fraud table: a merchant's recent records in a campaign, for evidence (sk `<UTC instant>#<partner>#<txn>#R|V`). */
+export const fraudMerchantLogPartition = (campaignId: string, merchantId: string) => `MLOG#${campaignId}#${merchantId}`;
+/** fraud table: a payer's recent redemptions in a campaign (sk `<UTC occurredAt>#<partner>#<txn>`). */
+export const fraudPayerLogPartition = (campaignId: string, payerId: string) => `PAYER#${campaignId}#${payerId}`;
+/** Values of the sparse flag indexes: `byStatus` (status) and `byCampaign` (`<campaignId>#<status>`), both by `listedAt`. */
+export const flagCampaignStatus = (campaignId: string, status: string) => `${campaignId}#${status}`;

@@ -23,6 +23,7 @@ import { type MerchantFacts, NO_DISCOUNT_REASONS } from "../domain/redemption.js
 import { sectorSchema } from "../domain/sectors.js";
 import * as z from "../zod.js";
 import { issuedVoucherKey, ledgerPartition, merchantKey, transactionKey, unsettledPartition } from "./keys.js";
+import { type AuditEntry, auditPut } from "./audit.js";
 import type { VoucherItem } from "./vouchers.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -568,7 +569,14 @@ export type ClawbackOutcome =
 export async function clawBack(
   db: DynamoDBDocumentClient,
   table: string,
-  input: { record: TransactionRecord; redemption: Extract<LedgerEntry, { kind: "REDEMPTION" }>; flagId: string; at: string },
+  input: {
+    record: TransactionRecord;
+    redemption: Extract<LedgerEntry, { kind: "REDEMPTION" }>;
+    flagId: string;
+    at: string;
+    /** The operator's audit item, in the same transaction. */
+    audit: { table: string; entry: AuditEntry };
+  },
 ): Promise<ClawbackOutcome> {
   const { record, redemption } = input;
   const at = utcInstant(input.at);
@@ -603,6 +611,7 @@ export async function clawBack(
             },
           },
           ...ledgerPuts(table, entry),
+          auditPut(input.audit.table, input.audit.entry),
         ],
       }),
     );

@@ -82,7 +82,7 @@ export const platform = defineWiring({
       globalIndexes: {
         unsettled: { partitionKey: { name: "unsettledCampaign", type: "S" }, sortKey: { name: "unsettledKey", type: "S" } },
       },
-      // Feeds the stats projector with every new ledger record.
+      // Feeds the stats projector and the fraud detector with every new ledger record.
       stream: "NEW_AND_OLD_IMAGES",
     },
     stats: {
@@ -104,6 +104,20 @@ export const platform = defineWiring({
         byPeriod: { partitionKey: { name: "period", type: "S" }, sortKey: { name: "campaignMerchant", type: "S" } },
         held: { partitionKey: { name: "held", type: "S" }, sortKey: { name: "heldKey", type: "S" } },
       },
+    },
+    fraud: {
+      description:
+        "Fraud detection: each campaign's rule configuration (pk CONFIG#<campaignId>), the review queue's flags (pk FLAG#<id>; " +
+        "sparse indexes by `listedAt`: `byStatus` (status) and `byCampaign` (<campaignId>#<status>)), and the detector's state: " +
+        "merchants' hourly counters (HOURS#<campaign>#<merchant>), recent records of merchants (MLOG#…) and payers (PAYER#…), " +
+        "and one marker per ledger record applied (APPLIED#<ledger key>, kept 48 h), so each record counts once.",
+      partitionKey: { name: "pk", type: "S" },
+      sortKey: { name: "sk", type: "S" },
+      globalIndexes: {
+        byStatus: { partitionKey: { name: "flagStatus", type: "S" }, sortKey: { name: "listedAt", type: "S" } },
+        byCampaign: { partitionKey: { name: "flagCampaignStatus", type: "S" }, sortKey: { name: "listedAt", type: "S" } },
+      },
+      ttlAttribute: "expiresAt",
     },
   },
   queues: {
@@ -289,6 +303,28 @@ export const platform = defineWiring({
       entry: "functions/reports/campaign.ts",
       tables: { campaigns: "read", stats: "read" },
     },
+    detectFraud: {
+      description: "Fraud detector: judges each new ledger record of the redemptions stream by its campaign's rules, once; hits become flags (high severity may auto-suspend).",
+      entry: "functions/fraud/detect.ts",
+      timeoutSeconds: 60,
+      tables: { fraud: "readWrite", merchants: "readWrite", audit: "write" },
+    },
+    listFraudFlags: {
+      description: "GET /admin/fraud/flags?status=&campaignId=: the fraud review queue, newest first.",
+      entry: "functions/fraud/list-flags.ts",
+      tables: { fraud: "read" },
+    },
+    decideFraudFlag: {
+      description: "POST /admin/fraud/flags/{id}/dismiss, /confirm (suspends the merchant, forfeits held statements if asked, claws back paid redemptions) and /enforce.",
+      entry: "functions/fraud/decide.ts",
+      timeoutSeconds: 29,
+      tables: { fraud: "readWrite", audit: "write", merchants: "readWrite", redemptions: "readWrite", settlements: "readWrite" },
+    },
+    fraudRules: {
+      description: "GET and PUT /admin/campaigns/{id}/fraud-rules: a campaign's fraud-rule thresholds.",
+      entry: "functions/fraud/rules.ts",
+      tables: { fraud: "readWrite", campaigns: "read", audit: "write" },
+    },
     health: {
       description: "GET /health: reachability of every table and queue (and, locally, the emulators).",
       entry: "functions/health.ts",
@@ -305,6 +341,7 @@ export const platform = defineWiring({
         redemptions: "describe",
         settlements: "describe",
         stats: "describe",
+        fraud: "describe",
       },
       queues: { settlements: "describe", payouts: "describe", streamFailures: "describe" },
     },
@@ -369,6 +406,12 @@ export const platform = defineWiring({
     { method: "POST", path: "/admin/settlements/{campaignId}/{merchantId}/{period}/retry-payout", auth: "operator", function: "retryPayout" },
     { method: "GET", path: "/admin/campaigns/{id}/reconciliation", auth: "operator", function: "reconcileCampaign" },
     { method: "GET", path: "/admin/campaigns/{id}/stats", auth: "operator", function: "getCampaignStats" },
+    { method: "GET", path: "/admin/fraud/flags", auth: "operator", function: "listFraudFlags" },
+    { method: "POST", path: "/admin/fraud/flags/{id}/dismiss", auth: "operator", function: "decideFraudFlag" },
+    { method: "POST", path: "/admin/fraud/flags/{id}/confirm", auth: "operator", function: "decideFraudFlag" },
+    { method: "POST", path: "/admin/fraud/flags/{id}/enforce", auth: "operator", function: "decideFraudFlag" },
+    { method: "GET", path: "/admin/campaigns/{id}/fraud-rules", auth: "operator", function: "fraudRules" },
+    { method: "PUT", path: "/admin/campaigns/{id}/fraud-rules", auth: "operator", function: "fraudRules" },
     { method: "GET", path: "/admin/reports/campaigns/{id}", auth: "operator", function: "campaignReport" },
   ],
   queueTriggers: [
@@ -379,6 +422,7 @@ export const platform = defineWiring({
   streamTriggers: [
     { table: "vouchers", function: "projectStats", batchSize: 100, startingPosition: "TRIM_HORIZON", retryAttempts: 10, onFailure: "streamFailures" },
     { table: "redemptions", function: "projectStats", batchSize: 100, startingPosition: "TRIM_HORIZON", retryAttempts: 10, onFailure: "streamFailures" },
+    { table: "redemptions", function: "detectFraud", batchSize: 100, startingPosition: "TRIM_HORIZON", retryAttempts: 10, onFailure: "streamFailures" },
   ],
   schedules: [
     {

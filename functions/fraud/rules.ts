@@ -1,0 +1,14 @@
+/** GET and PUT /admin/campaigns/{id}/fraud-rules (operator): a campaign's fraud-rule configuration, thresholds as data. */
+import { fraudRulesBodySchema } from "../../shared/api/fraud-schemas.js";
+import { httpRoute, parseBody } from "../../shared/http/route.js";
+import { getFraudRules, putFraudRules } from "../../shared/operations/fraud.js";
+import { pathIdOf, registryDeps } from "../merchants/request.js";
+
+export const handler = httpRoute("operator", async ({ event, caller }) => {
+  const campaignId = pathIdOf(event);
+  const deps = registryDeps("fraud", "campaigns", "audit");
+  if (event.routeKey.startsWith("GET ")) {
+    return { status: 200, body: await getFraudRules({ ...deps, campaignId }), headers: { "cache-control": "no-store" } };
+  }
+  return { status: 200, body: await putFraudRules({ ...deps, campaignId, body: parseBody(event, fraudRulesBodySchema), operator: caller.sub }) };
+});

@@ -1,0 +1,298 @@
+/**
+ * The fraud detector on the emulators. Ledger records written to the redemptions table reach the
+ * detector through the runtime's stream poller and raise flags; crafted stream changes fed to the
+ * use case directly, again, shuffled and concurrently, neither duplicate a flag nor inflate the
+ * detector's counters; the campaign's configuration decides; a high-severity hit auto-suspends the
+ * merchant once per flag when the campaign says so, audited as the detector. And the review:
+ * refunds after a clawback write no second reversal; forfeiture and clawback keep the books balanced.
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalRuntime } from "../../infra/local/runtime.js";
+import { FRAUD_RULES, type FraudRule, hourOf } from "../../shared/domain/fraud.js";
+import { type FlagView, confirmFlag, detectFraud, dismissFlag, enforceFlag, getFraudRules, listFlags, putFraudRules } from "../../shared/operations/fraud.js";
+import { setMerchantStatus } from "../../shared/operations/merchants.js";
+import { listAudit } from "../../shared/operations/audit.js";
+import type { StreamChange } from "../../shared/operations/stats.js";
+import { readFlag, readHours } from "../../shared/store/fraud.js";
+import { readMerchant } from "../../shared/store/merchants.js";
+import { type LedgerEntry, readLedger, readTransaction } from "../../shared/store/redemptions.js";
+import { platform } from "../../shared/wiring/platform.js";
+import { rejection } from "../support/rejection.js";
+import { fraudRecord, ledgerChange, minutesAfter } from "../support/fraud.js";
+import { seedCampaign } from "../support/seed.js";
+import { seedLedger, seedMerchant } from "../support/settlement.js";
+import { eventually, startTestRuntime, testClients } from "./runtime-helpers.js";
+
+const { db } = testClients();
+let runtime: LocalRuntime;
+let tables: Record<"campaigns" | "inventory" | "vouchers" | "redemptions" | "merchants" | "settlements" | "audit" | "fraud", string>;
+
+const HOUR = 3_600_000;
+const unique = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
+/** The start of the hour two hours ago: every crafted sequence fits in the hours after it. */
+const base = () => new Date(Math.floor((Date.now() - 2 * HOUR) / HOUR) * HOUR).toISOString();
+
+beforeAll(async () => {
+  runtime = await startTestRuntime(platform, "fraud");
+  const name = (logical: string) => runtime.resources.tables[logical]!.name;
+  tables = {
+    campaigns: name("campaigns"),
+    inventory: name("inventory"),
+    vouchers: name("vouchers"),
+    redemptions: name("redemptions"),
+    merchants: name("merchants"),
+    settlements: name("settlements"),
+    audit: name("audit"),
+    fraud: name("fraud"),
+  };
+}, 60_000);
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+const detector = () => ({ db, tables, now: () => new Date() });
+const detect = (changes: readonly StreamChange[]) => detectFraud({ ...detector(), changes });
+
+/** Every flag of a campaign, in every status. */
+async function flagsOf(campaignId: string): Promise<FlagView[]> {
+  const flags: FlagView[] = [];
+  for (const status of ["OPEN", "DISMISSED", "CONFIRMED"] as const) {
+    let nextToken: string | undefined;
+    do {
+      const page = await listFlags({ db, tables, query: { status, campaignId, limit: 100, nextToken } });
+      flags.push(...page.items);
+      nextToken = page.nextToken;
+    } while (nextToken);
+  }
+  return flags;
+}
+
+const byRule = (flags: readonly FlagView[], rule: FraudRule) => flags.filter((flag) => flag.rule === rule);
+const refs = (entries: readonly LedgerEntry[]) => entries.map((entry) => ({ partnerId: entry.partnerId, transactionId: entry.transactionId }));
+const sortRefs = <T extends { transactionId: string }>(list: readonly T[]) => [...list].sort((a, b) => a.transactionId.localeCompare(b.transactionId));
+
+describe("the detector on the redemptions stream", () => {
+  it("flags a payer redeeming again and again at one shop, and one hopping across shops, from records written to the table", async () => {
+    const campaignId = unique("stream");
+    const [shop, a, b, c, d] = ["shop", "a", "b", "c", "d"].map((suffix) => `${campaignId}-${suffix}`) as [string, string, string, string, string];
+    const start = base();
+    // A cash-out account: five redemptions at one shop within the hour.
+    const ring = [0, 8, 16, 24, 32].map((minute) => fraudRecord({ campaignId, merchantId: shop, payerId: "ring-1", occurredAt: minutesAfter(start, minute) }));
+    // A hopper: four shops in six minutes.
+    const hops = [a, b, c, d].map((merchantId, i) => fraudRecord({ campaignId, merchantId, payerId: "hopper-1", occurredAt: minutesAfter(start, 40 + 2 * i) }));
+    // Ordinary residents: one redemption each.
+    const ordinary = [a, b, c, d, shop].map((merchantId, i) => fraudRecord({ campaignId, merchantId, occurredAt: minutesAfter(start, 5 + i) }));
+    await seedLedger(db, tables.redemptions, [...ordinary, ...ring, ...hops]);
+
+    const flags = await eventually(
+      async () => {
+        const found = await flagsOf(campaignId);
+        const repeat = byRule(found, "repeat-payer")[0];
+        const spread = byRule(found, "payer-spread")[0];
+        return repeat?.evidence.transactions.length === 5 && spread ? found : undefined;
+      },
+      30_000,
+      "the stream's flags",
+    );
+    expect(flags.map((flag) => flag.rule).sort()).toEqual(["payer-spread", "repeat-payer"]);
+    const repeat = byRule(flags, "repeat-payer")[0]!;
+    expect(repeat).toMatchObject({ campaignId, merchantId: shop, payerId: "ring-1", severity: "medium", status: "OPEN" });
+    expect(sortRefs(repeat.evidence.transactions)).toEqual(sortRefs(refs(ring)));
+    const spread = byRule(flags, "payer-spread")[0]!;
+    expect(spread).toMatchObject({ campaignId, merchantId: d, payerId: "hopper-1", evidence: { merchants: [a, b, c, d].sort(), merchantCount: 4 } });
+    expect(sortRefs(spread.evidence.transactions)).toEqual(sortRefs(refs(hops)));
+    // The projector's sibling trigger read the same stream: the detector's counters hold every redemption once.
+    const hours = await readHours(db, tables.fraud, { campaignId, merchantId: shop, first: hourOf(start), last: hourOf(start) });
+    expect(hours.get(hourOf(start))).toMatchObject({ redemptions: 6, thresholded: 6 });
+  }, 60_000);
+});
+
+describe("the detector, fed crafted sequences", () => {
+  /** A velocity spike (30 redemptions in an hour after a quiet day), refunds and threshold-hugging at one merchant. */
+  function spike(campaignId: string, merchantId: string) {
+    const start = base();
+    const quiet = Array.from({ length: 12 }, (_, i) => fraudRecord({ campaignId, merchantId, occurredAt: new Date(Date.parse(start) - (i + 1) * HOUR).toISOString() }));
+    const burst = Array.from({ length: 30 }, (_, i) => fraudRecord({ campaignId, merchantId, amount: 10_100 + i, occurredAt: minutesAfter(start, i * 2) }));
+    // 13 of the 42 redemptions of the day refunded: a rate of 0.31.
+    const refunds = burst.slice(0, 13).map((record, i) =>
+      fraudRecord({ campaignId, merchantId, transactionId: record.transactionId, payerId: record.payerId, reversalOf: record.occurredAt, occurredAt: minutesAfter(start, 61 + i) }),
+    );
+    return { start, records: [...quiet, ...burst, ...refunds], burst, refunds };
+  }
+
+  it("raises each flag once and counts each record once, however often, in whatever order and concurrency the records come", async () => {
+    const campaignId = unique("redeliver");
+    const merchantId = `${campaignId}-m`;
+    await seedMerchant(db, tables.merchants, { id: merchantId, partnerId: "bank-a" });
+    const { start, records, burst, refunds } = spike(campaignId, merchantId);
+    const changes = records.map(ledgerChange);
+
+    const first = await detect(changes);
+    expect(first).toMatchObject({ judged: records.length, applied: records.length, ignored: 0 });
+    const flags = await flagsOf(campaignId);
+    expect(flags.map((flag) => flag.rule).sort()).toEqual(["merchant-velocity", "refund-rate", "threshold-hugging"]);
+    const velocity = byRule(flags, "merchant-velocity")[0]!;
+    expect(velocity.evidence).toMatchObject({ hour: start, redemptions: 30, baseline: 0.5, limit: 10 });
+    expect(sortRefs(velocity.evidence.transactions)).toEqual(sortRefs(refs(burst)));
+    const refund = byRule(flags, "refund-rate")[0]!;
+    expect(refund.evidence).toMatchObject({ redemptions: 42, reversals: 13, rate: 0.3095 });
+    expect(sortRefs(refund.evidence.transactions)).toEqual(sortRefs(refs(refunds)));
+    const hugging = byRule(flags, "threshold-hugging")[0]!;
+    expect(hugging.evidence).toMatchObject({ redemptions: 42, nearThreshold: 30 });
+    const hoursBefore = await readHours(db, tables.fraud, { campaignId, merchantId, first: hourOf(start) - 30, last: hourOf(start) + 2 });
+    expect(hoursBefore.get(hourOf(start))).toMatchObject({ redemptions: 30, reversals: 13, thresholded: 30 });
+
+    // Everything again: whole, shuffled, in overlapping halves at once, with new stream event ids (a rebuild).
+    const again = await detect(changes);
+    expect(again).toMatchObject({ judged: records.length, applied: 0 });
+    const shuffled = [...changes].sort(() => Math.random() - 0.5).map((change) => ({ ...change, eventId: `replay-${randomUUID()}` }));
+    const outcomes = await Promise.all([detect(shuffled.slice(0, 40)), detect(shuffled.slice(20)), detect(shuffled)]);
+    expect(outcomes.map((outcome) => outcome.applied)).toEqual([0, 0, 0]);
+
+    expect(await readHours(db, tables.fraud, { campaignId, merchantId, first: hourOf(start) - 30, last: hourOf(start) + 2 })).toEqual(hoursBefore);
+    const after = await flagsOf(campaignId);
+    expect(after.map((flag) => [flag.id, flag.rule, flag.evidence.transactions.length]).sort()).toEqual(flags.map((flag) => [flag.id, flag.rule, flag.evidence.transactions.length]).sort());
+  }, 60_000);
+
+  it("judges by the campaign's configuration: a stricter or looser threshold, a rule switched off, records of other campaigns untouched", async () => {
+    const loose = unique("loose");
+    const strict = unique("strict");
+    for (const campaignId of [loose, strict]) await seedCampaign(db, tables, { id: campaignId, drops: [] });
+    expect(await getFraudRules({ db, tables, campaignId: loose })).toMatchObject({ source: "default", config: { autoSuspend: false } });
+    await putFraudRules({
+      db,
+      tables,
+      campaignId: loose,
+      body: { rules: { "repeat-payer": { maxRedemptions: 10 }, "merchant-velocity": { enabled: false }, "threshold-hugging": { enabled: false }, "refund-rate": { enabled: false } } },
+      operator: "op-fraud",
+      now: () => new Date(),
+    });
+    await putFraudRules({ db, tables, campaignId: strict, body: { rules: { "repeat-payer": { maxRedemptions: 1, severity: "high" } } }, operator: "op-fraud", now: () => new Date() });
+    expect(await getFraudRules({ db, tables, campaignId: strict })).toMatchObject({ source: "campaign", updatedBy: "op-fraud", config: { rules: { "repeat-payer": { maxRedemptions: 1 } } } });
+    const trail = await listAudit({ db, tables, query: { entity: `CAMPAIGN#${strict}`, limit: 10 } });
+    expect(trail.items).toHaveLength(1);
+    expect(trail.items[0]).toMatchObject({ action: "campaign.fraud-rules", who: "op-fraud", after: { fraudRules: { autoSuspend: false, rules: { "repeat-payer": { maxRedemptions: 1 } } } } });
+    expect((await rejection(putFraudRules({ db, tables, campaignId: strict, body: { rules: { "repeat-payer": { maxRedemptions: 0 } } }, operator: "op", now: () => new Date() }))).code).toBe(
+      "VALIDATION_FAILED",
+    );
+    expect((await rejection(getFraudRules({ db, tables, campaignId: "no-such-campaign" }))).code).toBe("NOT_FOUND");
+
+    const start = base();
+    const visits = (campaignId: string) =>
+      [0, 10, 20, 30].map((minute) => fraudRecord({ campaignId, merchantId: `${campaignId}-m`, payerId: "regular", occurredAt: minutesAfter(start, minute) }));
+    await detect([...visits(loose), ...visits(strict)].map(ledgerChange));
+    expect(await flagsOf(loose)).toEqual([]);
+    const strictFlags = await flagsOf(strict);
+    // One flag for the window, its evidence grown by every later hit.
+    expect(strictFlags).toHaveLength(1);
+    expect(strictFlags[0]).toMatchObject({ rule: "repeat-payer", severity: "high", payerId: "regular" });
+    expect(strictFlags[0]!.evidence.transactions).toHaveLength(4);
+  }, 60_000);
+
+  it("with autoSuspend, suspends the merchant of a high-severity hit once per flag, audited as the detector; the flag stays OPEN", async () => {
+    const campaignId = unique("auto");
+    const merchantId = `${campaignId}-new`;
+    await seedCampaign(db, tables, { id: campaignId, drops: [] });
+    await seedMerchant(db, tables.merchants, { id: merchantId, partnerId: "bank-a", status: "PENDING" });
+    await setMerchantStatus({ db, tables, now: () => new Date(), merchantId, action: "approve", operator: "op-fraud" });
+    const approved = await readMerchant(db, tables.merchants, merchantId);
+    expect(approved?.approvedAt).toBeDefined();
+    await putFraudRules({ db, tables, campaignId, body: { autoSuspend: true }, operator: "op-fraud", now: () => new Date() });
+
+    // A newly approved merchant: 16 redemptions from distinct payers within the hour after its approval.
+    const start = new Date(Math.floor(Date.now() / HOUR) * HOUR).toISOString();
+    const burst = Array.from({ length: 16 }, (_, i) => fraudRecord({ campaignId, merchantId, occurredAt: minutesAfter(start, i) }));
+    const outcome = await detect(burst.map(ledgerChange));
+    expect(outcome).toMatchObject({ suspended: 1 });
+    const [flag] = byRule(await flagsOf(campaignId), "new-merchant-spike");
+    expect(flag).toMatchObject({ severity: "high", status: "OPEN", merchantId });
+    expect(typeof flag?.autoSuspendedAt).toBe("string");
+    expect(await readMerchant(db, tables.merchants, merchantId)).toMatchObject({ status: "SUSPENDED", statusReason: `fraud flag ${flag!.id}: suspended automatically for a high-severity new-merchant-spike hit` });
+    const merchantTrail = await listAudit({ db, tables, query: { entity: `MERCHANT#${merchantId}`, limit: 10 } });
+    expect(merchantTrail.items.map((entry) => [entry.action, entry.who])).toEqual([
+      ["merchant.approve", "op-fraud"],
+      ["merchant.suspend", "fraud-detector"],
+    ]);
+    const flagTrail = await listAudit({ db, tables, query: { entity: `FRAUD_FLAG#${flag!.id}`, limit: 10 } });
+    expect(flagTrail.items.map((entry) => [entry.action, entry.who])).toEqual([["fraud.auto-suspend", "fraud-detector"]]);
+
+    // The operator reinstates it; the same records delivered again do not suspend it a second time.
+    await setMerchantStatus({ db, tables, now: () => new Date(), merchantId, action: "reinstate", operator: "op-fraud" });
+    expect(await detect(burst.map(ledgerChange))).toMatchObject({ suspended: 0 });
+    expect((await readMerchant(db, tables.merchants, merchantId))?.status).toBe("APPROVED");
+
+    // Dismissal decides the flag, audited; deciding it again is refused.
+    const dismissed = await dismissFlag({ db, tables, now: () => new Date(), flagId: flag!.id, reason: "grand opening", operator: "op-review" });
+    expect(dismissed).toMatchObject({ status: "DISMISSED", decidedBy: "op-review", reason: "grand opening" });
+    expect((await rejection(dismissFlag({ db, tables, now: () => new Date(), flagId: flag!.id, reason: "again", operator: "op-review" }))).code).toBe("INVALID_STATE");
+    const review = { db, tables, now: () => new Date(), operator: "op-review" };
+    expect((await rejection(confirmFlag({ ...review, flagId: flag!.id, reason: "late", forfeit: false }))).code).toBe("INVALID_STATE");
+    expect((await rejection(enforceFlag({ ...review, flagId: flag!.id }))).code).toBe("INVALID_STATE");
+    expect((await rejection(confirmFlag({ ...review, flagId: "flag-none", reason: "x", forfeit: false }))).code).toBe("NOT_FOUND");
+    expect((await listAudit({ db, tables, query: { entity: `FRAUD_FLAG#${flag!.id}`, limit: 10 } })).items.map((entry) => entry.action)).toEqual([
+      "fraud.auto-suspend",
+      "fraud.dismiss",
+    ]);
+    // A decided flag takes no more evidence, and raises no new flag for its window.
+    expect(await detect(burst.map(ledgerChange))).toMatchObject({ flagsCreated: 0 });
+    expect((await readFlag(db, tables.fraud, flag!.id))?.status).toBe("DISMISSED");
+  }, 60_000);
+
+  it("ignores what is not a new redemption or reversal: clawbacks, updates, other items", async () => {
+    const campaignId = unique("ignore");
+    const redemption = fraudRecord({ campaignId, merchantId: `${campaignId}-m`, occurredAt: base() });
+    const change = ledgerChange(redemption);
+    const clawback: StreamChange = {
+      ...change,
+      eventId: "claw",
+      newImage: { ...change.newImage, sk: String(change.newImage!.sk).replace(/#R$/, "#C"), kind: "CLAWBACK", discount: -3_000, paymentOccurredAt: redemption.occurredAt, flagId: "flag-x" },
+    };
+    const outcome = await detect([
+      clawback,
+      { ...change, eventName: "MODIFY" },
+      { ...change, eventName: "REMOVE", newImage: undefined, oldImage: change.newImage },
+      { ...change, newImage: { ...change.newImage, pk: `UNSETTLED#${campaignId}#m` } },
+      { ...change, newImage: { pk: "TXN#bank-a#t1", sk: "#TXN", status: "REDEEMED" } },
+    ]);
+    expect(outcome).toMatchObject({ judged: 0, ignored: 5 });
+    expect(FRAUD_RULES).toHaveLength(6);
+  });
+});
+
+describe("the review's money", () => {
+  it("a refund of a clawed-back redemption voids its voucher but writes no second reversal", async () => {
+    const { recordPayment, recordRefund } = await import("../../shared/operations/payments.js");
+    const { clawBack, readRedemptionEntry } = await import("../../shared/store/redemptions.js");
+    const campaignId = unique("claw");
+    const merchantId = `${campaignId}-m`;
+    await seedCampaign(db, tables, { id: campaignId, drops: [{ id: "d1", stock: { "100-30": 5 }, shards: 1 }] });
+    await seedMerchant(db, tables.merchants, { id: merchantId, partnerId: "bank-a", sector: "restaurant" });
+    const { ClaimCaches, claimVoucher } = await import("../../shared/operations/claim.js");
+    await claimVoucher({ sub: "payer-claw", campaignId, dropId: "d1", voucherTypeId: "100-30" }, { db, tables, caches: new ClaimCaches({ campaignTtlMs: 0, soldOutTtlMs: 0 }), now: () => new Date(), random: Math.random });
+    const payments = { db, tables, now: () => new Date() };
+    const transactionId = unique("t");
+    const answer = await recordPayment({ partnerId: "bank-a", body: { eventId: unique("e"), transactionId, merchantId, payerId: "payer-claw", amount: 10_200, occurredAt: new Date().toISOString() } }, payments);
+    expect(answer).toMatchObject({ discount: 3_000 });
+    const record = (await readTransaction(db, tables.redemptions, "bank-a", transactionId))!;
+    const redemption = (await readRedemptionEntry(db, tables.redemptions, record))!;
+    // The payment path keeps the voucher's threshold on the ledger record.
+    expect(redemption).toMatchObject({ kind: "REDEMPTION", threshold: 10_000, amount: 10_200 });
+
+    const at = new Date().toISOString();
+    const audit = { table: tables.audit, entry: { entityType: "FRAUD_FLAG" as const, entityId: "flag-test", action: "fraud.clawback", who: "op", at, version: 1 } };
+    expect(await clawBack(db, tables.redemptions, { record, redemption, flagId: "flag-test", at, audit })).toMatchObject({ outcome: "clawed-back" });
+    // Once per transaction.
+    const twice = await clawBack(db, tables.redemptions, { record, redemption, flagId: "flag-test", at: new Date().toISOString(), audit });
+    expect(twice.outcome).toBe("unchanged");
+
+    expect(await recordRefund({ partnerId: "bank-a", body: { eventId: unique("e"), transactionId, occurredAt: new Date().toISOString() } }, payments)).toEqual({ transactionId, reversed: true });
+    const ledger = await readLedger(db, tables.redemptions, campaignId, merchantId);
+    expect(ledger.map((entry) => [entry.kind, entry.discount])).toEqual([
+      ["REDEMPTION", 3_000],
+      ["CLAWBACK", -3_000],
+    ]);
+    expect(await readTransaction(db, tables.redemptions, "bank-a", transactionId)).toMatchObject({ status: "REVERSED", clawback: { flagId: "flag-test" } });
+  }, 60_000);
+});

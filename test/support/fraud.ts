@@ -1,0 +1,58 @@
+/**
+ * Test-data factory for fraud detection: ledger records as the payment and refund webhooks write
+ * them (with the voucher's threshold), and the stream changes the redemptions table emits for
+ * them, so the detector can be fed crafted sequences without playing every payment.
+ */
+import { randomUUID } from "node:crypto";
+import type { StreamChange } from "../../shared/operations/stats.js";
+import { ledgerPartition } from "../../shared/store/keys.js";
+import { type LedgerEntry, ledgerSortKey, utcInstant } from "../../shared/store/redemptions.js";
+
+export interface FraudRecordSpec {
+  campaignId: string;
+  merchantId: string;
+  payerId?: string;
+  partnerId?: string;
+  transactionId?: string;
+  amount?: number;
+  discount?: number;
+  /** Default 10,000 fen (满100减30); null for a record written before thresholds were kept. */
+  threshold?: number | null;
+  occurredAt: string;
+  /** A reversal of the payment that occurred then. */
+  reversalOf?: string;
+}
+
+/** A REDEMPTION (or, with `reversalOf`, a REVERSAL) ledger entry. */
+export function fraudRecord(spec: FraudRecordSpec): LedgerEntry {
+  const base = {
+    campaignId: spec.campaignId,
+    merchantId: spec.merchantId,
+    partnerId: spec.partnerId ?? "bank-a",
+    transactionId: spec.transactionId ?? `t-${randomUUID().slice(0, 12)}`,
+    voucherId: `v-${randomUUID().slice(0, 12)}`,
+    payerId: spec.payerId ?? `payer-${randomUUID().slice(0, 8)}`,
+    amount: spec.amount ?? 15_000,
+    occurredAt: utcInstant(spec.occurredAt),
+    recordedAt: new Date().toISOString(),
+  };
+  const discount = spec.discount ?? 3_000;
+  if (spec.reversalOf !== undefined) {
+    return { ...base, kind: "REVERSAL", discount: -discount, paymentOccurredAt: utcInstant(spec.reversalOf), eventId: `e-${randomUUID().slice(0, 8)}` };
+  }
+  return { ...base, kind: "REDEMPTION", discount, ...(spec.threshold === null ? {} : { threshold: spec.threshold ?? 10_000 }) };
+}
+
+/** The stream change (INSERT, new image) the redemptions table emits when the entry is put. */
+export function ledgerChange(entry: LedgerEntry): StreamChange {
+  return {
+    eventId: `ev-${randomUUID()}`,
+    eventName: "INSERT",
+    newImage: { pk: ledgerPartition(entry.campaignId, entry.merchantId), sk: ledgerSortKey(entry.occurredAt, entry.partnerId, entry.transactionId, entry.kind), ...entry },
+  };
+}
+
+/** `minutes` after `start` (ISO), UTC ISO. */
+export function minutesAfter(start: string, minutes: number): string {
+  return new Date(Date.parse(start) + minutes * 60_000).toISOString();
+}
