@@ -114,7 +114,7 @@ describe("npm run reconcile", () => {
     expect(stdout).toMatch(figureLine("paid", 12_000));
     expect(stdout).toMatch(/^ {2}merchants\s+3$/m);
     expect(stdout).toMatch(/^ {2}records\s+6$/m);
-    expect(stdout).toMatch(/^ {2}statements\s+BUILDING 0, PENDING 0, PAID 2, HELD 0, FAILED 0, CARRIED 0$/m);
+    expect(stdout).toMatch(/^ {2}statements\s+BUILDING 0, PENDING 0, PAID 2, HELD 0, FAILED 0, CARRIED 0, FORFEITED 0$/m);
     expect(stdout).not.toContain("problems");
 
     const json = await reconcile(["--campaign", campaignId, "--url", runtime.url, "--token", operatorToken, "--json"]);
