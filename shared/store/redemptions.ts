@@ -487,7 +487,10 @@ export async function reverse(
   }
   const refundAt = utcInstant(refund.occurredAt);
   const paymentAt = utcInstant(record.occurredAt);
-  const restore = input.refundPolicy === "restore" && Date.parse(record.voucher.expiresAt) > Date.parse(refundAt);
+  // Restored only while still valid both at the refund and now: a refund reported after the
+  // voucher expired must not bring back a voucher nobody can spend (nor one the expiry sweep has passed).
+  const restore =
+    input.refundPolicy === "restore" && Date.parse(record.voucher.expiresAt) > Math.max(Date.parse(refundAt), Date.parse(refund.recordedAt));
   const voucherStatus = restore ? "CLAIMED" : "VOID";
   const ref = redemptionRef(record.partnerId, record.transactionId);
   // A redemption clawed back for fraud has had its discount taken back from the merchant once: its

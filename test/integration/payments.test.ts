@@ -322,6 +322,22 @@ describe("a refund", () => {
     expect(ledger.map((entry) => entry.discount)).toEqual([3_000, -3_000]);
   });
 
+  it("under `restore` voids a voucher whose refund, dated before the expiry, is reported after it", async () => {
+    const campaignId = await campaign({ refundPolicy: "restore" });
+    const merchantId = await seedMerchant("APPROVED");
+    const voucher = await claim("p-late-report", campaignId, "100-30");
+    const transactionId = unique("t");
+    await pay({ merchantId, payerId: "p-late-report", amount: 12_000, transactionId });
+
+    // The refund happened an hour later, but the partner reports it eight days on: nobody could spend the voucher now.
+    const reportedLate = { ...deps, now: () => new Date(Date.now() + 8 * DAY) };
+    expect(await recordRefund({ partnerId: PARTNER, body: { eventId: unique("e"), transactionId, occurredAt: at(3_600_000) } }, reportedLate)).toEqual({
+      transactionId,
+      reversed: true,
+    });
+    expect(await statusOf("p-late-report")).toEqual({ [voucher.voucherId]: "VOID" });
+  });
+
   it("of a payment that got no discount reverses nothing, recorded, and answers the same again", async () => {
     const campaignId = await campaign();
     const merchantId = await seedMerchant("APPROVED");
