@@ -13,17 +13,18 @@
  * exactly the vouchers the traffic claims, then plays every event in time order: claims through
  * the claim use case at their simulated instant, payments and refunds as signed partner
  * webhooks over HTTP with their simulated `occurredAt`. Events of one payer run one after
- * another; different payers' overlap, `--concurrency` at a time. Then it waits until the stream
- * has been read through (the stats projector counts every redemption) and the detector's flags
- * have not changed for `--quiet-seconds`, fetches them (GET /admin/fraud/flags), and prints the
- * table. Exit 0 with the figures, whatever they are; 1 on an error (a payment not redeemed, no
- * fraud route on the platform); 2 on bad arguments. Everything it started is stopped at the end,
- * on error and on Ctrl-C.
+ * another; different payers' overlap, `--concurrency` at a time. Then it waits until the
+ * detector has applied every ledger record the traffic wrote (its markers in the fraud table, one
+ * per record) and its flags have not changed for `--quiet-seconds`, fetches them (GET
+ * /admin/fraud/flags, every status), and prints the table. Exit 0 with the figures, whatever
+ * they are; 1 on an error (a payment not redeemed, no fraud route on the platform); 2 on bad
+ * arguments. Everything it started is stopped at the end, on error and on Ctrl-C.
  */
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { z } from "zod";
 import { parseCommandLine } from "../../scripts/cli.js";
+import { FLAG_STATUSES } from "../../shared/domain/fraud.js";
 import { type FlagLike, type RuleScore, score } from "./metrics.js";
 import { playInOrder } from "./playback.js";
 import { SIM_SECTORS, type Traffic, type TrafficEvent, TIMEZONE, generateTraffic } from "./traffic.js";
@@ -43,7 +44,7 @@ const USAGE = [
   "  --day YYYY-MM-DD   the campaign day in Asia/Shanghai (default yesterday there; must be over)",
   "  --concurrency C    events in flight, one at a time per payer (default 32)",
   "  --quiet-seconds Q  the flags count as final when unchanged for Q seconds (default 5)",
-  "  --max-wait W       give the detector at most W seconds after the last event (default 180)",
+  "  --max-wait W       give the detector at most W seconds after the last event (default 900)",
 ].join("\n");
 
 /** Hard bound on the whole run, emulators included. */
@@ -66,7 +67,7 @@ const argsSchema = z
     day: z.iso.date().optional(),
     concurrency: z.coerce.number().int().min(1).max(256).default(32),
     "quiet-seconds": z.coerce.number().min(1).max(120).default(5),
-    "max-wait": z.coerce.number().int().min(5).max(1_800).default(180),
+    "max-wait": z.coerce.number().int().min(5).max(3_600).default(900),
   })
   .refine((args) => args.day === undefined || args.day <= yesterday(), { path: ["day"], error: "must be a day that is over in Asia/Shanghai" });
 
@@ -83,7 +84,6 @@ const flagSchema = z.object({
 });
 type Flag = z.infer<typeof flagSchema>;
 const flagPageSchema = z.object({ items: z.array(flagSchema), nextToken: z.string().nullish() });
-const statsSchema = z.object({ redeemed: z.int(), reversed: z.int() });
 
 /** A problem said as it is, without a stack. */
 class SimulationError extends Error {}
@@ -141,7 +141,8 @@ async function main(): Promise<number> {
   const { SIGNATURE_HEADER, signPayload } = await import("../../shared/domain/signature.js");
   const { ClaimCaches, claimVoucher } = await import("../../shared/operations/claim.js");
   const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
-  const { DynamoDBDocumentClient } = await import("@aws-sdk/lib-dynamodb");
+  const { DynamoDBDocumentClient, ScanCommand } = await import("@aws-sdk/lib-dynamodb");
+  const { fraudAppliedKey } = await import("../../shared/store/keys.js");
   const { guardedRun } = await import("../harness.js");
 
   return guardedRun({ deadlineMs: RUN_DEADLINE_MS, note }, async (run) => {
@@ -279,31 +280,58 @@ async function main(): Promise<number> {
       );
     }
 
-    // 3. Wait for the stream to be read through and the flags to settle.
+    /**
+     * Ledger records the detector has applied: its markers (one per record, written in the same
+     * transaction as the record's counters) in the run's own fraud table, counted with a scan.
+     */
+    const countApplied = async (): Promise<number> => {
+      const prefix = `${fraudAppliedKey("", "").pk.split("#")[0]}#`;
+      let total = 0;
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await db.send(
+          new ScanCommand({
+            TableName: name("fraud"),
+            Select: "COUNT",
+            FilterExpression: "begins_with(pk, :prefix)",
+            ExpressionAttributeValues: { ":prefix": prefix },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        total += page.Count ?? 0;
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      return total;
+    };
+
+    // 3. Wait for the detector to apply every ledger record the traffic wrote, then for its flags to settle.
     let flags: Flag[] = [];
     let waited = 0;
     let settled = false;
+    let applied = 0;
+    const ledgerRecords = tally.redeemed + tally.reversed;
     if (hasDetector) {
-      note(`waiting for the detector: the stats projector through the stream, then the flags unchanged for ${args["quiet-seconds"]} s (at most ${args["max-wait"]} s)…`);
+      note(`waiting for the detector: ${ledgerRecords} ledger records applied, then the flags unchanged for ${args["quiet-seconds"]} s (at most ${args["max-wait"]} s)…`);
       const waitStarted = Date.now();
       let lastSignature = "";
       let quietSince = Date.now();
-      let caughtUp = false;
+      let lastLogged = 0;
       while (Date.now() - waitStarted < args["max-wait"] * 1000) {
         signal.throwIfAborted();
-        if (!caughtUp) {
-          const stats = statsSchema.parse(expectOk("GET stats", await asOperator("GET", `/admin/campaigns/${campaignId}/stats`)));
-          caughtUp = stats.redeemed === tally.redeemed - tally.reversed && stats.reversed === tally.reversed;
-        }
+        if (applied < ledgerRecords) applied = await countApplied();
         flags = await fetchFlags(asOperator, expectOk, campaignId);
         const signature = flags.map((flag) => flag.id).sort().join(",");
         if (signature !== lastSignature) {
           lastSignature = signature;
           quietSince = Date.now();
         }
-        const line = `  stream ${caughtUp ? "read through" : "still being read"}, ${flags.length} flags, unchanged for ${((Date.now() - quietSince) / 1000).toFixed(0)} s`;
+        const line = `  detector applied ${applied}/${ledgerRecords} records, ${flags.length} flags, unchanged for ${((Date.now() - quietSince) / 1000).toFixed(0)} s, ${((Date.now() - waitStarted) / 1000).toFixed(0)} s`;
         if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${line}`);
-        if (caughtUp && Date.now() - quietSince >= args["quiet-seconds"] * 1000) {
+        else if (Date.now() - lastLogged >= 5_000) {
+          lastLogged = Date.now();
+          process.stderr.write(`${line}\n`);
+        }
+        if (applied >= ledgerRecords && Date.now() - quietSince >= args["quiet-seconds"] * 1000) {
           settled = true;
           break;
         }
@@ -311,7 +339,7 @@ async function main(): Promise<number> {
       }
       if (process.stderr.isTTY) process.stderr.write("\n");
       waited = (Date.now() - waitStarted) / 1000;
-      if (!settled) note(`the flags had not settled after ${args["max-wait"]} s: scoring the ${flags.length} there are`);
+      if (!settled) note(`the detector had not settled after ${args["max-wait"]} s (${applied}/${ledgerRecords} records applied): scoring the ${flags.length} flags there are`);
     }
 
     await run.stop();
@@ -330,16 +358,18 @@ async function main(): Promise<number> {
 
 type Operator = (method: "GET" | "POST", path: string) => Promise<{ status: number; text: string }>;
 
-/** Every flag of the campaign, page by page. */
+/** Every flag of the campaign, of every status (the list answers one status at a time), page by page. */
 async function fetchFlags(asOperator: Operator, expectOk: (what: string, response: { status: number; text: string }) => unknown, campaignId: string): Promise<Flag[]> {
   const flags: Flag[] = [];
-  let nextToken: string | undefined;
-  do {
-    const query = new URLSearchParams({ campaignId, limit: "100", ...(nextToken === undefined ? {} : { nextToken }) });
-    const page = flagPageSchema.parse(expectOk("GET /admin/fraud/flags", await asOperator("GET", `/admin/fraud/flags?${query.toString()}`)));
-    flags.push(...page.items.filter((flag) => flag.campaignId === campaignId));
-    nextToken = page.nextToken ?? undefined;
-  } while (nextToken !== undefined);
+  for (const status of FLAG_STATUSES) {
+    let nextToken: string | undefined;
+    do {
+      const query = new URLSearchParams({ status, campaignId, limit: "100", ...(nextToken === undefined ? {} : { nextToken }) });
+      const page = flagPageSchema.parse(expectOk("GET /admin/fraud/flags", await asOperator("GET", `/admin/fraud/flags?${query.toString()}`)));
+      flags.push(...page.items.filter((flag) => flag.campaignId === campaignId));
+      nextToken = page.nextToken ?? undefined;
+    } while (nextToken !== undefined);
+  }
   return flags;
 }
 
