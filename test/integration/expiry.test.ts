@@ -122,10 +122,17 @@ function pay(payerId: string, occurredAt: string) {
   );
 }
 
+/**
+ * The campaign's stats once `ready` holds and the projection has caught up with every record: the
+ * two streams are read apart, so one may show a change the other does not yet.
+ */
 async function statsWhen(campaignId: string, ready: (stats: Awaited<ReturnType<typeof getCampaignStats>>) => boolean, what: string) {
+  const loaded = await loadCampaign(db, tables.campaigns, campaignId, { consistent: true });
   return eventually(async () => {
     const stats = await getCampaignStats({ db, tables, campaignId });
-    return ready(stats) ? stats : undefined;
+    if (!ready(stats)) return undefined;
+    const recounted = statsView(loaded!.campaign, await recountStats({ db, tables, campaignId }));
+    return JSON.stringify(recounted) === JSON.stringify(statsView(loaded!.campaign, await readStats(db, tables.stats, campaignId))) ? stats : undefined;
   }, 30_000, what);
 }
 
