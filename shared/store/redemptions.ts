@@ -16,7 +16,7 @@
  * whose condition failed was taken by another transaction.
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { fen, positiveFen } from "../domain/money.js";
 import { type MerchantFacts, NO_DISCOUNT_REASONS } from "../domain/redemption.js";
@@ -25,6 +25,7 @@ import * as z from "../zod.js";
 import { issuedVoucherKey, ledgerPartition, merchantKey, transactionKey, unsettledPartition } from "./keys.js";
 import { type AuditEntry, auditPut } from "./audit.js";
 import type { VoucherItem } from "./vouchers.js";
+import { queryAll } from "./query.js";
 
 // ---------------------------------------------------------------------------------------------
 // Answers, exactly as the partner receives them (key order included: every answer is built or
@@ -228,20 +229,12 @@ export async function readLedger(
           ? " AND sk < :before"
           : "";
   const entries: LedgerEntry[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: `pk = :pk${sortCondition}`,
-        ExpressionAttributeValues: values,
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of page.Items ?? []) entries.push(ledgerEntrySchema.parse(item));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  for (const item of await queryAll(db, {
+    TableName: table,
+    KeyConditionExpression: `pk = :pk${sortCondition}`,
+    ExpressionAttributeValues: values,
+    ConsistentRead: true,
+  })) entries.push(ledgerEntrySchema.parse(item));
   return entries;
 }
 

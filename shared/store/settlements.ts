@@ -35,6 +35,7 @@ import {
 } from "./keys.js";
 import { LEDGER_KIND_SUFFIX, type LedgerEntry, ledgerEntrySchema } from "./redemptions.js";
 import { withRetries } from "./retry.js";
+import { queryAll } from "./query.js";
 
 // ---------------------------------------------------------------------------------------------
 // Statements.
@@ -130,26 +131,18 @@ export async function readUnsettled(
   input: { campaignId: string; merchantId: string; cutoff: string; arrivedBefore: string },
 ): Promise<LedgerEntry[]> {
   const entries: LedgerEntry[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: table,
-        // Sort keys start with the UTC occurredAt, so "< cutoff" is "occurred before the cut-off".
-        KeyConditionExpression: "pk = :pk AND sk < :cutoff",
-        FilterExpression: "recordedAt < :arrivedBefore",
-        ExpressionAttributeValues: {
-          ":pk": unsettledPartition(input.campaignId, input.merchantId),
-          ":cutoff": input.cutoff,
-          ":arrivedBefore": input.arrivedBefore,
-        },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of page.Items ?? []) entries.push(ledgerEntrySchema.parse(item));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  for (const item of await queryAll(db, {
+    TableName: table,
+    // Sort keys start with the UTC occurredAt, so "< cutoff" is "occurred before the cut-off".
+    KeyConditionExpression: "pk = :pk AND sk < :cutoff",
+    FilterExpression: "recordedAt < :arrivedBefore",
+    ExpressionAttributeValues: {
+      ":pk": unsettledPartition(input.campaignId, input.merchantId),
+      ":cutoff": input.cutoff,
+      ":arrivedBefore": input.arrivedBefore,
+    },
+    ConsistentRead: true,
+  })) entries.push(ledgerEntrySchema.parse(item));
   return entries;
 }
 
@@ -269,22 +262,14 @@ export async function readCarried(
   input: { campaignId: string; merchantId: string; period: string },
 ): Promise<StatementRecord[]> {
   const found: StatementRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: "pk = :pk AND sk < :period",
-        FilterExpression: "#status = :carried AND attribute_not_exists(carriedInto)",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: { ":pk": statementPartition(input.campaignId, input.merchantId), ":period": input.period, ":carried": "CARRIED" },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of page.Items ?? []) found.push(statementRecordSchema.parse(item));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  for (const item of await queryAll(db, {
+    TableName: table,
+    KeyConditionExpression: "pk = :pk AND sk < :period",
+    FilterExpression: "#status = :carried AND attribute_not_exists(carriedInto)",
+    ExpressionAttributeNames: { "#status": "status" },
+    ExpressionAttributeValues: { ":pk": statementPartition(input.campaignId, input.merchantId), ":period": input.period, ":carried": "CARRIED" },
+    ConsistentRead: true,
+  })) found.push(statementRecordSchema.parse(item));
   return found;
 }
 
@@ -525,20 +510,12 @@ export async function recordPayoutAttempt(
 /** Every statement of (campaign, merchant), by period, strongly consistent. */
 export async function readStatementsOf(db: DynamoDBDocumentClient, table: string, campaignId: string, merchantId: string): Promise<StatementRecord[]> {
   const found: StatementRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": statementPartition(campaignId, merchantId) },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of page.Items ?? []) found.push(statementRecordSchema.parse(item));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  for (const item of await queryAll(db, {
+    TableName: table,
+    KeyConditionExpression: "pk = :pk",
+    ExpressionAttributeValues: { ":pk": statementPartition(campaignId, merchantId) },
+    ConsistentRead: true,
+  })) found.push(statementRecordSchema.parse(item));
   return found;
 }
 
@@ -571,20 +548,12 @@ export async function queryByPeriod(
 /** HELD statements from the `held` index (eventually consistent): one merchant's, or all. */
 export async function queryHeld(db: DynamoDBDocumentClient, table: string, merchantId?: string): Promise<StatementRecord[]> {
   const found: StatementRecord[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: table,
-        IndexName: "held",
-        KeyConditionExpression: merchantId === undefined ? "held = :held" : "held = :held AND begins_with(heldKey, :merchant)",
-        ExpressionAttributeValues: { ":held": HELD, ...(merchantId === undefined ? {} : { ":merchant": `${merchantId}#` }) },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of page.Items ?? []) found.push(statementRecordSchema.parse(item));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  for (const item of await queryAll(db, {
+    TableName: table,
+    IndexName: "held",
+    KeyConditionExpression: merchantId === undefined ? "held = :held" : "held = :held AND begins_with(heldKey, :merchant)",
+    ExpressionAttributeValues: { ":held": HELD, ...(merchantId === undefined ? {} : { ":merchant": `${merchantId}#` }) },
+  })) found.push(statementRecordSchema.parse(item));
   return found;
 }
 
