@@ -4,24 +4,15 @@
  * A failure fails the whole batch; the redelivery is harmless, since each record is applied once
  * (its marker) and finds the flags it raised (deterministic ids).
  */
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoDBStreamEvent } from "aws-lambda";
 import { documents } from "../../shared/clients.js";
 import { tableName } from "../../shared/config.js";
 import { logger } from "../../shared/logger.js";
+import { streamChanges } from "../../shared/streams/changes.js";
 import { detectFraud } from "../../shared/operations/fraud.js";
-import type { StreamChange } from "../../shared/operations/stats.js";
-
-const image = (value: unknown) => (value ? unmarshall(value as Record<string, AttributeValue>) : undefined);
 
 export const handler = async (event: DynamoDBStreamEvent): Promise<{ batchItemFailures: [] }> => {
-  const changes: StreamChange[] = event.Records.map((record) => ({
-    eventId: record.eventID!,
-    eventName: record.eventName!,
-    oldImage: image(record.dynamodb?.OldImage),
-    newImage: image(record.dynamodb?.NewImage),
-  }));
+  const changes = streamChanges(event);
   const outcome = await detectFraud({
     db: documents(),
     tables: { fraud: tableName("fraud"), merchants: tableName("merchants"), audit: tableName("audit") },

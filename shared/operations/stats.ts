@@ -24,14 +24,8 @@ import { type LedgerEntry, readLedger } from "../store/redemptions.js";
 import { type StatsChange, applyChanges, readStats } from "../store/stats.js";
 import { readIssuedVouchers } from "../store/vouchers.js";
 
-/** A committed change as a stream record carries it, images unmarshalled. */
-export interface StreamChange {
-  /** The stream record's eventID: the same on every delivery of the change. */
-  eventId: string;
-  eventName: "INSERT" | "MODIFY" | "REMOVE";
-  oldImage?: Record<string, unknown> | undefined;
-  newImage?: Record<string, unknown> | undefined;
-}
+export type { StreamChange } from "../streams/changes.js";
+import type { StreamChange } from "../streams/changes.js";
 
 export interface StatsDeps {
   db: DynamoDBDocumentClient;

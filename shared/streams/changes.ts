@@ -1,0 +1,28 @@
+/**
+ * A DynamoDB stream event as the projectors read it: each record's id (the same on every
+ * delivery, so consumers can count a change once) and its images, unmarshalled.
+ */
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { unmarshall } from "@aws-sdk/util-dynamodb";
+import type { DynamoDBStreamEvent } from "aws-lambda";
+
+/** A committed change as a stream record carries it. */
+export interface StreamChange {
+  /** The stream record's eventID: the same on every delivery of the change. */
+  eventId: string;
+  eventName: "INSERT" | "MODIFY" | "REMOVE";
+  oldImage?: Record<string, unknown> | undefined;
+  newImage?: Record<string, unknown> | undefined;
+}
+
+const image = (value: unknown) => (value ? unmarshall(value as Record<string, AttributeValue>) : undefined);
+
+/** The changes of a stream event, in stream order. */
+export function streamChanges(event: DynamoDBStreamEvent): StreamChange[] {
+  return event.Records.map((record) => ({
+    eventId: record.eventID!,
+    eventName: record.eventName!,
+    oldImage: image(record.dynamodb?.OldImage),
+    newImage: image(record.dynamodb?.NewImage),
+  }));
+}
