@@ -25,6 +25,8 @@ const configSchema = z.object({
     .enum(["true", "false"])
     .default("false")
     .transform((value) => value === "true"),
+  /** The largest payment or refund amount partners may report, in fen (default ¥1,000,000). */
+  VOUCHERS_MAX_PARTNER_AMOUNT: z.coerce.number().int().positive().optional(),
   /** Payout URL of a partner registered without one; unset: `payoutUrl` is required. */
   VOUCHERS_DEFAULT_PAYOUT_URL: z.url().optional(),
   /** JSON describing the emulators that stand in for AWS, reported by GET /health. */

@@ -1,6 +1,6 @@
 /** What the payment and refund handlers share: their tables, by the names this function was handed. */
 import { documents } from "../../shared/clients.js";
-import { tableName } from "../../shared/config.js";
+import { config, tableName } from "../../shared/config.js";
 import type { PaymentDeps } from "../../shared/operations/payments.js";
 
 export function paymentDeps(): PaymentDeps {
@@ -13,5 +13,6 @@ export function paymentDeps(): PaymentDeps {
       redemptions: tableName("redemptions"),
     },
     now: () => new Date(),
+    maxPartnerAmount: config().VOUCHERS_MAX_PARTNER_AMOUNT,
   };
 }

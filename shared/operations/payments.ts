@@ -17,6 +17,7 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { idSchema } from "../domain/campaign.js";
 import { type CampaignFacts, chooseVoucher, excluding } from "../domain/redemption.js";
+import { assertAmountInRange, assertNotInFuture } from "../domain/partner-limits.js";
 import { ThrottledError, ValidationError } from "../errors.js";
 import { loadCampaign } from "../store/campaigns.js";
 import {
@@ -61,33 +62,47 @@ function isCalendarDate(text: string): boolean {
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
-/** POST /partners/{partnerId}/payments. Unknown fields are ignored. */
-export const paymentBodySchema = z.object({
+/**
+ * A whole number of fen, unbounded here: an integer out of range is answered AMOUNT_OUT_OF_RANGE
+ * by {@link assertAmountInRange} (400 VALIDATION_FAILED is for what is not an integer at all).
+ */
+const wholeFen = z.number().refine((value) => Number.isInteger(value), "must be a whole number of fen");
+
+/**
+ * POST /partners/{partnerId}/payments. Strict: an unknown field is a 400, so no other partner
+ * route's signed body is a valid payment (a replay across routes changes nothing).
+ */
+export const paymentBodySchema = z.strictObject({
   eventId: idSchema,
   transactionId: idSchema,
   merchantId: idSchema,
   /** The resident's `sub`. */
   payerId: z.string().min(1).max(256),
-  /** Before any discount, in fen. */
-  amount: z.int().positive(),
+  /** Before any discount, in fen: 1 … the configured maximum. */
+  amount: wholeFen,
   occurredAt: instant,
   voucherId: idSchema.optional(),
 });
 export type PaymentBody = z.infer<typeof paymentBodySchema>;
 
-/** POST /partners/{partnerId}/refunds (full refunds). Unknown fields are ignored. */
-export const refundBodySchema = z.object({
+/** POST /partners/{partnerId}/refunds. Strict, like every partner body. */
+export const refundBodySchema = z.strictObject({
   eventId: idSchema,
   transactionId: idSchema,
   occurredAt: instant,
+  /** What this refund gives back, in fen; absent: the rest of the payment. */
+  amount: wholeFen.optional(),
 });
 export type RefundBody = z.infer<typeof refundBodySchema>;
 
 export interface PaymentDeps {
   db: DynamoDBDocumentClient;
   tables: { vouchers: string; campaigns: string; merchants: string; redemptions: string };
+  /** When the request was received: the future bound on occurredAt is taken from it. */
   now: () => Date;
   retry?: RetryOptions;
+  /** The largest payment or refund amount accepted, in fen; default DEFAULT_MAX_PARTNER_AMOUNT (¥1,000,000). */
+  maxPartnerAmount?: number;
 }
 
 export interface PartnerRequest {
@@ -128,6 +143,8 @@ export function noDiscountAnswer(transactionId: string, amount: number, reason: 
 export async function recordPayment(input: PartnerRequest, deps: PaymentDeps): Promise<PaymentAnswer> {
   const partnerId = parse(idSchema, input.partnerId, "partner id");
   const body = parsePaymentBody(input.body);
+  assertAmountInRange(body.amount, deps.maxPartnerAmount);
+  assertNotInFuture(body.occurredAt, deps.now());
   const { db, tables } = deps;
   const retry = <T>(operation: () => Promise<T>) => withRetries(operation, deps.retry);
 
@@ -193,6 +210,8 @@ export async function recordPayment(input: PartnerRequest, deps: PaymentDeps): P
 export async function recordRefund(input: PartnerRequest, deps: PaymentDeps): Promise<RefundAnswer> {
   const partnerId = parse(idSchema, input.partnerId, "partner id");
   const body = parseRefundBody(input.body);
+  if (body.amount !== undefined) assertAmountInRange(body.amount, deps.maxPartnerAmount);
+  assertNotInFuture(body.occurredAt, deps.now());
   const { db, tables } = deps;
   const retry = <T>(operation: () => Promise<T>) => withRetries(operation, deps.retry);
   const recordedAt = deps.now().toISOString();
