@@ -79,6 +79,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const physical = {
     tables: Object.fromEntries(Object.entries(resources.tables).map(([name, table]) => [name, table.name])),
     queueUrls: Object.fromEntries(Object.entries(resources.queues).map(([name, queue]) => [name, queue.url])),
+    deadLetterQueueUrls: Object.fromEntries(Object.entries(resources.queues).map(([name, queue]) => [name, queue.deadLetterQueue.url])),
   };
   const simulator = await startPartnerSimulator({ host: options.host ?? "127.0.0.1", ...options.partnerSimulator });
   Object.assign(process.env, {

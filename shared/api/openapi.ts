@@ -19,6 +19,7 @@ import {
   errorBodySchema,
   gatewayMessageSchema,
   healthReportSchema,
+  publicHealthSchema,
   voucherSchema,
   walletSchema,
 } from "./schemas.js";
@@ -95,8 +96,21 @@ const statementPathDocs: ParameterDoc[] = [
 /** Documentation of each route, by route key. */
 export const routeDocs: Record<string, RouteDoc> = {
   "GET /health": {
-    summary: "Reachability of every table and queue",
-    description: "Locally it also reports the emulators. Answers 503 with the same body when anything is unreachable.",
+    summary: "Whether the platform answers",
+    description:
+      "Public: only ok or degraded and when that was checked; operators read the detail on GET /admin/health. " +
+      "One probe answers every call of an instance for 5 s.",
+    responses: {
+      200: { description: "Every table and queue answers", schema: publicHealthSchema },
+      503: { description: "Something does not answer", schema: publicHealthSchema },
+    },
+  },
+  "GET /admin/health": {
+    summary: "Reachability of every table and queue, and the dead-letter queues' depths",
+    description:
+      "Locally it also reports the emulators (with DynamoDB Local's java pid). Answers 503 with the same body when anything " +
+      "is unreachable; a failure carries a classified `reason`, never the error's text. Messages in a dead-letter queue do " +
+      "not degrade the status (the DLQ alarms report them). One probe answers every call of an instance for 5 s.",
     responses: {
       200: { description: "Everything answers", schema: healthReportSchema },
       503: { description: "Something does not answer; the body says what", schema: healthReportSchema },

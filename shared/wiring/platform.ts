@@ -326,7 +326,9 @@ export const platform = defineWiring({
       tables: { fraud: "readWrite", campaigns: "read", audit: "write" },
     },
     health: {
-      description: "GET /health: reachability of every table and queue (and, locally, the emulators).",
+      description:
+        "GET /health (public: ok or degraded only) and GET /admin/health (operators: every table and queue, the " +
+        "dead-letter queues' depths and, locally, the emulators), from one probe cached a few seconds.",
       entry: "functions/health.ts",
       timeoutSeconds: 5,
       tables: {
@@ -344,6 +346,7 @@ export const platform = defineWiring({
         fraud: "describe",
       },
       queues: { settlements: "describe", payouts: "describe", streamFailures: "describe" },
+      deadLetterQueues: { settlements: "describe", payouts: "describe", streamFailures: "describe" },
     },
     me: {
       description: "GET /me: the caller as the platform sees them.",
@@ -377,6 +380,7 @@ export const platform = defineWiring({
   },
   routes: [
     { method: "GET", path: "/health", auth: "public", function: "health" },
+    { method: "GET", path: "/admin/health", auth: "operator", function: "health" },
     { method: "GET", path: "/me", auth: "resident", function: "me" },
     { method: "GET", path: "/me/vouchers", auth: "resident", function: "listMyVouchers" },
     { method: "GET", path: "/campaigns", auth: "public", function: "listCampaigns" },

@@ -8,9 +8,10 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { jwtSettingsFromEnv, signLocalToken } from "../../infra/local/jwt.js";
 import { REPOSITORY_ROOT } from "../../infra/local/runtime.js";
 import { readStateFile } from "../../infra/local/state-file.js";
-import { healthReportSchema } from "../../shared/api/schemas.js";
+import { healthReportSchema, publicHealthSchema } from "../../shared/api/schemas.js";
 
 function start(stateFile: string): { child: ChildProcess; output: () => string; url: Promise<string> } {
   // One process (no tsx CLI wrapper), so the signal reaches the runtime itself.
@@ -58,14 +59,19 @@ function alive(pid: number): boolean {
 }
 
 describe.each(["SIGTERM", "SIGINT"] as const)("npm start, stopped with %s", (signal) => {
-  it("serves /health with both emulators up, refuses /me without a token, keeps a state file while up, and leaves no java behind", async () => {
+  it("serves /health, and /admin/health with both emulators up, refuses /me without a token, keeps a state file while up, and leaves no java behind", async () => {
     const stateFile = path.join(tmpdir(), `local-platform-${randomUUID()}.json`);
     const { child, url: listening, output } = start(stateFile);
     try {
       const url = await listening;
       const health = await fetch(`${url}/health`);
       expect(health.status).toBe(200);
-      const report = healthReportSchema.parse(await health.json());
+      expect(publicHealthSchema.parse(await health.json()).status).toBe("ok");
+      // The child reads the same environment, so a token signed with these settings is accepted.
+      const operator = await signLocalToken({ sub: "ops", operator: true, settings: jwtSettingsFromEnv(process.env) });
+      const adminHealth = await fetch(`${url}/admin/health`, { headers: { authorization: `Bearer ${operator}` } });
+      expect(adminHealth.status).toBe(200);
+      const report = healthReportSchema.parse(await adminHealth.json());
       expect(report.emulators?.dynamodb?.reachable).toBe(true);
       expect(report.emulators?.sqs?.reachable).toBe(true);
       const javaPid = report.emulators!.dynamodb!.pid!;
