@@ -8,8 +8,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { dynamoDb, sqs as handlersSqs } from "../../shared/clients.js";
 import { consumedQueueName, functionEnvironment } from "../../shared/wiring/define.js";
 import type { AuthKind, Wiring } from "../../shared/wiring/types.js";
+import { installInvocationAbort } from "./abort.js";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "./emulators.js";
 import { startGateway } from "./gateway.js";
 import { type PartnerSimulator, startPartnerSimulator } from "./partner-simulator.js";
@@ -97,6 +99,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   for (const name of Object.keys(wiring.functions)) {
     Object.assign(process.env, functionEnvironment(wiring, name, physical));
   }
+  // The handlers' clients refuse requests of an invocation past its timeout (abort.ts).
+  installInvocationAbort(dynamoDb());
+  installInvocationAbort(handlersSqs());
 
   const invoker = new Invoker(wiring, REPOSITORY_ROOT, log);
   try {
