@@ -10,7 +10,7 @@ import { platform } from "../../shared/wiring/platform.js";
 import { DEMO_CAMPAIGN_ID, seedDemo } from "./demo.js";
 import { ensureDynamoDbLocal } from "./dynamodb-local-dist.js";
 import { describeEmulators, startEmulators, type Emulators } from "./emulators.js";
-import { jwtSettingsFromEnv } from "./jwt.js";
+import { defaultSecretExposure, jwtSettingsFromEnv } from "./jwt.js";
 import { consoleLog } from "./log.js";
 import { startLocalRuntime, type LocalRuntime } from "./runtime.js";
 import { removeStateFile, stateFilePath, writeStateFile } from "./state-file.js";
@@ -39,6 +39,12 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const settings = parsed.data;
+  const jwt = jwtSettingsFromEnv();
+  const exposure = defaultSecretExposure(settings.HOST, jwt);
+  if (exposure) {
+    console.error(exposure);
+    process.exit(2);
+  }
   const say = (line: string) => process.stdout.write(`${line}\n`);
 
   let emulators: Emulators | undefined;
@@ -75,7 +81,7 @@ async function main(): Promise<void> {
       prefix: settings.VOUCHERS_LOCAL_PREFIX,
       host: settings.HOST,
       port: settings.PORT,
-      jwt: jwtSettingsFromEnv(),
+      jwt,
       partnerSimulator: { failShare: settings.VOUCHERS_PARTNER_FAIL_SHARE, timeoutShare: settings.VOUCHERS_PARTNER_TIMEOUT_SHARE },
       log: consoleLog,
     });

@@ -16,7 +16,7 @@ import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "./emulators.js";
 import { startGateway } from "./gateway.js";
 import { type PartnerSimulator, startPartnerSimulator } from "./partner-simulator.js";
 import { Invoker } from "./invoker.js";
-import { DEFAULT_LOCAL_JWT_SECRET, type JwtSettings } from "./jwt.js";
+import { DEFAULT_LOCAL_JWT_SECRET, defaultSecretExposure, type JwtSettings } from "./jwt.js";
 import { consoleLog, type Log } from "./log.js";
 import { type PhysicalResources, provisionResources } from "./provision.js";
 import { type Poller, startQueuePoller } from "./queue-poller.js";
@@ -67,6 +67,9 @@ export interface LocalRuntime {
 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const { wiring } = options;
+  // npm start checks this first, with a clear exit; this guards every other caller too.
+  const exposure = defaultSecretExposure(options.host ?? "127.0.0.1", options.jwt ?? { secret: DEFAULT_LOCAL_JWT_SECRET });
+  if (exposure) throw new Error(exposure);
   const log = options.log ?? consoleLog;
   const region = EMULATORS_REGION;
   const resources = await provisionResources(wiring, {

@@ -89,3 +89,32 @@ describe.each(["SIGTERM", "SIGINT"] as const)("npm start, stopped with %s", (sig
     }
   });
 });
+
+describe("npm start on a non-loopback HOST", () => {
+  it("refuses to start with the default JWT secret: a clear error, exit code 2, no emulator started", async () => {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      HOST: "0.0.0.0",
+      PORT: "0",
+      VOUCHERS_LOCAL_PREFIX: `start-${randomUUID().slice(0, 8)}`,
+      VOUCHERS_LOCAL_STATE_FILE: path.join(tmpdir(), `local-platform-${randomUUID()}.json`),
+    };
+    delete env.VOUCHERS_LOCAL_JWT_SECRET;
+    const child = spawn(process.execPath, ["--import", "tsx", "infra/local/main.ts"], { cwd: REPOSITORY_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    // A platform that starts anyway is stopped cleanly (SIGTERM) rather than left running.
+    const guard = setTimeout(() => child.kill("SIGTERM"), 20_000);
+    try {
+      expect(await exited(child), output).toBe(2);
+      expect(output).toMatch(/HOST=0\.0\.0\.0/);
+      expect(output).toMatch(/default JWT secret/);
+      expect(output).toMatch(/VOUCHERS_LOCAL_JWT_SECRET/);
+      expect(output).not.toContain("Starting DynamoDB Local");
+    } finally {
+      clearTimeout(guard);
+      if (child.exitCode === null) child.kill("SIGTERM");
+    }
+  });
+});
