@@ -12,7 +12,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { assertDropOpen, issueVoucher as buildVoucher, type Voucher } from "../domain/claim.js";
+import { assertDropOpen, issueVoucher as buildVoucher, keyedVoucherId, type Voucher } from "../domain/claim.js";
 import { DropNotOpenError, LimitReachedError, SoldOutError } from "../domain/claim-errors.js";
 import { takeFromShards } from "../domain/inventory.js";
 import { NotFoundError, ThrottledError, UnavailableError } from "../errors.js";
@@ -93,8 +93,11 @@ export interface ClaimRequest {
   campaignId: string;
   dropId: string;
   voucherTypeId: string;
-  /** Given when the client sent an Idempotency-Key, so a retry finds the first voucher. */
-  voucherId?: string;
+  /**
+   * The client's Idempotency-Key, when it sent one: the voucher id is derived from it (see
+   * keyedVoucherId), so a retry finds the first voucher instead of taking a second unit.
+   */
+  idempotencyKey?: string;
 }
 
 /** The cache key of one drop's stock of one voucher type. */
@@ -102,7 +105,7 @@ export function stockKey(request: Pick<ClaimRequest, "campaignId" | "dropId" | "
   return `${request.campaignId}#${request.dropId}#${request.voucherTypeId}`;
 }
 
-/** A new voucher id: time-ordered, then random. */
+/** A new voucher id for a claim without an Idempotency-Key: time-ordered, then 64 random bits, so unique in every campaign. */
 export function newVoucherId(now: Date): string {
   return `v${now.getTime().toString(36)}${randomBytes(8).toString("hex")}`;
 }
@@ -138,10 +141,11 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDeps): Prom
   const shardCount = drop.shardCounts[voucherType.id];
   if (shardCount === undefined) throw new DropNotOpenError(`Drop ${drop.id} has no inventory yet`);
 
+  const keyedId = request.idempotencyKey === undefined ? undefined : keyedVoucherId({ ...request, idempotencyKey: request.idempotencyKey });
   const counter = await withRetries(() => readClaimCounter(db, tables.vouchers, request.sub, campaign.id), deps.retry);
   // A retry whose first try committed: answer with that voucher, taking nothing.
-  if (request.voucherId !== undefined && counter.voucherIds.has(request.voucherId)) {
-    const existing = await withRetries(() => findVoucher(db, tables.vouchers, request.sub, campaign.id, request.voucherId!), deps.retry);
+  if (keyedId !== undefined && counter.voucherIds.has(keyedId)) {
+    const existing = await withRetries(() => findVoucher(db, tables.vouchers, request.sub, campaign.id, keyedId), deps.retry);
     if (existing) return toVoucher(existing);
   }
   if (counter.claimed >= campaign.perPersonLimit) {
@@ -171,7 +175,7 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDeps): Prom
   await deps.afterTake?.(unit);
   const claimedAt = deps.now();
   const voucher = buildVoucher({
-    voucherId: request.voucherId ?? newVoucherId(claimedAt),
+    voucherId: keyedId ?? newVoucherId(claimedAt),
     campaign,
     dropId: drop.id,
     voucherType,
