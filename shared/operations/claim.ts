@@ -9,6 +9,12 @@
  *  5. if the limit was reached meanwhile, the unit goes back to its shard.
  * A crash between 3 and 4 strands a unit but never oversells; drop close counts unclaimed stock
  * as stock − vouchers issued.
+ *
+ * A unit goes back only when the voucher transaction certainly wrote nothing and never will (a
+ * condition failed: the limit, or another attempt holds the voucher id). After any other failure
+ * (a lost answer, throttling to the end) the voucher is read back: if this attempt's voucher is
+ * there, it is the answer; if not, the unit stays taken, since the write may still land, and drop
+ * close counts it as unclaimed if it never does. Giving it back could sell it twice.
  */
 import { randomBytes } from "node:crypto";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -172,6 +178,8 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDeps): Prom
   }
 
   const unit = address(taken.shard);
+  // One per claim, the same on every try of its transaction, so the voucher tells whose it is.
+  const attempt = randomBytes(12).toString("base64url");
   await deps.afterTake?.(unit);
   const claimedAt = deps.now();
   const voucher = buildVoucher({
@@ -182,26 +190,50 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDeps): Prom
     claimedAt,
   });
 
+  const markedSoldOut = drop.soldOut[voucherType.id] === true;
   let outcome;
   try {
     outcome = await withRetries(
-      () => issueVoucher(db, tables.vouchers, { sub: request.sub, perPersonLimit: campaign.perPersonLimit, voucher, shard: unit.shard }),
+      () => issueVoucher(db, tables.vouchers, { sub: request.sub, perPersonLimit: campaign.perPersonLimit, voucher, shard: unit.shard, attempt }),
       deps.retry,
     );
   } catch (error) {
-    // Throttled or conflicting to the end: nothing was written, so the unit goes back.
-    if (error instanceof ThrottledError) {
-      await returnUnit(unit, key, deps, drop.soldOut[voucherType.id] === true);
-      throw error;
-    }
-    // Anything else (a timeout, a dropped connection) leaves the outcome unknown: keeping the unit
-    // may strand it, giving it back could oversell. Drop close counts what was really issued.
-    throw new UnavailableError("The claim could not be confirmed; retry with the same Idempotency-Key", { cause: error });
+    return await afterUnknownOutcome({ request, voucher, attempt, unit, key, markedSoldOut, error }, deps);
   }
   if (outcome.outcome === "issued") return voucher;
-  await returnUnit(unit, key, deps, drop.soldOut[voucherType.id] === true);
+  // Certain: this attempt wrote nothing and cannot, so its unit goes back.
+  await returnUnit(unit, key, deps, markedSoldOut);
   if (outcome.outcome === "exists") return toVoucher(outcome.voucher);
   throw new LimitReachedError(`You already hold ${campaign.perPersonLimit} voucher(s) of this campaign`);
+}
+
+/**
+ * The voucher transaction failed without saying what it did: throttled or conflicting to the
+ * end (an SDK try before those may have committed with its answer lost), a dropped connection,
+ * a timeout. A consistent read of the person's counter and voucher decides: this attempt's
+ * voucher is there → it is the answer; another attempt's → this one certainly wrote nothing, the
+ * unit goes back and the other voucher is the answer (a replay); nothing → the unit stays taken
+ * (a request in flight may still commit), and the caller gets a retryable error.
+ */
+async function afterUnknownOutcome(
+  failed: { request: ClaimRequest; voucher: Voucher; attempt: string; unit: ShardAddress; key: string; markedSoldOut: boolean; error: unknown },
+  deps: ClaimDeps,
+): Promise<Voucher> {
+  const { request, voucher, attempt, unit, key, markedSoldOut, error } = failed;
+  let found;
+  try {
+    found = await withRetries(() => findVoucher(deps.db, deps.tables.vouchers, request.sub, voucher.campaignId, voucher.voucherId), deps.retry);
+  } catch (readError) {
+    logger.warn("could not read back a voucher after an unknown outcome; its unit stays taken", { ...unit, error: String(readError) });
+  }
+  if (found?.issueAttempt === attempt) return toVoucher(found);
+  if (found) {
+    await returnUnit(unit, key, deps, markedSoldOut);
+    return toVoucher(found);
+  }
+  logger.warn("voucher write outcome unknown; its unit stays taken and drop close counts it as unclaimed", { ...unit, error: String(error) });
+  if (error instanceof ThrottledError) throw error;
+  throw new UnavailableError("The claim could not be confirmed; retry with the same Idempotency-Key", { cause: error });
 }
 
 /** Puts a unit back; on failure the unit is stranded, which drop close accounts for. */
