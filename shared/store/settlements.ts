@@ -32,6 +32,7 @@ import {
   statementKey,
   statementLinesPartition,
   statementPartition,
+  transactionKey,
   unsettledPartition,
 } from "./keys.js";
 import { LEDGER_KIND_SUFFIX, type LedgerEntry, ledgerEntrySchema } from "./redemptions.js";
@@ -508,6 +509,42 @@ export async function moveStatement(
     if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed") return false;
     throw error;
   }
+}
+
+/**
+ * Marks the transaction record of each redemption a FORFEITED statement holds with `forfeitedBy`
+ * (the statement's id), so that a later refund of it puts no reversal: the discount was never
+ * paid, so there is nothing to charge back. Only records still REDEEMED without a refund are
+ * marked; a mark once set stays. Idempotent, one conditional write per record, after the
+ * statement's move (a statement may hold far more records than one transaction can): run again
+ * by every enforcement of the flag. Returns how many records this call marked.
+ */
+export async function markForfeitedRecords(
+  db: DynamoDBDocumentClient,
+  tables: { redemptions: string; settlements: string },
+  statement: Pick<StatementRecord, "campaignId" | "merchantId" | "period" | "statementId">,
+): Promise<number> {
+  const current = await readStatement(db, tables.settlements, statement);
+  if (current?.status !== "FORFEITED") return 0;
+  let marked = 0;
+  const { records } = await readLines(db, tables.settlements, statement);
+  for (const entry of records) {
+    if (entry.kind !== "REDEMPTION") continue;
+    const done = await conditional(
+      db.send(
+        new UpdateCommand({
+          TableName: tables.redemptions,
+          Key: transactionKey(entry.partnerId, entry.transactionId),
+          UpdateExpression: "SET forfeitedBy = :statement",
+          ConditionExpression: "#status = :redeemed AND attribute_not_exists(refund) AND attribute_not_exists(forfeitedBy)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":statement": statement.statementId, ":redeemed": "REDEEMED" },
+        }),
+      ),
+    );
+    if (done) marked++;
+  }
+  return marked;
 }
 
 /** Counts a failed payout attempt on a PENDING statement, with its error (for operators). */
