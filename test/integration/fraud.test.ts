@@ -390,7 +390,7 @@ describe("clawbacks of a confirmed flag", () => {
     // Day 1: two redemptions, paid. Day 2: the flagged one, and both of day 1's refunded: net −3,000, CARRIED.
     // Day 3: one redemption of 5,000 with the −3,000 folded in: 2,000 PAID. The flagged discount was paid through day 3.
     const [a, b] = ["10:00", "11:00"].map((time) => ledgerRecord({ campaignId, merchantId, occurredAt: `2026-01-10T${time}:00+08:00` })) as [LedgerEntry, LedgerEntry];
-    const flagged = { ...ledgerRecord({ campaignId, merchantId, occurredAt: "2026-01-11T10:00:00+08:00" }), payerId: "carried-payer" } as LedgerEntry;
+    const flagged = { ...ledgerRecord({ campaignId, merchantId, occurredAt: "2026-01-11T10:00:00+08:00" }), payerId: "carried-payer" };
     const refunds = [a, b].map((paid, i) =>
       ledgerRecord({ campaignId, merchantId, kind: "REVERSAL", transactionId: paid.transactionId, occurredAt: `2026-01-11T1${2 + i}:00:00+08:00`, paymentOccurredAt: paid.occurredAt }),
     );
