@@ -428,7 +428,7 @@ export const platform = defineWiring({
   schedules: [
     {
       name: "ticker",
-      description: "Drives data-dependent times: drop close, settlement at 02:00 in each campaign's zone.",
+      description: "Drives data-dependent times: drop close, settlement at 02:00 in each campaign's zone, releases of HELD statements, re-sends of lost payouts.",
       expression: "rate(1 minute)",
       timezone: "Asia/Shanghai",
       function: "ticker",
