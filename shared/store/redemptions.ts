@@ -94,6 +94,8 @@ const paidRecordSchema = z.object({
   refund: refundPartSchema.optional(),
   /** REDEEMED only: the redemption was clawed back for a confirmed fraud flag (once; a later refund then writes no reversal). */
   clawback: z.object({ flagId: z.string(), occurredAt: z.string(), recordedAt: z.string() }).optional(),
+  /** REDEEMED only: the FORFEITED statement that held the redemption, never paid (a later refund then writes no reversal). */
+  forfeitedBy: z.string().optional(),
 });
 
 /** A refund that came first: the payment fields arrive (answered TRANSACTION_REFUNDED) if the payment ever does. */
@@ -489,6 +491,9 @@ export async function reverse(
   // A redemption clawed back for fraud has had its discount taken back from the merchant once: its
   // refund voids (or restores) the voucher but puts no reversal, or the merchant would repay it twice.
   const clawedBack = record.clawback !== undefined;
+  // Likewise a redemption whose statement was forfeited (store/settlements.ts markForfeitedRecords):
+  // its discount was never paid, so there is nothing to charge back.
+  const forfeited = record.forfeitedBy !== undefined;
   const entry: LedgerEntry = {
     kind: "REVERSAL",
     campaignId: record.campaignId,
@@ -513,7 +518,10 @@ export async function reverse(
               TableName: table.redemptions,
               Key: transactionKey(record.partnerId, record.transactionId),
               UpdateExpression: "SET #status = :reversed, refund = :refund",
-              ConditionExpression: `#status = :redeemed AND attribute_not_exists(refund) AND ${clawedBack ? "attribute_exists" : "attribute_not_exists"}(clawback)`,
+              ConditionExpression:
+                `#status = :redeemed AND attribute_not_exists(refund) AND ${clawedBack ? "attribute_exists" : "attribute_not_exists"}(clawback)` +
+                // The mark as read: a forfeiture marking it meanwhile makes the refund read it again.
+                ` AND ${forfeited ? "attribute_exists" : "attribute_not_exists"}(forfeitedBy)`,
               ExpressionAttributeNames: { "#status": "status" },
               ExpressionAttributeValues: { ":reversed": "REVERSED", ":redeemed": REDEEMED, ":refund": refund },
               ReturnValuesOnConditionCheckFailure: "ALL_OLD",
@@ -531,7 +539,7 @@ export async function reverse(
               ExpressionAttributeValues: { ":next": voucherStatus, ":redeemed": REDEEMED, ":ref": ref, ":at": refundAt },
             },
           },
-          ...(clawedBack ? [] : ledgerPuts(table.redemptions, entry)),
+          ...(clawedBack || forfeited ? [] : ledgerPuts(table.redemptions, entry)),
         ],
       }),
     );

@@ -97,12 +97,13 @@ export const platform = defineWiring({
       description:
         "Statements (pk STATEMENT#<campaign>#<merchant>, sk <period>), their lines (pk LINES#<campaign>#<merchant>#<period>: " +
         "a copy of each record held, and each carried statement folded in) and runs (pk RUN#<campaign>, sk <period>: the " +
-        "period's cut-off). Sparse indexes: `byPeriod` lists a period's statements; `held` holds HELD statements by merchant.",
+        "period's cut-off). Sparse indexes: `byPeriod` lists a period's statements; `held` holds HELD statements by merchant; `payoutDue` holds PENDING statements by when the ticker re-sends their payout.",
       partitionKey: { name: "pk", type: "S" },
       sortKey: { name: "sk", type: "S" },
       globalIndexes: {
         byPeriod: { partitionKey: { name: "period", type: "S" }, sortKey: { name: "campaignMerchant", type: "S" } },
         held: { partitionKey: { name: "held", type: "S" }, sortKey: { name: "heldKey", type: "S" } },
+        payoutDue: { partitionKey: { name: "payoutDue", type: "S" }, sortKey: { name: "payoutDueAt", type: "S" } },
       },
     },
     fraud: {
@@ -431,7 +432,7 @@ export const platform = defineWiring({
   schedules: [
     {
       name: "ticker",
-      description: "Drives data-dependent times: drop close, settlement at 02:00 in each campaign's zone.",
+      description: "Drives data-dependent times: drop close, settlement at 02:00 in each campaign's zone, releases of HELD statements, re-sends of lost payouts.",
       expression: "rate(1 minute)",
       timezone: "Asia/Shanghai",
       function: "ticker",
