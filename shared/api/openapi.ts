@@ -33,6 +33,7 @@ import {
   partnerCreatedSchema,
   partnerRegistrationDocSchema,
   partnerSecretSchema,
+  secretRotationSchema,
 } from "./registry-schemas.js";
 import {
   reconciliationSchema,
@@ -81,6 +82,8 @@ interface RouteDoc {
   parameters?: ParameterDoc[];
   /** Documented as the schema's input (defaults optional), since callers send it. */
   requestBody?: z.ZodType;
+  /** The body may be left out (it then means `{}`). */
+  requestBodyOptional?: boolean;
   responses: Record<number, ResponseDoc>;
 }
 
@@ -250,9 +253,14 @@ export const routeDocs: Record<string, RouteDoc> = {
   },
   "POST /admin/partners/{id}/rotate-secret": {
     summary: "Rotate a partner's signing secret",
-    description: "Answers the new secret, this once. The previous secret stays valid for 24 h, so the partner can switch without downtime.",
+    description:
+      "Answers the new secret, this once. Earlier secrets stay valid for `graceSeconds` (default 86400, 24 h), so the partner can switch without downtime; " +
+      "`graceSeconds: 0` revokes them (a leaked secret): they stop verifying within 30 s, the lifetime of the partner-secret cache. The body is optional.",
+    requestBody: secretRotationSchema,
+    requestBodyOptional: true,
     responses: {
       200: { description: "The new secret", schema: partnerSecretSchema },
+      400: errorResponse("VALIDATION_FAILED: graceSeconds is not an integer from 0 to 86400, or the body has another field"),
       404: errorResponse("NOT_FOUND"),
       409: errorResponse("CONCURRENT_UPDATE: rotated concurrently too often; try again"),
     },
@@ -621,7 +629,7 @@ export function buildOpenApi(wiring: Wiring, version: string): Record<string, un
       "x-auth": route.auth,
       security: SECURITY[route.auth],
       ...(parameters.length > 0 ? { parameters } : {}),
-      ...(doc.requestBody ? { requestBody: { required: true, content: json(doc.requestBody, "input") } } : {}),
+      ...(doc.requestBody ? { requestBody: { required: doc.requestBodyOptional !== true, content: json(doc.requestBody, "input") } } : {}),
       responses,
     };
   }

@@ -22,6 +22,7 @@ import type { PostPayout } from "../payout-client.js";
 import type { CampaignRecord } from "../store/campaigns.js";
 import { queryListed } from "../store/campaign-writes.js";
 import { readMerchant } from "../store/merchants.js";
+import { liveSecrets } from "../domain/partner.js";
 import { readPartner } from "../store/partners.js";
 import {
   type StatementRecord,
@@ -290,6 +291,8 @@ export async function payStatement(input: PayoutDeps & { message: PayoutMessage 
     const response = await input.post({
       url: partner.payoutUrl,
       idempotencyKey: statement.statementId,
+      // Signed with every secret still valid, so a bank holding either one during a rotation can verify it.
+      secrets: liveSecrets(partner.secrets, input.now()),
       body: {
         statementId: statement.statementId,
         campaignId: statement.campaignId,
