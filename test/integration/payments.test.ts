@@ -12,6 +12,11 @@ import { provisionResources } from "../../infra/local/provision.js";
 import type { Voucher } from "../../shared/domain/claim.js";
 import { DomainError, ValidationError } from "../../shared/errors.js";
 import { ClaimCaches, type ClaimDeps, claimVoucher } from "../../shared/operations/claim.js";
+import { localDate, previousPeriod } from "../../shared/domain/settlement.js";
+import { reconcileCampaign } from "../../shared/operations/settlement-views.js";
+import { runSettlement, settleStatement } from "../../shared/operations/settlement.js";
+import type { SettlementMessage } from "../../shared/api/messages.js";
+import { readLines } from "../../shared/store/settlements.js";
 import { type PaymentDeps, recordPayment, recordRefund } from "../../shared/operations/payments.js";
 import { campaignKey, merchantKey } from "../../shared/store/keys.js";
 import { type PaymentAnswer, readLedger, readTransaction, redeem } from "../../shared/store/redemptions.js";
@@ -19,6 +24,7 @@ import { issueVoucher, listVouchers } from "../../shared/store/vouchers.js";
 import { platform } from "../../shared/wiring/platform.js";
 import type { TableDeclaration, Wiring } from "../../shared/wiring/types.js";
 import { seedCampaign } from "../support/seed.js";
+import { seedMerchant as seedSettledMerchant } from "../support/settlement.js";
 import { testClients, uniquePrefix } from "./runtime-helpers.js";
 
 const { db } = testClients();
@@ -36,7 +42,7 @@ const pendingTables: Record<string, TableDeclaration> = {
 };
 const wiring: Wiring = { ...platform, tables: { ...pendingTables, ...platform.tables } };
 
-let tables: PaymentDeps["tables"] & { inventory: string };
+let tables: PaymentDeps["tables"] & { inventory: string; settlements: string };
 let deps: PaymentDeps;
 let claims: ClaimDeps;
 
@@ -54,6 +60,7 @@ beforeAll(async () => {
     vouchers: name("vouchers"),
     merchants: name("merchants"),
     redemptions: name("redemptions"),
+    settlements: name("settlements"),
   };
   // Transaction conflicts are expected under these races; give them room to resolve.
   deps = { db, tables, now: () => new Date(), retry: { attempts: 12, baseDelayMs: 5, maxDelayMs: 200 } };
@@ -635,5 +642,82 @@ describe("vouchers of two campaigns sharing one voucherId", () => {
       expect(await redeem(db, tables, { payment, voucher: chosen, answer })).toEqual({ outcome: "voucher-taken" });
     }
     expect(await footprint(transactionId, campaignId, merchantId, payerId)).toEqual({ record: undefined, ledger: [], vouchers: { [stored!.voucherId]: "CLAIMED" } });
+  });
+});
+
+describe("invariant 6 under hostile dates (issue 10, item 3)", () => {
+  it("after future-dated and far-past payments and refunds and a settlement run, the books balance and every accepted reversal is in a statement", async () => {
+    // The platform's clock stands at noon yesterday in Shanghai for every webhook; settlement runs a day later.
+    const period = previousPeriod(localDate(new Date(), "Asia/Shanghai"));
+    const noon = Date.parse(`${period}T12:00:00+08:00`);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const campaignId = unique("c-dates");
+    await seedCampaign(db, tables, {
+      id: campaignId,
+      perPersonLimit: 2,
+      startsAt: iso(noon - 2 * DAY),
+      endsAt: iso(noon + 30 * DAY),
+      drops: [{ id: "d1", stock: { "100-30": 10 }, shards: 1, opensAt: iso(noon - 3_600_000), closesAt: iso(noon + 3_600_000) }],
+    });
+    // A merchant as the registry writes it (versioned), which settlement reads.
+    const merchantId = unique("m-dates");
+    await seedSettledMerchant(db, tables.merchants, { id: merchantId, partnerId: PARTNER });
+    const atNoon = receivedAt(new Date(noon));
+    const claimAtNoon = { ...claims, now: () => new Date(noon) };
+    const payers = Array.from({ length: 5 }, (_, i) => `dates-${i}-${campaignId}`);
+    for (const sub of payers) await claimVoucher({ sub, campaignId, dropId: "d1", voucherTypeId: "100-30" }, claimAtNoon);
+    const paid = async (payerId: string, occurredAt = iso(noon)) => {
+      const transactionId = unique("t");
+      const answer = await pay({ merchantId, payerId, amount: 12_000, transactionId, occurredAt }, atNoon);
+      return { transactionId, answer };
+    };
+    const reversals: string[] = [];
+    const refundAt = async (transactionId: string, occurredAt: string) => {
+      const answer: unknown = await refund(transactionId, occurredAt, atNoon).catch((error: unknown) => error);
+      if (!(answer instanceof Error) && (answer as { reversed: boolean }).reversed) reversals.push(transactionId);
+      return answer;
+    };
+
+    // A refund 4 min 59 s ahead of our clock: accepted, its reversal dated then.
+    const a = await paid(payers[0]!);
+    expect(a.answer.discount).toBe(3_000);
+    expect(await refundAt(a.transactionId, iso(noon + 5 * MINUTE - 1_000))).toEqual({ transactionId: a.transactionId, reversed: true });
+    // Refunds 5 min + 1 s ahead and in 2099: refused, the redemption stands (and is settled as one).
+    const b = await paid(payers[1]!);
+    for (const occurredAt of [iso(noon + 5 * MINUTE + 1_000), "2099-12-31T23:59:59+08:00"]) {
+      expect(await refundAt(b.transactionId, occurredAt)).toMatchObject({ code: "OCCURRED_IN_FUTURE" });
+    }
+    // A payment dated 2099: refused; one dated 2020: before any claim, so no discount, and its refund reverses nothing.
+    expect(await codeOf(paid(payers[2]!, "2099-01-01T00:00:00+08:00"))).toBe("OCCURRED_IN_FUTURE");
+    const c = await paid(payers[2]!, "2020-01-01T00:00:00+08:00");
+    expect(c.answer).toMatchObject({ discount: 0, reason: "NO_ELIGIBLE_VOUCHER" });
+    expect(await refundAt(c.transactionId, "2020-01-01T00:10:00+08:00")).toEqual({ transactionId: c.transactionId, reversed: false });
+    // A refund dated years before its payment: refused (REFUND_BEFORE_PAYMENT) or, if accepted, its
+    // reversal must still be charged back in a statement; either way the books must balance.
+    const d = await paid(payers[3]!);
+    const early = await refundAt(d.transactionId, "2020-01-01T00:00:00+08:00");
+    if (early instanceof Error) expect(early).toMatchObject({ code: "REFUND_BEFORE_PAYMENT" });
+    // Refunds of unknown transactions: 2099 refused, 2020 recorded without a reversal.
+    expect(await refundAt(unique("t"), "2099-01-01T00:00:00+08:00")).toMatchObject({ code: "OCCURRED_IN_FUTURE" });
+    expect(await refundAt(unique("t"), "2020-06-01T00:00:00+08:00")).toMatchObject({ reversed: false });
+    // One plain redemption besides.
+    expect((await paid(payers[4]!)).answer.discount).toBe(3_000);
+
+    const dayLater = () => new Date(noon + DAY);
+    const messages: SettlementMessage[] = [];
+    await runSettlement({ db, tables, now: dayLater, period, campaignId, operator: "op-dates", send: (batch) => Promise.resolve(void messages.push(...batch)) });
+    expect(messages.map((message) => message.merchantId)).toEqual([merchantId]);
+    for (const message of messages) await settleStatement({ db, tables, now: dayLater, message, sendPayout: () => Promise.resolve() });
+
+    const books = await reconcileCampaign({ db, tables, campaignId });
+    expect(books).toMatchObject({ balanced: true, difference: 0, unsettled: 0, problems: [] });
+    const ledger = await readLedger(db, tables.redemptions, campaignId, merchantId);
+    expect(ledger.filter((entry) => entry.statementId === undefined)).toEqual([]);
+    expect(ledger.filter((entry) => entry.kind === "REVERSAL").map((entry) => entry.transactionId).sort()).toEqual([...reversals].sort());
+    expect(ledger.filter((entry) => entry.kind === "REVERSAL").every((entry) => Date.parse(entry.occurredAt) < noon + DAY)).toBe(true);
+    // The merchant is charged back every accepted reversal in the period's statement.
+    const lines = await readLines(db, tables.settlements, { campaignId, merchantId, period });
+    expect(lines.records.filter((line) => line.kind === "REVERSAL").map((line) => line.transactionId).sort()).toEqual([...reversals].sort());
+    expect(books.inStatements).toBe(4 * 3_000 - reversals.length * 3_000);
   });
 });
