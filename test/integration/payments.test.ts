@@ -4,7 +4,8 @@
  * redemption and reversal has its ledger entry, and the ledger's discounts are the answered ones.
  */
 import { randomUUID } from "node:crypto";
-import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { ThrottlingException } from "@aws-sdk/client-dynamodb";
+import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { EMULATORS_REGION } from "../../infra/local/emulators.js";
@@ -719,5 +720,46 @@ describe("invariant 6 under hostile dates (issue 10, item 3)", () => {
     const lines = await readLines(db, tables.settlements, { campaignId, merchantId, period });
     expect(lines.records.filter((line) => line.kind === "REVERSAL").map((line) => line.transactionId).sort()).toEqual([...reversals].sort());
     expect(books.inStatements).toBe(4 * 3_000 - reversals.length * 3_000);
+  });
+});
+
+describe("a redemption whose commit answer is lost", () => {
+  /** A client that lets the first TransactWriteItems commit and then fails it with `error`. */
+  function losingFirstCommit(error: Error): DynamoDBDocumentClient {
+    let lost = false;
+    return {
+      send: async (command: unknown) => {
+        const result: unknown = await db.send(command as never);
+        if (!lost && command instanceof TransactWriteCommand) {
+          lost = true;
+          throw error;
+        }
+        return result;
+      },
+    } as unknown as DynamoDBDocumentClient;
+  }
+
+  it.each([
+    ["a network error (the delivery fails; the partner delivers again)", () => Object.assign(new Error("socket hang up"), { name: "TimeoutError" }), true],
+    ["throttling (our retry finds the committed record)", () => new ThrottlingException({ message: "Rate exceeded", $metadata: {} }), false],
+  ])("after %s answers what was committed, and applies it once", async (_, error, firstFails) => {
+    const campaignId = await campaign();
+    const merchantId = await seedMerchant("APPROVED");
+    const payerId = unique("p-lost");
+    const voucher = await claim(payerId, campaignId, "100-30");
+    const body = { eventId: unique("e"), transactionId: unique("t"), merchantId, payerId, amount: 12_000, occurredAt: at() };
+    const committed = { transactionId: body.transactionId, voucherId: voucher.voucherId, discount: 3_000, payable: 9_000 };
+
+    const first = await recordPayment({ partnerId: PARTNER, body }, { ...deps, db: losingFirstCommit(error()) }).then(
+      (answer) => answer,
+      (caught: unknown) => caught,
+    );
+    if (firstFails) expect(first).toMatchObject({ message: "socket hang up" });
+    else expect(first).toEqual(committed);
+    expect(await recordPayment({ partnerId: PARTNER, body }, deps)).toEqual(committed);
+
+    expect(await readLedger(db, tables.redemptions, campaignId, merchantId)).toHaveLength(1);
+    expect(await statusOf(payerId)).toEqual({ [voucher.voucherId]: "REDEEMED" });
+    expect(await readTransaction(db, tables.redemptions, PARTNER, body.transactionId)).toMatchObject({ status: "REDEEMED", answer: committed });
   });
 });

@@ -4,6 +4,8 @@
  */
 import { GetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
+import { resetConfig } from "../../shared/config.js";
+import { DEFAULT_MAX_PARTNER_AMOUNT } from "../../shared/domain/partner-limits.js";
 import { ValidationError } from "../../shared/errors.js";
 import {
   type PaymentDeps,
@@ -219,5 +221,31 @@ describe("recordPayment and recordRefund", () => {
     expect(await recordRefund({ partnerId: "bank-a", body: { ...refund, eventId: "evt-3" } }, deps(db))).toEqual({ transactionId: "txn-1", reversed: true });
     expect(sent).toHaveLength(2);
     expect(sent.every((command) => command instanceof GetCommand && command.input.ConsistentRead === true)).toBe(true);
+  });
+});
+
+describe("the payment handlers' dependencies", () => {
+  it("take the largest partner amount from VOUCHERS_MAX_PARTNER_AMOUNT, and the default without it", async () => {
+    const { paymentDeps } = await import("../../functions/payments/deps.js");
+    const tables = { VOUCHERS_TABLE_VOUCHERS: "v", VOUCHERS_TABLE_CAMPAIGNS: "c", VOUCHERS_TABLE_MERCHANTS: "m", VOUCHERS_TABLE_REDEMPTIONS: "r" };
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, tables, { VOUCHERS_MAX_PARTNER_AMOUNT: "50000" });
+      resetConfig();
+      const configured = paymentDeps();
+      expect(configured.maxPartnerAmount).toBe(50_000);
+      const { db, sent } = fakeDb(() => ({}));
+      const now = () => new Date("2026-11-05T05:00:00Z");
+      await expect(recordPayment({ partnerId: "bank-a", body: { ...payment, amount: 50_001 } }, { ...configured, db, now })).rejects.toMatchObject({ code: "AMOUNT_OUT_OF_RANGE" });
+      expect(sent).toEqual([]);
+
+      delete process.env.VOUCHERS_MAX_PARTNER_AMOUNT;
+      resetConfig();
+      expect(paymentDeps().maxPartnerAmount ?? DEFAULT_MAX_PARTNER_AMOUNT).toBe(100_000_000);
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+      resetConfig();
+    }
   });
 });
