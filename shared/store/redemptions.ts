@@ -286,8 +286,13 @@ export const redemptionRef = (partnerId: string, transactionId: string) => `${pa
 
 /**
  * Redeems `voucher` for the payment in one transaction: the voucher goes CLAIMED → REDEEMED (only
- * if it is still CLAIMED, the payer's, and unexpired at occurredAt), the transaction record and
- * the ledger entry are put, each only if absent. All or nothing.
+ * if it is still CLAIMED, the payer's, unexpired at occurredAt, and still the voucher chosen: the
+ * same campaign, voucher type, threshold and discount), the transaction record and the ledger
+ * entry are put, each only if absent. All or nothing. A voucher that is not as chosen answers
+ * `voucher-taken`, so the caller chooses again.
+ *
+ * No condition on claimedAt: the choice already allowed for partner clocks (a payment may be
+ * dated up to 5 minutes before the claim), and the write must not refuse what the rule accepts.
  */
 export async function redeem(
   db: DynamoDBDocumentClient,
@@ -337,13 +342,20 @@ export async function redeem(
               Key: issuedVoucherKey(voucher.campaignId, voucher.dropId, voucher.voucherTypeId, voucher.shard, voucher.voucherId),
               UpdateExpression: "SET #status = :redeemed, redeemedAt = :occurredAt, redeemedBy = :ref",
               // expiresAt and :occurredAt are both UTC ISO with milliseconds: text order is time order.
-              ConditionExpression: "#status = :claimed AND expiresAt > :occurredAt AND #owner = :payer",
-              ExpressionAttributeNames: { "#status": "status", "#owner": "owner" },
+              // The figures are checked too, so the item marked is the one chosen and answered for.
+              ConditionExpression:
+                "#status = :claimed AND expiresAt > :occurredAt AND #owner = :payer AND " +
+                "#campaign = :campaignId AND #type = :voucherTypeId AND #threshold = :threshold AND #discount = :discount",
+              ExpressionAttributeNames: { "#status": "status", "#owner": "owner", "#campaign": "campaignId", "#type": "voucherTypeId", "#threshold": "threshold", "#discount": "discount" },
               ExpressionAttributeValues: {
                 ":redeemed": REDEEMED,
                 ":claimed": CLAIMED,
                 ":occurredAt": occurredAt,
                 ":payer": payment.payerId,
+                ":campaignId": voucher.campaignId,
+                ":voucherTypeId": voucher.voucherTypeId,
+                ":threshold": voucher.threshold,
+                ":discount": answer.discount,
                 ":ref": redemptionRef(payment.partnerId, payment.transactionId),
               },
             },
