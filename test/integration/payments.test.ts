@@ -25,7 +25,6 @@ import { issueVoucher, listVouchers } from "../../shared/store/vouchers.js";
 import { platform } from "../../shared/wiring/platform.js";
 import type { TableDeclaration, Wiring } from "../../shared/wiring/types.js";
 import { seedCampaign } from "../support/seed.js";
-import { seedMerchant as seedSettledMerchant } from "../support/settlement.js";
 import { testClients, uniquePrefix } from "./runtime-helpers.js";
 
 const { db } = testClients();
@@ -84,7 +83,8 @@ async function seedMerchant(status: "PENDING" | "APPROVED" | "SUSPENDED", sector
   await db.send(
     new PutCommand({
       TableName: tables.merchants,
-      Item: { ...merchantKey(id), id, name: `Shop ${id}`, sector, partnerId: PARTNER, status, createdAt: now, updatedAt: now },
+      // Versioned, as the registry writes merchants: settlement and reconciliation read them whole.
+      Item: { ...merchantKey(id), id, name: `Shop ${id}`, sector, partnerId: PARTNER, status, version: 1, createdAt: now, updatedAt: now },
     }),
   );
   return id;
@@ -660,9 +660,7 @@ describe("invariant 6 under hostile dates (issue 10, item 3)", () => {
       endsAt: iso(noon + 30 * DAY),
       drops: [{ id: "d1", stock: { "100-30": 10 }, shards: 1, opensAt: iso(noon - 3_600_000), closesAt: iso(noon + 3_600_000) }],
     });
-    // A merchant as the registry writes it (versioned), which settlement reads.
-    const merchantId = unique("m-dates");
-    await seedSettledMerchant(db, tables.merchants, { id: merchantId, partnerId: PARTNER });
+    const merchantId = await seedMerchant("APPROVED");
     const atNoon = receivedAt(new Date(noon));
     const claimAtNoon = { ...claims, now: () => new Date(noon) };
     const payers = Array.from({ length: 5 }, (_, i) => `dates-${i}-${campaignId}`);
