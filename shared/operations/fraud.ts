@@ -376,15 +376,18 @@ async function enforce(input: ReviewDeps, flag: FlagRecord, operator: string): P
   const { db, tables } = input;
   const at = input.now().toISOString();
   const forfeited = new Set(flag.enforcement?.forfeited ?? []);
-  const merchant = await readMerchant(db, tables.merchants, flag.merchantId);
-  // Forfeiture holds while the merchant is suspended: a reinstatement gave its held money back.
-  if (flag.forfeit === true && merchant?.status === "SUSPENDED") {
+  if (flag.forfeit === true) {
+    const merchant = await readMerchant(db, tables.merchants, flag.merchantId);
+    const reason = suspensionReason(flag.id, flag.reason ?? "confirmed");
     for (const statement of await readStatementsOf(db, tables.settlements, flag.campaignId, flag.merchantId)) {
-      if (statement.status !== "HELD") continue;
-      const reason = suspensionReason(flag.id, flag.reason ?? "confirmed");
-      if (await moveStatement(db, tables, statement, { to: "FORFEITED", reason }, at, { action: "statement.forfeit", who: operator, reason })) {
-        forfeited.add(statement.statementId);
+      // Forfeiture holds while the merchant is suspended: a reinstatement gave its held money back.
+      if (statement.status === "HELD" && merchant?.status === "SUSPENDED") {
+        await moveStatement(db, tables, statement, { to: "FORFEITED", reason }, at, { action: "statement.forfeit", who: operator, reason });
       }
+      // Read again rather than trusting the move's answer: a move whose answer was lost, or one an
+      // earlier enforcement made before dying, is this flag's forfeiture too.
+      const now = statement.status === "HELD" ? await readStatement(db, tables.settlements, statement) : statement;
+      if (now?.status === "FORFEITED" && now.forfeitReason?.startsWith(suspensionReason(flag.id, "")) === true) forfeited.add(now.statementId);
     }
   }
   // Marked after the move, on every enforcement (idempotent): a crash between the two is repaired

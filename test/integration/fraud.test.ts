@@ -442,6 +442,40 @@ describe("clawbacks of a confirmed flag", () => {
     expect(await reconcileCampaign({ db, tables, campaignId })).toMatchObject({ balanced: true, difference: 0 });
   }, 60_000);
 
+  it("marks a forfeited statement's records on the next enforcement when a crash cut the marking short after the forfeiture", async () => {
+    const { UpdateCommand } = await import("@aws-sdk/lib-dynamodb");
+    const { ledgerRecord } = await import("../support/settlement.js");
+    const campaignId = unique("forfeit-crash");
+    const merchantId = `${campaignId}-m`;
+    await seedMerchant(db, tables.merchants, { id: merchantId, partnerId: "bank-a", status: "SUSPENDED" });
+    const records = ["10:00", "11:00"].map((time) => ledgerRecord({ campaignId, merchantId, occurredAt: `2026-01-15T${time}:00+08:00` }));
+    await seedLedger(db, tables.redemptions, records);
+    await seedRedeemedTransactions(records);
+    const held = await settleAndPay(campaignId, merchantId, "2026-01-15");
+    expect(held).toMatchObject({ status: "HELD" });
+    const id = await seedFlag({ campaignId, merchantId, rule: "merchant-velocity", window: "2026-01-15T02:00:00.000Z", evidence: records });
+
+    // The confirmation dies at its first mark: the statement is FORFEITED, no record marked, no enforcement recorded.
+    const send = db.send.bind(db) as (command: object) => Promise<unknown>;
+    const crashing = new Proxy(db, {
+      get: (target, property) =>
+        property === "send"
+          ? (command: object) => {
+              if (command instanceof UpdateCommand && String(command.input.UpdateExpression).includes("forfeitedBy")) return Promise.reject(new Error("crash"));
+              return send(command);
+            }
+          : (Reflect.get(target, property, target) as unknown),
+    });
+    await expect(confirmFlag({ ...review(), db: crashing, flagId: id, reason: "fake sales", forfeit: true, operator: "op-1" })).rejects.toThrow("crash");
+    const { readStatement } = await import("../../shared/store/settlements.js");
+    expect(await readStatement(db, tables.settlements, held)).toMatchObject({ status: "FORFEITED" });
+    expect(await readTransaction(db, tables.redemptions, "bank-a", records[0]!.transactionId)).not.toHaveProperty("forfeitedBy");
+
+    const enforced = await enforceFlag({ ...review(), flagId: id, operator: "op-1" });
+    expect(enforced.enforcement).toMatchObject({ forfeited: [held.statementId] });
+    for (const record of records) expect(await readTransaction(db, tables.redemptions, "bank-a", record.transactionId)).toMatchObject({ forfeitedBy: held.statementId });
+  }, 60_000);
+
   it("claws back every redemption of the flag's merchant in its window, beyond the 100 its evidence names, once however often it is enforced", async () => {
     const campaignId = unique("ring");
     const merchantId = `${campaignId}-m`;
