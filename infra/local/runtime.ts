@@ -6,13 +6,15 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { consumedQueueName, functionEnvironment } from "../../shared/wiring/define.js";
 import type { AuthKind, Wiring } from "../../shared/wiring/types.js";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "./emulators.js";
 import { startGateway } from "./gateway.js";
-import { type PartnerSimulator, startPartnerSimulator } from "./partner-simulator.js";
+import { type PartnerSimulator, partnerSecretsFromTables, startPartnerSimulator } from "./partner-simulator.js";
 import { Invoker } from "./invoker.js";
 import { DEFAULT_LOCAL_JWT_SECRET, type JwtSettings } from "./jwt.js";
 import { consoleLog, type Log } from "./log.js";
@@ -80,7 +82,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     tables: Object.fromEntries(Object.entries(resources.tables).map(([name, table]) => [name, table.name])),
     queueUrls: Object.fromEntries(Object.entries(resources.queues).map(([name, queue]) => [name, queue.url])),
   };
-  const simulator = await startPartnerSimulator({ host: options.host ?? "127.0.0.1", ...options.partnerSimulator });
+  // The simulator verifies payout signatures as a bank would, with the partners' secrets in these tables.
+  const simulatorDb = DynamoDBDocumentClient.from(new DynamoDBClient({ region, credentials: EMULATORS_CREDENTIALS, endpoint: options.emulators.dynamodbEndpoint }));
+  const secretsFor = physical.tables.merchants && physical.tables.partners ? partnerSecretsFromTables(simulatorDb, { merchants: physical.tables.merchants, partners: physical.tables.partners }) : undefined;
+  const simulator = await startPartnerSimulator({ host: options.host ?? "127.0.0.1", ...options.partnerSimulator, ...(secretsFor ? { secretsFor } : {}) });
+  const stopSimulator = () => simulator.stop().finally(() => simulatorDb.destroy());
   Object.assign(process.env, {
     AWS_REGION: region,
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? EMULATORS_CREDENTIALS.accessKeyId,
@@ -101,7 +107,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   try {
     await invoker.loadAll();
   } catch (error) {
-    await simulator.stop();
+    await stopSimulator();
     throw error;
   }
 
@@ -162,7 +168,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       system.streamTriggers.push({ table: trigger.table, function: trigger.function, batchSize: trigger.batchSize });
     }
     stoppers.push(() => Promise.all(pollers.map((poller) => poller.stop())).then(() => undefined));
-    stoppers.push(() => simulator.stop());
+    stoppers.push(stopSimulator);
 
     const gateway = await startGateway({
       wiring,
