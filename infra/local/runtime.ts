@@ -6,7 +6,9 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { dynamoDb, sqs as handlersSqs } from "../../shared/clients.js";
 import { consumedQueueName, functionEnvironment } from "../../shared/wiring/define.js";
@@ -14,7 +16,7 @@ import type { AuthKind, Wiring } from "../../shared/wiring/types.js";
 import { installInvocationAbort } from "./abort.js";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "./emulators.js";
 import { startGateway } from "./gateway.js";
-import { type PartnerSimulator, startPartnerSimulator } from "./partner-simulator.js";
+import { type PartnerSimulator, partnerSecretsFromTables, startPartnerSimulator } from "./partner-simulator.js";
 import { Invoker } from "./invoker.js";
 import { DEFAULT_LOCAL_JWT_SECRET, defaultSecretExposure, type JwtSettings } from "./jwt.js";
 import { consoleLog, type Log } from "./log.js";
@@ -86,7 +88,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     queueUrls: Object.fromEntries(Object.entries(resources.queues).map(([name, queue]) => [name, queue.url])),
     deadLetterQueueUrls: Object.fromEntries(Object.entries(resources.queues).map(([name, queue]) => [name, queue.deadLetterQueue.url])),
   };
-  const simulator = await startPartnerSimulator({ host: options.host ?? "127.0.0.1", ...options.partnerSimulator });
+  // The simulator verifies payout signatures as a bank would, with the partners' secrets in these tables.
+  const simulatorDb = DynamoDBDocumentClient.from(new DynamoDBClient({ region, credentials: EMULATORS_CREDENTIALS, endpoint: options.emulators.dynamodbEndpoint }));
+  const secretsFor = physical.tables.merchants && physical.tables.partners ? partnerSecretsFromTables(simulatorDb, { merchants: physical.tables.merchants, partners: physical.tables.partners }) : undefined;
+  const simulator = await startPartnerSimulator({ host: options.host ?? "127.0.0.1", ...options.partnerSimulator, ...(secretsFor ? { secretsFor } : {}) });
+  const stopSimulator = () => simulator.stop().finally(() => simulatorDb.destroy());
   Object.assign(process.env, {
     AWS_REGION: region,
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? EMULATORS_CREDENTIALS.accessKeyId,
@@ -110,7 +116,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   try {
     await invoker.loadAll();
   } catch (error) {
-    await simulator.stop();
+    await stopSimulator();
     throw error;
   }
 
@@ -171,7 +177,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       system.streamTriggers.push({ table: trigger.table, function: trigger.function, batchSize: trigger.batchSize });
     }
     stoppers.push(() => Promise.all(pollers.map((poller) => poller.stop())).then(() => undefined));
-    stoppers.push(() => simulator.stop());
+    stoppers.push(stopSimulator);
 
     const gateway = await startGateway({
       wiring,

@@ -8,7 +8,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { verifySignature } from "../../shared/domain/signature.js";
-import { type PayoutRequest, type ResolveHost, createPayoutClient } from "../../shared/payout-client.js";
+import { type PayoutRequest, type ResolveHost, createPayoutClient, postPayout } from "../../shared/payout-client.js";
 
 const AWS = { allowHttp: false };
 const LOCAL = { allowHttp: true };
@@ -143,6 +143,16 @@ describe("payout hosts, with the address check on (AWS)", () => {
     // 203.0.113.7 (TEST-NET-3) answers nothing here: the loopback server must not hear of it.
     expect(outcome).toMatchObject({ ok: false, retryable: true });
     expect(resolve).toHaveBeenCalledTimes(1);
+    expect(received).toHaveLength(0);
+  });
+});
+
+describe("the deployment's payout client (the payout worker's)", () => {
+  it("checks addresses unless VOUCHERS_ALLOW_HTTP_PAYOUT_URLS is true (unset here, as on AWS)", async () => {
+    expect(process.env.VOUCHERS_ALLOW_HTTP_PAYOUT_URLS).toBeUndefined();
+    const { port, received } = await server(json(200, { payoutId: "po-x" }));
+    expect(await postPayout(payout(`http://127.0.0.1:${port}/payouts`))).toMatchObject({ ok: false, retryable: false });
+    expect(await postPayout(payout(`https://127.0.0.1:${port}/payouts`))).toMatchObject({ ok: false, retryable: false, error: expect.stringContaining("loopback") as string });
     expect(received).toHaveLength(0);
   });
 });
