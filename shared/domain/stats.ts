@@ -20,6 +20,9 @@ export const STAT_COUNTERS = [
   "reversals",
   "reversalDiscount",
   "reversalAmount",
+  /** Partial refunds that left the discount standing, and Σ what they refunded: gross sales drop by it. */
+  "partialRefunds",
+  "partialRefundAmount",
 ] as const;
 export type StatCounter = (typeof STAT_COUNTERS)[number];
 export type Counters = Partial<Record<StatCounter, number>>;
@@ -71,14 +74,17 @@ export function voucherDeltas(old: VoucherImage | undefined, next: VoucherImage 
 
 /** A ledger record as its stream image shows it. */
 export interface LedgerImage {
-  kind: "REDEMPTION" | "REVERSAL" | "CLAWBACK";
+  kind: "REDEMPTION" | "REVERSAL" | "CLAWBACK" | "PARTIAL_REFUND";
   merchantId: string;
-  /** Signed: positive for a redemption, negative for a reversal or clawback. */
+  /** Signed: positive for a redemption, negative for a reversal or clawback, 0 for a partial refund. */
   discount: number;
+  /** The payment's amount; for a partial refund, what it refunded. */
   amount: number;
   occurredAt: string;
-  /** Reversals and clawbacks: when the payment occurred; they count against that day. */
+  /** Reversals, clawbacks and partial refunds: when the payment occurred; they count against that day. */
   paymentOccurredAt?: string | undefined;
+  /** Reversals and clawbacks: partial refunds of the payment counted before them. */
+  refundedBefore?: number | undefined;
 }
 
 /**
@@ -86,13 +92,18 @@ export interface LedgerImage {
  * sector and the merchant: a redemption counts up, a reversal counts against the same buckets.
  * A fraud CLAWBACK counts as a reversal too: the subsidy was taken back from the merchant and the
  * sale is not one the campaign drove (a refund of a clawed-back redemption writes no reversal, so
- * the transaction is counted reversed once).
+ * the transaction is counted reversed once). A PARTIAL_REFUND that left the discount standing
+ * lowers gross sales by what it refunded; the reversal that may follow lowers them by the rest
+ * (`amount − refundedBefore`), so a reversed redemption's gross sales come to 0, not less.
  */
 export function ledgerDeltas(record: LedgerImage, sector: string, timezone: string): StatsDelta[] {
   const counters: Counters =
     record.kind === "REDEMPTION"
       ? { redemptions: 1, redemptionDiscount: record.discount, redemptionAmount: record.amount }
-      : { reversals: 1, reversalDiscount: -record.discount, reversalAmount: record.amount };
+      : record.kind === "PARTIAL_REFUND"
+        ? { partialRefunds: 1, partialRefundAmount: record.amount }
+        : // What partial refunds left of the sale: with them, the transaction's gross sales come to 0, once.
+          { reversals: 1, reversalDiscount: -record.discount, reversalAmount: record.amount - (record.refundedBefore ?? 0) };
   const day = localDate(new Date(record.kind === "REDEMPTION" ? record.occurredAt : (record.paymentOccurredAt ?? record.occurredAt)), timezone);
   return [
     { bucket: "TOTAL", counters },
@@ -124,7 +135,7 @@ export interface Figures {
   expired: number;
   /** Discounts of the redemptions not reversed, fen. */
   subsidy: number;
-  /** Their payment amounts before discount, fen. */
+  /** Their payment amounts before discount, less what was refunded of them, fen. */
   grossSales: number;
   /** redeemed ÷ claimed (0 when nothing was claimed), to 4 decimals. */
   redemptionRate: number;
@@ -137,7 +148,7 @@ export function figuresOf(counters: Counters): Figures {
   const value = (counter: StatCounter) => counters[counter] ?? 0;
   const redeemed = value("redemptions") - value("reversals");
   const subsidy = value("redemptionDiscount") - value("reversalDiscount");
-  const grossSales = value("redemptionAmount") - value("reversalAmount");
+  const grossSales = value("redemptionAmount") - value("reversalAmount") - value("partialRefundAmount");
   return {
     claimed: value("claimed"),
     redeemed,

@@ -126,7 +126,8 @@ export async function detectFraud(input: DetectorDeps & { changes: readonly Stre
     const image = change.newImage;
     const pk = typeof image?.pk === "string" ? image.pk : "";
     const parsed = change.eventName === "INSERT" && pk.startsWith("LEDGER#") ? ledgerEntrySchema.safeParse(image) : undefined;
-    if (!parsed?.success || parsed.data.kind === "CLAWBACK") {
+    // A partial refund that left the discount standing is no reversal: the refund-rate rule counts reversed redemptions.
+    if (!parsed?.success || parsed.data.kind === "CLAWBACK" || parsed.data.kind === "PARTIAL_REFUND") {
       outcome.ignored++;
       continue;
     }
