@@ -18,7 +18,14 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { idSchema } from "../domain/campaign.js";
 import { type CampaignFacts, chooseVoucher, excluding } from "../domain/redemption.js";
 import { assertAmountInRange, assertNotInFuture } from "../domain/partner-limits.js";
-import { TooManyRefundsError, assertRefundNotBeforePayment, decideRefund } from "../domain/refund.js";
+import {
+  type EarlyRefunds,
+  TooManyRefundsError,
+  assertRefundNotBeforePayment,
+  decideRefund,
+  discountSurvivesEarlyRefunds,
+  refundedAtPayment,
+} from "../domain/refund.js";
 import { ThrottledError, ValidationError } from "../errors.js";
 import { loadCampaign } from "../store/campaigns.js";
 import {
@@ -39,6 +46,7 @@ import {
   recordEarlyRefund,
   recordRefundedPayment,
   redeem,
+  redeemAfterEarlyRefunds,
   redeemedAnswerSchema,
   refundAnswerOf,
   refundAnswerSchema,
@@ -177,7 +185,10 @@ export async function recordPayment(input: PartnerRequest, deps: PaymentDeps): P
   };
 
   const known = await retry(() => readTransaction(db, tables.redemptions, partnerId, body.transactionId));
-  if (known) return answerOf(known);
+  // Refunds that came first are answered as if they came after the payment: unless they took all
+  // of it, a voucher is chosen and kept only if what remains still reaches its threshold.
+  const early = earlyRefundsOf(known);
+  if (known && (early === undefined || refundedAtPayment(body.amount, early) >= body.amount)) return answerOf(known);
 
   const merchant = await retry(() => readMerchantFacts(db, tables.merchants, body.merchantId));
   // Nothing applies at a merchant that is not approved; the choice names the reason.
@@ -196,7 +207,10 @@ export async function recordPayment(input: PartnerRequest, deps: PaymentDeps): P
     const voucher = byId.get(choice.voucher.voucherId);
     if (!voucher) throw new Error(`chosen voucher ${choice.voucher.voucherId} is not the payer's`);
     const answer = redeemedAnswer(payment.transactionId, voucher.voucherId, voucher.discount, choice.payable);
-    const outcome = await retry(() => redeem(db, tables, { payment, voucher, answer }));
+    if (known && early && !discountSurvivesEarlyRefunds(payment.amount, early, voucher.threshold)) return answerOf(known);
+    const outcome = await retry(() =>
+      known && early ? redeemAfterEarlyRefunds(db, tables, { payment, voucher, answer, early: known }) : redeem(db, tables, { payment, voucher, answer }),
+    );
     if (outcome.outcome === "redeemed") return answer;
     if (outcome.outcome === "duplicate") return answerOf(outcome.record);
     // Another transaction got it first: the next best, or none.
@@ -276,6 +290,13 @@ export async function recordRefund(input: PartnerRequest, deps: PaymentDeps): Pr
     record = outcome.record;
   }
   throw new ThrottledError("The transaction keeps changing under concurrent refunds; deliver the refund again", 1);
+}
+
+/** What refunds that came before the payment asked, while the payment has not been answered; undefined otherwise. */
+function earlyRefundsOf(record: TransactionRecord | undefined): EarlyRefunds | undefined {
+  if (record?.status !== "REFUNDED_BEFORE_PAYMENT" || record.answer !== undefined) return undefined;
+  // A record from before partial refunds has no `refunded`: its one refund was of the whole payment.
+  return { refunded: record.refunded ?? 0, inFull: record.refunded === undefined || record.refundedInFull === true };
 }
 
 /** The answer already given to `eventId` on this transaction, if any. */

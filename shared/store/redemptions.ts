@@ -424,6 +424,119 @@ export async function redeem(
 }
 
 /**
+ * Redeems `voucher` for a payment whose refunds came first and leave the discount standing
+ * (domain/refund.ts discountSurvivesEarlyRefunds), in one transaction: the REFUNDED_BEFORE_PAYMENT
+ * record becomes REDEEMED with the payment and its answer (only while it has no answer and its
+ * `refunded` is what was read), the voucher goes CLAIMED → REDEEMED as in {@link redeem}, and the
+ * REDEMPTION record is filed with one PARTIAL_REFUND record for what the early refunds took
+ * (dated at the payment: they count from it on), each with its unsettled marker.
+ */
+export async function redeemAfterEarlyRefunds(
+  db: DynamoDBDocumentClient,
+  table: { redemptions: string; vouchers: string },
+  input: { payment: PaymentRecordFields; voucher: VoucherItem; answer: RedeemedAnswer; early: TransactionRecord },
+): Promise<RedeemOutcome> {
+  const { payment, voucher, answer, early } = input;
+  if (early.status !== "REFUNDED_BEFORE_PAYMENT" || early.answer !== undefined) return { outcome: "duplicate", record: early };
+  const occurredAt = utcInstant(payment.occurredAt);
+  const refunded = early.refunded ?? 0;
+  const address = { dropId: voucher.dropId, voucherTypeId: voucher.voucherTypeId, shard: voucher.shard, expiresAt: voucher.expiresAt };
+  const base = {
+    campaignId: voucher.campaignId,
+    merchantId: payment.merchantId,
+    partnerId: payment.partnerId,
+    transactionId: payment.transactionId,
+    voucherId: voucher.voucherId,
+    payerId: payment.payerId,
+    occurredAt,
+    recordedAt: payment.recordedAt,
+  };
+  const redemption: LedgerEntry = { kind: "REDEMPTION", ...base, amount: payment.amount, discount: answer.discount, threshold: voucher.threshold };
+  const partial: LedgerEntry | undefined =
+    refunded > 0 ? { kind: "PARTIAL_REFUND", ...base, amount: refunded, discount: 0, paymentOccurredAt: occurredAt, eventId: early.refund.eventId } : undefined;
+  const record: TransactionRecord = {
+    ...payment,
+    status: "REDEEMED",
+    discount: answer.discount,
+    answer,
+    voucherId: voucher.voucherId,
+    campaignId: voucher.campaignId,
+    voucher: address,
+    refunded,
+    ...(early.refunds ? { refunds: early.refunds } : {}),
+  };
+  try {
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: table.redemptions,
+              Key: transactionKey(payment.partnerId, payment.transactionId),
+              // The early refunds stay in `refunds` (each eventId keeps its answer); `refund` is for the one that reverses.
+              UpdateExpression:
+                "SET #status = :redeemed, eventId = :eventId, merchantId = :merchantId, payerId = :payerId, amount = :amount, discount = :discount, " +
+                "occurredAt = :occurredAt, answer = :answer, recordedAt = :recordedAt, voucherId = :voucherId, campaignId = :campaignId, voucher = :voucher, " +
+                "refunded = :refunded REMOVE refund, refundedInFull",
+              ConditionExpression: `#status = :refundedFirst AND attribute_not_exists(answer) AND ${early.refunded === undefined ? "attribute_not_exists(refunded)" : "refunded = :refunded"}`,
+              ExpressionAttributeNames: { "#status": "status" },
+              ExpressionAttributeValues: {
+                ":redeemed": REDEEMED,
+                ":refundedFirst": "REFUNDED_BEFORE_PAYMENT",
+                ":eventId": payment.eventId,
+                ":merchantId": payment.merchantId,
+                ":payerId": payment.payerId,
+                ":amount": payment.amount,
+                ":discount": answer.discount,
+                ":occurredAt": payment.occurredAt,
+                ":answer": answer,
+                ":recordedAt": payment.recordedAt,
+                ":voucherId": voucher.voucherId,
+                ":campaignId": voucher.campaignId,
+                ":voucher": address,
+                ":refunded": refunded,
+              },
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+            },
+          },
+          {
+            Update: {
+              TableName: table.vouchers,
+              Key: issuedVoucherKey(voucher.campaignId, voucher.dropId, voucher.voucherTypeId, voucher.shard, voucher.voucherId),
+              UpdateExpression: "SET #status = :redeemed, redeemedAt = :occurredAt, redeemedBy = :ref",
+              ConditionExpression: "#status = :claimed AND expiresAt > :occurredAt AND #owner = :payer",
+              ExpressionAttributeNames: { "#status": "status", "#owner": "owner" },
+              ExpressionAttributeValues: {
+                ":redeemed": REDEEMED,
+                ":claimed": CLAIMED,
+                ":occurredAt": occurredAt,
+                ":payer": payment.payerId,
+                ":ref": redemptionRef(payment.partnerId, payment.transactionId),
+              },
+            },
+          },
+          ...ledgerPuts(table.redemptions, redemption),
+          ...(partial ? ledgerPuts(table.redemptions, partial) : []),
+        ],
+      }),
+    );
+    return { outcome: "redeemed", record: transactionRecordSchema.parse(record) };
+  } catch (error) {
+    if (!(error instanceof TransactionCanceledException)) throw error;
+    const [txn, voucherReason, ...ledger] = error.CancellationReasons ?? [];
+    if (txn?.Code === "ConditionalCheckFailed") {
+      const now = txn.Item ? transactionRecordSchema.parse(unmarshall(txn.Item)) : await readExisting(db, table.redemptions, payment);
+      return { outcome: "duplicate", record: now };
+    }
+    if (voucherReason?.Code === "ConditionalCheckFailed") return { outcome: "voucher-taken" };
+    if (ledger.some((reason) => reason?.Code === "ConditionalCheckFailed")) {
+      throw new Error(`ledger entry of ${payment.partnerId}/${payment.transactionId} exists without its transaction record`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/**
  * Records a payment that gets no discount, with its answer, unless the transaction id is known
  * (then the earlier record comes back and nothing is written).
  */
@@ -514,8 +627,8 @@ export type RefundOutcome = { outcome: "refunded"; record: TransactionRecord } |
 
 /** The pieces of an update that files one refund event on a record, conditioned on the record as it was read. */
 function refundEventUpdate(record: TransactionRecord | undefined, eventId: string, event: RefundEvent) {
-  const names: Record<string, string> = { "#eventId": eventId };
-  const values: Record<string, unknown> = { ":refunded": event.answer.refunded, ":maxEvents": MAX_REFUND_EVENTS };
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ":refunded": event.answer.refunded };
   const sets = ["refunded = :refunded"];
   const conditions: string[] = [];
   if (record?.refunds === undefined) {
@@ -524,7 +637,9 @@ function refundEventUpdate(record: TransactionRecord | undefined, eventId: strin
     conditions.push("attribute_not_exists(refunds)");
   } else {
     sets.push("refunds.#eventId = :event");
+    names["#eventId"] = eventId;
     values[":event"] = event;
+    values[":maxEvents"] = MAX_REFUND_EVENTS;
     conditions.push("attribute_not_exists(refunds.#eventId)", "size(refunds) < :maxEvents");
   }
   if (record?.refunded === undefined) conditions.push("attribute_not_exists(refunded)");

@@ -257,14 +257,15 @@ describe("a refund", () => {
     const voucher = await claim("p-early", campaignId, "100-30");
     const transactionId = unique("t");
 
-    expect(await refund(transactionId)).toEqual({ transactionId, reversed: false });
+    expect(await refund(transactionId)).toEqual({ transactionId, reversed: false, refunded: 0, remaining: 0 });
     const answers = await Promise.all(Array.from({ length: 5 }, () => pay({ merchantId, payerId: "p-early", amount: 12_000, transactionId })));
 
     expect(answers[0]).toEqual({ transactionId, voucherId: null, discount: 0, payable: 12_000, reason: "TRANSACTION_REFUNDED" });
     expect(new Set(answers.map((answer) => JSON.stringify(answer))).size).toBe(1);
     expect(await statusOf("p-early")).toEqual({ [voucher.voucherId]: "CLAIMED" });
     expect(await readLedger(db, tables.redemptions, campaignId, merchantId)).toEqual([]);
-    expect(await refund(transactionId)).toEqual({ transactionId, reversed: false });
+    // The early refund named no amount: the whole payment stands refunded.
+    expect(await refund(transactionId)).toEqual({ transactionId, reversed: false, refunded: 12_000, remaining: 0 });
     expect(await readTransaction(db, tables.redemptions, PARTNER, transactionId)).toMatchObject({ status: "REFUNDED_BEFORE_PAYMENT", answer: answers[0] });
   });
 
@@ -278,7 +279,7 @@ describe("a refund", () => {
     const answers = await Promise.all(Array.from({ length: 5 }, () => refund(transactionId, at(3_600_000))));
     const again = await refund(transactionId, at(7_200_000));
 
-    for (const answer of [...answers, again]) expect(answer).toEqual({ transactionId, reversed: true });
+    for (const answer of [...answers, again]) expect(answer).toEqual({ transactionId, reversed: true, refunded: 12_000, remaining: 0 });
     const ledger = await readLedger(db, tables.redemptions, campaignId, merchantId);
     expect(ledger.map((entry) => [entry.kind, entry.discount])).toEqual([
       ["REDEMPTION", 3_000],
@@ -299,7 +300,7 @@ describe("a refund", () => {
     const first = unique("t");
     await pay({ merchantId, payerId: "p-restore", amount: 12_000, transactionId: first });
 
-    expect(await refund(first, at(3_600_000))).toEqual({ transactionId: first, reversed: true });
+    expect(await refund(first, at(3_600_000))).toEqual({ transactionId: first, reversed: true, refunded: 12_000, remaining: 0 });
     expect(await statusOf("p-restore")).toEqual({ [voucher.voucherId]: "CLAIMED" });
 
     expect(await pay({ merchantId, payerId: "p-restore", amount: 12_000, occurredAt: at(7_200_000) })).toMatchObject({ voucherId: voucher.voucherId, discount: 3_000 });
@@ -315,7 +316,7 @@ describe("a refund", () => {
     const transactionId = unique("t");
     await pay({ merchantId, payerId: "p-late-refund", amount: 12_000, transactionId });
 
-    expect(await refund(transactionId, at(8 * DAY))).toEqual({ transactionId, reversed: true });
+    expect(await refund(transactionId, at(8 * DAY))).toEqual({ transactionId, reversed: true, refunded: 12_000, remaining: 0 });
 
     expect(await statusOf("p-late-refund")).toEqual({ [voucher.voucherId]: "VOID" });
     const ledger = await readLedger(db, tables.redemptions, campaignId, merchantId);
@@ -334,6 +335,8 @@ describe("a refund", () => {
     expect(await recordRefund({ partnerId: PARTNER, body: { eventId: unique("e"), transactionId, occurredAt: at(3_600_000) } }, reportedLate)).toEqual({
       transactionId,
       reversed: true,
+      refunded: 12_000,
+      remaining: 0,
     });
     expect(await statusOf("p-late-report")).toEqual({ [voucher.voucherId]: "VOID" });
   });
@@ -345,12 +348,9 @@ describe("a refund", () => {
     const transactionId = unique("t");
     expect(await pay({ merchantId, payerId: "p-nodiscount", amount: 5_000, transactionId })).toMatchObject({ reason: "BELOW_THRESHOLD" });
 
-    expect(await refund(transactionId)).toEqual({ transactionId, reversed: false });
-    expect(await refund(transactionId)).toEqual({ transactionId, reversed: false });
-    expect(await readTransaction(db, tables.redemptions, PARTNER, transactionId)).toMatchObject({
-      status: "NO_DISCOUNT",
-      refund: { answer: { transactionId, reversed: false } },
-    });
+    expect(await refund(transactionId)).toEqual({ transactionId, reversed: false, refunded: 5_000, remaining: 0 });
+    expect(await refund(transactionId)).toEqual({ transactionId, reversed: false, refunded: 5_000, remaining: 0 });
+    expect(await readTransaction(db, tables.redemptions, PARTNER, transactionId)).toMatchObject({ status: "NO_DISCOUNT", refunded: 5_000 });
     expect(await readLedger(db, tables.redemptions, campaignId, merchantId)).toEqual([]);
   });
 
