@@ -3,7 +3,7 @@
  * API.md's stats route shows. The projector applies these deltas exactly once per change; a
  * recount from the source records must give the same figures (DESIGN.md §2).
  */
-import { sumFen } from "./money.js";
+import { safeFen, sumFen, sumFenExact } from "./money.js";
 import { localDate } from "./settlement.js";
 
 /** Counters kept per bucket; every one is a sum, so deltas add up in any order. */
@@ -25,7 +25,11 @@ export const STAT_COUNTERS = [
   "partialRefundAmount",
 ] as const;
 export type StatCounter = (typeof STAT_COUNTERS)[number];
-export type Counters = Partial<Record<StatCounter, number>>;
+/**
+ * Counter values: a number while a safe integer, a BigInt beyond (Σ payment amounts of a campaign
+ * is bounded by nothing but the number of payments). DynamoDB keeps them exact either way.
+ */
+export type Counters = Partial<Record<StatCounter, number | bigint>>;
 
 /** Where figures are kept: the campaign's total, one calendar day (its zone), one sector, one merchant. */
 export type Bucket = "TOTAL" | `DAY#${string}` | `SECTOR#${string}` | `MERCHANT#${string}`;
@@ -113,13 +117,14 @@ export function ledgerDeltas(record: LedgerImage, sector: string, timezone: stri
   ];
 }
 
-/** Adds deltas up per bucket (exactly, in fen). */
+/** Adds deltas up per bucket, exactly (as BigInt: a sum beyond 2^53 − 1 is kept as a BigInt, never rounded nor refused). */
 export function mergeDeltas(deltas: readonly StatsDelta[]): Map<Bucket, Counters> {
   const merged = new Map<Bucket, Counters>();
   for (const delta of deltas) {
     const into = merged.get(delta.bucket) ?? {};
-    for (const [counter, value] of Object.entries(delta.counters) as [StatCounter, number][]) {
-      into[counter] = sumFen([into[counter] ?? 0, value]);
+    for (const [counter, value] of Object.entries(delta.counters) as [StatCounter, number | bigint][]) {
+      const total = sumFenExact([into[counter] ?? 0, value]);
+      into[counter] = safeFen(total) ?? total;
     }
     merged.set(delta.bucket, into);
   }
@@ -145,18 +150,22 @@ export interface Figures {
 
 /** The figures of a bucket's counters. */
 export function figuresOf(counters: Counters): Figures {
-  const value = (counter: StatCounter) => counters[counter] ?? 0;
-  const redeemed = value("redemptions") - value("reversals");
-  const subsidy = value("redemptionDiscount") - value("reversalDiscount");
-  const grossSales = value("redemptionAmount") - value("reversalAmount") - value("partialRefundAmount");
+  // Exact in BigInt, then each figure as a number: sumFen refuses (FenOverflowError) a figure no
+  // number holds exactly rather than showing a rounded one; the stored counters stay exact.
+  const value = (counter: StatCounter) => BigInt(counters[counter] ?? 0);
+  const exact = (total: bigint) => sumFen([total]);
+  const redeemed = exact(value("redemptions") - value("reversals"));
+  const subsidy = exact(value("redemptionDiscount") - value("reversalDiscount"));
+  const grossSales = exact(value("redemptionAmount") - value("reversalAmount") - value("partialRefundAmount"));
+  const claimed = exact(value("claimed"));
   return {
-    claimed: value("claimed"),
+    claimed,
     redeemed,
-    reversed: value("reversals"),
-    expired: value("expired"),
+    reversed: exact(value("reversals")),
+    expired: exact(value("expired")),
     subsidy,
     grossSales,
-    redemptionRate: value("claimed") > 0 ? round(redeemed / value("claimed"), 4) : 0,
+    redemptionRate: claimed > 0 ? round(redeemed / claimed, 4) : 0,
     leverage: subsidy > 0 ? round(grossSales / subsidy, 2) : 0,
   };
 }
@@ -167,7 +176,7 @@ export function figuresOf(counters: Counters): Figures {
  */
 export function remainingBudget(budget: number, total: Counters): number {
   const figures = figuresOf(total);
-  return budget - figures.subsidy - (total.outstanding ?? 0);
+  return sumFen([budget, -figures.subsidy, -BigInt(total.outstanding ?? 0)]);
 }
 
 function round(value: number, digits: number): number {
