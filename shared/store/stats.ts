@@ -9,7 +9,7 @@
  */
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { type AttributeValue, QueryCommand as RawQueryCommand, type QueryCommandOutput } from "@aws-sdk/client-dynamodb";
-import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { NumberValueImpl, unmarshall } from "@aws-sdk/util-dynamodb";
 import { safeFen } from "../domain/money.js";
 import { type Bucket, type Counters, type StatCounter, type StatsDelta, STAT_COUNTERS, mergeDeltas } from "../domain/stats.js";
@@ -130,7 +130,7 @@ export async function readStats(db: DynamoDBDocumentClient, table: string, campa
       ExclusiveStartKey: start,
     });
     // The document client passes low-level commands through untranslated.
-    const page = (await db.send(query as unknown as QueryCommand)) as unknown as QueryCommandOutput;
+    const page = await db.send(query as unknown as QueryCommand);
     for (const raw of page.Items ?? []) {
       const item = unmarshall(raw, { wrapNumbers: true });
       const counters: Counters = {};
