@@ -7,8 +7,7 @@
  * changes' deltas, merged per bucket. A change delivered again finds its marker and is left out, so
  * the figures count every change exactly once however often the stream delivers it.
  */
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { type AttributeValue, QueryCommand as RawQueryCommand, type QueryCommandOutput } from "@aws-sdk/client-dynamodb";
+import { type AttributeValue, QueryCommand as RawQueryCommand, type QueryCommandOutput, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { type QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { NumberValueImpl, unmarshall } from "@aws-sdk/util-dynamodb";
 import { safeFen } from "../domain/money.js";
@@ -130,7 +129,7 @@ export async function readStats(db: DynamoDBDocumentClient, table: string, campa
       ExclusiveStartKey: start,
     });
     // The document client passes low-level commands through untranslated.
-    const page = await db.send(query as unknown as QueryCommand);
+    const page: Pick<QueryCommandOutput, "Items" | "LastEvaluatedKey"> = await db.send(query as unknown as QueryCommand);
     for (const raw of page.Items ?? []) {
       const item = unmarshall(raw, { wrapNumbers: true });
       const counters: Counters = {};
