@@ -394,6 +394,7 @@ async function clawBackOne(
   ref: TransactionRef,
   at: string,
   operator: string,
+  attempt = 0,
 ): Promise<"clawedBack" | "withheld" | "pending" | "notApplicable"> {
   const { db, tables } = input;
   const record = await readTransaction(db, tables.redemptions, ref.partnerId, ref.transactionId);
@@ -428,8 +429,11 @@ async function clawBackOne(
     },
   });
   if (outcome.outcome === "clawed-back") return "clawedBack";
+  // Only a partial refund landed meanwhile (the write is conditioned on `refunded` as read): still to claw back, from the record as it is now.
+  const now = outcome.record;
+  if (now.status === "REDEEMED" && now.refund === undefined && now.clawback === undefined && attempt < 5) return clawBackOne(input, flag, ref, at, operator, attempt + 1);
   // Refunded or clawed back meanwhile.
-  return clawedBack(outcome.record) ? "clawedBack" : "notApplicable";
+  return clawedBack(now) ? "clawedBack" : "notApplicable";
 }
 
 function clawedBack(record: TransactionRecord | undefined): boolean {

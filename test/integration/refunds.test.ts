@@ -21,7 +21,7 @@ import { getStatement, reconcileCampaign } from "../../shared/operations/settlem
 import { runSettlement, settleStatement } from "../../shared/operations/settlement.js";
 import { getCampaignStats, projectStats, recountStats } from "../../shared/operations/stats.js";
 import { ledgerPartition } from "../../shared/store/keys.js";
-import { entrySortKey, readLedger, readTransaction } from "../../shared/store/redemptions.js";
+import { clawBack, entrySortKey, readLedger, readRedemptionEntry, readTransaction } from "../../shared/store/redemptions.js";
 import { listVouchers } from "../../shared/store/vouchers.js";
 import { platform } from "../../shared/wiring/platform.js";
 import type { TableDeclaration, Wiring } from "../../shared/wiring/types.js";
@@ -39,7 +39,7 @@ const pendingTables: Record<string, TableDeclaration> = {
 };
 const wiring: Wiring = { ...platform, tables: { ...pendingTables, ...platform.tables } };
 
-let tables: PaymentDeps["tables"] & { inventory: string; settlements: string; stats: string };
+let tables: PaymentDeps["tables"] & { inventory: string; settlements: string; stats: string; audit: string };
 let deps: PaymentDeps;
 let claims: ClaimDeps;
 
@@ -59,6 +59,7 @@ beforeAll(async () => {
     redemptions: name("redemptions"),
     settlements: name("settlements"),
     stats: name("stats"),
+    audit: name("audit"),
   };
   deps = { db, tables, now: () => new Date(), retry: { attempts: 12, baseDelayMs: 5, maxDelayMs: 200 } };
   claims = { db, tables, caches: new ClaimCaches({ campaignTtlMs: 0, soldOutTtlMs: 0 }), now: () => new Date(), random: Math.random };
@@ -219,6 +220,31 @@ describe("a partial refund", () => {
     await expect(refund(transactionId, { amount: 1 })).rejects.toBeInstanceOf(RefundExceedsPaymentError);
     expect(await readTransaction(db, tables.redemptions, PARTNER, transactionId)).toMatchObject({ status: "NO_DISCOUNT", refunded: 5_000 });
     expect(await readLedger(db, tables.redemptions, campaignId, merchantId)).toEqual([]);
+  });
+});
+
+describe("a fraud clawback and partial refunds", () => {
+  it("a clawback decided before a partial refund landed is refused, then filed with what was refunded; later refunds write no ledger record", async () => {
+    const campaignId = await campaign();
+    const merchantId = await merchant();
+    const { transactionId } = await redeemed(campaignId, merchantId, 12_000);
+    const stale = (await readTransaction(db, tables.redemptions, PARTNER, transactionId))!;
+    const redemption = (await readRedemptionEntry(db, tables.redemptions, stale))!;
+    await refund(transactionId, { amount: 1_500 });
+    const at = new Date().toISOString();
+    const audit = { table: tables.audit, entry: { entityType: "FRAUD_FLAG" as const, entityId: "flag-r", action: "fraud.clawback", who: "op", at, version: 1 } };
+
+    // Its refundedBefore would be wrong: the write is conditioned on `refunded` as read.
+    expect(await clawBack(db, tables.redemptions, { record: stale, redemption, flagId: "flag-r", at, audit })).toMatchObject({ outcome: "unchanged" });
+    const fresh = (await readTransaction(db, tables.redemptions, PARTNER, transactionId))!;
+    expect(await clawBack(db, tables.redemptions, { record: fresh, redemption, flagId: "flag-r", at, audit })).toMatchObject({ outcome: "clawed-back", entry: { refundedBefore: 1_500 } });
+    expect(await refund(transactionId, { amount: 500 })).toEqual({ transactionId, reversed: false, refunded: 2_000, remaining: 10_000 });
+    expect(await refund(transactionId)).toEqual({ transactionId, reversed: true, refunded: 12_000, remaining: 0 });
+
+    const ledger = await readLedger(db, tables.redemptions, campaignId, merchantId);
+    expect(ledger.map((entry) => entry.kind).sort()).toEqual(["CLAWBACK", "PARTIAL_REFUND", "REDEMPTION"]);
+    const figures = figuresOf(mergeDeltas(ledger.flatMap((entry) => ledgerDeltas(entry, "supermarket", TZ))).get("TOTAL") ?? {});
+    expect(figures).toMatchObject({ redeemed: 0, subsidy: 0, grossSales: 0 });
   });
 });
 
