@@ -283,11 +283,14 @@ export const routeDocs: Record<string, RouteDoc> = {
     responses: { 200: { description: "What the payment redeemed, or why nothing", schema: paymentAnswerSchema } },
   },
   "POST /partners/{partnerId}/refunds": {
-    summary: "Report a full refund of a payment",
+    summary: "Report a refund of a payment, whole or partial",
     description:
-      "Signed. Reverses the redemption once (the voucher becomes VOID, or CLAIMED again while still valid, per the campaign's refundPolicy); again: the same answer. A refund of an unknown transaction is recorded and answered reversed false; its payment, if it comes later, gets TRANSACTION_REFUNDED.",
+      "Signed. `amount` (fen) is what this refund gives back; absent: the rest of the payment. The answer says what has been refunded so far, what remains, and whether the redemption stands reversed. " +
+      "The discount is reversed once, by the refund after which what remains is below the voucher's threshold (a full refund always reverses): the voucher becomes VOID, or CLAIMED again while still valid, per the campaign's refundPolicy. " +
+      "The same eventId again: the same answer. Without amount when nothing remains: the state as it is. More than remains: 400 REFUND_EXCEEDS_PAYMENT; dated before its payment: 400 REFUND_BEFORE_PAYMENT (nothing written). " +
+      "A refund of an unknown transaction is kept with its amount and answered reversed false, remaining 0; its payment, if it comes later, is answered as if the refund came after it (TRANSACTION_REFUNDED when what remains is below the threshold).",
     requestBody: refundBodySchema,
-    responses: { 200: { description: "Whether a redemption was reversed", schema: refundAnswerSchema } },
+    responses: { 200: { description: "Refunded so far, what remains, and whether the redemption stands reversed", schema: refundAnswerSchema } },
   },
   "GET /merchants": {
     summary: "The published list of approved merchants",

@@ -46,7 +46,9 @@ export const statementSchema = z
       ),
     redemptionCount: z.int().describe("Redemptions held and not reversed within the statement"),
     subsidy: money.describe("Their discounts, fen"),
-    grossSales: money.optional().describe("Their payment amounts before discount, fen"),
+    grossSales: money
+      .optional()
+      .describe("Their payment amounts before discount less the partial refunds of them held here, fen; absent while BUILDING, or when beyond 2^53 − 1 fen"),
     clawbackCount: z.int().optional(),
     clawback: money.optional().describe("Reversed discounts of redemptions settled earlier, and fraud clawbacks, fen"),
     cancelledCount: z.int().optional().describe("Redemptions reversed before they were settled (held with their reversal)"),
@@ -85,7 +87,7 @@ const lineSchema = z.object({
   voucherId: z.string(),
   payerId: z.string(),
   amount: money,
-  discount: money.describe("Positive for a redemption, negative for a reversal"),
+  discount: money.describe("Positive for a redemption, negative for a reversal, 0 for a partial refund"),
   occurredAt: z.string(),
   recordedAt: z.string(),
   paymentOccurredAt: z.string().optional().describe("Reversals and clawbacks: when the payment occurred"),
@@ -97,6 +99,7 @@ export const statementDetailSchema = statementSchema
     redemptions: z.array(lineSchema),
     reversals: z.array(lineSchema),
     clawbacks: z.array(lineSchema).describe("Fraud clawbacks (negative discounts) of redemptions paid in earlier statements"),
+    refunds: z.array(lineSchema).describe("Partial refunds that left the discount standing: amount is what was refunded, discount 0"),
     carried: z.array(z.object({ statementId: z.string(), period: z.string(), payable: money })),
   })
   .meta({ id: "StatementDetail" });

@@ -26,16 +26,51 @@ export function formatYuan(amount: number): string {
   return `${sign}¥${yuan}.${cents}`;
 }
 
-/** The exact sum of amounts in fen; throws a RangeError when any partial sum leaves the safe integers. */
-export function sumFen(values: Iterable<number>): number {
-  let total = 0;
+/**
+ * A sum of fen that is not a safe integer: no JavaScript number (nor JSON number read by one)
+ * carries it exactly, so it is refused rather than rounded.
+ */
+export class FenOverflowError extends RangeError {
+  constructor(readonly total: bigint) {
+    super(`the sum ${total} fen is beyond ±${Number.MAX_SAFE_INTEGER} (2^53 − 1), the largest whole number of fen a number holds exactly`);
+    this.name = "FenOverflowError";
+  }
+}
+
+/**
+ * The exact sum of amounts in fen, as a BigInt: never rounds, whatever the count or size of the
+ * summands (each must be a safe integer, or a BigInt).
+ *
+ * @throws RangeError when a summand is a number that is not a safe integer.
+ */
+export function sumFenExact(values: Iterable<number | bigint>): bigint {
+  let total = 0n;
   for (const value of values) {
-    assertSafeInteger(value, "summand");
-    total += value;
-    // Checked at every step: once past 2^53 the float sum is no longer exact, even if it comes back.
-    assertSafeInteger(total, "sum");
+    if (typeof value === "bigint") total += value;
+    else {
+      assertSafeInteger(value, "summand");
+      total += BigInt(value);
+    }
   }
   return total;
+}
+
+/** `total` as a number when it is a safe integer, otherwise undefined (the caller says what it shows instead). */
+export function safeFen(total: bigint): number | undefined {
+  return total <= BigInt(Number.MAX_SAFE_INTEGER) && total >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(total) : undefined;
+}
+
+/**
+ * The exact sum of amounts in fen. Accumulated as a BigInt, so no partial sum can lose precision
+ * and the order of the summands never matters; only the total must be a safe integer.
+ *
+ * @throws FenOverflowError (a RangeError) when the total is not a safe integer; RangeError when a summand is not.
+ */
+export function sumFen(values: Iterable<number | bigint>): number {
+  const total = sumFenExact(values);
+  const safe = safeFen(total);
+  if (safe === undefined) throw new FenOverflowError(total);
+  return safe;
 }
 
 /** The exact product of an amount in fen and a count; throws a RangeError when it is not a safe integer. */

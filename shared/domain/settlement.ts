@@ -5,7 +5,7 @@
  */
 import * as z from "../zod.js";
 import { DomainError } from "../errors.js";
-import { sumFen } from "./money.js";
+import { safeFen, sumFen, sumFenExact } from "./money.js";
 
 /** A settlement period: one calendar day, `YYYY-MM-DD`, in the campaign's time zone. */
 export const periodSchema = z.iso.date();
@@ -143,14 +143,17 @@ export function dueSettlementPeriod(now: Date, timezone: string): Period {
 // ---------------------------------------------------------------------------------------------
 // What a statement adds up to.
 
-/** A record a statement holds: a redemption (+discount), a reversal or a fraud clawback (−discount). */
+/**
+ * A record a statement holds: a redemption (+discount), a reversal or a fraud clawback (−discount),
+ * or a partial refund that left the discount standing (discount 0, amount = what it refunded).
+ */
 export interface SettledRecord {
-  kind: "REDEMPTION" | "REVERSAL" | "CLAWBACK";
+  kind: "REDEMPTION" | "REVERSAL" | "CLAWBACK" | "PARTIAL_REFUND";
   partnerId: string;
   transactionId: string;
-  /** Signed: positive for a redemption, negative for a reversal or clawback. */
+  /** Signed: positive for a redemption, negative for a reversal or clawback, 0 for a partial refund. */
   discount: number;
-  /** The payment amount before discount. */
+  /** The payment amount before discount; for a partial refund, what it refunded. */
   amount: number;
 }
 
@@ -159,8 +162,12 @@ export interface StatementTotals {
   redemptionCount: number;
   /** Their discounts: what the bureau owes for them. */
   subsidy: number;
-  /** Their payment amounts before discount. */
-  grossSales: number;
+  /**
+   * Their payment amounts before discount, less the partial refunds of them this statement holds.
+   * Absent only when that sum is not a safe integer (beyond 2^53 − 1 fen, ≈ ¥90 trillion): no JSON
+   * number carries it exactly, and the money figures do not depend on it (the lines hold every amount).
+   */
+  grossSales?: number;
   /** Reversals held of redemptions not in this statement (settled earlier), and fraud clawbacks: the clawback. */
   clawbackCount: number;
   /** Their reversed discounts, as a positive amount. */
@@ -186,6 +193,10 @@ export function statementTotals(records: readonly SettledRecord[], carried: read
   const redeemed = new Set(records.filter((record) => record.kind === "REDEMPTION").map(key));
   const kept = records.filter((record) => record.kind === "REDEMPTION" && !reversed.has(key(record)));
   const clawed = records.filter((record) => (record.kind === "REVERSAL" && !redeemed.has(key(record))) || record.kind === "CLAWBACK");
+  const keptKeys = new Set(kept.map(key));
+  // A partial refund lowers the sales of a redemption this statement pays for; one of a redemption
+  // settled earlier is a line only, as a reversal of one is clawback and never lowers these sales.
+  const refundsOfKept = records.filter((record) => record.kind === "PARTIAL_REFUND" && keptKeys.has(key(record)));
   const subsidy = sumFen(kept.map((record) => record.discount));
   // 0 − Σ, not −Σ: negating an empty sum gives −0, which would leak into the stored totals.
   const clawback = 0 - sumFen(clawed.map((record) => record.discount));
@@ -198,7 +209,7 @@ export function statementTotals(records: readonly SettledRecord[], carried: read
   return {
     redemptionCount: kept.length,
     subsidy,
-    grossSales: sumFen(kept.map((record) => record.amount)),
+    ...grossSalesOf(kept, refundsOfKept),
     clawbackCount: clawed.length,
     clawback,
     cancelledCount: records.filter((record) => record.kind === "REDEMPTION" && reversed.has(key(record))).length,
@@ -206,6 +217,13 @@ export function statementTotals(records: readonly SettledRecord[], carried: read
     carriedIn,
     payable: sumFen([net, carriedIn]),
   };
+}
+
+/** Σ amounts of `kept` − Σ amounts of `refunds`, exact (BigInt), present only when a safe integer. */
+function grossSalesOf(kept: readonly SettledRecord[], refunds: readonly SettledRecord[]): { grossSales?: number } {
+  const total = sumFenExact(kept.map((record) => record.amount)) - sumFenExact(refunds.map((record) => record.amount));
+  const grossSales = safeFen(total);
+  return grossSales === undefined ? {} : { grossSales };
 }
 
 /**

@@ -3,7 +3,7 @@
  * API.md's stats route shows. The projector applies these deltas exactly once per change; a
  * recount from the source records must give the same figures (DESIGN.md §2).
  */
-import { sumFen } from "./money.js";
+import { safeFen, sumFen, sumFenExact } from "./money.js";
 import { localDate } from "./settlement.js";
 
 /** Counters kept per bucket; every one is a sum, so deltas add up in any order. */
@@ -20,9 +20,16 @@ export const STAT_COUNTERS = [
   "reversals",
   "reversalDiscount",
   "reversalAmount",
+  /** Partial refunds that left the discount standing, and Σ what they refunded: gross sales drop by it. */
+  "partialRefunds",
+  "partialRefundAmount",
 ] as const;
 export type StatCounter = (typeof STAT_COUNTERS)[number];
-export type Counters = Partial<Record<StatCounter, number>>;
+/**
+ * Counter values: a number while a safe integer, a BigInt beyond (Σ payment amounts of a campaign
+ * is bounded by nothing but the number of payments). DynamoDB keeps them exact either way.
+ */
+export type Counters = Partial<Record<StatCounter, number | bigint>>;
 
 /** Where figures are kept: the campaign's total, one calendar day (its zone), one sector, one merchant. */
 export type Bucket = "TOTAL" | `DAY#${string}` | `SECTOR#${string}` | `MERCHANT#${string}`;
@@ -71,14 +78,17 @@ export function voucherDeltas(old: VoucherImage | undefined, next: VoucherImage 
 
 /** A ledger record as its stream image shows it. */
 export interface LedgerImage {
-  kind: "REDEMPTION" | "REVERSAL" | "CLAWBACK";
+  kind: "REDEMPTION" | "REVERSAL" | "CLAWBACK" | "PARTIAL_REFUND";
   merchantId: string;
-  /** Signed: positive for a redemption, negative for a reversal or clawback. */
+  /** Signed: positive for a redemption, negative for a reversal or clawback, 0 for a partial refund. */
   discount: number;
+  /** The payment's amount; for a partial refund, what it refunded. */
   amount: number;
   occurredAt: string;
-  /** Reversals and clawbacks: when the payment occurred; they count against that day. */
+  /** Reversals, clawbacks and partial refunds: when the payment occurred; they count against that day. */
   paymentOccurredAt?: string | undefined;
+  /** Reversals and clawbacks: partial refunds of the payment counted before them. */
+  refundedBefore?: number | undefined;
 }
 
 /**
@@ -86,13 +96,18 @@ export interface LedgerImage {
  * sector and the merchant: a redemption counts up, a reversal counts against the same buckets.
  * A fraud CLAWBACK counts as a reversal too: the subsidy was taken back from the merchant and the
  * sale is not one the campaign drove (a refund of a clawed-back redemption writes no reversal, so
- * the transaction is counted reversed once).
+ * the transaction is counted reversed once). A PARTIAL_REFUND that left the discount standing
+ * lowers gross sales by what it refunded; the reversal that may follow lowers them by the rest
+ * (`amount − refundedBefore`), so a reversed redemption's gross sales come to 0, not less.
  */
 export function ledgerDeltas(record: LedgerImage, sector: string, timezone: string): StatsDelta[] {
   const counters: Counters =
     record.kind === "REDEMPTION"
       ? { redemptions: 1, redemptionDiscount: record.discount, redemptionAmount: record.amount }
-      : { reversals: 1, reversalDiscount: -record.discount, reversalAmount: record.amount };
+      : record.kind === "PARTIAL_REFUND"
+        ? { partialRefunds: 1, partialRefundAmount: record.amount }
+        : // What partial refunds left of the sale: with them, the transaction's gross sales come to 0, once.
+          { reversals: 1, reversalDiscount: -record.discount, reversalAmount: record.amount - (record.refundedBefore ?? 0) };
   const day = localDate(new Date(record.kind === "REDEMPTION" ? record.occurredAt : (record.paymentOccurredAt ?? record.occurredAt)), timezone);
   return [
     { bucket: "TOTAL", counters },
@@ -102,13 +117,14 @@ export function ledgerDeltas(record: LedgerImage, sector: string, timezone: stri
   ];
 }
 
-/** Adds deltas up per bucket (exactly, in fen). */
+/** Adds deltas up per bucket, exactly (as BigInt: a sum beyond 2^53 − 1 is kept as a BigInt, never rounded nor refused). */
 export function mergeDeltas(deltas: readonly StatsDelta[]): Map<Bucket, Counters> {
   const merged = new Map<Bucket, Counters>();
   for (const delta of deltas) {
     const into = merged.get(delta.bucket) ?? {};
-    for (const [counter, value] of Object.entries(delta.counters) as [StatCounter, number][]) {
-      into[counter] = sumFen([into[counter] ?? 0, value]);
+    for (const [counter, value] of Object.entries(delta.counters) as [StatCounter, number | bigint][]) {
+      const total = sumFenExact([into[counter] ?? 0, value]);
+      into[counter] = safeFen(total) ?? total;
     }
     merged.set(delta.bucket, into);
   }
@@ -124,7 +140,7 @@ export interface Figures {
   expired: number;
   /** Discounts of the redemptions not reversed, fen. */
   subsidy: number;
-  /** Their payment amounts before discount, fen. */
+  /** Their payment amounts before discount, less what was refunded of them, fen. */
   grossSales: number;
   /** redeemed ÷ claimed (0 when nothing was claimed), to 4 decimals. */
   redemptionRate: number;
@@ -134,18 +150,22 @@ export interface Figures {
 
 /** The figures of a bucket's counters. */
 export function figuresOf(counters: Counters): Figures {
-  const value = (counter: StatCounter) => counters[counter] ?? 0;
-  const redeemed = value("redemptions") - value("reversals");
-  const subsidy = value("redemptionDiscount") - value("reversalDiscount");
-  const grossSales = value("redemptionAmount") - value("reversalAmount");
+  // Exact in BigInt, then each figure as a number: sumFen refuses (FenOverflowError) a figure no
+  // number holds exactly rather than showing a rounded one; the stored counters stay exact.
+  const value = (counter: StatCounter) => BigInt(counters[counter] ?? 0);
+  const exact = (total: bigint) => sumFen([total]);
+  const redeemed = exact(value("redemptions") - value("reversals"));
+  const subsidy = exact(value("redemptionDiscount") - value("reversalDiscount"));
+  const grossSales = exact(value("redemptionAmount") - value("reversalAmount") - value("partialRefundAmount"));
+  const claimed = exact(value("claimed"));
   return {
-    claimed: value("claimed"),
+    claimed,
     redeemed,
-    reversed: value("reversals"),
-    expired: value("expired"),
+    reversed: exact(value("reversals")),
+    expired: exact(value("expired")),
     subsidy,
     grossSales,
-    redemptionRate: value("claimed") > 0 ? round(redeemed / value("claimed"), 4) : 0,
+    redemptionRate: claimed > 0 ? round(redeemed / claimed, 4) : 0,
     leverage: subsidy > 0 ? round(grossSales / subsidy, 2) : 0,
   };
 }
@@ -156,7 +176,7 @@ export function figuresOf(counters: Counters): Figures {
  */
 export function remainingBudget(budget: number, total: Counters): number {
   const figures = figuresOf(total);
-  return budget - figures.subsidy - (total.outstanding ?? 0);
+  return sumFen([budget, -figures.subsidy, -BigInt(total.outstanding ?? 0)]);
 }
 
 function round(value: number, digits: number): number {

@@ -133,7 +133,8 @@ export async function detectFraud(input: DetectorDeps & { changes: readonly Stre
     const image = change.newImage;
     const pk = typeof image?.pk === "string" ? image.pk : "";
     const parsed = change.eventName === "INSERT" && pk.startsWith("LEDGER#") ? ledgerEntrySchema.safeParse(image) : undefined;
-    if (!parsed?.success || parsed.data.kind === "CLAWBACK") {
+    // A partial refund that left the discount standing is no reversal: the refund-rate rule counts reversed redemptions.
+    if (!parsed?.success || parsed.data.kind === "CLAWBACK" || parsed.data.kind === "PARTIAL_REFUND") {
       outcome.ignored++;
       continue;
     }
@@ -489,6 +490,7 @@ async function clawBackOne(
   operator: string,
   statements: StatementPaths,
   ledgerRedemption?: Extract<LedgerEntry, { kind: "REDEMPTION" }>,
+  attempt = 0,
 ): Promise<ClawbackVerdict> {
   const { db, tables } = input;
   const record = await readTransaction(db, tables.redemptions, ref.partnerId, ref.transactionId);
@@ -529,8 +531,13 @@ async function clawBackOne(
     },
   });
   if (outcome.outcome === "clawed-back") return "clawedBack";
+  // Only a partial refund landed meanwhile (the write is conditioned on `refunded` as read): still to claw back, from the record as it is now.
+  const now = outcome.record;
+  if (now.status === "REDEEMED" && now.refund === undefined && now.clawback === undefined && attempt < 5) {
+    return clawBackOne(input, flag, ref, at, operator, statements, ledgerRedemption, attempt + 1);
+  }
   // Refunded or clawed back meanwhile.
-  return clawedBack(outcome.record) ? "clawedBack" : "notApplicable";
+  return clawedBack(now) ? "clawedBack" : "notApplicable";
 }
 
 function clawedBack(record: TransactionRecord | undefined): boolean {

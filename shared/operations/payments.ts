@@ -21,6 +21,14 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { idSchema } from "../domain/campaign.js";
 import { type CampaignFacts, chooseVoucher } from "../domain/redemption.js";
 import { assertAmountInRange, assertNotInFuture } from "../domain/partner-limits.js";
+import {
+  type EarlyRefunds,
+  TooManyRefundsError,
+  assertRefundNotBeforePayment,
+  decideRefund,
+  discountSurvivesEarlyRefunds,
+  refundedAtPayment,
+} from "../domain/refund.js";
 import { ThrottledError, ValidationError } from "../errors.js";
 import { loadCampaign } from "../store/campaigns.js";
 import {
@@ -29,19 +37,23 @@ import {
   type PaymentRecordFields,
   type RedeemedAnswer,
   type RefundAnswer,
-  type RefundPart,
+  type RefundEvent,
   type TransactionRecord,
+  MAX_REFUND_EVENTS,
+  applyRefund,
   noDiscountAnswerSchema,
   readMerchantFacts,
   readTransaction,
   recordNoDiscount,
-  recordRefundBeforePayment,
+  readVoucherThreshold,
+  recordEarlyRefund,
   recordRefundedPayment,
-  recordRefundWithoutRedemption,
   redeem,
+  redeemAfterEarlyRefunds,
   redeemedAnswerSchema,
+  refundAnswerOf,
   refundAnswerSchema,
-  reverse,
+  refundedSoFar,
 } from "../store/redemptions.js";
 import { type RetryOptions, withRetries } from "../store/retry.js";
 import { type VoucherItem, listVouchers } from "../store/vouchers.js";
@@ -49,8 +61,8 @@ import * as z from "../zod.js";
 
 /** Rounds of "choose, redeem, lost the voucher to another transaction" before answering 429. */
 export const MAX_REDEEM_ROUNDS = 5;
-/** State changes a refund can meet while it runs (unknown → paid → redeemed → reversed). */
-const MAX_REFUND_ROUNDS = 4;
+/** Rounds of "decide, write, the record changed under another refund": each lost round means another refund counted. */
+const MAX_REFUND_ROUNDS = 25;
 
 /** ISO-8601 with an offset (or Z), and a real date: 2026-02-30 passes the format, not this. */
 const instant = z.iso
@@ -177,7 +189,10 @@ export async function recordPayment(input: PartnerRequest, deps: PaymentDeps): P
   };
 
   const known = await retry(() => readTransaction(db, tables.redemptions, partnerId, body.transactionId));
-  if (known) return answerOf(known);
+  // Refunds that came first are answered as if they came after the payment: unless they took all
+  // of it, a voucher is chosen and kept only if what remains still reaches its threshold.
+  const early = earlyRefundsOf(known);
+  if (known && (early === undefined || refundedAtPayment(body.amount, early) >= body.amount)) return answerOf(known);
 
   const merchant = await retry(() => readMerchantFacts(db, tables.merchants, body.merchantId));
   // Nothing applies at a merchant that is not approved; the choice names the reason.
@@ -197,7 +212,10 @@ export async function recordPayment(input: PartnerRequest, deps: PaymentDeps): P
     if (choice.voucher === null) return noDiscount(choice.reason);
     const voucher = choice.voucher;
     const answer = redeemedAnswer(payment.transactionId, voucher.voucherId, voucher.discount, choice.payable);
-    const outcome = await retry(() => redeem(db, tables, { payment, voucher, answer }));
+    if (known && early && !discountSurvivesEarlyRefunds(payment.amount, early, voucher.threshold)) return answerOf(known);
+    const outcome = await retry(() =>
+      known && early ? redeemAfterEarlyRefunds(db, tables, { payment, voucher, answer, early: known }) : redeem(db, tables, { payment, voucher, answer }),
+    );
     if (outcome.outcome === "redeemed") return answer;
     if (outcome.outcome === "duplicate") return answerOf(outcome.record);
     // Another transaction got it first (or it is no longer as chosen): the next best, or none.
@@ -208,10 +226,17 @@ export async function recordPayment(input: PartnerRequest, deps: PaymentDeps): P
 }
 
 /**
- * Records a partner's full refund and answers whether it reversed a redemption. The reversal
- * happens once; every delivery of the refund gets the first answer.
+ * Records a partner's refund, whole or partial (API.md "Partner interface hardening"), and answers
+ * `{transactionId, reversed, refunded, remaining}`. The rules are {@link decideRefund}'s: the
+ * discount is reversed once, by the refund after which what remains is below the voucher's
+ * threshold. Each eventId is answered once and then again with the same answer; a refund without
+ * amount when nothing remains gets the state as it is. Concurrent refunds of one transaction each
+ * write only if the record's `refunded` is still what they read, so none is lost.
  *
- * @throws ValidationError on a bad partner id or body; ThrottledError when DynamoDB keeps throttling.
+ * @throws ValidationError on a bad partner id or body; AmountOutOfRangeError, OccurredInFutureError,
+ *   RefundBeforePaymentError or RefundExceedsPaymentError (400, nothing written); TooManyRefundsError
+ *   (409); ThrottledError when DynamoDB keeps throttling or the transaction keeps changing under
+ *   concurrent refunds.
  */
 export async function recordRefund(input: PartnerRequest, deps: PaymentDeps): Promise<RefundAnswer> {
   const partnerId = parse(idSchema, input.partnerId, "partner id");
@@ -221,34 +246,88 @@ export async function recordRefund(input: PartnerRequest, deps: PaymentDeps): Pr
   const { db, tables } = deps;
   const retry = <T>(operation: () => Promise<T>) => withRetries(operation, deps.retry);
   const recordedAt = deps.now().toISOString();
-  const refund = (reversed: boolean): RefundPart => ({
-    eventId: body.eventId,
+  const { eventId, transactionId } = body;
+  const eventOf = (refund: number, answer: RefundAnswer): RefundEvent => ({
     occurredAt: body.occurredAt,
-    answer: refundAnswerSchema.parse({ transactionId: body.transactionId, reversed }),
+    ...(body.amount === undefined ? {} : { amount: body.amount }),
+    refund,
+    answer,
     recordedAt,
   });
-  const key = { partnerId, transactionId: body.transactionId };
+  const answerOf = (reversed: boolean, refunded: number, remaining: number) => refundAnswerSchema.parse({ transactionId, reversed, refunded, remaining });
 
-  let record = await retry(() => readTransaction(db, tables.redemptions, partnerId, body.transactionId));
+  let record = await retry(() => readTransaction(db, tables.redemptions, partnerId, transactionId));
+  // The thresholds of redeemed vouchers do not change: read at most once.
+  let threshold: number | undefined;
   for (let round = 0; round < MAX_REFUND_ROUNDS; round += 1) {
-    if (record?.refund) return record.refund.answer;
-    if (record === undefined) {
-      record = (await retry(() => recordRefundBeforePayment(db, tables.redemptions, { ...key, refund: refund(false) }))).record;
-    } else if (record.status === "NO_DISCOUNT") {
-      record = (await retry(() => recordRefundWithoutRedemption(db, tables.redemptions, { ...key, refund: refund(false) }))).record;
-    } else if (record.status === "REDEEMED" && record.campaignId !== undefined) {
-      const campaignId = record.campaignId;
+    const known = record && storedRefundAnswer(record, eventId);
+    if (known) return known;
+    if (record === undefined || (record.status === "REFUNDED_BEFORE_PAYMENT" && record.answer === undefined)) {
+      // Nothing known paid yet: kept with what it asks, for the payment to meet (remaining: nothing known).
+      const refunded = (record?.refunded ?? 0) + (body.amount ?? 0);
+      assertKeepsRefundEvents(record);
+      const early = record;
+      const written = await retry(() =>
+        recordEarlyRefund(db, tables.redemptions, { partnerId, transactionId, eventId, event: eventOf(body.amount ?? 0, answerOf(false, refunded, 0)), inFull: body.amount === undefined, record: early }),
+      );
+      record = written.record;
+      continue;
+    }
+    const paid = record;
+    if (paid.occurredAt === undefined || paid.amount === undefined) throw new Error(`transaction ${partnerId}/${transactionId} is ${paid.status} without its payment`);
+    assertRefundNotBeforePayment(body.occurredAt, paid.occurredAt);
+    const redemption = paid.status === "REDEEMED" ? paid : undefined;
+    if (redemption && threshold === undefined) threshold = await retry(() => redeemedThreshold(db, tables, redemption));
+    const decision = decideRefund({ amount: paid.amount, refunded: refundedSoFar(paid), threshold: redemption ? threshold : undefined, reversed: paid.status === "REVERSED" }, body.amount);
+    const answer = answerOf(paid.status === "REVERSED" || decision.reversed, decision.refunded, decision.remaining);
+    // Nothing left to refund and none asked: the state as it is, nothing written (nothing could change it).
+    if (decision.refund === 0) return answer;
+    assertKeepsRefundEvents(paid);
+    let refundPolicy: "void" | "restore" = "void";
+    if (decision.reverses && redemption?.campaignId !== undefined) {
+      const campaignId = redemption.campaignId;
       const loaded = await retry(() => loadCampaign(db, tables.campaigns, campaignId, { consistent: true }));
       // A campaign that vanished cannot take its voucher back: void it.
-      const refundPolicy = loaded?.campaign.refundPolicy ?? "void";
-      const redeemed = record;
-      record = (await retry(() => reverse(db, tables, { record: redeemed, refund: refund(true), refundPolicy }))).record;
-    } else {
-      throw new Error(`transaction ${partnerId}/${body.transactionId} is ${record.status} without a refund`);
+      refundPolicy = loaded?.campaign.refundPolicy ?? "void";
     }
+    const outcome = await retry(() => applyRefund(db, tables, { record: paid, eventId, event: eventOf(decision.refund, answer), reverses: decision.reverses, refundPolicy }));
+    if (outcome.outcome === "refunded") return answer;
+    // Another refund (or the payment, or a clawback) changed the record: decide again from it.
+    record = outcome.record;
   }
-  if (record?.refund) return record.refund.answer;
-  throw new Error(`refund of ${partnerId}/${body.transactionId} did not settle after ${MAX_REFUND_ROUNDS} rounds`);
+  throw new ThrottledError("The transaction keeps changing under concurrent refunds; deliver the refund again", 1);
+}
+
+/** What refunds that came before the payment asked, while the payment has not been answered; undefined otherwise. */
+function earlyRefundsOf(record: TransactionRecord | undefined): EarlyRefunds | undefined {
+  if (record?.status !== "REFUNDED_BEFORE_PAYMENT" || record.answer !== undefined) return undefined;
+  // A record from before partial refunds has no `refunded`: its one refund was of the whole payment.
+  return { refunded: record.refunded ?? 0, inFull: record.refunded === undefined || record.refundedInFull === true };
+}
+
+/** The answer already given to `eventId` on this transaction, if any. */
+function storedRefundAnswer(record: TransactionRecord, eventId: string): RefundAnswer | undefined {
+  const event = record.refunds?.[eventId];
+  if (event) return event.answer;
+  // Records from before partial refunds kept their one refund under `refund` only.
+  if (record.refund?.eventId === eventId) return refundAnswerOf(record, record.refund.answer);
+  return undefined;
+}
+
+/** A transaction keeps at most MAX_REFUND_EVENTS refund events (its record's size is bounded). */
+function assertKeepsRefundEvents(record: TransactionRecord | undefined): void {
+  if (record?.refunds !== undefined && Object.keys(record.refunds).length >= MAX_REFUND_EVENTS) {
+    throw new TooManyRefundsError(`Transaction ${record.transactionId} has had ${MAX_REFUND_EVENTS} refunds already`, { details: { limit: MAX_REFUND_EVENTS } });
+  }
+}
+
+/** The threshold of the voucher a redemption used: from the record when it keeps it, else from the voucher itself. */
+async function redeemedThreshold(db: DynamoDBDocumentClient, tables: { vouchers: string }, record: Extract<TransactionRecord, { status: "REDEEMED" | "NO_DISCOUNT" | "REVERSED" }>): Promise<number> {
+  const voucher = record.voucher;
+  if (!voucher || record.campaignId === undefined || record.voucherId === undefined) throw new Error(`redemption ${record.partnerId}/${record.transactionId} has no voucher address`);
+  const threshold = await readVoucherThreshold(db, tables.vouchers, { campaignId: record.campaignId, voucherId: record.voucherId, ...voucher });
+  if (threshold === undefined) throw new Error(`voucher ${record.voucherId} of redemption ${record.partnerId}/${record.transactionId} cannot be read`);
+  return threshold;
 }
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {

@@ -67,7 +67,7 @@ function toLine(entry: LedgerEntry) {
   };
 }
 
-/** GET /admin/settlements/{campaignId}/{merchantId}/{period}: one statement with its redemptions, reversals, fraud clawbacks and carried statements. */
+/** GET /admin/settlements/{campaignId}/{merchantId}/{period}: one statement with its redemptions, reversals, fraud clawbacks, partial refunds and carried statements. */
 export async function getStatement(input: ViewDeps & { key: { campaignId: string; merchantId: string; period: Period } }) {
   const statement = await readStatement(input.db, input.tables.settlements, input.key);
   if (!statement) throw new NotFoundError(`No statement ${statementId(input.key.campaignId, input.key.merchantId, input.key.period)}`);
@@ -77,6 +77,7 @@ export async function getStatement(input: ViewDeps & { key: { campaignId: string
     redemptions: lines.records.filter((entry) => entry.kind === "REDEMPTION").map(toLine),
     reversals: lines.records.filter((entry) => entry.kind === "REVERSAL").map(toLine),
     clawbacks: lines.records.filter((entry) => entry.kind === "CLAWBACK").map(toLine),
+    refunds: lines.records.filter((entry) => entry.kind === "PARTIAL_REFUND").map(toLine),
     carried: lines.carried.map((line) => ({ statementId: line.carriedFrom, period: line.period, payable: line.payable })),
   };
 }

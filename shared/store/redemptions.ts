@@ -19,6 +19,7 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from "@
 import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { fen, positiveFen } from "../domain/money.js";
+import { refundedAtPayment } from "../domain/refund.js";
 import { type MerchantFacts, NO_DISCOUNT_REASONS } from "../domain/redemption.js";
 import { sectorSchema } from "../domain/sectors.js";
 import * as z from "../zod.js";
@@ -45,7 +46,10 @@ export const noDiscountAnswerSchema = z.object({
   reason: z.enum(NO_DISCOUNT_REASONS),
 });
 export const paymentAnswerSchema = z.union([redeemedAnswerSchema, noDiscountAnswerSchema]);
-export const refundAnswerSchema = z.object({ transactionId: z.string(), reversed: z.boolean() });
+/** A refund's answer: `refunded` so far, `remaining` = amount paid − refunded, and whether the redemption stands reversed. */
+export const refundAnswerSchema = z.object({ transactionId: z.string(), reversed: z.boolean(), refunded: fen, remaining: fen });
+/** A refund answer as stored: answers written before partial refunds lack `refunded` and `remaining` (see {@link refundAnswerOf}). */
+const storedRefundAnswerSchema = z.object({ transactionId: z.string(), reversed: z.boolean(), refunded: fen.optional(), remaining: fen.optional() });
 
 export type RedeemedAnswer = z.infer<typeof redeemedAnswerSchema>;
 export type NoDiscountAnswer = z.infer<typeof noDiscountAnswerSchema>;
@@ -66,8 +70,32 @@ const voucherAddressSchema = z.object({
   expiresAt: z.string(),
 });
 
-const refundPartSchema = z.object({ eventId: z.string(), occurredAt: z.string(), answer: refundAnswerSchema, recordedAt: z.string() });
+const refundPartSchema = z.object({ eventId: z.string(), occurredAt: z.string(), answer: storedRefundAnswerSchema, recordedAt: z.string() });
+/** The refund that reversed the redemption (REVERSED), or the first refund of a record without one (legacy, refunded first). */
 export type RefundPart = z.infer<typeof refundPartSchema>;
+
+/** One refund event as the record keeps it, by eventId, so that the same event gets the same answer. */
+const refundEventSchema = z.object({
+  occurredAt: z.string(),
+  /** What the partner asked for; absent: the rest of the payment. */
+  amount: positiveFen.optional(),
+  /** What it took off the payment. */
+  refund: fen,
+  answer: refundAnswerSchema,
+  recordedAt: z.string(),
+});
+export type RefundEvent = z.infer<typeof refundEventSchema>;
+
+/** Refund events kept per transaction (a bank refunds a purchase in a few parts; the record stays far below 400 KB). */
+export const MAX_REFUND_EVENTS = 100;
+
+/** Partial refunds: each record counts what its refunds took, and answers each event again from `refunds`. */
+const refundFields = {
+  /** Σ fen refunded so far (absent: nothing, or a full refund recorded before partial refunds existed). */
+  refunded: fen.optional(),
+  /** Every refund event by eventId (at most {@link MAX_REFUND_EVENTS}). */
+  refunds: z.record(z.string(), refundEventSchema).optional(),
+};
 
 /** The payment part of a record: what the partner reported and what it was answered. */
 const paymentPart = {
@@ -92,6 +120,7 @@ const paidRecordSchema = z.object({
   campaignId: z.string().optional(),
   voucher: voucherAddressSchema.optional(),
   refund: refundPartSchema.optional(),
+  ...refundFields,
   /** REDEEMED only: the redemption was clawed back for a confirmed fraud flag (once; a later refund then writes no reversal). */
   clawback: z.object({ flagId: z.string(), occurredAt: z.string(), recordedAt: z.string() }).optional(),
   /** REDEEMED only: the FORFEITED statement that held the redemption, never paid (a later refund then writes no reversal). */
@@ -104,6 +133,9 @@ const refundedFirstRecordSchema = z.object({
   transactionId: z.string(),
   status: z.literal("REFUNDED_BEFORE_PAYMENT"),
   refund: refundPartSchema,
+  ...refundFields,
+  /** A refund without amount came first: the whole payment is refunded when it arrives. */
+  refundedInFull: z.boolean().optional(),
   ...z.object(paymentPart).partial().shape,
 });
 
@@ -154,6 +186,19 @@ export const ledgerEntrySchema = z.discriminatedUnion("kind", [
     /** The reversed redemption's occurredAt (UTC ISO). */
     paymentOccurredAt: z.string(),
     eventId: z.string(),
+    /** Partial refunds of the payment filed before this reversal (PARTIAL_REFUND records): gross sales drop by amount − refundedBefore now. */
+    refundedBefore: fen.optional(),
+  }),
+  z.object({
+    kind: z.literal("PARTIAL_REFUND"),
+    ...ledgerBase,
+    /** What this refund gave back, in fen (not the payment's amount): gross sales drop by it. */
+    amount: positiveFen,
+    /** A refund that leaves the discount standing moves no money between bureau and merchant. */
+    discount: z.literal(0),
+    /** The refunded redemption's occurredAt (UTC ISO). */
+    paymentOccurredAt: z.string(),
+    eventId: z.string(),
   }),
   z.object({
     kind: z.literal("CLAWBACK"),
@@ -164,12 +209,17 @@ export const ledgerEntrySchema = z.discriminatedUnion("kind", [
     paymentOccurredAt: z.string(),
     /** The confirmed fraud flag that named the redemption. */
     flagId: z.string(),
+    /** Partial refunds of the payment filed before the clawback: gross sales drop by amount − refundedBefore now. */
+    refundedBefore: fen.optional(),
   }),
 ]);
 export type LedgerEntry = z.infer<typeof ledgerEntrySchema>;
 
-/** How a ledger sort key ends, per kind: redemptions `#R`, reversals `#V`, clawbacks `#C`. */
-export const LEDGER_KIND_SUFFIX: Readonly<Record<LedgerEntry["kind"], string>> = { REDEMPTION: "R", REVERSAL: "V", CLAWBACK: "C" };
+/**
+ * How a ledger sort key ends, per kind: redemptions `#R`, reversals `#V`, clawbacks `#C`, partial
+ * refunds `#P#<eventId>` (a transaction may have several, even in the same second).
+ */
+export const LEDGER_KIND_SUFFIX: Readonly<Record<LedgerEntry["kind"], string>> = { REDEMPTION: "R", REVERSAL: "V", CLAWBACK: "C", PARTIAL_REFUND: "P" };
 
 /** An instant as the ledger sorts it: UTC ISO with milliseconds, so text order is time order. */
 export function utcInstant(instant: string): string {
@@ -178,9 +228,15 @@ export function utcInstant(instant: string): string {
   return new Date(at).toISOString();
 }
 
-/** The sort key of a ledger entry: redemptions end in `#R`, reversals in `#V`, clawbacks in `#C`. */
-export function ledgerSortKey(occurredAt: string, partnerId: string, transactionId: string, kind: LedgerEntry["kind"]): string {
-  return `${utcInstant(occurredAt)}#${partnerId}#${transactionId}#${LEDGER_KIND_SUFFIX[kind]}`;
+/** The sort key of a ledger entry: redemptions end in `#R`, reversals in `#V`, clawbacks in `#C`, partial refunds in `#P#<eventId>`. */
+export function ledgerSortKey(occurredAt: string, partnerId: string, transactionId: string, kind: LedgerEntry["kind"], eventId?: string): string {
+  if (kind === "PARTIAL_REFUND" && eventId === undefined) throw new Error(`a partial refund of ${partnerId}/${transactionId} needs its eventId in the sort key`);
+  return `${utcInstant(occurredAt)}#${partnerId}#${transactionId}#${LEDGER_KIND_SUFFIX[kind]}${kind === "PARTIAL_REFUND" ? `#${eventId}` : ""}`;
+}
+
+/** The sort key of `entry` (the same text {@link ledgerSortKey} gives, from the entry itself). */
+export function entrySortKey(entry: LedgerEntry): string {
+  return ledgerSortKey(entry.occurredAt, entry.partnerId, entry.transactionId, entry.kind, entry.kind === "PARTIAL_REFUND" ? entry.eventId : undefined);
 }
 
 /**
@@ -188,7 +244,7 @@ export function ledgerSortKey(occurredAt: string, partnerId: string, transaction
  * data, in the merchant's unsettled partition and on the `unsettled` index), each only if absent.
  */
 export function ledgerPuts(table: string, entry: LedgerEntry) {
-  const sk = ledgerSortKey(entry.occurredAt, entry.partnerId, entry.transactionId, entry.kind);
+  const sk = entrySortKey(entry);
   return [
     { Put: { TableName: table, Item: { pk: ledgerPartition(entry.campaignId, entry.merchantId), sk, ...entry }, ConditionExpression: "attribute_not_exists(pk)" } },
     {
@@ -382,6 +438,119 @@ export async function redeem(
 }
 
 /**
+ * Redeems `voucher` for a payment whose refunds came first and leave the discount standing
+ * (domain/refund.ts discountSurvivesEarlyRefunds), in one transaction: the REFUNDED_BEFORE_PAYMENT
+ * record becomes REDEEMED with the payment and its answer (only while it has no answer and its
+ * `refunded` is what was read), the voucher goes CLAIMED → REDEEMED as in {@link redeem}, and the
+ * REDEMPTION record is filed with one PARTIAL_REFUND record for what the early refunds took
+ * (dated at the payment: they count from it on), each with its unsettled marker.
+ */
+export async function redeemAfterEarlyRefunds(
+  db: DynamoDBDocumentClient,
+  table: { redemptions: string; vouchers: string },
+  input: { payment: PaymentRecordFields; voucher: VoucherItem; answer: RedeemedAnswer; early: TransactionRecord },
+): Promise<RedeemOutcome> {
+  const { payment, voucher, answer, early } = input;
+  if (early.status !== "REFUNDED_BEFORE_PAYMENT" || early.answer !== undefined) return { outcome: "duplicate", record: early };
+  const occurredAt = utcInstant(payment.occurredAt);
+  const refunded = early.refunded ?? 0;
+  const address = { dropId: voucher.dropId, voucherTypeId: voucher.voucherTypeId, shard: voucher.shard, expiresAt: voucher.expiresAt };
+  const base = {
+    campaignId: voucher.campaignId,
+    merchantId: payment.merchantId,
+    partnerId: payment.partnerId,
+    transactionId: payment.transactionId,
+    voucherId: voucher.voucherId,
+    payerId: payment.payerId,
+    occurredAt,
+    recordedAt: payment.recordedAt,
+  };
+  const redemption: LedgerEntry = { kind: "REDEMPTION", ...base, amount: payment.amount, discount: answer.discount, threshold: voucher.threshold };
+  const partial: LedgerEntry | undefined =
+    refunded > 0 ? { kind: "PARTIAL_REFUND", ...base, amount: refunded, discount: 0, paymentOccurredAt: occurredAt, eventId: early.refund.eventId } : undefined;
+  const record: TransactionRecord = {
+    ...payment,
+    status: "REDEEMED",
+    discount: answer.discount,
+    answer,
+    voucherId: voucher.voucherId,
+    campaignId: voucher.campaignId,
+    voucher: address,
+    refunded,
+    ...(early.refunds ? { refunds: early.refunds } : {}),
+  };
+  try {
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: table.redemptions,
+              Key: transactionKey(payment.partnerId, payment.transactionId),
+              // The early refunds stay in `refunds` (each eventId keeps its answer); `refund` is for the one that reverses.
+              UpdateExpression:
+                "SET #status = :redeemed, eventId = :eventId, merchantId = :merchantId, payerId = :payerId, amount = :amount, discount = :discount, " +
+                "occurredAt = :occurredAt, answer = :answer, recordedAt = :recordedAt, voucherId = :voucherId, campaignId = :campaignId, voucher = :voucher, " +
+                "refunded = :refunded REMOVE refund, refundedInFull",
+              ConditionExpression: `#status = :refundedFirst AND attribute_not_exists(answer) AND ${early.refunded === undefined ? "attribute_not_exists(refunded)" : "refunded = :refunded"}`,
+              ExpressionAttributeNames: { "#status": "status" },
+              ExpressionAttributeValues: {
+                ":redeemed": REDEEMED,
+                ":refundedFirst": "REFUNDED_BEFORE_PAYMENT",
+                ":eventId": payment.eventId,
+                ":merchantId": payment.merchantId,
+                ":payerId": payment.payerId,
+                ":amount": payment.amount,
+                ":discount": answer.discount,
+                ":occurredAt": payment.occurredAt,
+                ":answer": answer,
+                ":recordedAt": payment.recordedAt,
+                ":voucherId": voucher.voucherId,
+                ":campaignId": voucher.campaignId,
+                ":voucher": address,
+                ":refunded": refunded,
+              },
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+            },
+          },
+          {
+            Update: {
+              TableName: table.vouchers,
+              Key: issuedVoucherKey(voucher.campaignId, voucher.dropId, voucher.voucherTypeId, voucher.shard, voucher.voucherId),
+              UpdateExpression: "SET #status = :redeemed, redeemedAt = :occurredAt, redeemedBy = :ref",
+              ConditionExpression: "#status = :claimed AND expiresAt > :occurredAt AND #owner = :payer",
+              ExpressionAttributeNames: { "#status": "status", "#owner": "owner" },
+              ExpressionAttributeValues: {
+                ":redeemed": REDEEMED,
+                ":claimed": CLAIMED,
+                ":occurredAt": occurredAt,
+                ":payer": payment.payerId,
+                ":ref": redemptionRef(payment.partnerId, payment.transactionId),
+              },
+            },
+          },
+          ...ledgerPuts(table.redemptions, redemption),
+          ...(partial ? ledgerPuts(table.redemptions, partial) : []),
+        ],
+      }),
+    );
+    return { outcome: "redeemed", record: transactionRecordSchema.parse(record) };
+  } catch (error) {
+    if (!(error instanceof TransactionCanceledException)) throw error;
+    const [txn, voucherReason, ...ledger] = error.CancellationReasons ?? [];
+    if (txn?.Code === "ConditionalCheckFailed") {
+      const now = txn.Item ? transactionRecordSchema.parse(unmarshall(txn.Item)) : await readExisting(db, table.redemptions, payment);
+      return { outcome: "duplicate", record: now };
+    }
+    if (voucherReason?.Code === "ConditionalCheckFailed") return { outcome: "voucher-taken" };
+    if (ledger.some((reason) => reason?.Code === "ConditionalCheckFailed")) {
+      throw new Error(`ledger entry of ${payment.partnerId}/${payment.transactionId} exists without its transaction record`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/**
  * Records a payment that gets no discount, with its answer, unless the transaction id is known
  * (then the earlier record comes back and nothing is written).
  */
@@ -397,8 +566,10 @@ export async function recordNoDiscount(
 
 /**
  * Answers the payment of a transaction refunded before it: records the payment and its
- * TRANSACTION_REFUNDED answer on the REFUNDED_BEFORE_PAYMENT record, once. A record that has an
- * answer already (a concurrent delivery) comes back as it is.
+ * TRANSACTION_REFUNDED answer on the REFUNDED_BEFORE_PAYMENT record, once, with what the early
+ * refunds took of it ({@link refundedAtPayment}: all of it when one asked for the rest, otherwise
+ * their sum capped at the amount). A record that has an answer already (a concurrent delivery)
+ * comes back as it is.
  */
 export async function recordRefundedPayment(
   db: DynamoDBDocumentClient,
@@ -406,70 +577,245 @@ export async function recordRefundedPayment(
   input: { payment: PaymentRecordFields; answer: NoDiscountAnswer },
 ): Promise<WriteOnce> {
   const { payment, answer } = input;
-  try {
-    const { Attributes } = await db.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: transactionKey(payment.partnerId, payment.transactionId),
-        UpdateExpression:
-          "SET eventId = :eventId, merchantId = :merchantId, payerId = :payerId, amount = :amount, discount = :zero, " +
-          "occurredAt = :occurredAt, answer = :answer, recordedAt = :recordedAt",
-        ConditionExpression: "#status = :refundedFirst AND attribute_not_exists(answer)",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: {
-          ":refundedFirst": "REFUNDED_BEFORE_PAYMENT",
-          ":eventId": payment.eventId,
-          ":merchantId": payment.merchantId,
-          ":payerId": payment.payerId,
-          ":amount": payment.amount,
-          ":zero": 0,
-          ":occurredAt": payment.occurredAt,
-          ":answer": answer,
-          ":recordedAt": payment.recordedAt,
-        },
-        ReturnValues: "ALL_NEW",
-        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-      }),
-    );
-    return { outcome: "recorded", record: transactionRecordSchema.parse(Attributes) };
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    return { outcome: "exists", record: await fromConditionFailure(db, table, error, payment) };
+  // Conditioned on `refunded` as read: an early refund that lands meanwhile makes this read again.
+  for (let round = 0; round < 8; round += 1) {
+    const early = await readTransaction(db, table, payment.partnerId, payment.transactionId);
+    if (early === undefined) throw new Error(`transaction ${payment.partnerId}/${payment.transactionId} has no record to answer its payment on`);
+    if (early.status !== "REFUNDED_BEFORE_PAYMENT" || early.answer !== undefined) return { outcome: "exists", record: early };
+    const refunded = refundedAtPayment(payment.amount, { refunded: early.refunded ?? 0, inFull: early.refunded === undefined || early.refundedInFull === true });
+    const outcome = await conditionalUpdate(db, table, payment, {
+      UpdateExpression:
+        "SET eventId = :eventId, merchantId = :merchantId, payerId = :payerId, amount = :amount, discount = :zero, " +
+        "occurredAt = :occurredAt, answer = :answer, recordedAt = :recordedAt, refunded = :refunded",
+      ConditionExpression: `#status = :refundedFirst AND attribute_not_exists(answer) AND ${early.refunded === undefined ? "attribute_not_exists(refunded)" : "refunded = :refundedBefore"}`,
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: {
+        ":refundedFirst": "REFUNDED_BEFORE_PAYMENT",
+        ":eventId": payment.eventId,
+        ":merchantId": payment.merchantId,
+        ":payerId": payment.payerId,
+        ":amount": payment.amount,
+        ":zero": 0,
+        ":occurredAt": payment.occurredAt,
+        ":answer": answer,
+        ":recordedAt": payment.recordedAt,
+        ":refunded": refunded,
+        ...(early.refunded === undefined ? {} : { ":refundedBefore": early.refunded }),
+      },
+    });
+    if (outcome.outcome === "refunded") return { outcome: "recorded", record: outcome.record };
+    if (outcome.record.answer !== undefined) return { outcome: "exists", record: outcome.record };
   }
+  throw new Error(`the payment of ${payment.partnerId}/${payment.transactionId} kept meeting new early refunds`);
 }
 
-/** The refund of a transaction the platform has not seen paid: recorded, answered `reversed: false`. */
-export async function recordRefundBeforePayment(
-  db: DynamoDBDocumentClient,
-  table: string,
-  input: { partnerId: string; transactionId: string; refund: RefundPart },
-): Promise<WriteOnce> {
-  return putOnce(db, table, { partnerId: input.partnerId, transactionId: input.transactionId, status: "REFUNDED_BEFORE_PAYMENT", refund: input.refund });
+// ---------------------------------------------------------------------------------------------
+// Refunds, whole or partial (API.md "Partner interface hardening"). Every refund write is
+// conditioned on the record's `refunded` as it was read (an optimistic lock): two partial refunds
+// that race both read the same `refunded`, one commits, the other's condition fails and it is
+// decided again from the record as it is now, so no refund is lost or counted twice. Each event
+// is kept under `refunds.<eventId>` in the same write, so its delivery again gets its answer.
+
+/**
+ * What a transaction's refunds have taken so far, in fen. Records written before partial refunds
+ * existed carry no `refunded`: their refund, if any, was of the whole payment.
+ */
+export function refundedSoFar(record: TransactionRecord): number {
+  if (record.refunded !== undefined) return record.refunded;
+  if (record.status === "REFUNDED_BEFORE_PAYMENT") return record.answer !== undefined && record.amount !== undefined ? record.amount : 0;
+  return record.refund !== undefined ? record.amount : 0;
 }
 
-/** The refund of a payment that got no discount: recorded on its record (once), nothing to reverse. */
-export async function recordRefundWithoutRedemption(
+/**
+ * The answer of a refund as the partner receives it, from a stored one: answers stored before
+ * partial refunds existed lack `refunded` and `remaining`, which the record then supplies.
+ */
+export function refundAnswerOf(record: TransactionRecord, stored: z.infer<typeof storedRefundAnswerSchema>): RefundAnswer {
+  const refunded = stored.refunded ?? refundedSoFar(record);
+  const remaining = stored.remaining ?? Math.max(0, (record.amount ?? refunded) - refunded);
+  return refundAnswerSchema.parse({ transactionId: stored.transactionId, reversed: stored.reversed, refunded, remaining });
+}
+
+/** A refund write's outcome: done, or the record had changed since it was read (it comes back as it is now). */
+export type RefundOutcome = { outcome: "refunded"; record: TransactionRecord } | { outcome: "changed"; record: TransactionRecord };
+
+/** The pieces of an update that files one refund event on a record, conditioned on the record as it was read. */
+function refundEventUpdate(record: TransactionRecord | undefined, eventId: string, event: RefundEvent) {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = { ":refunded": event.answer.refunded };
+  const sets = ["refunded = :refunded"];
+  const conditions: string[] = [];
+  if (record?.refunds === undefined) {
+    sets.push("refunds = :refunds");
+    values[":refunds"] = { [eventId]: event };
+    conditions.push("attribute_not_exists(refunds)");
+  } else {
+    sets.push("refunds.#eventId = :event");
+    names["#eventId"] = eventId;
+    values[":event"] = event;
+    values[":maxEvents"] = MAX_REFUND_EVENTS;
+    conditions.push("attribute_not_exists(refunds.#eventId)", "size(refunds) < :maxEvents");
+  }
+  if (record?.refunded === undefined) conditions.push("attribute_not_exists(refunded)");
+  else {
+    values[":refundedBefore"] = record.refunded;
+    conditions.push("refunded = :refundedBefore");
+  }
+  return { names, values, sets, conditions };
+}
+
+/**
+ * A refund of a transaction the platform has not seen paid: kept (first as a new
+ * REFUNDED_BEFORE_PAYMENT record, later ones added to it) with what it asked for, answered
+ * `reversed: false`, `refunded` the early refunds' sum so far, `remaining` 0 (nothing known paid).
+ * The payment, when it comes, is answered as if these refunds had come after it.
+ */
+export async function recordEarlyRefund(
   db: DynamoDBDocumentClient,
   table: string,
-  input: { partnerId: string; transactionId: string; refund: RefundPart },
-): Promise<WriteOnce> {
-  try {
-    const { Attributes } = await db.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: transactionKey(input.partnerId, input.transactionId),
-        UpdateExpression: "SET refund = :refund",
-        ConditionExpression: "#status = :noDiscount AND attribute_not_exists(refund)",
+  input: { partnerId: string; transactionId: string; eventId: string; event: RefundEvent; inFull: boolean; record: TransactionRecord | undefined },
+): Promise<RefundOutcome> {
+  const { partnerId, transactionId, eventId, event, record } = input;
+  const part: RefundPart = { eventId, occurredAt: event.occurredAt, answer: event.answer, recordedAt: event.recordedAt };
+  if (record === undefined) {
+    const written = await putOnce(db, table, {
+      partnerId,
+      transactionId,
+      status: "REFUNDED_BEFORE_PAYMENT",
+      refund: part,
+      refunded: event.answer.refunded,
+      refundedInFull: input.inFull,
+      refunds: { [eventId]: event },
+    });
+    return { outcome: written.outcome === "recorded" ? "refunded" : "changed", record: written.record };
+  }
+  const update = refundEventUpdate(record, eventId, event);
+  return conditionalUpdate(db, table, record, {
+    UpdateExpression: `SET ${[...update.sets, "refundedInFull = :inFull"].join(", ")}`,
+    ConditionExpression: ["#status = :refundedFirst", "attribute_not_exists(answer)", ...update.conditions].join(" AND "),
+    ExpressionAttributeNames: { ...update.names, "#status": "status" },
+    ExpressionAttributeValues: { ...update.values, ":refundedFirst": "REFUNDED_BEFORE_PAYMENT", ":inFull": input.inFull || (record.status === "REFUNDED_BEFORE_PAYMENT" && record.refundedInFull === true) },
+  });
+}
+
+/**
+ * Files a refund of a paid transaction, decided by the caller from `record` as it was read:
+ * `refunded` and the event go on the record (only if `refunded` is still what was read), and,
+ * for a redemption not clawed back, in the same transaction:
+ * - the refund that reverses (`reverses`): status REVERSED with the refund, the voucher VOID (or
+ *   CLAIMED again under `restore` while still valid), a REVERSAL record (−discount) with its marker;
+ * - any other refund taking something off: a PARTIAL_REFUND record (its amount, discount 0) with
+ *   its marker, so gross sales drop by it and settlement holds it like any record.
+ * After a reversal (or a fraud clawback) gross sales already dropped to nothing: later refunds
+ * only count on the record. A clawed-back redemption that reverses voids its voucher but puts no
+ * reversal: its discount was taken back from the merchant once already.
+ */
+export async function applyRefund(
+  db: DynamoDBDocumentClient,
+  table: { redemptions: string; vouchers: string },
+  input: { record: TransactionRecord; eventId: string; event: RefundEvent; reverses: boolean; refundPolicy: "void" | "restore" },
+): Promise<RefundOutcome & { voucherStatus?: "VOID" | "CLAIMED" }> {
+  const { record, eventId, event } = input;
+  if (record.status === "REFUNDED_BEFORE_PAYMENT" && record.answer === undefined) {
+    throw new Error(`transaction ${record.partnerId}/${record.transactionId} has not been paid: its refunds are early refunds`);
+  }
+  // A redemption (REDEEMED) has its voucher, campaign and ledger; other records only count refunds.
+  const redemption = record.status === "REDEEMED" ? record : undefined;
+  const redeemed = redemption !== undefined;
+  if (input.reverses && (!redemption?.voucherId || !redemption.campaignId || !redemption.voucher)) {
+    throw new Error(`transaction ${record.partnerId}/${record.transactionId} is not a redemption that can be reversed`);
+  }
+  const update = refundEventUpdate(record, eventId, event);
+  const names: Record<string, string> = { ...update.names, "#status": "status" };
+  const values: Record<string, unknown> = { ...update.values, ":status": record.status };
+  const sets = [...update.sets];
+  const conditions = ["#status = :status", ...update.conditions];
+  const part: RefundPart = { eventId, occurredAt: event.occurredAt, answer: event.answer, recordedAt: event.recordedAt };
+  const clawedBack = redemption?.clawback !== undefined;
+  if (redeemed) conditions.push(`${clawedBack ? "attribute_exists" : "attribute_not_exists"}(clawback)`, "attribute_not_exists(refund)");
+  // A redemption whose statement was forfeited (store/settlements.ts markForfeitedRecords) had its
+  // discount never paid: its reversal charges nothing back. The mark as read is a condition, so a
+  // forfeiture marking it meanwhile makes the refund read it again.
+  const forfeited = redemption?.forfeitedBy !== undefined;
+  if (redeemed) conditions.push(`${forfeited ? "attribute_exists" : "attribute_not_exists"}(forfeitedBy)`);
+  const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]> = [];
+  let voucherStatus: "VOID" | "CLAIMED" | undefined;
+  let next: TransactionRecord = { ...record, refunded: event.answer.refunded, refunds: { ...record.refunds, [eventId]: event } };
+  const refundAt = utcInstant(event.occurredAt);
+  const paymentAt = utcInstant(record.occurredAt!);
+  const ledgerBaseOf = (filed: NonNullable<typeof redemption>) => ({
+    campaignId: filed.campaignId!,
+    merchantId: filed.merchantId,
+    partnerId: filed.partnerId,
+    transactionId: filed.transactionId,
+    voucherId: filed.voucherId!,
+    payerId: filed.payerId,
+    occurredAt: refundAt,
+    paymentOccurredAt: paymentAt,
+    eventId,
+    recordedAt: event.recordedAt,
+  });
+  if (input.reverses && redemption?.voucher && redemption.voucherId && redemption.campaignId) {
+    sets.push("#status = :reversed", "refund = :refund");
+    values[":reversed"] = "REVERSED";
+    values[":refund"] = part;
+    next = { ...next, status: "REVERSED", refund: part } as TransactionRecord;
+    // Restored only while still valid both at the refund and now: a refund reported after the
+    // voucher expired must not bring back a voucher nobody can spend (nor one the expiry sweep has passed).
+    const restore =
+      input.refundPolicy === "restore" && Date.parse(redemption.voucher.expiresAt) > Math.max(Date.parse(refundAt), Date.parse(event.recordedAt));
+    voucherStatus = restore ? "CLAIMED" : "VOID";
+    const ref = redemptionRef(record.partnerId, record.transactionId);
+    items.push({
+      Update: {
+        TableName: table.vouchers,
+        Key: issuedVoucherKey(redemption.campaignId, redemption.voucher.dropId, redemption.voucher.voucherTypeId, redemption.voucher.shard, redemption.voucherId),
+        UpdateExpression: restore
+          ? "SET #status = :next, restoredAt = :at, restoredFrom = :ref REMOVE redeemedAt, redeemedBy"
+          : "SET #status = :next, voidedAt = :at, voidedBy = :ref",
+        ConditionExpression: "#status = :redeemed AND redeemedBy = :ref",
         ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: { ":noDiscount": "NO_DISCOUNT", ":refund": input.refund },
-        ReturnValues: "ALL_NEW",
-        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        ExpressionAttributeValues: { ":next": voucherStatus, ":redeemed": REDEEMED, ":ref": ref, ":at": refundAt },
+      },
+    });
+    if (!clawedBack && !forfeited) {
+      const refundedBefore = refundedSoFar(record);
+      items.push(...ledgerPuts(table.redemptions, { kind: "REVERSAL", ...ledgerBaseOf(redemption), amount: redemption.amount, discount: -redemption.discount, refundedBefore }));
+    }
+  } else if (redemption && !clawedBack && event.refund > 0) {
+    items.push(...ledgerPuts(table.redemptions, { kind: "PARTIAL_REFUND", ...ledgerBaseOf(redemption), amount: event.refund, discount: 0 }));
+  }
+  try {
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: table.redemptions,
+              Key: transactionKey(record.partnerId, record.transactionId),
+              UpdateExpression: `SET ${sets.join(", ")}`,
+              ConditionExpression: conditions.join(" AND "),
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+            },
+          },
+          ...items,
+        ],
       }),
     );
-    return { outcome: "recorded", record: transactionRecordSchema.parse(Attributes) };
+    return { outcome: "refunded", record: transactionRecordSchema.parse(next), ...(voucherStatus ? { voucherStatus } : {}) };
   } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    return { outcome: "exists", record: await fromConditionFailure(db, table, error, input) };
+    if (!(error instanceof TransactionCanceledException)) throw error;
+    const [txn, ...rest] = error.CancellationReasons ?? [];
+    if (txn?.Code === "ConditionalCheckFailed") {
+      const now = txn.Item ? transactionRecordSchema.parse(unmarshall(txn.Item)) : await readExisting(db, table.redemptions, record);
+      return { outcome: "changed", record: now };
+    }
+    if (rest.some((reason) => reason?.Code === "ConditionalCheckFailed")) {
+      throw new Error(`voucher ${redemption?.voucherId} or a refund record of ${record.partnerId}/${record.transactionId} is not as its redemption left it`, { cause: error });
+    }
+    throw error;
   }
 }
 
@@ -479,9 +825,8 @@ export type ReverseOutcome =
   | { outcome: "changed"; record: TransactionRecord };
 
 /**
- * Reverses a REDEEMED transaction in one transaction: the record becomes REVERSED with the refund
- * (once), the voucher becomes VOID or, when `restore` is asked and the voucher is still valid at
- * the refund's occurredAt, CLAIMED again; the reversal's ledger entry (−discount) is put.
+ * Reverses a REDEEMED transaction by refunding the rest of its payment (see {@link applyRefund}):
+ * the record becomes REVERSED, the voucher VOID or CLAIMED again, the reversal is filed.
  */
 export async function reverse(
   db: DynamoDBDocumentClient,
@@ -489,87 +834,37 @@ export async function reverse(
   input: { record: TransactionRecord; refund: RefundPart; refundPolicy: "void" | "restore" },
 ): Promise<ReverseOutcome> {
   const { record, refund } = input;
-  if (record.status !== "REDEEMED" || !record.voucherId || !record.campaignId || !record.voucher) {
-    throw new Error(`transaction ${record.partnerId}/${record.transactionId} is not a redemption`);
-  }
-  const refundAt = utcInstant(refund.occurredAt);
-  const paymentAt = utcInstant(record.occurredAt);
-  // Restored only while still valid both at the refund and now: a refund reported after the
-  // voucher expired must not bring back a voucher nobody can spend (nor one the expiry sweep has passed).
-  const restore =
-    input.refundPolicy === "restore" && Date.parse(record.voucher.expiresAt) > Math.max(Date.parse(refundAt), Date.parse(refund.recordedAt));
-  const voucherStatus = restore ? "CLAIMED" : "VOID";
-  const ref = redemptionRef(record.partnerId, record.transactionId);
-  // A redemption clawed back for fraud has had its discount taken back from the merchant once: its
-  // refund voids (or restores) the voucher but puts no reversal, or the merchant would repay it twice.
-  const clawedBack = record.clawback !== undefined;
-  // Likewise a redemption whose statement was forfeited (store/settlements.ts markForfeitedRecords):
-  // its discount was never paid, so there is nothing to charge back.
-  const forfeited = record.forfeitedBy !== undefined;
-  const entry: LedgerEntry = {
-    kind: "REVERSAL",
-    campaignId: record.campaignId,
-    merchantId: record.merchantId,
-    partnerId: record.partnerId,
-    transactionId: record.transactionId,
-    voucherId: record.voucherId,
-    payerId: record.payerId,
-    amount: record.amount,
-    discount: -record.discount,
-    occurredAt: refundAt,
-    paymentOccurredAt: paymentAt,
-    eventId: refund.eventId,
-    recordedAt: refund.recordedAt,
-  };
-  try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: table.redemptions,
-              Key: transactionKey(record.partnerId, record.transactionId),
-              UpdateExpression: "SET #status = :reversed, refund = :refund",
-              ConditionExpression:
-                `#status = :redeemed AND attribute_not_exists(refund) AND ${clawedBack ? "attribute_exists" : "attribute_not_exists"}(clawback)` +
-                // The mark as read: a forfeiture marking it meanwhile makes the refund read it again.
-                ` AND ${forfeited ? "attribute_exists" : "attribute_not_exists"}(forfeitedBy)`,
-              ExpressionAttributeNames: { "#status": "status" },
-              ExpressionAttributeValues: { ":reversed": "REVERSED", ":redeemed": REDEEMED, ":refund": refund },
-              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-            },
-          },
-          {
-            Update: {
-              TableName: table.vouchers,
-              Key: issuedVoucherKey(record.campaignId, record.voucher.dropId, record.voucher.voucherTypeId, record.voucher.shard, record.voucherId),
-              UpdateExpression: restore
-                ? "SET #status = :next, restoredAt = :at, restoredFrom = :ref REMOVE redeemedAt, redeemedBy"
-                : "SET #status = :next, voidedAt = :at, voidedBy = :ref",
-              ConditionExpression: "#status = :redeemed AND redeemedBy = :ref",
-              ExpressionAttributeNames: { "#status": "status" },
-              ExpressionAttributeValues: { ":next": voucherStatus, ":redeemed": REDEEMED, ":ref": ref, ":at": refundAt },
-            },
-          },
-          ...(clawedBack || forfeited ? [] : ledgerPuts(table.redemptions, entry)),
-        ],
-      }),
-    );
-    return { outcome: "reversed", record: { ...record, status: "REVERSED", refund }, voucherStatus };
-  } catch (error) {
-    if (!(error instanceof TransactionCanceledException)) throw error;
-    const [txn, voucherReason, ledger, marker] = error.CancellationReasons ?? [];
-    if (txn?.Code === "ConditionalCheckFailed") {
-      const now = txn.Item ? transactionRecordSchema.parse(unmarshall(txn.Item)) : await readExisting(db, table.redemptions, record);
-      return { outcome: "changed", record: now };
-    }
-    if ([voucherReason, ledger, marker].some((reason) => reason?.Code === "ConditionalCheckFailed")) {
-      throw new Error(`voucher ${record.voucherId} or the reversal entry of ${ref} is not as its redemption left it`, { cause: error });
-    }
-    throw error;
-  }
+  if (record.status !== "REDEEMED") throw new Error(`transaction ${record.partnerId}/${record.transactionId} is not a redemption`);
+  const refunded = refundedSoFar(record);
+  const answer = refundAnswerSchema.parse({ transactionId: record.transactionId, reversed: true, refunded: record.amount, remaining: 0 });
+  const event: RefundEvent = { occurredAt: refund.occurredAt, refund: record.amount - refunded, answer, recordedAt: refund.recordedAt };
+  const outcome = await applyRefund(db, table, { record, eventId: refund.eventId, event, reverses: true, refundPolicy: input.refundPolicy });
+  return outcome.outcome === "refunded" ? { outcome: "reversed", record: outcome.record, voucherStatus: outcome.voucherStatus ?? "VOID" } : outcome;
 }
 
+/** One conditional update of a transaction record: the record after it, or as it is when the condition failed. */
+async function conditionalUpdate(
+  db: DynamoDBDocumentClient,
+  table: string,
+  record: { partnerId: string; transactionId: string },
+  update: { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> },
+): Promise<RefundOutcome> {
+  try {
+    const { Attributes } = await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: transactionKey(record.partnerId, record.transactionId),
+        ...update,
+        ReturnValues: "ALL_NEW",
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      }),
+    );
+    return { outcome: "refunded", record: transactionRecordSchema.parse(Attributes) };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    return { outcome: "changed", record: await fromConditionFailure(db, table, error, record) };
+  }
+}
 export type ClawbackOutcome =
   | { outcome: "clawed-back"; entry: LedgerEntry }
   /** The transaction is not a redemption that can be clawed back (refunded, clawed back already); it comes back as it is now. */
@@ -610,6 +905,8 @@ export async function clawBack(
     paymentOccurredAt: redemption.occurredAt,
     flagId: input.flagId,
     recordedAt: at,
+    // Partial refunds filed before it already took their part off gross sales.
+    refundedBefore: refundedSoFar(record),
   };
   try {
     await db.send(
@@ -620,9 +917,16 @@ export async function clawBack(
               TableName: table,
               Key: transactionKey(record.partnerId, record.transactionId),
               UpdateExpression: "SET clawback = :clawback",
-              ConditionExpression: "#status = :redeemed AND attribute_not_exists(refund) AND attribute_not_exists(clawback)",
+              // `refunded` as read: a partial refund landing meanwhile would make refundedBefore wrong.
+              ConditionExpression: `#status = :redeemed AND attribute_not_exists(refund) AND attribute_not_exists(clawback) AND ${
+                record.refunded === undefined ? "attribute_not_exists(refunded)" : "refunded = :refunded"
+              }`,
               ExpressionAttributeNames: { "#status": "status" },
-              ExpressionAttributeValues: { ":redeemed": REDEEMED, ":clawback": { flagId: input.flagId, occurredAt: at, recordedAt: at } },
+              ExpressionAttributeValues: {
+                ":redeemed": REDEEMED,
+                ":clawback": { flagId: input.flagId, occurredAt: at, recordedAt: at },
+                ...(record.refunded === undefined ? {} : { ":refunded": record.refunded }),
+              },
               ReturnValuesOnConditionCheckFailure: "ALL_OLD",
             },
           },
@@ -643,6 +947,23 @@ export async function clawBack(
     }
     throw error;
   }
+}
+
+/** The threshold of an issued voucher, read strongly consistently (a refund decides its reversal by it), or undefined. */
+export async function readVoucherThreshold(
+  db: DynamoDBDocumentClient,
+  table: string,
+  voucher: { campaignId: string; dropId: string; voucherTypeId: string; shard: number; voucherId: string },
+): Promise<number | undefined> {
+  const { Item } = await db.send(
+    new GetCommand({
+      TableName: table,
+      Key: issuedVoucherKey(voucher.campaignId, voucher.dropId, voucher.voucherTypeId, voucher.shard, voucher.voucherId),
+      ProjectionExpression: "threshold",
+      ConsistentRead: true,
+    }),
+  );
+  return Item ? positiveFen.parse(Item.threshold) : undefined;
 }
 
 /** The ledger record of a transaction's redemption, read strongly consistently, or undefined. */

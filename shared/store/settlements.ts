@@ -35,7 +35,7 @@ import {
   transactionKey,
   unsettledPartition,
 } from "./keys.js";
-import { LEDGER_KIND_SUFFIX, type LedgerEntry, ledgerEntrySchema } from "./redemptions.js";
+import { type LedgerEntry, entrySortKey, ledgerEntrySchema } from "./redemptions.js";
 import { withRetries } from "./retry.js";
 import { queryAll } from "./query.js";
 
@@ -156,7 +156,6 @@ export async function readUnsettled(
 /** Records per transaction: three items each (ledger record, marker, line), plus the statement's count: 100, DynamoDB's limit. */
 export const RECORDS_PER_TRANSACTION = 33;
 
-const entrySortKey = (entry: LedgerEntry) => `${entry.occurredAt}#${entry.partnerId}#${entry.transactionId}#${LEDGER_KIND_SUFFIX[entry.kind]}`;
 
 /**
  * Puts `entries` in `statement`, a transaction per RECORDS_PER_TRANSACTION records. A record
@@ -378,6 +377,8 @@ export async function finishStatement(
   const values: Record<string, unknown> = { ":building": "BUILDING", ":status": finish.status, ":at": finish.at, ":partner": finish.partnerId, ":lines": finish.lines };
   const sets = ["#status = :status", "finishedAt = :at", "updatedAt = :at", "partnerId = :partner"];
   for (const [name, value] of Object.entries(totals)) {
+    // A total that cannot be carried exactly (grossSales beyond 2^53 − 1 fen) is left out, not rounded.
+    if (value === undefined) continue;
     sets.push(`${name} = :${name}`);
     values[`:${name}`] = value;
   }

@@ -7,8 +7,10 @@
  * changes' deltas, merged per bucket. A change delivered again finds its marker and is left out, so
  * the figures count every change exactly once however often the stream delivers it.
  */
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type AttributeValue, QueryCommand as RawQueryCommand, type QueryCommandOutput, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import { type QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { NumberValueImpl, unmarshall } from "@aws-sdk/util-dynamodb";
+import { safeFen } from "../domain/money.js";
 import { type Bucket, type Counters, type StatCounter, type StatsDelta, STAT_COUNTERS, mergeDeltas } from "../domain/stats.js";
 import { withRetries } from "./retry.js";
 
@@ -110,24 +112,35 @@ function counterUpdate(table: string, campaignId: string, bucket: Bucket, counte
   };
 }
 
-/** Every bucket of a campaign's figures, strongly consistent. */
+/**
+ * Every bucket of a campaign's figures, strongly consistent. Read with the low-level command and
+ * `wrapNumbers`, so a counter beyond 2^53 − 1 (a campaign's gross sales can grow without bound)
+ * comes back exact, as a BigInt, instead of failing the read.
+ */
 export async function readStats(db: DynamoDBDocumentClient, table: string, campaignId: string): Promise<Map<Bucket, Counters>> {
   const buckets = new Map<Bucket, Counters>();
-  let start: Record<string, unknown> | undefined;
+  let start: Record<string, AttributeValue> | undefined;
   do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": statsPartition(campaignId) },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of page.Items ?? []) {
+    const query = new RawQueryCommand({
+      TableName: table,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": { S: statsPartition(campaignId) } },
+      ConsistentRead: true,
+      ExclusiveStartKey: start,
+    });
+    // The document client passes low-level commands through untranslated.
+    const page: Pick<QueryCommandOutput, "Items" | "LastEvaluatedKey"> = await db.send(query as unknown as QueryCommand);
+    for (const raw of page.Items ?? []) {
+      const item = unmarshall(raw, { wrapNumbers: true });
       const counters: Counters = {};
-      for (const counter of STAT_COUNTERS) if (typeof item[counter] === "number") counters[counter] = item[counter];
-      buckets.set(item.sk as Bucket, counters);
+      for (const counter of STAT_COUNTERS) {
+        const value: unknown = item[counter];
+        if (value instanceof NumberValueImpl) {
+          const exact = value.toBigInt();
+          counters[counter] = safeFen(exact) ?? exact;
+        }
+      }
+      buckets.set(String(item.sk) as Bucket, counters);
     }
     start = page.LastEvaluatedKey;
   } while (start);

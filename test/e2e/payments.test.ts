@@ -90,7 +90,7 @@ describe("partner webhooks", () => {
     const refund = { eventId: randomUUID(), transactionId: payment.transactionId, occurredAt: new Date().toISOString() };
     const first = await signed(`/partners/${partnerId}/refunds`, refund);
     const again = await signed(`/partners/${partnerId}/refunds`, refund);
-    expect(first).toEqual({ status: 200, body: { transactionId: payment.transactionId, reversed: true } });
+    expect(first).toEqual({ status: 200, body: { transactionId: payment.transactionId, reversed: true, refunded: payment.amount, remaining: 0 } });
     expect(again).toEqual(first);
   });
 

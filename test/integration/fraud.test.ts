@@ -288,7 +288,7 @@ describe("the review's money", () => {
     const twice = await clawBack(db, tables.redemptions, { record, redemption, flagId: "flag-test", at: new Date().toISOString(), audit });
     expect(twice.outcome).toBe("unchanged");
 
-    expect(await recordRefund({ partnerId: "bank-a", body: { eventId: unique("e"), transactionId, occurredAt: new Date().toISOString() } }, payments)).toEqual({ transactionId, reversed: true });
+    expect(await recordRefund({ partnerId: "bank-a", body: { eventId: unique("e"), transactionId, occurredAt: new Date().toISOString() } }, payments)).toMatchObject({ transactionId, reversed: true, remaining: 0 });
     const ledger = await readLedger(db, tables.redemptions, campaignId, merchantId);
     expect(ledger.map((entry) => [entry.kind, entry.discount])).toEqual([
       ["REDEMPTION", 3_000],

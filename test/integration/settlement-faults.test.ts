@@ -645,7 +645,7 @@ async function playScenario(steps: readonly Step[], coverage: Coverage): Promise
       if (entry?.statementId === undefined) coverage.unsettledReversals++;
       else coverage.settledReversals++;
       const occurredAt = new Date(paidAt + Math.floor(((now - paidAt) * step.fraction) / 1_000)).toISOString();
-      const refund = { eventId: unique("e"), occurredAt, answer: { transactionId: record.transactionId, reversed: true }, recordedAt: clockNow().toISOString() };
+      const refund = { eventId: unique("e"), occurredAt, answer: { transactionId: record.transactionId, reversed: true, refunded: record.amount!, remaining: 0 }, recordedAt: clockNow().toISOString() };
       const outcome = await reverse(db, tables, { record, refund, refundPolicy: "void" });
       expect(outcome.outcome).toBe("reversed");
     } else {

@@ -190,7 +190,7 @@ async function runTraffic(): Promise<Expected> {
   expect((await pay(payers[51]!, merchants[1]!, 5_000, new Date(Date.now() - 60_000))).answer.discount).toBe(0);
   // A refund that comes before its payment.
   const early = unique("t");
-  expect(await refund(early, "void")).toEqual({ transactionId: early, reversed: false });
+  expect(await refund(early, "void")).toEqual({ transactionId: early, reversed: false, refunded: 0, remaining: 0 });
 
   // Refunds under `void`.
   for (const transactionId of paid.slice(0, 4)) expect(await refund(transactionId, "void")).toMatchObject({ reversed: true });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { fen, formatYuan, multiplyFen, positiveFen, sumFen } from "../../shared/domain/money.js";
+import { FenOverflowError, fen, formatYuan, multiplyFen, positiveFen, safeFen, sumFen, sumFenExact } from "../../shared/domain/money.js";
 
 describe("fen", () => {
   it.each([0, 1, 3000, Number.MAX_SAFE_INTEGER])("accepts %s", (value) => {
@@ -54,8 +54,21 @@ describe("sumFen", () => {
     expect(() => sumFen([Number.MAX_SAFE_INTEGER, 1])).toThrow(RangeError);
   });
 
-  it("throws when only a partial sum leaves them, since the float total is then inexact", () => {
-    expect(() => sumFen([Number.MAX_SAFE_INTEGER, 2, -2])).toThrow(RangeError);
+  it("is exact when only a partial sum leaves them: it adds as a BigInt, in any order", () => {
+    expect(sumFen([Number.MAX_SAFE_INTEGER, 2, -2])).toBe(Number.MAX_SAFE_INTEGER);
+    expect(sumFen([2, Number.MAX_SAFE_INTEGER, -2])).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
+  it("names the exact total when it is no safe integer (FenOverflowError)", () => {
+    const error: unknown = (() => {
+      try {
+        return sumFen(Array.from({ length: 100_000_000 / 1_000_000 }, () => (Number.MAX_SAFE_INTEGER - 1) / 2));
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(FenOverflowError);
+    expect((error as FenOverflowError).total).toBe(100n * BigInt((Number.MAX_SAFE_INTEGER - 1) / 2));
   });
 
   it("refuses a summand that is not a safe integer", () => {
@@ -70,6 +83,20 @@ describe("sumFen", () => {
         else expect(() => sumFen(values)).toThrow(RangeError);
       }),
     );
+  });
+});
+
+describe("sumFenExact", () => {
+  it("adds 2^40 records of the largest partner amount exactly, far past 2^53 fen", () => {
+    // 10^8 fen (¥1,000,000) each: Σ = 10^8 × 2^40 ≈ 1.1 × 10^20 fen.
+    const values = function* () {
+      for (let i = 0; i < 1_000; i += 1) yield 100_000_000;
+    };
+    const thousand = sumFenExact(values());
+    expect(thousand).toBe(100_000_000_000n);
+    expect(sumFenExact(Array.from({ length: 2 ** 10 }, () => thousand * 2n ** 30n))).toBe(100_000_000_000n * 2n ** 40n);
+    expect(safeFen(100_000_000_000n * 2n ** 40n)).toBeUndefined();
+    expect(safeFen(BigInt(Number.MAX_SAFE_INTEGER))).toBe(Number.MAX_SAFE_INTEGER);
   });
 });
 

@@ -218,8 +218,10 @@ describe("recordPayment and recordRefund", () => {
     const { db, sent } = fakeDb((command) => (command instanceof GetCommand ? { Item: record } : {}));
 
     expect(await recordPayment({ partnerId: "bank-a", body: { ...payment, amount: 1 } }, deps(db))).toEqual(answer);
-    expect(await recordRefund({ partnerId: "bank-a", body: { ...refund, eventId: "evt-3" } }, deps(db))).toEqual({ transactionId: "txn-1", reversed: true });
-    expect(sent).toHaveLength(2);
+    // A record from before partial refunds (its answer has no refunded/remaining): it was refunded in full.
+    expect(await recordRefund({ partnerId: "bank-a", body: { ...refund, eventId: "evt-3" } }, deps(db))).toEqual({ transactionId: "txn-1", reversed: true, refunded: 12_000, remaining: 0 });
+    expect(await recordRefund({ partnerId: "bank-a", body: refund }, deps(db))).toEqual({ transactionId: "txn-1", reversed: true, refunded: 12_000, remaining: 0 });
+    expect(sent).toHaveLength(3);
     expect(sent.every((command) => command instanceof GetCommand && command.input.ConsistentRead === true)).toBe(true);
   });
 });

@@ -244,6 +244,39 @@ describe("statementTotals", () => {
       { numRuns: 300 },
     );
   });
+
+  it("partial refunds lower the gross sales of the redemptions held with them, move no money, and vanish with a cancelled redemption", () => {
+    const refund = (transactionId: string, amount: number): SettledRecord => ({ kind: "PARTIAL_REFUND", partnerId: "bank-a", transactionId, discount: 0, amount });
+    const totals = statementTotals([
+      redemption("t1", 3_000, 12_000),
+      refund("t1", 1_500),
+      redemption("t2", 3_000, 12_000),
+      refund("t2", 1_500),
+      reversal("t2", 3_000, 12_000),
+      refund("t0", 700), // of a redemption settled earlier: a line only
+    ]);
+    expect(totals).toMatchObject({ redemptionCount: 1, subsidy: 3_000, grossSales: 10_500, cancelledCount: 1, clawbackCount: 0, net: 3_000, payable: 3_000 });
+  });
+
+  it("stays exact when gross sales pass 2^53 fen (the amounts that once stuck a statement in BUILDING): money to the fen, gross sales left out, not rounded", () => {
+    // Two payments of 5e15 fen, as accepted before amounts were bounded, and 2^53 − 1 more.
+    const records = [redemption("t1", 3_000, 5e15), redemption("t2", 6_000, 5e15), redemption("t3", 1, Number.MAX_SAFE_INTEGER)];
+    const totals = statementTotals(records, [-2_000]);
+    expect(totals).toEqual({ redemptionCount: 3, subsidy: 9_001, clawbackCount: 0, clawback: 0, cancelledCount: 0, net: 9_001, carriedIn: -2_000, payable: 7_001 });
+    expect(totals).not.toHaveProperty("grossSales");
+  });
+
+  it("for any amounts: gross sales is the exact BigInt sum when a safe integer, absent otherwise; net never depends on it", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), { minLength: 1, maxLength: 20 }), (amounts) => {
+        const totals = statementTotals(amounts.map((amount, i) => redemption(`t${i}`, 1, amount)));
+        const exact = amounts.reduce((sum, amount) => sum + BigInt(amount), 0n);
+        if (exact <= BigInt(Number.MAX_SAFE_INTEGER)) expect(BigInt(totals.grossSales!)).toBe(exact);
+        else expect(totals.grossSales).toBeUndefined();
+        expect(totals.net).toBe(amounts.length);
+      }),
+    );
+  });
 });
 
 describe("statementOutcome", () => {

@@ -7,6 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { VOUCHER_STATUSES } from "../../shared/domain/claim.js";
+import { FenOverflowError } from "../../shared/domain/money.js";
 import {
   type Counters,
   type LedgerImage,
@@ -152,8 +153,25 @@ describe("mergeDeltas", () => {
     expect(mergeDeltas([])).toEqual(new Map());
   });
 
-  it("refuses a sum that is no longer an exact number of fen", () => {
-    expect(() => mergeDeltas([{ bucket: "TOTAL", counters: { redemptionAmount: Number.MAX_SAFE_INTEGER } }, { bucket: "TOTAL", counters: { redemptionAmount: 1 } }])).toThrow(RangeError);
+  it("keeps a sum beyond 2^53 − 1 exact, as a BigInt, rather than rounding or failing the batch; figures refuse it by name", () => {
+    const merged = mergeDeltas([{ bucket: "TOTAL", counters: { redemptionAmount: Number.MAX_SAFE_INTEGER } }, { bucket: "TOTAL", counters: { redemptionAmount: 1 } }]);
+    expect(merged.get("TOTAL")).toEqual({ redemptionAmount: 2n ** 53n });
+    expect(() => figuresOf(merged.get("TOTAL")!)).toThrow(FenOverflowError);
+    expect(figuresOf({ redemptionAmount: 2n ** 53n, reversalAmount: 2n ** 53n - 5n, redemptionDiscount: 10 })).toMatchObject({ grossSales: 5, subsidy: 10 });
+  });
+
+  it("a partial refund lowers gross sales by what it refunded; the reversal after it by the rest, so the sale comes to 0", () => {
+    const at = "2026-11-05T02:00:00.000Z";
+    const deltas = [
+      ...ledgerDeltas({ kind: "REDEMPTION", merchantId: "m1", discount: 3_000, amount: 12_000, occurredAt: at }, "supermarket", "Asia/Shanghai"),
+      ...ledgerDeltas({ kind: "PARTIAL_REFUND", merchantId: "m1", discount: 0, amount: 1_500, occurredAt: at, paymentOccurredAt: at }, "supermarket", "Asia/Shanghai"),
+    ];
+    expect(figuresOf(mergeDeltas(deltas).get("TOTAL")!)).toMatchObject({ redeemed: 1, subsidy: 3_000, grossSales: 10_500 });
+    deltas.push(...ledgerDeltas({ kind: "REVERSAL", merchantId: "m1", discount: -3_000, amount: 12_000, occurredAt: at, paymentOccurredAt: at, refundedBefore: 1_500 }, "supermarket", "Asia/Shanghai"));
+    const merged = mergeDeltas(deltas);
+    for (const bucket of ["TOTAL", "DAY#2026-11-05", "SECTOR#supermarket", "MERCHANT#m1"] as const) {
+      expect(figuresOf(merged.get(bucket)!)).toMatchObject({ redeemed: 0, reversed: 1, subsidy: 0, grossSales: 0 });
+    }
   });
 
   it("gives the same sums in any order (property)", () => {
