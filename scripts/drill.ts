@@ -478,16 +478,12 @@ async function drill(platform: Platform, args: z.infer<typeof argsSchema>, seed:
     }
   }
   const payoutList = payoutUrl ? ((await (await fetch(payoutUrl)).json()) as { items: { statementId?: string; outcome: string; payoutId?: string }[] }).items : [];
-  const books = must(await call(base, "GET", `/admin/campaigns/${campaignId}/reconciliation`, { headers: asOperator }), "the reconciliation", [200]) as {
-    balanced: boolean;
-    difference: number;
-    problems: string[];
-    redeemed: number;
-    reversed: number;
-    inStatements: number;
-    unsettled: number;
-    paid: number;
-  };
+  type Reconciliation = { balanced: boolean; difference: number; problems: string[]; redeemed: number; reversed: number; inStatements: number; unsettled: number; paid: number };
+  // Under heavy faults the reconciliation (many reads) can fail every retry: the other invariants
+  // are still checked, and the run fails as unchecked rather than passing.
+  const reconciliation = await call(base, "GET", `/admin/campaigns/${campaignId}/reconciliation`, { headers: asOperator });
+  const books = reconciliation.status === 200 ? (reconciliation.body as Reconciliation) : undefined;
+  const unchecked = books ? [] : [`invariant 6 not checked: the reconciliation answered ${reconciliation.status} after ${reconciliation.tries} tries`];
   const observed: DrillObservations = {
     stocks: Object.entries(stock).map(([voucherTypeId, n]) => ({ campaignId, dropId: "flash", voucherTypeId, stock: n })),
     limits: { [campaignId]: 1 },
@@ -496,9 +492,9 @@ async function drill(platform: Platform, args: z.infer<typeof argsSchema>, seed:
     deliveries,
     statements: held,
     payouts: payoutList.filter((p) => p.statementId?.startsWith(`${campaignId}/`)).map((p) => ({ statementId: p.statementId, outcome: p.outcome, payoutId: p.payoutId })),
-    books: [{ campaignId, balanced: books.balanced, difference: books.difference, problems: books.problems }],
+    books: books ? [{ campaignId, balanced: books.balanced, difference: books.difference, problems: books.problems }] : [],
   };
-  const violations = checkInvariants(observed);
+  const violations = [...checkInvariants(observed), ...unchecked];
   const tally = await readTally(platform.tallyFile);
 
   say("");
@@ -507,13 +503,13 @@ async function drill(platform: Platform, args: z.infer<typeof argsSchema>, seed:
   say(`  vouchers issued   ${vouchers.length} of stock ${Object.values(stock).reduce((a, b) => a + b, 0)} (${claimed.length} claims answered 201)`);
   say(`  ledger            ${ledger.filter((r) => r.kind === "REDEMPTION").length} redemptions, ${ledger.filter((r) => r.kind === "REVERSAL").length} reversals`);
   say(`  statements        ${held.length} (${held.map((s) => s.status).join(", ")}); payouts received ${observed.payouts.length}, accepted ${observed.payouts.filter((p) => p.outcome === "accepted").length}`);
-  say(`  books             redeemed ${books.redeemed}, reversed ${books.reversed}, in statements ${books.inStatements}, unsettled ${books.unsettled}, paid ${books.paid} fen: ${books.balanced ? "balanced" : "NOT balanced"}`);
+  if (books) say(`  books             redeemed ${books.redeemed}, reversed ${books.reversed}, in statements ${books.inStatements}, unsettled ${books.unsettled}, paid ${books.paid} fen: ${books.balanced ? "balanced" : "NOT balanced"}`);
   say(`  client retries    ${seen.retried} (network errors ${seen.networkErrors}; answers ${[...seen.byStatus.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(" ")})`);
   if (violations.length === 0) {
     say("no invariant broken");
     return 0;
   }
-  say(`${violations.length} invariant violation(s):`);
+  say(`${violations.length} invariant violation(s) or unchecked invariant(s):`);
   for (const violation of violations) say(`  - ${violation}`);
   return 1;
 }

@@ -7,6 +7,7 @@ import { DynamoDBClient, GetItemCommand, ProvisionedThroughputExceededException,
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
+import { prepareFaultMode } from "../../infra/local/fault-mode.js";
 import { describeFaults, FaultInjector, faultSettingsFromEnv, installFaults, parseFaultSpec } from "../../infra/local/faults.js";
 
 describe("the VOUCHERS_FAULTS spec", () => {
@@ -212,5 +213,23 @@ describe("the fault middleware on an SQS client", () => {
     installFaults(injector, { sqs: client });
     expect(() => installFaults(injector, { sqs: client })).not.toThrow();
     expect(client.middlewareStack.identify().filter((name) => name.includes("local-fault-injection"))).toHaveLength(1);
+  });
+});
+
+describe("the fault mode of npm start", () => {
+  it("gives the partner simulator payout.fail's share and its seeded dice, and counts the payouts it fails", () => {
+    const mode = prepareFaultMode({ env: { VOUCHERS_FAULTS: "payout.fail=0.25", VOUCHERS_FAULTS_SEED: "9" } });
+    expect(mode.description).toBe("faults on (seed 9): payout.fail 25 %");
+    expect(mode.partnerSimulator.failShare).toBe(0.25);
+    const again = prepareFaultMode({ env: { VOUCHERS_FAULTS: "payout.fail=0.25", VOUCHERS_FAULTS_SEED: "9" } });
+    const dice = Array.from({ length: 5 }, () => mode.partnerSimulator.random!());
+    expect(Array.from({ length: 5 }, () => again.partnerSimulator.random!())).toEqual(dice);
+    mode.partnerSimulator.onFault!("fail");
+    mode.partnerSimulator.onFault!("timeout");
+    expect(mode.snapshot().injected["payout.fail"]).toBe(1);
+  });
+
+  it("refuses a bad spec when it is prepared, before anything starts", () => {
+    expect(() => prepareFaultMode({ env: { VOUCHERS_FAULTS: "dynamodb.lost=0.1" } })).toThrow(/VOUCHERS_FAULTS: .*unknown fault "dynamodb\.lost"/);
   });
 });
