@@ -8,6 +8,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -43,7 +44,9 @@ const USAGE = [
   "  --size S             small (40 residents), medium (200) or large (1000); default small",
   "  --fresh              start a fresh platform with these faults even when npm start is running",
   "                       (without a running platform the drill always starts one, and stops it at the end)",
-  "  --settle-timeout S   seconds to wait for statements to settle and be paid (default 60)",
+  "  --settle-timeout S   seconds to wait for statements to settle and be paid (default 240: longer than",
+  "                       the settlement queue's visibility timeout, so a failed build is redelivered)",
+  "  DRILL_PLATFORM_LOG=FILE keeps a fresh platform's whole output, its JSON logs included",
   "On a platform npm start runs, its own VOUCHERS_FAULTS / VOUCHERS_FAULTS_SEED apply, not --faults.",
 ].join("\n");
 
@@ -61,7 +64,8 @@ const argsSchema = z.object({
   seed: z.coerce.number().int().min(0).max(2 ** 31 - 1).optional(),
   size: z.enum(["small", "medium", "large"]).default("small"),
   fresh: z.boolean().default(false),
-  "settle-timeout": z.coerce.number().int().min(5).max(3_600).default(60),
+  // Beyond the settlement queue's visibility timeout (180 s), so a failed build is redelivered in time.
+  "settle-timeout": z.coerce.number().int().min(5).max(3_600).default(240),
 });
 
 const SIZES = {
@@ -179,11 +183,15 @@ async function startFreshPlatform(spec: string, seed: number): Promise<Platform>
       VOUCHERS_LOCAL_STATE_FILE: stateFile,
       VOUCHERS_FAULTS: spec,
       VOUCHERS_FAULTS_SEED: String(seed),
-      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? "CRITICAL",
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? (process.env.DRILL_PLATFORM_LOG ? "WARN" : "CRITICAL"),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
+  // DRILL_PLATFORM_LOG=FILE keeps the fresh platform's whole output (its JSON logs too) for a post-mortem.
+  const log = process.env.DRILL_PLATFORM_LOG ? createWriteStream(process.env.DRILL_PLATFORM_LOG) : undefined;
+  child.stdout!.on("data", (chunk: Buffer) => log?.write(chunk));
+  child.stderr!.on("data", (chunk: Buffer) => log?.write(chunk));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const onLine = (chunk: Buffer) => {
     output += chunk.toString();

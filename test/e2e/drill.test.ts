@@ -44,7 +44,7 @@ const EVERY_FAULT = "dynamodb.throttle=0.05,dynamodb.conflict=0.02,dynamodb.lost
 describe("npm run drill", () => {
   it("plays a small drill on a fresh platform with every fault on, breaks no invariant, injects each fault, and leaves no emulator behind", async () => {
     const started = Date.now();
-    const { code, stdout, stderr } = await run("scripts/drill.ts", ["--faults", EVERY_FAULT, "--seed", "3507", "--size", "small", "--fresh"]);
+    const { code, stdout, stderr } = await run("scripts/drill.ts", ["--faults", EVERY_FAULT, "--seed", "3507", "--size", "small", "--fresh", "--settle-timeout", "90"]);
     const output = `${stdout}\n${stderr}`;
     expect(code, output).toBe(0);
     expect(stdout).toContain("no invariant broken");
