@@ -32,7 +32,18 @@ export async function tick(event: unknown): Promise<void> {
   if (outcome.settlement.failed.length > 0 || outcome.settlement.releaseFailed) {
     logger.error("settlement planning or release failed", { failed: outcome.settlement.failed, releaseFailed: outcome.settlement.releaseFailed });
   }
+  if (outcome.settlement.resendFailed !== undefined) logger.error("payout re-send sweep failed", { resendFailed: outcome.settlement.resendFailed });
+  // One line per re-send (a payout message was lost after its statement became PENDING), carrying a
+  // CloudWatch embedded metric (Vouchers/PayoutResent): what no DLQ sees, an operator can graph and alarm on.
+  for (const resent of outcome.settlement.resentPayouts) {
+    logger.warn("payout re-sent", { ...resent, _aws: payoutResentMetric(), PayoutResent: 1 });
+  }
   logger.info("tick", { ...outcome });
+}
+
+/** The embedded-metric-format directive of one PayoutResent count (namespace Vouchers). */
+function payoutResentMetric() {
+  return { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: "Vouchers", Dimensions: [[]], Metrics: [{ Name: "PayoutResent", Unit: "Count" }] }] };
 }
 
 export const handler = middy(tick).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -29,7 +29,7 @@ const configSchema = z.object({
   VOUCHERS_MAX_PARTNER_AMOUNT: z.coerce.number().int().positive().optional(),
   /** Payout URL of a partner registered without one; unset: `payoutUrl` is required. */
   VOUCHERS_DEFAULT_PAYOUT_URL: z.url().optional(),
-  /** JSON describing the emulators that stand in for AWS, reported by GET /health. */
+  /** JSON describing the emulators that stand in for AWS, reported by GET /admin/health. */
   VOUCHERS_EMULATORS: z
     .string()
     .optional()
@@ -85,6 +85,11 @@ export function grantedTables(env: NodeJS.ProcessEnv = process.env): Record<stri
 /** Every queue (logical name → URL) this function was handed. */
 export function grantedQueues(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
   return granted(env, /^VOUCHERS_QUEUE_(.+)_URL$/);
+}
+
+/** Every dead-letter queue (logical name of its queue → URL) this function was handed. */
+export function grantedDeadLetterQueues(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return granted(env, /^VOUCHERS_DEAD_LETTER_QUEUE_(.+)_URL$/);
 }
 
 /** Forget the parsed configuration; for tests that change the environment. */

@@ -4,7 +4,6 @@
  * replay still running answers 409 IDEMPOTENCY_IN_PROGRESS, and the key with another request
  * answers 422 IDEMPOTENCY_KEY_REUSED.
  */
-import { createHash } from "node:crypto";
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
@@ -57,15 +56,10 @@ function idempotent(): { store: DynamoDBPersistenceLayer; claim: (input: KeyedCl
   persistence ??= new DynamoDBPersistenceLayer({ tableName: tableName("idempotency"), awsSdkV3Client: dynamoDb() });
   persistence.configure({ config: idempotency });
   idempotentClaim ??= makeIdempotent(
-    (input: KeyedClaim) => claimVoucher({ ...input, voucherId: voucherIdFor(input.sub, input.key) }, deps()),
+    ({ key, ...claim }: KeyedClaim) => claimVoucher({ ...claim, idempotencyKey: key }, deps()),
     { persistenceStore: persistence, config: idempotency },
   );
   return { store: persistence, claim: idempotentClaim };
-}
-
-/** The same person and key always name the same voucher, so even a retry after a lost answer cannot issue twice. */
-function voucherIdFor(sub: string, key: string): string {
-  return `k${createHash("sha256").update(`${sub}\n${key}`).digest("base64url").slice(0, 26)}`;
 }
 
 export const handler = httpRoute("resident", async ({ event, caller, context }) => {

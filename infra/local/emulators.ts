@@ -21,7 +21,7 @@ export interface Emulators {
 export const EMULATORS_REGION = "us-east-1";
 export const EMULATORS_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" } as const;
 
-/** What `GET /health` reports about the emulators (the `VOUCHERS_EMULATORS` variable). */
+/** What `GET /admin/health` reports about the emulators (the `VOUCHERS_EMULATORS` variable). */
 export interface EmulatorsDescription {
   readonly dynamodb: { name: "DynamoDB Local"; version: string; endpoint: string; pid: number };
   readonly sqs: { name: "fauxqs"; version: string; endpoint: string };

@@ -1,6 +1,8 @@
 /**
  * Loads the declared handlers into this process and invokes them as Lambda would: with a
  * context object, within the declared timeout, and with one structured log line per invocation.
+ * At the timeout the invocation's AbortSignal fires, so the handler's later AWS calls are never
+ * sent (abort.ts), as if Lambda had stopped it.
  */
 import { randomUUID } from "node:crypto";
 import path from "node:path";
@@ -8,6 +10,7 @@ import { pathToFileURL } from "node:url";
 import type { Context } from "aws-lambda";
 import { functionMemoryMb, functionTimeoutSeconds } from "../../shared/wiring/define.js";
 import type { Wiring } from "../../shared/wiring/types.js";
+import { runWithInvocationSignal } from "./abort.js";
 import type { LogLine } from "./log.js";
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -41,7 +44,8 @@ export class Invoker {
 
   /**
    * Invokes a function and returns its result. Throws what the handler threw, or a
-   * HandlerTimeoutError when it ran past its declared timeout (Lambda would have stopped it).
+   * HandlerTimeoutError when it ran past its declared timeout; the handler's AWS requests after
+   * that are refused (Lambda would have stopped it).
    */
   async invoke(functionName: string, event: unknown, invocation: Invocation): Promise<unknown> {
     const fn = this.wiring.functions[functionName];
@@ -52,15 +56,17 @@ export class Invoker {
     const deadline = Date.now() + timeoutMs;
     const requestId = randomUUID();
     const context = lambdaContext(functionName, functionMemoryMb(fn), requestId, deadline);
+    const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     try {
       const result = await Promise.race([
-        handler(event, context),
+        runWithInvocationSignal(controller.signal, () => handler(event, context)),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new HandlerTimeoutError(`${functionName} timed out after ${timeoutMs} ms`)),
-            timeoutMs,
-          );
+          timer = setTimeout(() => {
+            const timedOut = new HandlerTimeoutError(`${functionName} timed out after ${timeoutMs} ms`);
+            controller.abort(timedOut);
+            reject(timedOut);
+          }, timeoutMs);
         }),
       ]);
       this.log({

@@ -3,6 +3,7 @@
  * signed with VOUCHERS_LOCAL_JWT_SECRET, `sub` and `exp` required, `iss`/`aud` checked only
  * when configured, claims handed on in API Gateway's string form.
  */
+import { isIP } from "node:net";
 import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
 import { OPERATORS_GROUP } from "../../shared/http/caller.js";
 
@@ -64,6 +65,30 @@ export function jwtSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): JwtSet
     issuer: env.VOUCHERS_LOCAL_JWT_ISSUER || undefined,
     audience: env.VOUCHERS_LOCAL_JWT_AUDIENCE || undefined,
   };
+}
+
+/**
+ * Why the platform must not listen on `host` with these settings, or undefined when it may. The
+ * default secret is public (it is in this repository), so anyone who can reach a non-loopback
+ * address could sign an operator token with it.
+ */
+export function defaultSecretExposure(host: string, settings: JwtSettings): string | undefined {
+  if (settings.secret !== DEFAULT_LOCAL_JWT_SECRET || isLoopback(host)) return undefined;
+  return (
+    `Refusing to listen on HOST=${host} with the default JWT secret ("${DEFAULT_LOCAL_JWT_SECRET}"): anyone who can reach ` +
+    "this address could sign an operator token with it. Set VOUCHERS_LOCAL_JWT_SECRET to a secret of your own " +
+    "(e.g. `openssl rand -hex 32`), or listen on 127.0.0.1."
+  );
+}
+
+/** Whether a host names only this machine: localhost, 127.0.0.0/8 or ::1 (also IPv4-mapped). */
+function isLoopback(host: string): boolean {
+  const bare = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+  if (bare.toLowerCase() === "localhost") return true;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare)?.[1];
+  const address = mapped ?? bare;
+  if (isIP(address) === 4) return address.startsWith("127.");
+  return isIP(address) === 6 && /^(0{0,4}:){7}0{0,3}1$|^::1$/.test(address);
 }
 
 /** API Gateway hands every claim on as a string; an array becomes "[a b]". */

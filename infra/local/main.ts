@@ -11,7 +11,7 @@ import { DEMO_CAMPAIGN_ID, seedDemo } from "./demo.js";
 import { ensureDynamoDbLocal } from "./dynamodb-local-dist.js";
 import { faultTallyPath, type FaultMode, prepareFaultMode } from "./fault-mode.js";
 import { describeEmulators, startEmulators, type Emulators } from "./emulators.js";
-import { jwtSettingsFromEnv } from "./jwt.js";
+import { defaultSecretExposure, jwtSettingsFromEnv } from "./jwt.js";
 import { consoleLog } from "./log.js";
 import { startLocalRuntime, type LocalRuntime } from "./runtime.js";
 import { removeStateFile, stateFilePath, writeStateFile } from "./state-file.js";
@@ -39,6 +39,12 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const settings = parsed.data;
+  const jwt = jwtSettingsFromEnv();
+  const exposure = defaultSecretExposure(settings.HOST, jwt);
+  if (exposure) {
+    console.error(exposure);
+    process.exit(2);
+  }
   const say = (line: string) => process.stdout.write(`${line}\n`);
   let faults: FaultMode;
   try {
@@ -83,7 +89,7 @@ async function main(): Promise<void> {
       prefix: settings.VOUCHERS_LOCAL_PREFIX,
       host: settings.HOST,
       port: settings.PORT,
-      jwt: jwtSettingsFromEnv(),
+      jwt,
       partnerSimulator: { ...faults.partnerSimulator, timeoutShare: settings.VOUCHERS_PARTNER_TIMEOUT_SHARE },
       log: consoleLog,
     });

@@ -6,15 +6,19 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { dynamoDb, sqs as handlersSqs } from "../../shared/clients.js";
 import { consumedQueueName, functionEnvironment } from "../../shared/wiring/define.js";
 import type { AuthKind, Wiring } from "../../shared/wiring/types.js";
+import { installInvocationAbort } from "./abort.js";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "./emulators.js";
 import { startGateway } from "./gateway.js";
-import { type PartnerSimulator, type PartnerSimulatorOptions, startPartnerSimulator } from "./partner-simulator.js";
+import { type PartnerSimulator, type PartnerSimulatorOptions, partnerSecretsFromTables, startPartnerSimulator } from "./partner-simulator.js";
 import { Invoker } from "./invoker.js";
-import { DEFAULT_LOCAL_JWT_SECRET, type JwtSettings } from "./jwt.js";
+import { DEFAULT_LOCAL_JWT_SECRET, defaultSecretExposure, type JwtSettings } from "./jwt.js";
 import { consoleLog, type Log } from "./log.js";
 import { type PhysicalResources, provisionResources } from "./provision.js";
 import { type Poller, startQueuePoller } from "./queue-poller.js";
@@ -65,6 +69,9 @@ export interface LocalRuntime {
 
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const { wiring } = options;
+  // npm start checks this first, with a clear exit; this guards every other caller too.
+  const exposure = defaultSecretExposure(options.host ?? "127.0.0.1", options.jwt ?? { secret: DEFAULT_LOCAL_JWT_SECRET });
+  if (exposure) throw new Error(exposure);
   const log = options.log ?? consoleLog;
   const region = EMULATORS_REGION;
   const resources = await provisionResources(wiring, {
@@ -79,8 +86,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const physical = {
     tables: Object.fromEntries(Object.entries(resources.tables).map(([name, table]) => [name, table.name])),
     queueUrls: Object.fromEntries(Object.entries(resources.queues).map(([name, queue]) => [name, queue.url])),
+    deadLetterQueueUrls: Object.fromEntries(Object.entries(resources.queues).map(([name, queue]) => [name, queue.deadLetterQueue.url])),
   };
-  const simulator = await startPartnerSimulator({ host: options.host ?? "127.0.0.1", ...options.partnerSimulator });
+  // The simulator verifies payout signatures as a bank would, with the partners' secrets in these tables.
+  const simulatorDb = DynamoDBDocumentClient.from(new DynamoDBClient({ region, credentials: EMULATORS_CREDENTIALS, endpoint: options.emulators.dynamodbEndpoint }));
+  const secretsFor = physical.tables.merchants && physical.tables.partners ? partnerSecretsFromTables(simulatorDb, { merchants: physical.tables.merchants, partners: physical.tables.partners }) : undefined;
+  const simulator = await startPartnerSimulator({ host: options.host ?? "127.0.0.1", ...options.partnerSimulator, ...(secretsFor ? { secretsFor } : {}) });
+  const stopSimulator = () => simulator.stop().finally(() => simulatorDb.destroy());
   Object.assign(process.env, {
     AWS_REGION: region,
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? EMULATORS_CREDENTIALS.accessKeyId,
@@ -96,12 +108,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   for (const name of Object.keys(wiring.functions)) {
     Object.assign(process.env, functionEnvironment(wiring, name, physical));
   }
+  // The handlers' clients refuse requests of an invocation past its timeout (abort.ts).
+  installInvocationAbort(dynamoDb());
+  installInvocationAbort(handlersSqs());
 
   const invoker = new Invoker(wiring, REPOSITORY_ROOT, log);
   try {
     await invoker.loadAll();
   } catch (error) {
-    await simulator.stop();
+    await stopSimulator();
     throw error;
   }
 
@@ -162,7 +177,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       system.streamTriggers.push({ table: trigger.table, function: trigger.function, batchSize: trigger.batchSize });
     }
     stoppers.push(() => Promise.all(pollers.map((poller) => poller.stop())).then(() => undefined));
-    stoppers.push(() => simulator.stop());
+    stoppers.push(stopSimulator);
 
     const gateway = await startGateway({
       wiring,

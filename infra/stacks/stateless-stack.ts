@@ -57,6 +57,7 @@ export class StatelessStack extends Stack {
     const physical = {
       tables: Object.fromEntries(Object.entries(props.tables).map(([name, table]) => [name, table.tableName])),
       queueUrls: Object.fromEntries(Object.entries(props.queues).map(([name, pair]) => [name, pair.queue.queueUrl])),
+      deadLetterQueueUrls: Object.fromEntries(Object.entries(props.queues).map(([name, pair]) => [name, pair.deadLetterQueue.queueUrl])),
     };
     for (const [name, declaration] of Object.entries(wiring.functions)) {
       const fn = new VoucherFunction(this, pascal(name), {
@@ -70,6 +71,10 @@ export class StatelessStack extends Stack {
       }
       for (const [queue, access] of Object.entries(declaration.queues ?? {}) as [string, QueueAccess][]) {
         grantQueue(fn, lookup(props.queues, queue, "queue").queue, access);
+      }
+      // Dead-letter queues: only their attributes (the health check's depths), never their messages.
+      for (const queue of Object.keys(declaration.deadLetterQueues ?? {})) {
+        grantQueue(fn, lookup(props.queues, queue, "queue").deadLetterQueue, "describe");
       }
       this.functions[name] = fn;
     }

@@ -35,6 +35,10 @@ export const flagSchema = z
         withheld: refsSchema.describe("Named redemptions not yet paid: their statements are (or will be) HELD"),
         pending: refsSchema.describe("Named redemptions whose statement's payout was under way: enforce again once it is PAID"),
         notApplicable: refsSchema.describe("Named transactions not to claw back: refunded, without a discount, or at another merchant"),
+        counts: z
+          .object({ clawedBack: z.int(), withheld: z.int(), pending: z.int(), notApplicable: z.int() })
+          .optional()
+          .describe("How many transactions each list holds in all (the flag's evidence and every redemption of its subject in its window); each list shows the first 100"),
       })
       .optional()
       .describe("CONFIRMED: what the confirmation (or the latest enforcement) did"),

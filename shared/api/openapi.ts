@@ -19,6 +19,7 @@ import {
   errorBodySchema,
   gatewayMessageSchema,
   healthReportSchema,
+  publicHealthSchema,
   voucherSchema,
   walletSchema,
 } from "./schemas.js";
@@ -32,6 +33,7 @@ import {
   partnerCreatedSchema,
   partnerRegistrationDocSchema,
   partnerSecretSchema,
+  secretRotationSchema,
 } from "./registry-schemas.js";
 import {
   reconciliationSchema,
@@ -80,6 +82,8 @@ interface RouteDoc {
   parameters?: ParameterDoc[];
   /** Documented as the schema's input (defaults optional), since callers send it. */
   requestBody?: z.ZodType;
+  /** The body may be left out (it then means `{}`). */
+  requestBodyOptional?: boolean;
   responses: Record<number, ResponseDoc>;
 }
 
@@ -95,8 +99,21 @@ const statementPathDocs: ParameterDoc[] = [
 /** Documentation of each route, by route key. */
 export const routeDocs: Record<string, RouteDoc> = {
   "GET /health": {
-    summary: "Reachability of every table and queue",
-    description: "Locally it also reports the emulators. Answers 503 with the same body when anything is unreachable.",
+    summary: "Whether the platform answers",
+    description:
+      "Public: only ok or degraded and when that was checked; operators read the detail on GET /admin/health. " +
+      "One probe answers every call of an instance for 5 s.",
+    responses: {
+      200: { description: "Every table and queue answers", schema: publicHealthSchema },
+      503: { description: "Something does not answer", schema: publicHealthSchema },
+    },
+  },
+  "GET /admin/health": {
+    summary: "Reachability of every table and queue, and the dead-letter queues' depths",
+    description:
+      "Locally it also reports the emulators (with DynamoDB Local's java pid). Answers 503 with the same body when anything " +
+      "is unreachable; a failure carries a classified `reason`, never the error's text. Messages in a dead-letter queue do " +
+      "not degrade the status (the DLQ alarms report them). One probe answers every call of an instance for 5 s.",
     responses: {
       200: { description: "Everything answers", schema: healthReportSchema },
       503: { description: "Something does not answer; the body says what", schema: healthReportSchema },
@@ -236,9 +253,14 @@ export const routeDocs: Record<string, RouteDoc> = {
   },
   "POST /admin/partners/{id}/rotate-secret": {
     summary: "Rotate a partner's signing secret",
-    description: "Answers the new secret, this once. The previous secret stays valid for 24 h, so the partner can switch without downtime.",
+    description:
+      "Answers the new secret, this once. Earlier secrets stay valid for `graceSeconds` (default 86400, 24 h), so the partner can switch without downtime; " +
+      "`graceSeconds: 0` revokes them (a leaked secret): they stop verifying within 30 s, the lifetime of the partner-secret cache. The body is optional.",
+    requestBody: secretRotationSchema,
+    requestBodyOptional: true,
     responses: {
       200: { description: "The new secret", schema: partnerSecretSchema },
+      400: errorResponse("VALIDATION_FAILED: graceSeconds is not an integer from 0 to 86400, or the body has another field"),
       404: errorResponse("NOT_FOUND"),
       409: errorResponse("CONCURRENT_UPDATE: rotated concurrently too often; try again"),
     },
@@ -607,7 +629,7 @@ export function buildOpenApi(wiring: Wiring, version: string): Record<string, un
       "x-auth": route.auth,
       security: SECURITY[route.auth],
       ...(parameters.length > 0 ? { parameters } : {}),
-      ...(doc.requestBody ? { requestBody: { required: true, content: json(doc.requestBody, "input") } } : {}),
+      ...(doc.requestBody ? { requestBody: { required: doc.requestBodyOptional !== true, content: json(doc.requestBody, "input") } } : {}),
       responses,
     };
   }

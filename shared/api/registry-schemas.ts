@@ -5,6 +5,7 @@
 import * as z from "../zod.js";
 import { idSchema } from "../domain/campaign.js";
 import { MERCHANT_STATUSES } from "../domain/merchant.js";
+import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS } from "../domain/partner.js";
 import { type PayoutUrlRules, MAX_PAYOUT_URL_LENGTH, payoutUrlProblem } from "../domain/payout-url.js";
 import { sectorSchema } from "../domain/sectors.js";
 
@@ -44,9 +45,28 @@ export const partnerCreatedSchema = z
   .object({ id: z.string(), name: z.string(), payoutUrl: z.string(), signingSecret: signingSecretSchema })
   .meta({ id: "PartnerCreated" });
 
+/** Body of POST /admin/partners/{id}/rotate-secret; an empty body is `{}`. */
+export const secretRotationSchema = z
+  .strictObject({
+    graceSeconds: z
+      .int()
+      .min(0)
+      .max(MAX_GRACE_SECONDS)
+      .default(DEFAULT_GRACE_SECONDS)
+      .describe(
+        "How long every earlier secret stays valid, in seconds (default 86400, 24 h). 0 revokes them: " +
+          "they stop verifying within 30 s (the partner-secret cache's lifetime)",
+      ),
+  })
+  .meta({ id: "SecretRotation" });
+
 /** Answer of POST /admin/partners/{id}/rotate-secret. */
 export const partnerSecretSchema = z
-  .object({ id: z.string(), signingSecret: signingSecretSchema.describe("The new secret; the previous one stays valid for 24 h") })
+  .object({
+    id: z.string(),
+    signingSecret: signingSecretSchema.describe("The new secret; earlier ones stay valid for the grace period"),
+    graceSeconds: z.int().describe("The grace period given to earlier secrets"),
+  })
   .meta({ id: "PartnerSecret" });
 
 /** Body of POST /partners/{partnerId}/merchants. */

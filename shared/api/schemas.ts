@@ -20,18 +20,34 @@ export const errorBodySchema = z
 /** What API Gateway itself answers when its JWT authorizer refuses a token, or no route matches. */
 export const gatewayMessageSchema = z.object({ message: z.string() }).meta({ id: "GatewayMessage" });
 
+const healthStatusSchema = z.enum(["ok", "degraded"]);
+const checkedAtSchema = z.iso.datetime({ offset: true }).describe("When the probe ran; answers within a few seconds share one probe");
+
+/** `GET /health`, for anyone: nothing about what was probed or why it failed. */
+export const publicHealthSchema = z
+  .object({ status: healthStatusSchema, checkedAt: checkedAtSchema })
+  .strict()
+  .meta({ id: "PublicHealth" });
+
 const probeSchema = z.object({
   reachable: z.boolean(),
   detail: z.record(z.string(), z.unknown()).optional(),
-  error: z.string().optional(),
+  reason: z
+    .enum(["timeout", "not-found", "service-error", "unreachable"])
+    .optional()
+    .describe("Why an unreachable probe failed, classified; the error itself is only logged"),
 });
 
+/** `GET /admin/health`, for operators. */
 export const healthReportSchema = z
   .object({
-    status: z.enum(["ok", "degraded"]),
-    checkedAt: z.iso.datetime({ offset: true }),
-    tables: z.record(z.string(), probeSchema.extend({ name: z.string() })),
-    queues: z.record(z.string(), probeSchema.extend({ url: z.string() })),
+    status: healthStatusSchema,
+    checkedAt: checkedAtSchema,
+    tables: z.record(z.string(), probeSchema.extend({ name: z.string() })).describe("By logical name; `detail.tableStatus`"),
+    queues: z.record(z.string(), probeSchema.extend({ url: z.string() })).describe("By logical name; `detail.messages` is the depth"),
+    deadLetterQueues: z
+      .record(z.string(), probeSchema.extend({ url: z.string() }))
+      .describe("By the logical name of their queue; `detail.messages` is the number of messages given up on"),
     emulators: z
       .record(
         z.string(),

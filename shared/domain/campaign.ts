@@ -154,8 +154,7 @@ export function checkNewDrop(campaign: Campaign, input: unknown): Drop {
   if (!parsed.success) throw new CampaignInvalidError(parsed.error.issues.map(toCampaignIssue), "The drop is invalid");
   const drop = parsed.data;
   const window = campaignWindow(campaign);
-  const types = new Set(campaign.voucherTypes.map((type) => type.id));
-  const problems = dropIssues(drop, [], window, types, campaign.drops).map(({ path, message }) => ({
+  const problems = dropIssues(drop, [], window, typeValidity(campaign.voucherTypes), campaign.drops).map(({ path, message }) => ({
     path: path.join("."),
     message,
   }));
@@ -219,22 +218,34 @@ function campaignIssues(campaign: CampaignShape): RawIssue[] {
     }
   });
 
+  const validity = typeValidity(campaign.voucherTypes);
   campaign.drops.forEach((drop, index) => {
-    issues.push(...dropIssues(drop, ["drops", index], window, types, campaign.drops.slice(0, index)));
+    issues.push(...dropIssues(drop, ["drops", index], window, validity, campaign.drops.slice(0, index)));
   });
   return issues;
 }
 
 /**
+ * Per voucher type id, its `validUntil` in ms since the epoch, or undefined for a type valid
+ * `validDays` after each claim (or whose validUntil is no instant, already reported by its field).
+ */
+function typeValidity(voucherTypes: readonly Pick<VoucherType, "id" | "validUntil">[]): ReadonlyMap<string, number | undefined> {
+  return new Map(voucherTypes.map((type) => [type.id, type.validUntil === undefined ? undefined : instant(type.validUntil)]));
+}
+
+/**
  * The problems of one drop against the campaign and the drops before it: a reused id, a time
- * outside the campaign, an unknown voucher type, or an overlap in time with another drop of the
- * same voucher type (one drop of a type at a time, so a claim never has to choose).
+ * outside the campaign, an unknown voucher type, a voucher type whose `validUntil` comes before
+ * the drop closes (claims would issue vouchers already expired, or expiring before the drop
+ * ends, that still consume stock and per-person limits; so every voucher type a drop stocks must
+ * be valid at least until the drop's close), or an overlap in time with another drop of the same
+ * voucher type (one drop of a type at a time, so a claim never has to choose).
  */
 function dropIssues(
   drop: Drop,
   prefix: (string | number)[],
   window: Window,
-  types: ReadonlySet<string>,
+  types: ReadonlyMap<string, number | undefined>,
   others: readonly Drop[],
 ): RawIssue[] {
   const issues: RawIssue[] = [];
@@ -250,7 +261,19 @@ function dropIssues(
   }
 
   for (const typeId of Object.keys(drop.stock)) {
-    if (!types.has(typeId)) issues.push({ path: [...prefix, "stock", typeId], message: `unknown voucher type ${typeId}` });
+    if (!types.has(typeId)) {
+      issues.push({ path: [...prefix, "stock", typeId], message: `unknown voucher type ${typeId}` });
+      continue;
+    }
+    const until = types.get(typeId);
+    if (until !== undefined && closes !== undefined && until < closes) {
+      issues.push({
+        path: [...prefix, "stock", typeId],
+        message:
+          `voucher type ${typeId} has validUntil ${new Date(until).toISOString()}, before the drop closes at ${new Date(closes).toISOString()}: ` +
+          "every voucher type a drop stocks must be valid at least until the drop closes",
+      });
+    }
   }
 
   if (opens !== undefined && closes !== undefined && opens < closes) {

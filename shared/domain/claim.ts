@@ -2,6 +2,7 @@
  * The rules of a claim that need no storage: whether a drop takes claims now, and what voucher a
  * successful claim issues.
  */
+import { createHash } from "node:crypto";
 import { type VoucherType, voucherExpiry } from "./campaign.js";
 import { DropNotOpenError } from "./claim-errors.js";
 
@@ -57,4 +58,17 @@ export function issueVoucher(input: {
     expiresAt: voucherExpiry(input.campaign, input.voucherType, input.claimedAt).toISOString(),
     status: "CLAIMED",
   };
+}
+
+/**
+ * The voucher id a claim sent with an Idempotency-Key names: a hash of the person, the key, and
+ * the campaign, drop and voucher type claimed. A retry of the same claim names the same voucher,
+ * so it finds the first one instead of taking a second unit, even after a lost answer and after
+ * the 24 h idempotency record is gone; the same key reused for another campaign, drop or voucher
+ * type names another voucher, so no two vouchers ever share an id (a payment that picks one by
+ * id must find exactly that one). The parts are JSON-encoded, so no two tuples hash alike.
+ */
+export function keyedVoucherId(claim: { sub: string; idempotencyKey: string; campaignId: string; dropId: string; voucherTypeId: string }): string {
+  const parts = JSON.stringify([claim.sub, claim.idempotencyKey, claim.campaignId, claim.dropId, claim.voucherTypeId]);
+  return `k${createHash("sha256").update(parts).digest("base64url").slice(0, 26)}`;
 }

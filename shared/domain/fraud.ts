@@ -481,3 +481,61 @@ export function mergeTransactions(existing: readonly TransactionRef[], more: rea
 export function suspensionReason(flagId: string, reason: string): string {
   return `fraud flag ${flagId}: ${reason}`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Clawback scope.
+
+/** Which ledger redemptions a confirmed flag claws back: its merchant's, in [from, before), of one payer or near their threshold when set. */
+export interface ClawbackScope {
+  /** UTC ISO. */
+  from: string;
+  before: string;
+  payerId?: string;
+  /** Only redemptions less than this many whole percent above their threshold (threshold-hugging). */
+  nearMarginPercent?: number;
+}
+
+/**
+ * The redemptions a confirmed flag accuses, however many: every record any hit of the flag's
+ * window could have named as evidence (which is capped at MAX_EVIDENCE_TRANSACTIONS), by rule:
+ * the hour (merchant-velocity, new-merchant-spike); the redemptions near their threshold in the
+ * sliding windows ending in the bucket (threshold-hugging); the payer's redemptions at the merchant
+ * in the sliding windows ending in the bucket (repeat-payer) or the day (payer-spread). Undefined
+ * for refund-rate: its evidence is refunded redemptions, which have nothing left to claw back.
+ */
+export function clawbackScope(
+  flag: { rule: FraudRule; window: string; payerId?: string | undefined },
+  config: FraudConfig,
+): ClawbackScope | undefined {
+  const start = Date.parse(flag.window);
+  const span = (from: number, before: number) => ({ from: new Date(from).toISOString(), before: new Date(before).toISOString() });
+  const { rules } = config;
+  switch (flag.rule) {
+    case "merchant-velocity":
+    case "new-merchant-spike":
+      return span(start, start + HOUR_MS);
+    case "threshold-hugging": {
+      const length = rules["threshold-hugging"].windowHours * HOUR_MS;
+      // A hit in the bucket's last hour looks back windowHours − 1 hours before it.
+      return { ...span(start - length + HOUR_MS, start + length), nearMarginPercent: rules["threshold-hugging"].marginPercent };
+    }
+    case "repeat-payer": {
+      const length = rules["repeat-payer"].windowHours * HOUR_MS;
+      return flag.payerId === undefined ? undefined : { ...span(start - length, start + length), payerId: flag.payerId };
+    }
+    case "payer-spread":
+      return flag.payerId === undefined ? undefined : { ...span(start - rules["payer-spread"].windowMinutes * MINUTE_MS, start + DAY_MS), payerId: flag.payerId };
+    case "refund-rate":
+      return undefined;
+  }
+}
+
+/** Whether a ledger redemption is in a flag's clawback scope (its merchant's ledger, read over [from, before), is the caller's). */
+export function inClawbackScope(scope: ClawbackScope, redemption: { payerId: string; amount: number; threshold?: number | undefined }): boolean {
+  if (scope.payerId !== undefined && redemption.payerId !== scope.payerId) return false;
+  if (scope.nearMarginPercent !== undefined) {
+    const near = nearBucket(redemption.amount, redemption.threshold);
+    return near !== undefined && near < scope.nearMarginPercent;
+  }
+  return true;
+}

@@ -8,6 +8,7 @@
  * `2026-11-09T02:00:00Z`.
  */
 import type { Voucher } from "./claim.js";
+import { PARTNER_CLOCK_TOLERANCE_MS } from "./partner-limits.js";
 import type { Sector } from "./sectors.js";
 
 /**
@@ -53,33 +54,46 @@ export interface CampaignFacts {
   sectors: readonly Sector[];
 }
 
-export interface RedemptionInput {
+export interface RedemptionInput<V extends Voucher = Voucher> {
   payment: PaymentFacts;
   /** The merchant, or undefined when no merchant has the payment's merchantId. */
   merchant: MerchantFacts | undefined;
-  /** The payer's vouchers, of any campaign and status, each voucherId once. */
-  vouchers: readonly Voucher[];
+  /**
+   * The payer's vouchers, of any campaign and status. Two of them may share a voucherId (ids of
+   * different campaigns once collided), so the choice is one of these very objects, never a
+   * voucherId to look up again.
+   */
+  vouchers: readonly V[];
   /** Campaigns by id; a voucher whose campaign is missing here counts as not active. */
   campaigns: ReadonlyMap<string, CampaignFacts>;
+  /**
+   * When the platform received the payment (ISO-8601). When given, a voucher claimed after it is
+   * not usable: the payment may only use a claim that committed before it arrived.
+   */
+  receivedAt?: string | undefined;
 }
 
-/** The voucher to redeem and what the payer then pays (in fen), or no voucher and why. */
-export type VoucherChoice = { voucher: Voucher; payable: number } | { voucher: null; reason: ChoiceReason };
+/** The voucher to redeem (one of the input's objects) and what the payer then pays (in fen), or no voucher and why. */
+export type VoucherChoice<V extends Voucher = Voucher> = { voucher: V; payable: number } | { voucher: null; reason: ChoiceReason };
 
 /**
  * Chooses the voucher a payment redeems.
  *
  * A voucher is eligible when all of these hold at `occurredAt`:
  * - the merchant exists and is APPROVED;
- * - the voucher is CLAIMED, `claimedAt ≤ occurredAt < expiresAt`, and its figures are sane
- *   (integer fen, `0 < discount < threshold`; anything else is corrupt and never applied);
+ * - the voucher is CLAIMED, `claimedAt − 5 min ≤ occurredAt < expiresAt`, and its figures are sane
+ *   (integer fen, `0 < discount < threshold`; anything else is corrupt and never applied). The
+ *   5 minutes ({@link PARTNER_CLOCK_TOLERANCE_MS}) are the partner clock skew API.md tolerates:
+ *   partners send whole seconds from clocks that may be behind ours, so a payment made just after
+ *   a claim can be dated just before it. With `receivedAt`, also `claimedAt ≤ receivedAt`;
  * - its campaign is known, PUBLISHED (not DRAFT, not PAUSED) and `startsAt ≤ occurredAt ≤ endsAt`;
  * - the campaign's sectors include the merchant's sector;
  * - `threshold ≤ amount`.
  *
  * Among eligible vouchers the best has the highest discount, then the earliest expiresAt, then the
- * oldest claimedAt, then the smallest voucherId (by UTF-16 code units, not locale), so the choice
- * never depends on the order of `vouchers`.
+ * oldest claimedAt, then the smallest voucherId (by UTF-16 code units, not locale), then the
+ * smallest campaignId, so the choice never depends on the order of `vouchers`. The chosen voucher
+ * is returned as the very object passed in, so the caller redeems exactly that one.
  *
  * With `payment.voucherId` only that voucher is considered: it is chosen if it is the payer's and
  * eligible, and otherwise nothing is, even when another voucher would be.
@@ -98,20 +112,22 @@ export type VoucherChoice = { voucher: Voucher; payable: number } | { voucher: n
  * @throws RangeError when `amount` is not a positive safe integer or `occurredAt` is not an
  *   instant: the payment is parsed before this, so that is a caller's bug.
  */
-export function chooseVoucher(input: RedemptionInput): VoucherChoice {
+export function chooseVoucher<V extends Voucher>(input: RedemptionInput<V>): VoucherChoice<V> {
   const { payment, merchant, campaigns } = input;
   if (!Number.isSafeInteger(payment.amount) || payment.amount <= 0) {
     throw new RangeError(`amount must be a positive whole number of fen, got ${payment.amount}`);
   }
   const at = Date.parse(payment.occurredAt);
   if (Number.isNaN(at)) throw new RangeError(`occurredAt ${payment.occurredAt} is not an instant`);
+  const received = input.receivedAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(input.receivedAt);
+  if (Number.isNaN(received)) throw new RangeError(`receivedAt ${input.receivedAt} is not an instant`);
 
   if (merchant?.status !== "APPROVED") return none("MERCHANT_NOT_APPROVED");
 
   const candidates =
     payment.voucherId === undefined ? input.vouchers : input.vouchers.filter((voucher) => voucher.voucherId === payment.voucherId);
 
-  const valid = candidates.filter((voucher) => usableAt(voucher, at));
+  const valid = candidates.filter((voucher) => usableAt(voucher, at, received));
   if (valid.length === 0) return none("NO_ELIGIBLE_VOUCHER");
 
   const active = valid.filter((voucher) => campaignActiveAt(campaigns.get(voucher.campaignId), at));
@@ -121,7 +137,7 @@ export function chooseVoucher(input: RedemptionInput): VoucherChoice {
   if (inSector.length === 0) return none("SECTOR_NOT_ELIGIBLE");
 
   const eligible = inSector.filter((voucher) => voucher.threshold <= payment.amount);
-  let best: Voucher | undefined;
+  let best: V | undefined;
   for (const voucher of eligible) {
     if (best === undefined || preferred(voucher, best)) best = voucher;
   }
@@ -148,24 +164,29 @@ export function payable(amount: number, discount: number): number {
  * `excluding(vouchers, [lost])`: the next best, or none. With a named voucherId that gives none
  * (`NO_ELIGIBLE_VOUCHER`), as it must: a named voucher is never replaced by another.
  */
-export function excluding(vouchers: readonly Voucher[], voucherIds: Iterable<string>): Voucher[] {
+export function excluding<V extends Voucher>(vouchers: readonly V[], voucherIds: Iterable<string>): V[] {
   const excluded = new Set(voucherIds);
   return vouchers.filter((voucher) => !excluded.has(voucher.voucherId));
 }
 
 // ---------------------------------------------------------------------------------------------
 
-function none(reason: ChoiceReason): VoucherChoice {
+function none(reason: ChoiceReason): { voucher: null; reason: ChoiceReason } {
   return { voucher: null, reason };
 }
 
-/** CLAIMED, with sane figures, and valid at `at`: claimedAt ≤ at < expiresAt. */
-function usableAt(voucher: Voucher, at: number): boolean {
+/**
+ * CLAIMED, with sane figures, claimed before the payment was received, and valid at `at` within
+ * the partner clock tolerance: claimedAt − 5 min ≤ at < expiresAt. Only the claim end is widened:
+ * expiry is the campaign's rule, and a late clock cannot stretch it.
+ */
+function usableAt(voucher: Voucher, at: number, received: number): boolean {
   if (voucher.status !== "CLAIMED") return false;
   if (!Number.isSafeInteger(voucher.threshold) || !Number.isSafeInteger(voucher.discount)) return false;
   if (voucher.discount <= 0 || voucher.discount >= voucher.threshold) return false;
-  // A NaN bound makes both comparisons false, so an unparseable instant is never valid.
-  return Date.parse(voucher.claimedAt) <= at && at < Date.parse(voucher.expiresAt);
+  const claimedAt = Date.parse(voucher.claimedAt);
+  // A NaN bound makes every comparison false, so an unparseable instant is never valid.
+  return claimedAt <= received && claimedAt - PARTNER_CLOCK_TOLERANCE_MS <= at && at < Date.parse(voucher.expiresAt);
 }
 
 /** PUBLISHED and startsAt ≤ at ≤ endsAt; an unknown campaign is not active. */
@@ -183,5 +204,6 @@ function preferred(a: Voucher, b: Voucher): boolean {
   const claimedA = Date.parse(a.claimedAt);
   const claimedB = Date.parse(b.claimedAt);
   if (claimedA !== claimedB) return claimedA < claimedB;
-  return a.voucherId < b.voucherId;
+  if (a.voucherId !== b.voucherId) return a.voucherId < b.voucherId;
+  return a.campaignId < b.campaignId;
 }

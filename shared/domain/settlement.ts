@@ -220,6 +220,20 @@ export function statementOutcome(payable: number, merchantStatus: "PENDING" | "A
 // ---------------------------------------------------------------------------------------------
 // Conservation (invariant 6).
 
+/**
+ * How long a PENDING statement may wait for its payout before the ticker's sweep sends its payout
+ * message again (a send lost after the statement became PENDING). Longer than the payout queue
+ * keeps a message (5 receives × 90 s visibility, with back-off: under 8 minutes), so a message
+ * still being tried is not doubled; a re-sent duplicate is harmless anyway (the payout worker pays
+ * a statement once, with the statement id as the partner's idempotency key).
+ */
+export const PAYOUT_RESEND_AFTER_MS = 15 * 60_000;
+
+/** When a statement PENDING since `at` is due for the sweep's re-send (UTC ISO). */
+export function payoutResendAt(at: string): string {
+  return new Date(Date.parse(at) + PAYOUT_RESEND_AFTER_MS).toISOString();
+}
+
 export interface ConservationInput {
   /** Signed discounts of every ledger record of the campaign. */
   records: readonly { discount: number; statementId?: string | undefined }[];

@@ -92,11 +92,24 @@ export function parseSignatureHeader(header: string | undefined): ParsedSignatur
  * those are programming errors, and the header would never verify.
  */
 export function signPayload(secret: string, timestamp: number, rawBody: string | Uint8Array): string {
-  if (secret === "") throw new RangeError("secret must not be empty");
+  return signPayloadWithSecrets([secret], timestamp, rawBody);
+}
+
+/**
+ * The `X-Voucher-Signature` value for a body signed with each of `secrets` at `timestamp`:
+ * `t=<timestamp>,v1=<mac with secrets[0]>,v1=<mac with secrets[1]>…`, in the order given. The
+ * platform signs its payouts this way with every secret of the partner still valid, so during a
+ * rotation's grace period a bank that holds either the old or the new secret can verify them (as
+ * Stripe does during a roll). Throws a RangeError for no secret, an empty one, or a timestamp
+ * {@link parseSignatureHeader} would refuse.
+ */
+export function signPayloadWithSecrets(secrets: readonly string[], timestamp: number, rawBody: string | Uint8Array): string {
+  if (secrets.length === 0) throw new RangeError("at least one secret is needed");
+  if (secrets.some((secret) => secret === "")) throw new RangeError("secret must not be empty");
   if (!Number.isSafeInteger(timestamp) || !TIMESTAMP_PATTERN.test(String(timestamp))) {
     throw new RangeError(`timestamp must be a positive integer of at most 10 digits, got ${timestamp}`);
   }
-  return `t=${timestamp},v1=${mac(secret, timestamp, rawBody).toString("hex")}`;
+  return [`t=${timestamp}`, ...secrets.map((secret) => `v1=${mac(secret, timestamp, rawBody).toString("hex")}`)].join(",");
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Who is calling, from the claims the JWT authorizer hands on. API Gateway passes every claim as
  * a string and an array claim as "[a b]"; the local runtime does the same, and tests may pass a
- * real array: all three forms are accepted (docs/architecture.md, "Gateway").
+ * real array: all three forms are accepted (docs/architecture.md, "Gateway"). Groups come from
+ * `groups` and from `cognito:groups`, the claim a stock Cognito user pool issues (docs/deploy.md).
  */
 import * as z from "../zod.js";
 
@@ -23,9 +24,13 @@ const groupsSchema = z
     return inner.split(/[\s,]+/).filter((group) => group.length > 0);
   });
 
+/** Claims that carry groups: our own tokens' and a stock Cognito user pool's. */
+const GROUP_CLAIMS = ["groups", "cognito:groups"] as const;
+
 const claimsSchema = z.object({
   sub: z.string().min(1),
   groups: groupsSchema,
+  "cognito:groups": groupsSchema,
 });
 
 /**
@@ -34,7 +39,9 @@ const claimsSchema = z.object({
  */
 export function callerFromClaims(claims: unknown): Caller | undefined {
   const parsed = claimsSchema.safeParse(claims);
-  return parsed.success ? { sub: parsed.data.sub, groups: parsed.data.groups } : undefined;
+  if (!parsed.success) return undefined;
+  const groups = [...new Set(GROUP_CLAIMS.flatMap((claim) => parsed.data[claim]))];
+  return { sub: parsed.data.sub, groups };
 }
 
 /** Whether the caller may use operator routes. */

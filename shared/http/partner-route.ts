@@ -7,6 +7,12 @@
  * A partner's secrets are cached per instance for at most {@link PARTNER_CACHE_MS}; a request that
  * fails against cached secrets older than {@link REFRESH_AFTER_MS} is checked once more against
  * fresh ones, so a rotation takes effect at once. Unknown partners are never cached.
+ *
+ * The bound on a revoked secret (a rotation with `graceSeconds: 0`): cached secrets are served
+ * only while younger than {@link PARTNER_CACHE_MS}, counted from before the read that filled the
+ * cache, and the default loader reads strongly consistent, so secrets read after the rotation
+ * committed never include the revoked one. A revoked secret therefore verifies on no instance
+ * for longer than 30 s after the rotation (docs/partners.md, "Revoking a secret").
  */
 import middy from "@middy/core";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";

@@ -9,10 +9,16 @@
  *  5. if the limit was reached meanwhile, the unit goes back to its shard.
  * A crash between 3 and 4 strands a unit but never oversells; drop close counts unclaimed stock
  * as stock − vouchers issued.
+ *
+ * A unit goes back only when the voucher transaction certainly wrote nothing and never will (a
+ * condition failed: the limit, or another attempt holds the voucher id). After any other failure
+ * (a lost answer, throttling to the end) the voucher is read back: if this attempt's voucher is
+ * there, it is the answer; if not, the unit stays taken, since the write may still land, and drop
+ * close counts it as unclaimed if it never does. Giving it back could sell it twice.
  */
 import { randomBytes } from "node:crypto";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { assertDropOpen, issueVoucher as buildVoucher, type Voucher } from "../domain/claim.js";
+import { assertDropOpen, issueVoucher as buildVoucher, keyedVoucherId, type Voucher } from "../domain/claim.js";
 import { DropNotOpenError, LimitReachedError, SoldOutError } from "../domain/claim-errors.js";
 import { takeFromShards } from "../domain/inventory.js";
 import { NotFoundError, ThrottledError, UnavailableError } from "../errors.js";
@@ -93,8 +99,11 @@ export interface ClaimRequest {
   campaignId: string;
   dropId: string;
   voucherTypeId: string;
-  /** Given when the client sent an Idempotency-Key, so a retry finds the first voucher. */
-  voucherId?: string;
+  /**
+   * The client's Idempotency-Key, when it sent one: the voucher id is derived from it (see
+   * keyedVoucherId), so a retry finds the first voucher instead of taking a second unit.
+   */
+  idempotencyKey?: string;
 }
 
 /** The cache key of one drop's stock of one voucher type. */
@@ -102,7 +111,7 @@ export function stockKey(request: Pick<ClaimRequest, "campaignId" | "dropId" | "
   return `${request.campaignId}#${request.dropId}#${request.voucherTypeId}`;
 }
 
-/** A new voucher id: time-ordered, then random. */
+/** A new voucher id for a claim without an Idempotency-Key: time-ordered, then 64 random bits, so unique in every campaign. */
 export function newVoucherId(now: Date): string {
   return `v${now.getTime().toString(36)}${randomBytes(8).toString("hex")}`;
 }
@@ -138,10 +147,11 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDeps): Prom
   const shardCount = drop.shardCounts[voucherType.id];
   if (shardCount === undefined) throw new DropNotOpenError(`Drop ${drop.id} has no inventory yet`);
 
+  const keyedId = request.idempotencyKey === undefined ? undefined : keyedVoucherId({ ...request, idempotencyKey: request.idempotencyKey });
   const counter = await withRetries(() => readClaimCounter(db, tables.vouchers, request.sub, campaign.id), deps.retry);
   // A retry whose first try committed: answer with that voucher, taking nothing.
-  if (request.voucherId !== undefined && counter.voucherIds.has(request.voucherId)) {
-    const existing = await withRetries(() => findVoucher(db, tables.vouchers, request.sub, campaign.id, request.voucherId!), deps.retry);
+  if (keyedId !== undefined && counter.voucherIds.has(keyedId)) {
+    const existing = await withRetries(() => findVoucher(db, tables.vouchers, request.sub, campaign.id, keyedId), deps.retry);
     if (existing) return toVoucher(existing);
   }
   if (counter.claimed >= campaign.perPersonLimit) {
@@ -168,36 +178,62 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDeps): Prom
   }
 
   const unit = address(taken.shard);
+  // One per claim, the same on every try of its transaction, so the voucher tells whose it is.
+  const attempt = randomBytes(12).toString("base64url");
   await deps.afterTake?.(unit);
   const claimedAt = deps.now();
   const voucher = buildVoucher({
-    voucherId: request.voucherId ?? newVoucherId(claimedAt),
+    voucherId: keyedId ?? newVoucherId(claimedAt),
     campaign,
     dropId: drop.id,
     voucherType,
     claimedAt,
   });
 
+  const markedSoldOut = drop.soldOut[voucherType.id] === true;
   let outcome;
   try {
     outcome = await withRetries(
-      () => issueVoucher(db, tables.vouchers, { sub: request.sub, perPersonLimit: campaign.perPersonLimit, voucher, shard: unit.shard }),
+      () => issueVoucher(db, tables.vouchers, { sub: request.sub, perPersonLimit: campaign.perPersonLimit, voucher, shard: unit.shard, attempt }),
       deps.retry,
     );
   } catch (error) {
-    // Throttled or conflicting to the end: nothing was written, so the unit goes back.
-    if (error instanceof ThrottledError) {
-      await returnUnit(unit, key, deps, drop.soldOut[voucherType.id] === true);
-      throw error;
-    }
-    // Anything else (a timeout, a dropped connection) leaves the outcome unknown: keeping the unit
-    // may strand it, giving it back could oversell. Drop close counts what was really issued.
-    throw new UnavailableError("The claim could not be confirmed; retry with the same Idempotency-Key", { cause: error });
+    return await afterUnknownOutcome({ request, voucher, attempt, unit, key, markedSoldOut, error }, deps);
   }
   if (outcome.outcome === "issued") return voucher;
-  await returnUnit(unit, key, deps, drop.soldOut[voucherType.id] === true);
+  // Certain: this attempt wrote nothing and cannot, so its unit goes back.
+  await returnUnit(unit, key, deps, markedSoldOut);
   if (outcome.outcome === "exists") return toVoucher(outcome.voucher);
   throw new LimitReachedError(`You already hold ${campaign.perPersonLimit} voucher(s) of this campaign`);
+}
+
+/**
+ * The voucher transaction failed without saying what it did: throttled or conflicting to the
+ * end (an SDK try before those may have committed with its answer lost), a dropped connection,
+ * a timeout. A consistent read of the person's counter and voucher decides: this attempt's
+ * voucher is there → it is the answer; another attempt's → this one certainly wrote nothing, the
+ * unit goes back and the other voucher is the answer (a replay); nothing → the unit stays taken
+ * (a request in flight may still commit), and the caller gets a retryable error.
+ */
+async function afterUnknownOutcome(
+  failed: { request: ClaimRequest; voucher: Voucher; attempt: string; unit: ShardAddress; key: string; markedSoldOut: boolean; error: unknown },
+  deps: ClaimDeps,
+): Promise<Voucher> {
+  const { request, voucher, attempt, unit, key, markedSoldOut, error } = failed;
+  let found;
+  try {
+    found = await withRetries(() => findVoucher(deps.db, deps.tables.vouchers, request.sub, voucher.campaignId, voucher.voucherId), deps.retry);
+  } catch (readError) {
+    logger.warn("could not read back a voucher after an unknown outcome; its unit stays taken", { ...unit, error: String(readError) });
+  }
+  if (found?.issueAttempt === attempt) return toVoucher(found);
+  if (found) {
+    await returnUnit(unit, key, deps, markedSoldOut);
+    return toVoucher(found);
+  }
+  logger.warn("voucher write outcome unknown; its unit stays taken and drop close counts it as unclaimed", { ...unit, error: String(error) });
+  if (error instanceof ThrottledError) throw error;
+  throw new UnavailableError("The claim could not be confirmed; retry with the same Idempotency-Key", { cause: error });
 }
 
 /** Puts a unit back; on failure the unit is stranded, which drop close accounts for. */

@@ -14,8 +14,11 @@
  * with their audit items (the operator's). Suspension holds what is not yet paid (the settlement
  * and payout workers hold statements of suspended merchants). Then enforcement, safe to repeat:
  * with `forfeit`, the merchant's HELD statements in the campaign become FORFEITED (each audited);
- * each named redemption of the merchant whose statement is PAID is clawed back once (a CLAWBACK
- * ledger record, audited) so its next statement takes the discount back.
+ * and their redemptions' transaction records are marked `forfeitedBy` (a later refund then charges
+ * back nothing); each redemption the flag names, and every redemption of its subject in its
+ * window read from the ledger a page at a time (the evidence is capped), whose statement is PAID
+ * (or CARRIED into a PAID one) is clawed back once (a CLAWBACK ledger record, audited) so its
+ * next statement takes the discount back.
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type * as z from "../zod.js";
@@ -30,10 +33,12 @@ import {
   type LedgerFacts,
   type TransactionRef,
   MAX_EVIDENCE_TRANSACTIONS,
+  clawbackScope,
   evaluate,
   flagId,
   fraudConfigSchema,
   hourOf,
+  inClawbackScope,
   merchantHoursNeeded,
   mergeTransactions,
   payerHistoryNeededMs,
@@ -44,6 +49,7 @@ import { loadCampaign } from "../store/campaigns.js";
 import {
   type Enforcement,
   type FlagRecord,
+  CLAWBACK_PAGE_SIZE,
   FRAUD_DETECTOR,
   applyRecord,
   autoSuspensionItems,
@@ -56,6 +62,7 @@ import {
   readFlag,
   readHours,
   readPayerLog,
+  readRedemptionPage,
   recordEnforcement,
   transact,
   updateEvidence,
@@ -63,9 +70,9 @@ import {
 } from "../store/fraud.js";
 import { merchantStatusItems, readMerchant } from "../store/merchants.js";
 import { decodeToken, encodeToken } from "../store/page-token.js";
-import { type TransactionRecord, clawBack, ledgerEntrySchema, readRedemptionEntry, readTransaction } from "../store/redemptions.js";
+import { type LedgerEntry, type TransactionRecord, clawBack, ledgerEntrySchema, readRedemptionEntry, readTransaction } from "../store/redemptions.js";
 import { withRetries } from "../store/retry.js";
-import { moveStatement, readStatement, readStatementsOf } from "../store/settlements.js";
+import { type StatementRecord, markForfeitedRecords, moveStatement, readStatement, readStatementsOf } from "../store/settlements.js";
 import { nextMerchantRecord } from "./merchants.js";
 import type { StreamChange } from "./stats.js";
 
@@ -369,42 +376,130 @@ async function enforce(input: ReviewDeps, flag: FlagRecord, operator: string): P
   const { db, tables } = input;
   const at = input.now().toISOString();
   const forfeited = new Set(flag.enforcement?.forfeited ?? []);
-  const merchant = await readMerchant(db, tables.merchants, flag.merchantId);
-  // Forfeiture holds while the merchant is suspended: a reinstatement gave its held money back.
-  if (flag.forfeit === true && merchant?.status === "SUSPENDED") {
+  if (flag.forfeit === true) {
+    const merchant = await readMerchant(db, tables.merchants, flag.merchantId);
+    const reason = suspensionReason(flag.id, flag.reason ?? "confirmed");
     for (const statement of await readStatementsOf(db, tables.settlements, flag.campaignId, flag.merchantId)) {
-      if (statement.status !== "HELD") continue;
-      const reason = suspensionReason(flag.id, flag.reason ?? "confirmed");
-      if (await moveStatement(db, tables, statement, { to: "FORFEITED", reason }, at, { action: "statement.forfeit", who: operator, reason })) {
-        forfeited.add(statement.statementId);
+      // Forfeiture holds while the merchant is suspended: a reinstatement gave its held money back.
+      if (statement.status === "HELD" && merchant?.status === "SUSPENDED") {
+        await moveStatement(db, tables, statement, { to: "FORFEITED", reason }, at, { action: "statement.forfeit", who: operator, reason });
       }
+      // Read again rather than trusting the move's answer: a move whose answer was lost, or one an
+      // earlier enforcement made before dying, is this flag's forfeiture too.
+      const now = statement.status === "HELD" ? await readStatement(db, tables.settlements, statement) : statement;
+      if (now?.status === "FORFEITED" && now.forfeitReason?.startsWith(suspensionReason(flag.id, "")) === true) forfeited.add(now.statementId);
     }
   }
-  const enforcement: Enforcement = { at, forfeited: [...forfeited], clawedBack: [], withheld: [], pending: [], notApplicable: [] };
-  for (const ref of flag.evidence.transactions) enforcement[await clawBackOne(input, flag, ref, at, operator)].push(ref);
+  // Marked after the move, on every enforcement (idempotent): a crash between the two is repaired
+  // by the next /enforce. The marks keep a later refund from charging back a discount never paid.
+  for (const id of forfeited) {
+    const [campaignId, merchantId, period] = id.split("/");
+    await markForfeitedRecords(db, tables, { campaignId: campaignId!, merchantId: merchantId!, period: period!, statementId: id });
+  }
+
+  const outcome = new EnforcementOutcome();
+  const statements = new StatementPaths(input);
+  const seen = new Set<string>();
+  const judge = async (ref: TransactionRef, redemption?: Extract<LedgerEntry, { kind: "REDEMPTION" }>) => {
+    const key = `${ref.partnerId}#${ref.transactionId}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    outcome.add(await clawBackOne(input, flag, ref, at, operator, statements, redemption), ref);
+  };
+  for (const ref of flag.evidence.transactions) await judge(ref);
+  // Beyond the evidence (capped): every redemption of the flag's subject in its window, from the
+  // ledger, a page at a time. Each clawback is once per transaction, so a repeat claws back nothing twice.
+  const config = (await readConfig(db, tables.fraud, flag.campaignId, { consistent: true }))?.config ?? DEFAULT_FRAUD_CONFIG;
+  const scope = clawbackScope(flag, config);
+  if (scope) {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await readRedemptionPage(db, tables.redemptions, {
+        campaignId: flag.campaignId,
+        merchantId: flag.merchantId,
+        from: scope.from,
+        before: scope.before,
+        limit: CLAWBACK_PAGE_SIZE,
+        startKey,
+      });
+      for (const redemption of page.redemptions) if (inClawbackScope(scope, redemption)) await judge(redemption, redemption);
+      startKey = page.lastKey;
+    } while (startKey);
+  }
+  const enforcement: Enforcement = { at, forfeited: [...forfeited], ...outcome.lists() };
   await recordEnforcement(db, tables.fraud, flag.id, enforcement);
   return toFlagView({ ...flag, enforcement, updatedAt: at });
 }
 
-/** What becomes of one named transaction: clawed back (now or before), withheld (not yet paid), pending (payout under way), or not one to claw back. */
+type ClawbackVerdict = "clawedBack" | "withheld" | "pending" | "notApplicable";
+
+/** What an enforcement did to each transaction: every count, and the first MAX_EVIDENCE_TRANSACTIONS of each list (the flag stays a small item). */
+class EnforcementOutcome {
+  private readonly refs: Record<ClawbackVerdict, TransactionRef[]> = { clawedBack: [], withheld: [], pending: [], notApplicable: [] };
+  private readonly counts: Record<ClawbackVerdict, number> = { clawedBack: 0, withheld: 0, pending: 0, notApplicable: 0 };
+
+  add(verdict: ClawbackVerdict, ref: TransactionRef): void {
+    this.counts[verdict]++;
+    if (this.refs[verdict].length < MAX_EVIDENCE_TRANSACTIONS) this.refs[verdict].push({ partnerId: ref.partnerId, transactionId: ref.transactionId });
+  }
+
+  lists() {
+    return { ...this.refs, counts: { ...this.counts } };
+  }
+}
+
+/**
+ * Where a statement's money went, read once per enforcement: a CARRIED statement's value went
+ * wherever the statement it was folded into (`carriedInto`) went, so the chain is followed to a
+ * statement that is not CARRIED. Undefined for a statement not found, or CARRIED and not yet folded.
+ */
+class StatementPaths {
+  private readonly known = new Map<string, Promise<StatementRecord | undefined>>();
+
+  constructor(private readonly input: ReviewDeps) {}
+
+  settledIn(statementId: string): Promise<StatementRecord | undefined> {
+    if (!this.known.has(statementId)) this.known.set(statementId, this.follow(statementId));
+    return this.known.get(statementId)!;
+  }
+
+  private async follow(statementId: string): Promise<StatementRecord | undefined> {
+    let id: string | undefined = statementId;
+    // Bounded: each fold goes to a later period, so a chain is at most as long as the campaign's days.
+    for (let hops = 0; id !== undefined && hops < 1_000; hops++) {
+      const [campaignId, merchantId, period] = id.split("/");
+      const statement = await readStatement(this.input.db, this.input.tables.settlements, { campaignId: campaignId!, merchantId: merchantId!, period: period! });
+      if (statement?.status !== "CARRIED") return statement;
+      id = statement.carriedInto;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * What becomes of one transaction: clawed back (now or before), withheld (not yet paid), pending
+ * (payout under way), or not one to claw back. A redemption whose statement was CARRIED counts as
+ * paid once the statement it was folded into is PAID: its value was netted into that payout.
+ */
 async function clawBackOne(
   input: ReviewDeps,
   flag: FlagRecord,
   ref: TransactionRef,
   at: string,
   operator: string,
-): Promise<"clawedBack" | "withheld" | "pending" | "notApplicable"> {
+  statements: StatementPaths,
+  ledgerRedemption?: Extract<LedgerEntry, { kind: "REDEMPTION" }>,
+): Promise<ClawbackVerdict> {
   const { db, tables } = input;
   const record = await readTransaction(db, tables.redemptions, ref.partnerId, ref.transactionId);
   if (clawedBack(record)) return "clawedBack";
   if (record?.status !== "REDEEMED" || record.refund !== undefined || record.merchantId !== flag.merchantId || record.campaignId !== flag.campaignId) {
     return "notApplicable";
   }
-  const redemption = await readRedemptionEntry(db, tables.redemptions, record);
+  const redemption = ledgerRedemption ?? (await readRedemptionEntry(db, tables.redemptions, record));
   if (!redemption) return "notApplicable";
   if (redemption.statementId === undefined) return "withheld";
-  const [campaignId, merchantId, period] = redemption.statementId.split("/");
-  const statement = await readStatement(db, tables.settlements, { campaignId: campaignId!, merchantId: merchantId!, period: period! });
+  const statement = await statements.settledIn(redemption.statementId);
   if (statement?.status === "PENDING") return "pending";
   if (statement?.status !== "PAID") return "withheld";
   const outcome = await clawBack(db, tables.redemptions, {
@@ -422,7 +517,14 @@ async function clawBackOne(
         at,
         version: flag.version,
         reason: flag.reason,
-        after: { partnerId: ref.partnerId, transactionId: ref.transactionId, merchantId: flag.merchantId, discount: -redemption.discount, paidIn: statement.statementId },
+        after: {
+          partnerId: ref.partnerId,
+          transactionId: ref.transactionId,
+          merchantId: flag.merchantId,
+          discount: -redemption.discount,
+          paidIn: statement.statementId,
+          ...(statement.statementId === redemption.statementId ? {} : { carriedFrom: redemption.statementId }),
+        },
       },
     },
   });

@@ -6,7 +6,7 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type * as z from "../zod.js";
 import type { partnerCreatedSchema, partnerSecretSchema } from "../api/registry-schemas.js";
-import { partnerRegistrationSchema } from "../api/registry-schemas.js";
+import { partnerRegistrationSchema, secretRotationSchema } from "../api/registry-schemas.js";
 import { ConcurrentUpdateError } from "../domain/campaign-errors.js";
 import { type StoredSecret, newSigningSecret, rotateSecrets } from "../domain/partner.js";
 import type { PayoutUrlRules } from "../domain/payout-url.js";
@@ -58,20 +58,22 @@ export async function registerPartner(
 }
 
 /**
- * POST /admin/partners/{id}/rotate-secret: a new current secret; the one it replaces stays valid
- * for the grace period, and secrets whose grace period is over are dropped.
+ * POST /admin/partners/{id}/rotate-secret `{graceSeconds?}` (absent body: `{}`): a new current
+ * secret; earlier ones stay valid for the grace period (24 h by default; 0 revokes them), and
+ * secrets whose grace period is over are dropped. The audit item records the grace period.
  */
 export async function rotatePartnerSecret(
-  input: RegistryDeps<"partners" | "audit"> & { partnerId: string; operator: string; newSecret?: () => string },
+  input: RegistryDeps<"partners" | "audit"> & { partnerId: string; operator: string; body?: unknown; newSecret?: () => string },
 ): Promise<PartnerSecret> {
+  const { graceSeconds } = parseWith(secretRotationSchema, input.body === undefined ? {} : input.body, "body");
   const signingSecret = (input.newSecret ?? newSigningSecret)();
   for (let attempt = 0; attempt < CONFLICT_ATTEMPTS; attempt++) {
     const current = await readPartner(input.db, input.tables.partners, input.partnerId, { consistent: true });
     if (!current) throw new NotFoundError(`Partner ${input.partnerId} not found`);
     const now = input.now();
-    const secrets = rotateSecrets(current.secrets, signingSecret, now);
+    const secrets = rotateSecrets(current.secrets, signingSecret, now, graceSeconds);
     const audit = { action: "partner.rotate-secret", who: input.operator, at: now.toISOString() };
-    if (await replaceSecrets(input.db, input.tables, current, secrets, audit)) return { id: current.id, signingSecret };
+    if (await replaceSecrets(input.db, input.tables, current, secrets, audit, { graceSeconds })) return { id: current.id, signingSecret, graceSeconds };
   }
   throw new ConcurrentUpdateError(`Partner ${input.partnerId} kept changing while its secret was being rotated; try again`);
 }
@@ -82,8 +84,12 @@ export interface PartnerCredentials {
   secrets: readonly StoredSecret[];
 }
 
-/** The partner's credentials, or undefined for an unknown partner. */
+/**
+ * The partner's credentials, or undefined for an unknown partner. Read strongly consistent: the
+ * partner route caches them for at most 30 s, and that bound on a revoked secret's life holds
+ * only if no read after the revocation can still return the secrets from before it.
+ */
 export async function loadPartnerCredentials(input: Omit<RegistryDeps<"partners">, "now">, partnerId: string): Promise<PartnerCredentials | undefined> {
-  const partner = await readPartner(input.db, input.tables.partners, partnerId);
+  const partner = await readPartner(input.db, input.tables.partners, partnerId, { consistent: true });
   return partner ? { partner: { id: partner.id, name: partner.name }, secrets: partner.secrets } : undefined;
 }

@@ -5,8 +5,11 @@
  *  1. parse the body (400 with every issue);
  *  2. a known transaction id gets its stored answer at once, nothing else happens;
  *  3. the merchant, the payer's vouchers and their campaigns are read (strongly consistent: a
- *     suspension or a pause applies at once) and the best eligible voucher is chosen;
- *  4. the voucher, the transaction record and the ledger entry are written in one transaction;
+ *     suspension or a pause applies at once) and the best eligible voucher is chosen, with the
+ *     partner clock tolerance (a payment dated up to 5 minutes before a claim that committed
+ *     before the payment arrived may use that voucher);
+ *  4. the chosen voucher item (never another found by its voucherId), the transaction record and
+ *     the ledger entry are written in one transaction;
  *     one that lost its voucher to a concurrent transaction chooses again without it (bounded);
  *  5. the answer is the stored one, so every delivery of a transaction gets the same bytes.
  *
@@ -16,7 +19,7 @@
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { idSchema } from "../domain/campaign.js";
-import { type CampaignFacts, chooseVoucher, excluding } from "../domain/redemption.js";
+import { type CampaignFacts, chooseVoucher } from "../domain/redemption.js";
 import { assertAmountInRange, assertNotInFuture } from "../domain/partner-limits.js";
 import { ThrottledError, ValidationError } from "../errors.js";
 import { loadCampaign } from "../store/campaigns.js";
@@ -41,7 +44,7 @@ import {
   reverse,
 } from "../store/redemptions.js";
 import { type RetryOptions, withRetries } from "../store/retry.js";
-import { type VoucherItem, listVouchers, toVoucher } from "../store/vouchers.js";
+import { type VoucherItem, listVouchers } from "../store/vouchers.js";
 import * as z from "../zod.js";
 
 /** Rounds of "choose, redeem, lost the voucher to another transaction" before answering 429. */
@@ -143,8 +146,9 @@ export function noDiscountAnswer(transactionId: string, amount: number, reason: 
 export async function recordPayment(input: PartnerRequest, deps: PaymentDeps): Promise<PaymentAnswer> {
   const partnerId = parse(idSchema, input.partnerId, "partner id");
   const body = parsePaymentBody(input.body);
+  const receivedAt = deps.now();
   assertAmountInRange(body.amount, deps.maxPartnerAmount);
-  assertNotInFuture(body.occurredAt, deps.now());
+  assertNotInFuture(body.occurredAt, receivedAt);
   const { db, tables } = deps;
   const retry = <T>(operation: () => Promise<T>) => withRetries(operation, deps.retry);
 
@@ -156,7 +160,7 @@ export async function recordPayment(input: PartnerRequest, deps: PaymentDeps): P
     payerId: body.payerId,
     amount: body.amount,
     occurredAt: body.occurredAt,
-    recordedAt: deps.now().toISOString(),
+    recordedAt: receivedAt.toISOString(),
   };
   /** The answer a record holds; a refund that came first is answered (and recorded) now. */
   const answerOf = async (record: TransactionRecord): Promise<PaymentAnswer> => {
@@ -183,20 +187,22 @@ export async function recordPayment(input: PartnerRequest, deps: PaymentDeps): P
     const loaded = await retry(() => loadCampaign(db, tables.campaigns, campaignId, { consistent: true }));
     if (loaded) campaigns.set(campaignId, loaded.campaign);
   }
-  const byId = new Map(items.map((item) => [item.voucherId, item]));
 
-  let candidates = items.map(toVoucher);
+  // The choice is made over the stored items themselves and the item chosen is the one redeemed:
+  // two vouchers of different campaigns may share a voucherId, so looking the choice up again by
+  // its voucherId could redeem its namesake (another campaign, threshold and sector).
+  let candidates: readonly VoucherItem[] = items;
   for (let round = 0; round < MAX_REDEEM_ROUNDS; round += 1) {
-    const choice = chooseVoucher({ payment: body, merchant, vouchers: candidates, campaigns });
+    const choice = chooseVoucher({ payment: body, merchant, vouchers: candidates, campaigns, receivedAt: payment.recordedAt });
     if (choice.voucher === null) return noDiscount(choice.reason);
-    const voucher = byId.get(choice.voucher.voucherId);
-    if (!voucher) throw new Error(`chosen voucher ${choice.voucher.voucherId} is not the payer's`);
+    const voucher = choice.voucher;
     const answer = redeemedAnswer(payment.transactionId, voucher.voucherId, voucher.discount, choice.payable);
     const outcome = await retry(() => redeem(db, tables, { payment, voucher, answer }));
     if (outcome.outcome === "redeemed") return answer;
     if (outcome.outcome === "duplicate") return answerOf(outcome.record);
-    // Another transaction got it first: the next best, or none.
-    candidates = excluding(candidates, [voucher.voucherId]);
+    // Another transaction got it first (or it is no longer as chosen): the next best, or none.
+    // Excluded by identity, not by voucherId, so its namesake in another campaign stays a candidate.
+    candidates = candidates.filter((candidate) => candidate !== voucher);
   }
   throw new ThrottledError("The payer's vouchers are changing under concurrent payments; deliver the payment again", 1);
 }

@@ -11,6 +11,7 @@ import {
   dueSettlementPeriod,
   localDate,
   type Period,
+  payoutResendAt,
   periodCutoff,
   startOfPeriod,
   statementId,
@@ -21,10 +22,12 @@ import type { PostPayout } from "../payout-client.js";
 import type { CampaignRecord } from "../store/campaigns.js";
 import { queryListed } from "../store/campaign-writes.js";
 import { readMerchant } from "../store/merchants.js";
+import { liveSecrets } from "../domain/partner.js";
 import { readPartner } from "../store/partners.js";
 import {
   type StatementRecord,
   createStatement,
+  deferPayoutDue,
   finishRun,
   finishStatement,
   foldCarried,
@@ -32,6 +35,7 @@ import {
   merchantsWithUnsettled,
   moveStatement,
   queryHeld,
+  queryPayoutsDue,
   readCarried,
   readLines,
   readRun,
@@ -287,6 +291,8 @@ export async function payStatement(input: PayoutDeps & { message: PayoutMessage 
     const response = await input.post({
       url: partner.payoutUrl,
       idempotencyKey: statement.statementId,
+      // Signed with every secret still valid, so a bank holding either one during a rotation can verify it.
+      secrets: liveSecrets(partner.secrets, input.now()),
       body: {
         statementId: statement.statementId,
         campaignId: statement.campaignId,
@@ -352,4 +358,43 @@ export async function releaseHeldStatements(
     if (now?.status === "PENDING") await input.sendPayout(payoutMessageOf(now));
   }
   return released;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lost payout messages.
+
+/** Statements the sweep looks at per tick; the rest wait for the next tick (a minute later). */
+export const PAYOUT_RESENDS_PER_TICK = 100;
+
+export interface ResentPayout {
+  statementId: string;
+  /** When the statement became due for a re-send (UTC ISO). */
+  dueAt: string;
+  /** Re-sends of this statement so far, this one included. */
+  resends: number;
+}
+
+/**
+ * The ticker's sweep for payouts lost after their statement became PENDING (a send that failed
+ * after the status change, in the settlement worker, a release or an operator's retry): each
+ * statement still PENDING PAYOUT_RESEND_AFTER_MS after it became PENDING (or after its last
+ * re-send) gets its payout message again, and its next re-send is pushed as far out. The send
+ * comes first: a crash before the push sends again next tick, never loses it; a duplicate message
+ * pays nothing twice (the payout worker pays once per statement, with its id as idempotency key).
+ */
+export async function resendStalledPayouts(
+  input: SettlementDeps<"settlements"> & { sendPayout: SendPayout; limit?: number },
+): Promise<ResentPayout[]> {
+  const now = input.now().toISOString();
+  const resent: ResentPayout[] = [];
+  for (const due of await queryPayoutsDue(input.db, input.tables.settlements, now, input.limit ?? PAYOUT_RESENDS_PER_TICK)) {
+    // The index is eventually consistent: the statement itself decides.
+    const statement = await readStatement(input.db, input.tables.settlements, due);
+    if (statement?.status !== "PENDING" || statement.payoutDueAt === undefined || statement.payoutDueAt > now) continue;
+    await input.sendPayout(payoutMessageOf(statement));
+    if (await deferPayoutDue(input.db, input.tables.settlements, statement, { due: statement.payoutDueAt, next: payoutResendAt(now), at: now })) {
+      resent.push({ statementId: statement.statementId, dueAt: statement.payoutDueAt, resends: (statement.payoutResends ?? 0) + 1 });
+    }
+  }
+  return resent;
 }

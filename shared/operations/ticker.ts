@@ -1,19 +1,28 @@
 /**
  * What the ticker does on each firing: records its heartbeat, closes the drops whose close time
- * has passed, plans each campaign's daily settlement once it is 02:00 in its zone, and releases
- * HELD statements whose merchant is no longer suspended. Each job is idempotent.
+ * has passed, plans each campaign's daily settlement once it is 02:00 in its zone, releases
+ * HELD statements whose merchant is no longer suspended, and re-sends the payout of statements
+ * PENDING too long (a lost send). Each job is idempotent.
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { closeDueDrops, type DropCloseRun } from "../store/drop-close.js";
 import { recordTick } from "../store/heartbeat.js";
-import { type ScheduledSettlements, type SendPayout, type SendSettlements, releaseHeldStatements, runDueSettlements } from "./settlement.js";
+import {
+  type ResentPayout,
+  type ScheduledSettlements,
+  type SendPayout,
+  type SendSettlements,
+  releaseHeldStatements,
+  resendStalledPayouts,
+  runDueSettlements,
+} from "./settlement.js";
 
 export interface TickOutcome {
   scheduledTime: string;
   /** False when this firing was a redelivery of one already handled. */
   firstDelivery: boolean;
   dropClose: DropCloseSummary;
-  settlement: ScheduledSettlements & { released: string[]; releaseFailed?: string };
+  settlement: ScheduledSettlements & { released: string[]; releaseFailed?: string; resentPayouts: ResentPayout[]; resendFailed?: string };
 }
 
 /** What drop close did in this firing, for the ticker's log line. */
@@ -62,6 +71,14 @@ export async function runTicker(input: {
     // Retried by the next tick; the other jobs' outcomes still get logged.
     releaseFailed = error instanceof Error ? error.message : String(error);
   }
+  // After the release: a statement released now is not due yet; one whose send just failed is, in 15 minutes.
+  let resentPayouts: ResentPayout[] = [];
+  let resendFailed: string | undefined;
+  try {
+    resentPayouts = await resendStalledPayouts({ db: input.db, tables: { settlements: input.settlement.tables.settlements }, now: input.now, sendPayout: input.settlement.sendPayout });
+  } catch (error) {
+    resendFailed = error instanceof Error ? error.message : String(error);
+  }
   return {
     scheduledTime,
     firstDelivery,
@@ -72,6 +89,12 @@ export async function runTicker(input: {
       deferred: run.deferred,
       failed: run.failed,
     },
-    settlement: { ...settlement, released, ...(releaseFailed === undefined ? {} : { releaseFailed }) },
+    settlement: {
+      ...settlement,
+      released,
+      ...(releaseFailed === undefined ? {} : { releaseFailed }),
+      resentPayouts,
+      ...(resendFailed === undefined ? {} : { resendFailed }),
+    },
   };
 }

@@ -47,8 +47,9 @@ import {
   fraudHoursPartition,
   fraudMerchantLogPartition,
   fraudPayerLogPartition,
+  ledgerPartition,
 } from "./keys.js";
-import { LEDGER_KIND_SUFFIX } from "./redemptions.js";
+import { LEDGER_KIND_SUFFIX, type LedgerEntry, ledgerEntrySchema } from "./redemptions.js";
 
 /** Markers outlive the stream's 24 h retention, so no redelivery can miss its marker. */
 export const MARKER_TTL_SECONDS = 48 * 3600;
@@ -151,6 +152,8 @@ export const flagRecordSchema = z.object({
       withheld: z.array(transactionRefSchema),
       pending: z.array(transactionRefSchema),
       notApplicable: z.array(transactionRefSchema),
+      /** How many transactions each list holds in all; the lists keep the first MAX_EVIDENCE_TRANSACTIONS of each, so the flag stays a small item. */
+      counts: z.object({ clawedBack: z.int(), withheld: z.int(), pending: z.int(), notApplicable: z.int() }).optional(),
     })
     .optional(),
 });
@@ -566,6 +569,39 @@ export async function readEvidence(
     if (!start) break;
   }
   return found;
+}
+
+/** Ledger records read per page by an enforcement: each page is clawed back before the next is read. */
+export const CLAWBACK_PAGE_SIZE = 100;
+
+/**
+ * One page of a merchant's REDEMPTION ledger records (the redemptions table) with occurredAt in
+ * [from, before), oldest first, strongly consistent; `lastKey` when there may be more. Reads the
+ * ledger itself, not the detector's capped evidence, so an enforcement reaches every record.
+ */
+export async function readRedemptionPage(
+  db: DynamoDBDocumentClient,
+  table: string,
+  input: { campaignId: string; merchantId: string; from: string; before: string; limit: number; startKey?: Record<string, unknown> | undefined },
+): Promise<{ redemptions: Extract<LedgerEntry, { kind: "REDEMPTION" }>[]; lastKey?: Record<string, unknown> }> {
+  const page = await db.send(
+    new QueryCommand({
+      TableName: table,
+      // "<from>" ≤ "<from>#…" and "<before>#…" > "<before>": BETWEEN gives [from, before).
+      KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :before",
+      FilterExpression: "kind = :redemption",
+      ExpressionAttributeValues: { ":pk": ledgerPartition(input.campaignId, input.merchantId), ":from": input.from, ":before": input.before, ":redemption": "REDEMPTION" },
+      ConsistentRead: true,
+      Limit: input.limit,
+      ExclusiveStartKey: input.startKey,
+    }),
+  );
+  const redemptions: Extract<LedgerEntry, { kind: "REDEMPTION" }>[] = [];
+  for (const item of page.Items ?? []) {
+    const entry = ledgerEntrySchema.parse(item);
+    if (entry.kind === "REDEMPTION") redemptions.push(entry);
+  }
+  return { redemptions, ...(page.LastEvaluatedKey ? { lastKey: page.LastEvaluatedKey } : {}) };
 }
 
 /** True when the write happened, false when its condition failed. */

@@ -6,6 +6,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { dropKey, shardKey } from "./keys.js";
+import { sentAtMostOnce } from "./retry.js";
 
 export interface ShardAddress {
   campaignId: string;
@@ -34,16 +35,23 @@ export async function takeUnit(db: DynamoDBDocumentClient, table: string, addres
   }
 }
 
-/** Returns a unit taken by a claim that then failed for a known reason (the person's limit). */
+/**
+ * Returns a unit taken by a claim that then certainly failed (the person's limit). The `ADD` is
+ * not idempotent, so it is sent at most once past a try whose outcome is unknown: a lost answer
+ * then fails the give-back (the unit is either back or stranded, both safe) instead of adding a
+ * second unit the drop never had. Throttled tries, which wrote nothing, are still retried.
+ */
 export async function giveBackUnit(db: DynamoDBDocumentClient, table: string, address: ShardAddress): Promise<void> {
   await db.send(
-    new UpdateCommand({
-      TableName: table,
-      Key: shardKey(address.campaignId, address.dropId, address.voucherTypeId, address.shard),
-      UpdateExpression: "ADD remaining :one",
-      ConditionExpression: "attribute_exists(pk)",
-      ExpressionAttributeValues: { ":one": 1 },
-    }),
+    sentAtMostOnce(
+      new UpdateCommand({
+        TableName: table,
+        Key: shardKey(address.campaignId, address.dropId, address.voucherTypeId, address.shard),
+        UpdateExpression: "ADD remaining :one",
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeValues: { ":one": 1 },
+      }),
+    ),
   );
 }
 

@@ -80,6 +80,8 @@ export const CARRY_LINE_PREFIX = "CARRY#";
 export const settlementRunKey = (campaignId: string, period: string) => ({ pk: `RUN#${campaignId}`, sk: period });
 /** Value of the sparse `held` index key on HELD statements. */
 export const HELD = "HELD";
+/** Value of the sparse `payoutDue` index key on PENDING statements (sort key `payoutDueAt`). */
+export const PAYOUT_DUE = "PAYOUT_DUE";
 
 /** fraud table: a campaign's fraud-rule configuration. */
 export const fraudConfigKey = (campaignId: string) => ({ pk: `CONFIG#${campaignId}`, sk: "#CONFIG" });

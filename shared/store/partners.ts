@@ -72,7 +72,8 @@ export async function partnerExists(db: DynamoDBDocumentClient, table: string, p
 
 /**
  * Replaces a partner's secrets, with its audit item, on condition that it is still the version
- * that was read. Returns false when it changed meanwhile (the caller reads again).
+ * that was read. `rotation` (e.g. the grace period) goes into the audit item's `after`, beside the
+ * snapshot; never a secret. Returns false when it changed meanwhile (the caller reads again).
  */
 export async function replaceSecrets(
   db: DynamoDBDocumentClient,
@@ -80,6 +81,7 @@ export async function replaceSecrets(
   current: PartnerRecord,
   secrets: StoredSecret[],
   audit: Audit,
+  rotation: Record<string, string | number> = {},
 ): Promise<boolean> {
   const next: PartnerRecord = { ...current, secrets, version: current.version + 1, updatedAt: audit.at };
   try {
@@ -95,7 +97,7 @@ export async function replaceSecrets(
               ExpressionAttributeValues: { ":secrets": secrets, ":next": next.version, ":at": audit.at, ":version": current.version },
             },
           },
-          auditPut(tables.audit, { ...audit, entityType: "PARTNER", entityId: current.id, version: next.version, before: partnerSnapshot(current), after: partnerSnapshot(next) }),
+          auditPut(tables.audit, { ...audit, entityType: "PARTNER", entityId: current.id, version: next.version, before: partnerSnapshot(current), after: { ...partnerSnapshot(next), ...rotation } }),
         ],
       }),
     );

@@ -94,6 +94,8 @@ const paidRecordSchema = z.object({
   refund: refundPartSchema.optional(),
   /** REDEEMED only: the redemption was clawed back for a confirmed fraud flag (once; a later refund then writes no reversal). */
   clawback: z.object({ flagId: z.string(), occurredAt: z.string(), recordedAt: z.string() }).optional(),
+  /** REDEEMED only: the FORFEITED statement that held the redemption, never paid (a later refund then writes no reversal). */
+  forfeitedBy: z.string().optional(),
 });
 
 /** A refund that came first: the payment fields arrive (answered TRANSACTION_REFUNDED) if the payment ever does. */
@@ -284,8 +286,13 @@ export const redemptionRef = (partnerId: string, transactionId: string) => `${pa
 
 /**
  * Redeems `voucher` for the payment in one transaction: the voucher goes CLAIMED → REDEEMED (only
- * if it is still CLAIMED, the payer's, and unexpired at occurredAt), the transaction record and
- * the ledger entry are put, each only if absent. All or nothing.
+ * if it is still CLAIMED, the payer's, unexpired at occurredAt, and still the voucher chosen: the
+ * same campaign, voucher type, threshold and discount), the transaction record and the ledger
+ * entry are put, each only if absent. All or nothing. A voucher that is not as chosen answers
+ * `voucher-taken`, so the caller chooses again.
+ *
+ * No condition on claimedAt: the choice already allowed for partner clocks (a payment may be
+ * dated up to 5 minutes before the claim), and the write must not refuse what the rule accepts.
  */
 export async function redeem(
   db: DynamoDBDocumentClient,
@@ -335,13 +342,20 @@ export async function redeem(
               Key: issuedVoucherKey(voucher.campaignId, voucher.dropId, voucher.voucherTypeId, voucher.shard, voucher.voucherId),
               UpdateExpression: "SET #status = :redeemed, redeemedAt = :occurredAt, redeemedBy = :ref",
               // expiresAt and :occurredAt are both UTC ISO with milliseconds: text order is time order.
-              ConditionExpression: "#status = :claimed AND expiresAt > :occurredAt AND #owner = :payer",
-              ExpressionAttributeNames: { "#status": "status", "#owner": "owner" },
+              // The figures are checked too, so the item marked is the one chosen and answered for.
+              ConditionExpression:
+                "#status = :claimed AND expiresAt > :occurredAt AND #owner = :payer AND " +
+                "#campaign = :campaignId AND #type = :voucherTypeId AND #threshold = :threshold AND #discount = :discount",
+              ExpressionAttributeNames: { "#status": "status", "#owner": "owner", "#campaign": "campaignId", "#type": "voucherTypeId", "#threshold": "threshold", "#discount": "discount" },
               ExpressionAttributeValues: {
                 ":redeemed": REDEEMED,
                 ":claimed": CLAIMED,
                 ":occurredAt": occurredAt,
                 ":payer": payment.payerId,
+                ":campaignId": voucher.campaignId,
+                ":voucherTypeId": voucher.voucherTypeId,
+                ":threshold": voucher.threshold,
+                ":discount": answer.discount,
                 ":ref": redemptionRef(payment.partnerId, payment.transactionId),
               },
             },
@@ -489,6 +503,9 @@ export async function reverse(
   // A redemption clawed back for fraud has had its discount taken back from the merchant once: its
   // refund voids (or restores) the voucher but puts no reversal, or the merchant would repay it twice.
   const clawedBack = record.clawback !== undefined;
+  // Likewise a redemption whose statement was forfeited (store/settlements.ts markForfeitedRecords):
+  // its discount was never paid, so there is nothing to charge back.
+  const forfeited = record.forfeitedBy !== undefined;
   const entry: LedgerEntry = {
     kind: "REVERSAL",
     campaignId: record.campaignId,
@@ -513,7 +530,10 @@ export async function reverse(
               TableName: table.redemptions,
               Key: transactionKey(record.partnerId, record.transactionId),
               UpdateExpression: "SET #status = :reversed, refund = :refund",
-              ConditionExpression: `#status = :redeemed AND attribute_not_exists(refund) AND ${clawedBack ? "attribute_exists" : "attribute_not_exists"}(clawback)`,
+              ConditionExpression:
+                `#status = :redeemed AND attribute_not_exists(refund) AND ${clawedBack ? "attribute_exists" : "attribute_not_exists"}(clawback)` +
+                // The mark as read: a forfeiture marking it meanwhile makes the refund read it again.
+                ` AND ${forfeited ? "attribute_exists" : "attribute_not_exists"}(forfeitedBy)`,
               ExpressionAttributeNames: { "#status": "status" },
               ExpressionAttributeValues: { ":reversed": "REVERSED", ":redeemed": REDEEMED, ":refund": refund },
               ReturnValuesOnConditionCheckFailure: "ALL_OLD",
@@ -531,7 +551,7 @@ export async function reverse(
               ExpressionAttributeValues: { ":next": voucherStatus, ":redeemed": REDEEMED, ":ref": ref, ":at": refundAt },
             },
           },
-          ...(clawedBack ? [] : ledgerPuts(table.redemptions, entry)),
+          ...(clawedBack || forfeited ? [] : ledgerPuts(table.redemptions, entry)),
         ],
       }),
     );

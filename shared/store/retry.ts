@@ -11,6 +11,7 @@ import {
   TransactionCanceledException,
   TransactionConflictException,
 } from "@aws-sdk/client-dynamodb";
+import type { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { ThrottledError } from "../errors.js";
 
 export interface RetryOptions {
@@ -65,4 +66,39 @@ export async function withRetries<T>(operation: () => Promise<T>, options: Retry
       await sleep(Math.floor(random() * Math.min(max, base * 2 ** (attempt - 1))));
     }
   }
+}
+
+/**
+ * Thrown instead of sending a non-idempotent write again after a try whose outcome is unknown:
+ * that try may have been applied, and a second would apply it twice.
+ */
+export class NotSentAgainError extends Error {
+  override readonly name = "NotSentAgainError";
+}
+
+/**
+ * Lets the SDK send `command` again only after tries that DynamoDB refused (a 4xx answer, such as
+ * throttling): those wrote nothing. After a try whose outcome is unknown (a dropped connection, a
+ * timeout, a 5xx), the SDK's own retry would send the write a second time, which for an `ADD` is
+ * a second increment; instead the command fails with NotSentAgainError and the caller treats the
+ * outcome as unknown. For writes that are not idempotent and have no transaction token.
+ */
+export function sentAtMostOnce<C extends { middlewareStack: UpdateCommand["middlewareStack"] }>(command: C): C {
+  let outcomeUnknown = false;
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      if (outcomeUnknown) throw new NotSentAgainError("not sent again: an earlier try may have been applied");
+      try {
+        return await next(args);
+      } catch (error) {
+        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if (!isRetryable(error) && !(status !== undefined && status >= 400 && status < 500)) outcomeUnknown = true;
+        throw error;
+      }
+    },
+    // Below the SDK's retry middleware, so it sees every try.
+    // (override: a document command's stack is merged into its inner command's twice.)
+    { step: "finalizeRequest", priority: "low", name: "sentAtMostOnce", override: true },
+  );
+  return command;
 }

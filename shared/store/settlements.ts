@@ -21,16 +21,18 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from "@
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as z from "../zod.js";
 import { fen } from "../domain/money.js";
-import { STATEMENT_STATUSES, type StatementStatus, type StatementTotals } from "../domain/settlement.js";
+import { STATEMENT_STATUSES, type StatementStatus, type StatementTotals, payoutResendAt } from "../domain/settlement.js";
 import { type AuditEntry, auditPut } from "./audit.js";
 import {
   CARRY_LINE_PREFIX,
   HELD,
+  PAYOUT_DUE,
   ledgerPartition,
   settlementRunKey,
   statementKey,
   statementLinesPartition,
   statementPartition,
+  transactionKey,
   unsettledPartition,
 } from "./keys.js";
 import { LEDGER_KIND_SUFFIX, type LedgerEntry, ledgerEntrySchema } from "./redemptions.js";
@@ -82,6 +84,11 @@ export const statementRecordSchema = z.object({
   /** FORFEITED: when, and the operator's reason (a confirmed fraud flag). */
   forfeitedAt: z.string().optional(),
   forfeitReason: z.string().optional(),
+  /** PENDING only: when the ticker's sweep re-sends the payout message if the statement is still PENDING (the `payoutDue` index). */
+  payoutDueAt: z.string().optional(),
+  /** Payout messages the sweep re-sent, and the latest. */
+  payoutResends: z.int().nonnegative().optional(),
+  lastPayoutResentAt: z.string().optional(),
 });
 export type StatementRecord = z.infer<typeof statementRecordSchema>;
 export type FinishedStatement = StatementRecord & StatementTotals;
@@ -379,6 +386,12 @@ export async function finishStatement(
     values[":held"] = HELD;
     values[":heldKey"] = heldKey(statement);
   }
+  if (finish.status === "PENDING") {
+    // On the sparse `payoutDue` index while PENDING: the ticker re-sends a payout lost after this.
+    sets.push("payoutDue = :payoutDue", "payoutDueAt = :payoutDueAt");
+    values[":payoutDue"] = PAYOUT_DUE;
+    values[":payoutDueAt"] = payoutResendAt(finish.at);
+  }
   return conditional(
     db.send(
       new UpdateCommand({
@@ -428,29 +441,42 @@ export async function moveStatement(
 ): Promise<boolean> {
   const from = move.to === "PENDING" ? move.from : MOVE_FROM[move.to][0]!;
   const values: Record<string, unknown> = { ":from": from, ":to": move.to, ":at": at };
-  let update = "SET #status = :to, updatedAt = :at";
+  const sets = ["#status = :to", "updatedAt = :at"];
+  // Every move out of PENDING takes the statement off the `payoutDue` index (absent attributes are no error).
+  const removes = from === "PENDING" ? ["payoutDue", "payoutDueAt"] : [];
   switch (move.to) {
     case "PAID":
-      update += ", paidAt = :at, payoutId = :payoutId REMOVE lastPayoutError";
+      sets.push("paidAt = :at", "payoutId = :payoutId");
+      removes.push("lastPayoutError");
       values[":payoutId"] = move.payoutId;
       break;
     case "HELD":
-      update += ", heldAt = :at, held = :held, heldKey = :heldKey";
+      sets.push("heldAt = :at", "held = :held", "heldKey = :heldKey");
       values[":held"] = HELD;
       values[":heldKey"] = heldKey(statement);
       break;
     case "PENDING":
-      update += move.from === "HELD" ? ", releasedAt = :at REMOVE held, heldKey" : " REMOVE failedAt";
+      if (move.from === "HELD") {
+        sets.push("releasedAt = :at");
+        removes.push("held", "heldKey");
+      } else {
+        removes.push("failedAt");
+      }
+      sets.push("payoutDue = :payoutDue", "payoutDueAt = :payoutDueAt");
+      values[":payoutDue"] = PAYOUT_DUE;
+      values[":payoutDueAt"] = payoutResendAt(at);
       break;
     case "FAILED":
-      update += ", failedAt = :at, lastPayoutError = :reason";
+      sets.push("failedAt = :at", "lastPayoutError = :reason");
       values[":reason"] = move.reason;
       break;
     case "FORFEITED":
-      update += ", forfeitedAt = :at, forfeitReason = :reason REMOVE held, heldKey";
+      sets.push("forfeitedAt = :at", "forfeitReason = :reason");
+      removes.push("held", "heldKey");
       values[":reason"] = move.reason;
       break;
   }
+  const update = `SET ${sets.join(", ")}${removes.length > 0 ? ` REMOVE ${removes.join(", ")}` : ""}`;
   const change = {
     TableName: tables.settlements,
     Key: statementKey(statement.campaignId, statement.merchantId, statement.period),
@@ -483,6 +509,42 @@ export async function moveStatement(
     if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed") return false;
     throw error;
   }
+}
+
+/**
+ * Marks the transaction record of each redemption a FORFEITED statement holds with `forfeitedBy`
+ * (the statement's id), so that a later refund of it puts no reversal: the discount was never
+ * paid, so there is nothing to charge back. Only records still REDEEMED without a refund are
+ * marked; a mark once set stays. Idempotent, one conditional write per record, after the
+ * statement's move (a statement may hold far more records than one transaction can): run again
+ * by every enforcement of the flag. Returns how many records this call marked.
+ */
+export async function markForfeitedRecords(
+  db: DynamoDBDocumentClient,
+  tables: { redemptions: string; settlements: string },
+  statement: Pick<StatementRecord, "campaignId" | "merchantId" | "period" | "statementId">,
+): Promise<number> {
+  const current = await readStatement(db, tables.settlements, statement);
+  if (current?.status !== "FORFEITED") return 0;
+  let marked = 0;
+  const { records } = await readLines(db, tables.settlements, statement);
+  for (const entry of records) {
+    if (entry.kind !== "REDEMPTION") continue;
+    const done = await conditional(
+      db.send(
+        new UpdateCommand({
+          TableName: tables.redemptions,
+          Key: transactionKey(entry.partnerId, entry.transactionId),
+          UpdateExpression: "SET forfeitedBy = :statement",
+          ConditionExpression: "#status = :redeemed AND attribute_not_exists(refund) AND attribute_not_exists(forfeitedBy)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":statement": statement.statementId, ":redeemed": "REDEEMED" },
+        }),
+      ),
+    );
+    if (done) marked++;
+  }
+  return marked;
 }
 
 /** Counts a failed payout attempt on a PENDING statement, with its error (for operators). */
@@ -555,6 +617,47 @@ export async function queryHeld(db: DynamoDBDocumentClient, table: string, merch
     ExpressionAttributeValues: { ":held": HELD, ...(merchantId === undefined ? {} : { ":merchant": `${merchantId}#` }) },
   })) found.push(statementRecordSchema.parse(item));
   return found;
+}
+
+/**
+ * PENDING statements due for the sweep's payout re-send (`payoutDueAt` ≤ `now`), oldest first, at
+ * most `limit`, from the sparse `payoutDue` index (eventually consistent: the caller re-reads each).
+ */
+export async function queryPayoutsDue(db: DynamoDBDocumentClient, table: string, now: string, limit: number): Promise<StatementRecord[]> {
+  const { Items } = await db.send(
+    new QueryCommand({
+      TableName: table,
+      IndexName: "payoutDue",
+      KeyConditionExpression: "payoutDue = :due AND payoutDueAt <= :now",
+      ExpressionAttributeValues: { ":due": PAYOUT_DUE, ":now": now },
+      Limit: limit,
+    }),
+  );
+  return (Items ?? []).map((item) => statementRecordSchema.parse(item));
+}
+
+/**
+ * Pushes a PENDING statement's next re-send to `next`, counting the re-send, only if it is still
+ * PENDING and due at `due` (as read): of two sweeps that read it, one moves it. False otherwise.
+ */
+export async function deferPayoutDue(
+  db: DynamoDBDocumentClient,
+  table: string,
+  statement: Pick<StatementRecord, "campaignId" | "merchantId" | "period">,
+  change: { due: string; next: string; at: string },
+): Promise<boolean> {
+  return conditional(
+    db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: statementKey(statement.campaignId, statement.merchantId, statement.period),
+        UpdateExpression: "SET payoutDueAt = :next, lastPayoutResentAt = :at ADD payoutResends :one",
+        ConditionExpression: "#status = :pending AND payoutDueAt = :due",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":next": change.next, ":at": change.at, ":one": 1, ":pending": "PENDING", ":due": change.due },
+      }),
+    ),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@
  */
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { VOUCHER_STATUSES, type Voucher } from "../domain/claim.js";
 import * as z from "../zod.js";
 import { CLAIM_COUNTER_SORT_PREFIX, claimCounterKey, issuedPartition, issuedVoucherKey, personPartition } from "./keys.js";
@@ -26,6 +25,12 @@ export const voucherItemSchema = z.object({
   status: z.enum(VOUCHER_STATUSES),
   owner: z.string(),
   shard: z.int().nonnegative(),
+  /**
+   * The claim attempt that wrote the voucher (random, one per claim, the same on every try of its
+   * transaction), so a claim whose answer was lost recognises its own voucher. Absent on vouchers
+   * written before it existed.
+   */
+  issueAttempt: z.string().optional(),
 });
 export type VoucherItem = z.infer<typeof voucherItemSchema>;
 
@@ -47,33 +52,45 @@ export type ClaimCounter = z.infer<typeof counterSchema>;
 
 /** The voucher as the API shows it: the item without its bookkeeping. */
 export function toVoucher(item: VoucherItem): Voucher {
-  const { owner: _owner, shard: _shard, ...voucher } = item;
+  const { owner: _owner, shard: _shard, issueAttempt: _attempt, ...voucher } = item;
   return voucher;
 }
 
+/**
+ * What a voucher transaction did. "issued": this attempt's voucher is written (now, or by an
+ * earlier try of the same attempt whose answer was lost). The other two are certain: this attempt
+ * wrote nothing and never will, so its unit may go back.
+ */
 export type IssueOutcome =
   | { outcome: "issued" }
+  /** The person's counter is at the limit without this voucher id; counters never go down. */
   | { outcome: "limit-reached" }
-  /** The counter already admitted this voucher id: a retried claim whose first try committed. */
+  /** Another attempt of the same keyed claim (a replay) holds this voucher id. */
   | { outcome: "exists"; voucher: VoucherItem };
 
 /**
  * Raises the person's counter for the campaign (below the limit, and only for a voucher id it has
  * not admitted yet) and puts the voucher, both or neither. A retry with the same voucher id finds
  * the first voucher instead of issuing a second, whichever shard its own unit came from.
+ *
+ * `attempt` identifies this claim attempt across every try of the transaction: when a condition
+ * fails, the voucher is read back, and if it carries `attempt` the voucher is this attempt's own,
+ * committed by a try whose answer was lost (never a reason to give the unit back). Errors other
+ * than a failed condition are thrown: their outcome is unknown to this function.
  */
 export async function issueVoucher(
   db: DynamoDBDocumentClient,
   table: string,
-  input: { sub: string; perPersonLimit: number; voucher: Voucher; shard: number },
+  input: { sub: string; perPersonLimit: number; voucher: Voucher; shard: number; attempt: string },
 ): Promise<IssueOutcome> {
-  const { sub, voucher, shard } = input;
+  const { sub, voucher, shard, attempt } = input;
   const ref: VoucherRef = { ...voucher, shard };
   const item: VoucherItem & Record<string, unknown> = {
     ...issuedVoucherKey(voucher.campaignId, voucher.dropId, voucher.voucherTypeId, shard, voucher.voucherId),
     ...voucher,
     owner: sub,
     shard,
+    issueAttempt: attempt,
   };
   try {
     await db.send(
@@ -92,7 +109,6 @@ export async function issueVoucher(
                 ":ids": new Set([voucher.voucherId]),
                 ":refs": new Set([encodeRef(ref)]),
               },
-              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
             },
           },
           { Put: { TableName: table, Item: item, ConditionExpression: "attribute_not_exists(pk)" } },
@@ -103,12 +119,15 @@ export async function issueVoucher(
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw error;
     const [counter, put] = error.CancellationReasons ?? [];
-    const admitted = counter?.Item ? counterSchema.parse(unmarshall(counter.Item)).voucherIds : new Set<string>();
-    // The same voucher id again (on any shard) is a replay, not a limit breach.
-    if (admitted.has(voucher.voucherId) || put?.Code === "ConditionalCheckFailed") {
-      const existing = await findVoucher(db, table, sub, voucher.campaignId, voucher.voucherId);
-      if (existing) return { outcome: "exists", voucher: existing };
-    }
+    if (counter?.Code !== "ConditionalCheckFailed" && put?.Code !== "ConditionalCheckFailed") throw error;
+    // A condition failed, so this try wrote nothing; but an earlier try of this attempt may have
+    // committed with its answer lost. The counter admits a voucher id once and never forgets it,
+    // so a consistent read of it says who holds the id: this attempt, another one, or nobody.
+    const existing = await findVoucher(db, table, sub, voucher.campaignId, voucher.voucherId);
+    if (existing?.issueAttempt === attempt) return { outcome: "issued" };
+    if (existing) return { outcome: "exists", voucher: existing };
+    // Nobody holds the id, and the counter is at the limit: counters never go down, so no try of
+    // this attempt can commit now or later.
     if (counter?.Code === "ConditionalCheckFailed") return { outcome: "limit-reached" };
     throw error;
   }

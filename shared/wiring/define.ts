@@ -24,6 +24,11 @@ export function queueUrlEnvVar(queue: string): string {
   return `VOUCHERS_QUEUE_${screamingSnake(queue)}_URL`;
 }
 
+/** Environment variable that hands a function the URL of a queue's dead-letter queue. */
+export function deadLetterQueueUrlEnvVar(queue: string): string {
+  return `VOUCHERS_DEAD_LETTER_QUEUE_${screamingSnake(queue)}_URL`;
+}
+
 /** Logical name of a queue's dead-letter queue. */
 export function deadLetterQueueName(queue: string): string {
   return `${queue}-dlq`;
@@ -58,18 +63,28 @@ export function functionMemoryMb(fn: FunctionDeclaration<string, string>): numbe
 
 /**
  * The environment a function receives: the physical name of every table and the URL of every
- * queue it may touch, and nothing else, so an undeclared access fails loudly at the first call.
+ * queue (and dead-letter queue) it may touch, and nothing else, so an undeclared access fails
+ * loudly at the first call. `deadLetterQueueUrls` is by the logical name of the queue.
  */
 export function functionEnvironment(
   wiring: Wiring,
   functionName: string,
-  physical: { tables: Readonly<Record<string, string>>; queueUrls: Readonly<Record<string, string>> },
+  physical: {
+    tables: Readonly<Record<string, string>>;
+    queueUrls: Readonly<Record<string, string>>;
+    deadLetterQueueUrls?: Readonly<Record<string, string>>;
+  },
 ): Record<string, string> {
   const fn = wiring.functions[functionName];
   if (!fn) throw new Error(`unknown function ${functionName}`);
   const env: Record<string, string> = {};
   for (const table of Object.keys(fn.tables ?? {})) env[tableEnvVar(table)] = required(physical.tables, table);
   for (const queue of Object.keys(fn.queues ?? {})) env[queueUrlEnvVar(queue)] = required(physical.queueUrls, queue);
+  for (const queue of Object.keys(fn.deadLetterQueues ?? {})) {
+    const url = physical.deadLetterQueueUrls?.[queue];
+    if (url === undefined) throw new Error(`no physical name for ${deadLetterQueueName(queue)}`);
+    env[deadLetterQueueUrlEnvVar(queue)] = url;
+  }
   return env;
 }
 
@@ -132,6 +147,9 @@ export function wiringProblems(wiring: Wiring): string[] {
     }
     for (const queue of Object.keys(fn.queues ?? {})) {
       if (!has(wiring.queues, queue)) problems.push(`function ${name} may touch unknown queue ${queue}`);
+    }
+    for (const queue of Object.keys(fn.deadLetterQueues ?? {})) {
+      if (!has(wiring.queues, queue)) problems.push(`function ${name} may read the dead-letter queue of unknown queue ${queue}`);
     }
   }
 

@@ -97,12 +97,13 @@ export const platform = defineWiring({
       description:
         "Statements (pk STATEMENT#<campaign>#<merchant>, sk <period>), their lines (pk LINES#<campaign>#<merchant>#<period>: " +
         "a copy of each record held, and each carried statement folded in) and runs (pk RUN#<campaign>, sk <period>: the " +
-        "period's cut-off). Sparse indexes: `byPeriod` lists a period's statements; `held` holds HELD statements by merchant.",
+        "period's cut-off). Sparse indexes: `byPeriod` lists a period's statements; `held` holds HELD statements by merchant; `payoutDue` holds PENDING statements by when the ticker re-sends their payout.",
       partitionKey: { name: "pk", type: "S" },
       sortKey: { name: "sk", type: "S" },
       globalIndexes: {
         byPeriod: { partitionKey: { name: "period", type: "S" }, sortKey: { name: "campaignMerchant", type: "S" } },
         held: { partitionKey: { name: "held", type: "S" }, sortKey: { name: "heldKey", type: "S" } },
+        payoutDue: { partitionKey: { name: "payoutDue", type: "S" }, sortKey: { name: "payoutDueAt", type: "S" } },
       },
     },
     fraud: {
@@ -326,7 +327,9 @@ export const platform = defineWiring({
       tables: { fraud: "readWrite", campaigns: "read", audit: "write" },
     },
     health: {
-      description: "GET /health: reachability of every table and queue (and, locally, the emulators).",
+      description:
+        "GET /health (public: ok or degraded only) and GET /admin/health (operators: every table and queue, the " +
+        "dead-letter queues' depths and, locally, the emulators), from one probe cached a few seconds.",
       entry: "functions/health.ts",
       timeoutSeconds: 5,
       tables: {
@@ -344,6 +347,7 @@ export const platform = defineWiring({
         fraud: "describe",
       },
       queues: { settlements: "describe", payouts: "describe", streamFailures: "describe" },
+      deadLetterQueues: { settlements: "describe", payouts: "describe", streamFailures: "describe" },
     },
     me: {
       description: "GET /me: the caller as the platform sees them.",
@@ -377,6 +381,7 @@ export const platform = defineWiring({
   },
   routes: [
     { method: "GET", path: "/health", auth: "public", function: "health" },
+    { method: "GET", path: "/admin/health", auth: "operator", function: "health" },
     { method: "GET", path: "/me", auth: "resident", function: "me" },
     { method: "GET", path: "/me/vouchers", auth: "resident", function: "listMyVouchers" },
     { method: "GET", path: "/campaigns", auth: "public", function: "listCampaigns" },
@@ -427,7 +432,7 @@ export const platform = defineWiring({
   schedules: [
     {
       name: "ticker",
-      description: "Drives data-dependent times: drop close, settlement at 02:00 in each campaign's zone.",
+      description: "Drives data-dependent times: drop close, settlement at 02:00 in each campaign's zone, releases of HELD statements, re-sends of lost payouts.",
       expression: "rate(1 minute)",
       timezone: "Asia/Shanghai",
       function: "ticker",

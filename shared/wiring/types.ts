@@ -52,6 +52,8 @@ export interface QueueDeclaration {
 export type TableAccess = "describe" | "read" | "write" | "readWrite";
 /** What a function may do to a queue besides consuming its trigger. */
 export type QueueAccess = "describe" | "send" | "consume";
+/** What a function may do to a queue's dead-letter queue: read its attributes (the health check's depths). */
+export type DeadLetterQueueAccess = "describe";
 
 export interface FunctionDeclaration<T extends string, Q extends string> {
   readonly description: string;
@@ -62,6 +64,8 @@ export interface FunctionDeclaration<T extends string, Q extends string> {
   /** Everything the function may touch; each grant also hands it the resource's name. */
   readonly tables?: Readonly<Partial<Record<T, TableAccess>>>;
   readonly queues?: Readonly<Partial<Record<Q, QueueAccess>>>;
+  /** Dead-letter queues `<queue>-dlq`, by the logical name of their queue; each grant hands over the URL. */
+  readonly deadLetterQueues?: Readonly<Partial<Record<Q, DeadLetterQueueAccess>>>;
 }
 
 export interface RouteDeclaration<F extends string> {

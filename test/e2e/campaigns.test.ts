@@ -114,6 +114,35 @@ describe("error bodies", () => {
     expect(errorOf(over)).toMatchObject({ code: "BUDGET_EXCEEDED", details: { budget: FIXTURE_BUDGET, committed, excess: committed - FIXTURE_BUDGET } });
   });
 
+  it("400 refuses a voucher type whose validUntil comes before a drop stocking it closes, on create, replace and a new drop", async () => {
+    // 200-60 valid until 1 March 11:00, but d1 (which stocks it) closes at 12:00: claims between would issue expired vouchers.
+    const weekly = { id: "100-30", threshold: 10_000, discount: 3_000, validDays: 7 };
+    const dated = [weekly, { id: "200-60", threshold: 20_000, discount: 6_000, validUntil: "2030-03-01T11:00:00+08:00" }];
+    const created = await call("POST", "/admin/campaigns", { body: campaignInput("e2e-expired-type", { voucherTypes: dated }) });
+    expect(created.status).toBe(400);
+    expect(errorOf(created).code).toBe("VALIDATION_FAILED");
+    expect((errorOf(created).details as { path: string }[]).map((issue) => issue.path)).toContain("drops.0.stock.200-60");
+
+    expect((await call("POST", "/admin/campaigns", { body: campaignInput("e2e-expired-type") })).status).toBe(201);
+    const replaced = await call("PUT", "/admin/campaigns/e2e-expired-type", { body: campaignInput("e2e-expired-type", { voucherTypes: dated }) });
+    expect(replaced.status).toBe(400);
+    expect(errorOf(replaced).code).toBe("VALIDATION_FAILED");
+
+    // Valid until the end of d1's close: accepted; a new drop of that type in April is not.
+    const fitting = [weekly, { id: "200-60", threshold: 20_000, discount: 6_000, validUntil: "2030-03-01T12:00:00+08:00" }];
+    expect((await call("PUT", "/admin/campaigns/e2e-expired-type", { body: campaignInput("e2e-expired-type", { voucherTypes: fitting }) })).status).toBe(200);
+    expect((await call("POST", "/admin/campaigns/e2e-expired-type/publish")).status).toBe(200);
+    const late = await call("POST", "/admin/campaigns/e2e-expired-type/drops", { body: { ...extraDrop("april", 5), stock: { "200-60": 5 } } });
+    expect(late.status).toBe(400);
+    const error = errorOf(late);
+    expect(error.code).toBe("VALIDATION_FAILED");
+    const issues = error.details as { path: string; message: string }[];
+    expect(issues.map((issue) => issue.path)).toEqual(["stock.200-60"]);
+    expect(issues[0]?.message).toContain("must be valid at least until the drop closes");
+    const detail = campaignDetailSchema.parse((await call("GET", "/admin/campaigns/e2e-expired-type")).body);
+    expect(detail.drops.map((drop) => drop.id)).toEqual(["d1", "d2"]);
+  });
+
   it("404 NOT_FOUND for an unknown campaign, on every route that names one", async () => {
     for (const [method, path] of [
       ["GET", "/admin/campaigns/e2e-nobody"],

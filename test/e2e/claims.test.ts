@@ -3,7 +3,7 @@
  * concurrency, and every error body a claimer can meet.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { signLocalToken } from "../../infra/local/jwt.js";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
 import { errorBodySchema, voucherSchema, walletSchema } from "../../shared/api/schemas.js";
@@ -20,6 +20,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await runtime?.stop();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
 });
 
 async function seed(options: Omit<SeedOptions, "id">): Promise<string> {
@@ -100,6 +104,44 @@ describe("claiming over HTTP", () => {
     const replay = await claim("early", `/campaigns/${id}/drops/d1/claims`, { voucherTypeId: "100-30" }, key);
     expect(replay.status).toBe(201);
     expect(replay.json).toEqual(first.json);
+  });
+
+  it("names a different voucher for the same Idempotency-Key in another campaign, drop or voucher type once its 24 h record expired", async () => {
+    // The clock of this process (the runtime's handlers and Powertools' record expiry) is moved
+    // forward by hand; real time still passes underneath, so timers and pollers keep running.
+    const start = Date.now();
+    vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true, now: start });
+    const window = { opensAt: new Date(start - 3_600_000).toISOString(), closesAt: new Date(start + 5 * 86_400_000).toISOString() };
+    const a = await seed({
+      perPersonLimit: 5,
+      drops: [
+        { id: "d1", stock: { "100-30": 5, "200-60": 5 }, shards: 1, ...window },
+        { id: "d2", stock: { "100-30": 5 }, shards: 1, ...window },
+      ],
+    });
+    const b = await seed({ perPersonLimit: 5, drops: [{ id: "d1", stock: { "100-30": 5 }, shards: 1, ...window }] });
+    const key = `key-${randomUUID()}`;
+    const at = async (hours: number, campaignId: string, dropId: string, voucherTypeId: string) => {
+      vi.setSystemTime(start + hours * 3_600_000);
+      const answer = await claim("same-key-person", `/campaigns/${campaignId}/drops/${dropId}/claims`, { voucherTypeId }, key);
+      expect(answer.status, `${hours} h: ${JSON.stringify(answer.json)}`).toBe(201);
+      return voucherSchema.parse(answer.json);
+    };
+
+    const first = await at(0, a, "d1", "100-30");
+    expect(await at(1, a, "d1", "100-30"), "a retry within 24 h").toEqual(first);
+    const otherCampaign = await at(25, b, "d1", "100-30");
+    const otherType = await at(50, a, "d1", "200-60");
+    const otherDrop = await at(75, a, "d2", "100-30");
+    expect(await at(100, a, "d1", "100-30"), "the same claim long after: the same voucher").toEqual(first);
+
+    expect(otherCampaign).toMatchObject({ campaignId: b, dropId: "d1", voucherTypeId: "100-30" });
+    expect(otherType).toMatchObject({ campaignId: a, dropId: "d1", voucherTypeId: "200-60" });
+    expect(otherDrop).toMatchObject({ campaignId: a, dropId: "d2", voucherTypeId: "100-30" });
+    const ids = [first, otherCampaign, otherType, otherDrop].map((voucher) => voucher.voucherId);
+    expect(new Set(ids).size).toBe(4);
+    const { items } = await wallet("same-key-person");
+    expect(items.map((voucher) => voucher.voucherId).sort()).toEqual([...ids].sort());
   });
 
   it("answers each refusal with its status and error body", async () => {

@@ -8,9 +8,10 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { jwtSettingsFromEnv, signLocalToken } from "../../infra/local/jwt.js";
 import { REPOSITORY_ROOT } from "../../infra/local/runtime.js";
 import { readStateFile } from "../../infra/local/state-file.js";
-import { healthReportSchema } from "../../shared/api/schemas.js";
+import { healthReportSchema, publicHealthSchema } from "../../shared/api/schemas.js";
 
 function start(stateFile: string): { child: ChildProcess; output: () => string; url: Promise<string> } {
   // One process (no tsx CLI wrapper), so the signal reaches the runtime itself.
@@ -58,14 +59,19 @@ function alive(pid: number): boolean {
 }
 
 describe.each(["SIGTERM", "SIGINT"] as const)("npm start, stopped with %s", (signal) => {
-  it("serves /health with both emulators up, refuses /me without a token, keeps a state file while up, and leaves no java behind", async () => {
+  it("serves /health, and /admin/health with both emulators up, refuses /me without a token, keeps a state file while up, and leaves no java behind", async () => {
     const stateFile = path.join(tmpdir(), `local-platform-${randomUUID()}.json`);
     const { child, url: listening, output } = start(stateFile);
     try {
       const url = await listening;
       const health = await fetch(`${url}/health`);
       expect(health.status).toBe(200);
-      const report = healthReportSchema.parse(await health.json());
+      expect(publicHealthSchema.parse(await health.json()).status).toBe("ok");
+      // The child reads the same environment, so a token signed with these settings is accepted.
+      const operator = await signLocalToken({ sub: "ops", operator: true, settings: jwtSettingsFromEnv(process.env) });
+      const adminHealth = await fetch(`${url}/admin/health`, { headers: { authorization: `Bearer ${operator}` } });
+      expect(adminHealth.status).toBe(200);
+      const report = healthReportSchema.parse(await adminHealth.json());
       expect(report.emulators?.dynamodb?.reachable).toBe(true);
       expect(report.emulators?.sqs?.reachable).toBe(true);
       const javaPid = report.emulators!.dynamodb!.pid!;
@@ -80,6 +86,35 @@ describe.each(["SIGTERM", "SIGINT"] as const)("npm start, stopped with %s", (sig
       expect(existsSync(stateFile)).toBe(false);
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+});
+
+describe("npm start on a non-loopback HOST", () => {
+  it("refuses to start with the default JWT secret: a clear error, exit code 2, no emulator started", async () => {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      HOST: "0.0.0.0",
+      PORT: "0",
+      VOUCHERS_LOCAL_PREFIX: `start-${randomUUID().slice(0, 8)}`,
+      VOUCHERS_LOCAL_STATE_FILE: path.join(tmpdir(), `local-platform-${randomUUID()}.json`),
+    };
+    delete env.VOUCHERS_LOCAL_JWT_SECRET;
+    const child = spawn(process.execPath, ["--import", "tsx", "infra/local/main.ts"], { cwd: REPOSITORY_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    // A platform that starts anyway is stopped cleanly (SIGTERM) rather than left running.
+    const guard = setTimeout(() => child.kill("SIGTERM"), 20_000);
+    try {
+      expect(await exited(child), output).toBe(2);
+      expect(output).toMatch(/HOST=0\.0\.0\.0/);
+      expect(output).toMatch(/default JWT secret/);
+      expect(output).toMatch(/VOUCHERS_LOCAL_JWT_SECRET/);
+      expect(output).not.toContain("Starting DynamoDB Local");
+    } finally {
+      clearTimeout(guard);
+      if (child.exitCode === null) child.kill("SIGTERM");
     }
   });
 });

@@ -10,6 +10,7 @@ import {
   awsQueueName,
   consumedQueueName,
   deadLetterQueueName,
+  deadLetterQueueUrlEnvVar,
   functionEnvironment,
   functionMemoryMb,
   functionTimeoutSeconds,
@@ -281,6 +282,7 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
     const granted = functionEnvironment(wiring, name, {
       tables: Object.fromEntries(Object.keys(wiring.tables).map((t) => [t, t])),
       queueUrls: Object.fromEntries(Object.keys(wiring.queues).map((q) => [q, q])),
+      deadLetterQueueUrls: Object.fromEntries(Object.keys(wiring.queues).map((q) => [q, q])),
     });
     expect(Object.keys(variables).sort()).toEqual(["NODE_OPTIONS", "POWERTOOLS_SERVICE_NAME", ...Object.keys(granted)].sort());
     expect(variables.NODE_OPTIONS).toBe("--enable-source-maps");
@@ -291,6 +293,9 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
     }
     for (const queue of Object.keys(declaration.queues ?? {})) {
       expect(JSON.stringify(variables[queueUrlEnvVar(queue)])).toContain(`Ref${logicalId(built.stateful.queues[queue]!.queue)}`);
+    }
+    for (const queue of Object.keys(declaration.deadLetterQueues ?? {})) {
+      expect(JSON.stringify(variables[deadLetterQueueUrlEnvVar(queue)])).toContain(`Ref${logicalId(built.stateful.queues[queue]!.deadLetterQueue)}`);
     }
   });
 
@@ -355,13 +360,16 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
       const sends = access === "send" || wiring.streamTriggers.some((t) => t.function === name && t.onFailure === queueName);
       const actions = new Set([...actionsOn(name, `${id}Arn`), ...actionsOn(name, `Ref${id}`)]);
       const label = `${name} on queue ${queueName} (${access ?? "no access"})`;
-      // Only a consumer of the dead-letter queue may touch it, and only to consume.
+      // Only a consumer of the dead-letter queue may touch it, and only to consume; a function
+      // granted `deadLetterQueues` (the health check) may only read its attributes.
       const onDeadLetter = actionsOn(name, dlqId);
       if (triggered(true)) {
         expect([...onDeadLetter], `${label}: dead-letter queue`).toEqual(
           expect.arrayContaining(["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"]),
         );
         expect(onDeadLetter.has("sqs:SendMessage"), `${label}: send to the dead-letter queue`).toBe(false);
+      } else if (declaration.deadLetterQueues?.[queueName] === "describe") {
+        expect([...onDeadLetter], `${label}: dead-letter queue`).toEqual(["sqs:GetQueueAttributes"]);
       } else {
         expect([...onDeadLetter], `${label}: dead-letter queue`).toEqual([]);
       }
@@ -535,13 +543,16 @@ describe("least privilege in the fixture", () => {
     expect(JSON.stringify(statementsOf("echo"))).not.toContain(events);
   });
 
-  it("health may only describe its tables and read its queue's attributes", () => {
+  it("health may only describe its tables and read its queue's and dead-letter queue's attributes", () => {
     const dataStatements = statementsOf("health").filter((s) => !asList(s.Action).some((a) => /^(xray|logs):/.test(a)));
     const actions = new Set(dataStatements.flatMap((s) => asList(s.Action)));
     expect([...actions].sort()).toEqual(["dynamodb:DescribeTable", "sqs:GetQueueAttributes"]);
     const tableStatements = dataStatements.filter((s) => JSON.stringify(s.Resource).match(/Observations|Events/));
     expect(tableStatements.flatMap((s) => asList(s.Action))).toEqual(expect.arrayContaining(["dynamodb:DescribeTable"]));
     expect(new Set(tableStatements.flatMap((s) => asList(s.Action)))).toEqual(new Set(["dynamodb:DescribeTable"]));
+    const dlq = logicalId(built.stateful.queues.work!.deadLetterQueue);
+    const dlqStatements = dataStatements.filter((s) => JSON.stringify(s.Resource).includes(dlq));
+    expect(dlqStatements.flatMap((s) => asList(s.Action))).toEqual(["sqs:GetQueueAttributes"]);
   });
 
   it("a function's role starts with nothing but writing to its own log group and X-Ray", () => {

@@ -150,7 +150,7 @@ describe("a flash drop", { timeout: 180_000 }, () => {
     const campaignId = `retry-${randomUUID().slice(0, 8)}`;
     await seedCampaign(db, tables, { id: campaignId, perPersonLimit: 3, drops: [{ id: "d1", stock: { "100-30": 10 }, shards: 4 }] });
     const [deps] = instances(1);
-    const request = { sub: "twice", campaignId, dropId: "d1", voucherTypeId: "100-30", voucherId: "k-same-key" };
+    const request = { sub: "twice", campaignId, dropId: "d1", voucherTypeId: "100-30", idempotencyKey: "same-key" };
     const first = await claimVoucher(request, deps!);
     const again = await claimVoucher(request, deps!);
     expect(again).toEqual(first);

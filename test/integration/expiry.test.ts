@@ -77,6 +77,7 @@ async function putVoucher(input: { campaignId: string; dropId: string; owner: st
     sub: input.owner,
     perPersonLimit: 10,
     shard: input.shard ?? 0,
+    attempt: voucherId,
     voucher: {
       voucherId,
       campaignId: input.campaignId,

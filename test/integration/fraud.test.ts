@@ -26,7 +26,7 @@ import { eventually, startTestRuntime, testClients } from "./runtime-helpers.js"
 
 const { db } = testClients();
 let runtime: LocalRuntime;
-let tables: Record<"campaigns" | "inventory" | "vouchers" | "redemptions" | "merchants" | "settlements" | "audit" | "fraud", string>;
+let tables: Record<"campaigns" | "inventory" | "vouchers" | "redemptions" | "merchants" | "settlements" | "audit" | "fraud" | "partners", string>;
 
 const HOUR = 3_600_000;
 const unique = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
@@ -45,6 +45,7 @@ beforeAll(async () => {
     settlements: name("settlements"),
     audit: name("audit"),
     fraud: name("fraud"),
+    partners: name("partners"),
   };
 }, 60_000);
 
@@ -295,4 +296,208 @@ describe("the review's money", () => {
     ]);
     expect(await readTransaction(db, tables.redemptions, "bank-a", transactionId)).toMatchObject({ status: "REVERSED", clawback: { flagId: "flag-test" } });
   }, 60_000);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Clawback gaps (issue 10, item 14): carried statements, forfeiture, evidence beyond its cap.
+
+const TZ = "Asia/Shanghai";
+
+/** The REDEEMED transaction records of ledger redemptions, as the payment webhook writes them (so a clawback can find them). */
+async function seedRedeemedTransactions(entries: readonly LedgerEntry[]): Promise<void> {
+  const { PutCommand } = await import("@aws-sdk/lib-dynamodb");
+  const { transactionKey } = await import("../../shared/store/keys.js");
+  for (const entry of entries) {
+    if (entry.kind !== "REDEMPTION") continue;
+    await db.send(
+      new PutCommand({
+        TableName: tables.redemptions,
+        Item: {
+          ...transactionKey(entry.partnerId, entry.transactionId),
+          partnerId: entry.partnerId,
+          transactionId: entry.transactionId,
+          status: "REDEEMED",
+          eventId: `e-${entry.transactionId}`,
+          merchantId: entry.merchantId,
+          payerId: entry.payerId,
+          amount: entry.amount,
+          discount: entry.discount,
+          occurredAt: entry.occurredAt,
+          answer: { transactionId: entry.transactionId, voucherId: entry.voucherId, discount: entry.discount, payable: entry.amount - entry.discount },
+          recordedAt: entry.recordedAt,
+          voucherId: entry.voucherId,
+          campaignId: entry.campaignId,
+          voucher: { dropId: "d1", voucherTypeId: "100-30", shard: 0, expiresAt: "2099-01-01T00:00:00.000Z" },
+        },
+      }),
+    );
+  }
+}
+
+/** Settles (campaign, merchant, period) as the settlement worker would, and pays a PENDING statement through a partner that accepts. */
+async function settleAndPay(campaignId: string, merchantId: string, period: string, cutoff?: string) {
+  const { periodCutoff } = await import("../../shared/domain/settlement.js");
+  const { payStatement, settleStatement } = await import("../../shared/operations/settlement.js");
+  const message = {
+    campaignId,
+    merchantId,
+    period,
+    cutoff: cutoff ?? periodCutoff(period, TZ, new Date()).cutoff.toISOString(),
+    arrivedBefore: new Date(Date.now() + 1_000).toISOString(),
+  };
+  const settled = await settleStatement({ db, tables, now: () => new Date(), message, sendPayout: () => Promise.resolve() });
+  if (settled.outcome !== "settled") throw new Error(`nothing settled for ${period}`);
+  if (settled.statement.status !== "PENDING") return settled.statement;
+  const post = (request: { idempotencyKey: string }) => Promise.resolve({ ok: true as const, payoutId: `po-${request.idempotencyKey}` });
+  await payStatement({ db, tables, post, now: () => new Date(), attempts: 1, message });
+  const { readStatement } = await import("../../shared/store/settlements.js");
+  return (await readStatement(db, tables.settlements, message))!;
+}
+
+/** An OPEN flag put straight in the review queue, naming `evidence`. */
+async function seedFlag(flag: { campaignId: string; merchantId: string; rule: FraudRule; payerId?: string; window: string; evidence: readonly LedgerEntry[] }) {
+  const { createFlag } = await import("../../shared/store/fraud.js");
+  const at = new Date().toISOString();
+  const id = unique("flag");
+  await createFlag(db, tables.fraud, {
+    id,
+    campaignId: flag.campaignId,
+    rule: flag.rule,
+    severity: "high",
+    merchantId: flag.merchantId,
+    ...(flag.payerId === undefined ? {} : { payerId: flag.payerId }),
+    window: flag.window,
+    evidence: { transactions: refs(flag.evidence) },
+    status: "OPEN",
+    createdAt: at,
+    updatedAt: at,
+    lastHitAt: at,
+    version: 0,
+  });
+  return id;
+}
+
+const review = () => ({ db, tables, now: () => new Date() });
+const kinds = (ledger: readonly LedgerEntry[], kind: LedgerEntry["kind"]) => ledger.filter((entry) => entry.kind === kind);
+
+describe("clawbacks of a confirmed flag", () => {
+  it("claws back a flagged redemption whose CARRIED statement was netted into a later PAID one, instead of withholding it forever", async () => {
+    const { ledgerRecord, seedPartner } = await import("../support/settlement.js");
+    const campaignId = unique("carried");
+    const merchantId = `${campaignId}-m`;
+    await seedPartner(db, tables.partners, { id: "bank-a", payoutUrl: "https://payouts.bank-a.example/payouts" });
+    await seedMerchant(db, tables.merchants, { id: merchantId, partnerId: "bank-a" });
+    // Day 1: two redemptions, paid. Day 2: the flagged one, and both of day 1's refunded: net −3,000, CARRIED.
+    // Day 3: one redemption of 5,000 with the −3,000 folded in: 2,000 PAID. The flagged discount was paid through day 3.
+    const [a, b] = ["10:00", "11:00"].map((time) => ledgerRecord({ campaignId, merchantId, occurredAt: `2026-01-10T${time}:00+08:00` })) as [LedgerEntry, LedgerEntry];
+    const flagged = { ...ledgerRecord({ campaignId, merchantId, occurredAt: "2026-01-11T10:00:00+08:00" }), payerId: "carried-payer" };
+    const refunds = [a, b].map((paid, i) =>
+      ledgerRecord({ campaignId, merchantId, kind: "REVERSAL", transactionId: paid.transactionId, occurredAt: `2026-01-11T1${2 + i}:00:00+08:00`, paymentOccurredAt: paid.occurredAt }),
+    );
+    const later = ledgerRecord({ campaignId, merchantId, discount: 5_000, occurredAt: "2026-01-12T10:00:00+08:00" });
+    await seedLedger(db, tables.redemptions, [a, b]);
+    expect(await settleAndPay(campaignId, merchantId, "2026-01-10")).toMatchObject({ status: "PAID", payable: 6_000 });
+    await seedLedger(db, tables.redemptions, [flagged, ...refunds]);
+    await seedRedeemedTransactions([flagged]);
+    const carried = await settleAndPay(campaignId, merchantId, "2026-01-11");
+    expect(carried).toMatchObject({ status: "CARRIED", payable: -3_000 });
+    await seedLedger(db, tables.redemptions, [later]);
+    expect(await settleAndPay(campaignId, merchantId, "2026-01-12")).toMatchObject({ status: "PAID", carriedIn: -3_000, payable: 2_000 });
+
+    const id = await seedFlag({ campaignId, merchantId, rule: "repeat-payer", payerId: "carried-payer", window: "2026-01-11T00:00:00.000Z", evidence: [flagged] });
+    const confirmed = await confirmFlag({ ...review(), flagId: id, reason: "cash-out ring", forfeit: false, operator: "op-1" });
+    expect(confirmed.enforcement).toMatchObject({ clawedBack: refs([flagged]), withheld: [] });
+    const ledger = await readLedger(db, tables.redemptions, campaignId, merchantId);
+    expect(kinds(ledger, "CLAWBACK")).toEqual([expect.objectContaining({ transactionId: flagged.transactionId, discount: -3_000, flagId: id })]);
+  }, 60_000);
+
+  it("marks the records of a forfeited statement, so a later refund of one voids its voucher but charges back no discount that was never paid", async () => {
+    const { recordPayment, recordRefund } = await import("../../shared/operations/payments.js");
+    const { ClaimCaches, claimVoucher } = await import("../../shared/operations/claim.js");
+    const { localDate } = await import("../../shared/domain/settlement.js");
+    const { reconcileCampaign } = await import("../../shared/operations/settlement-views.js");
+    const campaignId = unique("forfeit");
+    const merchantId = `${campaignId}-m`;
+    await seedCampaign(db, tables, { id: campaignId, drops: [{ id: "d1", stock: { "100-30": 5 }, shards: 1 }] });
+    await seedMerchant(db, tables.merchants, { id: merchantId, partnerId: "bank-a", sector: "restaurant" });
+    await claimVoucher({ sub: "payer-forfeit", campaignId, dropId: "d1", voucherTypeId: "100-30" }, { db, tables, caches: new ClaimCaches({ campaignTtlMs: 0, soldOutTtlMs: 0 }), now: () => new Date(), random: Math.random });
+    const payments = { db, tables, now: () => new Date() };
+    const transactionId = unique("t");
+    expect(await recordPayment({ partnerId: "bank-a", body: { eventId: unique("e"), transactionId, merchantId, payerId: "payer-forfeit", amount: 10_200, occurredAt: new Date().toISOString() } }, payments)).toMatchObject({ discount: 3_000 });
+    const [redemption] = await readLedger(db, tables.redemptions, campaignId, merchantId);
+
+    // Suspended before settlement: the statement is HELD; the confirmation forfeits it.
+    await seedMerchant(db, tables.merchants, { id: merchantId, partnerId: "bank-a", sector: "restaurant", status: "SUSPENDED" });
+    const held = await settleAndPay(campaignId, merchantId, localDate(new Date(), TZ), new Date(Date.now() + 1_000).toISOString());
+    expect(held).toMatchObject({ status: "HELD", payable: 3_000 });
+    const id = await seedFlag({ campaignId, merchantId, rule: "merchant-velocity", window: new Date(Math.floor(Date.now() / HOUR) * HOUR).toISOString(), evidence: [redemption!] });
+    const confirmed = await confirmFlag({ ...review(), flagId: id, reason: "fake sales", forfeit: true, operator: "op-1" });
+    expect(confirmed.enforcement).toMatchObject({ forfeited: [held.statementId], withheld: [{ partnerId: "bank-a", transactionId }] });
+    expect(await readTransaction(db, tables.redemptions, "bank-a", transactionId)).toMatchObject({ status: "REDEEMED", forfeitedBy: held.statementId });
+
+    expect(await recordRefund({ partnerId: "bank-a", body: { eventId: unique("e"), transactionId, occurredAt: new Date().toISOString() } }, payments)).toMatchObject({ transactionId, reversed: true });
+    const ledger = await readLedger(db, tables.redemptions, campaignId, merchantId);
+    expect(ledger.map((entry) => entry.kind)).toEqual(["REDEMPTION"]);
+    expect(await readTransaction(db, tables.redemptions, "bank-a", transactionId)).toMatchObject({ status: "REVERSED", forfeitedBy: held.statementId });
+    expect(await reconcileCampaign({ db, tables, campaignId })).toMatchObject({ balanced: true, difference: 0 });
+  }, 60_000);
+
+  it("marks a forfeited statement's records on the next enforcement when a crash cut the marking short after the forfeiture", async () => {
+    const { UpdateCommand } = await import("@aws-sdk/lib-dynamodb");
+    const { ledgerRecord } = await import("../support/settlement.js");
+    const campaignId = unique("forfeit-crash");
+    const merchantId = `${campaignId}-m`;
+    await seedMerchant(db, tables.merchants, { id: merchantId, partnerId: "bank-a", status: "SUSPENDED" });
+    const records = ["10:00", "11:00"].map((time) => ledgerRecord({ campaignId, merchantId, occurredAt: `2026-01-15T${time}:00+08:00` }));
+    await seedLedger(db, tables.redemptions, records);
+    await seedRedeemedTransactions(records);
+    const held = await settleAndPay(campaignId, merchantId, "2026-01-15");
+    expect(held).toMatchObject({ status: "HELD" });
+    const id = await seedFlag({ campaignId, merchantId, rule: "merchant-velocity", window: "2026-01-15T02:00:00.000Z", evidence: records });
+
+    // The confirmation dies at its first mark: the statement is FORFEITED, no record marked, no enforcement recorded.
+    const send = db.send.bind(db) as (command: object) => Promise<unknown>;
+    const crashing = new Proxy(db, {
+      get: (target, property) =>
+        property === "send"
+          ? (command: object) => {
+              if (command instanceof UpdateCommand && String(command.input.UpdateExpression).includes("forfeitedBy")) return Promise.reject(new Error("crash"));
+              return send(command);
+            }
+          : (Reflect.get(target, property, target) as unknown),
+    });
+    await expect(confirmFlag({ ...review(), db: crashing, flagId: id, reason: "fake sales", forfeit: true, operator: "op-1" })).rejects.toThrow("crash");
+    const { readStatement } = await import("../../shared/store/settlements.js");
+    expect(await readStatement(db, tables.settlements, held)).toMatchObject({ status: "FORFEITED" });
+    expect(await readTransaction(db, tables.redemptions, "bank-a", records[0]!.transactionId)).not.toHaveProperty("forfeitedBy");
+
+    const enforced = await enforceFlag({ ...review(), flagId: id, operator: "op-1" });
+    expect(enforced.enforcement).toMatchObject({ forfeited: [held.statementId] });
+    for (const record of records) expect(await readTransaction(db, tables.redemptions, "bank-a", record.transactionId)).toMatchObject({ forfeitedBy: held.statementId });
+  }, 60_000);
+
+  it("claws back every redemption of the flag's merchant in its window, beyond the 100 its evidence names, once however often it is enforced", async () => {
+    const campaignId = unique("ring");
+    const merchantId = `${campaignId}-m`;
+    const { seedPartner } = await import("../support/settlement.js");
+    await seedPartner(db, tables.partners, { id: "bank-a", payoutUrl: "https://payouts.bank-a.example/payouts" });
+    await seedMerchant(db, tables.merchants, { id: merchantId, partnerId: "bank-a" });
+    // 150 redemptions within the flag's hour (02:00–03:00 UTC), and one on either side of it.
+    const hour = "2026-01-20T02:00:00.000Z";
+    const ring = Array.from({ length: 150 }, (_, i) => fraudRecord({ campaignId, merchantId, occurredAt: new Date(Date.parse(hour) + i * 20_000).toISOString() }));
+    const outside = [fraudRecord({ campaignId, merchantId, occurredAt: "2026-01-20T01:59:59.000Z" }), fraudRecord({ campaignId, merchantId, occurredAt: "2026-01-20T03:00:00.000Z" })];
+    await seedLedger(db, tables.redemptions, [...ring, ...outside]);
+    await seedRedeemedTransactions([...ring, ...outside]);
+    expect(await settleAndPay(campaignId, merchantId, "2026-01-20")).toMatchObject({ status: "PAID", redemptionCount: 152 });
+
+    const id = await seedFlag({ campaignId, merchantId, rule: "merchant-velocity", window: hour, evidence: ring.slice(0, 100) });
+    const confirmed = await confirmFlag({ ...review(), flagId: id, reason: "a ring", forfeit: false, operator: "op-1" });
+    expect(confirmed.enforcement?.counts).toEqual({ clawedBack: 150, withheld: 0, pending: 0, notApplicable: 0 });
+    const clawedBack = () => readLedger(db, tables.redemptions, campaignId, merchantId).then((ledger) => kinds(ledger, "CLAWBACK"));
+    expect(sortRefs(refs(await clawedBack()))).toEqual(sortRefs(refs(ring)));
+
+    const again = await enforceFlag({ ...review(), flagId: id, operator: "op-1" });
+    expect(again.enforcement?.counts).toEqual({ clawedBack: 150, withheld: 0, pending: 0, notApplicable: 0 });
+    expect(await clawedBack()).toHaveLength(150);
+  }, 120_000);
 });

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { type PartnerSimulator, startPartnerSimulator } from "../../infra/local/partner-simulator.js";
+import { SIGNATURE_HEADER, signPayload, signPayloadWithSecrets } from "../../shared/domain/signature.js";
 
 let simulator: PartnerSimulator | undefined;
 afterEach(async () => {
@@ -53,5 +54,41 @@ describe("the partner simulator", () => {
     ]);
     expect(listed.items[3]!.payoutId).toBe(listed.items[0]!.payoutId);
     expect(faults).toEqual(["fail"]);
+  });
+
+  describe("when it knows the partners' secrets (as the local runtime starts it)", () => {
+    const secrets: Record<string, string[]> = { m1: ["old", "new"] };
+    const start = () => startPartnerSimulator({ secretsFor: ({ merchantId }) => Promise.resolve(secrets[merchantId]) });
+    const body = (merchantId: string, key: string) => JSON.stringify({ statementId: key, campaignId: "c1", merchantId, period: "2030-01-01", amount: 1_000, currency: "CNY" });
+    const send = (raw: string, key: string, signature?: string) =>
+      fetch(simulator!.payoutUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": key, ...(signature ? { [SIGNATURE_HEADER]: signature } : {}) },
+        body: raw,
+      });
+    const now = () => Math.floor(Date.now() / 1000);
+
+    it("refuses an unsigned, badly signed, stale or unknown merchant's payout with 401 and pays nothing", async () => {
+      simulator = await start();
+      const raw = body("m1", "k-1");
+      expect((await send(raw, "k-1")).status).toBe(401);
+      expect((await send(raw, "k-1", signPayload("revoked", now(), raw))).status).toBe(401);
+      expect((await send(raw, "k-1", signPayload("new", now() - 3_600, raw))).status).toBe(401);
+      expect((await send(raw, "k-1", signPayload("new", now(), raw.replace("1000", "9000")))).status).toBe(401);
+      const stranger = body("m-unknown", "k-2");
+      expect((await send(stranger, "k-2", signPayload("new", now(), stranger))).status).toBe(401);
+      expect(simulator.accepted.size).toBe(0);
+      expect(simulator.refused).toBe(5);
+    });
+
+    it("accepts a payout signed with any live secret of the merchant's partner, once per key", async () => {
+      simulator = await start();
+      const raw = body("m1", "k-3");
+      const first = await send(raw, "k-3", signPayloadWithSecrets(["revoked-long-ago", "new"], now(), raw));
+      expect(first.status).toBe(200);
+      expect((await send(raw, "k-3", signPayload("old", now(), raw))).status).toBe(200);
+      expect(simulator.accepted.size).toBe(1);
+      expect(simulator.refused).toBe(0);
+    });
   });
 });

@@ -9,7 +9,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "../../infra/local/emulators.js";
 import { type PhysicalResources, provisionResources, teardownResources } from "../../infra/local/provision.js";
 import { type MerchantAction, MERCHANT_TRANSITIONS } from "../../shared/domain/merchant.js";
+import type { Context } from "aws-lambda";
 import { SECRET_GRACE_MS, liveSecrets } from "../../shared/domain/partner.js";
+import { SIGNATURE_HEADER, signPayload } from "../../shared/domain/signature.js";
+import { PARTNER_CACHE_MS, partnerRoute } from "../../shared/http/partner-route.js";
+import type { HttpEvent } from "../../shared/http/route.js";
 import { type DomainError } from "../../shared/errors.js";
 import { listAudit } from "../../shared/operations/audit.js";
 import { listMerchants, registerMerchant, setMerchantStatus } from "../../shared/operations/merchants.js";
@@ -96,8 +100,62 @@ describe("partners", () => {
 
     const entries = await trail("PARTNER#bank-r");
     expect(entries.map((e) => [e.action, e.who])).toEqual([["partner.register", "op-1"], ["partner.rotate-secret", "op-2"], ["partner.rotate-secret", "op-2"]]);
+    expect(entries[1]?.after).toMatchObject({ graceSeconds: 86_400 });
     for (const secret of [first, second, third]) expect(JSON.stringify(entries)).not.toContain(secret);
     expect((await rejection(rotatePartnerSecret({ ...deps, partnerId: "nobody", operator: "op-2" }))).code).toBe("NOT_FOUND");
+  });
+
+  it("rotated with graceSeconds 0, refuse every earlier secret within the partner-secret cache's lifetime, and audit the grace period", async () => {
+    now = T0;
+    const { signingSecret: first } = await registerPartner({ ...deps, body: { id: "bank-z", name: "Z", payoutUrl: "https://z.example/" }, operator: "op-1", settings });
+    const { signingSecret: second } = await rotatePartnerSecret({ ...deps, partnerId: "bank-z", operator: "op-2", body: {} });
+    // A partner-signed route reading this table, on an injected clock.
+    let clock = new Date(T0.getTime() + 60_000);
+    const route = partnerRoute(() => ({ status: 201 }), { load: (id) => loadPartnerCredentials(deps, id), now: () => clock });
+    const body = JSON.stringify({ id: "m-z", name: "Z shop", sector: "hotel" });
+    const context = { awsRequestId: "req-z", getRemainingTimeInMillis: () => 1_000 } as unknown as Context;
+    const call = async (secret: string) => {
+      const event = {
+        headers: { [SIGNATURE_HEADER]: signPayload(secret, Math.floor(clock.getTime() / 1000), body) },
+        pathParameters: { partnerId: "bank-z" },
+        isBase64Encoded: false,
+        body,
+        requestContext: { requestId: "req-z" },
+      } as unknown as HttpEvent;
+      return (await route.run(event, context)).statusCode;
+    };
+    expect(await call(first)).toBe(201); // in its 24 h grace period, now cached by the route
+    expect(await call(second)).toBe(201);
+
+    now = clock;
+    const { signingSecret: third, graceSeconds } = await rotatePartnerSecret({ ...deps, partnerId: "bank-z", operator: "op-3", body: { graceSeconds: 0 } });
+    expect(graceSeconds).toBe(0);
+    expect((await loadPartnerCredentials(deps, "bank-z"))!.secrets.map((s) => s.secret)).toEqual([third]);
+    // The bound: secrets read before the revocation are served from the cache for less than 30 s.
+    clock = new Date(now.getTime() + PARTNER_CACHE_MS - 1);
+    expect(await call(first)).toBe(201);
+    clock = new Date(now.getTime() + PARTNER_CACHE_MS);
+    expect(await call(first)).toBe(401);
+    expect(await call(second)).toBe(401);
+    expect(await call(third)).toBe(201);
+
+    const rotations = (await trail("PARTNER#bank-z")).filter((e) => e.action === "partner.rotate-secret");
+    expect(rotations.map((e) => [e.who, e.after?.graceSeconds, e.after?.secretCount])).toEqual([
+      ["op-2", 86_400, 2],
+      ["op-3", 0, 1],
+    ]);
+    for (const secret of [first, second, third]) expect(JSON.stringify(rotations)).not.toContain(secret);
+  });
+
+  it("refuse a grace period that is not an integer from 0 to 86400, or another field, and change nothing", async () => {
+    now = T0;
+    await registerPartner({ ...deps, body: { id: "bank-g", name: "G", payoutUrl: "https://g.example/" }, operator: "op-1", settings });
+    for (const body of [{ graceSeconds: -1 }, { graceSeconds: 86_401 }, { graceSeconds: 0.5 }, { graceSeconds: "0" }, { grace: 0 }, null]) {
+      const refused = await rejection(rotatePartnerSecret({ ...deps, partnerId: "bank-g", operator: "op-2", body }));
+      expect(refused).toMatchObject({ code: "VALIDATION_FAILED", status: 400 });
+    }
+    expect((await loadPartnerCredentials(deps, "bank-g"))!.secrets).toHaveLength(1);
+    expect(await trail("PARTNER#bank-g")).toHaveLength(1);
   });
 
   it("rotated concurrently, each rotation lands once and every returned secret verifies", async () => {

@@ -15,7 +15,7 @@ import { localDate, nextPeriod, type Period, previousPeriod, startOfPeriod, stat
 import { setMerchantStatus } from "../../shared/operations/merchants.js";
 import { getStatement, reconcileCampaign, retryPayout } from "../../shared/operations/settlement-views.js";
 import { PayoutFailedError, payStatement, releaseHeldStatements, runSettlement, settleStatement } from "../../shared/operations/settlement.js";
-import { postPayout } from "../../shared/payout-client.js";
+import { createPayoutClient } from "../../shared/payout-client.js";
 import { sendAll, sendOne } from "../../shared/queues/send.js";
 import { queryAudit } from "../../shared/store/audit.js";
 import { auditPartition, unsettledPartition } from "../../shared/store/keys.js";
@@ -298,7 +298,7 @@ describe("payouts through a partner that fails", () => {
     const payouts: PayoutMessage[] = [];
     await settleStatement({ db, tables, now, message: message!, sendPayout: (payout) => Promise.resolve(void payouts.push(payout)) });
     const id = statementId(campaignId, merchantId, P);
-    const deliver = () => payStatement({ db, tables, now, post: postPayout, attempts: 1, timeoutMs: 5_000, message: payouts[0]! });
+    const deliver = () => payStatement({ db, tables, now, post: createPayoutClient({ rules: { allowHttp: true } }), attempts: 1, timeoutMs: 5_000, message: payouts[0]! });
 
     await expect(deliver()).rejects.toThrow(PayoutFailedError);
     expect(await readStatement(db, tables.settlements, message!)).toMatchObject({ status: "PENDING", payoutAttempts: 1, lastPayoutError: expect.stringContaining("HTTP 503") as string });

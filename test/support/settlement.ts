@@ -90,13 +90,14 @@ export async function seedMerchant(
   );
 }
 
-/** A partner paid through `payoutUrl` (no live secrets: it never signs in these tests). */
-export async function seedPartner(db: DynamoDBDocumentClient, table: string, partner: { id: string; payoutUrl: string }): Promise<void> {
+/** A partner paid through `payoutUrl`, with one current secret (`signing-secret-<id>` unless given): payouts to it are signed. */
+export async function seedPartner(db: DynamoDBDocumentClient, table: string, partner: { id: string; payoutUrl: string; secret?: string }): Promise<void> {
   const now = new Date().toISOString();
+  const secrets = [{ secret: partner.secret ?? `signing-secret-${partner.id}`, createdAt: now }];
   await db.send(
     new PutCommand({
       TableName: table,
-      Item: { ...partnerKey(partner.id), id: partner.id, name: `Bank ${partner.id}`, payoutUrl: partner.payoutUrl, secrets: [], version: 0, createdAt: now, updatedAt: now, createdBy: "seed" },
+      Item: { ...partnerKey(partner.id), id: partner.id, name: `Bank ${partner.id}`, payoutUrl: partner.payoutUrl, secrets, version: 0, createdAt: now, updatedAt: now, createdBy: "seed" },
     }),
   );
 }

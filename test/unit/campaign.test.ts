@@ -143,6 +143,36 @@ describe("parseCampaign", () => {
     expect(paths(error)).toContain(path);
   });
 
+  // 200-60 is valid until 2024-04-15T23:59:59+08:00: a drop stocking it must close by then, or it
+  // would issue vouchers that are already expired, consuming stock and per-person limits.
+  it.each<[string, Mutation, string]>([
+    ["a drop that closes after its voucher type's validUntil", (c) => (voucherType(c, 1).validUntil = "2024-03-10T00:00:00+08:00"), "drops.1.stock.200-60"],
+    ["a drop that opens after its voucher type's validUntil", (c) => (voucherType(c, 1).validUntil = "2024-03-05T00:00:00+08:00"), "drops.1.stock.200-60"],
+    ["a drop that closes 1 ms after its voucher type's validUntil", (c) => (voucherType(c, 1).validUntil = "2024-03-15T09:59:59.999+08:00"), "drops.1.stock.200-60"],
+  ])("refuses %s with VALIDATION_FAILED at %j", (_name, mutate, path) => {
+    const input = cityPlan();
+    mutate(input);
+    const error = rejection(input);
+    expect(error.code).toBe("VALIDATION_FAILED");
+    expect(error.status).toBe(400);
+    expect(paths(error)).toContain(path);
+    const issue = (error.details as CampaignIssue[]).find((candidate) => candidate.path === path);
+    expect(issue?.message).toMatch(/validUntil .* before the drop closes/);
+  });
+
+  it("accepts a validUntil exactly at the close of the last drop stocking the type", () => {
+    const input = cityPlan();
+    voucherType(input, 1).validUntil = drop(input, 1).closesAt;
+    expect(() => parseCampaign(input)).not.toThrow();
+  });
+
+  it("lets a drop that does not stock a dated voucher type close after its validUntil", () => {
+    const input = cityPlan();
+    voucherType(input, 1).validUntil = "2024-03-10T00:00:00+08:00";
+    drop(input, 1).stock = { "100-30": 5_000 };
+    expect(() => parseCampaign(input)).not.toThrow();
+  });
+
   it("reports every problem of a campaign at once", () => {
     const input = cityPlan();
     Object.assign(input, { currency: "CNY" });
@@ -240,6 +270,8 @@ describe("checkNewDrop", () => {
     ["closes after the campaign", { closesAt: "2024-05-02T10:00:00+08:00" }, "closesAt"],
     ["has an unknown field", { budget: 1 }, ""],
     ["has no stock", { stock: {} }, "stock"],
+    ["stocks a voucher type whose validUntil is before it closes", { stock: { "200-60": 10 }, opensAt: "2024-04-10T10:00:00+08:00", closesAt: "2024-04-16T10:00:00+08:00" }, "stock.200-60"],
+    ["stocks a voucher type whose validUntil is before it opens", { stock: { "200-60": 10 }, opensAt: "2024-04-20T10:00:00+08:00", closesAt: "2024-04-21T10:00:00+08:00" }, "stock.200-60"],
   ])("refuses a drop that %s", (_name, change, path) => {
     let error: unknown;
     try {

@@ -1,6 +1,6 @@
 import { ProvisionedThroughputExceededException, TransactionCanceledException, TransactionConflictException } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
-import { assertDropOpen, issueVoucher } from "../../shared/domain/claim.js";
+import { assertDropOpen, issueVoucher, keyedVoucherId } from "../../shared/domain/claim.js";
 import { DropNotOpenError } from "../../shared/domain/claim-errors.js";
 import { ThrottledError, ValidationError } from "../../shared/errors.js";
 import { pageOf } from "../../shared/http/pagination.js";
@@ -23,6 +23,27 @@ describe("assertDropOpen", () => {
 
   it("accepts a claim from the opening instant", () => {
     expect(() => assertDropOpen({ campaign, drop, now: new Date("2026-11-22T02:00:00Z") })).not.toThrow();
+  });
+});
+
+describe("keyedVoucherId", () => {
+  const claim = { sub: "alice", idempotencyKey: "key-1", campaignId: "c1", dropId: "d1", voucherTypeId: "100-30" };
+
+  it("names the same voucher for the same person, key, campaign, drop and voucher type", () => {
+    expect(keyedVoucherId({ ...claim })).toBe(keyedVoucherId(claim));
+    expect(keyedVoucherId(claim)).toMatch(/^k[A-Za-z0-9_-]{26}$/);
+  });
+
+  it.each([
+    ["another person", { sub: "bob" }],
+    ["another key", { idempotencyKey: "key-2" }],
+    ["another campaign", { campaignId: "c2" }],
+    ["another drop", { dropId: "d2" }],
+    ["another voucher type", { voucherTypeId: "200-60" }],
+    // Parts that would run together if they were simply joined.
+    ["parts shifted across a separator", { sub: "alice\nkey-1", idempotencyKey: "" }],
+  ])("names another voucher for %s", (_, change) => {
+    expect(keyedVoucherId({ ...claim, ...change })).not.toBe(keyedVoucherId(claim));
   });
 });
 

@@ -46,6 +46,22 @@ describe("callerFromClaims", () => {
     expect(callerFromClaims({ sub: "alice", ...(groups === undefined ? {} : { groups }) })).toEqual({ sub: "alice", groups: expected });
   });
 
+  // A stock Cognito user pool puts a user's groups in `cognito:groups`, not `groups`.
+  it.each([
+    ["Cognito's claim as API Gateway's bracketed string", "[operators]", ["operators"]],
+    ["Cognito's claim with several groups, space-separated as API Gateway renders them", "[merchants operators]", ["merchants", "operators"]],
+    ["Cognito's claim as a real array", ["operators", "merchants"], ["operators", "merchants"]],
+  ])("reads %s", (_, groups, expected) => {
+    expect(callerFromClaims({ sub: "alice", "cognito:groups": groups })).toEqual({ sub: "alice", groups: expected });
+  });
+
+  it("reads both group claims together, each group once", () => {
+    expect(callerFromClaims({ sub: "alice", groups: "[auditors operators]", "cognito:groups": "[operators merchants]" })).toEqual({
+      sub: "alice",
+      groups: ["auditors", "operators", "merchants"],
+    });
+  });
+
   it("finds no caller without a subject", () => {
     expect(callerFromClaims({ groups: "[operators]" })).toBeUndefined();
     expect(callerFromClaims(undefined)).toBeUndefined();
@@ -61,6 +77,21 @@ describe("httpRoute", () => {
     const result = await operatorRoute(event({ sub: "alice", groups: "[auditors]" }), context);
     expect(result.statusCode).toBe(403);
     expect(body(result).error?.code).toBe("FORBIDDEN");
+  });
+
+  it.each([
+    ["a bracketed string", "[operators]"],
+    ["a space-separated bracketed string", "[merchants operators]"],
+    ["an array", ["operators"]],
+  ])("lets an operator of a stock Cognito pool through, with cognito:groups as %s", async (_, groups) => {
+    const result = await operatorRoute(event({ sub: "carol", "cognito:groups": groups }), context);
+    expect(result.statusCode).toBe(200);
+    expect(body(result)).toEqual({ sub: "carol" });
+  });
+
+  it("answers 403 when cognito:groups names no operators group", async () => {
+    const result = await operatorRoute(event({ sub: "carol", "cognito:groups": "[merchants]" }), context);
+    expect(result.statusCode).toBe(403);
   });
 
   it("lets an operator through", async () => {

@@ -1,5 +1,7 @@
+import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { jwtSettingsFromEnv, signLocalToken, verifyBearer } from "../../infra/local/jwt.js";
+import { callerFromClaims, isOperator } from "../../shared/http/caller.js";
+import { DEFAULT_LOCAL_JWT_SECRET, defaultSecretExposure, jwtSettingsFromEnv, signLocalToken, verifyBearer } from "../../infra/local/jwt.js";
 
 const settings = { secret: "unit-secret" };
 
@@ -41,5 +43,34 @@ describe("the local JWT authorizer", () => {
   it("reads its settings from the environment with the documented default", () => {
     expect(jwtSettingsFromEnv({}).secret).toBe("local-dev-secret");
     expect(jwtSettingsFromEnv({ VOUCHERS_LOCAL_JWT_SECRET: "s", VOUCHERS_LOCAL_JWT_AUDIENCE: "a" })).toEqual({ secret: "s", issuer: undefined, audience: "a" });
+  });
+
+  it("hands a Cognito-style cognito:groups array on as API Gateway does, and the caller is an operator", async () => {
+    const token = await new SignJWT({ "cognito:groups": ["merchants", "operators"] })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setSubject("carol")
+      .setExpirationTime("5m")
+      .sign(new TextEncoder().encode(settings.secret));
+    const verified = await verifyBearer(`Bearer ${token}`, settings);
+    if (!verified.ok) throw new Error(verified.reason);
+    expect(verified.claims["cognito:groups"]).toBe("[merchants operators]");
+    expect(isOperator(callerFromClaims(verified.claims)!)).toBe(true);
+  });
+});
+
+describe("binding with the default secret", () => {
+  it.each(["0.0.0.0", "::", "192.168.1.20", "10.0.0.5", "example.com", ""])("refuses non-loopback HOST %j while the default secret is in use", (host) => {
+    const problem = defaultSecretExposure(host, jwtSettingsFromEnv({}));
+    expect(problem).toMatch(/default JWT secret/);
+    expect(problem).toMatch(/VOUCHERS_LOCAL_JWT_SECRET/);
+    expect(defaultSecretExposure(host, jwtSettingsFromEnv({ VOUCHERS_LOCAL_JWT_SECRET: DEFAULT_LOCAL_JWT_SECRET }))).toBeDefined();
+  });
+
+  it.each(["127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]", "::ffff:127.0.0.1"])("allows loopback HOST %s with the default secret", (host) => {
+    expect(defaultSecretExposure(host, jwtSettingsFromEnv({}))).toBeUndefined();
+  });
+
+  it("allows any HOST with a secret of one's own", () => {
+    expect(defaultSecretExposure("0.0.0.0", jwtSettingsFromEnv({ VOUCHERS_LOCAL_JWT_SECRET: "a-long-random-secret" }))).toBeUndefined();
   });
 });

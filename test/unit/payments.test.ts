@@ -4,6 +4,8 @@
  */
 import { GetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
+import { resetConfig } from "../../shared/config.js";
+import { DEFAULT_MAX_PARTNER_AMOUNT } from "../../shared/domain/partner-limits.js";
 import { ValidationError } from "../../shared/errors.js";
 import {
   type PaymentDeps,
@@ -55,9 +57,23 @@ function deps(db: DynamoDBDocumentClient): PaymentDeps {
 }
 
 describe("the payment body", () => {
-  it("accepts the documented fields, voucherId optional, and ignores unknown ones", () => {
+  it("accepts the documented fields, voucherId optional", () => {
     expect(parsePaymentBody(payment)).toEqual(payment);
-    expect(parsePaymentBody({ ...payment, voucherId: "v1", channel: "qr" })).toEqual({ ...payment, voucherId: "v1" });
+    expect(parsePaymentBody({ ...payment, voucherId: "v1" })).toEqual({ ...payment, voucherId: "v1" });
+  });
+
+  // Strict (API.md, "Partner interface hardening"): no other partner route's signed body is a payment.
+  it.each([
+    ["an unknown field", { ...payment, channel: "qr" }, "channel"],
+    ["a refund's amount-less body with a stray field", { eventId: "e", transactionId: "t", occurredAt: payment.occurredAt, reversed: true }, "reversed"],
+    ["a merchant submission", { id: "m-1", name: "小店", sector: "restaurant" }, "id"],
+  ])("refuses %s", (_, body, field) => {
+    expect(() => parsePaymentBody(body)).toThrow(ValidationError);
+    try {
+      parsePaymentBody(body);
+    } catch (error) {
+      expect(JSON.stringify((error as ValidationError).details)).toContain(field);
+    }
   });
 
   it("accepts an instant in UTC too", () => {
@@ -69,11 +85,8 @@ describe("the payment body", () => {
   });
 
   it.each([
-    ["amount", 0],
-    ["amount", -100],
     ["amount", 12.5],
     ["amount", "12000"],
-    ["amount", Number.MAX_SAFE_INTEGER + 2],
     ["occurredAt", "2026-11-05T12:00:00"],
     ["occurredAt", "2026-11-05"],
     ["occurredAt", "yesterday"],
@@ -96,8 +109,21 @@ describe("the payment body", () => {
 });
 
 describe("the refund body", () => {
-  it("accepts {eventId, transactionId, occurredAt}", () => {
-    expect(parseRefundBody({ ...refund, amount: 5 })).toEqual(refund);
+  it("accepts {eventId, transactionId, occurredAt} and an optional amount", () => {
+    expect(parseRefundBody(refund)).toEqual(refund);
+    expect(parseRefundBody({ ...refund, amount: 5 })).toEqual({ ...refund, amount: 5 });
+  });
+
+  it.each([
+    ["an unknown field", { ...refund, reason: "returned" }],
+    ["a payment's body", payment],
+    ["a merchant submission", { id: "m-1", name: "小店", sector: "restaurant" }],
+  ])("refuses %s", (_, body) => {
+    expect(() => parseRefundBody(body)).toThrow(ValidationError);
+  });
+
+  it("refuses an amount that is not a whole number of fen", () => {
+    expect(issuePaths(() => parseRefundBody({ ...refund, amount: 1.5 }))).toEqual(["amount"]);
   });
 
   it("names every bad field", () => {
@@ -145,9 +171,32 @@ describe("the ledger's sort key", () => {
 describe("recordPayment and recordRefund", () => {
   it("reject a bad body before reading anything", async () => {
     const { db, sent } = fakeDb(() => ({}));
-    await expect(recordPayment({ partnerId: "bank-a", body: { ...payment, amount: 0 } }, deps(db))).rejects.toBeInstanceOf(ValidationError);
+    await expect(recordPayment({ partnerId: "bank-a", body: { ...payment, amount: 1.5 } }, deps(db))).rejects.toBeInstanceOf(ValidationError);
     await expect(recordRefund({ partnerId: "bank-a", body: {} }, deps(db))).rejects.toBeInstanceOf(ValidationError);
     await expect(recordPayment({ partnerId: "bank#a", body: payment }, deps(db))).rejects.toBeInstanceOf(ValidationError);
+    expect(sent).toEqual([]);
+  });
+
+  // The clock is 2026-11-05T05:00:00Z; the maximum 100,000,000 fen unless configured.
+  it.each([
+    ["a payment of 0 fen", () => ({ payment: { ...payment, amount: 0 } }), "AMOUNT_OUT_OF_RANGE"],
+    ["a payment of −1 fen", () => ({ payment: { ...payment, amount: -1 } }), "AMOUNT_OUT_OF_RANGE"],
+    ["a payment of 100,000,001 fen", () => ({ payment: { ...payment, amount: 100_000_001 } }), "AMOUNT_OUT_OF_RANGE"],
+    ["a payment of 2^53 fen", () => ({ payment: { ...payment, amount: Number.MAX_SAFE_INTEGER + 1 } }), "AMOUNT_OUT_OF_RANGE"],
+    ["a payment of 5e15 fen", () => ({ payment: { ...payment, amount: 5e15 } }), "AMOUNT_OUT_OF_RANGE"],
+    ["a payment above a configured maximum", () => ({ payment: { ...payment, amount: 10_001 }, max: 10_000 }), "AMOUNT_OUT_OF_RANGE"],
+    ["a refund of 0 fen", () => ({ refund: { ...refund, amount: 0 } }), "AMOUNT_OUT_OF_RANGE"],
+    ["a refund of 100,000,001 fen", () => ({ refund: { ...refund, amount: 100_000_001 } }), "AMOUNT_OUT_OF_RANGE"],
+    ["a payment 5 min + 1 ms ahead of the clock", () => ({ payment: { ...payment, occurredAt: "2026-11-05T05:05:00.001Z" } }), "OCCURRED_IN_FUTURE"],
+    ["a refund 5 min + 1 s ahead of the clock", () => ({ refund: { ...refund, occurredAt: "2026-11-05T13:05:01+08:00" } }), "OCCURRED_IN_FUTURE"],
+    ["a refund dated 2099", () => ({ refund: { ...refund, occurredAt: "2099-01-01T00:00:00+08:00" } }), "OCCURRED_IN_FUTURE"],
+  ])("refuse %s before reading anything: %s", async (_, build, code) => {
+    const { db, sent } = fakeDb(() => ({}));
+    const input: { payment?: object; refund?: object; max?: number } = build();
+    const call = input.payment
+      ? recordPayment({ partnerId: "bank-a", body: input.payment }, { ...deps(db), ...(input.max === undefined ? {} : { maxPartnerAmount: input.max }) })
+      : recordRefund({ partnerId: "bank-a", body: input.refund }, deps(db));
+    await expect(call).rejects.toMatchObject({ code, status: 400 });
     expect(sent).toEqual([]);
   });
 
@@ -172,5 +221,31 @@ describe("recordPayment and recordRefund", () => {
     expect(await recordRefund({ partnerId: "bank-a", body: { ...refund, eventId: "evt-3" } }, deps(db))).toEqual({ transactionId: "txn-1", reversed: true });
     expect(sent).toHaveLength(2);
     expect(sent.every((command) => command instanceof GetCommand && command.input.ConsistentRead === true)).toBe(true);
+  });
+});
+
+describe("the payment handlers' dependencies", () => {
+  it("take the largest partner amount from VOUCHERS_MAX_PARTNER_AMOUNT, and the default without it", async () => {
+    const { paymentDeps } = await import("../../functions/payments/deps.js");
+    const tables = { VOUCHERS_TABLE_VOUCHERS: "v", VOUCHERS_TABLE_CAMPAIGNS: "c", VOUCHERS_TABLE_MERCHANTS: "m", VOUCHERS_TABLE_REDEMPTIONS: "r" };
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, tables, { VOUCHERS_MAX_PARTNER_AMOUNT: "50000" });
+      resetConfig();
+      const configured = paymentDeps();
+      expect(configured.maxPartnerAmount).toBe(50_000);
+      const { db, sent } = fakeDb(() => ({}));
+      const now = () => new Date("2026-11-05T05:00:00Z");
+      await expect(recordPayment({ partnerId: "bank-a", body: { ...payment, amount: 50_001 } }, { ...configured, db, now })).rejects.toMatchObject({ code: "AMOUNT_OUT_OF_RANGE" });
+      expect(sent).toEqual([]);
+
+      delete process.env.VOUCHERS_MAX_PARTNER_AMOUNT;
+      resetConfig();
+      expect(paymentDeps().maxPartnerAmount ?? DEFAULT_MAX_PARTNER_AMOUNT).toBe(100_000_000);
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+      resetConfig();
+    }
   });
 });

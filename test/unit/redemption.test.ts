@@ -77,6 +77,11 @@ describe("chooseVoucher: one voucher, rule by rule", () => {
       9_000,
     ],
     ["a restaurant, the campaign's other sector", { merchant: { status: "APPROVED", sector: "restaurant" } }, 9_000],
+    // Partners send whole seconds and their clocks may be 5 minutes off ours (API.md): a payment
+    // reported up to 5 minutes before the claim may still use the voucher.
+    ["a payment 1 ms before the claim", { payment: { occurredAt: "2026-11-02T01:59:59.999Z" } }, 9_000],
+    ["a payment in the claim's second, truncated to the whole second", { payment: { occurredAt: "2026-11-02T10:00:00+08:00" }, voucher: { claimedAt: "2026-11-02T02:00:00.873Z" } }, 9_000],
+    ["a payment exactly 5 min before the claim", { payment: { occurredAt: "2026-11-02T09:55:00+08:00" } }, 9_000],
   ])("applies to %s", (_, overrides, expectedPayable) => {
     const choice = chooseVoucher(scenario(overrides));
     expect(choice).toEqual({ voucher: { ...voucher, ...overrides.voucher }, payable: expectedPayable });
@@ -88,7 +93,8 @@ describe("chooseVoucher: one voucher, rule by rule", () => {
     ["after expiry", { payment: { occurredAt: "2026-11-20T12:00:00+08:00" } }, "NO_ELIGIBLE_VOUCHER"],
     // As text "…T03:00:00Z" sorts before "…T10:00:00+08:00", but it is an hour later.
     ["after an expiry whose text sorts after it", { payment: { occurredAt: "2026-11-09T03:00:00Z" } }, "NO_ELIGIBLE_VOUCHER"],
-    ["1 ms before the claim", { payment: { occurredAt: "2026-11-02T01:59:59.999Z" } }, "NO_ELIGIBLE_VOUCHER"],
+    // Partner clocks may be 5 minutes off (API.md): earlier than that is before the voucher existed.
+    ["5 min + 1 ms before the claim", { payment: { occurredAt: "2026-11-02T01:54:59.999Z" } }, "NO_ELIGIBLE_VOUCHER"],
     ["a redeemed voucher", { voucher: { status: "REDEEMED" } }, "NO_ELIGIBLE_VOUCHER"],
     ["a void voucher", { voucher: { status: "VOID" } }, "NO_ELIGIBLE_VOUCHER"],
     ["an expired voucher", { voucher: { status: "EXPIRED" } }, "NO_ELIGIBLE_VOUCHER"],
@@ -127,6 +133,40 @@ describe("chooseVoucher: one voucher, rule by rule", () => {
 
   it("refuses an occurredAt that is no instant", () => {
     expect(() => chooseVoucher(scenario({ payment: { occurredAt: "yesterday" } }))).toThrow(RangeError);
+  });
+});
+
+describe("chooseVoucher: partner clocks", () => {
+  // The voucher was claimed at 2026-11-02T02:00:00Z.
+  it("refuses a voucher claimed after the payment was received, however the partner dated it", () => {
+    const input = { ...scenario({ payment: { occurredAt: "2026-11-02T01:59:00Z" } }), receivedAt: "2026-11-02T01:59:59.999Z" };
+    expect(chooseVoucher(input)).toEqual({ voucher: null, reason: "NO_ELIGIBLE_VOUCHER" });
+  });
+
+  it("takes a voucher claimed before the payment was received, up to 5 minutes after its occurredAt", () => {
+    const input = { ...scenario({ payment: { occurredAt: "2026-11-02T01:55:00Z" } }), receivedAt: "2026-11-02T02:00:00Z" };
+    expect(chooseVoucher(input)).toEqual({ voucher, payable: 9_000 });
+  });
+});
+
+describe("chooseVoucher: vouchers that share a voucherId", () => {
+  // Voucher ids of different campaigns once collided (issue 10, item 9): the choice must hand back
+  // the very voucher that applies, so that the caller redeems that one and not its namesake.
+  const restaurants: CampaignFacts = { ...campaign, sectors: ["restaurant"] };
+  const inA: Voucher = { ...voucher, campaignId: "a", voucherTypeId: "200-60", threshold: 20_000, discount: 6_000, claimedAt: "2026-11-01T10:00:00+08:00" };
+  const inB: Voucher = { ...voucher, campaignId: "b" };
+  const campaigns = new Map([
+    ["a", restaurants],
+    ["b", campaign],
+  ]);
+
+  it.each([
+    ["A listed first", [inA, inB]],
+    ["B listed first", [inB, inA]],
+  ])("chooses the item of the campaign that applies (%s)", (_, vouchers) => {
+    const choice = chooseVoucher({ payment: { amount: 15_000, occurredAt: payment.occurredAt }, merchant, vouchers, campaigns });
+    expect(choice.voucher).toBe(inB);
+    expect(choice).toMatchObject({ payable: 12_000 });
   });
 });
 
@@ -401,7 +441,8 @@ const t = (text: string) => new Date(text).getTime();
 
 function validInTime(v: Voucher, at: number): boolean {
   const sane = Number.isInteger(v.discount) && Number.isInteger(v.threshold) && 0 < v.discount && v.discount < v.threshold;
-  return v.status === "CLAIMED" && sane && t(v.claimedAt) <= at && at < t(v.expiresAt);
+  // A partner's clock may be up to 5 minutes behind ours: claimedAt − 5 min ≤ at.
+  return v.status === "CLAIMED" && sane && t(v.claimedAt) - 5 * 60_000 <= at && at < t(v.expiresAt);
 }
 
 function activeCampaign(input: RedemptionInput, v: Voucher, at: number): boolean {

@@ -6,6 +6,7 @@ import {
   SIGNATURE_TOLERANCE_SECONDS,
   parseSignatureHeader,
   signPayload,
+  signPayloadWithSecrets,
   verifySignature,
 } from "../../shared/domain/signature.js";
 
@@ -404,5 +405,26 @@ describe("fuzzed with fast-check", () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("signing with several secrets (payouts during a rotation's grace period)", () => {
+  const body = JSON.stringify({ statementId: "c1/m1/2030-01-01", amount: 1200 });
+  const now = new Date("2030-01-01T00:00:00.000Z");
+  const t = Math.floor(now.getTime() / 1000);
+
+  it("carries one v1 per secret, each verifying on its own, in the order given", () => {
+    const header = signPayloadWithSecrets(["old", "new"], t, body);
+    expect(header).toBe(`t=${t},v1=${createHmac("sha256", "old").update(`${t}.${body}`).digest("hex")},v1=${createHmac("sha256", "new").update(`${t}.${body}`).digest("hex")}`);
+    expect(verifySignature({ header, rawBody: body, secrets: ["old"], now })).toEqual({ ok: true, timestamp: t });
+    expect(verifySignature({ header, rawBody: body, secrets: ["new"], now })).toEqual({ ok: true, timestamp: t });
+    expect(verifySignature({ header, rawBody: body, secrets: ["other"], now })).toEqual({ ok: false, reason: "mismatch" });
+    expect(signPayloadWithSecrets(["only"], t, body)).toBe(signPayload("only", t, body));
+  });
+
+  it("refuses no secret, an empty one, or a bad timestamp", () => {
+    expect(() => signPayloadWithSecrets([], t, body)).toThrow(RangeError);
+    expect(() => signPayloadWithSecrets(["a", ""], t, body)).toThrow(RangeError);
+    expect(() => signPayloadWithSecrets(["a"], 0, body)).toThrow(RangeError);
   });
 });

@@ -30,8 +30,10 @@ describe("the declarations in the repository", () => {
     expect(wiringProblems(fixtureWiring)).toEqual([]);
   });
 
-  it("declare GET /health as public and GET /me for residents", () => {
+  it("declare GET /health as public, GET /admin/health for operators and GET /me for residents", () => {
     expect(platform.routes).toContainEqual({ method: "GET", path: "/health", auth: "public", function: "health" });
+    expect(platform.routes).toContainEqual({ method: "GET", path: "/admin/health", auth: "operator", function: "health" });
+    expect(Object.keys(platform.functions.health.deadLetterQueues ?? {}).sort()).toEqual(Object.keys(platform.queues).sort());
     expect(platform.routes).toContainEqual({ method: "GET", path: "/me", auth: "resident", function: "me" });
   });
 
@@ -50,6 +52,7 @@ describe("wiringProblems", () => {
     ["a route to an unknown function", (w) => ({ ...w, routes: [{ method: "GET", path: "/x", auth: "public", function: "nope" }] }), /unknown function nope/],
     ["a bad path", (w) => ({ ...w, routes: [{ method: "GET", path: "things", auth: "public", function: "run" }] }), /path must look like/],
     ["an unknown table grant", (w) => ({ ...w, functions: { run: { ...w.functions.run!, tables: { ghosts: "read" } } } }), /unknown table ghosts/],
+    ["a dead-letter grant on an unknown queue", (w) => ({ ...w, functions: { run: { ...w.functions.run!, deadLetterQueues: { ghost: "describe" } } } }), /dead-letter queue of unknown queue ghost/],
     ["a queue visibility shorter than its consumer", (w) => ({ ...w, queues: { work: { ...w.queues.work!, visibilityTimeoutSeconds: 5 } } }), /visibility timeout must exceed/],
     ["an oversized SQS batch", (w) => ({ ...w, queueTriggers: [{ queue: "work", function: "run", batchSize: 11 }] }), /batchSize must be 1–10/],
     ["a stream trigger on a table without a stream", (w) => ({ ...w, streamTriggers: [{ table: "things", function: "run", batchSize: 10, startingPosition: "LATEST", retryAttempts: 1 }] }), /declares no stream/],
@@ -116,5 +119,15 @@ describe("names derived from the declaration", () => {
       queueUrls: { work: "http://q/work", streamFailures: "http://q/f" },
     });
     expect(env).toEqual({ VOUCHERS_TABLE_OBSERVATIONS: "obs-physical" });
+  });
+
+  it("hands the health function the URLs of the dead-letter queues it may read", () => {
+    const env = functionEnvironment(fixtureWiring, "health", {
+      tables: { observations: "obs-physical", events: "events-physical" },
+      queueUrls: { work: "http://q/work", streamFailures: "http://q/f" },
+      deadLetterQueueUrls: { work: "http://q/work-dlq", streamFailures: "http://q/f-dlq" },
+    });
+    expect(env).toMatchObject({ VOUCHERS_QUEUE_WORK_URL: "http://q/work", VOUCHERS_DEAD_LETTER_QUEUE_WORK_URL: "http://q/work-dlq" });
+    expect(Object.values(env)).not.toContain("http://q/f-dlq");
   });
 });
