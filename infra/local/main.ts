@@ -9,6 +9,7 @@ import { tableName } from "../../shared/config.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { DEMO_CAMPAIGN_ID, seedDemo } from "./demo.js";
 import { ensureDynamoDbLocal } from "./dynamodb-local-dist.js";
+import { faultTallyPath, type FaultMode, prepareFaultMode } from "./fault-mode.js";
 import { describeEmulators, startEmulators, type Emulators } from "./emulators.js";
 import { defaultSecretExposure, jwtSettingsFromEnv } from "./jwt.js";
 import { consoleLog } from "./log.js";
@@ -23,8 +24,7 @@ const settingsSchema = z.object({
   VOUCHERS_SEED: z.enum(["0", "1"]).default("1"),
   /** Seconds from start until the demo's first drop opens. */
   VOUCHERS_SEED_OPENS_IN: z.coerce.number().int().min(0).max(86_400).default(60),
-  /** Drills: share (0–1) of payout calls the partner simulator answers 503, or leaves unanswered. */
-  VOUCHERS_PARTNER_FAIL_SHARE: z.coerce.number().min(0).max(1).default(0),
+  /** Drills: share (0–1) of payout calls the partner simulator leaves unanswered (failures: VOUCHERS_FAULTS payout.fail). */
   VOUCHERS_PARTNER_TIMEOUT_SHARE: z.coerce.number().min(0).max(1).default(0),
 });
 
@@ -46,6 +46,13 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const say = (line: string) => process.stdout.write(`${line}\n`);
+  let faults: FaultMode;
+  try {
+    faults = prepareFaultMode({ tallyFile: faultTallyPath(stateFilePath()) });
+  } catch (error) {
+    console.error(`Invalid settings: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
+  }
 
   let emulators: Emulators | undefined;
   let runtime: LocalRuntime | undefined;
@@ -56,6 +63,7 @@ async function main(): Promise<void> {
     say(`\n${signal}: stopping…`);
     // First, so no command (npm run redrive) picks a platform that is going away.
     await removeStateFile(stateFilePath()).catch((error: unknown) => console.error(`could not remove the state file: ${String(error)}`));
+    await faults.stop().catch(() => undefined);
     await runtime?.stop().catch((error: unknown) => console.error(`runtime stop failed: ${String(error)}`));
     await emulators?.stop().catch((error: unknown) => console.error(`emulator stop failed: ${String(error)}`));
     say("stopped; no emulator left running.");
@@ -82,9 +90,11 @@ async function main(): Promise<void> {
       host: settings.HOST,
       port: settings.PORT,
       jwt,
-      partnerSimulator: { failShare: settings.VOUCHERS_PARTNER_FAIL_SHARE, timeoutShare: settings.VOUCHERS_PARTNER_TIMEOUT_SHARE },
+      partnerSimulator: { ...faults.partnerSimulator, timeoutShare: settings.VOUCHERS_PARTNER_TIMEOUT_SHARE },
       log: consoleLog,
     });
+    faults.install();
+    say(`  ${faults.description}${faults.description === "faults off" ? " (VOUCHERS_FAULTS turns them on)" : ""}`);
   } catch (error) {
     console.error(`Could not start the platform: ${error instanceof Error ? error.message : String(error)}`);
     await runtime?.stop().catch(() => undefined);

@@ -32,6 +32,19 @@ export interface PartnerSimulatorOptions {
   random?: () => number;
   /** The live secrets of the partner that acquired a payout's merchant; undefined for an unknown merchant. */
   secretsFor?: (payout: { merchantId: string }) => Promise<readonly string[] | undefined>;
+  /** Told of each payout failed or left hanging on purpose (the fault mode counts them). */
+  onFault?: (kind: "fail" | "timeout") => void;
+}
+
+/** One payout request the simulator received, whatever it answered. */
+export interface ReceivedPayout {
+  idempotencyKey: string;
+  /** The body's statementId, when it had one. */
+  statementId: string | undefined;
+  /** `accepted`: paid now; `repeated`: answered as the first time; `failed` / `timeout`: on purpose. */
+  outcome: "accepted" | "repeated" | "failed" | "timeout";
+  payoutId: string | undefined;
+  receivedAt: string;
 }
 
 export interface PartnerSimulator {
@@ -40,6 +53,8 @@ export interface PartnerSimulator {
   readonly payoutUrl: string;
   /** Payouts accepted, by idempotency key. */
   readonly accepted: ReadonlyMap<string, { payoutId: string; body: unknown }>;
+  /** Every payout request received, in order (also served as JSON at GET `<url>/payouts`). */
+  readonly received: readonly ReceivedPayout[];
   /** Payouts refused for their signature. */
   readonly refused: number;
   /** Changes the drill settings while running. */
@@ -52,6 +67,7 @@ export async function startPartnerSimulator(options: PartnerSimulatorOptions = {
   const random = options.random ?? Math.random;
   const accepted = new Map<string, { payoutId: string; body: unknown }>();
   const hanging = new Set<http.ServerResponse>();
+  const received: ReceivedPayout[] = [];
   let refused = 0;
 
   const server = http.createServer((request, response) => {
@@ -63,6 +79,8 @@ export async function startPartnerSimulator(options: PartnerSimulatorOptions = {
         response.writeHead(status, { "content-type": "application/json" });
         response.end(JSON.stringify(body));
       };
+      // Drills read what the platform paid, to check one payout per statement.
+      if (request.method === "GET" && request.url === "/payouts") return reply(200, { items: received });
       if (request.method !== "POST" || request.url !== "/payouts") return reply(404, { message: "Not Found" });
       const key = request.headers["idempotency-key"];
       if (typeof key !== "string" || key === "") return reply(400, { message: "Idempotency-Key is required" });
@@ -70,8 +88,12 @@ export async function startPartnerSimulator(options: PartnerSimulatorOptions = {
       try {
         body = JSON.parse(rawBody.toString("utf8"));
       } catch {
-        return reply(400, { message: "The body is not JSON" });
+        body = undefined;
       }
+      const statementId = typeof (body as { statementId?: unknown } | undefined)?.statementId === "string" ? (body as { statementId: string }).statementId : undefined;
+      const note = (outcome: ReceivedPayout["outcome"], payoutId?: string) =>
+        received.push({ idempotencyKey: key, statementId, outcome, payoutId, receivedAt: new Date().toISOString() });
+      if (body === undefined) return reply(400, { message: "The body is not JSON" });
       if (options.secretsFor) {
         // As a bank would: verify the raw bytes before trusting anything in them.
         const merchantId = typeof body === "object" && body !== null && "merchantId" in body && typeof body.merchantId === "string" ? body.merchantId : undefined;
@@ -84,16 +106,26 @@ export async function startPartnerSimulator(options: PartnerSimulatorOptions = {
         }
       }
       const known = accepted.get(key);
-      if (known) return reply(200, { payoutId: known.payoutId, status: "ACCEPTED", repeated: true });
+      if (known) {
+        note("repeated", known.payoutId);
+        return reply(200, { payoutId: known.payoutId, status: "ACCEPTED", repeated: true });
+      }
       const roll = random();
       if (roll < settings.timeoutShare) {
+        note("timeout");
+        options.onFault?.("timeout");
         hanging.add(response);
         response.on("close", () => hanging.delete(response));
         return undefined;
       }
-      if (roll < settings.timeoutShare + settings.failShare) return reply(503, { message: "Simulated outage" });
+      if (roll < settings.timeoutShare + settings.failShare) {
+        note("failed");
+        options.onFault?.("fail");
+        return reply(503, { message: "Simulated outage" });
+      }
       const payoutId = `po_${randomUUID()}`;
       accepted.set(key, { payoutId, body });
+      note("accepted", payoutId);
       return reply(200, { payoutId, status: "ACCEPTED" });
     };
   });
@@ -111,6 +143,7 @@ export async function startPartnerSimulator(options: PartnerSimulatorOptions = {
     url,
     payoutUrl: `${url}/payouts`,
     accepted,
+    received,
     get refused() {
       return refused;
     },

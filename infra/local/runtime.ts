@@ -16,7 +16,7 @@ import type { AuthKind, Wiring } from "../../shared/wiring/types.js";
 import { installInvocationAbort } from "./abort.js";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "./emulators.js";
 import { startGateway } from "./gateway.js";
-import { type PartnerSimulator, partnerSecretsFromTables, startPartnerSimulator } from "./partner-simulator.js";
+import { type PartnerSimulator, type PartnerSimulatorOptions, partnerSecretsFromTables, startPartnerSimulator } from "./partner-simulator.js";
 import { Invoker } from "./invoker.js";
 import { DEFAULT_LOCAL_JWT_SECRET, defaultSecretExposure, type JwtSettings } from "./jwt.js";
 import { consoleLog, type Log } from "./log.js";
@@ -39,8 +39,8 @@ export interface LocalRuntimeOptions {
   jwt?: JwtSettings;
   /** False: schedules fire only through `fireSchedule` (tests). */
   autoSchedules?: boolean;
-  /** Drill settings of the partner simulator (shares of payout calls failed or left hanging). */
-  partnerSimulator?: { failShare?: number; timeoutShare?: number };
+  /** Drill settings of the partner simulator (shares of payout calls failed or left hanging, their dice, a tally). */
+  partnerSimulator?: Omit<PartnerSimulatorOptions, "host" | "port">;
   /** Parallel pollers per queue. */
   queueConcurrency?: number;
   log?: Log;

@@ -37,6 +37,25 @@ describe("the partner simulator", () => {
     expect((await pay(simulator.payoutUrl, "d")).status).toBe(503);
   });
 
+  it("lists every payout it received at GET /payouts, with its statement and outcome, and tells of each fault it injected", async () => {
+    const rolls = [0.9, 0.1, 0.9];
+    const faults: string[] = [];
+    simulator = await startPartnerSimulator({ failShare: 0.5, random: () => rolls.shift() ?? 0.9, onFault: (kind) => faults.push(kind) });
+    await pay(simulator.payoutUrl, "s-1");
+    await pay(simulator.payoutUrl, "s-2");
+    await pay(simulator.payoutUrl, "s-2");
+    await pay(simulator.payoutUrl, "s-1");
+    const listed = (await (await fetch(simulator.payoutUrl)).json()) as { items: { statementId: string; outcome: string; payoutId?: string }[] };
+    expect(listed.items.map((item) => [item.statementId, item.outcome])).toEqual([
+      ["s-1", "accepted"],
+      ["s-2", "failed"],
+      ["s-2", "accepted"],
+      ["s-1", "repeated"],
+    ]);
+    expect(listed.items[3]!.payoutId).toBe(listed.items[0]!.payoutId);
+    expect(faults).toEqual(["fail"]);
+  });
+
   describe("when it knows the partners' secrets (as the local runtime starts it)", () => {
     const secrets: Record<string, string[]> = { m1: ["old", "new"] };
     const start = () => startPartnerSimulator({ secretsFor: ({ merchantId }) => Promise.resolve(secrets[merchantId]) });
