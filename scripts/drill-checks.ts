@@ -22,7 +22,9 @@ export interface IssuedVoucher {
 
 /** A ledger record as the redemptions table holds it. */
 export interface LedgerRecord {
-  kind: "REDEMPTION" | "REVERSAL" | "CLAWBACK";
+  kind: "REDEMPTION" | "REVERSAL" | "CLAWBACK" | "PARTIAL_REFUND";
+  /** PARTIAL_REFUND: the refund event (a transaction may have several). */
+  eventId?: string | undefined;
   campaignId: string;
   merchantId: string;
   partnerId: string;
@@ -62,8 +64,9 @@ export interface Books {
 }
 
 /** How a ledger record is named across the ledger and statement lines. */
-export function ledgerRecordId(record: Pick<LedgerRecord, "partnerId" | "transactionId" | "kind">): string {
-  return `${record.partnerId}/${record.transactionId}/${record.kind}`;
+export function ledgerRecordId(record: Pick<LedgerRecord, "partnerId" | "transactionId" | "kind" | "eventId">): string {
+  const id = `${record.partnerId}/${record.transactionId}/${record.kind}`;
+  return record.kind === "PARTIAL_REFUND" ? `${id}/${record.eventId ?? "?"}` : id;
 }
 
 function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {

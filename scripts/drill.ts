@@ -412,6 +412,7 @@ async function drill(platform: Platform, args: z.infer<typeof argsSchema>, seed:
     (await Promise.all(merchants.map((m) => queryAll(table("redemptions"), ledgerPartition(campaignId, m))))).flat().map(
       (item): LedgerRecord => ({
         kind: item.kind as LedgerRecord["kind"],
+        eventId: typeof item.eventId === "string" ? item.eventId : undefined,
         campaignId: String(item.campaignId),
         merchantId: String(item.merchantId),
         partnerId: String(item.partnerId),
@@ -470,11 +471,21 @@ async function drill(platform: Platform, args: z.infer<typeof argsSchema>, seed:
   const held = await Promise.all(
     statements.map(async (s) => {
       const detail = must(await call(base, "GET", `/admin/settlements/${s.campaignId}/${s.merchantId}/${s.period}`, { headers: asOperator }), `reading ${s.statementId}`, [200]) as Record<
-        "redemptions" | "reversals" | "clawbacks",
-        { partnerId: string; transactionId: string }[]
+        "redemptions" | "reversals" | "clawbacks" | "refunds",
+        { partnerId: string; transactionId: string; eventId?: string }[]
       >;
-      const lines = (kind: LedgerRecord["kind"], list: { partnerId: string; transactionId: string }[] = []) => list.map((line) => ledgerRecordId({ ...line, kind }));
-      return { statementId: s.statementId, status: s.status, records: [...lines("REDEMPTION", detail.redemptions), ...lines("REVERSAL", detail.reversals), ...lines("CLAWBACK", detail.clawbacks)] };
+      const lines = (kind: LedgerRecord["kind"], list: { partnerId: string; transactionId: string; eventId?: string }[] = []) =>
+        list.map((line) => ledgerRecordId({ ...line, kind }));
+      return {
+        statementId: s.statementId,
+        status: s.status,
+        records: [
+          ...lines("REDEMPTION", detail.redemptions),
+          ...lines("REVERSAL", detail.reversals),
+          ...lines("CLAWBACK", detail.clawbacks),
+          ...lines("PARTIAL_REFUND", detail.refunds),
+        ],
+      };
     }),
   );
   const vouchers: IssuedVoucher[] = [];
@@ -509,7 +520,7 @@ async function drill(platform: Platform, args: z.infer<typeof argsSchema>, seed:
   say(`drill ${args.size}, seed ${seed}, on ${base}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   say(`  faults injected   ${tallyLine(tally)}`);
   say(`  vouchers issued   ${vouchers.length} of stock ${Object.values(stock).reduce((a, b) => a + b, 0)} (${claimed.length} claims answered 201)`);
-  say(`  ledger            ${ledger.filter((r) => r.kind === "REDEMPTION").length} redemptions, ${ledger.filter((r) => r.kind === "REVERSAL").length} reversals`);
+  say(`  ledger            ${ledger.filter((r) => r.kind === "REDEMPTION").length} redemptions, ${ledger.filter((r) => r.kind === "REVERSAL").length} reversals, ${ledger.filter((r) => r.kind === "PARTIAL_REFUND").length} partial refunds`);
   say(`  statements        ${held.length} (${held.map((s) => s.status).join(", ")}); payouts received ${observed.payouts.length}, accepted ${observed.payouts.filter((p) => p.outcome === "accepted").length}`);
   if (books) say(`  books             redeemed ${books.redeemed}, reversed ${books.reversed}, in statements ${books.inStatements}, unsettled ${books.unsettled}, paid ${books.paid} fen: ${books.balanced ? "balanced" : "NOT balanced"}`);
   say(`  client retries    ${seen.retried} (network errors ${seen.networkErrors}; answers ${[...seen.byStatus.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(" ")})`);

@@ -92,6 +92,7 @@ const lineSchema = z.object({
   recordedAt: z.string(),
   paymentOccurredAt: z.string().optional().describe("Reversals and clawbacks: when the payment occurred"),
   flagId: z.string().optional().describe("Clawbacks: the confirmed fraud flag that named the redemption"),
+  eventId: z.string().optional().describe("Reversals and partial refunds: the partner's refund event (a transaction may have several partial refunds)"),
 });
 
 export const statementDetailSchema = statementSchema

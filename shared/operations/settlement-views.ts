@@ -64,6 +64,7 @@ function toLine(entry: LedgerEntry) {
     recordedAt: entry.recordedAt,
     ...(entry.kind === "REDEMPTION" ? {} : { paymentOccurredAt: entry.paymentOccurredAt }),
     ...(entry.kind === "CLAWBACK" ? { flagId: entry.flagId } : {}),
+    ...(entry.kind === "REVERSAL" || entry.kind === "PARTIAL_REFUND" ? { eventId: entry.eventId } : {}),
   };
 }
 

@@ -219,7 +219,7 @@ describe("a hostile partner", () => {
       expect(await partnerCall("payments", payment)).toMatchObject({ status: 200, body: { voucherId: voucher.voucherId, discount: 3_000 } });
       expect(await partnerCall("refunds", refundBody(payment.transactionId, { occurredAt: wholeSecondAt(claimedAt - 2 * MINUTE) }))).toEqual({
         status: 200,
-        body: { transactionId: payment.transactionId, reversed: true },
+        body: { transactionId: payment.transactionId, reversed: true, refunded: payment.amount, remaining: 0 },
       });
       expect(await walletStatuses(token)).toEqual({ [voucher.voucherId]: "VOID" });
     });
@@ -237,7 +237,7 @@ describe("a hostile partner", () => {
       const payment = paymentBody(payerId, { occurredAt: new Date(Date.now() + 4 * MINUTE + 50_000).toISOString() });
       expect(await partnerCall("payments", payment)).toMatchObject({ status: 200, body: { voucherId: voucher.voucherId, discount: 3_000 } });
       const refund = refundBody(payment.transactionId, { occurredAt: new Date(Date.now() + 4 * MINUTE + 50_000).toISOString() });
-      expect(await partnerCall("refunds", refund)).toEqual({ status: 200, body: { transactionId: payment.transactionId, reversed: true } });
+      expect(await partnerCall("refunds", refund)).toEqual({ status: 200, body: { transactionId: payment.transactionId, reversed: true, refunded: payment.amount, remaining: 0 } });
       expect(await walletStatuses(token)).toEqual({ [voucher.voucherId]: "VOID" });
     });
 

@@ -87,6 +87,15 @@ describe("the drill's invariant checks", () => {
     ]);
   });
 
+  it("tell a transaction's partial refunds apart by event, and see one that no statement holds (invariant 5)", () => {
+    const partial = (eventId: string): LedgerRecord => ({ ...redemption("t1", "v1"), kind: "PARTIAL_REFUND", eventId, discount: 0 });
+    const ledger = [redemption("t1", "v1"), partial("e1"), partial("e2")];
+    expect(checkTransactionAppliedOnce(ledger, [])).toEqual([]);
+    expect(
+      checkRecordsInOneStatement(ledger, [{ statementId: "s1", status: "PAID", records: ["bank/t1/REDEMPTION", "bank/t1/PARTIAL_REFUND/e1"] }]),
+    ).toEqual(["invariant 5: ledger record bank/t1/PARTIAL_REFUND/e2 is in no statement"]);
+  });
+
   it("see a statement paid twice (invariant 5)", () => {
     expect(
       checkPayoutOncePerStatement([
