@@ -7,8 +7,9 @@
  *
  * Layout: one runtime, one partner, one approved merchant and one campaign for the whole file
  * (the "world" below); every case uses payers and transactions of its own. Each section is a
- * `describe` of the top-level "a hostile partner"; new sections (partial, over- and duplicate
- * refunds, a revoked secret, concurrent suspend-and-pay) go beside them and reuse the helpers.
+ * `describe` of the top-level "a hostile partner". Three more sections bring a world of their own
+ * (test/e2e/adversarial/): partial, over- and duplicate refunds; a revoked secret; concurrent
+ * suspend-and-pay; each also checks the books balance after its cases.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -23,6 +24,9 @@ import { readLedger, readTransaction } from "../../shared/store/redemptions.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { TEST_JWT, startTestRuntime, testClients } from "../integration/runtime-helpers.js";
 import { seedCampaign } from "../support/seed.js";
+import { hostileRefunds } from "./adversarial/refunds.js";
+import { revokedSecret } from "./adversarial/secrets.js";
+import { suspendAndPay } from "./adversarial/suspend.js";
 
 const { db } = testClients();
 let runtime: LocalRuntime;
@@ -41,30 +45,6 @@ const world = {
 
 const table = (logical: string) => runtime.resources.tables[logical]!.name;
 
-beforeAll(async () => {
-  runtime = await startTestRuntime(platform, "adversarial-e2e");
-  operatorToken = await signLocalToken({ sub: "op-adversarial", operator: true, settings: TEST_JWT });
-  // No payoutUrl: the partner is paid through the local partner simulator.
-  const partner = await asOperator("POST", "/admin/partners", { id: world.partnerId, name: "Hostile Bank" });
-  expect(partner.status).toBe(201);
-  world.secret = String((partner.body as { signingSecret: string }).signingSecret);
-  expect((await partnerCall("merchants", { id: world.merchantId, name: "惠民超市", sector: "supermarket" })).status).toBe(201);
-  expect((await asOperator("POST", `/admin/merchants/${world.merchantId}/approve`)).status).toBe(200);
-  await seedCampaign(db, { campaigns: table("campaigns"), inventory: table("inventory") }, {
-    id: world.campaignId,
-    perPersonLimit: 2,
-    drops: [{ id: "d1", stock: { "100-30": 200, "200-60": 200 }, shards: 2 }],
-  });
-});
-
-afterAll(async () => {
-  await runtime?.stop();
-});
-
-// After every case, whatever it did: the books balance to the fen.
-afterEach(async () => {
-  await expectBalancedBooks();
-});
 
 // ---------------------------------------------------------------------------------------------
 // HTTP helpers.
@@ -158,6 +138,33 @@ async function expectBalancedBooks(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 
 describe("a hostile partner", () => {
+  // One world for this section; the sections below bring their own (one runtime at a time: a
+  // runtime's tables are named in this process's environment).
+  beforeAll(async () => {
+    runtime = await startTestRuntime(platform, "adversarial-e2e");
+    operatorToken = await signLocalToken({ sub: "op-adversarial", operator: true, settings: TEST_JWT });
+    // No payoutUrl: the partner is paid through the local partner simulator.
+    const partner = await asOperator("POST", "/admin/partners", { id: world.partnerId, name: "Hostile Bank" });
+    expect(partner.status).toBe(201);
+    world.secret = String((partner.body as { signingSecret: string }).signingSecret);
+    expect((await partnerCall("merchants", { id: world.merchantId, name: "惠民超市", sector: "supermarket" })).status).toBe(201);
+    expect((await asOperator("POST", `/admin/merchants/${world.merchantId}/approve`)).status).toBe(200);
+    await seedCampaign(db, { campaigns: table("campaigns"), inventory: table("inventory") }, {
+      id: world.campaignId,
+      perPersonLimit: 2,
+      drops: [{ id: "d1", stock: { "100-30": 200, "200-60": 200 }, shards: 2 }],
+    });
+  });
+
+  afterAll(async () => {
+    await runtime?.stop();
+  });
+
+  // After every case, whatever it did: the books balance to the fen.
+  afterEach(async () => {
+    await expectBalancedBooks();
+  });
+
   describe("replaying a signed body at another route", () => {
     it("is refused with 400 at every other partner route, with its signature unchanged, and changes nothing", async () => {
       // A payment delivered and redeemed; a refund of another redeemed payment and a merchant
@@ -303,4 +310,16 @@ describe("a hostile partner", () => {
       expect(await walletStatuses(token)).toEqual({ [voucher.voucherId]: "REDEEMED" });
     });
   });
+});
+
+describe("a hostile partner's refunds: partial, over- and duplicate", () => {
+  hostileRefunds();
+});
+
+describe("a hostile partner with a revoked secret", () => {
+  revokedSecret();
+});
+
+describe("concurrent suspend-and-pay", () => {
+  suspendAndPay();
 });
