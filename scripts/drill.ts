@@ -16,7 +16,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { faultTallyPath } from "../infra/local/fault-mode.js";
-import { FAULT_NAMES, type FaultSnapshot, parseFaultSpec } from "../infra/local/faults.js";
+import { FAULT_NAMES, type FaultSnapshot, parseFaultSpec, seededRandom } from "../infra/local/faults.js";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "../infra/local/emulators.js";
 import { jwtSettingsFromEnv, signLocalToken } from "../infra/local/jwt.js";
 import { physicalName } from "../infra/local/provision.js";
@@ -85,18 +85,6 @@ class DrillError extends Error {}
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** The drill's own choices (amounts, which refunds), from the seed. */
-function seeded(seed: number): () => number {
-  let state = (seed ^ 0x5bd1e995) >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface Answer {
   status: number;
@@ -253,7 +241,8 @@ async function drill(platform: Platform, args: z.infer<typeof argsSchema>, seed:
   const started = Date.now();
   const base = platform.state.url;
   const size = SIZES[args.size];
-  const random = seeded(seed);
+  // The drill's own choices (amounts, which refunds), from the seed: a stream apart from the faults'.
+  const random = seededRandom(seed ^ 0x5bd1e995);
   const jwt = jwtSettingsFromEnv();
   const run = `${Date.now().toString(36)}${randomUUID().slice(0, 4)}`;
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
