@@ -111,7 +111,7 @@ const line = (record: LedgerEntry) => ({
   discount: record.discount,
   occurredAt: record.occurredAt,
   recordedAt: record.recordedAt,
-  ...(record.kind === "REVERSAL" ? { paymentOccurredAt: record.paymentOccurredAt } : {}),
+  ...(record.kind === "REVERSAL" ? { paymentOccurredAt: record.paymentOccurredAt, eventId: record.eventId } : {}),
 });
 const byTransaction = (a: { transactionId: string }, b: { transactionId: string }) => a.transactionId.localeCompare(b.transactionId);
 
