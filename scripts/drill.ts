@@ -13,7 +13,7 @@ import { readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { faultTallyPath } from "../infra/local/fault-mode.js";
 import { FAULT_NAMES, type FaultSnapshot, parseFaultSpec, seededRandom } from "../infra/local/faults.js";
@@ -25,6 +25,7 @@ import { type LocalPlatformState, runningPlatform, stateFilePath } from "../infr
 import { signPayload } from "../shared/domain/signature.js";
 import { localDate } from "../shared/domain/settlement.js";
 import { issuedPartition, ledgerPartition } from "../shared/store/keys.js";
+import { queryAll } from "../shared/store/query.js";
 import { parseCommandLine } from "./cli.js";
 import { checkInvariants, type Deliveries, type DrillObservations, type IssuedVoucher, type LedgerRecord, ledgerRecordId } from "./drill-checks.js";
 
@@ -385,20 +386,10 @@ async function drill(platform: Platform, args: z.infer<typeof argsSchema>, seed:
     new DynamoDBClient({ region: EMULATORS_REGION, credentials: EMULATORS_CREDENTIALS, endpoint: platform.state.dynamodbEndpoint }),
   );
   const table = (logical: string) => physicalName(platform.state.prefix, logical);
-  const queryAll = async (tableName: string, pk: string) => {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await db.send(
-        new QueryCommand({ TableName: tableName, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": pk }, ConsistentRead: true, ExclusiveStartKey: start }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  };
+  const partition = (tableName: string, pk: string) =>
+    queryAll(db, { TableName: tableName, KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": pk }, ConsistentRead: true });
   const readLedger = async () =>
-    (await Promise.all(merchants.map((m) => queryAll(table("redemptions"), ledgerPartition(campaignId, m))))).flat().map(
+    (await Promise.all(merchants.map((m) => partition(table("redemptions"), ledgerPartition(campaignId, m))))).flat().map(
       (item): LedgerRecord => ({
         kind: item.kind as LedgerRecord["kind"],
         eventId: typeof item.eventId === "string" ? item.eventId : undefined,
@@ -480,7 +471,7 @@ async function drill(platform: Platform, args: z.infer<typeof argsSchema>, seed:
   const vouchers: IssuedVoucher[] = [];
   for (const voucherTypeId of Object.keys(stock)) {
     for (let shard = 0; shard < SHARDS; shard += 1) {
-      for (const item of await queryAll(table("vouchers"), issuedPartition(campaignId, "flash", voucherTypeId, shard))) {
+      for (const item of await partition(table("vouchers"), issuedPartition(campaignId, "flash", voucherTypeId, shard))) {
         vouchers.push({ voucherId: String(item.voucherId), owner: String(item.owner), campaignId, dropId: "flash", voucherTypeId });
       }
     }
