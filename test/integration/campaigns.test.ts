@@ -6,7 +6,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "../../infra/local/emulators.js";
-import { type PhysicalResources, provisionResources, teardownResources } from "../../infra/local/provision.js";
+import { type PhysicalResources, teardownResources } from "../../infra/local/provision.js";
 import { checkNewDrop } from "../../shared/domain/campaign.js";
 import { BudgetExceededError } from "../../shared/domain/campaign-errors.js";
 import { TtlCache } from "../../shared/operations/campaign-views.js";
@@ -27,10 +27,9 @@ import { DUE, LISTED, campaignKey, dropKey, shardKey } from "../../shared/store/
 import { rejection } from "../support/rejection.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { FIXTURE_BUDGET, FIXTURE_COMMITTED, campaignInput, extraDrop } from "../fixtures/campaigns.js";
-import { uniquePrefix } from "./runtime-helpers.js";
+import { provisionTestResources, tableNamesOf, testEndpoints } from "./runtime-helpers.js";
 
 const NOW = new Date("2029-12-01T08:00:00.000Z");
-const emulators = () => ({ dynamodbEndpoint: inject("dynamodbEndpoint"), sqsEndpoint: inject("sqsEndpoint"), region: EMULATORS_REGION });
 
 let resources: PhysicalResources;
 let deps: CampaignDeps<"campaigns" | "inventory">;
@@ -40,16 +39,16 @@ const db = DynamoDBDocumentClient.from(
 );
 
 beforeAll(async () => {
-  resources = await provisionResources(platform, { ...emulators(), prefix: uniquePrefix("campaigns") });
+  resources = await provisionTestResources(platform, "campaigns");
   deps = {
     db,
-    tables: { campaigns: resources.tables.campaigns!.name, inventory: resources.tables.inventory!.name },
+    tables: tableNamesOf(resources, ["campaigns", "inventory"]),
     now: () => NOW,
   };
 });
 
 afterAll(async () => {
-  if (resources) await teardownResources(resources, emulators());
+  if (resources) await teardownResources(resources, testEndpoints());
   db.destroy();
 });
 
@@ -309,9 +308,9 @@ describe("reading", () => {
 
   it("lists published and paused campaigns, latest start first, page by page, never a draft", async () => {
     // Its own tables, so other tests' campaigns do not appear in the list.
-    const own = await provisionResources(platform, { ...emulators(), prefix: uniquePrefix("campaign-list") });
+    const own = await provisionTestResources(platform, "campaign-list");
     try {
-      const listDeps = { ...deps, tables: { campaigns: own.tables.campaigns!.name, inventory: own.tables.inventory!.name } };
+      const listDeps = { ...deps, tables: tableNamesOf(own, ["campaigns", "inventory"]) };
       const make = (id: string, startsAt: string) =>
         createCampaign({ ...listDeps, body: campaignInput(id, { startsAt }), operator: "op" });
       await make("list-early", "2030-01-01T00:00:00+08:00");
@@ -340,7 +339,7 @@ describe("reading", () => {
 
       await expect(list({ limit: 1, nextToken: "bm90LWEtdG9rZW4" })).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
     } finally {
-      await teardownResources(own, emulators());
+      await teardownResources(own, testEndpoints());
     }
   });
 });

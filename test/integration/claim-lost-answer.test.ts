@@ -11,7 +11,6 @@ import { DynamoDBClient, ProvisionedThroughputExceededException } from "@aws-sdk
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "../../infra/local/emulators.js";
-import { provisionResources } from "../../infra/local/provision.js";
 import { LimitReachedError, SoldOutError } from "../../shared/domain/claim-errors.js";
 import { ThrottledError, UnavailableError } from "../../shared/errors.js";
 import { ClaimCaches, type ClaimDeps, type ClaimRequest, claimVoucher } from "../../shared/operations/claim.js";
@@ -19,20 +18,15 @@ import { closeDrop } from "../../shared/store/drop-close.js";
 import { issuedPartition } from "../../shared/store/keys.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { seedCampaign } from "../support/seed.js";
-import { testClients, uniquePrefix } from "./runtime-helpers.js";
+import { provisionTestResources, tableNamesOf, testClients } from "./runtime-helpers.js";
 
 const { db } = testClients();
 let tables: { campaigns: string; inventory: string; vouchers: string };
 const HOUR = 3_600_000;
 
 beforeAll(async () => {
-  const resources = await provisionResources(platform, {
-    prefix: uniquePrefix("lost-answer"),
-    dynamodbEndpoint: inject("dynamodbEndpoint"),
-    sqsEndpoint: inject("sqsEndpoint"),
-    region: EMULATORS_REGION,
-  });
-  tables = { campaigns: resources.tables.campaigns!.name, inventory: resources.tables.inventory!.name, vouchers: resources.tables.vouchers!.name };
+  const resources = await provisionTestResources(platform, "lost-answer");
+  tables = tableNamesOf(resources, ["campaigns", "inventory", "vouchers"]);
 });
 
 /** What the fault middleware does with one try of one request. */

@@ -5,27 +5,19 @@
 import { randomUUID } from "node:crypto";
 import { BatchGetCommand, ScanCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
-import { EMULATORS_REGION } from "../../infra/local/emulators.js";
-import { provisionResources } from "../../infra/local/provision.js";
 import { LimitReachedError, SoldOutError } from "../../shared/domain/claim-errors.js";
 import { ClaimCaches, type ClaimDeps, claimVoucher } from "../../shared/operations/claim.js";
 import { shardKey } from "../../shared/store/keys.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { seedCampaign } from "../support/seed.js";
-import { testClients, uniquePrefix } from "./runtime-helpers.js";
+import { provisionTestResources, tableNamesOf, testClients } from "./runtime-helpers.js";
 
 const { db } = testClients();
 let tables: { campaigns: string; inventory: string; vouchers: string };
 
 beforeAll(async () => {
-  const resources = await provisionResources(platform, {
-    prefix: uniquePrefix("claims"),
-    dynamodbEndpoint: inject("dynamodbEndpoint"),
-    sqsEndpoint: inject("sqsEndpoint"),
-    region: EMULATORS_REGION,
-  });
-  tables = { campaigns: resources.tables.campaigns!.name, inventory: resources.tables.inventory!.name, vouchers: resources.tables.vouchers!.name };
+  const resources = await provisionTestResources(platform, "claims");
+  tables = tableNamesOf(resources, ["campaigns", "inventory", "vouchers"]);
 });
 
 /** Several function instances, each with its own caches, as Lambda would run them. */

@@ -5,8 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { beforeEach, describe, expect, inject, it } from "vitest";
-import { provisionResources } from "../../infra/local/provision.js";
+import { beforeEach, describe, expect, it } from "vitest";
 import { splitStock } from "../../shared/domain/inventory.js";
 import { campaignRecordSchema, dropRecordSchema } from "../../shared/store/campaigns.js";
 import {
@@ -19,7 +18,7 @@ import {
 } from "../../shared/store/drop-close.js";
 import { DUE, LISTED, campaignKey, dropKey, issuedVoucherKey, shardKey } from "../../shared/store/keys.js";
 import { platform } from "../../shared/wiring/platform.js";
-import { testClients, uniquePrefix } from "./runtime-helpers.js";
+import { provisionTestResources, tableNamesOf, testClients } from "./runtime-helpers.js";
 
 const { db } = testClients();
 const MINUTE = 60_000;
@@ -37,17 +36,8 @@ let tables: DropCloseTables;
 
 beforeEach(async () => {
   // A fresh set of tables per test: the due-drops query reads the whole index.
-  const resources = await provisionResources(platform, {
-    prefix: uniquePrefix("dropclose"),
-    dynamodbEndpoint: inject("dynamodbEndpoint"),
-    sqsEndpoint: inject("sqsEndpoint"),
-    region: "us-east-1",
-  });
-  tables = {
-    campaigns: resources.tables.campaigns!.name,
-    inventory: resources.tables.inventory!.name,
-    vouchers: resources.tables.vouchers!.name,
-  };
+  const resources = await provisionTestResources(platform, "dropclose");
+  tables = tableNamesOf(resources, ["campaigns", "inventory", "vouchers"]);
 });
 
 interface DropSeed {

@@ -7,9 +7,6 @@ import { randomUUID } from "node:crypto";
 import { ThrottlingException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
-import { EMULATORS_REGION } from "../../infra/local/emulators.js";
-import { provisionResources } from "../../infra/local/provision.js";
 import type { Voucher } from "../../shared/domain/claim.js";
 import { DomainError, ValidationError } from "../../shared/errors.js";
 import { ClaimCaches, type ClaimDeps, claimVoucher } from "../../shared/operations/claim.js";
@@ -25,7 +22,7 @@ import { issueVoucher, listVouchers } from "../../shared/store/vouchers.js";
 import { platform } from "../../shared/wiring/platform.js";
 import type { TableDeclaration, Wiring } from "../../shared/wiring/types.js";
 import { seedCampaign } from "../support/seed.js";
-import { testClients, uniquePrefix } from "./runtime-helpers.js";
+import { provisionTestResources, tableNamesOf, testClients } from "./runtime-helpers.js";
 
 const { db } = testClients();
 const PARTNER = "bank-a";
@@ -47,21 +44,8 @@ let deps: PaymentDeps;
 let claims: ClaimDeps;
 
 beforeAll(async () => {
-  const resources = await provisionResources(wiring, {
-    prefix: uniquePrefix("payments"),
-    dynamodbEndpoint: inject("dynamodbEndpoint"),
-    sqsEndpoint: inject("sqsEndpoint"),
-    region: EMULATORS_REGION,
-  });
-  const name = (logical: string) => resources.tables[logical]!.name;
-  tables = {
-    campaigns: name("campaigns"),
-    inventory: name("inventory"),
-    vouchers: name("vouchers"),
-    merchants: name("merchants"),
-    redemptions: name("redemptions"),
-    settlements: name("settlements"),
-  };
+  const resources = await provisionTestResources(wiring, "payments");
+  tables = tableNamesOf(resources, ["campaigns", "inventory", "vouchers", "merchants", "redemptions", "settlements"]);
   // Transaction conflicts are expected under these races; give them room to resolve.
   deps = { db, tables, now: () => new Date(), retry: { attempts: 12, baseDelayMs: 5, maxDelayMs: 200 } };
   claims = { db, tables, caches: new ClaimCaches({ campaignTtlMs: 0, soldOutTtlMs: 0 }), now: () => new Date(), random: Math.random };

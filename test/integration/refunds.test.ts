@@ -8,9 +8,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
-import { EMULATORS_REGION } from "../../infra/local/emulators.js";
-import { provisionResources } from "../../infra/local/provision.js";
 import type { Voucher } from "../../shared/domain/claim.js";
 import { RefundBeforePaymentError, RefundExceedsPaymentError } from "../../shared/domain/partner-limits.js";
 import { localDate } from "../../shared/domain/settlement.js";
@@ -27,7 +24,7 @@ import { platform } from "../../shared/wiring/platform.js";
 import type { TableDeclaration, Wiring } from "../../shared/wiring/types.js";
 import { seedCampaign } from "../support/seed.js";
 import { seedMerchant } from "../support/settlement.js";
-import { testClients, uniquePrefix } from "./runtime-helpers.js";
+import { provisionTestResources, tableNamesOf, testClients } from "./runtime-helpers.js";
 
 const { db } = testClients();
 const PARTNER = "bank-a";
@@ -44,23 +41,8 @@ let deps: PaymentDeps;
 let claims: ClaimDeps;
 
 beforeAll(async () => {
-  const resources = await provisionResources(wiring, {
-    prefix: uniquePrefix("refunds"),
-    dynamodbEndpoint: inject("dynamodbEndpoint"),
-    sqsEndpoint: inject("sqsEndpoint"),
-    region: EMULATORS_REGION,
-  });
-  const name = (logical: string) => resources.tables[logical]!.name;
-  tables = {
-    campaigns: name("campaigns"),
-    inventory: name("inventory"),
-    vouchers: name("vouchers"),
-    merchants: name("merchants"),
-    redemptions: name("redemptions"),
-    settlements: name("settlements"),
-    stats: name("stats"),
-    audit: name("audit"),
-  };
+  const resources = await provisionTestResources(wiring, "refunds");
+  tables = tableNamesOf(resources, ["campaigns", "inventory", "vouchers", "merchants", "redemptions", "settlements", "stats", "audit"]);
   deps = { db, tables, now: () => new Date(), retry: { attempts: 12, baseDelayMs: 5, maxDelayMs: 200 } };
   claims = { db, tables, caches: new ClaimCaches({ campaignTtlMs: 0, soldOutTtlMs: 0 }), now: () => new Date(), random: Math.random };
 });

@@ -7,7 +7,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "../../infra/local/emulators.js";
-import { type PhysicalResources, provisionResources, teardownResources } from "../../infra/local/provision.js";
+import { type PhysicalResources, teardownResources } from "../../infra/local/provision.js";
 import { type MerchantAction, MERCHANT_TRANSITIONS } from "../../shared/domain/merchant.js";
 import type { Context } from "aws-lambda";
 import { SECRET_GRACE_MS, liveSecrets } from "../../shared/domain/partner.js";
@@ -20,10 +20,9 @@ import { listMerchants, registerMerchant, setMerchantStatus } from "../../shared
 import { type RegistryDeps, loadPartnerCredentials, registerPartner, rotatePartnerSecret } from "../../shared/operations/partners.js";
 import { rejection } from "../support/rejection.js";
 import { platform } from "../../shared/wiring/platform.js";
-import { uniquePrefix } from "./runtime-helpers.js";
+import { provisionTestResources, tableNamesOf, testEndpoints } from "./runtime-helpers.js";
 
 const T0 = new Date("2030-03-01T08:00:00.000Z");
-const emulators = () => ({ dynamodbEndpoint: inject("dynamodbEndpoint"), sqsEndpoint: inject("sqsEndpoint"), region: EMULATORS_REGION });
 const db = DynamoDBDocumentClient.from(
   new DynamoDBClient({ region: EMULATORS_REGION, credentials: EMULATORS_CREDENTIALS, endpoint: inject("dynamodbEndpoint") }),
   { marshallOptions: { removeUndefinedValues: true } },
@@ -35,16 +34,16 @@ let deps: RegistryDeps<"partners" | "merchants" | "audit">;
 const settings = { allowHttp: false, defaultPayoutUrl: undefined };
 
 beforeAll(async () => {
-  resources = await provisionResources(platform, { ...emulators(), prefix: uniquePrefix("registry") });
+  resources = await provisionTestResources(platform, "registry");
   deps = {
     db,
-    tables: { partners: resources.tables.partners!.name, merchants: resources.tables.merchants!.name, audit: resources.tables.audit!.name },
+    tables: tableNamesOf(resources, ["partners", "merchants", "audit"]),
     now: () => now,
   };
 });
 
 afterAll(async () => {
-  if (resources) await teardownResources(resources, emulators());
+  if (resources) await teardownResources(resources, testEndpoints());
   db.destroy();
 });
 

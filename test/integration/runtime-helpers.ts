@@ -10,6 +10,7 @@ import { inject } from "vitest";
 import type { Wiring } from "../../shared/wiring/types.js";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "../../infra/local/emulators.js";
 import { consoleLog, silentLog } from "../../infra/local/log.js";
+import { type PhysicalResources, type ProvisionOptions, provisionResources } from "../../infra/local/provision.js";
 import { type LocalRuntime, type LocalRuntimeOptions, startLocalRuntime } from "../../infra/local/runtime.js";
 
 export const TEST_JWT = { secret: "integration-test-secret" };
@@ -17,6 +18,34 @@ export const TEST_JWT = { secret: "integration-test-secret" };
 /** A unique, valid prefix for one test file's tables and queues. */
 export function uniquePrefix(label: string): string {
   return `t${randomUUID().slice(0, 8)}-${label}`.toLowerCase();
+}
+
+/** Where the emulators of the global setup listen, as provisioning and teardown take it. */
+export function testEndpoints(): Omit<ProvisionOptions, "prefix"> {
+  return { dynamodbEndpoint: inject("dynamodbEndpoint"), sqsEndpoint: inject("sqsEndpoint"), region: EMULATORS_REGION };
+}
+
+/**
+ * Creates every table and queue of `wiring` on the emulators under a fresh prefix made from
+ * `label` (see {@link uniquePrefix}), so the calling test file starts from empty resources of its own.
+ */
+export function provisionTestResources(wiring: Wiring, label: string): Promise<PhysicalResources> {
+  return provisionResources(wiring, { ...testEndpoints(), prefix: uniquePrefix(label) });
+}
+
+/**
+ * The physical names of the tables `logical` of `resources`, keyed by logical name:
+ * `tableNamesOf(resources, ["campaigns", "inventory"])` gives `{ campaigns: "…", inventory: "…" }`.
+ * Throws if one of them was not provisioned.
+ */
+export function tableNamesOf<const Logical extends string>(resources: PhysicalResources, logical: readonly Logical[]): Record<Logical, string> {
+  return Object.fromEntries(
+    logical.map((name) => {
+      const table = resources.tables[name];
+      if (!table) throw new Error(`no table "${name}" was provisioned`);
+      return [name, table.name];
+    }),
+  ) as Record<Logical, string>;
 }
 
 export async function startTestRuntime(

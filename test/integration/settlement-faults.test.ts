@@ -15,9 +15,7 @@
 import { randomUUID } from "node:crypto";
 import { PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import fc from "fast-check";
-import { beforeAll, describe, expect, inject, it } from "vitest";
-import { EMULATORS_REGION } from "../../infra/local/emulators.js";
-import { provisionResources } from "../../infra/local/provision.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { PayoutMessage, SettlementMessage } from "../../shared/api/messages.js";
 import { nextPeriod, type Period, periodCutoff, startOfPeriod, statementId, statementTotals } from "../../shared/domain/settlement.js";
 import { reconcileCampaign } from "../../shared/operations/settlement-views.js";
@@ -30,7 +28,7 @@ import type { VoucherItem } from "../../shared/store/vouchers.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { seedCampaign } from "../support/seed.js";
 import { ledgerRecord, seedLedger, seedMerchant, seedPartner } from "../support/settlement.js";
-import { testClients, uniquePrefix } from "./runtime-helpers.js";
+import { provisionTestResources, tableNamesOf, testClients } from "./runtime-helpers.js";
 
 const { db } = testClients();
 const TZ = "Asia/Shanghai";
@@ -44,22 +42,8 @@ const MERCHANT = "fm-1";
 const MERCHANTS = ["pm-0", "pm-1", "pm-2"];
 
 beforeAll(async () => {
-  const resources = await provisionResources(platform, {
-    prefix: uniquePrefix("settle-faults"),
-    dynamodbEndpoint: inject("dynamodbEndpoint"),
-    sqsEndpoint: inject("sqsEndpoint"),
-    region: EMULATORS_REGION,
-  });
-  const name = (logical: string) => resources.tables[logical]!.name;
-  tables = {
-    campaigns: name("campaigns"),
-    inventory: name("inventory"),
-    vouchers: name("vouchers"),
-    redemptions: name("redemptions"),
-    settlements: name("settlements"),
-    merchants: name("merchants"),
-    partners: name("partners"),
-  };
+  const resources = await provisionTestResources(platform, "settle-faults");
+  tables = tableNamesOf(resources, ["campaigns", "inventory", "vouchers", "redemptions", "settlements", "merchants", "partners"]);
   // The payout is never posted over HTTP here: every test hands payStatement a fake `post`.
   await seedPartner(db, tables.partners, { id: PARTNER, payoutUrl: "https://payouts.bank-f.example/payouts" });
   for (const id of [MERCHANT, ...MERCHANTS]) await seedMerchant(db, tables.merchants, { id, partnerId: PARTNER });

@@ -10,9 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
-import { beforeAll, describe, expect, inject, it } from "vitest";
-import { EMULATORS_REGION } from "../../infra/local/emulators.js";
-import { provisionResources } from "../../infra/local/provision.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { type PayoutMessage, payoutMessageSchema } from "../../shared/api/messages.js";
 import { PAYOUT_RESEND_AFTER_MS, periodCutoff } from "../../shared/domain/settlement.js";
 import { retryPayout } from "../../shared/operations/settlement-views.js";
@@ -23,7 +21,7 @@ import { sendOne } from "../../shared/queues/send.js";
 import { moveStatement, readStatement } from "../../shared/store/settlements.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { ledgerRecord, seedLedger, seedMerchant, seedPartner } from "../support/settlement.js";
-import { testClients, uniquePrefix } from "./runtime-helpers.js";
+import { provisionTestResources, tableNamesOf, testClients } from "./runtime-helpers.js";
 
 const { db } = testClients();
 const TZ = "Asia/Shanghai";
@@ -39,24 +37,8 @@ let tables: Tables;
 let payoutsQueue: string;
 
 beforeAll(async () => {
-  const resources = await provisionResources(platform, {
-    prefix: uniquePrefix("lost-payout"),
-    dynamodbEndpoint: inject("dynamodbEndpoint"),
-    sqsEndpoint: inject("sqsEndpoint"),
-    region: EMULATORS_REGION,
-  });
-  const name = (logical: string) => resources.tables[logical]!.name;
-  tables = {
-    campaigns: name("campaigns"),
-    inventory: name("inventory"),
-    vouchers: name("vouchers"),
-    redemptions: name("redemptions"),
-    settlements: name("settlements"),
-    merchants: name("merchants"),
-    partners: name("partners"),
-    operations: name("operations"),
-    audit: name("audit"),
-  };
+  const resources = await provisionTestResources(platform, "lost-payout");
+  tables = tableNamesOf(resources, ["campaigns", "inventory", "vouchers", "redemptions", "settlements", "merchants", "partners", "operations", "audit"]);
   payoutsQueue = resources.queues.payouts!.url;
   await seedPartner(db, tables.partners, { id: PARTNER, payoutUrl: "https://payouts.bank-lost.example/payouts" });
 }, 60_000);

@@ -6,9 +6,6 @@
 import { randomUUID } from "node:crypto";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
-import { EMULATORS_REGION } from "../../infra/local/emulators.js";
-import { provisionResources } from "../../infra/local/provision.js";
 import type { PayoutMessage, SettlementMessage } from "../../shared/api/messages.js";
 import { localDate, nextPeriod, previousPeriod, startOfPeriod } from "../../shared/domain/settlement.js";
 import { ValidationError } from "../../shared/errors.js";
@@ -18,21 +15,15 @@ import { readRun, readStatement } from "../../shared/store/settlements.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { seedCampaign } from "../support/seed.js";
 import { ledgerRecord, seedLedger, seedMerchant } from "../support/settlement.js";
-import { testClients, uniquePrefix } from "./runtime-helpers.js";
+import { provisionTestResources, tableNamesOf, testClients } from "./runtime-helpers.js";
 
 const { db } = testClients();
 const ZONE = "Asia/Shanghai";
 let tables: Record<"campaigns" | "inventory" | "redemptions" | "settlements" | "merchants", string>;
 
 beforeAll(async () => {
-  const resources = await provisionResources(platform, {
-    prefix: uniquePrefix("settle-schedule"),
-    dynamodbEndpoint: inject("dynamodbEndpoint"),
-    sqsEndpoint: inject("sqsEndpoint"),
-    region: EMULATORS_REGION,
-  });
-  const name = (logical: string) => resources.tables[logical]!.name;
-  tables = { campaigns: name("campaigns"), inventory: name("inventory"), redemptions: name("redemptions"), settlements: name("settlements"), merchants: name("merchants") };
+  const resources = await provisionTestResources(platform, "settle-schedule");
+  tables = tableNamesOf(resources, ["campaigns", "inventory", "redemptions", "settlements", "merchants"]);
 });
 
 const unique = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;

@@ -12,9 +12,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { beforeAll, describe, expect, inject, it } from "vitest";
-import { EMULATORS_REGION } from "../../infra/local/emulators.js";
-import { provisionResources } from "../../infra/local/provision.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { localDate } from "../../shared/domain/settlement.js";
 import { setCampaignStatus } from "../../shared/operations/campaigns.js";
 import { ClaimCaches, claimVoucher } from "../../shared/operations/claim.js";
@@ -28,7 +26,7 @@ import { readStatement } from "../../shared/store/settlements.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { seedCampaign } from "../support/seed.js";
 import { seedMerchant, seedPartner } from "../support/settlement.js";
-import { testClients, uniquePrefix } from "./runtime-helpers.js";
+import { provisionTestResources, tableNamesOf, testClients } from "./runtime-helpers.js";
 
 const { db } = testClients();
 const TZ = "Asia/Shanghai";
@@ -37,23 +35,8 @@ type Tables = Record<"campaigns" | "inventory" | "vouchers" | "redemptions" | "s
 let tables: Tables;
 
 beforeAll(async () => {
-  const resources = await provisionResources(platform, {
-    prefix: uniquePrefix("suspend-race"),
-    dynamodbEndpoint: inject("dynamodbEndpoint"),
-    sqsEndpoint: inject("sqsEndpoint"),
-    region: EMULATORS_REGION,
-  });
-  const name = (logical: string) => resources.tables[logical]!.name;
-  tables = {
-    campaigns: name("campaigns"),
-    inventory: name("inventory"),
-    vouchers: name("vouchers"),
-    redemptions: name("redemptions"),
-    settlements: name("settlements"),
-    merchants: name("merchants"),
-    partners: name("partners"),
-    audit: name("audit"),
-  };
+  const resources = await provisionTestResources(platform, "suspend-race");
+  tables = tableNamesOf(resources, ["campaigns", "inventory", "vouchers", "redemptions", "settlements", "merchants", "partners", "audit"]);
   await seedPartner(db, tables.partners, { id: PARTNER, payoutUrl: "https://payouts.bank-race.example/payouts" });
 }, 60_000);
 

@@ -6,29 +6,20 @@
  */
 import { randomUUID } from "node:crypto";
 import { beforeAll, expect, it } from "vitest";
-import { inject } from "vitest";
-import { EMULATORS_REGION } from "../../infra/local/emulators.js";
-import { provisionResources } from "../../infra/local/provision.js";
 import { FenOverflowError } from "../../shared/domain/money.js";
 import { getCampaignStats, projectStats } from "../../shared/operations/stats.js";
 import { readStats } from "../../shared/store/stats.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { seedCampaign } from "../support/seed.js";
 import { seedMerchant } from "../support/settlement.js";
-import { testClients, uniquePrefix } from "./runtime-helpers.js";
+import { provisionTestResources, tableNamesOf, testClients } from "./runtime-helpers.js";
 
 const { db } = testClients();
 let tables: { campaigns: string; inventory: string; merchants: string; stats: string };
 
 beforeAll(async () => {
-  const resources = await provisionResources(platform, {
-    prefix: uniquePrefix("stats-limits"),
-    dynamodbEndpoint: inject("dynamodbEndpoint"),
-    sqsEndpoint: inject("sqsEndpoint"),
-    region: EMULATORS_REGION,
-  });
-  const name = (logical: string) => resources.tables[logical]!.name;
-  tables = { campaigns: name("campaigns"), inventory: name("inventory"), merchants: name("merchants"), stats: name("stats") };
+  const resources = await provisionTestResources(platform, "stats-limits");
+  tables = tableNamesOf(resources, ["campaigns", "inventory", "merchants", "stats"]);
 });
 
 it("a batch whose gross sales pass 2^53 fen is applied exactly; figures are exact again once back within the safe integers", async () => {
