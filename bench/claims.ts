@@ -612,7 +612,7 @@ async function main(): Promise<number> {
     note(`claim path over HTTP: ${S} attempts into a drop with stock for all, ${C} in flight…`);
     const httpPhase = await measure("claim path over HTTP, all succeed", S, async (i) => (await claimOverHttp(drops.httpSuccess.id, httpTokens[i]!)).status === 201);
     note(`use case direct: ${S} claims through claimVoucher (no HTTP, no handler), ${C} in flight…`);
-    const { ClaimCaches, claimVoucher } = await import("../shared/operations/claim.js");
+    const { ClaimCaches, claimVoucher } = await import("../shared/use-cases/claim.js");
     const useCaseDeps = {
       db: documents(),
       tables,

@@ -178,7 +178,7 @@ async function main(): Promise<number> {
     const dropId = "d1";
     note(`seeding campaign ${campaignId} and claiming ${P} vouchers (one per payer)…`);
     await seedCampaign(seedDocs, tables, { id: campaignId, perPersonLimit: 1, drops: [{ id: dropId, stock: { [VOUCHER_TYPE]: P }, shards: 4 }] });
-    const { ClaimCaches, claimVoucher } = await import("../shared/operations/claim.js");
+    const { ClaimCaches, claimVoucher } = await import("../shared/use-cases/claim.js");
     const { documents } = await import("../shared/clients.js");
     const claimDeps = { db: documents(), tables, caches: new ClaimCaches(), now: () => new Date(), random: Math.random };
     const payers = Array.from({ length: P }, (_, i) => `bench-payer-${i.toString(36)}-${randomBytes(3).toString("hex")}`);

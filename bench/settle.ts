@@ -90,8 +90,8 @@ async function main(): Promise<number> {
   const { ledgerRecord, seedLedger, seedMerchant, seedPartner } = await import("../test/support/settlement.js");
   const { localDate, previousPeriod } = await import("../shared/domain/settlement.js");
   const { formatYuan, sumFen } = await import("../shared/domain/money.js");
-  const { runSettlement } = await import("../shared/operations/settlement.js");
-  const { reconcileCampaign } = await import("../shared/operations/settlement-views.js");
+  const { runSettlement } = await import("../shared/use-cases/settlement.js");
+  const { reconcileCampaign } = await import("../shared/use-cases/settlement-views.js");
   const { statementRecordSchema } = await import("../shared/store/settlements.js");
   const { sendAll } = await import("../shared/queues/send.js");
   const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");

@@ -10,7 +10,7 @@ import { dynamoDb, sqs } from "../shared/clients.js";
 import { config, grantedDeadLetterQueues, grantedQueues, grantedTables } from "../shared/config.js";
 import { logger } from "../shared/logger.js";
 import { type HttpEvent, httpRoute } from "../shared/http/route.js";
-import { cachedHealthCheck, checkHealth, type HealthProbes, type HealthReport, publicHealth } from "../shared/operations/health.js";
+import { cachedHealthCheck, checkHealth, type HealthProbes, type HealthReport, publicHealth } from "../shared/use-cases/health.js";
 
 /** How long one probe answers every hit of this instance. */
 const HEALTH_CACHE_MS = 5_000;

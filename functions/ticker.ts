@@ -7,7 +7,7 @@ import middy from "@middy/core";
 import { documents, sqs } from "../shared/clients.js";
 import { queueUrl, tableName } from "../shared/config.js";
 import { logger } from "../shared/logger.js";
-import { runTicker } from "../shared/operations/ticker.js";
+import { runTicker } from "../shared/use-cases/ticker.js";
 import { sendAll, sendOne } from "../shared/queues/send.js";
 import { scheduledEventSchema } from "../shared/wiring/types.js";
 

@@ -13,7 +13,7 @@ import { z } from "zod";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "../infra/local/emulators.js";
 import { physicalName } from "../infra/local/provision.js";
 import { runningPlatform } from "../infra/local/state-file.js";
-import { sweepExpiredVouchers } from "../shared/operations/expiry.js";
+import { sweepExpiredVouchers } from "../shared/use-cases/expiry.js";
 import { parseCommandLine } from "./cli.js";
 
 const USAGE = [

@@ -139,7 +139,7 @@ async function main(): Promise<number> {
   const { seedCampaign } = await import("../../test/support/seed.js");
   const { seedMerchant } = await import("../../test/support/settlement.js");
   const { SIGNATURE_HEADER, signPayload } = await import("../../shared/domain/signature.js");
-  const { ClaimCaches, claimVoucher } = await import("../../shared/operations/claim.js");
+  const { ClaimCaches, claimVoucher } = await import("../../shared/use-cases/claim.js");
   const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
   const { DynamoDBDocumentClient, ScanCommand } = await import("@aws-sdk/lib-dynamodb");
   const { fraudAppliedKey } = await import("../../shared/store/keys.js");

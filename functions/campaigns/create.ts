@@ -1,7 +1,7 @@
 /** POST /admin/campaigns (operator): a new DRAFT campaign, validated against its budget. */
 import * as z from "../../shared/zod.js";
 import { httpRoute, parseBody } from "../../shared/http/route.js";
-import { createCampaign } from "../../shared/operations/campaigns.js";
+import { createCampaign } from "../../shared/use-cases/campaigns.js";
 import { campaignsDeps } from "./request.js";
 
 export const handler = httpRoute("operator", async ({ event, caller }) => ({

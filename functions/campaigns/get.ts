@@ -1,6 +1,6 @@
 /** GET /admin/campaigns/{id} (operator): the campaign with remaining stock per drop and voucher type. */
 import { httpRoute } from "../../shared/http/route.js";
-import { getCampaign } from "../../shared/operations/campaigns.js";
+import { getCampaign } from "../../shared/use-cases/campaigns.js";
 import { campaignIdOf, inventoryDeps } from "./request.js";
 
 export const handler = httpRoute("operator", async ({ event }) => ({

@@ -1,8 +1,8 @@
 /** GET /campaigns (public): published campaigns with their drops, served from this instance's cache for 2 s. */
 import { campaignListQuerySchema } from "../../shared/api/schemas.js";
 import { httpRoute, parseWith } from "../../shared/http/route.js";
-import { TtlCache } from "../../shared/operations/campaign-views.js";
-import { type CampaignPage, listPublicCampaigns } from "../../shared/operations/campaigns.js";
+import { TtlCache } from "../../shared/use-cases/campaign-views.js";
+import { type CampaignPage, listPublicCampaigns } from "../../shared/use-cases/campaigns.js";
 import { campaignsDeps } from "./request.js";
 
 const CACHE_SECONDS = 2;

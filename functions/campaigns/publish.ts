@@ -1,6 +1,6 @@
 /** POST /admin/campaigns/{id}/publish (operator): provisions the inventory, then publishes; again is harmless. */
 import { httpRoute } from "../../shared/http/route.js";
-import { publishCampaign } from "../../shared/operations/campaigns.js";
+import { publishCampaign } from "../../shared/use-cases/campaigns.js";
 import { campaignIdOf, inventoryDeps } from "./request.js";
 
 export const handler = httpRoute("operator", async ({ event, caller }) => ({

@@ -1,7 +1,7 @@
 /** PUT /admin/campaigns/{id} (operator): replaces a DRAFT campaign whole. */
 import * as z from "../../shared/zod.js";
 import { httpRoute, parseBody } from "../../shared/http/route.js";
-import { replaceCampaign } from "../../shared/operations/campaigns.js";
+import { replaceCampaign } from "../../shared/use-cases/campaigns.js";
 import { campaignIdOf, campaignsDeps } from "./request.js";
 
 export const handler = httpRoute("operator", async ({ event, caller }) => ({

@@ -7,7 +7,7 @@ import { documents } from "../../shared/clients.js";
 import { tableName } from "../../shared/config.js";
 import { idSchema } from "../../shared/domain/campaign.js";
 import { type HttpEvent, parseWith } from "../../shared/http/route.js";
-import type { CampaignDeps } from "../../shared/operations/campaigns.js";
+import type { CampaignDeps } from "../../shared/use-cases/campaigns.js";
 
 const campaignPathSchema = z.object({ id: idSchema });
 

@@ -1,6 +1,6 @@
 /** POST /admin/campaigns/{id}/pause and /resume (operator): one function, told apart by the route key. */
 import { httpRoute } from "../../shared/http/route.js";
-import { setCampaignStatus } from "../../shared/operations/campaigns.js";
+import { setCampaignStatus } from "../../shared/use-cases/campaigns.js";
 import { campaignIdOf, campaignsDeps } from "./request.js";
 
 export const handler = httpRoute("operator", async ({ event, caller }) => ({

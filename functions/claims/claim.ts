@@ -19,7 +19,7 @@ import { tableName } from "../../shared/config.js";
 import type { Voucher } from "../../shared/domain/claim.js";
 import { IdempotencyInProgressError, IdempotencyKeyReusedError, SoldOutError } from "../../shared/domain/claim-errors.js";
 import { httpRoute, parseBody, parseWith } from "../../shared/http/route.js";
-import { ClaimCaches, type ClaimDeps, type ClaimRequest, claimVoucher, knownSoldOut } from "../../shared/operations/claim.js";
+import { ClaimCaches, type ClaimDeps, type ClaimRequest, claimVoucher, knownSoldOut } from "../../shared/use-cases/claim.js";
 
 const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 const pathSchema = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), dropId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });

@@ -1,6 +1,6 @@
 /**
  * The expiry sweep schedule (`expiry-sweep`, daily at 03:30 Asia/Shanghai): marks CLAIMED vouchers
- * past their expiry plus the grace period EXPIRED (shared/operations/expiry.ts). Idempotent, so a
+ * past their expiry plus the grace period EXPIRED (shared/use-cases/expiry.ts). Idempotent, so a
  * redelivered firing or a run by hand changes nothing twice; a run cut short by its limits leaves
  * the rest to the next firing.
  */
@@ -10,7 +10,7 @@ import type { Context } from "aws-lambda";
 import { documents } from "../../shared/clients.js";
 import { tableName } from "../../shared/config.js";
 import { logger } from "../../shared/logger.js";
-import { type ExpirySweepOutcome, sweepExpiredVouchers } from "../../shared/operations/expiry.js";
+import { type ExpirySweepOutcome, sweepExpiredVouchers } from "../../shared/use-cases/expiry.js";
 import { scheduledEventSchema } from "../../shared/wiring/types.js";
 
 export async function sweep(event: unknown, context: Context): Promise<ExpirySweepOutcome> {

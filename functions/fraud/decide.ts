@@ -5,7 +5,7 @@
 import { confirmBodySchema, dismissBodySchema } from "../../shared/api/fraud-schemas.js";
 import * as z from "../../shared/zod.js";
 import { httpRoute, parseBody, parseWith } from "../../shared/http/route.js";
-import { confirmFlag, dismissFlag, enforceFlag } from "../../shared/operations/fraud.js";
+import { confirmFlag, dismissFlag, enforceFlag } from "../../shared/use-cases/fraud.js";
 import { pathIdOf, registryDeps } from "../merchants/request.js";
 
 const ACTIONS = ["dismiss", "confirm", "enforce"] as const;

@@ -9,7 +9,7 @@ import { documents } from "../../shared/clients.js";
 import { tableName } from "../../shared/config.js";
 import { logger } from "../../shared/logger.js";
 import { streamChanges } from "../../shared/streams/changes.js";
-import { detectFraud } from "../../shared/operations/fraud.js";
+import { detectFraud } from "../../shared/use-cases/fraud.js";
 
 export const handler = async (event: DynamoDBStreamEvent): Promise<{ batchItemFailures: [] }> => {
   const changes = streamChanges(event);

@@ -1,7 +1,7 @@
 /** GET /admin/fraud/flags?status=&campaignId= (operator): the review queue, newest first, a page at a time. */
 import { flagListQuerySchema } from "../../shared/api/fraud-schemas.js";
 import { httpRoute, parseWith } from "../../shared/http/route.js";
-import { listFlags } from "../../shared/operations/fraud.js";
+import { listFlags } from "../../shared/use-cases/fraud.js";
 import { registryDeps } from "../merchants/request.js";
 
 export const handler = httpRoute("operator", async ({ event }) => ({

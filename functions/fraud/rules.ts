@@ -1,7 +1,7 @@
 /** GET and PUT /admin/campaigns/{id}/fraud-rules (operator): a campaign's fraud-rule configuration, thresholds as data. */
 import { fraudRulesBodySchema } from "../../shared/api/fraud-schemas.js";
 import { httpRoute, parseBody } from "../../shared/http/route.js";
-import { getFraudRules, putFraudRules } from "../../shared/operations/fraud.js";
+import { getFraudRules, putFraudRules } from "../../shared/use-cases/fraud.js";
 import { pathIdOf, registryDeps } from "../merchants/request.js";
 
 export const handler = httpRoute("operator", async ({ event, caller }) => {

@@ -1,7 +1,7 @@
 /** GET /admin/merchants?status= (operator): merchants of one status, or of all (PENDING first). */
 import { adminMerchantListQuerySchema } from "../../shared/api/registry-schemas.js";
 import { httpRoute, parseWith } from "../../shared/http/route.js";
-import { listMerchants } from "../../shared/operations/merchants.js";
+import { listMerchants } from "../../shared/use-cases/merchants.js";
 import { registryDeps } from "./request.js";
 
 export const handler = httpRoute("operator", async ({ event }) => {

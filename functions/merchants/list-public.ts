@@ -1,8 +1,8 @@
 /** GET /merchants (public): the approved merchants, served from this instance's cache for 2 s. */
 import { merchantListQuerySchema } from "../../shared/api/registry-schemas.js";
 import { httpRoute, parseWith } from "../../shared/http/route.js";
-import { TtlCache } from "../../shared/operations/campaign-views.js";
-import { type MerchantPage, listApprovedMerchants } from "../../shared/operations/merchants.js";
+import { TtlCache } from "../../shared/use-cases/campaign-views.js";
+import { type MerchantPage, listApprovedMerchants } from "../../shared/use-cases/merchants.js";
 import { registryDeps } from "./request.js";
 
 const CACHE_SECONDS = 2;

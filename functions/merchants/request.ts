@@ -7,7 +7,7 @@ import { documents } from "../../shared/clients.js";
 import { config, tableName } from "../../shared/config.js";
 import { idSchema } from "../../shared/domain/campaign.js";
 import { type HttpEvent, parseWith } from "../../shared/http/route.js";
-import type { PartnerSettings, RegistryDeps } from "../../shared/operations/partners.js";
+import type { PartnerSettings, RegistryDeps } from "../../shared/use-cases/partners.js";
 
 const idPathSchema = z.object({ id: idSchema });
 

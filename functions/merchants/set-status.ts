@@ -3,8 +3,8 @@ import { merchantSuspensionSchema } from "../../shared/api/registry-schemas.js";
 import * as z from "../../shared/zod.js";
 import { MERCHANT_ACTIONS } from "../../shared/domain/merchant.js";
 import { httpRoute, parseBody, parseWith } from "../../shared/http/route.js";
-import { setMerchantStatus } from "../../shared/operations/merchants.js";
-import { releaseHeldStatements } from "../../shared/operations/settlement.js";
+import { setMerchantStatus } from "../../shared/use-cases/merchants.js";
+import { releaseHeldStatements } from "../../shared/use-cases/settlement.js";
 import { sendPayout } from "../settlements/deps.js";
 import { pathIdOf, registryDeps } from "./request.js";
 

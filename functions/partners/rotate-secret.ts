@@ -1,7 +1,7 @@
 /** POST /admin/partners/{id}/rotate-secret (operator) `{graceSeconds?}`: a new secret; earlier ones stay valid for the grace period (0 revokes them). */
 import * as z from "../../shared/zod.js";
 import { httpRoute, parseBody } from "../../shared/http/route.js";
-import { rotatePartnerSecret } from "../../shared/operations/partners.js";
+import { rotatePartnerSecret } from "../../shared/use-cases/partners.js";
 import { pathIdOf, registryDeps } from "../merchants/request.js";
 
 export const handler = httpRoute("operator", async ({ event, caller }) => ({

@@ -2,7 +2,7 @@
 import { merchantSubmissionSchema } from "../../shared/api/registry-schemas.js";
 import { partnerRoute } from "../../shared/http/partner-route.js";
 import { parseBody } from "../../shared/http/route.js";
-import { registerMerchant } from "../../shared/operations/merchants.js";
+import { registerMerchant } from "../../shared/use-cases/merchants.js";
 import { partnerActor } from "../../shared/store/audit.js";
 import { registryDeps } from "../merchants/request.js";
 

@@ -1,7 +1,7 @@
 /** What the payment and refund handlers share: their tables, by the names this function was handed. */
 import { documents } from "../../shared/clients.js";
 import { config, tableName } from "../../shared/config.js";
-import type { PaymentDeps } from "../../shared/operations/payments.js";
+import type { PaymentDeps } from "../../shared/use-cases/payments.js";
 
 export function paymentDeps(): PaymentDeps {
   return {

@@ -4,7 +4,7 @@
  */
 import { partnerRoute } from "../../shared/http/partner-route.js";
 import { parseBody } from "../../shared/http/route.js";
-import { recordPayment } from "../../shared/operations/payments.js";
+import { recordPayment } from "../../shared/use-cases/payments.js";
 import * as z from "../../shared/zod.js";
 import { paymentDeps } from "./deps.js";
 

@@ -1,7 +1,7 @@
 /** POST /partners/{partnerId}/refunds (signed): reverses a redemption once, or records a refund that came first. */
 import { partnerRoute } from "../../shared/http/partner-route.js";
 import { parseBody } from "../../shared/http/route.js";
-import { recordRefund } from "../../shared/operations/payments.js";
+import { recordRefund } from "../../shared/use-cases/payments.js";
 import * as z from "../../shared/zod.js";
 import { paymentDeps } from "./deps.js";
 

@@ -6,7 +6,7 @@ import { reportQuerySchema } from "../../shared/api/report-schemas.js";
 import { documents } from "../../shared/clients.js";
 import { tableName } from "../../shared/config.js";
 import { type HttpReply, httpRoute, parseWith } from "../../shared/http/route.js";
-import { campaignReport } from "../../shared/operations/report.js";
+import { campaignReport } from "../../shared/use-cases/report.js";
 import { pathIdOf } from "../merchants/request.js";
 
 export const handler = httpRoute("operator", async ({ event }): Promise<HttpReply> => {

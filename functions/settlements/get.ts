@@ -1,6 +1,6 @@
 /** GET /admin/settlements/{campaignId}/{merchantId}/{period} (operator): one statement with its redemptions and reversals. */
 import { httpRoute } from "../../shared/http/route.js";
-import { getStatement } from "../../shared/operations/settlement-views.js";
+import { getStatement } from "../../shared/use-cases/settlement-views.js";
 import { db, statementPathOf, tables } from "./deps.js";
 
 export const handler = httpRoute("operator", async ({ event }) => ({

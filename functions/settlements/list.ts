@@ -1,7 +1,7 @@
 /** GET /admin/settlements?period= (operator): the statements of a period, a page at a time. */
 import { settlementListQuerySchema } from "../../shared/api/settlement-schemas.js";
 import { httpRoute, parseWith } from "../../shared/http/route.js";
-import { listStatements } from "../../shared/operations/settlement-views.js";
+import { listStatements } from "../../shared/use-cases/settlement-views.js";
 import { db, tables } from "./deps.js";
 
 export const handler = httpRoute("operator", async ({ event }) => ({

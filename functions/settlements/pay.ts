@@ -7,7 +7,7 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { payoutMessageSchema } from "../../shared/api/messages.js";
 import { logger } from "../../shared/logger.js";
-import { payStatement } from "../../shared/operations/settlement.js";
+import { payStatement } from "../../shared/use-cases/settlement.js";
 import { postPayout } from "../../shared/payout-client.js";
 import { db, now, tables } from "./deps.js";
 

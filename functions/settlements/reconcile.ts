@@ -1,6 +1,6 @@
 /** GET /admin/campaigns/{id}/reconciliation (operator): invariant 6 for one campaign, to the fen. */
 import { httpRoute } from "../../shared/http/route.js";
-import { reconcileCampaign } from "../../shared/operations/settlement-views.js";
+import { reconcileCampaign } from "../../shared/use-cases/settlement-views.js";
 import { pathIdOf } from "../merchants/request.js";
 import { db, tables } from "./deps.js";
 

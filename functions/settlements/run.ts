@@ -1,7 +1,7 @@
 /** POST /admin/settlements/run {period, campaignId?} (operator): plans the period's settlement now; 202, the work goes on in the queue. */
 import { settlementRunRequestSchema } from "../../shared/api/settlement-schemas.js";
 import { httpRoute, parseBody } from "../../shared/http/route.js";
-import { runSettlement } from "../../shared/operations/settlement.js";
+import { runSettlement } from "../../shared/use-cases/settlement.js";
 import { db, now, sendSettlements, tables } from "./deps.js";
 
 export const handler = httpRoute("operator", async ({ event, caller }) => {

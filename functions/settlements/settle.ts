@@ -7,7 +7,7 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { settlementMessageSchema } from "../../shared/api/messages.js";
 import { logger } from "../../shared/logger.js";
-import { settleStatement } from "../../shared/operations/settlement.js";
+import { settleStatement } from "../../shared/use-cases/settlement.js";
 import { db, now, sendPayout, tables } from "./deps.js";
 
 async function settle(record: SQSRecord): Promise<void> {

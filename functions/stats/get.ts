@@ -2,7 +2,7 @@
 import { documents } from "../../shared/clients.js";
 import { tableName } from "../../shared/config.js";
 import { httpRoute } from "../../shared/http/route.js";
-import { getCampaignStats } from "../../shared/operations/stats.js";
+import { getCampaignStats } from "../../shared/use-cases/stats.js";
 import { pathIdOf } from "../merchants/request.js";
 
 export const handler = httpRoute("operator", async ({ event }) => ({

@@ -8,7 +8,7 @@ import { documents } from "../../shared/clients.js";
 import { tableName } from "../../shared/config.js";
 import { logger } from "../../shared/logger.js";
 import { streamChanges } from "../../shared/streams/changes.js";
-import { projectStats } from "../../shared/operations/stats.js";
+import { projectStats } from "../../shared/use-cases/stats.js";
 
 export const handler = async (event: DynamoDBStreamEvent): Promise<{ batchItemFailures: [] }> => {
   const changes = streamChanges(event);

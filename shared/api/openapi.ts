@@ -4,7 +4,7 @@
  * compares this with docs/openapi.json fails otherwise.
  */
 import * as z from "../zod.js";
-import { paymentBodySchema, refundBodySchema } from "../operations/payments.js";
+import { paymentBodySchema, refundBodySchema } from "../use-cases/payments.js";
 import { paymentAnswerSchema, refundAnswerSchema } from "../store/redemptions.js";
 import { routeKey } from "../wiring/define.js";
 import type { AuthKind, Wiring } from "../wiring/types.js";

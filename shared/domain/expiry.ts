@@ -1,6 +1,6 @@
 /**
  * Voucher expiry, pure: when a voucher is due to be marked EXPIRED, and when a drop can need no
- * more sweeping. The daily expiry sweep (shared/operations/expiry.ts) applies these rules; no I/O,
+ * more sweeping. The daily expiry sweep (shared/use-cases/expiry.ts) applies these rules; no I/O,
  * no clock of its own.
  */
 import { type VoucherType, voucherExpiry } from "./campaign.js";

@@ -1,7 +1,7 @@
 /**
  * Fraud rules, pure (DESIGN.md §2 "fraud detector", issue 6): the per-campaign rule configuration
  * with its documented defaults, the six rules, and the flags they raise. No I/O and no clock: the
- * detector (shared/operations/fraud.ts) keeps each rule's state in the `fraud` table, applies each
+ * detector (shared/use-cases/fraud.ts) keeps each rule's state in the `fraud` table, applies each
  * new ledger record to it once, reads the state back and asks these functions whether the record
  * is a hit.
  *

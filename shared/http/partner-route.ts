@@ -25,7 +25,7 @@ import { liveSecrets } from "../domain/partner.js";
 import { SIGNATURE_HEADER, type SignatureVerification, verifySignature } from "../domain/signature.js";
 import { UnauthorizedError } from "../errors.js";
 import { logger } from "../logger.js";
-import { type PartnerCredentials, loadPartnerCredentials } from "../operations/partners.js";
+import { type PartnerCredentials, loadPartnerCredentials } from "../use-cases/partners.js";
 import { type HttpEvent, type HttpReply, type HttpResult, errorResult, toResult } from "./route.js";
 
 /** Longest a partner's secrets are served from this instance's memory. */

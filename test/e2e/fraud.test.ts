@@ -18,7 +18,7 @@ import { reconciliationSchema, statementDetailSchema } from "../../shared/api/se
 import { DEFAULT_FRAUD_CONFIG } from "../../shared/domain/fraud.js";
 import { signPayload } from "../../shared/domain/signature.js";
 import { localDate, previousPeriod, statementId } from "../../shared/domain/settlement.js";
-import { ClaimCaches, claimVoucher } from "../../shared/operations/claim.js";
+import { ClaimCaches, claimVoucher } from "../../shared/use-cases/claim.js";
 import { platform } from "../../shared/wiring/platform.js";
 import type * as z from "../../shared/zod.js";
 import { TEST_JWT, eventually, startTestRuntime, testClients } from "../integration/runtime-helpers.js";

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signLocalToken } from "../../infra/local/jwt.js";
 import { callerSchema, gatewayMessageSchema, healthReportSchema, publicHealthSchema } from "../../shared/api/schemas.js";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
-import { runTicker } from "../../shared/operations/ticker.js";
+import { runTicker } from "../../shared/use-cases/ticker.js";
 import { readHeartbeat } from "../../shared/store/heartbeat.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { TEST_JWT, eventually, startTestRuntime, testClients } from "../integration/runtime-helpers.js";

@@ -12,7 +12,7 @@ import { signLocalToken } from "../../infra/local/jwt.js";
 import { type LocalRuntime, REPOSITORY_ROOT } from "../../infra/local/runtime.js";
 import { formatYuan } from "../../shared/domain/money.js";
 import { localDate, previousPeriod, statementId } from "../../shared/domain/settlement.js";
-import { runSettlement } from "../../shared/operations/settlement.js";
+import { runSettlement } from "../../shared/use-cases/settlement.js";
 import { sendAll } from "../../shared/queues/send.js";
 import { statementKey } from "../../shared/store/keys.js";
 import { readStatement } from "../../shared/store/settlements.js";

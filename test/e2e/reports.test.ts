@@ -19,8 +19,8 @@ import { errorBodySchema, gatewayMessageSchema } from "../../shared/api/schemas.
 import { campaignStatsSchema } from "../../shared/api/stats-schemas.js";
 import { formatYuan } from "../../shared/domain/money.js";
 import { REPORT_HEADERS, parseCsv } from "../../shared/domain/report.js";
-import { ClaimCaches, claimVoucher } from "../../shared/operations/claim.js";
-import { recordPayment, recordRefund } from "../../shared/operations/payments.js";
+import { ClaimCaches, claimVoucher } from "../../shared/use-cases/claim.js";
+import { recordPayment, recordRefund } from "../../shared/use-cases/payments.js";
 import { platform } from "../../shared/wiring/platform.js";
 import type * as z from "../../shared/zod.js";
 import { TEST_JWT, eventually, startTestRuntime, testClients } from "../integration/runtime-helpers.js";

@@ -19,7 +19,7 @@ import {
 } from "../../shared/api/settlement-schemas.js";
 import { errorBodySchema, gatewayMessageSchema } from "../../shared/api/schemas.js";
 import { localDate, previousPeriod, startOfPeriod, statementId } from "../../shared/domain/settlement.js";
-import { recordPayoutFailure } from "../../shared/operations/settlement.js";
+import { recordPayoutFailure } from "../../shared/use-cases/settlement.js";
 import type { LedgerEntry } from "../../shared/store/redemptions.js";
 import { platform } from "../../shared/wiring/platform.js";
 import type * as z from "../../shared/zod.js";

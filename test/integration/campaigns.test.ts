@@ -9,7 +9,7 @@ import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "../../infra/local/emula
 import { type PhysicalResources, teardownResources } from "../../infra/local/provision.js";
 import { checkNewDrop } from "../../shared/domain/campaign.js";
 import { BudgetExceededError } from "../../shared/domain/campaign-errors.js";
-import { TtlCache } from "../../shared/operations/campaign-views.js";
+import { TtlCache } from "../../shared/use-cases/campaign-views.js";
 import {
   type CampaignDeps,
   type CampaignPage,
@@ -20,7 +20,7 @@ import {
   publishCampaign,
   replaceCampaign,
   setCampaignStatus,
-} from "../../shared/operations/campaigns.js";
+} from "../../shared/use-cases/campaigns.js";
 import { insertDrop, markPublishing, provisionShards } from "../../shared/store/campaign-writes.js";
 import { loadCampaign } from "../../shared/store/campaigns.js";
 import { DUE, LISTED, campaignKey, dropKey, shardKey } from "../../shared/store/keys.js";

@@ -10,10 +10,10 @@ import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from "@aws-s
 import { afterEach, beforeAll, afterAll, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
 import { EXPIRY_GRACE_MS } from "../../shared/domain/expiry.js";
-import { ClaimCaches, claimVoucher } from "../../shared/operations/claim.js";
-import { sweepExpiredVouchers } from "../../shared/operations/expiry.js";
-import { recordPayment, recordRefund } from "../../shared/operations/payments.js";
-import { getCampaignStats, recountStats, statsView } from "../../shared/operations/stats.js";
+import { ClaimCaches, claimVoucher } from "../../shared/use-cases/claim.js";
+import { sweepExpiredVouchers } from "../../shared/use-cases/expiry.js";
+import { recordPayment, recordRefund } from "../../shared/use-cases/payments.js";
+import { getCampaignStats, recountStats, statsView } from "../../shared/use-cases/stats.js";
 import { loadCampaign } from "../../shared/store/campaigns.js";
 import { campaignKey, dropKey } from "../../shared/store/keys.js";
 import { readStats } from "../../shared/store/stats.js";

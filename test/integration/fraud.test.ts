@@ -10,10 +10,10 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
 import { FRAUD_RULES, type FraudRule, hourOf } from "../../shared/domain/fraud.js";
-import { type FlagView, confirmFlag, detectFraud, dismissFlag, enforceFlag, getFraudRules, listFlags, putFraudRules } from "../../shared/operations/fraud.js";
-import { setMerchantStatus } from "../../shared/operations/merchants.js";
-import { listAudit } from "../../shared/operations/audit.js";
-import type { StreamChange } from "../../shared/operations/stats.js";
+import { type FlagView, confirmFlag, detectFraud, dismissFlag, enforceFlag, getFraudRules, listFlags, putFraudRules } from "../../shared/use-cases/fraud.js";
+import { setMerchantStatus } from "../../shared/use-cases/merchants.js";
+import { listAudit } from "../../shared/use-cases/audit.js";
+import type { StreamChange } from "../../shared/use-cases/stats.js";
 import { readFlag, readHours } from "../../shared/store/fraud.js";
 import { readMerchant } from "../../shared/store/merchants.js";
 import { type LedgerEntry, readLedger, readTransaction } from "../../shared/store/redemptions.js";
@@ -264,13 +264,13 @@ describe("the detector, fed crafted sequences", () => {
 
 describe("the review's money", () => {
   it("a refund of a clawed-back redemption voids its voucher but writes no second reversal", async () => {
-    const { recordPayment, recordRefund } = await import("../../shared/operations/payments.js");
+    const { recordPayment, recordRefund } = await import("../../shared/use-cases/payments.js");
     const { clawBack, readRedemptionEntry } = await import("../../shared/store/redemptions.js");
     const campaignId = unique("claw");
     const merchantId = `${campaignId}-m`;
     await seedCampaign(db, tables, { id: campaignId, drops: [{ id: "d1", stock: { "100-30": 5 }, shards: 1 }] });
     await seedMerchant(db, tables.merchants, { id: merchantId, partnerId: "bank-a", sector: "restaurant" });
-    const { ClaimCaches, claimVoucher } = await import("../../shared/operations/claim.js");
+    const { ClaimCaches, claimVoucher } = await import("../../shared/use-cases/claim.js");
     await claimVoucher({ sub: "payer-claw", campaignId, dropId: "d1", voucherTypeId: "100-30" }, { db, tables, caches: new ClaimCaches({ campaignTtlMs: 0, soldOutTtlMs: 0 }), now: () => new Date(), random: Math.random });
     const payments = { db, tables, now: () => new Date() };
     const transactionId = unique("t");
@@ -337,7 +337,7 @@ async function seedRedeemedTransactions(entries: readonly LedgerEntry[]): Promis
 /** Settles (campaign, merchant, period) as the settlement worker would, and pays a PENDING statement through a partner that accepts. */
 async function settleAndPay(campaignId: string, merchantId: string, period: string, cutoff?: string) {
   const { periodCutoff } = await import("../../shared/domain/settlement.js");
-  const { payStatement, settleStatement } = await import("../../shared/operations/settlement.js");
+  const { payStatement, settleStatement } = await import("../../shared/use-cases/settlement.js");
   const message = {
     campaignId,
     merchantId,
@@ -412,10 +412,10 @@ describe("clawbacks of a confirmed flag", () => {
   }, 60_000);
 
   it("marks the records of a forfeited statement, so a later refund of one voids its voucher but charges back no discount that was never paid", async () => {
-    const { recordPayment, recordRefund } = await import("../../shared/operations/payments.js");
-    const { ClaimCaches, claimVoucher } = await import("../../shared/operations/claim.js");
+    const { recordPayment, recordRefund } = await import("../../shared/use-cases/payments.js");
+    const { ClaimCaches, claimVoucher } = await import("../../shared/use-cases/claim.js");
     const { localDate } = await import("../../shared/domain/settlement.js");
-    const { reconcileCampaign } = await import("../../shared/operations/settlement-views.js");
+    const { reconcileCampaign } = await import("../../shared/use-cases/settlement-views.js");
     const campaignId = unique("forfeit");
     const merchantId = `${campaignId}-m`;
     await seedCampaign(db, tables, { id: campaignId, drops: [{ id: "d1", stock: { "100-30": 5 }, shards: 1 }] });

@@ -9,13 +9,13 @@ import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand, UpdateCo
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Voucher } from "../../shared/domain/claim.js";
 import { DomainError, ValidationError } from "../../shared/errors.js";
-import { ClaimCaches, type ClaimDeps, claimVoucher } from "../../shared/operations/claim.js";
+import { ClaimCaches, type ClaimDeps, claimVoucher } from "../../shared/use-cases/claim.js";
 import { localDate, previousPeriod } from "../../shared/domain/settlement.js";
-import { reconcileCampaign } from "../../shared/operations/settlement-views.js";
-import { runSettlement, settleStatement } from "../../shared/operations/settlement.js";
+import { reconcileCampaign } from "../../shared/use-cases/settlement-views.js";
+import { runSettlement, settleStatement } from "../../shared/use-cases/settlement.js";
 import type { SettlementMessage } from "../../shared/api/messages.js";
 import { readLines } from "../../shared/store/settlements.js";
-import { type PaymentDeps, recordPayment, recordRefund } from "../../shared/operations/payments.js";
+import { type PaymentDeps, recordPayment, recordRefund } from "../../shared/use-cases/payments.js";
 import { campaignKey, merchantKey } from "../../shared/store/keys.js";
 import { type PaymentAnswer, readLedger, readTransaction, redeem } from "../../shared/store/redemptions.js";
 import { issueVoucher, listVouchers } from "../../shared/store/vouchers.js";

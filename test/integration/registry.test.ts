@@ -15,9 +15,9 @@ import { SIGNATURE_HEADER, signPayload } from "../../shared/domain/signature.js"
 import { PARTNER_CACHE_MS, partnerRoute } from "../../shared/http/partner-route.js";
 import type { HttpEvent } from "../../shared/http/route.js";
 import { type DomainError } from "../../shared/errors.js";
-import { listAudit } from "../../shared/operations/audit.js";
-import { listMerchants, registerMerchant, setMerchantStatus } from "../../shared/operations/merchants.js";
-import { type RegistryDeps, loadPartnerCredentials, registerPartner, rotatePartnerSecret } from "../../shared/operations/partners.js";
+import { listAudit } from "../../shared/use-cases/audit.js";
+import { listMerchants, registerMerchant, setMerchantStatus } from "../../shared/use-cases/merchants.js";
+import { type RegistryDeps, loadPartnerCredentials, registerPartner, rotatePartnerSecret } from "../../shared/use-cases/partners.js";
 import { rejection } from "../support/rejection.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { provisionTestResources, tableNamesOf, testEndpoints } from "./runtime-helpers.js";

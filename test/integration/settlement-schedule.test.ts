@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { PayoutMessage, SettlementMessage } from "../../shared/api/messages.js";
 import { localDate, nextPeriod, previousPeriod, startOfPeriod } from "../../shared/domain/settlement.js";
 import { ValidationError } from "../../shared/errors.js";
-import { releaseHeldStatements, runDueSettlements, runSettlement, settleStatement } from "../../shared/operations/settlement.js";
+import { releaseHeldStatements, runDueSettlements, runSettlement, settleStatement } from "../../shared/use-cases/settlement.js";
 import { campaignKey, merchantKey } from "../../shared/store/keys.js";
 import { readRun, readStatement } from "../../shared/store/settlements.js";
 import { platform } from "../../shared/wiring/platform.js";

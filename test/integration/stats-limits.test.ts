@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, expect, it } from "vitest";
 import { FenOverflowError } from "../../shared/domain/money.js";
-import { getCampaignStats, projectStats } from "../../shared/operations/stats.js";
+import { getCampaignStats, projectStats } from "../../shared/use-cases/stats.js";
 import { readStats } from "../../shared/store/stats.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { seedCampaign } from "../support/seed.js";

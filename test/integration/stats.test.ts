@@ -5,9 +5,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
-import { ClaimCaches, claimVoucher } from "../../shared/operations/claim.js";
-import { recordPayment, recordRefund } from "../../shared/operations/payments.js";
-import { getCampaignStats, projectStats, recountStats, statsView } from "../../shared/operations/stats.js";
+import { ClaimCaches, claimVoucher } from "../../shared/use-cases/claim.js";
+import { recordPayment, recordRefund } from "../../shared/use-cases/payments.js";
+import { getCampaignStats, projectStats, recountStats, statsView } from "../../shared/use-cases/stats.js";
 import { readStats } from "../../shared/store/stats.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { seedCampaign } from "../support/seed.js";

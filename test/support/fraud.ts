@@ -4,7 +4,7 @@
  * them, so the detector can be fed crafted sequences without playing every payment.
  */
 import { randomUUID } from "node:crypto";
-import type { StreamChange } from "../../shared/operations/stats.js";
+import type { StreamChange } from "../../shared/use-cases/stats.js";
 import { ledgerPartition } from "../../shared/store/keys.js";
 import { type LedgerEntry, ledgerSortKey, utcInstant } from "../../shared/store/redemptions.js";
 

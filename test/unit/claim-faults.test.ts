@@ -15,7 +15,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { keyedVoucherId } from "../../shared/domain/claim.js";
 import { LimitReachedError } from "../../shared/domain/claim-errors.js";
 import { ThrottledError, UnavailableError } from "../../shared/errors.js";
-import { ClaimCaches, type ClaimDeps, claimVoucher } from "../../shared/operations/claim.js";
+import { ClaimCaches, type ClaimDeps, claimVoucher } from "../../shared/use-cases/claim.js";
 import { campaignKey, claimCounterKey, dropKey, issuedVoucherKey } from "../../shared/store/keys.js";
 import { VOUCHER_TYPES } from "../support/seed.js";
 

@@ -4,7 +4,7 @@ import { assertDropOpen, issueVoucher, keyedVoucherId } from "../../shared/domai
 import { DropNotOpenError } from "../../shared/domain/claim-errors.js";
 import { ThrottledError, ValidationError } from "../../shared/errors.js";
 import { pageOf } from "../../shared/http/pagination.js";
-import { ClaimCaches } from "../../shared/operations/claim.js";
+import { ClaimCaches } from "../../shared/use-cases/claim.js";
 import { isRetryable, withRetries } from "../../shared/store/retry.js";
 
 const campaign = { id: "c1", status: "PUBLISHED", startsAt: "2026-11-01T00:00:00+08:00", endsAt: "2026-11-30T23:59:59+08:00" };

@@ -5,7 +5,7 @@ import {
   type HealthProbes,
   type HealthReport,
   publicHealth,
-} from "../../shared/operations/health.js";
+} from "../../shared/use-cases/health.js";
 
 const now = () => new Date("2026-11-22T02:00:00Z");
 const healthy: HealthProbes = {

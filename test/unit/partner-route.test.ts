@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { SIGNATURE_HEADER, signPayload } from "../../shared/domain/signature.js";
 import { PARTNER_CACHE_MS, type PartnerLoader, partnerRoute } from "../../shared/http/partner-route.js";
 import type { HttpEvent } from "../../shared/http/route.js";
-import type { PartnerCredentials } from "../../shared/operations/partners.js";
+import type { PartnerCredentials } from "../../shared/use-cases/partners.js";
 
 const context = { awsRequestId: "req-1", functionName: "probe", getRemainingTimeInMillis: () => 1000 } as unknown as Context;
 const NOW = new Date("2030-05-01T12:00:00.000Z");

@@ -12,7 +12,7 @@ import { DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS, liveSecrets, rotateSecrets } 
 import { SIGNATURE_HEADER, signPayload } from "../../shared/domain/signature.js";
 import { PARTNER_CACHE_MS, type PartnerLoader, partnerRoute } from "../../shared/http/partner-route.js";
 import type { HttpEvent } from "../../shared/http/route.js";
-import { type PartnerCredentials, loadPartnerCredentials } from "../../shared/operations/partners.js";
+import { type PartnerCredentials, loadPartnerCredentials } from "../../shared/use-cases/partners.js";
 
 const t0 = new Date("2030-01-01T00:00:00.000Z");
 const later = (ms: number) => new Date(t0.getTime() + ms);

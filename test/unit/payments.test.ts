@@ -15,7 +15,7 @@ import {
   recordPayment,
   recordRefund,
   redeemedAnswer,
-} from "../../shared/operations/payments.js";
+} from "../../shared/use-cases/payments.js";
 import { transactionKey } from "../../shared/store/keys.js";
 import { ledgerSortKey, paymentAnswerSchema, transactionRecordSchema, utcInstant } from "../../shared/store/redemptions.js";
 

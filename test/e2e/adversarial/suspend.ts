@@ -12,7 +12,7 @@ import type { LocalRuntime } from "../../../infra/local/runtime.js";
 import { reconciliationSchema, statementDetailSchema } from "../../../shared/api/settlement-schemas.js";
 import { signPayload } from "../../../shared/domain/signature.js";
 import { localDate, statementId } from "../../../shared/domain/settlement.js";
-import { ClaimCaches, claimVoucher } from "../../../shared/operations/claim.js";
+import { ClaimCaches, claimVoucher } from "../../../shared/use-cases/claim.js";
 import { platform } from "../../../shared/wiring/platform.js";
 import { TEST_JWT, eventually, startTestRuntime, testClients } from "../../integration/runtime-helpers.js";
 import { seedCampaign } from "../../support/seed.js";
