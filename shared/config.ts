@@ -5,6 +5,7 @@
  */
 import * as z from "./zod.js";
 import { queueUrlEnvVar, tableEnvVar } from "./wiring/define.js";
+import { ConfigurationError } from "./errors.js";
 
 const emulatorSchema = z.object({
   name: z.string(),
@@ -46,11 +47,6 @@ const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 export type EmulatorDescription = z.infer<typeof emulatorSchema>;
-
-/** A missing or malformed setting: a deployment fault, never the caller's. */
-export class ConfigurationError extends Error {
-  override readonly name = "ConfigurationError";
-}
 
 let cached: Config | undefined;
 

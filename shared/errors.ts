@@ -1,17 +1,55 @@
 /**
- * The one error model (docs/architecture.md, "Error model"): every failure a caller may see is a DomainError with a
- * stable `code`, an HTTP status and whether its message may be shown. Anything else is a fault
- * and becomes a generic 500 that leaks nothing.
+ * The one errors module (docs/architecture.md, "Error model").
+ *
+ * - A `DomainError` is an answer the caller may see: a stable `code` from {@link ERROR_CODES}, its
+ *   HTTP status, whether its message may be shown, and `details` for the caller.
+ * - A `PlatformFault` is the platform's own trouble (bad configuration, data that contradicts an
+ *   invariant, a payout that did not go through): it carries context for the logs and the
+ *   operator, and becomes a generic 500 that leaks nothing if it reaches a caller.
+ *
+ * HTTP mapping happens in one place (`shared/http/route.ts`); nothing else switches on errors.
  */
+
+/**
+ * Every error code an HTTP answer can carry, with its status and what it means. API.md names
+ * them; docs/openapi.json lists them per route from this table.
+ */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: { status: 400, description: "A body, query, header or path parameter failed its schema; `details` lists the issues." },
+  BUDGET_EXCEEDED: { status: 400, description: "The drops would commit more subsidy than the campaign's budget; `details` has the figures." },
+  OCCURRED_IN_FUTURE: { status: 400, description: "`occurredAt` lies more than 5 minutes after the moment the platform received the request." },
+  AMOUNT_OUT_OF_RANGE: { status: 400, description: "An integer amount outside 1 … the configured maximum; `details` has `{amount, min, max}`." },
+  REFUND_BEFORE_PAYMENT: { status: 400, description: "A refund dated before the payment it refunds." },
+  REFUND_EXCEEDS_PAYMENT: { status: 400, description: "A refund of more than what remains of its payment." },
+  UNAUTHORIZED: { status: 401, description: "No token or signature, or one that is malformed, expired or wrong." },
+  FORBIDDEN: { status: 403, description: "A valid caller without the right to this route." },
+  NOT_FOUND: { status: 404, description: "No such resource (or route)." },
+  ALREADY_EXISTS: { status: 409, description: "A resource with this id already exists." },
+  NOT_DRAFT: { status: 409, description: "Only a DRAFT campaign may be replaced." },
+  INVALID_STATE: { status: 409, description: "The resource's status does not allow this operation; `details.status` names it." },
+  CONCURRENT_UPDATE: { status: 409, description: "The resource kept changing under a write that must see it whole; try again." },
+  DROP_NOT_OPEN: { status: 409, description: "The drop is not open now (before it opens, after it closes, or the campaign is paused)." },
+  SOLD_OUT: { status: 409, description: "Every unit of this drop and voucher type is taken." },
+  LIMIT_REACHED: { status: 409, description: "The resident already holds the campaign's per-person limit of vouchers." },
+  IDEMPOTENCY_IN_PROGRESS: { status: 409, description: "A request with this Idempotency-Key is still being processed; retry after `Retry-After`." },
+  TOO_MANY_REFUNDS: { status: 409, description: "The transaction has had as many refund events as it can record." },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, description: "The Idempotency-Key was used before with a different request." },
+  THROTTLED: { status: 429, description: "The platform is busy; retry after `Retry-After`." },
+  INTERNAL: { status: 500, description: "An unexpected fault; nothing about it is disclosed." },
+  UNAVAILABLE: { status: 503, description: "A dependency the request needs is unreachable." },
+} as const satisfies Record<string, { status: number; description: string }>;
+
+/** A code an HTTP answer can carry. */
+export type ErrorCode = keyof typeof ERROR_CODES;
 
 export interface DomainErrorOptions {
   cause?: unknown;
   details?: unknown;
 }
 
+/** An answer the caller may see, with a stable code; its status follows from the code. */
 export abstract class DomainError extends Error {
-  abstract readonly code: string;
-  abstract readonly status: number;
+  abstract readonly code: ErrorCode;
   /** Whether the message may be shown to the caller; internal detail never is. */
   readonly expose: boolean = true;
   readonly details: unknown;
@@ -21,35 +59,56 @@ export abstract class DomainError extends Error {
     this.name = new.target.name;
     this.details = options.details;
   }
+
+  /** The HTTP status of the code (ERROR_CODES). */
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
 }
+
+/**
+ * The platform's own fault, never the caller's: it answers a generic 500 and leaks nothing, while
+ * `context` tells the logs and the operator what went wrong.
+ */
+export abstract class PlatformFault extends Error {
+  readonly expose = false;
+  readonly status = 500;
+
+  constructor(
+    message: string,
+    readonly context: Readonly<Record<string, unknown>> = {},
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests and callers
 
 /** A body, query or path parameter failed its schema; `details` holds the zod issues. */
 export class ValidationError extends DomainError {
   readonly code = "VALIDATION_FAILED";
-  readonly status = 400;
 }
 
 /** No token, or a token that is malformed, expired or badly signed. */
 export class UnauthorizedError extends DomainError {
   readonly code = "UNAUTHORIZED";
-  readonly status = 401;
 }
 
 /** A valid caller without the right: an operator route without the `operators` group. */
 export class ForbiddenError extends DomainError {
   readonly code = "FORBIDDEN";
-  readonly status = 403;
 }
 
 export class NotFoundError extends DomainError {
   readonly code = "NOT_FOUND";
-  readonly status = 404;
 }
 
 /** DynamoDB kept throttling after bounded retries; the caller should come back later. */
 export class ThrottledError extends DomainError {
   readonly code = "THROTTLED";
-  readonly status = 429;
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
@@ -62,5 +121,174 @@ export class ThrottledError extends DomainError {
 /** A dependency the request needs is unreachable (health checks report it this way). */
 export class UnavailableError extends DomainError {
   readonly code = "UNAVAILABLE";
-  readonly status = 503;
+}
+
+/** A resource, a campaign or a drop of one, with this id already exists. */
+export class AlreadyExistsError extends DomainError {
+  readonly code = "ALREADY_EXISTS";
+}
+
+/** The resource kept changing under a write that must see it whole; the caller may try again. */
+export class ConcurrentUpdateError extends DomainError {
+  readonly code = "CONCURRENT_UPDATE";
+}
+
+/**
+ * The resource's status does not allow the operation: resuming a draft campaign, approving a
+ * suspended merchant, deciding a flag that is not open, retrying a payout that did not fail.
+ * `details.status` names the status it is in.
+ */
+export class InvalidStateError extends DomainError {
+  readonly code = "INVALID_STATE";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Campaigns
+
+/** One problem of a campaign definition: a dot-joined path (`drops.1.opensAt`) and a sentence. */
+export interface CampaignIssue {
+  path: string;
+  message: string;
+}
+
+/** The figures of a budget overrun, in fen: `excess` = `committed` − `budget`. */
+export interface BudgetFigures {
+  budget: number;
+  committed: number;
+  excess: number;
+}
+
+/**
+ * A campaign (or a drop added to one) is malformed or inconsistent; `details` lists every
+ * issue at once. A ValidationError, so it maps like any other bad body.
+ */
+export class CampaignInvalidError extends ValidationError {
+  declare readonly details: CampaignIssue[];
+
+  constructor(issues: CampaignIssue[], message = "The campaign is invalid") {
+    super(message, { details: issues });
+  }
+}
+
+/**
+ * Σ stock × discount over the drops would exceed the campaign's budget. The message (with the
+ * figures in yuan) is the caller's, so this module needs no money formatting.
+ */
+export class BudgetExceededError extends DomainError {
+  readonly code = "BUDGET_EXCEEDED";
+  declare readonly details: BudgetFigures;
+
+  constructor(message: string, figures: { budget: number; committed: number }) {
+    super(message, { details: { budget: figures.budget, committed: figures.committed, excess: figures.committed - figures.budget } });
+  }
+}
+
+/** Only a DRAFT campaign may be replaced; published ones change through their own routes. */
+export class NotDraftError extends DomainError {
+  readonly code = "NOT_DRAFT";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Claims
+
+/** The drop is not open now: before it opens, after it closes, or the campaign is paused. */
+export class DropNotOpenError extends DomainError {
+  readonly code = "DROP_NOT_OPEN";
+}
+
+/** Every unit of this drop and voucher type is taken. */
+export class SoldOutError extends DomainError {
+  readonly code = "SOLD_OUT";
+}
+
+/** The person already holds the campaign's per-person limit of vouchers (spent ones count). */
+export class LimitReachedError extends DomainError {
+  readonly code = "LIMIT_REACHED";
+}
+
+/** The same Idempotency-Key is still being processed; the client should retry after a moment. */
+export class IdempotencyInProgressError extends DomainError {
+  readonly code = "IDEMPOTENCY_IN_PROGRESS";
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    options: DomainErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** The Idempotency-Key was used before with a different request. */
+export class IdempotencyKeyReusedError extends DomainError {
+  readonly code = "IDEMPOTENCY_KEY_REUSED";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Partner requests
+
+/** `occurredAt` is more than the clock tolerance (5 min) after the moment we received it. */
+export class OccurredInFutureError extends DomainError {
+  readonly code = "OCCURRED_IN_FUTURE";
+}
+
+/** An integer amount outside 1 … the configured maximum. */
+export class AmountOutOfRangeError extends DomainError {
+  readonly code = "AMOUNT_OUT_OF_RANGE";
+}
+
+/** A refund dated before the payment it refunds. */
+export class RefundBeforePaymentError extends DomainError {
+  readonly code = "REFUND_BEFORE_PAYMENT";
+}
+
+/** A refund of more than what remains of its payment. */
+export class RefundExceedsPaymentError extends DomainError {
+  readonly code = "REFUND_EXCEEDS_PAYMENT";
+}
+
+/** A transaction has had as many refund events as its record keeps (MAX_REFUND_EVENTS). */
+export class TooManyRefundsError extends DomainError {
+  readonly code = "TOO_MANY_REFUNDS";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Platform faults
+
+/** A missing or malformed setting: a deployment fault, never the caller's. */
+export class ConfigurationError extends PlatformFault {}
+
+/**
+ * The stored data contradicts an invariant (more vouchers issued than stock, a voucher type the
+ * campaign does not define). Drop close stops rather than guess: an operator must look.
+ */
+export class DropCloseInvariantError extends PlatformFault {}
+
+/**
+ * A target drop refused the roll-in: it is closing or closed and does not carry this source's
+ * marker. Drops are closed in close-time order and a target opens after its source closes, so
+ * this means the data was changed by hand; the source stays `closing` until an operator looks.
+ */
+export class RollInRefusedError extends PlatformFault {}
+
+/** A payout that did not go through in this delivery; the message fails and SQS delivers it again, then to the DLQ. */
+export class PayoutFailedError extends PlatformFault {}
+
+/**
+ * Thrown instead of sending a non-idempotent write again after a try whose outcome is unknown:
+ * that try may have been applied, and a second would apply it twice.
+ */
+export class NotSentAgainError extends PlatformFault {}
+
+/**
+ * A sum of fen that is not a safe integer: no JavaScript number (nor JSON number read by one)
+ * carries it exactly, so it is refused rather than rounded. A RangeError, as for any number out
+ * of range; the platform's fault when it reaches a caller.
+ */
+export class FenOverflowError extends RangeError {
+  readonly expose = false;
+  readonly status = 500;
+  constructor(readonly total: bigint) {
+    super(`the sum ${total} fen is beyond ±${Number.MAX_SAFE_INTEGER} (2^53 − 1), the largest whole number of fen a number holds exactly`);
+    this.name = "FenOverflowError";
+  }
 }

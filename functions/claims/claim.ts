@@ -17,7 +17,7 @@ import { claimRequestSchema } from "../../shared/api/schemas.js";
 import { dynamoDb, documents } from "../../shared/clients.js";
 import { tableName } from "../../shared/config.js";
 import type { Voucher } from "../../shared/domain/claim.js";
-import { IdempotencyInProgressError, IdempotencyKeyReusedError, SoldOutError } from "../../shared/domain/claim-errors.js";
+import { IdempotencyInProgressError, IdempotencyKeyReusedError, SoldOutError } from "../../shared/errors.js";
 import { httpRoute, parseBody, parseWith } from "../../shared/http/route.js";
 import { ClaimCaches, type ClaimDeps, type ClaimRequest, claimVoucher, knownSoldOut } from "../../shared/use-cases/claim.js";
 

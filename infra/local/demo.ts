@@ -5,7 +5,7 @@
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { CampaignInput } from "../../shared/domain/campaign.js";
-import { AlreadyExistsError } from "../../shared/domain/campaign-errors.js";
+import { AlreadyExistsError } from "../../shared/errors.js";
 import { createCampaign, publishCampaign } from "../../shared/use-cases/campaigns.js";
 import { type JwtSettings, signLocalToken } from "./jwt.js";
 

@@ -4,8 +4,8 @@
  * commit more subsidy than it has. Pure: no I/O, no clock.
  */
 import * as z from "../zod.js";
-import { BudgetExceededError, CampaignInvalidError, type CampaignIssue } from "./campaign-errors.js";
-import { fen, multiplyFen, positiveFen, sumFen } from "./money.js";
+import { BudgetExceededError, CampaignInvalidError, type CampaignIssue } from "../errors.js";
+import { fen, formatYuan, multiplyFen, positiveFen, sumFen } from "./money.js";
 import { DEFAULT_ATTEMPTS_PER_SECOND } from "./capacity.js";
 import { MAX_SHARDS } from "./inventory.js";
 import { sectorSchema } from "./sectors.js";
@@ -132,9 +132,18 @@ export function parseCampaign(input: unknown): Campaign {
   const budgetIssue = issues.find(isBudgetIssue);
   if (budgetIssue && issues.length === 1) {
     const { budget, committed } = budgetIssue.params as { budget: number; committed: number };
-    throw new BudgetExceededError({ budget, committed });
+    throw budgetExceeded({ budget, committed });
   }
   throw new CampaignInvalidError(issues.filter((issue) => !isBudgetIssue(issue)).map(toCampaignIssue));
+}
+
+/** The overrun of `budget` by `committed`, with its figures in yuan in the message. */
+function budgetExceeded(figures: { budget: number; committed: number }): BudgetExceededError {
+  const excess = figures.committed - figures.budget;
+  return new BudgetExceededError(
+    `The drops commit ${formatYuan(figures.committed)} of subsidy, ${formatYuan(excess)} over the budget of ${formatYuan(figures.budget)}`,
+    figures,
+  );
 }
 
 /** Σ over drops and voucher types of stock × discount, in fen: the subsidy the campaign has committed. */
@@ -163,7 +172,7 @@ export function checkNewDrop(campaign: Campaign, input: unknown): Drop {
   const discounts = new Map(campaign.voucherTypes.map((type) => [type.id, type.discount]));
   // Overflow here is a fault of the figures, not the caller's to fix: let the RangeError surface.
   const committed = sumFen([committedSubsidy(campaign), dropSubsidy(discounts, drop)]);
-  if (committed > campaign.budget) throw new BudgetExceededError({ budget: campaign.budget, committed });
+  if (committed > campaign.budget) throw budgetExceeded({ budget: campaign.budget, committed });
   return drop;
 }
 

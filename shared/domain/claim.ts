@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { type VoucherType, voucherExpiry } from "./campaign.js";
-import { DropNotOpenError } from "./claim-errors.js";
+import { DropNotOpenError } from "../errors.js";
 
 export const VOUCHER_STATUSES = ["CLAIMED", "REDEEMED", "VOID", "EXPIRED"] as const;
 export type VoucherStatus = (typeof VOUCHER_STATUSES)[number];

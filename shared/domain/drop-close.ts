@@ -9,6 +9,7 @@
  * otherwise its discount is released back to the campaign's budget figures.
  */
 import { multiplyFen, sumFen } from "./money.js";
+import { DropCloseInvariantError } from "../errors.js";
 
 /** What drop close does with one voucher type's unclaimed stock. */
 export interface DropCloseDecision {
@@ -35,20 +36,6 @@ export interface DropForClose {
 export interface CampaignForClose {
   rollover: boolean;
   voucherTypes: readonly { id: string; discount: number }[];
-}
-
-/**
- * The stored data contradicts an invariant (more vouchers issued than stock, a voucher type the
- * campaign does not define). Drop close stops rather than guess: an operator must look.
- */
-export class DropCloseInvariantError extends Error {
-  override readonly name = "DropCloseInvariantError";
-  constructor(
-    message: string,
-    readonly context: Readonly<Record<string, unknown>>,
-  ) {
-    super(message);
-  }
 }
 
 /**

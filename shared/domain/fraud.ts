@@ -23,7 +23,7 @@
  */
 import { createHash } from "node:crypto";
 import * as z from "../zod.js";
-import { DomainError } from "../errors.js";
+
 
 export const FRAUD_RULES = ["merchant-velocity", "repeat-payer", "threshold-hugging", "refund-rate", "new-merchant-spike", "payer-spread"] as const;
 export type FraudRule = (typeof FRAUD_RULES)[number];
@@ -43,12 +43,6 @@ export const RULE_SUBJECT: Readonly<Record<FraudRule, "merchant" | "merchant+pay
   "new-merchant-spike": "merchant",
   "payer-spread": "payer",
 };
-
-/** The flag is not OPEN: only an open flag can be dismissed or confirmed. */
-export class FlagStateError extends DomainError {
-  readonly code = "INVALID_STATE";
-  readonly status = 409;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Configuration: thresholds as data, per campaign. Every field has a default, so `{}` is the

@@ -6,7 +6,7 @@
  *                              ▲                              │
  *                              └──────────reinstate───────────┘
  */
-import { DomainError } from "../errors.js";
+import { InvalidStateError } from "../errors.js";
 
 export const MERCHANT_STATUSES = ["PENDING", "APPROVED", "SUSPENDED"] as const;
 export type MerchantStatus = (typeof MERCHANT_STATUSES)[number];
@@ -21,17 +21,11 @@ export const MERCHANT_TRANSITIONS: Readonly<Record<MerchantAction, { from: Merch
   reinstate: { from: "SUSPENDED", to: "APPROVED" },
 };
 
-/** The merchant's status does not allow the action (approving a suspended merchant, suspending twice). */
-export class MerchantStateError extends DomainError {
-  readonly code = "INVALID_STATE";
-  readonly status = 409;
-}
-
-/** The status `action` moves a merchant in `current` to; throws MerchantStateError when it may not. */
+/** The status `action` moves a merchant in `current` to; throws InvalidStateError when it may not. */
 export function nextMerchantStatus(merchantId: string, current: MerchantStatus, action: MerchantAction): MerchantStatus {
   const move = MERCHANT_TRANSITIONS[action];
   if (move.from !== current) {
-    throw new MerchantStateError(`Merchant ${merchantId} is ${current}; only a ${move.from} merchant can be ${pastTense(action)}`, {
+    throw new InvalidStateError(`Merchant ${merchantId} is ${current}; only a ${move.from} merchant can be ${pastTense(action)}`, {
       details: { status: current },
     });
   }

@@ -3,6 +3,7 @@
  * Floating-point yuan never appear, so sums and subsidies are exact to the fen.
  */
 import * as z from "../zod.js";
+import { FenOverflowError } from "../errors.js";
 
 /** An amount of money in fen: a non-negative safe integer. */
 export const fen = z.int().nonnegative();
@@ -24,17 +25,6 @@ export function formatYuan(amount: number): string {
   const yuan = Math.trunc(abs / 100);
   const cents = String(abs % 100).padStart(2, "0");
   return `${sign}¥${yuan}.${cents}`;
-}
-
-/**
- * A sum of fen that is not a safe integer: no JavaScript number (nor JSON number read by one)
- * carries it exactly, so it is refused rather than rounded.
- */
-export class FenOverflowError extends RangeError {
-  constructor(readonly total: bigint) {
-    super(`the sum ${total} fen is beyond ±${Number.MAX_SAFE_INTEGER} (2^53 − 1), the largest whole number of fen a number holds exactly`);
-    this.name = "FenOverflowError";
-  }
 }
 
 /**

@@ -3,37 +3,13 @@
  * (API.md "Partner interface hardening"). Pure: the caller passes the instant it received the
  * request, so tests inject their clock.
  */
-import { DomainError } from "../errors.js";
+import { AmountOutOfRangeError, OccurredInFutureError } from "../errors.js";
 
 /** How far a partner's clock may be from ours, either way. Partners send whole seconds. */
 export const PARTNER_CLOCK_TOLERANCE_MS = 5 * 60 * 1000;
 
 /** The largest payment (and refund) amount accepted unless configured otherwise: ¥1,000,000. */
 export const DEFAULT_MAX_PARTNER_AMOUNT = 100_000_000;
-
-/** `occurredAt` is more than {@link PARTNER_CLOCK_TOLERANCE_MS} after the moment we received it. */
-export class OccurredInFutureError extends DomainError {
-  readonly code = "OCCURRED_IN_FUTURE";
-  readonly status = 400;
-}
-
-/** An integer amount outside 1 … the configured maximum. */
-export class AmountOutOfRangeError extends DomainError {
-  readonly code = "AMOUNT_OUT_OF_RANGE";
-  readonly status = 400;
-}
-
-/** A refund dated before the payment it refunds. */
-export class RefundBeforePaymentError extends DomainError {
-  readonly code = "REFUND_BEFORE_PAYMENT";
-  readonly status = 400;
-}
-
-/** A refund of more than what remains of its payment. */
-export class RefundExceedsPaymentError extends DomainError {
-  readonly code = "REFUND_EXCEEDS_PAYMENT";
-  readonly status = 400;
-}
 
 /**
  * Refuses an `occurredAt` more than the tolerance after `receivedAt`.

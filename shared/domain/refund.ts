@@ -7,14 +7,7 @@
  * first refund after which `remaining` is below the threshold of the voucher applied (a full
  * refund always reverses, since a threshold is positive). Later refunds only lower `remaining`.
  */
-import { DomainError } from "../errors.js";
-import { RefundBeforePaymentError, RefundExceedsPaymentError } from "./partner-limits.js";
-
-/** A transaction has had as many refund events as its record keeps (store/redemptions.ts MAX_REFUND_EVENTS). */
-export class TooManyRefundsError extends DomainError {
-  readonly code = "TOO_MANY_REFUNDS";
-  readonly status = 409;
-}
+import { RefundBeforePaymentError, RefundExceedsPaymentError } from "../errors.js";
 
 /** A payment as its refunds see it. */
 export interface RefundedPayment {

@@ -4,7 +4,7 @@
  * DESIGN.md invariant 6. No AWS imports; the store and operations layers apply these.
  */
 import * as z from "../zod.js";
-import { DomainError } from "../errors.js";
+
 import { safeFen, sumFen, sumFenExact } from "./money.js";
 
 /** A settlement period: one calendar day, `YYYY-MM-DD`, in the campaign's time zone. */
@@ -19,12 +19,6 @@ export const STATEMENT_STATUSES = ["BUILDING", "PENDING", "PAID", "HELD", "FAILE
  * confirmed fraud flag, never to pay; terminal: it stays in the books, never in a payout).
  */
 export type StatementStatus = (typeof STATEMENT_STATUSES)[number];
-
-/** The statement's status does not allow this operation (retrying a payout that did not fail). */
-export class StatementStateError extends DomainError {
-  readonly code = "INVALID_STATE";
-  readonly status = 409;
-}
 
 /** The hour (local, 24 h) from which the previous day is settled by the daily run. */
 export const SETTLEMENT_HOUR = 2;

@@ -6,6 +6,7 @@
 import { safeFen, sumFen, sumFenExact } from "./money.js";
 import { localDate } from "./settlement.js";
 
+
 /** Counters kept per bucket; every one is a sum, so deltas add up in any order. */
 export const STAT_COUNTERS = [
   "claimed",

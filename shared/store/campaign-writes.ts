@@ -15,7 +15,7 @@ import {
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import type { Campaign, Drop } from "../domain/campaign.js";
-import { AlreadyExistsError } from "../domain/campaign-errors.js";
+import { AlreadyExistsError } from "../errors.js";
 import { CLAIM_WCU_PER_ATTEMPT, DEFAULT_ATTEMPTS_PER_SECOND, planShards } from "../domain/capacity.js";
 import { splitStock } from "../domain/inventory.js";
 import {

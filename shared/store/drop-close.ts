@@ -27,16 +27,11 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import * as z from "../zod.js";
-import {
-  DropCloseInvariantError,
-  decideDropClose,
-  rollInsByTarget,
-  totalReleased,
-  type DropCloseDecision,
-} from "../domain/drop-close.js";
+import { decideDropClose, rollInsByTarget, totalReleased, type DropCloseDecision } from "../domain/drop-close.js";
 import { splitStock } from "../domain/inventory.js";
 import { campaignIdOf, dropCloseOutcomeSchema, dropRecordSchema, loadCampaign } from "./campaigns.js";
 import { DROP_SORT_PREFIX, DUE, campaignKey, dropKey, issuedPartition, shardKey } from "./keys.js";
+import { DropCloseInvariantError, RollInRefusedError } from "../errors.js";
 
 /**
  * How long after a drop's `closesAt` the ticker waits before closing it. A claim that passed the
@@ -90,15 +85,6 @@ export type DropCloseResult =
   | { campaignId: string; dropId: string; status: "already-closed" }
   /** The drop or its campaign no longer exists; nothing to do. */
   | { campaignId: string; dropId: string; status: "missing" };
-
-/**
- * A target drop refused the roll-in: it is closing or closed and does not carry this source's
- * marker. Drops are closed in close-time order and a target opens after its source closes, so
- * this means the data was changed by hand; the source stays `closing` until an operator looks.
- */
-export class RollInRefusedError extends Error {
-  override readonly name = "RollInRefusedError";
-}
 
 /** What the source drop item holds besides its definition while and after it closes. */
 const closingDropSchema = dropRecordSchema.extend({

@@ -6,7 +6,7 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as z from "../zod.js";
-import { AlreadyExistsError } from "../domain/campaign-errors.js";
+import { AlreadyExistsError } from "../errors.js";
 import { MERCHANT_STATUSES, type MerchantStatus } from "../domain/merchant.js";
 import { sectorSchema } from "../domain/sectors.js";
 import { type AuditEntry, auditPut } from "./audit.js";

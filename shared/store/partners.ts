@@ -6,7 +6,7 @@
 import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as z from "../zod.js";
-import { AlreadyExistsError } from "../domain/campaign-errors.js";
+import { AlreadyExistsError } from "../errors.js";
 import type { StoredSecret } from "../domain/partner.js";
 import { type AuditEntry, auditPut } from "./audit.js";
 import { partnerKey } from "./keys.js";

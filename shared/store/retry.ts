@@ -12,7 +12,7 @@ import {
   TransactionConflictException,
 } from "@aws-sdk/client-dynamodb";
 import type { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { ThrottledError } from "../errors.js";
+import { NotSentAgainError, ThrottledError } from "../errors.js";
 
 export interface RetryOptions {
   /** Tries in all, the first included. */
@@ -66,14 +66,6 @@ export async function withRetries<T>(operation: () => Promise<T>, options: Retry
       await sleep(Math.floor(random() * Math.min(max, base * 2 ** (attempt - 1))));
     }
   }
-}
-
-/**
- * Thrown instead of sending a non-idempotent write again after a try whose outcome is unknown:
- * that try may have been applied, and a second would apply it twice.
- */
-export class NotSentAgainError extends Error {
-  override readonly name = "NotSentAgainError";
 }
 
 /**

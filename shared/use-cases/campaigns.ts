@@ -5,14 +5,7 @@
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type Campaign, type Drop, checkNewDrop, dropSchema, parseCampaign } from "../domain/campaign.js";
-import {
-  AlreadyExistsError,
-  CampaignInvalidError,
-  CampaignStateError,
-  ConcurrentUpdateError,
-  NotDraftError,
-} from "../domain/campaign-errors.js";
-import { NotFoundError } from "../errors.js";
+import { AlreadyExistsError, CampaignInvalidError, ConcurrentUpdateError, InvalidStateError, NotDraftError, NotFoundError } from "../errors.js";
 import {
   MAX_TRANSACTION_ITEMS,
   changeStatus,
@@ -128,7 +121,7 @@ export async function setCampaignStatus(input: CampaignDeps & { campaignId: stri
   const changed = await changeStatus(db, tables.campaigns, campaignId, { from, to, at: input.now().toISOString() }, input.audit);
   const current = await mustLoad(input, campaignId);
   if (!changed && current.campaign.status !== to) {
-    throw new CampaignStateError(`Campaign ${campaignId} is ${current.campaign.status}; only a ${from} campaign can be ${action}d`);
+    throw new InvalidStateError(`Campaign ${campaignId} is ${current.campaign.status}; only a ${from} campaign can be ${action}d`);
   }
   return view(current);
 }
@@ -146,7 +139,7 @@ export async function addDrop(input: CampaignDeps<TableKind> & { campaignId: str
   for (let attempt = 0; attempt < CONFLICT_ATTEMPTS; attempt++) {
     const current = await mustLoad(input, campaignId);
     if (current.campaign.status === "DRAFT") {
-      throw new CampaignStateError(`Campaign ${campaignId} is a draft: edit its drops with PUT /admin/campaigns/${campaignId}`);
+      throw new InvalidStateError(`Campaign ${campaignId} is a draft: edit its drops with PUT /admin/campaigns/${campaignId}`);
     }
     const candidate = dropSchema.safeParse(input.body);
     const existing = candidate.success ? current.drops.find((drop) => drop.id === candidate.data.id) : undefined;

@@ -19,9 +19,8 @@
 import { randomBytes } from "node:crypto";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { assertDropOpen, issueVoucher as buildVoucher, keyedVoucherId, type Voucher } from "../domain/claim.js";
-import { DropNotOpenError, LimitReachedError, SoldOutError } from "../domain/claim-errors.js";
+import { DropNotOpenError, LimitReachedError, NotFoundError, SoldOutError, ThrottledError, UnavailableError } from "../errors.js";
 import { takeFromShards } from "../domain/inventory.js";
-import { NotFoundError, ThrottledError, UnavailableError } from "../errors.js";
 import { logger } from "../logger.js";
 import { type CampaignWithDrops, loadCampaign } from "../store/campaigns.js";
 import { type ShardAddress, clearSoldOut, giveBackUnit, markSoldOut, takeUnit } from "../store/inventory.js";

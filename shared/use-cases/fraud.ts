@@ -23,28 +23,8 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type * as z from "../zod.js";
 import type { flagListSchema, flagSchema, fraudRulesSchema } from "../api/fraud-schemas.js";
-import { ConcurrentUpdateError } from "../domain/campaign-errors.js";
-import {
-  DEFAULT_FRAUD_CONFIG,
-  FlagStateError,
-  type FlagStatus,
-  type FraudConfig,
-  type Hit,
-  type LedgerFacts,
-  type TransactionRef,
-  MAX_EVIDENCE_TRANSACTIONS,
-  clawbackScope,
-  evaluate,
-  flagId,
-  fraudConfigSchema,
-  hourOf,
-  inClawbackScope,
-  merchantHoursNeeded,
-  mergeTransactions,
-  payerHistoryNeededMs,
-  suspensionReason,
-} from "../domain/fraud.js";
-import { NotFoundError, ValidationError } from "../errors.js";
+import { ConcurrentUpdateError, InvalidStateError, NotFoundError, ValidationError } from "../errors.js";
+import { DEFAULT_FRAUD_CONFIG, type FlagStatus, type FraudConfig, type Hit, type LedgerFacts, type TransactionRef, MAX_EVIDENCE_TRANSACTIONS, clawbackScope, evaluate, flagId, fraudConfigSchema, hourOf, inClawbackScope, merchantHoursNeeded, mergeTransactions, payerHistoryNeededMs, suspensionReason } from "../domain/fraud.js";
 import { loadCampaign } from "../store/campaigns.js";
 import {
   type Enforcement,
@@ -311,7 +291,7 @@ export async function listFlags(
 async function openFlag(db: DynamoDBDocumentClient, table: string, id: string): Promise<FlagRecord> {
   const flag = await readFlag(db, table, id);
   if (!flag) throw new NotFoundError(`Fraud flag ${id} not found`);
-  if (flag.status !== "OPEN") throw new FlagStateError(`Fraud flag ${id} is ${flag.status}; only an OPEN flag can be decided`, { details: { status: flag.status } });
+  if (flag.status !== "OPEN") throw new InvalidStateError(`Fraud flag ${id} is ${flag.status}; only an OPEN flag can be decided`, { details: { status: flag.status } });
   return flag;
 }
 
@@ -369,7 +349,7 @@ export async function confirmFlag(input: ReviewDeps & { flagId: string; reason: 
 export async function enforceFlag(input: ReviewDeps & { flagId: string; operator: string }): Promise<FlagView> {
   const flag = await readFlag(input.db, input.tables.fraud, input.flagId);
   if (!flag) throw new NotFoundError(`Fraud flag ${input.flagId} not found`);
-  if (flag.status !== "CONFIRMED") throw new FlagStateError(`Fraud flag ${input.flagId} is ${flag.status}; only a CONFIRMED flag is enforced`, { details: { status: flag.status } });
+  if (flag.status !== "CONFIRMED") throw new InvalidStateError(`Fraud flag ${input.flagId} is ${flag.status}; only a CONFIRMED flag is enforced`, { details: { status: flag.status } });
   return enforce(input, flag, input.operator);
 }
 

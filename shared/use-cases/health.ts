@@ -4,6 +4,7 @@
  * tested without AWS. The public answer is only the status; the detail is for operators.
  */
 import type { EmulatorDescription } from "../config.js";
+import { PlatformFault } from "../errors.js";
 
 /**
  * Why a probe failed, classified: never the error's own text, which can carry account ids, ARNs
@@ -41,9 +42,8 @@ export interface PublicHealth {
   checkedAt: string;
 }
 
-class ProbeTimeoutError extends Error {
-  override readonly name = "ProbeTimeoutError";
-}
+/** A probe that did not answer within its time: the dependency counts as unreachable. */
+class ProbeTimeoutError extends PlatformFault {}
 
 /**
  * Probes everything at once, each bounded by `timeoutMs`, and reports `degraded` if any probe

@@ -4,10 +4,9 @@
  */
 import * as z from "../zod.js";
 import type { merchantListSchema, merchantSchema } from "../api/registry-schemas.js";
-import { ConcurrentUpdateError } from "../domain/campaign-errors.js";
+import { ConcurrentUpdateError, NotFoundError, ValidationError } from "../errors.js";
 import { type MerchantAction, type MerchantStatus, MERCHANT_STATUSES, nextMerchantStatus } from "../domain/merchant.js";
 import type { Sector } from "../domain/sectors.js";
-import { NotFoundError, ValidationError } from "../errors.js";
 import { type MerchantRecord, byStatusKeySchema, changeMerchantStatus, insertMerchant, queryByStatus, readMerchant } from "../store/merchants.js";
 import { decodeToken, encodeToken } from "../store/page-token.js";
 import { partnerExists } from "../store/partners.js";
@@ -89,7 +88,7 @@ export async function setMerchantStatus(
 }
 
 /**
- * The merchant after `action` at `at`: its new status (MerchantStateError when the action is not
+ * The merchant after `action` at `at`: its new status (InvalidStateError when the action is not
  * allowed from its status), the suspension reason while SUSPENDED, `approvedAt` from its first
  * approval on, the next version.
  */

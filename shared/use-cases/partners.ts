@@ -7,10 +7,9 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type * as z from "../zod.js";
 import type { partnerCreatedSchema, partnerSecretSchema } from "../api/registry-schemas.js";
 import { partnerRegistrationSchema, secretRotationSchema } from "../api/registry-schemas.js";
-import { ConcurrentUpdateError } from "../domain/campaign-errors.js";
+import { ConcurrentUpdateError, NotFoundError, ValidationError } from "../errors.js";
 import { type StoredSecret, newSigningSecret, rotateSecrets } from "../domain/partner.js";
 import type { PayoutUrlRules } from "../domain/payout-url.js";
-import { NotFoundError, ValidationError } from "../errors.js";
 import { parseWith } from "../http/route.js";
 import { type PartnerRecord, insertPartner, readPartner, replaceSecrets } from "../store/partners.js";
 

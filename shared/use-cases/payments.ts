@@ -21,15 +21,8 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { idSchema } from "../domain/campaign.js";
 import { type CampaignFacts, chooseVoucher } from "../domain/redemption.js";
 import { assertAmountInRange, assertNotInFuture } from "../domain/partner-limits.js";
-import {
-  type EarlyRefunds,
-  TooManyRefundsError,
-  assertRefundNotBeforePayment,
-  decideRefund,
-  discountSurvivesEarlyRefunds,
-  refundedAtPayment,
-} from "../domain/refund.js";
-import { ThrottledError, ValidationError } from "../errors.js";
+import { type EarlyRefunds, assertRefundNotBeforePayment, decideRefund, discountSurvivesEarlyRefunds, refundedAtPayment } from "../domain/refund.js";
+import { ThrottledError, TooManyRefundsError, ValidationError } from "../errors.js";
 import { loadCampaign } from "../store/campaigns.js";
 import {
   type NoDiscountAnswer,

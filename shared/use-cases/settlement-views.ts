@@ -7,8 +7,8 @@ import type * as z from "../zod.js";
 import type { reconciliationSchema } from "../api/settlement-schemas.js";
 import { MERCHANT_STATUSES } from "../domain/merchant.js";
 import { sumFen } from "../domain/money.js";
-import { type Period, STATEMENT_STATUSES, StatementStateError, checkConservation, statementId } from "../domain/settlement.js";
-import { NotFoundError, ValidationError } from "../errors.js";
+import { type Period, STATEMENT_STATUSES, checkConservation, statementId } from "../domain/settlement.js";
+import { InvalidStateError, NotFoundError, ValidationError } from "../errors.js";
 import { loadCampaign } from "../store/campaigns.js";
 import { queryByStatus } from "../store/merchants.js";
 import { decodeToken, encodeToken } from "../store/page-token.js";
@@ -97,7 +97,7 @@ export async function retryPayout(
     action: "statement.retry-payout",
     who: input.operator,
   });
-  if (!moved) throw new StatementStateError(`Statement ${statement.statementId} is ${statement.status}; only a FAILED payout can be retried`);
+  if (!moved) throw new InvalidStateError(`Statement ${statement.statementId} is ${statement.status}; only a FAILED payout can be retried`);
   await input.sendPayout({ campaignId: statement.campaignId, merchantId: statement.merchantId, period: statement.period });
   // The statement as this call left it; the payout may already be through by the time it is read again.
   const { failedAt: _failed, ...rest } = statement;

@@ -6,7 +6,7 @@
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { PayoutMessage, SettlementMessage } from "../api/messages.js";
-import { ValidationError } from "../errors.js";
+import { PayoutFailedError, ValidationError } from "../errors.js";
 import {
   dueSettlementPeriod,
   localDate,
@@ -249,11 +249,6 @@ export interface PayoutDeps extends SettlementDeps<"settlements" | "merchants" |
   timeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
-}
-
-/** A payout that did not go through in this delivery; the message fails and SQS delivers it again, then to the DLQ. */
-export class PayoutFailedError extends Error {
-  override readonly name = "PayoutFailedError";
 }
 
 export type PayOutcome =

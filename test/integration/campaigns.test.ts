@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "../../infra/local/emulators.js";
 import { type PhysicalResources, teardownResources } from "../../infra/local/provision.js";
 import { checkNewDrop } from "../../shared/domain/campaign.js";
-import { BudgetExceededError } from "../../shared/domain/campaign-errors.js";
+import { BudgetExceededError } from "../../shared/errors.js";
 import { TtlCache } from "../../shared/use-cases/campaign-views.js";
 import {
   type CampaignDeps,

@@ -11,8 +11,7 @@ import { DynamoDBClient, ProvisionedThroughputExceededException } from "@aws-sdk
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "../../infra/local/emulators.js";
-import { LimitReachedError, SoldOutError } from "../../shared/domain/claim-errors.js";
-import { ThrottledError, UnavailableError } from "../../shared/errors.js";
+import { LimitReachedError, SoldOutError, ThrottledError, UnavailableError } from "../../shared/errors.js";
 import { ClaimCaches, type ClaimDeps, type ClaimRequest, claimVoucher } from "../../shared/use-cases/claim.js";
 import { closeDrop } from "../../shared/store/drop-close.js";
 import { issuedPartition } from "../../shared/store/keys.js";

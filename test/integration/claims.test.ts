@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { BatchGetCommand, ScanCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import { LimitReachedError, SoldOutError } from "../../shared/domain/claim-errors.js";
+import { LimitReachedError, SoldOutError } from "../../shared/errors.js";
 import { ClaimCaches, type ClaimDeps, claimVoucher } from "../../shared/use-cases/claim.js";
 import { shardKey } from "../../shared/store/keys.js";
 import { platform } from "../../shared/wiring/platform.js";

@@ -20,6 +20,7 @@ import { DUE, LISTED, campaignKey, dropKey, issuedVoucherKey, shardKey } from ".
 import { platform } from "../../shared/wiring/platform.js";
 import { provisionTestResources, tableNamesOf, testClients } from "./runtime-helpers.js";
 
+
 const { db } = testClients();
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

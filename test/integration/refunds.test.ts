@@ -9,7 +9,6 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Voucher } from "../../shared/domain/claim.js";
-import { RefundBeforePaymentError, RefundExceedsPaymentError } from "../../shared/domain/partner-limits.js";
 import { localDate } from "../../shared/domain/settlement.js";
 import { figuresOf, ledgerDeltas, mergeDeltas } from "../../shared/domain/stats.js";
 import { ClaimCaches, type ClaimDeps, claimVoucher } from "../../shared/use-cases/claim.js";
@@ -25,6 +24,7 @@ import type { TableDeclaration, Wiring } from "../../shared/wiring/types.js";
 import { seedCampaign } from "../support/seed.js";
 import { seedMerchant } from "../support/settlement.js";
 import { provisionTestResources, tableNamesOf, testClients } from "./runtime-helpers.js";
+import { RefundBeforePaymentError, RefundExceedsPaymentError } from "../../shared/errors.js";
 
 const { db } = testClients();
 const PARTNER = "bank-a";

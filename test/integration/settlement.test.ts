@@ -11,10 +11,10 @@ import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
 import type { PayoutMessage, SettlementMessage } from "../../shared/api/messages.js";
-import { localDate, nextPeriod, type Period, previousPeriod, startOfPeriod, statementId, StatementStateError } from "../../shared/domain/settlement.js";
+import { localDate, nextPeriod, type Period, previousPeriod, startOfPeriod, statementId } from "../../shared/domain/settlement.js";
 import { setMerchantStatus } from "../../shared/use-cases/merchants.js";
 import { getStatement, reconcileCampaign, retryPayout } from "../../shared/use-cases/settlement-views.js";
-import { PayoutFailedError, payStatement, releaseHeldStatements, runSettlement, settleStatement } from "../../shared/use-cases/settlement.js";
+import { payStatement, releaseHeldStatements, runSettlement, settleStatement } from "../../shared/use-cases/settlement.js";
 import { createPayoutClient } from "../../shared/payout-client.js";
 import { sendAll, sendOne } from "../../shared/queues/send.js";
 import { queryAudit } from "../../shared/store/audit.js";
@@ -27,6 +27,7 @@ import { seedCampaign } from "../support/seed.js";
 import { ledgerRecord, seedLedger, seedMerchant, seedPartner } from "../support/settlement.js";
 import { withQuickQueues } from "../support/wiring.js";
 import { eventually, startTestRuntime, testClients } from "./runtime-helpers.js";
+import { InvalidStateError, PayoutFailedError } from "../../shared/errors.js";
 
 /** A failed message comes back after 5 s; its second failure sends it to the dead-letter queue. */
 const QUICK = { visibilityTimeoutSeconds: 5, maxReceiveCount: 2 };
@@ -284,7 +285,7 @@ describe("payouts through a partner that fails", () => {
     expect(paid.payoutAttempts).toBeUndefined();
     expect(paid.lastPayoutError).toBeUndefined();
     // Only a FAILED payout can be retried.
-    await expect(retryPayout({ db, tables, key: keyOf(campaignId, merchantId, P), operator: "op-1", now, sendPayout })).rejects.toThrow(StatementStateError);
+    await expect(retryPayout({ db, tables, key: keyOf(campaignId, merchantId, P), operator: "op-1", now, sendPayout })).rejects.toThrow(InvalidStateError);
   });
 
   it("that fails two deliveries then succeeds ends in one PAID, with the failed attempts recorded", async () => {

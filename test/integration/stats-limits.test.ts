@@ -6,13 +6,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { beforeAll, expect, it } from "vitest";
-import { FenOverflowError } from "../../shared/domain/money.js";
 import { getCampaignStats, projectStats } from "../../shared/use-cases/stats.js";
 import { readStats } from "../../shared/store/stats.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { seedCampaign } from "../support/seed.js";
 import { seedMerchant } from "../support/settlement.js";
 import { provisionTestResources, tableNamesOf, testClients } from "./runtime-helpers.js";
+import { FenOverflowError } from "../../shared/errors.js";
 
 const { db } = testClients();
 let tables: { campaigns: string; inventory: string; merchants: string; stats: string };

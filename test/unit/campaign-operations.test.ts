@@ -11,8 +11,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactW
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { parseCampaign } from "../../shared/domain/campaign.js";
-import { AlreadyExistsError } from "../../shared/domain/campaign-errors.js";
-import { ValidationError } from "../../shared/errors.js";
+import { AlreadyExistsError, ValidationError } from "../../shared/errors.js";
 import { TtlCache, decodePageToken, encodePageToken, toCampaignDetail, toCampaignView } from "../../shared/use-cases/campaign-views.js";
 import { budgetedStock, publishCampaign, sameDefinition, setCampaignStatus } from "../../shared/use-cases/campaigns.js";
 import { forEachLimited, insertCampaign, provisionShards, shardPlan } from "../../shared/store/campaign-writes.js";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BudgetExceededError, CampaignInvalidError, type CampaignIssue } from "../../shared/domain/campaign-errors.js";
+import { BudgetExceededError, CampaignInvalidError, type CampaignIssue, DomainError } from "../../shared/errors.js";
 import {
   type Campaign,
   type CampaignInput,
@@ -9,7 +9,6 @@ import {
   parseCampaign,
   voucherExpiry,
 } from "../../shared/domain/campaign.js";
-import { DomainError } from "../../shared/errors.js";
 
 // Modelled on a city consumption-voucher plan: 满100减30 and 满200减60 at supermarkets and
 // restaurants, two weekly drops, ¥600,000 of subsidy committed to the fen.

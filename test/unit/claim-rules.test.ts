@@ -1,8 +1,7 @@
 import { ProvisionedThroughputExceededException, TransactionCanceledException, TransactionConflictException } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import { assertDropOpen, issueVoucher, keyedVoucherId } from "../../shared/domain/claim.js";
-import { DropNotOpenError } from "../../shared/domain/claim-errors.js";
-import { ThrottledError, ValidationError } from "../../shared/errors.js";
+import { DropNotOpenError, ThrottledError, ValidationError } from "../../shared/errors.js";
 import { pageOf } from "../../shared/http/pagination.js";
 import { ClaimCaches } from "../../shared/use-cases/claim.js";
 import { isRetryable, withRetries } from "../../shared/store/retry.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigurationError, config, grantedQueues, grantedTables, queueUrl, tableName } from "../../shared/config.js";
+import { config, grantedQueues, grantedTables, queueUrl, tableName } from "../../shared/config.js";
+import { ConfigurationError } from "../../shared/errors.js";
 
 describe("config", () => {
   it("parses endpoints and the emulator description", () => {

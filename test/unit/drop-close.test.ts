@@ -1,13 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  DropCloseInvariantError,
-  decideDropClose,
-  rollInsByTarget,
-  rollOverTarget,
-  totalReleased,
-  type DropForClose,
-} from "../../shared/domain/drop-close.js";
+import { decideDropClose, rollInsByTarget, rollOverTarget, totalReleased, type DropForClose } from "../../shared/domain/drop-close.js";
+import { DropCloseInvariantError } from "../../shared/errors.js";
 
 const campaign = (rollover: boolean) => ({
   rollover,

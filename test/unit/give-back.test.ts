@@ -7,7 +7,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { giveBackUnit } from "../../shared/store/inventory.js";
-import { NotSentAgainError } from "../../shared/store/retry.js";
+import { NotSentAgainError } from "../../shared/errors.js";
 
 type Answer = "ok" | "throttled" | "connection-reset";
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { MERCHANT_ACTIONS, MERCHANT_STATUSES, MerchantStateError, nextMerchantStatus } from "../../shared/domain/merchant.js";
+import { MERCHANT_ACTIONS, MERCHANT_STATUSES, nextMerchantStatus } from "../../shared/domain/merchant.js";
 import { SECRET_GRACE_MS, liveSecrets, newSigningSecret, rotateSecrets } from "../../shared/domain/partner.js";
+import { InvalidStateError } from "../../shared/errors.js";
 
 describe("merchant status moves", () => {
   const allowed: Record<string, string> = {
@@ -16,7 +17,7 @@ describe("merchant status moves", () => {
       expect(nextMerchantStatus("m1", status, action)).toBe(expected);
     } else {
       const attempt = () => nextMerchantStatus("m1", status, action);
-      expect(attempt).toThrow(MerchantStateError);
+      expect(attempt).toThrow(InvalidStateError);
       expect(attempt).toThrow(new RegExp(`m1 is ${status}`));
     }
   });

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FenOverflowError, fen, formatYuan, multiplyFen, positiveFen, safeFen, sumFen, sumFenExact } from "../../shared/domain/money.js";
+import { fen, formatYuan, multiplyFen, positiveFen, safeFen, sumFen, sumFenExact } from "../../shared/domain/money.js";
+import { FenOverflowError } from "../../shared/errors.js";
 
 describe("fen", () => {
   it.each([0, 1, 3000, Number.MAX_SAFE_INTEGER])("accepts %s", (value) => {

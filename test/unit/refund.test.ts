@@ -5,8 +5,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { RefundBeforePaymentError, RefundExceedsPaymentError } from "../../shared/domain/partner-limits.js";
 import { assertRefundNotBeforePayment, decideRefund, discountSurvivesEarlyRefunds, refundedAtPayment } from "../../shared/domain/refund.js";
+import { RefundBeforePaymentError, RefundExceedsPaymentError } from "../../shared/errors.js";
 
 describe("decideRefund", () => {
   const redeemed = { amount: 12_000, refunded: 0, threshold: 10_000, reversed: false };

@@ -7,7 +7,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { VOUCHER_STATUSES } from "../../shared/domain/claim.js";
-import { FenOverflowError } from "../../shared/domain/money.js";
 import {
   type Counters,
   type LedgerImage,
@@ -19,6 +18,7 @@ import {
   remainingBudget,
   voucherDeltas,
 } from "../../shared/domain/stats.js";
+import { FenOverflowError } from "../../shared/errors.js";
 
 const SHANGHAI = "Asia/Shanghai";
 
