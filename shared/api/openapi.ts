@@ -4,8 +4,6 @@
  * compares this with docs/openapi.json fails otherwise.
  */
 import * as z from "../zod.js";
-import { paymentBodySchema, refundBodySchema } from "../use-cases/payments.js";
-import { paymentAnswerSchema, refundAnswerSchema } from "../store/redemptions.js";
 import { routeKey } from "../wiring/define.js";
 import type { AuthKind, Wiring } from "../wiring/types.js";
 import {
@@ -56,6 +54,7 @@ import {
   fraudRulesSchema,
 } from "./fraud-schemas.js";
 import { campaignReportSchema, reportQuerySchema } from "./report-schemas.js";
+import { paymentAnswerSchema, paymentBodySchema, refundAnswerSchema, refundBodySchema } from "./payment-schemas.js";
 
 interface ParameterDoc {
   name: string;

@@ -20,41 +20,17 @@ import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand, type Dynam
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { fen, positiveFen } from "../domain/money.js";
 import { refundedAtPayment } from "../domain/refund.js";
-import { type MerchantFacts, NO_DISCOUNT_REASONS } from "../domain/redemption.js";
+import type { MerchantFacts } from "../domain/redemption.js";
 import { sectorSchema } from "../domain/sectors.js";
+import { type NoDiscountAnswer, paymentAnswerSchema, type RedeemedAnswer, type RefundAnswer, refundAnswerSchema } from "../api/payment-schemas.js";
 import * as z from "../zod.js";
 import { issuedVoucherKey, ledgerPartition, merchantKey, transactionKey, unsettledPartition } from "./keys.js";
 import { type AuditEntry, auditPut } from "./audit.js";
 import type { VoucherItem } from "./vouchers.js";
 import { queryAll } from "./query.js";
 
-// ---------------------------------------------------------------------------------------------
-// Answers, exactly as the partner receives them (key order included: every answer is built or
-// read back through these schemas, so a duplicate's JSON is byte for byte the first one's).
-
-export const redeemedAnswerSchema = z.object({
-  transactionId: z.string(),
-  voucherId: z.string(),
-  discount: positiveFen,
-  payable: fen,
-});
-export const noDiscountAnswerSchema = z.object({
-  transactionId: z.string(),
-  voucherId: z.null(),
-  discount: z.literal(0),
-  payable: positiveFen,
-  reason: z.enum(NO_DISCOUNT_REASONS),
-});
-export const paymentAnswerSchema = z.union([redeemedAnswerSchema, noDiscountAnswerSchema]);
-/** A refund's answer: `refunded` so far, `remaining` = amount paid − refunded, and whether the redemption stands reversed. */
-export const refundAnswerSchema = z.object({ transactionId: z.string(), reversed: z.boolean(), refunded: fen, remaining: fen });
 /** A refund answer as stored: answers written before partial refunds lack `refunded` and `remaining` (see {@link refundAnswerOf}). */
 const storedRefundAnswerSchema = z.object({ transactionId: z.string(), reversed: z.boolean(), refunded: fen.optional(), remaining: fen.optional() });
-
-export type RedeemedAnswer = z.infer<typeof redeemedAnswerSchema>;
-export type NoDiscountAnswer = z.infer<typeof noDiscountAnswerSchema>;
-export type PaymentAnswer = z.infer<typeof paymentAnswerSchema>;
-export type RefundAnswer = z.infer<typeof refundAnswerSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // The transaction record.

@@ -24,84 +24,29 @@ import { assertAmountInRange, assertNotInFuture } from "../domain/partner-limits
 import { type EarlyRefunds, assertRefundNotBeforePayment, decideRefund, discountSurvivesEarlyRefunds, refundedAtPayment } from "../domain/refund.js";
 import { ThrottledError, TooManyRefundsError, ValidationError } from "../errors.js";
 import { loadCampaign } from "../store/campaigns.js";
+import { type PaymentRecordFields, type RefundEvent, type TransactionRecord, MAX_REFUND_EVENTS, applyRefund, readMerchantFacts, readTransaction, recordNoDiscount, readVoucherThreshold, recordEarlyRefund, recordRefundedPayment, redeem, redeemAfterEarlyRefunds, refundAnswerOf, refundedSoFar } from "../store/redemptions.js";
+import { type RetryOptions, withRetries } from "../store/retry.js";
+import { type VoucherItem, listVouchers } from "../store/vouchers.js";
+import type * as z from "../zod.js";
 import {
   type NoDiscountAnswer,
   type PaymentAnswer,
-  type PaymentRecordFields,
+  type PaymentBody,
   type RedeemedAnswer,
   type RefundAnswer,
-  type RefundEvent,
-  type TransactionRecord,
-  MAX_REFUND_EVENTS,
-  applyRefund,
+  type RefundBody,
   noDiscountAnswerSchema,
-  readMerchantFacts,
-  readTransaction,
-  recordNoDiscount,
-  readVoucherThreshold,
-  recordEarlyRefund,
-  recordRefundedPayment,
-  redeem,
-  redeemAfterEarlyRefunds,
+  paymentBodySchema,
   redeemedAnswerSchema,
-  refundAnswerOf,
   refundAnswerSchema,
-  refundedSoFar,
-} from "../store/redemptions.js";
-import { type RetryOptions, withRetries } from "../store/retry.js";
-import { type VoucherItem, listVouchers } from "../store/vouchers.js";
-import * as z from "../zod.js";
+  refundBodySchema,
+} from "../api/payment-schemas.js";
 
 /** Rounds of "choose, redeem, lost the voucher to another transaction" before answering 429. */
 export const MAX_REDEEM_ROUNDS = 5;
 /** Rounds of "decide, write, the record changed under another refund": each lost round means another refund counted. */
 const MAX_REFUND_ROUNDS = 25;
 
-/** ISO-8601 with an offset (or Z), and a real date: 2026-02-30 passes the format, not this. */
-const instant = z.iso
-  .datetime({ offset: true, abort: true })
-  .refine((value) => !Number.isNaN(Date.parse(value)) && isCalendarDate(value.slice(0, 10)), "must be a real instant");
-
-/** Whether "YYYY-MM-DD" names a day that exists (Date.parse rolls 02-30 over into March). */
-function isCalendarDate(text: string): boolean {
-  const [year, month, day] = text.split("-").map(Number);
-  if (year === undefined || month === undefined || day === undefined) return false;
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-}
-
-/**
- * A whole number of fen, unbounded here: an integer out of range is answered AMOUNT_OUT_OF_RANGE
- * by {@link assertAmountInRange} (400 VALIDATION_FAILED is for what is not an integer at all).
- */
-const wholeFen = z.number().refine((value) => Number.isInteger(value), "must be a whole number of fen");
-
-/**
- * POST /partners/{partnerId}/payments. Strict: an unknown field is a 400, so no other partner
- * route's signed body is a valid payment (a replay across routes changes nothing).
- */
-export const paymentBodySchema = z.strictObject({
-  eventId: idSchema,
-  transactionId: idSchema,
-  merchantId: idSchema,
-  /** The resident's `sub`. */
-  payerId: z.string().min(1).max(256),
-  /** Before any discount, in fen: 1 … the configured maximum. */
-  amount: wholeFen,
-  occurredAt: instant,
-  voucherId: idSchema.optional(),
-});
-export type PaymentBody = z.infer<typeof paymentBodySchema>;
-
-/** POST /partners/{partnerId}/refunds. Strict, like every partner body. */
-export const refundBodySchema = z.strictObject({
-  eventId: idSchema,
-  transactionId: idSchema,
-  occurredAt: instant,
-  /** What this refund gives back, in fen; absent: the rest of the payment. */
-  amount: wholeFen.optional(),
-});
-export type RefundBody = z.infer<typeof refundBodySchema>;
 
 export interface PaymentDeps {
   db: DynamoDBDocumentClient;

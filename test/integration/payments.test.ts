@@ -17,12 +17,13 @@ import type { SettlementMessage } from "../../shared/api/messages.js";
 import { readLines } from "../../shared/store/settlements.js";
 import { type PaymentDeps, recordPayment, recordRefund } from "../../shared/use-cases/payments.js";
 import { campaignKey, merchantKey } from "../../shared/store/keys.js";
-import { type PaymentAnswer, readLedger, readTransaction, redeem } from "../../shared/store/redemptions.js";
+import { readLedger, readTransaction, redeem } from "../../shared/store/redemptions.js";
 import { issueVoucher, listVouchers } from "../../shared/store/vouchers.js";
 import { platform } from "../../shared/wiring/platform.js";
 import type { TableDeclaration, Wiring } from "../../shared/wiring/types.js";
 import { seedCampaign } from "../support/seed.js";
 import { provisionTestResources, tableNamesOf, testClients } from "./runtime-helpers.js";
+import { type PaymentAnswer } from "../../shared/api/payment-schemas.js";
 
 const { db } = testClients();
 const PARTNER = "bank-a";
