@@ -25,7 +25,7 @@ import { type LocalPlatformState, runningPlatform, stateFilePath } from "../infr
 import { signPayload } from "../shared/domain/signature.js";
 import { localDate } from "../shared/domain/settlement.js";
 import { issuedPartition, ledgerPartition } from "../shared/store/keys.js";
-import { queryAll } from "../shared/store/query.js";
+import { queryAll } from "../shared/store/dynamo.js";
 import { parseCommandLine } from "./cli.js";
 import { checkInvariants, type Deliveries, type DrillObservations, type IssuedVoucher, type LedgerRecord, ledgerRecordId } from "./drill-checks.js";
 

@@ -27,7 +27,7 @@ import * as z from "../zod.js";
 import { issuedVoucherKey, ledgerPartition, merchantKey, transactionKey, unsettledPartition } from "./keys.js";
 import { type AuditEntry, auditPut } from "./audit.js";
 import type { VoucherItem } from "./vouchers.js";
-import { queryAll } from "./query.js";
+import { queryAll } from "./dynamo.js";
 
 /** A refund answer as stored: answers written before partial refunds lack `refunded` and `remaining` (see {@link refundAnswerOf}). */
 const storedRefundAnswerSchema = z.object({ transactionId: z.string(), reversed: z.boolean(), refunded: fen.optional(), remaining: fen.optional() });

@@ -37,7 +37,7 @@ import {
 } from "./keys.js";
 import { type LedgerEntry, entrySortKey, ledgerEntrySchema } from "./redemptions.js";
 import { withRetries } from "./retry.js";
-import { queryAll } from "./query.js";
+import { queryAll } from "./dynamo.js";
 
 // ---------------------------------------------------------------------------------------------
 // Statements.
