@@ -63,8 +63,11 @@ export function httpRoute<A extends CallerAuth>(auth: A, run: (request: HttpRequ
   return Object.assign(middy(handle).use(injectLambdaContext(logger, { resetKeys: true })), { run: handle });
 }
 
-/** Parses a JSON body with a schema; a bad body is a ValidationError carrying every issue. */
-export function parseBody<S extends z.ZodType>(event: HttpEvent, schema: S): z.infer<S> {
+/**
+ * Parses a JSON body with a schema; a bad body is a ValidationError ("The <what> is invalid")
+ * carrying every issue.
+ */
+export function parseBody<S extends z.ZodType>(event: HttpEvent, schema: S, what = "body"): z.infer<S> {
   let raw: unknown;
   try {
     const text = event.isBase64Encoded && event.body ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
@@ -72,7 +75,7 @@ export function parseBody<S extends z.ZodType>(event: HttpEvent, schema: S): z.i
   } catch (cause) {
     throw new ValidationError("The body is not valid JSON", { cause });
   }
-  return parseWith(schema, raw, "body");
+  return parseWith(schema, raw, what);
 }
 
 /** Parses path or query parameters; a mismatch is a ValidationError carrying every issue. */

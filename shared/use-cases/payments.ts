@@ -1,8 +1,11 @@
 /**
  * A partner's payment and refund webhooks, after the signature middleware let them through.
  *
+ * The handler has parsed the body (400 with every issue); the use case checks what needs the
+ * configuration or the receive time (AMOUNT_OUT_OF_RANGE, OCCURRED_IN_FUTURE).
+ *
  * Payment:
- *  1. parse the body (400 with every issue);
+ *  1. the amount is in range and occurredAt not ahead of the receive time;
  *  2. a known transaction id gets its stored answer at once, nothing else happens;
  *  3. the merchant, the payer's vouchers and their campaigns are read (strongly consistent: a
  *     suspension or a pause applies at once) and the best eligible voucher is chosen, with the
@@ -18,16 +21,14 @@
  * comes, is answered TRANSACTION_REFUNDED with no discount.
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { idSchema } from "../domain/campaign.js";
 import { type CampaignFacts, chooseVoucher } from "../domain/redemption.js";
 import { assertAmountInRange, assertNotInFuture } from "../domain/partner-limits.js";
 import { type EarlyRefunds, assertRefundNotBeforePayment, decideRefund, discountSurvivesEarlyRefunds, refundedAtPayment } from "../domain/refund.js";
-import { ThrottledError, TooManyRefundsError, ValidationError } from "../errors.js";
+import { ThrottledError, TooManyRefundsError } from "../errors.js";
 import { loadCampaign } from "../store/campaigns.js";
 import { type PaymentRecordFields, type RefundEvent, type TransactionRecord, MAX_REFUND_EVENTS, applyRefund, readMerchantFacts, readTransaction, recordNoDiscount, readVoucherThreshold, recordEarlyRefund, recordRefundedPayment, redeem, redeemAfterEarlyRefunds, refundAnswerOf, refundedSoFar } from "../store/redemptions.js";
 import { type RetryOptions, withRetries } from "../store/retry.js";
 import { type VoucherItem, listVouchers } from "../store/vouchers.js";
-import type * as z from "../zod.js";
 import {
   type NoDiscountAnswer,
   type PaymentAnswer,
@@ -36,11 +37,10 @@ import {
   type RefundAnswer,
   type RefundBody,
   noDiscountAnswerSchema,
-  paymentBodySchema,
   redeemedAnswerSchema,
   refundAnswerSchema,
-  refundBodySchema,
 } from "../api/payment-schemas.js";
+import type { Dependencies } from "./dependencies.js";
 
 /** Rounds of "choose, redeem, lost the voucher to another transaction" before answering 429. */
 export const MAX_REDEEM_ROUNDS = 5;
@@ -48,31 +48,26 @@ export const MAX_REDEEM_ROUNDS = 5;
 const MAX_REFUND_ROUNDS = 25;
 
 
-export interface PaymentDeps {
-  db: DynamoDBDocumentClient;
-  tables: { vouchers: string; campaigns: string; merchants: string; redemptions: string };
-  /** When the request was received: the future bound on occurredAt is taken from it. */
-  now: () => Date;
-  retry?: RetryOptions;
+/** What a payment or refund is given beside its tables. */
+export interface PartnerLimits {
   /** The largest payment or refund amount accepted, in fen; default DEFAULT_MAX_PARTNER_AMOUNT (¥1,000,000). */
-  maxPartnerAmount?: number;
+  maxPartnerAmount?: number | undefined;
+  retry?: RetryOptions;
 }
 
-export interface PartnerRequest {
-  /** From the path, after the signature check named this partner. */
+/**
+ * A payment's dependencies. `now` is when the request was received: the future bound on
+ * occurredAt is taken from it.
+ */
+export type PaymentDependencies = Dependencies<"vouchers" | "campaigns" | "merchants" | "redemptions"> & PartnerLimits;
+/** A refund's dependencies: a payment's, less the merchants (a refund never reads one). */
+export type RefundDependencies = Dependencies<"vouchers" | "campaigns" | "redemptions"> & PartnerLimits;
+
+/** A partner's request, after the signature check named the partner and the handler parsed the body. */
+export interface PartnerRequest<Body> {
+  /** From the path, checked by the signature middleware. */
   partnerId: string;
-  /** The parsed JSON body, not yet validated. */
-  body: unknown;
-}
-
-/** Parses a payment body; a bad one is a ValidationError (400) carrying every issue. */
-export function parsePaymentBody(body: unknown): PaymentBody {
-  return parse(paymentBodySchema, body, "payment");
-}
-
-/** Parses a refund body; a bad one is a ValidationError (400) carrying every issue. */
-export function parseRefundBody(body: unknown): RefundBody {
-  return parse(refundBodySchema, body, "refund");
+  body: Body;
 }
 
 /** The answer to a payment that redeems a voucher. */
@@ -90,12 +85,11 @@ export function noDiscountAnswer(transactionId: string, amount: number, reason: 
  * with the reason. Every delivery of the same transaction id gets the same answer, and nothing
  * is applied twice.
  *
- * @throws ValidationError on a bad partner id or body; ThrottledError when DynamoDB keeps
+ * @throws AmountOutOfRangeError, OccurredInFutureError (400, nothing read); ThrottledError when DynamoDB keeps
  *   throttling or the payer's vouchers keep being taken by concurrent transactions.
  */
-export async function recordPayment(input: PartnerRequest, deps: PaymentDeps): Promise<PaymentAnswer> {
-  const partnerId = parse(idSchema, input.partnerId, "partner id");
-  const body = parsePaymentBody(input.body);
+export async function recordPayment(input: PartnerRequest<PaymentBody>, deps: PaymentDependencies): Promise<PaymentAnswer> {
+  const { partnerId, body } = input;
   const receivedAt = deps.now();
   assertAmountInRange(body.amount, deps.maxPartnerAmount);
   assertNotInFuture(body.occurredAt, receivedAt);
@@ -171,14 +165,13 @@ export async function recordPayment(input: PartnerRequest, deps: PaymentDeps): P
  * amount when nothing remains gets the state as it is. Concurrent refunds of one transaction each
  * write only if the record's `refunded` is still what they read, so none is lost.
  *
- * @throws ValidationError on a bad partner id or body; AmountOutOfRangeError, OccurredInFutureError,
+ * @throws AmountOutOfRangeError, OccurredInFutureError,
  *   RefundBeforePaymentError or RefundExceedsPaymentError (400, nothing written); TooManyRefundsError
  *   (409); ThrottledError when DynamoDB keeps throttling or the transaction keeps changing under
  *   concurrent refunds.
  */
-export async function recordRefund(input: PartnerRequest, deps: PaymentDeps): Promise<RefundAnswer> {
-  const partnerId = parse(idSchema, input.partnerId, "partner id");
-  const body = parseRefundBody(input.body);
+export async function recordRefund(input: PartnerRequest<RefundBody>, deps: RefundDependencies): Promise<RefundAnswer> {
+  const { partnerId, body } = input;
   if (body.amount !== undefined) assertAmountInRange(body.amount, deps.maxPartnerAmount);
   assertNotInFuture(body.occurredAt, deps.now());
   const { db, tables } = deps;
@@ -266,14 +259,4 @@ async function redeemedThreshold(db: DynamoDBDocumentClient, tables: { vouchers:
   const threshold = await readVoucherThreshold(db, tables.vouchers, { campaignId: record.campaignId, voucherId: record.voucherId, ...voucher });
   if (threshold === undefined) throw new Error(`voucher ${record.voucherId} of redemption ${record.partnerId}/${record.transactionId} cannot be read`);
   return threshold;
-}
-
-function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new ValidationError(`The ${what} is invalid`, {
-      details: parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
-    });
-  }
-  return parsed.data;
 }

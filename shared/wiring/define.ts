@@ -90,11 +90,12 @@ export function functionEnvironment(
 
 /**
  * Validates the cross-references of a declaration and returns it unchanged. Every problem is
- * reported at once, so a bad edit is fixed in one pass.
+ * reported at once, so a bad edit is fixed in one pass. The functions keep their declared type,
+ * so what each may touch is known to the compiler (shared/dependencies.ts builds on it).
  */
-export function defineWiring<T extends string, Q extends string, F extends string>(
-  wiring: Wiring<T, Q, F>,
-): Wiring<T, Q, F> {
+export function defineWiring<T extends string, Q extends string, F extends string, D extends Wiring<T, Q, F>["functions"] = Wiring<T, Q, F>["functions"]>(
+  wiring: Wiring<T, Q, F> & { readonly functions: D },
+): Omit<Wiring<T, Q, F>, "functions"> & { readonly functions: D } {
   const problems = wiringProblems(wiring);
   if (problems.length > 0) throw new Error(`invalid wiring:\n- ${problems.join("\n- ")}`);
   return wiring;

@@ -15,7 +15,11 @@ import { reconcileCampaign } from "../../shared/use-cases/settlement-views.js";
 import { runSettlement, settleStatement } from "../../shared/use-cases/settlement.js";
 import type { SettlementMessage } from "../../shared/api/messages.js";
 import { readLines } from "../../shared/store/settlements.js";
-import { type PaymentDeps, recordPayment, recordRefund } from "../../shared/use-cases/payments.js";
+import { type PaymentDependencies, recordPayment, recordRefund } from "../../shared/use-cases/payments.js";
+import type { PaymentAnswer, RefundAnswer } from "../../shared/api/payment-schemas.js";
+import { answerPayment } from "../../functions/payments/record-payment.js";
+import { answerRefund } from "../../functions/payments/record-refund.js";
+import { partnerCall } from "../support/http-event.js";
 import { campaignKey, merchantKey } from "../../shared/store/keys.js";
 import { readLedger, readTransaction, redeem } from "../../shared/store/redemptions.js";
 import { issueVoucher, listVouchers } from "../../shared/store/vouchers.js";
@@ -23,7 +27,6 @@ import { platform } from "../../shared/wiring/platform.js";
 import type { TableDeclaration, Wiring } from "../../shared/wiring/types.js";
 import { seedCampaign } from "../support/seed.js";
 import { provisionTestResources, tableNamesOf, testClients } from "./runtime-helpers.js";
-import { type PaymentAnswer } from "../../shared/api/payment-schemas.js";
 
 const { db } = testClients();
 const PARTNER = "bank-a";
@@ -40,8 +43,8 @@ const pendingTables: Record<string, TableDeclaration> = {
 };
 const wiring: Wiring = { ...platform, tables: { ...pendingTables, ...platform.tables } };
 
-let tables: PaymentDeps["tables"] & { inventory: string; settlements: string };
-let deps: PaymentDeps;
+let tables: PaymentDependencies["tables"] & { inventory: string; settlements: string };
+let deps: PaymentDependencies;
 let claims: ClaimDeps;
 
 beforeAll(async () => {
@@ -109,25 +112,28 @@ async function statusOf(sub: string): Promise<Record<string, string>> {
  * that reports a payment dated `at(offsetMs)` does so when our clock says so, since occurredAt may
  * lie at most 5 minutes after the moment we receive it.
  */
-function receivedIn(offsetMs: number): PaymentDeps {
+function receivedIn(offsetMs: number): PaymentDependencies {
   return { ...deps, now: () => new Date(Date.now() + offsetMs) };
 }
 
 /** The webhooks' dependencies with the platform's clock stopped at `instant`. */
-function receivedAt(instant: Date): PaymentDeps {
+function receivedAt(instant: Date): PaymentDependencies {
   return { ...deps, now: () => new Date(instant) };
 }
 
 function pay(
   body: { merchantId: string; payerId: string; amount: number; transactionId?: string; occurredAt?: string; voucherId?: string },
-  with_: PaymentDeps = deps,
+  with_: PaymentDependencies = deps,
 ) {
   const transactionId = body.transactionId ?? unique("t");
-  return recordPayment({ partnerId: PARTNER, body: { eventId: unique("e"), occurredAt: at(), ...body, transactionId } }, with_);
+  // Through the handler's parsing, so a body it refuses (VALIDATION_FAILED) never reaches the use case.
+  const call = partnerCall(PARTNER, "/partners/{partnerId}/payments", { eventId: unique("e"), occurredAt: at(), ...body, transactionId });
+  return answerPayment(call, with_).then((reply) => reply.body as PaymentAnswer);
 }
 
-function refund(transactionId: string, occurredAt = at(), with_: PaymentDeps = deps, amount?: number) {
-  return recordRefund({ partnerId: PARTNER, body: { eventId: unique("e"), transactionId, occurredAt, ...(amount === undefined ? {} : { amount }) } }, with_);
+function refund(transactionId: string, occurredAt = at(), with_: PaymentDependencies = deps, amount?: number) {
+  const call = partnerCall(PARTNER, "/partners/{partnerId}/refunds", { eventId: unique("e"), transactionId, occurredAt, ...(amount === undefined ? {} : { amount }) });
+  return answerRefund(call, with_).then((reply) => reply.body as RefundAnswer);
 }
 
 /** What `error` is, as a domain error's code, or "none" when the call succeeded. */
@@ -263,7 +269,8 @@ describe("a payment", () => {
 
   it("with a bad body is a ValidationError and records nothing", async () => {
     const transactionId = unique("t");
-    const error: unknown = await recordPayment({ partnerId: PARTNER, body: { transactionId, amount: -1 } }, deps).catch((caught: unknown) => caught);
+    const call = partnerCall(PARTNER, "/partners/{partnerId}/payments", { transactionId, amount: -1 });
+    const error: unknown = await answerPayment(call, deps).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ValidationError);
     expect(await readTransaction(db, tables.redemptions, PARTNER, transactionId)).toBeUndefined();
   });
@@ -534,7 +541,7 @@ describe("a partner's amount", () => {
     const campaignId = await campaign();
     const merchantId = await seedMerchant("APPROVED");
     const voucher = await claim("p-configured", campaignId, "100-30");
-    const capped: PaymentDeps = { ...deps, maxPartnerAmount: 50_000 };
+    const capped: PaymentDependencies = { ...deps, maxPartnerAmount: 50_000 };
     const refused = unique("t");
 
     expect(await codeOf(pay({ merchantId, payerId: "p-configured", amount: 50_001, transactionId: refused }, capped))).toBe("AMOUNT_OUT_OF_RANGE");

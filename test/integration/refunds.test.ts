@@ -12,7 +12,7 @@ import type { Voucher } from "../../shared/domain/claim.js";
 import { localDate } from "../../shared/domain/settlement.js";
 import { figuresOf, ledgerDeltas, mergeDeltas } from "../../shared/domain/stats.js";
 import { ClaimCaches, type ClaimDeps, claimVoucher } from "../../shared/use-cases/claim.js";
-import { type PaymentDeps, recordPayment, recordRefund } from "../../shared/use-cases/payments.js";
+import { type PaymentDependencies, recordPayment, recordRefund } from "../../shared/use-cases/payments.js";
 import { getStatement, reconcileCampaign } from "../../shared/use-cases/settlement-views.js";
 import { runSettlement, settleStatement } from "../../shared/use-cases/settlement.js";
 import { getCampaignStats, projectStats, recountStats } from "../../shared/use-cases/stats.js";
@@ -36,8 +36,8 @@ const pendingTables: Record<string, TableDeclaration> = {
 };
 const wiring: Wiring = { ...platform, tables: { ...pendingTables, ...platform.tables } };
 
-let tables: PaymentDeps["tables"] & { inventory: string; settlements: string; stats: string; audit: string };
-let deps: PaymentDeps;
+let tables: PaymentDependencies["tables"] & { inventory: string; settlements: string; stats: string; audit: string };
+let deps: PaymentDependencies;
 let claims: ClaimDeps;
 
 beforeAll(async () => {

@@ -3,22 +3,25 @@
  * and that a bad request or a known transaction touches nothing more than it must.
  */
 import { GetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { resetConfig } from "../../shared/config.js";
 import { DEFAULT_MAX_PARTNER_AMOUNT } from "../../shared/domain/partner-limits.js";
 import { ValidationError } from "../../shared/errors.js";
 import {
-  type PaymentDeps,
+  type PaymentDependencies,
   noDiscountAnswer,
-  parsePaymentBody,
-  parseRefundBody,
   recordPayment,
   recordRefund,
   redeemedAnswer,
 } from "../../shared/use-cases/payments.js";
+import { parseWith } from "../../shared/http/route.js";
+import { answerPayment, handler as paymentHandler, paymentDependencies } from "../../functions/payments/record-payment.js";
+import { answerRefund } from "../../functions/payments/record-refund.js";
+import { httpEvent, partnerCall } from "../support/http-event.js";
 import { transactionKey } from "../../shared/store/keys.js";
 import { ledgerSortKey, transactionRecordSchema, utcInstant } from "../../shared/store/redemptions.js";
-import { paymentAnswerSchema } from "../../shared/api/payment-schemas.js";
+import { type PaymentBody, type RefundBody, paymentAnswerSchema, paymentBodySchema, refundBodySchema } from "../../shared/api/payment-schemas.js";
 
 const payment = {
   eventId: "evt-1",
@@ -29,6 +32,11 @@ const payment = {
   occurredAt: "2026-11-05T12:00:00+08:00",
 };
 const refund = { eventId: "evt-2", transactionId: "txn-1", occurredAt: "2026-11-05T13:00:00+08:00" };
+
+// What the payment and refund handlers do with the decoded JSON body (parseBody).
+const parsePaymentBody = (body: unknown) => parseWith(paymentBodySchema, body, "payment");
+const parseRefundBody = (body: unknown) => parseWith(refundBodySchema, body, "refund");
+const context = { awsRequestId: "req-1", functionName: "probe", getRemainingTimeInMillis: () => 1000 } as unknown as Context;
 
 /** The issue paths of the ValidationError `run` throws. */
 function issuePaths(run: () => unknown): string[] {
@@ -53,7 +61,7 @@ function fakeDb(reply: (command: unknown) => unknown): { db: DynamoDBDocumentCli
   return { db, sent };
 }
 
-function deps(db: DynamoDBDocumentClient): PaymentDeps {
+function deps(db: DynamoDBDocumentClient): PaymentDependencies {
   return { db, tables: { vouchers: "v", campaigns: "c", merchants: "m", redemptions: "r" }, now: () => new Date("2026-11-05T05:00:00Z") };
 }
 
@@ -169,14 +177,19 @@ describe("the ledger's sort key", () => {
   });
 });
 
-describe("recordPayment and recordRefund", () => {
-  it("reject a bad body before reading anything", async () => {
+describe("the payment and refund handlers", () => {
+  it("reject a bad body or partner id before reading anything", async () => {
     const { db, sent } = fakeDb(() => ({}));
-    await expect(recordPayment({ partnerId: "bank-a", body: { ...payment, amount: 1.5 } }, deps(db))).rejects.toBeInstanceOf(ValidationError);
-    await expect(recordRefund({ partnerId: "bank-a", body: {} }, deps(db))).rejects.toBeInstanceOf(ValidationError);
-    await expect(recordPayment({ partnerId: "bank#a", body: payment }, deps(db))).rejects.toBeInstanceOf(ValidationError);
+    await expect(answerPayment(partnerCall("bank-a", "/partners/{partnerId}/payments", { ...payment, amount: 1.5 }), deps(db))).rejects.toBeInstanceOf(ValidationError);
+    await expect(answerRefund(partnerCall("bank-a", "/partners/{partnerId}/refunds", {}), deps(db))).rejects.toBeInstanceOf(ValidationError);
+    // A partner id that is not an id never reaches the use case: the signed route refuses it.
+    const badPartner = httpEvent({ route: "/partners/{partnerId}/payments", pathParameters: { partnerId: "bank#a" }, body: payment });
+    expect(await paymentHandler.run(badPartner, context)).toMatchObject({ statusCode: 401 });
     expect(sent).toEqual([]);
   });
+});
+
+describe("recordPayment and recordRefund", () => {
 
   // The clock is 2026-11-05T05:00:00Z; the maximum 100,000,000 fen unless configured.
   it.each([
@@ -193,10 +206,10 @@ describe("recordPayment and recordRefund", () => {
     ["a refund dated 2099", () => ({ refund: { ...refund, occurredAt: "2099-01-01T00:00:00+08:00" } }), "OCCURRED_IN_FUTURE"],
   ])("refuse %s before reading anything: %s", async (_, build, code) => {
     const { db, sent } = fakeDb(() => ({}));
-    const input: { payment?: object; refund?: object; max?: number } = build();
+    const input: { payment?: PaymentBody; refund?: RefundBody; max?: number } = build();
     const call = input.payment
       ? recordPayment({ partnerId: "bank-a", body: input.payment }, { ...deps(db), ...(input.max === undefined ? {} : { maxPartnerAmount: input.max }) })
-      : recordRefund({ partnerId: "bank-a", body: input.refund }, deps(db));
+      : recordRefund({ partnerId: "bank-a", body: input.refund as RefundBody }, deps(db));
     await expect(call).rejects.toMatchObject({ code, status: 400 });
     expect(sent).toEqual([]);
   });
@@ -229,13 +242,12 @@ describe("recordPayment and recordRefund", () => {
 
 describe("the payment handlers' dependencies", () => {
   it("take the largest partner amount from VOUCHERS_MAX_PARTNER_AMOUNT, and the default without it", async () => {
-    const { paymentDeps } = await import("../../functions/payments/deps.js");
     const tables = { VOUCHERS_TABLE_VOUCHERS: "v", VOUCHERS_TABLE_CAMPAIGNS: "c", VOUCHERS_TABLE_MERCHANTS: "m", VOUCHERS_TABLE_REDEMPTIONS: "r" };
     const saved = { ...process.env };
     try {
       Object.assign(process.env, tables, { VOUCHERS_MAX_PARTNER_AMOUNT: "50000" });
       resetConfig();
-      const configured = paymentDeps();
+      const configured = paymentDependencies();
       expect(configured.maxPartnerAmount).toBe(50_000);
       const { db, sent } = fakeDb(() => ({}));
       const now = () => new Date("2026-11-05T05:00:00Z");
@@ -244,7 +256,7 @@ describe("the payment handlers' dependencies", () => {
 
       delete process.env.VOUCHERS_MAX_PARTNER_AMOUNT;
       resetConfig();
-      expect(paymentDeps().maxPartnerAmount ?? DEFAULT_MAX_PARTNER_AMOUNT).toBe(100_000_000);
+      expect(paymentDependencies().maxPartnerAmount ?? DEFAULT_MAX_PARTNER_AMOUNT).toBe(100_000_000);
     } finally {
       for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
       Object.assign(process.env, saved);
