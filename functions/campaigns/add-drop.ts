@@ -1,10 +1,14 @@
 /** POST /admin/campaigns/{id}/drops (operator): a new drop within the budget not yet committed. */
-import * as z from "../../shared/zod.js";
+import { dependenciesOf } from "../../shared/dependencies.js";
+import { parseDrop } from "../../shared/domain/campaign.js";
 import { httpRoute, parseBody } from "../../shared/http/route.js";
 import { addDrop } from "../../shared/use-cases/campaigns.js";
-import { campaignIdOf, inventoryDeps } from "./request.js";
+import * as z from "../../shared/zod.js";
+import { auditedAs, campaignIdOf } from "./request.js";
 
-export const handler = httpRoute("operator", async ({ event, caller }) => ({
-  status: 200,
-  body: await addDrop({ ...inventoryDeps(caller.sub), campaignId: campaignIdOf(event), body: parseBody(event, z.unknown()) }),
-}));
+export const handler = httpRoute("operator", async ({ event, caller }) => {
+  const campaignId = campaignIdOf(event);
+  // The domain's parser (CAMPAIGN_INVALID); what depends on the campaign is checked by the use case.
+  const drop = parseDrop(parseBody(event, z.unknown()));
+  return { status: 200, body: await addDrop({ ...auditedAs(dependenciesOf("addDrop"), caller.sub), campaignId, drop }) };
+});

@@ -3,7 +3,8 @@ import { campaignListQuerySchema } from "../../shared/api/schemas.js";
 import { httpRoute, parseWith } from "../../shared/http/route.js";
 import { TtlCache } from "../../shared/use-cases/campaign-views.js";
 import { type CampaignPage, listPublicCampaigns } from "../../shared/use-cases/campaigns.js";
-import { campaignsDeps } from "./request.js";
+import { dependenciesOf } from "../../shared/dependencies.js";
+
 
 const CACHE_SECONDS = 2;
 const cache = new TtlCache<CampaignPage>(CACHE_SECONDS * 1000);
@@ -11,7 +12,7 @@ const cache = new TtlCache<CampaignPage>(CACHE_SECONDS * 1000);
 export const handler = httpRoute("public", async ({ event }) => ({
   status: 200,
   body: await listPublicCampaigns({
-    ...campaignsDeps(),
+    ...dependenciesOf("listCampaigns"),
     query: parseWith(campaignListQuerySchema, event.queryStringParameters ?? {}, "query"),
     cache,
   }),

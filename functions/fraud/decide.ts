@@ -2,18 +2,19 @@
  * POST /admin/fraud/flags/{id}/dismiss {reason}, /confirm {reason, forfeit?} and /enforce (operator):
  * one function, told apart by the route key. Every decision is audited as the operator.
  */
+import { dependenciesOf } from "../../shared/dependencies.js";
 import { confirmBodySchema, dismissBodySchema } from "../../shared/api/fraud-schemas.js";
 import * as z from "../../shared/zod.js";
 import { httpRoute, parseBody, parseWith } from "../../shared/http/route.js";
 import { confirmFlag, dismissFlag, enforceFlag } from "../../shared/use-cases/fraud.js";
-import { pathIdOf, registryDeps } from "../merchants/request.js";
+import { pathIdOf } from "../merchants/request.js";
 
 const ACTIONS = ["dismiss", "confirm", "enforce"] as const;
 
 export const handler = httpRoute("operator", async ({ event, caller }) => {
   const action = parseWith(z.enum(ACTIONS), event.routeKey.slice(event.routeKey.lastIndexOf("/") + 1), "route");
   const flagId = pathIdOf(event);
-  const deps = registryDeps("fraud", "audit", "merchants", "redemptions", "settlements");
+  const deps = dependenciesOf("decideFraudFlag");
   const operator = caller.sub;
   switch (action) {
     case "dismiss":

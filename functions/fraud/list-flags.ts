@@ -1,11 +1,11 @@
 /** GET /admin/fraud/flags?status=&campaignId= (operator): the review queue, newest first, a page at a time. */
+import { dependenciesOf } from "../../shared/dependencies.js";
 import { flagListQuerySchema } from "../../shared/api/fraud-schemas.js";
 import { httpRoute, parseWith } from "../../shared/http/route.js";
 import { listFlags } from "../../shared/use-cases/fraud.js";
-import { registryDeps } from "../merchants/request.js";
 
 export const handler = httpRoute("operator", async ({ event }) => ({
   status: 200,
-  body: await listFlags({ ...registryDeps("fraud"), query: parseWith(flagListQuerySchema, event.queryStringParameters ?? {}, "query") }),
+  body: await listFlags({ ...dependenciesOf("listFraudFlags"), query: parseWith(flagListQuerySchema, event.queryStringParameters ?? {}, "query") }),
   headers: { "cache-control": "no-store" },
 }));

@@ -1,9 +1,9 @@
 /** GET /merchants (public): the approved merchants, served from this instance's cache for 2 s. */
+import { dependenciesOf } from "../../shared/dependencies.js";
 import { merchantListQuerySchema } from "../../shared/api/registry-schemas.js";
 import { httpRoute, parseWith } from "../../shared/http/route.js";
 import { TtlCache } from "../../shared/use-cases/campaign-views.js";
 import { type MerchantPage, listApprovedMerchants } from "../../shared/use-cases/merchants.js";
-import { registryDeps } from "./request.js";
 
 const CACHE_SECONDS = 2;
 const cache = new TtlCache<MerchantPage>(CACHE_SECONDS * 1000);
@@ -11,7 +11,7 @@ const cache = new TtlCache<MerchantPage>(CACHE_SECONDS * 1000);
 export const handler = httpRoute("public", async ({ event }) => ({
   status: 200,
   body: await listApprovedMerchants({
-    ...registryDeps("merchants"),
+    ...dependenciesOf("listMerchants"),
     query: parseWith(merchantListQuerySchema, event.queryStringParameters ?? {}, "query"),
     cache,
   }),

@@ -4,7 +4,7 @@
  * whose first flash drop opens shortly after start, and a crowd of residents grabbing it.
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { CampaignInput } from "../../shared/domain/campaign.js";
+import { type CampaignInput, parseCampaign } from "../../shared/domain/campaign.js";
 import { AlreadyExistsError } from "../../shared/errors.js";
 import { createCampaign, publishCampaign } from "../../shared/use-cases/campaigns.js";
 import { type JwtSettings, signLocalToken } from "./jwt.js";
@@ -49,7 +49,7 @@ export async function seedDemo(input: {
   const deps = { db: input.db, tables: input.tables, now: input.now };
   let created = true;
   try {
-    await createCampaign({ ...deps, body: demoCampaign(input.now(), input.opensInSeconds), operator: "demo-seed" });
+    await createCampaign({ ...deps, campaign: parseCampaign(demoCampaign(input.now(), input.opensInSeconds)), operator: "demo-seed" });
   } catch (error) {
     if (!(error instanceof AlreadyExistsError)) throw error;
     created = false;

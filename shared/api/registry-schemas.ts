@@ -155,3 +155,8 @@ export const auditEntrySchema = z
 export const auditListSchema = z
   .object({ items: z.array(auditEntrySchema).describe("Oldest first"), nextToken: z.string().optional() })
   .meta({ id: "AuditList" });
+
+/** A parsed POST /admin/partners body. */
+export type PartnerRegistration = z.infer<ReturnType<typeof partnerRegistrationSchema>>;
+/** A parsed POST /admin/partners/{id}/rotate-secret body (the default grace period applied). */
+export type SecretRotation = z.infer<typeof secretRotationSchema>;

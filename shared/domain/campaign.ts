@@ -153,15 +153,24 @@ export function committedSubsidy(campaign: Pick<Campaign, "voucherTypes" | "drop
 }
 
 /**
+ * Parses a drop on its own, as POST /admin/campaigns/{id}/drops sends it (defaults applied);
+ * throws CampaignInvalidError ("The drop is invalid") listing every issue. What depends on the
+ * campaign (its window, voucher types, other drops, budget) is {@link checkNewDrop}'s.
+ */
+export function parseDrop(input: unknown): Drop {
+  const parsed = dropSchema.safeParse(input);
+  if (!parsed.success) throw new CampaignInvalidError(parsed.error.issues.map(toCampaignIssue), "The drop is invalid");
+  return parsed.data;
+}
+
+/**
  * Checks a drop to be added to a published campaign: the same rules as the campaign's own drops,
  * against the drops it already has, and its stock × discount must fit in the budget not yet
  * committed. Returns the parsed drop (defaults applied); throws CampaignInvalidError with paths
  * relative to the drop, or BudgetExceededError whose `committed` includes the new drop.
  */
 export function checkNewDrop(campaign: Campaign, input: unknown): Drop {
-  const parsed = dropSchema.safeParse(input);
-  if (!parsed.success) throw new CampaignInvalidError(parsed.error.issues.map(toCampaignIssue), "The drop is invalid");
-  const drop = parsed.data;
+  const drop = parseDrop(input);
   const window = campaignWindow(campaign);
   const problems = dropIssues(drop, [], window, typeValidity(campaign.voucherTypes), campaign.drops).map(({ path, message }) => ({
     path: path.join("."),

@@ -4,13 +4,13 @@ import type { auditEntrySchema, auditListSchema } from "../api/registry-schemas.
 import { ValidationError } from "../errors.js";
 import { auditKeySchema, queryAudit } from "../store/audit.js";
 import { decodeToken, encodeToken } from "../store/page-token.js";
-import type { RegistryDeps } from "./partners.js";
+import type { Dependencies } from "./dependencies.js";
 
 export type AuditEntryView = z.infer<typeof auditEntrySchema>;
 export type AuditList = z.infer<typeof auditListSchema>;
 
 export async function listAudit(
-  input: Omit<RegistryDeps<"audit">, "now"> & { query: { entity: string; limit: number; nextToken?: string | undefined } },
+  input: Omit<Dependencies<"audit">, "now"> & { query: { entity: string; limit: number; nextToken?: string | undefined } },
 ): Promise<AuditList> {
   const { entity, limit, nextToken } = input.query;
   const startKey = nextToken === undefined ? undefined : decodeToken(nextToken, auditKeySchema);

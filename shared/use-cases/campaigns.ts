@@ -3,8 +3,8 @@
  * read) and the public list. Each takes its dependencies as arguments: the document client, the
  * physical table names and the clock, so tests inject them instead of patching modules.
  */
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { type Campaign, type Drop, checkNewDrop, dropSchema, parseCampaign } from "../domain/campaign.js";
+import type { Dependencies } from "./dependencies.js";
+import { type Campaign, type Drop, checkNewDrop } from "../domain/campaign.js";
 import { AlreadyExistsError, CampaignInvalidError, ConcurrentUpdateError, InvalidStateError, NotDraftError, NotFoundError } from "../errors.js";
 import {
   MAX_TRANSACTION_ITEMS,
@@ -34,12 +34,8 @@ import {
 
 type TableKind = "campaigns" | "inventory";
 
-export interface CampaignDeps<T extends TableKind = "campaigns"> {
-  db: DynamoDBDocumentClient;
-  /** Physical table names. */
-  tables: Record<T, string>;
-  now: () => Date;
-  /** Where an operator's writes are audited (every write of an /admin route passes it). */
+/** Where an operator's writes are audited (every write of an /admin route passes it). */
+export interface OperatorTrail {
   audit?: AuditTrail;
 }
 
@@ -50,8 +46,8 @@ export const MAX_DROPS_PER_WRITE = MAX_TRANSACTION_ITEMS - 1;
 const CONFLICT_ATTEMPTS = 3;
 
 /** POST /admin/campaigns: a new DRAFT campaign with its drops. */
-export async function createCampaign(input: CampaignDeps & { body: unknown; operator: string }): Promise<CampaignView> {
-  const campaign = parseCampaign(input.body);
+export async function createCampaign(input: Dependencies<"campaigns"> & OperatorTrail & { campaign: Campaign; operator: string }): Promise<CampaignView> {
+  const { campaign } = input;
   checkDropCount(campaign.drops.length, 0);
   await insertCampaign(input.db, input.tables.campaigns, campaign, { at: input.now().toISOString(), by: input.operator }, input.audit);
   return view(await mustLoad(input, campaign.id));
@@ -62,8 +58,8 @@ export async function createCampaign(input: CampaignDeps & { body: unknown; oper
  * read and the write makes the write fail its version condition; it is then read and applied
  * again, since a replacement does not depend on what it replaces.
  */
-export async function replaceCampaign(input: CampaignDeps & { campaignId: string; body: unknown }): Promise<CampaignView> {
-  const campaign = parseCampaign(input.body);
+export async function replaceCampaign(input: Dependencies<"campaigns"> & OperatorTrail & { campaignId: string; campaign: Campaign }): Promise<CampaignView> {
+  const { campaign } = input;
   if (campaign.id !== input.campaignId) {
     throw new CampaignInvalidError([{ path: "id", message: `must be the campaign id of the path, ${input.campaignId}` }]);
   }
@@ -92,7 +88,7 @@ export async function replaceCampaign(input: CampaignDeps & { campaignId: string
  * shard counts on each drop and put it on the close schedule, and only then flip the status. A
  * campaign already published or paused is answered as it is.
  */
-export async function publishCampaign(input: CampaignDeps<TableKind> & { campaignId: string }): Promise<CampaignView> {
+export async function publishCampaign(input: Dependencies<TableKind> & OperatorTrail & { campaignId: string }): Promise<CampaignView> {
   const { db, tables, campaignId } = input;
   const item = await readCampaignItem(db, tables.campaigns, campaignId);
   if (!item) throw notFound(campaignId);
@@ -115,7 +111,7 @@ export async function publishCampaign(input: CampaignDeps<TableKind> & { campaig
  * POST /admin/campaigns/{id}/pause and /resume. Asking for the status a campaign already has is
  * harmless; a draft can be neither paused nor resumed.
  */
-export async function setCampaignStatus(input: CampaignDeps & { campaignId: string; action: "pause" | "resume" }): Promise<CampaignView> {
+export async function setCampaignStatus(input: Dependencies<"campaigns"> & OperatorTrail & { campaignId: string; action: "pause" | "resume" }): Promise<CampaignView> {
   const { db, tables, campaignId, action } = input;
   const [from, to] = action === "pause" ? (["PUBLISHED", "PAUSED"] as const) : (["PAUSED", "PUBLISHED"] as const);
   const changed = await changeStatus(db, tables.campaigns, campaignId, { from, to, at: input.now().toISOString() }, input.audit);
@@ -134,22 +130,21 @@ export async function setCampaignStatus(input: CampaignDeps & { campaignId: stri
  * last its shard counts and its place on the close schedule. Until then no claim can reach it.
  * If that sequence was cut short, the same request again finishes it.
  */
-export async function addDrop(input: CampaignDeps<TableKind> & { campaignId: string; body: unknown }): Promise<CampaignView> {
+export async function addDrop(input: Dependencies<TableKind> & OperatorTrail & { campaignId: string; drop: Drop }): Promise<CampaignView> {
   const { campaignId } = input;
   for (let attempt = 0; attempt < CONFLICT_ATTEMPTS; attempt++) {
     const current = await mustLoad(input, campaignId);
     if (current.campaign.status === "DRAFT") {
       throw new InvalidStateError(`Campaign ${campaignId} is a draft: edit its drops with PUT /admin/campaigns/${campaignId}`);
     }
-    const candidate = dropSchema.safeParse(input.body);
-    const existing = candidate.success ? current.drops.find((drop) => drop.id === candidate.data.id) : undefined;
-    if (candidate.success && existing) {
+    const existing = current.drops.find((drop) => drop.id === input.drop.id);
+    if (existing) {
       const unfinished = Object.keys(existing.shardCounts).length === 0 && existing.closedAt === undefined;
       if (unfinished) await provisionDrop(input, campaignId, existing);
-      if (unfinished && sameDefinition(existing, candidate.data)) return view(await mustLoad(input, campaignId));
+      if (unfinished && sameDefinition(existing, input.drop)) return view(await mustLoad(input, campaignId));
       throw new AlreadyExistsError(`Drop ${existing.id} already exists in campaign ${campaignId}`);
     }
-    const drop = checkNewDrop(definitionOf(current), input.body);
+    const drop = checkNewDrop(definitionOf(current), input.drop);
     const outcome = await insertDrop(input.db, input.tables.campaigns, current.campaign, drop, input.now().toISOString(), input.audit);
     if (outcome === "inserted") {
       await provisionDrop(input, campaignId, drop);
@@ -161,7 +156,7 @@ export async function addDrop(input: CampaignDeps<TableKind> & { campaignId: str
 }
 
 /** GET /admin/campaigns/{id}: the campaign with, per drop and voucher type, the units left. */
-export async function getCampaign(input: CampaignDeps<TableKind> & { campaignId: string }): Promise<CampaignDetail> {
+export async function getCampaign(input: Dependencies<TableKind> & OperatorTrail & { campaignId: string }): Promise<CampaignDetail> {
   const loaded = await mustLoad(input, input.campaignId);
   const remaining = new Map(
     await Promise.all(
@@ -183,7 +178,7 @@ export interface CampaignPage {
  * one page at a time. Answers come from `cache` while fresh.
  */
 export async function listPublicCampaigns(
-  input: CampaignDeps & { query: { limit: number; nextToken?: string | undefined }; cache: TtlCache<CampaignPage> },
+  input: Dependencies<"campaigns"> & OperatorTrail & { query: { limit: number; nextToken?: string | undefined }; cache: TtlCache<CampaignPage> },
 ): Promise<CampaignPage> {
   const { limit, nextToken } = input.query;
   const startKey = nextToken === undefined ? undefined : decodePageToken(nextToken);
@@ -199,12 +194,12 @@ export async function listPublicCampaigns(
 
 // ---------------------------------------------------------------------------------------------
 
-async function provisionDrop(input: CampaignDeps<TableKind>, campaignId: string, drop: Pick<DropRecord, "id" | "stock" | "shards" | "expectedAttemptsPerSecond">): Promise<void> {
+async function provisionDrop(input: Dependencies<TableKind> & OperatorTrail, campaignId: string, drop: Pick<DropRecord, "id" | "stock" | "shards" | "expectedAttemptsPerSecond">): Promise<void> {
   const shardCounts = await provisionShards(input.db, input.tables.inventory, campaignId, drop);
   await markDropProvisioned(input.db, input.tables.campaigns, campaignId, drop.id, shardCounts);
 }
 
-async function mustLoad(input: CampaignDeps, campaignId: string): Promise<CampaignWithDrops> {
+async function mustLoad(input: Dependencies<"campaigns">, campaignId: string): Promise<CampaignWithDrops> {
   const loaded = await loadCampaign(input.db, input.tables.campaigns, campaignId, { consistent: true });
   if (!loaded) throw notFound(campaignId);
   return loaded;

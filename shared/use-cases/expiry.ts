@@ -14,12 +14,12 @@
  * at most `maxVouchers` voucher writes and starts nothing once its remaining time runs low; what it left
  * (no marker was set) is taken up by the next firing.
  */
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { EXPIRY_GRACE_MS, dropSweepPlan, expiryLimit, isDueForExpiry } from "../domain/expiry.js";
 import { queryListed } from "../store/campaign-writes.js";
 import { type CampaignRecord, type DropRecord, loadCampaign } from "../store/campaigns.js";
 import { expireVoucher, issuedVoucherPages, markDropSwept } from "../store/expiry.js";
 import { withRetries } from "../store/retry.js";
+import type { Dependencies } from "./dependencies.js";
 
 /** Conditional updates in flight at once, over all shards. */
 export const EXPIRE_CONCURRENCY = 16;
@@ -30,10 +30,8 @@ export const DEFAULT_MAX_VOUCHERS_PER_RUN = 200_000;
 /** Remaining time under which an invocation stops starting work, so it ends before its timeout. */
 export const DEFAULT_STOP_WHEN_REMAINING_MS = 60_000;
 
-export interface ExpirySweepDeps {
-  db: DynamoDBDocumentClient;
-  tables: { campaigns: string; vouchers: string };
-  now: () => Date;
+/** How far one invocation of the sweep goes, beside its tables. */
+export interface SweepBounds {
   /** The invocation's remaining time (Lambda's `getRemainingTimeInMillis`); unbounded without it. */
   remainingTimeMs?: () => number;
   limits?: { maxVouchers?: number; stopWhenRemainingMs?: number };
@@ -68,7 +66,7 @@ export interface ExpirySweepOutcome {
  * Runs one expiry sweep over every published or paused campaign. Never throws for one campaign
  * or drop: its failure is reported in `failed` and the rest is swept.
  */
-export async function sweepExpiredVouchers(deps: ExpirySweepDeps): Promise<ExpirySweepOutcome> {
+export async function sweepExpiredVouchers(deps: Dependencies<"campaigns" | "vouchers"> & SweepBounds): Promise<ExpirySweepOutcome> {
   const graceMs = deps.graceMs ?? EXPIRY_GRACE_MS;
   const now = deps.now();
   const limit = expiryLimit(now, graceMs);
@@ -138,7 +136,7 @@ interface Budget {
 }
 
 async function sweepDrop(
-  deps: ExpirySweepDeps,
+  deps: Dependencies<"campaigns" | "vouchers"> & SweepBounds,
   run: {
     campaign: CampaignRecord;
     drop: DropRecord;

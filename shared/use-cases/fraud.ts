@@ -55,6 +55,7 @@ import { withRetries } from "../store/retry.js";
 import { type StatementRecord, markForfeitedRecords, moveStatement, readStatement, readStatementsOf } from "../store/settlements.js";
 import { nextMerchantRecord } from "./merchants.js";
 import type { StreamChange } from "./stats.js";
+import type { Dependencies } from "./dependencies.js";
 
 export type FlagView = z.infer<typeof flagSchema>;
 export type FlagList = z.infer<typeof flagListSchema>;
@@ -71,11 +72,7 @@ export function toFlagView(flag: FlagRecord): FlagView {
 // ---------------------------------------------------------------------------------------------
 // The detector.
 
-export interface DetectorDeps {
-  db: DynamoDBDocumentClient;
-  tables: { fraud: string; merchants: string; audit: string };
-  now: () => Date;
-}
+type DetectorTables = "fraud" | "merchants" | "audit";
 
 export interface DetectionOutcome {
   /** New ledger records judged. */
@@ -94,7 +91,7 @@ export interface DetectionOutcome {
  * Judges a batch of stream changes of the redemptions table. Every step is safe to repeat: a
  * redelivered record is applied to the state once and finds the flags it raised.
  */
-export async function detectFraud(input: DetectorDeps & { changes: readonly StreamChange[] }): Promise<DetectionOutcome> {
+export async function detectFraud(input: Dependencies<DetectorTables> & { changes: readonly StreamChange[] }): Promise<DetectionOutcome> {
   const { db, tables } = input;
   const outcome: DetectionOutcome = { judged: 0, applied: 0, ignored: 0, hits: 0, flagsCreated: 0, suspended: 0 };
   const configs = new Map<string, FraudConfig>();
@@ -161,7 +158,7 @@ export async function detectFraud(input: DetectorDeps & { changes: readonly Stre
 }
 
 /** Creates the hit's flag, or adds the hit's evidence to the OPEN flag of its window. */
-async function raiseFlag(input: DetectorDeps, campaignId: string, hit: Hit): Promise<{ created: boolean; flag: FlagRecord | undefined }> {
+async function raiseFlag(input: Dependencies<DetectorTables>, campaignId: string, hit: Hit): Promise<{ created: boolean; flag: FlagRecord | undefined }> {
   const { db, tables } = input;
   const id = flagId(campaignId, hit);
   let existing = await readFlag(db, tables.fraud, id);
@@ -207,7 +204,7 @@ async function raiseFlag(input: DetectorDeps, campaignId: string, hit: Hit): Pro
  * the flag's `autoSuspendedAt`, with both audit items, in one transaction. Nothing when the flag
  * is decided or has suspended already, or the merchant is not APPROVED. True when it suspended.
  */
-async function autoSuspend(input: DetectorDeps, flag: FlagRecord): Promise<boolean> {
+async function autoSuspend(input: Dependencies<DetectorTables>, flag: FlagRecord): Promise<boolean> {
   const { db, tables } = input;
   if (flag.status !== "OPEN" || flag.autoSuspendedAt !== undefined) return false;
   for (let attempt = 0; attempt < CONFLICT_ATTEMPTS; attempt++) {
@@ -230,17 +227,14 @@ async function autoSuspend(input: DetectorDeps, flag: FlagRecord): Promise<boole
 // ---------------------------------------------------------------------------------------------
 // Configuration.
 
-interface ConfigDeps {
-  db: DynamoDBDocumentClient;
-  tables: { fraud: string; campaigns: string };
-}
+type ConfigTables = "fraud" | "campaigns";
 
-async function requireCampaign(input: ConfigDeps, campaignId: string): Promise<void> {
+async function requireCampaign(input: Pick<Dependencies<ConfigTables>, "db" | "tables">, campaignId: string): Promise<void> {
   if (!(await loadCampaign(input.db, input.tables.campaigns, campaignId, { consistent: true }))) throw new NotFoundError(`Campaign ${campaignId} not found`);
 }
 
 /** GET /admin/campaigns/{id}/fraud-rules: the campaign's configuration, or the defaults it uses. */
-export async function getFraudRules(input: ConfigDeps & { campaignId: string }): Promise<FraudRulesView> {
+export async function getFraudRules(input: Pick<Dependencies<ConfigTables>, "db" | "tables"> & { campaignId: string }): Promise<FraudRulesView> {
   await requireCampaign(input, input.campaignId);
   const stored = await readConfig(input.db, input.tables.fraud, input.campaignId, { consistent: true });
   return stored
@@ -253,7 +247,7 @@ export async function getFraudRules(input: ConfigDeps & { campaignId: string }):
  * leaves out takes the default), audited on the campaign. The detector reads it for each batch.
  */
 export async function putFraudRules(
-  input: { db: DynamoDBDocumentClient; tables: { fraud: string; campaigns: string; audit: string }; campaignId: string; body: unknown; operator: string; now: () => Date },
+  input: Dependencies<"fraud" | "campaigns" | "audit"> & { campaignId: string; body: unknown; operator: string },
 ): Promise<FraudRulesView> {
   const parsed = fraudConfigSchema.safeParse(input.body);
   if (!parsed.success) {
@@ -276,7 +270,7 @@ export async function putFraudRules(
 
 /** GET /admin/fraud/flags: flags of one status (OPEN by default), of one campaign or all, newest first. */
 export async function listFlags(
-  input: { db: DynamoDBDocumentClient; tables: { fraud: string }; query: { status: FlagStatus; campaignId?: string | undefined; limit: number; nextToken?: string | undefined } },
+  input: Pick<Dependencies<"fraud">, "db" | "tables"> & { query: { status: FlagStatus; campaignId?: string | undefined; limit: number; nextToken?: string | undefined } },
 ): Promise<FlagList> {
   const { status, campaignId, limit, nextToken } = input.query;
   const startKey = nextToken === undefined ? undefined : decodeToken(nextToken, flagPageKeySchema);
@@ -297,7 +291,7 @@ async function openFlag(db: DynamoDBDocumentClient, table: string, id: string): 
 
 /** POST /admin/fraud/flags/{id}/dismiss: OPEN → DISMISSED with the operator's reason, audited. A suspension stays: reinstate the merchant apart. */
 export async function dismissFlag(
-  input: { db: DynamoDBDocumentClient; tables: { fraud: string; audit: string }; flagId: string; reason: string; operator: string; now: () => Date },
+  input: Dependencies<"fraud" | "audit"> & { flagId: string; reason: string; operator: string },
 ): Promise<FlagView> {
   for (let attempt = 0; attempt < CONFLICT_ATTEMPTS; attempt++) {
     const flag = await openFlag(input.db, input.tables.fraud, input.flagId);
@@ -308,17 +302,13 @@ export async function dismissFlag(
   throw new ConcurrentUpdateError(`Fraud flag ${input.flagId} kept changing; try again`);
 }
 
-export interface ReviewDeps {
-  db: DynamoDBDocumentClient;
-  tables: { fraud: string; audit: string; merchants: string; redemptions: string; settlements: string };
-  now: () => Date;
-}
+type ReviewTables = "fraud" | "audit" | "merchants" | "redemptions" | "settlements";
 
 /**
  * POST /admin/fraud/flags/{id}/confirm: OPEN → CONFIRMED and the merchant suspended (when it is
  * APPROVED), in one transaction with both audit items; then {@link enforceFlag}.
  */
-export async function confirmFlag(input: ReviewDeps & { flagId: string; reason: string; forfeit: boolean; operator: string }): Promise<FlagView> {
+export async function confirmFlag(input: Dependencies<ReviewTables> & { flagId: string; reason: string; forfeit: boolean; operator: string }): Promise<FlagView> {
   const { db, tables } = input;
   let confirmed: FlagRecord | undefined;
   for (let attempt = 0; attempt < CONFLICT_ATTEMPTS && !confirmed; attempt++) {
@@ -346,14 +336,14 @@ export async function confirmFlag(input: ReviewDeps & { flagId: string; reason: 
  * redemptions paid since (a payout that was under way at confirmation, or a statement released
  * by a reinstatement). 409 for a flag that is not CONFIRMED.
  */
-export async function enforceFlag(input: ReviewDeps & { flagId: string; operator: string }): Promise<FlagView> {
+export async function enforceFlag(input: Dependencies<ReviewTables> & { flagId: string; operator: string }): Promise<FlagView> {
   const flag = await readFlag(input.db, input.tables.fraud, input.flagId);
   if (!flag) throw new NotFoundError(`Fraud flag ${input.flagId} not found`);
   if (flag.status !== "CONFIRMED") throw new InvalidStateError(`Fraud flag ${input.flagId} is ${flag.status}; only a CONFIRMED flag is enforced`, { details: { status: flag.status } });
   return enforce(input, flag, input.operator);
 }
 
-async function enforce(input: ReviewDeps, flag: FlagRecord, operator: string): Promise<FlagView> {
+async function enforce(input: Dependencies<ReviewTables>, flag: FlagRecord, operator: string): Promise<FlagView> {
   const { db, tables } = input;
   const at = input.now().toISOString();
   const forfeited = new Set(flag.enforcement?.forfeited ?? []);
@@ -437,7 +427,7 @@ class EnforcementOutcome {
 class StatementPaths {
   private readonly known = new Map<string, Promise<StatementRecord | undefined>>();
 
-  constructor(private readonly input: ReviewDeps) {}
+  constructor(private readonly input: Dependencies<ReviewTables>) {}
 
   settledIn(statementId: string): Promise<StatementRecord | undefined> {
     if (!this.known.has(statementId)) this.known.set(statementId, this.follow(statementId));
@@ -463,7 +453,7 @@ class StatementPaths {
  * paid once the statement it was folded into is PAID: its value was netted into that payout.
  */
 async function clawBackOne(
-  input: ReviewDeps,
+  input: Dependencies<ReviewTables>,
   flag: FlagRecord,
   ref: TransactionRef,
   at: string,

@@ -11,7 +11,7 @@ import { type MerchantRecord, byStatusKeySchema, changeMerchantStatus, insertMer
 import { decodeToken, encodeToken } from "../store/page-token.js";
 import { partnerExists } from "../store/partners.js";
 import type { TtlCache } from "./campaign-views.js";
-import type { RegistryDeps } from "./partners.js";
+import type { Dependencies } from "./dependencies.js";
 
 export type MerchantView = z.infer<typeof merchantSchema>;
 export type MerchantPage = z.infer<typeof merchantListSchema>;
@@ -38,7 +38,7 @@ export function toMerchantView(merchant: MerchantRecord): MerchantView {
  * signed partner is `who`, and is known to exist) and POST /admin/merchants (checked here).
  */
 export async function registerMerchant(
-  input: RegistryDeps<"merchants" | "audit" | "partners"> & {
+  input: Dependencies<"merchants" | "audit" | "partners"> & {
     merchant: { id: string; name: string; sector: Sector; partnerId: string };
     who: string;
     checkPartner: boolean;
@@ -60,7 +60,7 @@ export async function registerMerchant(
  * another change won meanwhile, it is judged again against the new status.
  */
 export async function setMerchantStatus(
-  input: RegistryDeps<"merchants" | "audit"> & {
+  input: Dependencies<"merchants" | "audit"> & {
     merchantId: string;
     action: MerchantAction;
     reason?: string | undefined;
@@ -113,7 +113,7 @@ const cursorSchema = z.strictObject({ s: z.int().nonnegative(), k: byStatusKeySc
  * the `byStatus` index. GET /merchants asks for APPROVED only, through `cache`.
  */
 export async function listMerchants(
-  input: Omit<RegistryDeps<"merchants">, "now"> & {
+  input: Omit<Dependencies<"merchants">, "now"> & {
     statuses?: readonly MerchantStatus[];
     query: { limit: number; nextToken?: string | undefined };
   },
@@ -138,7 +138,7 @@ export async function listMerchants(
 
 /** GET /merchants (public): approved merchants, answered from `cache` while fresh. */
 export function listApprovedMerchants(
-  input: RegistryDeps<"merchants"> & { query: { limit: number; nextToken?: string | undefined }; cache: TtlCache<MerchantPage> },
+  input: Dependencies<"merchants"> & { query: { limit: number; nextToken?: string | undefined }; cache: TtlCache<MerchantPage> },
 ): Promise<MerchantPage> {
   const { limit, nextToken } = input.query;
   return input.cache.get(`${limit} ${nextToken ?? ""}`, input.now().getTime(), () => listMerchants({ ...input, statuses: ["APPROVED"] }));

@@ -3,22 +3,13 @@
  * with a grace period, and the credentials the signature middleware checks requests against.
  * Secrets appear only in the answers of the two operator routes; never in logs or the audit trail.
  */
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type * as z from "../zod.js";
-import type { partnerCreatedSchema, partnerSecretSchema } from "../api/registry-schemas.js";
-import { partnerRegistrationSchema, secretRotationSchema } from "../api/registry-schemas.js";
+import type { PartnerRegistration, SecretRotation, partnerCreatedSchema, partnerSecretSchema } from "../api/registry-schemas.js";
 import { ConcurrentUpdateError, NotFoundError, ValidationError } from "../errors.js";
 import { type StoredSecret, newSigningSecret, rotateSecrets } from "../domain/partner.js";
 import type { PayoutUrlRules } from "../domain/payout-url.js";
-import { parseWith } from "../http/route.js";
 import { type PartnerRecord, insertPartner, readPartner, replaceSecrets } from "../store/partners.js";
-
-export interface RegistryDeps<T extends string> {
-  db: DynamoDBDocumentClient;
-  /** Physical table names. */
-  tables: Record<T, string>;
-  now: () => Date;
-}
+import type { Dependencies } from "./dependencies.js";
 
 export type PartnerCreated = z.infer<typeof partnerCreatedSchema>;
 export type PartnerSecret = z.infer<typeof partnerSecretSchema>;
@@ -31,11 +22,11 @@ export interface PartnerSettings extends PayoutUrlRules {
 /** Times a rotation that lost a race to another re-reads and tries again. */
 const CONFLICT_ATTEMPTS = 3;
 
-/** POST /admin/partners. */
+/** POST /admin/partners, its body parsed with `partnerRegistrationSchema(settings)`. */
 export async function registerPartner(
-  input: RegistryDeps<"partners" | "audit"> & { body: unknown; operator: string; settings: PartnerSettings; newSecret?: () => string },
+  input: Dependencies<"partners" | "audit"> & { registration: PartnerRegistration; operator: string; settings: PartnerSettings; newSecret?: () => string },
 ): Promise<PartnerCreated> {
-  const body = parseWith(partnerRegistrationSchema(input.settings), input.body, "body");
+  const body = input.registration;
   const payoutUrl = body.payoutUrl ?? input.settings.defaultPayoutUrl;
   if (payoutUrl === undefined) {
     throw new ValidationError("The body is invalid", { details: [{ path: "payoutUrl", message: "is required: this deployment has no default payout URL" }] });
@@ -62,9 +53,9 @@ export async function registerPartner(
  * secrets whose grace period is over are dropped. The audit item records the grace period.
  */
 export async function rotatePartnerSecret(
-  input: RegistryDeps<"partners" | "audit"> & { partnerId: string; operator: string; body?: unknown; newSecret?: () => string },
+  input: Dependencies<"partners" | "audit"> & { partnerId: string; operator: string; rotation: SecretRotation; newSecret?: () => string },
 ): Promise<PartnerSecret> {
-  const { graceSeconds } = parseWith(secretRotationSchema, input.body === undefined ? {} : input.body, "body");
+  const { graceSeconds } = input.rotation;
   const signingSecret = (input.newSecret ?? newSigningSecret)();
   for (let attempt = 0; attempt < CONFLICT_ATTEMPTS; attempt++) {
     const current = await readPartner(input.db, input.tables.partners, input.partnerId, { consistent: true });
@@ -88,7 +79,7 @@ export interface PartnerCredentials {
  * partner route caches them for at most 30 s, and that bound on a revoked secret's life holds
  * only if no read after the revocation can still return the secrets from before it.
  */
-export async function loadPartnerCredentials(input: Omit<RegistryDeps<"partners">, "now">, partnerId: string): Promise<PartnerCredentials | undefined> {
+export async function loadPartnerCredentials(input: Pick<Dependencies<"partners">, "db" | "tables">, partnerId: string): Promise<PartnerCredentials | undefined> {
   const partner = await readPartner(input.db, input.tables.partners, partnerId, { consistent: true });
   return partner ? { partner: { id: partner.id, name: partner.name }, secrets: partner.secrets } : undefined;
 }

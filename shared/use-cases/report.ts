@@ -3,21 +3,15 @@
  * from the campaign and its drops (read strongly consistent) and the projected stats, the same
  * figures GET /admin/campaigns/{id}/stats answers.
  */
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type CampaignReport, buildCampaignReport, campaignReportCsv } from "../domain/report.js";
 import { NotFoundError } from "../errors.js";
 import { loadCampaign } from "../store/campaigns.js";
 import { readStats } from "../store/stats.js";
 import { statsView } from "./stats.js";
-
-export interface ReportDeps {
-  db: DynamoDBDocumentClient;
-  tables: { campaigns: string; stats: string };
-  now: () => Date;
-}
+import type { Dependencies } from "./dependencies.js";
 
 /** The report object (the JSON format). */
-export async function getCampaignReport(input: ReportDeps & { campaignId: string }): Promise<CampaignReport> {
+export async function getCampaignReport(input: Dependencies<"campaigns" | "stats"> & { campaignId: string }): Promise<CampaignReport> {
   const loaded = await loadCampaign(input.db, input.tables.campaigns, input.campaignId, { consistent: true });
   if (!loaded) throw new NotFoundError(`Campaign ${input.campaignId} not found`);
   const stats = statsView(loaded.campaign, await readStats(input.db, input.tables.stats, input.campaignId));
@@ -26,7 +20,7 @@ export async function getCampaignReport(input: ReportDeps & { campaignId: string
 
 /** The report in the format asked for: the object for json, the CSV text (BOM first) for csv. */
 export async function campaignReport(
-  input: ReportDeps & { campaignId: string; format: "json" | "csv" },
+  input: Dependencies<"campaigns" | "stats"> & { campaignId: string; format: "json" | "csv" },
 ): Promise<{ format: "json"; report: CampaignReport } | { format: "csv"; csv: string }> {
   const report = await getCampaignReport(input);
   return input.format === "csv" ? { format: "csv", csv: campaignReportCsv(report) } : { format: "json", report };

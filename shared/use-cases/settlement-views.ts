@@ -2,7 +2,6 @@
  * What operators read and do about settlement: the statements of a period, one statement with
  * its records, a retry of a failed payout, and the reconciliation of a campaign (invariant 6).
  */
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type * as z from "../zod.js";
 import type { reconciliationSchema } from "../api/settlement-schemas.js";
 import { MERCHANT_STATUSES } from "../domain/merchant.js";
@@ -15,11 +14,9 @@ import { decodeToken, encodeToken } from "../store/page-token.js";
 import { type LedgerEntry, readLedger } from "../store/redemptions.js";
 import { type StatementRecord, byPeriodKeySchema, moveStatement, queryByPeriod, readLines, readStatement, readStatementsOf } from "../store/settlements.js";
 import type { SendPayout } from "./settlement.js";
+import type { Dependencies } from "./dependencies.js";
 
-interface ViewDeps {
-  db: DynamoDBDocumentClient;
-  tables: { settlements: string };
-}
+type StatementReads = Pick<Dependencies<"settlements">, "db" | "tables">;
 
 /** A statement as operators see it: totals appear once it is finished (not BUILDING). */
 export function toStatementView(statement: StatementRecord) {
@@ -40,7 +37,7 @@ export type StatementView = ReturnType<typeof toStatementView>;
 
 /** GET /admin/settlements?period=: a period's statements, by campaign then merchant, a page at a time. */
 export async function listStatements(
-  input: ViewDeps & { query: { period: Period; limit: number; nextToken?: string | undefined } },
+  input: StatementReads & { query: { period: Period; limit: number; nextToken?: string | undefined } },
 ): Promise<{ items: StatementView[]; nextToken?: string }> {
   const { period, limit, nextToken } = input.query;
   const startKey = nextToken === undefined ? undefined : decodeToken(nextToken, byPeriodKeySchema);
@@ -69,7 +66,7 @@ function toLine(entry: LedgerEntry) {
 }
 
 /** GET /admin/settlements/{campaignId}/{merchantId}/{period}: one statement with its redemptions, reversals, fraud clawbacks, partial refunds and carried statements. */
-export async function getStatement(input: ViewDeps & { key: { campaignId: string; merchantId: string; period: Period } }) {
+export async function getStatement(input: StatementReads & { key: { campaignId: string; merchantId: string; period: Period } }) {
   const statement = await readStatement(input.db, input.tables.settlements, input.key);
   if (!statement) throw new NotFoundError(`No statement ${statementId(input.key.campaignId, input.key.merchantId, input.key.period)}`);
   const lines = await readLines(input.db, input.tables.settlements, input.key);
@@ -88,7 +85,7 @@ export async function getStatement(input: ViewDeps & { key: { campaignId: string
  * back to PENDING (audited) and to the payout queue. 409 for any other status.
  */
 export async function retryPayout(
-  input: ViewDeps & { tables: { settlements: string; audit: string }; key: { campaignId: string; merchantId: string; period: Period }; operator: string; now: () => Date; sendPayout: SendPayout },
+  input: Dependencies<"settlements" | "audit"> & { key: { campaignId: string; merchantId: string; period: Period }; operator: string; sendPayout: SendPayout },
 ) {
   const statement = await readStatement(input.db, input.tables.settlements, input.key);
   if (!statement) throw new NotFoundError(`No statement ${statementId(input.key.campaignId, input.key.merchantId, input.key.period)}`);
@@ -116,7 +113,7 @@ export type Reconciliation = z.infer<typeof reconciliationSchema>;
  * that carried payables are folded in once, and that payouts stay within the budget.
  */
 export async function reconcileCampaign(
-  input: { db: DynamoDBDocumentClient; tables: { campaigns: string; redemptions: string; settlements: string; merchants: string }; campaignId: string },
+  input: Pick<Dependencies<"campaigns" | "redemptions" | "settlements" | "merchants">, "db" | "tables"> & { campaignId: string },
 ): Promise<Reconciliation> {
   const { db, tables, campaignId } = input;
   const loaded = await loadCampaign(db, tables.campaigns, campaignId, { consistent: true });

@@ -4,7 +4,6 @@
  * of HELD statements. Each is idempotent: SQS and Scheduler deliver at least once, and a crash at
  * any step is finished by the next delivery.
  */
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { PayoutMessage, SettlementMessage } from "../api/messages.js";
 import { PayoutFailedError, ValidationError } from "../errors.js";
 import {
@@ -44,13 +43,7 @@ import {
   recordPayoutAttempt,
   startRun,
 } from "../store/settlements.js";
-
-/** A use case's dependencies: the client, the physical names of the tables it touches, the clock. */
-export interface SettlementDeps<T extends string> {
-  db: DynamoDBDocumentClient;
-  tables: Record<T, string>;
-  now: () => Date;
-}
+import type { Dependencies } from "./dependencies.js";
 
 /** Sends settlement messages (SendMessageBatch, 10 per call). */
 export type SendSettlements = (messages: readonly SettlementMessage[]) => Promise<void>;
@@ -77,7 +70,7 @@ export interface PlannedRun {
  * The run stays PLANNING until every message is sent, so a crash is planned again.
  */
 export async function planSettlementRun(
-  input: SettlementDeps<"redemptions" | "settlements"> & { campaign: Pick<CampaignRecord, "id" | "timezone">; period: Period; by: string; send: SendSettlements },
+  input: Dependencies<"redemptions" | "settlements"> & { campaign: Pick<CampaignRecord, "id" | "timezone">; period: Period; by: string; send: SendSettlements },
 ): Promise<PlannedRun> {
   const now = input.now();
   const { cutoff } = periodCutoff(input.period, input.campaign.timezone, now);
@@ -105,7 +98,7 @@ const EARLIEST_ZONE = "Pacific/Kiritimati";
  * named). 400, with nothing planned, when the period has not begun in some campaign's zone.
  */
 export async function runSettlement(
-  input: SettlementDeps<"campaigns" | "redemptions" | "settlements"> & { period: Period; campaignId?: string | undefined; operator: string; send: SendSettlements },
+  input: Dependencies<"campaigns" | "redemptions" | "settlements"> & { period: Period; campaignId?: string | undefined; operator: string; send: SendSettlements },
 ): Promise<{ period: Period; runs: PlannedRun[] }> {
   const notBegun = (zone: string) =>
     new ValidationError("The body is invalid", { details: [{ path: "period", message: `${input.period} has not begun in ${zone}` }] });
@@ -138,7 +131,7 @@ export interface ScheduledSettlements {
  * next tick; it does not stop the other campaigns.
  */
 export async function runDueSettlements(
-  input: SettlementDeps<"campaigns" | "redemptions" | "settlements"> & { send: SendSettlements },
+  input: Dependencies<"campaigns" | "redemptions" | "settlements"> & { send: SendSettlements },
 ): Promise<ScheduledSettlements> {
   const outcome: ScheduledSettlements = { planned: [], alreadyPlanned: 0, failed: [] };
   const now = input.now();
@@ -160,7 +153,7 @@ export async function runDueSettlements(
   return outcome;
 }
 
-async function listedCampaigns(input: SettlementDeps<"campaigns">): Promise<CampaignRecord[]> {
+async function listedCampaigns(input: Dependencies<"campaigns">): Promise<CampaignRecord[]> {
   const campaigns: CampaignRecord[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -189,7 +182,7 @@ export type SettleOutcome =
  * all it holds), send the payout.
  */
 export async function settleStatement(
-  input: SettlementDeps<"redemptions" | "settlements" | "merchants"> & { message: SettlementMessage; sendPayout: SendPayout },
+  input: Dependencies<"redemptions" | "settlements" | "merchants"> & { message: SettlementMessage; sendPayout: SendPayout },
 ): Promise<SettleOutcome> {
   const { db, tables, message } = input;
   let statement = await readStatement(db, tables.settlements, message);
@@ -240,7 +233,8 @@ function payoutMessageOf(statement: Pick<StatementRecord, "campaignId" | "mercha
 // ---------------------------------------------------------------------------------------------
 // Payouts.
 
-export interface PayoutDeps extends SettlementDeps<"settlements" | "merchants" | "partners"> {
+/** How a payout is sent and tried, beside the tables. */
+export interface PayoutSending {
   post: PostPayout;
   /** Tries within one delivery, with exponential back-off between them. */
   attempts?: number;
@@ -263,7 +257,7 @@ export type PayOutcome =
  * merchant, with the statement id as idempotency key. Throws PayoutFailedError when every try
  * of this delivery failed (the attempt and its error are recorded on the statement).
  */
-export async function payStatement(input: PayoutDeps & { message: PayoutMessage }): Promise<PayOutcome> {
+export async function payStatement(input: Dependencies<"settlements" | "merchants" | "partners"> & PayoutSending & { message: PayoutMessage }): Promise<PayOutcome> {
   const { db, tables, message } = input;
   const statement = await readStatement(db, tables.settlements, message);
   if (!statement) throw new Error(`statement ${statementId(message.campaignId, message.merchantId, message.period)} does not exist`);
@@ -316,7 +310,7 @@ export async function payStatement(input: PayoutDeps & { message: PayoutMessage 
  * PENDING), keeping the last error. Returns the statement's status now.
  */
 export async function recordPayoutFailure(
-  input: SettlementDeps<"settlements"> & { message: PayoutMessage },
+  input: Dependencies<"settlements"> & { message: PayoutMessage },
 ): Promise<{ statementId: string; status: StatementRecord["status"] | "UNKNOWN"; failedNow: boolean }> {
   const { db, tables, message } = input;
   const id = statementId(message.campaignId, message.merchantId, message.period);
@@ -337,7 +331,7 @@ export async function recordPayoutFailure(
  * statement held while its merchant was being reinstated). Returns the statements released.
  */
 export async function releaseHeldStatements(
-  input: SettlementDeps<"settlements" | "merchants"> & { sendPayout: SendPayout; merchantId?: string | undefined },
+  input: Dependencies<"settlements" | "merchants"> & { sendPayout: SendPayout; merchantId?: string | undefined },
 ): Promise<string[]> {
   const held = await queryHeld(input.db, input.tables.settlements, input.merchantId);
   const status = new Map<string, string | undefined>();
@@ -378,7 +372,7 @@ export interface ResentPayout {
  * pays nothing twice (the payout worker pays once per statement, with its id as idempotency key).
  */
 export async function resendStalledPayouts(
-  input: SettlementDeps<"settlements"> & { sendPayout: SendPayout; limit?: number },
+  input: Dependencies<"settlements"> & { sendPayout: SendPayout; limit?: number },
 ): Promise<ResentPayout[]> {
   const now = input.now().toISOString();
   const resent: ResentPayout[] = [];

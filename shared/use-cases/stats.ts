@@ -3,7 +3,6 @@
  * view of GET /admin/campaigns/{id}/stats, and the recount from the source records that proves the
  * projection (and can rebuild it: streams keep records for 24 h only).
  */
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { MERCHANT_STATUSES } from "../domain/merchant.js";
 import {
   type Bucket,
@@ -26,19 +25,16 @@ import { readIssuedVouchers } from "../store/vouchers.js";
 
 export type { StreamChange } from "../streams/changes.js";
 import type { StreamChange } from "../streams/changes.js";
+import type { Dependencies } from "./dependencies.js";
 
-export interface StatsDeps {
-  db: DynamoDBDocumentClient;
-  tables: { stats: string; campaigns: string; merchants: string };
-  now: () => Date;
-}
+type StatsTables = "stats" | "campaigns" | "merchants";
 
 /**
  * Projects a batch of stream changes of the vouchers and redemptions tables into `stats`, each
  * exactly once (a change delivered again is recognised by its eventId). Items other than vouchers
  * and new ledger records add nothing. Returns how many changes counted now.
  */
-export async function projectStats(input: StatsDeps & { changes: readonly StreamChange[] }): Promise<{ counted: number; ignored: number }> {
+export async function projectStats(input: Dependencies<StatsTables> & { changes: readonly StreamChange[] }): Promise<{ counted: number; ignored: number }> {
   const campaigns = new Map<string, CampaignRecord | undefined>();
   const sectors = new Map<string, string>();
   const campaign = async (id: string) => {
@@ -130,7 +126,7 @@ export function statsView(campaign: Pick<CampaignRecord, "id" | "budget">, bucke
 }
 
 /** GET /admin/campaigns/{id}/stats: the projected figures. */
-export async function getCampaignStats(input: Omit<StatsDeps, "now"> & { campaignId: string }): Promise<CampaignStats> {
+export async function getCampaignStats(input: Omit<Dependencies<StatsTables>, "now"> & { campaignId: string }): Promise<CampaignStats> {
   const loaded = await loadCampaign(input.db, input.tables.campaigns, input.campaignId, { consistent: true });
   if (!loaded) throw new NotFoundError(`Campaign ${input.campaignId} not found`);
   return statsView(loaded.campaign, await readStats(input.db, input.tables.stats, input.campaignId));
@@ -143,7 +139,7 @@ export async function getCampaignStats(input: Omit<StatsDeps, "now"> & { campaig
  * projection once the stream has been processed; also what a rebuild would write.
  */
 export async function recountStats(
-  input: { db: DynamoDBDocumentClient; tables: { campaigns: string; vouchers: string; redemptions: string; merchants: string }; campaignId: string },
+  input: Pick<Dependencies<"campaigns" | "vouchers" | "redemptions" | "merchants">, "db" | "tables"> & { campaignId: string },
 ): Promise<Map<Bucket, Counters>> {
   const loaded = await loadCampaign(input.db, input.tables.campaigns, input.campaignId, { consistent: true });
   if (!loaded) throw new NotFoundError(`Campaign ${input.campaignId} not found`);

@@ -7,11 +7,12 @@ import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } fr
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "../../infra/local/emulators.js";
 import { type PhysicalResources, teardownResources } from "../../infra/local/provision.js";
-import { checkNewDrop } from "../../shared/domain/campaign.js";
+import { checkNewDrop, parseCampaign, parseDrop } from "../../shared/domain/campaign.js";
+import type { Dependencies } from "../../shared/use-cases/dependencies.js";
 import { BudgetExceededError } from "../../shared/errors.js";
 import { TtlCache } from "../../shared/use-cases/campaign-views.js";
 import {
-  type CampaignDeps,
+  type OperatorTrail,
   type CampaignPage,
   addDrop,
   createCampaign,
@@ -32,7 +33,7 @@ import { provisionTestResources, tableNamesOf, testEndpoints } from "./runtime-h
 const NOW = new Date("2029-12-01T08:00:00.000Z");
 
 let resources: PhysicalResources;
-let deps: CampaignDeps<"campaigns" | "inventory">;
+let deps: Dependencies<"campaigns" | "inventory"> & OperatorTrail;
 const db = DynamoDBDocumentClient.from(
   new DynamoDBClient({ region: EMULATORS_REGION, credentials: EMULATORS_CREDENTIALS, endpoint: inject("dynamodbEndpoint") }),
   { marshallOptions: { removeUndefinedValues: true } },
@@ -81,7 +82,7 @@ async function takeUnits(campaignId: string, dropId: string, typeId: string, sha
   );
 }
 
-const create = (id: string, overrides = {}) => createCampaign({ ...deps, body: campaignInput(id, overrides), operator: "op-alice" });
+const create = (id: string, overrides = {}) => createCampaign({ ...deps, campaign: parseCampaign(campaignInput(id, overrides)), operator: "op-alice" });
 
 describe("creating a campaign", () => {
   it("stores a DRAFT with its drops and the operator, and refuses the same id again", async () => {
@@ -156,7 +157,7 @@ describe("publishing", () => {
     await markPublishing(db, deps.tables.campaigns, "publish-resume", NOW.toISOString());
     await provisionShards(db, deps.tables.inventory, "publish-resume", { id: "d1", stock: { "100-30": 101 }, shards: 4 });
     await takeUnits("publish-resume", "d1", "100-30", 1, 1);
-    expect(await rejection(replaceCampaign({ ...deps, campaignId: "publish-resume", body: campaignInput("publish-resume") }))).toMatchObject({
+    expect(await rejection(replaceCampaign({ ...deps, campaignId: "publish-resume", campaign: parseCampaign(campaignInput("publish-resume")) }))).toMatchObject({
       code: "NOT_DRAFT",
     });
 
@@ -179,7 +180,7 @@ describe("replacing a draft", () => {
       name: "renamed",
       drops: [{ id: "d3", opensAt: "2030-05-01T10:00:00+08:00", closesAt: "2030-05-01T11:00:00+08:00", stock: { "200-60": 5 } }],
     });
-    const replaced = await replaceCampaign({ ...deps, campaignId: "replace-draft", body });
+    const replaced = await replaceCampaign({ ...deps, campaignId: "replace-draft", campaign: parseCampaign(body) });
     expect(replaced).toMatchObject({ name: "renamed", status: "DRAFT", drops: [{ id: "d3" }] });
     expect(await rawItem(dropKey("replace-draft", "d1"))).toBeUndefined();
     expect(await rawItem(campaignKey("replace-draft"))).toMatchObject({ version: 1, createdBy: "op-alice" });
@@ -189,11 +190,11 @@ describe("replacing a draft", () => {
     await create("replace-published");
     await publishCampaign({ ...deps, campaignId: "replace-published" });
     const body = campaignInput("replace-published", { name: "too late" });
-    expect(await rejection(replaceCampaign({ ...deps, campaignId: "replace-published", body }))).toMatchObject({ code: "NOT_DRAFT", status: 409 });
-    expect(await rejection(replaceCampaign({ ...deps, campaignId: "replace-missing", body: campaignInput("replace-missing") }))).toMatchObject({
+    expect(await rejection(replaceCampaign({ ...deps, campaignId: "replace-published", campaign: parseCampaign(body) }))).toMatchObject({ code: "NOT_DRAFT", status: 409 });
+    expect(await rejection(replaceCampaign({ ...deps, campaignId: "replace-missing", campaign: parseCampaign(campaignInput("replace-missing")) }))).toMatchObject({
       code: "NOT_FOUND",
     });
-    expect(await rejection(replaceCampaign({ ...deps, campaignId: "replace-published", body: campaignInput("other") }))).toMatchObject({
+    expect(await rejection(replaceCampaign({ ...deps, campaignId: "replace-published", campaign: parseCampaign(campaignInput("other")) }))).toMatchObject({
       code: "VALIDATION_FAILED",
       details: [{ path: "id" }],
     });
@@ -223,12 +224,12 @@ describe("adding a drop", () => {
     await create("add-drop");
     await publishCampaign({ ...deps, campaignId: "add-drop" });
 
-    const added = await addDrop({ ...deps, campaignId: "add-drop", body: extraDrop("d3", 100) });
+    const added = await addDrop({ ...deps, campaignId: "add-drop", drop: parseDrop(extraDrop("d3", 100)) });
     expect(added.drops.map((drop) => drop.id)).toEqual(["d1", "d2", "d3"]);
     expect(await shards("add-drop", "d3", "100-30", 2)).toEqual([50, 50, undefined]);
     expect(await rawItem(dropKey("add-drop", "d3"))).toMatchObject({ shardCounts: { "100-30": 2 }, due: DUE });
 
-    const over = await rejection(addDrop({ ...deps, campaignId: "add-drop", body: extraDrop("d4", 22, 2) }));
+    const over = await rejection(addDrop({ ...deps, campaignId: "add-drop", drop: parseDrop(extraDrop("d4", 22, 2)) }));
     expect(over).toBeInstanceOf(BudgetExceededError);
     const committed = FIXTURE_COMMITTED + 100 * 3_000 + 22 * 3_000;
     expect(over).toMatchObject({ status: 400, details: { budget: FIXTURE_BUDGET, committed, excess: committed - FIXTURE_BUDGET } });
@@ -238,16 +239,16 @@ describe("adding a drop", () => {
 
   it("refuses an existing drop id (409), an overlap (400 with its path) and a draft (409 INVALID_STATE)", async () => {
     await create("add-drop-refusals");
-    expect(await rejection(addDrop({ ...deps, campaignId: "add-drop-refusals", body: extraDrop("d3", 1) }))).toMatchObject({
+    expect(await rejection(addDrop({ ...deps, campaignId: "add-drop-refusals", drop: parseDrop(extraDrop("d3", 1)) }))).toMatchObject({
       code: "INVALID_STATE",
     });
     await publishCampaign({ ...deps, campaignId: "add-drop-refusals" });
-    expect(await rejection(addDrop({ ...deps, campaignId: "add-drop-refusals", body: { ...extraDrop("d1", 1) } }))).toMatchObject({
+    expect(await rejection(addDrop({ ...deps, campaignId: "add-drop-refusals", drop: parseDrop({ ...extraDrop("d1", 1) }) }))).toMatchObject({
       code: "ALREADY_EXISTS",
       status: 409,
     });
     const overlapping = { ...extraDrop("d5", 1), opensAt: "2030-03-01T11:00:00+08:00", closesAt: "2030-03-01T13:00:00+08:00" };
-    expect(await rejection(addDrop({ ...deps, campaignId: "add-drop-refusals", body: overlapping }))).toMatchObject({
+    expect(await rejection(addDrop({ ...deps, campaignId: "add-drop-refusals", drop: parseDrop(overlapping) }))).toMatchObject({
       code: "VALIDATION_FAILED",
       details: [{ path: "opensAt", message: "overlaps drop d1 for voucher type 100-30" }],
     });
@@ -258,8 +259,8 @@ describe("adding a drop", () => {
     await publishCampaign({ ...deps, campaignId: "add-drop-race" });
     // 70 × 3,000 fen each: either fits the 364,000 fen left, both do not.
     const outcomes = await Promise.allSettled([
-      addDrop({ ...deps, campaignId: "add-drop-race", body: extraDrop("r1", 70, 10) }),
-      addDrop({ ...deps, campaignId: "add-drop-race", body: extraDrop("r2", 70, 11) }),
+      addDrop({ ...deps, campaignId: "add-drop-race", drop: parseDrop(extraDrop("r1", 70, 10)) }),
+      addDrop({ ...deps, campaignId: "add-drop-race", drop: parseDrop(extraDrop("r2", 70, 11)) }),
     ]);
     expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(1);
     const refused = outcomes.find((outcome) => outcome.status === "rejected");
@@ -277,11 +278,11 @@ describe("adding a drop", () => {
     expect(await insertDrop(db, deps.tables.campaigns, loaded!.campaign, drop, NOW.toISOString())).toBe("inserted");
     expect(await rawItem(dropKey("add-drop-resume", "d3"))).not.toHaveProperty("due");
 
-    const finished = await addDrop({ ...deps, campaignId: "add-drop-resume", body: extraDrop("d3", 9) });
+    const finished = await addDrop({ ...deps, campaignId: "add-drop-resume", drop: parseDrop(extraDrop("d3", 9)) });
     expect(finished.drops.map((d) => d.id)).toContain("d3");
     expect(await shards("add-drop-resume", "d3", "100-30", 2)).toEqual([5, 4, undefined]);
     expect(await rawItem(dropKey("add-drop-resume", "d3"))).toMatchObject({ due: DUE, shardCounts: { "100-30": 2 } });
-    expect(await rejection(addDrop({ ...deps, campaignId: "add-drop-resume", body: extraDrop("d3", 9) }))).toMatchObject({ code: "ALREADY_EXISTS" });
+    expect(await rejection(addDrop({ ...deps, campaignId: "add-drop-resume", drop: parseDrop(extraDrop("d3", 9)) }))).toMatchObject({ code: "ALREADY_EXISTS" });
   });
 });
 
@@ -312,7 +313,7 @@ describe("reading", () => {
     try {
       const listDeps = { ...deps, tables: tableNamesOf(own, ["campaigns", "inventory"]) };
       const make = (id: string, startsAt: string) =>
-        createCampaign({ ...listDeps, body: campaignInput(id, { startsAt }), operator: "op" });
+        createCampaign({ ...listDeps, campaign: parseCampaign(campaignInput(id, { startsAt })), operator: "op" });
       await make("list-early", "2030-01-01T00:00:00+08:00");
       await make("list-late", "2030-02-01T00:00:00+08:00");
       await make("list-draft", "2030-02-15T00:00:00+08:00");

@@ -17,7 +17,11 @@ import type { HttpEvent } from "../../shared/http/route.js";
 import { type DomainError } from "../../shared/errors.js";
 import { listAudit } from "../../shared/use-cases/audit.js";
 import { listMerchants, registerMerchant, setMerchantStatus } from "../../shared/use-cases/merchants.js";
-import { type RegistryDeps, loadPartnerCredentials, registerPartner, rotatePartnerSecret } from "../../shared/use-cases/partners.js";
+import { type PartnerCreated, type PartnerSecret, type PartnerSettings, loadPartnerCredentials } from "../../shared/use-cases/partners.js";
+import type { Dependencies } from "../../shared/use-cases/dependencies.js";
+import { answerRegistration } from "../../functions/partners/register.js";
+import { answerRotation } from "../../functions/partners/rotate-secret.js";
+import { httpEvent } from "../support/http-event.js";
 import { rejection } from "../support/rejection.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { provisionTestResources, tableNamesOf, testEndpoints } from "./runtime-helpers.js";
@@ -30,8 +34,21 @@ const db = DynamoDBDocumentClient.from(
 
 let resources: PhysicalResources;
 let now = T0;
-let deps: RegistryDeps<"partners" | "merchants" | "audit">;
-const settings = { allowHttp: false, defaultPayoutUrl: undefined };
+let deps: Dependencies<"partners" | "merchants" | "audit">;
+const settings: PartnerSettings = { allowHttp: false, defaultPayoutUrl: undefined };
+const operator = (sub: string) => ({ sub, groups: ["operators"] });
+
+/** POST /admin/partners through its handler (the body parsed there), as `sub`. */
+async function registerPartner(body: unknown, sub: string, with_: PartnerSettings = settings): Promise<PartnerCreated> {
+  const reply = await answerRegistration({ event: httpEvent({ route: "/admin/partners", body }), caller: operator(sub) }, deps, with_);
+  return reply.body as PartnerCreated;
+}
+
+/** POST /admin/partners/{id}/rotate-secret through its handler; no `body`: none sent. */
+async function rotatePartnerSecret(partnerId: string, sub: string, body?: unknown): Promise<PartnerSecret> {
+  const event = httpEvent({ route: "/admin/partners/{id}/rotate-secret", pathParameters: { id: partnerId }, body });
+  return (await answerRotation({ event, caller: operator(sub) }, deps)).body as PartnerSecret;
+}
 
 beforeAll(async () => {
   resources = await provisionTestResources(platform, "registry");
@@ -61,10 +78,10 @@ async function trail(entity: string) {
 
 describe("partners", () => {
   it("are registered once, with an audit item that holds no secret", async () => {
-    const created = await registerPartner({ ...deps, body: { id: "bank-a", name: "Bank A", payoutUrl: "https://pay.bank-a.example/" }, operator: "op-1", settings });
+    const created = await registerPartner({ id: "bank-a", name: "Bank A", payoutUrl: "https://pay.bank-a.example/" }, "op-1");
     expect(created).toMatchObject({ id: "bank-a", name: "Bank A", payoutUrl: "https://pay.bank-a.example/" });
     expect(created.signingSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const again = await rejection(registerPartner({ ...deps, body: { id: "bank-a", name: "Other" }, operator: "op-2", settings: { ...settings, defaultPayoutUrl: "https://x.example/" } }));
+    const again = await rejection(registerPartner({ id: "bank-a", name: "Other" }, "op-2", { ...settings, defaultPayoutUrl: "https://x.example/" }));
     expect(again.code).toBe("ALREADY_EXISTS");
 
     const entries = await trail("PARTNER#bank-a");
@@ -73,27 +90,27 @@ describe("partners", () => {
   });
 
   it("need a payout URL unless the deployment has a default, and never a private one", async () => {
-    const missing = await rejection(registerPartner({ ...deps, body: { id: "bank-b", name: "Bank B" }, operator: "op-1", settings }));
+    const missing = await rejection(registerPartner({ id: "bank-b", name: "Bank B" }, "op-1"));
     expect(missing).toMatchObject({ code: "VALIDATION_FAILED", details: [expect.objectContaining({ path: "payoutUrl" })] });
-    const metadata = await rejection(registerPartner({ ...deps, body: { id: "bank-b", name: "B", payoutUrl: "https://169.254.169.254/" }, operator: "op-1", settings }));
+    const metadata = await rejection(registerPartner({ id: "bank-b", name: "B", payoutUrl: "https://169.254.169.254/" }, "op-1"));
     expect(metadata.code).toBe("VALIDATION_FAILED");
-    const defaulted = await registerPartner({ ...deps, body: { id: "bank-b", name: "Bank B" }, operator: "op-1", settings: { ...settings, defaultPayoutUrl: "https://sim.example/" } });
+    const defaulted = await registerPartner({ id: "bank-b", name: "Bank B" }, "op-1", { ...settings, defaultPayoutUrl: "https://sim.example/" });
     expect(defaulted.payoutUrl).toBe("https://sim.example/");
     expect(await trail("PARTNER#bank-b")).toHaveLength(1);
   });
 
   it("keep the old secret valid for 24 h after a rotation, and drop it at the next rotation after that", async () => {
     now = T0;
-    const { signingSecret: first } = await registerPartner({ ...deps, body: { id: "bank-r", name: "R", payoutUrl: "https://r.example/" }, operator: "op-1", settings });
+    const { signingSecret: first } = await registerPartner({ id: "bank-r", name: "R", payoutUrl: "https://r.example/" }, "op-1");
     now = new Date(T0.getTime() + 60_000);
-    const { signingSecret: second } = await rotatePartnerSecret({ ...deps, partnerId: "bank-r", operator: "op-2" });
+    const { signingSecret: second } = await rotatePartnerSecret("bank-r", "op-2");
     const live = async (at: Date) => liveSecrets((await loadPartnerCredentials(deps, "bank-r"))!.secrets, at);
     expect(await live(now)).toEqual([first, second]);
     expect(await live(new Date(now.getTime() + SECRET_GRACE_MS - 1))).toEqual([first, second]);
     expect(await live(new Date(now.getTime() + SECRET_GRACE_MS))).toEqual([second]);
 
     now = new Date(now.getTime() + SECRET_GRACE_MS + 1);
-    const { signingSecret: third } = await rotatePartnerSecret({ ...deps, partnerId: "bank-r", operator: "op-2" });
+    const { signingSecret: third } = await rotatePartnerSecret("bank-r", "op-2");
     const stored = (await loadPartnerCredentials(deps, "bank-r"))!.secrets.map((s) => s.secret);
     expect(stored).toEqual([second, third]);
 
@@ -101,13 +118,13 @@ describe("partners", () => {
     expect(entries.map((e) => [e.action, e.who])).toEqual([["partner.register", "op-1"], ["partner.rotate-secret", "op-2"], ["partner.rotate-secret", "op-2"]]);
     expect(entries[1]?.after).toMatchObject({ graceSeconds: 86_400 });
     for (const secret of [first, second, third]) expect(JSON.stringify(entries)).not.toContain(secret);
-    expect((await rejection(rotatePartnerSecret({ ...deps, partnerId: "nobody", operator: "op-2" }))).code).toBe("NOT_FOUND");
+    expect((await rejection(rotatePartnerSecret("nobody", "op-2"))).code).toBe("NOT_FOUND");
   });
 
   it("rotated with graceSeconds 0, refuse every earlier secret within the partner-secret cache's lifetime, and audit the grace period", async () => {
     now = T0;
-    const { signingSecret: first } = await registerPartner({ ...deps, body: { id: "bank-z", name: "Z", payoutUrl: "https://z.example/" }, operator: "op-1", settings });
-    const { signingSecret: second } = await rotatePartnerSecret({ ...deps, partnerId: "bank-z", operator: "op-2", body: {} });
+    const { signingSecret: first } = await registerPartner({ id: "bank-z", name: "Z", payoutUrl: "https://z.example/" }, "op-1");
+    const { signingSecret: second } = await rotatePartnerSecret("bank-z", "op-2", {});
     // A partner-signed route reading this table, on an injected clock.
     let clock = new Date(T0.getTime() + 60_000);
     const route = partnerRoute(() => ({ status: 201 }), { load: (id) => loadPartnerCredentials(deps, id), now: () => clock });
@@ -127,7 +144,7 @@ describe("partners", () => {
     expect(await call(second)).toBe(201);
 
     now = clock;
-    const { signingSecret: third, graceSeconds } = await rotatePartnerSecret({ ...deps, partnerId: "bank-z", operator: "op-3", body: { graceSeconds: 0 } });
+    const { signingSecret: third, graceSeconds } = await rotatePartnerSecret("bank-z", "op-3", { graceSeconds: 0 });
     expect(graceSeconds).toBe(0);
     expect((await loadPartnerCredentials(deps, "bank-z"))!.secrets.map((s) => s.secret)).toEqual([third]);
     // The bound: secrets read before the revocation are served from the cache for less than 30 s.
@@ -148,9 +165,9 @@ describe("partners", () => {
 
   it("refuse a grace period that is not an integer from 0 to 86400, or another field, and change nothing", async () => {
     now = T0;
-    await registerPartner({ ...deps, body: { id: "bank-g", name: "G", payoutUrl: "https://g.example/" }, operator: "op-1", settings });
+    await registerPartner({ id: "bank-g", name: "G", payoutUrl: "https://g.example/" }, "op-1");
     for (const body of [{ graceSeconds: -1 }, { graceSeconds: 86_401 }, { graceSeconds: 0.5 }, { graceSeconds: "0" }, { grace: 0 }, null]) {
-      const refused = await rejection(rotatePartnerSecret({ ...deps, partnerId: "bank-g", operator: "op-2", body }));
+      const refused = await rejection(rotatePartnerSecret("bank-g", "op-2", body));
       expect(refused).toMatchObject({ code: "VALIDATION_FAILED", status: 400 });
     }
     expect((await loadPartnerCredentials(deps, "bank-g"))!.secrets).toHaveLength(1);
@@ -159,8 +176,8 @@ describe("partners", () => {
 
   it("rotated concurrently, each rotation lands once and every returned secret verifies", async () => {
     now = T0;
-    await registerPartner({ ...deps, body: { id: "bank-c", name: "C", payoutUrl: "https://c.example/" }, operator: "op-1", settings });
-    const results = await Promise.allSettled(Array.from({ length: 4 }, () => rotatePartnerSecret({ ...deps, partnerId: "bank-c", operator: "op-2" })));
+    await registerPartner({ id: "bank-c", name: "C", payoutUrl: "https://c.example/" }, "op-1");
+    const results = await Promise.allSettled(Array.from({ length: 4 }, () => rotatePartnerSecret("bank-c", "op-2")));
     const rotated = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.signingSecret] : []));
     expect(rotated.length).toBeGreaterThan(0);
     const live = liveSecrets((await loadPartnerCredentials(deps, "bank-c"))!.secrets, now);
