@@ -4,8 +4,9 @@
  */
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
-import { documents, sqs } from "../shared/clients.js";
-import { queueUrl, tableName } from "../shared/config.js";
+import { sqs } from "../shared/clients.js";
+import { queueUrl } from "../shared/config.js";
+import { dependenciesOf } from "../shared/dependencies.js";
 import { logger } from "../shared/logger.js";
 import { runTicker } from "../shared/use-cases/ticker.js";
 import { sendAll, sendOne } from "../shared/queues/send.js";
@@ -13,19 +14,20 @@ import { scheduledEventSchema } from "../shared/wiring/types.js";
 
 export async function tick(event: unknown): Promise<void> {
   const { scheduledTime } = scheduledEventSchema.parse(event);
+  const { db, tables, now } = dependenciesOf("ticker");
   const outcome = await runTicker({
-    db: documents(),
-    operationsTable: tableName("operations"),
-    campaignsTable: tableName("campaigns"),
-    inventoryTable: tableName("inventory"),
-    vouchersTable: tableName("vouchers"),
+    db,
+    operationsTable: tables.operations,
+    campaignsTable: tables.campaigns,
+    inventoryTable: tables.inventory,
+    vouchersTable: tables.vouchers,
     settlement: {
-      tables: { redemptions: tableName("redemptions"), settlements: tableName("settlements"), merchants: tableName("merchants") },
+      tables: { redemptions: tables.redemptions, settlements: tables.settlements, merchants: tables.merchants },
       send: async (messages) => void (await sendAll(sqs(), queueUrl("settlements"), messages)),
       sendPayout: (message) => sendOne(sqs(), queueUrl("payouts"), message),
     },
     scheduledTime,
-    now: () => new Date(),
+    now,
   });
   // A failed drop close is retried by the next firing; it is logged as an error so it is seen.
   if (outcome.dropClose.failed.length > 0) logger.error("drop close failed", { failed: outcome.dropClose.failed });

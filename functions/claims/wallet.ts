@@ -1,18 +1,13 @@
 /** GET /me/vouchers (resident): the caller's vouchers, newest first, `limit` and `nextToken` per page. */
-import * as z from "../../shared/zod.js";
-import { documents } from "../../shared/clients.js";
-import { tableName } from "../../shared/config.js";
+import { walletQuerySchema } from "../../shared/api/schemas.js";
+import { dependenciesOf } from "../../shared/dependencies.js";
 import { httpRoute, parseWith } from "../../shared/http/route.js";
 import { pageOf } from "../../shared/http/pagination.js";
-import { listVouchers, toVoucher } from "../../shared/store/vouchers.js";
-
-const querySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  nextToken: z.string().optional(),
-});
+import { listResidentVouchers } from "../../shared/use-cases/wallet.js";
 
 export const handler = httpRoute("resident", async ({ event, caller }) => {
-  const query = parseWith(querySchema, event.queryStringParameters ?? {}, "query");
-  const vouchers = await listVouchers(documents(), tableName("vouchers"), caller.sub);
-  return { status: 200, body: pageOf(vouchers.map(toVoucher), query) };
+  const query = parseWith(walletQuerySchema, event.queryStringParameters ?? {}, "query");
+  // The token's `sub` is the resident's id.
+  const vouchers = await listResidentVouchers({ ...dependenciesOf("listMyVouchers"), residentId: caller.sub });
+  return { status: 200, body: pageOf(vouchers, query) };
 });

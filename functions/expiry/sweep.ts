@@ -7,8 +7,7 @@
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
-import { documents } from "../../shared/clients.js";
-import { tableName } from "../../shared/config.js";
+import { dependenciesOf } from "../../shared/dependencies.js";
 import { logger } from "../../shared/logger.js";
 import { type ExpirySweepOutcome, sweepExpiredVouchers } from "../../shared/use-cases/expiry.js";
 import { scheduledEventSchema } from "../../shared/wiring/types.js";
@@ -16,9 +15,7 @@ import { scheduledEventSchema } from "../../shared/wiring/types.js";
 export async function sweep(event: unknown, context: Context): Promise<ExpirySweepOutcome> {
   const { scheduledTime } = scheduledEventSchema.parse(event);
   const outcome = await sweepExpiredVouchers({
-    db: documents(),
-    tables: { campaigns: tableName("campaigns"), vouchers: tableName("vouchers") },
-    now: () => new Date(),
+    ...dependenciesOf("sweepExpiredVouchers"),
     remainingTimeMs: () => context.getRemainingTimeInMillis(),
   });
   // A failed campaign or drop is swept again by the next firing; logged as an error so it is seen.

@@ -5,8 +5,7 @@
  * (its marker) and finds the flags it raised (deterministic ids).
  */
 import type { DynamoDBStreamEvent } from "aws-lambda";
-import { documents } from "../../shared/clients.js";
-import { tableName } from "../../shared/config.js";
+import { dependenciesOf } from "../../shared/dependencies.js";
 import { logger } from "../../shared/logger.js";
 import { streamChanges } from "../../shared/streams/changes.js";
 import { detectFraud } from "../../shared/use-cases/fraud.js";
@@ -14,9 +13,7 @@ import { detectFraud } from "../../shared/use-cases/fraud.js";
 export const handler = async (event: DynamoDBStreamEvent): Promise<{ batchItemFailures: [] }> => {
   const changes = streamChanges(event);
   const outcome = await detectFraud({
-    db: documents(),
-    tables: { fraud: tableName("fraud"), merchants: tableName("merchants"), audit: tableName("audit") },
-    now: () => new Date(),
+    ...dependenciesOf("detectFraud"),
     changes,
   });
   if (outcome.hits > 0 || outcome.suspended > 0) logger.info("fraud hits", { records: event.Records.length, ...outcome });

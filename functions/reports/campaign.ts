@@ -3,8 +3,7 @@
  * JSON by default; CSV as an attachment, UTF-8 with a BOM (shared/domain/report.ts has the layout).
  */
 import { reportQuerySchema } from "../../shared/api/report-schemas.js";
-import { documents } from "../../shared/clients.js";
-import { tableName } from "../../shared/config.js";
+import { dependenciesOf } from "../../shared/dependencies.js";
 import { type HttpReply, httpRoute, parseWith } from "../../shared/http/route.js";
 import { campaignReport } from "../../shared/use-cases/report.js";
 import { pathIdOf } from "../merchants/request.js";
@@ -13,9 +12,7 @@ export const handler = httpRoute("operator", async ({ event }): Promise<HttpRepl
   const campaignId = pathIdOf(event);
   const { format } = parseWith(reportQuerySchema, event.queryStringParameters ?? {}, "query");
   const answer = await campaignReport({
-    db: documents(),
-    tables: { campaigns: tableName("campaigns"), stats: tableName("stats") },
-    now: () => new Date(),
+    ...dependenciesOf("campaignReport"),
     campaignId,
     format,
   });

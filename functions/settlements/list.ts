@@ -2,10 +2,10 @@
 import { settlementListQuerySchema } from "../../shared/api/settlement-schemas.js";
 import { httpRoute, parseWith } from "../../shared/http/route.js";
 import { listStatements } from "../../shared/use-cases/settlement-views.js";
-import { db, tables } from "./deps.js";
+import { dependenciesOf } from "../../shared/dependencies.js";
 
 export const handler = httpRoute("operator", async ({ event }) => ({
   status: 200,
-  body: await listStatements({ db: db(), tables: tables("settlements"), query: parseWith(settlementListQuerySchema, event.queryStringParameters ?? {}, "query") }),
+  body: await listStatements({ ...dependenciesOf("listSettlements"), query: parseWith(settlementListQuerySchema, event.queryStringParameters ?? {}, "query") }),
   headers: { "cache-control": "no-store" },
 }));

@@ -9,7 +9,7 @@ import { payoutMessageSchema } from "../../shared/api/messages.js";
 import { logger } from "../../shared/logger.js";
 import { payStatement } from "../../shared/use-cases/settlement.js";
 import { postPayout } from "../../shared/payout-client.js";
-import { db, now, tables } from "./deps.js";
+import { dependenciesOf } from "../../shared/dependencies.js";
 
 /** Tries per delivery; each call gets what is left of the function's time, shared out, at most 10 s. */
 const ATTEMPTS = 3;
@@ -17,7 +17,7 @@ const ATTEMPTS = 3;
 async function pay(record: SQSRecord, context: Context): Promise<void> {
   const message = payoutMessageSchema.parse(JSON.parse(record.body));
   const timeoutMs = Math.max(500, Math.min(10_000, Math.floor((context.getRemainingTimeInMillis() - 2_000) / ATTEMPTS)));
-  const outcome = await payStatement({ db: db(), tables: tables("settlements", "merchants", "partners"), post: postPayout, now, attempts: ATTEMPTS, timeoutMs, message });
+  const outcome = await payStatement({ ...dependenciesOf("payStatement"), post: postPayout, attempts: ATTEMPTS, timeoutMs, message });
   logger.info("payout", { messageId: record.messageId, receiveCount: Number(record.attributes.ApproximateReceiveCount), ...message, ...outcome });
 }
 

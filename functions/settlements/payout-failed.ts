@@ -8,7 +8,7 @@ import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { payoutMessageSchema } from "../../shared/api/messages.js";
 import { logger } from "../../shared/logger.js";
 import { recordPayoutFailure } from "../../shared/use-cases/settlement.js";
-import { db, now, tables } from "./deps.js";
+import { dependenciesOf } from "../../shared/dependencies.js";
 
 async function record(message: SQSRecord): Promise<void> {
   const parsed = payoutMessageSchema.safeParse(safeJson(message.body));
@@ -17,7 +17,7 @@ async function record(message: SQSRecord): Promise<void> {
     logger.error("payout given up on: unreadable message", { messageId: message.messageId, body: message.body.slice(0, 1_000) });
     return;
   }
-  const outcome = await recordPayoutFailure({ db: db(), tables: tables("settlements"), now, message: parsed.data });
+  const outcome = await recordPayoutFailure({ ...dependenciesOf("recordPayoutFailure"), message: parsed.data });
   logger.error("payout given up on", { messageId: message.messageId, ...parsed.data, ...outcome });
 }
 

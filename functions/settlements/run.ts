@@ -2,16 +2,15 @@
 import { settlementRunRequestSchema } from "../../shared/api/settlement-schemas.js";
 import { httpRoute, parseBody } from "../../shared/http/route.js";
 import { runSettlement } from "../../shared/use-cases/settlement.js";
-import { db, now, sendSettlements, tables } from "./deps.js";
+import { dependenciesOf } from "../../shared/dependencies.js";
+import { sendSettlements } from "./deps.js";
 
 export const handler = httpRoute("operator", async ({ event, caller }) => {
   const request = parseBody(event, settlementRunRequestSchema);
   return {
     status: 202,
     body: await runSettlement({
-      db: db(),
-      tables: tables("campaigns", "redemptions", "settlements"),
-      now,
+      ...dependenciesOf("runSettlement"),
       period: request.period,
       campaignId: request.campaignId,
       operator: caller.sub,

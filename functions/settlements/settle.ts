@@ -8,11 +8,12 @@ import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { settlementMessageSchema } from "../../shared/api/messages.js";
 import { logger } from "../../shared/logger.js";
 import { settleStatement } from "../../shared/use-cases/settlement.js";
-import { db, now, sendPayout, tables } from "./deps.js";
+import { dependenciesOf } from "../../shared/dependencies.js";
+import { sendPayout } from "./deps.js";
 
 async function settle(record: SQSRecord): Promise<void> {
   const message = settlementMessageSchema.parse(JSON.parse(record.body));
-  const outcome = await settleStatement({ db: db(), tables: tables("redemptions", "settlements", "merchants"), now, message, sendPayout });
+  const outcome = await settleStatement({ ...dependenciesOf("settleStatement"), message, sendPayout });
   logger.info("settled", {
     messageId: record.messageId,
     ...message,

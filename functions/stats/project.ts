@@ -4,8 +4,7 @@
  * since every change already counted is recognised by its stream record id.
  */
 import type { DynamoDBStreamEvent } from "aws-lambda";
-import { documents } from "../../shared/clients.js";
-import { tableName } from "../../shared/config.js";
+import { dependenciesOf } from "../../shared/dependencies.js";
 import { logger } from "../../shared/logger.js";
 import { streamChanges } from "../../shared/streams/changes.js";
 import { projectStats } from "../../shared/use-cases/stats.js";
@@ -13,9 +12,7 @@ import { projectStats } from "../../shared/use-cases/stats.js";
 export const handler = async (event: DynamoDBStreamEvent): Promise<{ batchItemFailures: [] }> => {
   const changes = streamChanges(event);
   const outcome = await projectStats({
-    db: documents(),
-    tables: { stats: tableName("stats"), campaigns: tableName("campaigns"), merchants: tableName("merchants") },
-    now: () => new Date(),
+    ...dependenciesOf("projectStats"),
     changes,
   });
   logger.info("projected", { records: event.Records.length, ...outcome });

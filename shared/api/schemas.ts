@@ -163,3 +163,9 @@ export const campaignListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
   nextToken: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a token from an earlier page").max(2048).optional(),
 });
+
+/** Query of GET /me/vouchers: a page of the caller's wallet. */
+export const walletQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  nextToken: z.string().optional(),
+});
