@@ -623,7 +623,7 @@ async function main(): Promise<number> {
     const useCasePeople = newPeople(S, "uc");
     await measure("use case, no HTTP", S, async (i) => {
       try {
-        await claimVoucher({ sub: useCasePeople[i]!, campaignId, dropId: drops.useCase.id, voucherTypeId: VOUCHER_TYPE }, useCaseDeps);
+        await claimVoucher({ residentId: useCasePeople[i]!, campaignId, dropId: drops.useCase.id, voucherTypeId: VOUCHER_TYPE }, useCaseDeps);
         return true;
       } catch {
         return false;

@@ -183,7 +183,7 @@ async function main(): Promise<number> {
     const claimDeps = { db: documents(), tables, caches: new ClaimCaches(), now: () => new Date(), random: Math.random };
     const payers = Array.from({ length: P }, (_, i) => `bench-payer-${i.toString(36)}-${randomBytes(3).toString("hex")}`);
     await pool(P, C, signal, async (i) => {
-      await claimVoucher({ sub: payers[i]!, campaignId, dropId, voucherTypeId: VOUCHER_TYPE }, claimDeps);
+      await claimVoucher({ residentId: payers[i]!, campaignId, dropId, voucherTypeId: VOUCHER_TYPE }, claimDeps);
     });
 
     // 4. The deliveries: P distinct payments plus D re-deliveries of random ones, shuffled.

@@ -219,7 +219,7 @@ async function main(): Promise<number> {
         case "claim": {
           const at = new Date(event.at);
           await claimVoucher(
-            { sub: event.payerId, campaignId, dropId: event.dropId, voucherTypeId: event.voucherTypeId },
+            { residentId: event.payerId, campaignId, dropId: event.dropId, voucherTypeId: event.voucherTypeId },
             { db, tables, caches, now: () => at, random: Math.random },
           );
           tally.claims++;

@@ -68,7 +68,7 @@ export function issueVoucher(input: {
  * type names another voucher, so no two vouchers ever share an id (a payment that picks one by
  * id must find exactly that one). The parts are JSON-encoded, so no two tuples hash alike.
  */
-export function keyedVoucherId(claim: { sub: string; idempotencyKey: string; campaignId: string; dropId: string; voucherTypeId: string }): string {
-  const parts = JSON.stringify([claim.sub, claim.idempotencyKey, claim.campaignId, claim.dropId, claim.voucherTypeId]);
+export function keyedVoucherId(claim: { residentId: string; idempotencyKey: string; campaignId: string; dropId: string; voucherTypeId: string }): string {
+  const parts = JSON.stringify([claim.residentId, claim.idempotencyKey, claim.campaignId, claim.dropId, claim.voucherTypeId]);
   return `k${createHash("sha256").update(parts).digest("base64url").slice(0, 26)}`;
 }

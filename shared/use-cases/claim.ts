@@ -17,7 +17,6 @@
  * close counts it as unclaimed if it never does. Giving it back could sell it twice.
  */
 import { randomBytes } from "node:crypto";
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { assertDropOpen, issueVoucher as buildVoucher, keyedVoucherId, type Voucher } from "../domain/claim.js";
 import { DropNotOpenError, LimitReachedError, NotFoundError, SoldOutError, ThrottledError, UnavailableError } from "../errors.js";
 import { takeFromShards } from "../domain/inventory.js";
@@ -26,6 +25,7 @@ import { type CampaignWithDrops, loadCampaign } from "../store/campaigns.js";
 import { type ShardAddress, clearSoldOut, giveBackUnit, markSoldOut, takeUnit } from "../store/inventory.js";
 import { type RetryOptions, withRetries } from "../store/retry.js";
 import { findVoucher, issueVoucher, readClaimCounter, toVoucher } from "../store/vouchers.js";
+import type { Dependencies } from "./dependencies.js";
 
 /** Shards one attempt may try before answering SOLD_OUT; each try is a write. */
 export const MAX_SHARD_TRIES = 16;
@@ -82,19 +82,21 @@ export class ClaimCaches {
   }
 }
 
-export interface ClaimDeps {
-  db: DynamoDBDocumentClient;
-  tables: { campaigns: string; inventory: string; vouchers: string };
+/** What a claim is given beside its tables. */
+export interface ClaimRuntime {
   caches: ClaimCaches;
-  now: () => Date;
   random: () => number;
   retry?: RetryOptions;
   /** Fault injection for tests: runs after a unit is taken, before the voucher is written. */
   afterTake?: (address: ShardAddress) => void | Promise<void>;
 }
 
+/** A claim's dependencies. */
+export type ClaimDependencies = Dependencies<"campaigns" | "inventory" | "vouchers"> & ClaimRuntime;
+
 export interface ClaimRequest {
-  sub: string;
+  /** The resident claiming: the token's `sub`. */
+  residentId: string;
   campaignId: string;
   dropId: string;
   voucherTypeId: string;
@@ -116,12 +118,12 @@ export function newVoucherId(now: Date): string {
 }
 
 /** Whether this instance already knows the stock is gone (no DynamoDB call). */
-export function knownSoldOut(request: Pick<ClaimRequest, "campaignId" | "dropId" | "voucherTypeId">, deps: Pick<ClaimDeps, "caches" | "now">): boolean {
+export function knownSoldOut(request: Pick<ClaimRequest, "campaignId" | "dropId" | "voucherTypeId">, deps: Pick<ClaimDependencies, "caches" | "now">): boolean {
   return deps.caches.isSoldOut(stockKey(request), deps.now().getTime());
 }
 
 /** Claims one voucher for the person, or throws the domain error that says why not. */
-export async function claimVoucher(request: ClaimRequest, deps: ClaimDeps): Promise<Voucher> {
+export async function claimVoucher(request: ClaimRequest, deps: ClaimDependencies): Promise<Voucher> {
   const { db, tables, caches } = deps;
   const key = stockKey(request);
   const started = deps.now();
@@ -147,10 +149,10 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDeps): Prom
   if (shardCount === undefined) throw new DropNotOpenError(`Drop ${drop.id} has no inventory yet`);
 
   const keyedId = request.idempotencyKey === undefined ? undefined : keyedVoucherId({ ...request, idempotencyKey: request.idempotencyKey });
-  const counter = await withRetries(() => readClaimCounter(db, tables.vouchers, request.sub, campaign.id), deps.retry);
+  const counter = await withRetries(() => readClaimCounter(db, tables.vouchers, request.residentId, campaign.id), deps.retry);
   // A retry whose first try committed: answer with that voucher, taking nothing.
   if (keyedId !== undefined && counter.voucherIds.has(keyedId)) {
-    const existing = await withRetries(() => findVoucher(db, tables.vouchers, request.sub, campaign.id, keyedId), deps.retry);
+    const existing = await withRetries(() => findVoucher(db, tables.vouchers, request.residentId, campaign.id, keyedId), deps.retry);
     if (existing) return toVoucher(existing);
   }
   if (counter.claimed >= campaign.perPersonLimit) {
@@ -192,8 +194,9 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDeps): Prom
   const markedSoldOut = drop.soldOut[voucherType.id] === true;
   let outcome;
   try {
+    // The store's argument calls the resident `sub`, as its items do.
     outcome = await withRetries(
-      () => issueVoucher(db, tables.vouchers, { sub: request.sub, perPersonLimit: campaign.perPersonLimit, voucher, shard: unit.shard, attempt }),
+      () => issueVoucher(db, tables.vouchers, { sub: request.residentId, perPersonLimit: campaign.perPersonLimit, voucher, shard: unit.shard, attempt }),
       deps.retry,
     );
   } catch (error) {
@@ -216,12 +219,12 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDeps): Prom
  */
 async function afterUnknownOutcome(
   failed: { request: ClaimRequest; voucher: Voucher; attempt: string; unit: ShardAddress; key: string; markedSoldOut: boolean; error: unknown },
-  deps: ClaimDeps,
+  deps: ClaimDependencies,
 ): Promise<Voucher> {
   const { request, voucher, attempt, unit, key, markedSoldOut, error } = failed;
   let found;
   try {
-    found = await withRetries(() => findVoucher(deps.db, deps.tables.vouchers, request.sub, voucher.campaignId, voucher.voucherId), deps.retry);
+    found = await withRetries(() => findVoucher(deps.db, deps.tables.vouchers, request.residentId, voucher.campaignId, voucher.voucherId), deps.retry);
   } catch (readError) {
     logger.warn("could not read back a voucher after an unknown outcome; its unit stays taken", { ...unit, error: String(readError) });
   }
@@ -236,7 +239,7 @@ async function afterUnknownOutcome(
 }
 
 /** Puts a unit back; on failure the unit is stranded, which drop close accounts for. */
-async function returnUnit(unit: ShardAddress, key: string, deps: ClaimDeps, markedSoldOut: boolean): Promise<void> {
+async function returnUnit(unit: ShardAddress, key: string, deps: ClaimDependencies, markedSoldOut: boolean): Promise<void> {
   try {
     await withRetries(() => giveBackUnit(deps.db, deps.tables.inventory, unit), deps.retry);
     deps.caches.unitReturned(key, unit.shard);

@@ -117,7 +117,7 @@ async function campaign() {
 async function claim(campaignId: string, sub: string, voucherTypeId: "100-30" | "200-60", count = 1) {
   const threeDaysAgo = new Date(Date.now() - 3 * DAY);
   const deps = { db, tables, caches: new ClaimCaches({ campaignTtlMs: 0, soldOutTtlMs: 0 }), now: () => threeDaysAgo, random: Math.random };
-  for (let i = 0; i < count; i++) await claimVoucher({ sub, campaignId, dropId: "d1", voucherTypeId }, deps);
+  for (let i = 0; i < count; i++) await claimVoucher({ residentId: sub, campaignId, dropId: "d1", voucherTypeId }, deps);
 }
 
 async function openFlag(campaignId: string, rule: string, transactions: number) {

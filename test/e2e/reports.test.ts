@@ -111,7 +111,7 @@ describe("the campaign report", () => {
     await seedMerchant(db, tables.merchants, { id: supermarket, partnerId: "bank-a", sector: "supermarket" });
     const claims = { db, tables, caches: new ClaimCaches({ campaignTtlMs: 0, soldOutTtlMs: 0 }), now: () => new Date(), random: Math.random };
     const payers = Array.from({ length: 6 }, (_, i) => `payer-${campaignId}-${i}`);
-    for (const sub of payers) await claimVoucher({ sub, campaignId, dropId: "d1", voucherTypeId: "100-30" }, claims);
+    for (const sub of payers) await claimVoucher({ residentId: sub, campaignId, dropId: "d1", voucherTypeId: "100-30" }, claims);
     const payments = { db, tables, now: () => new Date() };
     const pay = async (payerId: string, merchantId: string, amount: number) => {
       const transactionId = unique("t");

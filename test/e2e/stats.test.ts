@@ -69,7 +69,7 @@ describe("GET /admin/campaigns/{id}/stats", () => {
     await seedMerchant(db, tables.merchants, { id: restaurant, partnerId: "bank-a", sector: "restaurant" });
     const payers = Array.from({ length: 4 }, (_, i) => `payer-${campaignId}-${i}`);
     const caches = new ClaimCaches({ campaignTtlMs: 0, soldOutTtlMs: 0 });
-    for (const sub of payers) await claimVoucher({ sub, campaignId, dropId: "d1", voucherTypeId: "100-30" }, { db, tables, caches, now: () => new Date(), random: Math.random });
+    for (const sub of payers) await claimVoucher({ residentId: sub, campaignId, dropId: "d1", voucherTypeId: "100-30" }, { db, tables, caches, now: () => new Date(), random: Math.random });
     const payments = { db, tables, now: () => new Date() };
     const occurredAt = new Date().toISOString();
     const pay = (payerId: string, merchantId: string, amount: number, transactionId = unique("t")) =>

@@ -12,7 +12,7 @@ import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "../../infra/local/emulators.js";
 import { LimitReachedError, SoldOutError, ThrottledError, UnavailableError } from "../../shared/errors.js";
-import { ClaimCaches, type ClaimDeps, type ClaimRequest, claimVoucher } from "../../shared/use-cases/claim.js";
+import { ClaimCaches, type ClaimDependencies, type ClaimRequest, claimVoucher } from "../../shared/use-cases/claim.js";
 import { closeDrop } from "../../shared/store/drop-close.js";
 import { issuedPartition } from "../../shared/store/keys.js";
 import { platform } from "../../shared/wiring/platform.js";
@@ -53,7 +53,7 @@ function faultyClient(fault: Fault): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
-function deps(client: DynamoDBDocumentClient, extra: Partial<ClaimDeps> = {}): ClaimDeps {
+function deps(client: DynamoDBDocumentClient, extra: Partial<ClaimDependencies> = {}): ClaimDependencies {
   return {
     db: client,
     tables,
@@ -97,7 +97,7 @@ async function claimTheRest(campaignId: string, people: number): Promise<number>
   const healthy = deps(db);
   const outcomes = await Promise.all(
     Array.from({ length: people }, (_, i) =>
-      claimVoucher({ sub: `other-${i}`, campaignId, dropId: "d1", voucherTypeId: "100-30" }, healthy).then(
+      claimVoucher({ residentId: `other-${i}`, campaignId, dropId: "d1", voucherTypeId: "100-30" }, healthy).then(
         () => 1,
         (error: unknown) => {
           if (error instanceof SoldOutError) return 0;
@@ -128,7 +128,7 @@ describe("a claim whose voucher transaction commits but whose answer is lost", (
     const { campaignId, closesAt } = await seed({ stock: 3 });
     let tries = 0;
     const lossy = faultyClient(({ command }) => (isTransactWrite(command) ? (faults[tries++] ?? "pass") : "pass"));
-    const request: ClaimRequest = { sub: "unlucky", campaignId, dropId: "d1", voucherTypeId: "100-30", ...(idempotencyKey ? { idempotencyKey } : {}) };
+    const request: ClaimRequest = { residentId: "unlucky", campaignId, dropId: "d1", voucherTypeId: "100-30", ...(idempotencyKey ? { idempotencyKey } : {}) };
 
     const voucher = await claimVoucher(request, deps(lossy));
 
@@ -144,7 +144,7 @@ describe("a claim whose voucher transaction commits but whose answer is lost", (
     let tries = 0;
     const lossy = faultyClient(({ command }) => (isTransactWrite(command) ? (++tries === 1 ? "lose-answer" : "throttle") : "pass"));
 
-    const outcome = await claimVoucher({ sub: "unlucky", campaignId, dropId: "d1", voucherTypeId: "100-30" }, deps(lossy)).then(
+    const outcome = await claimVoucher({ residentId: "unlucky", campaignId, dropId: "d1", voucherTypeId: "100-30" }, deps(lossy)).then(
       (voucher) => voucher,
       (error: unknown) => error,
     );
@@ -166,7 +166,7 @@ describe("a claim whose voucher transaction commits but whose answer is lost", (
     // Every try is throttled without being sent, but the claim cannot know that no earlier try landed.
     const throttled = faultyClient(({ command }) => (isTransactWrite(command) ? "throttle" : "pass"));
 
-    await expect(claimVoucher({ sub: "unlucky", campaignId, dropId: "d1", voucherTypeId: "100-30" }, deps(throttled))).rejects.toBeInstanceOf(ThrottledError);
+    await expect(claimVoucher({ residentId: "unlucky", campaignId, dropId: "d1", voucherTypeId: "100-30" }, deps(throttled))).rejects.toBeInstanceOf(ThrottledError);
 
     expect(await vouchersIssued(campaignId)).toEqual([]);
     expect(await claimTheRest(campaignId, 5)).toBe(2);
@@ -182,11 +182,11 @@ describe("a unit given back whose answer is lost", () => {
     // reached, so this claim's unit goes back, and that write's answer is lost.
     const racing = deps(lossy, {
       afterTake: async () => {
-        await claimVoucher({ sub: "twice", campaignId, dropId: "d1", voucherTypeId: "100-30" }, deps(db));
+        await claimVoucher({ residentId: "twice", campaignId, dropId: "d1", voucherTypeId: "100-30" }, deps(db));
       },
     });
 
-    await expect(claimVoucher({ sub: "twice", campaignId, dropId: "d1", voucherTypeId: "100-30" }, racing)).rejects.toBeInstanceOf(LimitReachedError);
+    await expect(claimVoucher({ residentId: "twice", campaignId, dropId: "d1", voucherTypeId: "100-30" }, racing)).rejects.toBeInstanceOf(LimitReachedError);
 
     // The give-back committed once (its answer lost, not sent again): two units left for others.
     expect(await vouchersIssued(campaignId)).toHaveLength(1);

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { BatchGetCommand, ScanCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { LimitReachedError, SoldOutError } from "../../shared/errors.js";
-import { ClaimCaches, type ClaimDeps, claimVoucher } from "../../shared/use-cases/claim.js";
+import { ClaimCaches, type ClaimDependencies, claimVoucher } from "../../shared/use-cases/claim.js";
 import { shardKey } from "../../shared/store/keys.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { seedCampaign } from "../support/seed.js";
@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 
 /** Several function instances, each with its own caches, as Lambda would run them. */
-function instances(count: number): ClaimDeps[] {
+function instances(count: number): ClaimDependencies[] {
   return Array.from({ length: count }, () => ({
     db,
     tables,
@@ -68,7 +68,7 @@ describe("a flash drop", { timeout: 180_000 }, () => {
 
     const outcomes = await Promise.all(
       Array.from({ length: 3_000 }, (_, i) =>
-        claimVoucher({ sub: `person-${i}`, campaignId, dropId: "d1", voucherTypeId: "100-30" }, fleet[i % fleet.length]!).then(
+        claimVoucher({ residentId: `person-${i}`, campaignId, dropId: "d1", voucherTypeId: "100-30" }, fleet[i % fleet.length]!).then(
           () => "claimed" as const,
           (error: unknown) => {
             if (error instanceof SoldOutError) return "sold-out" as const;
@@ -93,7 +93,7 @@ describe("a flash drop", { timeout: 180_000 }, () => {
 
     const outcomes = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        claimVoucher({ sub: "eager", campaignId, dropId: "d1", voucherTypeId: "100-30" }, fleet[i % fleet.length]!).then(
+        claimVoucher({ residentId: "eager", campaignId, dropId: "d1", voucherTypeId: "100-30" }, fleet[i % fleet.length]!).then(
           () => "claimed" as const,
           (error: unknown) => {
             if (error instanceof LimitReachedError) return "limit" as const;
@@ -118,22 +118,22 @@ describe("a flash drop", { timeout: 180_000 }, () => {
       drops: [{ id: "d1", stock: { "100-30": 10, "200-60": 10 }, shards: 2 }],
     });
     const [deps] = instances(1);
-    await claimVoucher({ sub: "alice", campaignId, dropId: "d1", voucherTypeId: "100-30" }, deps!);
-    await expect(claimVoucher({ sub: "alice", campaignId, dropId: "d1", voucherTypeId: "200-60" }, deps!)).rejects.toBeInstanceOf(LimitReachedError);
+    await claimVoucher({ residentId: "alice", campaignId, dropId: "d1", voucherTypeId: "100-30" }, deps!);
+    await expect(claimVoucher({ residentId: "alice", campaignId, dropId: "d1", voucherTypeId: "200-60" }, deps!)).rejects.toBeInstanceOf(LimitReachedError);
   });
 
   it("answers SOLD_OUT after sell-out without calling DynamoDB", async () => {
     const campaignId = `cached-${randomUUID().slice(0, 8)}`;
     await seedCampaign(db, tables, { id: campaignId, drops: [{ id: "d1", stock: { "100-30": 2 }, shards: 2 }] });
     const [deps] = instances(1);
-    await claimVoucher({ sub: "a", campaignId, dropId: "d1", voucherTypeId: "100-30" }, deps!);
-    await claimVoucher({ sub: "b", campaignId, dropId: "d1", voucherTypeId: "100-30" }, deps!);
-    await expect(claimVoucher({ sub: "c", campaignId, dropId: "d1", voucherTypeId: "100-30" }, deps!)).rejects.toBeInstanceOf(SoldOutError);
+    await claimVoucher({ residentId: "a", campaignId, dropId: "d1", voucherTypeId: "100-30" }, deps!);
+    await claimVoucher({ residentId: "b", campaignId, dropId: "d1", voucherTypeId: "100-30" }, deps!);
+    await expect(claimVoucher({ residentId: "c", campaignId, dropId: "d1", voucherTypeId: "100-30" }, deps!)).rejects.toBeInstanceOf(SoldOutError);
 
     let calls = 0;
     const counted = { ...deps!, db: { send: (...args: Parameters<DynamoDBDocumentClient["send"]>) => ((calls += 1), db.send(...args)) } as DynamoDBDocumentClient };
     for (let i = 0; i < 20; i += 1) {
-      await expect(claimVoucher({ sub: `late-${i}`, campaignId, dropId: "d1", voucherTypeId: "100-30" }, counted)).rejects.toBeInstanceOf(SoldOutError);
+      await expect(claimVoucher({ residentId: `late-${i}`, campaignId, dropId: "d1", voucherTypeId: "100-30" }, counted)).rejects.toBeInstanceOf(SoldOutError);
     }
     expect(calls).toBe(0);
   });
@@ -142,7 +142,7 @@ describe("a flash drop", { timeout: 180_000 }, () => {
     const campaignId = `retry-${randomUUID().slice(0, 8)}`;
     await seedCampaign(db, tables, { id: campaignId, perPersonLimit: 3, drops: [{ id: "d1", stock: { "100-30": 10 }, shards: 4 }] });
     const [deps] = instances(1);
-    const request = { sub: "twice", campaignId, dropId: "d1", voucherTypeId: "100-30", idempotencyKey: "same-key" };
+    const request = { residentId: "twice", campaignId, dropId: "d1", voucherTypeId: "100-30", idempotencyKey: "same-key" };
     const first = await claimVoucher(request, deps!);
     const again = await claimVoucher(request, deps!);
     expect(again).toEqual(first);
@@ -155,10 +155,10 @@ describe("a flash drop", { timeout: 180_000 }, () => {
     await seedCampaign(db, tables, { id: campaignId, drops: [{ id: "d1", stock: { "100-30": 3 }, shards: 1 }] });
     const [deps] = instances(1);
     const crashing = { ...deps!, afterTake: () => Promise.reject(new Error("injected crash")) };
-    await expect(claimVoucher({ sub: "unlucky", campaignId, dropId: "d1", voucherTypeId: "100-30" }, crashing)).rejects.toThrow("injected crash");
+    await expect(claimVoucher({ residentId: "unlucky", campaignId, dropId: "d1", voucherTypeId: "100-30" }, crashing)).rejects.toThrow("injected crash");
 
     const results = await Promise.allSettled(
-      ["a", "b", "c"].map((sub) => claimVoucher({ sub, campaignId, dropId: "d1", voucherTypeId: "100-30" }, deps!)),
+      ["a", "b", "c"].map((sub) => claimVoucher({ residentId: sub, campaignId, dropId: "d1", voucherTypeId: "100-30" }, deps!)),
     );
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(2);
     expect(await vouchersOf(db, campaignId)).toHaveLength(2);

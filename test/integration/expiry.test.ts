@@ -149,7 +149,7 @@ describe("the expiry sweep", () => {
     const claims = { db, tables, caches: new ClaimCaches({ campaignTtlMs: 0, soldOutTtlMs: 0 }), now: () => new Date(), random: Math.random };
     const payers = Array.from({ length: 5 }, (_, i) => `p${i}-${campaignId}`);
     const claimedAt = Date.now();
-    for (const sub of payers) await claimVoucher({ sub, campaignId, dropId: "d1", voucherTypeId: "100-30" }, claims);
+    for (const sub of payers) await claimVoucher({ residentId: sub, campaignId, dropId: "d1", voucherTypeId: "100-30" }, claims);
     // p0 redeemed, p1 redeemed then refunded (voided); p2, p3, p4 still CLAIMED (7 days' validity).
     expect((await pay(payers[0]!, new Date().toISOString())).discount).toBe(DISCOUNT);
     const refunded = unique("t");

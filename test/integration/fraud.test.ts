@@ -271,7 +271,7 @@ describe("the review's money", () => {
     await seedCampaign(db, tables, { id: campaignId, drops: [{ id: "d1", stock: { "100-30": 5 }, shards: 1 }] });
     await seedMerchant(db, tables.merchants, { id: merchantId, partnerId: "bank-a", sector: "restaurant" });
     const { ClaimCaches, claimVoucher } = await import("../../shared/use-cases/claim.js");
-    await claimVoucher({ sub: "payer-claw", campaignId, dropId: "d1", voucherTypeId: "100-30" }, { db, tables, caches: new ClaimCaches({ campaignTtlMs: 0, soldOutTtlMs: 0 }), now: () => new Date(), random: Math.random });
+    await claimVoucher({ residentId: "payer-claw", campaignId, dropId: "d1", voucherTypeId: "100-30" }, { db, tables, caches: new ClaimCaches({ campaignTtlMs: 0, soldOutTtlMs: 0 }), now: () => new Date(), random: Math.random });
     const payments = { db, tables, now: () => new Date() };
     const transactionId = unique("t");
     const answer = await recordPayment({ partnerId: "bank-a", body: { eventId: unique("e"), transactionId, merchantId, payerId: "payer-claw", amount: 10_200, occurredAt: new Date().toISOString() } }, payments);
@@ -420,7 +420,7 @@ describe("clawbacks of a confirmed flag", () => {
     const merchantId = `${campaignId}-m`;
     await seedCampaign(db, tables, { id: campaignId, drops: [{ id: "d1", stock: { "100-30": 5 }, shards: 1 }] });
     await seedMerchant(db, tables.merchants, { id: merchantId, partnerId: "bank-a", sector: "restaurant" });
-    await claimVoucher({ sub: "payer-forfeit", campaignId, dropId: "d1", voucherTypeId: "100-30" }, { db, tables, caches: new ClaimCaches({ campaignTtlMs: 0, soldOutTtlMs: 0 }), now: () => new Date(), random: Math.random });
+    await claimVoucher({ residentId: "payer-forfeit", campaignId, dropId: "d1", voucherTypeId: "100-30" }, { db, tables, caches: new ClaimCaches({ campaignTtlMs: 0, soldOutTtlMs: 0 }), now: () => new Date(), random: Math.random });
     const payments = { db, tables, now: () => new Date() };
     const transactionId = unique("t");
     expect(await recordPayment({ partnerId: "bank-a", body: { eventId: unique("e"), transactionId, merchantId, payerId: "payer-forfeit", amount: 10_200, occurredAt: new Date().toISOString() } }, payments)).toMatchObject({ discount: 3_000 });

@@ -9,7 +9,7 @@ import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand, UpdateCo
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Voucher } from "../../shared/domain/claim.js";
 import { DomainError, ValidationError } from "../../shared/errors.js";
-import { ClaimCaches, type ClaimDeps, claimVoucher } from "../../shared/use-cases/claim.js";
+import { ClaimCaches, type ClaimDependencies, claimVoucher } from "../../shared/use-cases/claim.js";
 import { localDate, previousPeriod } from "../../shared/domain/settlement.js";
 import { reconcileCampaign } from "../../shared/use-cases/settlement-views.js";
 import { runSettlement, settleStatement } from "../../shared/use-cases/settlement.js";
@@ -45,7 +45,7 @@ const wiring: Wiring = { ...platform, tables: { ...pendingTables, ...platform.ta
 
 let tables: PaymentDependencies["tables"] & { inventory: string; settlements: string };
 let deps: PaymentDependencies;
-let claims: ClaimDeps;
+let claims: ClaimDependencies;
 
 beforeAll(async () => {
   const resources = await provisionTestResources(wiring, "payments");
@@ -100,7 +100,7 @@ async function setCampaign(campaignId: string, field: "status" | "refundPolicy",
 }
 
 function claim(sub: string, campaignId: string, voucherTypeId: "100-30" | "200-60"): Promise<Voucher> {
-  return claimVoucher({ sub, campaignId, dropId: "d1", voucherTypeId }, claims);
+  return claimVoucher({ residentId: sub, campaignId, dropId: "d1", voucherTypeId }, claims);
 }
 
 async function statusOf(sub: string): Promise<Record<string, string>> {
@@ -656,7 +656,7 @@ describe("invariant 6 under hostile dates (issue 10, item 3)", () => {
     const atNoon = receivedAt(new Date(noon));
     const claimAtNoon = { ...claims, now: () => new Date(noon) };
     const payers = Array.from({ length: 5 }, (_, i) => `dates-${i}-${campaignId}`);
-    for (const sub of payers) await claimVoucher({ sub, campaignId, dropId: "d1", voucherTypeId: "100-30" }, claimAtNoon);
+    for (const sub of payers) await claimVoucher({ residentId: sub, campaignId, dropId: "d1", voucherTypeId: "100-30" }, claimAtNoon);
     const paid = async (payerId: string, occurredAt = iso(noon)) => {
       const transactionId = unique("t");
       const answer = await pay({ merchantId, payerId, amount: 12_000, transactionId, occurredAt }, atNoon);

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Voucher } from "../../shared/domain/claim.js";
 import { localDate } from "../../shared/domain/settlement.js";
 import { figuresOf, ledgerDeltas, mergeDeltas } from "../../shared/domain/stats.js";
-import { ClaimCaches, type ClaimDeps, claimVoucher } from "../../shared/use-cases/claim.js";
+import { ClaimCaches, type ClaimDependencies, claimVoucher } from "../../shared/use-cases/claim.js";
 import { type PaymentDependencies, recordPayment, recordRefund } from "../../shared/use-cases/payments.js";
 import { getStatement, reconcileCampaign } from "../../shared/use-cases/settlement-views.js";
 import { runSettlement, settleStatement } from "../../shared/use-cases/settlement.js";
@@ -38,7 +38,7 @@ const wiring: Wiring = { ...platform, tables: { ...pendingTables, ...platform.ta
 
 let tables: PaymentDependencies["tables"] & { inventory: string; settlements: string; stats: string; audit: string };
 let deps: PaymentDependencies;
-let claims: ClaimDeps;
+let claims: ClaimDependencies;
 
 beforeAll(async () => {
   const resources = await provisionTestResources(wiring, "refunds");
@@ -69,7 +69,7 @@ async function merchant(): Promise<string> {
 }
 
 function claim(sub: string, campaignId: string, voucherTypeId: "100-30" | "200-60"): Promise<Voucher> {
-  return claimVoucher({ sub, campaignId, dropId: "d1", voucherTypeId }, claims);
+  return claimVoucher({ residentId: sub, campaignId, dropId: "d1", voucherTypeId }, claims);
 }
 
 /** A payment now (after the claims it uses). */

@@ -76,7 +76,7 @@ async function campaignWithVouchers(payers: number) {
   const caches = new ClaimCaches({ campaignTtlMs: 0, soldOutTtlMs: 0 });
   const payerIds = Array.from({ length: payers }, (_, i) => `${campaignId}-payer-${i}`);
   for (const sub of payerIds) {
-    await claimVoucher({ sub, campaignId, dropId: "d1", voucherTypeId: "100-30" }, { db, tables, caches, now: () => new Date(), random: Math.random });
+    await claimVoucher({ residentId: sub, campaignId, dropId: "d1", voucherTypeId: "100-30" }, { db, tables, caches, now: () => new Date(), random: Math.random });
   }
   return { campaignId, merchantId, payerIds };
 }

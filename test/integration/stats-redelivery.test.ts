@@ -125,7 +125,7 @@ async function runTraffic(): Promise<Expected> {
     const types = i % 3 === 0 ? ["100-30", "200-60"] : [i % 2 === 0 ? "200-60" : "100-30"];
     for (const voucherTypeId of types) {
       const voucher = await claimVoucher(
-        { sub: payer.sub, campaignId, dropId: "d1", voucherTypeId },
+        { residentId: payer.sub, campaignId, dropId: "d1", voucherTypeId },
         { db, tables, caches, now: () => payer.claimedAt, random: Math.random },
       );
       expected.claimed += 1;

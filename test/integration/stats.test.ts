@@ -45,7 +45,7 @@ describe("the stats projector", () => {
     await seedMerchant(db, tables.merchants, { id: merchantId, partnerId: "bank-a", sector: "restaurant" });
     const claims = { db, tables, caches: new ClaimCaches({ campaignTtlMs: 0, soldOutTtlMs: 0 }), now: () => new Date(), random: Math.random };
     const payers = Array.from({ length: 6 }, (_, i) => `payer-${campaignId}-${i}`);
-    for (const sub of payers) await claimVoucher({ sub, campaignId, dropId: "d1", voucherTypeId: "100-30" }, claims);
+    for (const sub of payers) await claimVoucher({ residentId: sub, campaignId, dropId: "d1", voucherTypeId: "100-30" }, claims);
     const payments = { db, tables, now: () => new Date() };
     const transactions: string[] = [];
     for (const payerId of payers.slice(0, 4)) {

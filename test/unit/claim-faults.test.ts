@@ -14,16 +14,16 @@ import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { keyedVoucherId } from "../../shared/domain/claim.js";
 import { LimitReachedError, ThrottledError, UnavailableError } from "../../shared/errors.js";
-import { ClaimCaches, type ClaimDeps, claimVoucher } from "../../shared/use-cases/claim.js";
+import { ClaimCaches, type ClaimDependencies, claimVoucher } from "../../shared/use-cases/claim.js";
 import { campaignKey, claimCounterKey, dropKey, issuedVoucherKey } from "../../shared/store/keys.js";
 import { VOUCHER_TYPES } from "../support/seed.js";
 
 const now = new Date("2026-11-22T02:00:30Z");
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } }));
 const mock = mockClient(documents);
-const request = { sub: "alice", campaignId: "c1", dropId: "d1", voucherTypeId: "100-30" };
+const request = { residentId: "alice", campaignId: "c1", dropId: "d1", voucherTypeId: "100-30" };
 
-function deps(): ClaimDeps {
+function deps(): ClaimDependencies {
   return {
     db: documents,
     tables: { campaigns: "campaigns", inventory: "inventory", vouchers: "vouchers" },
@@ -125,7 +125,7 @@ describe("claim faults", () => {
   });
 
   it("answers a replay that raced its first try with the first voucher, returning the second unit", async () => {
-    const request = { sub: "alice", campaignId: "c1", dropId: "d1", voucherTypeId: "100-30", idempotencyKey: "key-1" };
+    const request = { residentId: "alice", campaignId: "c1", dropId: "d1", voucherTypeId: "100-30", idempotencyKey: "key-1" };
     const k1 = keyedVoucherId(request);
     const first = {
       ...issuedVoucherKey("c1", "d1", "100-30", 1, k1),

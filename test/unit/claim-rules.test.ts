@@ -26,7 +26,7 @@ describe("assertDropOpen", () => {
 });
 
 describe("keyedVoucherId", () => {
-  const claim = { sub: "alice", idempotencyKey: "key-1", campaignId: "c1", dropId: "d1", voucherTypeId: "100-30" };
+  const claim = { residentId: "alice", idempotencyKey: "key-1", campaignId: "c1", dropId: "d1", voucherTypeId: "100-30" };
 
   it("names the same voucher for the same person, key, campaign, drop and voucher type", () => {
     expect(keyedVoucherId({ ...claim })).toBe(keyedVoucherId(claim));
@@ -34,13 +34,13 @@ describe("keyedVoucherId", () => {
   });
 
   it.each([
-    ["another person", { sub: "bob" }],
+    ["another person", { residentId: "bob" }],
     ["another key", { idempotencyKey: "key-2" }],
     ["another campaign", { campaignId: "c2" }],
     ["another drop", { dropId: "d2" }],
     ["another voucher type", { voucherTypeId: "200-60" }],
     // Parts that would run together if they were simply joined.
-    ["parts shifted across a separator", { sub: "alice\nkey-1", idempotencyKey: "" }],
+    ["parts shifted across a separator", { residentId: "alice\nkey-1", idempotencyKey: "" }],
   ])("names another voucher for %s", (_, change) => {
     expect(keyedVoucherId({ ...claim, ...change })).not.toBe(keyedVoucherId(claim));
   });

@@ -63,7 +63,7 @@ export function suspendAndPay(): void {
       const payers = Array.from({ length: PAYERS }, (_, i) => `${campaignId}-payer-${i}`);
       const claimedAt = new Date(Date.now() - DAY);
       const caches = new ClaimCaches({ campaignTtlMs: 0, soldOutTtlMs: 0 });
-      for (const sub of payers) await claimVoucher({ sub, campaignId, dropId: "d1", voucherTypeId: "100-30" }, { db, tables, caches, now: () => claimedAt, random: Math.random });
+      for (const sub of payers) await claimVoucher({ residentId: sub, campaignId, dropId: "d1", voucherTypeId: "100-30" }, { db, tables, caches, now: () => claimedAt, random: Math.random });
 
       const partnerId = unique("bank");
       const registered = await call("POST", "/admin/partners", { id: partnerId, name: "Racing Bank" });
