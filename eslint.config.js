@@ -2,6 +2,28 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+const ZOD = { name: "zod", message: "Import * as z from shared/zod.js (keeps Lambda bundles small)." };
+const STORE = { group: ["**/store/*"], message: "This layer sits above or beside the store: it must not read DynamoDB." };
+const USE_CASES = { group: ["**/use-cases/*"], message: "Use cases sit above this layer: take what you need as an argument." };
+const HTTP = { group: ["**/http/*"], message: "HTTP plumbing belongs to the handlers (functions/), above this layer." };
+const OPENAPI = { group: ["**/api/openapi*"], message: "The OpenAPI document is built from the layers, not the other way round." };
+const CLIENTS = { group: ["**/clients*", "**/config*", "**/dependencies*"], message: "AWS clients and configuration are handed to the domain by its callers." };
+const AWS = [{ group: ["@aws-sdk/*", "@aws-lambda-powertools/*", "@middy/*", "aws-cdk-lib", "aws-cdk-lib/*"], message: "The domain is pure: no AWS." }];
+const ABOVE_SHARED = { group: ["**/functions/*", "**/infra/*"], message: "shared/ is a library: it never imports the handlers or the infrastructure." };
+
+/**
+ * `no-restricted-imports` for a folder: zod through shared/zod.ts, nothing above shared/, and `forbidden`.
+ * @param {string} files
+ * @param {{ group: string[]; message: string }[]} forbidden
+ */
+function layer(files, forbidden) {
+  return {
+    files: [files],
+    ignores: ["shared/zod.ts"],
+    rules: { "no-restricted-imports": ["error", { paths: [ZOD], patterns: [ABOVE_SHARED, ...forbidden] }] },
+  };
+}
+
 export default tseslint.config(
   { ignores: ["node_modules/", "cdk.out/", ".cache/", "coverage/"] },
   js.configs.recommended,
@@ -24,25 +46,18 @@ export default tseslint.config(
   },
   {
     // Bundled code takes zod through shared/zod.ts, so esbuild can drop zod's unused locales.
-    files: ["shared/**/*.ts", "functions/**/*.ts"],
-    ignores: ["shared/zod.ts"],
+    files: ["functions/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { paths: [{ name: "zod", message: "Import * as z from shared/zod.js (keeps Lambda bundles small)." }] }],
+      "no-restricted-imports": ["error", { paths: [ZOD], patterns: [] }],
     },
   },
-  {
-    // The domain layer stays free of AWS (docs/architecture.md, "Layers").
-    files: ["shared/domain/**/*.ts"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          paths: [{ name: "zod", message: "Import * as z from shared/zod.js (keeps Lambda bundles small)." }],
-          patterns: ["@aws-sdk/*", "@aws-lambda-powertools/*", "@middy/*", "aws-cdk-lib", "aws-cdk-lib/*"],
-        },
-      ],
-    },
-  },
+  // Layers (docs/architecture.md, "Layers"): imports point down only. functions → use-cases →
+  // store and domain; shared/api holds pure schemas; nothing in shared/ reaches up into functions/ or infra/.
+  layer("shared/**/*.ts", []),
+  layer("shared/domain/**/*.ts", [STORE, USE_CASES, HTTP, OPENAPI, CLIENTS, ...AWS]),
+  layer("shared/store/**/*.ts", [USE_CASES, HTTP]),
+  layer("shared/use-cases/**/*.ts", [HTTP]),
+  layer("shared/api/**/*.ts", [STORE, USE_CASES]),
   {
     // CloudFormation templates and npm's JSON are untyped documents read field by field.
     files: ["test/infra/**/*.ts", "scripts/*.mjs"],

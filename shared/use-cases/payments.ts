@@ -128,7 +128,9 @@ export async function recordPayment(input: PartnerRequest<PaymentBody>, deps: Pa
 
   const merchant = await retry(() => readMerchantFacts(db, tables.merchants, body.merchantId));
   // Nothing applies at a merchant that is not approved; the choice names the reason.
-  const items: VoucherItem[] = merchant?.status === "APPROVED" ? await retry(() => listVouchers(db, tables.vouchers, body.payerId)) : [];
+  // The partner's payerId is the resident's id (the token's `sub`).
+  const residentId = body.payerId;
+  const items: VoucherItem[] = merchant?.status === "APPROVED" ? await retry(() => listVouchers(db, tables.vouchers, residentId)) : [];
   const campaigns = new Map<string, CampaignFacts>();
   for (const campaignId of new Set(items.map((item) => item.campaignId))) {
     const loaded = await retry(() => loadCampaign(db, tables.campaigns, campaignId, { consistent: true }));
