@@ -68,14 +68,20 @@ export function httpRoute<A extends CallerAuth>(auth: A, run: (request: HttpRequ
  * carrying every issue.
  */
 export function parseBody<S extends z.ZodType>(event: HttpEvent, schema: S, what = "body"): z.infer<S> {
-  let raw: unknown;
+  return parseWith(schema, jsonBody(event), what);
+}
+
+/**
+ * The decoded JSON body (undefined when there is none), for a parser of the domain's own (the
+ * campaign's, whose errors are CAMPAIGN_INVALID); bad JSON is a ValidationError.
+ */
+export function jsonBody(event: HttpEvent): unknown {
   try {
     const text = event.isBase64Encoded && event.body ? Buffer.from(event.body, "base64").toString("utf8") : event.body;
-    raw = text === undefined || text === "" ? undefined : JSON.parse(text);
+    return text === undefined || text === "" ? undefined : JSON.parse(text);
   } catch (cause) {
     throw new ValidationError("The body is not valid JSON", { cause });
   }
-  return parseWith(schema, raw, what);
 }
 
 /** Parses path or query parameters; a mismatch is a ValidationError carrying every issue. */
