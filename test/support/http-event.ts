@@ -36,7 +36,7 @@ export function httpEvent(options: EventOptions = {}): HttpEvent {
       domainName: "localhost",
       domainPrefix: "localhost",
       http: { method, path, protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "test" },
-      requestId: "req-test",
+      requestId: "req-1",
       routeKey: `${method} ${route}`,
       stage: "$default",
       time: "",

@@ -4,32 +4,12 @@ import { z } from "zod";
 import { ThrottledError, UnavailableError, ValidationError } from "../../shared/errors.js";
 import { callerFromClaims } from "../../shared/http/caller.js";
 import { type HttpEvent, httpRoute, parseBody } from "../../shared/http/route.js";
+import { httpEvent } from "../support/http-event.js";
 
 const context = { awsRequestId: "req-1", functionName: "probe", getRemainingTimeInMillis: () => 1000 } as unknown as Context;
 
 function event(claims?: Record<string, unknown>, body?: string): HttpEvent {
-  return {
-    version: "2.0",
-    routeKey: "POST /probe",
-    rawPath: "/probe",
-    rawQueryString: "",
-    headers: {},
-    isBase64Encoded: false,
-    ...(body === undefined ? {} : { body }),
-    requestContext: {
-      accountId: "0",
-      apiId: "local",
-      domainName: "localhost",
-      domainPrefix: "localhost",
-      http: { method: "POST", path: "/probe", protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "test" },
-      requestId: "req-1",
-      routeKey: "POST /probe",
-      stage: "$default",
-      time: "",
-      timeEpoch: 0,
-      ...(claims ? { authorizer: { principalId: "", integrationLatency: 0, jwt: { claims: claims as Record<string, string>, scopes: [] } } } : {}),
-    },
-  };
+  return httpEvent({ route: "/probe", body, ...(claims ? { claims: claims as Record<string, string> } : {}) });
 }
 
 const body = (result: { body?: string }) => JSON.parse(result.body ?? "null") as { error?: { code: string; message: string; details?: unknown } };
