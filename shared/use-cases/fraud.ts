@@ -24,7 +24,7 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type * as z from "../zod.js";
 import type { flagListSchema, flagSchema, fraudRulesSchema } from "../api/fraud-schemas.js";
 import { ConcurrentUpdateError, InvalidStateError, NotFoundError, ValidationError } from "../errors.js";
-import { DEFAULT_FRAUD_CONFIG, type FlagStatus, type FraudConfig, type Hit, type LedgerFacts, type TransactionRef, MAX_EVIDENCE_TRANSACTIONS, clawbackScope, evaluate, flagId, fraudConfigSchema, hourOf, inClawbackScope, merchantHoursNeeded, mergeTransactions, payerHistoryNeededMs, suspensionReason } from "../domain/fraud.js";
+import { DEFAULT_FRAUD_CONFIG, type FlagStatus, type FraudConfig, type Hit, type LedgerFacts, type TransactionRef, MAX_EVIDENCE_TRANSACTIONS, clawbackScope, evaluate, flagId, hourOf, inClawbackScope, merchantHoursNeeded, mergeTransactions, payerHistoryNeededMs, suspensionReason } from "../domain/fraud.js";
 import { loadCampaign } from "../store/campaigns.js";
 import {
   type Enforcement,
@@ -243,21 +243,17 @@ export async function getFraudRules(input: Pick<Dependencies<ConfigTables>, "db"
 }
 
 /**
- * PUT /admin/campaigns/{id}/fraud-rules: replaces the campaign's configuration (what the body
- * leaves out takes the default), audited on the campaign. The detector reads it for each batch.
+ * PUT /admin/campaigns/{id}/fraud-rules: replaces the campaign's configuration (parsed by the
+ * handler: what the body leaves out takes the default), audited on the campaign. The detector reads it for each batch.
  */
 export async function putFraudRules(
-  input: Dependencies<"fraud" | "campaigns" | "audit"> & { campaignId: string; body: unknown; operator: string },
+  input: Dependencies<"fraud" | "campaigns" | "audit"> & { campaignId: string; config: FraudConfig; operator: string },
 ): Promise<FraudRulesView> {
-  const parsed = fraudConfigSchema.safeParse(input.body);
-  if (!parsed.success) {
-    throw new ValidationError("The body is invalid", { details: parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })) });
-  }
   await requireCampaign(input, input.campaignId);
   for (let attempt = 0; attempt < CONFLICT_ATTEMPTS; attempt++) {
     const previous = await readConfig(input.db, input.tables.fraud, input.campaignId, { consistent: true });
     const at = input.now().toISOString();
-    const next = { campaignId: input.campaignId, config: parsed.data, version: (previous?.version ?? 0) + 1, updatedAt: at, updatedBy: input.operator };
+    const next = { campaignId: input.campaignId, config: input.config, version: (previous?.version ?? 0) + 1, updatedAt: at, updatedBy: input.operator };
     if (await writeConfig(input.db, input.tables, previous, next, { action: "campaign.fraud-rules", who: input.operator, at })) {
       return { campaignId: input.campaignId, source: "campaign", config: next.config, updatedAt: at, updatedBy: input.operator };
     }

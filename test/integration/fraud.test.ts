@@ -10,7 +10,10 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
 import { FRAUD_RULES, type FraudRule, hourOf } from "../../shared/domain/fraud.js";
-import { type FlagView, confirmFlag, detectFraud, dismissFlag, enforceFlag, getFraudRules, listFlags, putFraudRules } from "../../shared/use-cases/fraud.js";
+import { type FlagView, confirmFlag, detectFraud, dismissFlag, enforceFlag, getFraudRules, listFlags } from "../../shared/use-cases/fraud.js";
+import type { Dependencies } from "../../shared/use-cases/dependencies.js";
+import { answerFraudRules } from "../../functions/fraud/rules.js";
+import { httpEvent } from "../support/http-event.js";
 import { setMerchantStatus } from "../../shared/use-cases/merchants.js";
 import { listAudit } from "../../shared/use-cases/audit.js";
 import type { StreamChange } from "../../shared/use-cases/stats.js";
@@ -73,6 +76,12 @@ async function flagsOf(campaignId: string): Promise<FlagView[]> {
 const byRule = (flags: readonly FlagView[], rule: FraudRule) => flags.filter((flag) => flag.rule === rule);
 const refs = (entries: readonly LedgerEntry[]) => entries.map((entry) => ({ partnerId: entry.partnerId, transactionId: entry.transactionId }));
 const sortRefs = <T extends { transactionId: string }>(list: readonly T[]) => [...list].sort((a, b) => a.transactionId.localeCompare(b.transactionId));
+
+/** PUT /admin/campaigns/{id}/fraud-rules through its handler (the body parsed there). */
+async function putFraudRules(input: Dependencies<"fraud" | "campaigns" | "audit"> & { campaignId: string; body: unknown; operator: string }) {
+  const event = httpEvent({ method: "PUT", route: "/admin/campaigns/{id}/fraud-rules", pathParameters: { id: input.campaignId }, body: input.body });
+  return (await answerFraudRules({ event, caller: { sub: input.operator, groups: ["operators"] } }, input)).body;
+}
 
 describe("the detector on the redemptions stream", () => {
   it("flags a payer redeeming again and again at one shop, and one hopping across shops, from records written to the table", async () => {
