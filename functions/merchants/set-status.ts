@@ -6,7 +6,7 @@ import { MERCHANT_ACTIONS } from "../../shared/domain/merchant.js";
 import { httpRoute, parseBody, parseWith } from "../../shared/http/route.js";
 import { setMerchantStatus } from "../../shared/use-cases/merchants.js";
 import { releaseHeldStatements } from "../../shared/use-cases/settlement.js";
-import { sendPayout } from "../settlements/deps.js";
+import { sendPayout } from "../settlements/request.js";
 import { pathIdOf } from "./request.js";
 
 export const handler = httpRoute("operator", async ({ event, caller }) => {

@@ -2,7 +2,7 @@
 import { httpRoute } from "../../shared/http/route.js";
 import { getStatement } from "../../shared/use-cases/settlement-views.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
-import { statementPathOf } from "./deps.js";
+import { statementPathOf } from "./request.js";
 
 export const handler = httpRoute("operator", async ({ event }) => ({
   status: 200,

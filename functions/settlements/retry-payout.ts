@@ -2,7 +2,7 @@
 import { httpRoute } from "../../shared/http/route.js";
 import { retryPayout } from "../../shared/use-cases/settlement-views.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
-import { sendPayout, statementPathOf } from "./deps.js";
+import { sendPayout, statementPathOf } from "./request.js";
 
 export const handler = httpRoute("operator", async ({ event, caller }) => ({
   status: 202,

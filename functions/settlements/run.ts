@@ -3,7 +3,7 @@ import { settlementRunRequestSchema } from "../../shared/api/settlement-schemas.
 import { httpRoute, parseBody } from "../../shared/http/route.js";
 import { runSettlement } from "../../shared/use-cases/settlement.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
-import { sendSettlements } from "./deps.js";
+import { sendSettlements } from "./request.js";
 
 export const handler = httpRoute("operator", async ({ event, caller }) => {
   const request = parseBody(event, settlementRunRequestSchema);

@@ -9,7 +9,7 @@ import { settlementMessageSchema } from "../../shared/api/messages.js";
 import { logger } from "../../shared/logger.js";
 import { settleStatement } from "../../shared/use-cases/settlement.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
-import { sendPayout } from "./deps.js";
+import { sendPayout } from "./request.js";
 
 async function settle(record: SQSRecord): Promise<void> {
   const message = settlementMessageSchema.parse(JSON.parse(record.body));
