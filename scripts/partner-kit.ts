@@ -13,6 +13,7 @@
  * platform), 2 bad arguments.
  */
 import { randomUUID } from "node:crypto";
+import { STATUS_CODES } from "node:http";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { idSchema } from "../shared/domain/campaign.js";
@@ -302,7 +303,8 @@ function describeIssues(error: z.ZodError, command?: string): string {
   return error.issues
     .map((issue) => {
       if (issue.code === "unrecognized_keys") return `${issue.keys.map((key) => `--${key}`).join(", ")} ${issue.keys.length === 1 ? "does" : "do"} not apply to ${command ?? "this command"}`;
-      return `--${issue.path.join(".")}: ${issue.message}`;
+      // The flag's name: `--secret`, not `--secret.0` for one of several secrets.
+      return `--${String(issue.path[0] ?? "")}: ${issue.message}`;
     })
     .join("\n");
 }
@@ -437,7 +439,7 @@ async function send(command: SendCommand, rawBody: Uint8Array | undefined, secon
   } catch {
     // Not JSON (a gateway's own page, say): shown as it came.
   }
-  io.out(`${response.status} ${response.statusText}`.trim());
+  io.out(`${response.status} ${STATUS_CODES[response.status] ?? ""}`.trim());
   if (answer !== "") io.out(answer);
   if (response.status === 401) io.err("401: check --partner, the secret, and that this machine's clock is within 300 s of the platform's");
   return response.ok ? 0 : 1;
