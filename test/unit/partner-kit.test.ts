@@ -4,6 +4,7 @@
  * talks to a fake fetch that checks the signature as the platform would.
  */
 import { createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { SIGNATURE_HEADER, signPayloadWithSecrets, verifySignature } from "../../shared/domain/signature.js";
 import { DEFAULT_PLATFORM_URL, type PartnerKitIo, buildBody, parsePartnerCommand, runPartnerKit } from "../../scripts/partner-kit.js";
@@ -170,6 +171,17 @@ describe("npm run partner -- sign", () => {
     const bad = fakeIo();
     expect(await runPartnerKit(["sign"], bad.io)).toBe(2);
     expect(bad.err.join("\n")).toMatch(/--secret: is required[\s\S]*usage: npm run partner -- sign/);
+  });
+});
+
+describe("docs/partners.md", () => {
+  it("gives a test vector that the platform's signing agrees with", async () => {
+    const guide = readFileSync(new URL("../../docs/partners.md", import.meta.url), "utf8");
+    const vector = /secret `(?<secret>[^`]+)`, `t` (?<t>\d+), body\s+`(?<body>[^`]+)`[\s\S]*?```\n(?<header>t=\d+,v1=[0-9a-f]{64})\n```/.exec(guide)?.groups;
+    expect(vector).toBeDefined();
+    const { io, out } = fakeIo({ stdin: vector!.body });
+    expect(await runPartnerKit(["sign", "--secret", vector!.secret!, "--time", vector!.t!], io)).toBe(0);
+    expect(out).toEqual([vector!.header]);
   });
 });
 
