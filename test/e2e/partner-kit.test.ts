@@ -4,7 +4,7 @@
  * really land, and the guide's Node example (and its curl example, where openssl and curl exist),
  * cut out of docs/partners.md and run as they are, are answered and applied.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,6 +16,7 @@ import { merchantListSchema, merchantSchema, partnerCreatedSchema } from "../../
 import { walletSchema } from "../../shared/api/schemas.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { TEST_JWT, startTestRuntime, testClients } from "../integration/runtime-helpers.js";
+import { type ProcessRun, runProcess, runScript } from "../support/process.js";
 import { seedCampaign } from "../support/seed.js";
 
 const { db } = testClients();
@@ -26,30 +27,11 @@ let secret: string;
 let campaignId: string;
 let workDir: string;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** A program in its own process, as a bank's shell runs it. */
-function run(command: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: REPOSITORY_ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 /** `npm run partner -- …` without the npm wrapper, aimed at the test runtime. */
-const kit = (args: string[]) => run(process.execPath, ["--import", "tsx", "scripts/partner.ts", ...args, "--url", runtime.url], { PARTNER_SECRET: secret });
+const kit = (args: string[]) => runScript("scripts/partner.ts", [...args, "--url", runtime.url], { PARTNER_SECRET: secret });
 
 /** The status line and the JSON answer `send` prints. */
-function answerOf(result: Run): { status: string; body: unknown } {
+function answerOf(result: ProcessRun): { status: string; body: unknown } {
   const [status = "", ...rest] = result.stdout.trim().split("\n");
   return { status, body: JSON.parse(rest.join("\n")) as unknown };
 }
@@ -138,7 +120,7 @@ describe("npm run partner -- send", () => {
     expect((await wallet())[0]).toMatchObject({ voucherId: voucher!.voucherId, status: "VOID" });
 
     // A wrong secret is the platform's 401, and the kit's exit 1.
-    const forged = await run(process.execPath, ["--import", "tsx", "scripts/partner.ts", "send", "refund", "--partner", partnerId, "--secret", "not-the-secret", "--transaction", transactionId, "--url", runtime.url]);
+    const forged = await runScript("scripts/partner.ts", ["send", "refund", "--partner", partnerId, "--secret", "not-the-secret", "--transaction", transactionId, "--url", runtime.url]);
     expect(forged.code).toBe(1);
     expect(answerOf(forged)).toMatchObject({ status: "401 Unauthorized", body: { error: { code: "UNAUTHORIZED" } } });
   });
@@ -153,7 +135,7 @@ describe("the guide's examples, run as they are", () => {
     const transactionId = unique("txn");
     const env = { URL: runtime.url, PARTNER_ID: partnerId, SECRET: secret, MERCHANT_ID: merchantId, PAYER_ID: payer, AMOUNT: "25000", TRANSACTION_ID: transactionId };
 
-    const first = await run(process.execPath, [file], env);
+    const first = await runProcess(process.execPath, [file], env);
     expect(first.code, first.stderr).toBe(0);
     const [status, json] = first.stdout.trim().split(/ (.*)/s);
     expect(status).toBe("200");
@@ -161,13 +143,13 @@ describe("the guide's examples, run as they are", () => {
     expect(answer).toMatchObject({ transactionId, discount: 6_000, payable: 19_000 });
     expect((await wallet())[0]).toMatchObject({ voucherId: (answer as { voucherId: string }).voucherId, status: "REDEEMED" });
 
-    const again = await run(process.execPath, [file], env);
+    const again = await runProcess(process.execPath, [file], env);
     expect(again).toMatchObject({ code: 0, stdout: first.stdout });
   });
 
   const hasTools = [["openssl", "version"], ["curl", "--version"]].every(([tool, ...args]) => spawnSync(tool!, args, { stdio: "ignore" }).status === 0);
   it.runIf(hasTools)("the curl example's signature, computed by openssl, submits a merchant", async () => {
-    const submitted = await run("bash", ["-c", await guideExample("curl-merchant")], { URL: runtime.url, PARTNER_ID: partnerId, SECRET: secret });
+    const submitted = await runProcess("bash", ["-c", await guideExample("curl-merchant")], { URL: runtime.url, PARTNER_ID: partnerId, SECRET: secret });
     expect(submitted.code, submitted.stderr).toBe(0);
     expect(merchantSchema.parse(JSON.parse(submitted.stdout))).toMatchObject({ id: "shop-42", partnerId, status: "PENDING" });
   });
