@@ -4,12 +4,12 @@
  * after a statement's net is tampered with in the table it does not (exit 1, the problems
  * printed); and an unknown campaign or a refused token is said plainly (exit 1).
  */
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runScript } from "../support/process.js";
 import { signLocalToken } from "../../infra/local/jwt.js";
-import { type LocalRuntime, REPOSITORY_ROOT } from "../../infra/local/runtime.js";
+import type { LocalRuntime } from "../../infra/local/runtime.js";
 import { formatYuan } from "../../shared/domain/money.js";
 import { localDate, previousPeriod, statementId } from "../../shared/domain/settlement.js";
 import { runSettlement } from "../../shared/use-cases/settlement.js";
@@ -49,21 +49,7 @@ afterAll(async () => {
 });
 
 /** `npm run reconcile` in one process (no npm wrapper). */
-function reconcile(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/reconcile.ts", ...args], {
-      cwd: REPOSITORY_ROOT,
-      env: process.env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const reconcile = (args: string[]) => runScript("scripts/reconcile.ts", args);
 
 /** The printed row of a figure: label, fen, yuan. */
 const figureLine = (label: string, fen: number) => new RegExp(`^  ${label}\\s+${fen} fen\\s+${formatYuan(fen).replace(/[.$¥-]/g, "\\$&")}`, "m");

@@ -1,8 +1,7 @@
 /**
  * A program run in its own process from the repository root, as an operator's or a bank's shell
  * runs it: its exit code and everything it printed. For tests of `npm run` scripts and of the
- * guides' examples (the copies in test/e2e/drill, test/e2e/reconcile and test/integration/redrive
- * can use it too).
+ * guides' examples.
  */
 import { spawn } from "node:child_process";
 import { REPOSITORY_ROOT } from "../../infra/local/runtime.js";
