@@ -21,7 +21,7 @@ import { localDate, previousPeriod, statementId } from "../../shared/domain/sett
 import { ClaimCaches, claimVoucher } from "../../shared/use-cases/claim.js";
 import { platform } from "../../shared/wiring/platform.js";
 import type * as z from "../../shared/zod.js";
-import { TEST_JWT, eventually, startTestRuntime, testClients } from "../integration/runtime-helpers.js";
+import { eventually, startTestRuntime, tableNamesOf, TEST_JWT, testClients } from "../integration/runtime-helpers.js";
 import { seedCampaign } from "../support/seed.js";
 
 const { db } = testClients();
@@ -38,8 +38,7 @@ const today = () => localDate(new Date(), ZONE);
 
 beforeAll(async () => {
   runtime = await startTestRuntime(platform, "fraud-e2e");
-  const name = (logical: string) => runtime.resources.tables[logical]!.name;
-  tables = { campaigns: name("campaigns"), inventory: name("inventory"), vouchers: name("vouchers") };
+  tables = tableNamesOf(runtime.resources, ["campaigns", "inventory", "vouchers"]);
   operatorToken = await signLocalToken({ sub: "op-fraud", operator: true, settings: TEST_JWT });
   residentToken = await signLocalToken({ sub: "resident-fraud", settings: TEST_JWT });
 });

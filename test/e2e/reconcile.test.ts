@@ -17,7 +17,7 @@ import { sendAll } from "../../shared/queues/send.js";
 import { statementKey } from "../../shared/store/keys.js";
 import { readStatement } from "../../shared/store/settlements.js";
 import { platform } from "../../shared/wiring/platform.js";
-import { TEST_JWT, eventually, startTestRuntime, testClients } from "../integration/runtime-helpers.js";
+import { eventually, startTestRuntime, tableNamesOf, TEST_JWT, testClients } from "../integration/runtime-helpers.js";
 import { seedCampaign } from "../support/seed.js";
 import { ledgerRecord, seedLedger, seedMerchant, seedPartner } from "../support/settlement.js";
 
@@ -31,15 +31,7 @@ const unique = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
   runtime = await startTestRuntime(platform, "reconcile-e2e");
-  const name = (logical: string) => runtime.resources.tables[logical]!.name;
-  tables = {
-    campaigns: name("campaigns"),
-    inventory: name("inventory"),
-    redemptions: name("redemptions"),
-    settlements: name("settlements"),
-    merchants: name("merchants"),
-    partners: name("partners"),
-  };
+  tables = tableNamesOf(runtime.resources, ["campaigns", "inventory", "redemptions", "settlements", "merchants", "partners"]);
   operatorToken = await signLocalToken({ sub: "op-reconcile", operator: true, settings: TEST_JWT });
   await seedPartner(db, tables.partners, { id: "bank-r", payoutUrl: runtime.partnerSimulator.payoutUrl });
 });

@@ -23,7 +23,7 @@ import { ClaimCaches, claimVoucher } from "../../shared/use-cases/claim.js";
 import { recordPayment, recordRefund } from "../../shared/use-cases/payments.js";
 import { platform } from "../../shared/wiring/platform.js";
 import type * as z from "../../shared/zod.js";
-import { TEST_JWT, eventually, startTestRuntime, testClients } from "../integration/runtime-helpers.js";
+import { eventually, startTestRuntime, tableNamesOf, TEST_JWT, testClients } from "../integration/runtime-helpers.js";
 import { seedCampaign } from "../support/seed.js";
 import { seedMerchant } from "../support/settlement.js";
 
@@ -39,15 +39,7 @@ const HOUR = 3_600_000;
 
 beforeAll(async () => {
   runtime = await startTestRuntime(platform, "reports-e2e");
-  const name = (logical: string) => runtime.resources.tables[logical]!.name;
-  tables = {
-    campaigns: name("campaigns"),
-    inventory: name("inventory"),
-    vouchers: name("vouchers"),
-    redemptions: name("redemptions"),
-    merchants: name("merchants"),
-    stats: name("stats"),
-  };
+  tables = tableNamesOf(runtime.resources, ["campaigns", "inventory", "vouchers", "redemptions", "merchants", "stats"]);
   operatorToken = await signLocalToken({ sub: "op-report", operator: true, settings: TEST_JWT });
   residentToken = await signLocalToken({ sub: "resident-report", settings: TEST_JWT });
   scratch = await mkdtemp(join(tmpdir(), "report-e2e-"));

@@ -23,7 +23,7 @@ import { recordPayoutFailure } from "../../shared/use-cases/settlement.js";
 import type { LedgerEntry } from "../../shared/store/redemptions.js";
 import { platform } from "../../shared/wiring/platform.js";
 import type * as z from "../../shared/zod.js";
-import { TEST_JWT, eventually, startTestRuntime, testClients } from "../integration/runtime-helpers.js";
+import { eventually, startTestRuntime, tableNamesOf, TEST_JWT, testClients } from "../integration/runtime-helpers.js";
 import { seedCampaign } from "../support/seed.js";
 import { ledgerRecord, seedLedger, seedMerchant, seedPartner } from "../support/settlement.js";
 
@@ -40,15 +40,7 @@ const today = () => localDate(new Date(), ZONE);
 
 beforeAll(async () => {
   runtime = await startTestRuntime(platform, "settlements-e2e");
-  const name = (logical: string) => runtime.resources.tables[logical]!.name;
-  tables = {
-    campaigns: name("campaigns"),
-    inventory: name("inventory"),
-    redemptions: name("redemptions"),
-    settlements: name("settlements"),
-    merchants: name("merchants"),
-    partners: name("partners"),
-  };
+  tables = tableNamesOf(runtime.resources, ["campaigns", "inventory", "redemptions", "settlements", "merchants", "partners"]);
   operatorToken = await signLocalToken({ sub: "op-settle", operator: true, settings: TEST_JWT });
   residentToken = await signLocalToken({ sub: "resident-settle", settings: TEST_JWT });
 });

@@ -14,7 +14,7 @@ import { localDate } from "../../shared/domain/settlement.js";
 import { ClaimCaches, claimVoucher } from "../../shared/use-cases/claim.js";
 import { recordPayment, recordRefund } from "../../shared/use-cases/payments.js";
 import { platform } from "../../shared/wiring/platform.js";
-import { TEST_JWT, eventually, startTestRuntime, testClients } from "../integration/runtime-helpers.js";
+import { eventually, startTestRuntime, tableNamesOf, TEST_JWT, testClients } from "../integration/runtime-helpers.js";
 import { seedCampaign } from "../support/seed.js";
 import { seedMerchant } from "../support/settlement.js";
 
@@ -28,8 +28,7 @@ const unique = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
   runtime = await startTestRuntime(platform, "stats-e2e");
-  const name = (logical: string) => runtime.resources.tables[logical]!.name;
-  tables = { campaigns: name("campaigns"), inventory: name("inventory"), vouchers: name("vouchers"), redemptions: name("redemptions"), merchants: name("merchants") };
+  tables = tableNamesOf(runtime.resources, ["campaigns", "inventory", "vouchers", "redemptions", "merchants"]);
   operatorToken = await signLocalToken({ sub: "op-stats", operator: true, settings: TEST_JWT });
   residentToken = await signLocalToken({ sub: "resident-stats", settings: TEST_JWT });
 });

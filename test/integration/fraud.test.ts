@@ -22,7 +22,7 @@ import { rejection } from "../support/rejection.js";
 import { fraudRecord, ledgerChange, minutesAfter } from "../support/fraud.js";
 import { seedCampaign } from "../support/seed.js";
 import { seedLedger, seedMerchant } from "../support/settlement.js";
-import { eventually, startTestRuntime, testClients } from "./runtime-helpers.js";
+import { eventually, startTestRuntime, tableNamesOf, testClients } from "./runtime-helpers.js";
 
 const { db } = testClients();
 let runtime: LocalRuntime;
@@ -35,18 +35,7 @@ const base = () => new Date(Math.floor((Date.now() - 2 * HOUR) / HOUR) * HOUR).t
 
 beforeAll(async () => {
   runtime = await startTestRuntime(platform, "fraud");
-  const name = (logical: string) => runtime.resources.tables[logical]!.name;
-  tables = {
-    campaigns: name("campaigns"),
-    inventory: name("inventory"),
-    vouchers: name("vouchers"),
-    redemptions: name("redemptions"),
-    merchants: name("merchants"),
-    settlements: name("settlements"),
-    audit: name("audit"),
-    fraud: name("fraud"),
-    partners: name("partners"),
-  };
+  tables = tableNamesOf(runtime.resources, ["campaigns", "inventory", "vouchers", "redemptions", "merchants", "settlements", "audit", "fraud", "partners"]);
 }, 60_000);
 
 afterAll(async () => {

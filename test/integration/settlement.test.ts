@@ -26,7 +26,7 @@ import { type PayoutServer, alwaysFail, failTimes, startPayoutServer } from "../
 import { seedCampaign } from "../support/seed.js";
 import { ledgerRecord, seedLedger, seedMerchant, seedPartner } from "../support/settlement.js";
 import { withQuickQueues } from "../support/wiring.js";
-import { eventually, startTestRuntime, testClients } from "./runtime-helpers.js";
+import { eventually, startTestRuntime, tableNamesOf, testClients } from "./runtime-helpers.js";
 import { InvalidStateError, PayoutFailedError } from "../../shared/errors.js";
 
 /** A failed message comes back after 5 s; its second failure sends it to the dead-letter queue. */
@@ -43,16 +43,7 @@ let tables: Record<"campaigns" | "inventory" | "redemptions" | "settlements" | "
 
 beforeAll(async () => {
   runtime = await startTestRuntime(withQuickQueues(platform, QUICK), "settle");
-  const name = (logical: string) => runtime.resources.tables[logical]!.name;
-  tables = {
-    campaigns: name("campaigns"),
-    inventory: name("inventory"),
-    redemptions: name("redemptions"),
-    settlements: name("settlements"),
-    merchants: name("merchants"),
-    partners: name("partners"),
-    audit: name("audit"),
-  };
+  tables = tableNamesOf(runtime.resources, ["campaigns", "inventory", "redemptions", "settlements", "merchants", "partners", "audit"]);
   server = await startPayoutServer();
   await seedPartner(db, tables.partners, { id: SIMULATED, payoutUrl: runtime.partnerSimulator.payoutUrl });
   await seedPartner(db, tables.partners, { id: SCRIPTED, payoutUrl: server.payoutUrl });
