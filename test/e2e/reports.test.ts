@@ -12,6 +12,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { documented } from "../support/http.js";
 import { signLocalToken } from "../../infra/local/jwt.js";
 import { type LocalRuntime, REPOSITORY_ROOT } from "../../infra/local/runtime.js";
 import { campaignReportSchema } from "../../shared/api/report-schemas.js";
@@ -57,12 +58,6 @@ async function get(path: string, token: string | null = operatorToken) {
 
 const json = (bytes: Buffer) => JSON.parse(bytes.toString("utf8")) as unknown;
 
-/** The body parsed with the documented schema, which must keep every field. */
-function documented<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  const parsed = schema.parse(body);
-  expect(parsed).toEqual(body);
-  return parsed;
-}
 
 /** `npm run report` in one process (no npm wrapper); stdout kept as bytes. */
 function report(args: string[]): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {

@@ -6,9 +6,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { refusal } from "../support/http.js";
 import { signLocalToken } from "../../infra/local/jwt.js";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
-import { errorBodySchema, gatewayMessageSchema } from "../../shared/api/schemas.js";
+import { gatewayMessageSchema } from "../../shared/api/schemas.js";
 import { campaignStatsSchema } from "../../shared/api/stats-schemas.js";
 import { localDate } from "../../shared/domain/settlement.js";
 import { ClaimCaches, claimVoucher } from "../../shared/use-cases/claim.js";
@@ -43,12 +44,6 @@ async function get(path: string, token: string | null = operatorToken) {
   return { status: response.status, headers: response.headers, body: text === "" ? undefined : (JSON.parse(text) as unknown) };
 }
 
-function refusal(answer: { status: number; body: unknown }, status: number, code: string) {
-  expect(answer.status, JSON.stringify(answer.body)).toBe(status);
-  const { error } = errorBodySchema.parse(answer.body);
-  expect(error.code).toBe(code);
-  return error;
-}
 
 /** The keys of an object and of every object inside it, as paths, sorted. */
 function keyPaths(value: unknown, prefix = ""): string[] {
