@@ -14,6 +14,7 @@ import { setMaxListeners } from "node:events";
 import http from "node:http";
 import { parseArgs } from "node:util";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { pool, percentile, fixed as figure } from "./figures.js";
 
 // Handlers log through Powertools; the benchmark wants their silence, and the SDK's Node-version notice is noise.
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
@@ -59,26 +60,9 @@ function parseSettings(): Settings {
   };
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index]!;
-}
 
-const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
+const fixed = (value: number, digits = 1) => figure(value, digits);
 
-/** Runs `count` tasks with at most `concurrency` in flight; stops starting new ones once `signal` aborts. */
-async function pool(count: number, concurrency: number, signal: AbortSignal, task: (index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < count && !signal.aborted) {
-      const index = next++;
-      await task(index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  signal.throwIfAborted();
-}
 
 interface Payment {
   eventId: string;
