@@ -38,7 +38,10 @@ const SIGNATURE_SCHEME =
   "rotation several `v1=` parts may be sent (one valid is enough). A missing, malformed, stale or wrong signature is 401 and " +
   "nothing happens. The platform signs its payout requests to a partner the same way, with the partner's live secrets (docs/partners.md).";
 
-/** Builds the document; throws when two routes share an operationId or a route's answers and errors share a status. */
+/**
+ * Builds the document. Throws when two routes share an operationId, when a route's path schema
+ * does not name exactly its path's parameters, or when its answers and errors share a status.
+ */
 export function buildOpenApi(wiring: Wiring, version: string): OpenApiDocument {
   const registry = new OpenAPIRegistry();
   registry.registerComponent("securitySchemes", "bearer", {
@@ -53,6 +56,9 @@ export function buildOpenApi(wiring: Wiring, version: string): OpenApiDocument {
   for (const route of wiring.routes) {
     if (operationIds.has(route.docs.operationId)) throw new Error(`${routeKey(route)}: operationId ${route.docs.operationId} is taken`);
     operationIds.add(route.docs.operationId);
+    const inPath = [...route.path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]).sort();
+    const documented = Object.keys(route.docs.request?.path?.shape ?? {}).sort();
+    if (inPath.join() !== documented.join()) throw new Error(`${routeKey(route)}: path parameters {${inPath.join(", ")}} documented as {${documented.join(", ")}}`);
     registry.registerPath(operationOf(route));
   }
   registry.registerWebhook(payoutWebhook());

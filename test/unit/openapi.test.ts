@@ -43,6 +43,18 @@ describe("the OpenAPI document", () => {
     expect(() => buildOpenApi(twice, "0")).toThrow(/operationId getHealth is taken/);
   });
 
+  it("refuses a route whose path schema does not name its path's parameters", () => {
+    const [claim] = platform.routes.filter((route) => route.docs.operationId === "claimVoucher");
+    const moved = { ...platform, routes: [{ ...claim!, path: "/campaigns/{id}/claims" }] };
+    expect(() => buildOpenApi(moved, "0")).toThrow(/path parameters \{id\} documented as \{dropId, id\}/);
+  });
+
+  it("lists VALIDATION_FAILED on every route that parses a query, header or body", () => {
+    const parsing = platform.routes.filter(({ docs }) => docs.request?.query ?? docs.request?.headers ?? docs.request?.body);
+    expect(parsing.length).toBeGreaterThan(20);
+    for (const route of parsing) expect(route.docs.errors, route.docs.operationId).toContain("VALIDATION_FAILED");
+  });
+
   it("answers each route's error codes with their statuses, the code narrowed to the route's list", () => {
     const claim = generated().paths["/campaigns/{id}/drops/{dropId}/claims"]!.post!;
     const codesOf = (status: string) => JSON.stringify(claim.responses[status]?.content?.["application/json"]?.schema).match(/"enum":\[([^\]]*)\]/)?.[1];
