@@ -140,13 +140,14 @@ function describeParameters(schema: z.ZodObject, descriptions: Readonly<Record<s
 function responsesOf(auth: AuthKind, docs: RouteDocumentation, key: string): Record<string, ResponseConfig> {
   const responses: Record<string, ResponseConfig> = {};
   for (const [status, answer] of Object.entries(docs.answers)) {
+    const content = {
+      ...(answer.body ? { "application/json": { schema: answer.body, ...(answer.examples ? { examples: answer.examples } : {}) } } : {}),
+      ...Object.fromEntries(Object.entries(answer.media ?? {}).map(([type, schema]) => [type, { schema }])),
+    };
     responses[status] = {
       description: answer.description,
       ...(answer.headers ? { headers: z.object(Object.fromEntries(Object.entries(answer.headers).map(([name, header]) => [name, header.schema.meta({ description: header.description })]))) } : {}),
-      content: {
-        ...(answer.body ? { "application/json": { schema: answer.body, ...(answer.examples ? { examples: answer.examples } : {}) } } : {}),
-        ...Object.fromEntries(Object.entries(answer.media ?? {}).map(([type, schema]) => [type, { schema }])),
-      },
+      ...(Object.keys(content).length > 0 ? { content } : {}),
     };
   }
   const byStatus = new Map<number, ErrorCode[]>();
