@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { buildOpenApi } from "../../shared/api/openapi.js";
 import { ERROR_CODES } from "../../shared/errors.js";
 import { platform } from "../../shared/wiring/platform.js";
+import type { RouteDeclaration } from "../../shared/wiring/types.js";
 
 const packageVersion = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 const REPO_ROOT = new URL("../..", import.meta.url).pathname;
@@ -33,6 +34,12 @@ describe("the OpenAPI document", () => {
     }
     const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
     expect(operations.sort()).toEqual(platform.routes.map((route) => `${route.method} ${route.path}`).sort());
+  });
+
+  it("cannot be without a declared route: a route without documentation does not compile", () => {
+    // @ts-expect-error `docs` is required; `npm run typecheck` fails if an undocumented route ever compiles.
+    const undocumented: RouteDeclaration<"me"> = { method: "GET", path: "/ghost", auth: "public", function: "me" };
+    expect("docs" in undocumented).toBe(false);
   });
 
   it("names each operation once, in camelCase", () => {
