@@ -48,7 +48,7 @@ export function buildOpenApi(wiring: Wiring, version: string): OpenApiDocument {
     type: "http",
     scheme: "bearer",
     bearerFormat: "JWT",
-    description: "Resident and operator tokens (Cognito on AWS, a local issuer under `npm start`); operators carry the group `operators`.",
+    description: "Resident and operator tokens from the identity provider API Gateway's JWT authorizer trusts (locally: `npm run token`); operators carry the group `operators`.",
   });
   registry.registerComponent("securitySchemes", "partnerSignature", { type: "apiKey", in: "header", name: "X-Voucher-Signature", description: SIGNATURE_SCHEME });
 
