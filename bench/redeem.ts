@@ -106,7 +106,7 @@ async function main(): Promise<number> {
   const { signLocalToken } = await import("../infra/local/jwt.js");
   const { seedCampaign } = await import("../test/support/seed.js");
   const { SIGNATURE_HEADER, signPayload } = await import("../shared/domain/signature.js");
-  const { readLedger } = await import("../shared/store/redemptions.js");
+  const { readLedger } = await import("../shared/store/ledger.js");
   const { DynamoDBClient: Ddb } = await import("@aws-sdk/client-dynamodb");
   const { DynamoDBDocumentClient: Docs, ScanCommand } = await import("@aws-sdk/lib-dynamodb");
 

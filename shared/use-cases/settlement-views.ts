@@ -5,6 +5,7 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type * as z from "../zod.js";
 import type { reconciliationSchema } from "../api/settlement-schemas.js";
+import type { LedgerRecord } from "../domain/ledger.js";
 import { MERCHANT_STATUSES } from "../domain/merchant.js";
 import { sumFen } from "../domain/money.js";
 import { type Period, STATEMENT_STATUSES, checkConservation, statementId } from "../domain/settlement.js";
@@ -12,8 +13,9 @@ import { InvalidStateError, NotFoundError, ValidationError } from "../errors.js"
 import { loadCampaign } from "../store/campaigns.js";
 import { queryByStatus } from "../store/merchants.js";
 import { decodeToken, encodeToken } from "../store/page-token.js";
-import { type LedgerEntry, readLedger } from "../store/redemptions.js";
-import { type StatementRecord, byPeriodKeySchema, moveStatement, queryByPeriod, readLines, readStatement, readStatementsOf } from "../store/settlements.js";
+import { readLedger } from "../store/ledger.js";
+import { readLines } from "../store/statement-lines.js";
+import { type StatementRecord, byPeriodKeySchema, moveStatement, queryByPeriod, readStatement, readStatementsOf } from "../store/statements.js";
 import type { SendPayout } from "./settlement.js";
 
 interface ViewDeps {
@@ -23,7 +25,7 @@ interface ViewDeps {
 
 /** A statement as operators see it: totals appear once it is finished (not BUILDING). */
 export function toStatementView(statement: StatementRecord) {
-  // lineCount is the worker's bookkeeping (store/settlements.ts), not part of the statement shown.
+  // lineCount is the worker's bookkeeping (store/statement-lines.ts), not part of the statement shown.
   const { cutoff, arrivedBefore, createdAt, updatedAt, lineCount: _lineCount, ...rest } = statement;
   return {
     ...rest,
@@ -52,7 +54,7 @@ export async function listStatements(
 }
 
 /** A record as a statement shows it. */
-function toLine(entry: LedgerEntry) {
+function toLine(entry: LedgerRecord) {
   return {
     partnerId: entry.partnerId,
     transactionId: entry.transactionId,
@@ -130,7 +132,7 @@ export async function reconcileCampaign(
       startKey = page.lastKey;
     } while (startKey);
   }
-  const records: LedgerEntry[] = [];
+  const records: LedgerRecord[] = [];
   const statements: StatementRecord[] = [];
   for (const merchantId of merchantIds) {
     records.push(...(await readLedger(db, tables.redemptions, campaignId, merchantId)));
