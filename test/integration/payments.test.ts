@@ -1,7 +1,7 @@
 /**
  * Payment and refund webhooks on DynamoDB Local, under real concurrency: a voucher is redeemed at
  * most once and a partner transaction applied at most once however its deliveries race; every
- * redemption and reversal has its ledger entry, and the ledger's discounts are the answered ones.
+ * redemption and reversal has its ledger record, and the ledger's discounts are the answered ones.
  */
 import { randomUUID } from "node:crypto";
 import { ThrottlingException } from "@aws-sdk/client-dynamodb";
