@@ -54,19 +54,19 @@ export async function listStatements(
 }
 
 /** A record as a statement shows it. */
-function toLine(entry: LedgerRecord) {
+function toLine(record: LedgerRecord) {
   return {
-    partnerId: entry.partnerId,
-    transactionId: entry.transactionId,
-    voucherId: entry.voucherId,
-    payerId: entry.payerId,
-    amount: entry.amount,
-    discount: entry.discount,
-    occurredAt: entry.occurredAt,
-    recordedAt: entry.recordedAt,
-    ...(entry.kind === "REDEMPTION" ? {} : { paymentOccurredAt: entry.paymentOccurredAt }),
-    ...(entry.kind === "CLAWBACK" ? { flagId: entry.flagId } : {}),
-    ...(entry.kind === "REVERSAL" || entry.kind === "PARTIAL_REFUND" ? { eventId: entry.eventId } : {}),
+    partnerId: record.partnerId,
+    transactionId: record.transactionId,
+    voucherId: record.voucherId,
+    payerId: record.payerId,
+    amount: record.amount,
+    discount: record.discount,
+    occurredAt: record.occurredAt,
+    recordedAt: record.recordedAt,
+    ...(record.kind === "REDEMPTION" ? {} : { paymentOccurredAt: record.paymentOccurredAt }),
+    ...(record.kind === "CLAWBACK" ? { flagId: record.flagId } : {}),
+    ...(record.kind === "REVERSAL" || record.kind === "PARTIAL_REFUND" ? { eventId: record.eventId } : {}),
   };
 }
 
@@ -77,10 +77,10 @@ export async function getStatement(input: ViewDeps & { key: { campaignId: string
   const lines = await readLines(input.db, input.tables.settlements, input.key);
   return {
     ...toStatementView(statement),
-    redemptions: lines.records.filter((entry) => entry.kind === "REDEMPTION").map(toLine),
-    reversals: lines.records.filter((entry) => entry.kind === "REVERSAL").map(toLine),
-    clawbacks: lines.records.filter((entry) => entry.kind === "CLAWBACK").map(toLine),
-    refunds: lines.records.filter((entry) => entry.kind === "PARTIAL_REFUND").map(toLine),
+    redemptions: lines.records.filter((record) => record.kind === "REDEMPTION").map(toLine),
+    reversals: lines.records.filter((record) => record.kind === "REVERSAL").map(toLine),
+    clawbacks: lines.records.filter((record) => record.kind === "CLAWBACK").map(toLine),
+    refunds: lines.records.filter((record) => record.kind === "PARTIAL_REFUND").map(toLine),
     carried: lines.carried.map((line) => ({ statementId: line.carriedFrom, period: line.period, payable: line.payable })),
   };
 }
