@@ -90,7 +90,7 @@ async function main(): Promise<number> {
   const { signLocalToken } = await import("../infra/local/jwt.js");
   const { seedCampaign } = await import("../test/support/seed.js");
   const { SIGNATURE_HEADER, signPayload } = await import("../shared/domain/signature.js");
-  const { readLedger } = await import("../shared/store/redemptions.js");
+  const { readLedger } = await import("../shared/store/ledger.js");
   const { DynamoDBClient: Ddb } = await import("@aws-sdk/client-dynamodb");
   const { DynamoDBDocumentClient: Docs, ScanCommand } = await import("@aws-sdk/lib-dynamodb");
 
@@ -263,9 +263,9 @@ async function main(): Promise<number> {
     row("payments/s", fixed(deliveries.length / seconds, 0));
     row("latency p50 / p95 / p99", `${fixed(percentile(latencies, 50))} / ${fixed(percentile(latencies, 95))} / ${fixed(percentile(latencies, 99))} ms`);
     row("redeemed (distinct txns with a discount)", redeemedTxns.size);
-    row("ledger redemption entries", ledger.length);
-    row("txns with more than one ledger entry", txnsWithSeveralEntries);
-    row("ledger entries not answered a discount", ledgerNotAnswered);
+    row("ledger redemption records", ledger.length);
+    row("txns with more than one ledger record", txnsWithSeveralEntries);
+    row("ledger records not answered a discount", ledgerNotAnswered);
     row("vouchers REDEEMED", redeemedVouchers);
     row("answers differing from the first", differing);
     row("duplicates applied (must be 0)", duplicatesApplied);

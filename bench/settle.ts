@@ -93,7 +93,7 @@ async function main(): Promise<number> {
   const { formatYuan, sumFen } = await import("../shared/domain/money.js");
   const { runSettlement } = await import("../shared/use-cases/settlement.js");
   const { reconcileCampaign } = await import("../shared/use-cases/settlement-views.js");
-  const { statementRecordSchema } = await import("../shared/store/settlements.js");
+  const { statementRecordSchema } = await import("../shared/store/statements.js");
   const { sendAll } = await import("../shared/queues/send.js");
   const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
   const { DynamoDBDocumentClient, QueryCommand } = await import("@aws-sdk/lib-dynamodb");

@@ -15,7 +15,7 @@ import { localDate, previousPeriod, statementId } from "../../shared/domain/sett
 import { runSettlement } from "../../shared/use-cases/settlement.js";
 import { sendAll } from "../../shared/queues/send.js";
 import { statementKey } from "../../shared/store/keys.js";
-import { readStatement } from "../../shared/store/settlements.js";
+import { readStatement } from "../../shared/store/statements.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { eventually, startTestRuntime, tableNamesOf, TEST_JWT, testClients } from "../integration/runtime-helpers.js";
 import { seedCampaign } from "../support/seed.js";

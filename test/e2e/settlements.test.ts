@@ -21,7 +21,7 @@ import {
 import { gatewayMessageSchema } from "../../shared/api/schemas.js";
 import { localDate, previousPeriod, startOfPeriod, statementId } from "../../shared/domain/settlement.js";
 import { recordPayoutFailure } from "../../shared/use-cases/settlement.js";
-import type { LedgerEntry } from "../../shared/store/redemptions.js";
+import type { LedgerRecord } from "../../shared/domain/ledger.js";
 import { platform } from "../../shared/wiring/platform.js";
 import type * as z from "../../shared/zod.js";
 import { eventually, startTestRuntime, tableNamesOf, TEST_JWT, testClients } from "../integration/runtime-helpers.js";
@@ -71,7 +71,7 @@ async function allPages(period: string, limit: number) {
   return pages;
 }
 
-const line = (record: LedgerEntry) => ({
+const line = (record: LedgerRecord) => ({
   partnerId: record.partnerId,
   transactionId: record.transactionId,
   voucherId: record.voucherId,

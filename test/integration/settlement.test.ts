@@ -19,8 +19,11 @@ import { createPayoutClient } from "../../shared/payout-client.js";
 import { sendAll, sendOne } from "../../shared/queues/send.js";
 import { queryAudit } from "../../shared/store/audit.js";
 import { auditPartition, unsettledPartition } from "../../shared/store/keys.js";
-import { type LedgerEntry, readLedger } from "../../shared/store/redemptions.js";
-import { type StatementRecord, readLines, readRun, readStatement, readStatementsOf } from "../../shared/store/settlements.js";
+import type { LedgerRecord } from "../../shared/domain/ledger.js";
+import { readLedger } from "../../shared/store/ledger.js";
+import { readRun } from "../../shared/store/settlement-runs.js";
+import { readLines } from "../../shared/store/statement-lines.js";
+import { type StatementRecord, readStatement, readStatementsOf } from "../../shared/store/statements.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { type PayoutServer, alwaysFail, failTimes, startPayoutServer } from "../support/payout-server.js";
 import { seedCampaign } from "../support/seed.js";
@@ -120,7 +123,7 @@ async function drained(queue: "settlements" | "payouts"): Promise<void> {
   }, 30_000, `the ${queue} queue to drain`);
 }
 
-const keysOf = (entries: readonly Pick<LedgerEntry, "transactionId" | "kind">[]) => entries.map((entry) => `${entry.transactionId}#${entry.kind}`).sort();
+const keysOf = (entries: readonly Pick<LedgerRecord, "transactionId" | "kind">[]) => entries.map((entry) => `${entry.transactionId}#${entry.kind}`).sort();
 
 async function markers(campaignId: string, merchantId: string): Promise<string[]> {
   const { Items } = await db.send(

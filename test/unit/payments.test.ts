@@ -17,7 +17,8 @@ import {
   redeemedAnswer,
 } from "../../shared/use-cases/payments.js";
 import { transactionKey } from "../../shared/store/keys.js";
-import { ledgerSortKey, transactionRecordSchema, utcInstant } from "../../shared/store/redemptions.js";
+import { ledgerSortKey, utcInstant } from "../../shared/store/ledger.js";
+import { transactionRecordSchema } from "../../shared/store/transactions.js";
 import { paymentAnswerSchema } from "../../shared/api/payment-schemas.js";
 
 const payment = {
