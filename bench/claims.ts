@@ -28,6 +28,7 @@ import type { Context } from "aws-lambda";
 import { ESM_REQUIRE_BANNER, UNREACHED_CREDENTIAL_PROVIDERS } from "../infra/constructs/bundling.js";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { pool, percentile, fixed as figure } from "./figures.js";
 
 // Handlers log through Powertools; the benchmark wants their silence, and the SDK's Node-version notice is noise.
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
@@ -210,17 +211,12 @@ function instrument(client: DynamoDBClient, counter: DynamoCounter): void {
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index]!;
-}
 
 function median(values: number[]): number {
   return percentile([...values].sort((a, b) => a - b), 50);
 }
 
-const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
+const fixed = (value: number, digits = 2) => figure(value, digits);
 
 /** CPU seconds used so far by a process (utime + stime), from /proc; undefined when unreadable. */
 function processCpuSeconds(pid: number): number | undefined {
@@ -262,18 +258,6 @@ class Cpu {
   }
 }
 
-/** Runs `count` tasks with at most `concurrency` in flight; stops starting new ones once `signal` aborts. */
-async function pool(count: number, concurrency: number, signal: AbortSignal, task: (index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < count && !signal.aborted) {
-      const index = next++;
-      await task(index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  signal.throwIfAborted();
-}
 
 // ---------------------------------------------------------------------------------------------
 // The run

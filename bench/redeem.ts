@@ -14,6 +14,7 @@ import { setMaxListeners } from "node:events";
 import http from "node:http";
 import { parseArgs } from "node:util";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { pool, percentile, fixed as figure } from "./figures.js";
 
 // Handlers log through Powertools; the benchmark wants their silence, and the SDK's Node-version notice is noise.
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
@@ -59,26 +60,9 @@ function parseSettings(): Settings {
   };
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[index]!;
-}
 
-const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
+const fixed = (value: number, digits = 1) => figure(value, digits);
 
-/** Runs `count` tasks with at most `concurrency` in flight; stops starting new ones once `signal` aborts. */
-async function pool(count: number, concurrency: number, signal: AbortSignal, task: (index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < count && !signal.aborted) {
-      const index = next++;
-      await task(index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  signal.throwIfAborted();
-}
 
 interface Payment {
   eventId: string;
@@ -106,7 +90,7 @@ async function main(): Promise<number> {
   const { signLocalToken } = await import("../infra/local/jwt.js");
   const { seedCampaign } = await import("../test/support/seed.js");
   const { SIGNATURE_HEADER, signPayload } = await import("../shared/domain/signature.js");
-  const { readLedger } = await import("../shared/store/redemptions.js");
+  const { readLedger } = await import("../shared/store/ledger.js");
   const { DynamoDBClient: Ddb } = await import("@aws-sdk/client-dynamodb");
   const { DynamoDBDocumentClient: Docs, ScanCommand } = await import("@aws-sdk/lib-dynamodb");
 
@@ -279,9 +263,9 @@ async function main(): Promise<number> {
     row("payments/s", fixed(deliveries.length / seconds, 0));
     row("latency p50 / p95 / p99", `${fixed(percentile(latencies, 50))} / ${fixed(percentile(latencies, 95))} / ${fixed(percentile(latencies, 99))} ms`);
     row("redeemed (distinct txns with a discount)", redeemedTxns.size);
-    row("ledger redemption entries", ledger.length);
-    row("txns with more than one ledger entry", txnsWithSeveralEntries);
-    row("ledger entries not answered a discount", ledgerNotAnswered);
+    row("ledger redemption records", ledger.length);
+    row("txns with more than one ledger record", txnsWithSeveralEntries);
+    row("ledger records not answered a discount", ledgerNotAnswered);
     row("vouchers REDEEMED", redeemedVouchers);
     row("answers differing from the first", differing);
     row("duplicates applied (must be 0)", duplicatesApplied);

@@ -18,6 +18,7 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { parseCommandLine } from "../scripts/cli.js";
+import { pool } from "./figures.js";
 
 // Handlers log through Powertools; the benchmark wants their silence, and the SDK's Node-version notice is noise.
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
@@ -92,7 +93,7 @@ async function main(): Promise<number> {
   const { formatYuan, sumFen } = await import("../shared/domain/money.js");
   const { runSettlement } = await import("../shared/use-cases/settlement.js");
   const { reconcileCampaign } = await import("../shared/use-cases/settlement-views.js");
-  const { statementRecordSchema } = await import("../shared/store/settlements.js");
+  const { statementRecordSchema } = await import("../shared/store/statements.js");
   const { sendAll } = await import("../shared/queues/send.js");
   const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
   const { DynamoDBDocumentClient, QueryCommand } = await import("@aws-sdk/lib-dynamodb");
@@ -295,15 +296,6 @@ async function main(): Promise<number> {
   });
 }
 
-/** Runs `count` tasks with at most `concurrency` in flight; stops starting new ones once `signal` aborts. */
-async function pool(count: number, concurrency: number, signal: AbortSignal, task: (index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < count && !signal.aborted) await task(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  signal.throwIfAborted();
-}
 
 try {
   process.exitCode = await main();

@@ -1,4 +1,4 @@
-/** `npm run openapi` writes docs/openapi.json from the wiring and the API's zod schemas. */
+/** `npm run openapi` writes docs/openapi.json from the routes declared in the wiring, each with its documentation (shared/wiring/routes.ts). */
 import { readFileSync, writeFileSync } from "node:fs";
 import { buildOpenApi } from "../shared/api/openapi.js";
 import { platform } from "../shared/wiring/platform.js";

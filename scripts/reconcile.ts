@@ -8,12 +8,12 @@
  */
 import { z } from "zod";
 import { jwtSettingsFromEnv, signLocalToken } from "../infra/local/jwt.js";
-import { runningPlatform } from "../infra/local/state-file.js";
 import { reconciliationSchema } from "../shared/api/settlement-schemas.js";
 import { idSchema } from "../shared/domain/campaign.js";
 import { formatYuan } from "../shared/domain/money.js";
 import { STATEMENT_STATUSES } from "../shared/domain/settlement.js";
 import { parseCommandLine } from "./cli.js";
+import { CommandError, getCampaignResource, targetPlatform } from "./operator-client.js";
 
 const USAGE = [
   "usage: npm run reconcile -- --campaign ID [--url URL] [--token TOKEN] [--json]",
@@ -33,48 +33,10 @@ const argsSchema = z.object({
 
 type Reconciliation = z.infer<typeof reconciliationSchema>;
 
-/** A problem said as it is, without a stack: nothing running, a refused token, an unknown campaign. */
-class CommandError extends Error {}
-
-async function target(url: string | undefined): Promise<string> {
-  if (url !== undefined) return url.replace(/\/+$/, "");
-  const state = await runningPlatform();
-  if (!state) throw new CommandError("no local platform is running: start it with npm start, or pass --url (and --token on AWS)");
-  return state.url;
-}
-
 async function fetchReconciliation(base: string, campaignId: string, token: string): Promise<Reconciliation> {
-  const url = `${base}/admin/campaigns/${encodeURIComponent(campaignId)}/reconciliation`;
-  let response: Response;
-  try {
-    response = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: "application/json" }, signal: AbortSignal.timeout(60_000) });
-  } catch (error) {
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
-    throw new CommandError(`could not reach ${base}: ${cause}`);
-  }
-  const text = await response.text();
-  const message = () => {
-    try {
-      // The platform's errors are {error: {code, message}}; the gateway's own 401 is {message}.
-      const body = JSON.parse(text) as { message?: unknown; error?: { message?: unknown } };
-      const found = body.error?.message ?? body.message;
-      return typeof found === "string" ? found : text.slice(0, 300);
-    } catch {
-      return text.slice(0, 300);
-    }
-  };
-  switch (response.status) {
-    case 200:
-      break;
-    case 401:
-      throw new CommandError(`${base} refused the token (401 ${message()}): pass an operator's --token for this platform`);
-    case 403:
-      throw new CommandError(`${base} refused the token (403 ${message()}): the token is not an operator's`);
-    case 404:
-      throw new CommandError(`no campaign ${campaignId} on ${base} (404 ${message()})`);
-    default:
-      throw new CommandError(`GET ${url} answered ${response.status}: ${message()}`);
-  }
+  const path = `/admin/campaigns/${encodeURIComponent(campaignId)}/reconciliation`;
+  const url = `${base}${path}`;
+  const text = (await getCampaignResource(base, path, campaignId, token, "application/json")).toString("utf8");
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -114,7 +76,7 @@ async function main(): Promise<number> {
     schema: argsSchema,
   });
   try {
-    const base = await target(args.url);
+    const base = await targetPlatform(args.url);
     // Without --token, a local operator token: what `npm run token -- --sub … --operator` prints.
     const token = args.token ?? (await signLocalToken({ sub: "reconcile-cli", operator: true, expiresInSeconds: 300, settings: jwtSettingsFromEnv() }));
     const books = await fetchReconciliation(base, args.campaign, token);

@@ -10,12 +10,12 @@
 import { writeFile } from "node:fs/promises";
 import { z } from "zod";
 import { jwtSettingsFromEnv, signLocalToken } from "../infra/local/jwt.js";
-import { runningPlatform } from "../infra/local/state-file.js";
 import { campaignReportSchema } from "../shared/api/report-schemas.js";
 import { idSchema } from "../shared/domain/campaign.js";
 import { formatYuan } from "../shared/domain/money.js";
 import { BOM, REPORT_HEADERS, parseCsv } from "../shared/domain/report.js";
 import { parseCommandLine } from "./cli.js";
+import { CommandError, getCampaignResource, targetPlatform } from "./operator-client.js";
 
 const USAGE = [
   "usage: npm run report -- --campaign ID [--format csv|json] [--out FILE] [--url URL] [--token TOKEN]",
@@ -35,50 +35,9 @@ const argsSchema = z.object({
   token: z.string().min(1).optional(),
 });
 
-/** A problem said as it is, without a stack: nothing running, a refused token, an unknown campaign. */
-class CommandError extends Error {}
-
-async function target(url: string | undefined): Promise<string> {
-  if (url !== undefined) return url.replace(/\/+$/, "");
-  const state = await runningPlatform();
-  if (!state) throw new CommandError("no local platform is running: start it with npm start, or pass --url (and --token on AWS)");
-  return state.url;
-}
-
 /** The report's bytes, exactly as the platform answered them. */
 async function fetchReport(base: string, campaignId: string, format: "csv" | "json", token: string): Promise<Buffer> {
-  const url = `${base}/admin/reports/campaigns/${encodeURIComponent(campaignId)}?format=${format}`;
-  let response: Response;
-  try {
-    response = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(60_000) });
-  } catch (error) {
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
-    throw new CommandError(`could not reach ${base}: ${cause}`);
-  }
-  const bytes = Buffer.from(await response.arrayBuffer());
-  const message = () => {
-    const text = bytes.toString("utf8");
-    try {
-      // The platform's errors are {error: {code, message}}; the gateway's own 401 is {message}.
-      const body = JSON.parse(text) as { message?: unknown; error?: { message?: unknown } };
-      const found = body.error?.message ?? body.message;
-      return typeof found === "string" ? found : text.slice(0, 300);
-    } catch {
-      return text.slice(0, 300);
-    }
-  };
-  switch (response.status) {
-    case 200:
-      return bytes;
-    case 401:
-      throw new CommandError(`${base} refused the token (401 ${message()}): pass an operator's --token for this platform`);
-    case 403:
-      throw new CommandError(`${base} refused the token (403 ${message()}): the token is not an operator's`);
-    case 404:
-      throw new CommandError(`no campaign ${campaignId} on ${base} (404 ${message()})`);
-    default:
-      throw new CommandError(`GET ${url} answered ${response.status}: ${message()}`);
-  }
+  return getCampaignResource(base, `/admin/reports/campaigns/${encodeURIComponent(campaignId)}?format=${format}`, campaignId, token);
 }
 
 interface Headline {
@@ -142,7 +101,7 @@ async function main(): Promise<number> {
     schema: argsSchema,
   });
   try {
-    const base = await target(args.url);
+    const base = await targetPlatform(args.url);
     // Without --token, a local operator token: what `npm run token -- --sub … --operator` prints.
     const token = args.token ?? (await signLocalToken({ sub: "report-cli", operator: true, expiresInSeconds: 300, settings: jwtSettingsFromEnv() }));
     const bytes = await fetchReport(base, args.campaign, args.format, token);

@@ -17,15 +17,16 @@ import type { LookupAddress, LookupOptions } from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
+import { type PayoutRequestBody, payoutAcceptedSchema } from "./api/payout-schemas.js";
 import { config } from "./config.js";
 import { type PayoutUrlRules, payoutAddressProblem, payoutUrlProblem } from "./domain/payout-url.js";
 import { SIGNATURE_HEADER, signPayloadWithSecrets } from "./domain/signature.js";
-import * as z from "./zod.js";
 
 export interface PayoutRequest {
   url: string;
   idempotencyKey: string;
-  body: { statementId: string; campaignId: string; merchantId: string; period: string; amount: number; currency: "CNY" };
+  /** Documented in docs/openapi.json's `webhooks`. */
+  body: PayoutRequestBody;
   /** The partner's secrets still valid: the request carries one signature per secret. */
   secrets: readonly string[];
   timeoutMs: number;
@@ -49,8 +50,6 @@ export interface PayoutClientOptions {
   /** The signing clock. */
   now?: () => Date;
 }
-
-const acceptedSchema = z.object({ payoutId: z.string().optional() });
 
 /** Longest answer read from a partner; the rest is dropped. */
 const MAX_ANSWER_BYTES = 64 * 1024;
@@ -120,7 +119,7 @@ function outcomeOf(answer: { status: number; text: string }): PayoutResponse {
     } catch {
       parsed = {};
     }
-    const accepted = acceptedSchema.safeParse(parsed);
+    const accepted = payoutAcceptedSchema.safeParse(parsed);
     return { ok: true, payoutId: accepted.success ? accepted.data.payoutId : undefined };
   }
   if (status >= 300 && status < 400) return { ok: false, retryable: false, error: `HTTP ${status}: the payout endpoint answered a redirect, which is never followed` };

@@ -28,6 +28,7 @@ import { FLAG_STATUSES } from "../../shared/domain/fraud.js";
 import { type FlagLike, type RuleScore, score } from "./metrics.js";
 import { playInOrder } from "./playback.js";
 import { SIM_SECTORS, type Traffic, type TrafficEvent, TIMEZONE, generateTraffic } from "./traffic.js";
+import { pool } from "../figures.js";
 
 // Handlers log through Powertools; the simulation wants their silence, and the SDK's Node-version notice is noise.
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
@@ -436,15 +437,6 @@ function report(
   }
 }
 
-/** Runs `count` tasks with at most `concurrency` in flight; stops starting new ones once `signal` aborts. */
-async function pool(count: number, concurrency: number, signal: AbortSignal, task: (index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < count && !signal.aborted) await task(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  signal.throwIfAborted();
-}
 
 try {
   process.exitCode = await main();

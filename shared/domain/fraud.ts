@@ -23,6 +23,7 @@
  */
 import { createHash } from "node:crypto";
 import * as z from "../zod.js";
+import type { LedgerRecordFacts } from "./ledger.js";
 
 
 export const FRAUD_RULES = ["merchant-velocity", "repeat-payer", "threshold-hugging", "refund-rate", "new-merchant-spike", "payer-spread"] as const;
@@ -140,23 +141,6 @@ export const DAY_MS = 86_400_000;
 /** Percent-above-threshold counters kept per hour: 0 %, 1 %, …, 19 % (the widest margin allowed is 20). */
 export const NEAR_BUCKETS = 20;
 
-/** A new ledger record as the detector sees it. */
-export interface LedgerFacts {
-  kind: "REDEMPTION" | "REVERSAL";
-  campaignId: string;
-  merchantId: string;
-  partnerId: string;
-  transactionId: string;
-  payerId: string;
-  amount: number;
-  /** The redeemed voucher's threshold, on redemptions recorded since it was kept. */
-  threshold?: number | undefined;
-  /** UTC ISO. */
-  occurredAt: string;
-  /** Reversals: when the reversed payment occurred. */
-  paymentOccurredAt?: string | undefined;
-}
-
 export interface TransactionRef {
   partnerId: string;
   transactionId: string;
@@ -209,7 +193,7 @@ export interface HourCounts {
 export const EMPTY_HOUR: HourCounts = { redemptions: 0, thresholded: 0, near: [], reversals: 0 };
 
 /** What a new record adds to its merchant's hourly counters: the hour and the counter deltas. */
-export function hourDelta(record: LedgerFacts): { hour: number; counts: HourCounts } {
+export function hourDelta(record: LedgerRecordFacts): { hour: number; counts: HourCounts } {
   if (record.kind === "REVERSAL") {
     return { hour: hourOf(record.paymentOccurredAt ?? record.occurredAt), counts: { ...EMPTY_HOUR, reversals: 1 } };
   }
@@ -281,7 +265,7 @@ const bucketStart = (hour: number, length: number) => hourStart(Math.floor(hour 
  * `multiplier` × max(mean of the `baselineHours` before, `minBaseline`), and at least
  * `minRedemptions`. Window: the hour.
  */
-export function merchantVelocity(config: RuleConfigs["merchant-velocity"], window: MerchantWindow, record: LedgerFacts): Hit | undefined {
+export function merchantVelocity(config: RuleConfigs["merchant-velocity"], window: MerchantWindow, record: LedgerRecordFacts): Hit | undefined {
   if (!config.enabled || record.kind !== "REDEMPTION") return undefined;
   const hour = hourOf(record.occurredAt);
   const current = counts(window, hour).redemptions;
@@ -302,7 +286,7 @@ export function merchantVelocity(config: RuleConfigs["merchant-velocity"], windo
  * (2) One payer redeeming at one merchant more than `maxRedemptions` times within `windowHours`
  * up to the record. Window: the fixed `windowHours` bucket of the record.
  */
-export function repeatPayer(config: RuleConfigs["repeat-payer"], window: PayerWindow, record: LedgerFacts): Hit | undefined {
+export function repeatPayer(config: RuleConfigs["repeat-payer"], window: PayerWindow, record: LedgerRecordFacts): Hit | undefined {
   if (!config.enabled || record.kind !== "REDEMPTION") return undefined;
   const at = Date.parse(record.occurredAt);
   const from = at - config.windowHours * HOUR_MS;
@@ -325,7 +309,7 @@ export function repeatPayer(config: RuleConfigs["repeat-payer"], window: PayerWi
  * threshold, of which a share ≥ `minShare` is less than `marginPercent` % above it. Window: the
  * fixed `windowHours` bucket of the record.
  */
-export function thresholdHugging(config: RuleConfigs["threshold-hugging"], window: MerchantWindow, record: LedgerFacts): Hit | undefined {
+export function thresholdHugging(config: RuleConfigs["threshold-hugging"], window: MerchantWindow, record: LedgerRecordFacts): Hit | undefined {
   if (!config.enabled || record.kind !== "REDEMPTION") return undefined;
   const hour = hourOf(record.occurredAt);
   const total = sumHours(window, hour, config.windowHours, (h) => h.thresholded);
@@ -347,7 +331,7 @@ export function thresholdHugging(config: RuleConfigs["threshold-hugging"], windo
  * reversal's hour, the share reversed so far reaches `minRate`, with at least `minRedemptions`
  * redemptions. Judged on reversals. Window: the fixed `windowHours` bucket of the reversal.
  */
-export function refundRate(config: RuleConfigs["refund-rate"], window: MerchantWindow, record: LedgerFacts): Hit | undefined {
+export function refundRate(config: RuleConfigs["refund-rate"], window: MerchantWindow, record: LedgerRecordFacts): Hit | undefined {
   if (!config.enabled || record.kind !== "REVERSAL") return undefined;
   const hour = hourOf(record.occurredAt);
   const redemptions = sumHours(window, hour, config.windowHours, (h) => h.redemptions);
@@ -368,7 +352,7 @@ export function refundRate(config: RuleConfigs["refund-rate"], window: MerchantW
  * (5) A newly approved merchant spiking: within `newForDays` of its approval, more than
  * `maxHourlyRedemptions` redemptions in the record's hour. Window: the hour.
  */
-export function newMerchantSpike(config: RuleConfigs["new-merchant-spike"], window: MerchantWindow, record: LedgerFacts): Hit | undefined {
+export function newMerchantSpike(config: RuleConfigs["new-merchant-spike"], window: MerchantWindow, record: LedgerRecordFacts): Hit | undefined {
   if (!config.enabled || record.kind !== "REDEMPTION" || window.approvedAt === undefined) return undefined;
   const approved = Date.parse(window.approvedAt);
   const at = Date.parse(record.occurredAt);
@@ -391,7 +375,7 @@ export function newMerchantSpike(config: RuleConfigs["new-merchant-spike"], wind
  * merchants within `windowMinutes` up to the record. The flag names the record's merchant; the
  * evidence names every merchant. Window: the record's UTC day (one accusation of a payer a day).
  */
-export function payerSpread(config: RuleConfigs["payer-spread"], window: PayerWindow, record: LedgerFacts): Hit | undefined {
+export function payerSpread(config: RuleConfigs["payer-spread"], window: PayerWindow, record: LedgerRecordFacts): Hit | undefined {
   if (!config.enabled || record.kind !== "REDEMPTION") return undefined;
   const at = Date.parse(record.occurredAt);
   const recent = window.redemptions.filter((r) => inWindow(r.occurredAt, at - config.windowMinutes * MINUTE_MS, at));
@@ -409,7 +393,7 @@ export function payerSpread(config: RuleConfigs["payer-spread"], window: PayerWi
 }
 
 /** Every rule's verdict on a record, hits only, in FRAUD_RULES order. */
-export function evaluate(config: FraudConfig, state: { merchant: MerchantWindow; payer: PayerWindow }, record: LedgerFacts): Hit[] {
+export function evaluate(config: FraudConfig, state: { merchant: MerchantWindow; payer: PayerWindow }, record: LedgerRecordFacts): Hit[] {
   const { rules } = config;
   return [
     merchantVelocity(rules["merchant-velocity"], state.merchant, record),

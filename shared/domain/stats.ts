@@ -132,6 +132,29 @@ export function mergeDeltas(deltas: readonly StatsDelta[]): Map<Bucket, Counters
   return merged;
 }
 
+/** A campaign's buckets by kind: its total, and its counters by day, by sector and by merchant (keys sorted). */
+export interface BucketsByKind {
+  total: Counters;
+  byDay: Map<string, Counters>;
+  bySector: Map<string, Counters>;
+  byMerchant: Map<string, Counters>;
+}
+
+/** Sorts a campaign's buckets by kind, each kind's keys in text order. */
+export function bucketsByKind(buckets: ReadonlyMap<Bucket, Counters>): BucketsByKind {
+  const grouped: BucketsByKind = { total: buckets.get("TOTAL") ?? {}, byDay: new Map(), bySector: new Map(), byMerchant: new Map() };
+  const kinds = [
+    ["DAY#", grouped.byDay],
+    ["SECTOR#", grouped.bySector],
+    ["MERCHANT#", grouped.byMerchant],
+  ] as const;
+  for (const [bucket, counters] of [...buckets].sort(([a], [b]) => a.localeCompare(b))) {
+    const kind = kinds.find(([prefix]) => bucket.startsWith(prefix));
+    if (kind) kind[1].set(bucket.slice(kind[0].length), counters);
+  }
+  return grouped;
+}
+
 /** The figures of one bucket as the bureau reads them (API.md, stats). */
 export interface Figures {
   claimed: number;

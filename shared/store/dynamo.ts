@@ -7,7 +7,13 @@
  * Written against `db.send` only (not lib-dynamodb's paginators, which refuse anything but a real
  * client instance): the fault-injection tests hand the store a wrapped `send`.
  */
-import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  ConditionalCheckFailedException,
+  QueryCommand as RawQueryCommand,
+  type AttributeValue,
+  type QueryCommandOutput as RawQueryCommandOutput,
+  TransactionCanceledException,
+} from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
@@ -16,7 +22,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 
 /** A stored item as the document client returns it. */
 export type Item = Record<string, unknown>;
@@ -91,6 +97,25 @@ export async function* queryPages(db: DynamoDBDocumentClient, input: QueryComman
 export async function queryAll(db: DynamoDBDocumentClient, input: Omit<QueryCommandInput, "ExclusiveStartKey">): Promise<Item[]> {
   const items: Item[] = [];
   for await (const page of queryPages(db, input)) items.push(...page);
+  return items;
+}
+
+/**
+ * Every item a query matches, its numbers as exact `NumberValue`s rather than JavaScript numbers:
+ * for counters that may pass 2^53, which the document client would round. `input` is written as
+ * for the document client; its values are marshalled here.
+ */
+export async function queryAllExact(db: DynamoDBDocumentClient, input: Omit<QueryCommandInput, "ExclusiveStartKey">): Promise<Item[]> {
+  const items: Item[] = [];
+  const values = input.ExpressionAttributeValues ? marshall(input.ExpressionAttributeValues) : undefined;
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const query = new RawQueryCommand({ ...input, ExpressionAttributeValues: values, ExclusiveStartKey: start });
+    // The document client passes low-level commands through untranslated.
+    const page = (await db.send(query as unknown as QueryCommand)) as unknown as Pick<RawQueryCommandOutput, "Items" | "LastEvaluatedKey">;
+    for (const raw of page.Items ?? []) items.push(unmarshall(raw, { wrapNumbers: true }));
+    start = page.LastEvaluatedKey;
+  } while (start);
   return items;
 }
 

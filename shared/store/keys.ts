@@ -29,7 +29,9 @@ export const issuedVoucherKey = (campaignId: string, dropId: string, voucherType
   sk: `VOUCHER#${voucherId}`,
 });
 export const issuedPartition = (campaignId: string, dropId: string, voucherTypeId: string, shard: number) =>
-  `ISSUED#${campaignId}#${dropId}#${voucherTypeId}#${shard}`;
+  `${ISSUED_PARTITION_PREFIX}${campaignId}#${dropId}#${voucherTypeId}#${shard}`;
+/** How every voucher's partition starts (how a vouchers-table stream change is told to be a voucher's). */
+export const ISSUED_PARTITION_PREFIX = "ISSUED#";
 /**
  * vouchers table: a resident's claims in one campaign: how many (the per-person limit), and which
  * vouchers (their ids and where they are filed), so the wallet finds them.
@@ -54,7 +56,9 @@ export const transactionKey = (partnerId: string, transactionId: string) => ({ p
  * redemptions table: the settlement ledger of one campaign at one merchant, by occurredAt, read
  * with strongly consistent queries of the base table.
  */
-export const ledgerPartition = (campaignId: string, merchantId: string) => `LEDGER#${campaignId}#${merchantId}`;
+export const ledgerPartition = (campaignId: string, merchantId: string) => `${LEDGER_PARTITION_PREFIX}${campaignId}#${merchantId}`;
+/** How every ledger partition starts (how a redemptions-table stream change is told to be a ledger record's). */
+export const LEDGER_PARTITION_PREFIX = "LEDGER#";
 
 /**
  * redemptions table: the ledger records of one campaign at one merchant that no statement holds
@@ -101,3 +105,8 @@ export const fraudMerchantLogPartition = (campaignId: string, merchantId: string
 export const fraudPayerLogPartition = (campaignId: string, payerId: string) => `PAYER#${campaignId}#${payerId}`;
 /** Values of the sparse flag indexes: `byStatus` (status) and `byCampaign` (`<campaignId>#<status>`), both by `listedAt`. */
 export const flagCampaignStatus = (campaignId: string, status: string) => `${campaignId}#${status}`;
+
+/** stats table: a campaign's figures, one item per bucket (sk: `TOTAL`, `DAY#<date>`, `SECTOR#<sector>`, `MERCHANT#<merchantId>`). */
+export const statsPartition = (campaignId: string) => `STATS#${campaignId}`;
+/** stats table: the marker of one stream record applied (its eventID), kept 48 h. */
+export const statsEventKey = (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: "#" });

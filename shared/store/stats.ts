@@ -7,11 +7,12 @@
  * changes' deltas, merged per bucket. A change delivered again finds its marker and is left out, so
  * the figures count every change exactly once however often the stream delivers it.
  */
-import { type AttributeValue, QueryCommand as RawQueryCommand, type QueryCommandOutput, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { type QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { NumberValueImpl, unmarshall } from "@aws-sdk/util-dynamodb";
+import { TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { NumberValueImpl } from "@aws-sdk/util-dynamodb";
 import { safeFen } from "../domain/money.js";
 import { type Bucket, type Counters, type StatCounter, type StatsDelta, STAT_COUNTERS, mergeDeltas } from "../domain/stats.js";
+import { cancellationReasons, queryAllExact } from "./dynamo.js";
+import { statsEventKey, statsPartition } from "./keys.js";
 import { withRetries } from "./retry.js";
 
 /** One committed change and what it adds; `eventId` is the stream record's id (the same on every delivery). */
@@ -21,8 +22,6 @@ export interface StatsChange {
   deltas: StatsDelta[];
 }
 
-const statsPartition = (campaignId: string) => `STATS#${campaignId}`;
-const eventKey = (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: "#" });
 /** Markers outlive the stream's 24 h retention, so no redelivery can miss its marker. */
 const MARKER_TTL_SECONDS = 48 * 3600;
 const TRANSACTION_ITEMS = 100;
@@ -78,7 +77,7 @@ async function applyChunk(db: DynamoDBDocumentClient, table: string, chunk: read
           ...chunk.map((change) => ({
             Put: {
               TableName: table,
-              Item: { ...eventKey(change.eventId), campaignId: change.campaignId, appliedAt: now.toISOString(), expiresAt },
+              Item: { ...statsEventKey(change.eventId), campaignId: change.campaignId, appliedAt: now.toISOString(), expiresAt },
               ConditionExpression: "attribute_not_exists(pk)",
             },
           })),
@@ -88,10 +87,9 @@ async function applyChunk(db: DynamoDBDocumentClient, table: string, chunk: read
     );
     return new Set();
   } catch (error) {
-    if (!(error instanceof TransactionCanceledException)) throw error;
     const seen = new Set<string>();
-    (error.CancellationReasons ?? []).forEach((reason, index) => {
-      if (reason.Code === "ConditionalCheckFailed" && index < chunk.length) seen.add(chunk[index]!.eventId);
+    cancellationReasons(error).forEach((reason, index) => {
+      if (reason === "ConditionalCheckFailed" && index < chunk.length) seen.add(chunk[index]!.eventId);
     });
     if (seen.size === 0) throw error;
     return seen;
@@ -119,30 +117,22 @@ function counterUpdate(table: string, campaignId: string, bucket: Bucket, counte
  */
 export async function readStats(db: DynamoDBDocumentClient, table: string, campaignId: string): Promise<Map<Bucket, Counters>> {
   const buckets = new Map<Bucket, Counters>();
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const query = new RawQueryCommand({
-      TableName: table,
-      KeyConditionExpression: "pk = :pk",
-      ExpressionAttributeValues: { ":pk": { S: statsPartition(campaignId) } },
-      ConsistentRead: true,
-      ExclusiveStartKey: start,
-    });
-    // The document client passes low-level commands through untranslated.
-    const page: Pick<QueryCommandOutput, "Items" | "LastEvaluatedKey"> = await db.send(query as unknown as QueryCommand);
-    for (const raw of page.Items ?? []) {
-      const item = unmarshall(raw, { wrapNumbers: true });
-      const counters: Counters = {};
-      for (const counter of STAT_COUNTERS) {
-        const value: unknown = item[counter];
-        if (value instanceof NumberValueImpl) {
-          const exact = value.toBigInt();
-          counters[counter] = safeFen(exact) ?? exact;
-        }
+  const items = await queryAllExact(db, {
+    TableName: table,
+    KeyConditionExpression: "pk = :pk",
+    ExpressionAttributeValues: { ":pk": statsPartition(campaignId) },
+    ConsistentRead: true,
+  });
+  for (const item of items) {
+    const counters: Counters = {};
+    for (const counter of STAT_COUNTERS) {
+      const value: unknown = item[counter];
+      if (value instanceof NumberValueImpl) {
+        const exact = value.toBigInt();
+        counters[counter] = safeFen(exact) ?? exact;
       }
-      buckets.set(String(item.sk) as Bucket, counters);
     }
-    start = page.LastEvaluatedKey;
-  } while (start);
+    buckets.set(String(item.sk) as Bucket, counters);
+  }
   return buckets;
 }

@@ -1,6 +1,8 @@
 /**
  * A DynamoDB stream event as the projectors read it: each record's id (the same on every
- * delivery, so consumers can count a change once) and its images, unmarshalled.
+ * delivery, so consumers can count a change once) and its images, unmarshalled. What an image
+ * means (a voucher, a new ledger record, or nothing counted) is decoded in the store
+ * (store/stream-images.ts), which alone knows the key formats.
  */
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";

@@ -3,8 +3,8 @@
  * the detector on the redemptions stream, the per-campaign rule configuration, and the review
  * queue's list, dismissal, confirmation and enforcement.
  *
- * Detector, per new ledger record (a stream INSERT under LEDGER#; clawbacks are the review's own
- * doing and are not judged): apply the record to the detector's state once (store/fraud.ts), read
+ * Detector, per new ledger record (a stream INSERT of one, store/stream-images.ts; clawbacks are the review's own
+ * doing and are not judged): apply the record to the detector's state once (store/fraud-detector.ts), read
  * the rules' windows back, judge it with the campaign's configuration (domain/fraud.ts), and for
  * each hit create its flag (deterministic id, conditional put) or add evidence to it. A
  * high-severity hit in a campaign with `autoSuspend` suspends the merchant once per flag, in one
@@ -24,35 +24,35 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type * as z from "../zod.js";
 import type { flagListSchema, flagSchema, fraudRulesSchema } from "../api/fraud-schemas.js";
 import { ConcurrentUpdateError, InvalidStateError, NotFoundError, ValidationError } from "../errors.js";
-import { DEFAULT_FRAUD_CONFIG, type FlagStatus, type FraudConfig, type Hit, type LedgerFacts, type TransactionRef, MAX_EVIDENCE_TRANSACTIONS, clawbackScope, evaluate, flagId, hourOf, inClawbackScope, merchantHoursNeeded, mergeTransactions, payerHistoryNeededMs, suspensionReason } from "../domain/fraud.js";
+import { DEFAULT_FRAUD_CONFIG, type FlagStatus, type FraudConfig, type Hit, type TransactionRef, MAX_EVIDENCE_TRANSACTIONS, clawbackScope, evaluate, flagId, hourOf, inClawbackScope, merchantHoursNeeded, mergeTransactions, payerHistoryNeededMs, suspensionReason } from "../domain/fraud.js";
+import type { LedgerRecordFacts, RedemptionRecord } from "../domain/ledger.js";
 import { loadCampaign } from "../store/campaigns.js";
+import { applyRecord, readEvidence, readHours, readPayerLog } from "../store/fraud-detector.js";
 import {
   type Enforcement,
   type FlagRecord,
-  CLAWBACK_PAGE_SIZE,
   FRAUD_DETECTOR,
-  applyRecord,
   autoSuspensionItems,
   createFlag,
   flagDecisionItems,
   flagPageKeySchema,
   queryFlags,
   readConfig,
-  readEvidence,
   readFlag,
-  readHours,
-  readPayerLog,
-  readRedemptionPage,
   recordEnforcement,
   transact,
   updateEvidence,
   writeConfig,
-} from "../store/fraud.js";
+} from "../store/fraud-flags.js";
 import { merchantStatusItems, readMerchant } from "../store/merchants.js";
 import { decodeToken, encodeToken } from "../store/page-token.js";
-import { type LedgerEntry, type TransactionRecord, clawBack, ledgerEntrySchema, readRedemptionEntry, readTransaction } from "../store/redemptions.js";
+import { clawBack } from "../store/clawback.js";
+import { CLAWBACK_PAGE_SIZE, readRedemptionPage, readRedemptionRecord } from "../store/ledger.js";
 import { withRetries } from "../store/retry.js";
-import { type StatementRecord, markForfeitedRecords, moveStatement, readStatement, readStatementsOf } from "../store/settlements.js";
+import { markForfeitedRecords } from "../store/statement-lines.js";
+import { type StatementRecord, moveStatement, readStatement, readStatementsOf } from "../store/statements.js";
+import { ledgerRecordInserted } from "../store/stream-images.js";
+import { type TransactionRecord, readTransaction } from "../store/transactions.js";
 import { nextMerchantRecord } from "./merchants.js";
 import type { StreamChange } from "./stats.js";
 import type { Dependencies } from "./dependencies.js";
@@ -107,29 +107,27 @@ export async function detectFraud(input: Dependencies<DetectorTables> & { change
   const retry = <T>(operation: () => Promise<T>) => withRetries(operation, { attempts: 8, maxDelayMs: 1_000 });
 
   for (const change of input.changes) {
-    const image = change.newImage;
-    const pk = typeof image?.pk === "string" ? image.pk : "";
-    const parsed = change.eventName === "INSERT" && pk.startsWith("LEDGER#") ? ledgerEntrySchema.safeParse(image) : undefined;
+    const inserted = ledgerRecordInserted(change);
     // A partial refund that left the discount standing is no reversal: the refund-rate rule counts reversed redemptions.
-    if (!parsed?.success || parsed.data.kind === "CLAWBACK" || parsed.data.kind === "PARTIAL_REFUND") {
+    if (!inserted || inserted.record.kind === "CLAWBACK" || inserted.record.kind === "PARTIAL_REFUND") {
       outcome.ignored++;
       continue;
     }
-    const entry = parsed.data;
-    const record: LedgerFacts = {
-      kind: entry.kind,
-      campaignId: entry.campaignId,
-      merchantId: entry.merchantId,
-      partnerId: entry.partnerId,
-      transactionId: entry.transactionId,
-      payerId: entry.payerId,
-      amount: entry.amount,
-      occurredAt: entry.occurredAt,
-      ...(entry.kind === "REDEMPTION" ? { threshold: entry.threshold } : { paymentOccurredAt: entry.paymentOccurredAt }),
+    const filed = inserted.record;
+    const record: LedgerRecordFacts = {
+      kind: filed.kind,
+      campaignId: filed.campaignId,
+      merchantId: filed.merchantId,
+      partnerId: filed.partnerId,
+      transactionId: filed.transactionId,
+      payerId: filed.payerId,
+      amount: filed.amount,
+      occurredAt: filed.occurredAt,
+      ...(filed.kind === "REDEMPTION" ? { threshold: filed.threshold } : { paymentOccurredAt: filed.paymentOccurredAt }),
     };
     outcome.judged++;
     const config = await configOf(record.campaignId);
-    if (await retry(() => applyRecord(db, tables.fraud, { pk, sk: String(image!.sk) }, record, input.now()))) outcome.applied++;
+    if (await retry(() => applyRecord(db, tables.fraud, inserted.key, record, input.now()))) outcome.applied++;
 
     const hour = hourOf(record.occurredAt);
     const hours = await retry(() =>
@@ -367,7 +365,7 @@ async function enforce(input: Dependencies<ReviewTables>, flag: FlagRecord, oper
   const outcome = new EnforcementOutcome();
   const statements = new StatementPaths(input);
   const seen = new Set<string>();
-  const judge = async (ref: TransactionRef, redemption?: Extract<LedgerEntry, { kind: "REDEMPTION" }>) => {
+  const judge = async (ref: TransactionRef, redemption?: RedemptionRecord) => {
     const key = `${ref.partnerId}#${ref.transactionId}`;
     if (seen.has(key)) return;
     seen.add(key);
@@ -455,7 +453,7 @@ async function clawBackOne(
   at: string,
   operator: string,
   statements: StatementPaths,
-  ledgerRedemption?: Extract<LedgerEntry, { kind: "REDEMPTION" }>,
+  ledgerRedemption?: RedemptionRecord,
   attempt = 0,
 ): Promise<ClawbackVerdict> {
   const { db, tables } = input;
@@ -464,7 +462,7 @@ async function clawBackOne(
   if (record?.status !== "REDEEMED" || record.refund !== undefined || record.merchantId !== flag.merchantId || record.campaignId !== flag.campaignId) {
     return "notApplicable";
   }
-  const redemption = ledgerRedemption ?? (await readRedemptionEntry(db, tables.redemptions, record));
+  const redemption = ledgerRedemption ?? (await readRedemptionRecord(db, tables.redemptions, record));
   if (!redemption) return "notApplicable";
   if (redemption.statementId === undefined) return "withheld";
   const statement = await statements.settledIn(redemption.statementId);

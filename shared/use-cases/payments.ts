@@ -12,7 +12,7 @@
  *     partner clock tolerance (a payment dated up to 5 minutes before a claim that committed
  *     before the payment arrived may use that voucher);
  *  4. the chosen voucher item (never another found by its voucherId), the transaction record and
- *     the ledger entry are written in one transaction;
+ *     the ledger record are written in one transaction;
  *     one that lost its voucher to a concurrent transaction chooses again without it (bounded);
  *  5. the answer is the stored one, so every delivery of a transaction gets the same bytes.
  *
@@ -26,7 +26,10 @@ import { assertAmountInRange, assertNotInFuture } from "../domain/partner-limits
 import { type EarlyRefunds, assertRefundNotBeforePayment, decideRefund, discountSurvivesEarlyRefunds, refundedAtPayment } from "../domain/refund.js";
 import { ThrottledError, TooManyRefundsError } from "../errors.js";
 import { loadCampaign } from "../store/campaigns.js";
-import { type PaymentRecordFields, type RefundEvent, type TransactionRecord, MAX_REFUND_EVENTS, applyRefund, readMerchantFacts, readTransaction, recordNoDiscount, readVoucherThreshold, recordEarlyRefund, recordRefundedPayment, redeem, redeemAfterEarlyRefunds, refundAnswerOf, refundedSoFar } from "../store/redemptions.js";
+import { readMerchantFacts } from "../store/merchant-facts.js";
+import { readVoucherThreshold, redeem, redeemAfterEarlyRefunds } from "../store/redemptions.js";
+import { applyRefund, recordEarlyRefund, refundAnswerOf, refundedSoFar } from "../store/refunds.js";
+import { type PaymentRecordFields, type RefundEvent, type TransactionRecord, MAX_REFUND_EVENTS, readTransaction, recordNoDiscount, recordRefundedPayment } from "../store/transactions.js";
 import { type RetryOptions, withRetries } from "../store/retry.js";
 import { type VoucherItem, listVouchers } from "../store/vouchers.js";
 import {

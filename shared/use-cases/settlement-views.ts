@@ -4,6 +4,7 @@
  */
 import type * as z from "../zod.js";
 import type { reconciliationSchema } from "../api/settlement-schemas.js";
+import type { LedgerRecord } from "../domain/ledger.js";
 import { MERCHANT_STATUSES } from "../domain/merchant.js";
 import { sumFen } from "../domain/money.js";
 import { type Period, STATEMENT_STATUSES, checkConservation, statementId } from "../domain/settlement.js";
@@ -11,8 +12,9 @@ import { InvalidStateError, NotFoundError, ValidationError } from "../errors.js"
 import { loadCampaign } from "../store/campaigns.js";
 import { queryByStatus } from "../store/merchants.js";
 import { decodeToken, encodeToken } from "../store/page-token.js";
-import { type LedgerEntry, readLedger } from "../store/redemptions.js";
-import { type StatementRecord, byPeriodKeySchema, moveStatement, queryByPeriod, readLines, readStatement, readStatementsOf } from "../store/settlements.js";
+import { readLedger } from "../store/ledger.js";
+import { readLines } from "../store/statement-lines.js";
+import { type StatementRecord, byPeriodKeySchema, moveStatement, queryByPeriod, readStatement, readStatementsOf } from "../store/statements.js";
 import type { SendPayout } from "./settlement.js";
 import type { Dependencies } from "./dependencies.js";
 
@@ -20,7 +22,7 @@ type StatementReads = Pick<Dependencies<"settlements">, "db" | "tables">;
 
 /** A statement as operators see it: totals appear once it is finished (not BUILDING). */
 export function toStatementView(statement: StatementRecord) {
-  // lineCount is the worker's bookkeeping (store/settlements.ts), not part of the statement shown.
+  // lineCount is the worker's bookkeeping (store/statement-lines.ts), not part of the statement shown.
   const { cutoff, arrivedBefore, createdAt, updatedAt, lineCount: _lineCount, ...rest } = statement;
   return {
     ...rest,
@@ -49,19 +51,19 @@ export async function listStatements(
 }
 
 /** A record as a statement shows it. */
-function toLine(entry: LedgerEntry) {
+function toLine(record: LedgerRecord) {
   return {
-    partnerId: entry.partnerId,
-    transactionId: entry.transactionId,
-    voucherId: entry.voucherId,
-    payerId: entry.payerId,
-    amount: entry.amount,
-    discount: entry.discount,
-    occurredAt: entry.occurredAt,
-    recordedAt: entry.recordedAt,
-    ...(entry.kind === "REDEMPTION" ? {} : { paymentOccurredAt: entry.paymentOccurredAt }),
-    ...(entry.kind === "CLAWBACK" ? { flagId: entry.flagId } : {}),
-    ...(entry.kind === "REVERSAL" || entry.kind === "PARTIAL_REFUND" ? { eventId: entry.eventId } : {}),
+    partnerId: record.partnerId,
+    transactionId: record.transactionId,
+    voucherId: record.voucherId,
+    payerId: record.payerId,
+    amount: record.amount,
+    discount: record.discount,
+    occurredAt: record.occurredAt,
+    recordedAt: record.recordedAt,
+    ...(record.kind === "REDEMPTION" ? {} : { paymentOccurredAt: record.paymentOccurredAt }),
+    ...(record.kind === "CLAWBACK" ? { flagId: record.flagId } : {}),
+    ...(record.kind === "REVERSAL" || record.kind === "PARTIAL_REFUND" ? { eventId: record.eventId } : {}),
   };
 }
 
@@ -72,10 +74,10 @@ export async function getStatement(input: StatementReads & { key: { campaignId: 
   const lines = await readLines(input.db, input.tables.settlements, input.key);
   return {
     ...toStatementView(statement),
-    redemptions: lines.records.filter((entry) => entry.kind === "REDEMPTION").map(toLine),
-    reversals: lines.records.filter((entry) => entry.kind === "REVERSAL").map(toLine),
-    clawbacks: lines.records.filter((entry) => entry.kind === "CLAWBACK").map(toLine),
-    refunds: lines.records.filter((entry) => entry.kind === "PARTIAL_REFUND").map(toLine),
+    redemptions: lines.records.filter((record) => record.kind === "REDEMPTION").map(toLine),
+    reversals: lines.records.filter((record) => record.kind === "REVERSAL").map(toLine),
+    clawbacks: lines.records.filter((record) => record.kind === "CLAWBACK").map(toLine),
+    refunds: lines.records.filter((record) => record.kind === "PARTIAL_REFUND").map(toLine),
     carried: lines.carried.map((line) => ({ statementId: line.carriedFrom, period: line.period, payable: line.payable })),
   };
 }
@@ -127,7 +129,7 @@ export async function reconcileCampaign(
       startKey = page.lastKey;
     } while (startKey);
   }
-  const records: LedgerEntry[] = [];
+  const records: LedgerRecord[] = [];
   const statements: StatementRecord[] = [];
   for (const merchantId of merchantIds) {
     records.push(...(await readLedger(db, tables.redemptions, campaignId, merchantId)));

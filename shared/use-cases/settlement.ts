@@ -23,26 +23,11 @@ import { queryListed } from "../store/campaign-writes.js";
 import { readMerchant } from "../store/merchants.js";
 import { liveSecrets } from "../domain/partner.js";
 import { readPartner } from "../store/partners.js";
-import {
-  type StatementRecord,
-  createStatement,
-  deferPayoutDue,
-  finishRun,
-  finishStatement,
-  foldCarried,
-  holdRecords,
-  merchantsWithUnsettled,
-  moveStatement,
-  queryHeld,
-  queryPayoutsDue,
-  readCarried,
-  readLines,
-  readRun,
-  readStatement,
-  readUnsettled,
-  recordPayoutAttempt,
-  startRun,
-} from "../store/settlements.js";
+import { merchantsWithUnsettled, readUnsettled } from "../store/ledger.js";
+import { deferPayoutDue, queryPayoutsDue, recordPayoutAttempt } from "../store/payouts.js";
+import { finishRun, readRun, startRun } from "../store/settlement-runs.js";
+import { foldCarried, holdRecords, readCarried, readLines } from "../store/statement-lines.js";
+import { type StatementRecord, createStatement, finishStatement, moveStatement, queryHeld, readStatement } from "../store/statements.js";
 import type { Dependencies } from "./dependencies.js";
 
 /** Sends settlement messages (SendMessageBatch, 10 per call). */

@@ -7,9 +7,8 @@ import { MERCHANT_STATUSES } from "../domain/merchant.js";
 import {
   type Bucket,
   type Counters,
-  type LedgerImage,
   type StatsDelta,
-  type VoucherImage,
+  bucketsByKind,
   figuresOf,
   ledgerDeltas,
   mergeDeltas,
@@ -19,8 +18,9 @@ import {
 import { NotFoundError } from "../errors.js";
 import { type CampaignRecord, loadCampaign } from "../store/campaigns.js";
 import { queryByStatus, readMerchant } from "../store/merchants.js";
-import { type LedgerEntry, readLedger } from "../store/redemptions.js";
+import { readLedger } from "../store/ledger.js";
 import { type StatsChange, applyChanges, readStats } from "../store/stats.js";
+import { statsSourceChange, voucherImage } from "../store/stream-images.js";
 import { readIssuedVouchers } from "../store/vouchers.js";
 
 export type { StreamChange } from "../streams/changes.js";
@@ -48,36 +48,23 @@ export async function projectStats(input: Dependencies<StatsTables> & { changes:
   const changes: StatsChange[] = [];
   let ignored = 0;
   for (const change of input.changes) {
-    const image = change.newImage ?? change.oldImage;
-    const pk = typeof image?.pk === "string" ? image.pk : "";
-    const campaignId = typeof image?.campaignId === "string" ? image.campaignId : undefined;
-    const owner = campaignId === undefined ? undefined : await campaign(campaignId);
+    const source = statsSourceChange(change);
+    const owner = source === undefined ? undefined : await campaign(source.campaignId);
     let deltas: StatsDelta[] = [];
-    if (owner && pk.startsWith("ISSUED#")) {
-      deltas = voucherDeltas(voucherImage(change.oldImage), voucherImage(change.newImage), owner.timezone);
-    } else if (owner && pk.startsWith("LEDGER#") && change.eventName === "INSERT" && change.newImage) {
-      const record = change.newImage as unknown as LedgerImage;
-      deltas = ledgerDeltas(record, await sector(record.merchantId), owner.timezone);
+    if (source && owner) {
+      deltas =
+        source.kind === "voucher"
+          ? voucherDeltas(source.old, source.new, owner.timezone)
+          : ledgerDeltas(source.record, await sector(source.record.merchantId), owner.timezone);
     }
-    if (deltas.length === 0 || campaignId === undefined) {
+    if (source === undefined || deltas.length === 0) {
       ignored++;
       continue;
     }
-    changes.push({ eventId: change.eventId, campaignId, deltas });
+    changes.push({ eventId: change.eventId, campaignId: source.campaignId, deltas });
   }
   const counted = await applyChanges(input.db, input.tables.stats, changes, input.now());
   return { counted, ignored };
-}
-
-function voucherImage(image: Record<string, unknown> | undefined): VoucherImage | undefined {
-  if (!image) return undefined;
-  return {
-    campaignId: String(image.campaignId),
-    discount: Number(image.discount),
-    status: String(image.status),
-    claimedAt: String(image.claimedAt),
-    expiresAt: String(image.expiresAt),
-  };
 }
 
 /** The stats of API.md, plus expired, redemption rate and per-merchant figures. */
@@ -100,19 +87,17 @@ export interface CampaignStats {
 
 /** The figures of a campaign's buckets, as GET /admin/campaigns/{id}/stats answers them. */
 export function statsView(campaign: Pick<CampaignRecord, "id" | "budget">, buckets: ReadonlyMap<Bucket, Counters>): CampaignStats {
-  const total = buckets.get("TOTAL") ?? {};
+  const { total, byDay: days, bySector: sectors, byMerchant: merchants } = bucketsByKind(buckets);
   const figures = figuresOf(total);
+  const sales = (f: ReturnType<typeof figuresOf>) => ({ redeemed: f.redeemed, reversed: f.reversed, subsidy: f.subsidy, grossSales: f.grossSales, leverage: f.leverage });
   const bySector: CampaignStats["bySector"] = {};
   const byDay: CampaignStats["byDay"] = {};
   const byMerchant: CampaignStats["byMerchant"] = {};
-  for (const [bucket, counters] of [...buckets].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [sector, counters] of sectors) bySector[sector] = sales(figuresOf(counters));
+  for (const [merchantId, counters] of merchants) byMerchant[merchantId] = sales(figuresOf(counters));
+  for (const [day, counters] of days) {
     const f = figuresOf(counters);
-    const sales = { redeemed: f.redeemed, reversed: f.reversed, subsidy: f.subsidy, grossSales: f.grossSales, leverage: f.leverage };
-    if (bucket.startsWith("SECTOR#")) bySector[bucket.slice("SECTOR#".length)] = sales;
-    else if (bucket.startsWith("MERCHANT#")) byMerchant[bucket.slice("MERCHANT#".length)] = sales;
-    else if (bucket.startsWith("DAY#")) {
-      byDay[bucket.slice("DAY#".length)] = { claimed: f.claimed, redeemed: f.redeemed, reversed: f.reversed, expired: f.expired, subsidy: f.subsidy, grossSales: f.grossSales };
-    }
+    byDay[day] = { claimed: f.claimed, redeemed: f.redeemed, reversed: f.reversed, expired: f.expired, subsidy: f.subsidy, grossSales: f.grossSales };
   }
   return {
     campaignId: campaign.id,
@@ -148,7 +133,7 @@ export async function recountStats(
   for (const drop of drops) {
     for (const [voucherTypeId, shardCount] of Object.entries(drop.shardCounts)) {
       for (const voucher of await readIssuedVouchers(input.db, input.tables.vouchers, { campaignId: campaign.id, dropId: drop.id, voucherTypeId, shardCount })) {
-        const now = voucherImage(voucher)!;
+        const now = voucherImage(voucher);
         const claimed = { ...now, status: "CLAIMED" };
         deltas.push(...voucherDeltas(undefined, claimed, campaign.timezone), ...voucherDeltas(claimed, now, campaign.timezone));
       }
@@ -159,7 +144,7 @@ export async function recountStats(
     do {
       const page = await queryByStatus(input.db, input.tables.merchants, { status, limit: 100, startKey });
       for (const merchant of page.merchants) {
-        const ledger: LedgerEntry[] = await readLedger(input.db, input.tables.redemptions, campaign.id, merchant.id);
+        const ledger = await readLedger(input.db, input.tables.redemptions, campaign.id, merchant.id);
         for (const record of ledger) deltas.push(...ledgerDeltas(record, merchant.sector, campaign.timezone));
       }
       startKey = page.lastKey;

@@ -3,6 +3,7 @@
  * may touch. `infra/stacks` and `infra/local` both build from this value; change it here only.
  */
 import { defineWiring } from "./define.js";
+import { platformRoutes } from "./routes.js";
 
 export const platform = defineWiring({
   app: "vouchers",
@@ -379,46 +380,8 @@ export const platform = defineWiring({
       tables: { campaigns: "readWrite", vouchers: "readWrite" },
     },
   },
-  routes: [
-    { method: "GET", path: "/health", auth: "public", function: "health" },
-    { method: "GET", path: "/admin/health", auth: "operator", function: "health" },
-    { method: "GET", path: "/me", auth: "resident", function: "me" },
-    { method: "GET", path: "/me/vouchers", auth: "resident", function: "listMyVouchers" },
-    { method: "GET", path: "/campaigns", auth: "public", function: "listCampaigns" },
-    { method: "POST", path: "/campaigns/{id}/drops/{dropId}/claims", auth: "resident", function: "claimVoucher" },
-    { method: "POST", path: "/admin/campaigns", auth: "operator", function: "createCampaign" },
-    { method: "GET", path: "/admin/campaigns/{id}", auth: "operator", function: "getCampaign" },
-    { method: "PUT", path: "/admin/campaigns/{id}", auth: "operator", function: "replaceCampaign" },
-    { method: "POST", path: "/admin/campaigns/{id}/publish", auth: "operator", function: "publishCampaign" },
-    { method: "POST", path: "/admin/campaigns/{id}/pause", auth: "operator", function: "setCampaignStatus" },
-    { method: "POST", path: "/admin/campaigns/{id}/resume", auth: "operator", function: "setCampaignStatus" },
-    { method: "POST", path: "/admin/campaigns/{id}/drops", auth: "operator", function: "addDrop" },
-    { method: "POST", path: "/admin/partners", auth: "operator", function: "registerPartner" },
-    { method: "POST", path: "/admin/partners/{id}/rotate-secret", auth: "operator", function: "rotatePartnerSecret" },
-    { method: "POST", path: "/partners/{partnerId}/merchants", auth: "partner-signed", function: "submitMerchant" },
-    { method: "POST", path: "/partners/{partnerId}/payments", auth: "partner-signed", function: "recordPayment" },
-    { method: "POST", path: "/partners/{partnerId}/refunds", auth: "partner-signed", function: "recordRefund" },
-    { method: "GET", path: "/merchants", auth: "public", function: "listMerchants" },
-    { method: "POST", path: "/admin/merchants", auth: "operator", function: "createMerchant" },
-    { method: "GET", path: "/admin/merchants", auth: "operator", function: "listAdminMerchants" },
-    { method: "POST", path: "/admin/merchants/{id}/approve", auth: "operator", function: "setMerchantStatus" },
-    { method: "POST", path: "/admin/merchants/{id}/suspend", auth: "operator", function: "setMerchantStatus" },
-    { method: "POST", path: "/admin/merchants/{id}/reinstate", auth: "operator", function: "setMerchantStatus" },
-    { method: "GET", path: "/admin/audit", auth: "operator", function: "listAudit" },
-    { method: "POST", path: "/admin/settlements/run", auth: "operator", function: "runSettlement" },
-    { method: "GET", path: "/admin/settlements", auth: "operator", function: "listSettlements" },
-    { method: "GET", path: "/admin/settlements/{campaignId}/{merchantId}/{period}", auth: "operator", function: "getSettlement" },
-    { method: "POST", path: "/admin/settlements/{campaignId}/{merchantId}/{period}/retry-payout", auth: "operator", function: "retryPayout" },
-    { method: "GET", path: "/admin/campaigns/{id}/reconciliation", auth: "operator", function: "reconcileCampaign" },
-    { method: "GET", path: "/admin/campaigns/{id}/stats", auth: "operator", function: "getCampaignStats" },
-    { method: "GET", path: "/admin/fraud/flags", auth: "operator", function: "listFraudFlags" },
-    { method: "POST", path: "/admin/fraud/flags/{id}/dismiss", auth: "operator", function: "decideFraudFlag" },
-    { method: "POST", path: "/admin/fraud/flags/{id}/confirm", auth: "operator", function: "decideFraudFlag" },
-    { method: "POST", path: "/admin/fraud/flags/{id}/enforce", auth: "operator", function: "decideFraudFlag" },
-    { method: "GET", path: "/admin/campaigns/{id}/fraud-rules", auth: "operator", function: "fraudRules" },
-    { method: "PUT", path: "/admin/campaigns/{id}/fraud-rules", auth: "operator", function: "fraudRules" },
-    { method: "GET", path: "/admin/reports/campaigns/{id}", auth: "operator", function: "campaignReport" },
-  ],
+  // Each with its documentation (summary, schemas, error codes): docs/openapi.json is generated from them.
+  routes: platformRoutes,
   queueTriggers: [
     { queue: "settlements", function: "settleStatement", batchSize: 5 },
     { queue: "payouts", function: "payStatement", batchSize: 5 },

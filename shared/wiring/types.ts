@@ -3,6 +3,7 @@
  * type: `infra/stacks` builds the AWS deployment from it and `infra/local` builds the same system
  * on embedded emulators. Nothing here imports AWS code, so handlers may read it too.
  */
+import type { ErrorCode } from "../errors.js";
 import * as z from "../zod.js";
 
 /** Who may call an HTTP route, and who checks it (docs/architecture.md, "Gateway"). */
@@ -74,6 +75,72 @@ export interface RouteDeclaration<F extends string> {
   readonly path: string;
   readonly auth: AuthKind;
   readonly function: F;
+  /** What docs/openapi.json says of the route; the back ends ignore it. */
+  readonly docs: RouteDocumentation;
+}
+
+/** The groups of routes in the API's documentation, with what each holds. */
+export const API_TAGS = {
+  platform: "Health of the platform and who the caller is.",
+  residents: "Campaigns, drops and vouchers as residents see them: the public lists, claims and the wallet.",
+  campaigns: "Operators define, publish, pause and extend campaigns, and read their inventory, figures and reports.",
+  partners: "Operators register banks and payment networks and rotate their signing secrets.",
+  "partner-api": "What a partner sends, signed with its secret (docs/partners.md): merchants it signed up, payments and refunds.",
+  merchants: "The merchants, their approval, suspension and reinstatement, and the audit trail of every operator or partner write.",
+  settlements: "Statements of what each merchant is owed, their payouts and the reconciliation of a campaign's money.",
+  fraud: "The fraud detector's review queue and each campaign's rule thresholds.",
+  payouts: "What the platform sends to a partner's payout endpoint.",
+} as const;
+export type ApiTag = keyof typeof API_TAGS;
+
+/** A named example of a request or answer body. */
+export interface BodyExample {
+  readonly summary: string;
+  readonly value: unknown;
+}
+
+/**
+ * What a route reads, as the zod schemas its handler parses with (from `shared/api`). Bodies are
+ * documented as the schema's input (what the caller sends: a default may be left out).
+ */
+export interface RouteRequest {
+  readonly path?: z.ZodObject;
+  readonly query?: z.ZodObject;
+  /** Header names as the caller writes them (`Idempotency-Key`); the handler reads them lower-cased. */
+  readonly headers?: z.ZodObject;
+  /** A description of each path, query or header parameter, by name. */
+  readonly parameters?: Readonly<Record<string, string>>;
+  readonly body?: z.ZodType;
+  /** The body may be left out (it then means `{}`). */
+  readonly bodyOptional?: boolean;
+  readonly bodyExamples?: Readonly<Record<string, BodyExample>>;
+}
+
+/** One answer that is not an error: its body (JSON), or text in another media type, and headers the caller should read. */
+export interface RouteAnswer {
+  readonly description: string;
+  readonly body?: z.ZodType;
+  /** The same answer in other media types (a CSV export, say), by content type. */
+  readonly media?: Readonly<Record<string, z.ZodType>>;
+  readonly headers?: Readonly<Record<string, { readonly description: string; readonly schema: z.ZodType }>>;
+  readonly examples?: Readonly<Record<string, BodyExample>>;
+}
+
+/** A route's documentation, next to its wiring entry; docs/openapi.json is generated from it. */
+export interface RouteDocumentation {
+  /** Stable camelCase name, what SDK generators name the call: `claimVoucher`. */
+  readonly operationId: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly tag: ApiTag;
+  readonly request?: RouteRequest;
+  /** Answers by status; errors are listed in `errors` instead. */
+  readonly answers: Readonly<Record<number, RouteAnswer>>;
+  /**
+   * The error codes the route answers besides those its auth implies (UNAUTHORIZED, FORBIDDEN)
+   * and INTERNAL, which every route may answer. Statuses and meanings come from ERROR_CODES.
+   */
+  readonly errors: readonly ErrorCode[];
 }
 
 export interface QueueTriggerDeclaration<Q extends string, F extends string> {

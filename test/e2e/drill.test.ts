@@ -10,25 +10,10 @@
  * the same delivery. A later failed send (the payout message) would leave a statement PENDING
  * until the sweep of issue 10 item 13 lands; the DynamoDB faults run at their nominal rates.
  */
-import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { REPOSITORY_ROOT } from "../../infra/local/runtime.js";
+import { runScript } from "../support/process.js";
 
-function run(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
-      cwd: REPOSITORY_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = runScript;
 
 function alive(pid: number): boolean {
   try {

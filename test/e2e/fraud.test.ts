@@ -9,19 +9,19 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiCall, documented, refusal } from "../support/http.js";
 import { signLocalToken } from "../../infra/local/jwt.js";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
 import { flagListSchema, flagSchema, fraudRulesSchema } from "../../shared/api/fraud-schemas.js";
 import { auditListSchema, merchantListSchema } from "../../shared/api/registry-schemas.js";
-import { errorBodySchema, gatewayMessageSchema } from "../../shared/api/schemas.js";
+import { gatewayMessageSchema } from "../../shared/api/schemas.js";
 import { reconciliationSchema, statementDetailSchema } from "../../shared/api/settlement-schemas.js";
 import { DEFAULT_FRAUD_CONFIG } from "../../shared/domain/fraud.js";
 import { signPayload } from "../../shared/domain/signature.js";
 import { localDate, previousPeriod, statementId } from "../../shared/domain/settlement.js";
 import { ClaimCaches, claimVoucher } from "../../shared/use-cases/claim.js";
 import { platform } from "../../shared/wiring/platform.js";
-import type * as z from "../../shared/zod.js";
-import { TEST_JWT, eventually, startTestRuntime, testClients } from "../integration/runtime-helpers.js";
+import { eventually, startTestRuntime, tableNamesOf, TEST_JWT, testClients } from "../integration/runtime-helpers.js";
 import { seedCampaign } from "../support/seed.js";
 
 const { db } = testClients();
@@ -38,8 +38,7 @@ const today = () => localDate(new Date(), ZONE);
 
 beforeAll(async () => {
   runtime = await startTestRuntime(platform, "fraud-e2e");
-  const name = (logical: string) => runtime.resources.tables[logical]!.name;
-  tables = { campaigns: name("campaigns"), inventory: name("inventory"), vouchers: name("vouchers") };
+  tables = tableNamesOf(runtime.resources, ["campaigns", "inventory", "vouchers"]);
   operatorToken = await signLocalToken({ sub: "op-fraud", operator: true, settings: TEST_JWT });
   residentToken = await signLocalToken({ sub: "resident-fraud", settings: TEST_JWT });
 });
@@ -48,30 +47,10 @@ afterAll(async () => {
   await runtime?.stop();
 });
 
-async function call(method: string, path: string, options: { body?: unknown; token?: string | null } = {}) {
-  const token = options.token === undefined ? operatorToken : options.token;
-  const response = await fetch(`${runtime.url}${path}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(options.body === undefined ? {} : { "content-type": "application/json" }) },
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === "" ? undefined : (JSON.parse(text) as unknown) };
-}
+const call = (method: string, path: string, options: { body?: unknown; token?: string | null } = {}) =>
+  apiCall(runtime.url, method, path, { body: options.body, token: options.token === undefined ? operatorToken : options.token });
 
-/** The body parsed with the documented schema, which must keep every field (zod drops keys a schema does not name). */
-function documented<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  const parsed = schema.parse(body);
-  expect(parsed).toEqual(body);
-  return parsed;
-}
 
-function refusal(answer: { status: number; body: unknown }, status: number, code: string) {
-  expect(answer.status, JSON.stringify(answer.body)).toBe(status);
-  const { error } = errorBodySchema.parse(answer.body);
-  expect(error.code).toBe(code);
-  return error;
-}
 
 /** A partner (paid through the partner simulator) with its signing secret, and a merchant it signed up, approved by the operator. */
 async function partnerWithMerchants(...merchantIds: string[]) {

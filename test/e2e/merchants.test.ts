@@ -4,11 +4,11 @@
  * approves and suspends it, the public list follows, and the audit trail says who, when and why.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiCall, signedPost } from "../support/http.js";
 import { signLocalToken } from "../../infra/local/jwt.js";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
 import { auditListSchema, merchantListSchema, merchantSchema, partnerCreatedSchema, partnerSecretSchema } from "../../shared/api/registry-schemas.js";
 import { errorBodySchema } from "../../shared/api/schemas.js";
-import { SIGNATURE_HEADER, signPayload } from "../../shared/domain/signature.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { TEST_JWT, eventually, startTestRuntime } from "../integration/runtime-helpers.js";
 
@@ -24,27 +24,10 @@ afterAll(async () => {
   await runtime?.stop();
 });
 
-async function call(method: string, path: string, options: { body?: unknown; token?: string | null } = {}) {
-  const token = options.token === undefined ? operatorToken : options.token;
-  const response = await fetch(`${runtime.url}${path}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(options.body === undefined ? {} : { "content-type": "application/json" }) },
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === "" ? undefined : (JSON.parse(text) as unknown) };
-}
+const call = (method: string, path: string, options: { body?: unknown; token?: string | null } = {}) =>
+  apiCall(runtime.url, method, path, { body: options.body, token: options.token === undefined ? operatorToken : options.token });
 
-/** A partner's request: the exact bytes sent are the bytes signed. */
-async function signed(path: string, body: unknown, secret: string, at = Math.floor(Date.now() / 1000)) {
-  const raw = JSON.stringify(body);
-  const response = await fetch(`${runtime.url}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", [SIGNATURE_HEADER]: signPayload(secret, at, raw) },
-    body: raw,
-  });
-  return { status: response.status, body: (await response.json()) };
-}
+const signed = (path: string, body: unknown, secret: string, at?: number) => signedPost(runtime.url, path, body, secret, at);
 
 const publicIds = async () => merchantListSchema.parse((await call("GET", "/merchants?limit=100", { token: null })).body).items.map((m) => m.id);
 

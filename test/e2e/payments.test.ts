@@ -5,10 +5,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { signedPost } from "../support/http.js";
 import { signLocalToken } from "../../infra/local/jwt.js";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
 import { voucherSchema, walletSchema } from "../../shared/api/schemas.js";
-import { signPayload } from "../../shared/domain/signature.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { TEST_JWT, startTestRuntime, testClients } from "../integration/runtime-helpers.js";
 import { seedCampaign } from "../support/seed.js";
@@ -29,15 +29,7 @@ async function asOperator(method: string, path: string, body?: unknown) {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-async function signed(path: string, body: unknown, key = secret, at = Math.floor(Date.now() / 1000)) {
-  const raw = JSON.stringify(body);
-  const response = await fetch(`${runtime.url}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-voucher-signature": signPayload(key, at, raw) },
-    body: raw,
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
+const signed = (path: string, body: unknown, key = secret, at?: number) => signedPost(runtime.url, path, body, key, at);
 
 beforeAll(async () => {
   runtime = await startTestRuntime(platform, "payments-e2e");

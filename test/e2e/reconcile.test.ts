@@ -4,20 +4,20 @@
  * after a statement's net is tampered with in the table it does not (exit 1, the problems
  * printed); and an unknown campaign or a refused token is said plainly (exit 1).
  */
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runScript } from "../support/process.js";
 import { signLocalToken } from "../../infra/local/jwt.js";
-import { type LocalRuntime, REPOSITORY_ROOT } from "../../infra/local/runtime.js";
+import type { LocalRuntime } from "../../infra/local/runtime.js";
 import { formatYuan } from "../../shared/domain/money.js";
 import { localDate, previousPeriod, statementId } from "../../shared/domain/settlement.js";
 import { runSettlement } from "../../shared/use-cases/settlement.js";
 import { sendAll } from "../../shared/queues/send.js";
 import { statementKey } from "../../shared/store/keys.js";
-import { readStatement } from "../../shared/store/settlements.js";
+import { readStatement } from "../../shared/store/statements.js";
 import { platform } from "../../shared/wiring/platform.js";
-import { TEST_JWT, eventually, startTestRuntime, testClients } from "../integration/runtime-helpers.js";
+import { eventually, startTestRuntime, tableNamesOf, TEST_JWT, testClients } from "../integration/runtime-helpers.js";
 import { seedCampaign } from "../support/seed.js";
 import { ledgerRecord, seedLedger, seedMerchant, seedPartner } from "../support/settlement.js";
 
@@ -31,15 +31,7 @@ const unique = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
   runtime = await startTestRuntime(platform, "reconcile-e2e");
-  const name = (logical: string) => runtime.resources.tables[logical]!.name;
-  tables = {
-    campaigns: name("campaigns"),
-    inventory: name("inventory"),
-    redemptions: name("redemptions"),
-    settlements: name("settlements"),
-    merchants: name("merchants"),
-    partners: name("partners"),
-  };
+  tables = tableNamesOf(runtime.resources, ["campaigns", "inventory", "redemptions", "settlements", "merchants", "partners"]);
   operatorToken = await signLocalToken({ sub: "op-reconcile", operator: true, settings: TEST_JWT });
   await seedPartner(db, tables.partners, { id: "bank-r", payoutUrl: runtime.partnerSimulator.payoutUrl });
 });
@@ -49,21 +41,7 @@ afterAll(async () => {
 });
 
 /** `npm run reconcile` in one process (no npm wrapper). */
-function reconcile(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/reconcile.ts", ...args], {
-      cwd: REPOSITORY_ROOT,
-      env: process.env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const reconcile = (args: string[]) => runScript("scripts/reconcile.ts", args);
 
 /** The printed row of a figure: label, fen, yuan. */
 const figureLine = (label: string, fen: number) => new RegExp(`^  ${label}\\s+${fen} fen\\s+${formatYuan(fen).replace(/[.$¥-]/g, "\\$&")}`, "m");

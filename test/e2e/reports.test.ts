@@ -12,6 +12,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { documented } from "../support/http.js";
 import { signLocalToken } from "../../infra/local/jwt.js";
 import { type LocalRuntime, REPOSITORY_ROOT } from "../../infra/local/runtime.js";
 import { campaignReportSchema } from "../../shared/api/report-schemas.js";
@@ -23,7 +24,7 @@ import { ClaimCaches, claimVoucher } from "../../shared/use-cases/claim.js";
 import { recordPayment, recordRefund } from "../../shared/use-cases/payments.js";
 import { platform } from "../../shared/wiring/platform.js";
 import type * as z from "../../shared/zod.js";
-import { TEST_JWT, eventually, startTestRuntime, testClients } from "../integration/runtime-helpers.js";
+import { eventually, startTestRuntime, tableNamesOf, TEST_JWT, testClients } from "../integration/runtime-helpers.js";
 import { seedCampaign } from "../support/seed.js";
 import { seedMerchant } from "../support/settlement.js";
 
@@ -39,15 +40,7 @@ const HOUR = 3_600_000;
 
 beforeAll(async () => {
   runtime = await startTestRuntime(platform, "reports-e2e");
-  const name = (logical: string) => runtime.resources.tables[logical]!.name;
-  tables = {
-    campaigns: name("campaigns"),
-    inventory: name("inventory"),
-    vouchers: name("vouchers"),
-    redemptions: name("redemptions"),
-    merchants: name("merchants"),
-    stats: name("stats"),
-  };
+  tables = tableNamesOf(runtime.resources, ["campaigns", "inventory", "vouchers", "redemptions", "merchants", "stats"]);
   operatorToken = await signLocalToken({ sub: "op-report", operator: true, settings: TEST_JWT });
   residentToken = await signLocalToken({ sub: "resident-report", settings: TEST_JWT });
   scratch = await mkdtemp(join(tmpdir(), "report-e2e-"));
@@ -65,12 +58,6 @@ async function get(path: string, token: string | null = operatorToken) {
 
 const json = (bytes: Buffer) => JSON.parse(bytes.toString("utf8")) as unknown;
 
-/** The body parsed with the documented schema, which must keep every field. */
-function documented<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  const parsed = schema.parse(body);
-  expect(parsed).toEqual(body);
-  return parsed;
-}
 
 /** `npm run report` in one process (no npm wrapper); stdout kept as bytes. */
 function report(args: string[]): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiCall, documented, refusal } from "../support/http.js";
 import { signLocalToken } from "../../infra/local/jwt.js";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
 import {
@@ -17,13 +18,13 @@ import {
   statementListSchema,
   statementSchema,
 } from "../../shared/api/settlement-schemas.js";
-import { errorBodySchema, gatewayMessageSchema } from "../../shared/api/schemas.js";
+import { gatewayMessageSchema } from "../../shared/api/schemas.js";
 import { localDate, previousPeriod, startOfPeriod, statementId } from "../../shared/domain/settlement.js";
 import { recordPayoutFailure } from "../../shared/use-cases/settlement.js";
-import type { LedgerEntry } from "../../shared/store/redemptions.js";
+import type { LedgerRecord } from "../../shared/domain/ledger.js";
 import { platform } from "../../shared/wiring/platform.js";
 import type * as z from "../../shared/zod.js";
-import { TEST_JWT, eventually, startTestRuntime, testClients } from "../integration/runtime-helpers.js";
+import { eventually, startTestRuntime, tableNamesOf, TEST_JWT, testClients } from "../integration/runtime-helpers.js";
 import { seedCampaign } from "../support/seed.js";
 import { ledgerRecord, seedLedger, seedMerchant, seedPartner } from "../support/settlement.js";
 
@@ -40,15 +41,7 @@ const today = () => localDate(new Date(), ZONE);
 
 beforeAll(async () => {
   runtime = await startTestRuntime(platform, "settlements-e2e");
-  const name = (logical: string) => runtime.resources.tables[logical]!.name;
-  tables = {
-    campaigns: name("campaigns"),
-    inventory: name("inventory"),
-    redemptions: name("redemptions"),
-    settlements: name("settlements"),
-    merchants: name("merchants"),
-    partners: name("partners"),
-  };
+  tables = tableNamesOf(runtime.resources, ["campaigns", "inventory", "redemptions", "settlements", "merchants", "partners"]);
   operatorToken = await signLocalToken({ sub: "op-settle", operator: true, settings: TEST_JWT });
   residentToken = await signLocalToken({ sub: "resident-settle", settings: TEST_JWT });
 });
@@ -57,34 +50,10 @@ afterAll(async () => {
   await runtime?.stop();
 });
 
-async function call(method: string, path: string, options: { body?: unknown; token?: string | null } = {}) {
-  const token = options.token === undefined ? operatorToken : options.token;
-  const response = await fetch(`${runtime.url}${path}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(options.body === undefined ? {} : { "content-type": "application/json" }) },
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === "" ? undefined : (JSON.parse(text) as unknown) };
-}
+const call = (method: string, path: string, options: { body?: unknown; token?: string | null } = {}) =>
+  apiCall(runtime.url, method, path, { body: options.body, token: options.token === undefined ? operatorToken : options.token });
 
-/**
- * The body parsed with the documented schema, which must keep every field: zod drops keys a
- * schema does not name, so an answer with undocumented fields fails here.
- */
-function documented<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  const parsed = schema.parse(body);
-  expect(parsed).toEqual(body);
-  return parsed;
-}
 
-/** The error body of a refusal, with its code. */
-function refusal(answer: { status: number; body: unknown }, status: number, code: string) {
-  expect(answer.status, JSON.stringify(answer.body)).toBe(status);
-  const { error } = errorBodySchema.parse(answer.body);
-  expect(error.code).toBe(code);
-  return error;
-}
 
 /** Every page of a period's statements, `limit` at a time. */
 async function allPages(period: string, limit: number) {
@@ -102,7 +71,7 @@ async function allPages(period: string, limit: number) {
   return pages;
 }
 
-const line = (record: LedgerEntry) => ({
+const line = (record: LedgerRecord) => ({
   partnerId: record.partnerId,
   transactionId: record.transactionId,
   voucherId: record.voucherId,

@@ -6,15 +6,16 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { refusal } from "../support/http.js";
 import { signLocalToken } from "../../infra/local/jwt.js";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
-import { errorBodySchema, gatewayMessageSchema } from "../../shared/api/schemas.js";
+import { gatewayMessageSchema } from "../../shared/api/schemas.js";
 import { campaignStatsSchema } from "../../shared/api/stats-schemas.js";
 import { localDate } from "../../shared/domain/settlement.js";
 import { ClaimCaches, claimVoucher } from "../../shared/use-cases/claim.js";
 import { recordPayment, recordRefund } from "../../shared/use-cases/payments.js";
 import { platform } from "../../shared/wiring/platform.js";
-import { TEST_JWT, eventually, startTestRuntime, testClients } from "../integration/runtime-helpers.js";
+import { eventually, startTestRuntime, tableNamesOf, TEST_JWT, testClients } from "../integration/runtime-helpers.js";
 import { seedCampaign } from "../support/seed.js";
 import { seedMerchant } from "../support/settlement.js";
 
@@ -28,8 +29,7 @@ const unique = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
   runtime = await startTestRuntime(platform, "stats-e2e");
-  const name = (logical: string) => runtime.resources.tables[logical]!.name;
-  tables = { campaigns: name("campaigns"), inventory: name("inventory"), vouchers: name("vouchers"), redemptions: name("redemptions"), merchants: name("merchants") };
+  tables = tableNamesOf(runtime.resources, ["campaigns", "inventory", "vouchers", "redemptions", "merchants"]);
   operatorToken = await signLocalToken({ sub: "op-stats", operator: true, settings: TEST_JWT });
   residentToken = await signLocalToken({ sub: "resident-stats", settings: TEST_JWT });
 });
@@ -44,12 +44,6 @@ async function get(path: string, token: string | null = operatorToken) {
   return { status: response.status, headers: response.headers, body: text === "" ? undefined : (JSON.parse(text) as unknown) };
 }
 
-function refusal(answer: { status: number; body: unknown }, status: number, code: string) {
-  expect(answer.status, JSON.stringify(answer.body)).toBe(status);
-  const { error } = errorBodySchema.parse(answer.body);
-  expect(error.code).toBe(code);
-  return error;
-}
 
 /** The keys of an object and of every object inside it, as paths, sorted. */
 function keyPaths(value: unknown, prefix = ""): string[] {

@@ -19,7 +19,7 @@ import {
   tableEnvVar,
 } from "../../shared/wiring/define.js";
 import type { KeyAttribute, Wiring } from "../../shared/wiring/types.js";
-import { fixtureWiring } from "../fixtures/wiring.js";
+import { fixtureDocs, fixtureWiring } from "../fixtures/wiring.js";
 import { pascal, queueConstructIds } from "../../infra/stacks/stateful-stack.js";
 import { ALARM_EMAIL_CONTEXT } from "../../infra/build-app.js";
 import { JWT_AUDIENCE, JWT_ISSUER, WIRINGS, logicalId, testApp } from "./support.js";
@@ -571,7 +571,7 @@ describe("handler files", () => {
   const missing: Wiring = {
     ...fixtureWiring,
     functions: { ghost: { description: "Not written yet.", entry: "test/fixtures/functions/not-written-yet.ts" } },
-    routes: [{ method: "GET", path: "/ghost", auth: "public", function: "ghost" }],
+    routes: [{ method: "GET", path: "/ghost", auth: "public", function: "ghost", docs: fixtureDocs("getGhost") }],
     queueTriggers: [],
     streamTriggers: [],
     schedules: [],

@@ -21,7 +21,7 @@ import { type VoucherItem, issueVoucher, readIssuedVouchers } from "../../shared
 import { platform } from "../../shared/wiring/platform.js";
 import { VOUCHER_TYPES, seedCampaign } from "../support/seed.js";
 import { seedMerchant } from "../support/settlement.js";
-import { eventually, startTestRuntime, testClients } from "./runtime-helpers.js";
+import { eventually, startTestRuntime, tableNamesOf, testClients } from "./runtime-helpers.js";
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -37,15 +37,7 @@ let created: string[] = [];
 
 beforeAll(async () => {
   runtime = await startTestRuntime(platform, "expiry");
-  const name = (logical: string) => runtime.resources.tables[logical]!.name;
-  tables = {
-    campaigns: name("campaigns"),
-    inventory: name("inventory"),
-    vouchers: name("vouchers"),
-    redemptions: name("redemptions"),
-    merchants: name("merchants"),
-    stats: name("stats"),
-  };
+  tables = tableNamesOf(runtime.resources, ["campaigns", "inventory", "vouchers", "redemptions", "merchants", "stats"]);
   merchantId = unique("m");
   await seedMerchant(db, tables.merchants, { id: merchantId, partnerId: "bank-a", sector: "restaurant" });
 }, 60_000);

@@ -17,15 +17,18 @@ import { httpEvent } from "../support/http-event.js";
 import { setMerchantStatus } from "../../shared/use-cases/merchants.js";
 import { listAudit } from "../../shared/use-cases/audit.js";
 import type { StreamChange } from "../../shared/use-cases/stats.js";
-import { readFlag, readHours } from "../../shared/store/fraud.js";
+import { readHours } from "../../shared/store/fraud-detector.js";
+import { readFlag } from "../../shared/store/fraud-flags.js";
 import { readMerchant } from "../../shared/store/merchants.js";
-import { type LedgerEntry, readLedger, readTransaction } from "../../shared/store/redemptions.js";
+import type { LedgerRecord } from "../../shared/domain/ledger.js";
+import { readLedger } from "../../shared/store/ledger.js";
+import { readTransaction } from "../../shared/store/transactions.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { rejection } from "../support/rejection.js";
 import { fraudRecord, ledgerChange, minutesAfter } from "../support/fraud.js";
 import { seedCampaign } from "../support/seed.js";
 import { seedLedger, seedMerchant } from "../support/settlement.js";
-import { eventually, startTestRuntime, testClients } from "./runtime-helpers.js";
+import { eventually, startTestRuntime, tableNamesOf, testClients } from "./runtime-helpers.js";
 
 const { db } = testClients();
 let runtime: LocalRuntime;
@@ -38,18 +41,7 @@ const base = () => new Date(Math.floor((Date.now() - 2 * HOUR) / HOUR) * HOUR).t
 
 beforeAll(async () => {
   runtime = await startTestRuntime(platform, "fraud");
-  const name = (logical: string) => runtime.resources.tables[logical]!.name;
-  tables = {
-    campaigns: name("campaigns"),
-    inventory: name("inventory"),
-    vouchers: name("vouchers"),
-    redemptions: name("redemptions"),
-    merchants: name("merchants"),
-    settlements: name("settlements"),
-    audit: name("audit"),
-    fraud: name("fraud"),
-    partners: name("partners"),
-  };
+  tables = tableNamesOf(runtime.resources, ["campaigns", "inventory", "vouchers", "redemptions", "merchants", "settlements", "audit", "fraud", "partners"]);
 }, 60_000);
 
 afterAll(async () => {
@@ -74,7 +66,7 @@ async function flagsOf(campaignId: string): Promise<FlagView[]> {
 }
 
 const byRule = (flags: readonly FlagView[], rule: FraudRule) => flags.filter((flag) => flag.rule === rule);
-const refs = (entries: readonly LedgerEntry[]) => entries.map((entry) => ({ partnerId: entry.partnerId, transactionId: entry.transactionId }));
+const refs = (entries: readonly LedgerRecord[]) => entries.map((entry) => ({ partnerId: entry.partnerId, transactionId: entry.transactionId }));
 const sortRefs = <T extends { transactionId: string }>(list: readonly T[]) => [...list].sort((a, b) => a.transactionId.localeCompare(b.transactionId));
 
 /** PUT /admin/campaigns/{id}/fraud-rules through its handler (the body parsed there). */
@@ -274,7 +266,8 @@ describe("the detector, fed crafted sequences", () => {
 describe("the review's money", () => {
   it("a refund of a clawed-back redemption voids its voucher but writes no second reversal", async () => {
     const { recordPayment, recordRefund } = await import("../../shared/use-cases/payments.js");
-    const { clawBack, readRedemptionEntry } = await import("../../shared/store/redemptions.js");
+    const { clawBack } = await import("../../shared/store/clawback.js");
+    const { readRedemptionRecord } = await import("../../shared/store/ledger.js");
     const campaignId = unique("claw");
     const merchantId = `${campaignId}-m`;
     await seedCampaign(db, tables, { id: campaignId, drops: [{ id: "d1", stock: { "100-30": 5 }, shards: 1 }] });
@@ -286,7 +279,7 @@ describe("the review's money", () => {
     const answer = await recordPayment({ partnerId: "bank-a", body: { eventId: unique("e"), transactionId, merchantId, payerId: "payer-claw", amount: 10_200, occurredAt: new Date().toISOString() } }, payments);
     expect(answer).toMatchObject({ discount: 3_000 });
     const record = (await readTransaction(db, tables.redemptions, "bank-a", transactionId))!;
-    const redemption = (await readRedemptionEntry(db, tables.redemptions, record))!;
+    const redemption = (await readRedemptionRecord(db, tables.redemptions, record))!;
     // The payment path keeps the voucher's threshold on the ledger record.
     expect(redemption).toMatchObject({ kind: "REDEMPTION", threshold: 10_000, amount: 10_200 });
 
@@ -313,7 +306,7 @@ describe("the review's money", () => {
 const TZ = "Asia/Shanghai";
 
 /** The REDEEMED transaction records of ledger redemptions, as the payment webhook writes them (so a clawback can find them). */
-async function seedRedeemedTransactions(entries: readonly LedgerEntry[]): Promise<void> {
+async function seedRedeemedTransactions(entries: readonly LedgerRecord[]): Promise<void> {
   const { PutCommand } = await import("@aws-sdk/lib-dynamodb");
   const { transactionKey } = await import("../../shared/store/keys.js");
   for (const entry of entries) {
@@ -359,13 +352,13 @@ async function settleAndPay(campaignId: string, merchantId: string, period: stri
   if (settled.statement.status !== "PENDING") return settled.statement;
   const post = (request: { idempotencyKey: string }) => Promise.resolve({ ok: true as const, payoutId: `po-${request.idempotencyKey}` });
   await payStatement({ db, tables, post, now: () => new Date(), attempts: 1, message });
-  const { readStatement } = await import("../../shared/store/settlements.js");
+  const { readStatement } = await import("../../shared/store/statements.js");
   return (await readStatement(db, tables.settlements, message))!;
 }
 
 /** An OPEN flag put straight in the review queue, naming `evidence`. */
-async function seedFlag(flag: { campaignId: string; merchantId: string; rule: FraudRule; payerId?: string; window: string; evidence: readonly LedgerEntry[] }) {
-  const { createFlag } = await import("../../shared/store/fraud.js");
+async function seedFlag(flag: { campaignId: string; merchantId: string; rule: FraudRule; payerId?: string; window: string; evidence: readonly LedgerRecord[] }) {
+  const { createFlag } = await import("../../shared/store/fraud-flags.js");
   const at = new Date().toISOString();
   const id = unique("flag");
   await createFlag(db, tables.fraud, {
@@ -387,7 +380,7 @@ async function seedFlag(flag: { campaignId: string; merchantId: string; rule: Fr
 }
 
 const review = () => ({ db, tables, now: () => new Date() });
-const kinds = (ledger: readonly LedgerEntry[], kind: LedgerEntry["kind"]) => ledger.filter((entry) => entry.kind === kind);
+const kinds = (ledger: readonly LedgerRecord[], kind: LedgerRecord["kind"]) => ledger.filter((entry) => entry.kind === kind);
 
 describe("clawbacks of a confirmed flag", () => {
   it("claws back a flagged redemption whose CARRIED statement was netted into a later PAID one, instead of withholding it forever", async () => {
@@ -398,7 +391,7 @@ describe("clawbacks of a confirmed flag", () => {
     await seedMerchant(db, tables.merchants, { id: merchantId, partnerId: "bank-a" });
     // Day 1: two redemptions, paid. Day 2: the flagged one, and both of day 1's refunded: net −3,000, CARRIED.
     // Day 3: one redemption of 5,000 with the −3,000 folded in: 2,000 PAID. The flagged discount was paid through day 3.
-    const [a, b] = ["10:00", "11:00"].map((time) => ledgerRecord({ campaignId, merchantId, occurredAt: `2026-01-10T${time}:00+08:00` })) as [LedgerEntry, LedgerEntry];
+    const [a, b] = ["10:00", "11:00"].map((time) => ledgerRecord({ campaignId, merchantId, occurredAt: `2026-01-10T${time}:00+08:00` })) as [LedgerRecord, LedgerRecord];
     const flagged = { ...ledgerRecord({ campaignId, merchantId, occurredAt: "2026-01-11T10:00:00+08:00" }), payerId: "carried-payer" };
     const refunds = [a, b].map((paid, i) =>
       ledgerRecord({ campaignId, merchantId, kind: "REVERSAL", transactionId: paid.transactionId, occurredAt: `2026-01-11T1${2 + i}:00:00+08:00`, paymentOccurredAt: paid.occurredAt }),
@@ -476,7 +469,7 @@ describe("clawbacks of a confirmed flag", () => {
           : (Reflect.get(target, property, target) as unknown),
     });
     await expect(confirmFlag({ ...review(), db: crashing, flagId: id, reason: "fake sales", forfeit: true, operator: "op-1" })).rejects.toThrow("crash");
-    const { readStatement } = await import("../../shared/store/settlements.js");
+    const { readStatement } = await import("../../shared/store/statements.js");
     expect(await readStatement(db, tables.settlements, held)).toMatchObject({ status: "FORFEITED" });
     expect(await readTransaction(db, tables.redemptions, "bank-a", records[0]!.transactionId)).not.toHaveProperty("forfeitedBy");
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LogLine } from "../../infra/local/log.js";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
 import { defineWiring } from "../../shared/wiring/define.js";
+import { fixtureDocs } from "../fixtures/wiring.js";
 import { startTestRuntime, testClients } from "./runtime-helpers.js";
 
 const wiring = defineWiring({
@@ -22,7 +23,7 @@ const wiring = defineWiring({
       tables: { observations: "write" },
     },
   },
-  routes: [{ method: "GET", path: "/late-write", auth: "public", function: "lateWrite" }],
+  routes: [{ method: "GET", path: "/late-write", auth: "public", function: "lateWrite", docs: fixtureDocs("lateWrite") }],
   queueTriggers: [],
   streamTriggers: [],
   schedules: [],

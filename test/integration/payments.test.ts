@@ -1,7 +1,7 @@
 /**
  * Payment and refund webhooks on DynamoDB Local, under real concurrency: a voucher is redeemed at
  * most once and a partner transaction applied at most once however its deliveries race; every
- * redemption and reversal has its ledger entry, and the ledger's discounts are the answered ones.
+ * redemption and reversal has its ledger record, and the ledger's discounts are the answered ones.
  */
 import { randomUUID } from "node:crypto";
 import { ThrottlingException } from "@aws-sdk/client-dynamodb";
@@ -14,14 +14,16 @@ import { localDate, previousPeriod } from "../../shared/domain/settlement.js";
 import { reconcileCampaign } from "../../shared/use-cases/settlement-views.js";
 import { runSettlement, settleStatement } from "../../shared/use-cases/settlement.js";
 import type { SettlementMessage } from "../../shared/api/messages.js";
-import { readLines } from "../../shared/store/settlements.js";
+import { readLines } from "../../shared/store/statement-lines.js";
 import { type PaymentDependencies, recordPayment, recordRefund } from "../../shared/use-cases/payments.js";
 import type { PaymentAnswer, RefundAnswer } from "../../shared/api/payment-schemas.js";
 import { answerPayment } from "../../functions/payments/record-payment.js";
 import { answerRefund } from "../../functions/payments/record-refund.js";
 import { partnerCall } from "../support/http-event.js";
 import { campaignKey, merchantKey } from "../../shared/store/keys.js";
-import { readLedger, readTransaction, redeem } from "../../shared/store/redemptions.js";
+import { readLedger } from "../../shared/store/ledger.js";
+import { redeem } from "../../shared/store/redemptions.js";
+import { readTransaction } from "../../shared/store/transactions.js";
 import { issueVoucher, listVouchers } from "../../shared/store/vouchers.js";
 import { platform } from "../../shared/wiring/platform.js";
 import type { TableDeclaration, Wiring } from "../../shared/wiring/types.js";

@@ -3,7 +3,6 @@
  * dead-letter queue created as provision.ts creates them, messages with attributes, and the
  * failures that must leave messages where they were. Then `npm run redrive` as a user runs it.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -17,8 +16,8 @@ import {
   SendMessageBatchCommand,
 } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { runScript } from "../support/process.js";
 import { physicalName } from "../../infra/local/provision.js";
-import { REPOSITORY_ROOT } from "../../infra/local/runtime.js";
 import { writeStateFile } from "../../infra/local/state-file.js";
 import { type RedriveCounts, RedriveStoppedError, redrive } from "../../infra/ops/redrive.js";
 import { deadLetterQueueName } from "../../shared/wiring/define.js";
@@ -179,21 +178,7 @@ describe("redrive on fauxqs", () => {
 });
 
 /** `npm run redrive` in one process (no npm wrapper), with its own state file. */
-function runCommand(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/redrive.ts", ...args], {
-      cwd: REPOSITORY_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runCommand = (args: string[], env: Record<string, string> = {}) => runScript("scripts/redrive.ts", args, env);
 
 describe("npm run redrive", () => {
   const declared = Object.keys(platform.queues).sort();

@@ -17,7 +17,9 @@ import { getStatement, reconcileCampaign } from "../../shared/use-cases/settleme
 import { runSettlement, settleStatement } from "../../shared/use-cases/settlement.js";
 import { getCampaignStats, projectStats, recountStats } from "../../shared/use-cases/stats.js";
 import { ledgerPartition } from "../../shared/store/keys.js";
-import { clawBack, entrySortKey, readLedger, readRedemptionEntry, readTransaction } from "../../shared/store/redemptions.js";
+import { clawBack } from "../../shared/store/clawback.js";
+import { ledgerRecordSortKey, readLedger, readRedemptionRecord } from "../../shared/store/ledger.js";
+import { readTransaction } from "../../shared/store/transactions.js";
 import { listVouchers } from "../../shared/store/vouchers.js";
 import { platform } from "../../shared/wiring/platform.js";
 import type { TableDeclaration, Wiring } from "../../shared/wiring/types.js";
@@ -211,7 +213,7 @@ describe("a fraud clawback and partial refunds", () => {
     const merchantId = await merchant();
     const { transactionId } = await redeemed(campaignId, merchantId, 12_000);
     const stale = (await readTransaction(db, tables.redemptions, PARTNER, transactionId))!;
-    const redemption = (await readRedemptionEntry(db, tables.redemptions, stale))!;
+    const redemption = (await readRedemptionRecord(db, tables.redemptions, stale))!;
     await refund(transactionId, { amount: 1_500 });
     const at = new Date().toISOString();
     const audit = { table: tables.audit, entry: { entityType: "FRAUD_FLAG" as const, entityId: "flag-r", action: "fraud.clawback", who: "op", at, version: 1 } };
@@ -219,7 +221,7 @@ describe("a fraud clawback and partial refunds", () => {
     // Its refundedBefore would be wrong: the write is conditioned on `refunded` as read.
     expect(await clawBack(db, tables.redemptions, { record: stale, redemption, flagId: "flag-r", at, audit })).toMatchObject({ outcome: "unchanged" });
     const fresh = (await readTransaction(db, tables.redemptions, PARTNER, transactionId))!;
-    expect(await clawBack(db, tables.redemptions, { record: fresh, redemption, flagId: "flag-r", at, audit })).toMatchObject({ outcome: "clawed-back", entry: { refundedBefore: 1_500 } });
+    expect(await clawBack(db, tables.redemptions, { record: fresh, redemption, flagId: "flag-r", at, audit })).toMatchObject({ outcome: "clawed-back", clawback: { refundedBefore: 1_500 } });
     expect(await refund(transactionId, { amount: 500 })).toEqual({ transactionId, reversed: false, refunded: 2_000, remaining: 10_000 });
     expect(await refund(transactionId)).toEqual({ transactionId, reversed: true, refunded: 12_000, remaining: 0 });
 
@@ -311,7 +313,7 @@ describe("the books after partial refunds", () => {
     const changes = ledger.map((entry, index) => ({
       eventId: `${campaignId}-${index}`,
       eventName: "INSERT" as const,
-      newImage: { pk: ledgerPartition(campaignId, merchantId), sk: entrySortKey(entry), ...entry },
+      newImage: { pk: ledgerPartition(campaignId, merchantId), sk: ledgerRecordSortKey(entry), ...entry },
     }));
     await projectStats({ db, tables, now: () => new Date(), changes: [...changes, ...changes] });
     expect(await getCampaignStats({ db, tables, campaignId })).toMatchObject({ redeemed: 2, reversed: 1, subsidy: 6_000, grossSales: 30_500 });

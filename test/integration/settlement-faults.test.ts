@@ -22,8 +22,13 @@ import { reconcileCampaign } from "../../shared/use-cases/settlement-views.js";
 import { type PayOutcome, payStatement, planSettlementRun, settleStatement } from "../../shared/use-cases/settlement.js";
 import type { PostPayout } from "../../shared/payout-client.js";
 import { issuedVoucherKey, statementKey, unsettledPartition } from "../../shared/store/keys.js";
-import { type LedgerEntry, type TransactionRecord, readLedger, redeem, reverse } from "../../shared/store/redemptions.js";
-import { type StatementRecord, readLines, readStatement, readStatementsOf } from "../../shared/store/settlements.js";
+import type { LedgerRecord } from "../../shared/domain/ledger.js";
+import { readLedger } from "../../shared/store/ledger.js";
+import { redeem } from "../../shared/store/redemptions.js";
+import { reverse } from "../../shared/store/refunds.js";
+import type { TransactionRecord } from "../../shared/store/transactions.js";
+import { readLines } from "../../shared/store/statement-lines.js";
+import { type StatementRecord, readStatement, readStatementsOf } from "../../shared/store/statements.js";
 import type { VoucherItem } from "../../shared/store/vouchers.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { seedCampaign } from "../support/seed.js";
@@ -155,7 +160,7 @@ interface Scenario {
   campaignId: string;
   message: SettlementMessage;
   /** The records of day P, as seeded. */
-  records: LedgerEntry[];
+  records: LedgerRecord[];
 }
 
 /**
@@ -209,7 +214,7 @@ async function markers(campaignId: string, merchantId: string): Promise<number> 
   return Items?.length ?? 0;
 }
 
-const recordKey = (entry: Pick<LedgerEntry, "partnerId" | "transactionId" | "kind">) => `${entry.partnerId}#${entry.transactionId}#${entry.kind}`;
+const recordKey = (entry: Pick<LedgerRecord, "partnerId" | "transactionId" | "kind">) => `${entry.partnerId}#${entry.transactionId}#${entry.kind}`;
 
 /**
  * What must hold once the scenario's message has been delivered until it succeeded: one statement
@@ -570,8 +575,8 @@ async function redemptionOf(
 }
 
 /** Every record of the campaign held by how many statements' lines, and whether its own statementId agrees. */
-async function holdings(campaignId: string): Promise<{ ledger: LedgerEntry[]; statements: StatementRecord[]; heldBy: Map<string, string[]> }> {
-  const ledger: LedgerEntry[] = [];
+async function holdings(campaignId: string): Promise<{ ledger: LedgerRecord[]; statements: StatementRecord[]; heldBy: Map<string, string[]> }> {
+  const ledger: LedgerRecord[] = [];
   const statements: StatementRecord[] = [];
   const heldBy = new Map<string, string[]>();
   for (const merchantId of MERCHANTS) {

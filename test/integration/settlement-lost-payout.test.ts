@@ -18,7 +18,7 @@ import { payStatement, settleStatement } from "../../shared/use-cases/settlement
 import { runTicker } from "../../shared/use-cases/ticker.js";
 import type { PostPayout } from "../../shared/payout-client.js";
 import { sendOne } from "../../shared/queues/send.js";
-import { moveStatement, readStatement } from "../../shared/store/settlements.js";
+import { moveStatement, readStatement } from "../../shared/store/statements.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { ledgerRecord, seedLedger, seedMerchant, seedPartner } from "../support/settlement.js";
 import { provisionTestResources, tableNamesOf, testClients } from "./runtime-helpers.js";

@@ -11,7 +11,8 @@ import { localDate, nextPeriod, previousPeriod, startOfPeriod } from "../../shar
 import { ValidationError } from "../../shared/errors.js";
 import { releaseHeldStatements, runDueSettlements, runSettlement, settleStatement } from "../../shared/use-cases/settlement.js";
 import { campaignKey, merchantKey } from "../../shared/store/keys.js";
-import { readRun, readStatement } from "../../shared/store/settlements.js";
+import { readRun } from "../../shared/store/settlement-runs.js";
+import { readStatement } from "../../shared/store/statements.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { seedCampaign } from "../support/seed.js";
 import { ledgerRecord, seedLedger, seedMerchant } from "../support/settlement.js";

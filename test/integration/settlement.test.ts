@@ -19,14 +19,17 @@ import { createPayoutClient } from "../../shared/payout-client.js";
 import { sendAll, sendOne } from "../../shared/queues/send.js";
 import { queryAudit } from "../../shared/store/audit.js";
 import { auditPartition, unsettledPartition } from "../../shared/store/keys.js";
-import { type LedgerEntry, readLedger } from "../../shared/store/redemptions.js";
-import { type StatementRecord, readLines, readRun, readStatement, readStatementsOf } from "../../shared/store/settlements.js";
+import type { LedgerRecord } from "../../shared/domain/ledger.js";
+import { readLedger } from "../../shared/store/ledger.js";
+import { readRun } from "../../shared/store/settlement-runs.js";
+import { readLines } from "../../shared/store/statement-lines.js";
+import { type StatementRecord, readStatement, readStatementsOf } from "../../shared/store/statements.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { type PayoutServer, alwaysFail, failTimes, startPayoutServer } from "../support/payout-server.js";
 import { seedCampaign } from "../support/seed.js";
 import { ledgerRecord, seedLedger, seedMerchant, seedPartner } from "../support/settlement.js";
 import { withQuickQueues } from "../support/wiring.js";
-import { eventually, startTestRuntime, testClients } from "./runtime-helpers.js";
+import { eventually, startTestRuntime, tableNamesOf, testClients } from "./runtime-helpers.js";
 import { InvalidStateError, PayoutFailedError } from "../../shared/errors.js";
 
 /** A failed message comes back after 5 s; its second failure sends it to the dead-letter queue. */
@@ -43,16 +46,7 @@ let tables: Record<"campaigns" | "inventory" | "redemptions" | "settlements" | "
 
 beforeAll(async () => {
   runtime = await startTestRuntime(withQuickQueues(platform, QUICK), "settle");
-  const name = (logical: string) => runtime.resources.tables[logical]!.name;
-  tables = {
-    campaigns: name("campaigns"),
-    inventory: name("inventory"),
-    redemptions: name("redemptions"),
-    settlements: name("settlements"),
-    merchants: name("merchants"),
-    partners: name("partners"),
-    audit: name("audit"),
-  };
+  tables = tableNamesOf(runtime.resources, ["campaigns", "inventory", "redemptions", "settlements", "merchants", "partners", "audit"]);
   server = await startPayoutServer();
   await seedPartner(db, tables.partners, { id: SIMULATED, payoutUrl: runtime.partnerSimulator.payoutUrl });
   await seedPartner(db, tables.partners, { id: SCRIPTED, payoutUrl: server.payoutUrl });
@@ -129,7 +123,7 @@ async function drained(queue: "settlements" | "payouts"): Promise<void> {
   }, 30_000, `the ${queue} queue to drain`);
 }
 
-const keysOf = (entries: readonly Pick<LedgerEntry, "transactionId" | "kind">[]) => entries.map((entry) => `${entry.transactionId}#${entry.kind}`).sort();
+const keysOf = (entries: readonly Pick<LedgerRecord, "transactionId" | "kind">[]) => entries.map((entry) => `${entry.transactionId}#${entry.kind}`).sort();
 
 async function markers(campaignId: string, merchantId: string): Promise<string[]> {
   const { Items } = await db.send(

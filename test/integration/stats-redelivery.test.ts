@@ -28,7 +28,7 @@ import { readStats } from "../../shared/store/stats.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { seedCampaign } from "../support/seed.js";
 import { seedMerchant } from "../support/settlement.js";
-import { eventually, startTestRuntime, testClients } from "./runtime-helpers.js";
+import { eventually, startTestRuntime, tableNamesOf, testClients } from "./runtime-helpers.js";
 
 const { db } = testClients();
 const streams = new DynamoDBStreamsClient({ region: EMULATORS_REGION, credentials: EMULATORS_CREDENTIALS, endpoint: inject("dynamodbEndpoint") });
@@ -59,15 +59,7 @@ let drill: Expected;
 
 beforeAll(async () => {
   runtime = await startTestRuntime(platform, "stats-redelivery");
-  const name = (logical: string) => runtime.resources.tables[logical]!.name;
-  tables = {
-    campaigns: name("campaigns"),
-    inventory: name("inventory"),
-    vouchers: name("vouchers"),
-    redemptions: name("redemptions"),
-    merchants: name("merchants"),
-    stats: name("stats"),
-  };
+  tables = tableNamesOf(runtime.resources, ["campaigns", "inventory", "vouchers", "redemptions", "merchants", "stats"]);
   drill = await runTraffic();
 }, 120_000);
 

@@ -12,7 +12,7 @@ import { readStats } from "../../shared/store/stats.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { seedCampaign } from "../support/seed.js";
 import { seedMerchant } from "../support/settlement.js";
-import { eventually, startTestRuntime, testClients } from "./runtime-helpers.js";
+import { eventually, startTestRuntime, tableNamesOf, testClients } from "./runtime-helpers.js";
 
 const { db } = testClients();
 let runtime: LocalRuntime;
@@ -20,15 +20,7 @@ let tables: Record<"campaigns" | "inventory" | "vouchers" | "redemptions" | "mer
 
 beforeAll(async () => {
   runtime = await startTestRuntime(platform, "stats");
-  const name = (logical: string) => runtime.resources.tables[logical]!.name;
-  tables = {
-    campaigns: name("campaigns"),
-    inventory: name("inventory"),
-    vouchers: name("vouchers"),
-    redemptions: name("redemptions"),
-    merchants: name("merchants"),
-    stats: name("stats"),
-  };
+  tables = tableNamesOf(runtime.resources, ["campaigns", "inventory", "vouchers", "redemptions", "merchants", "stats"]);
 }, 60_000);
 
 afterAll(async () => {

@@ -6,7 +6,8 @@
 import { randomUUID } from "node:crypto";
 import type { StreamChange } from "../../shared/use-cases/stats.js";
 import { ledgerPartition } from "../../shared/store/keys.js";
-import { type LedgerEntry, ledgerSortKey, utcInstant } from "../../shared/store/redemptions.js";
+import type { LedgerRecord } from "../../shared/domain/ledger.js";
+import { ledgerSortKey, utcInstant } from "../../shared/store/ledger.js";
 
 export interface FraudRecordSpec {
   campaignId: string;
@@ -23,8 +24,8 @@ export interface FraudRecordSpec {
   reversalOf?: string;
 }
 
-/** A REDEMPTION (or, with `reversalOf`, a REVERSAL) ledger entry. */
-export function fraudRecord(spec: FraudRecordSpec): LedgerEntry {
+/** A REDEMPTION (or, with `reversalOf`, a REVERSAL) ledger record. */
+export function fraudRecord(spec: FraudRecordSpec): LedgerRecord {
   const base = {
     campaignId: spec.campaignId,
     merchantId: spec.merchantId,
@@ -43,8 +44,8 @@ export function fraudRecord(spec: FraudRecordSpec): LedgerEntry {
   return { ...base, kind: "REDEMPTION", discount, ...(spec.threshold === null ? {} : { threshold: spec.threshold ?? 10_000 }) };
 }
 
-/** The stream change (INSERT, new image) the redemptions table emits when the entry is put. */
-export function ledgerChange(entry: LedgerEntry): StreamChange {
+/** The stream change (INSERT, new image) the redemptions table emits when the record is put. */
+export function ledgerChange(entry: LedgerRecord): StreamChange {
   return {
     eventId: `ev-${randomUUID()}`,
     eventName: "INSERT",

@@ -6,14 +6,15 @@
 import { randomUUID } from "node:crypto";
 import { BatchWriteCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { merchantKey, partnerKey } from "../../shared/store/keys.js";
-import { type LedgerEntry, ledgerPuts, utcInstant } from "../../shared/store/redemptions.js";
+import type { LedgerRecord } from "../../shared/domain/ledger.js";
+import { ledgerPuts, utcInstant } from "../../shared/store/ledger.js";
 
 export interface RecordSpec {
   campaignId: string;
   merchantId: string;
   partnerId?: string;
   transactionId?: string;
-  kind?: LedgerEntry["kind"];
+  kind?: LedgerRecord["kind"];
   /** Positive; negated for a reversal. */
   discount?: number;
   amount?: number;
@@ -24,7 +25,7 @@ export interface RecordSpec {
 }
 
 /** A ledger record as the payment and refund webhooks write it. */
-export function ledgerRecord(spec: RecordSpec): LedgerEntry {
+export function ledgerRecord(spec: RecordSpec): LedgerRecord {
   const base = {
     campaignId: spec.campaignId,
     merchantId: spec.merchantId,
@@ -43,7 +44,7 @@ export function ledgerRecord(spec: RecordSpec): LedgerEntry {
 }
 
 /** Writes records and their markers, 12 records (24 items) per BatchWriteItem. */
-export async function seedLedger(db: DynamoDBDocumentClient, table: string, records: readonly LedgerEntry[]): Promise<void> {
+export async function seedLedger(db: DynamoDBDocumentClient, table: string, records: readonly LedgerRecord[]): Promise<void> {
   const items = records.flatMap((record) => ledgerPuts(table, record).map((put) => put.Put.Item));
   for (let i = 0; i < items.length; i += 24) {
     let pending: Record<string, unknown>[] = items.slice(i, i + 24);

@@ -6,7 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { STATEMENT_STATUSES, type SettledRecord, checkConservation, statementOutcome, statementTotals } from "../../shared/domain/settlement.js";
 import { ledgerDeltas } from "../../shared/domain/stats.js";
-import { ledgerEntrySchema, ledgerSortKey } from "../../shared/store/redemptions.js";
+import { ledgerRecordSchema } from "../../shared/domain/ledger.js";
+import { ledgerSortKey } from "../../shared/store/ledger.js";
 
 const record = (kind: SettledRecord["kind"], transactionId: string, discount: number, amount = 12_000): SettledRecord => ({ kind, partnerId: "bank-a", transactionId, discount, amount });
 
@@ -19,12 +20,12 @@ describe("CLAWBACK ledger records", () => {
 
   it("parse with a negative discount, the payment's instant and the flag; redemptions may carry their voucher's threshold", () => {
     const base = { campaignId: "c", merchantId: "m", partnerId: "p", transactionId: "t", voucherId: "v", payerId: "u", amount: 12_000, occurredAt: "x", recordedAt: "y" };
-    expect(ledgerEntrySchema.parse({ ...base, kind: "CLAWBACK", discount: -3_000, paymentOccurredAt: "z", flagId: "flag-1" }).kind).toBe("CLAWBACK");
-    expect(ledgerEntrySchema.safeParse({ ...base, kind: "CLAWBACK", discount: 3_000, paymentOccurredAt: "z", flagId: "flag-1" }).success).toBe(false);
-    expect(ledgerEntrySchema.safeParse({ ...base, kind: "CLAWBACK", discount: -3_000, paymentOccurredAt: "z" }).success).toBe(false);
-    expect(ledgerEntrySchema.parse({ ...base, kind: "REDEMPTION", discount: 3_000, threshold: 10_000 })).toMatchObject({ threshold: 10_000 });
+    expect(ledgerRecordSchema.parse({ ...base, kind: "CLAWBACK", discount: -3_000, paymentOccurredAt: "z", flagId: "flag-1" }).kind).toBe("CLAWBACK");
+    expect(ledgerRecordSchema.safeParse({ ...base, kind: "CLAWBACK", discount: 3_000, paymentOccurredAt: "z", flagId: "flag-1" }).success).toBe(false);
+    expect(ledgerRecordSchema.safeParse({ ...base, kind: "CLAWBACK", discount: -3_000, paymentOccurredAt: "z" }).success).toBe(false);
+    expect(ledgerRecordSchema.parse({ ...base, kind: "REDEMPTION", discount: 3_000, threshold: 10_000 })).toMatchObject({ threshold: 10_000 });
     // Records written before the threshold was kept still parse.
-    expect(ledgerEntrySchema.parse({ ...base, kind: "REDEMPTION", discount: 3_000 })).not.toHaveProperty("threshold");
+    expect(ledgerRecordSchema.parse({ ...base, kind: "REDEMPTION", discount: 3_000 })).not.toHaveProperty("threshold");
   });
 });
 

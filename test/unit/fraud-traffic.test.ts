@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Voucher } from "../../shared/domain/claim.js";
 import { type CampaignFacts, chooseVoucher } from "../../shared/domain/redemption.js";
-import { DEFAULT_FRAUD_CONFIG, EMPTY_HOUR, type HourCounts, type LedgerFacts, type PayerRedemption, evaluate, hourDelta } from "../../shared/domain/fraud.js";
+import type { LedgerRecordFacts } from "../../shared/domain/ledger.js";
+import { DEFAULT_FRAUD_CONFIG, EMPTY_HOUR, type HourCounts, type PayerRedemption, evaluate, hourDelta } from "../../shared/domain/fraud.js";
 import { FRAUD_RULES, type FlagLike, accusationKey, score } from "../../bench/fraud/metrics.js";
 import { playInOrder } from "../../bench/fraud/playback.js";
 import { Random } from "../../bench/fraud/random.js";
@@ -268,7 +269,7 @@ function replayRules(t: ReturnType<typeof generateTraffic>): FlagLike[] {
     if (event.kind === "claim") continue;
     const payment = event.kind === "payment" ? event : paid.get(event.transactionId)!;
     const base = { campaignId: t.campaignId, merchantId: payment.merchantId, partnerId: "bank", transactionId: payment.transactionId, payerId: payment.payerId, amount: payment.amount };
-    const record: LedgerFacts =
+    const record: LedgerRecordFacts =
       event.kind === "payment"
         ? { ...base, kind: "REDEMPTION", threshold: bestVoucherType(payment.amount)!.threshold, occurredAt: new Date(event.at).toISOString() }
         : { ...base, kind: "REVERSAL", occurredAt: new Date(event.at).toISOString(), paymentOccurredAt: new Date(payment.at).toISOString() };

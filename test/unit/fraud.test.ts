@@ -5,13 +5,13 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { LedgerRecordFacts } from "../../shared/domain/ledger.js";
 import {
   DEFAULT_FRAUD_CONFIG,
   EMPTY_HOUR,
   FRAUD_RULES,
   type FraudConfig,
   type HourCounts,
-  type LedgerFacts,
   type MerchantWindow,
   type PayerRedemption,
   type PayerWindow,
@@ -42,7 +42,7 @@ const AT = "2026-03-10T14:25:00.000Z";
 const H = hourOf(AT);
 const rules = DEFAULT_FRAUD_CONFIG.rules;
 
-const redemption = (overrides: Partial<LedgerFacts> = {}): LedgerFacts => ({
+const redemption = (overrides: Partial<LedgerRecordFacts> = {}): LedgerRecordFacts => ({
   kind: "REDEMPTION",
   campaignId: "c1",
   merchantId: "m1",
@@ -54,7 +54,7 @@ const redemption = (overrides: Partial<LedgerFacts> = {}): LedgerFacts => ({
   occurredAt: AT,
   ...overrides,
 });
-const reversal = (overrides: Partial<LedgerFacts> = {}): LedgerFacts =>
+const reversal = (overrides: Partial<LedgerRecordFacts> = {}): LedgerRecordFacts =>
   redemption({ kind: "REVERSAL", occurredAt: AT, paymentOccurredAt: new Date(Date.parse(AT) - HOUR).toISOString(), ...overrides });
 
 /** A merchant window from counts per hour offset (0 = the record's hour, −1 the one before…). */

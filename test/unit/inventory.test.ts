@@ -1,18 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MAX_SHARDS, shardKeyOrder, splitStock, takeFromShards, type TakeOutcome } from "../../shared/domain/inventory.js";
-
-/** A small seeded generator (mulberry32), so every run tries shards in the same order. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// A seeded generator (mulberry32), so every run tries shards in the same order.
+import { seededRandom } from "../../infra/local/faults.js";
 
 /** A fake shard store: `take` answers from the remaining units and records every call. */
 function fakeShards(remaining: number[]) {

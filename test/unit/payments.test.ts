@@ -20,7 +20,8 @@ import { answerPayment, handler as paymentHandler, paymentDependencies } from ".
 import { answerRefund } from "../../functions/payments/record-refund.js";
 import { httpEvent, partnerCall } from "../support/http-event.js";
 import { transactionKey } from "../../shared/store/keys.js";
-import { ledgerSortKey, transactionRecordSchema, utcInstant } from "../../shared/store/redemptions.js";
+import { ledgerSortKey, utcInstant } from "../../shared/store/ledger.js";
+import { transactionRecordSchema } from "../../shared/store/transactions.js";
 import { type PaymentBody, type RefundBody, paymentAnswerSchema, paymentBodySchema, refundBodySchema } from "../../shared/api/payment-schemas.js";
 
 const payment = {

@@ -11,14 +11,14 @@ import {
 } from "../../shared/wiring/define.js";
 import { platform } from "../../shared/wiring/platform.js";
 import type { Wiring } from "../../shared/wiring/types.js";
-import { fixtureWiring } from "../fixtures/wiring.js";
+import { fixtureDocs, fixtureWiring } from "../fixtures/wiring.js";
 
 const minimal: Wiring = {
   app: "probe",
   tables: { things: { description: "t", partitionKey: { name: "pk", type: "S" } } },
   queues: { work: { description: "q", visibilityTimeoutSeconds: 30, maxReceiveCount: 3 } },
   functions: { run: { description: "f", entry: "functions/run.ts", timeoutSeconds: 10, tables: { things: "read" } } },
-  routes: [{ method: "GET", path: "/things/{id}", auth: "resident", function: "run" }],
+  routes: [{ method: "GET", path: "/things/{id}", auth: "resident", function: "run", docs: fixtureDocs("getThing") }],
   queueTriggers: [{ queue: "work", function: "run", batchSize: 5 }],
   streamTriggers: [],
   schedules: [{ name: "tick", description: "s", expression: "rate(1 minute)", timezone: "UTC", function: "run" }],
@@ -31,10 +31,10 @@ describe("the declarations in the repository", () => {
   });
 
   it("declare GET /health as public, GET /admin/health for operators and GET /me for residents", () => {
-    expect(platform.routes).toContainEqual({ method: "GET", path: "/health", auth: "public", function: "health" });
-    expect(platform.routes).toContainEqual({ method: "GET", path: "/admin/health", auth: "operator", function: "health" });
+    expect(platform.routes).toContainEqual(expect.objectContaining({ method: "GET", path: "/health", auth: "public", function: "health" }));
+    expect(platform.routes).toContainEqual(expect.objectContaining({ method: "GET", path: "/admin/health", auth: "operator", function: "health" }));
     expect(Object.keys(platform.functions.health.deadLetterQueues ?? {}).sort()).toEqual(Object.keys(platform.queues).sort());
-    expect(platform.routes).toContainEqual({ method: "GET", path: "/me", auth: "resident", function: "me" });
+    expect(platform.routes).toContainEqual(expect.objectContaining({ method: "GET", path: "/me", auth: "resident", function: "me" }));
   });
 
   it("declare one ticker schedule", () => {
@@ -49,8 +49,8 @@ describe("wiringProblems", () => {
 
   it.each<[string, (w: Wiring) => Wiring, RegExp]>([
     ["a duplicate route", (w) => ({ ...w, routes: [...w.routes, ...w.routes] }), /declared twice/],
-    ["a route to an unknown function", (w) => ({ ...w, routes: [{ method: "GET", path: "/x", auth: "public", function: "nope" }] }), /unknown function nope/],
-    ["a bad path", (w) => ({ ...w, routes: [{ method: "GET", path: "things", auth: "public", function: "run" }] }), /path must look like/],
+    ["a route to an unknown function", (w) => ({ ...w, routes: [{ method: "GET", path: "/x", auth: "public", function: "nope", docs: fixtureDocs("getX") }] }), /unknown function nope/],
+    ["a bad path", (w) => ({ ...w, routes: [{ method: "GET", path: "things", auth: "public", function: "run", docs: fixtureDocs("getThings") }] }), /path must look like/],
     ["an unknown table grant", (w) => ({ ...w, functions: { run: { ...w.functions.run!, tables: { ghosts: "read" } } } }), /unknown table ghosts/],
     ["a dead-letter grant on an unknown queue", (w) => ({ ...w, functions: { run: { ...w.functions.run!, deadLetterQueues: { ghost: "describe" } } } }), /dead-letter queue of unknown queue ghost/],
     ["a queue visibility shorter than its consumer", (w) => ({ ...w, queues: { work: { ...w.queues.work!, visibilityTimeoutSeconds: 5 } } }), /visibility timeout must exceed/],
@@ -89,7 +89,7 @@ describe("wiringProblems", () => {
   });
 
   it("reports every problem at once", () => {
-    const broken: Wiring = { ...minimal, routes: [{ method: "GET", path: "bad", auth: "public", function: "nope" }], queueTriggers: [{ queue: "ghost", function: "run", batchSize: 0 }] };
+    const broken: Wiring = { ...minimal, routes: [{ method: "GET", path: "bad", auth: "public", function: "nope", docs: fixtureDocs("getBad") }], queueTriggers: [{ queue: "ghost", function: "run", batchSize: 0 }] };
     expect(wiringProblems(broken).length).toBeGreaterThanOrEqual(4);
     expect(() => defineWiring(broken)).toThrow(/invalid wiring/);
   });

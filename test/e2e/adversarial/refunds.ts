@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signLocalToken } from "../../../infra/local/jwt.js";
 import type { LocalRuntime } from "../../../infra/local/runtime.js";
 import { voucherSchema } from "../../../shared/api/schemas.js";
-import { signPayload } from "../../../shared/domain/signature.js";
 import { platform } from "../../../shared/wiring/platform.js";
 import { TEST_JWT, startTestRuntime, testClients } from "../../integration/runtime-helpers.js";
 import { seedCampaign } from "../../support/seed.js";
+import { signedPost } from "../../support/http.js";
 
 /** Registers this section's hooks and cases in the describe that calls it. */
 export function hostileRefunds(): void {
@@ -33,15 +33,7 @@ export function hostileRefunds(): void {
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
 
-  async function signed(path: string, body: unknown) {
-    const raw = JSON.stringify(body);
-    const response = await fetch(`${runtime.url}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-voucher-signature": signPayload(secret, Math.floor(Date.now() / 1000), raw) },
-      body: raw,
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  }
+  const signed = (path: string, body: unknown) => signedPost(runtime.url, path, body, secret);
 
   /** The books of the campaign balance to the fen: invariant 6 holds, whatever the partner sent. */
   async function expectBalanced(): Promise<void> {

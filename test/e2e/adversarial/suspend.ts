@@ -14,7 +14,7 @@ import { signPayload } from "../../../shared/domain/signature.js";
 import { localDate, statementId } from "../../../shared/domain/settlement.js";
 import { ClaimCaches, claimVoucher } from "../../../shared/use-cases/claim.js";
 import { platform } from "../../../shared/wiring/platform.js";
-import { TEST_JWT, eventually, startTestRuntime, testClients } from "../../integration/runtime-helpers.js";
+import { eventually, startTestRuntime, tableNamesOf, TEST_JWT, testClients } from "../../integration/runtime-helpers.js";
 import { seedCampaign } from "../../support/seed.js";
 
 /** Registers this section's hooks and cases in the describe that calls it. */
@@ -31,8 +31,7 @@ export function suspendAndPay(): void {
 
   beforeAll(async () => {
     runtime = await startTestRuntime(platform, "adv-suspend");
-    const name = (logical: string) => runtime.resources.tables[logical]!.name;
-    tables = { campaigns: name("campaigns"), inventory: name("inventory"), vouchers: name("vouchers") };
+    tables = tableNamesOf(runtime.resources, ["campaigns", "inventory", "vouchers"]);
     operatorToken = await signLocalToken({ sub: "op-suspend", operator: true, settings: TEST_JWT });
   }, 60_000);
 

@@ -1,0 +1,24 @@
+/**
+ * Path, query and header parameters of routes whose handlers (still) hold their own copy: the
+ * documentation reads these, and each matches what its handler enforces today.
+ */
+import { idSchema } from "../domain/campaign.js";
+import * as z from "../zod.js";
+
+/** `{id}` of a campaign, merchant, partner or fraud flag. */
+export const idPathSchema = z.object({ id: idSchema });
+/** `/campaigns/{id}/drops/{dropId}/…` */
+export const dropPathSchema = z.object({ id: idSchema, dropId: idSchema });
+/** `/partners/{partnerId}/…`: a malformed id is refused like a bad signature (401). */
+export const partnerPathSchema = z.object({ partnerId: idSchema });
+
+/** A claim's Idempotency-Key: 1–128 visible ASCII characters (functions/claims/claim.ts). */
+export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,128}$/, "Idempotency-Key must be 1–128 visible ASCII characters");
+/** The headers of a claim, as the caller writes them. */
+export const claimHeadersSchema = z.object({ "Idempotency-Key": idempotencyKeySchema.optional() });
+
+/** GET /me/vouchers: one page of the wallet. */
+export const walletQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  nextToken: z.string().optional(),
+});
