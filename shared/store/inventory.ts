@@ -3,8 +3,8 @@
  * conditional UpdateItem, which DynamoDB serialises per item without conflicts; a transaction on
  * a shard would cancel concurrent ones (TransactionConflict) and is never used here.
  */
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { conditional } from "./dynamo.js";
 import { dropKey, shardKey } from "./keys.js";
 import { sentAtMostOnce } from "./retry.js";
 
@@ -17,8 +17,8 @@ export interface ShardAddress {
 
 /** Takes one unit from a shard: "taken", or "empty" when its `remaining` is 0. */
 export async function takeUnit(db: DynamoDBDocumentClient, table: string, address: ShardAddress): Promise<"taken" | "empty"> {
-  try {
-    await db.send(
+  const taken = await conditional(
+    db.send(
       new UpdateCommand({
         TableName: table,
         Key: shardKey(address.campaignId, address.dropId, address.voucherTypeId, address.shard),
@@ -27,12 +27,9 @@ export async function takeUnit(db: DynamoDBDocumentClient, table: string, addres
         ConditionExpression: "remaining > :zero",
         ExpressionAttributeValues: { ":minusOne": -1, ":zero": 0 },
       }),
-    );
-    return "taken";
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return "empty";
-    throw error;
-  }
+    ),
+  );
+  return taken ? "taken" : "empty";
 }
 
 /**

@@ -6,10 +6,10 @@
  * person's counter for the campaign holds the count the limit checks and a reference to every
  * voucher it admitted, which is how the wallet finds them.
  */
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { VOUCHER_STATUSES, type Voucher } from "../domain/claim.js";
 import * as z from "../zod.js";
+import { batchGetAll, cancellationReasons, queryAll } from "./dynamo.js";
 import { CLAIM_COUNTER_SORT_PREFIX, claimCounterKey, issuedPartition, issuedVoucherKey, personPartition } from "./keys.js";
 
 /** A voucher item: the voucher, its owner and the shard its unit came from. */
@@ -78,7 +78,7 @@ export type IssueOutcome =
  * committed by a try whose answer was lost (never a reason to give the unit back). Errors other
  * than a failed condition are thrown: their outcome is unknown to this function.
  */
-export async function issueVoucher(
+export async function writeIssuedVoucher(
   db: DynamoDBDocumentClient,
   table: string,
   input: { sub: string; perPersonLimit: number; voucher: Voucher; shard: number; attempt: string },
@@ -117,9 +117,8 @@ export async function issueVoucher(
     );
     return { outcome: "issued" };
   } catch (error) {
-    if (!(error instanceof TransactionCanceledException)) throw error;
-    const [counter, put] = error.CancellationReasons ?? [];
-    if (counter?.Code !== "ConditionalCheckFailed" && put?.Code !== "ConditionalCheckFailed") throw error;
+    const [counter, put] = cancellationReasons(error);
+    if (counter !== "ConditionalCheckFailed" && put !== "ConditionalCheckFailed") throw error;
     // A condition failed, so this try wrote nothing; but an earlier try of this attempt may have
     // committed with its answer lost. The counter admits a voucher id once and never forgets it,
     // so a consistent read of it says who holds the id: this attempt, another one, or nobody.
@@ -128,7 +127,7 @@ export async function issueVoucher(
     if (existing) return { outcome: "exists", voucher: existing };
     // Nobody holds the id, and the counter is at the limit: counters never go down, so no try of
     // this attempt can commit now or later.
-    if (counter?.Code === "ConditionalCheckFailed") return { outcome: "limit-reached" };
+    if (counter === "ConditionalCheckFailed") return { outcome: "limit-reached" };
     throw error;
   }
 }
@@ -158,38 +157,18 @@ export async function findVoucher(
 
 /** The person's vouchers in every campaign, newest first. A person holds few. */
 export async function listVouchers(db: DynamoDBDocumentClient, table: string, sub: string): Promise<VoucherItem[]> {
-  const refs: VoucherRef[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-        ExpressionAttributeValues: { ":pk": personPartition(sub), ":prefix": CLAIM_COUNTER_SORT_PREFIX },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const campaignId = String(item.sk).slice(CLAIM_COUNTER_SORT_PREFIX.length);
-      for (const encoded of counterSchema.parse(item).voucherRefs) refs.push(decodeRef(campaignId, encoded));
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
-
-  const items: VoucherItem[] = [];
-  for (let i = 0; i < refs.length; i += 100) {
-    let keys: Record<string, unknown>[] | undefined = refs
-      .slice(i, i + 100)
-      .map((ref) => issuedVoucherKey(ref.campaignId, ref.dropId, ref.voucherTypeId, ref.shard, ref.voucherId));
-    // BatchGet may leave keys unprocessed under load; ask again for those.
-    for (let round = 0; keys && keys.length > 0 && round < 5; round += 1) {
-      const batch: BatchGetCommandOutput = await db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }));
-      for (const item of batch.Responses?.[table] ?? []) items.push(voucherItemSchema.parse(item));
-      keys = batch.UnprocessedKeys?.[table]?.Keys;
-    }
-    if (keys && keys.length > 0) throw new Error(`could not read ${keys.length} vouchers of the wallet`);
-  }
+  const counters = await queryAll(db, {
+    TableName: table,
+    KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+    ExpressionAttributeValues: { ":pk": personPartition(sub), ":prefix": CLAIM_COUNTER_SORT_PREFIX },
+    ConsistentRead: true,
+  });
+  const refs = counters.flatMap((item) => {
+    const campaignId = String(item.sk).slice(CLAIM_COUNTER_SORT_PREFIX.length);
+    return [...counterSchema.parse(item).voucherRefs].map((encoded) => decodeRef(campaignId, encoded));
+  });
+  const keys = refs.map((ref) => issuedVoucherKey(ref.campaignId, ref.dropId, ref.voucherTypeId, ref.shard, ref.voucherId));
+  const items = (await batchGetAll(db, table, keys, { consistentRead: true })).map((item) => voucherItemSchema.parse(item));
   return items.sort((a, b) => b.claimedAt.localeCompare(a.claimedAt) || b.voucherId.localeCompare(a.voucherId));
 }
 
@@ -216,22 +195,13 @@ export async function readIssuedVouchers(
 ): Promise<VoucherItem[]> {
   const shards = await Promise.all(
     Array.from({ length: drop.shardCount }, async (_, shard) => {
-      const items: VoucherItem[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await db.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: "pk = :pk",
-            ExpressionAttributeValues: { ":pk": issuedPartition(drop.campaignId, drop.dropId, drop.voucherTypeId, shard) },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of page.Items ?? []) items.push(voucherItemSchema.parse(item));
-        start = page.LastEvaluatedKey;
-      } while (start);
-      return items;
+      const items = await queryAll(db, {
+        TableName: table,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": issuedPartition(drop.campaignId, drop.dropId, drop.voucherTypeId, shard) },
+        ConsistentRead: true,
+      });
+      return items.map((item) => voucherItemSchema.parse(item));
     }),
   );
   return shards.flat();

@@ -18,7 +18,7 @@ import { readLines } from "../../shared/store/settlements.js";
 import { type PaymentDeps, recordPayment, recordRefund } from "../../shared/use-cases/payments.js";
 import { campaignKey, merchantKey } from "../../shared/store/keys.js";
 import { readLedger, readTransaction, redeem } from "../../shared/store/redemptions.js";
-import { issueVoucher, listVouchers } from "../../shared/store/vouchers.js";
+import { listVouchers, writeIssuedVoucher } from "../../shared/store/vouchers.js";
 import { platform } from "../../shared/wiring/platform.js";
 import type { TableDeclaration, Wiring } from "../../shared/wiring/types.js";
 import { seedCampaign } from "../support/seed.js";
@@ -582,7 +582,7 @@ describe("vouchers of two campaigns sharing one voucherId", () => {
       expiresAt: new Date(claimedAt + 7 * DAY).toISOString(),
       status: "CLAIMED",
     };
-    expect(await issueVoucher(db, tables.vouchers, { sub: owner, perPersonLimit: 2, voucher, shard: 0, attempt: `seed-${voucher.campaignId}` })).toEqual({ outcome: "issued" });
+    expect(await writeIssuedVoucher(db, tables.vouchers, { sub: owner, perPersonLimit: 2, voucher, shard: 0, attempt: `seed-${voucher.campaignId}` })).toEqual({ outcome: "issued" });
   }
 
   it("redeem the one chosen (campaign B's, the only one that applies), never its namesake in campaign A", async () => {

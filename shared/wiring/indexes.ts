@@ -1,0 +1,21 @@
+/**
+ * Global index names as the store writes them into a query, taken from the wiring declaration
+ * (`platform.tables[t].globalIndexes`) instead of restated as strings: `indexName("merchants",
+ * "byStatus")`. The arguments are typed by the declaration, and an index the declaration does not
+ * hold also fails the first time the module that names it is loaded (store modules name theirs in
+ * module-level constants or on first use), so a renamed or removed index cannot go unnoticed.
+ */
+import { type PlatformWiring, type TableName, platform } from "./platform.js";
+
+/** The global indexes a table declares. */
+type DeclaredIndexes<T extends TableName> = NonNullable<PlatformWiring["tables"][T]["globalIndexes"]>;
+
+/** The name of a global index of table `T`, as declared. */
+export type IndexName<T extends TableName> = keyof DeclaredIndexes<T> & string;
+
+/** The declared name of global index `index` of table `table`, for a query's `IndexName`. */
+export function indexName<T extends TableName, I extends IndexName<T>>(table: T, index: I): I {
+  const declared: Readonly<Record<string, unknown>> = platform.tables[table].globalIndexes ?? {};
+  if (!Object.hasOwn(declared, index)) throw new Error(`the wiring declares no global index "${index}" on table "${table}"`);
+  return index;
+}
