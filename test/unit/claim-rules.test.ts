@@ -59,19 +59,33 @@ describe("issueVoucher", () => {
 describe("withRetries", () => {
   const noSleep = { sleep: () => Promise.resolve(), random: () => 0.5 };
 
-  it("retries throttling and conflicts, then succeeds", async () => {
+  // Throttling is retried by the SDK's retry strategy, not here: see dynamodb-retry.test.ts.
+  it("retries conflicts the SDK does not retry, then succeeds", async () => {
+    const cancelledByConflict = new TransactionCanceledException({ message: "x", $metadata: {}, CancellationReasons: [{ Code: "TransactionConflict" }, { Code: "None" }] });
     let calls = 0;
     const result = await withRetries(() => {
       calls += 1;
-      if (calls === 1) return Promise.reject(new ProvisionedThroughputExceededException({ message: "x", $metadata: {} }));
-      if (calls === 2) return Promise.reject(new TransactionConflictException({ message: "x", $metadata: {} }));
+      if (calls === 1) return Promise.reject(new TransactionConflictException({ message: "x", $metadata: {} }));
+      if (calls === 2) return Promise.reject(cancelledByConflict);
       return Promise.resolve("done");
     }, noSleep);
     expect(result).toBe("done");
     expect(calls).toBe(3);
   });
 
-  it("turns persistent throttling into THROTTLED after the bounded tries", async () => {
+  it("turns persistent conflicts into THROTTLED after the bounded tries", async () => {
+    let calls = 0;
+    const error = await withRetries(() => {
+      calls += 1;
+      return Promise.reject(new TransactionConflictException({ message: "x", $metadata: {} }));
+    }, { ...noSleep, attempts: 3, retryAfterSeconds: 2 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ThrottledError);
+    expect((error as ThrottledError).retryAfterSeconds).toBe(2);
+    expect(calls).toBe(3);
+  });
+
+  // The SDK has spent its tries on the throttled call already (it used to be tried up to 12 times).
+  it("turns throttling that outlasted the SDK's tries into THROTTLED at once, without trying again", async () => {
     let calls = 0;
     const error = await withRetries(() => {
       calls += 1;
@@ -79,7 +93,7 @@ describe("withRetries", () => {
     }, { ...noSleep, attempts: 3, retryAfterSeconds: 2 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ThrottledError);
     expect((error as ThrottledError).retryAfterSeconds).toBe(2);
-    expect(calls).toBe(3);
+    expect(calls).toBe(1);
   });
 
   it("waits with full jitter, growing and capped", async () => {
@@ -102,6 +116,9 @@ describe("withRetries", () => {
     expect(isRetryable(cancelled(["TransactionConflict", "None"]))).toBe(true);
     expect(isRetryable(cancelled(["ConditionalCheckFailed", "TransactionConflict"]))).toBe(false);
     expect(isRetryable(cancelled(["None", "None"]))).toBe(false);
+    // The SDK never sends a cancelled transaction again, whatever cancelled it.
+    expect(isRetryable(cancelled(["ThrottlingError", "None"]))).toBe(true);
+    expect(isRetryable(new ProvisionedThroughputExceededException({ message: "x", $metadata: {} }))).toBe(false);
   });
 });
 
