@@ -10,8 +10,16 @@ import { type PlatformWiring, type TableName, platform } from "./platform.js";
 /** The global indexes a table declares. */
 type DeclaredIndexes<T extends TableName> = NonNullable<PlatformWiring["tables"][T]["globalIndexes"]>;
 
-/** The name of a global index of table `T`, as declared. */
-export type IndexName<T extends TableName> = keyof DeclaredIndexes<T> & string;
+/** The named keys of `R`, without its index signature (`Record<string, …>` of the declaration's type). */
+type NamedKeys<R> = keyof { [K in keyof R as string extends K ? never : K]: R[K] } & string;
+
+/**
+ * The name of a global index of table `T`, as declared. While `defineWiring` hands back the
+ * declaration's type (`Record<string, GlobalIndexDeclaration>`) rather than its literal, there are
+ * no named keys to check against, and any string passes the compiler (the load-time check still
+ * holds); a `defineWiring` that keeps the literal type of `tables` makes this exact.
+ */
+export type IndexName<T extends TableName> = [NamedKeys<DeclaredIndexes<T>>] extends [never] ? string : NamedKeys<DeclaredIndexes<T>>;
 
 /** The declared name of global index `index` of table `table`, for a query's `IndexName`. */
 export function indexName<T extends TableName, I extends IndexName<T>>(table: T, index: I): I {
