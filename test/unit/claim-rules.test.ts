@@ -73,27 +73,19 @@ describe("withRetries", () => {
     expect(calls).toBe(3);
   });
 
-  it("turns persistent conflicts into THROTTLED after the bounded tries", async () => {
+  // Throttling reaches withRetries only after the SDK has spent its tries on it (once up to 12 in all).
+  it.each([
+    ["persistent conflicts into THROTTLED after the bounded tries", () => new TransactionConflictException({ message: "x", $metadata: {} }), 3],
+    ["throttling that outlasted the SDK's tries into THROTTLED at once, without trying again", () => new ProvisionedThroughputExceededException({ message: "x", $metadata: {} }), 1],
+  ])("turns %s", async (_, fault, expectedCalls) => {
     let calls = 0;
     const error = await withRetries(() => {
       calls += 1;
-      return Promise.reject(new TransactionConflictException({ message: "x", $metadata: {} }));
+      return Promise.reject(fault());
     }, { ...noSleep, attempts: 3, retryAfterSeconds: 2 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ThrottledError);
     expect((error as ThrottledError).retryAfterSeconds).toBe(2);
-    expect(calls).toBe(3);
-  });
-
-  // The SDK has spent its tries on the throttled call already (it used to be tried up to 12 times).
-  it("turns throttling that outlasted the SDK's tries into THROTTLED at once, without trying again", async () => {
-    let calls = 0;
-    const error = await withRetries(() => {
-      calls += 1;
-      return Promise.reject(new ProvisionedThroughputExceededException({ message: "x", $metadata: {} }));
-    }, { ...noSleep, attempts: 3, retryAfterSeconds: 2 }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ThrottledError);
-    expect((error as ThrottledError).retryAfterSeconds).toBe(2);
-    expect(calls).toBe(1);
+    expect(calls).toBe(expectedCalls);
   });
 
   it("waits with full jitter, growing and capped", async () => {
