@@ -66,8 +66,9 @@ export async function withRetries<T>(operation: () => Promise<T>, options: Retry
     try {
       return await operation();
     } catch (error) {
-      if (!isThrottling(error) && !isRetryable(error)) throw error;
-      if (isThrottling(error) || attempt >= attempts) {
+      const throttled = isThrottling(error);
+      if (!throttled && !isRetryable(error)) throw error;
+      if (throttled || attempt >= attempts) {
         throw new ThrottledError("The platform is busy; try again shortly", options.retryAfterSeconds ?? 1, { cause: error });
       }
       await sleep(Math.floor(random() * Math.min(max, base * 2 ** (attempt - 1))));
