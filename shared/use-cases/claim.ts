@@ -25,7 +25,7 @@ import { logger } from "../logger.js";
 import { type CampaignWithDrops, loadCampaign } from "../store/campaigns.js";
 import { type ShardAddress, clearSoldOut, giveBackUnit, markSoldOut, takeUnit } from "../store/inventory.js";
 import { type RetryOptions, withRetries } from "../store/retry.js";
-import { findVoucher, issueVoucher, readClaimCounter, toVoucher } from "../store/vouchers.js";
+import { findVoucher, readClaimCounter, toVoucher, writeIssuedVoucher } from "../store/vouchers.js";
 
 /** Shards one attempt may try before answering SOLD_OUT; each try is a write. */
 export const MAX_SHARD_TRIES = 16;
@@ -193,7 +193,7 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDeps): Prom
   let outcome;
   try {
     outcome = await withRetries(
-      () => issueVoucher(db, tables.vouchers, { sub: request.sub, perPersonLimit: campaign.perPersonLimit, voucher, shard: unit.shard, attempt }),
+      () => writeIssuedVoucher(db, tables.vouchers, { sub: request.sub, perPersonLimit: campaign.perPersonLimit, voucher, shard: unit.shard, attempt }),
       deps.retry,
     );
   } catch (error) {

@@ -2,7 +2,7 @@
  * Checks a wiring declaration once, where it is written, and derives the names both back ends
  * share: environment variables that carry physical names, dead-letter queue names, defaults.
  */
-import type { FunctionDeclaration, QueueTriggerDeclaration, Wiring } from "./types.js";
+import type { FunctionDeclaration, QueueTriggerDeclaration, TableDeclaration, Wiring } from "./types.js";
 
 export const DEFAULT_MEMORY_MB = 512;
 export const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -92,9 +92,9 @@ export function functionEnvironment(
  * Validates the cross-references of a declaration and returns it unchanged. Every problem is
  * reported at once, so a bad edit is fixed in one pass.
  */
-export function defineWiring<T extends string, Q extends string, F extends string>(
-  wiring: Wiring<T, Q, F>,
-): Wiring<T, Q, F> {
+export function defineWiring<T extends string, Q extends string, F extends string, const Tables extends Readonly<Record<T, TableDeclaration>> = Readonly<Record<T, TableDeclaration>>>(
+  wiring: Wiring<T, Q, F> & { readonly tables: Tables },
+): Wiring<T, Q, F> & { readonly tables: Tables } {
   const problems = wiringProblems(wiring);
   if (problems.length > 0) throw new Error(`invalid wiring:\n- ${problems.join("\n- ")}`);
   return wiring;
