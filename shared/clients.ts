@@ -3,7 +3,7 @@
  * set the environment first). Local endpoints come from configuration; handlers never know
  * whether they talk to AWS or to an emulator.
  */
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { config } from "./config.js";
@@ -12,17 +12,35 @@ let dynamoDbClient: DynamoDBClient | undefined;
 let documentClient: DynamoDBDocumentClient | undefined;
 let sqsClient: SQSClient | undefined;
 
+/**
+ * Tries of one DynamoDB call in all, the first included. The SDK's standard retry strategy spends
+ * them on throttling (full-jitter exponential back-off, longer for throttling than for other
+ * faults, drawn from the client's retry quota) and on transient faults (a network error, a
+ * timeout, a 5xx), resending the same request. This is the only layer that retries those: what
+ * is still throttled after the last try answers 429 THROTTLED (shared/store/retry.ts). Three
+ * tries keep a call throttled to the end within about 3 s of back-off (up to 1 s, then up to
+ * 2 s), well inside a claim's 10 s timeout.
+ */
+export const DYNAMODB_MAX_ATTEMPTS = 3;
+
+/**
+ * How every DynamoDB client of the platform is built: region and endpoint from the configuration,
+ * and the one retry policy (the SDK's standard strategy with {@link DYNAMODB_MAX_ATTEMPTS} tries).
+ */
+export function dynamoDbClientConfig(): DynamoDBClientConfig {
+  const { AWS_REGION, VOUCHERS_DYNAMODB_ENDPOINT } = config();
+  return {
+    region: AWS_REGION,
+    ...(VOUCHERS_DYNAMODB_ENDPOINT ? { endpoint: VOUCHERS_DYNAMODB_ENDPOINT } : {}),
+    maxAttempts: DYNAMODB_MAX_ATTEMPTS,
+    // Set here rather than read from AWS_RETRY_MODE: the tries above are counted for standard mode.
+    retryMode: "standard",
+  };
+}
+
 /** The low-level DynamoDB client (DescribeTable, raw attribute values). */
 export function dynamoDb(): DynamoDBClient {
-  if (!dynamoDbClient) {
-    const { AWS_REGION, VOUCHERS_DYNAMODB_ENDPOINT } = config();
-    dynamoDbClient = new DynamoDBClient({
-      region: AWS_REGION,
-      ...(VOUCHERS_DYNAMODB_ENDPOINT ? { endpoint: VOUCHERS_DYNAMODB_ENDPOINT } : {}),
-      // The SDK's own retries cover transient faults; domain code adds jitter where it must.
-      maxAttempts: 3,
-    });
-  }
+  dynamoDbClient ??= new DynamoDBClient(dynamoDbClientConfig());
   return dynamoDbClient;
 }
 

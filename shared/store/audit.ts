@@ -6,8 +6,9 @@
  * items ever collide: `<ISO time>#<version, 10 digits>#<random>`. Snapshots never hold secrets; callers pass them already cleaned.
  */
 import { randomUUID } from "node:crypto";
-import { QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as z from "../zod.js";
+import { queryPage } from "./dynamo.js";
 import { auditPartition } from "./keys.js";
 
 export type AuditEntityType = "PARTNER" | "MERCHANT" | "CAMPAIGN" | "STATEMENT" | "FRAUD_FLAG";
@@ -79,19 +80,17 @@ export async function queryAudit(
   table: string,
   page: { entity: string; limit: number; startKey?: AuditKey | undefined },
 ): Promise<{ items: AuditItem[]; lastKey?: AuditKey }> {
-  const result = await db.send(
-    new QueryCommand({
-      TableName: table,
-      KeyConditionExpression: "pk = :entity",
-      ExpressionAttributeValues: { ":entity": page.entity },
-      ScanIndexForward: true,
-      ConsistentRead: true,
-      Limit: page.limit,
-      ExclusiveStartKey: page.startKey,
-    }),
-  );
+  const result = await queryPage(db, {
+    TableName: table,
+    KeyConditionExpression: "pk = :entity",
+    ExpressionAttributeValues: { ":entity": page.entity },
+    ScanIndexForward: true,
+    ConsistentRead: true,
+    Limit: page.limit,
+    ExclusiveStartKey: page.startKey,
+  });
   return {
-    items: (result.Items ?? []).map((item) => auditItemSchema.parse(item)),
-    ...(result.LastEvaluatedKey ? { lastKey: auditKeySchema.parse(result.LastEvaluatedKey) } : {}),
+    items: result.items.map((item) => auditItemSchema.parse(item)),
+    ...(result.lastKey ? { lastKey: auditKeySchema.parse(result.lastKey) } : {}),
   };
 }

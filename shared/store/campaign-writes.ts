@@ -1,40 +1,22 @@
 /**
- * Writes of the operator routes to the `campaigns` and `inventory` tables. Every write is
- * conditional, so a retry or a concurrent duplicate either does nothing or fails into a domain
- * error; DynamoDB outcomes are translated here, where they happen.
+ * Writes of the operator routes to the `campaigns` table (campaign and drop items, with their
+ * audit items), and the public listing. Every write is conditional, so a retry or a concurrent
+ * duplicate either does nothing or fails into a domain error; DynamoDB outcomes are translated
+ * here, where they happen. The drops' inventory shards are written by `inventory.ts`.
  */
-import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import {
-  BatchGetCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-  type UpdateCommandInput,
-} from "@aws-sdk/lib-dynamodb";
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from "@aws-sdk/lib-dynamodb";
 import type { Campaign, Drop } from "../domain/campaign.js";
 import { AlreadyExistsError } from "../errors.js";
-import { CLAIM_WCU_PER_ATTEMPT, DEFAULT_ATTEMPTS_PER_SECOND, planShards } from "../domain/capacity.js";
-import { splitStock } from "../domain/inventory.js";
-import {
-  type CampaignRecord,
-  type CampaignStatus,
-  type DropRecord,
-  campaignRecordSchema,
-  newDropRecord,
-} from "./campaigns.js";
+import { indexName } from "../wiring/indexes.js";
+import { type CampaignRecord, type CampaignStatus, campaignRecordSchema, newDropRecord } from "./campaigns.js";
 import { type AuditTrail, auditPut } from "./audit.js";
-import { DUE, LISTED, campaignKey, dropKey, shardKey } from "./keys.js";
+import { cancellationReasons, conditional, queryPage } from "./dynamo.js";
+import { DUE, LISTED, campaignKey, dropKey } from "./keys.js";
 
 /** Items one TransactWriteItems may hold. */
 export const MAX_TRANSACTION_ITEMS = 100;
-/** Conditional shard puts in flight at once while provisioning. */
-export const SHARD_WRITE_CONCURRENCY = 16;
-/** Keys one BatchGetItem may ask for. */
-const BATCH_GET_KEYS = 100;
-const BATCH_GET_ROUNDS = 10;
+/** Published campaigns, latest start first (sparse: only listed campaigns carry `listing`). */
+const LISTING_INDEX = indexName("campaigns", "listing");
 
 /** The fields of the operator's definition that the campaign item stores (its drops are items of their own). */
 type CampaignDefinition = Omit<Campaign, "drops">;
@@ -48,7 +30,6 @@ function dropItem(campaignId: string, drop: Drop): Record<string, unknown> {
   return { ...dropKey(campaignId, drop.id), ...newDropRecord(campaignId, drop) };
 }
 
-/** Whether a cancelled transaction failed (at least) one of its conditions. */
 /**
  * The audit item of an operator's campaign write, to put in the same transaction as the change
  * (none when the caller is not an operator, e.g. the demo seed).
@@ -63,19 +44,19 @@ function campaignAudit(trail: AuditTrail | undefined, change: { campaignId: stri
  * is one. Returns false when the update's condition failed.
  */
 async function updateCampaignItem(db: DynamoDBDocumentClient, update: UpdateCommandInput, audit: ReturnType<typeof campaignAudit>): Promise<boolean> {
+  if (audit.length === 0) return conditional(db.send(new UpdateCommand(update)));
   try {
-    if (audit.length === 0) await db.send(new UpdateCommand(update));
-    else await db.send(new TransactWriteCommand({ TransactItems: [{ Update: { ...update, UpdateExpression: update.UpdateExpression ?? "" } }, ...audit] }));
+    await db.send(new TransactWriteCommand({ TransactItems: [{ Update: { ...update, UpdateExpression: update.UpdateExpression ?? "" } }, ...audit] }));
     return true;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed") return false;
+    if (cancellationReasons(error)[0] === "ConditionalCheckFailed") return false;
     throw error;
   }
 }
 
-function failedACondition(error: TransactionCanceledException): boolean {
-  return (error.CancellationReasons ?? []).some((reason) => reason.Code === "ConditionalCheckFailed");
+/** Whether a transaction was cancelled because (at least) one of its items failed its condition. */
+function failedACondition(error: unknown): boolean {
+  return cancellationReasons(error).includes("ConditionalCheckFailed");
 }
 
 /**
@@ -112,7 +93,7 @@ export async function insertCampaign(
       }),
     );
   } catch (error) {
-    if (error instanceof TransactionCanceledException && failedACondition(error)) {
+    if (failedACondition(error)) {
       throw new AlreadyExistsError(`Campaign ${campaign.id} already exists`, { cause: error });
     }
     throw error;
@@ -166,7 +147,7 @@ export async function replaceDraft(
     return true;
   } catch (error) {
     // Only the campaign item carries a condition, so a failed condition is always its own.
-    if (error instanceof TransactionCanceledException && failedACondition(error)) return false;
+    if (failedACondition(error)) return false;
     throw error;
   }
 }
@@ -188,8 +169,8 @@ export async function readCampaignItem(
  * when the campaign is no longer a draft (or is gone).
  */
 export async function markPublishing(db: DynamoDBDocumentClient, table: string, campaignId: string, at: string): Promise<boolean> {
-  try {
-    await db.send(
+  return conditional(
+    db.send(
       new UpdateCommand({
         TableName: table,
         Key: campaignKey(campaignId),
@@ -198,74 +179,8 @@ export async function markPublishing(db: DynamoDBDocumentClient, table: string, 
         ExpressionAttributeNames: { "#status": "status" },
         ExpressionAttributeValues: { ":draft": "DRAFT", ":at": at },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
-}
-
-/**
- * How a drop's stock is split over shards, per voucher type: the drop's own `shards`, or as many
- * as its expected attempt rate needs; fewer when there are fewer units than shards.
- */
-export function shardPlan(drop: Pick<DropRecord, "stock" | "shards" | "expectedAttemptsPerSecond">): Record<string, number[]> {
-  const shards =
-    drop.shards ??
-    planShards({
-      attemptsPerSecond: drop.expectedAttemptsPerSecond ?? DEFAULT_ATTEMPTS_PER_SECOND,
-      wcuPerAttempt: CLAIM_WCU_PER_ATTEMPT,
-    }).shards;
-  const plan: Record<string, number[]> = {};
-  for (const [typeId, stock] of Object.entries(drop.stock)) {
-    if (stock > 0) plan[typeId] = splitStock(stock, shards);
-  }
-  return plan;
-}
-
-/** Runs `work` over `items` with at most `limit` calls in flight; rejects with the first failure. */
-export async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/**
- * Provisions a drop's inventory: one item per shard with `remaining` = `initial` = its units,
- * each put only if absent, so provisioning again never refills a shard that claims have taken
- * from. Returns the shard count per voucher type, for the drop item.
- */
-export async function provisionShards(
-  db: DynamoDBDocumentClient,
-  inventoryTable: string,
-  campaignId: string,
-  drop: Pick<DropRecord, "id" | "stock" | "shards" | "expectedAttemptsPerSecond">,
-): Promise<Record<string, number>> {
-  const plan = shardPlan(drop);
-  const writes = Object.entries(plan).flatMap(([typeId, units]) =>
-    units.map((unitCount, shard) => ({ key: shardKey(campaignId, drop.id, typeId, shard), units: unitCount })),
+    ),
   );
-  await forEachLimited(writes, SHARD_WRITE_CONCURRENCY, async ({ key, units }) => {
-    try {
-      await db.send(
-        new PutCommand({
-          TableName: inventoryTable,
-          Item: { ...key, remaining: units, initial: units },
-          ConditionExpression: "attribute_not_exists(pk)",
-        }),
-      );
-    } catch (error) {
-      // Already provisioned by an earlier or concurrent publish: left exactly as it is.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  });
-  return Object.fromEntries(Object.entries(plan).map(([typeId, units]) => [typeId, units.length]));
 }
 
 /**
@@ -279,8 +194,8 @@ export async function markDropProvisioned(
   dropId: string,
   shardCounts: Record<string, number>,
 ): Promise<void> {
-  try {
-    await db.send(
+  await conditional(
+    db.send(
       new UpdateCommand({
         TableName: table,
         Key: dropKey(campaignId, dropId),
@@ -289,10 +204,8 @@ export async function markDropProvisioned(
         ExpressionAttributeNames: { "#due": "due" },
         ExpressionAttributeValues: { ":counts": shardCounts, ":due": DUE },
       }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+    ),
+  );
 }
 
 /**
@@ -379,48 +292,9 @@ export async function insertDrop(
     );
     return "inserted";
   } catch (error) {
-    if (error instanceof TransactionCanceledException && failedACondition(error)) {
-      return error.CancellationReasons?.[1]?.Code === "ConditionalCheckFailed" ? "drop-exists" : "campaign-changed";
-    }
+    if (failedACondition(error)) return cancellationReasons(error)[1] === "ConditionalCheckFailed" ? "drop-exists" : "campaign-changed";
     throw error;
   }
-}
-
-/**
- * Units left per voucher type of a drop: the sum of its shards' `remaining`, read strongly
- * consistent in batches. Types without shards are absent.
- */
-export async function readRemaining(
-  db: DynamoDBDocumentClient,
-  inventoryTable: string,
-  campaignId: string,
-  drop: Pick<DropRecord, "id" | "shardCounts">,
-): Promise<Record<string, number>> {
-  const keys = Object.entries(drop.shardCounts).flatMap(([typeId, count]) =>
-    Array.from({ length: count }, (_, shard) => shardKey(campaignId, drop.id, typeId, shard).pk),
-  );
-  const remaining = new Map<string, number>();
-  for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
-    let pending: Record<string, unknown>[] = keys.slice(start, start + BATCH_GET_KEYS).map((pk) => ({ pk }));
-    for (let round = 0; pending.length > 0; round++) {
-      if (round === BATCH_GET_ROUNDS) throw new Error(`BatchGetItem left ${pending.length} shard keys unprocessed after ${round} rounds`);
-      if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
-      const page = await db.send(
-        new BatchGetCommand({ RequestItems: { [inventoryTable]: { Keys: pending, ConsistentRead: true, ProjectionExpression: "pk, remaining" } } }),
-      );
-      for (const item of page.Responses?.[inventoryTable] ?? []) {
-        if (typeof item.pk === "string" && typeof item.remaining === "number") remaining.set(item.pk, item.remaining);
-      }
-      pending = page.UnprocessedKeys?.[inventoryTable]?.Keys ?? [];
-    }
-  }
-  const totals: Record<string, number> = {};
-  for (const [typeId, count] of Object.entries(drop.shardCounts)) {
-    let sum = 0;
-    for (let shard = 0; shard < count; shard++) sum += remaining.get(shardKey(campaignId, drop.id, typeId, shard).pk) ?? 0;
-    totals[typeId] = sum;
-  }
-  return totals;
 }
 
 /**
@@ -432,19 +306,17 @@ export async function queryListed(
   table: string,
   page: { limit: number; startKey?: Record<string, unknown> },
 ): Promise<{ campaigns: CampaignRecord[]; lastKey?: Record<string, unknown> }> {
-  const result = await db.send(
-    new QueryCommand({
-      TableName: table,
-      IndexName: "listing",
-      KeyConditionExpression: "listing = :listed",
-      ExpressionAttributeValues: { ":listed": LISTED },
-      ScanIndexForward: false,
-      Limit: page.limit,
-      ExclusiveStartKey: page.startKey,
-    }),
-  );
+  const result = await queryPage(db, {
+    TableName: table,
+    IndexName: LISTING_INDEX,
+    KeyConditionExpression: "listing = :listed",
+    ExpressionAttributeValues: { ":listed": LISTED },
+    ScanIndexForward: false,
+    Limit: page.limit,
+    ExclusiveStartKey: page.startKey,
+  });
   return {
-    campaigns: (result.Items ?? []).map((item) => campaignRecordSchema.parse(item)),
-    ...(result.LastEvaluatedKey ? { lastKey: result.LastEvaluatedKey } : {}),
+    campaigns: result.items.map((item) => campaignRecordSchema.parse(item)),
+    ...(result.lastKey ? { lastKey: result.lastKey } : {}),
   };
 }

@@ -2,11 +2,12 @@
  * Campaign and drop items of the `campaigns` table: their stored shape (parsed with zod on every
  * read, never cast) and the read that loads a campaign with all its drops in one query.
  */
-import { QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as z from "../zod.js";
 import { type dropSchema, voucherTypeSchema } from "../domain/campaign.js";
 import { fen } from "../domain/money.js";
 import { sectorSchema } from "../domain/sectors.js";
+import { queryAll } from "./dynamo.js";
 import { CAMPAIGN_PARTITION_PREFIX, DROP_SORT_PREFIX, campaignKey } from "./keys.js";
 
 export const CAMPAIGN_STATUSES = ["DRAFT", "PUBLISHED", "PAUSED"] as const;
@@ -109,21 +110,12 @@ export async function loadCampaign(
   campaignId: string,
   options: { consistent?: boolean } = {},
 ): Promise<CampaignWithDrops | undefined> {
-  const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": campaignKey(campaignId).pk },
-        ConsistentRead: options.consistent ?? false,
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const items = await queryAll(db, {
+    TableName: table,
+    KeyConditionExpression: "pk = :pk",
+    ExpressionAttributeValues: { ":pk": campaignKey(campaignId).pk },
+    ConsistentRead: options.consistent ?? false,
+  });
   const campaignItem = items.find((item) => item.sk === campaignKey(campaignId).sk);
   if (!campaignItem) return undefined;
   return {

@@ -17,20 +17,17 @@
  *    and `closeOutcome` on the source drop (removing it from the `dueDrops` index), on condition
  *    that `closedAt` is not set yet: the subsidy is released once.
  */
-import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import {
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from "@aws-sdk/lib-dynamodb";
-import { unmarshall } from "@aws-sdk/util-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as z from "../zod.js";
 import { decideDropClose, rollInsByTarget, totalReleased, type DropCloseDecision } from "../domain/drop-close.js";
 import { splitStock } from "../domain/inventory.js";
+import { indexName } from "../wiring/indexes.js";
 import { campaignIdOf, dropCloseOutcomeSchema, dropRecordSchema, loadCampaign } from "./campaigns.js";
-import { DROP_SORT_PREFIX, DUE, campaignKey, dropKey, issuedPartition, shardKey } from "./keys.js";
+import { cancellationItem, cancellationReasons, itemOfConditionFailure, queryPages } from "./dynamo.js";
+import { SHARD_WRITE_CONCURRENCY, addRolledInUnits, forEachLimited } from "./inventory.js";
+import { DROP_SORT_PREFIX, DUE, campaignKey, dropKey } from "./keys.js";
+import { countIssued } from "./vouchers.js";
 import { DropCloseInvariantError, RollInRefusedError } from "../errors.js";
 
 /**
@@ -48,8 +45,8 @@ export const DEFAULT_CLOSE_GRACE_SECONDS = 60;
  */
 const OFFSET_MARGIN_MS = 15 * 60 * 60 * 1000;
 
-/** Shard writes of one roll-in in flight at once. */
-const SHARD_WRITE_CONCURRENCY = 16;
+/** Drops not closed yet, by close time (sparse: closing removes `due`). */
+const DUE_DROPS_INDEX = indexName("campaigns", "dueDrops");
 
 /** Most drops one run closes; the rest wait for the next tick, in close-time order. */
 export const DEFAULT_MAX_DROPS_PER_RUN = 50;
@@ -111,26 +108,21 @@ export async function findDueDrops(
 ): Promise<DueDrop[]> {
   const cutoff = now.getTime() - graceSeconds * 1000;
   const found: DueDrop[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: table,
-        IndexName: "dueDrops",
-        KeyConditionExpression: "#due = :due AND closesAt <= :reach",
-        ExpressionAttributeNames: { "#due": "due" },
-        ExpressionAttributeValues: { ":due": DUE, ":reach": new Date(cutoff + OFFSET_MARGIN_MS).toISOString() },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const raw of page.Items ?? []) {
+  const pages = queryPages(db, {
+    TableName: table,
+    IndexName: DUE_DROPS_INDEX,
+    KeyConditionExpression: "#due = :due AND closesAt <= :reach",
+    ExpressionAttributeNames: { "#due": "due" },
+    ExpressionAttributeValues: { ":due": DUE, ":reach": new Date(cutoff + OFFSET_MARGIN_MS).toISOString() },
+  });
+  for await (const page of pages) {
+    for (const raw of page) {
       const item = dueItemSchema.parse(raw);
       if (Date.parse(item.closesAt) <= cutoff) {
         found.push({ campaignId: campaignIdOf(item.pk), dropId: item.sk.slice(DROP_SORT_PREFIX.length), closesAt: item.closesAt });
       }
     }
-    start = page.LastEvaluatedKey;
-  } while (start);
+  }
   return found.sort(
     (a, b) =>
       Date.parse(a.closesAt) - Date.parse(b.closesAt) || compare(a.campaignId, b.campaignId) || compare(a.dropId, b.dropId),
@@ -142,43 +134,6 @@ const dueItemSchema = z.object({
   sk: z.string().startsWith(DROP_SORT_PREFIX),
   closesAt: z.iso.datetime({ offset: true }),
 });
-
-/**
- * Vouchers issued by a drop for one voucher type: the sum over its shards 0 … shardCount − 1 of
- * the vouchers filed in that shard's partition (Select COUNT with a strongly consistent read, so
- * no item is read out and none is missed).
- */
-export async function countIssued(
-  db: DynamoDBDocumentClient,
-  vouchersTable: string,
-  campaignId: string,
-  dropId: string,
-  voucherTypeId: string,
-  shardCount: number,
-): Promise<number> {
-  const counts = await Promise.all(
-    Array.from({ length: shardCount }, async (_, shard) => {
-      let count = 0;
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await db.send(
-          new QueryCommand({
-            TableName: vouchersTable,
-            KeyConditionExpression: "pk = :pk",
-            ExpressionAttributeValues: { ":pk": issuedPartition(campaignId, dropId, voucherTypeId, shard) },
-            Select: "COUNT",
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        );
-        count += page.Count ?? 0;
-        start = page.LastEvaluatedKey;
-      } while (start);
-      return count;
-    }),
-  );
-  return counts.reduce((sum, count) => sum + count, 0);
-}
 
 /**
  * Closes one drop, or finishes a close that an earlier run started. Safe to run any number of
@@ -258,8 +213,9 @@ async function claimClose(
     return { status: "claimed", outcome: decided };
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    if (!error.Item) return { status: "already-closed" };
-    const current = closingDropSchema.parse(unmarshall(error.Item));
+    const found = itemOfConditionFailure(error);
+    if (!found) return { status: "already-closed" };
+    const current = closingDropSchema.parse(found);
     if (current.closedAt !== undefined || current.closing === undefined) return { status: "already-closed" };
     return { status: "claimed", outcome: current.closing };
   }
@@ -325,7 +281,7 @@ async function rollIn(
     targetItem = updated.Attributes ?? {};
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const current = error.Item ? unmarshall(error.Item) : {};
+    const current = itemOfConditionFailure(error) ?? {};
     if (!targetDropSchema.parse(current).rolledIn[source]) {
       throw new RollInRefusedError(`drop ${target} of campaign ${campaignId} is closing or closed; it cannot take the stock of drop ${source}`, {
         cause: error,
@@ -342,44 +298,10 @@ async function rollIn(
     if (shardCount === undefined) throw new DropCloseInvariantError(`drop ${target} has no shard count for ${type} after roll-in`, { target, type });
     splitStock(count, shardCount).forEach((part, shard) => writes.push({ type, shard, count: part }));
   }
-  await inPool(writes, SHARD_WRITE_CONCURRENCY, async ({ type, shard, count }) => {
+  await forEachLimited(writes, SHARD_WRITE_CONCURRENCY, async ({ type, shard, count }) => {
     await fault({ step: "shard", campaignId, dropId: source, target, voucherTypeId: type, shard });
-    await addToShard(db, tables.inventory, { campaignId, dropId: target, voucherTypeId: type, shard }, source, count);
+    await addRolledInUnits(db, tables.inventory, { campaignId, dropId: target, voucherTypeId: type, shard }, source, count);
   });
-}
-
-/**
- * Adds `count` units rolled in from drop `source` to one shard, once. Targets are provisioned, so
- * the shard exists; were it missing, it is created rather than losing the units.
- */
-async function addToShard(
-  db: DynamoDBDocumentClient,
-  table: string,
-  address: { campaignId: string; dropId: string; voucherTypeId: string; shard: number },
-  source: string,
-  count: number,
-): Promise<void> {
-  try {
-    await db.send(
-      new UpdateCommand({
-        TableName: table,
-        Key: shardKey(address.campaignId, address.dropId, address.voucherTypeId, address.shard),
-        UpdateExpression: "ADD remaining :n, initial :n SET #marker = :true",
-        // One marker per source drop and voucher type: a second run finds it and adds nothing.
-        ConditionExpression: "attribute_not_exists(#marker)",
-        ExpressionAttributeNames: { "#marker": shardMarker(source, address.voucherTypeId) },
-        ExpressionAttributeValues: { ":n": count, ":true": true },
-      }),
-    );
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return;
-    throw error;
-  }
-}
-
-/** Name of the attribute that marks a shard as having received the units of a source drop. */
-export function shardMarker(sourceDropId: string, voucherTypeId: string): string {
-  return `rolledIn#${sourceDropId}#${voucherTypeId}`;
 }
 
 /**
@@ -421,11 +343,7 @@ async function finishClose(
     await db.send(new TransactWriteCommand({ TransactItems: released > 0 ? [dropUpdate, campaignUpdate] : [dropUpdate] }));
     return true;
   } catch (error) {
-    if (!(error instanceof TransactionCanceledException)) throw error;
-    const dropReason = error.CancellationReasons?.[0];
-    if (dropReason?.Code === "ConditionalCheckFailed" && dropReason.Item && unmarshall(dropReason.Item).closedAt !== undefined) {
-      return false;
-    }
+    if (cancellationReasons(error)[0] === "ConditionalCheckFailed" && cancellationItem(error, 0)?.closedAt !== undefined) return false;
     throw error;
   }
 }
@@ -470,24 +388,6 @@ export async function closeDueDrops(input: {
     }
   }
   return run;
-}
-
-/** Runs `work` over `items` with at most `limit` in flight; the first error stops new starts and is rethrown. */
-async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (failure === undefined && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await work(item);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw failure.error;
 }
 
 function compare(a: string, b: string): number {

@@ -119,6 +119,18 @@ export async function queryAllExact(db: DynamoDBDocumentClient, input: Omit<Quer
   return items;
 }
 
+/** How many items a query matches, page after page (`Select: "COUNT"`: no item is read out). */
+export async function queryCount(db: DynamoDBDocumentClient, input: Omit<QueryCommandInput, "ExclusiveStartKey" | "Select">): Promise<number> {
+  let count = 0;
+  let start: Item | undefined;
+  do {
+    const page = await db.send(new QueryCommand({ ...input, Select: "COUNT", ExclusiveStartKey: start }));
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return count;
+}
+
 /** One page of a listing and the key to resume it from (absent on the last page). */
 export interface QueryPage {
   items: Item[];

@@ -3,8 +3,8 @@
  * move CLAIMED → EXPIRED, conditional so that a voucher redeemed (or voided, restored, expired)
  * meanwhile is left as it is; and the drop's marker that no later sweep needs to read it again.
  */
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { conditional, queryPages } from "./dynamo.js";
 import { dropKey, issuedPartition, issuedVoucherKey } from "./keys.js";
 import { type VoucherItem, voucherItemSchema } from "./vouchers.js";
 
@@ -17,20 +17,13 @@ export async function* issuedVoucherPages(
   table: string,
   shard: { campaignId: string; dropId: string; voucherTypeId: string; shard: number },
 ): AsyncGenerator<VoucherItem[]> {
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": issuedPartition(shard.campaignId, shard.dropId, shard.voucherTypeId, shard.shard) },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    yield (page.Items ?? []).map((item) => voucherItemSchema.parse(item));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const pages = queryPages(db, {
+    TableName: table,
+    KeyConditionExpression: "pk = :pk",
+    ExpressionAttributeValues: { ":pk": issuedPartition(shard.campaignId, shard.dropId, shard.voucherTypeId, shard.shard) },
+    ConsistentRead: true,
+  });
+  for await (const page of pages) yield page.map((item) => voucherItemSchema.parse(item));
 }
 
 /**
@@ -45,8 +38,8 @@ export async function expireVoucher(
   voucher: Pick<VoucherItem, "campaignId" | "dropId" | "voucherTypeId" | "shard" | "voucherId">,
   input: { limit: string; at: string },
 ): Promise<"expired" | "unchanged"> {
-  try {
-    await db.send(
+  const expired = await conditional(
+    db.send(
       new UpdateCommand({
         TableName: table,
         Key: issuedVoucherKey(voucher.campaignId, voucher.dropId, voucher.voucherTypeId, voucher.shard, voucher.voucherId),
@@ -55,12 +48,9 @@ export async function expireVoucher(
         ExpressionAttributeNames: { "#status": "status" },
         ExpressionAttributeValues: { ":expired": "EXPIRED", ":claimed": "CLAIMED", ":limit": input.limit, ":at": input.at },
       }),
-    );
-    return "expired";
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return "unchanged";
-    throw error;
-  }
+    ),
+  );
+  return expired ? "expired" : "unchanged";
 }
 
 /**
@@ -74,8 +64,8 @@ export async function markDropSwept(
   drop: { campaignId: string; dropId: string },
   at: string,
 ): Promise<boolean> {
-  try {
-    await db.send(
+  return conditional(
+    db.send(
       new UpdateCommand({
         TableName: table,
         Key: dropKey(drop.campaignId, drop.dropId),
@@ -83,10 +73,6 @@ export async function markDropSwept(
         ConditionExpression: "attribute_exists(pk) AND attribute_exists(closedAt) AND attribute_not_exists(expirySweptAt)",
         ExpressionAttributeValues: { ":at": at },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }

@@ -20,6 +20,7 @@ import { type FlagStatus, FLAG_STATUSES, FRAUD_RULES, SEVERITIES, fraudConfigSch
 import { type AuditEntry, auditPut } from "./audit.js";
 import { flagCampaignStatus, fraudConfigKey, fraudFlagKey } from "./keys.js";
 import { cancellationReasons, conditional, putOnce, queryPage } from "./dynamo.js";
+import { indexName } from "../wiring/indexes.js";
 
 // ---------------------------------------------------------------------------------------------
 // Configuration.
@@ -301,7 +302,7 @@ export async function queryFlags(
   const byCampaign = page.campaignId !== undefined;
   const result = await queryPage(db, {
     TableName: table,
-    IndexName: byCampaign ? "byCampaign" : "byStatus",
+    IndexName: byCampaign ? indexName("fraud", "byCampaign") : indexName("fraud", "byStatus"),
     KeyConditionExpression: byCampaign ? "flagCampaignStatus = :key" : "flagStatus = :key",
     ExpressionAttributeValues: { ":key": byCampaign ? flagCampaignStatus(page.campaignId!, page.status) : page.status },
     ScanIndexForward: false,

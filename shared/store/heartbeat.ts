@@ -4,8 +4,8 @@
  * does not count twice.
  */
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import * as z from "../zod.js";
+import { conditional } from "./dynamo.js";
 
 const KEY = { pk: "TICKER", sk: "HEARTBEAT" } as const;
 
@@ -25,8 +25,8 @@ export async function recordTick(
   table: string,
   tick: { scheduledTime: string; at: string },
 ): Promise<boolean> {
-  try {
-    await db.send(
+  return conditional(
+    db.send(
       new UpdateCommand({
         TableName: table,
         Key: KEY,
@@ -35,12 +35,8 @@ export async function recordTick(
         ConditionExpression: "attribute_not_exists(lastScheduledTime) OR lastScheduledTime < :scheduled",
         ExpressionAttributeValues: { ":scheduled": tick.scheduledTime, ":at": tick.at, ":one": 1 },
       }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+    ),
+  );
 }
 
 /** The last recorded firing, or undefined before the first. */

@@ -1,12 +1,22 @@
 /**
- * Inventory shards: the only items a flash drop writes hot. Each is taken with a plain
- * conditional UpdateItem, which DynamoDB serialises per item without conflicts; a transaction on
- * a shard would cancel concurrent ones (TransactionConflict) and is never used here.
+ * Inventory shards: how a drop's stock is split over them and provisioned, the units taken and
+ * given back by claims, the units rolled in at drop close, and what is left. Shards are the only
+ * items a flash drop writes hot. Each is taken with a plain conditional UpdateItem, which DynamoDB
+ * serialises per item without conflicts; a transaction on a shard would cancel concurrent ones
+ * (TransactionConflict) and is never used here.
  */
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { CLAIM_WCU_PER_ATTEMPT, DEFAULT_ATTEMPTS_PER_SECOND, planShards } from "../domain/capacity.js";
+import { splitStock } from "../domain/inventory.js";
+import type { DropRecord } from "./campaigns.js";
+import { batchGetAll, conditional } from "./dynamo.js";
 import { dropKey, shardKey } from "./keys.js";
 import { sentAtMostOnce } from "./retry.js";
+
+/** Shard writes in flight at once while provisioning or rolling units in. */
+export const SHARD_WRITE_CONCURRENCY = 16;
+/** Rounds of asking again for shards a BatchGetItem left unprocessed. */
+const REMAINING_READ_ROUNDS = 10;
 
 export interface ShardAddress {
   campaignId: string;
@@ -17,8 +27,8 @@ export interface ShardAddress {
 
 /** Takes one unit from a shard: "taken", or "empty" when its `remaining` is 0. */
 export async function takeUnit(db: DynamoDBDocumentClient, table: string, address: ShardAddress): Promise<"taken" | "empty"> {
-  try {
-    await db.send(
+  const taken = await conditional(
+    db.send(
       new UpdateCommand({
         TableName: table,
         Key: shardKey(address.campaignId, address.dropId, address.voucherTypeId, address.shard),
@@ -27,12 +37,9 @@ export async function takeUnit(db: DynamoDBDocumentClient, table: string, addres
         ConditionExpression: "remaining > :zero",
         ExpressionAttributeValues: { ":minusOne": -1, ":zero": 0 },
       }),
-    );
-    return "taken";
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return "empty";
-    throw error;
-  }
+    ),
+  );
+  return taken ? "taken" : "empty";
 }
 
 /**
@@ -92,4 +99,119 @@ export async function clearSoldOut(
       ExpressionAttributeNames: { "#type": drop.voucherTypeId },
     }),
   );
+}
+
+/**
+ * How a drop's stock is split over shards, per voucher type: the drop's own `shards`, or as many
+ * as its expected attempt rate needs; fewer when there are fewer units than shards.
+ */
+export function shardPlan(drop: Pick<DropRecord, "stock" | "shards" | "expectedAttemptsPerSecond">): Record<string, number[]> {
+  const shards =
+    drop.shards ??
+    planShards({
+      attemptsPerSecond: drop.expectedAttemptsPerSecond ?? DEFAULT_ATTEMPTS_PER_SECOND,
+      wcuPerAttempt: CLAIM_WCU_PER_ATTEMPT,
+    }).shards;
+  const plan: Record<string, number[]> = {};
+  for (const [typeId, stock] of Object.entries(drop.stock)) {
+    if (stock > 0) plan[typeId] = splitStock(stock, shards);
+  }
+  return plan;
+}
+
+/**
+ * Runs `work` over `items` with at most `limit` calls in flight. The first failure stops new
+ * starts and is rethrown once the calls in flight have settled.
+ */
+export async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+}
+
+/**
+ * Provisions a drop's inventory: one item per shard with `remaining` = `initial` = its units,
+ * each put only if absent, so provisioning again never refills a shard that claims have taken
+ * from. Returns the shard count per voucher type, for the drop item.
+ */
+export async function provisionShards(
+  db: DynamoDBDocumentClient,
+  inventoryTable: string,
+  campaignId: string,
+  drop: Pick<DropRecord, "id" | "stock" | "shards" | "expectedAttemptsPerSecond">,
+): Promise<Record<string, number>> {
+  const plan = shardPlan(drop);
+  const writes = Object.entries(plan).flatMap(([typeId, units]) =>
+    units.map((unitCount, shard) => ({ key: shardKey(campaignId, drop.id, typeId, shard), units: unitCount })),
+  );
+  await forEachLimited(writes, SHARD_WRITE_CONCURRENCY, async ({ key, units }) => {
+    // A shard already there (an earlier or concurrent publish) is left exactly as it is.
+    await conditional(
+      db.send(new PutCommand({ TableName: inventoryTable, Item: { ...key, remaining: units, initial: units }, ConditionExpression: "attribute_not_exists(pk)" })),
+    );
+  });
+  return Object.fromEntries(Object.entries(plan).map(([typeId, units]) => [typeId, units.length]));
+}
+
+/**
+ * Units left per voucher type of a drop: the sum of its shards' `remaining`, read strongly
+ * consistent in batches. Types without shards are absent.
+ */
+export async function readRemaining(
+  db: DynamoDBDocumentClient,
+  inventoryTable: string,
+  campaignId: string,
+  drop: Pick<DropRecord, "id" | "shardCounts">,
+): Promise<Record<string, number>> {
+  const keys = Object.entries(drop.shardCounts).flatMap(([typeId, count]) =>
+    Array.from({ length: count }, (_, shard) => shardKey(campaignId, drop.id, typeId, shard)),
+  );
+  const shards = await batchGetAll(db, inventoryTable, keys, { consistentRead: true, projection: "pk, remaining", rounds: REMAINING_READ_ROUNDS });
+  const remaining = new Map<string, number>();
+  for (const item of shards) {
+    if (typeof item.pk === "string" && typeof item.remaining === "number") remaining.set(item.pk, item.remaining);
+  }
+  const totals: Record<string, number> = {};
+  for (const [typeId, count] of Object.entries(drop.shardCounts)) {
+    let sum = 0;
+    for (let shard = 0; shard < count; shard++) sum += remaining.get(shardKey(campaignId, drop.id, typeId, shard).pk) ?? 0;
+    totals[typeId] = sum;
+  }
+  return totals;
+}
+
+/**
+ * Adds `count` units rolled in from drop `source` at its close to one shard, once. Targets are
+ * provisioned, so the shard exists; were it missing, it is created rather than losing the units.
+ */
+export async function addRolledInUnits(db: DynamoDBDocumentClient, table: string, address: ShardAddress, source: string, count: number): Promise<void> {
+  await conditional(
+    db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: shardKey(address.campaignId, address.dropId, address.voucherTypeId, address.shard),
+        UpdateExpression: "ADD remaining :n, initial :n SET #marker = :true",
+        // One marker per source drop and voucher type: a second run finds it and adds nothing.
+        ConditionExpression: "attribute_not_exists(#marker)",
+        ExpressionAttributeNames: { "#marker": shardMarker(source, address.voucherTypeId) },
+        ExpressionAttributeValues: { ":n": count, ":true": true },
+      }),
+    ),
+  );
+}
+
+/** Name of the attribute that marks a shard as having received the units of a source drop. */
+export function shardMarker(sourceDropId: string, voucherTypeId: string): string {
+  return `rolledIn#${sourceDropId}#${voucherTypeId}`;
 }

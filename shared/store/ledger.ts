@@ -18,6 +18,7 @@ import { GetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type LedgerRecord, type RedemptionRecord, ledgerRecordSchema } from "../domain/ledger.js";
 import { ledgerPartition, unsettledPartition } from "./keys.js";
 import { type Item, queryAll, queryPage } from "./dynamo.js";
+import { indexName } from "../wiring/indexes.js";
 
 /** Where a ledger record is filed (its own key, as its stream image carries it): it names the fraud detector's marker of it. */
 export interface LedgerKey {
@@ -222,7 +223,7 @@ export async function merchantsWithUnsettled(db: DynamoDBDocumentClient, table: 
   for (;;) {
     const page = await queryPage(db, {
       TableName: table,
-      IndexName: "unsettled",
+      IndexName: indexName("redemptions", "unsettled"),
       KeyConditionExpression: after === undefined ? "unsettledCampaign = :campaign" : "unsettledCampaign = :campaign AND unsettledKey > :after",
       ExpressionAttributeValues: { ":campaign": campaignId, ...(after === undefined ? {} : { ":after": after }) },
       Limit: 1,

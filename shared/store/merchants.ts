@@ -3,13 +3,14 @@
  * index under its status, by id. Each write is conditional and goes in one transaction with its
  * audit item: a status change only if the merchant is still the version that was read.
  */
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as z from "../zod.js";
 import { AlreadyExistsError } from "../errors.js";
 import { MERCHANT_STATUSES, type MerchantStatus } from "../domain/merchant.js";
 import { sectorSchema } from "../domain/sectors.js";
 import { type AuditEntry, auditPut } from "./audit.js";
+import { indexName } from "../wiring/indexes.js";
+import { cancellationReasons, queryPage } from "./dynamo.js";
 import { merchantKey } from "./keys.js";
 
 export const merchantRecordSchema = z.object({
@@ -31,11 +32,15 @@ export type MerchantRecord = z.infer<typeof merchantRecordSchema>;
 export const byStatusKeySchema = z.strictObject({ pk: z.string().min(1), status: z.enum(MERCHANT_STATUSES), id: z.string().min(1) });
 export type ByStatusKey = z.infer<typeof byStatusKeySchema>;
 
+/** Every merchant, under its status, by id. */
+const BY_STATUS_INDEX = indexName("merchants", "byStatus");
+
 type Tables = { merchants: string; audit: string };
 type Audit = Pick<AuditEntry, "action" | "who" | "at" | "reason">;
 
-function cancelledOnFirst(error: unknown): error is TransactionCanceledException {
-  return error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed";
+/** Whether a transaction was cancelled because its first item (the merchant) failed its condition. */
+function cancelledOnFirst(error: unknown): boolean {
+  return cancellationReasons(error)[0] === "ConditionalCheckFailed";
 }
 
 /** Puts a new merchant with its audit item; ALREADY_EXISTS when the id is taken (by any partner). */
@@ -120,19 +125,17 @@ export async function queryByStatus(
   table: string,
   page: { status: MerchantStatus; limit: number; startKey?: ByStatusKey | undefined },
 ): Promise<{ merchants: MerchantRecord[]; lastKey?: ByStatusKey }> {
-  const result = await db.send(
-    new QueryCommand({
-      TableName: table,
-      IndexName: "byStatus",
-      KeyConditionExpression: "#status = :status",
-      ExpressionAttributeNames: { "#status": "status" },
-      ExpressionAttributeValues: { ":status": page.status },
-      Limit: page.limit,
-      ExclusiveStartKey: page.startKey,
-    }),
-  );
+  const result = await queryPage(db, {
+    TableName: table,
+    IndexName: BY_STATUS_INDEX,
+    KeyConditionExpression: "#status = :status",
+    ExpressionAttributeNames: { "#status": "status" },
+    ExpressionAttributeValues: { ":status": page.status },
+    Limit: page.limit,
+    ExclusiveStartKey: page.startKey,
+  });
   return {
-    merchants: (result.Items ?? []).map((item) => merchantRecordSchema.parse(item)),
-    ...(result.LastEvaluatedKey ? { lastKey: byStatusKeySchema.parse(result.LastEvaluatedKey) } : {}),
+    merchants: result.items.map((item) => merchantRecordSchema.parse(item)),
+    ...(result.lastKey ? { lastKey: byStatusKeySchema.parse(result.lastKey) } : {}),
   };
 }

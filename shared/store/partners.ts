@@ -3,12 +3,12 @@
  * of its own). Writes go in one transaction with their audit item; snapshots for the trail and
  * every answer leave the secrets out.
  */
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as z from "../zod.js";
 import { AlreadyExistsError } from "../errors.js";
 import type { StoredSecret } from "../domain/partner.js";
 import { type AuditEntry, auditPut } from "./audit.js";
+import { cancellationReasons } from "./dynamo.js";
 import { partnerKey } from "./keys.js";
 
 const storedSecretSchema = z.object({ secret: z.string().min(1), createdAt: z.string(), retiresAt: z.string().optional() });
@@ -46,7 +46,7 @@ export async function insertPartner(db: DynamoDBDocumentClient, tables: Tables, 
       }),
     );
   } catch (error) {
-    if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed") {
+    if (cancellationReasons(error)[0] === "ConditionalCheckFailed") {
       throw new AlreadyExistsError(`Partner ${partner.id} already exists`, { cause: error });
     }
     throw error;
@@ -103,7 +103,7 @@ export async function replaceSecrets(
     );
     return true;
   } catch (error) {
-    if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === "ConditionalCheckFailed") return false;
+    if (cancellationReasons(error)[0] === "ConditionalCheckFailed") return false;
     throw error;
   }
 }

@@ -6,6 +6,7 @@ import { type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamod
 import { PAYOUT_DUE, statementKey } from "./keys.js";
 import { conditional, queryPage } from "./dynamo.js";
 import { type StatementRecord, statementRecordSchema } from "./statements.js";
+import { indexName } from "../wiring/indexes.js";
 
 /** Counts a failed payout attempt on a PENDING statement, with its error (for operators). */
 export async function recordPayoutAttempt(
@@ -36,7 +37,7 @@ export async function recordPayoutAttempt(
 export async function queryPayoutsDue(db: DynamoDBDocumentClient, table: string, now: string, limit: number): Promise<StatementRecord[]> {
   const { items } = await queryPage(db, {
     TableName: table,
-    IndexName: "payoutDue",
+    IndexName: indexName("settlements", "payoutDue"),
     KeyConditionExpression: "payoutDue = :due AND payoutDueAt <= :now",
     ExpressionAttributeValues: { ":due": PAYOUT_DUE, ":now": now },
     Limit: limit,

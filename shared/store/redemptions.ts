@@ -101,7 +101,7 @@ async function redeemCancelled(db: DynamoDBDocumentClient, table: string, error:
   if (ledger.includes("ConditionalCheckFailed")) {
     throw new Error(`ledger record of ${payment.partnerId}/${payment.transactionId} exists without its transaction record`, { cause: error });
   }
-  // Conflicts and throttling: withRetries decides.
+  // A conflict (no condition failed): withRetries tries again; throttling the SDK gave up on becomes THROTTLED.
   throw error;
 }
 

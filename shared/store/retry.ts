@@ -1,8 +1,14 @@
 /**
- * Bounded retries with full jitter for the faults DynamoDB expects callers to retry: throttling
- * and transaction conflicts. Anything else is rethrown at once (a 500 may have committed; the SDK
- * retries those itself with the same transaction token); throttling that persists becomes
- * a ThrottledError (429 with Retry-After) so the client backs off instead of hammering.
+ * Our own retries, only for what the SDK's retry strategy cannot see (shared/clients.ts retries
+ * throttling and transient faults itself): a transaction conflict, and a transaction cancelled
+ * because one of its items conflicted or was throttled while none failed its own condition. The
+ * SDK takes a cancelled transaction for a final answer and never sends it again.
+ *
+ * Throttling that outlasted the SDK's tries is not tried again here (that once made a throttled
+ * call run up to 12 times): it becomes a ThrottledError at once (429 with Retry-After), so the
+ * client backs off instead of hammering. Conflicts that persist end the same way. Anything else is
+ * rethrown at once (a 500 may have committed; the SDK retries those itself with the same
+ * transaction token).
  */
 import {
   ProvisionedThroughputExceededException,
@@ -13,6 +19,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import type { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { NotSentAgainError, ThrottledError } from "../errors.js";
+import { cancellationReasons } from "./dynamo.js";
 
 export interface RetryOptions {
   /** Tries in all, the first included. */
@@ -21,33 +28,33 @@ export interface RetryOptions {
   maxDelayMs?: number;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
-  /** Seconds the client is told to wait when throttling persists. */
+  /** Seconds the client is told to wait when throttling or conflicts persist. */
   retryAfterSeconds?: number;
 }
 
+/** Cancellation reasons worth another try of the whole transaction. */
 const RETRYABLE_REASONS = new Set(["TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"]);
 
-/** Whether DynamoDB asks for this error to be retried. */
+/** Whether DynamoDB refused the call for throttling (the SDK has retried it already). */
+export function isThrottling(error: unknown): boolean {
+  return error instanceof ThrottlingException || error instanceof ProvisionedThroughputExceededException || error instanceof RequestLimitExceeded;
+}
+
+/** Whether our own code tries this again: a conflict, which the SDK does not retry. */
 export function isRetryable(error: unknown): boolean {
-  if (
-    error instanceof ThrottlingException ||
-    error instanceof ProvisionedThroughputExceededException ||
-    error instanceof RequestLimitExceeded ||
-    error instanceof TransactionConflictException
-  ) {
-    return true;
-  }
+  if (error instanceof TransactionConflictException) return true;
   // A cancelled transaction is retryable only if no item failed its own condition.
   if (error instanceof TransactionCanceledException) {
-    const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? "None");
+    const codes = cancellationReasons(error);
     return codes.some((code) => RETRYABLE_REASONS.has(code)) && !codes.includes("ConditionalCheckFailed");
   }
   return false;
 }
 
 /**
- * Runs `operation`, retrying retryable DynamoDB errors up to `attempts` tries with full-jitter
- * exponential back-off. When the tries run out on a retryable error, throws ThrottledError.
+ * Runs `operation`, retrying conflicts ({@link isRetryable}) up to `attempts` tries with
+ * full-jitter exponential back-off. Throws ThrottledError when the tries run out, and at once on
+ * throttling, which the SDK has already retried.
  */
 export async function withRetries<T>(operation: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const attempts = options.attempts ?? 4;
@@ -59,8 +66,9 @@ export async function withRetries<T>(operation: () => Promise<T>, options: Retry
     try {
       return await operation();
     } catch (error) {
-      if (!isRetryable(error)) throw error;
-      if (attempt >= attempts) {
+      const throttled = isThrottling(error);
+      if (!throttled && !isRetryable(error)) throw error;
+      if (throttled || attempt >= attempts) {
         throw new ThrottledError("The platform is busy; try again shortly", options.retryAfterSeconds ?? 1, { cause: error });
       }
       await sleep(Math.floor(random() * Math.min(max, base * 2 ** (attempt - 1))));
@@ -84,7 +92,7 @@ export function sentAtMostOnce<C extends { middlewareStack: UpdateCommand["middl
         return await next(args);
       } catch (error) {
         const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-        if (!isRetryable(error) && !(status !== undefined && status >= 400 && status < 500)) outcomeUnknown = true;
+        if (!isThrottling(error) && !isRetryable(error) && !(status !== undefined && status >= 400 && status < 500)) outcomeUnknown = true;
         throw error;
       }
     },

@@ -90,7 +90,7 @@ async function holdChunk(
     reasons.forEach((reason, index) => {
       if (reason === "ConditionalCheckFailed") failed.add(Math.floor(index / 3));
     });
-    // Conflicts and throttling (no condition failed): withRetries tries the same chunk again.
+    // A conflict (no condition failed): withRetries tries the same chunk again; throttling the SDK gave up on becomes THROTTLED.
     if (failed.size === 0) throw error;
     return failed;
   }

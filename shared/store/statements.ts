@@ -17,6 +17,7 @@ import { STATEMENT_STATUSES, type StatementStatus, type StatementTotals, payoutR
 import { type AuditEntry, auditPut } from "./audit.js";
 import { HELD, PAYOUT_DUE, statementKey, statementPartition } from "./keys.js";
 import { cancellationReasons, conditional, putOnce, queryAll, queryPage } from "./dynamo.js";
+import { indexName } from "../wiring/indexes.js";
 
 const totalsShape = {
   redemptionCount: z.int().nonnegative(),
@@ -277,7 +278,7 @@ export async function queryByPeriod(
 ): Promise<{ statements: StatementRecord[]; lastKey?: ByPeriodKey }> {
   const result = await queryPage(db, {
     TableName: table,
-    IndexName: "byPeriod",
+    IndexName: indexName("settlements", "byPeriod"),
     KeyConditionExpression: "period = :period",
     ExpressionAttributeValues: { ":period": page.period },
     Limit: page.limit,
@@ -294,7 +295,7 @@ export async function queryHeld(db: DynamoDBDocumentClient, table: string, merch
   const found: StatementRecord[] = [];
   for (const item of await queryAll(db, {
     TableName: table,
-    IndexName: "held",
+    IndexName: indexName("settlements", "held"),
     KeyConditionExpression: merchantId === undefined ? "held = :held" : "held = :held AND begins_with(heldKey, :merchant)",
     ExpressionAttributeValues: { ":held": HELD, ...(merchantId === undefined ? {} : { ":merchant": `${merchantId}#` }) },
   })) found.push(statementRecordSchema.parse(item));

@@ -6,10 +6,10 @@
  * person's counter for the campaign holds the count the limit checks and a reference to every
  * voucher it admitted, which is how the wallet finds them.
  */
-import { TransactionCanceledException } from "@aws-sdk/client-dynamodb";
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { VOUCHER_STATUSES, type Voucher } from "../domain/claim.js";
 import * as z from "../zod.js";
+import { batchGetAll, cancellationItem, cancellationReasons, queryAll, queryCount } from "./dynamo.js";
 import { CLAIM_COUNTER_SORT_PREFIX, claimCounterKey, issuedPartition, issuedVoucherKey, personPartition } from "./keys.js";
 
 /** A voucher item: the voucher, its owner and the shard its unit came from. */
@@ -74,11 +74,11 @@ export type IssueOutcome =
  * the first voucher instead of issuing a second, whichever shard its own unit came from.
  *
  * `attempt` identifies this claim attempt across every try of the transaction: when a condition
- * fails, the voucher is read back, and if it carries `attempt` the voucher is this attempt's own,
+ * fails, the voucher holding the id is found, and if it carries `attempt` it is this attempt's own,
  * committed by a try whose answer was lost (never a reason to give the unit back). Errors other
  * than a failed condition are thrown: their outcome is unknown to this function.
  */
-export async function issueVoucher(
+export async function writeIssuedVoucher(
   db: DynamoDBDocumentClient,
   table: string,
   input: { sub: string; perPersonLimit: number; voucher: Voucher; shard: number; attempt: string },
@@ -109,28 +109,48 @@ export async function issueVoucher(
                 ":ids": new Set([voucher.voucherId]),
                 ":refs": new Set([encodeRef(ref)]),
               },
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
             },
           },
-          { Put: { TableName: table, Item: item, ConditionExpression: "attribute_not_exists(pk)" } },
+          { Put: { TableName: table, Item: item, ConditionExpression: "attribute_not_exists(pk)", ReturnValuesOnConditionCheckFailure: "ALL_OLD" } },
         ],
       }),
     );
     return { outcome: "issued" };
   } catch (error) {
-    if (!(error instanceof TransactionCanceledException)) throw error;
-    const [counter, put] = error.CancellationReasons ?? [];
-    if (counter?.Code !== "ConditionalCheckFailed" && put?.Code !== "ConditionalCheckFailed") throw error;
+    const [counter, put] = cancellationReasons(error);
+    if (counter !== "ConditionalCheckFailed" && put !== "ConditionalCheckFailed") throw error;
     // A condition failed, so this try wrote nothing; but an earlier try of this attempt may have
     // committed with its answer lost. The counter admits a voucher id once and never forgets it,
-    // so a consistent read of it says who holds the id: this attempt, another one, or nobody.
-    const existing = await findVoucher(db, table, sub, voucher.campaignId, voucher.voucherId);
+    // so the counter as the transaction found it says who holds the id: this attempt, another
+    // one, or nobody.
+    const existing = await holderOfFailedIssue(db, table, error, { sub, voucher });
     if (existing?.issueAttempt === attempt) return { outcome: "issued" };
     if (existing) return { outcome: "exists", voucher: existing };
     // Nobody holds the id, and the counter is at the limit: counters never go down, so no try of
     // this attempt can commit now or later.
-    if (counter?.Code === "ConditionalCheckFailed") return { outcome: "limit-reached" };
+    if (counter === "ConditionalCheckFailed") return { outcome: "limit-reached" };
     throw error;
   }
+}
+
+/**
+ * The voucher holding the id of an issue whose transaction failed a condition, from the items it
+ * found (`ALL_OLD`): the voucher itself when its put failed, else the voucher the counter refers
+ * to. A consistent read of the counter stands in when the answer left the items out.
+ */
+async function holderOfFailedIssue(
+  db: DynamoDBDocumentClient,
+  table: string,
+  error: unknown,
+  issue: { sub: string; voucher: Voucher },
+): Promise<VoucherItem | undefined> {
+  const { campaignId, voucherId } = issue.voucher;
+  const voucherFound = cancellationItem(error, 1);
+  if (voucherFound) return voucherItemSchema.parse(voucherFound);
+  const counterFound = cancellationItem(error, 0);
+  const counter = counterFound ? counterSchema.parse(counterFound) : await readClaimCounter(db, table, issue.sub, campaignId);
+  return voucherOfCounter(db, table, counter, campaignId, voucherId);
 }
 
 /** The person's counter for a campaign, read strongly consistently. */
@@ -147,7 +167,17 @@ export async function findVoucher(
   campaignId: string,
   voucherId: string,
 ): Promise<VoucherItem | undefined> {
-  const counter = await readClaimCounter(db, table, sub, campaignId);
+  return voucherOfCounter(db, table, await readClaimCounter(db, table, sub, campaignId), campaignId, voucherId);
+}
+
+/** The voucher a person's counter refers to by `voucherId`, read strongly consistently, or undefined. */
+async function voucherOfCounter(
+  db: DynamoDBDocumentClient,
+  table: string,
+  counter: ClaimCounter,
+  campaignId: string,
+  voucherId: string,
+): Promise<VoucherItem | undefined> {
   const ref = [...counter.voucherRefs].map((encoded) => decodeRef(campaignId, encoded)).find((candidate) => candidate.voucherId === voucherId);
   if (!ref) return undefined;
   const { Item } = await db.send(
@@ -158,38 +188,18 @@ export async function findVoucher(
 
 /** The person's vouchers in every campaign, newest first. A person holds few. */
 export async function listVouchers(db: DynamoDBDocumentClient, table: string, sub: string): Promise<VoucherItem[]> {
-  const refs: VoucherRef[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-        ExpressionAttributeValues: { ":pk": personPartition(sub), ":prefix": CLAIM_COUNTER_SORT_PREFIX },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const campaignId = String(item.sk).slice(CLAIM_COUNTER_SORT_PREFIX.length);
-      for (const encoded of counterSchema.parse(item).voucherRefs) refs.push(decodeRef(campaignId, encoded));
-    }
-    start = page.LastEvaluatedKey;
-  } while (start);
-
-  const items: VoucherItem[] = [];
-  for (let i = 0; i < refs.length; i += 100) {
-    let keys: Record<string, unknown>[] | undefined = refs
-      .slice(i, i + 100)
-      .map((ref) => issuedVoucherKey(ref.campaignId, ref.dropId, ref.voucherTypeId, ref.shard, ref.voucherId));
-    // BatchGet may leave keys unprocessed under load; ask again for those.
-    for (let round = 0; keys && keys.length > 0 && round < 5; round += 1) {
-      const batch: BatchGetCommandOutput = await db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }));
-      for (const item of batch.Responses?.[table] ?? []) items.push(voucherItemSchema.parse(item));
-      keys = batch.UnprocessedKeys?.[table]?.Keys;
-    }
-    if (keys && keys.length > 0) throw new Error(`could not read ${keys.length} vouchers of the wallet`);
-  }
+  const counters = await queryAll(db, {
+    TableName: table,
+    KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+    ExpressionAttributeValues: { ":pk": personPartition(sub), ":prefix": CLAIM_COUNTER_SORT_PREFIX },
+    ConsistentRead: true,
+  });
+  const refs = counters.flatMap((item) => {
+    const campaignId = String(item.sk).slice(CLAIM_COUNTER_SORT_PREFIX.length);
+    return [...counterSchema.parse(item).voucherRefs].map((encoded) => decodeRef(campaignId, encoded));
+  });
+  const keys = refs.map((ref) => issuedVoucherKey(ref.campaignId, ref.dropId, ref.voucherTypeId, ref.shard, ref.voucherId));
+  const items = (await batchGetAll(db, table, keys, { consistentRead: true })).map((item) => voucherItemSchema.parse(item));
   return items.sort((a, b) => b.claimedAt.localeCompare(a.claimedAt) || b.voucherId.localeCompare(a.voucherId));
 }
 
@@ -216,23 +226,40 @@ export async function readIssuedVouchers(
 ): Promise<VoucherItem[]> {
   const shards = await Promise.all(
     Array.from({ length: drop.shardCount }, async (_, shard) => {
-      const items: VoucherItem[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await db.send(
-          new QueryCommand({
-            TableName: table,
-            KeyConditionExpression: "pk = :pk",
-            ExpressionAttributeValues: { ":pk": issuedPartition(drop.campaignId, drop.dropId, drop.voucherTypeId, shard) },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of page.Items ?? []) items.push(voucherItemSchema.parse(item));
-        start = page.LastEvaluatedKey;
-      } while (start);
-      return items;
+      const items = await queryAll(db, {
+        TableName: table,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": issuedPartition(drop.campaignId, drop.dropId, drop.voucherTypeId, shard) },
+        ConsistentRead: true,
+      });
+      return items.map((item) => voucherItemSchema.parse(item));
     }),
   );
   return shards.flat();
+}
+
+/**
+ * Vouchers issued by a drop for one voucher type: the sum over its shards 0 … shardCount − 1 of
+ * the vouchers filed in that shard's partition (counted with a strongly consistent read, so none
+ * is missed). What drop close counts as claimed.
+ */
+export async function countIssued(
+  db: DynamoDBDocumentClient,
+  vouchersTable: string,
+  campaignId: string,
+  dropId: string,
+  voucherTypeId: string,
+  shardCount: number,
+): Promise<number> {
+  const counts = await Promise.all(
+    Array.from({ length: shardCount }, (_, shard) =>
+      queryCount(db, {
+        TableName: vouchersTable,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": issuedPartition(campaignId, dropId, voucherTypeId, shard) },
+        ConsistentRead: true,
+      }),
+    ),
+  );
+  return counts.reduce((sum, count) => sum + count, 0);
 }

@@ -14,12 +14,11 @@ import {
   insertDrop,
   markDropProvisioned,
   markPublishing,
-  provisionShards,
   queryListed,
   readCampaignItem,
-  readRemaining,
   replaceDraft,
 } from "../store/campaign-writes.js";
+import { provisionShards, readRemaining } from "../store/inventory.js";
 import type { AuditTrail } from "../store/audit.js";
 import { type CampaignWithDrops, type DropRecord, definitionFields, loadCampaign } from "../store/campaigns.js";
 import {

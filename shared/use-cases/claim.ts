@@ -24,7 +24,7 @@ import { logger } from "../logger.js";
 import { type CampaignWithDrops, loadCampaign } from "../store/campaigns.js";
 import { type ShardAddress, clearSoldOut, giveBackUnit, markSoldOut, takeUnit } from "../store/inventory.js";
 import { type RetryOptions, withRetries } from "../store/retry.js";
-import { findVoucher, issueVoucher, readClaimCounter, toVoucher } from "../store/vouchers.js";
+import { findVoucher, readClaimCounter, toVoucher, writeIssuedVoucher } from "../store/vouchers.js";
 import type { Dependencies } from "./dependencies.js";
 
 /** Shards one attempt may try before answering SOLD_OUT; each try is a write. */
@@ -196,7 +196,7 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDependencie
   try {
     // The store's argument calls the resident `sub`, as its items do.
     outcome = await withRetries(
-      () => issueVoucher(db, tables.vouchers, { sub: request.residentId, perPersonLimit: campaign.perPersonLimit, voucher, shard: unit.shard, attempt }),
+      () => writeIssuedVoucher(db, tables.vouchers, { sub: request.residentId, perPersonLimit: campaign.perPersonLimit, voucher, shard: unit.shard, attempt }),
       deps.retry,
     );
   } catch (error) {

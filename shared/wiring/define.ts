@@ -2,7 +2,7 @@
  * Checks a wiring declaration once, where it is written, and derives the names both back ends
  * share: environment variables that carry physical names, dead-letter queue names, defaults.
  */
-import type { FunctionDeclaration, QueueTriggerDeclaration, Wiring } from "./types.js";
+import type { FunctionDeclaration, QueueTriggerDeclaration, TableDeclaration, Wiring } from "./types.js";
 
 export const DEFAULT_MEMORY_MB = 512;
 export const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -93,9 +93,15 @@ export function functionEnvironment(
  * reported at once, so a bad edit is fixed in one pass. The functions keep their declared type,
  * so what each may touch is known to the compiler (shared/dependencies.ts builds on it).
  */
-export function defineWiring<T extends string, Q extends string, F extends string, D extends Wiring<T, Q, F>["functions"] = Wiring<T, Q, F>["functions"]>(
-  wiring: Wiring<T, Q, F> & { readonly functions: D },
-): Omit<Wiring<T, Q, F>, "functions"> & { readonly functions: D } {
+export function defineWiring<
+  T extends string,
+  Q extends string,
+  F extends string,
+  const Tables extends Readonly<Record<T, TableDeclaration>> = Readonly<Record<T, TableDeclaration>>,
+  D extends Wiring<T, Q, F>["functions"] = Wiring<T, Q, F>["functions"],
+>(
+  wiring: Wiring<T, Q, F> & { readonly tables: Tables; readonly functions: D },
+): Omit<Wiring<T, Q, F>, "functions"> & { readonly tables: Tables; readonly functions: D } {
   const problems = wiringProblems(wiring);
   if (problems.length > 0) throw new Error(`invalid wiring:\n- ${problems.join("\n- ")}`);
   return wiring;

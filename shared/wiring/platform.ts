@@ -4,124 +4,12 @@
  */
 import { defineWiring } from "./define.js";
 import { platformRoutes } from "./routes.js";
+import { platformTables } from "./tables.js";
 
 export const platform = defineWiring({
   app: "vouchers",
-  tables: {
-    campaigns: {
-      description:
-        "Campaigns (pk CAMPAIGN#<id>, sk #CAMPAIGN) and their drops (same pk, sk DROP#<dropId>). " +
-        "Sparse indexes: `listing` holds published and paused campaigns for the public list; " +
-        "`dueDrops` holds drops not yet closed, by close time, for the ticker.",
-      partitionKey: { name: "pk", type: "S" },
-      sortKey: { name: "sk", type: "S" },
-      globalIndexes: {
-        listing: { partitionKey: { name: "listing", type: "S" }, sortKey: { name: "startsAt", type: "S" } },
-        dueDrops: { partitionKey: { name: "due", type: "S" }, sortKey: { name: "closesAt", type: "S" } },
-      },
-    },
-    inventory: {
-      description:
-        "Inventory shards of each drop and voucher type (pk SHARD#<campaign>#<drop>#<type>#<n>), each its own " +
-        "partition so a flash drop spreads its writes; taken by plain conditional updates, never in a transaction.",
-      partitionKey: { name: "pk", type: "S" },
-    },
-    vouchers: {
-      description:
-        "Vouchers, filed by the drop shard their unit came from (pk ISSUED#<campaign>#<drop>#<type>#<n>, " +
-        "sk VOUCHER#<voucherId>) so drop close counts them exactly, and each resident's claims per campaign " +
-        "(pk PERSON#<sub>, sk LIMIT#<campaignId>: the count the limit checks and references to the vouchers). " +
-        "Its stream feeds the stats projector (claims, expiry, status changes).",
-      partitionKey: { name: "pk", type: "S" },
-      sortKey: { name: "sk", type: "S" },
-      stream: "NEW_AND_OLD_IMAGES",
-    },
-    idempotency: {
-      description: "Powertools idempotency records of claims (pk id = person and Idempotency-Key), kept 24 h.",
-      partitionKey: { name: "id", type: "S" },
-      ttlAttribute: "expiration",
-    },
-    operations: {
-      description:
-        "Operational records of the platform itself: the ticker's heartbeat (pk TICKER, sk HEARTBEAT).",
-      partitionKey: { name: "pk", type: "S" },
-      sortKey: { name: "sk", type: "S" },
-      ttlAttribute: "expiresAt",
-    },
-    partners: {
-      description:
-        "Banks and payment networks (pk PARTNER#<id>): name, payout URL and their live signing secrets. " +
-        "Holds secrets, so it is encrypted with a key of its own.",
-      partitionKey: { name: "pk", type: "S" },
-      encryption: "customer-managed",
-    },
-    merchants: {
-      description:
-        "Merchants (pk MERCHANT#<id>; ids global). The `byStatus` index files every merchant under its status, " +
-        "by id: the public list reads APPROVED, operators any status.",
-      partitionKey: { name: "pk", type: "S" },
-      globalIndexes: {
-        byStatus: { partitionKey: { name: "status", type: "S" }, sortKey: { name: "id", type: "S" } },
-      },
-    },
-    audit: {
-      description:
-        "Who changed what, when and why: one item per operator or partner write (pk <TYPE>#<id> of the entity, " +
-        "sk <ISO time>#<random>), written in the same transaction as the change.",
-      partitionKey: { name: "pk", type: "S" },
-      sortKey: { name: "sk", type: "S" },
-    },
-    redemptions: {
-      description:
-        "Partner transactions (pk TXN#<partner>#<txn>, sk #TXN: the answer given, once per transaction id), the " +
-        "settlement ledger (pk LEDGER#<campaign>#<merchant>, sk <UTC occurredAt>#<partner>#<txn>#R|V) and, for each " +
-        "ledger record no statement holds yet, its marker (pk UNSETTLED#<campaign>#<merchant>, same sk), which the " +
-        "settlement worker reads with strongly consistent queries. The sparse `unsettled` index files the markers by " +
-        "campaign, then merchant, for the planner.",
-      partitionKey: { name: "pk", type: "S" },
-      sortKey: { name: "sk", type: "S" },
-      globalIndexes: {
-        unsettled: { partitionKey: { name: "unsettledCampaign", type: "S" }, sortKey: { name: "unsettledKey", type: "S" } },
-      },
-      // Feeds the stats projector and the fraud detector with every new ledger record.
-      stream: "NEW_AND_OLD_IMAGES",
-    },
-    stats: {
-      description:
-        "Projected campaign figures (pk STATS#<campaignId>, sk TOTAL | DAY#<date> | SECTOR#<sector> | MERCHANT#<id>: sums " +
-        "only) and one marker per stream record counted (pk EVENT#<eventID>, kept 48 h), so each change counts once.",
-      partitionKey: { name: "pk", type: "S" },
-      sortKey: { name: "sk", type: "S" },
-      ttlAttribute: "expiresAt",
-    },
-    settlements: {
-      description:
-        "Statements (pk STATEMENT#<campaign>#<merchant>, sk <period>), their lines (pk LINES#<campaign>#<merchant>#<period>: " +
-        "a copy of each record held, and each carried statement folded in) and runs (pk RUN#<campaign>, sk <period>: the " +
-        "period's cut-off). Sparse indexes: `byPeriod` lists a period's statements; `held` holds HELD statements by merchant; `payoutDue` holds PENDING statements by when the ticker re-sends their payout.",
-      partitionKey: { name: "pk", type: "S" },
-      sortKey: { name: "sk", type: "S" },
-      globalIndexes: {
-        byPeriod: { partitionKey: { name: "period", type: "S" }, sortKey: { name: "campaignMerchant", type: "S" } },
-        held: { partitionKey: { name: "held", type: "S" }, sortKey: { name: "heldKey", type: "S" } },
-        payoutDue: { partitionKey: { name: "payoutDue", type: "S" }, sortKey: { name: "payoutDueAt", type: "S" } },
-      },
-    },
-    fraud: {
-      description:
-        "Fraud detection: each campaign's rule configuration (pk CONFIG#<campaignId>), the review queue's flags (pk FLAG#<id>; " +
-        "sparse indexes by `listedAt`: `byStatus` (status) and `byCampaign` (<campaignId>#<status>)), and the detector's state: " +
-        "merchants' hourly counters (HOURS#<campaign>#<merchant>), recent records of merchants (MLOG#…) and payers (PAYER#…), " +
-        "and one marker per ledger record applied (APPLIED#<ledger key>, kept 48 h), so each record counts once.",
-      partitionKey: { name: "pk", type: "S" },
-      sortKey: { name: "sk", type: "S" },
-      globalIndexes: {
-        byStatus: { partitionKey: { name: "flagStatus", type: "S" }, sortKey: { name: "listedAt", type: "S" } },
-        byCampaign: { partitionKey: { name: "flagCampaignStatus", type: "S" }, sortKey: { name: "listedAt", type: "S" } },
-      },
-      ttlAttribute: "expiresAt",
-    },
-  },
+  tables: platformTables,
+
   queues: {
     streamFailures: {
       description: "Descriptions of stream batches the projectors gave up on after their retries (the alarm fires on the first).",

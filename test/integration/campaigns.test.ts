@@ -22,7 +22,8 @@ import {
   replaceCampaign,
   setCampaignStatus,
 } from "../../shared/use-cases/campaigns.js";
-import { insertDrop, markPublishing, provisionShards } from "../../shared/store/campaign-writes.js";
+import { insertDrop, markPublishing } from "../../shared/store/campaign-writes.js";
+import { provisionShards } from "../../shared/store/inventory.js";
 import { loadCampaign } from "../../shared/store/campaigns.js";
 import { DUE, LISTED, campaignKey, dropKey, shardKey } from "../../shared/store/keys.js";
 import { rejection } from "../support/rejection.js";

@@ -11,12 +11,12 @@ import { campaignRecordSchema, dropRecordSchema } from "../../shared/store/campa
 import {
   closeDrop,
   closeDueDrops,
-  countIssued,
   findDueDrops,
   type DropCloseCheckpoint,
   type DropCloseTables,
 } from "../../shared/store/drop-close.js";
 import { DUE, LISTED, campaignKey, dropKey, issuedVoucherKey, shardKey } from "../../shared/store/keys.js";
+import { countIssued } from "../../shared/store/vouchers.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { provisionTestResources, tableNamesOf, testClients } from "./runtime-helpers.js";
 

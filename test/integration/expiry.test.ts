@@ -17,7 +17,7 @@ import { getCampaignStats, recountStats, statsView } from "../../shared/use-case
 import { loadCampaign } from "../../shared/store/campaigns.js";
 import { campaignKey, dropKey } from "../../shared/store/keys.js";
 import { readStats } from "../../shared/store/stats.js";
-import { type VoucherItem, issueVoucher, readIssuedVouchers } from "../../shared/store/vouchers.js";
+import { type VoucherItem, readIssuedVouchers, writeIssuedVoucher } from "../../shared/store/vouchers.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { VOUCHER_TYPES, seedCampaign } from "../support/seed.js";
 import { seedMerchant } from "../support/settlement.js";
@@ -65,7 +65,7 @@ async function campaign(options: Parameters<typeof seedCampaign>[2]) {
 async function putVoucher(input: { campaignId: string; dropId: string; owner: string; claimedAt: number; expiresAt: number; shard?: number }): Promise<string> {
   const voucherId = unique("v");
   const type = VOUCHER_TYPES[0]!;
-  const outcome = await issueVoucher(db, tables.vouchers, {
+  const outcome = await writeIssuedVoucher(db, tables.vouchers, {
     sub: input.owner,
     perPersonLimit: 10,
     shard: input.shard ?? 0,

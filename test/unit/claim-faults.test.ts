@@ -124,6 +124,17 @@ describe("claim faults", () => {
     expect(giveBacks()).toHaveLength(1);
   });
 
+  it("tells LIMIT_REACHED from the counter the transaction found (ALL_OLD), without reading it again", async () => {
+    const counter = { claimed: 1, voucherIds: new Set(["other"]), voucherRefs: new Set(["other d1 100-30 0"]) };
+    mock.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({ message: "cancelled", $metadata: {}, CancellationReasons: [{ Code: "ConditionalCheckFailed", Item: marshall(counter) }, { Code: "None" }] }),
+    );
+    await expect(claimVoucher(request, deps())).rejects.toBeInstanceOf(LimitReachedError);
+    expect(giveBacks()).toHaveLength(1);
+    // The one read of the counter is the limit check before a unit is taken.
+    expect(mock.commandCalls(GetCommand, { Key: claimCounterKey("alice", "c1") })).toHaveLength(1);
+  });
+
   it("answers a replay that raced its first try with the first voucher, returning the second unit", async () => {
     const request = { residentId: "alice", campaignId: "c1", dropId: "d1", voucherTypeId: "100-30", idempotencyKey: "key-1" };
     const k1 = keyedVoucherId(request);

@@ -59,27 +59,33 @@ describe("issueVoucher", () => {
 describe("withRetries", () => {
   const noSleep = { sleep: () => Promise.resolve(), random: () => 0.5 };
 
-  it("retries throttling and conflicts, then succeeds", async () => {
+  // Throttling is retried by the SDK's retry strategy, not here: see dynamodb-retry.test.ts.
+  it("retries conflicts the SDK does not retry, then succeeds", async () => {
+    const cancelledByConflict = new TransactionCanceledException({ message: "x", $metadata: {}, CancellationReasons: [{ Code: "TransactionConflict" }, { Code: "None" }] });
     let calls = 0;
     const result = await withRetries(() => {
       calls += 1;
-      if (calls === 1) return Promise.reject(new ProvisionedThroughputExceededException({ message: "x", $metadata: {} }));
-      if (calls === 2) return Promise.reject(new TransactionConflictException({ message: "x", $metadata: {} }));
+      if (calls === 1) return Promise.reject(new TransactionConflictException({ message: "x", $metadata: {} }));
+      if (calls === 2) return Promise.reject(cancelledByConflict);
       return Promise.resolve("done");
     }, noSleep);
     expect(result).toBe("done");
     expect(calls).toBe(3);
   });
 
-  it("turns persistent throttling into THROTTLED after the bounded tries", async () => {
+  // Throttling reaches withRetries only after the SDK has spent its tries on it (once up to 12 in all).
+  it.each([
+    ["persistent conflicts into THROTTLED after the bounded tries", () => new TransactionConflictException({ message: "x", $metadata: {} }), 3],
+    ["throttling that outlasted the SDK's tries into THROTTLED at once, without trying again", () => new ProvisionedThroughputExceededException({ message: "x", $metadata: {} }), 1],
+  ])("turns %s", async (_, fault, expectedCalls) => {
     let calls = 0;
     const error = await withRetries(() => {
       calls += 1;
-      return Promise.reject(new ProvisionedThroughputExceededException({ message: "x", $metadata: {} }));
+      return Promise.reject(fault());
     }, { ...noSleep, attempts: 3, retryAfterSeconds: 2 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ThrottledError);
     expect((error as ThrottledError).retryAfterSeconds).toBe(2);
-    expect(calls).toBe(3);
+    expect(calls).toBe(expectedCalls);
   });
 
   it("waits with full jitter, growing and capped", async () => {
@@ -102,6 +108,9 @@ describe("withRetries", () => {
     expect(isRetryable(cancelled(["TransactionConflict", "None"]))).toBe(true);
     expect(isRetryable(cancelled(["ConditionalCheckFailed", "TransactionConflict"]))).toBe(false);
     expect(isRetryable(cancelled(["None", "None"]))).toBe(false);
+    // The SDK never sends a cancelled transaction again, whatever cancelled it.
+    expect(isRetryable(cancelled(["ThrottlingError", "None"]))).toBe(true);
+    expect(isRetryable(new ProvisionedThroughputExceededException({ message: "x", $metadata: {} }))).toBe(false);
   });
 });
 

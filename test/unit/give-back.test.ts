@@ -6,6 +6,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
+import { dynamoDbClientConfig } from "../../shared/clients.js";
 import { giveBackUnit } from "../../shared/store/inventory.js";
 import { NotSentAgainError } from "../../shared/errors.js";
 
@@ -18,9 +19,8 @@ function clientAnswering(answers: Answer[]): { db: DynamoDBDocumentClient; tries
     response: { statusCode: status, headers: { "content-type": "application/x-amz-json-1.0" }, body: new TextEncoder().encode(JSON.stringify(body)) },
   });
   const client = new DynamoDBClient({
-    region: "us-east-1",
+    ...dynamoDbClientConfig(),
     credentials: { accessKeyId: "x", secretAccessKey: "x" },
-    maxAttempts: 3,
     requestHandler: {
       handle: () => {
         const answer = answers[tries++] ?? "ok";
