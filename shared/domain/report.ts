@@ -33,6 +33,7 @@
 import { formatYuan, sumFen } from "./money.js";
 import { SECTORS } from "./sectors.js";
 import { localDate } from "./settlement.js";
+import type { CampaignStats } from "./stats.js";
 
 /** The campaign fields a report shows. */
 export interface ReportCampaign {
@@ -55,30 +56,8 @@ export interface ReportDrop {
   rolledIn: Record<string, Record<string, number>>;
 }
 
-interface SalesFigures {
-  redeemed: number;
-  reversed: number;
-  subsidy: number;
-  grossSales: number;
-  leverage: number;
-}
-
 /** The stats figures a report is built from (what GET /admin/campaigns/{id}/stats answers). */
-export interface ReportStats {
-  budget: number;
-  claimed: number;
-  redeemed: number;
-  reversed: number;
-  expired: number;
-  subsidy: number;
-  grossSales: number;
-  redemptionRate: number;
-  leverage: number;
-  remainingBudget: number;
-  bySector: Record<string, SalesFigures>;
-  byDay: Record<string, { claimed: number; redeemed: number; reversed: number; expired: number; subsidy: number; grossSales: number }>;
-  byMerchant: Record<string, SalesFigures>;
-}
+export type ReportStats = Omit<CampaignStats, "campaignId">;
 
 export interface ReportSummary {
   dropsHeld: number;

@@ -172,6 +172,25 @@ export interface Figures {
   leverage: number;
 }
 
+/** A sector's or merchant's sales figures. */
+export interface SalesFigures {
+  redeemed: number;
+  reversed: number;
+  subsidy: number;
+  grossSales: number;
+  leverage: number;
+}
+
+/** A campaign's figures as GET /admin/campaigns/{id}/stats answers them (API.md), and the report reads them. */
+export interface CampaignStats extends Figures {
+  campaignId: string;
+  budget: number;
+  remainingBudget: number;
+  bySector: Record<string, SalesFigures>;
+  byDay: Record<string, { claimed: number; redeemed: number; reversed: number; expired: number; subsidy: number; grossSales: number }>;
+  byMerchant: Record<string, SalesFigures>;
+}
+
 /** The figures of a bucket's counters. */
 export function figuresOf(counters: Counters): Figures {
   // Exact in BigInt, then each figure as a number: sumFen refuses (FenOverflowError) a figure no

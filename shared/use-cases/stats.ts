@@ -6,6 +6,7 @@
 import { MERCHANT_STATUSES } from "../domain/merchant.js";
 import {
   type Bucket,
+  type CampaignStats,
   type Counters,
   type StatsDelta,
   bucketsByKind,
@@ -67,23 +68,6 @@ export async function projectStats(input: Dependencies<StatsTables> & { changes:
   return { counted, ignored };
 }
 
-/** The stats of API.md, plus expired, redemption rate and per-merchant figures. */
-export interface CampaignStats {
-  campaignId: string;
-  budget: number;
-  claimed: number;
-  redeemed: number;
-  reversed: number;
-  expired: number;
-  subsidy: number;
-  grossSales: number;
-  redemptionRate: number;
-  leverage: number;
-  remainingBudget: number;
-  bySector: Record<string, { redeemed: number; reversed: number; subsidy: number; grossSales: number; leverage: number }>;
-  byDay: Record<string, { claimed: number; redeemed: number; reversed: number; expired: number; subsidy: number; grossSales: number }>;
-  byMerchant: Record<string, { redeemed: number; reversed: number; subsidy: number; grossSales: number; leverage: number }>;
-}
 
 /** The figures of a campaign's buckets, as GET /admin/campaigns/{id}/stats answers them. */
 export function statsView(campaign: Pick<CampaignRecord, "id" | "budget">, buckets: ReadonlyMap<Bucket, Counters>): CampaignStats {

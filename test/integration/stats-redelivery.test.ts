@@ -21,7 +21,7 @@ import type { LocalRuntime } from "../../infra/local/runtime.js";
 import { localDate } from "../../shared/domain/settlement.js";
 import { ClaimCaches, claimVoucher } from "../../shared/use-cases/claim.js";
 import { recordPayment, recordRefund } from "../../shared/use-cases/payments.js";
-import { type CampaignStats, type StreamChange, projectStats, recountStats, statsView } from "../../shared/use-cases/stats.js";
+import { type StreamChange, projectStats, recountStats, statsView } from "../../shared/use-cases/stats.js";
 import type { CampaignRecord } from "../../shared/store/campaigns.js";
 import { campaignKey } from "../../shared/store/keys.js";
 import { readStats } from "../../shared/store/stats.js";
@@ -29,6 +29,7 @@ import { platform } from "../../shared/wiring/platform.js";
 import { seedCampaign } from "../support/seed.js";
 import { seedMerchant } from "../support/settlement.js";
 import { eventually, startTestRuntime, tableNamesOf, testClients } from "./runtime-helpers.js";
+import { type CampaignStats } from "../../shared/domain/stats.js";
 
 const { db } = testClients();
 const streams = new DynamoDBStreamsClient({ region: EMULATORS_REGION, credentials: EMULATORS_CREDENTIALS, endpoint: inject("dynamodbEndpoint") });

@@ -7,7 +7,8 @@ import { randomUUID } from "node:crypto";
 import type { StreamChange } from "../../shared/use-cases/stats.js";
 import { ledgerPartition } from "../../shared/store/keys.js";
 import type { LedgerRecord } from "../../shared/domain/ledger.js";
-import { ledgerSortKey, utcInstant } from "../../shared/store/ledger.js";
+import { ledgerSortKey } from "../../shared/store/ledger.js";
+import { ledgerRecord } from "./settlement.js";
 
 export interface FraudRecordSpec {
   campaignId: string;
@@ -24,24 +25,16 @@ export interface FraudRecordSpec {
   reversalOf?: string;
 }
 
-/** A REDEMPTION (or, with `reversalOf`, a REVERSAL) ledger record. */
+/** A REDEMPTION (or, with `reversalOf`, a REVERSAL) ledger record, by a payer of its own unless named. */
 export function fraudRecord(spec: FraudRecordSpec): LedgerRecord {
-  const base = {
-    campaignId: spec.campaignId,
-    merchantId: spec.merchantId,
-    partnerId: spec.partnerId ?? "bank-a",
-    transactionId: spec.transactionId ?? `t-${randomUUID().slice(0, 12)}`,
-    voucherId: `v-${randomUUID().slice(0, 12)}`,
+  const record = ledgerRecord({
+    ...spec,
     payerId: spec.payerId ?? `payer-${randomUUID().slice(0, 8)}`,
     amount: spec.amount ?? 15_000,
-    occurredAt: utcInstant(spec.occurredAt),
     recordedAt: new Date().toISOString(),
-  };
-  const discount = spec.discount ?? 3_000;
-  if (spec.reversalOf !== undefined) {
-    return { ...base, kind: "REVERSAL", discount: -discount, paymentOccurredAt: utcInstant(spec.reversalOf), eventId: `e-${randomUUID().slice(0, 8)}` };
-  }
-  return { ...base, kind: "REDEMPTION", discount, ...(spec.threshold === null ? {} : { threshold: spec.threshold ?? 10_000 }) };
+    ...(spec.reversalOf === undefined ? { kind: "REDEMPTION" } : { kind: "REVERSAL", paymentOccurredAt: spec.reversalOf }),
+  });
+  return record.kind === "REDEMPTION" && spec.threshold !== null ? { ...record, threshold: spec.threshold ?? 10_000 } : record;
 }
 
 /** The stream change (INSERT, new image) the redemptions table emits when the record is put. */

@@ -14,6 +14,8 @@ export interface RecordSpec {
   merchantId: string;
   partnerId?: string;
   transactionId?: string;
+  /** Default payer-1. */
+  payerId?: string;
   kind?: LedgerRecord["kind"];
   /** Positive; negated for a reversal. */
   discount?: number;
@@ -32,7 +34,7 @@ export function ledgerRecord(spec: RecordSpec): LedgerRecord {
     partnerId: spec.partnerId ?? "bank-a",
     transactionId: spec.transactionId ?? `t-${randomUUID().slice(0, 12)}`,
     voucherId: `v-${randomUUID().slice(0, 12)}`,
-    payerId: "payer-1",
+    payerId: spec.payerId ?? "payer-1",
     amount: spec.amount ?? 12_000,
     occurredAt: utcInstant(spec.occurredAt),
     recordedAt: spec.recordedAt ?? new Date().toISOString(),
