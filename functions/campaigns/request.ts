@@ -1,14 +1,12 @@
 /** What the campaign handlers share: the campaign id of the path, and whose writes they are. */
-import * as z from "../../shared/zod.js";
-import { idSchema } from "../../shared/domain/campaign.js";
+import { idPathSchema } from "../../shared/api/parameters.js";
 import { type HttpEvent, parseWith } from "../../shared/http/route.js";
 import type { Dependencies, TableName } from "../../shared/use-cases/dependencies.js";
 
-const campaignPathSchema = z.object({ id: idSchema });
 
 /** The `{id}` of an /admin/campaigns/{id}… path. */
 export function campaignIdOf(event: HttpEvent): string {
-  return parseWith(campaignPathSchema, event.pathParameters ?? {}, "path").id;
+  return parseWith(idPathSchema, event.pathParameters ?? {}, "path").id;
 }
 
 /** A function's dependencies with its writes audited as `operator`'s, in the audit table it was granted. */

@@ -4,7 +4,8 @@
  * running answers 409 IDEMPOTENCY_IN_PROGRESS, the key with another request 422
  * IDEMPOTENCY_KEY_REUSED.
  */
-import { claimPathSchema, claimRequestSchema, idempotencyKeySchema } from "../../shared/api/schemas.js";
+import { claimPathSchema, idempotencyKeySchema } from "../../shared/api/parameters.js";
+import { claimRequestSchema } from "../../shared/api/schemas.js";
 import { dynamoDb } from "../../shared/clients.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { httpRoute, parseBody, parseWith } from "../../shared/http/route.js";
@@ -17,7 +18,7 @@ const caches = new ClaimCaches();
 export const handler = httpRoute("resident", async ({ event, caller, context }) => {
   const path = parseWith(claimPathSchema, event.pathParameters, "path");
   const { voucherTypeId } = parseBody(event, claimRequestSchema);
-  const key = parseWith(idempotencyKeySchema, event.headers["idempotency-key"], "Idempotency-Key header");
+  const key = parseWith(idempotencyKeySchema.optional(), event.headers["idempotency-key"], "Idempotency-Key header");
   const deps = { ...dependenciesOf("claimVoucher"), caches, random: Math.random, dynamoDb: dynamoDb() };
   // The token's `sub` is the resident's id.
   const request = { residentId: caller.sub, campaignId: path.id, dropId: path.dropId, voucherTypeId, ...(key === undefined ? {} : { idempotencyKey: key }) };

@@ -2,13 +2,11 @@
  * What the partner, merchant and audit handlers share: path ids and this deployment's payout URL
  * settings.
  */
-import * as z from "../../shared/zod.js";
 import { config } from "../../shared/config.js";
-import { idSchema } from "../../shared/domain/campaign.js";
+import { idPathSchema } from "../../shared/api/parameters.js";
 import { type HttpEvent, parseWith } from "../../shared/http/route.js";
 import type { PartnerSettings } from "../../shared/use-cases/partners.js";
 
-const idPathSchema = z.object({ id: idSchema });
 
 /** The `{id}` of an /admin/partners/{id}… or /admin/merchants/{id}… path. */
 export function pathIdOf(event: HttpEvent): string {

@@ -1,6 +1,6 @@
 /**
- * Path, query and header parameters of routes whose handlers (still) hold their own copy: the
- * documentation reads these, and each matches what its handler enforces today.
+ * Path, query and header parameters: the handlers parse with these and the documentation reads
+ * them, so the two cannot disagree.
  */
 import { idSchema } from "../domain/campaign.js";
 import * as z from "../zod.js";
@@ -12,7 +12,7 @@ export const dropPathSchema = z.object({ id: idSchema, dropId: idSchema });
 /** `/partners/{partnerId}/…`: a malformed id is refused like a bad signature (401). */
 export const partnerPathSchema = z.object({ partnerId: idSchema });
 
-/** A claim's Idempotency-Key: 1–128 visible ASCII characters (functions/claims/claim.ts). */
+/** A claim's Idempotency-Key: 1–128 visible ASCII characters. */
 export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,128}$/, "Idempotency-Key must be 1–128 visible ASCII characters");
 /** The headers of a claim, as the caller writes them. */
 export const claimHeadersSchema = z.object({ "Idempotency-Key": idempotencyKeySchema.optional() });
@@ -22,3 +22,9 @@ export const walletQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
   nextToken: z.string().optional(),
 });
+
+/**
+ * The path of POST /campaigns/{id}/drops/{dropId}/claims as its handler parses it: the pattern of
+ * {@link dropPathSchema}, with zod's own messages, which the claim's 400 answers have always carried.
+ */
+export const claimPathSchema = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), dropId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });

@@ -164,14 +164,3 @@ export const campaignListQuerySchema = z.object({
   nextToken: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a token from an earlier page").max(2048).optional(),
 });
 
-/** Query of GET /me/vouchers: a page of the caller's wallet. */
-export const walletQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  nextToken: z.string().optional(),
-});
-
-/** Path of POST /campaigns/{id}/drops/{dropId}/claims. */
-export const claimPathSchema = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), dropId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });
-
-/** The Idempotency-Key header of a claim: optional, 1–128 visible ASCII characters. */
-export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,128}$/, "Idempotency-Key must be 1–128 visible ASCII characters").optional();

@@ -17,10 +17,9 @@
 import middy from "@middy/core";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import type { Context } from "aws-lambda";
-import * as z from "../zod.js";
 import { documents } from "../clients.js";
 import { tableName } from "../config.js";
-import { idSchema } from "../domain/campaign.js";
+import { partnerPathSchema } from "../api/parameters.js";
 import { liveSecrets } from "../domain/partner.js";
 import { SIGNATURE_HEADER, type SignatureVerification, verifySignature } from "../domain/signature.js";
 import { UnauthorizedError } from "../errors.js";
@@ -51,7 +50,6 @@ export interface PartnerRouteOptions {
   now?: () => Date;
 }
 
-const pathSchema = z.object({ partnerId: idSchema });
 
 const refused = () => new UnauthorizedError("The request signature is missing, invalid or stale");
 
@@ -81,7 +79,7 @@ export function partnerRoute(run: (request: PartnerRequest) => HttpReply | Promi
   const handle = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
     try {
-      const path = pathSchema.safeParse(event.pathParameters ?? {});
+      const path = partnerPathSchema.safeParse(event.pathParameters ?? {});
       if (!path.success) throw refused();
       const partnerId = path.data.partnerId;
       const header = signatureHeader(event.headers);
