@@ -1,16 +1,16 @@
 /**
  * Builds a function's use-case dependencies from its wiring entry: the document client, the
  * physical name of every table the function is granted (from the environment its grants hand it)
- * and the clock. The tables are typed by the declaration in shared/wiring/platform.ts, so a use
+ * and the clock. The tables are typed by the declaration in shared/wiring/functions.ts, so a use
  * case asking for a table its function may not touch is a compile error, not a runtime one.
  */
 import { documents } from "./clients.js";
 import { tableName } from "./config.js";
 import type { Dependencies, TableName } from "./use-cases/dependencies.js";
-import { platform } from "./wiring/platform.js";
+import { platformFunctions } from "./wiring/functions.js";
 import type { FunctionDeclaration } from "./wiring/types.js";
 
-type Functions = typeof platform.functions;
+type Functions = typeof platformFunctions;
 
 /** Logical name of a function of the platform's wiring. */
 export type FunctionName = keyof Functions;
@@ -24,7 +24,7 @@ export type GrantedTable<F extends FunctionName> = Functions[F] extends { readon
  * first call that needs it, naming the variable.
  */
 export function dependenciesOf<F extends FunctionName>(functionName: F, env: NodeJS.ProcessEnv = process.env): Dependencies<GrantedTable<F>> {
-  const declaration: FunctionDeclaration<TableName, string> = platform.functions[functionName];
+  const declaration: FunctionDeclaration<TableName, string> = platformFunctions[functionName];
   const granted = declaration.tables ?? {};
   const tables: Partial<Record<GrantedTable<F>, string>> = {};
   for (const table of Object.keys(granted)) {

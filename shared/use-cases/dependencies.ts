@@ -7,10 +7,9 @@
  * the same value by hand against the emulators.
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { platform } from "../wiring/platform.js";
+import type { TableName } from "../wiring/tables.js";
 
-/** Logical name of a table of the platform's wiring. */
-export type TableName = keyof typeof platform.tables;
+export type { TableName };
 
 /** What a use case touching the tables `T` is given. */
 export interface Dependencies<T extends TableName> {

@@ -4,11 +4,8 @@
  * arguments are checked by the compiler against the declaration, so a renamed or removed index
  * cannot go unnoticed.
  */
-import { platformTables } from "./tables.js";
+import { type TableName, platformTables } from "./tables.js";
 import type { TableDeclaration } from "./types.js";
-
-/** A table of the platform, by its logical name. */
-export type TableName = keyof typeof platformTables;
 
 /** The name of a global index that table `T` declares. */
 export type IndexName<T extends TableName> = (typeof platformTables)[T] extends { readonly globalIndexes: infer I } ? keyof I & string : never;

@@ -120,3 +120,6 @@ export const platformTables = {
     ttlAttribute: "expiresAt",
   },
 } as const satisfies Readonly<Record<string, TableDeclaration>>;
+
+/** A table of the platform, by its logical name. */
+export type TableName = keyof typeof platformTables;

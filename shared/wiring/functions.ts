@@ -1,0 +1,250 @@
+/**
+ * What each function of the platform is (entry, memory, timeout) and may touch (tables, queues,
+ * dead-letter queues; `defineWiring` checks the queue names). Part of the wiring (`platform.ts` composes it); a module of its own so
+ * that a handler's dependency builder (`shared/dependencies.ts`) reads its grants without loading
+ * the routes' documentation into every function's bundle.
+ */
+import type { platformTables } from "./tables.js";
+import type { FunctionDeclaration } from "./types.js";
+
+export const platformFunctions = {
+  createCampaign: {
+    description: "POST /admin/campaigns: a new DRAFT campaign, validated against its budget.",
+    entry: "functions/campaigns/create.ts",
+    tables: { campaigns: "readWrite", audit: "write" },
+  },
+  replaceCampaign: {
+    description: "PUT /admin/campaigns/{id}: replaces a DRAFT campaign.",
+    entry: "functions/campaigns/replace.ts",
+    tables: { campaigns: "readWrite", audit: "write" },
+  },
+  publishCampaign: {
+    description: "POST /admin/campaigns/{id}/publish: provisions the inventory shards, then publishes.",
+    entry: "functions/campaigns/publish.ts",
+    timeoutSeconds: 60,
+    tables: { campaigns: "readWrite", inventory: "readWrite", audit: "write" },
+  },
+  setCampaignStatus: {
+    description: "POST /admin/campaigns/{id}/pause and /resume.",
+    entry: "functions/campaigns/set-status.ts",
+    tables: { campaigns: "readWrite", audit: "write" },
+  },
+  addDrop: {
+    description: "POST /admin/campaigns/{id}/drops: a new drop within the budget not yet committed.",
+    entry: "functions/campaigns/add-drop.ts",
+    timeoutSeconds: 60,
+    tables: { campaigns: "readWrite", inventory: "readWrite", audit: "write" },
+  },
+  getCampaign: {
+    description: "GET /admin/campaigns/{id}: the campaign with remaining stock per drop and voucher type.",
+    entry: "functions/campaigns/get.ts",
+    tables: { campaigns: "read", inventory: "read" },
+  },
+  listCampaigns: {
+    description: "GET /campaigns (public): published campaigns with their drops.",
+    entry: "functions/campaigns/list-public.ts",
+    tables: { campaigns: "read" },
+  },
+  claimVoucher: {
+    description: "POST /campaigns/{id}/drops/{dropId}/claims: the flash-drop hot path.",
+    entry: "functions/claims/claim.ts",
+    memoryMb: 1024,
+    timeoutSeconds: 10,
+    tables: { campaigns: "readWrite", inventory: "readWrite", vouchers: "readWrite", idempotency: "readWrite" },
+  },
+  listMyVouchers: {
+    description: "GET /me/vouchers: the caller's vouchers, newest first.",
+    entry: "functions/claims/wallet.ts",
+    tables: { vouchers: "read" },
+  },
+  registerPartner: {
+    description: "POST /admin/partners: a new partner and its signing secret, shown this once.",
+    entry: "functions/partners/register.ts",
+    tables: { partners: "write", audit: "write" },
+  },
+  rotatePartnerSecret: {
+    description: "POST /admin/partners/{id}/rotate-secret: a new signing secret; the old one stays valid for a grace period.",
+    entry: "functions/partners/rotate-secret.ts",
+    tables: { partners: "readWrite", audit: "write" },
+  },
+  recordPayment: {
+    description: "POST /partners/{partnerId}/payments (signed): redeems the payer's best eligible voucher, once per transaction.",
+    entry: "functions/payments/record-payment.ts",
+    tables: { partners: "read", merchants: "read", campaigns: "read", vouchers: "readWrite", redemptions: "readWrite" },
+  },
+  recordRefund: {
+    description: "POST /partners/{partnerId}/refunds (signed): reverses a redemption once, or records a refund that came first.",
+    entry: "functions/payments/record-refund.ts",
+    tables: { partners: "read", campaigns: "read", vouchers: "readWrite", redemptions: "readWrite" },
+  },
+  submitMerchant: {
+    description: "POST /partners/{partnerId}/merchants (signed): a merchant the partner signed up, PENDING.",
+    entry: "functions/partners/submit-merchant.ts",
+    tables: { partners: "read", merchants: "write", audit: "write" },
+  },
+  createMerchant: {
+    description: "POST /admin/merchants: a merchant registered by an operator for a partner, PENDING.",
+    entry: "functions/merchants/create.ts",
+    tables: { partners: "read", merchants: "write", audit: "write" },
+  },
+  setMerchantStatus: {
+    description: "POST /admin/merchants/{id}/approve, /suspend and /reinstate (which releases the merchant's HELD statements).",
+    entry: "functions/merchants/set-status.ts",
+    tables: { merchants: "readWrite", audit: "write", settlements: "readWrite" },
+    queues: { payouts: "send" },
+  },
+  listMerchants: {
+    description: "GET /merchants (public): the approved merchants.",
+    entry: "functions/merchants/list-public.ts",
+    tables: { merchants: "read" },
+  },
+  listAdminMerchants: {
+    description: "GET /admin/merchants?status=: merchants of one status, or all.",
+    entry: "functions/merchants/list-admin.ts",
+    tables: { merchants: "read" },
+  },
+  listAudit: {
+    description: "GET /admin/audit?entity=: the audit trail of one partner or merchant, oldest first.",
+    entry: "functions/audit/list.ts",
+    tables: { audit: "read" },
+  },
+  runSettlement: {
+    description: "POST /admin/settlements/run: plans a period's settlement for every published or paused campaign, as the daily run does.",
+    entry: "functions/settlements/run.ts",
+    timeoutSeconds: 29,
+    tables: { campaigns: "read", redemptions: "read", settlements: "readWrite" },
+    queues: { settlements: "send" },
+  },
+  listSettlements: {
+    description: "GET /admin/settlements?period=: the statements of a period.",
+    entry: "functions/settlements/list.ts",
+    tables: { settlements: "read" },
+  },
+  getSettlement: {
+    description: "GET /admin/settlements/{campaignId}/{merchantId}/{period}: one statement with its redemptions and reversals.",
+    entry: "functions/settlements/get.ts",
+    tables: { settlements: "read" },
+  },
+  retryPayout: {
+    description: "POST /admin/settlements/{campaignId}/{merchantId}/{period}/retry-payout: a FAILED payout goes to the payout queue again.",
+    entry: "functions/settlements/retry-payout.ts",
+    tables: { settlements: "readWrite", audit: "write" },
+    queues: { payouts: "send" },
+  },
+  reconcileCampaign: {
+    description: "GET /admin/campaigns/{id}/reconciliation: checks invariant 6 (conservation of money) for a campaign, to the fen.",
+    entry: "functions/settlements/reconcile.ts",
+    timeoutSeconds: 29,
+    memoryMb: 1024,
+    tables: { campaigns: "read", redemptions: "read", settlements: "read", merchants: "read" },
+  },
+  settleStatement: {
+    description: "Settlement worker: builds the statement of one (campaign, merchant, period) and hands it to the payout queue.",
+    entry: "functions/settlements/settle.ts",
+    timeoutSeconds: 120,
+    tables: { redemptions: "readWrite", settlements: "readWrite", merchants: "read" },
+    queues: { payouts: "send" },
+  },
+  payStatement: {
+    description: "Payout worker: pays a PENDING statement through the acquiring partner's payout endpoint, once per statement.",
+    entry: "functions/settlements/pay.ts",
+    timeoutSeconds: 60,
+    tables: { settlements: "readWrite", merchants: "read", partners: "read" },
+  },
+  recordPayoutFailure: {
+    description: "Payout DLQ handler: a statement whose payout gave up becomes FAILED.",
+    entry: "functions/settlements/payout-failed.ts",
+    timeoutSeconds: 30,
+    tables: { settlements: "readWrite" },
+  },
+  projectStats: {
+    description: "Stats projector: counts claims, expiries, redemptions and reversals from the vouchers and redemptions streams, once each.",
+    entry: "functions/stats/project.ts",
+    timeoutSeconds: 60,
+    tables: { stats: "readWrite", campaigns: "read", merchants: "read" },
+  },
+  getCampaignStats: {
+    description: "GET /admin/campaigns/{id}/stats: the campaign's projected figures.",
+    entry: "functions/stats/get.ts",
+    tables: { stats: "read", campaigns: "read", merchants: "read" },
+  },
+  campaignReport: {
+    description: "GET /admin/reports/campaigns/{id}?format=csv|json: the bureau's report of a campaign (CSV in UTF-8 with a BOM).",
+    entry: "functions/reports/campaign.ts",
+    tables: { campaigns: "read", stats: "read" },
+  },
+  detectFraud: {
+    description: "Fraud detector: judges each new ledger record of the redemptions stream by its campaign's rules, once; hits become flags (high severity may auto-suspend).",
+    entry: "functions/fraud/detect.ts",
+    timeoutSeconds: 60,
+    tables: { fraud: "readWrite", merchants: "readWrite", audit: "write" },
+  },
+  listFraudFlags: {
+    description: "GET /admin/fraud/flags?status=&campaignId=: the fraud review queue, newest first.",
+    entry: "functions/fraud/list-flags.ts",
+    tables: { fraud: "read" },
+  },
+  decideFraudFlag: {
+    description: "POST /admin/fraud/flags/{id}/dismiss, /confirm (suspends the merchant, forfeits held statements if asked, claws back paid redemptions) and /enforce.",
+    entry: "functions/fraud/decide.ts",
+    timeoutSeconds: 29,
+    tables: { fraud: "readWrite", audit: "write", merchants: "readWrite", redemptions: "readWrite", settlements: "readWrite" },
+  },
+  fraudRules: {
+    description: "GET and PUT /admin/campaigns/{id}/fraud-rules: a campaign's fraud-rule thresholds.",
+    entry: "functions/fraud/rules.ts",
+    tables: { fraud: "readWrite", campaigns: "read", audit: "write" },
+  },
+  health: {
+    description:
+      "GET /health (public: ok or degraded only) and GET /admin/health (operators: every table and queue, the " +
+      "dead-letter queues' depths and, locally, the emulators), from one probe cached a few seconds.",
+    entry: "functions/health.ts",
+    timeoutSeconds: 5,
+    tables: {
+      campaigns: "describe",
+      inventory: "describe",
+      vouchers: "describe",
+      idempotency: "describe",
+      operations: "describe",
+      partners: "describe",
+      merchants: "describe",
+      audit: "describe",
+      redemptions: "describe",
+      settlements: "describe",
+      stats: "describe",
+      fraud: "describe",
+    },
+    queues: { settlements: "describe", payouts: "describe", streamFailures: "describe" },
+    deadLetterQueues: { settlements: "describe", payouts: "describe", streamFailures: "describe" },
+  },
+  me: {
+    description: "GET /me: the caller as the platform sees them.",
+    entry: "functions/me.ts",
+    timeoutSeconds: 3,
+  },
+  ticker: {
+    description: "Every minute: finds the work whose time depends on data and does it idempotently.",
+    entry: "functions/ticker.ts",
+    timeoutSeconds: 50,
+    tables: {
+      operations: "readWrite",
+      campaigns: "readWrite",
+      inventory: "readWrite",
+      vouchers: "read",
+      redemptions: "read",
+      settlements: "readWrite",
+      merchants: "read",
+    },
+    queues: { settlements: "send", payouts: "send" },
+  },
+  sweepExpiredVouchers: {
+    description:
+      "Daily expiry sweep: CLAIMED vouchers past expiry plus a 24 h grace become EXPIRED (the stats projector returns their " +
+      "discounts to the remaining budget); closed drops swept for good are marked so later sweeps skip them.",
+    entry: "functions/expiry/sweep.ts",
+    timeoutSeconds: 900,
+    memoryMb: 512,
+    tables: { campaigns: "readWrite", vouchers: "readWrite" },
+  },
+} as const satisfies Readonly<Record<string, FunctionDeclaration<keyof typeof platformTables, string>>>;
