@@ -7,7 +7,7 @@ import { auditedAs, campaignIdOf } from "./request.js";
 
 export const handler = httpRoute("operator", async ({ event, caller }) => {
   const campaignId = campaignIdOf(event);
-  // The domain's parser (CAMPAIGN_INVALID); what depends on the campaign is checked by the use case.
+  // The domain's parser (VALIDATION_FAILED with every issue of the drop); what depends on the campaign is checked by the use case.
   const drop = parseDrop(jsonBody(event));
   return { status: 200, body: await addDrop({ ...auditedAs(dependenciesOf("addDrop"), caller.sub), campaignId, drop }) };
 });

@@ -6,7 +6,7 @@ import { createCampaign } from "../../shared/use-cases/campaigns.js";
 import { auditedAs } from "./request.js";
 
 export const handler = httpRoute("operator", async ({ event, caller }) => {
-  // The domain's parser: CAMPAIGN_INVALID with every issue, or BUDGET_EXCEEDED with the figures.
+  // The domain's parser: VALIDATION_FAILED with every issue of the campaign, or BUDGET_EXCEEDED with the figures.
   const campaign = parseCampaign(jsonBody(event));
   return { status: 201, body: await createCampaign({ ...auditedAs(dependenciesOf("createCampaign"), caller.sub), campaign, operator: caller.sub }) };
 });

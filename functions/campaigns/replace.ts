@@ -7,7 +7,7 @@ import { auditedAs, campaignIdOf } from "./request.js";
 
 export const handler = httpRoute("operator", async ({ event, caller }) => {
   const campaignId = campaignIdOf(event);
-  // The domain's parser: CAMPAIGN_INVALID with every issue, or BUDGET_EXCEEDED with the figures.
+  // The domain's parser: VALIDATION_FAILED with every issue of the campaign, or BUDGET_EXCEEDED with the figures.
   const campaign = parseCampaign(jsonBody(event));
   return { status: 200, body: await replaceCampaign({ ...auditedAs(dependenciesOf("replaceCampaign"), caller.sub), campaignId, campaign }) };
 });

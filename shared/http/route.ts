@@ -73,7 +73,7 @@ export function parseBody<S extends z.ZodType>(event: HttpEvent, schema: S, what
 
 /**
  * The decoded JSON body (undefined when there is none), for a parser of the domain's own (the
- * campaign's, whose errors are CAMPAIGN_INVALID); bad JSON is a ValidationError.
+ * campaign's, whose errors list every issue of the campaign); bad JSON is a ValidationError.
  */
 export function jsonBody(event: HttpEvent): unknown {
   try {
