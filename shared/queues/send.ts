@@ -4,6 +4,7 @@
  * crash does no harm; one never sent would be lost, so a send that keeps failing throws.
  */
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { backoffDelay, sleep } from "../domain/backoff.js";
 
 /** Entries per SendMessageBatch call. */
 export const SQS_BATCH_LIMIT = 10;
@@ -22,7 +23,7 @@ export async function sendAll(sqs: SQSClient, queueUrl: string, bodies: readonly
       if (senderFault) throw new Error(`SQS refused message ${senderFault.Id}: ${senderFault.Code ?? ""} ${senderFault.Message ?? ""}`);
       pending = pending.filter((entry) => failed.has(entry.Id));
       if (pending.length > 0 && attempt >= ATTEMPTS) throw new Error(`${pending.length} messages could not be sent to ${queueUrl} after ${ATTEMPTS} attempts`);
-      if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      if (pending.length > 0) await sleep(backoffDelay(attempt + 1, { baseMs: 50 }));
     }
   }
   return calls;

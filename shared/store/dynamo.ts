@@ -23,6 +23,7 @@ import {
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { backoffDelay, sleep } from "../domain/backoff.js";
 
 /** A stored item as the document client returns it. */
 export type Item = Record<string, unknown>;
@@ -163,14 +164,13 @@ const BATCH_GET_KEYS = 100;
  */
 export async function batchGetAll(db: DynamoDBDocumentClient, table: string, keys: readonly Item[], options: BatchGetOptions = {}): Promise<Item[]> {
   const rounds = options.rounds ?? 6;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const random = options.random ?? Math.random;
+  const wait = options.sleep ?? sleep;
   const items: Item[] = [];
   for (let start = 0; start < keys.length; start += BATCH_GET_KEYS) {
     let pending: Item[] = keys.slice(start, start + BATCH_GET_KEYS);
     for (let round = 0; pending.length > 0; round += 1) {
       if (round === rounds) throw new Error(`${table}: BatchGetItem left ${pending.length} keys unprocessed after ${rounds} rounds`);
-      if (round > 0) await sleep(Math.floor(random() * Math.min(1000, 25 * 2 ** round)));
+      if (round > 0) await wait(backoffDelay(round + 1, { baseMs: 25, maxMs: 1000, ...(options.random ? { random: options.random } : {}) }));
       const page = await db.send(
         new BatchGetCommand({
           RequestItems: {

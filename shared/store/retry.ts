@@ -20,6 +20,7 @@ import {
 import type { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { NotSentAgainError, ThrottledError } from "../errors.js";
 import { cancellationReasons } from "./dynamo.js";
+import { backoffDelay, sleep } from "../domain/backoff.js";
 
 export interface RetryOptions {
   /** Tries in all, the first included. */
@@ -61,7 +62,7 @@ export async function withRetries<T>(operation: () => Promise<T>, options: Retry
   const base = options.baseDelayMs ?? 20;
   const max = options.maxDelayMs ?? 320;
   const random = options.random ?? Math.random;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const wait = options.sleep ?? sleep;
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await operation();
@@ -71,7 +72,7 @@ export async function withRetries<T>(operation: () => Promise<T>, options: Retry
       if (throttled || attempt >= attempts) {
         throw new ThrottledError("The platform is busy; try again shortly", options.retryAfterSeconds ?? 1, { cause: error });
       }
-      await sleep(Math.floor(random() * Math.min(max, base * 2 ** (attempt - 1))));
+      await wait(backoffDelay(attempt, { baseMs: base, maxMs: max, random }));
     }
   }
 }

@@ -29,6 +29,7 @@ import { finishRun, readRun, startRun } from "../store/settlement-runs.js";
 import { foldCarried, holdRecords, readCarried, readLines } from "../store/statement-lines.js";
 import { type StatementRecord, createStatement, finishStatement, moveStatement, queryHeld, readStatement } from "../store/statements.js";
 import type { Dependencies } from "./dependencies.js";
+import { backoffDelay, sleep } from "../domain/backoff.js";
 
 /** Sends settlement messages (SendMessageBatch, 10 per call). */
 export type SendSettlements = (messages: readonly SettlementMessage[]) => Promise<void>;
@@ -258,7 +259,7 @@ export async function payStatement(input: Dependencies<"settlements" | "merchant
   if (statement.payable === undefined || statement.payable <= 0) throw new Error(`statement ${statement.statementId} is PENDING with nothing to pay`);
 
   const attempts = input.attempts ?? 3;
-  const sleep = input.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const wait = input.sleep ?? sleep;
   const random = input.random ?? Math.random;
   let lastError = "";
   for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -284,7 +285,7 @@ export async function payStatement(input: Dependencies<"settlements" | "merchant
     }
     lastError = response.error;
     if (!response.retryable) break;
-    if (attempt < attempts) await sleep(Math.floor(random() * (input.baseDelayMs ?? 200) * 2 ** (attempt - 1)));
+    if (attempt < attempts) await wait(backoffDelay(attempt, { baseMs: input.baseDelayMs ?? 200, random }));
   }
   await recordPayoutAttempt(db, tables.settlements, statement, lastError, input.now().toISOString());
   throw new PayoutFailedError(`payout of ${statement.statementId} to partner ${partner.id} failed: ${lastError}`);
