@@ -36,8 +36,8 @@ export const ISSUED_PARTITION_PREFIX = "ISSUED#";
  * vouchers table: a resident's claims in one campaign: how many (the per-person limit), and which
  * vouchers (their ids and where they are filed), so the wallet finds them.
  */
-export const claimCounterKey = (sub: string, campaignId: string) => ({ pk: personPartition(sub), sk: `${CLAIM_COUNTER_SORT_PREFIX}${campaignId}` });
-export const personPartition = (sub: string) => `PERSON#${sub}`;
+export const claimCounterKey = (residentId: string, campaignId: string) => ({ pk: personPartition(residentId), sk: `${CLAIM_COUNTER_SORT_PREFIX}${campaignId}` });
+export const personPartition = (residentId: string) => `PERSON#${residentId}`;
 export const CLAIM_COUNTER_SORT_PREFIX = "LIMIT#";
 
 /** partners table: one bank or payment network. */

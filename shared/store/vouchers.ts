@@ -81,14 +81,15 @@ export type IssueOutcome =
 export async function writeIssuedVoucher(
   db: DynamoDBDocumentClient,
   table: string,
-  input: { sub: string; perPersonLimit: number; voucher: Voucher; shard: number; attempt: string },
+  input: { residentId: string; perPersonLimit: number; voucher: Voucher; shard: number; attempt: string },
 ): Promise<IssueOutcome> {
-  const { sub, voucher, shard, attempt } = input;
+  const { residentId, voucher, shard, attempt } = input;
   const ref: VoucherRef = { ...voucher, shard };
   const item: VoucherItem & Record<string, unknown> = {
     ...issuedVoucherKey(voucher.campaignId, voucher.dropId, voucher.voucherTypeId, shard, voucher.voucherId),
     ...voucher,
-    owner: sub,
+    // The stored attribute keeps its contract name, `owner`.
+    owner: residentId,
     shard,
     issueAttempt: attempt,
   };
@@ -99,7 +100,7 @@ export async function writeIssuedVoucher(
           {
             Update: {
               TableName: table,
-              Key: claimCounterKey(sub, voucher.campaignId),
+              Key: claimCounterKey(residentId, voucher.campaignId),
               UpdateExpression: "ADD claimed :one, voucherIds :ids, voucherRefs :refs",
               ConditionExpression: "(attribute_not_exists(claimed) OR claimed < :limit) AND NOT contains(voucherIds, :id)",
               ExpressionAttributeValues: {
@@ -124,7 +125,7 @@ export async function writeIssuedVoucher(
     // committed with its answer lost. The counter admits a voucher id once and never forgets it,
     // so the counter as the transaction found it says who holds the id: this attempt, another
     // one, or nobody.
-    const existing = await holderOfFailedIssue(db, table, error, { sub, voucher });
+    const existing = await holderOfFailedIssue(db, table, error, { residentId, voucher });
     if (existing?.issueAttempt === attempt) return { outcome: "issued" };
     if (existing) return { outcome: "exists", voucher: existing };
     // Nobody holds the id, and the counter is at the limit: counters never go down, so no try of
@@ -143,19 +144,19 @@ async function holderOfFailedIssue(
   db: DynamoDBDocumentClient,
   table: string,
   error: unknown,
-  issue: { sub: string; voucher: Voucher },
+  issue: { residentId: string; voucher: Voucher },
 ): Promise<VoucherItem | undefined> {
   const { campaignId, voucherId } = issue.voucher;
   const voucherFound = cancellationItem(error, 1);
   if (voucherFound) return voucherItemSchema.parse(voucherFound);
   const counterFound = cancellationItem(error, 0);
-  const counter = counterFound ? counterSchema.parse(counterFound) : await readClaimCounter(db, table, issue.sub, campaignId);
+  const counter = counterFound ? counterSchema.parse(counterFound) : await readClaimCounter(db, table, issue.residentId, campaignId);
   return voucherOfCounter(db, table, counter, campaignId, voucherId);
 }
 
 /** The person's counter for a campaign, read strongly consistently. */
-export async function readClaimCounter(db: DynamoDBDocumentClient, table: string, sub: string, campaignId: string): Promise<ClaimCounter> {
-  const { Item } = await db.send(new GetCommand({ TableName: table, Key: claimCounterKey(sub, campaignId), ConsistentRead: true }));
+export async function readClaimCounter(db: DynamoDBDocumentClient, table: string, residentId: string, campaignId: string): Promise<ClaimCounter> {
+  const { Item } = await db.send(new GetCommand({ TableName: table, Key: claimCounterKey(residentId, campaignId), ConsistentRead: true }));
   return counterSchema.parse(Item ?? {});
 }
 
@@ -163,11 +164,11 @@ export async function readClaimCounter(db: DynamoDBDocumentClient, table: string
 export async function findVoucher(
   db: DynamoDBDocumentClient,
   table: string,
-  sub: string,
+  residentId: string,
   campaignId: string,
   voucherId: string,
 ): Promise<VoucherItem | undefined> {
-  return voucherOfCounter(db, table, await readClaimCounter(db, table, sub, campaignId), campaignId, voucherId);
+  return voucherOfCounter(db, table, await readClaimCounter(db, table, residentId, campaignId), campaignId, voucherId);
 }
 
 /** The voucher a person's counter refers to by `voucherId`, read strongly consistently, or undefined. */
@@ -187,11 +188,11 @@ async function voucherOfCounter(
 }
 
 /** The person's vouchers in every campaign, newest first. A person holds few. */
-export async function listVouchers(db: DynamoDBDocumentClient, table: string, sub: string): Promise<VoucherItem[]> {
+export async function listVouchers(db: DynamoDBDocumentClient, table: string, residentId: string): Promise<VoucherItem[]> {
   const counters = await queryAll(db, {
     TableName: table,
     KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-    ExpressionAttributeValues: { ":pk": personPartition(sub), ":prefix": CLAIM_COUNTER_SORT_PREFIX },
+    ExpressionAttributeValues: { ":pk": personPartition(residentId), ":prefix": CLAIM_COUNTER_SORT_PREFIX },
     ConsistentRead: true,
   });
   const refs = counters.flatMap((item) => {

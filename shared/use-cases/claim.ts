@@ -196,7 +196,7 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDependencie
   try {
     // The store's argument calls the resident `sub`, as its items do.
     outcome = await withRetries(
-      () => writeIssuedVoucher(db, tables.vouchers, { sub: request.residentId, perPersonLimit: campaign.perPersonLimit, voucher, shard: unit.shard, attempt }),
+      () => writeIssuedVoucher(db, tables.vouchers, { residentId: request.residentId, perPersonLimit: campaign.perPersonLimit, voucher, shard: unit.shard, attempt }),
       deps.retry,
     );
   } catch (error) {

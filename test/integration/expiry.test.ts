@@ -66,7 +66,7 @@ async function putVoucher(input: { campaignId: string; dropId: string; owner: st
   const voucherId = unique("v");
   const type = VOUCHER_TYPES[0]!;
   const outcome = await writeIssuedVoucher(db, tables.vouchers, {
-    sub: input.owner,
+    residentId: input.owner,
     perPersonLimit: 10,
     shard: input.shard ?? 0,
     attempt: voucherId,
