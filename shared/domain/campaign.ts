@@ -9,13 +9,16 @@ import { fen, formatYuan, multiplyFen, positiveFen, sumFen } from "./money.js";
 import { DEFAULT_ATTEMPTS_PER_SECOND } from "./capacity.js";
 import { MAX_SHARDS } from "./inventory.js";
 import { sectorSchema } from "./sectors.js";
+import { addLocalDays } from "./settlement.js";
 
 export const DEFAULT_TIMEZONE = "Asia/Shanghai";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Ids of campaigns, voucher types and drops. */
-export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1–64 of A–Z, a–z, 0–9, _ and -");
+/** The longest id of a campaign, drop or voucher type. */
+const ID_MAX_LENGTH = 64;
+export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, `must be 1–${ID_MAX_LENGTH} of A–Z, a–z, 0–9, _ and -`);
 
 /** An instant as ISO-8601 with a UTC offset (`Z` or `+08:00`), never a local time. */
 const instantSchema = z.iso.datetime({ offset: true });
@@ -52,6 +55,11 @@ export const dropSchema = z
     stock: z.record(idSchema, positiveInt),
     shards: z.int().min(1).max(MAX_SHARDS).optional(),
     expectedAttemptsPerSecond: positiveInt.optional(),
+    /**
+     * The drop stands for `times` drops `<id>-1` … `<id>-<times>`, each `every` calendar day or
+     * week after the one before at the same wall-clock time in the campaign's zone (API.md).
+     */
+    repeat: z.strictObject({ every: z.enum(["P1D", "P1W"]), times: z.int().min(2).max(52) }).optional(),
   })
   .superRefine((drop, ctx) => {
     const opens = instant(drop.opensAt);
@@ -99,7 +107,8 @@ const BUDGET_ISSUE = "BUDGET_EXCEEDED";
  * The body of POST /admin/campaigns. Parsing reports every problem at once, each with its path;
  * a budget overrun is a custom issue whose `params` carry `{reason: "BUDGET_EXCEEDED", budget, committed}`.
  */
-export const campaignSchema = campaignShape.superRefine((campaign, ctx) => {
+export const campaignSchema = campaignShape
+  .superRefine((campaign, ctx) => {
   for (const issue of campaignIssues(campaign)) ctx.addIssue({ code: "custom", ...issue });
   const figures = budgetFigures(campaign);
   if (figures === "overflow") {
@@ -112,7 +121,10 @@ export const campaignSchema = campaignShape.superRefine((campaign, ctx) => {
       params: { reason: BUDGET_ISSUE, ...figures },
     });
   }
-});
+  })
+  // A repeating drop is materialised here, once, as the concrete drops it stands for: publishing,
+  // claims and drop close then see only ordinary drops.
+  .transform((campaign) => ({ ...campaign, drops: campaign.drops.flatMap((drop) => dropOccurrences(drop, campaign.timezone)) }));
 
 export type Campaign = z.infer<typeof campaignSchema>;
 /** A campaign as sent, before defaults apply. */
@@ -146,10 +158,41 @@ function budgetExceeded(figures: { budget: number; committed: number }): BudgetE
   );
 }
 
-/** Σ over drops and voucher types of stock × discount, in fen: the subsidy the campaign has committed. */
+/**
+ * Σ over drops and voucher types of stock × discount, in fen: the subsidy the campaign has
+ * committed. A repeating drop counts once per occurrence.
+ */
 export function committedSubsidy(campaign: Pick<Campaign, "voucherTypes" | "drops">): number {
   const discounts = new Map(campaign.voucherTypes.map((type) => [type.id, type.discount]));
-  return sumFen(campaign.drops.map((drop) => dropSubsidy(discounts, drop)));
+  return sumFen(campaign.drops.map((drop) => multiplyFen(dropSubsidy(discounts, drop), drop.repeat?.times ?? 1)));
+}
+
+/** Calendar days between two occurrences of a repeating drop. */
+const REPEAT_DAYS = { P1D: 1, P1W: 7 } as const;
+
+/** The id of occurrence `k` (from 1) of a repeating drop. */
+export function occurrenceId(dropId: string, k: number): string {
+  return `${dropId}-${k}`;
+}
+
+/**
+ * The concrete drops `drop` stands for: itself when it does not repeat; otherwise its `times`
+ * occurrences `<id>-1` … `<id>-N`, each with the same stock and sizing, opening and closing k − 1
+ * days (or weeks) later at the same wall-clock time in `timezone`.
+ */
+export function dropOccurrences(drop: Drop, timezone: string): Drop[] {
+  const { repeat, ...single } = drop;
+  if (repeat === undefined) return [drop];
+  const opens = new Date(drop.opensAt);
+  const closes = new Date(drop.closesAt);
+  // Text that is no instant was reported by its field; the occurrences then keep it as it is.
+  const shift = (at: Date, text: string, days: number) => (Number.isNaN(at.getTime()) ? text : addLocalDays(at, days, timezone).toISOString());
+  return Array.from({ length: repeat.times }, (_, index) => ({
+    ...single,
+    id: occurrenceId(drop.id, index + 1),
+    opensAt: index === 0 ? drop.opensAt : shift(opens, drop.opensAt, index * REPEAT_DAYS[repeat.every]),
+    closesAt: index === 0 ? drop.closesAt : shift(closes, drop.closesAt, index * REPEAT_DAYS[repeat.every]),
+  }));
 }
 
 /**
@@ -180,7 +223,7 @@ export function checkNewDrop(campaign: Campaign, input: unknown): Drop {
 
   const discounts = new Map(campaign.voucherTypes.map((type) => [type.id, type.discount]));
   // Overflow here is a fault of the figures, not the caller's to fix: let the RangeError surface.
-  const committed = sumFen([committedSubsidy(campaign), dropSubsidy(discounts, drop)]);
+  const committed = sumFen([committedSubsidy(campaign), multiplyFen(dropSubsidy(discounts, drop), drop.repeat?.times ?? 1)]);
   if (committed > campaign.budget) throw budgetExceeded({ budget: campaign.budget, committed });
   return drop;
 }
@@ -237,8 +280,18 @@ function campaignIssues(campaign: CampaignShape): RawIssue[] {
   });
 
   const validity = typeValidity(campaign.voucherTypes);
+  // Occurrences of a repeating drop are checked like drops of their own, reported at their source.
+  const concrete: Drop[] = [];
   campaign.drops.forEach((drop, index) => {
-    issues.push(...dropIssues(drop, ["drops", index], window, validity, campaign.drops.slice(0, index)));
+    const occurrences = dropOccurrences(drop, campaign.timezone);
+    for (const occurrence of occurrences) {
+      if (occurrence.id.length > ID_MAX_LENGTH) {
+        issues.push({ path: ["drops", index, "repeat"], message: `occurrence id ${occurrence.id} is longer than ${ID_MAX_LENGTH} characters` });
+      }
+      const found = dropIssues(occurrence, ["drops", index], window, validity, concrete);
+      issues.push(...(drop.repeat === undefined ? found : found.map((issue) => ({ ...issue, message: `occurrence ${occurrence.id}: ${issue.message}` }))));
+      concrete.push(occurrence);
+    }
   });
   return issues;
 }

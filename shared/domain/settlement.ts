@@ -94,6 +94,25 @@ export function startOfPeriod(period: Period, timezone: string): Date {
   return new Date(guess);
 }
 
+/**
+ * The instant `days` calendar days after `instant` at the same wall-clock time in `timezone`
+ * (across a daylight-saving change the UTC gap is not a whole number of days). A wall-clock time
+ * a change skips resolves to the instant the zone's offset then gives, read twice as above.
+ */
+export function addLocalDays(instant: Date, days: number, timezone: string): Date {
+  const wall = wallClock(instant, timezone);
+  const [year, month, day] = wall.date.split("-").map(Number) as [number, number, number];
+  const shifted = new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
+  const wallAsUtc = Date.parse(`${shifted}T${pad(wall.hour)}:${pad(wall.minute)}:${pad(wall.second)}Z`) + (instant.getTime() % 1000);
+  let guess = wallAsUtc;
+  for (let i = 0; i < 3; i++) {
+    const next = wallAsUtc - zoneOffsetMs(new Date(guess), timezone);
+    if (next === guess) break;
+    guess = next;
+  }
+  return new Date(guess);
+}
+
 /** How far `timezone`'s wall clock is ahead of UTC at `instant`, in ms. */
 function zoneOffsetMs(instant: Date, timezone: string): number {
   const wall = wallClock(instant, timezone);
