@@ -214,18 +214,35 @@ export function parseDrop(input: unknown): Drop {
  */
 export function checkNewDrop(campaign: Campaign, input: unknown): Drop {
   const drop = parseDrop(input);
+  checkNewDrops(campaign, drop);
+  return drop;
+}
+
+/**
+ * The concrete drops a parsed drop adds to a published campaign (its occurrences when it
+ * repeats), each checked like a drop of the campaign against those it already has and against
+ * each other, all of them counted against the budget not yet committed.
+ */
+export function checkNewDrops(campaign: Campaign, drop: Drop): Drop[] {
   const window = campaignWindow(campaign);
-  const problems = dropIssues(drop, [], window, typeValidity(campaign.voucherTypes), campaign.drops).map(({ path, message }) => ({
-    path: path.join("."),
-    message,
-  }));
+  const validity = typeValidity(campaign.voucherTypes);
+  const occurrences = dropOccurrences(drop, campaign.timezone);
+  const problems: CampaignIssue[] = [];
+  const others = [...campaign.drops];
+  for (const occurrence of occurrences) {
+    if (occurrence.id.length > ID_MAX_LENGTH) problems.push({ path: "repeat", message: `occurrence id ${occurrence.id} is longer than ${ID_MAX_LENGTH} characters` });
+    for (const { path, message } of dropIssues(occurrence, [], window, validity, others)) {
+      problems.push({ path: path.join("."), message: drop.repeat === undefined ? message : `occurrence ${occurrence.id}: ${message}` });
+    }
+    others.push(occurrence);
+  }
   if (problems.length > 0) throw new CampaignInvalidError(problems, "The drop is invalid");
 
   const discounts = new Map(campaign.voucherTypes.map((type) => [type.id, type.discount]));
   // Overflow here is a fault of the figures, not the caller's to fix: let the RangeError surface.
-  const committed = sumFen([committedSubsidy(campaign), multiplyFen(dropSubsidy(discounts, drop), drop.repeat?.times ?? 1)]);
+  const committed = sumFen([committedSubsidy(campaign), multiplyFen(dropSubsidy(discounts, drop), occurrences.length)]);
   if (committed > campaign.budget) throw budgetExceeded({ budget: campaign.budget, committed });
-  return drop;
+  return occurrences;
 }
 
 /**

@@ -258,18 +258,20 @@ export async function changeStatus(
 export type InsertDropOutcome = "inserted" | "drop-exists" | "campaign-changed";
 
 /**
- * Adds a drop to a published or paused campaign, before its inventory exists: the drop item is
- * put (if absent) in one transaction with a bump of the campaign's version, conditioned on the
- * version the budget was checked against. Two concurrent additions therefore cannot both spend
+ * Adds drops (one, or the occurrences of a repeating drop, at most 52) to a published or paused
+ * campaign, before their inventory exists: each drop item is put (if absent) in one transaction
+ * with a bump of the campaign's version, conditioned on the version the budget was checked against. Two concurrent additions therefore cannot both spend
  * the same budget: the second fails and re-checks.
  */
 export async function insertDrop(
   db: DynamoDBDocumentClient,
   table: string,
   campaign: Pick<CampaignRecord, "id" | "version">,
-  drop: Drop,
+  drops: readonly Drop[],
   at: string,
   trail?: AuditTrail,
+  /** The drop as the operator sent it, for the audit trail (a repeating drop, before its occurrences). */
+  definition: Drop = drops[0]!,
 ): Promise<InsertDropOutcome> {
   try {
     await db.send(
@@ -285,14 +287,17 @@ export async function insertDrop(
               ExpressionAttributeValues: { ":version": campaign.version, ":next": campaign.version + 1, ":at": at, ":published": "PUBLISHED", ":paused": "PAUSED" },
             },
           },
-          { Put: { TableName: table, Item: dropItem(campaign.id, drop), ConditionExpression: "attribute_not_exists(pk)" } },
-          ...campaignAudit(trail, { campaignId: campaign.id, action: "campaign.add-drop", at, version: campaign.version + 1, after: { drop: { ...drop } } }),
+          ...drops.map((drop) => ({ Put: { TableName: table, Item: dropItem(campaign.id, drop), ConditionExpression: "attribute_not_exists(pk)" } })),
+          ...campaignAudit(trail, { campaignId: campaign.id, action: "campaign.add-drop", at, version: campaign.version + 1, after: { drop: { ...definition } } }),
         ],
       }),
     );
     return "inserted";
   } catch (error) {
-    if (failedACondition(error)) return cancellationReasons(error)[1] === "ConditionalCheckFailed" ? "drop-exists" : "campaign-changed";
+    if (failedACondition(error)) {
+      const [, ...dropReasons] = cancellationReasons(error);
+      return dropReasons.slice(0, drops.length).includes("ConditionalCheckFailed") ? "drop-exists" : "campaign-changed";
+    }
     throw error;
   }
 }

@@ -4,7 +4,7 @@
  * physical table names and the clock, so tests inject them instead of patching modules.
  */
 import type { Dependencies } from "./dependencies.js";
-import { type Campaign, type Drop, checkNewDrop } from "../domain/campaign.js";
+import { type Campaign, type Drop, checkNewDrops, dropOccurrences } from "../domain/campaign.js";
 import { AlreadyExistsError, CampaignInvalidError, ConcurrentUpdateError, InvalidStateError, NotDraftError, NotFoundError } from "../errors.js";
 import {
   MAX_TRANSACTION_ITEMS,
@@ -136,17 +136,21 @@ export async function addDrop(input: Dependencies<TableKind> & OperatorTrail & {
     if (current.campaign.status === "DRAFT") {
       throw new InvalidStateError(`Campaign ${campaignId} is a draft: edit its drops with PUT /admin/campaigns/${campaignId}`);
     }
-    const existing = current.drops.find((drop) => drop.id === input.drop.id);
-    if (existing) {
-      const unfinished = Object.keys(existing.shardCounts).length === 0 && existing.closedAt === undefined;
-      if (unfinished) await provisionDrop(input, campaignId, existing);
-      if (unfinished && sameDefinition(existing, input.drop)) return view(await mustLoad(input, campaignId));
-      throw new AlreadyExistsError(`Drop ${existing.id} already exists in campaign ${campaignId}`);
+    // A repeating drop adds its occurrences; the same request again finds them all.
+    const ids = dropOccurrences(input.drop, current.campaign.timezone).map((drop) => drop.id);
+    const existing = current.drops.filter((drop) => ids.includes(drop.id));
+    if (existing.length > 0) {
+      const occurrences = dropOccurrences(input.drop, current.campaign.timezone);
+      const unfinished = existing.filter((drop) => Object.keys(drop.shardCounts).length === 0 && drop.closedAt === undefined);
+      for (const drop of unfinished) await provisionDrop(input, campaignId, drop);
+      const same = existing.length === occurrences.length && occurrences.every((occurrence) => existing.some((drop) => drop.id === occurrence.id && sameDefinition(drop, occurrence)));
+      if (unfinished.length > 0 && same) return view(await mustLoad(input, campaignId));
+      throw new AlreadyExistsError(`Drop ${existing[0]!.id} already exists in campaign ${campaignId}`);
     }
-    const drop = checkNewDrop(definitionOf(current), input.drop);
-    const outcome = await insertDrop(input.db, input.tables.campaigns, current.campaign, drop, input.now().toISOString(), input.audit);
+    const drops = checkNewDrops(definitionOf(current), input.drop);
+    const outcome = await insertDrop(input.db, input.tables.campaigns, current.campaign, drops, input.now().toISOString(), input.audit, input.drop);
     if (outcome === "inserted") {
-      await provisionDrop(input, campaignId, drop);
+      for (const drop of drops) await provisionDrop(input, campaignId, drop);
       return view(await mustLoad(input, campaignId));
     }
     // "drop-exists" or "campaign-changed": read again; the next round answers or retries.

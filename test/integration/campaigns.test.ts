@@ -238,6 +238,30 @@ describe("adding a drop", () => {
     expect(await shards("add-drop", "d4", "100-30", 0)).toEqual([undefined]);
   });
 
+  it("adds a repeating drop as its occurrences, each provisioned and due, in one write; the same request again changes nothing", async () => {
+    await create("add-weekly");
+    await publishCampaign({ ...deps, campaignId: "add-weekly" });
+    const weekly = parseDrop({ ...extraDrop("wk", 10), repeat: { every: "P1W", times: 3 } });
+
+    const added = await addDrop({ ...deps, campaignId: "add-weekly", drop: weekly });
+    expect(added.drops.map((drop) => drop.id)).toEqual(["d1", "d2", "wk-1", "wk-2", "wk-3"]);
+    for (const [k, day] of [[1, "2030-04-01"], [2, "2030-04-08"], [3, "2030-04-15"]] as const) {
+      const item = await rawItem(dropKey("add-weekly", `wk-${k}`));
+      expect(item).toMatchObject({ shardCounts: { "100-30": 2 }, due: DUE });
+      expect(Date.parse(String(item!.opensAt))).toBe(Date.parse(`${day}T10:00:00+08:00`));
+      expect(await shards("add-weekly", `wk-${k}`, "100-30", 2)).toEqual([5, 5, undefined]);
+    }
+    expect(await rejection(addDrop({ ...deps, campaignId: "add-weekly", drop: weekly }))).toMatchObject({ code: "ALREADY_EXISTS" });
+
+    // Every occurrence counts against the budget: 3 × 100 units fit once, 3 × 130 more do not.
+    const left = FIXTURE_BUDGET - FIXTURE_COMMITTED - 3 * 10 * 3_000;
+    const tooMany = Math.floor(left / 3_000 / 3) + 1;
+    const over = await rejection(addDrop({ ...deps, campaignId: "add-weekly", drop: parseDrop({ ...extraDrop("big", tooMany, 20), repeat: { every: "P1D", times: 3 } }) }));
+    expect(over).toBeInstanceOf(BudgetExceededError);
+    expect(over).toMatchObject({ details: { committed: FIXTURE_COMMITTED + 3 * 10 * 3_000 + 3 * tooMany * 3_000 } });
+    expect(await rawItem(dropKey("add-weekly", "big-1"))).toBeUndefined();
+  });
+
   it("refuses an existing drop id (409), an overlap (400 with its path) and a draft (409 INVALID_STATE)", async () => {
     await create("add-drop-refusals");
     expect(await rejection(addDrop({ ...deps, campaignId: "add-drop-refusals", drop: parseDrop(extraDrop("d3", 1)) }))).toMatchObject({
@@ -276,7 +300,7 @@ describe("adding a drop", () => {
     // A crash right after the drop item was written: no shards, not due.
     const loaded = await loadCampaign(db, deps.tables.campaigns, "add-drop-resume", { consistent: true });
     const drop = checkNewDrop({ ...loaded!.campaign, drops: loaded!.drops }, extraDrop("d3", 9));
-    expect(await insertDrop(db, deps.tables.campaigns, loaded!.campaign, drop, NOW.toISOString())).toBe("inserted");
+    expect(await insertDrop(db, deps.tables.campaigns, loaded!.campaign, [drop], NOW.toISOString())).toBe("inserted");
     expect(await rawItem(dropKey("add-drop-resume", "d3"))).not.toHaveProperty("due");
 
     const finished = await addDrop({ ...deps, campaignId: "add-drop-resume", drop: parseDrop(extraDrop("d3", 9)) });
