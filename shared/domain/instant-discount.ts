@@ -1,0 +1,133 @@
+/**
+ * Card-swipe instant discounts (刷卡满额立减, API.md "Instant discounts and recurring drops"): a
+ * campaign's tiered discounts that apply at the till with no claim, first come first served
+ * while the quota lasts. Pure: the definition, the weekly window in the campaign's zone, the tier
+ * an amount reaches, the budget an instant discount commits, and which campaign's discount wins
+ * when several apply. Quotas and per-payer counts are the store's (sharded counters).
+ */
+import * as z from "../zod.js";
+import { multiplyFen, positiveFen } from "./money.js";
+
+const positiveInt = z.int().positive();
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (00:00 … 23:59)");
+
+/** A threshold and the discount it earns, in fen. */
+export const instantTierSchema = z.strictObject({ threshold: positiveFen, discount: positiveFen }).superRefine((tier, ctx) => {
+  if (tier.discount >= tier.threshold) ctx.addIssue({ code: "custom", path: ["discount"], message: "must be less than the threshold" });
+});
+
+/** One instant discount of a campaign. */
+export const instantDiscountSchema = z
+  .strictObject({
+    id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1–64 of A–Z, a–z, 0–9, _ and -"),
+    tiers: z.array(instantTierSchema).min(1).max(10),
+    quota: z.strictObject({ total: positiveInt, daily: positiveInt.optional() }),
+    perPayer: z.strictObject({ total: positiveInt.optional(), daily: positiveInt.optional() }).optional(),
+    /** ISO weekdays (1 = Monday … 7 = Sunday) and a wall-clock span in the campaign's zone; `from` inclusive, `to` exclusive. */
+    window: z
+      .strictObject({
+        daysOfWeek: z.array(z.int().min(1).max(7)).min(1).max(7).optional(),
+        from: clockTime.optional(),
+        to: clockTime.optional(),
+      })
+      .optional(),
+    /** Partners whose payments it applies to; absent: every partner. */
+    partners: z.array(z.string().min(1).max(64)).min(1).optional(),
+  })
+  .superRefine((discount, ctx) => {
+    const thresholds = discount.tiers.map((tier) => tier.threshold);
+    if (new Set(thresholds).size !== thresholds.length) ctx.addIssue({ code: "custom", path: ["tiers"], message: "two tiers have the same threshold" });
+    const { from, to } = discount.window ?? {};
+    if (from !== undefined && to !== undefined && from >= to) {
+      ctx.addIssue({ code: "custom", path: ["window", "to"], message: "must be after from (a window never crosses midnight)" });
+    }
+    if (discount.quota.daily !== undefined && discount.quota.daily > discount.quota.total) {
+      ctx.addIssue({ code: "custom", path: ["quota", "daily"], message: "must not exceed the total" });
+    }
+  });
+
+export type InstantDiscount = z.infer<typeof instantDiscountSchema>;
+export type InstantTier = z.infer<typeof instantTierSchema>;
+
+/** The subsidy an instant discount commits against the budget: its total quota × its largest tier discount. */
+export function instantSubsidy(discount: Pick<InstantDiscount, "tiers" | "quota">): number {
+  return multiplyFen(Math.max(...discount.tiers.map((tier) => tier.discount)), discount.quota.total);
+}
+
+/** The tier with the highest threshold `amount` reaches, or undefined when it reaches none. */
+export function reachedTier(tiers: readonly InstantTier[], amount: number): InstantTier | undefined {
+  let best: InstantTier | undefined;
+  for (const tier of tiers) if (amount >= tier.threshold && (best === undefined || tier.threshold > best.threshold)) best = tier;
+  return best;
+}
+
+const weekdayFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The ISO weekday (1 = Monday … 7 = Sunday) and the wall-clock HH:MM of `instant` in `timezone`. */
+export function localWeekTime(instant: Date, timezone: string): { weekday: number; time: string } {
+  let format = weekdayFormats.get(timezone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-GB", { timeZone: timezone, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    weekdayFormats.set(timezone, format);
+  }
+  const parts = Object.fromEntries(format.formatToParts(instant).map((part) => [part.type, part.value]));
+  const weekday = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].indexOf(String(parts.weekday)) + 1;
+  return { weekday, time: `${parts.hour}:${parts.minute}` };
+}
+
+/** Whether a payment at `instant` falls in the discount's window, read in the campaign's `timezone`. */
+export function inWindow(window: InstantDiscount["window"], instant: Date, timezone: string): boolean {
+  if (window === undefined) return true;
+  const { weekday, time } = localWeekTime(instant, timezone);
+  if (window.daysOfWeek !== undefined && !window.daysOfWeek.includes(weekday)) return false;
+  if (window.from !== undefined && time < window.from) return false;
+  if (window.to !== undefined && time >= window.to) return false;
+  return true;
+}
+
+/** An instant discount a payment could take, before quota and payer limits are tried. */
+export interface InstantCandidate {
+  campaignId: string;
+  /** When the campaign starts: on a tie the campaign that started first wins. */
+  campaignStartsAt: string;
+  instantDiscountId: string;
+  tier: InstantTier;
+}
+
+/**
+ * The order in which candidates are tried (API.md): the largest discount first; on a tie the
+ * campaign that started first, then by campaign id, then by instant discount id.
+ */
+export function byPreference(a: InstantCandidate, b: InstantCandidate): number {
+  return (
+    b.tier.discount - a.tier.discount ||
+    Date.parse(a.campaignStartsAt) - Date.parse(b.campaignStartsAt) ||
+    a.campaignId.localeCompare(b.campaignId) ||
+    a.instantDiscountId.localeCompare(b.instantDiscountId)
+  );
+}
+
+/** Why no instant discount applied, in the order API.md names them. */
+export type InstantRefusal = "BELOW_THRESHOLD" | "PAYER_LIMIT_REACHED" | "QUOTA_EXHAUSTED" | "NO_ELIGIBLE_VOUCHER";
+
+/**
+ * The candidates a payment may take, best first, or the reason it may take none: outside every
+ * window or for a partner none lists is `NO_ELIGIBLE_VOUCHER`; in some window but below every
+ * tier is `BELOW_THRESHOLD`. (Limits and quota are tried on the candidates by the caller.)
+ */
+export function instantCandidates(
+  offers: readonly { campaignId: string; campaignStartsAt: string; timezone: string; discount: InstantDiscount }[],
+  payment: { amount: number; occurredAt: Date; partnerId: string },
+): InstantCandidate[] | "BELOW_THRESHOLD" | "NO_ELIGIBLE_VOUCHER" {
+  let anyOpen = false;
+  const candidates: InstantCandidate[] = [];
+  for (const offer of offers) {
+    if (offer.discount.partners !== undefined && !offer.discount.partners.includes(payment.partnerId)) continue;
+    if (!inWindow(offer.discount.window, payment.occurredAt, offer.timezone)) continue;
+    anyOpen = true;
+    const tier = reachedTier(offer.discount.tiers, payment.amount);
+    if (tier) candidates.push({ campaignId: offer.campaignId, campaignStartsAt: offer.campaignStartsAt, instantDiscountId: offer.discount.id, tier });
+  }
+  if (candidates.length > 0) return candidates.sort(byPreference);
+  return anyOpen ? "BELOW_THRESHOLD" : "NO_ELIGIBLE_VOUCHER";
+}
