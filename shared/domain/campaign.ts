@@ -9,6 +9,7 @@ import { fen, formatYuan, multiplyFen, positiveFen, sumFen } from "./money.js";
 import { DEFAULT_ATTEMPTS_PER_SECOND } from "./capacity.js";
 import { MAX_SHARDS } from "./inventory.js";
 import { sectorSchema } from "./sectors.js";
+import { instantDiscountSchema, instantSubsidy } from "./instant-discount.js";
 import { addLocalDays } from "./settlement.js";
 
 export const DEFAULT_TIMEZONE = "Asia/Shanghai";
@@ -98,6 +99,8 @@ const campaignShape = z.strictObject({
   rollover: z.boolean().default(false),
   voucherTypes: z.array(voucherTypeSchema).min(1),
   drops: z.array(dropSchema),
+  /** Card-swipe tiered discounts that need no claim (API.md); none when absent. */
+  instantDiscounts: z.array(instantDiscountSchema).max(20).optional(),
 });
 
 /** Marks the issue that only says the budget is too small, so parseCampaign can answer BUDGET_EXCEEDED. */
@@ -159,12 +162,16 @@ function budgetExceeded(figures: { budget: number; committed: number }): BudgetE
 }
 
 /**
- * Σ over drops and voucher types of stock × discount, in fen: the subsidy the campaign has
- * committed. A repeating drop counts once per occurrence.
+ * Σ over drops and voucher types of stock × discount, plus each instant discount's total quota ×
+ * its largest tier discount, in fen: the subsidy the campaign has committed. A repeating drop
+ * counts once per occurrence.
  */
-export function committedSubsidy(campaign: Pick<Campaign, "voucherTypes" | "drops">): number {
+export function committedSubsidy(campaign: Pick<Campaign, "voucherTypes" | "drops" | "instantDiscounts">): number {
   const discounts = new Map(campaign.voucherTypes.map((type) => [type.id, type.discount]));
-  return sumFen(campaign.drops.map((drop) => multiplyFen(dropSubsidy(discounts, drop), drop.repeat?.times ?? 1)));
+  return sumFen([
+    ...campaign.drops.map((drop) => multiplyFen(dropSubsidy(discounts, drop), drop.repeat?.times ?? 1)),
+    ...(campaign.instantDiscounts ?? []).map(instantSubsidy),
+  ]);
 }
 
 /** Calendar days between two occurrences of a repeating drop. */
@@ -296,6 +303,12 @@ function campaignIssues(campaign: CampaignShape): RawIssue[] {
     }
   });
 
+  const instantIds = new Set<string>();
+  (campaign.instantDiscounts ?? []).forEach((discount, index) => {
+    if (instantIds.has(discount.id)) issues.push({ path: ["instantDiscounts", index, "id"], message: `instant discount ${discount.id} is defined twice` });
+    instantIds.add(discount.id);
+  });
+
   const validity = typeValidity(campaign.voucherTypes);
   // Occurrences of a repeating drop are checked like drops of their own, reported at their source.
   const concrete: Drop[] = [];
@@ -400,6 +413,7 @@ function budgetFigures(campaign: CampaignShape): { budget: number; committed: nu
   if (!Number.isSafeInteger(campaign.budget) || campaign.budget < 0) return undefined;
   if (!campaign.voucherTypes.every((type) => sane(type.discount))) return undefined;
   if (!campaign.drops.every((drop) => Object.values(drop.stock).every(sane))) return undefined;
+  if (!(campaign.instantDiscounts ?? []).every((discount) => sane(discount.quota.total) && discount.tiers.every((tier) => sane(tier.discount)))) return undefined;
   try {
     return { budget: campaign.budget, committed: committedSubsidy(campaign) };
   } catch (error) {

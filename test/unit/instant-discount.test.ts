@@ -1,5 +1,7 @@
 /** Instant discounts (刷卡满额立减): tiers, the weekly window in the campaign's zone, budget, choice across campaigns. */
 import { describe, expect, it } from "vitest";
+import { type CampaignInput, committedSubsidy, parseCampaign } from "../../shared/domain/campaign.js";
+import { BudgetExceededError, CampaignInvalidError } from "../../shared/errors.js";
 import {
   type InstantDiscount,
   inWindow,
@@ -99,5 +101,36 @@ describe("choosing among campaigns' instant discounts", () => {
     expect(instantCandidates(offers, { amount: 50_000, occurredAt: friday, partnerId: "unionpay" })).toEqual([
       { campaignId: "c", campaignStartsAt: "2026-11-01T00:00:00+08:00", instantDiscountId: "swipe", tier: { threshold: 30_000, discount: 6_000 } },
     ]);
+  });
+});
+
+describe("a campaign with instant discounts", () => {
+  const plan = (): CampaignInput => ({
+    id: "tongjiang-2023",
+    name: "同江刷卡满额立减",
+    budget: 5_000 * 6_000 + 100 * 3_000,
+    startsAt: "2026-12-01T00:00:00+08:00",
+    endsAt: "2026-12-31T23:59:59+08:00",
+    perPersonLimit: 1,
+    sectors: ["supermarket"],
+    refundPolicy: "restore",
+    voucherTypes: [{ id: "100-30", threshold: 10_000, discount: 3_000, validDays: 7 }],
+    drops: [{ id: "d1", opensAt: "2026-12-05T10:00:00+08:00", closesAt: "2026-12-05T12:00:00+08:00", stock: { "100-30": 100 }, shards: 1 }],
+    instantDiscounts: [swipe],
+  });
+
+  it("counts Σ voucher stock × discount + Σ instant quota × largest tier discount against the budget, to the fen", () => {
+    expect(committedSubsidy(plan())).toBe(5_000 * 6_000 + 100 * 3_000);
+    expect(parseCampaign(plan()).instantDiscounts).toEqual([swipe]);
+    const over = plan();
+    over.budget -= 1;
+    expect(() => parseCampaign(over)).toThrow(BudgetExceededError);
+  });
+
+  it("refuses two instant discounts with one id", () => {
+    const twice = plan();
+    twice.instantDiscounts = [swipe, { ...swipe, quota: { total: 1 } }];
+    twice.budget += 6_000;
+    expect(() => parseCampaign(twice)).toThrow(CampaignInvalidError);
   });
 });
