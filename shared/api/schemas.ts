@@ -5,6 +5,7 @@
 import * as z from "../zod.js";
 import { campaignSchema, dropSchema, voucherTypeSchema } from "../domain/campaign.js";
 import { sectorSchema } from "../domain/sectors.js";
+import { instantDiscountSchema } from "../domain/instant-discount.js";
 
 /** Every error the platform answers (docs/architecture.md, "Error model"). */
 export const errorBodySchema = z
@@ -121,6 +122,7 @@ const campaignShape = {
   refundPolicy: z.enum(["void", "restore"]),
   rollover: z.boolean(),
   voucherTypes: z.array(voucherTypeSchema),
+  instantDiscounts: z.array(instantDiscountSchema).optional().describe("Card-swipe tiered discounts that need no claim"),
   status: z.enum(["DRAFT", "PUBLISHED", "PAUSED"]).describe("PAUSED takes no claims and applies no discounts"),
   createdAt: instantSchema,
   updatedAt: instantSchema,

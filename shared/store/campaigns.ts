@@ -9,6 +9,7 @@ import { fen } from "../domain/money.js";
 import { sectorSchema } from "../domain/sectors.js";
 import { queryAll } from "./dynamo.js";
 import { CAMPAIGN_PARTITION_PREFIX, DROP_SORT_PREFIX, campaignKey } from "./keys.js";
+import { instantDiscountSchema } from "../domain/instant-discount.js";
 
 export const CAMPAIGN_STATUSES = ["DRAFT", "PUBLISHED", "PAUSED"] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
@@ -26,6 +27,7 @@ export const campaignRecordSchema = z.object({
   refundPolicy: z.enum(["void", "restore"]),
   rollover: z.boolean(),
   voucherTypes: z.array(voucherTypeSchema),
+  instantDiscounts: z.array(instantDiscountSchema).optional(),
   status: z.enum(CAMPAIGN_STATUSES),
   /** Optimistic-lock counter: every write of the campaign item conditions on it. */
   version: z.int().nonnegative(),
@@ -51,6 +53,7 @@ export function definitionFields(campaign: CampaignRecord) {
     refundPolicy: campaign.refundPolicy,
     rollover: campaign.rollover,
     voucherTypes: campaign.voucherTypes,
+    ...(campaign.instantDiscounts === undefined ? {} : { instantDiscounts: campaign.instantDiscounts }),
   };
 }
 

@@ -202,6 +202,22 @@ describe("replacing a draft", () => {
   });
 });
 
+describe("instant discounts in a campaign", () => {
+  it("are kept through create, replace and publish, and shown with the campaign", async () => {
+    const swipe = { id: "swipe", tiers: [{ threshold: 10_000, discount: 2_000 }], quota: { total: 10, daily: 5 }, window: { daysOfWeek: [6, 7], from: "10:00", to: "22:00" } };
+    const created = await create("instant-kept", { instantDiscounts: [swipe] });
+    expect(created.instantDiscounts).toEqual([swipe]);
+    const wider = { ...swipe, quota: { total: 20 } };
+    const replaced = await replaceCampaign({ ...deps, campaignId: "instant-kept", campaign: parseCampaign(campaignInput("instant-kept", { instantDiscounts: [wider] })) });
+    expect(replaced.instantDiscounts).toEqual([wider]);
+    const published = await publishCampaign({ ...deps, campaignId: "instant-kept" });
+    expect(published.instantDiscounts).toEqual([wider]);
+    expect((await getCampaign({ ...deps, campaignId: "instant-kept" })).instantDiscounts).toEqual([wider]);
+    // A campaign without any shows none.
+    expect(await create("instant-none")).not.toHaveProperty("instantDiscounts");
+  });
+});
+
 describe("pausing and resuming", () => {
   it("moves PUBLISHED ↔ PAUSED, repeats harmlessly, and refuses a draft", async () => {
     await create("pause-cycle");
