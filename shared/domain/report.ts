@@ -32,7 +32,7 @@
  */
 import { formatYuan, sumFen } from "./money.js";
 import { SECTORS } from "./sectors.js";
-import { localDate } from "./settlement.js";
+import { localDate, zonedTimestamp } from "./settlement.js";
 import type { CampaignStats } from "./stats.js";
 
 /** The campaign fields a report shows. */
@@ -159,8 +159,9 @@ export function buildCampaignReport(input: {
       id: campaign.id,
       name: campaign.name,
       timezone: campaign.timezone,
-      startsAt: campaign.startsAt,
-      endsAt: campaign.endsAt,
+      // Times as the bureau reads them: in the campaign's zone, with its offset.
+      startsAt: zonedTimestamp(new Date(campaign.startsAt), campaign.timezone).iso,
+      endsAt: zonedTimestamp(new Date(campaign.endsAt), campaign.timezone).iso,
       status: campaign.status,
       budget: campaign.budget,
     },
@@ -283,8 +284,8 @@ export function campaignReportCsv(report: CampaignReport): string {
     [h.campaignId, campaign.id, ""],
     [h.campaignName, campaign.name, ""],
     [h.timezone, campaign.timezone, ""],
-    [h.startsAt, campaign.startsAt, ""],
-    [h.endsAt, campaign.endsAt, ""],
+    [h.startsAt, zonedTimestamp(new Date(campaign.startsAt), campaign.timezone).text, ""],
+    [h.endsAt, zonedTimestamp(new Date(campaign.endsAt), campaign.timezone).text, ""],
     [h.status, campaign.status, ""],
     [h.reportDate, report.reportDate, ""],
     [h.dropsHeld, summary.dropsHeld, ""],

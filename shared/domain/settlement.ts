@@ -113,6 +113,19 @@ export function addLocalDays(instant: Date, days: number, timezone: string): Dat
   return new Date(guess);
 }
 
+/**
+ * `instant` as a reader in `timezone` reads it, with the zone's offset then: `iso`
+ * (`2026-12-04T03:54:56+08:00`, ISO-8601) and `text` (`2026-12-04 03:54:56 +08:00`, for people).
+ */
+export function zonedTimestamp(instant: Date, timezone: string): { iso: string; text: string } {
+  const wall = wallClock(instant, timezone);
+  const offsetMinutes = Math.round(zoneOffsetMs(instant, timezone) / 60_000);
+  const sign = offsetMinutes < 0 ? "-" : "+";
+  const offset = `${sign}${pad(Math.floor(Math.abs(offsetMinutes) / 60))}:${pad(Math.abs(offsetMinutes) % 60)}`;
+  const time = `${pad(wall.hour)}:${pad(wall.minute)}:${pad(wall.second)}`;
+  return { iso: `${wall.date}T${time}${offset}`, text: `${wall.date} ${time} ${offset}` };
+}
+
 /** How far `timezone`'s wall clock is ahead of UTC at `instant`, in ms. */
 function zoneOffsetMs(instant: Date, timezone: string): number {
   const wall = wallClock(instant, timezone);

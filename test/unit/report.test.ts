@@ -233,3 +233,21 @@ describe("the report's CSV", () => {
     expect(negative.summary.remainingBudgetYuan).toBe("-¥1.50");
   });
 });
+
+describe("times in the report", () => {
+  it("are read in the campaign's zone with its offset, whatever zone the definition was written in", () => {
+    const utcWritten = { ...campaign, startsAt: "2023-04-09T16:00:00.000Z", endsAt: "2023-12-31T15:59:59Z" };
+    const report = buildCampaignReport({ campaign: utcWritten, drops, stats, now: NOW });
+    expect(report.campaign).toMatchObject({ startsAt: "2023-04-10T00:00:00+08:00", endsAt: "2023-12-31T23:59:59+08:00" });
+    const rows = parseCsv(campaignReportCsv(report));
+    expect(rows.find((row) => row[0] === REPORT_HEADERS.startsAt)?.[1]).toBe("2023-04-10 00:00:00 +08:00");
+    expect(rows.find((row) => row[0] === REPORT_HEADERS.endsAt)?.[1]).toBe("2023-12-31 23:59:59 +08:00");
+  });
+
+  it("follow a zone's daylight saving and a negative offset", () => {
+    const berlin = buildCampaignReport({ campaign: { ...campaign, timezone: "Europe/Berlin", startsAt: "2026-03-28T09:00:00Z", endsAt: "2026-07-01T08:00:00Z" }, drops, stats, now: NOW });
+    expect(berlin.campaign).toMatchObject({ startsAt: "2026-03-28T10:00:00+01:00", endsAt: "2026-07-01T10:00:00+02:00" });
+    const newYork = buildCampaignReport({ campaign: { ...campaign, timezone: "America/New_York", startsAt: "2026-01-15T05:30:00Z" }, drops, stats, now: NOW });
+    expect(newYork.campaign.startsAt).toBe("2026-01-15T00:30:00-05:00");
+  });
+});
