@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   DROP_NOT_OPEN: { status: 409, description: "The drop is not open now (before it opens, after it closes, or the campaign is paused)." },
   SOLD_OUT: { status: 409, description: "Every unit of this drop and voucher type is taken." },
   LIMIT_REACHED: { status: 409, description: "The resident already holds the campaign's per-person limit of vouchers." },
+  NOT_REGISTERED: { status: 409, description: "The drop is for residents registered for the campaign, and the caller is not." },
   IDEMPOTENCY_IN_PROGRESS: { status: 409, description: "A request with this Idempotency-Key is still being processed; retry after `Retry-After`." },
   TOO_MANY_REFUNDS: { status: 409, description: "The transaction has had as many refund events as it can record." },
   IDEMPOTENCY_KEY_REUSED: { status: 422, description: "The Idempotency-Key was used before with a different request." },
@@ -204,6 +205,11 @@ export class SoldOutError extends DomainError {
 /** The person already holds the campaign's per-person limit of vouchers (spent ones count). */
 export class LimitReachedError extends DomainError {
   readonly code = "LIMIT_REACHED";
+}
+
+/** The drop is for residents registered for the campaign (`audience: "registered"`), and this one is not. */
+export class NotRegisteredError extends DomainError {
+  readonly code = "NOT_REGISTERED";
 }
 
 /** The same Idempotency-Key is still being processed; the client should retry after a moment. */

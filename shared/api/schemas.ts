@@ -105,6 +105,7 @@ const campaignDropShape = {
   stock: z.record(z.string(), z.int().nonnegative()).describe("Units per voucher type id, including units rolled in from earlier drops"),
   shards: z.int().positive().optional(),
   expectedAttemptsPerSecond: z.int().positive().optional(),
+  audience: z.enum(["everyone", "registered"]).optional().describe("registered: only residents registered for the campaign may claim"),
 };
 
 /** A drop as operators and residents see it. */
@@ -166,3 +167,6 @@ export const campaignListQuerySchema = z.object({
   nextToken: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a token from an earlier page").max(2048).optional(),
 });
 
+
+/** POST /campaigns/{id}/registrations: the resident's registration for the campaign (the first one, when repeated). */
+export const campaignRegistrationSchema = z.object({ campaignId: z.string(), registeredAt: instantSchema }).meta({ id: "CampaignRegistration" });

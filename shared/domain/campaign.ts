@@ -61,6 +61,8 @@ export const dropSchema = z
      * week after the one before at the same wall-clock time in the campaign's zone (API.md).
      */
     repeat: z.strictObject({ every: z.enum(["P1D", "P1W"]), times: z.int().min(2).max(52) }).optional(),
+    /** Who may claim: everyone (default), or only residents registered for the campaign. */
+    audience: z.enum(["everyone", "registered"]).optional(),
   })
   .superRefine((drop, ctx) => {
     const opens = instant(drop.opensAt);

@@ -78,6 +78,7 @@ export const dropRecordSchema = z.object({
   stock: z.record(z.string(), z.int().nonnegative()),
   shards: z.int().optional(),
   expectedAttemptsPerSecond: z.int().optional(),
+  audience: z.enum(["everyone", "registered"]).optional(),
   /** Shard items per voucher type, fixed when the inventory is provisioned. */
   shardCounts: z.record(z.string(), z.int().positive()).default({}),
   /** Voucher types whose every shard was found empty. */

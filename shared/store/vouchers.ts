@@ -6,7 +6,7 @@
  * person's counter for the campaign holds the count the limit checks and a reference to every
  * voucher it admitted, which is how the wallet finds them.
  */
-import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { VOUCHER_STATUSES, type Voucher } from "../domain/claim.js";
 import * as z from "../zod.js";
 import { batchGetAll, cancellationItem, cancellationReasons, queryAll, queryCount } from "./dynamo.js";
@@ -45,6 +45,8 @@ interface VoucherRef {
 
 const counterSchema = z.object({
   claimed: z.number().int().nonnegative().default(0),
+  /** When the resident registered for the campaign (campaign registration), if they did. */
+  registeredAt: z.string().optional(),
   voucherIds: z.set(z.string()).default(() => new Set<string>()),
   voucherRefs: z.set(z.string()).default(() => new Set<string>()),
 });
@@ -152,6 +154,32 @@ async function holderOfFailedIssue(
   const counterFound = cancellationItem(error, 0);
   const counter = counterFound ? counterSchema.parse(counterFound) : await readClaimCounter(db, table, issue.residentId, campaignId);
   return voucherOfCounter(db, table, counter, campaignId, voucherId);
+}
+
+/**
+ * Registers the resident for the campaign, once: the first registration's time is kept on their
+ * counter item for the campaign, which every claim reads anyway (so a drop for registered
+ * residents costs a claim no extra call). Answers whether this call registered them, and when
+ * they registered.
+ */
+export async function registerResident(
+  db: DynamoDBDocumentClient,
+  table: string,
+  residentId: string,
+  campaignId: string,
+  at: string,
+): Promise<{ created: boolean; registeredAt: string }> {
+  const { Attributes } = await db.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: claimCounterKey(residentId, campaignId),
+      UpdateExpression: "SET registeredAt = if_not_exists(registeredAt, :at)",
+      ExpressionAttributeValues: { ":at": at },
+      ReturnValues: "ALL_NEW",
+    }),
+  );
+  const registeredAt = z.object({ registeredAt: z.string() }).parse(Attributes).registeredAt;
+  return { created: registeredAt === at, registeredAt };
 }
 
 /** The person's counter for a campaign, read strongly consistently. */

@@ -30,6 +30,7 @@ export function toDropView(drop: DropRecord): CampaignDropView {
     stock: drop.stock,
     ...(drop.shards === undefined ? {} : { shards: drop.shards }),
     ...(drop.expectedAttemptsPerSecond === undefined ? {} : { expectedAttemptsPerSecond: drop.expectedAttemptsPerSecond }),
+    ...(drop.audience === undefined ? {} : { audience: drop.audience }),
   };
 }
 

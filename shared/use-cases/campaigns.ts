@@ -228,13 +228,14 @@ function definitionOf({ campaign, drops }: CampaignWithDrops): Campaign {
 }
 
 /** Whether a stored drop is the one a request defines (times compared as instants). */
-export function sameDefinition(stored: Pick<DropRecord, "opensAt" | "closesAt" | "stock" | "shards" | "expectedAttemptsPerSecond">, drop: Drop): boolean {
+export function sameDefinition(stored: Pick<DropRecord, "opensAt" | "closesAt" | "stock" | "shards" | "expectedAttemptsPerSecond" | "audience">, drop: Drop): boolean {
   const stockKeys = Object.keys(drop.stock);
   return (
     Date.parse(stored.opensAt) === Date.parse(drop.opensAt) &&
     Date.parse(stored.closesAt) === Date.parse(drop.closesAt) &&
     stored.shards === drop.shards &&
     stored.expectedAttemptsPerSecond === drop.expectedAttemptsPerSecond &&
+    stored.audience === drop.audience &&
     Object.keys(stored.stock).length === stockKeys.length &&
     stockKeys.every((typeId) => stored.stock[typeId] === drop.stock[typeId])
   );

@@ -18,7 +18,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { assertDropOpen, issueVoucher as buildVoucher, keyedVoucherId, type Voucher } from "../domain/claim.js";
-import { DropNotOpenError, LimitReachedError, NotFoundError, SoldOutError, ThrottledError, UnavailableError } from "../errors.js";
+import { DropNotOpenError, LimitReachedError, NotFoundError, NotRegisteredError, SoldOutError, ThrottledError, UnavailableError } from "../errors.js";
 import { takeFromShards } from "../domain/inventory.js";
 import { logger } from "../logger.js";
 import { type CampaignWithDrops, loadCampaign } from "../store/campaigns.js";
@@ -154,6 +154,9 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDependencie
   if (keyedId !== undefined && counter.voucherIds.has(keyedId)) {
     const existing = await withRetries(() => findVoucher(db, tables.vouchers, request.residentId, campaign.id, keyedId), deps.retry);
     if (existing) return toVoucher(existing);
+  }
+  if (drop.audience === "registered" && counter.registeredAt === undefined) {
+    throw new NotRegisteredError(`Drop ${drop.id} is for residents registered for campaign ${campaign.id}: register with POST /campaigns/${campaign.id}/registrations`);
   }
   if (counter.claimed >= campaign.perPersonLimit) {
     throw new LimitReachedError(`You already hold ${campaign.perPersonLimit} voucher(s) of this campaign`);

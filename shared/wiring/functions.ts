@@ -52,6 +52,11 @@ export const platformFunctions = {
     timeoutSeconds: 10,
     tables: { campaigns: "readWrite", inventory: "readWrite", vouchers: "readWrite", idempotency: "readWrite" },
   },
+  registerForCampaign: {
+    description: "POST /campaigns/{id}/registrations: a resident registers for a campaign, once (drops for registered residents).",
+    entry: "functions/campaigns/register.ts",
+    tables: { campaigns: "read", vouchers: "readWrite" },
+  },
   listMyVouchers: {
     description: "GET /me/vouchers: the caller's vouchers, newest first.",
     entry: "functions/claims/wallet.ts",

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { signLocalToken } from "../../infra/local/jwt.js";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
-import { errorBodySchema, voucherSchema, walletSchema } from "../../shared/api/schemas.js";
+import { campaignRegistrationSchema, errorBodySchema, voucherSchema, walletSchema } from "../../shared/api/schemas.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { TEST_JWT, startTestRuntime, testClients } from "../integration/runtime-helpers.js";
 import { type SeedOptions, seedCampaign } from "../support/seed.js";
@@ -172,5 +172,45 @@ describe("claiming over HTTP", () => {
     expect(errorBodySchema.parse(pausedAnswer.json).error.message).toMatch(/paused/);
     const anonymous = await fetch(`${runtime.url}${path(open)}`, { method: "POST", body: "{}" });
     expect(anonymous.status).toBe(401);
+  });
+});
+
+describe("a drop for registered residents", () => {
+  async function register(sub: string, campaignId: string) {
+    const token = await signLocalToken({ sub, settings: TEST_JWT });
+    const response = await fetch(`${runtime.url}/campaigns/${campaignId}/registrations`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+    return { status: response.status, json: await response.json() };
+  }
+
+  it("takes claims only from residents registered for the campaign; registering again answers the first registration", async () => {
+    const id = await seed({ perPersonLimit: 1, drops: [{ id: "weekly", stock: { "100-30": 5 }, shards: 1, audience: "registered" }] });
+    const path = `/campaigns/${id}/drops/weekly/claims`;
+
+    const refused = await claim("unregistered", path, { voucherTypeId: "100-30" });
+    expect(refused.status).toBe(409);
+    expect(errorCode(refused.json)).toBe("NOT_REGISTERED");
+
+    const first = await register("registered", id);
+    expect(first.status).toBe(201);
+    const registration = campaignRegistrationSchema.parse(first.json);
+    expect(registration.campaignId).toBe(id);
+    expect(Date.parse(registration.registeredAt)).not.toBeNaN();
+    const again = await register("registered", id);
+    expect(again).toEqual({ status: 200, json: first.json });
+
+    const claimed = await claim("registered", path, { voucherTypeId: "100-30" });
+    expect(claimed.status).toBe(201);
+    // Registering does not count against the per-person limit, nor does it lift it.
+    expect(errorCode((await claim("registered", path, { voucherTypeId: "100-30" })).json)).toBe("LIMIT_REACHED");
+    expect((await wallet("registered")).items).toHaveLength(1);
+    expect((await wallet("unregistered")).items).toHaveLength(0);
+  });
+
+  it("refuses to register for a campaign that is not there or still a draft", async () => {
+    expect((await register("someone", "no-such-campaign")).status).toBe(404);
+    const draft = await seed({ status: "DRAFT", perPersonLimit: 1, drops: [] });
+    const answer = await register("someone", draft);
+    expect(answer.status).toBe(404);
+    expect(errorCode(answer.json)).toBe("NOT_FOUND");
   });
 });

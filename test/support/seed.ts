@@ -14,7 +14,7 @@ export interface SeedOptions {
   rollover?: boolean;
   status?: CampaignRecord["status"];
   /** Per drop: stock of voucher type "100-30" (and optionally "200-60"), shard count, window. */
-  drops: { id: string; stock: Record<string, number>; shards: number; opensAt?: string; closesAt?: string }[];
+  drops: { id: string; stock: Record<string, number>; shards: number; opensAt?: string; closesAt?: string; audience?: "everyone" | "registered" }[];
   startsAt?: string;
   endsAt?: string;
   /** Default supermarket and restaurant. */
@@ -73,6 +73,7 @@ export async function seedCampaign(
       stock: spec.stock,
       shards: spec.shards,
       shardCounts,
+      ...(spec.audience === undefined ? {} : { audience: spec.audience }),
     });
     await db.send(new PutCommand({ TableName: tables.campaigns, Item: { ...dropKey(campaign.id, drop.id), ...drop, due: DUE } }));
     drops.push(drop);
