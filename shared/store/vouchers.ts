@@ -175,11 +175,12 @@ export async function registerResident(
       Key: claimCounterKey(residentId, campaignId),
       UpdateExpression: "SET registeredAt = if_not_exists(registeredAt, :at)",
       ExpressionAttributeValues: { ":at": at },
-      ReturnValues: "ALL_NEW",
+      // The item as it was: whether it held a registration says who registered first, even at the same millisecond.
+      ReturnValues: "ALL_OLD",
     }),
   );
-  const registeredAt = z.object({ registeredAt: z.string() }).parse(Attributes).registeredAt;
-  return { created: registeredAt === at, registeredAt };
+  const before = z.object({ registeredAt: z.string().optional() }).parse(Attributes ?? {}).registeredAt;
+  return before === undefined ? { created: true, registeredAt: at } : { created: false, registeredAt: before };
 }
 
 /** The person's counter for a campaign, read strongly consistently. */
