@@ -206,6 +206,14 @@ describe("a drop for registered residents", () => {
     expect((await wallet("unregistered")).items).toHaveLength(0);
   });
 
+  it("registers a resident once under concurrent requests: one 201, the rest 200 with the same registration", async () => {
+    const id = await seed({ perPersonLimit: 1, drops: [{ id: "d", stock: { "100-30": 1 }, shards: 1, audience: "registered" }] });
+    const answers = await Promise.all(Array.from({ length: 12 }, () => register("eager", id)));
+    expect(answers.filter((answer) => answer.status === 201)).toHaveLength(1);
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(11);
+    expect(new Set(answers.map((answer) => campaignRegistrationSchema.parse(answer.json).registeredAt)).size).toBe(1);
+  });
+
   it("refuses to register for a campaign that is not there or still a draft", async () => {
     expect((await register("someone", "no-such-campaign")).status).toBe(404);
     const draft = await seed({ status: "DRAFT", perPersonLimit: 1, drops: [] });
