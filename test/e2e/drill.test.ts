@@ -11,18 +11,10 @@
  * until the sweep of issue 10 item 13 lands; the DynamoDB faults run at their nominal rates.
  */
 import { describe, expect, it } from "vitest";
-import { runScript } from "../support/process.js";
+import { alive, runScript } from "../support/process.js";
 
 const run = runScript;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const EVERY_FAULT = "dynamodb.throttle=0.05,dynamodb.conflict=0.02,dynamodb.lost-answer=0.02,sqs.send-fail=0.3,payout.fail=0.3";
 

@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { alive } from "../support/process.js";
 import { jwtSettingsFromEnv, signLocalToken } from "../../infra/local/jwt.js";
 import { REPOSITORY_ROOT } from "../../infra/local/runtime.js";
 import { readStateFile } from "../../infra/local/state-file.js";
@@ -49,14 +50,6 @@ function exited(child: ChildProcess): Promise<number | null> {
   });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.each(["SIGTERM", "SIGINT"] as const)("npm start, stopped with %s", (signal) => {
   it("serves /health, and /admin/health with both emulators up, refuses /me without a token, keeps a state file while up, and leaves no java behind", async () => {

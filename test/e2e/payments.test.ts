@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signedPost } from "../support/http.js";
+import { asOperator, signedPost } from "../support/http.js";
 import { signLocalToken } from "../../infra/local/jwt.js";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
 import { voucherSchema, walletSchema } from "../../shared/api/schemas.js";
@@ -19,25 +19,17 @@ let secret: string;
 const partnerId = `bank-${randomUUID().slice(0, 6)}`;
 const merchantId = `shop-${randomUUID().slice(0, 6)}`;
 
-async function asOperator(method: string, path: string, body?: unknown) {
-  const token = await signLocalToken({ sub: "op-e2e", operator: true, settings: TEST_JWT });
-  const response = await fetch(`${runtime.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
+const operator = (method: string, path: string, body?: unknown) => asOperator(runtime.url, method, path, body);
 
 const signed = (path: string, body: unknown, key = secret, at?: number) => signedPost(runtime.url, path, body, key, at);
 
 beforeAll(async () => {
   runtime = await startTestRuntime(platform, "payments-e2e");
-  const partner = await asOperator("POST", "/admin/partners", { id: partnerId, name: "E2E Bank", payoutUrl: "https://payouts.e2e-bank.example/v1" });
+  const partner = await operator("POST", "/admin/partners", { id: partnerId, name: "E2E Bank", payoutUrl: "https://payouts.e2e-bank.example/v1" });
   expect(partner.status).toBe(201);
   secret = String(partner.body.signingSecret);
   expect((await signed(`/partners/${partnerId}/merchants`, { id: merchantId, name: "惠民超市", sector: "supermarket" })).status).toBe(201);
-  expect((await asOperator("POST", `/admin/merchants/${merchantId}/approve`)).status).toBe(200);
+  expect((await operator("POST", `/admin/merchants/${merchantId}/approve`)).status).toBe(200);
 });
 
 afterAll(async () => {
@@ -46,7 +38,7 @@ afterAll(async () => {
 
 describe("partner registration", () => {
   it("pays a partner registered without a payoutUrl through the local partner simulator", async () => {
-    const registered = await asOperator("POST", "/admin/partners", { id: `sim-${randomUUID().slice(0, 6)}`, name: "Simulated Bank" });
+    const registered = await operator("POST", "/admin/partners", { id: `sim-${randomUUID().slice(0, 6)}`, name: "Simulated Bank" });
     expect(registered.status).toBe(201);
     expect(registered.body.payoutUrl).toBe(runtime.partnerSimulator.payoutUrl);
   });

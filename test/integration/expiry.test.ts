@@ -122,10 +122,12 @@ function pay(payerId: string, occurredAt: string) {
 async function statsWhen(campaignId: string, ready: (stats: Awaited<ReturnType<typeof getCampaignStats>>) => boolean, what: string) {
   const loaded = await loadCampaign(db, tables.campaigns, campaignId, { consistent: true });
   return eventually(async () => {
-    const stats = await getCampaignStats({ db, tables, campaignId });
-    if (!ready(stats)) return undefined;
+    // The figures returned are the very ones found equal to the recount: a read taken before the
+    // projection caught up must never be returned after it did.
+    const projected = await getCampaignStats({ db, tables, campaignId });
+    if (!ready(projected)) return undefined;
     const recounted = statsView(loaded!.campaign, await recountStats({ db, tables, campaignId }));
-    return JSON.stringify(recounted) === JSON.stringify(statsView(loaded!.campaign, await readStats(db, tables.stats, campaignId))) ? stats : undefined;
+    return JSON.stringify(recounted) === JSON.stringify(projected) ? projected : undefined;
   }, 30_000, what);
 }
 

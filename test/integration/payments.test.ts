@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { ThrottlingException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, PutCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
+import { partnerTime } from "../support/settlement.js";
 import type { Voucher } from "../../shared/domain/claim.js";
 import { DomainError, ValidationError } from "../../shared/errors.js";
 import { ClaimCaches, type ClaimDependencies, claimVoucher } from "../../shared/use-cases/claim.js";
@@ -61,11 +62,7 @@ beforeAll(async () => {
 
 const unique = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
 
-/** An instant `offsetMs` from now, written with a +08:00 offset as a Chinese partner would. */
-function at(offsetMs = 0): string {
-  const local = new Date(Date.now() + offsetMs + 8 * 3_600_000).toISOString();
-  return `${local.slice(0, 23)}+08:00`;
-}
+const at = partnerTime;
 
 async function seedMerchant(status: "PENDING" | "APPROVED" | "SUSPENDED", sector = "supermarket"): Promise<string> {
   const id = unique("m");

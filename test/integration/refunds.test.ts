@@ -24,7 +24,7 @@ import { listVouchers } from "../../shared/store/vouchers.js";
 import { platform } from "../../shared/wiring/platform.js";
 import type { TableDeclaration, Wiring } from "../../shared/wiring/types.js";
 import { seedCampaign } from "../support/seed.js";
-import { seedMerchant } from "../support/settlement.js";
+import { partnerTime, seedMerchant } from "../support/settlement.js";
 import { provisionTestResources, tableNamesOf, testClients } from "./runtime-helpers.js";
 import { RefundBeforePaymentError, RefundExceedsPaymentError } from "../../shared/errors.js";
 
@@ -51,11 +51,7 @@ beforeAll(async () => {
 
 const unique = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
 
-/** An instant `offsetMs` from now (negative: in the past), with a +08:00 offset as a Chinese partner writes it. */
-function at(offsetMs = 0): string {
-  const local = new Date(Date.now() + offsetMs + 8 * 3_600_000).toISOString();
-  return `${local.slice(0, 23)}+08:00`;
-}
+const at = partnerTime;
 
 /** A published campaign with one open drop of 100-30 and 200-60 vouchers (thresholds ¥100 and ¥200). */
 async function campaign(): Promise<string> {

@@ -4,6 +4,8 @@
  * every field; a refusal has the one error shape).
  */
 import { expect } from "vitest";
+import { signLocalToken } from "../../infra/local/jwt.js";
+import { TEST_JWT } from "../integration/runtime-helpers.js";
 import { errorBodySchema } from "../../shared/api/schemas.js";
 import { signPayload } from "../../shared/domain/signature.js";
 import type * as z from "../../shared/zod.js";
@@ -24,6 +26,13 @@ export async function apiCall(baseUrl: string, method: string, path: string, opt
   });
   const text = await response.text();
   return { status: response.status, body: text === "" ? undefined : (JSON.parse(text) as unknown) };
+}
+
+/** `method path` as a test operator (a token signed with the test runtime's JWT secret); the body as a JSON object. */
+export async function asOperator(baseUrl: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const token = await signLocalToken({ sub: "op-e2e", operator: true, settings: TEST_JWT });
+  const answer = await apiCall(baseUrl, method, path, { token, body });
+  return { status: answer.status, body: (answer.body ?? {}) as Record<string, unknown> };
 }
 
 /** A partner's POST: the exact bytes sent are the bytes signed, at `at` (unix seconds, default now). */

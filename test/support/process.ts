@@ -29,3 +29,13 @@ export function runProcess(command: string, args: readonly string[], env: Record
 export function runScript(script: string, args: readonly string[], env: Record<string, string> = {}): Promise<ProcessRun> {
   return runProcess(process.execPath, ["--import", "tsx", script, ...args], env);
 }
+
+/** Whether a process with this pid is still running (signal 0 tests without touching it). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

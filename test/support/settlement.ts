@@ -104,3 +104,9 @@ export async function seedPartner(db: DynamoDBDocumentClient, table: string, par
     }),
   );
 }
+
+/** An instant `offsetMs` from now (negative: in the past), with a +08:00 offset as a Chinese partner writes it. */
+export function partnerTime(offsetMs = 0): string {
+  const local = new Date(Date.now() + offsetMs + 8 * 3_600_000).toISOString();
+  return `${local.slice(0, 23)}+08:00`;
+}

@@ -12,7 +12,7 @@ import { voucherSchema } from "../../../shared/api/schemas.js";
 import { platform } from "../../../shared/wiring/platform.js";
 import { TEST_JWT, startTestRuntime, testClients } from "../../integration/runtime-helpers.js";
 import { seedCampaign } from "../../support/seed.js";
-import { signedPost } from "../../support/http.js";
+import { asOperator, signedPost } from "../../support/http.js";
 
 /** Registers this section's hooks and cases in the describe that calls it. */
 export function hostileRefunds(): void {
@@ -23,21 +23,13 @@ export function hostileRefunds(): void {
   const partnerId = `bank-${randomUUID().slice(0, 6)}`;
   const merchantId = `shop-${randomUUID().slice(0, 6)}`;
 
-  async function asOperator(method: string, path: string, body?: unknown) {
-    const token = await signLocalToken({ sub: "op-e2e", operator: true, settings: TEST_JWT });
-    const response = await fetch(`${runtime.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  }
+  const operator = (method: string, path: string, body?: unknown) => asOperator(runtime.url, method, path, body);
 
   const signed = (path: string, body: unknown) => signedPost(runtime.url, path, body, secret);
 
   /** The books of the campaign balance to the fen: invariant 6 holds, whatever the partner sent. */
   async function expectBalanced(): Promise<void> {
-    const books = await asOperator("GET", `/admin/campaigns/${campaignId}/reconciliation`);
+    const books = await operator("GET", `/admin/campaigns/${campaignId}/reconciliation`);
     expect(books.status).toBe(200);
     expect(books.body).toMatchObject({ balanced: true, difference: 0, problems: [] });
   }
@@ -64,11 +56,11 @@ export function hostileRefunds(): void {
 
   beforeAll(async () => {
     runtime = await startTestRuntime(platform, "adversarial-refunds");
-    const partner = await asOperator("POST", "/admin/partners", { id: partnerId, name: "Hostile Bank", payoutUrl: "https://payouts.hostile-bank.example/v1" });
+    const partner = await operator("POST", "/admin/partners", { id: partnerId, name: "Hostile Bank", payoutUrl: "https://payouts.hostile-bank.example/v1" });
     expect(partner.status).toBe(201);
     secret = String(partner.body.signingSecret);
     expect((await signed(`/partners/${partnerId}/merchants`, { id: merchantId, name: "惠民超市", sector: "supermarket" })).status).toBe(201);
-    expect((await asOperator("POST", `/admin/merchants/${merchantId}/approve`)).status).toBe(200);
+    expect((await operator("POST", `/admin/merchants/${merchantId}/approve`)).status).toBe(200);
     campaignId = `adv-${randomUUID().slice(0, 8)}`;
     const tables = { campaigns: runtime.resources.tables.campaigns!.name, inventory: runtime.resources.tables.inventory!.name };
     await seedCampaign(db, tables, { id: campaignId, perPersonLimit: 2, drops: [{ id: "d1", stock: { "100-30": 20 }, shards: 1 }] });
