@@ -58,9 +58,20 @@ export type RefundBody = z.infer<typeof refundBodySchema>;
 
 // Answers.
 
+/** A voucher redeemed. */
 export const redeemedAnswerSchema = z.object({
   transactionId: z.string(),
+  campaignId: z.string(),
   voucherId: z.string(),
+  discount: positiveFen,
+  payable: fen,
+});
+/** An instant discount applied (card-swipe, no voucher). */
+export const instantAnswerSchema = z.object({
+  transactionId: z.string(),
+  campaignId: z.string(),
+  instantDiscountId: z.string(),
+  voucherId: z.null(),
   discount: positiveFen,
   payable: fen,
 });
@@ -71,11 +82,12 @@ export const noDiscountAnswerSchema = z.object({
   payable: positiveFen,
   reason: z.enum(NO_DISCOUNT_REASONS),
 });
-export const paymentAnswerSchema = z.union([redeemedAnswerSchema, noDiscountAnswerSchema]);
+export const paymentAnswerSchema = z.union([redeemedAnswerSchema, instantAnswerSchema, noDiscountAnswerSchema]);
 /** A refund's answer: `refunded` so far, `remaining` = amount paid − refunded, and whether the redemption stands reversed. */
 export const refundAnswerSchema = z.object({ transactionId: z.string(), reversed: z.boolean(), refunded: fen, remaining: fen });
 
 export type RedeemedAnswer = z.infer<typeof redeemedAnswerSchema>;
+export type InstantAnswer = z.infer<typeof instantAnswerSchema>;
 export type NoDiscountAnswer = z.infer<typeof noDiscountAnswerSchema>;
 export type PaymentAnswer = z.infer<typeof paymentAnswerSchema>;
 export type RefundAnswer = z.infer<typeof refundAnswerSchema>;

@@ -84,7 +84,8 @@ export const statementListSchema = z
 const lineSchema = z.object({
   partnerId: z.string(),
   transactionId: z.string(),
-  voucherId: z.string(),
+  voucherId: z.string().optional().describe("The voucher redeemed; absent when the benefit was an instant discount"),
+  instantDiscountId: z.string().optional().describe("The card-swipe instant discount applied; absent for a voucher"),
   payerId: z.string(),
   amount: money,
   discount: money.describe("Positive for a redemption, negative for a reversal, 0 for a partial refund"),

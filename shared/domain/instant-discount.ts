@@ -7,6 +7,8 @@
  */
 import * as z from "../zod.js";
 import { multiplyFen, positiveFen } from "./money.js";
+import { type CampaignFacts, campaignActiveAt } from "./redemption.js";
+import type { Sector } from "./sectors.js";
 
 const positiveInt = z.int().positive();
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (00:00 … 23:59)");
@@ -130,4 +132,29 @@ export function instantCandidates(
   }
   if (candidates.length > 0) return candidates.sort(byPreference);
   return anyOpen ? "BELOW_THRESHOLD" : "NO_ELIGIBLE_VOUCHER";
+}
+
+/** An instant discount as a payment may meet it: its campaign's id, start and zone with it. */
+export interface InstantOffer {
+  campaignId: string;
+  campaignStartsAt: string;
+  timezone: string;
+  discount: InstantDiscount;
+}
+
+/**
+ * The instant discounts open to a payment at a merchant of `sector` at `occurredAt`: those of
+ * campaigns active then (PUBLISHED, between startsAt and endsAt) that list the sector. Window,
+ * partner and tier are {@link instantCandidates}'s.
+ */
+export function instantOffers(
+  campaigns: readonly (CampaignFacts & { id: string; timezone: string; instantDiscounts?: readonly InstantDiscount[] | undefined })[],
+  sector: Sector,
+  occurredAt: Date,
+): InstantOffer[] {
+  return campaigns
+    .filter((campaign) => campaignActiveAt(campaign, occurredAt.getTime()) && campaign.sectors.includes(sector))
+    .flatMap((campaign) =>
+      (campaign.instantDiscounts ?? []).map((discount) => ({ campaignId: campaign.id, campaignStartsAt: campaign.startsAt, timezone: campaign.timezone, discount })),
+    );
 }

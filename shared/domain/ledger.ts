@@ -11,7 +11,10 @@ const ledgerBase = {
   merchantId: z.string(),
   partnerId: z.string(),
   transactionId: z.string(),
-  voucherId: z.string(),
+  /** The redeemed voucher; absent when the benefit was an instant discount. */
+  voucherId: z.string().optional(),
+  /** The instant discount applied (card-swipe, no voucher); absent for a voucher. */
+  instantDiscountId: z.string().optional(),
   payerId: z.string(),
   amount: positiveFen,
   /** UTC ISO, as in the sort key. */
@@ -26,7 +29,7 @@ export const ledgerRecordSchema = z.discriminatedUnion("kind", [
     kind: z.literal("REDEMPTION"),
     ...ledgerBase,
     discount: positiveFen,
-    /** The redeemed voucher's threshold (the fraud detector's threshold-hugging rule); absent on records written before it was kept. */
+    /** The threshold of the voucher redeemed or the instant-discount tier applied (the fraud detector's threshold-hugging rule); absent on records written before it was kept. */
     threshold: positiveFen.optional(),
   }),
   z.object({

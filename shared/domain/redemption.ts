@@ -23,12 +23,14 @@ export const NO_DISCOUNT_REASONS = [
   "SECTOR_NOT_ELIGIBLE",
   "CAMPAIGN_NOT_ACTIVE",
   "TRANSACTION_REFUNDED",
+  "PAYER_LIMIT_REACHED",
+  "QUOTA_EXHAUSTED",
 ] as const;
 
 export type NoDiscountReason = (typeof NO_DISCOUNT_REASONS)[number];
 
-/** The reasons {@link chooseVoucher} can name: every {@link NoDiscountReason} but `TRANSACTION_REFUNDED`. */
-export type ChoiceReason = Exclude<NoDiscountReason, "TRANSACTION_REFUNDED">;
+/** The reasons {@link chooseVoucher} can name (the last two are an instant discount's, domain/instant-discount.ts). */
+export type ChoiceReason = Exclude<NoDiscountReason, "TRANSACTION_REFUNDED" | "PAYER_LIMIT_REACHED" | "QUOTA_EXHAUSTED">;
 
 /** The payment as the partner reported it. */
 export interface PaymentFacts {
@@ -190,7 +192,7 @@ function usableAt(voucher: Voucher, at: number, received: number): boolean {
 }
 
 /** PUBLISHED and startsAt ≤ at ≤ endsAt; an unknown campaign is not active. */
-function campaignActiveAt(campaign: CampaignFacts | undefined, at: number): boolean {
+export function campaignActiveAt(campaign: CampaignFacts | undefined, at: number): boolean {
   if (campaign?.status !== "PUBLISHED") return false;
   return Date.parse(campaign.startsAt) <= at && at <= Date.parse(campaign.endsAt);
 }

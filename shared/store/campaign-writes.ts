@@ -10,7 +10,7 @@ import { AlreadyExistsError } from "../errors.js";
 import { indexName } from "../wiring/indexes.js";
 import { type CampaignRecord, type CampaignStatus, campaignRecordSchema, newDropRecord } from "./campaigns.js";
 import { type AuditTrail, auditPut } from "./audit.js";
-import { cancellationReasons, conditional, queryPage } from "./dynamo.js";
+import { cancellationReasons, conditional, queryAll, queryPage } from "./dynamo.js";
 import { DUE, LISTED, campaignKey, dropKey } from "./keys.js";
 
 /** Items one TransactWriteItems may hold. */
@@ -324,4 +324,22 @@ export async function queryListed(
     campaigns: result.items.map((item) => campaignRecordSchema.parse(item)),
     ...(result.lastKey ? { lastKey: result.lastKey } : {}),
   };
+}
+
+/**
+ * The ids of listed (published or paused) campaigns that declare instant discounts: the campaigns
+ * a card payment may take one from. Read from the eventually consistent `listing` index, so a
+ * campaign published a moment ago may be missing for a moment; each is then read strongly
+ * consistent ({@link readCampaignItem}) before its discount applies, so a pause applies at once.
+ */
+export async function listInstantDiscountCampaignIds(db: DynamoDBDocumentClient, table: string): Promise<string[]> {
+  const items = await queryAll(db, {
+    TableName: table,
+    IndexName: LISTING_INDEX,
+    KeyConditionExpression: "listing = :listed",
+    FilterExpression: "attribute_exists(instantDiscounts)",
+    ProjectionExpression: "id",
+    ExpressionAttributeValues: { ":listed": LISTED },
+  });
+  return items.map((item) => String(item.id));
 }

@@ -11,11 +11,11 @@
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { LedgerRecord } from "../domain/ledger.js";
 import { positiveFen } from "../domain/money.js";
-import type { RedeemedAnswer } from "../api/payment-schemas.js";
+import type { InstantAnswer, RedeemedAnswer } from "../api/payment-schemas.js";
 import { issuedVoucherKey } from "./keys.js";
 import { cancellationReasons } from "./dynamo.js";
 import { ledgerPuts, utcInstant } from "./ledger.js";
-import { type PaymentRecordFields, type TransactionRecord, transactionOfCancellation, transactionPut, transactionRecordSchema, transactionUpdate } from "./transactions.js";
+import { type InstantTake, type PaymentRecordFields, type TransactionRecord, transactionOfCancellation, transactionPut, transactionRecordSchema, transactionUpdate } from "./transactions.js";
 import type { VoucherItem } from "./vouchers.js";
 
 export type RedeemOutcome =
@@ -31,29 +31,46 @@ const REDEEMED = "REDEEMED";
 /** How a voucher remembers the transaction that redeemed it. */
 export const redemptionRef = (partnerId: string, transactionId: string) => `${partnerId}#${transactionId}`;
 
-/** The REDEEMED transaction record and the REDEMPTION ledger record of a payment with `voucher`. */
-function redemptionOf(payment: PaymentRecordFields, voucher: VoucherItem, answer: RedeemedAnswer) {
+/**
+ * What a payment is given: a claimed voucher, or an instant discount whose quota unit (and payer
+ * slot) the caller has taken already (store/instant-quota.ts).
+ */
+export type Benefit =
+  | { kind: "voucher"; voucher: VoucherItem }
+  | { kind: "instant"; campaignId: string; instantDiscountId: string; take: InstantTake };
+
+/** The campaign a benefit belongs to. */
+export const benefitCampaign = (benefit: Benefit) => (benefit.kind === "voucher" ? benefit.voucher.campaignId : benefit.campaignId);
+
+/** The REDEEMED transaction record and the REDEMPTION ledger record of a payment given `benefit`. */
+function redemptionOf(payment: PaymentRecordFields, benefit: Benefit, answer: RedeemedAnswer | InstantAnswer) {
   const occurredAt = utcInstant(payment.occurredAt);
+  const campaignId = benefitCampaign(benefit);
   const record = {
     ...payment,
     status: "REDEEMED",
     discount: answer.discount,
     answer,
-    voucherId: voucher.voucherId,
-    campaignId: voucher.campaignId,
-    voucher: { dropId: voucher.dropId, voucherTypeId: voucher.voucherTypeId, shard: voucher.shard, expiresAt: voucher.expiresAt },
+    campaignId,
+    ...(benefit.kind === "voucher"
+      ? {
+          voucherId: benefit.voucher.voucherId,
+          voucher: { dropId: benefit.voucher.dropId, voucherTypeId: benefit.voucher.voucherTypeId, shard: benefit.voucher.shard, expiresAt: benefit.voucher.expiresAt },
+        }
+      : { instantDiscountId: benefit.instantDiscountId, instant: benefit.take }),
   } satisfies TransactionRecord;
   const ledger = {
-    campaignId: voucher.campaignId,
+    campaignId,
     merchantId: payment.merchantId,
     partnerId: payment.partnerId,
     transactionId: payment.transactionId,
-    voucherId: voucher.voucherId,
+    ...(benefit.kind === "voucher" ? { voucherId: benefit.voucher.voucherId } : { instantDiscountId: benefit.instantDiscountId }),
     payerId: payment.payerId,
     occurredAt,
     recordedAt: payment.recordedAt,
   };
-  const redemption: LedgerRecord = { kind: "REDEMPTION", ...ledger, amount: payment.amount, discount: answer.discount, threshold: voucher.threshold };
+  const threshold = benefit.kind === "voucher" ? benefit.voucher.threshold : benefit.take.threshold;
+  const redemption: LedgerRecord = { kind: "REDEMPTION", ...ledger, amount: payment.amount, discount: answer.discount, threshold };
   return { occurredAt, record, ledger, redemption };
 }
 
@@ -94,8 +111,10 @@ function voucherRedemption(table: string, voucher: VoucherItem, payment: Payment
  * What a cancelled redemption transaction (transaction record first, voucher second, ledger
  * records after) means: a duplicate, a voucher taken, or a fault that is rethrown.
  */
-async function redeemCancelled(db: DynamoDBDocumentClient, table: string, error: unknown, payment: PaymentRecordFields): Promise<RedeemOutcome> {
-  const [txn, voucherReason, ...ledger] = cancellationReasons(error);
+async function redeemCancelled(db: DynamoDBDocumentClient, table: string, error: unknown, payment: PaymentRecordFields, benefit: Benefit): Promise<RedeemOutcome> {
+  const reasons = cancellationReasons(error);
+  const [txn, ...rest] = reasons;
+  const [voucherReason, ...ledger] = benefit.kind === "voucher" ? rest : [undefined, ...rest];
   if (txn === "ConditionalCheckFailed") return { outcome: "duplicate", record: await transactionOfCancellation(db, table, error, 0, payment) };
   if (voucherReason === "ConditionalCheckFailed") return { outcome: "voucher-taken" };
   if (ledger.includes("ConditionalCheckFailed")) {
@@ -118,23 +137,23 @@ async function redeemCancelled(db: DynamoDBDocumentClient, table: string, error:
 export async function redeem(
   db: DynamoDBDocumentClient,
   table: { redemptions: string; vouchers: string },
-  input: { payment: PaymentRecordFields; voucher: VoucherItem; answer: RedeemedAnswer },
+  input: { payment: PaymentRecordFields; benefit: Benefit; answer: RedeemedAnswer | InstantAnswer },
 ): Promise<RedeemOutcome> {
-  const { payment, voucher, answer } = input;
-  const { occurredAt, record, redemption } = redemptionOf(payment, voucher, answer);
+  const { payment, benefit, answer } = input;
+  const { occurredAt, record, redemption } = redemptionOf(payment, benefit, answer);
   try {
     await db.send(
       new TransactWriteCommand({
         TransactItems: [
           transactionPut(table.redemptions, record),
-          voucherRedemption(table.vouchers, voucher, payment, occurredAt, { discount: answer.discount }),
+          ...(benefit.kind === "voucher" ? [voucherRedemption(table.vouchers, benefit.voucher, payment, occurredAt, { discount: answer.discount })] : []),
           ...ledgerPuts(table.redemptions, redemption),
         ],
       }),
     );
     return { outcome: "redeemed", record };
   } catch (error) {
-    return redeemCancelled(db, table.redemptions, error, payment);
+    return redeemCancelled(db, table.redemptions, error, payment, benefit);
   }
 }
 
@@ -149,11 +168,11 @@ export async function redeem(
 export async function redeemAfterEarlyRefunds(
   db: DynamoDBDocumentClient,
   table: { redemptions: string; vouchers: string },
-  input: { payment: PaymentRecordFields; voucher: VoucherItem; answer: RedeemedAnswer; early: TransactionRecord },
+  input: { payment: PaymentRecordFields; benefit: Benefit; answer: RedeemedAnswer | InstantAnswer; early: TransactionRecord },
 ): Promise<RedeemOutcome> {
-  const { payment, voucher, answer, early } = input;
+  const { payment, benefit, answer, early } = input;
   if (early.status !== "REFUNDED_BEFORE_PAYMENT" || early.answer !== undefined) return { outcome: "duplicate", record: early };
-  const { occurredAt, record: redeemed, ledger, redemption } = redemptionOf(payment, voucher, answer);
+  const { occurredAt, record: redeemed, ledger, redemption } = redemptionOf(payment, benefit, answer);
   const refunded = early.refunded ?? 0;
   const partial: LedgerRecord | undefined =
     refunded > 0 ? { kind: "PARTIAL_REFUND", ...ledger, amount: refunded, discount: 0, paymentOccurredAt: occurredAt, eventId: early.refund.eventId } : undefined;
@@ -166,7 +185,8 @@ export async function redeemAfterEarlyRefunds(
             // The early refunds stay in `refunds` (each eventId keeps its answer); `refund` is for the one that reverses.
             UpdateExpression:
               "SET #status = :redeemed, eventId = :eventId, merchantId = :merchantId, payerId = :payerId, amount = :amount, discount = :discount, " +
-              "occurredAt = :occurredAt, answer = :answer, recordedAt = :recordedAt, voucherId = :voucherId, campaignId = :campaignId, voucher = :voucher, " +
+              "occurredAt = :occurredAt, answer = :answer, recordedAt = :recordedAt, campaignId = :campaignId, " +
+              (benefit.kind === "voucher" ? "voucherId = :voucherId, voucher = :voucher, " : "instantDiscountId = :instantDiscountId, instant = :instant, ") +
               "refunded = :refunded REMOVE refund, refundedInFull",
             ConditionExpression: `#status = :refundedFirst AND attribute_not_exists(answer) AND ${early.refunded === undefined ? "attribute_not_exists(refunded)" : "refunded = :refunded"}`,
             ExpressionAttributeNames: { "#status": "status" },
@@ -181,13 +201,14 @@ export async function redeemAfterEarlyRefunds(
               ":occurredAt": payment.occurredAt,
               ":answer": answer,
               ":recordedAt": payment.recordedAt,
-              ":voucherId": voucher.voucherId,
-              ":campaignId": voucher.campaignId,
-              ":voucher": redeemed.voucher,
+              ":campaignId": redeemed.campaignId,
+              ...(benefit.kind === "voucher"
+                ? { ":voucherId": benefit.voucher.voucherId, ":voucher": "voucher" in redeemed ? redeemed.voucher : undefined }
+                : { ":instantDiscountId": benefit.instantDiscountId, ":instant": benefit.take }),
               ":refunded": refunded,
             },
           }),
-          voucherRedemption(table.vouchers, voucher, payment, occurredAt),
+          ...(benefit.kind === "voucher" ? [voucherRedemption(table.vouchers, benefit.voucher, payment, occurredAt)] : []),
           ...ledgerPuts(table.redemptions, redemption),
           ...(partial ? ledgerPuts(table.redemptions, partial) : []),
         ],
@@ -195,7 +216,7 @@ export async function redeemAfterEarlyRefunds(
     );
     return { outcome: "redeemed", record: transactionRecordSchema.parse(record) };
   } catch (error) {
-    return redeemCancelled(db, table.redemptions, error, payment);
+    return redeemCancelled(db, table.redemptions, error, payment, benefit);
   }
 }
 

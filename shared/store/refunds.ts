@@ -127,7 +127,7 @@ export async function applyRefund(
   db: DynamoDBDocumentClient,
   table: { redemptions: string; vouchers: string },
   input: { record: TransactionRecord; eventId: string; event: RefundEvent; reverses: boolean; refundPolicy: "void" | "restore" },
-): Promise<RefundOutcome & { voucherStatus?: "VOID" | "CLAIMED" }> {
+): Promise<RefundOutcome & { voucherStatus?: "VOID" | "CLAIMED"; restoreInstant?: boolean }> {
   const { record, eventId, event } = input;
   if (record.status === "REFUNDED_BEFORE_PAYMENT" && record.answer === undefined) {
     throw new Error(`transaction ${record.partnerId}/${record.transactionId} has not been paid: its refunds are early refunds`);
@@ -135,7 +135,9 @@ export async function applyRefund(
   // A redemption (REDEEMED) has its voucher, campaign and ledger; other records only count refunds.
   const redemption = record.status === "REDEEMED" ? record : undefined;
   const redeemed = redemption !== undefined;
-  if (input.reverses && (!redemption?.voucherId || !redemption.campaignId || !redemption.voucher)) {
+  const withVoucher = redemption?.voucherId !== undefined && redemption.voucher !== undefined;
+  const withInstant = redemption?.instantDiscountId !== undefined && redemption.instant !== undefined;
+  if (input.reverses && (!redemption?.campaignId || !(withVoucher || withInstant))) {
     throw new Error(`transaction ${record.partnerId}/${record.transactionId} is not a redemption that can be reversed`);
   }
   const update = refundEventUpdate(record, eventId, event);
@@ -161,14 +163,27 @@ export async function applyRefund(
     merchantId: filed.merchantId,
     partnerId: filed.partnerId,
     transactionId: filed.transactionId,
-    voucherId: filed.voucherId!,
+    ...(filed.voucherId === undefined ? {} : { voucherId: filed.voucherId }),
+    ...(filed.instantDiscountId === undefined ? {} : { instantDiscountId: filed.instantDiscountId }),
     payerId: filed.payerId,
     occurredAt: refundAt,
     paymentOccurredAt: paymentAt,
     eventId,
     recordedAt: event.recordedAt,
   });
-  if (input.reverses && redemption?.voucher && redemption.voucherId && redemption.campaignId) {
+  let restoreInstant = false;
+  if (input.reverses && redemption?.campaignId && redemption.instant && redemption.instantDiscountId) {
+    // An instant discount has no voucher to move: its quota unit goes back after the commit (the caller's, under `restore`).
+    sets.push("#status = :reversed", "refund = :refund");
+    values[":reversed"] = "REVERSED";
+    values[":refund"] = part;
+    next = { ...next, status: "REVERSED", refund: part } as TransactionRecord;
+    restoreInstant = input.refundPolicy === "restore";
+    if (!clawedBack && !forfeited) {
+      const refundedBefore = refundedSoFar(record);
+      items.push(...ledgerPuts(table.redemptions, { kind: "REVERSAL", ...ledgerBaseOf(redemption), amount: redemption.amount, discount: -redemption.discount, refundedBefore }));
+    }
+  } else if (input.reverses && redemption?.voucher && redemption.voucherId && redemption.campaignId) {
     sets.push("#status = :reversed", "refund = :refund");
     values[":reversed"] = "REVERSED";
     values[":refund"] = part;
@@ -212,7 +227,7 @@ export async function applyRefund(
         ],
       }),
     );
-    return { outcome: "refunded", record: transactionRecordSchema.parse(next), ...(voucherStatus ? { voucherStatus } : {}) };
+    return { outcome: "refunded", record: transactionRecordSchema.parse(next), ...(voucherStatus ? { voucherStatus } : {}), ...(restoreInstant ? { restoreInstant } : {}) };
   } catch (error) {
     const [txn, ...rest] = cancellationReasons(error);
     if (txn === undefined) throw error;

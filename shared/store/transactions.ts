@@ -37,6 +37,22 @@ const voucherAddressSchema = z.object({
   expiresAt: z.string(),
 });
 
+/**
+ * Where an instant discount's units were taken, so that a `restore` refund gives them back to
+ * the same day's quota and the payer's counter.
+ */
+export const instantTakeSchema = z.object({
+  /** The local day (campaign zone) of the payment, whose daily quota and payer count it took. */
+  day: z.string(),
+  /** The tier's threshold: a partial refund reverses the discount below it. */
+  threshold: positiveFen,
+  totalShard: z.int().nonnegative(),
+  dailyShard: z.int().nonnegative().optional(),
+  /** Whether a payer slot was taken (the discount has per-payer limits). */
+  payerSlot: z.boolean(),
+});
+export type InstantTake = z.infer<typeof instantTakeSchema>;
+
 const refundPartSchema = z.object({ eventId: z.string(), occurredAt: z.string(), answer: storedRefundAnswerSchema, recordedAt: z.string() });
 /** The refund that reversed the redemption (REVERSED), or the first refund of a record without one (legacy, refunded first). */
 export type RefundPart = z.infer<typeof refundPartSchema>;
@@ -86,6 +102,9 @@ const paidRecordSchema = z.object({
   voucherId: z.string().optional(),
   campaignId: z.string().optional(),
   voucher: voucherAddressSchema.optional(),
+  /** With an instant discount (REDEEMED, REVERSED) only: which one, and where its units were taken. */
+  instantDiscountId: z.string().optional(),
+  instant: instantTakeSchema.optional(),
   refund: refundPartSchema.optional(),
   ...refundFields,
   /** REDEEMED only: the redemption was clawed back for a confirmed fraud flag (once; a later refund then writes no reversal). */

@@ -26,21 +26,22 @@ import { type ShardAddress, clearSoldOut, giveBackUnit, markSoldOut, takeUnit } 
 import { type RetryOptions, withRetries } from "../store/retry.js";
 import { findVoucher, readClaimCounter, toVoucher, writeIssuedVoucher } from "../store/vouchers.js";
 import type { Dependencies } from "./dependencies.js";
+import { StockCaches } from "./stock-caches.js";
 
 /** Shards one attempt may try before answering SOLD_OUT; each try is a write. */
 export const MAX_SHARD_TRIES = 16;
 
 /**
- * What one function instance remembers between claims. Campaign reads are cached briefly
- * because every claimer of a drop reads the same item, which would make it a hot partition;
- * the price is that a pause takes effect within `campaignTtlMs`.
+ * What one function instance remembers between claims: {@link StockCaches} for the drops' shards,
+ * and campaign reads, cached briefly because every claimer of a drop reads the same item, which
+ * would make it a hot partition; the price is that a pause takes effect within `campaignTtlMs`.
  */
-export class ClaimCaches {
+export class ClaimCaches extends StockCaches {
   private readonly campaigns = new Map<string, { expires: number; value: Promise<CampaignWithDrops | undefined> }>();
-  private readonly soldOut = new Map<string, number>();
-  private readonly emptyShards = new Map<string, { expires: number; shards: Set<number> }>();
 
-  constructor(readonly options: { campaignTtlMs: number; soldOutTtlMs: number } = { campaignTtlMs: 1_000, soldOutTtlMs: 5_000 }) {}
+  constructor(readonly options: { campaignTtlMs: number; soldOutTtlMs: number } = { campaignTtlMs: 1_000, soldOutTtlMs: 5_000 }) {
+    super(options.soldOutTtlMs);
+  }
 
   /** The campaign, read at most once per TTL however many claims arrive at once. */
   campaign(campaignId: string, now: number, load: () => Promise<CampaignWithDrops | undefined>): Promise<CampaignWithDrops | undefined> {
@@ -51,34 +52,6 @@ export class ClaimCaches {
     // A failed read must not be remembered.
     value.catch(() => this.campaigns.delete(campaignId));
     return value;
-  }
-
-  isSoldOut(key: string, now: number): boolean {
-    const expires = this.soldOut.get(key);
-    return expires !== undefined && expires > now;
-  }
-
-  rememberSoldOut(key: string, now: number): void {
-    this.soldOut.set(key, now + this.options.soldOutTtlMs);
-  }
-
-  knownEmpty(key: string, now: number): ReadonlySet<number> {
-    const entry = this.emptyShards.get(key);
-    return entry && entry.expires > now ? entry.shards : new Set();
-  }
-
-  rememberEmpty(key: string, shards: readonly number[], now: number): void {
-    if (shards.length === 0) return;
-    const entry = this.emptyShards.get(key);
-    const known = entry && entry.expires > now ? entry.shards : new Set<number>();
-    for (const shard of shards) known.add(shard);
-    this.emptyShards.set(key, { expires: now + this.options.soldOutTtlMs, shards: known });
-  }
-
-  /** Forgets what a returned unit made untrue. */
-  unitReturned(key: string, shard: number): void {
-    this.soldOut.delete(key);
-    this.emptyShards.get(key)?.shards.delete(shard);
   }
 }
 

@@ -44,6 +44,7 @@ import {
   refundAnswerSchema,
 } from "../api/payment-schemas.js";
 import type { Dependencies } from "./dependencies.js";
+import { type InstantRuntime, applyInstantDiscount, restoreInstantDiscount } from "./instant-discounts.js";
 
 /** Rounds of "choose, redeem, lost the voucher to another transaction" before answering 429. */
 export const MAX_REDEEM_ROUNDS = 5;
@@ -62,9 +63,9 @@ export interface PartnerLimits {
  * A payment's dependencies. `now` is when the request was received: the future bound on
  * occurredAt is taken from it.
  */
-export type PaymentDependencies = Dependencies<"vouchers" | "campaigns" | "merchants" | "redemptions"> & PartnerLimits;
+export type PaymentDependencies = Dependencies<"vouchers" | "campaigns" | "merchants" | "redemptions" | "inventory"> & PartnerLimits & InstantRuntime;
 /** A refund's dependencies: a payment's, less the merchants (a refund never reads one). */
-export type RefundDependencies = Dependencies<"vouchers" | "campaigns" | "redemptions"> & PartnerLimits;
+export type RefundDependencies = Dependencies<"vouchers" | "campaigns" | "redemptions" | "inventory"> & PartnerLimits & Pick<InstantRuntime, "instantCaches">;
 
 /** A partner's request, after the signature check named the partner and the handler parsed the body. */
 export interface PartnerRequest<Body> {
@@ -74,8 +75,8 @@ export interface PartnerRequest<Body> {
 }
 
 /** The answer to a payment that redeems a voucher. */
-export function redeemedAnswer(transactionId: string, voucherId: string, discount: number, payable: number): RedeemedAnswer {
-  return redeemedAnswerSchema.parse({ transactionId, voucherId, discount, payable });
+export function redeemedAnswer(transactionId: string, campaignId: string, voucherId: string, discount: number, payable: number): RedeemedAnswer {
+  return redeemedAnswerSchema.parse({ transactionId, campaignId, voucherId, discount, payable });
 }
 
 /** The answer to a payment without a discount: the payer pays the whole amount. */
@@ -146,12 +147,33 @@ export async function recordPayment(input: PartnerRequest<PaymentBody>, deps: Pa
   let candidates: readonly VoucherItem[] = items;
   for (let round = 0; round < MAX_REDEEM_ROUNDS; round += 1) {
     const choice = chooseVoucher({ payment: body, merchant, vouchers: candidates, campaigns, receivedAt: payment.recordedAt });
-    if (choice.voucher === null) return noDiscount(choice.reason);
+    if (choice.voucher === null) {
+      // No voucher serves it: an instant discount may, unless the payer named a voucher.
+      if (choice.reason !== "NO_ELIGIBLE_VOUCHER" || body.voucherId !== undefined || merchant?.status !== "APPROVED") return noDiscount(choice.reason);
+      const instant = await applyInstantDiscount({ payment, merchant, known, early }, deps);
+      switch (instant.outcome) {
+        case "answered":
+          return instant.answer;
+        case "refunded-first":
+          return answerOf(known ?? (await retry(() => readTransaction(db, tables.redemptions, partnerId, body.transactionId))) ?? missing(payment));
+        case "existing": {
+          const answer = await answerOf(instant.record ?? missing(payment));
+          await instant.settle(answer);
+          return answer;
+        }
+        case "refused": {
+          const answer = await noDiscount(instant.reason);
+          await instant.settle(answer);
+          return answer;
+        }
+      }
+    }
     const voucher = choice.voucher;
-    const answer = redeemedAnswer(payment.transactionId, voucher.voucherId, voucher.discount, choice.payable);
+    const answer = redeemedAnswer(payment.transactionId, voucher.campaignId, voucher.voucherId, voucher.discount, choice.payable);
     if (known && early && !discountSurvivesEarlyRefunds(payment.amount, early, voucher.threshold)) return answerOf(known);
+    const benefit = { kind: "voucher", voucher } as const;
     const outcome = await retry(() =>
-      known && early ? redeemAfterEarlyRefunds(db, tables, { payment, voucher, answer, early: known }) : redeem(db, tables, { payment, voucher, answer }),
+      known && early ? redeemAfterEarlyRefunds(db, tables, { payment, benefit, answer, early: known }) : redeem(db, tables, { payment, benefit, answer }),
     );
     if (outcome.outcome === "redeemed") return answer;
     if (outcome.outcome === "duplicate") return answerOf(outcome.record);
@@ -213,7 +235,7 @@ export async function recordRefund(input: PartnerRequest<RefundBody>, deps: Refu
     if (paid.occurredAt === undefined || paid.amount === undefined) throw new Error(`transaction ${partnerId}/${transactionId} is ${paid.status} without its payment`);
     assertRefundNotBeforePayment(body.occurredAt, paid.occurredAt);
     const redemption = paid.status === "REDEEMED" ? paid : undefined;
-    if (redemption && threshold === undefined) threshold = await retry(() => redeemedThreshold(db, tables, redemption));
+    if (redemption && threshold === undefined) threshold = redemption.instant?.threshold ?? (await retry(() => redeemedThreshold(db, tables, redemption)));
     const decision = decideRefund({ amount: paid.amount, refunded: refundedSoFar(paid), threshold: redemption ? threshold : undefined, reversed: paid.status === "REVERSED" }, body.amount);
     const answer = answerOf(paid.status === "REVERSED" || decision.reversed, decision.refunded, decision.remaining);
     // Nothing left to refund and none asked: the state as it is, nothing written (nothing could change it).
@@ -227,11 +249,22 @@ export async function recordRefund(input: PartnerRequest<RefundBody>, deps: Refu
       refundPolicy = loaded?.campaign.refundPolicy ?? "void";
     }
     const outcome = await retry(() => applyRefund(db, tables, { record: paid, eventId, event: eventOf(decision.refund, answer), reverses: decision.reverses, refundPolicy }));
-    if (outcome.outcome === "refunded") return answer;
+    if (outcome.outcome === "refunded") {
+      // Once, by the refund that committed the reversal: a redelivery finds its answer above.
+      if (outcome.restoreInstant && redemption?.instant && redemption.instantDiscountId && redemption.campaignId) {
+        await restoreInstantDiscount({ ...redemption, campaignId: redemption.campaignId, instantDiscountId: redemption.instantDiscountId, instant: redemption.instant }, deps);
+      }
+      return answer;
+    }
     // Another refund (or the payment, or a clawback) changed the record: decide again from it.
     record = outcome.record;
   }
   throw new ThrottledError("The transaction keeps changing under concurrent refunds; deliver the refund again", 1);
+}
+
+/** A record that must exist (a write said so) but cannot be read: a fault, never an answer. */
+function missing(payment: PaymentRecordFields): never {
+  throw new Error(`transaction ${payment.partnerId}/${payment.transactionId} has no record after a write found one`);
 }
 
 /** What refunds that came before the payment asked, while the payment has not been answered; undefined otherwise. */

@@ -55,7 +55,8 @@ function toLine(record: LedgerRecord) {
   return {
     partnerId: record.partnerId,
     transactionId: record.transactionId,
-    voucherId: record.voucherId,
+    ...(record.voucherId === undefined ? {} : { voucherId: record.voucherId }),
+    ...(record.instantDiscountId === undefined ? {} : { instantDiscountId: record.instantDiscountId }),
     payerId: record.payerId,
     amount: record.amount,
     discount: record.discount,

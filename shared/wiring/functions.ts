@@ -73,14 +73,16 @@ export const platformFunctions = {
     tables: { partners: "readWrite", audit: "write" },
   },
   recordPayment: {
-    description: "POST /partners/{partnerId}/payments (signed): redeems the payer's best eligible voucher, once per transaction.",
+    description:
+      "POST /partners/{partnerId}/payments (signed): redeems the payer's best eligible voucher, or applies the best instant discount while its quota lasts, once per transaction.",
     entry: "functions/payments/record-payment.ts",
-    tables: { partners: "read", merchants: "read", campaigns: "read", vouchers: "readWrite", redemptions: "readWrite" },
+    tables: { partners: "read", merchants: "read", campaigns: "read", vouchers: "readWrite", redemptions: "readWrite", inventory: "readWrite" },
   },
   recordRefund: {
-    description: "POST /partners/{partnerId}/refunds (signed): reverses a redemption once, or records a refund that came first.",
+    description:
+      "POST /partners/{partnerId}/refunds (signed): reverses a redemption once (an instant discount's unit back to its quota under `restore`), or records a refund that came first.",
     entry: "functions/payments/record-refund.ts",
-    tables: { partners: "read", campaigns: "read", vouchers: "readWrite", redemptions: "readWrite" },
+    tables: { partners: "read", campaigns: "read", vouchers: "readWrite", redemptions: "readWrite", inventory: "readWrite" },
   },
   submitMerchant: {
     description: "POST /partners/{partnerId}/merchants (signed): a merchant the partner signed up, PENDING.",

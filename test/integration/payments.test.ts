@@ -630,8 +630,8 @@ describe("vouchers of two campaigns sharing one voucherId", () => {
       { ...stored!, threshold: 20_000 },
       { ...stored!, campaignId: unique("c-other") },
     ]) {
-      const answer = { transactionId, voucherId: chosen.voucherId, discount: chosen.discount, payable: 25_000 - chosen.discount };
-      expect(await redeem(db, tables, { payment, voucher: chosen, answer })).toEqual({ outcome: "voucher-taken" });
+      const answer = { transactionId, campaignId: chosen.campaignId, voucherId: chosen.voucherId, discount: chosen.discount, payable: 25_000 - chosen.discount };
+      expect(await redeem(db, tables, { payment, benefit: { kind: "voucher", voucher: chosen }, answer })).toEqual({ outcome: "voucher-taken" });
     }
     expect(await footprint(transactionId, campaignId, merchantId, payerId)).toEqual({ record: undefined, ledger: [], vouchers: { [stored!.voucherId]: "CLAIMED" } });
   });

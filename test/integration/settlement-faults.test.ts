@@ -567,8 +567,8 @@ async function redemptionOf(
       occurredAt: spec.occurredAt.toISOString(),
       recordedAt: now.toISOString(),
     },
-    voucher,
-    answer: { transactionId, voucherId, discount, payable: amount - discount },
+    benefit: { kind: "voucher", voucher },
+    answer: { transactionId, campaignId: voucher.campaignId, voucherId, discount, payable: amount - discount },
   });
   if (outcome.outcome !== "redeemed") throw new Error(`redeem: ${outcome.outcome}`);
   return outcome.record;

@@ -5,13 +5,13 @@ import { ConfigurationError } from "../../shared/errors.js";
 import { listResidentVouchers } from "../../shared/use-cases/wallet.js";
 import { platform } from "../../shared/wiring/platform.js";
 
-const env = { VOUCHERS_TABLE_PARTNERS: "p", VOUCHERS_TABLE_CAMPAIGNS: "c", VOUCHERS_TABLE_VOUCHERS: "v", VOUCHERS_TABLE_REDEMPTIONS: "r" };
+const env = { VOUCHERS_TABLE_PARTNERS: "p", VOUCHERS_TABLE_CAMPAIGNS: "c", VOUCHERS_TABLE_VOUCHERS: "v", VOUCHERS_TABLE_REDEMPTIONS: "r", VOUCHERS_TABLE_INVENTORY: "i" };
 
 describe("dependenciesOf", () => {
   it("hands a function exactly the tables its wiring entry grants, by their physical names", () => {
     const deps = dependenciesOf("recordRefund", env);
     expect(Object.keys(deps.tables).sort()).toEqual(Object.keys(platform.functions.recordRefund.tables).sort());
-    expect({ ...deps.tables }).toEqual({ partners: "p", campaigns: "c", vouchers: "v", redemptions: "r" });
+    expect({ ...deps.tables }).toEqual({ partners: "p", campaigns: "c", vouchers: "v", redemptions: "r", inventory: "i" });
     expect(deps.now()).toBeInstanceOf(Date);
   });
 

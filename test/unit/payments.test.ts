@@ -2,6 +2,7 @@
  * The payment and refund webhooks without storage: body parsing, answer shapes, ledger ordering,
  * and that a bad request or a known transaction touches nothing more than it must.
  */
+import { instantAnswer } from "../../shared/use-cases/instant-discounts.js";
 import { GetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
@@ -63,7 +64,7 @@ function fakeDb(reply: (command: unknown) => unknown): { db: DynamoDBDocumentCli
 }
 
 function deps(db: DynamoDBDocumentClient): PaymentDependencies {
-  return { db, tables: { vouchers: "v", campaigns: "c", merchants: "m", redemptions: "r" }, now: () => new Date("2026-11-05T05:00:00Z") };
+  return { db, tables: { vouchers: "v", campaigns: "c", merchants: "m", redemptions: "r", inventory: "i" }, now: () => new Date("2026-11-05T05:00:00Z") };
 }
 
 describe("the payment body", () => {
@@ -142,9 +143,15 @@ describe("the refund body", () => {
 });
 
 describe("the answers", () => {
-  it("to a redemption are {transactionId, voucherId, discount, payable}, in that order", () => {
-    const answer = redeemedAnswer("txn-1", "v1", 3_000, 9_000);
-    expect(JSON.stringify(answer)).toBe('{"transactionId":"txn-1","voucherId":"v1","discount":3000,"payable":9000}');
+  it("to a redemption are {transactionId, campaignId, voucherId, discount, payable}, in that order", () => {
+    const answer = redeemedAnswer("txn-1", "c1", "v1", 3_000, 9_000);
+    expect(JSON.stringify(answer)).toBe('{"transactionId":"txn-1","campaignId":"c1","voucherId":"v1","discount":3000,"payable":9000}');
+    expect(paymentAnswerSchema.parse(answer)).toEqual(answer);
+  });
+
+  it("to an instant discount are {transactionId, campaignId, instantDiscountId, voucherId: null, discount, payable}, in that order", () => {
+    const answer = instantAnswer("txn-1", "c1", "swipe", 2_000, 10_000);
+    expect(JSON.stringify(answer)).toBe('{"transactionId":"txn-1","campaignId":"c1","instantDiscountId":"swipe","voucherId":null,"discount":2000,"payable":10000}');
     expect(paymentAnswerSchema.parse(answer)).toEqual(answer);
   });
 
@@ -216,7 +223,7 @@ describe("recordPayment and recordRefund", () => {
   });
 
   it("answer a known transaction from its record alone", async () => {
-    const answer = redeemedAnswer("txn-1", "v1", 3_000, 9_000);
+    const answer = redeemedAnswer("txn-1", "c1", "v1", 3_000, 9_000);
     const record = transactionRecordSchema.parse({
       ...transactionKey("bank-a", "txn-1"),
       ...payment,
