@@ -4,6 +4,7 @@
  */
 import { PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { splitStock } from "../../shared/domain/inventory.js";
+import type { InstantDiscount } from "../../shared/domain/instant-discount.js";
 import type { Sector } from "../../shared/domain/sectors.js";
 import { type CampaignRecord, type DropRecord, campaignRecordSchema, dropRecordSchema } from "../../shared/store/campaigns.js";
 import { DUE, LISTED, campaignKey, dropKey, shardKey } from "../../shared/store/keys.js";
@@ -19,6 +20,9 @@ export interface SeedOptions {
   endsAt?: string;
   /** Default supermarket and restaurant. */
   sectors?: Sector[];
+  refundPolicy?: "void" | "restore";
+  instantDiscounts?: InstantDiscount[];
+  timezone?: string;
 }
 
 export const VOUCHER_TYPES = [
@@ -35,13 +39,14 @@ export async function seedCampaign(
   const campaign = campaignRecordSchema.parse({
     id: options.id,
     name: `Test campaign ${options.id}`,
-    timezone: "Asia/Shanghai",
+    timezone: options.timezone ?? "Asia/Shanghai",
     budget: 1_000_000_000,
     startsAt: options.startsAt ?? new Date(Date.now() - 86_400_000).toISOString(),
     endsAt: options.endsAt ?? new Date(Date.now() + 30 * 86_400_000).toISOString(),
     perPersonLimit: options.perPersonLimit ?? 1,
     sectors: options.sectors ?? ["supermarket", "restaurant"],
-    refundPolicy: "void",
+    refundPolicy: options.refundPolicy ?? "void",
+    ...(options.instantDiscounts ? { instantDiscounts: options.instantDiscounts } : {}),
     rollover: options.rollover ?? false,
     voucherTypes: VOUCHER_TYPES,
     status: options.status ?? "PUBLISHED",
