@@ -93,7 +93,8 @@ describe("the stats projector", () => {
       return { transactionId, answer };
     };
     // The voucher holder's payment takes the voucher (30 off 150); two card payments take the instant discount (20 off 120, 60 off 350).
-    expect((await pay(holder, 15_000)).answer).toMatchObject({ voucherId: expect.any(String), discount: 3_000 });
+    const voucherPayment = (await pay(holder, 15_000)).answer;
+    expect("voucherId" in voucherPayment && typeof voucherPayment.voucherId === "string" && voucherPayment.discount).toBe(3_000);
     expect((await pay(unique("card"), 12_000)).answer).toMatchObject({ instantDiscountId: "swipe", voucherId: null, discount: 2_000 });
     const reversed = await pay(unique("card"), 35_000);
     expect(reversed.answer).toMatchObject({ instantDiscountId: "swipe", discount: 6_000 });
