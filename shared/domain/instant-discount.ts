@@ -56,6 +56,14 @@ export function instantSubsidy(discount: Pick<InstantDiscount, "tiers" | "quota"
   return multiplyFen(Math.max(...discount.tiers.map((tier) => tier.discount)), discount.quota.total);
 }
 
+/**
+ * Units of a discount's day counter: its daily quota, or without one its total quota (the day's
+ * counter is then kept only to tell how much was used that day, and never refuses on its own).
+ */
+export function dayQuotaUnits(discount: Pick<InstantDiscount, "quota">): number {
+  return discount.quota.daily ?? discount.quota.total;
+}
+
 /** The tier with the highest threshold `amount` reaches, or undefined when it reaches none. */
 export function reachedTier(tiers: readonly InstantTier[], amount: number): InstantTier | undefined {
   let best: InstantTier | undefined;
