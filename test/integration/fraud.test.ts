@@ -372,7 +372,7 @@ async function seedRedeemedTransactions(entries: readonly LedgerRecord[]): Promi
           amount: entry.amount,
           discount: entry.discount,
           occurredAt: entry.occurredAt,
-          answer: { transactionId: entry.transactionId, voucherId: entry.voucherId, discount: entry.discount, payable: entry.amount - entry.discount },
+          answer: { transactionId: entry.transactionId, campaignId: entry.campaignId, voucherId: entry.voucherId, discount: entry.discount, payable: entry.amount - entry.discount },
           recordedAt: entry.recordedAt,
           voucherId: entry.voucherId,
           campaignId: entry.campaignId,
