@@ -67,17 +67,8 @@ describe("the stats projector", () => {
       id: campaignId,
       refundPolicy: "restore",
       drops: [{ id: "d1", stock: { "100-30": 5 }, shards: 1 }],
-      instantDiscounts: [
-        {
-          id: "swipe",
-          tiers: [
-            { threshold: 10_000, discount: 2_000 },
-            { threshold: 30_000, discount: 6_000 },
-          ],
-          quota: { total: 10 },
-          partners: [partnerId],
-        },
-      ],
+      // 20 off from 100 yuan, 60 off from 300.
+      instantDiscounts: [{ id: "swipe", tiers: [10_000, 30_000].map((threshold) => ({ threshold, discount: threshold / 5 })), quota: { total: 10 }, partners: [partnerId] }],
     });
     const merchantId = unique("m");
     await seedMerchant(db, tables.merchants, { id: merchantId, partnerId, sector: "supermarket" });
