@@ -7,7 +7,8 @@
  */
 import * as z from "../zod.js";
 import { multiplyFen, positiveFen } from "./money.js";
-import { type CampaignFacts, campaignActiveAt } from "./redemption.js";
+import { type CampaignFacts, type ChoiceReason, campaignActiveAt } from "./redemption.js";
+import { localDate } from "./settlement.js";
 import type { Sector } from "./sectors.js";
 
 const positiveInt = z.int().positive();
@@ -157,4 +158,24 @@ export function instantOffers(
     .flatMap((campaign) =>
       (campaign.instantDiscounts ?? []).map((discount) => ({ campaignId: campaign.id, campaignStartsAt: campaign.startsAt, timezone: campaign.timezone, discount })),
     );
+}
+
+/**
+ * Whether a payment that no voucher served may take an instant discount: only when the payer holds
+ * no usable voucher at all (`NO_ELIGIBLE_VOUCHER`) and named none. A voucher's other reasons
+ * (campaign not active, sector, below its threshold) come first in the answer (API.md's order),
+ * and a payment that names a voucher uses that voucher or nothing. A voucher and an instant
+ * discount never stack: the caller tries this only after no voucher applied.
+ */
+export function instantDiscountMayApply(voucherRefusal: ChoiceReason, payment: { voucherId?: string | undefined }): boolean {
+  return voucherRefusal === "NO_ELIGIBLE_VOUCHER" && payment.voucherId === undefined;
+}
+
+/**
+ * The day whose daily quota and per-payer daily count a payment at `occurredAt` takes: its local
+ * date in the campaign's zone. Counters are keyed by it, so a new day starts at local midnight
+ * with fresh counters and no job races the payments.
+ */
+export function quotaDay(occurredAt: Date, timezone: string): string {
+  return localDate(occurredAt, timezone);
 }

@@ -23,10 +23,9 @@
  * The drill is test/integration/instant-discounts.test.ts ("a crash between the take and the record").
  */
 import { takeFromShards } from "../domain/inventory.js";
-import { type InstantCandidate, type InstantDiscount, instantCandidates, instantOffers } from "../domain/instant-discount.js";
+import { type InstantCandidate, type InstantDiscount, instantCandidates, instantOffers, quotaDay } from "../domain/instant-discount.js";
 import type { MerchantFacts } from "../domain/redemption.js";
 import { type EarlyRefunds, discountSurvivesEarlyRefunds } from "../domain/refund.js";
-import { localDate } from "../domain/settlement.js";
 import { instantAnswerSchema, type InstantAnswer, type PaymentAnswer } from "../api/payment-schemas.js";
 import { listInstantDiscountCampaignIds, readCampaignItem } from "../store/campaign-writes.js";
 import type { CampaignRecord } from "../store/campaigns.js";
@@ -143,7 +142,7 @@ export async function applyInstantDiscount(
     const discount = campaign?.instantDiscounts?.find((item) => item.id === candidate.instantDiscountId);
     if (!campaign || !discount) continue;
     if (early && !discountSurvivesEarlyRefunds(payment.amount, early, candidate.tier.threshold)) return { outcome: "refunded-first" };
-    const day = localDate(occurredAt, campaign.timezone);
+    const day = quotaDay(occurredAt, campaign.timezone);
     const quotas = quotasOf(candidate, discount, day);
     const counter: PayerCounter = { campaignId: candidate.campaignId, instantDiscountId: candidate.instantDiscountId, partnerId: payment.partnerId, payerId: payment.payerId };
     const slot = { transactionId: payment.transactionId, day };

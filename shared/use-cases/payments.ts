@@ -22,6 +22,7 @@
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type CampaignFacts, chooseVoucher } from "../domain/redemption.js";
+import { instantDiscountMayApply } from "../domain/instant-discount.js";
 import { assertAmountInRange, assertNotInFuture } from "../domain/partner-limits.js";
 import { type EarlyRefunds, assertRefundNotBeforePayment, decideRefund, discountSurvivesEarlyRefunds, refundedAtPayment } from "../domain/refund.js";
 import { ThrottledError, TooManyRefundsError } from "../errors.js";
@@ -149,7 +150,7 @@ export async function recordPayment(input: PartnerRequest<PaymentBody>, deps: Pa
     const choice = chooseVoucher({ payment: body, merchant, vouchers: candidates, campaigns, receivedAt: payment.recordedAt });
     if (choice.voucher === null) {
       // No voucher serves it: an instant discount may, unless the payer named a voucher.
-      if (choice.reason !== "NO_ELIGIBLE_VOUCHER" || body.voucherId !== undefined || merchant?.status !== "APPROVED") return noDiscount(choice.reason);
+      if (!instantDiscountMayApply(choice.reason, body) || merchant?.status !== "APPROVED") return noDiscount(choice.reason);
       const instant = await applyInstantDiscount({ payment, merchant, known, early }, deps);
       switch (instant.outcome) {
         case "answered":
