@@ -24,6 +24,7 @@ import {
 } from "../../shared/use-cases/campaigns.js";
 import { insertDrop, markPublishing } from "../../shared/store/campaign-writes.js";
 import { provisionShards } from "../../shared/store/inventory.js";
+import { closeDrop } from "../../shared/store/drop-close.js";
 import { loadCampaign } from "../../shared/store/campaigns.js";
 import { DUE, LISTED, campaignKey, dropKey, shardKey } from "../../shared/store/keys.js";
 import { rejection } from "../support/rejection.js";
@@ -276,6 +277,19 @@ describe("adding a drop", () => {
     expect(over).toBeInstanceOf(BudgetExceededError);
     expect(over).toMatchObject({ details: { committed: FIXTURE_COMMITTED + 3 * 10 * 3_000 + 3 * tooMany * 3_000 } });
     expect(await rawItem(dropKey("add-weekly", "big-1"))).toBeUndefined();
+  });
+
+  it("closes each occurrence of a repeating drop and rolls its unclaimed units into the next, like drops declared by hand", async () => {
+    await create("add-weekly-close");
+    await publishCampaign({ ...deps, campaignId: "add-weekly-close" });
+    await addDrop({ ...deps, campaignId: "add-weekly-close", drop: parseDrop({ ...extraDrop("wk", 10), repeat: { every: "P1W", times: 3 } }) });
+    const tables = tableNamesOf(resources, ["campaigns", "inventory", "vouchers"]);
+    const first = await closeDrop({ db, tables, campaignId: "add-weekly-close", dropId: "wk-1", now: new Date("2030-04-01T12:05:00+08:00") });
+    expect(first).toMatchObject({ status: "closed", outcome: { "100-30": { issued: 0, unclaimed: 10, movedTo: "wk-2" } } });
+    expect(await shards("add-weekly-close", "wk-2", "100-30", 2)).toEqual([10, 10, undefined]);
+    const second = await closeDrop({ db, tables, campaignId: "add-weekly-close", dropId: "wk-2", now: new Date("2030-04-08T12:05:00+08:00") });
+    expect(second).toMatchObject({ status: "closed", outcome: { "100-30": { issued: 0, unclaimed: 20, movedTo: "wk-3" } } });
+    expect(await shards("add-weekly-close", "wk-3", "100-30", 2)).toEqual([15, 15, undefined]);
   });
 
   it("finishes a repeating drop whose provisioning was cut short after its first occurrence when the same drop is sent again", async () => {
