@@ -22,7 +22,7 @@
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type CampaignFacts, chooseVoucher } from "../domain/redemption.js";
-import { instantDiscountMayApply } from "../domain/instant-discount.js";
+import { firstRefusal, instantDiscountMayApply } from "../domain/instant-discount.js";
 import { assertAmountInRange, assertNotInFuture } from "../domain/partner-limits.js";
 import { type EarlyRefunds, assertRefundNotBeforePayment, decideRefund, discountSurvivesEarlyRefunds, refundedAtPayment } from "../domain/refund.js";
 import { ThrottledError, TooManyRefundsError } from "../errors.js";
@@ -160,7 +160,7 @@ export async function recordPayment(input: PartnerRequest<PaymentBody>, deps: Pa
   for (let round = 0; round < MAX_REDEEM_ROUNDS; round += 1) {
     const choice = chooseVoucher({ payment: body, merchant, vouchers: candidates, campaigns, receivedAt: payment.recordedAt });
     if (choice.voucher === null) {
-      // No voucher serves it: an instant discount may, unless the payer named a voucher.
+      // No voucher serves it: an instant discount may (unless the payer named a voucher).
       if (!instantDiscountMayApply(choice.reason, body) || merchant?.status !== "APPROVED") return noDiscount(choice.reason);
       const instant = await applyInstantDiscount({ payment, merchant, known, early }, deps);
       switch (instant.outcome) {
@@ -174,7 +174,7 @@ export async function recordPayment(input: PartnerRequest<PaymentBody>, deps: Pa
           return answer;
         }
         case "refused": {
-          const answer = await noDiscount(instant.reason);
+          const answer = await noDiscount(firstRefusal(choice.reason, instant.reason));
           await instant.settle(answer);
           return answer;
         }
