@@ -23,7 +23,7 @@ describe("numberArgument", () => {
     expect(numberArgument("duplicates", "0.2", { min: 0, max: 10, integer: false })).toBe(0.2);
   });
 
-  it.each([
+  it.each<[string | undefined, string]>([
     ["0", "below the range"],
     ["100001", "above the range"],
     ["2.5", "a fraction for a whole number"],
