@@ -6,6 +6,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes, randomUUID } from "node:crypto";
 import diagnostics from "node:diagnostics_channel";
+import { setMaxListeners } from "node:events";
 import http from "node:http";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -105,6 +106,32 @@ export interface HttpAnswer {
   text: string;
 }
 
+/** POSTs over `agent` (aborted with `signal` when given) and reads the whole answer. */
+export function poster(agent: http.Agent, signal?: AbortSignal): (url: string, headers: Record<string, string>, payload: string) => Promise<HttpAnswer> {
+  return (url, headers, payload) =>
+    new Promise<HttpAnswer>((resolve, reject) => {
+      const request = http.request(url, { method: "POST", agent, ...(signal ? { signal } : {}), headers: { ...headers, "content-length": Buffer.byteLength(payload) } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      });
+      request.on("error", reject);
+      request.end(payload);
+    });
+}
+
+/** The physical names of the runtime's tables `logical`. */
+export function tableNames<const Logical extends string>(runtime: LocalRuntime, logical: readonly Logical[]): Record<Logical, string> {
+  const names = {} as Record<Logical, string>;
+  for (const name of logical) names[name] = runtime.resources.tables[name]?.name ?? fail(`no table "${name}" in the runtime`);
+  return names;
+}
+
+const fail = (message: string): never => {
+  throw new Error(message);
+};
+
 /** A partner registered over HTTP, with one merchant it submitted and an operator approved. */
 export interface BenchPartner {
   partnerId: string;
@@ -127,21 +154,10 @@ export async function registerBenchPartner(
   const { runtime, jwt } = platformRun;
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   run.onStop(() => agent.destroy());
-  const post = (path: string, headers: Record<string, string>, payload: string) =>
-    new Promise<HttpAnswer>((resolve, reject) => {
-      const request = http.request(
-        `${runtime.url}${path}`,
-        { method: "POST", agent, signal: run.signal, headers: { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(payload) } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (chunk: Buffer) => chunks.push(chunk));
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-          res.on("error", reject);
-        },
-      );
-      request.on("error", reject);
-      request.end(payload);
-    });
+  // Every request in flight listens on the run's signal.
+  setMaxListeners(options.concurrency + 16, run.signal);
+  const send = poster(agent, run.signal);
+  const post = (path: string, headers: Record<string, string>, payload: string) => send(`${runtime.url}${path}`, { ...headers, "content-type": "application/json" }, payload);
   const expectStatus = (what: string, response: HttpAnswer, status: number) => {
     if (response.status !== status) throw new Error(`${what}: expected ${status}, got ${response.status} ${response.text.slice(0, 300)}`);
     return JSON.parse(response.text) as Record<string, unknown>;

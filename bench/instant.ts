@@ -17,7 +17,7 @@
  * error and on Ctrl-C.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { setMaxListeners } from "node:events";
+import type { PaymentBody } from "../shared/api/payment-schemas.js";
 import { answersDifferingFromFirst, argumentsOrExit, fixed, ledgerAgainstAnswers, percentile, poolWithProgress } from "./figures.js";
 import { INSTANT_TIERS, INSTANT_USAGE, type PlannedDelivery, instantAmount, parseInstantSettings, planDeliveries, tierDiscount } from "./instant-plan.js";
 
@@ -28,15 +28,6 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const INSTANT_DISCOUNT_ID = "swipe";
 /** Hard bound on the whole run, emulators included. */
 const RUN_DEADLINE_MS = 6 * 60_000;
-
-interface Payment {
-  eventId: string;
-  transactionId: string;
-  merchantId: string;
-  payerId: string;
-  amount: number;
-  occurredAt: string;
-}
 
 /** One delivery as sent and answered, with the DynamoDB calls the handlers made for it. */
 interface Delivery extends PlannedDelivery {
@@ -77,18 +68,12 @@ async function main(): Promise<number> {
   const C = settings.concurrency;
   const plan = planDeliveries(P, settings.duplicates);
 
-  const { DELIVERY_HEADER, benchDocuments, callsIn, countCallsPerRequest, guardedRun, registerBenchPartner } = await import("./harness.js");
+  const { DELIVERY_HEADER, benchDocuments, callsIn, countCallsPerRequest, guardedRun, registerBenchPartner, tableNames } = await import("./harness.js");
   return guardedRun({ deadlineMs: RUN_DEADLINE_MS, note }, async (run) => {
     const { signal } = run;
-    // Every request in flight listens on the signal.
-    setMaxListeners(C + 16, signal);
     const started = await run.startPlatform();
     const { runtime: rt } = started;
-    const tables = {
-      campaigns: rt.resources.tables.campaigns!.name,
-      inventory: rt.resources.tables.inventory!.name,
-      redemptions: rt.resources.tables.redemptions!.name,
-    };
+    const tables = tableNames(rt, ["campaigns", "inventory", "redemptions"]);
     const docs = benchDocuments(run, started.emulators);
     const calls = countCallsPerRequest(run);
 
@@ -106,7 +91,7 @@ async function main(): Promise<number> {
 
     // 3. The deliveries: P payments by P cards, some delivered again beside the first and after the flood.
     const occurredAt = new Date().toISOString();
-    const payments: Payment[] = Array.from({ length: P }, (_, i) => ({
+    const payments: PaymentBody[] = Array.from({ length: P }, (_, i) => ({
       eventId: `ev-${i.toString(36)}-${randomBytes(4).toString("hex")}`,
       transactionId: `txn-${i.toString(36)}-${randomBytes(4).toString("hex")}`,
       merchantId,

@@ -10,7 +10,7 @@
  * (must be 0; exit 1 otherwise). Everything it started is stopped at the end, on error and on Ctrl-C.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { setMaxListeners } from "node:events";
+import type { PaymentBody } from "../shared/api/payment-schemas.js";
 import { parseArgs } from "node:util";
 import { answersDifferingFromFirst, argumentsOrExit, fixed as figure, ledgerAgainstAnswers, numberArgument, percentile, pool, poolWithProgress, shuffle } from "./figures.js";
 
@@ -52,15 +52,6 @@ function parseSettings(): Settings {
 
 const fixed = (value: number, digits = 1) => figure(value, digits);
 
-interface Payment {
-  eventId: string;
-  transactionId: string;
-  merchantId: string;
-  payerId: string;
-  amount: number;
-  occurredAt: string;
-}
-
 interface Delivery {
   transactionId: string;
   status: number;
@@ -82,19 +73,12 @@ async function main(): Promise<number> {
   const C = settings.concurrency;
   const D = Math.round(P * settings.duplicates);
 
-  const { benchDocuments, guardedRun, registerBenchPartner } = await import("./harness.js");
+  const { benchDocuments, guardedRun, registerBenchPartner, tableNames } = await import("./harness.js");
   return guardedRun({ deadlineMs: RUN_DEADLINE_MS, note }, async (run) => {
     const { signal } = run;
-    // Every request in flight listens on the signal.
-    setMaxListeners(C + 16, signal);
     const started = await run.startPlatform();
     const { runtime: rt } = started;
-    const tables = {
-      campaigns: rt.resources.tables.campaigns!.name,
-      inventory: rt.resources.tables.inventory!.name,
-      vouchers: rt.resources.tables.vouchers!.name,
-      redemptions: rt.resources.tables.redemptions!.name,
-    };
+    const tables = tableNames(rt, ["campaigns", "inventory", "vouchers", "redemptions"]);
     const seedDocs = benchDocuments(run, started.emulators);
 
     // 2. A partner, its approved merchant.
@@ -115,7 +99,7 @@ async function main(): Promise<number> {
 
     // 4. The deliveries: P distinct payments plus D re-deliveries of random ones, shuffled.
     const occurredAt = new Date().toISOString();
-    const payments: Payment[] = payers.map((payerId, i) => ({
+    const payments: PaymentBody[] = payers.map((payerId, i) => ({
       eventId: `ev-${i.toString(36)}-${randomBytes(4).toString("hex")}`,
       transactionId: `txn-${i.toString(36)}-${randomBytes(4).toString("hex")}`,
       merchantId,
