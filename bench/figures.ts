@@ -102,6 +102,8 @@ export interface LedgerCheck {
   extra: number;
   /** Transactions with more than one record. */
   severalRecords: number;
+  /** Records beyond the first of their transaction: discounts applied again. */
+  beyondOne: number;
   /** Records of transactions that were not answered with a discount. */
   notAnswered: number;
 }
@@ -113,6 +115,7 @@ export function ledgerAgainstAnswers(records: readonly { transactionId: string }
   return {
     extra: records.length - answered.size,
     severalRecords: [...perTransaction.values()].filter((n) => n > 1).length,
+    beyondOne: records.length - perTransaction.size,
     notAnswered: [...perTransaction.keys()].filter((transactionId) => !answered.has(transactionId)).length,
   };
 }

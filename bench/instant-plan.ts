@@ -5,7 +5,7 @@
  * environment.
  */
 import { parseArgs } from "node:util";
-import { numberArgument, shuffle } from "./figures.js";
+import { type LedgerCheck, numberArgument, shuffle } from "./figures.js";
 
 export interface InstantBenchSettings {
   /** Distinct payments, one per payer. */
@@ -86,4 +86,38 @@ export function planDeliveries(payments: number, share: number, random: () => nu
   }
   const later = shuffle(repeated.slice(concurrent.length), random).map((payment) => ({ payment, redelivery: true }));
   return { flood, later };
+}
+
+/** What a run saw: the answers and the read-backs. */
+export interface InstantRunFigures {
+  payments: number;
+  quota: number;
+  /** Distinct transactions answered with the discount. */
+  applied: number;
+  /** The quota's used units, from its shards. */
+  quotaUsed: number;
+  /** The campaign's REDEMPTION records against the applied transactions. */
+  ledger: LedgerCheck;
+  /** REDEMPTION records that do not name the instant discount. */
+  ledgerNotInstant: number;
+  /** Applied answers with another tier's discount, or another campaign or discount. */
+  wrongDiscount: number;
+  /** Deliveries answered otherwise than their transaction's first delivery. */
+  differing: number;
+}
+
+/** The verdict on a run: units over the quota, duplicates applied, and every reason to exit 1 (none: pass). */
+export function instantVerdict(run: InstantRunFigures): { expectedApplied: number; overQuota: number; duplicatesApplied: number; failures: string[] } {
+  const expectedApplied = Math.min(run.quota, run.payments);
+  const overQuota = Math.max(0, run.applied - run.quota, run.quotaUsed - run.quota);
+  const duplicatesApplied = run.ledger.beyondOne + run.differing;
+  const readBacksAgree =
+    run.quotaUsed === run.applied && run.ledger.extra === 0 && run.ledger.notAnswered === 0 && run.ledgerNotInstant === 0 && run.wrongDiscount === 0;
+  const failures = [
+    ...(overQuota > 0 ? [`${overQuota} over the quota`] : []),
+    ...(duplicatesApplied > 0 ? [`${duplicatesApplied} duplicates applied`] : []),
+    ...(run.applied === expectedApplied ? [] : [`applied ${run.applied}, expected ${expectedApplied}`]),
+    ...(readBacksAgree ? [] : ["the quota's shards or the ledger disagree with the answers"]),
+  ];
+  return { expectedApplied, overQuota, duplicatesApplied, failures };
 }

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { BenchArgumentError, answersDifferingFromFirst, ledgerAgainstAnswers, numberArgument, shuffle } from "../../bench/figures.js";
-import { INSTANT_TIERS, instantAmount, parseInstantSettings, planDeliveries, tierDiscount } from "../../bench/instant-plan.js";
+import { INSTANT_TIERS, instantAmount, instantVerdict, parseInstantSettings, planDeliveries, tierDiscount } from "../../bench/instant-plan.js";
 
 /** A seeded generator in [0, 1), so a plan can be checked for one fixed draw. */
 function seeded(seed: number): () => number {
@@ -117,16 +117,45 @@ describe("answersDifferingFromFirst", () => {
 
 describe("ledgerAgainstAnswers", () => {
   it("finds no fault when each applied transaction has exactly one record", () => {
-    expect(ledgerAgainstAnswers([{ transactionId: "a" }, { transactionId: "b" }], new Set(["a", "b"]))).toEqual({ extra: 0, severalRecords: 0, notAnswered: 0 });
+    expect(ledgerAgainstAnswers([{ transactionId: "a" }, { transactionId: "b" }], new Set(["a", "b"]))).toEqual({ extra: 0, severalRecords: 0, beyondOne: 0, notAnswered: 0 });
   });
 
   it("counts a transaction recorded twice, a record nobody was answered, and a missing record", () => {
     expect(ledgerAgainstAnswers([{ transactionId: "a" }, { transactionId: "a" }, { transactionId: "x" }], new Set(["a", "b"]))).toEqual({
       extra: 1,
       severalRecords: 1,
+      beyondOne: 1,
       notAnswered: 1,
     });
-    expect(ledgerAgainstAnswers([], new Set(["a"]))).toEqual({ extra: -1, severalRecords: 0, notAnswered: 0 });
+    expect(ledgerAgainstAnswers([], new Set(["a"]))).toEqual({ extra: -1, severalRecords: 0, beyondOne: 0, notAnswered: 0 });
+  });
+});
+
+describe("instantVerdict", () => {
+  const clean = { payments: 2_000, quota: 500, applied: 500, quotaUsed: 500, ledger: { extra: 0, severalRecords: 0, beyondOne: 0, notAnswered: 0 }, ledgerNotInstant: 0, wrongDiscount: 0, differing: 0 };
+
+  it("passes a run that applied exactly the quota, once each, with read-backs that agree", () => {
+    expect(instantVerdict(clean)).toEqual({ expectedApplied: 500, overQuota: 0, duplicatesApplied: 0, failures: [] });
+    expect(instantVerdict({ ...clean, payments: 300, applied: 300, quotaUsed: 300 }).failures).toEqual([]);
+  });
+
+  it("fails on a unit over the quota, whether the answers or the shards show it", () => {
+    expect(instantVerdict({ ...clean, applied: 501, quotaUsed: 501, ledger: { ...clean.ledger, extra: 0 } })).toMatchObject({ overQuota: 1, failures: ["1 over the quota", "applied 501, expected 500"] });
+    expect(instantVerdict({ ...clean, quotaUsed: 502 })).toMatchObject({ overQuota: 2, failures: ["2 over the quota", "the quota's shards or the ledger disagree with the answers"] });
+  });
+
+  it("fails on a duplicate applied: a second record of a transaction, or an answer other than the first", () => {
+    const twice = instantVerdict({ ...clean, ledger: { extra: 1, severalRecords: 1, beyondOne: 1, notAnswered: 0 } });
+    expect(twice.duplicatesApplied).toBe(1);
+    expect(twice.failures).toContain("1 duplicates applied");
+    expect(instantVerdict({ ...clean, differing: 3 })).toMatchObject({ duplicatesApplied: 3, failures: ["3 duplicates applied"] });
+  });
+
+  it("fails when fewer than min(quota, payments) applied, or a read-back disagrees", () => {
+    expect(instantVerdict({ ...clean, applied: 499, quotaUsed: 499, ledger: { ...clean.ledger, extra: 0 } }).failures).toEqual(["applied 499, expected 500"]);
+    expect(instantVerdict({ ...clean, payments: 300, applied: 299, quotaUsed: 299 }).failures).toEqual(["applied 299, expected 300"]);
+    expect(instantVerdict({ ...clean, wrongDiscount: 1 }).failures).toEqual(["the quota's shards or the ledger disagree with the answers"]);
+    expect(instantVerdict({ ...clean, ledgerNotInstant: 1 }).failures).toHaveLength(1);
   });
 });
 
