@@ -100,7 +100,7 @@ async function main(): Promise<number> {
       occurredAt,
     }));
     const deliveries: Delivery[] = [];
-    const send = (phase: Delivery["phase"], planned: PlannedDelivery, index: number) => async () => {
+    const send = async (phase: Delivery["phase"], planned: PlannedDelivery, index: number) => {
       const payment = payments[planned.payment]!;
       const raw = JSON.stringify(payment);
       const id = `${phase}-${index}`;
@@ -112,11 +112,11 @@ async function main(): Promise<number> {
     const floodRedeliveries = plan.flood.filter((d) => d.redelivery).length;
     note(`sending ${plan.flood.length} signed payments (${P} distinct, ${floodRedeliveries} re-delivered beside the first), ${C} in flight…`);
     const floodStart = performance.now();
-    await poolWithProgress(plan.flood.length, C, signal, "flood", (i) => send("flood", plan.flood[i]!, i)());
+    await poolWithProgress(plan.flood.length, C, signal, "flood", (i) => send("flood", plan.flood[i]!, i));
     const floodSeconds = (performance.now() - floodStart) / 1000;
     note(`sending ${plan.later.length} re-deliveries after the flood, ${C} in flight…`);
     const laterStart = performance.now();
-    await poolWithProgress(plan.later.length, C, signal, "later", (i) => send("later", plan.later[i]!, i)());
+    await poolWithProgress(plan.later.length, C, signal, "later", (i) => send("later", plan.later[i]!, i));
     const laterSeconds = (performance.now() - laterStart) / 1000;
 
     // 4. Verification: the answers, then the quota's shards and the ledger with consistent reads.
