@@ -7,7 +7,8 @@
  */
 import * as z from "../zod.js";
 import { multiplyFen, positiveFen } from "./money.js";
-import { type CampaignFacts, campaignActiveAt } from "./redemption.js";
+import { type CampaignFacts, type ChoiceReason, campaignActiveAt } from "./redemption.js";
+import { localDate } from "./settlement.js";
 import type { Sector } from "./sectors.js";
 
 const positiveInt = z.int().positive();
@@ -165,4 +166,43 @@ export function instantOffers(
     .flatMap((campaign) =>
       (campaign.instantDiscounts ?? []).map((discount) => ({ campaignId: campaign.id, campaignStartsAt: campaign.startsAt, timezone: campaign.timezone, discount })),
     );
+}
+
+/**
+ * Whether a payment that no voucher served may take an instant discount: the payer's best claimed
+ * voucher applies when one does (the two never stack), and otherwise an instant discount may,
+ * whatever kept the payer's vouchers from applying; but never at a merchant that is not approved,
+ * and never when the payment names a voucher (that voucher or nothing).
+ */
+export function instantDiscountMayApply(voucherRefusal: ChoiceReason, payment: { voucherId?: string | undefined }): boolean {
+  return voucherRefusal !== "MERCHANT_NOT_APPROVED" && payment.voucherId === undefined;
+}
+
+/** The reasons a payment gets no benefit, first to last (API.md "Instant discounts and recurring drops"). */
+const REFUSAL_ORDER = [
+  "MERCHANT_NOT_APPROVED",
+  "CAMPAIGN_NOT_ACTIVE",
+  "SECTOR_NOT_ELIGIBLE",
+  "BELOW_THRESHOLD",
+  "PAYER_LIMIT_REACHED",
+  "QUOTA_EXHAUSTED",
+  "NO_ELIGIBLE_VOUCHER",
+] as const;
+
+/**
+ * The one reason a payment is answered when neither a voucher nor an instant discount applied:
+ * whichever of the two refusals comes first in API.md's order (the vouchers' own reasons, then
+ * BELOW_THRESHOLD, PAYER_LIMIT_REACHED, QUOTA_EXHAUSTED, and NO_ELIGIBLE_VOUCHER last).
+ */
+export function firstRefusal(voucherRefusal: ChoiceReason, instantRefusal: InstantRefusal): ChoiceReason | InstantRefusal {
+  return REFUSAL_ORDER.indexOf(voucherRefusal) <= REFUSAL_ORDER.indexOf(instantRefusal) ? voucherRefusal : instantRefusal;
+}
+
+/**
+ * The day whose daily quota and per-payer daily count a payment at `occurredAt` takes: its local
+ * date in the campaign's zone. Counters are keyed by it, so a new day starts at local midnight
+ * with fresh counters and no job races the payments.
+ */
+export function quotaDay(occurredAt: Date, timezone: string): string {
+  return localDate(occurredAt, timezone);
 }

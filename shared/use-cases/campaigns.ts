@@ -129,6 +129,12 @@ export async function setCampaignStatus(input: Dependencies<"campaigns"> & Opera
  * campaign's version, so two concurrent additions cannot share one budget; its shards follow, and
  * last its shard counts and its place on the close schedule. Until then no claim can reach it.
  * If that sequence was cut short, the same request again finishes it.
+ *
+ * A repeating drop writes all its occurrences in that one transaction, then provisions each in
+ * turn. Crash analysis: cut short between occurrences, some are provisioned and the rest have no
+ * shard counts and are not due, so no claim can reach them and no stock exists twice (shards are
+ * put only if absent); the same request again provisions the rest
+ * (test/integration/campaigns.test.ts, "finishes a repeating drop whose provisioning was cut short").
  */
 export async function addDrop(input: Dependencies<TableKind> & OperatorTrail & { campaignId: string; drop: Drop }): Promise<CampaignView> {
   const { campaignId } = input;

@@ -23,10 +23,9 @@
  * The drill is test/integration/instant-discounts.test.ts ("a crash between the take and the record").
  */
 import { takeFromShards } from "../domain/inventory.js";
-import { type InstantCandidate, type InstantDiscount, dayQuotaUnits, instantCandidates, instantOffers } from "../domain/instant-discount.js";
+import { type InstantCandidate, type InstantDiscount, dayQuotaUnits, instantCandidates, instantOffers, quotaDay } from "../domain/instant-discount.js";
 import type { MerchantFacts } from "../domain/redemption.js";
 import { type EarlyRefunds, discountSurvivesEarlyRefunds } from "../domain/refund.js";
-import { localDate } from "../domain/settlement.js";
 import { instantAnswerSchema, type InstantAnswer, type PaymentAnswer } from "../api/payment-schemas.js";
 import { listInstantDiscountCampaignIds, readCampaignItem } from "../store/campaign-writes.js";
 import type { CampaignRecord } from "../store/campaigns.js";
@@ -144,7 +143,7 @@ export async function applyInstantDiscount(
     const discount = campaign?.instantDiscounts?.find((item) => item.id === candidate.instantDiscountId);
     if (!campaign || !discount) continue;
     if (early && !discountSurvivesEarlyRefunds(payment.amount, early, candidate.tier.threshold)) return { outcome: "refunded-first" };
-    const day = localDate(occurredAt, campaign.timezone);
+    const day = quotaDay(occurredAt, campaign.timezone);
     const quotas = quotasOf(candidate, discount, day);
     const counter: PayerCounter = { campaignId: candidate.campaignId, instantDiscountId: candidate.instantDiscountId, partnerId: payment.partnerId, payerId: payment.payerId };
     const slot = { transactionId: payment.transactionId, day };
@@ -286,7 +285,7 @@ export async function readInstantDiscountUse(
   campaign: Pick<CampaignRecord, "id" | "timezone" | "instantDiscounts">,
   now: Date,
 ): Promise<Map<string, InstantDiscountUse>> {
-  const today = localDate(now, campaign.timezone);
+  const today = quotaDay(now, campaign.timezone);
   const uses = await Promise.all(
     (campaign.instantDiscounts ?? []).map(async (discount) => {
       const base = { campaignId: campaign.id, instantDiscountId: discount.id };

@@ -7,7 +7,7 @@ import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, UpdateCommand } fr
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "../../infra/local/emulators.js";
 import { type PhysicalResources, teardownResources } from "../../infra/local/provision.js";
-import { checkNewDrop, parseCampaign, parseDrop } from "../../shared/domain/campaign.js";
+import { checkNewDrop, checkNewDrops, parseCampaign, parseDrop } from "../../shared/domain/campaign.js";
 import type { Dependencies } from "../../shared/use-cases/dependencies.js";
 import { BudgetExceededError } from "../../shared/errors.js";
 import { TtlCache } from "../../shared/use-cases/campaign-views.js";
@@ -24,6 +24,7 @@ import {
 } from "../../shared/use-cases/campaigns.js";
 import { insertDrop, markPublishing } from "../../shared/store/campaign-writes.js";
 import { provisionShards } from "../../shared/store/inventory.js";
+import { closeDrop } from "../../shared/store/drop-close.js";
 import { loadCampaign } from "../../shared/store/campaigns.js";
 import { DUE, LISTED, campaignKey, dropKey, shardKey } from "../../shared/store/keys.js";
 import { rejection } from "../support/rejection.js";
@@ -276,6 +277,39 @@ describe("adding a drop", () => {
     expect(over).toBeInstanceOf(BudgetExceededError);
     expect(over).toMatchObject({ details: { committed: FIXTURE_COMMITTED + 3 * 10 * 3_000 + 3 * tooMany * 3_000 } });
     expect(await rawItem(dropKey("add-weekly", "big-1"))).toBeUndefined();
+  });
+
+  it("closes each occurrence of a repeating drop and rolls its unclaimed units into the next, like drops declared by hand", async () => {
+    await create("add-weekly-close");
+    await publishCampaign({ ...deps, campaignId: "add-weekly-close" });
+    await addDrop({ ...deps, campaignId: "add-weekly-close", drop: parseDrop({ ...extraDrop("wk", 10), repeat: { every: "P1W", times: 3 } }) });
+    const tables = tableNamesOf(resources, ["campaigns", "inventory", "vouchers"]);
+    const first = await closeDrop({ db, tables, campaignId: "add-weekly-close", dropId: "wk-1", now: new Date("2030-04-01T12:05:00+08:00") });
+    expect(first).toMatchObject({ status: "closed", outcome: { "100-30": { issued: 0, unclaimed: 10, movedTo: "wk-2" } } });
+    expect(await shards("add-weekly-close", "wk-2", "100-30", 2)).toEqual([10, 10, undefined]);
+    const second = await closeDrop({ db, tables, campaignId: "add-weekly-close", dropId: "wk-2", now: new Date("2030-04-08T12:05:00+08:00") });
+    expect(second).toMatchObject({ status: "closed", outcome: { "100-30": { issued: 0, unclaimed: 20, movedTo: "wk-3" } } });
+    expect(await shards("add-weekly-close", "wk-3", "100-30", 2)).toEqual([15, 15, undefined]);
+  });
+
+  it("finishes a repeating drop whose provisioning was cut short after its first occurrence when the same drop is sent again", async () => {
+    await create("add-weekly-resume");
+    await publishCampaign({ ...deps, campaignId: "add-weekly-resume" });
+    const weekly = parseDrop({ ...extraDrop("wk", 10), repeat: { every: "P1W", times: 3 } });
+    // A crash after the occurrences were written (one transaction) and the first was provisioned.
+    const loaded = await loadCampaign(db, deps.tables.campaigns, "add-weekly-resume", { consistent: true });
+    const occurrences = checkNewDrops({ ...loaded!.campaign, drops: loaded!.drops }, weekly);
+    expect(await insertDrop(db, deps.tables.campaigns, loaded!.campaign, occurrences, NOW.toISOString(), undefined, weekly)).toBe("inserted");
+    await provisionShards(db, deps.tables.inventory, "add-weekly-resume", occurrences[0]!);
+    expect(await rawItem(dropKey("add-weekly-resume", "wk-2"))).not.toHaveProperty("due");
+
+    const finished = await addDrop({ ...deps, campaignId: "add-weekly-resume", drop: weekly });
+    expect(finished.drops.map((drop) => drop.id)).toEqual(["d1", "d2", "wk-1", "wk-2", "wk-3"]);
+    for (const k of [1, 2, 3]) {
+      expect(await rawItem(dropKey("add-weekly-resume", `wk-${k}`))).toMatchObject({ shardCounts: { "100-30": 2 }, due: DUE });
+      // Provisioning again never refilled the first occurrence's shards, and none has more than its units.
+      expect(await shards("add-weekly-resume", `wk-${k}`, "100-30", 2)).toEqual([5, 5, undefined]);
+    }
   });
 
   it("refuses an existing drop id (409), an overlap (400 with its path) and a draft (409 INVALID_STATE)", async () => {

@@ -19,6 +19,7 @@ import { TOTAL_PERIOD, readQuotaTaken } from "../../shared/store/instant-quota.j
 import { campaignKey, merchantKey } from "../../shared/store/keys.js";
 import { readLedger } from "../../shared/store/ledger.js";
 import { readTransaction } from "../../shared/store/transactions.js";
+import { listVouchers } from "../../shared/store/vouchers.js";
 import { ClaimCaches, claimVoucher } from "../../shared/use-cases/claim.js";
 import { InstantCaches, readInstantDiscountUse } from "../../shared/use-cases/instant-discounts.js";
 import { type PaymentDependencies, recordPayment, recordRefund } from "../../shared/use-cases/payments.js";
@@ -72,7 +73,7 @@ async function instantCampaign(discount: Partial<InstantDiscount> = {}, options:
   await seedCampaign(db, tables, {
     id: campaignId,
     refundPolicy: options.refundPolicy ?? "void",
-    drops: options.drops ? [{ id: "d1", stock: { "100-30": 5 }, shards: 1 }] : [],
+    drops: options.drops ? [{ id: "d1", stock: { "100-30": 5, "200-60": 5 }, shards: 1 }] : [],
     instantDiscounts: [
       {
         id: "swipe",
@@ -235,6 +236,20 @@ describe("an instant discount at a payment", () => {
     expect(answer).toMatchObject({ campaignId: setup.campaignId, discount: 3_000 });
     expect(answer.voucherId).not.toBeNull();
     expect(await used(setup)).toBe(0);
+  });
+
+  it("applies to a payer whose vouchers do not serve the payment (a 满200减60 voucher and ¥120), and the voucher stays claimed", async () => {
+    const setup = await instantCampaign({}, { drops: true });
+    const resident = unique("resident");
+    const voucher = await claimVoucher(
+      { residentId: resident, campaignId: setup.campaignId, dropId: "d1", voucherTypeId: "200-60" },
+      { db, tables, caches: new ClaimCaches(), now: () => new Date(), random: Math.random },
+    );
+    const answer = await pay(setup, { payerId: resident, amount: 12_000 });
+    expect(answer).toMatchObject({ campaignId: setup.campaignId, instantDiscountId: "swipe", voucherId: null, discount: 2_000 });
+    expect((await listVouchers(db, tables.vouchers, resident)).map((item) => [item.voucherId, item.status])).toEqual([[voucher.voucherId, "CLAIMED"]]);
+    // Neither applies: the voucher's reason comes before the instant discount's (API.md's order).
+    expect(reasons([await pay(setup, { payerId: resident, amount: 9_000 })])).toEqual(["BELOW_THRESHOLD"]);
   });
 
   it("takes the largest discount across campaigns", async () => {

@@ -154,7 +154,7 @@ describe("a payment", () => {
 
     const answers = await Promise.all(Array.from({ length: 20 }, () => recordPayment({ partnerId: PARTNER, body }, deps)));
 
-    expect(answers[0]).toEqual({ transactionId: body.transactionId, voucherId: voucher.voucherId, discount: 3_000, payable: 9_000 });
+    expect(answers[0]).toEqual({ transactionId: body.transactionId, campaignId, voucherId: voucher.voucherId, discount: 3_000, payable: 9_000 });
     expect(new Set(answers.map((answer) => JSON.stringify(answer))).size).toBe(1);
     const ledger = await readLedger(db, tables.redemptions, campaignId, merchantId);
     expect(ledger).toHaveLength(1);
@@ -605,7 +605,7 @@ describe("vouchers of two campaigns sharing one voucherId", () => {
 
     const answer = await pay({ merchantId, payerId, amount: 15_000, transactionId });
 
-    expect(answer).toEqual({ transactionId, voucherId, discount: 3_000, payable: 12_000 });
+    expect(answer).toEqual({ transactionId, campaignId: campaignB, voucherId, discount: 3_000, payable: 12_000 });
     const wallet = await listVouchers(db, tables.vouchers, payerId);
     expect(wallet.map((item) => [item.campaignId, item.status]).sort()).toEqual([
       [campaignA, "CLAIMED"],
@@ -737,7 +737,7 @@ describe("a redemption whose commit answer is lost", () => {
     const payerId = unique("p-lost");
     const voucher = await claim(payerId, campaignId, "100-30");
     const body = { eventId: unique("e"), transactionId: unique("t"), merchantId, payerId, amount: 12_000, occurredAt: at() };
-    const committed = { transactionId: body.transactionId, voucherId: voucher.voucherId, discount: 3_000, payable: 9_000 };
+    const committed = { transactionId: body.transactionId, campaignId, voucherId: voucher.voucherId, discount: 3_000, payable: 9_000 };
 
     const first = await recordPayment({ partnerId: PARTNER, body }, { ...deps, db: losingFirstCommit(error()) }).then(
       (answer) => answer,

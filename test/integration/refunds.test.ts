@@ -260,7 +260,7 @@ describe("a refund that arrives before its payment", () => {
     expect(await refund(transactionId, { amount: 1_000, eventId: early })).toEqual({ transactionId, reversed: false, refunded: 1_000, remaining: 0 });
     const answers = await Promise.all(Array.from({ length: 3 }, () => pay({ merchantId, payerId, amount: 12_000, transactionId })));
 
-    for (const answer of answers) expect(answer).toEqual({ transactionId, voucherId: voucher.voucherId, discount: 3_000, payable: 9_000 });
+    for (const answer of answers) expect(answer).toEqual({ transactionId, campaignId, voucherId: voucher.voucherId, discount: 3_000, payable: 9_000 });
     expect(await statusOf(payerId)).toEqual(["REDEEMED"]);
     expect(await readTransaction(db, tables.redemptions, PARTNER, transactionId)).toMatchObject({ status: "REDEEMED", refunded: 1_000 });
     expect(await refund(transactionId, { amount: 1_000, eventId: early })).toEqual({ transactionId, reversed: false, refunded: 1_000, remaining: 0 });

@@ -8,7 +8,11 @@ import {
   instantCandidates,
   instantDiscountSchema,
   instantSubsidy,
+  firstRefusal,
+  instantDiscountMayApply,
+  instantOffers,
   localWeekTime,
+  quotaDay,
   reachedTier,
 } from "../../shared/domain/instant-discount.js";
 
@@ -132,5 +136,68 @@ describe("a campaign with instant discounts", () => {
     twice.instantDiscounts = [swipe, { ...swipe, quota: { total: 1 } }];
     twice.budget += 6_000;
     expect(() => parseCampaign(twice)).toThrow(CampaignInvalidError);
+  });
+});
+
+describe("the window at its edges", () => {
+  const allDay = { from: "00:00", to: "23:59" };
+  it("opens at local midnight and closes for the day's last minute", () => {
+    expect(inWindow(allDay, new Date("2026-12-04T00:00:00+08:00"), "Asia/Shanghai")).toBe(true);
+    expect(inWindow(allDay, new Date("2026-12-03T23:59:59+08:00"), "Asia/Shanghai")).toBe(false);
+    expect(inWindow(allDay, new Date("2026-12-04T23:58:59+08:00"), "Asia/Shanghai")).toBe(true);
+    // UTC midnight is 08:00 in Shanghai: the edge is the campaign's midnight, not the server's.
+    expect(inWindow({ to: "08:00" }, new Date("2026-12-04T00:00:00Z"), "Asia/Shanghai")).toBe(false);
+  });
+});
+
+describe("the daily quota's day", () => {
+  it("rolls over at local midnight in the campaign's zone, a DST-free zone and an offset zone alike", () => {
+    expect(quotaDay(new Date("2026-12-04T23:59:59.999+08:00"), "Asia/Shanghai")).toBe("2026-12-04");
+    expect(quotaDay(new Date("2026-12-05T00:00:00+08:00"), "Asia/Shanghai")).toBe("2026-12-05");
+    // 18:29:59Z is 23:59:59 in Kolkata (+05:30); 18:30Z is the next day there, the same day in UTC.
+    expect(quotaDay(new Date("2026-12-04T18:29:59Z"), "Asia/Kolkata")).toBe("2026-12-04");
+    expect(quotaDay(new Date("2026-12-04T18:30:00Z"), "Asia/Kolkata")).toBe("2026-12-05");
+    // Across a DST change (Berlin, 2026-03-29) the day still turns at local midnight.
+    expect(quotaDay(new Date("2026-03-29T21:59:59Z"), "Europe/Berlin")).toBe("2026-03-29");
+    expect(quotaDay(new Date("2026-03-29T22:00:00Z"), "Europe/Berlin")).toBe("2026-03-30");
+  });
+});
+
+describe("a voucher or an instant discount", () => {
+  it("tries an instant discount whenever no voucher applied, except at a merchant not approved or for a payment that names a voucher", () => {
+    for (const reason of ["NO_ELIGIBLE_VOUCHER", "BELOW_THRESHOLD", "SECTOR_NOT_ELIGIBLE", "CAMPAIGN_NOT_ACTIVE"] as const) {
+      expect(instantDiscountMayApply(reason, {})).toBe(true);
+    }
+    expect(instantDiscountMayApply("MERCHANT_NOT_APPROVED", {})).toBe(false);
+    expect(instantDiscountMayApply("NO_ELIGIBLE_VOUCHER", { voucherId: "v1" })).toBe(false);
+  });
+
+  it("answers the first reason in API.md's order when neither applied", () => {
+    expect(firstRefusal("NO_ELIGIBLE_VOUCHER", "QUOTA_EXHAUSTED")).toBe("QUOTA_EXHAUSTED");
+    expect(firstRefusal("NO_ELIGIBLE_VOUCHER", "NO_ELIGIBLE_VOUCHER")).toBe("NO_ELIGIBLE_VOUCHER");
+    expect(firstRefusal("BELOW_THRESHOLD", "PAYER_LIMIT_REACHED")).toBe("BELOW_THRESHOLD");
+    expect(firstRefusal("SECTOR_NOT_ELIGIBLE", "BELOW_THRESHOLD")).toBe("SECTOR_NOT_ELIGIBLE");
+    expect(firstRefusal("CAMPAIGN_NOT_ACTIVE", "QUOTA_EXHAUSTED")).toBe("CAMPAIGN_NOT_ACTIVE");
+    expect(firstRefusal("NO_ELIGIBLE_VOUCHER", "PAYER_LIMIT_REACHED")).toBe("PAYER_LIMIT_REACHED");
+  });
+});
+
+describe("the instant discounts open to a payment", () => {
+  const campaign = {
+    id: "c1",
+    status: "PUBLISHED" as const,
+    startsAt: "2026-12-01T00:00:00+08:00",
+    endsAt: "2026-12-31T23:59:59+08:00",
+    sectors: ["supermarket" as const],
+    timezone: "Asia/Shanghai",
+    instantDiscounts: [swipe],
+  };
+  const at = new Date("2026-12-04T12:00:00+08:00");
+  it("are those of published campaigns running at the payment that list the merchant's sector", () => {
+    expect(instantOffers([campaign], "supermarket", at)).toEqual([{ campaignId: "c1", campaignStartsAt: campaign.startsAt, timezone: "Asia/Shanghai", discount: swipe }]);
+    expect(instantOffers([{ ...campaign, status: "PAUSED" }], "supermarket", at)).toEqual([]);
+    expect(instantOffers([campaign], "restaurant", at)).toEqual([]);
+    expect(instantOffers([campaign], "supermarket", new Date("2027-01-01T00:00:00+08:00"))).toEqual([]);
+    expect(instantOffers([{ ...campaign, instantDiscounts: undefined }], "supermarket", at)).toEqual([]);
   });
 });
