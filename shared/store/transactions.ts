@@ -54,6 +54,7 @@ export const instantTakeSchema = z.object({
   /** The tier's threshold: a partial refund reverses the discount below it. */
   threshold: positiveFen,
   totalShard: z.int().nonnegative(),
+  /** The shard of the day's counter taken (every application since it is always kept; absent on earlier records, which took none without a daily quota). */
   dailyShard: z.int().nonnegative().optional(),
   /** Whether a payer slot was taken (the discount has per-payer limits). */
   payerSlot: z.boolean(),
