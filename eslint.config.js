@@ -25,7 +25,7 @@ function layer(files, forbidden) {
 }
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "cdk.out/", ".cache/", "coverage/"] },
+  { ignores: ["node_modules/", "cdk.out/", ".cache/", "coverage/", "console/dist/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,0 +1,82 @@
+/**
+ * Builds the operator console (console/) into console/dist with Vite, the one build configuration
+ * there is: `npm start` calls {@link ensureConsoleBuilt} so the console is rebuilt only when its
+ * sources changed, and `npm run console:build` builds it on demand.
+ */
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import react from "@vitejs/plugin-react";
+import { build, type InlineConfig } from "vite";
+import { CONSOLE_DIST, REPOSITORY_ROOT } from "./runtime.js";
+
+const CONSOLE_ROOT = path.join(REPOSITORY_ROOT, "console");
+/** Inside dist, so removing dist also forgets the hash; dotfiles are never served. */
+const SOURCES_HASH_FILE = path.join(CONSOLE_DIST, ".sources-sha256");
+
+/** The files a build depends on: the app, the locked dependencies, and this configuration. */
+function sourceFiles(): string[] {
+  const walk = (folder: string): string[] =>
+    readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
+      const full = path.join(folder, entry.name);
+      return entry.isDirectory() ? walk(full) : [full];
+    });
+  return [
+    path.join(CONSOLE_ROOT, "index.html"),
+    ...walk(path.join(CONSOLE_ROOT, "src")),
+    path.join(REPOSITORY_ROOT, "package-lock.json"),
+    path.join(REPOSITORY_ROOT, "infra", "local", "console-build.ts"),
+  ].sort();
+}
+
+/** SHA-256 over every source file's path and content. */
+export function consoleSourcesHash(): string {
+  const hash = createHash("sha256");
+  for (const file of sourceFiles()) {
+    hash.update(path.relative(REPOSITORY_ROOT, file)).update("\0").update(readFileSync(file)).update("\0");
+  }
+  return hash.digest("hex");
+}
+
+/** The Vite configuration of the console: served under /console/ (API.md, "Console"). */
+export function consoleViteConfig(): InlineConfig {
+  return {
+    configFile: false,
+    root: CONSOLE_ROOT,
+    base: "/console/",
+    plugins: [react()],
+    logLevel: "warn",
+    build: {
+      outDir: CONSOLE_DIST,
+      emptyOutDir: true,
+      // Ant Design and ECharts make one large vendor chunk; it is fetched once and cached by its hash.
+      chunkSizeWarningLimit: 3000,
+    },
+  };
+}
+
+/** Builds console/dist now and records the sources' hash. */
+export async function buildConsole(log: (line: string) => void): Promise<void> {
+  const hash = consoleSourcesHash();
+  const started = Date.now();
+  log("Building the console (console/ → console/dist)…");
+  await build(consoleViteConfig());
+  await writeFile(SOURCES_HASH_FILE, `${hash}\n`);
+  log(`  console built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Builds the console unless console/dist was built from the current sources. */
+export async function ensureConsoleBuilt(log: (line: string) => void): Promise<"built" | "up to date"> {
+  const built = await readFile(SOURCES_HASH_FILE, "utf8").then(
+    (text) => text.trim(),
+    () => undefined,
+  );
+  if (built === consoleSourcesHash()) {
+    log("Console up to date (console/dist matches its sources)");
+    return "up to date";
+  }
+  log(built === undefined ? "Console not built yet" : "Console sources changed since the last build");
+  await buildConsole(log);
+  return "built";
+}
