@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import react from "@vitejs/plugin-react";
 import { build, type InlineConfig } from "vite";
@@ -40,7 +40,7 @@ export function consoleSourcesHash(): string {
 }
 
 /** The Vite configuration of the console: served under /console/ (API.md, "Console"). */
-export function consoleViteConfig(): InlineConfig {
+export function consoleViteConfig(outDir: string = CONSOLE_DIST): InlineConfig {
   return {
     configFile: false,
     root: CONSOLE_ROOT,
@@ -48,7 +48,7 @@ export function consoleViteConfig(): InlineConfig {
     plugins: [react()],
     logLevel: "warn",
     build: {
-      outDir: CONSOLE_DIST,
+      outDir,
       emptyOutDir: true,
       // Ant Design and ECharts make one large vendor chunk; it is fetched once and cached by its hash.
       chunkSizeWarningLimit: 3000,
@@ -56,13 +56,27 @@ export function consoleViteConfig(): InlineConfig {
   };
 }
 
-/** Builds console/dist now and records the sources' hash. */
+/**
+ * Builds console/dist now and records the sources' hash. The build goes to a folder of its own and
+ * then replaces dist, so a runtime never serves half a build and two builds at once (two
+ * `npm start`s, parallel tests) do not mix their files.
+ */
 export async function buildConsole(log: (line: string) => void): Promise<void> {
   const hash = consoleSourcesHash();
   const started = Date.now();
+  const staging = `${CONSOLE_DIST}.building-${process.pid}-${started}`;
   log("Building the console (console/ → console/dist)…");
-  await build(consoleViteConfig());
-  await writeFile(SOURCES_HASH_FILE, `${hash}\n`);
+  try {
+    await build(consoleViteConfig(staging));
+    await writeFile(path.join(staging, path.basename(SOURCES_HASH_FILE)), `${hash}\n`);
+    await rm(CONSOLE_DIST, { recursive: true, force: true });
+    await rename(staging, CONSOLE_DIST).catch(async (error: unknown) => {
+      // Another build of the same sources replaced dist first: its files are as good as ours.
+      if (!(await readFile(SOURCES_HASH_FILE, "utf8").catch(() => undefined))) throw error;
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
   log(`  console built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
