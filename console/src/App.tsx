@@ -9,6 +9,14 @@ import { Overview } from "./pages/Overview";
 import { SignIn } from "./pages/SignIn";
 import { Shell } from "./Shell";
 
+/**
+ * WCAG AA (4.5:1) for every text: Ant Design's default blue under white text is 3.9:1 (blue-7 is
+ * 6:1), and its secondary text (45 % black) is 3.4:1 on white (65 % black is 6.9:1).
+ */
+const theme = {
+  token: { colorPrimary: "#0958d9", colorTextSecondary: "rgba(0, 0, 0, 0.65)", colorTextDescription: "rgba(0, 0, 0, 0.65)", colorTextTertiary: "rgba(0, 0, 0, 0.65)" },
+};
+
 const queryClient = new QueryClient({
   // One retry: an operator should see an error quickly rather than a spinner.
   defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } },
@@ -42,7 +50,7 @@ export function App() {
   }, [session]);
   return (
     <LanguageContext.Provider value={languageContext}>
-      <ConfigProvider locale={antdLocales[language]}>
+      <ConfigProvider locale={antdLocales[language]} theme={theme} button={{ autoInsertSpace: false }}>
         <QueryClientProvider client={queryClient}>
           <BrowserRouter basename="/console">
             {session ? (

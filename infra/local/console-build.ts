@@ -3,6 +3,7 @@
  * there is: `npm start` calls {@link ensureConsoleBuilt} so the console is rebuilt only when its
  * sources changed, and `npm run console:build` builds it on demand.
  */
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
@@ -44,6 +45,7 @@ export function consoleViteConfig(outDir: string = CONSOLE_DIST): InlineConfig {
   return {
     configFile: false,
     root: CONSOLE_ROOT,
+    mode: "production",
     base: "/console/",
     plugins: [react()],
     logLevel: "warn",
@@ -57,11 +59,13 @@ export function consoleViteConfig(outDir: string = CONSOLE_DIST): InlineConfig {
 }
 
 /**
- * Builds console/dist now and records the sources' hash. The build goes to a folder of its own and
- * then replaces dist, so a runtime never serves half a build and two builds at once (two
- * `npm start`s, parallel tests) do not mix their files.
+ * Builds console/dist in this process and records the sources' hash (`npm run console:build`). The
+ * build goes to a folder of its own and then replaces dist, so a runtime never serves half a build
+ * and two builds at once (two `npm start`s, parallel tests) do not mix their files.
  */
-export async function buildConsole(log: (line: string) => void): Promise<void> {
+export async function buildConsoleHere(log: (line: string) => void): Promise<void> {
+  // Vite and the React plugin take development or production from NODE_ENV, which test runners set to "test".
+  if (process.env.NODE_ENV !== "production") throw new Error(`the console is built with NODE_ENV=production, not ${process.env.NODE_ENV ?? "unset"}`);
   const hash = consoleSourcesHash();
   const started = Date.now();
   const staging = `${CONSOLE_DIST}.building-${process.pid}-${started}`;
@@ -78,6 +82,32 @@ export async function buildConsole(log: (line: string) => void): Promise<void> {
     await rm(staging, { recursive: true, force: true });
   }
   log(`  console built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Builds console/dist in a child process with NODE_ENV=production, whatever the caller's NODE_ENV; its lines go to `log`. */
+export function buildConsole(log: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(REPOSITORY_ROOT, "scripts", "console-build.ts")], {
+      cwd: REPOSITORY_ROOT,
+      env: { ...process.env, NODE_ENV: "production" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let pending = "";
+    let errors = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) log(line);
+    });
+    child.stderr.on("data", (chunk: Buffer) => (errors += chunk.toString()));
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      if (pending) log(pending);
+      if (code === 0) resolve();
+      else reject(new Error(`the console build failed (exit ${code}):\n${errors}`));
+    });
+  });
 }
 
 /** Builds the console unless console/dist was built from the current sources. */

@@ -3,7 +3,7 @@
  * spent, remaining) and today's claims and redemptions, and the alerts an operator acts on first.
  */
 import { useQuery } from "@tanstack/react-query";
-import { Alert, Badge, Card, Col, Empty, Row, Skeleton, Space, Statistic, Tag, Typography } from "antd";
+import { Alert, Badge, Card, Col, Empty, Row, Skeleton, Space, Statistic, Typography } from "antd";
 import type { EChartsOption } from "echarts";
 import { useMemo } from "react";
 import { api, apiErrorOf, dataOf } from "../api/client";
@@ -53,6 +53,8 @@ function ErrorState(props: { error: unknown }) {
 
 function gauge(label: string, fen: number, budget: number): EChartsOption {
   return {
+    // Refreshed every 10 s: an animation from zero each time would show wrong figures in between.
+    animation: false,
     series: [
       {
         type: "gauge",
@@ -98,7 +100,7 @@ function CampaignCard(props: { campaign: Campaign }) {
       title={
         <Space>
           <span>{campaign.name}</span>
-          <Tag color={campaign.status === "PUBLISHED" ? "green" : "orange"}>{campaign.status}</Tag>
+          <Badge status={campaign.status === "PUBLISHED" ? "success" : "warning"} text={campaign.status} />
         </Space>
       }
       extra={<Typography.Text type="secondary">{campaign.id}</Typography.Text>}
