@@ -8,10 +8,13 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import react from "@vitejs/plugin-react";
-import { build, type InlineConfig } from "vite";
-import { CONSOLE_DIST, REPOSITORY_ROOT } from "./runtime.js";
+import { fileURLToPath } from "node:url";
+import type { InlineConfig } from "vite";
 
+// Not imported from runtime.ts: the build's own process should not load the AWS SDK and emulators.
+const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** What the build writes and the local runtime serves at /console/ (runtime.ts has the same path). */
+export const CONSOLE_DIST = path.join(REPOSITORY_ROOT, "console", "dist");
 const CONSOLE_ROOT = path.join(REPOSITORY_ROOT, "console");
 /** Inside dist, so removing dist also forgets the hash; dotfiles are never served. */
 const SOURCES_HASH_FILE = path.join(CONSOLE_DIST, ".sources-sha256");
@@ -41,7 +44,9 @@ export function consoleSourcesHash(): string {
 }
 
 /** The Vite configuration of the console: served under /console/ (API.md, "Console"). */
-export function consoleViteConfig(outDir: string = CONSOLE_DIST): InlineConfig {
+export async function consoleViteConfig(outDir: string = CONSOLE_DIST): Promise<InlineConfig> {
+  // Loaded only when building: npm start with an up-to-date console never loads Vite.
+  const { default: react } = await import("@vitejs/plugin-react");
   return {
     configFile: false,
     root: CONSOLE_ROOT,
@@ -71,7 +76,8 @@ export async function buildConsoleHere(log: (line: string) => void): Promise<voi
   const staging = `${CONSOLE_DIST}.building-${process.pid}-${started}`;
   log("Building the console (console/ → console/dist)…");
   try {
-    await build(consoleViteConfig(staging));
+    const { build } = await import("vite");
+    await build(await consoleViteConfig(staging));
     await writeFile(path.join(staging, path.basename(SOURCES_HASH_FILE)), `${hash}\n`);
     await rm(CONSOLE_DIST, { recursive: true, force: true });
     await rename(staging, CONSOLE_DIST).catch(async (error: unknown) => {

@@ -26,7 +26,7 @@ import { startScheduler } from "./scheduler.js";
 import { startStreamPoller } from "./stream-poller.js";
 
 export const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-/** What `npm run console:build` writes and the runtime serves at /console/. */
+/** What `npm run console:build` writes and the runtime serves at /console/ (console-build.ts names it too; a test checks they agree). */
 export const CONSOLE_DIST = path.join(REPOSITORY_ROOT, "console", "dist");
 
 export interface LocalRuntimeOptions {
