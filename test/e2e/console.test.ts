@@ -126,4 +126,25 @@ describe("the operator console in Chromium", () => {
     expect(response?.status()).toBe(200);
     await page.getByRole("heading", { name: "登录" }).waitFor();
   });
+
+  it("shows the API's own refusal where data cannot be loaded: a resident signed in sees the operators-only message", async () => {
+    const { page } = browser!;
+    await page.getByLabel("用户标识").fill("alice");
+    await page.getByLabel("角色").click();
+    await page.getByTitle("居民").click();
+    await page.getByRole("button", { name: "登录" }).click();
+    await page.getByRole("heading", { name: "总览" }).waitFor();
+    await expect(page.getByTestId("signed-in-as").textContent()).resolves.toBe("alice");
+    // The public campaign list loads; every operator route answers 403 with its message, shown as is.
+    await page.getByTestId(`campaign-${campaignId}`).waitFor();
+    const refusals = page.getByText("This route is for bureau operators only");
+    await refusals.nth(2).waitFor();
+    await expect(refusals.count()).resolves.toBe(3);
+    await expect(page.getByText("加载失败").count()).resolves.toBe(3);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "overview-errors.png"), fullPage: true });
+    await expectAccessible("overview (errors)");
+    // Chromium logs each refused request; those, and only those, are expected here.
+    expect(browser!.errors.filter((error) => !/status of 403/.test(error))).toEqual([]);
+    browser!.errors.length = 0;
+  });
 });
