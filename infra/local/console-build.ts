@@ -19,7 +19,10 @@ const CONSOLE_ROOT = path.join(REPOSITORY_ROOT, "console");
 /** Inside dist, so removing dist also forgets the hash; dotfiles are never served. */
 const SOURCES_HASH_FILE = path.join(CONSOLE_DIST, ".sources-sha256");
 
-/** The files a build depends on: the app, the locked dependencies, and this configuration. */
+/**
+ * The files a build depends on: the app, the platform's shared code it imports (money and time
+ * formatting, later the API's zod schemas for forms), the locked dependencies, and this configuration.
+ */
 function sourceFiles(): string[] {
   const walk = (folder: string): string[] =>
     readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
@@ -29,6 +32,7 @@ function sourceFiles(): string[] {
   return [
     path.join(CONSOLE_ROOT, "index.html"),
     ...walk(path.join(CONSOLE_ROOT, "src")),
+    ...walk(path.join(REPOSITORY_ROOT, "shared")),
     path.join(REPOSITORY_ROOT, "package-lock.json"),
     path.join(REPOSITORY_ROOT, "infra", "local", "console-build.ts"),
   ].sort();

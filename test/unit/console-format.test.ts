@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { calendarDay, fenToYuan, formatInstant, formatYuan } from "../../console/src/format.js";
+import { formatYuan as platformFormatYuan } from "../../shared/domain/money.js";
 
 describe("the console's money formatting", () => {
   it("shows fen as yuan with two decimals and thousands separators", () => {
@@ -17,8 +18,14 @@ describe("the console's money formatting", () => {
     expect(formatYuan(Number.MAX_SAFE_INTEGER)).toBe("¥90,071,992,547,409.91");
   });
 
+  it("is the platform's own formatting (reports, CSV) with thousands separators added", () => {
+    for (const amount of [0, 7, 99, 100, 1_000_00, 123_456_789, -98_765]) {
+      expect(formatYuan(amount).replaceAll(",", "")).toBe(platformFormatYuan(amount));
+    }
+  });
+
   it("refuses amounts that are not whole fen", () => {
-    expect(() => formatYuan(1.5)).toThrow(/whole number of fen/);
+    expect(() => formatYuan(1.5)).toThrow(/not a safe integer number of fen/);
     expect(() => formatYuan(Number.NaN)).toThrow(RangeError);
   });
 
@@ -31,14 +38,15 @@ describe("the console's time formatting", () => {
   const instant = "2026-03-08T01:30:00Z";
 
   it("shows an instant in the campaign's zone, with the zone named", () => {
-    expect(formatInstant(instant, "Asia/Shanghai")).toBe("2026-03-08 09:30:00 (Asia/Shanghai)");
-    expect(formatInstant(new Date(instant), "UTC")).toBe("2026-03-08 01:30:00 (UTC)");
-    // The night US clocks change: 01:30 UTC is still the evening before in New York.
-    expect(formatInstant(instant, "America/New_York")).toBe("2026-03-07 20:30:00 (America/New_York)");
+    expect(formatInstant(instant, "Asia/Shanghai")).toBe("2026-03-08 09:30:00 +08:00 (Asia/Shanghai)");
+    expect(formatInstant(new Date(instant), "UTC")).toBe("2026-03-08 01:30:00 +00:00 (UTC)");
+    // The evening before US clocks change (2026-03-08 02:00 local): still standard time, -05:00.
+    expect(formatInstant(instant, "America/New_York")).toBe("2026-03-07 20:30:00 -05:00 (America/New_York)");
+    expect(formatInstant("2026-03-08T12:00:00Z", "America/New_York")).toBe("2026-03-08 08:00:00 -04:00 (America/New_York)");
   });
 
   it("uses a 24-hour clock at midnight", () => {
-    expect(formatInstant("2026-12-04T16:00:00Z", "Asia/Shanghai")).toBe("2026-12-05 00:00:00 (Asia/Shanghai)");
+    expect(formatInstant("2026-12-04T16:00:00Z", "Asia/Shanghai")).toBe("2026-12-05 00:00:00 +08:00 (Asia/Shanghai)");
   });
 
   it("refuses what is not an instant", () => {
