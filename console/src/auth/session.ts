@@ -40,9 +40,12 @@ function sessionOf(token: string): Session | undefined {
   if (!payload) return undefined;
   try {
     const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(payload.length / 4) * 4, "="));
-    const claims = JSON.parse(json) as { sub?: unknown; exp?: unknown; groups?: unknown };
+    const claims = JSON.parse(json) as { sub?: unknown; exp?: unknown; groups?: unknown; "cognito:groups"?: unknown };
     if (typeof claims.sub !== "string" || typeof claims.exp !== "number") return undefined;
-    const groups = Array.isArray(claims.groups) ? claims.groups.filter((group): group is string => typeof group === "string") : [];
+    // Our own tokens carry `groups`; a stock Cognito user pool's carry `cognito:groups` (shared/http/caller.ts reads both).
+    const groups = [claims.groups, claims["cognito:groups"]].flatMap((value) =>
+      Array.isArray(value) ? value.filter((group): group is string => typeof group === "string") : [],
+    );
     return { token, sub: claims.sub, groups, expiresAt: new Date(claims.exp * 1000) };
   } catch {
     return undefined;
