@@ -147,4 +147,20 @@ describe("the operator console in Chromium", () => {
     expect(browser!.errors.filter((error) => !/status of 403/.test(error))).toEqual([]);
     browser!.errors.length = 0;
   });
+
+  it("takes a token from the fragment, and signs out when the API refuses it (401)", async () => {
+    const { page } = browser!;
+    const forged = await signLocalToken({ sub: "mallory", operator: true, settings: { secret: "not-the-runtime-secret" } });
+    // A fresh document, as after the sign-in's redirect (from /console/ itself it would only change the fragment).
+    await page.goto("about:blank");
+    browser!.errors.length = 0;
+    await page.goto(`${runtime.url}/console/#access_token=${forged}`);
+    // The fragment is read and cleared at once; the first refused call ends the session.
+    await page.getByRole("heading", { name: "登录" }).waitFor();
+    expect(page.url()).toBe(`${runtime.url}/console/`);
+    // It was taken and used: the API refused it (Chromium logs each 401), nothing else went wrong.
+    expect(browser!.errors.length).toBeGreaterThan(0);
+    expect(browser!.errors.filter((error) => !/status of 401/.test(error))).toEqual([]);
+    browser!.errors.length = 0;
+  });
 });

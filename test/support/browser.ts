@@ -4,7 +4,7 @@
  * browser process and no profile behind. `.ci/run` installs /usr/bin/chromium when it is missing.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import axe from "axe-core";
@@ -44,6 +44,9 @@ export function processesNaming(marker: string): string[] {
 }
 
 export async function launchBrowser(): Promise<TestBrowser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`No Chromium at ${CHROMIUM}: the console's browser tests need Debian's chromium (apt-get install chromium; README, prerequisites).`);
+  }
   const profile = mkdtempSync(path.join(tmpdir(), "console-chromium-"));
   let context: BrowserContext;
   try {

@@ -4,7 +4,7 @@
  * runtime serves both, CloudFront fronts both on AWS.
  */
 import createClient, { type Middleware } from "openapi-fetch";
-import { currentSession } from "../auth/session";
+import { currentSession, signOut } from "../auth/session";
 import type { paths } from "./openapi";
 
 const bearer: Middleware = {
@@ -12,6 +12,11 @@ const bearer: Middleware = {
     const session = currentSession();
     if (session) request.headers.set("authorization", `Bearer ${session.token}`);
     return request;
+  },
+  onResponse({ request, response }) {
+    // The token expired or was refused: back to the sign-in page rather than a screen of errors.
+    if (response.status === 401 && request.headers.has("authorization")) signOut();
+    return response;
   },
 };
 
