@@ -83,10 +83,15 @@ export async function buildConsoleHere(log: (line: string) => void): Promise<voi
     const { build } = await import("vite");
     await build(await consoleViteConfig(staging));
     await writeFile(path.join(staging, path.basename(SOURCES_HASH_FILE)), `${hash}\n`);
+    if ((await builtHash()) === hash) {
+      // Another build of the same sources landed meanwhile: keep the files a runtime may be serving.
+      log("  the same build is already in console/dist");
+      return;
+    }
     await rm(CONSOLE_DIST, { recursive: true, force: true });
     await rename(staging, CONSOLE_DIST).catch(async (error: unknown) => {
       // Another build of the same sources replaced dist first: its files are as good as ours.
-      if (!(await readFile(SOURCES_HASH_FILE, "utf8").catch(() => undefined))) throw error;
+      if ((await builtHash()) !== hash) throw error;
     });
   } finally {
     await rm(staging, { recursive: true, force: true });
@@ -120,12 +125,17 @@ export function buildConsole(log: (line: string) => void): Promise<void> {
   });
 }
 
-/** Builds the console unless console/dist was built from the current sources. */
-export async function ensureConsoleBuilt(log: (line: string) => void): Promise<"built" | "up to date"> {
-  const built = await readFile(SOURCES_HASH_FILE, "utf8").then(
+/** The hash of the sources console/dist was built from, or undefined when there is no build. */
+async function builtHash(): Promise<string | undefined> {
+  return readFile(SOURCES_HASH_FILE, "utf8").then(
     (text) => text.trim(),
     () => undefined,
   );
+}
+
+/** Builds the console unless console/dist was built from the current sources. */
+export async function ensureConsoleBuilt(log: (line: string) => void): Promise<"built" | "up to date"> {
+  const built = await builtHash();
   if (built === consoleSourcesHash()) {
     log("Console up to date (console/dist matches its sources)");
     return "up to date";
