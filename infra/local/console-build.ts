@@ -56,6 +56,8 @@ export async function consoleViteConfig(outDir: string = CONSOLE_DIST): Promise<
     root: CONSOLE_ROOT,
     mode: "production",
     base: "/console/",
+    // Vite's dependency cache, which would otherwise be console/node_modules/.vite.
+    cacheDir: path.join(REPOSITORY_ROOT, ".cache", "vite-console"),
     plugins: [react()],
     logLevel: "warn",
     build: {

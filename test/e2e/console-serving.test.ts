@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
 import { callerSchema, healthReportSchema } from "../../shared/api/schemas.js";
 import { platform } from "../../shared/wiring/platform.js";
+import { startConsoleDevServer } from "../../infra/local/console-dev.js";
 import { startTestRuntime } from "../integration/runtime-helpers.js";
 
 const INDEX = '<!doctype html><html><body><div id="root"></div><script type="module" src="/console/assets/index-abc123.js"></script></body></html>';
@@ -125,5 +126,32 @@ describe("GET /console/dev-login", () => {
     const response = await get("/console/dev-login?sub=a&role=merchant");
     expect(response.status).toBe(400);
     expect(await response.text()).toContain("role=merchant needs merchant=<id>");
+  });
+});
+
+describe("npm run console:dev", () => {
+  it("serves the app from its sources under /console/ and proxies the API and the sign-in to the platform", async () => {
+    const server = await startConsoleDevServer({ apiUrl: runtime.url, port: 0 });
+    try {
+      const url = server.resolvedUrls?.local[0]?.replace(/\/console\/$/, "");
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const page = await fetch(`${url}/console/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("/console/@vite/client");
+      // A module that imports the platform's shared code is transformed and served.
+      const format = await fetch(`${url}/console/src/format.ts`);
+      expect(format.status).toBe(200);
+      expect(format.headers.get("content-type")).toMatch(/javascript/);
+      expect(await format.text()).toMatch(/shared\/domain\/money\.ts/);
+
+      const health = await fetch(`${url}/health`);
+      expect(health.status).toBe(200);
+      expect(((await health.json()) as { status: string }).status).toBe("ok");
+      const signIn = await fetch(`${url}/console/dev-login?sub=ops-1&role=operator`, { redirect: "manual" });
+      expect(signIn.status).toBe(302);
+      expect(signIn.headers.get("location")).toMatch(/^\/console\/#access_token=/);
+    } finally {
+      await server.close();
+    }
   });
 });
