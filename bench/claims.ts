@@ -296,7 +296,7 @@ async function main(): Promise<number> {
   const plan = planShards({ attemptsPerSecond: settings.concurrency / ASSUMED_ATTEMPT_SECONDS, wcuPerAttempt: CLAIM_WCU_PER_ATTEMPT });
   const shards = settings.shards ?? plan.shards;
 
-  const { guardedRun } = await import("./harness.js");
+  const { guardedRun, poster } = await import("./harness.js");
   return guardedRun({ deadlineMs: RUN_DEADLINE_MS, note }, async (run) => {
     const { signal } = run;
     const { emulators, runtime: rt, jwt } = await run.startPlatform();
@@ -353,17 +353,7 @@ async function main(): Promise<number> {
     // node:http with a keep-alive agent: the load generator shares this process with the runtime,
     // and undici's fetch costs it about twice the CPU per request.
     const agent = new http.Agent({ keepAlive: true, maxSockets: C });
-    const post = (url: string, headers: Record<string, string>, payload: string) =>
-      new Promise<{ status: number; text: string }>((resolve, reject) => {
-        const request = http.request(url, { method: "POST", agent, headers: { ...headers, "content-length": Buffer.byteLength(payload) } }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (chunk: Buffer) => chunks.push(chunk));
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-          res.on("error", reject);
-        });
-        request.on("error", reject);
-        request.end(payload);
-      });
+    const post = poster(agent);
     const claimOverHttp = async (dropId: string, token: string): Promise<ClaimAnswer> => {
       const started = performance.now();
       const response = await post(claimUrl(dropId), { authorization: `Bearer ${token}`, "content-type": "application/json" }, body);

@@ -1,7 +1,8 @@
 /**
  * The demo that `npm start` seeds and `npm run demo` plays: a campaign modelled on a real city
  * plan (满100减30 and 满200减60 vouchers at supermarkets and restaurants, a ¥300,000 budget)
- * whose first flash drop opens shortly after start, and a crowd of residents grabbing it.
+ * whose first flash drop opens shortly after start, and a crowd of residents grabbing it; and a
+ * card-swipe instant discount (满100减20, 满300减60) for payments through the demo partner.
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type CampaignInput, parseCampaign } from "../../shared/domain/campaign.js";
@@ -10,6 +11,12 @@ import { createCampaign, publishCampaign } from "../../shared/use-cases/campaign
 import { type JwtSettings, signLocalToken } from "./jwt.js";
 
 export const DEMO_CAMPAIGN_ID = "demo-consumption-vouchers";
+/**
+ * The partner whose card payments the demo's instant discount serves: the one docs/partners.md
+ * ("Trying it locally") registers. Listing it keeps every other partner's payments (the drill's,
+ * the benchmarks') answered as before the demo had an instant discount.
+ */
+export const DEMO_PARTNER_ID = "bank-1";
 
 /** The demo campaign, its first drop opening `opensInSeconds` after `now`. */
 export function demoCampaign(now: Date, opensInSeconds: number): CampaignInput {
@@ -33,7 +40,38 @@ export function demoCampaign(now: Date, opensInSeconds: number): CampaignInput {
       { id: "first", opensAt: at(opensInSeconds), closesAt: at(opensInSeconds + 3_600), stock: { "100-30": 1_000, "200-60": 500 }, shards: 4 },
       { id: "second", opensAt: at(86_400 + opensInSeconds), closesAt: at(86_400 + opensInSeconds + 3_600), stock: { "100-30": 3_000, "200-60": 1_500 } },
     ],
+    // The drops commit ¥240,000 of the budget; 1,000 units at the largest tier (¥60) commit the rest.
+    instantDiscounts: [
+      {
+        id: "swipe",
+        tiers: [
+          { threshold: 10_000, discount: 2_000 },
+          { threshold: 30_000, discount: 6_000 },
+        ],
+        quota: { total: 1_000, daily: 100 },
+        perPayer: { total: 2, daily: 1 },
+        window: { from: "08:00", to: "22:00" },
+        partners: [DEMO_PARTNER_ID],
+      },
+    ],
   };
+}
+
+const yuan = (fen: number) => `¥${fen / 100}`;
+
+/** One line per instant discount of `campaign`, as `npm start` prints them under the demo campaign. */
+export function describeInstantDiscounts(campaign: Pick<CampaignInput, "timezone" | "instantDiscounts">): string[] {
+  return (campaign.instantDiscounts ?? []).map((discount) => {
+    const tiers = discount.tiers.map((tier) => `${yuan(tier.threshold)} → ${yuan(tier.discount)} off`).join(", ");
+    const quota = `quota ${discount.quota.total}${discount.quota.daily === undefined ? "" : ` (${discount.quota.daily} a day)`}`;
+    const { total, daily } = discount.perPayer ?? {};
+    const perPayer = total === undefined && daily === undefined ? "" : `, per payer ${[total === undefined ? "" : `${total} in all`, daily === undefined ? "" : `${daily} a day`].filter(Boolean).join(", ")}`;
+    const { daysOfWeek, from, to } = discount.window ?? {};
+    const window =
+      discount.window === undefined ? "" : `, ${daysOfWeek === undefined ? "every day" : `ISO days ${daysOfWeek.join(",")}`} ${from ?? "00:00"}–${to ?? "24:00"} ${campaign.timezone}`;
+    const partners = discount.partners === undefined ? "every partner" : `partner ${discount.partners.join(", ")}`;
+    return `instant discount ${discount.id} (card payments through ${partners}, no claim): ${tiers}; ${quota}${perPayer}${window}`;
+  });
 }
 
 /**
@@ -45,7 +83,7 @@ export async function seedDemo(input: {
   tables: { campaigns: string; inventory: string };
   now: () => Date;
   opensInSeconds: number;
-}): Promise<{ created: boolean; opensAt: string }> {
+}): Promise<{ created: boolean; opensAt: string; instantDiscounts: string[] }> {
   const deps = { db: input.db, tables: input.tables, now: input.now };
   let created = true;
   try {
@@ -56,7 +94,7 @@ export async function seedDemo(input: {
   }
   const published = await publishCampaign({ ...deps, campaignId: DEMO_CAMPAIGN_ID });
   const first = published.drops.find((drop) => drop.id === "first");
-  return { created, opensAt: first?.opensAt ?? "" };
+  return { created, opensAt: first?.opensAt ?? "", instantDiscounts: describeInstantDiscounts(published) };
 }
 
 export interface DemoReport {

@@ -136,6 +136,7 @@ async function main(): Promise<void> {
         opensInSeconds: settings.VOUCHERS_SEED_OPENS_IN,
       });
       say(`Demo campaign ${DEMO_CAMPAIGN_ID} ${seeded.created ? "seeded" : "already there"}: its first drop opens at ${seeded.opensAt} (VOUCHERS_SEED=0 skips this)`);
+      for (const line of seeded.instantDiscounts) say(`  ${line}`);
       say("  then: npm run demo");
     } catch (error) {
       console.error(`Could not seed the demo campaign: ${error instanceof Error ? error.message : String(error)}`);

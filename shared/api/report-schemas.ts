@@ -30,10 +30,10 @@ export const campaignReportSchema = z
       participatingMerchants: z.int().describe("Merchants with at least one redemption not reversed"),
       vouchersIssued: z.int().describe("Units put up in the drops held; a unit rolled over counts once"),
       claimed: z.int(),
-      redeemed: z.int().describe("Redemptions not reversed"),
+      redeemed: z.int().describe("Redemptions not reversed (vouchers and instant discounts)"),
       reversed: z.int(),
       expired: z.int(),
-      redemptionRate: z.number(),
+      redemptionRate: z.number().describe("Voucher redemptions not reversed ÷ vouchers claimed"),
       budget: z.int(),
       budgetYuan: yuan,
       subsidy: z.int().describe("Discounts of the redemptions not reversed, fen"),
@@ -70,5 +70,19 @@ export const campaignReportSchema = z
         grossSalesYuan: yuan,
       }),
     ).describe("Oldest first, by calendar day in the campaign's zone"),
+    byInstantDiscount: z
+      .array(
+        z.object({
+          instantDiscountId: z.string(),
+          tiers: z.string().describe("Its tiers, lowest first: 满¥100.00减¥20.00; 满¥300.00减¥60.00"),
+          applied: z.int().describe("Instant discounts applied and not reversed"),
+          reversed: z.int().describe("Reversed by refunds or fraud clawbacks"),
+          subsidy: z.int(),
+          subsidyYuan: yuan,
+          grossSales: z.int(),
+          grossSalesYuan: yuan,
+        }),
+      )
+      .describe("Per card-swipe instant discount, in definition order; also counted in the figures above, which cover both kinds of benefit"),
   })
   .meta({ id: "CampaignReport" });

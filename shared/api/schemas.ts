@@ -153,8 +153,23 @@ export const campaignDropDetailSchema = z
   })
   .meta({ id: "DropDetail" });
 
+/** An instant discount with its use, as GET /admin/campaigns/{id} shows it. */
+export const instantDiscountDetailSchema = instantDiscountSchema
+  .safeExtend({
+    used: z.int().nonnegative().describe("Units taken of the total quota"),
+    remaining: z.int().nonnegative().describe("quota.total − used, never below 0"),
+    usedToday: z.int().nonnegative().describe("Units taken today (the local day in the campaign's zone)"),
+  })
+  .meta({ id: "InstantDiscountDetail" });
+
 /** GET /admin/campaigns/{id}. */
-export const campaignDetailSchema = z.object({ ...campaignShape, drops: z.array(campaignDropDetailSchema) }).meta({ id: "CampaignDetail" });
+export const campaignDetailSchema = z
+  .object({
+    ...campaignShape,
+    instantDiscounts: z.array(instantDiscountDetailSchema).optional().describe("Card-swipe tiered discounts that need no claim, each with its use"),
+    drops: z.array(campaignDropDetailSchema),
+  })
+  .meta({ id: "CampaignDetail" });
 
 /** GET /campaigns. */
 export const campaignListSchema = z

@@ -57,6 +57,14 @@ export function instantSubsidy(discount: Pick<InstantDiscount, "tiers" | "quota"
   return multiplyFen(Math.max(...discount.tiers.map((tier) => tier.discount)), discount.quota.total);
 }
 
+/**
+ * Units of a discount's day counter: its daily quota, or without one its total quota (the day's
+ * counter is then kept only to tell how much was used that day, and never refuses on its own).
+ */
+export function dayQuotaUnits(discount: Pick<InstantDiscount, "quota">): number {
+  return discount.quota.daily ?? discount.quota.total;
+}
+
 /** The tier with the highest threshold `amount` reaches, or undefined when it reaches none. */
 export function reachedTier(tiers: readonly InstantTier[], amount: number): InstantTier | undefined {
   let best: InstantTier | undefined;
@@ -161,14 +169,33 @@ export function instantOffers(
 }
 
 /**
- * Whether a payment that no voucher served may take an instant discount: only when the payer holds
- * no usable voucher at all (`NO_ELIGIBLE_VOUCHER`) and named none. A voucher's other reasons
- * (campaign not active, sector, below its threshold) come first in the answer (API.md's order),
- * and a payment that names a voucher uses that voucher or nothing. A voucher and an instant
- * discount never stack: the caller tries this only after no voucher applied.
+ * Whether a payment that no voucher served may take an instant discount: the payer's best claimed
+ * voucher applies when one does (the two never stack), and otherwise an instant discount may,
+ * whatever kept the payer's vouchers from applying; but never at a merchant that is not approved,
+ * and never when the payment names a voucher (that voucher or nothing).
  */
 export function instantDiscountMayApply(voucherRefusal: ChoiceReason, payment: { voucherId?: string | undefined }): boolean {
-  return voucherRefusal === "NO_ELIGIBLE_VOUCHER" && payment.voucherId === undefined;
+  return voucherRefusal !== "MERCHANT_NOT_APPROVED" && payment.voucherId === undefined;
+}
+
+/** The reasons a payment gets no benefit, first to last (API.md "Instant discounts and recurring drops"). */
+const REFUSAL_ORDER = [
+  "MERCHANT_NOT_APPROVED",
+  "CAMPAIGN_NOT_ACTIVE",
+  "SECTOR_NOT_ELIGIBLE",
+  "BELOW_THRESHOLD",
+  "PAYER_LIMIT_REACHED",
+  "QUOTA_EXHAUSTED",
+  "NO_ELIGIBLE_VOUCHER",
+] as const;
+
+/**
+ * The one reason a payment is answered when neither a voucher nor an instant discount applied:
+ * whichever of the two refusals comes first in API.md's order (the vouchers' own reasons, then
+ * BELOW_THRESHOLD, PAYER_LIMIT_REACHED, QUOTA_EXHAUSTED, and NO_ELIGIBLE_VOUCHER last).
+ */
+export function firstRefusal(voucherRefusal: ChoiceReason, instantRefusal: InstantRefusal): ChoiceReason | InstantRefusal {
+  return REFUSAL_ORDER.indexOf(voucherRefusal) <= REFUSAL_ORDER.indexOf(instantRefusal) ? voucherRefusal : instantRefusal;
 }
 
 /**

@@ -81,10 +81,29 @@ export interface LedgerRecordFacts {
   transactionId: string;
   payerId: string;
   amount: number;
-  /** The redeemed voucher's threshold, on redemptions recorded since it was kept. */
+  /** The redeemed voucher's threshold or the applied instant-discount tier's, on redemptions recorded since it was kept. */
   threshold?: number | undefined;
   /** UTC ISO. */
   occurredAt: string;
   /** Reversals: when the reversed payment occurred. */
   paymentOccurredAt?: string | undefined;
+}
+
+/**
+ * The facts the fraud detector judges of a filed redemption or reversal. They name no benefit:
+ * a voucher's record and an instant discount's are judged alike, the threshold being the voucher's
+ * or the applied tier's (both kept on the REDEMPTION record).
+ */
+export function ledgerRecordFacts(record: Extract<LedgerRecord, { kind: "REDEMPTION" | "REVERSAL" }>): LedgerRecordFacts {
+  return {
+    kind: record.kind,
+    campaignId: record.campaignId,
+    merchantId: record.merchantId,
+    partnerId: record.partnerId,
+    transactionId: record.transactionId,
+    payerId: record.payerId,
+    amount: record.amount,
+    occurredAt: record.occurredAt,
+    ...(record.kind === "REDEMPTION" ? { threshold: record.threshold } : { paymentOccurredAt: record.paymentOccurredAt }),
+  };
 }

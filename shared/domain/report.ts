@@ -15,7 +15,7 @@
  * - **Participating merchants** (参与商户): merchants with at least one redemption not reversed.
  *
  * CSV layout (RFC 4180; UTF-8 with a BOM so spreadsheet programs read the Chinese; CRLF line ends;
- * a field with a comma, quote, CR or LF is quoted, quotes doubled). Three sections, in this order,
+ * a field with a comma, quote, CR or LF is quoted, quotes doubled). Four sections, in this order,
  * separated by one empty line; each is a title row (one cell), a header row, then data rows:
  *
  * 1. `汇总 Summary`: header `指标 Figure,数值 Value,金额(元) Amount (yuan)`; one row per figure
@@ -27,6 +27,11 @@
  *    code, its Chinese name, redeemed, reversed, subsidy fen and yuan, sales fen and yuan, leverage.
  * 3. `按日 By day`: one row per calendar day in the campaign's zone, oldest first: claimed,
  *    redeemed, reversed, expired, subsidy fen and yuan, sales fen and yuan.
+ * 4. `按立减 By instant discount`: one row per card-swipe instant discount of the campaign, in
+ *    definition order (then any other with figures, by id): its id, its tiers (`满¥100.00减¥20.00;
+ *    …`), applied (not reversed), reversed (refunds and fraud clawbacks), subsidy fen and yuan,
+ *    sales fen and yuan. Its figures are also counted in the sections above, which cover both
+ *    kinds of benefit; an instant discount needs no claim, so it is in no claimed count.
  *
  * Every header is Chinese, then English (`参与商户数 Participating merchants`).
  */
@@ -34,6 +39,7 @@ import { formatYuan, sumFen } from "./money.js";
 import { SECTORS } from "./sectors.js";
 import { localDate, zonedTimestamp } from "./settlement.js";
 import type { CampaignStats } from "./stats.js";
+import type { InstantTier } from "./instant-discount.js";
 
 /** The campaign fields a report shows. */
 export interface ReportCampaign {
@@ -44,6 +50,8 @@ export interface ReportCampaign {
   endsAt: string;
   status: string;
   budget: number;
+  /** The campaign's card-swipe instant discounts, in definition order (absent: none). */
+  instantDiscounts?: readonly { id: string; tiers: readonly InstantTier[] }[] | undefined;
 }
 
 /** The drop fields a report counts. */
@@ -56,8 +64,19 @@ export interface ReportDrop {
   rolledIn: Record<string, Record<string, number>>;
 }
 
-/** The stats figures a report is built from (what GET /admin/campaigns/{id}/stats answers). */
-export type ReportStats = Omit<CampaignStats, "campaignId">;
+/** One instant discount's figures: `applied` stands (redemptions less reversals and clawbacks). */
+export interface InstantDiscountFigures {
+  applied: number;
+  reversed: number;
+  subsidy: number;
+  grossSales: number;
+}
+
+/**
+ * The stats figures a report is built from: what GET /admin/campaigns/{id}/stats answers, and
+ * per instant discount id its own figures (from its stats bucket).
+ */
+export type ReportStats = Omit<CampaignStats, "campaignId"> & { byInstantDiscount: Record<string, InstantDiscountFigures> };
 
 export interface ReportSummary {
   dropsHeld: number;
@@ -104,6 +123,18 @@ export interface ReportDayRow {
   grossSalesYuan: string;
 }
 
+export interface ReportInstantDiscountRow {
+  instantDiscountId: string;
+  /** Its tiers as the bureau reads them: `满¥100.00减¥20.00; 满¥300.00减¥60.00` (empty for an id no longer defined). */
+  tiers: string;
+  applied: number;
+  reversed: number;
+  subsidy: number;
+  subsidyYuan: string;
+  grossSales: number;
+  grossSalesYuan: string;
+}
+
 /** The report, as the JSON format answers it and the CSV renders it. */
 export interface CampaignReport {
   campaign: ReportCampaign;
@@ -112,6 +143,7 @@ export interface CampaignReport {
   summary: ReportSummary;
   bySector: ReportSectorRow[];
   byDay: ReportDayRow[];
+  byInstantDiscount: ReportInstantDiscountRow[];
 }
 
 /** Chinese names of the sectors, as the bureau's forms write them. */
@@ -139,6 +171,36 @@ export function vouchersIssued(drops: readonly ReportDrop[], now: Date): number 
     }
   }
   return sumFen(units);
+}
+
+/** Tiers as one line of text, lowest threshold first: `满¥100.00减¥20.00; 满¥300.00减¥60.00`. */
+export function tiersText(tiers: readonly InstantTier[]): string {
+  return [...tiers]
+    .sort((a, b) => a.threshold - b.threshold)
+    .map((tier) => `满${formatYuan(tier.threshold)}减${formatYuan(tier.discount)}`)
+    .join("; ");
+}
+
+/** One row per instant discount: the defined ones in order, then any other with figures (by id), zeros when none. */
+function instantDiscountRows(campaign: ReportCampaign, stats: ReportStats): ReportInstantDiscountRow[] {
+  const defined = campaign.instantDiscounts ?? [];
+  const others = Object.keys(stats.byInstantDiscount)
+    .filter((id) => !defined.some((discount) => discount.id === id))
+    .sort()
+    .map((id) => ({ id, tiers: [] }));
+  return [...defined, ...others].map((discount) => {
+    const figures = stats.byInstantDiscount[discount.id] ?? { applied: 0, reversed: 0, subsidy: 0, grossSales: 0 };
+    return {
+      instantDiscountId: discount.id,
+      tiers: tiersText(discount.tiers),
+      applied: figures.applied,
+      reversed: figures.reversed,
+      subsidy: figures.subsidy,
+      subsidyYuan: formatYuan(figures.subsidy),
+      grossSales: figures.grossSales,
+      grossSalesYuan: formatYuan(figures.grossSales),
+    };
+  });
 }
 
 /** Builds the report of a campaign from its drops and its stats figures, as of `now`. */
@@ -216,6 +278,7 @@ export function buildCampaignReport(input: {
           grossSalesYuan: formatYuan(figures.grossSales),
         };
       }),
+    byInstantDiscount: instantDiscountRows(campaign, stats),
   };
 }
 
@@ -224,6 +287,11 @@ export const REPORT_HEADERS = {
   summaryTitle: "汇总 Summary",
   sectorTitle: "按行业 By sector",
   dayTitle: "按日 By day",
+  instantTitle: "按立减 By instant discount",
+  instantDiscountId: "立减编号 Instant discount ID",
+  tiers: "满减档位 Tiers",
+  applied: "立减笔数 Discounts applied",
+  instantReversed: "撤销立减数 Discounts reversed",
   figure: "指标 Figure",
   value: "数值 Value",
   amountYuan: "金额(元) Amount (yuan)",
@@ -313,7 +381,12 @@ export function campaignReportCsv(report: CampaignReport): string {
     [h.date, h.claimed, h.redeemed, h.reversed, h.expired, h.subsidy, h.subsidyYuan, h.grossSales, h.grossSalesYuan],
     ...report.byDay.map((row) => [row.date, row.claimed, row.redeemed, row.reversed, row.expired, row.subsidy, row.subsidyYuan, row.grossSales, row.grossSalesYuan]),
   ];
-  return `${BOM}${csvLines(summaryRows)}\r\n${csvLines(sectorRows)}\r\n${csvLines(dayRows)}`;
+  const instantRows: (string | number)[][] = [
+    [h.instantTitle],
+    [h.instantDiscountId, h.tiers, h.applied, h.instantReversed, h.subsidy, h.subsidyYuan, h.grossSales, h.grossSalesYuan],
+    ...report.byInstantDiscount.map((row) => [row.instantDiscountId, row.tiers, row.applied, row.reversed, row.subsidy, row.subsidyYuan, row.grossSales, row.grossSalesYuan]),
+  ];
+  return `${BOM}${csvLines(summaryRows)}\r\n${csvLines(sectorRows)}\r\n${csvLines(dayRows)}\r\n${csvLines(instantRows)}`;
 }
 
 /**

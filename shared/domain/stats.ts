@@ -32,8 +32,11 @@ export type StatCounter = (typeof STAT_COUNTERS)[number];
  */
 export type Counters = Partial<Record<StatCounter, number | bigint>>;
 
-/** Where figures are kept: the campaign's total, one calendar day (its zone), one sector, one merchant. */
-export type Bucket = "TOTAL" | `DAY#${string}` | `SECTOR#${string}` | `MERCHANT#${string}`;
+/**
+ * Where figures are kept: the campaign's total, one calendar day (its zone), one sector, one
+ * merchant, and one instant discount (its ledger records only: the instant part of the total).
+ */
+export type Bucket = "TOTAL" | `DAY#${string}` | `SECTOR#${string}` | `MERCHANT#${string}` | `INSTANT#${string}`;
 
 export interface StatsDelta {
   bucket: Bucket;
@@ -90,6 +93,8 @@ export interface LedgerImage {
   paymentOccurredAt?: string | undefined;
   /** Reversals and clawbacks: partial refunds of the payment counted before them. */
   refundedBefore?: number | undefined;
+  /** The instant discount applied, on records of a card-swipe discount (no voucher). */
+  instantDiscountId?: string | undefined;
 }
 
 /**
@@ -100,6 +105,9 @@ export interface LedgerImage {
  * the transaction is counted reversed once). A PARTIAL_REFUND that left the discount standing
  * lowers gross sales by what it refunded; the reversal that may follow lowers them by the rest
  * (`amount − refundedBefore`), so a reversed redemption's gross sales come to 0, not less.
+ * A record of an instant discount counts in all of these like a voucher's (the top-level figures
+ * cover both kinds of benefit) and, the same counters again, in its discount's `INSTANT#<id>`
+ * bucket: the instant part.
  */
 export function ledgerDeltas(record: LedgerImage, sector: string, timezone: string): StatsDelta[] {
   const counters: Counters =
@@ -115,6 +123,7 @@ export function ledgerDeltas(record: LedgerImage, sector: string, timezone: stri
     { bucket: `DAY#${day}`, counters },
     { bucket: `SECTOR#${sector}`, counters },
     { bucket: `MERCHANT#${record.merchantId}`, counters },
+    ...(record.instantDiscountId === undefined ? [] : [{ bucket: `INSTANT#${record.instantDiscountId}` as const, counters }]),
   ];
 }
 
@@ -132,21 +141,23 @@ export function mergeDeltas(deltas: readonly StatsDelta[]): Map<Bucket, Counters
   return merged;
 }
 
-/** A campaign's buckets by kind: its total, and its counters by day, by sector and by merchant (keys sorted). */
+/** A campaign's buckets by kind: its total, and its counters by day, by sector, by merchant and by instant discount (keys sorted). */
 export interface BucketsByKind {
   total: Counters;
   byDay: Map<string, Counters>;
   bySector: Map<string, Counters>;
   byMerchant: Map<string, Counters>;
+  byInstantDiscount: Map<string, Counters>;
 }
 
 /** Sorts a campaign's buckets by kind, each kind's keys in text order. */
 export function bucketsByKind(buckets: ReadonlyMap<Bucket, Counters>): BucketsByKind {
-  const grouped: BucketsByKind = { total: buckets.get("TOTAL") ?? {}, byDay: new Map(), bySector: new Map(), byMerchant: new Map() };
+  const grouped: BucketsByKind = { total: buckets.get("TOTAL") ?? {}, byDay: new Map(), bySector: new Map(), byMerchant: new Map(), byInstantDiscount: new Map() };
   const kinds = [
     ["DAY#", grouped.byDay],
     ["SECTOR#", grouped.bySector],
     ["MERCHANT#", grouped.byMerchant],
+    ["INSTANT#", grouped.byInstantDiscount],
   ] as const;
   for (const [bucket, counters] of [...buckets].sort(([a], [b]) => a.localeCompare(b))) {
     const kind = kinds.find(([prefix]) => bucket.startsWith(prefix));
@@ -181,11 +192,25 @@ export interface SalesFigures {
   leverage: number;
 }
 
+/**
+ * The instant part of a campaign's figures (API.md, Stats `instantDiscounts`), over all its instant
+ * discounts or for one: `applied` = instant-discount redemptions less their reversals and fraud
+ * clawbacks (applications that stand); `subsidy` = Σ instant discounts less what was reversed;
+ * `grossSales` = their payment amounts less what was reversed or refunded, by the top-level rule.
+ */
+export interface InstantFigures {
+  applied: number;
+  subsidy: number;
+  grossSales: number;
+}
+
 /** A campaign's figures as GET /admin/campaigns/{id}/stats answers them (API.md), and the report reads them. */
 export interface CampaignStats extends Figures {
   campaignId: string;
   budget: number;
   remainingBudget: number;
+  /** The instant part of the figures above (always present, zeros when none). */
+  instantDiscounts: InstantFigures;
   bySector: Record<string, SalesFigures>;
   byDay: Record<string, { claimed: number; redeemed: number; reversed: number; expired: number; subsidy: number; grossSales: number }>;
   byMerchant: Record<string, SalesFigures>;
@@ -211,6 +236,27 @@ export function figuresOf(counters: Counters): Figures {
     redemptionRate: claimed > 0 ? round(redeemed / claimed, 4) : 0,
     leverage: subsidy > 0 ? round(grossSales / subsidy, 2) : 0,
   };
+}
+
+/** The instant figures of counters (one instant discount's bucket, or several added up). */
+export function instantFiguresOf(counters: Counters): InstantFigures {
+  const { redeemed, subsidy, grossSales } = figuresOf(counters);
+  return { applied: redeemed, subsidy, grossSales };
+}
+
+/**
+ * The campaign's redemption rate: voucher redemptions not reversed ÷ vouchers claimed (0 when
+ * nothing was claimed), to 4 decimals. Instant discounts need no claim, so they are left out of
+ * it (the total's `redeemed` counts both kinds; with them the rate could pass 1).
+ */
+export function voucherRedemptionRate(total: Counters, instant: Counters): number {
+  const claimed = figuresOf(total).claimed;
+  return claimed > 0 ? round((figuresOf(total).redeemed - figuresOf(instant).redeemed) / claimed, 4) : 0;
+}
+
+/** The counters of every instant discount of a campaign added up, exactly: the instant part of its total. */
+export function instantTotal(byInstantDiscount: ReadonlyMap<string, Counters>): Counters {
+  return mergeDeltas([...byInstantDiscount.values()].map((counters) => ({ bucket: "TOTAL", counters }))).get("TOTAL") ?? {};
 }
 
 /**

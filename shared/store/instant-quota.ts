@@ -118,10 +118,7 @@ export async function payerWithinLimits(
   limits: NonNullable<InstantDiscount["perPayer"]>,
   slot: { transactionId: string; day: string },
 ): Promise<boolean> {
-  const { Item } = await db.send(
-    new GetCommand({ TableName: table, Key: payerCounterKey(counter.campaignId, counter.instantDiscountId, counter.partnerId, counter.payerId), ConsistentRead: true }),
-  );
-  return withinLimits(Item, limits, slot);
+  return withinLimits(await readPayerCounter(db, table, counter), limits, slot);
 }
 
 function withinLimits(item: Record<string, unknown> | undefined, limits: NonNullable<InstantDiscount["perPayer"]>, slot: { transactionId: string; day: string }): boolean {

@@ -15,7 +15,14 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { fen, positiveFen } from "../domain/money.js";
 import { refundedAtPayment } from "../domain/refund.js";
-import { type NoDiscountAnswer, paymentAnswerSchema, refundAnswerSchema } from "../api/payment-schemas.js";
+import {
+  type NoDiscountAnswer,
+  type PaymentAnswer,
+  instantAnswerSchema,
+  noDiscountAnswerSchema,
+  redeemedAnswerSchema,
+  refundAnswerSchema,
+} from "../api/payment-schemas.js";
 import * as z from "../zod.js";
 import { transactionKey } from "./keys.js";
 import { cancellationItem, conditional, itemOfConditionFailure, putOnce } from "./dynamo.js";
@@ -47,6 +54,7 @@ export const instantTakeSchema = z.object({
   /** The tier's threshold: a partial refund reverses the discount below it. */
   threshold: positiveFen,
   totalShard: z.int().nonnegative(),
+  /** The shard of the day's counter taken (every application since it is always kept; absent on earlier records, which took none without a daily quota). */
   dailyShard: z.int().nonnegative().optional(),
   /** Whether a payer slot was taken (the discount has per-payer limits). */
   payerSlot: z.boolean(),
@@ -80,6 +88,12 @@ const refundFields = {
   refunds: z.record(z.string(), refundEventSchema).optional(),
 };
 
+/**
+ * A payment answer as stored: answers to voucher redemptions stored before answers named their
+ * campaign lack `campaignId` ({@link paymentAnswerOf} adds it from the record).
+ */
+const storedPaymentAnswerSchema = z.union([redeemedAnswerSchema.extend({ campaignId: z.string().optional() }), instantAnswerSchema, noDiscountAnswerSchema]);
+
 /** The payment part of a record: what the partner reported and what it was answered. */
 const paymentPart = {
   eventId: z.string(),
@@ -89,7 +103,7 @@ const paymentPart = {
   discount: fen,
   /** As the partner sent it (with its offset). */
   occurredAt: z.string(),
-  answer: paymentAnswerSchema,
+  answer: storedPaymentAnswerSchema,
   recordedAt: z.string(),
 };
 
@@ -127,6 +141,21 @@ const refundedFirstRecordSchema = z.object({
 
 export const transactionRecordSchema = z.discriminatedUnion("status", [paidRecordSchema, refundedFirstRecordSchema]);
 export type TransactionRecord = z.infer<typeof transactionRecordSchema>;
+
+/**
+ * The payment answer a record holds, as the partner receives it now, or undefined before the payment
+ * is answered: a voucher answer stored before answers named their campaign gets the record's
+ * `campaignId`, in its place after `transactionId`.
+ */
+export function paymentAnswerOf(record: TransactionRecord): PaymentAnswer | undefined {
+  const stored = record.answer;
+  if (stored === undefined) return undefined;
+  if (stored.voucherId !== null && stored.campaignId === undefined) {
+    if (record.status === "REFUNDED_BEFORE_PAYMENT" || record.campaignId === undefined) throw new Error(`transaction ${record.partnerId}/${record.transactionId} redeemed a voucher without naming its campaign`);
+    return redeemedAnswerSchema.parse({ ...stored, campaignId: record.campaignId });
+  }
+  return redeemedAnswerSchema.or(instantAnswerSchema).or(noDiscountAnswerSchema).parse(stored);
+}
 
 /** The partner's transaction, read strongly consistently, or undefined when it is unknown. */
 export async function readTransaction(

@@ -40,7 +40,8 @@ export function toCampaignView(campaign: CampaignRecord, drops: readonly DropRec
 }
 
 /**
- * The operator's view: each drop with its shard counts and the units left per voucher type.
+ * The operator's view: each drop with its shard counts and the units left per voucher type, and
+ * each instant discount with its use (`instantUse`, per id).
  * `remaining` holds, per drop id, the sums of the shards that exist; a voucher type not yet
  * provisioned (a draft) shows its stock, since nothing can have been claimed from it.
  */
@@ -48,9 +49,20 @@ export function toCampaignDetail(
   campaign: CampaignRecord,
   drops: readonly DropRecord[],
   remaining: ReadonlyMap<string, Record<string, number>>,
+  instantUse: ReadonlyMap<string, { used: number; remaining: number; usedToday: number }> = new Map(),
 ): CampaignDetail {
+  const { instantDiscounts, ...fields } = campaignFields(campaign);
   return {
-    ...campaignFields(campaign),
+    ...fields,
+    // Each instant discount with its use; one nothing was taken from shows zeros and its whole quota.
+    ...(instantDiscounts === undefined
+      ? {}
+      : {
+          instantDiscounts: instantDiscounts.map((discount) => ({
+            ...discount,
+            ...(instantUse.get(discount.id) ?? { used: 0, remaining: discount.quota.total, usedToday: 0 }),
+          })),
+        }),
     drops: byOpening(drops).map((drop): CampaignDropDetail => {
       const counted = remaining.get(drop.id) ?? {};
       return {

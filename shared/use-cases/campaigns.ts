@@ -3,6 +3,7 @@
  * read) and the public list. Each takes its dependencies as arguments: the document client, the
  * physical table names and the clock, so tests inject them instead of patching modules.
  */
+import { readInstantDiscountUse } from "./instant-discounts.js";
 import type { Dependencies } from "./dependencies.js";
 import { type Campaign, type Drop, checkNewDrops, dropOccurrences } from "../domain/campaign.js";
 import { AlreadyExistsError, CampaignInvalidError, ConcurrentUpdateError, InvalidStateError, NotDraftError, NotFoundError } from "../errors.js";
@@ -164,7 +165,7 @@ export async function addDrop(input: Dependencies<TableKind> & OperatorTrail & {
   throw new ConcurrentUpdateError(`Campaign ${campaignId} kept changing while a drop was being added; try again`);
 }
 
-/** GET /admin/campaigns/{id}: the campaign with, per drop and voucher type, the units left. */
+/** GET /admin/campaigns/{id}: the campaign with, per drop and voucher type, the units left, and each instant discount's use. */
 export async function getCampaign(input: Dependencies<TableKind> & OperatorTrail & { campaignId: string }): Promise<CampaignDetail> {
   const loaded = await mustLoad(input, input.campaignId);
   const remaining = new Map(
@@ -174,7 +175,8 @@ export async function getCampaign(input: Dependencies<TableKind> & OperatorTrail
       ),
     ),
   );
-  return toCampaignDetail(loaded.campaign, loaded.drops, remaining);
+  const instantUse = await readInstantDiscountUse(input, loaded.campaign, input.now());
+  return toCampaignDetail(loaded.campaign, loaded.drops, remaining, instantUse);
 }
 
 export interface CampaignPage {

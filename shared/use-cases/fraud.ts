@@ -25,7 +25,7 @@ import type * as z from "../zod.js";
 import type { flagListSchema, flagSchema, fraudRulesSchema } from "../api/fraud-schemas.js";
 import { ConcurrentUpdateError, InvalidStateError, NotFoundError, ValidationError } from "../errors.js";
 import { DEFAULT_FRAUD_CONFIG, type FlagStatus, type FraudConfig, type Hit, type TransactionRef, MAX_EVIDENCE_TRANSACTIONS, clawbackScope, evaluate, flagId, hourOf, inClawbackScope, merchantHoursNeeded, mergeTransactions, payerHistoryNeededMs, suspensionReason } from "../domain/fraud.js";
-import type { LedgerRecordFacts, RedemptionRecord } from "../domain/ledger.js";
+import { type RedemptionRecord, ledgerRecordFacts } from "../domain/ledger.js";
 import { loadCampaign } from "../store/campaigns.js";
 import { applyRecord, readEvidence, readHours, readPayerLog } from "../store/fraud-detector.js";
 import {
@@ -113,18 +113,7 @@ export async function detectFraud(input: Dependencies<DetectorTables> & { change
       outcome.ignored++;
       continue;
     }
-    const filed = inserted.record;
-    const record: LedgerRecordFacts = {
-      kind: filed.kind,
-      campaignId: filed.campaignId,
-      merchantId: filed.merchantId,
-      partnerId: filed.partnerId,
-      transactionId: filed.transactionId,
-      payerId: filed.payerId,
-      amount: filed.amount,
-      occurredAt: filed.occurredAt,
-      ...(filed.kind === "REDEMPTION" ? { threshold: filed.threshold } : { paymentOccurredAt: filed.paymentOccurredAt }),
-    };
+    const record = ledgerRecordFacts(inserted.record);
     outcome.judged++;
     const config = await configOf(record.campaignId);
     if (await retry(() => applyRecord(db, tables.fraud, inserted.key, record, input.now()))) outcome.applied++;

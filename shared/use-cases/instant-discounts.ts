@@ -23,7 +23,7 @@
  * The drill is test/integration/instant-discounts.test.ts ("a crash between the take and the record").
  */
 import { takeFromShards } from "../domain/inventory.js";
-import { type InstantCandidate, type InstantDiscount, instantCandidates, instantOffers, quotaDay } from "../domain/instant-discount.js";
+import { type InstantCandidate, type InstantDiscount, dayQuotaUnits, instantCandidates, instantOffers, quotaDay } from "../domain/instant-discount.js";
 import type { MerchantFacts } from "../domain/redemption.js";
 import { type EarlyRefunds, discountSurvivesEarlyRefunds } from "../domain/refund.js";
 import { instantAnswerSchema, type InstantAnswer, type PaymentAnswer } from "../api/payment-schemas.js";
@@ -36,6 +36,7 @@ import {
   giveBackQuotaUnit,
   payerWithinLimits,
   quotaShares,
+  readQuotaTaken,
   releasePayerSlot,
   takePayerSlot,
   takeQuotaUnit,
@@ -192,11 +193,16 @@ export async function applyInstantDiscount(
 
 type QuotaPart = { part: "daily" | "ALL"; quota: QuotaAddress; units: number };
 
-/** The quotas a candidate takes from, the day's first: a day that is full costs no write on the total. */
+/**
+ * The quotas a candidate takes from, the day's first: a day that is full costs no write on the
+ * total. The day's counter is taken even without a daily quota (its share is then the total
+ * quota, so it never refuses what the total allows): it is what GET /admin/campaigns/{id} reads
+ * as `usedToday`, one more conditional write per application.
+ */
 function quotasOf(candidate: InstantCandidate, discount: InstantDiscount, day: string): QuotaPart[] {
   const base = { campaignId: candidate.campaignId, instantDiscountId: candidate.instantDiscountId };
   return [
-    ...(discount.quota.daily === undefined ? [] : [{ part: "daily" as const, quota: { ...base, period: day }, units: discount.quota.daily }]),
+    { part: "daily" as const, quota: { ...base, period: day }, units: dayQuotaUnits(discount) },
     { part: "ALL" as const, quota: { ...base, period: TOTAL_PERIOD }, units: discount.quota.total },
   ];
 }
@@ -257,4 +263,38 @@ export async function restoreInstantDiscount(
   if (record.instant.payerSlot) {
     await releasePayerSlot(deps.db, deps.tables.inventory, { ...base, partnerId: record.partnerId, payerId: record.payerId }, { transactionId: record.transactionId, day: record.instant.day });
   }
+}
+
+/** An instant discount's use, as GET /admin/campaigns/{id} shows it beside its definition. */
+export interface InstantDiscountUse {
+  /** Units taken of the total quota (applications standing, plus any a crash stranded). */
+  used: number;
+  /** total − used, never below 0. */
+  remaining: number;
+  /** Units taken of today's counter, today being the local day in the campaign's zone. */
+  usedToday: number;
+}
+
+/**
+ * The use of each of a campaign's instant discounts as of `now`, read from the quota counters
+ * (strongly consistent): the total quota's shards and those of today's day counter, which every
+ * application takes (with or without a daily quota, see quotasOf).
+ */
+export async function readInstantDiscountUse(
+  deps: Pick<Dependencies<"inventory">, "db" | "tables">,
+  campaign: Pick<CampaignRecord, "id" | "timezone" | "instantDiscounts">,
+  now: Date,
+): Promise<Map<string, InstantDiscountUse>> {
+  const today = quotaDay(now, campaign.timezone);
+  const uses = await Promise.all(
+    (campaign.instantDiscounts ?? []).map(async (discount) => {
+      const base = { campaignId: campaign.id, instantDiscountId: discount.id };
+      const [used, usedToday] = await Promise.all([
+        readQuotaTaken(deps.db, deps.tables.inventory, { ...base, period: TOTAL_PERIOD }, discount.quota.total),
+        readQuotaTaken(deps.db, deps.tables.inventory, { ...base, period: today }, dayQuotaUnits(discount)),
+      ]);
+      return [discount.id, { used, remaining: Math.max(0, discount.quota.total - used), usedToday }] as const;
+    }),
+  );
+  return new Map(uses);
 }

@@ -22,7 +22,7 @@
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type CampaignFacts, chooseVoucher } from "../domain/redemption.js";
-import { instantDiscountMayApply } from "../domain/instant-discount.js";
+import { firstRefusal, instantDiscountMayApply } from "../domain/instant-discount.js";
 import { assertAmountInRange, assertNotInFuture } from "../domain/partner-limits.js";
 import { type EarlyRefunds, assertRefundNotBeforePayment, decideRefund, discountSurvivesEarlyRefunds, refundedAtPayment } from "../domain/refund.js";
 import { ThrottledError, TooManyRefundsError } from "../errors.js";
@@ -30,7 +30,16 @@ import { loadCampaign } from "../store/campaigns.js";
 import { readMerchantFacts } from "../store/merchant-facts.js";
 import { readVoucherThreshold, redeem, redeemAfterEarlyRefunds } from "../store/redemptions.js";
 import { applyRefund, recordEarlyRefund, refundAnswerOf, refundedSoFar } from "../store/refunds.js";
-import { type PaymentRecordFields, type RefundEvent, type TransactionRecord, MAX_REFUND_EVENTS, readTransaction, recordNoDiscount, recordRefundedPayment } from "../store/transactions.js";
+import {
+  type PaymentRecordFields,
+  type RefundEvent,
+  type TransactionRecord,
+  MAX_REFUND_EVENTS,
+  paymentAnswerOf,
+  readTransaction,
+  recordNoDiscount,
+  recordRefundedPayment,
+} from "../store/transactions.js";
 import { type RetryOptions, withRetries } from "../store/retry.js";
 import { type VoucherItem, listVouchers } from "../store/vouchers.js";
 import {
@@ -113,11 +122,13 @@ export async function recordPayment(input: PartnerRequest<PaymentBody>, deps: Pa
   };
   /** The answer a record holds; a refund that came first is answered (and recorded) now. */
   const answerOf = async (record: TransactionRecord): Promise<PaymentAnswer> => {
-    if (record.answer) return record.answer;
+    const stored = paymentAnswerOf(record);
+    if (stored) return stored;
     const answer = noDiscountAnswer(payment.transactionId, payment.amount, "TRANSACTION_REFUNDED");
     const written = await retry(() => recordRefundedPayment(db, tables.redemptions, { payment, answer }));
-    if (!written.record.answer) throw new Error(`transaction ${partnerId}/${payment.transactionId} has no payment answer after recording one`);
-    return written.record.answer;
+    const recorded = paymentAnswerOf(written.record);
+    if (!recorded) throw new Error(`transaction ${partnerId}/${payment.transactionId} has no payment answer after recording one`);
+    return recorded;
   };
   const noDiscount = async (reason: NoDiscountAnswer["reason"]): Promise<PaymentAnswer> => {
     const answer = noDiscountAnswer(payment.transactionId, payment.amount, reason);
@@ -149,7 +160,7 @@ export async function recordPayment(input: PartnerRequest<PaymentBody>, deps: Pa
   for (let round = 0; round < MAX_REDEEM_ROUNDS; round += 1) {
     const choice = chooseVoucher({ payment: body, merchant, vouchers: candidates, campaigns, receivedAt: payment.recordedAt });
     if (choice.voucher === null) {
-      // No voucher serves it: an instant discount may, unless the payer named a voucher.
+      // No voucher serves it: an instant discount may (unless the payer named a voucher).
       if (!instantDiscountMayApply(choice.reason, body) || merchant?.status !== "APPROVED") return noDiscount(choice.reason);
       const instant = await applyInstantDiscount({ payment, merchant, known, early }, deps);
       switch (instant.outcome) {
@@ -163,7 +174,7 @@ export async function recordPayment(input: PartnerRequest<PaymentBody>, deps: Pa
           return answer;
         }
         case "refused": {
-          const answer = await noDiscount(instant.reason);
+          const answer = await noDiscount(firstRefusal(choice.reason, instant.reason));
           await instant.settle(answer);
           return answer;
         }

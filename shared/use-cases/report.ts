@@ -7,14 +7,15 @@ import { type CampaignReport, buildCampaignReport, campaignReportCsv } from "../
 import { NotFoundError } from "../errors.js";
 import { loadCampaign } from "../store/campaigns.js";
 import { readStats } from "../store/stats.js";
-import { statsView } from "./stats.js";
+import { instantDiscountsView, statsView } from "./stats.js";
 import type { Dependencies } from "./dependencies.js";
 
 /** The report object (the JSON format). */
 export async function getCampaignReport(input: Dependencies<"campaigns" | "stats"> & { campaignId: string }): Promise<CampaignReport> {
   const loaded = await loadCampaign(input.db, input.tables.campaigns, input.campaignId, { consistent: true });
   if (!loaded) throw new NotFoundError(`Campaign ${input.campaignId} not found`);
-  const stats = statsView(loaded.campaign, await readStats(input.db, input.tables.stats, input.campaignId));
+  const buckets = await readStats(input.db, input.tables.stats, input.campaignId);
+  const stats = { ...statsView(loaded.campaign, buckets), byInstantDiscount: instantDiscountsView(buckets) };
   return buildCampaignReport({ campaign: loaded.campaign, drops: loaded.drops, stats, now: input.now() });
 }
 

@@ -4,6 +4,7 @@
  * projection (and can rebuild it: streams keep records for 24 h only).
  */
 import { MERCHANT_STATUSES } from "../domain/merchant.js";
+import type { InstantDiscountFigures } from "../domain/report.js";
 import {
   type Bucket,
   type CampaignStats,
@@ -11,7 +12,10 @@ import {
   type StatsDelta,
   bucketsByKind,
   figuresOf,
+  instantFiguresOf,
+  instantTotal,
   ledgerDeltas,
+  voucherRedemptionRate,
   mergeDeltas,
   remainingBudget,
   voucherDeltas,
@@ -71,8 +75,9 @@ export async function projectStats(input: Dependencies<StatsTables> & { changes:
 
 /** The figures of a campaign's buckets, as GET /admin/campaigns/{id}/stats answers them. */
 export function statsView(campaign: Pick<CampaignRecord, "id" | "budget">, buckets: ReadonlyMap<Bucket, Counters>): CampaignStats {
-  const { total, byDay: days, bySector: sectors, byMerchant: merchants } = bucketsByKind(buckets);
-  const figures = figuresOf(total);
+  const { total, byDay: days, bySector: sectors, byMerchant: merchants, byInstantDiscount } = bucketsByKind(buckets);
+  const instant = instantTotal(byInstantDiscount);
+  const figures = { ...figuresOf(total), redemptionRate: voucherRedemptionRate(total, instant) };
   const sales = (f: ReturnType<typeof figuresOf>) => ({ redeemed: f.redeemed, reversed: f.reversed, subsidy: f.subsidy, grossSales: f.grossSales, leverage: f.leverage });
   const bySector: CampaignStats["bySector"] = {};
   const byDay: CampaignStats["byDay"] = {};
@@ -88,10 +93,21 @@ export function statsView(campaign: Pick<CampaignRecord, "id" | "budget">, bucke
     budget: campaign.budget,
     ...figures,
     remainingBudget: remainingBudget(campaign.budget, total),
+    instantDiscounts: instantFiguresOf(instant),
     bySector,
     byDay,
     byMerchant,
   };
+}
+
+/** Per instant discount id, its own figures (its `INSTANT#` bucket), as the bureau report shows them. */
+export function instantDiscountsView(buckets: ReadonlyMap<Bucket, Counters>): Record<string, InstantDiscountFigures> {
+  const figures: Record<string, InstantDiscountFigures> = {};
+  for (const [id, counters] of bucketsByKind(buckets).byInstantDiscount) {
+    const { redeemed, reversed, subsidy, grossSales } = figuresOf(counters);
+    figures[id] = { applied: redeemed, reversed, subsidy, grossSales };
+  }
+  return figures;
 }
 
 /** GET /admin/campaigns/{id}/stats: the projected figures. */

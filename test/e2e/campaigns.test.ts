@@ -2,13 +2,17 @@
  * The campaign routes over the local runtime's HTTP, as the operator console and residents call
  * them: the lifecycle, the operator check on every /admin route, and the error bodies.
  */
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signLocalToken } from "../../infra/local/jwt.js";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
 import { campaignDetailSchema, campaignListSchema, campaignViewSchema, errorBodySchema, voucherSchema, walletSchema } from "../../shared/api/schemas.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { FIXTURE_BUDGET, FIXTURE_COMMITTED, campaignInput, extraDrop } from "../fixtures/campaigns.js";
-import { TEST_JWT, startTestRuntime } from "../integration/runtime-helpers.js";
+import { TEST_JWT, startTestRuntime, tableNamesOf, testClients } from "../integration/runtime-helpers.js";
+import { InstantCaches } from "../../shared/use-cases/instant-discounts.js";
+import { recordPayment } from "../../shared/use-cases/payments.js";
+import { seedMerchant } from "../support/settlement.js";
 
 let runtime: LocalRuntime;
 let operatorToken: string;
@@ -207,6 +211,61 @@ describe("from a new campaign to a resident's wallet, over HTTP", () => {
     const refused = await call("POST", claimPath, { body: { voucherTypeId: "100-30" }, token: carol });
     expect(refused.status).toBe(409);
     expect(errorOf(refused)).toMatchObject({ code: "DROP_NOT_OPEN", message: expect.stringMatching(/paused/) as string });
+  });
+});
+
+describe("an instant discount's use on GET /admin/campaigns/{id}", () => {
+  it("shows used, remaining and usedToday per instant discount, counted from the payments that took it", async () => {
+    const now = Date.now();
+    const iso = (offsetMs: number) => new Date(now + offsetMs).toISOString();
+    const id = `e2e-instant-${randomUUID().slice(0, 8)}`;
+    // A partner of its own, listed by the discounts, so no other payment meets them.
+    const partnerId = `bank-${id}`;
+    const tiers = [
+      { threshold: 10_000, discount: 2_000 },
+      { threshold: 30_000, discount: 6_000 },
+    ];
+    const input = campaignInput(id, {
+      startsAt: iso(-86_400_000),
+      endsAt: iso(30 * 86_400_000),
+      drops: [{ id: "now", opensAt: iso(-60_000), closesAt: iso(3_600_000), stock: { "100-30": 3 }, shards: 1 }],
+      instantDiscounts: [
+        { id: "swipe", tiers, quota: { total: 5 }, partners: [partnerId] },
+        { id: "capped", tiers: [{ threshold: 50_000, discount: 8_000 }], quota: { total: 4, daily: 2 }, partners: [partnerId] },
+      ],
+    });
+    expect((await call("POST", "/admin/campaigns", { body: input })).status).toBe(201);
+    const before = campaignDetailSchema.parse((await call("GET", `/admin/campaigns/${id}`)).body);
+    expect(before.instantDiscounts?.map(({ id, used, remaining, usedToday }) => ({ id, used, remaining, usedToday }))).toEqual([
+      { id: "swipe", used: 0, remaining: 5, usedToday: 0 },
+      { id: "capped", used: 0, remaining: 4, usedToday: 0 },
+    ]);
+    expect((await call("POST", `/admin/campaigns/${id}/publish`)).status).toBe(200);
+
+    const { db } = testClients();
+    const tables = tableNamesOf(runtime.resources, ["campaigns", "inventory", "vouchers", "merchants", "redemptions"]);
+    const merchantId = `m-${id}`;
+    await seedMerchant(db, tables.merchants, { id: merchantId, partnerId, sector: "supermarket" });
+    const deps = { db, tables, now: () => new Date(), instantCaches: new InstantCaches({ campaignIdsTtlMs: 0, soldOutTtlMs: 0 }) };
+    const pay = (amount: number) =>
+      recordPayment(
+        { partnerId, body: { eventId: randomUUID(), transactionId: randomUUID(), merchantId, payerId: `card-${randomUUID()}`, amount, occurredAt: new Date().toISOString() } },
+        deps,
+      );
+    // Two payments take "swipe" (20 or 60 off); three of 600 yuan take "capped" (80 off, the larger) until its daily quota of 2 is gone, then "swipe" serves the third.
+    const answers = [await pay(12_000), await pay(35_000), await pay(60_000), await pay(60_000), await pay(60_000)];
+    expect(answers.map((answer) => ("instantDiscountId" in answer ? answer.instantDiscountId : "reason" in answer ? answer.reason : answer.voucherId))).toEqual(["swipe", "swipe", "capped", "capped", "swipe"]);
+
+    const read = await call("GET", `/admin/campaigns/${id}`);
+    expect(read.status).toBe(200);
+    const detail = campaignDetailSchema.parse(read.body);
+    expect(detail.instantDiscounts).toEqual([
+      { id: "swipe", tiers, quota: { total: 5 }, partners: [partnerId], used: 3, remaining: 2, usedToday: 3 },
+      { id: "capped", tiers: [{ threshold: 50_000, discount: 8_000 }], quota: { total: 4, daily: 2 }, partners: [partnerId], used: 2, remaining: 2, usedToday: 2 },
+    ]);
+    // The public view carries the definition only.
+    const listed = campaignListSchema.parse(await (await fetch(`${runtime.url}/campaigns`)).json());
+    expect(listed.items.find((item) => item.id === id)?.instantDiscounts?.[0]).not.toHaveProperty("used");
   });
 });
 

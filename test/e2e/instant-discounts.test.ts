@@ -4,13 +4,18 @@
  * the same shop, duplicates, a quota that runs out, a full refund that gives its unit back
  * (`restore`) and a partial one that leaves the discount standing; then the day is settled, paid
  * through the partner simulator, and the books balance to the fen (invariant 6) with both kinds.
+ * On the way, the operator's view of the quota (used, remaining, usedToday), the stats' instant
+ * part and the report's instant-discount row.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signLocalToken } from "../../infra/local/jwt.js";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
 import { paymentAnswerSchema, refundAnswerSchema } from "../../shared/api/payment-schemas.js";
-import { voucherSchema } from "../../shared/api/schemas.js";
+import { campaignDetailSchema, voucherSchema } from "../../shared/api/schemas.js";
+import { campaignReportSchema } from "../../shared/api/report-schemas.js";
+import { campaignStatsSchema } from "../../shared/api/stats-schemas.js";
+import { formatYuan } from "../../shared/domain/money.js";
 import { reconciliationSchema, statementDetailSchema, statementListSchema } from "../../shared/api/settlement-schemas.js";
 import { localDate } from "../../shared/domain/settlement.js";
 import { platform } from "../../shared/wiring/platform.js";
@@ -89,9 +94,12 @@ describe("a campaign with vouchers and an instant discount, through settlement",
     const byVoucher = await pay(residentId, 35_000);
     expect(byVoucher.answer).toEqual({ transactionId: byVoucher.transactionId, campaignId: world.campaignId, voucherId: voucher.voucherId, discount: 3_000, payable: 32_000 });
 
-    // Five cards race for four units: four discounts, one QUOTA_EXHAUSTED.
+    // A ¥350 card takes the top tier; then four ¥120 cards race for the three units left: three
+    // discounts, one QUOTA_EXHAUSTED (which card loses is the race's; the figures below are not).
     const cards = Array.from({ length: 5 }, (_, index) => `card-${index}-${randomUUID().slice(0, 4)}`);
-    const raced = await Promise.all(cards.map((card, index) => pay(card, index === 0 ? 35_000 : 12_000)));
+    const first = await pay(cards[0]!, 35_000);
+    expect(first.answer).toMatchObject({ instantDiscountId: "swipe", discount: 6_000 });
+    const raced = [first, ...(await Promise.all(cards.slice(1).map((card) => pay(card, 12_000))))];
     const applied = raced.filter(({ answer }) => "instantDiscountId" in answer);
     expect(applied).toHaveLength(4);
     expect(raced.filter(({ answer }) => "reason" in answer && answer.reason === "QUOTA_EXHAUSTED")).toHaveLength(1);
@@ -115,9 +123,36 @@ describe("a campaign with vouchers and an instant discount, through settlement",
     // A partial refund that leaves the tier's threshold covered keeps the discount.
     expect(await refund(partlyRefunded!.transactionId, 1_000)).toEqual({ transactionId: partlyRefunded!.transactionId, reversed: false, refunded: 1_000, remaining: 11_000 });
 
-    // The quota as the operator sees it.
+    // The quota as the operator sees it: four units used (the refunded one went back and the late card took it), all today.
     const campaign = await asOperator("GET", `/admin/campaigns/${world.campaignId}`);
     expect(campaign.status).toBe(200);
+    expect(campaignDetailSchema.parse(campaign.body).instantDiscounts?.map(({ id, used, remaining, usedToday }) => ({ id, used, remaining, usedToday }))).toEqual([
+      { id: "swipe", used: 4, remaining: 0, usedToday: 4 },
+    ]);
+
+    // The stats: the top-level figures cover both kinds, the instant part apart; the report gives the discount its row.
+    const standing = [...applied.filter((payment) => payment !== reversedOne), late];
+    const amountOf = (discount: number) => (discount === 6_000 ? 35_000 : 12_000);
+    const instantSubsidy = standing.reduce((sum, { answer }) => sum + answer.discount, 0);
+    const instantSales = standing.reduce((sum, { answer }) => sum + amountOf(answer.discount), 0) - 1_000;
+    const stats = await eventually(
+      async () => {
+        const figures = campaignStatsSchema.parse((await asOperator("GET", `/admin/campaigns/${world.campaignId}/stats`)).body);
+        return figures.redeemed === 5 && figures.reversed === 1 && figures.grossSales === 35_000 + instantSales ? figures : undefined;
+      },
+      30_000,
+      "the stats projection to count the payments and refunds",
+    );
+    expect(stats.instantDiscounts).toEqual({ applied: 4, subsidy: instantSubsidy, grossSales: instantSales });
+    expect(stats).toMatchObject({ claimed: 1, subsidy: 3_000 + instantSubsidy, redemptionRate: 1 });
+    const report = campaignReportSchema.parse((await asOperator("GET", `/admin/reports/campaigns/${world.campaignId}?format=json`)).body);
+    expect(report.byInstantDiscount).toEqual([
+      {
+        instantDiscountId: "swipe",
+        tiers: "满¥100.00减¥20.00; 满¥300.00减¥60.00",
+        ...{ applied: 4, reversed: 1, subsidy: instantSubsidy, subsidyYuan: formatYuan(instantSubsidy), grossSales: instantSales, grossSalesYuan: formatYuan(instantSales) },
+      },
+    ]);
 
     // Settle today's period (it has begun) and let the payout through the simulator finish.
     const period = localDate(new Date(), "Asia/Shanghai");

@@ -90,7 +90,7 @@ describe("GET /admin/campaigns/{id}/stats", () => {
     // Exactly the documented keys, at every level: nothing the schema does not name, nothing missing.
     expect(keyPaths(answer.body)).toEqual(keyPaths(stats));
     expect(stats).toEqual(answer.body);
-    const top = ["campaignId", "budget", "claimed", "redeemed", "reversed", "expired", "subsidy", "grossSales", "redemptionRate", "leverage", "remainingBudget", "bySector", "byDay", "byMerchant"];
+    const top = ["campaignId", "budget", "claimed", "redeemed", "reversed", "expired", "subsidy", "grossSales", "redemptionRate", "leverage", "remainingBudget", "instantDiscounts", "bySector", "byDay", "byMerchant"];
     expect(Object.keys(campaignStatsSchema.shape).sort()).toEqual([...top].sort());
     expect(Object.keys(answer.body as object).sort()).toEqual([...top].sort());
 
@@ -108,6 +108,8 @@ describe("GET /admin/campaigns/{id}/stats", () => {
       leverage: 7.5,
       // One voucher unspent (3,000 still usable); the refunded one is void.
       remainingBudget: campaign.budget - 6_000 - 3_000,
+      // Always present: this campaign has no instant discount.
+      instantDiscounts: { applied: 0, subsidy: 0, grossSales: 0 },
       bySector: {
         supermarket: { redeemed: 1, reversed: 1, subsidy: 3_000, grossSales: 15_000, leverage: 5 },
         restaurant: { redeemed: 1, reversed: 0, subsidy: 3_000, grossSales: 30_000, leverage: 10 },
@@ -137,6 +139,7 @@ describe("GET /admin/campaigns/{id}/stats", () => {
       redemptionRate: 0,
       leverage: 0,
       remainingBudget: campaign.budget,
+      instantDiscounts: { applied: 0, subsidy: 0, grossSales: 0 },
       bySector: {},
       byDay: {},
       byMerchant: {},

@@ -213,7 +213,8 @@ describe("instant discounts in a campaign", () => {
     expect(replaced.instantDiscounts).toEqual([wider]);
     const published = await publishCampaign({ ...deps, campaignId: "instant-kept" });
     expect(published.instantDiscounts).toEqual([wider]);
-    expect((await getCampaign({ ...deps, campaignId: "instant-kept" })).instantDiscounts).toEqual([wider]);
+    // The operator's detail adds the use of each (nothing taken yet).
+    expect((await getCampaign({ ...deps, campaignId: "instant-kept" })).instantDiscounts).toEqual([{ ...wider, used: 0, remaining: 20, usedToday: 0 }]);
     // A campaign without any shows none.
     expect(await create("instant-none")).not.toHaveProperty("instantDiscounts");
   });

@@ -20,7 +20,7 @@ import type { StreamChange } from "../../shared/use-cases/stats.js";
 import { readHours } from "../../shared/store/fraud-detector.js";
 import { readFlag } from "../../shared/store/fraud-flags.js";
 import { readMerchant } from "../../shared/store/merchants.js";
-import type { LedgerRecord } from "../../shared/domain/ledger.js";
+import type { LedgerRecord, RedemptionRecord } from "../../shared/domain/ledger.js";
 import { readLedger } from "../../shared/store/ledger.js";
 import { readTransaction } from "../../shared/store/transactions.js";
 import { platform } from "../../shared/wiring/platform.js";
@@ -298,6 +298,53 @@ describe("the review's money", () => {
     ]);
     expect(await readTransaction(db, tables.redemptions, "bank-a", transactionId)).toMatchObject({ status: "REVERSED", clawback: { flagId: "flag-test" } });
   }, 60_000);
+  it("a clawback of an instant discount names the discount, once; a later refund writes no second reversal", async () => {
+    const { recordPayment, recordRefund } = await import("../../shared/use-cases/payments.js");
+    const { InstantCaches } = await import("../../shared/use-cases/instant-discounts.js");
+    const { TOTAL_PERIOD, readQuotaTaken } = await import("../../shared/store/instant-quota.js");
+    const { clawBack } = await import("../../shared/store/clawback.js");
+    const campaignId = unique("claw-instant");
+    const merchantId = `${campaignId}-m`;
+    // A partner of its own, listed by the discount, so no other test's payment meets it.
+    const partnerId = unique("unionpay");
+    await seedCampaign(db, tables, {
+      id: campaignId,
+      drops: [],
+      instantDiscounts: [{ id: "swipe", tiers: [{ threshold: 10_000, discount: 2_000 }], quota: { total: 5 }, partners: [partnerId] }],
+    });
+    await seedMerchant(db, tables.merchants, { id: merchantId, partnerId, sector: "restaurant" });
+    const payments = { db, tables, now: () => new Date(), instantCaches: new InstantCaches({ campaignIdsTtlMs: 0, soldOutTtlMs: 0 }) };
+    const transactionId = unique("t");
+    const occurredAt = new Date().toISOString();
+    const answer = await recordPayment({ partnerId, body: { eventId: unique("e"), transactionId, merchantId, payerId: "card-claw", amount: 10_100, occurredAt } }, payments);
+    expect(answer).toMatchObject({ instantDiscountId: "swipe", voucherId: null, discount: 2_000 });
+    const [redemption] = await readLedger(db, tables.redemptions, campaignId, merchantId);
+    // The payment path keeps the tier's threshold on the ledger record, and names no voucher.
+    expect(redemption).toMatchObject({ kind: "REDEMPTION", instantDiscountId: "swipe", threshold: 10_000, amount: 10_100 });
+    expect(redemption).not.toHaveProperty("voucherId");
+
+    // The clawback enforcement applies to a redemption its merchant was paid for, as for a voucher's.
+    const record = (await readTransaction(db, tables.redemptions, partnerId, transactionId))!;
+    const flagId = "flag-instant";
+    const at = new Date().toISOString();
+    const audit = { table: tables.audit, entry: { entityType: "FRAUD_FLAG" as const, entityId: flagId, action: "fraud.clawback", who: "op", at, version: 1 } };
+    const clawed = await clawBack(db, tables.redemptions, { record, redemption: redemption as RedemptionRecord, flagId, at, audit });
+    expect(clawed).toMatchObject({ outcome: "clawed-back", clawback: { kind: "CLAWBACK", instantDiscountId: "swipe", discount: -2_000, amount: 10_100, flagId } });
+    // Once per transaction.
+    expect((await clawBack(db, tables.redemptions, { record, redemption: redemption as RedemptionRecord, flagId, at: new Date().toISOString(), audit })).outcome).toBe("unchanged");
+    const ledger = await readLedger(db, tables.redemptions, campaignId, merchantId);
+    expect(kinds(ledger, "CLAWBACK")).toEqual([expect.objectContaining({ transactionId, instantDiscountId: "swipe", discount: -2_000, flagId })]);
+    expect(kinds(ledger, "CLAWBACK")[0]).not.toHaveProperty("voucherId");
+
+    expect(await recordRefund({ partnerId, body: { eventId: unique("e"), transactionId, occurredAt: new Date().toISOString() } }, payments)).toMatchObject({ transactionId, reversed: true, remaining: 0 });
+    expect((await readLedger(db, tables.redemptions, campaignId, merchantId)).map((entry) => [entry.kind, entry.discount])).toEqual([
+      ["REDEMPTION", 2_000],
+      ["CLAWBACK", -2_000],
+    ]);
+    expect(await readTransaction(db, tables.redemptions, partnerId, transactionId)).toMatchObject({ status: "REVERSED", clawback: { flagId } });
+    // Under `void` the quota unit stays used.
+    expect(await readQuotaTaken(db, tables.inventory, { campaignId, instantDiscountId: "swipe", period: TOTAL_PERIOD }, 5)).toBe(1);
+  }, 60_000);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -325,7 +372,7 @@ async function seedRedeemedTransactions(entries: readonly LedgerRecord[]): Promi
           amount: entry.amount,
           discount: entry.discount,
           occurredAt: entry.occurredAt,
-          answer: { transactionId: entry.transactionId, voucherId: entry.voucherId, discount: entry.discount, payable: entry.amount - entry.discount },
+          answer: { transactionId: entry.transactionId, campaignId: entry.campaignId, voucherId: entry.voucherId, discount: entry.discount, payable: entry.amount - entry.discount },
           recordedAt: entry.recordedAt,
           voucherId: entry.voucherId,
           campaignId: entry.campaignId,

@@ -1,7 +1,8 @@
 /**
  * Card-swipe instant discounts on DynamoDB Local, under real concurrency: the quota is never
  * exceeded and applied exactly when demand exceeds it, per-payer limits hold, duplicates of one
- * transaction apply once and count once, daily quotas roll over by day key, a `restore` refund
+ * transaction apply once and count once, daily quotas roll over by day key (and a day counter is
+ * kept without a daily quota, for `usedToday`), a `restore` refund
  * gives the unit back once (a `void` one does not), and a crash between the take and the record
  * strands a unit without ever over-applying.
  *
@@ -18,8 +19,9 @@ import { TOTAL_PERIOD, readQuotaTaken } from "../../shared/store/instant-quota.j
 import { campaignKey, merchantKey } from "../../shared/store/keys.js";
 import { readLedger } from "../../shared/store/ledger.js";
 import { readTransaction } from "../../shared/store/transactions.js";
+import { listVouchers } from "../../shared/store/vouchers.js";
 import { ClaimCaches, claimVoucher } from "../../shared/use-cases/claim.js";
-import { InstantCaches } from "../../shared/use-cases/instant-discounts.js";
+import { InstantCaches, readInstantDiscountUse } from "../../shared/use-cases/instant-discounts.js";
 import { type PaymentDependencies, recordPayment, recordRefund } from "../../shared/use-cases/payments.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { seedCampaign } from "../support/seed.js";
@@ -71,7 +73,7 @@ async function instantCampaign(discount: Partial<InstantDiscount> = {}, options:
   await seedCampaign(db, tables, {
     id: campaignId,
     refundPolicy: options.refundPolicy ?? "void",
-    drops: options.drops ? [{ id: "d1", stock: { "100-30": 5 }, shards: 1 }] : [],
+    drops: options.drops ? [{ id: "d1", stock: { "100-30": 5, "200-60": 5 }, shards: 1 }] : [],
     instantDiscounts: [
       {
         id: "swipe",
@@ -197,6 +199,35 @@ describe("an instant discount at a payment", () => {
     expect(await used(setup, TOTAL_PERIOD, 5)).toBe(5);
   });
 
+  it("keeps a day counter without a daily quota, which never refuses: used, remaining and usedToday per local day", async () => {
+    const setup = await instantCampaign({ quota: { total: 6 } }, { refundPolicy: "restore" });
+    const today = new Date();
+    const tomorrow = new Date(today.getTime() + DAY);
+    const first = unique("txn");
+    const todays = await Promise.all([first, unique("txn"), unique("txn")].map((transactionId) => pay(setup, { transactionId, at: today })));
+    const tomorrows = await Promise.all(Array.from({ length: 5 }, () => pay(setup, { at: tomorrow })));
+    // The day counter's share is the total: 3 today, then only the 3 units left of the total tomorrow.
+    expect(applied(todays)).toHaveLength(3);
+    expect(applied(tomorrows)).toHaveLength(3);
+    expect(reasons(tomorrows).filter((reason) => reason === "QUOTA_EXHAUSTED")).toHaveLength(2);
+    const campaign = { id: setup.campaignId, timezone: "Asia/Shanghai", instantDiscounts: [{ id: "swipe", tiers: [{ threshold: 10_000, discount: 2_000 }], quota: { total: 6 } }] };
+    expect((await readInstantDiscountUse({ db, tables }, campaign, today)).get("swipe")).toEqual({ used: 6, remaining: 0, usedToday: 3 });
+    expect((await readInstantDiscountUse({ db, tables }, campaign, tomorrow)).get("swipe")).toEqual({ used: 6, remaining: 0, usedToday: 3 });
+    // A restore refund of today's first payment gives its unit back to today's counter and the total.
+    const refund = { eventId: unique("refund"), transactionId: first, occurredAt: partnerInstant(new Date(today.getTime() + 2_000)) };
+    expect((await recordRefund({ partnerId: setup.partnerId, body: refund }, { ...deps, now: () => new Date(today.getTime() + 3_000) })).reversed).toBe(true);
+    expect((await readInstantDiscountUse({ db, tables }, campaign, today)).get("swipe")).toEqual({ used: 5, remaining: 1, usedToday: 2 });
+    expect((await readInstantDiscountUse({ db, tables }, campaign, new Date(today.getTime() + 2 * DAY))).get("swipe")).toEqual({ used: 5, remaining: 1, usedToday: 0 });
+  });
+
+  it("reads usedToday from the daily quota's counter when there is one", async () => {
+    const setup = await instantCampaign({ quota: { total: 10, daily: 2 } });
+    const today = new Date();
+    expect(applied(await Promise.all(Array.from({ length: 4 }, () => pay(setup, { at: today }))))).toHaveLength(2);
+    const campaign = { id: setup.campaignId, timezone: "Asia/Shanghai", instantDiscounts: [{ id: "swipe", tiers: [{ threshold: 10_000, discount: 2_000 }], quota: { total: 10, daily: 2 } }] };
+    expect((await readInstantDiscountUse({ db, tables }, campaign, today)).get("swipe")).toEqual({ used: 2, remaining: 8, usedToday: 2 });
+  });
+
   it("prefers the payer's eligible voucher: the two never stack", async () => {
     const setup = await instantCampaign({}, { drops: true });
     const resident = unique("resident");
@@ -205,6 +236,20 @@ describe("an instant discount at a payment", () => {
     expect(answer).toMatchObject({ campaignId: setup.campaignId, discount: 3_000 });
     expect(answer.voucherId).not.toBeNull();
     expect(await used(setup)).toBe(0);
+  });
+
+  it("applies to a payer whose vouchers do not serve the payment (a 满200减60 voucher and ¥120), and the voucher stays claimed", async () => {
+    const setup = await instantCampaign({}, { drops: true });
+    const resident = unique("resident");
+    const voucher = await claimVoucher(
+      { residentId: resident, campaignId: setup.campaignId, dropId: "d1", voucherTypeId: "200-60" },
+      { db, tables, caches: new ClaimCaches(), now: () => new Date(), random: Math.random },
+    );
+    const answer = await pay(setup, { payerId: resident, amount: 12_000 });
+    expect(answer).toMatchObject({ campaignId: setup.campaignId, instantDiscountId: "swipe", voucherId: null, discount: 2_000 });
+    expect((await listVouchers(db, tables.vouchers, resident)).map((item) => [item.voucherId, item.status])).toEqual([[voucher.voucherId, "CLAIMED"]]);
+    // Neither applies: the voucher's reason comes before the instant discount's (API.md's order).
+    expect(reasons([await pay(setup, { payerId: resident, amount: 9_000 })])).toEqual(["BELOW_THRESHOLD"]);
   });
 
   it("takes the largest discount across campaigns", async () => {

@@ -10,6 +10,7 @@ import {
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { campaignDetailSchema } from "../../shared/api/schemas.js";
 import { parseCampaign } from "../../shared/domain/campaign.js";
 import { AlreadyExistsError, ValidationError } from "../../shared/errors.js";
 import { TtlCache, decodePageToken, encodePageToken, toCampaignDetail, toCampaignView } from "../../shared/use-cases/campaign-views.js";
@@ -106,6 +107,20 @@ describe("views", () => {
       ["early", { "100-30": 7 }],
       ["late", { "100-30": 10 }],
     ]);
+  });
+
+  it("detail shows each instant discount with its use, zeros and the whole quota where nothing was read", () => {
+    const swipe = { id: "swipe", tiers: [{ threshold: 10_000, discount: 2_000 }], quota: { total: 50, daily: 10 } };
+    const quiet = { id: "quiet", tiers: [{ threshold: 5_000, discount: 500 }], quota: { total: 8 } };
+    const detail = toCampaignDetail({ ...record, instantDiscounts: [swipe, quiet] }, drops, new Map(), new Map([["swipe", { used: 12, remaining: 38, usedToday: 4 }]]));
+    expect(detail.instantDiscounts).toEqual([
+      { ...swipe, used: 12, remaining: 38, usedToday: 4 },
+      { ...quiet, used: 0, remaining: 8, usedToday: 0 },
+    ]);
+    expect(campaignDetailSchema.parse(detail)).toEqual(detail);
+    // The public view carries the definitions only.
+    expect(toCampaignView({ ...record, instantDiscounts: [swipe] }, drops).instantDiscounts).toEqual([swipe]);
+    expect(toCampaignDetail(record, drops, new Map())).not.toHaveProperty("instantDiscounts");
   });
 });
 

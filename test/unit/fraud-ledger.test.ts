@@ -1,12 +1,14 @@
 /**
  * What fraud adds to the ledger and settlement arithmetic, pure: CLAWBACK records sort and parse,
  * count as clawback in a statement's totals (net ≤ 0 → CARRIED as any clawback), as reversals in
- * the stats, and keep conservation (invariant 6) with FORFEITED statements in the books.
+ * the stats, and keep conservation (invariant 6) with FORFEITED statements in the books; and
+ * instant-discount records (no voucher, the tier's threshold) meet the rules exactly as vouchers'.
  */
 import { describe, expect, it } from "vitest";
 import { STATEMENT_STATUSES, type SettledRecord, checkConservation, statementOutcome, statementTotals } from "../../shared/domain/settlement.js";
 import { ledgerDeltas } from "../../shared/domain/stats.js";
-import { ledgerRecordSchema } from "../../shared/domain/ledger.js";
+import { type RedemptionRecord, ledgerRecordFacts, ledgerRecordSchema } from "../../shared/domain/ledger.js";
+import { DEFAULT_FRAUD_CONFIG, EMPTY_HOUR, type Hit, type HourCounts, evaluate, hourDelta } from "../../shared/domain/fraud.js";
 import { ledgerSortKey } from "../../shared/store/ledger.js";
 
 const record = (kind: SettledRecord["kind"], transactionId: string, discount: number, amount = 12_000): SettledRecord => ({ kind, partnerId: "bank-a", transactionId, discount, amount });
@@ -87,5 +89,66 @@ describe("the stats of a clawback", () => {
       { bucket: "SECTOR#restaurant", counters },
       { bucket: "MERCHANT#m1", counters },
     ]);
+  });
+});
+
+describe("instant-discount ledger records under the fraud rules", () => {
+  /** Filed records as the payment path writes them for a card-swipe discount: no voucherId, the tier's threshold kept. */
+  const START = Date.parse("2026-03-10T14:00:00.000Z");
+  const filed = (i: number, payerId: string): RedemptionRecord =>
+    ledgerRecordSchema.parse({
+      kind: "REDEMPTION",
+      campaignId: "c1",
+      merchantId: "m1",
+      partnerId: "unionpay",
+      transactionId: `t${i}`,
+      instantDiscountId: "swipe",
+      payerId,
+      // 1 % above the tier's threshold of 100 yuan (满100减20): just above it.
+      amount: 10_100,
+      discount: 2_000,
+      threshold: 10_000,
+      occurredAt: new Date(START + i * 60_000).toISOString(),
+      recordedAt: new Date(START + i * 60_000).toISOString(),
+    }) as RedemptionRecord;
+  const asVoucher = ({ instantDiscountId: _instant, ...record }: RedemptionRecord): RedemptionRecord => ({ ...record, voucherId: `v-${record.transactionId}` });
+
+  /** Every rule's hits on the last record, with the merchant's hours and the payer's log holding them all, as the detector reads them. */
+  function hitsOnLast(records: readonly RedemptionRecord[]): Hit[] {
+    const facts = records.map(ledgerRecordFacts);
+    const hours = new Map<number, HourCounts>();
+    for (const record of facts) {
+      const { hour, counts } = hourDelta(record);
+      const into = hours.get(hour) ?? { ...EMPTY_HOUR, near: [] };
+      const near = Array.from({ length: Math.max(into.near.length, counts.near.length) }, (_, k) => (into.near[k] ?? 0) + (counts.near[k] ?? 0));
+      hours.set(hour, { redemptions: into.redemptions + counts.redemptions, thresholded: into.thresholded + counts.thresholded, near, reversals: into.reversals + counts.reversals });
+    }
+    const last = facts.at(-1)!;
+    const payerLog = facts.filter((record) => record.payerId === last.payerId).map(({ merchantId, partnerId, transactionId, occurredAt }) => ({ merchantId, partnerId, transactionId, occurredAt }));
+    return evaluate(DEFAULT_FRAUD_CONFIG, { merchant: { hours }, payer: { redemptions: payerLog } }, last);
+  }
+
+  it("keep the tier's threshold and name no voucher in the facts the detector judges", () => {
+    const facts = ledgerRecordFacts(filed(1, "card-1"));
+    expect(facts).toMatchObject({ kind: "REDEMPTION", threshold: 10_000, amount: 10_100 });
+    expect(hourDelta(facts).counts).toEqual({ redemptions: 1, thresholded: 1, near: [0, 1], reversals: 0 });
+  });
+
+  it("raise threshold-hugging on a merchant whose instant discounts are all just above the tier, exactly as vouchers would", () => {
+    const records = Array.from({ length: 10 }, (_, i) => filed(i, `card-${i}`));
+    const hits = hitsOnLast(records);
+    expect(hits.map((hit) => hit.rule)).toEqual(["threshold-hugging"]);
+    expect(hits[0]).toMatchObject({ merchantId: "m1", measures: { redemptions: 10, nearThreshold: 10, share: 1 } });
+    expect(hitsOnLast(records.map(asVoucher))).toEqual(hits);
+    // Nine are too few (minTransactions 10): no hit.
+    expect(hitsOnLast(records.slice(0, 9))).toEqual([]);
+  });
+
+  it("raise repeat-payer on one card taking the instant discount again and again at one shop, exactly as vouchers would", () => {
+    const records = Array.from({ length: 4 }, (_, i) => ({ ...filed(i, "card-same"), amount: 25_000 }));
+    const hits = hitsOnLast(records);
+    expect(hits).toEqual([expect.objectContaining({ rule: "repeat-payer", merchantId: "m1", payerId: "card-same" })]);
+    expect(hits[0]!.transactions).toEqual(records.map((record) => ({ partnerId: "unionpay", transactionId: record.transactionId })));
+    expect(hitsOnLast(records.map(asVoucher))).toEqual(hits);
   });
 });

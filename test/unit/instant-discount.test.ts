@@ -8,6 +8,7 @@ import {
   instantCandidates,
   instantDiscountSchema,
   instantSubsidy,
+  firstRefusal,
   instantDiscountMayApply,
   instantOffers,
   localWeekTime,
@@ -163,13 +164,21 @@ describe("the daily quota's day", () => {
 });
 
 describe("a voucher or an instant discount", () => {
-  it("tries an instant discount only when the payer holds no usable voucher and named none: the two never stack", () => {
-    expect(instantDiscountMayApply("NO_ELIGIBLE_VOUCHER", {})).toBe(true);
-    expect(instantDiscountMayApply("NO_ELIGIBLE_VOUCHER", { voucherId: "v1" })).toBe(false);
-    // A voucher's own reasons come first in the answer (API.md's order).
-    for (const reason of ["BELOW_THRESHOLD", "SECTOR_NOT_ELIGIBLE", "CAMPAIGN_NOT_ACTIVE", "MERCHANT_NOT_APPROVED"] as const) {
-      expect(instantDiscountMayApply(reason, {})).toBe(false);
+  it("tries an instant discount whenever no voucher applied, except at a merchant not approved or for a payment that names a voucher", () => {
+    for (const reason of ["NO_ELIGIBLE_VOUCHER", "BELOW_THRESHOLD", "SECTOR_NOT_ELIGIBLE", "CAMPAIGN_NOT_ACTIVE"] as const) {
+      expect(instantDiscountMayApply(reason, {})).toBe(true);
     }
+    expect(instantDiscountMayApply("MERCHANT_NOT_APPROVED", {})).toBe(false);
+    expect(instantDiscountMayApply("NO_ELIGIBLE_VOUCHER", { voucherId: "v1" })).toBe(false);
+  });
+
+  it("answers the first reason in API.md's order when neither applied", () => {
+    expect(firstRefusal("NO_ELIGIBLE_VOUCHER", "QUOTA_EXHAUSTED")).toBe("QUOTA_EXHAUSTED");
+    expect(firstRefusal("NO_ELIGIBLE_VOUCHER", "NO_ELIGIBLE_VOUCHER")).toBe("NO_ELIGIBLE_VOUCHER");
+    expect(firstRefusal("BELOW_THRESHOLD", "PAYER_LIMIT_REACHED")).toBe("BELOW_THRESHOLD");
+    expect(firstRefusal("SECTOR_NOT_ELIGIBLE", "BELOW_THRESHOLD")).toBe("SECTOR_NOT_ELIGIBLE");
+    expect(firstRefusal("CAMPAIGN_NOT_ACTIVE", "QUOTA_EXHAUSTED")).toBe("CAMPAIGN_NOT_ACTIVE");
+    expect(firstRefusal("NO_ELIGIBLE_VOUCHER", "PAYER_LIMIT_REACHED")).toBe("PAYER_LIMIT_REACHED");
   });
 });
 

@@ -3,6 +3,7 @@
  * and that a bad request or a known transaction touches nothing more than it must.
  */
 import { instantAnswer } from "../../shared/use-cases/instant-discounts.js";
+import { paymentAnswerOf, transactionRecordSchema } from "../../shared/store/transactions.js";
 import { GetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
@@ -22,7 +23,6 @@ import { answerRefund } from "../../functions/payments/record-refund.js";
 import { httpEvent, partnerCall } from "../support/http-event.js";
 import { transactionKey } from "../../shared/store/keys.js";
 import { ledgerSortKey, utcInstant } from "../../shared/store/ledger.js";
-import { transactionRecordSchema } from "../../shared/store/transactions.js";
 import { type PaymentBody, type RefundBody, paymentAnswerSchema, paymentBodySchema, refundBodySchema } from "../../shared/api/payment-schemas.js";
 
 const payment = {
@@ -270,5 +270,26 @@ describe("the payment handlers' dependencies", () => {
       Object.assign(process.env, saved);
       resetConfig();
     }
+  });
+});
+
+describe("a stored answer", () => {
+  it("from before answers named their campaign is answered with the record's campaignId, in its place", () => {
+    const record = transactionRecordSchema.parse({
+      partnerId: "bank",
+      transactionId: "txn-old",
+      status: "REDEEMED",
+      eventId: "e1",
+      merchantId: "m1",
+      payerId: "p1",
+      amount: 12_000,
+      discount: 3_000,
+      occurredAt: "2026-11-05T12:00:00+08:00",
+      answer: { transactionId: "txn-old", voucherId: "v1", discount: 3_000, payable: 9_000 },
+      recordedAt: "2026-11-05T04:00:00.000Z",
+      voucherId: "v1",
+      campaignId: "c-old",
+    });
+    expect(JSON.stringify(paymentAnswerOf(record))).toBe('{"transactionId":"txn-old","campaignId":"c-old","voucherId":"v1","discount":3000,"payable":9000}');
   });
 });

@@ -27,6 +27,11 @@ const campaign = {
   endsAt: "2023-12-31T23:59:59+08:00",
   status: "PUBLISHED",
   budget: 93_000_000,
+  instantDiscounts: [
+    // Tiers written highest first: the report lists them lowest first.
+    { id: "swipe", tiers: [{ threshold: 30_000, discount: 6_000 }, { threshold: 10_000, discount: 2_000 }] },
+    { id: "quiet", tiers: [{ threshold: 5_000, discount: 500 }] },
+  ],
 };
 
 const drops: ReportDrop[] = [
@@ -48,6 +53,8 @@ const stats: ReportStats = {
   redemptionRate: 0.5814,
   leverage: 6,
   remainingBudget: 60_000_000,
+  instantDiscounts: { applied: 400, subsidy: 1_000_000, grossSales: 5_000_050 },
+  byInstantDiscount: { swipe: { applied: 400, reversed: 3, subsidy: 1_000_000, grossSales: 5_000_050 } },
   bySector: {
     restaurant: { redeemed: 3_000, reversed: 10, subsidy: 9_000_000, grossSales: 45_000_000, leverage: 5 },
     supermarket: { redeemed: 2_000, reversed: 2, subsidy: 7_500_050, grossSales: 54_000_301, leverage: 7.2 },
@@ -98,7 +105,9 @@ describe("the report's figures", () => {
       remainingBudgetYuan: "¥600000.00",
     });
     expect(report.reportDate).toBe("2023-05-01");
-    expect(report.campaign).toEqual(campaign);
+    // The campaign's own fields; its instant discounts show in their section.
+    const { instantDiscounts: _shownInTheirSection, ...fields } = campaign;
+    expect(report.campaign).toEqual(fields);
   });
 
   it("lists sectors in contract order with Chinese names, and days oldest first", () => {
@@ -137,15 +146,39 @@ describe("the report's figures", () => {
 
   it("reports an empty campaign with zeros and empty sections", () => {
     const empty = buildCampaignReport({
-      campaign,
       drops: [],
-      stats: { ...stats, claimed: 0, redeemed: 0, reversed: 0, expired: 0, subsidy: 0, grossSales: 0, redemptionRate: 0, leverage: 0, remainingBudget: 93_000_000, bySector: {}, byDay: {}, byMerchant: {} },
+      campaign: { ...campaign, instantDiscounts: undefined },
+      stats: {
+        ...{ ...stats, claimed: 0, redeemed: 0, reversed: 0, expired: 0, subsidy: 0, grossSales: 0, redemptionRate: 0, leverage: 0, remainingBudget: 93_000_000 },
+        ...{ instantDiscounts: { applied: 0, subsidy: 0, grossSales: 0 }, byInstantDiscount: {}, bySector: {}, byDay: {}, byMerchant: {} },
+      },
       now: NOW,
     });
     expect(empty.summary).toMatchObject({ dropsHeld: 0, participatingMerchants: 0, vouchersIssued: 0, subsidyYuan: "¥0.00" });
     expect(empty.bySector).toEqual([]);
+    expect(empty.byInstantDiscount).toEqual([]);
     const rows = parseCsv(campaignReportCsv(empty));
-    expect(rows.at(-2)).toEqual([REPORT_HEADERS.dayTitle]);
+    // The day section is empty, then the (empty) instant-discount section closes the file.
+    expect(rows.slice(-5)).toEqual([[REPORT_HEADERS.dayTitle], expect.any(Array), [], [REPORT_HEADERS.instantTitle], expect.any(Array)]);
+  });
+
+  it("gives each instant discount its row, in definition order, tiers lowest first, zeros for one never applied", () => {
+    expect(report.byInstantDiscount).toEqual([
+      {
+        instantDiscountId: "swipe",
+        tiers: "满¥100.00减¥20.00; 满¥300.00减¥60.00",
+        applied: 400,
+        reversed: 3,
+        subsidy: 1_000_000,
+        subsidyYuan: "¥10000.00",
+        grossSales: 5_000_050,
+        grossSalesYuan: "¥50000.50",
+      },
+      { instantDiscountId: "quiet", tiers: "满¥50.00减¥5.00", applied: 0, reversed: 0, subsidy: 0, subsidyYuan: "¥0.00", grossSales: 0, grossSalesYuan: "¥0.00" },
+    ]);
+    // Figures for an id the definition no longer holds still get a row, after the defined ones.
+    const orphan = buildCampaignReport({ campaign, drops, stats: { ...stats, byInstantDiscount: { ...stats.byInstantDiscount, gone: { applied: 1, reversed: 0, subsidy: 500, grossSales: 6_000 } } }, now: NOW });
+    expect(orphan.byInstantDiscount.map((row) => [row.instantDiscountId, row.tiers])).toEqual([["swipe", expect.any(String)], ["quiet", expect.any(String)], ["gone", ""]]);
   });
 });
 
@@ -185,17 +218,32 @@ describe("the report's CSV", () => {
     expect(csvField("2026-11-21")).toBe("2026-11-21");
   });
 
-  it("has three sections, each a title, a bilingual header and rows, separated by one empty line", () => {
+  it("has four sections, each a title, a bilingual header and rows, separated by one empty line, instant discounts last", () => {
     const rows = parseCsv(csv);
     const blanks = rows.flatMap((row, index) => (row.length === 0 ? [index] : []));
-    expect(blanks).toHaveLength(2);
-    const [summary, sectors, days] = [rows.slice(0, blanks[0]), rows.slice(blanks[0]! + 1, blanks[1]), rows.slice(blanks[1]! + 1)];
+    expect(blanks).toHaveLength(3);
+    const [summary, sectors, days, instant] = [rows.slice(0, blanks[0]), rows.slice(blanks[0]! + 1, blanks[1]), rows.slice(blanks[1]! + 1, blanks[2]), rows.slice(blanks[2]! + 1)];
     expect(summary[0]).toEqual(["汇总 Summary"]);
     expect(summary[1]).toEqual(["指标 Figure", "数值 Value", "金额(元) Amount (yuan)"]);
     expect(sectors[0]).toEqual(["按行业 By sector"]);
     expect(days[0]).toEqual(["按日 By day"]);
+    expect(instant[0]).toEqual(["按立减 By instant discount"]);
+    expect(instant[1]).toEqual([
+      "立减编号 Instant discount ID",
+      "满减档位 Tiers",
+      "立减笔数 Discounts applied",
+      "撤销立减数 Discounts reversed",
+      "补贴金额(分) Subsidy (fen)",
+      "补贴金额(元) Subsidy (yuan)",
+      "带动消费(分) Sales driven (fen)",
+      "带动消费(元) Sales driven (yuan)",
+    ]);
+    expect(instant.slice(2)).toEqual([
+      ["swipe", "满¥100.00减¥20.00; 满¥300.00减¥60.00", "400", "3", "1000000", "¥10000.00", "5000050", "¥50000.50"],
+      ["quiet", "满¥50.00减¥5.00", "0", "0", "0", "¥0.00", "0", "¥0.00"],
+    ]);
     // Every header: Chinese, a space, then English.
-    for (const header of [...summary[1]!, ...sectors[1]!, ...days[1]!, ...summary.slice(2).map((row) => row[0]!)]) {
+    for (const header of [...summary[1]!, ...sectors[1]!, ...days[1]!, ...instant[1]!, ...summary.slice(2).map((row) => row[0]!)]) {
       expect(header).toMatch(/^[\u4e00-\u9fff()（）元分]+[^ ]* [A-Za-z(]/);
     }
     const figure = (label: string) => summary.find((row) => row[0] === label)!;

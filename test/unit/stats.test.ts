@@ -13,11 +13,14 @@ import {
   type StatsDelta,
   type VoucherImage,
   figuresOf,
+  instantTotal,
   ledgerDeltas,
   mergeDeltas,
   remainingBudget,
   voucherDeltas,
+  voucherRedemptionRate,
 } from "../../shared/domain/stats.js";
+import { instantDiscountsView, statsView } from "../../shared/use-cases/stats.js";
 import { FenOverflowError } from "../../shared/errors.js";
 
 const SHANGHAI = "Asia/Shanghai";
@@ -315,5 +318,66 @@ describe("outstanding over any history (property)", () => {
         expect(total(recount).outstanding ?? 0).toBe(usable);
       }),
     );
+  });
+});
+
+describe("instant discounts in the figures", () => {
+  const instant = (overrides: Partial<LedgerImage> = {}) => ({ instantDiscountId: "swipe", ...overrides });
+  const campaign = { id: "c1", budget: 1_000_000 };
+
+  it("counts an instant-discount record in every bucket a voucher's goes to, and again in its own INSTANT bucket", () => {
+    const counters = { redemptions: 1, redemptionDiscount: 3_000, redemptionAmount: 12_000 };
+    expect(ledgerDeltas(redemption(instant()), "restaurant", SHANGHAI)).toEqual([
+      { bucket: "TOTAL", counters },
+      { bucket: "DAY#2024-05-02", counters },
+      { bucket: "SECTOR#restaurant", counters },
+      { bucket: "MERCHANT#m1", counters },
+      { bucket: "INSTANT#swipe", counters },
+    ]);
+    const clawback = ledgerDeltas(reversal(instant({ kind: "CLAWBACK" })), "restaurant", SHANGHAI);
+    expect(clawback.at(-1)).toEqual({ bucket: "INSTANT#swipe", counters: { reversals: 1, reversalDiscount: 3_000, reversalAmount: 12_000 } });
+  });
+
+  it("shows the instant part apart: applied less reversals, subsidy and gross sales net, inside the top-level figures", () => {
+    const deltas = [
+      // One voucher claimed and redeemed (30 off 120) …
+      ...voucherDeltas(undefined, voucher("CLAIMED"), SHANGHAI),
+      ...voucherDeltas(voucher("CLAIMED"), voucher("REDEEMED"), SHANGHAI),
+      ...ledgerDeltas(redemption(), "restaurant", SHANGHAI),
+      // … three instant discounts applied at two ids (20 off 100, 60 off 300, 20 off 150), the 300 one reversed,
+      ...ledgerDeltas(redemption(instant({ discount: 2_000, amount: 10_000 })), "restaurant", SHANGHAI),
+      ...ledgerDeltas(redemption(instant({ discount: 6_000, amount: 30_000, merchantId: "m2" })), "supermarket", SHANGHAI),
+      ...ledgerDeltas(reversal(instant({ discount: -6_000, amount: 30_000, merchantId: "m2" })), "supermarket", SHANGHAI),
+      ...ledgerDeltas(redemption(instant({ instantDiscountId: "weekend", discount: 2_000, amount: 15_000 })), "restaurant", SHANGHAI),
+      // … and a partial refund of 5,000 on the 150 one, leaving its discount standing.
+      ...ledgerDeltas({ ...reversal(instant({ instantDiscountId: "weekend" })), kind: "PARTIAL_REFUND", discount: 0, amount: 5_000 }, "restaurant", SHANGHAI),
+    ];
+    const stats = statsView(campaign, mergeDeltas(deltas));
+    expect(stats.instantDiscounts).toEqual({ applied: 2, subsidy: 4_000, grossSales: 10_000 + 15_000 - 5_000 });
+    // The top-level figures cover both kinds of benefit.
+    expect(stats).toMatchObject({ redeemed: 3, reversed: 1, subsidy: 7_000, grossSales: 12_000 + 20_000, remainingBudget: 1_000_000 - 7_000 });
+    expect(stats.leverage).toBe(Math.round((32_000 / 7_000) * 100) / 100);
+    // The rate is of vouchers: one claimed, one redeemed; instant discounts need no claim.
+    expect(stats.redemptionRate).toBe(1);
+    expect(instantDiscountsView(mergeDeltas(deltas))).toEqual({
+      swipe: { applied: 1, reversed: 1, subsidy: 2_000, grossSales: 10_000 },
+      weekend: { applied: 1, reversed: 0, subsidy: 2_000, grossSales: 10_000 },
+    });
+  });
+
+  it("is present with zeros when there are none", () => {
+    const stats = statsView(campaign, mergeDeltas([...ledgerDeltas(redemption(), "restaurant", SHANGHAI)]));
+    expect(stats.instantDiscounts).toEqual({ applied: 0, subsidy: 0, grossSales: 0 });
+    expect(statsView(campaign, new Map()).instantDiscounts).toEqual({ applied: 0, subsidy: 0, grossSales: 0 });
+  });
+
+  it("adds the instant buckets up exactly", () => {
+    const byInstantDiscount = new Map([
+      ["a", { redemptions: 2, redemptionDiscount: 4_000 }],
+      ["b", { redemptions: 1, redemptionDiscount: Number.MAX_SAFE_INTEGER }],
+    ]);
+    expect(instantTotal(byInstantDiscount)).toEqual({ redemptions: 3, redemptionDiscount: BigInt(Number.MAX_SAFE_INTEGER) + 4_000n });
+    expect(voucherRedemptionRate({ claimed: 4, redemptions: 5, reversals: 1 }, { redemptions: 2 })).toBe(0.5);
+    expect(voucherRedemptionRate({ redemptions: 5 }, { redemptions: 5 })).toBe(0);
   });
 });

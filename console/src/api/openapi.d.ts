@@ -931,28 +931,8 @@ export interface components {
                 /** Format: date-time */
                 validUntil?: string;
             }[];
-            /** @description Card-swipe tiered discounts that need no claim */
-            instantDiscounts?: {
-                id: string;
-                tiers: {
-                    threshold: number;
-                    discount: number;
-                }[];
-                quota: {
-                    total: number;
-                    daily?: number;
-                };
-                perPayer?: {
-                    total?: number;
-                    daily?: number;
-                };
-                window?: {
-                    daysOfWeek?: number[];
-                    from?: string;
-                    to?: string;
-                };
-                partners?: string[];
-            }[];
+            /** @description Card-swipe tiered discounts that need no claim, each with its use */
+            instantDiscounts?: components["schemas"]["InstantDiscountDetail"][];
             /**
              * @description PAUSED takes no claims and applies no discounts
              * @enum {string}
@@ -997,10 +977,11 @@ export interface components {
                 /** @description Units put up in the drops held; a unit rolled over counts once */
                 vouchersIssued: number;
                 claimed: number;
-                /** @description Redemptions not reversed */
+                /** @description Redemptions not reversed (vouchers and instant discounts) */
                 redeemed: number;
                 reversed: number;
                 expired: number;
+                /** @description Voucher redemptions not reversed ÷ vouchers claimed */
                 redemptionRate: number;
                 budget: number;
                 /** @description The same amount in yuan, e.g. ¥90.00 */
@@ -1047,28 +1028,53 @@ export interface components {
                 /** @description The same amount in yuan, e.g. ¥90.00 */
                 grossSalesYuan: string;
             }[];
+            /** @description Per card-swipe instant discount, in definition order; also counted in the figures above, which cover both kinds of benefit */
+            byInstantDiscount: {
+                instantDiscountId: string;
+                /** @description Its tiers, lowest first: 满¥100.00减¥20.00; 满¥300.00减¥60.00 */
+                tiers: string;
+                /** @description Instant discounts applied and not reversed */
+                applied: number;
+                /** @description Reversed by refunds or fraud clawbacks */
+                reversed: number;
+                subsidy: number;
+                /** @description The same amount in yuan, e.g. ¥90.00 */
+                subsidyYuan: string;
+                grossSales: number;
+                /** @description The same amount in yuan, e.g. ¥90.00 */
+                grossSalesYuan: string;
+            }[];
         };
         CampaignStats: {
             campaignId: string;
             budget: number;
             /** @description Vouchers ever claimed */
             claimed: number;
-            /** @description Redemptions not reversed */
+            /** @description Redemptions not reversed: vouchers and instant discounts */
             redeemed: number;
-            /** @description Redemptions reversed by refunds */
+            /** @description Redemptions reversed by refunds or fraud clawbacks: vouchers and instant discounts */
             reversed: number;
             /** @description Vouchers that expired unused */
             expired: number;
-            /** @description Discounts of the redemptions not reversed, fen */
+            /** @description Discounts of the redemptions not reversed (vouchers and instant discounts), fen */
             subsidy: number;
             /** @description Their payment amounts before discount, fen */
             grossSales: number;
-            /** @description redeemed ÷ claimed, 4 decimals */
+            /** @description Voucher redemptions not reversed ÷ vouchers claimed, 4 decimals (instant discounts need no claim) */
             redemptionRate: number;
             /** @description grossSales ÷ subsidy, 2 decimals */
             leverage: number;
             /** @description budget − subsidy − discounts of claimed vouchers still usable, fen */
             remainingBudget: number;
+            /** @description The instant (card-swipe) part of the figures above, which cover both kinds of benefit; zeros when none */
+            instantDiscounts: {
+                /** @description Instant discounts applied and not reversed nor clawed back */
+                applied: number;
+                /** @description Their discounts, fen */
+                subsidy: number;
+                /** @description Their payment amounts before discount, less what was refunded, fen */
+                grossSales: number;
+            };
             bySector: {
                 [key: string]: {
                     /** @description Redemptions not reversed */
@@ -1721,6 +1727,33 @@ export interface components {
                     pid?: number;
                 };
             };
+        };
+        InstantDiscountDetail: {
+            id: string;
+            tiers: {
+                threshold: number;
+                discount: number;
+            }[];
+            quota: {
+                total: number;
+                daily?: number;
+            };
+            perPayer?: {
+                total?: number;
+                daily?: number;
+            };
+            window?: {
+                daysOfWeek?: number[];
+                from?: string;
+                to?: string;
+            };
+            partners?: string[];
+            /** @description Units taken of the total quota */
+            used: number;
+            /** @description quota.total − used, never below 0 */
+            remaining: number;
+            /** @description Units taken today (the local day in the campaign's zone) */
+            usedToday: number;
         };
         Merchant: {
             id: string;
