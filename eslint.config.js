@@ -1,5 +1,6 @@
 // Lint: typescript-eslint's recommended type-aware rules, plus the project's few house rules.
 import js from "@eslint/js";
+import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
 const ZOD = { name: "zod", message: "Import * as z from shared/zod.js (keeps Lambda bundles small)." };
@@ -25,7 +26,7 @@ function layer(files, forbidden) {
 }
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "cdk.out/", ".cache/", "coverage/"] },
+  { ignores: ["node_modules/", "cdk.out/", ".cache/", "coverage/", "console/dist/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -53,6 +54,8 @@ export default tseslint.config(
   },
   // Layers (docs/architecture.md, "Layers"): imports point down only. functions → use-cases →
   // store and domain; shared/api holds pure schemas; nothing in shared/ reaches up into functions/ or infra/.
+  // The console: the rules of hooks and the React team's recommended checks (effects, refs, purity).
+  { files: ["console/src/**/*.{ts,tsx}"], ...reactHooks.configs.flat.recommended },
   layer("shared/**/*.ts", []),
   layer("shared/domain/**/*.ts", [STORE, USE_CASES, HTTP, OPENAPI, CLIENTS, ...AWS]),
   layer("shared/store/**/*.ts", [USE_CASES, HTTP]),

@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { routeKey } from "../../shared/wiring/define.js";
 import type { AuthKind, RouteDeclaration, Wiring } from "../../shared/wiring/types.js";
+import { type ConsoleSite, serveConsole } from "./console-server.js";
 import type { Invoker } from "./invoker.js";
 import { type JwtSettings, verifyBearer } from "./jwt.js";
 import type { Log } from "./log.js";
@@ -40,6 +41,8 @@ export async function startGateway(input: {
   host: string;
   port: number;
   log: Log;
+  /** The operator console under /console/ (not a route of the wiring: API Gateway never sees it). */
+  console?: ConsoleSite;
 }): Promise<Gateway> {
   const routes = input.wiring.routes.map(compile).sort((a, b) => b.specificity - a.specificity);
   const server = http.createServer((request, response) => {
@@ -55,6 +58,7 @@ export async function startGateway(input: {
   async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const started = Date.now();
     const url = new URL(request.url ?? "/", "http://local");
+    if (input.console && (await serveConsole(request, response, url, input.console))) return;
     const method = (request.method ?? "GET").toUpperCase();
     const found = match(routes, method, url.pathname);
     if (!found) {

@@ -44,11 +44,13 @@ export async function signLocalToken(input: {
   sub: string;
   operator?: boolean;
   groups?: string[];
+  /** More claims, e.g. the console's development sign-in names a merchant's id. */
+  claims?: Record<string, string>;
   expiresInSeconds?: number;
   settings: JwtSettings;
 }): Promise<string> {
   const groups = [...(input.groups ?? []), ...(input.operator ? [OPERATORS_GROUP] : [])];
-  let jwt = new SignJWT(groups.length > 0 ? { groups } : {})
+  let jwt = new SignJWT({ ...input.claims, ...(groups.length > 0 ? { groups } : {}) })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(input.sub)
     .setIssuedAt()
@@ -82,7 +84,7 @@ export function defaultSecretExposure(host: string, settings: JwtSettings): stri
 }
 
 /** Whether a host names only this machine: localhost, 127.0.0.0/8 or ::1 (also IPv4-mapped). */
-function isLoopback(host: string): boolean {
+export function isLoopback(host: string): boolean {
   const bare = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
   if (bare.toLowerCase() === "localhost") return true;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare)?.[1];

@@ -1,12 +1,14 @@
 /**
- * `npm start`: the whole platform on this machine. Starts DynamoDB Local and fauxqs, builds
- * the platform's wiring on them, serves HTTP on 127.0.0.1:3000 (PORT changes it) and stops
- * every child on Ctrl-C or SIGTERM.
+ * `npm start`: the whole platform on this machine. Builds the operator console when its sources
+ * changed, starts DynamoDB Local and fauxqs, builds the platform's wiring on them, serves HTTP
+ * (and the console at /console/) on 127.0.0.1:3000 (PORT changes it) and stops every child on
+ * Ctrl-C or SIGTERM.
  */
 import { z } from "zod";
 import { documents } from "../../shared/clients.js";
 import { tableName } from "../../shared/config.js";
 import { platform } from "../../shared/wiring/platform.js";
+import { ensureConsoleBuilt } from "./console-build.js";
 import { DEMO_CAMPAIGN_ID, seedDemo } from "./demo.js";
 import { ensureDynamoDbLocal } from "./dynamodb-local-dist.js";
 import { faultTallyPath, type FaultMode, prepareFaultMode } from "./fault-mode.js";
@@ -73,6 +75,12 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
   try {
+    await ensureConsoleBuilt(say);
+  } catch (error) {
+    // The API works without it; /console/ then says the console is not built.
+    console.error(`Could not build the console: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
     await ensureDynamoDbLocal();
     say("Starting DynamoDB Local and fauxqs…");
     emulators = await startEmulators({ log: say });
@@ -138,6 +146,7 @@ async function main(): Promise<void> {
   say(`  partner simulator (every local partner's default payoutUrl) at ${runtime.partnerSimulator.payoutUrl}`);
   say(`Voucher platform listening on ${runtime.url}`);
   say(`  ${system.routes.length} routes, ${system.tables.length} tables, ${system.queues.length} queues, ${system.schedules.length} schedules`);
+  say(`  console: open ${runtime.url}/console/`);
   say(`  try: curl ${runtime.url}/health`);
   say(`       curl -H "Authorization: Bearer $(npm run -s token -- --sub alice)" ${runtime.url}/me`);
   say("Ctrl-C stops everything.");

@@ -26,6 +26,8 @@ import { startScheduler } from "./scheduler.js";
 import { startStreamPoller } from "./stream-poller.js";
 
 export const REPOSITORY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** What `npm run console:build` writes and the runtime serves at /console/ (console-build.ts names it too; a test checks they agree). */
+export const CONSOLE_DIST = path.join(REPOSITORY_ROOT, "console", "dist");
 
 export interface LocalRuntimeOptions {
   wiring: Wiring;
@@ -41,6 +43,8 @@ export interface LocalRuntimeOptions {
   autoSchedules?: boolean;
   /** Drill settings of the partner simulator (shares of payout calls failed or left hanging, their dice, a tally). */
   partnerSimulator?: Omit<PartnerSimulatorOptions, "host" | "port">;
+  /** Where the built operator console is (default console/dist); false serves none. */
+  consoleDist?: string | false;
   /** Parallel pollers per queue. */
   queueConcurrency?: number;
   log?: Log;
@@ -179,13 +183,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     stoppers.push(() => Promise.all(pollers.map((poller) => poller.stop())).then(() => undefined));
     stoppers.push(stopSimulator);
 
+    const jwt = options.jwt ?? { secret: DEFAULT_LOCAL_JWT_SECRET };
+    const host = options.host ?? "127.0.0.1";
+    const consoleDist = options.consoleDist ?? CONSOLE_DIST;
     const gateway = await startGateway({
       wiring,
       invoker,
-      jwt: options.jwt ?? { secret: DEFAULT_LOCAL_JWT_SECRET },
-      host: options.host ?? "127.0.0.1",
+      jwt,
+      host,
       port: options.port ?? 0,
       log,
+      ...(consoleDist === false ? {} : { console: { dist: path.resolve(consoleDist), host, jwt } }),
     });
     stoppers.unshift(() => gateway.close());
     system.routes = [...gateway.routes];

@@ -52,7 +52,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 
 describe.each(["SIGTERM", "SIGINT"] as const)("npm start, stopped with %s", (signal) => {
-  it("serves /health, and /admin/health with both emulators up, refuses /me without a token, keeps a state file while up, and leaves no java behind", async () => {
+  it("serves /health, /admin/health with both emulators up and the console, refuses /me without a token, keeps a state file while up, and leaves no java behind", async () => {
     const stateFile = path.join(tmpdir(), `local-platform-${randomUUID()}.json`);
     const { child, url: listening, output } = start(stateFile);
     try {
@@ -70,6 +70,12 @@ describe.each(["SIGTERM", "SIGINT"] as const)("npm start, stopped with %s", (sig
       const javaPid = report.emulators!.dynamodb!.pid!;
       expect(alive(javaPid)).toBe(true);
       expect((await fetch(`${url}/me`)).status).toBe(401);
+      // It built the operator console when its sources changed (or found it up to date) and serves it beside the API.
+      expect(output()).toMatch(/Console up to date|console built in \d/);
+      expect(output()).toContain(`console: open ${url}/console/`);
+      const consolePage = await fetch(`${url}/console/`);
+      expect(consolePage.status).toBe(200);
+      expect(consolePage.headers.get("content-type")).toBe("text/html; charset=utf-8");
       expect(await readStateFile(stateFile)).toMatchObject({ url, pid: child.pid, sqsEndpoint: report.emulators?.sqs?.endpoint });
 
       child.kill(signal);

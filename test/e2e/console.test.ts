@@ -1,0 +1,166 @@
+/**
+ * The operator console in a real browser (Debian's Chromium through playwright-core) against the
+ * real local runtime, through the UI only: sign in as an operator, see the overview with a
+ * campaign's real figures, switch the language to en and back. Screenshots go to .cache/console/;
+ * axe-core finds no serious or critical violation on any screen.
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ensureConsoleBuilt } from "../../infra/local/console-build.js";
+import { signLocalToken } from "../../infra/local/jwt.js";
+import { type LocalRuntime, REPOSITORY_ROOT } from "../../infra/local/runtime.js";
+import { campaignStatsSchema } from "../../shared/api/stats-schemas.js";
+import { platform } from "../../shared/wiring/platform.js";
+import { type TestBrowser, axeViolations, launchBrowser, seriousOrCritical } from "../support/browser.js";
+import { seedCampaign } from "../support/seed.js";
+import { TEST_JWT, eventually, startTestRuntime, tableNamesOf, testClients } from "../integration/runtime-helpers.js";
+
+const SCREENSHOTS = path.join(REPOSITORY_ROOT, ".cache", "console");
+const campaignId = `console-${Date.now().toString(36)}`;
+let runtime: LocalRuntime;
+let browser: TestBrowser | undefined;
+const { db } = testClients();
+
+beforeAll(async () => {
+  // The first run after a change of console/ builds it, as npm start would.
+  await ensureConsoleBuilt(() => undefined);
+  runtime = await startTestRuntime(platform, "console-ui");
+  const tables = tableNamesOf(runtime.resources, ["campaigns", "inventory"]);
+  await seedCampaign(db, tables, { id: campaignId, drops: [{ id: "d1", stock: { "100-30": 10 }, shards: 2 }] });
+  // One claim over HTTP, so the overview has a figure of today to show.
+  const resident = await signLocalToken({ sub: "alice", settings: TEST_JWT });
+  const claim = await fetch(`${runtime.url}/campaigns/${campaignId}/drops/d1/claims`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${resident}`, "content-type": "application/json" },
+    body: JSON.stringify({ voucherTypeId: "100-30" }),
+  });
+  expect(claim.status).toBe(201);
+  const operator = await signLocalToken({ sub: "ops", operator: true, settings: TEST_JWT });
+  await eventually(
+    async () => {
+      const answer = await fetch(`${runtime.url}/admin/campaigns/${campaignId}/stats`, { headers: { authorization: `Bearer ${operator}` } });
+      return answer.ok && campaignStatsSchema.parse(await answer.json()).claimed === 1 ? true : undefined;
+    },
+    30_000,
+    "the stats projection to count the claim",
+  );
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  browser = await launchBrowser();
+}, 180_000);
+
+afterAll(async () => {
+  // Each step on its own: a failed close must not keep the runtime up, nor the other way round.
+  try {
+    await browser?.close();
+  } finally {
+    await runtime?.stop();
+  }
+});
+
+afterEach(() => {
+  // Every screen ran without an uncaught error or a console error.
+  expect(browser?.errors ?? []).toEqual([]);
+});
+
+async function expectAccessible(screen: string): Promise<void> {
+  const violations = seriousOrCritical(await axeViolations(browser!.page));
+  const described = violations.map((v) => `${screen}: ${v.id} (${v.impact}) ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+  expect(described, described.join("\n")).toEqual([]);
+}
+
+describe("the operator console in Chromium", () => {
+  it("signs an operator in through the development sign-in, keeping the token out of the address bar and storage", async () => {
+    const { page } = browser!;
+    await page.goto(`${runtime.url}/console/`);
+    await page.getByRole("heading", { name: "登录" }).waitFor();
+    await page.screenshot({ path: path.join(SCREENSHOTS, "sign-in.png") });
+    await expectAccessible("sign-in");
+
+    await page.getByLabel("用户标识").fill("ops-1");
+    await page.getByRole("button", { name: "登录" }).click();
+    await page.getByRole("heading", { name: "总览" }).waitFor();
+    expect(page.url()).toBe(`${runtime.url}/console/`);
+    await expect(page.getByTestId("signed-in-as").textContent()).resolves.toBe("ops-1");
+    const stored: unknown = await page.evaluate("JSON.stringify([Object.keys(localStorage), Object.keys(sessionStorage), document.cookie])");
+    expect(stored).toBe('[[],[],""]');
+  });
+
+  it("shows the overview with the seeded campaign's budget gauges, today's claim and the alerts", async () => {
+    const { page } = browser!;
+    const card = page.getByTestId(`campaign-${campaignId}`);
+    await card.getByText(`Test campaign ${campaignId}`).waitFor();
+    await expect(card.getByText("¥10,000,000.00").count()).resolves.toBe(1);
+    // One claimed 100-30 voucher commits 30 yuan of the budget.
+    await card.getByRole("img", { name: "已承诺 ¥30.00" }).waitFor();
+    await card.getByRole("img", { name: "已核销补贴 ¥0.00" }).waitFor();
+    await card.getByRole("img", { name: "剩余 ¥9,999,970.00" }).waitFor();
+    await expect(card.locator("canvas").count()).resolves.toBe(3);
+    const today = card.locator(".ant-statistic").filter({ hasText: "今日领取" });
+    await expect(today.locator(".ant-statistic-content").textContent()).resolves.toBe("1");
+    await page.getByText("待审风控标记").waitFor();
+    await page.getByText("死信队列积压").waitFor();
+    await page.getByText("正常").waitFor();
+    await page.screenshot({ path: path.join(SCREENSHOTS, "overview-zh-CN.png"), fullPage: true });
+    await expectAccessible("overview (zh-CN)");
+  });
+
+  it("switches the language to en and back", async () => {
+    const { page } = browser!;
+    await page.getByText("English", { exact: true }).click();
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
+    await page.getByRole("img", { name: "Committed ¥30.00" }).waitFor();
+    await page.getByText("Open fraud flags").waitFor();
+    await expect(page.evaluate("document.documentElement.lang")).resolves.toBe("en");
+    await page.screenshot({ path: path.join(SCREENSHOTS, "overview-en.png"), fullPage: true });
+    await expectAccessible("overview (en)");
+
+    await page.getByText("中文", { exact: true }).click();
+    await page.getByRole("heading", { name: "总览" }).waitFor();
+    await expect(page.evaluate("document.documentElement.lang")).resolves.toBe("zh-CN");
+  });
+
+  it("forgets the token on a reload (memory only): a deep link opens the app at its sign-in page", async () => {
+    const { page } = browser!;
+    const response = await page.goto(`${runtime.url}/console/campaigns/${campaignId}`);
+    expect(response?.status()).toBe(200);
+    await page.getByRole("heading", { name: "登录" }).waitFor();
+  });
+
+  it("shows the API's own refusal where data cannot be loaded: a resident signed in sees the operators-only message", async () => {
+    const { page } = browser!;
+    await page.getByLabel("用户标识").fill("alice");
+    await page.getByLabel("角色").click();
+    await page.getByTitle("居民").click();
+    await page.getByRole("button", { name: "登录" }).click();
+    await page.getByRole("heading", { name: "总览" }).waitFor();
+    await expect(page.getByTestId("signed-in-as").textContent()).resolves.toBe("alice");
+    // The public campaign list loads; every operator route answers 403 with its message, shown as is.
+    await page.getByTestId(`campaign-${campaignId}`).waitFor();
+    const refusals = page.getByText("This route is for bureau operators only");
+    await refusals.nth(2).waitFor();
+    await expect(refusals.count()).resolves.toBe(3);
+    await expect(page.getByText("加载失败").count()).resolves.toBe(3);
+    await page.screenshot({ path: path.join(SCREENSHOTS, "overview-errors.png"), fullPage: true });
+    await expectAccessible("overview (errors)");
+    // Chromium logs each refused request; those, and only those, are expected here.
+    expect(browser!.errors.filter((error) => !/status of 403/.test(error))).toEqual([]);
+    browser!.errors.length = 0;
+  });
+
+  it("takes a token from the fragment, and signs out when the API refuses it (401)", async () => {
+    const { page } = browser!;
+    const forged = await signLocalToken({ sub: "mallory", operator: true, settings: { secret: "not-the-runtime-secret" } });
+    // A fresh document, as after the sign-in's redirect (from /console/ itself it would only change the fragment).
+    await page.goto("about:blank");
+    browser!.errors.length = 0;
+    await page.goto(`${runtime.url}/console/#access_token=${forged}`);
+    // The fragment is read and cleared at once; the first refused call ends the session.
+    await page.getByRole("heading", { name: "登录" }).waitFor();
+    expect(page.url()).toBe(`${runtime.url}/console/`);
+    // It was taken and used: the API refused it (Chromium logs each 401), nothing else went wrong.
+    expect(browser!.errors.length).toBeGreaterThan(0);
+    expect(browser!.errors.filter((error) => !/status of 401/.test(error))).toEqual([]);
+    browser!.errors.length = 0;
+  });
+});
