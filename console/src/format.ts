@@ -27,3 +27,8 @@ export function formatInstant(instant: string | Date, timeZone: string): string 
 
 /** The calendar day of an instant in `timeZone`, YYYY-MM-DD: the key of the stats' `byDay`. */
 export const calendarDay: (instant: Date, timeZone: string) => string = localDate;
+
+/** A message with its `{name}` placeholders filled from `values`; an unknown placeholder stays as written. */
+export function fillMessage(text: string, values: Record<string, string | number> = {}): string {
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+}

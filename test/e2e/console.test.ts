@@ -14,10 +14,12 @@ import { campaignStatsSchema } from "../../shared/api/stats-schemas.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { type TestBrowser, axeViolations, launchBrowser, seriousOrCritical } from "../support/browser.js";
 import { seedCampaign } from "../support/seed.js";
+import { asOperator, signedPost } from "../support/http.js";
 import { TEST_JWT, eventually, startTestRuntime, tableNamesOf, testClients } from "../integration/runtime-helpers.js";
 
 const SCREENSHOTS = path.join(REPOSITORY_ROOT, ".cache", "console");
 const campaignId = `console-${Date.now().toString(36)}`;
+const PARTNER = `${campaignId}-bank`;
 let runtime: LocalRuntime;
 let browser: TestBrowser | undefined;
 const { db } = testClients();
@@ -27,7 +29,21 @@ beforeAll(async () => {
   await ensureConsoleBuilt(() => undefined);
   runtime = await startTestRuntime(platform, "console-ui");
   const tables = tableNamesOf(runtime.resources, ["campaigns", "inventory"]);
-  await seedCampaign(db, tables, { id: campaignId, drops: [{ id: "d1", stock: { "100-30": 10 }, shards: 2 }] });
+  await seedCampaign(db, tables, {
+    id: campaignId,
+    drops: [{ id: "d1", stock: { "100-30": 10 }, shards: 2 }],
+    // A card-swipe discount for a partner of this test only, so the overview shows its quota in use.
+    instantDiscounts: [
+      {
+        id: "swipe",
+        tiers: [{ threshold: 10_000, discount: 2_000 }, { threshold: 30_000, discount: 6_000 }],
+        quota: { total: 500, daily: 50 },
+        perPayer: { daily: 1 },
+        window: { daysOfWeek: [1, 2, 3, 4, 5, 6, 7] },
+        partners: [PARTNER],
+      },
+    ],
+  });
   // One claim over HTTP, so the overview has a figure of today to show.
   const resident = await signLocalToken({ sub: "alice", settings: TEST_JWT });
   const claim = await fetch(`${runtime.url}/campaigns/${campaignId}/drops/d1/claims`, {
@@ -37,13 +53,23 @@ beforeAll(async () => {
   });
   expect(claim.status).toBe(201);
   const operator = await signLocalToken({ sub: "ops", operator: true, settings: TEST_JWT });
+  // One card payment through the partner's signed webhook takes one unit of the instant discount.
+  const partner = await asOperator(runtime.url, "POST", "/admin/partners", { id: PARTNER, name: "Console Bank" });
+  const secret = String(partner.body.signingSecret);
+  const merchantId = `${campaignId}-shop`;
+  expect((await signedPost(runtime.url, `/partners/${PARTNER}/merchants`, { id: merchantId, name: "总览超市", sector: "supermarket" }, secret)).status).toBe(201);
+  expect((await asOperator(runtime.url, "POST", `/admin/merchants/${merchantId}/approve`)).status).toBe(200);
+  const payment = { eventId: `${campaignId}-e1`, transactionId: `${campaignId}-t1`, merchantId, payerId: "card-1", amount: 12_000, occurredAt: new Date().toISOString() };
+  const paid = await signedPost(runtime.url, `/partners/${PARTNER}/payments`, payment, secret);
+  expect(paid.body).toMatchObject({ instantDiscountId: "swipe", discount: 2_000 });
   await eventually(
     async () => {
       const answer = await fetch(`${runtime.url}/admin/campaigns/${campaignId}/stats`, { headers: { authorization: `Bearer ${operator}` } });
-      return answer.ok && campaignStatsSchema.parse(await answer.json()).claimed === 1 ? true : undefined;
+      const stats = answer.ok ? campaignStatsSchema.parse(await answer.json()) : undefined;
+      return stats?.claimed === 1 && stats.subsidy === 2_000 ? true : undefined;
     },
     30_000,
-    "the stats projection to count the claim",
+    "the stats projection to count the claim and the instant discount",
   );
   mkdirSync(SCREENSHOTS, { recursive: true });
   browser = await launchBrowser();
@@ -93,11 +119,19 @@ describe("the operator console in Chromium", () => {
     await expect(card.getByText("¥10,000,000.00").count()).resolves.toBe(1);
     // One claimed 100-30 voucher commits 30 yuan of the budget.
     await card.getByRole("img", { name: "已承诺 ¥30.00" }).waitFor();
-    await card.getByRole("img", { name: "已核销补贴 ¥0.00" }).waitFor();
-    await card.getByRole("img", { name: "剩余 ¥9,999,970.00" }).waitFor();
-    await expect(card.locator("canvas").count()).resolves.toBe(3);
+    // The card payment's instant discount spent 20 yuan.
+    await card.getByRole("img", { name: "已核销补贴 ¥20.00" }).waitFor();
+    await card.getByRole("img", { name: "剩余 ¥9,999,950.00" }).waitFor();
     const today = card.locator(".ant-statistic").filter({ hasText: "今日领取" });
     await expect(today.locator(".ant-statistic-content").textContent()).resolves.toBe("1");
+    // The instant discount: its quota in use (one card payment), today's use against the daily quota, its definition.
+    const instant = card.getByTestId("instant-swipe");
+    await instant.getByRole("img", { name: "已用额度 1 / 500" }).waitFor();
+    await expect(instant.locator(".ant-statistic").filter({ hasText: "剩余额度" }).locator(".ant-statistic-content").textContent()).resolves.toBe("499");
+    await expect(instant.locator(".ant-statistic").filter({ hasText: "今日已用" }).locator(".ant-statistic-content").textContent()).resolves.toBe("1/ 50");
+    await instant.getByText("满¥100.00减¥20.00; 满¥300.00减¥60.00").waitFor();
+    await instant.getByText("每天 1 次").waitFor();
+    await expect(card.locator("canvas").count()).resolves.toBe(4);
     await page.getByText("待审风控标记").waitFor();
     await page.getByText("死信队列积压").waitFor();
     await page.getByText("正常").waitFor();

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { calendarDay, fenToYuan, formatInstant, formatYuan } from "../../console/src/format.js";
+import { calendarDay, fenToYuan, fillMessage, formatInstant, formatYuan } from "../../console/src/format.js";
+import { type MessageKey, messages } from "../../console/src/messages.js";
+import { tiersText, windowText } from "../../console/src/instant-text.js";
 import { formatYuan as platformFormatYuan } from "../../shared/domain/money.js";
 
 describe("the console's money formatting", () => {
@@ -56,5 +58,27 @@ describe("the console's time formatting", () => {
   it("names the calendar day in the zone, as the stats key their days", () => {
     expect(calendarDay(new Date("2026-12-04T16:00:00Z"), "Asia/Shanghai")).toBe("2026-12-05");
     expect(calendarDay(new Date("2026-12-04T15:59:59Z"), "Asia/Shanghai")).toBe("2026-12-04");
+  });
+});
+
+describe("an instant discount on screen", () => {
+  const tIn = (language: "zh-CN" | "en") => (key: MessageKey, values?: Record<string, string | number>) => fillMessage(messages[language][key], values);
+
+  it("reads its tiers lowest first, money in yuan", () => {
+    const tiers = [{ threshold: 30_000, discount: 6_000 }, { threshold: 10_000, discount: 2_000 }];
+    expect(tiersText(tiers, tIn("zh-CN"))).toBe("满¥100.00减¥20.00; 满¥300.00减¥60.00");
+    expect(tiersText(tiers, tIn("en"))).toBe("¥20.00 off from ¥100.00; ¥60.00 off from ¥300.00");
+  });
+
+  it("reads its weekly window as days and local hours, every day and all day when absent", () => {
+    expect(windowText({ daysOfWeek: [7, 5, 6], from: "10:00", to: "22:00" }, tIn("zh-CN"))).toBe("周五 周六 周日 10:00–22:00");
+    expect(windowText({ from: "08:00" }, tIn("en"))).toBe("Every day 08:00–24:00");
+    expect(windowText(undefined, tIn("en"))).toBe("Every day all day");
+    expect(windowText({ daysOfWeek: [1, 2, 3, 4, 5, 6, 7] }, tIn("zh-CN"))).toBe("每天 全天");
+  });
+
+  it("fills a message's placeholders, leaving unknown ones as written", () => {
+    expect(fillMessage("每天 {n} 次", { n: 1 })).toBe("每天 1 次");
+    expect(fillMessage("{a} and {b}", { a: "x" })).toBe("x and {b}");
   });
 });

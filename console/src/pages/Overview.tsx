@@ -11,6 +11,7 @@ import type { components } from "../api/openapi";
 import { EChart } from "../components/EChart";
 import { calendarDay, fenToYuan, formatInstant, formatYuan } from "../format";
 import { type MessageKey, useMessages } from "../i18n";
+import { InstantDiscounts } from "./InstantDiscounts";
 
 type Campaign = components["schemas"]["Campaign"];
 type HealthReport = components["schemas"]["HealthReport"];
@@ -131,6 +132,7 @@ function CampaignCard(props: { campaign: Campaign }) {
           </Col>
         </Row>
       ) : null}
+      {campaign.instantDiscounts?.length ? <InstantDiscounts campaignId={campaign.id} timezone={campaign.timezone} /> : null}
     </Card>
   );
 }
