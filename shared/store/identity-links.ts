@@ -6,7 +6,7 @@
  */
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as z from "../zod.js";
-import { putOnce } from "./dynamo.js";
+import { batchGetAll, putOnce } from "./dynamo.js";
 import { accountLinkKey, cardLinkKey, identityLinkKey } from "./keys.js";
 
 const identityLinkSchema = z.object({ personKey: z.string().min(1) });
@@ -90,4 +90,22 @@ export async function readCardLink(db: DynamoDBDocumentClient, table: string, pa
 async function readCardItem(db: DynamoDBDocumentClient, table: string, partnerId: string, cardToken: string): Promise<Record<string, unknown> | undefined> {
   const { Item } = await db.send(new GetCommand({ TableName: table, Key: cardLinkKey(partnerId, cardToken), ConsistentRead: true }));
   return Item;
+}
+
+/**
+ * What a partner's payerId is linked to, in one strongly consistent BatchGetItem: the card link of
+ * that token at that partner, and the link item of an account of that id (either or both may be
+ * absent).
+ */
+export async function readPayerLinks(
+  db: DynamoDBDocumentClient,
+  table: string,
+  partnerId: string,
+  payerId: string,
+): Promise<{ card: CardLink | undefined; account: AccountLink | undefined }> {
+  const cardKey = cardLinkKey(partnerId, payerId);
+  const items = await batchGetAll(db, table, [cardKey, accountLinkKey(payerId)], { consistentRead: true });
+  const card = items.find((item) => item.pk === cardKey.pk);
+  const account = items.find((item) => item.pk !== cardKey.pk);
+  return { card: card === undefined ? undefined : cardLinkSchema.parse(card), account: accountLinkOf(account) };
 }

@@ -29,7 +29,7 @@
  *    counted where they were made (links apply from the moment the platform sees them).
  */
 import type { IdentityHashes } from "../domain/identity.js";
-import { type AccountLink, linkIdentity, readAccountLink, readIdentityLink, writeAccountLink } from "../store/identity-links.js";
+import { type AccountLink, linkIdentity, readAccountLink, readIdentityLink, readPayerLinks, writeAccountLink } from "../store/identity-links.js";
 import { type RetryOptions, withRetries } from "../store/retry.js";
 import type { Dependencies } from "./dependencies.js";
 
@@ -67,11 +67,23 @@ export async function resolvePersonKey(
   return personKey;
 }
 
+/** Whom a partner's payment acts for: the resident whose vouchers it may use, and the person whose limits it counts. */
+export interface Payer {
+  /** The resident: the card token's linked resident, else the payerId itself. */
+  residentId: string;
+  /** The resident's person key (the resident itself when never linked). */
+  personKey: string;
+}
+
 /**
- * The person key of a resident named by id alone (a partner's payerId), from its link item: its
- * recorded person, else the id itself. One strongly consistent read.
+ * Whom a partner's payerId acts for: a card token linked by that partner acts for its resident
+ * (POST /partners/{partnerId}/cards), anything else for itself; either way limits count per
+ * person. One strongly consistent read, and a second only for a linked card whose resident has
+ * a link item of its own.
  */
-export async function personKeyOfResident(residentId: string, deps: PersonKeyDependencies): Promise<string> {
-  const account = await withRetries(() => readAccountLink(deps.db, deps.tables.vouchers, residentId), deps.retry);
-  return account?.personKey ?? residentId;
+export async function resolvePayer(partnerId: string, payerId: string, deps: PersonKeyDependencies): Promise<Payer> {
+  const { card, account } = await withRetries(() => readPayerLinks(deps.db, deps.tables.vouchers, partnerId, payerId), deps.retry);
+  if (card === undefined) return { residentId: payerId, personKey: account?.personKey ?? payerId };
+  const resident = await withRetries(() => readAccountLink(deps.db, deps.tables.vouchers, card.residentId), deps.retry);
+  return { residentId: card.residentId, personKey: resident?.personKey ?? card.residentId };
 }

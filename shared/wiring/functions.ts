@@ -78,6 +78,11 @@ export const platformFunctions = {
     entry: "functions/payments/record-payment.ts",
     tables: { partners: "read", merchants: "read", campaigns: "read", vouchers: "readWrite", redemptions: "readWrite", inventory: "readWrite" },
   },
+  linkCard: {
+    description: "POST /partners/{partnerId}/cards (signed): links the partner's card token to a resident, once.",
+    entry: "functions/partners/link-card.ts",
+    tables: { partners: "read", vouchers: "readWrite" },
+  },
   recordRefund: {
     description:
       "POST /partners/{partnerId}/refunds (signed): reverses a redemption once (an instant discount's unit back to its quota under `restore`), or records a refund that came first.",
