@@ -186,7 +186,7 @@ export async function recordPayment(input: PartnerRequest<PaymentBody>, deps: Pa
     const voucher = choice.voucher;
     const answer = redeemedAnswer(payment.transactionId, voucher.campaignId, voucher.voucherId, voucher.discount, choice.payable);
     if (known && early && !discountSurvivesEarlyRefunds(payment.amount, early, voucher.threshold)) return answerOf(known);
-    const benefit = { kind: "voucher", voucher } as const;
+    const benefit = { kind: "voucher", voucher, owner: payer?.residentId ?? body.payerId } as const;
     const outcome = await retry(() =>
       known && early ? redeemAfterEarlyRefunds(db, tables, { payment, benefit, answer, early: known }) : redeem(db, tables, { payment, benefit, answer }),
     );
