@@ -46,7 +46,8 @@ export function callerFromClaims(claims: unknown): Caller | undefined {
   const parsed = claimsSchema.safeParse(claims);
   if (!parsed.success) return undefined;
   const groups = [...new Set(GROUP_CLAIMS.flatMap((claim) => parsed.data[claim]))];
-  return { sub: parsed.data.sub, groups, identities: identitiesFromClaims(claims) };
+  const identities = identitiesFromClaims(claims);
+  return { sub: parsed.data.sub, groups, ...(hasIdentities(identities) ? { identities } : {}) };
 }
 
 /** Whether the caller may use operator routes. */
