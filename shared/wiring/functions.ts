@@ -51,11 +51,13 @@ export const platformFunctions = {
     memoryMb: 1024,
     timeoutSeconds: 10,
     tables: { campaigns: "readWrite", inventory: "readWrite", vouchers: "readWrite", idempotency: "readWrite" },
+    identityHashKey: true,
   },
   registerForCampaign: {
     description: "POST /campaigns/{id}/registrations: a resident registers for a campaign, once (drops for registered residents).",
     entry: "functions/campaigns/register.ts",
     tables: { campaigns: "read", vouchers: "readWrite" },
+    identityHashKey: true,
   },
   listMyVouchers: {
     description: "GET /me/vouchers: the caller's vouchers, newest first.",
