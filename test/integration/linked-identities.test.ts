@@ -17,7 +17,7 @@ import { listVouchers } from "../../shared/store/vouchers.js";
 import { linkCardToResident } from "../../shared/use-cases/card-links.js";
 import { ClaimCaches, type ClaimDependencies, claimVoucher } from "../../shared/use-cases/claim.js";
 import { InstantCaches } from "../../shared/use-cases/instant-discounts.js";
-import { type PaymentDependencies, recordPayment } from "../../shared/use-cases/payments.js";
+import { type PaymentDependencies, recordPayment, recordRefund } from "../../shared/use-cases/payments.js";
 import { resolvePersonKey } from "../../shared/use-cases/person-key.js";
 import { registerForCampaign } from "../../shared/use-cases/registration.js";
 import { platform } from "../../shared/wiring/platform.js";
@@ -251,6 +251,43 @@ describe("a card token a partner linked", { timeout: 60_000 }, () => {
     expect(await pay(otherAccount)).toMatchObject({ reason: "PAYER_LIMIT_REACHED" });
     // A card nobody linked is a payer of its own, as before.
     expect(await pay(unique("tok-unlinked"))).toMatchObject({ instantDiscountId: "swipe" });
+  });
+});
+
+describe("a restore refund of a card payment's instant discount", { timeout: 60_000 }, () => {
+  it("frees the per-payer slot it took on the resident's person, not on the card token", async () => {
+    const campaignId = unique("c");
+    const partnerId = unique("bank");
+    await seedCampaign(db, tables, {
+      id: campaignId,
+      refundPolicy: "restore",
+      drops: [],
+      instantDiscounts: [{ id: "swipe", tiers: [{ threshold: 10_000, discount: 2_000 }], quota: { total: 100 }, perPayer: { total: 1 }, partners: [partnerId] }],
+    });
+    const merchantId = unique("m");
+    const now = new Date().toISOString();
+    await db.send(
+      new PutCommand({
+        TableName: tables.merchants,
+        Item: { ...merchantKey(merchantId), id: merchantId, name: "Shop", sector: "supermarket", partnerId, status: "APPROVED", version: 1, createdAt: now, updatedAt: now },
+      }),
+    );
+    const resident = unique("ona");
+    const cardToken = unique("tok");
+    await linkCardToResident({ partnerId, body: { payerId: resident, cardToken } }, { db, tables, now: () => new Date() });
+    const payDeps: PaymentDependencies = { db, tables, now: () => new Date(), instantCaches: new InstantCaches({ campaignIdsTtlMs: 0, soldOutTtlMs: 0 }) };
+    const at = () => new Date(Date.now() - 1_000).toISOString();
+    const pay = (payerId: string, transactionId = unique("t")) =>
+      recordPayment({ partnerId, body: { eventId: unique("e"), transactionId, merchantId, payerId, amount: 12_000, occurredAt: at() } }, payDeps);
+
+    const transactionId = unique("t");
+    expect(await pay(cardToken, transactionId)).toMatchObject({ instantDiscountId: "swipe" });
+    expect(await pay(resident)).toMatchObject({ reason: "PAYER_LIMIT_REACHED" });
+
+    const refunded = await recordRefund({ partnerId, body: { eventId: unique("e"), transactionId, occurredAt: at() } }, payDeps);
+    expect(refunded.reversed).toBe(true);
+    // The slot went back to the resident's person: the resident may use the discount again.
+    expect(await pay(resident)).toMatchObject({ instantDiscountId: "swipe" });
   });
 });
 
