@@ -205,42 +205,48 @@ describe("the link rules", () => {
   });
 });
 
+/** A partner, an approved merchant of its and a campaign with an instant discount (perPayer total 1) for it; payments by that partner. */
+async function cardWorld(options: { refundPolicy?: "void" | "restore"; drops?: boolean }) {
+  const campaignId = unique("c");
+  const partnerId = unique("bank");
+  await seedCampaign(db, tables, {
+    id: campaignId,
+    perPersonLimit: 1,
+    refundPolicy: options.refundPolicy ?? "void",
+    drops: options.drops ? [{ id: "d1", stock: { "100-30": 5 }, shards: 1 }] : [],
+    instantDiscounts: [{ id: "swipe", tiers: [{ threshold: 10_000, discount: 2_000 }], quota: { total: 100 }, perPayer: { total: 1 }, partners: [partnerId] }],
+  });
+  const merchantId = unique("m");
+  const now = new Date().toISOString();
+  await db.send(
+    new PutCommand({
+      TableName: tables.merchants,
+      Item: { ...merchantKey(merchantId), id: merchantId, name: "Shop", sector: "supermarket", partnerId, status: "APPROVED", version: 1, createdAt: now, updatedAt: now },
+    }),
+  );
+  const payDeps: PaymentDependencies = { db, tables, now: () => new Date(), instantCaches: new InstantCaches({ campaignIdsTtlMs: 0, soldOutTtlMs: 0 }) };
+  const at = () => new Date(Date.now() - 1_000).toISOString();
+  const pay = (payerId: string, transactionId = unique("t")): Promise<PaymentAnswer> =>
+    recordPayment({ partnerId, body: { eventId: unique("e"), transactionId, merchantId, payerId, amount: 12_000, occurredAt: at() } }, payDeps);
+  const refund = (transactionId: string) => recordRefund({ partnerId, body: { eventId: unique("e"), transactionId, occurredAt: at() } }, payDeps);
+  return { campaignId, partnerId, pay, refund };
+}
+
 describe("a card token a partner linked", { timeout: 60_000 }, () => {
+  const linkDeps = () => ({ db, tables, now: () => new Date() });
+
   it("pays with the resident's voucher, then counts the resident's instant per-payer limit, shared with its linked account", async () => {
-    const campaignId = unique("c");
-    const partnerId = unique("bank");
-    await seedCampaign(db, tables, {
-      id: campaignId,
-      perPersonLimit: 1,
-      drops: [{ id: "d1", stock: { "100-30": 5 }, shards: 1 }],
-      instantDiscounts: [{ id: "swipe", tiers: [{ threshold: 10_000, discount: 2_000 }], quota: { total: 100 }, perPayer: { total: 1 }, partners: [partnerId] }],
-    });
-    const merchantId = unique("m");
-    const now = new Date().toISOString();
-    await db.send(
-      new PutCommand({
-        TableName: tables.merchants,
-        Item: { ...merchantKey(merchantId), id: merchantId, name: "Shop", sector: "supermarket", partnerId, status: "APPROVED", version: 1, createdAt: now, updatedAt: now },
-      }),
-    );
+    const { campaignId, partnerId, pay } = await cardWorld({ drops: true });
     const shared = hashes({ phoneNumber: phone() });
     const [resident, otherAccount] = [unique("lin"), unique("lin-2")];
     const voucher = await claim(resident, campaignId, shared);
-    await resolvePersonKey({ sub: otherAccount, identities: shared, account: undefined }, { db, tables, now: () => new Date() });
+    await resolvePersonKey({ sub: otherAccount, identities: shared, account: undefined }, linkDeps());
     const cardToken = unique("tok");
-    const linkDeps = { db, tables, now: () => new Date() };
 
-    const linked = await linkCardToResident({ partnerId, body: { payerId: resident, cardToken } }, linkDeps);
+    const linked = await linkCardToResident({ partnerId, body: { payerId: resident, cardToken } }, linkDeps());
     expect(linked).toMatchObject({ created: true, link: { partnerId, cardToken, payerId: resident } });
-    expect(await linkCardToResident({ partnerId, body: { payerId: resident, cardToken } }, linkDeps)).toEqual({ created: false, link: linked.link });
-    await expect(linkCardToResident({ partnerId, body: { payerId: unique("thief"), cardToken } }, linkDeps)).rejects.toBeInstanceOf(CardLinkedElsewhereError);
-
-    const payDeps: PaymentDependencies = { db, tables, now: () => new Date(), instantCaches: new InstantCaches({ campaignIdsTtlMs: 0, soldOutTtlMs: 0 }) };
-    const pay = (payerId: string): Promise<PaymentAnswer> =>
-      recordPayment(
-        { partnerId, body: { eventId: unique("e"), transactionId: unique("t"), merchantId, payerId, amount: 12_000, occurredAt: new Date(Date.now() - 1_000).toISOString() } },
-        payDeps,
-      );
+    expect(await linkCardToResident({ partnerId, body: { payerId: resident, cardToken } }, linkDeps())).toEqual({ created: false, link: linked.link });
+    await expect(linkCardToResident({ partnerId, body: { payerId: unique("thief"), cardToken } }, linkDeps())).rejects.toBeInstanceOf(CardLinkedElsewhereError);
 
     // The card's payment uses the resident's voucher.
     expect(await pay(cardToken)).toMatchObject({ campaignId, voucherId: voucher.voucherId, discount: 3_000 });
@@ -252,40 +258,18 @@ describe("a card token a partner linked", { timeout: 60_000 }, () => {
     // A card nobody linked is a payer of its own, as before.
     expect(await pay(unique("tok-unlinked"))).toMatchObject({ instantDiscountId: "swipe" });
   });
-});
 
-describe("a restore refund of a card payment's instant discount", { timeout: 60_000 }, () => {
-  it("frees the per-payer slot it took on the resident's person, not on the card token", async () => {
-    const campaignId = unique("c");
-    const partnerId = unique("bank");
-    await seedCampaign(db, tables, {
-      id: campaignId,
-      refundPolicy: "restore",
-      drops: [],
-      instantDiscounts: [{ id: "swipe", tiers: [{ threshold: 10_000, discount: 2_000 }], quota: { total: 100 }, perPayer: { total: 1 }, partners: [partnerId] }],
-    });
-    const merchantId = unique("m");
-    const now = new Date().toISOString();
-    await db.send(
-      new PutCommand({
-        TableName: tables.merchants,
-        Item: { ...merchantKey(merchantId), id: merchantId, name: "Shop", sector: "supermarket", partnerId, status: "APPROVED", version: 1, createdAt: now, updatedAt: now },
-      }),
-    );
+  it("has a restore refund of its instant discount free the slot on the resident's person, not on the card token", async () => {
+    const { partnerId, pay, refund } = await cardWorld({ refundPolicy: "restore" });
     const resident = unique("ona");
     const cardToken = unique("tok");
-    await linkCardToResident({ partnerId, body: { payerId: resident, cardToken } }, { db, tables, now: () => new Date() });
-    const payDeps: PaymentDependencies = { db, tables, now: () => new Date(), instantCaches: new InstantCaches({ campaignIdsTtlMs: 0, soldOutTtlMs: 0 }) };
-    const at = () => new Date(Date.now() - 1_000).toISOString();
-    const pay = (payerId: string, transactionId = unique("t")) =>
-      recordPayment({ partnerId, body: { eventId: unique("e"), transactionId, merchantId, payerId, amount: 12_000, occurredAt: at() } }, payDeps);
+    await linkCardToResident({ partnerId, body: { payerId: resident, cardToken } }, linkDeps());
 
     const transactionId = unique("t");
     expect(await pay(cardToken, transactionId)).toMatchObject({ instantDiscountId: "swipe" });
     expect(await pay(resident)).toMatchObject({ reason: "PAYER_LIMIT_REACHED" });
 
-    const refunded = await recordRefund({ partnerId, body: { eventId: unique("e"), transactionId, occurredAt: at() } }, payDeps);
-    expect(refunded.reversed).toBe(true);
+    expect((await refund(transactionId)).reversed).toBe(true);
     // The slot went back to the resident's person: the resident may use the discount again.
     expect(await pay(resident)).toMatchObject({ instantDiscountId: "swipe" });
   });
