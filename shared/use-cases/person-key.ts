@@ -10,7 +10,9 @@
  *  1. the identity links of the token's hashes are read;
  *  2. each hash not linked yet is linked with a conditional put (first writer wins) to the
  *     candidate: the person of the token's id hash, else of its phone, else the account's own
- *     person, else its `sub`; a put that loses a race takes the winner's person instead;
+ *     person, else its `sub`; a put that loses a race takes the winner's person instead. The
+ *     phone is put before the id hash, and the id hash joins the phone's outcome, so that
+ *     accounts racing with one phone converge on one person even when each brings a new id hash;
  *  3. the account's person is the id hash's person, else the phone's (an id card names one human,
  *     a phone number may be shared or passed on), and the account item records it.
  *
@@ -57,10 +59,12 @@ export async function resolvePersonKey(
   const [idPerson, phonePerson] = await Promise.all([linked(presented.id), linked(presented.phone)]);
   let candidate = idPerson ?? phonePerson ?? account?.personKey ?? sub;
   const link = (identityHash: string) => retry(() => linkIdentity(db, tables.vouchers, { identityHash, personKey: candidate, at }));
-  // The id hash first: when it loses a race, its winner's person is the candidate for the phone.
-  const id = presented.id === undefined ? undefined : (idPerson ?? (await link(presented.id)));
-  if (id !== undefined) candidate = id;
+  // The phone first, and its outcome is the candidate for the id hash: two accounts racing with
+  // one phone and id hashes of their own then both join the phone's winner. Linking the id hash
+  // first would give each its own person before the phone put told them apart.
   const phone = presented.phone === undefined ? undefined : (phonePerson ?? (await link(presented.phone)));
+  if (phone !== undefined && idPerson === undefined) candidate = phone;
+  const id = presented.id === undefined ? undefined : (idPerson ?? (await link(presented.id)));
   const personKey = id ?? phone ?? candidate;
   const identities = new Set([...(account?.identities ?? []), ...hashes]);
   await retry(() => writeAccountLink(db, tables.vouchers, sub, { personKey, identities, at }));

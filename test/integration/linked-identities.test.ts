@@ -90,6 +90,26 @@ describe("linked accounts and the per-person limit", { timeout: 60_000 }, () => 
     expect(new Set(links.map((link) => link?.personKey)).size).toBe(1);
   });
 
+  it("holds the limit when the two accounts sharing the phone each bring an id hash never seen before", async () => {
+    const campaignId = await campaign();
+    const number = phone();
+    const accounts = [unique("ada"), unique("ada-2")].map((sub) => ({ sub, identities: hashes({ phoneNumber: number, idHash: unique("id") }) }));
+
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        claim(accounts[i % 2]!.sub, campaignId, accounts[i % 2]!.identities, claimDeps()).then(
+          () => "claimed" as const,
+          (error: unknown) => {
+            if (error instanceof LimitReachedError) return "limit" as const;
+            throw error;
+          },
+        ),
+      ),
+    );
+
+    expect(outcomes.filter((o) => o === "claimed")).toHaveLength(1);
+  });
+
   it("does not link accounts whose tokens carry the same phone number unverified", async () => {
     const campaignId = await campaign();
     const number = phone();
