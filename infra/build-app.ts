@@ -88,6 +88,7 @@ export function buildApp({ wiring, context = {}, app = new App({ context: { ...c
     tables: stateful.tables,
     tableKeys: stateful.tableKeys,
     queues: stateful.queues,
+    identityHashKey: stateful.identityHashKey,
     jwtIssuer: deploy.jwtIssuer,
     jwtAudience: deploy.jwtAudience,
     description: `${wiring.app}: functions, HTTP API, schedules and event source mappings`,

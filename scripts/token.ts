@@ -1,12 +1,13 @@
 /**
- * `npm run token -- --sub alice [--operator] [--group NAME]... [--expires-in SECONDS]`
- * prints a bearer token that the local runtime's JWT authorizer accepts.
+ * `npm run token -- --sub alice [--operator] [--group NAME]... [--phone +86… [--phone-unverified]] [--id-hash H] [--expires-in SECONDS]`
+ * prints a bearer token that the local runtime's JWT authorizer accepts; `--phone` and `--id-hash`
+ * put linked identities' claims in it (docs/architecture.md "Linked identities").
  */
 import { z } from "zod";
 import { jwtSettingsFromEnv, signLocalToken } from "../infra/local/jwt.js";
 import { parseCommandLine } from "./cli.js";
 
-const USAGE = "usage: npm run token -- --sub ID [--operator] [--group NAME]... [--expires-in SECONDS]";
+const USAGE = "usage: npm run token -- --sub ID [--operator] [--group NAME]... [--phone NUMBER [--phone-unverified]] [--id-hash HASH] [--expires-in SECONDS]";
 
 const args = parseCommandLine({
   usage: USAGE,
@@ -14,12 +15,18 @@ const args = parseCommandLine({
     sub: { type: "string" },
     operator: { type: "boolean" },
     group: { type: "string", multiple: true },
+    phone: { type: "string" },
+    "phone-unverified": { type: "boolean" },
+    "id-hash": { type: "string" },
     "expires-in": { type: "string" },
   },
   schema: z.object({
     sub: z.string({ error: "is required" }).regex(/^[A-Za-z0-9_-]{1,64}$/, "sub must be 1–64 of A-Z a-z 0-9 _ -"),
     operator: z.boolean().default(false),
     group: z.array(z.string().min(1)).default([]),
+    phone: z.string().min(1).optional(),
+    "phone-unverified": z.boolean().default(false),
+    "id-hash": z.string().min(1).optional(),
     "expires-in": z.coerce.number().int().positive().default(3600),
   }),
 });
@@ -28,6 +35,10 @@ const token = await signLocalToken({
   sub: args.sub,
   operator: args.operator,
   groups: args.group,
+  identity: {
+    ...(args.phone === undefined ? {} : { phoneNumber: args.phone, phoneNumberVerified: !args["phone-unverified"] }),
+    ...(args["id-hash"] === undefined ? {} : { idHash: args["id-hash"] }),
+  },
   expiresInSeconds: args["expires-in"],
   settings: jwtSettingsFromEnv(),
 });

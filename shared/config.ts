@@ -30,6 +30,13 @@ const configSchema = z.object({
   VOUCHERS_MAX_PARTNER_AMOUNT: z.coerce.number().int().positive().optional(),
   /** Payout URL of a partner registered without one; unset: `payoutUrl` is required. */
   VOUCHERS_DEFAULT_PAYOUT_URL: z.url().optional(),
+  /**
+   * The platform key of linked identities' keyed hashes (HMAC-SHA256 of phone numbers and id
+   * hashes; docs/data-model.md). On AWS the stateful stack keeps it in Secrets Manager and hands it
+   * only to the functions that read residents' tokens. Unset: the local development key, and only
+   * where an emulator stands in for DynamoDB.
+   */
+  VOUCHERS_IDENTITY_HASH_KEY: z.string().min(16).optional(),
   /** JSON describing the emulators that stand in for AWS, reported by GET /admin/health. */
   VOUCHERS_EMULATORS: z
     .string()
@@ -61,6 +68,17 @@ export function config(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (env === process.env) cached = parsed.data;
   return parsed.data;
+}
+
+/** The identity hash key of local development: public, so never used where DynamoDB is real AWS. */
+export const LOCAL_IDENTITY_HASH_KEY = "local-identity-hash-key";
+
+/** The platform key of identity hashes; throws ConfigurationError when unset outside local development. */
+export function identityHashKey(env: NodeJS.ProcessEnv = process.env): string {
+  const parsed = config(env);
+  if (parsed.VOUCHERS_IDENTITY_HASH_KEY !== undefined) return parsed.VOUCHERS_IDENTITY_HASH_KEY;
+  if (parsed.VOUCHERS_DYNAMODB_ENDPOINT !== undefined) return LOCAL_IDENTITY_HASH_KEY;
+  throw new ConfigurationError("VOUCHERS_IDENTITY_HASH_KEY is unset: linked identities cannot be hashed");
 }
 
 /** Physical name of a table this function was granted. */

@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   SOLD_OUT: { status: 409, description: "Every unit of this drop and voucher type is taken." },
   LIMIT_REACHED: { status: 409, description: "The resident already holds the campaign's per-person limit of vouchers." },
   NOT_REGISTERED: { status: 409, description: "The drop is for residents registered for the campaign, and the caller is not." },
+  CARD_LINKED_ELSEWHERE: { status: 409, description: "The card token is already linked to another resident at this partner (which resident is not disclosed)." },
   IDEMPOTENCY_IN_PROGRESS: { status: 409, description: "A request with this Idempotency-Key is still being processed; retry after `Retry-After`." },
   TOO_MANY_REFUNDS: { status: 409, description: "The transaction has had as many refund events as it can record." },
   IDEMPOTENCY_KEY_REUSED: { status: 422, description: "The Idempotency-Key was used before with a different request." },
@@ -210,6 +211,11 @@ export class LimitReachedError extends DomainError {
 /** The drop is for residents registered for the campaign (`audience: "registered"`), and this one is not. */
 export class NotRegisteredError extends DomainError {
   readonly code = "NOT_REGISTERED";
+}
+
+/** A partner's card token is already linked to another resident; links never move. */
+export class CardLinkedElsewhereError extends DomainError {
+  readonly code = "CARD_LINKED_ELSEWHERE";
 }
 
 /** The same Idempotency-Key is still being processed; the client should retry after a moment. */

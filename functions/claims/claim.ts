@@ -8,6 +8,7 @@ import { claimPathSchema, idempotencyKeySchema } from "../../shared/api/paramete
 import { claimRequestSchema } from "../../shared/api/schemas.js";
 import { dynamoDb } from "../../shared/clients.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
+import { callerIdentityHashes } from "../../shared/http/caller.js";
 import { httpRoute, parseBody, parseWith } from "../../shared/http/route.js";
 import { ClaimCaches } from "../../shared/use-cases/claim.js";
 import { claimOnce } from "../../shared/use-cases/claim-idempotency.js";
@@ -20,7 +21,15 @@ export const handler = httpRoute("resident", async ({ event, caller, context }) 
   const { voucherTypeId } = parseBody(event, claimRequestSchema);
   const key = parseWith(idempotencyKeySchema.optional(), event.headers["idempotency-key"], "Idempotency-Key header");
   const deps = { ...dependenciesOf("claimVoucher"), caches, random: Math.random, dynamoDb: dynamoDb() };
-  // The token's `sub` is the resident's id.
-  const request = { residentId: caller.sub, campaignId: path.id, dropId: path.dropId, voucherTypeId, ...(key === undefined ? {} : { idempotencyKey: key }) };
+  // The token's `sub` is the resident's id; its phone number and id hash say which person it is.
+  const identities = callerIdentityHashes(caller);
+  const request = {
+    residentId: caller.sub,
+    campaignId: path.id,
+    dropId: path.dropId,
+    voucherTypeId,
+    ...(identities === undefined ? {} : { identities }),
+    ...(key === undefined ? {} : { idempotencyKey: key }),
+  };
   return { status: 201, body: await claimOnce(request, deps, context) };
 });

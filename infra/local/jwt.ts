@@ -46,11 +46,20 @@ export async function signLocalToken(input: {
   groups?: string[];
   /** More claims, e.g. the console's development sign-in names a merchant's id. */
   claims?: Record<string, string>;
+  /** Linked identities' claims, as a Cognito ID token carries them (`phone_number_verified` defaults to true). */
+  identity?: { phoneNumber?: string; phoneNumberVerified?: boolean; idHash?: string };
   expiresInSeconds?: number;
   settings: JwtSettings;
 }): Promise<string> {
   const groups = [...(input.groups ?? []), ...(input.operator ? [OPERATORS_GROUP] : [])];
-  let jwt = new SignJWT({ ...input.claims, ...(groups.length > 0 ? { groups } : {}) })
+  const identity = input.identity ?? {};
+  const claims = {
+    ...input.claims,
+    ...(groups.length > 0 ? { groups } : {}),
+    ...(identity.phoneNumber === undefined ? {} : { phone_number: identity.phoneNumber, phone_number_verified: identity.phoneNumberVerified ?? true }),
+    ...(identity.idHash === undefined ? {} : { "custom:id_hash": identity.idHash }),
+  };
+  let jwt = new SignJWT(claims)
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(input.sub)
     .setIssuedAt()

@@ -4,12 +4,13 @@
  * topic they notify. Kept apart from the functions so the stateless stack can be destroyed and
  * rebuilt freely; tables here are retained on delete.
  */
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Validations, type StackProps } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as cloudwatchActions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
@@ -43,6 +44,8 @@ export class StatefulStack extends Stack {
   readonly alarmTopic: sns.Topic;
   /** The key the alarm topic is encrypted with. */
   readonly alarmTopicKey: kms.Key;
+  /** The platform key of linked identities' keyed hashes (docs/data-model.md). */
+  readonly identityHashKey: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -51,6 +54,18 @@ export class StatefulStack extends Stack {
     for (const [name, declaration] of Object.entries(wiring.tables)) {
       this.tables[name] = this.table(name, declaration);
     }
+
+    // Every stored identity link is an HMAC under this key: a new key would orphan them all, so
+    // it is generated once, retained with the data, and never rotated.
+    this.identityHashKey = new secretsmanager.Secret(this, "IdentityHashKey", {
+      description: `The HMAC key of linked identities' hashes in ${this.stackName} (phone numbers and id hashes are stored only as HMACs under it).`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.identityHashKey).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason: "Rotating the identity hash key would change every stored hash and unlink every person; it is a migration, not a rotation.",
+    });
 
     // CloudWatch cannot publish to a topic encrypted with the AWS managed key (aws/sns): its key
     // policy cannot grant cloudwatch.amazonaws.com, so every notification would be dropped. The

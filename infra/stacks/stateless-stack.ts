@@ -11,6 +11,7 @@ import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
+import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -28,6 +29,8 @@ export interface StatelessStackProps extends StackProps {
   readonly queues: Readonly<Record<string, QueuePair>>;
   /** The KMS key of each table declared `customer-managed`, by logical name of the table. */
   readonly tableKeys?: Readonly<Record<string, kms.IKey>>;
+  /** The platform key of identity hashes, handed to functions declared `identityHashKey`. */
+  readonly identityHashKey?: secretsmanager.ISecret;
   /** Issuer of resident and operator tokens, e.g. a Cognito user pool URL. */
   readonly jwtIssuer: string;
   /** Accepted `aud` (or, for Cognito access tokens, `client_id`) values. */
@@ -63,7 +66,12 @@ export class StatelessStack extends Stack {
       const fn = new VoucherFunction(this, pascal(name), {
         name,
         declaration,
-        environment: functionEnvironment(wiring, name, physical),
+        environment: {
+          ...functionEnvironment(wiring, name, physical),
+          // A CloudFormation dynamic reference, resolved at deploy: the key is in neither the
+          // template nor the assets, only in the function's environment (encrypted at rest).
+          ...(declaration.identityHashKey && props.identityHashKey ? { VOUCHERS_IDENTITY_HASH_KEY: props.identityHashKey.secretValue.unsafeUnwrap() } : {}),
+        },
         ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
       });
       for (const [table, access] of Object.entries(declaration.tables ?? {}) as [string, TableAccess][]) {

@@ -37,7 +37,7 @@ export const paymentBodySchema = z.strictObject({
   eventId: idSchema,
   transactionId: idSchema,
   merchantId: idSchema,
-  /** The resident's `sub`. */
+  /** The resident's `sub`, or a card token this partner linked to one (POST /partners/{partnerId}/cards). */
   payerId: z.string().min(1).max(256),
   /** Before any discount, in fen: 1 … the configured maximum. */
   amount: wholeFen,
@@ -91,3 +91,19 @@ export type InstantAnswer = z.infer<typeof instantAnswerSchema>;
 export type NoDiscountAnswer = z.infer<typeof noDiscountAnswerSchema>;
 export type PaymentAnswer = z.infer<typeof paymentAnswerSchema>;
 export type RefundAnswer = z.infer<typeof refundAnswerSchema>;
+
+/**
+ * POST /partners/{partnerId}/cards: links a card token to a resident. Strict, like every signed
+ * body, so no other partner route's body is a valid card link.
+ */
+export const cardLinkBodySchema = z.strictObject({
+  /** The resident's `sub`. */
+  payerId: z.string().min(1).max(256),
+  /** The partner's token for the resident's card, as its payments will carry it in `payerId`. */
+  cardToken: z.string().min(1).max(256),
+});
+export type CardLinkBody = z.infer<typeof cardLinkBodySchema>;
+
+/** A card token linked to a resident, as the partner is answered. */
+export const cardLinkAnswerSchema = z.object({ partnerId: z.string(), cardToken: z.string(), payerId: z.string(), linkedAt: z.string() });
+export type CardLinkAnswer = z.infer<typeof cardLinkAnswerSchema>;

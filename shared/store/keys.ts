@@ -39,6 +39,15 @@ export const ISSUED_PARTITION_PREFIX = "ISSUED#";
 export const claimCounterKey = (residentId: string, campaignId: string) => ({ pk: personPartition(residentId), sk: `${CLAIM_COUNTER_SORT_PREFIX}${campaignId}` });
 export const personPartition = (residentId: string) => `PERSON#${residentId}`;
 export const CLAIM_COUNTER_SORT_PREFIX = "LIMIT#";
+/**
+ * vouchers table: one linked identity, a keyed hash of a verified phone number or an id hash
+ * (never the value), naming the person key it belongs to; written once (first link wins).
+ */
+export const identityLinkKey = (identityHash: string) => ({ pk: `IDENT#${identityHash}`, sk: "#IDENT" });
+/** vouchers table: an account's person key and the identity hashes it has been seen with; absent for an account never linked. */
+export const accountLinkKey = (sub: string) => ({ pk: `ACCOUNT#${sub}`, sk: "#ACCOUNT" });
+/** vouchers table: a partner's card token linked to a resident (`POST /partners/{partnerId}/cards`). */
+export const cardLinkKey = (partnerId: string, cardToken: string) => ({ pk: `CARD#${partnerId}#${cardToken}`, sk: "#CARD" });
 
 /** partners table: one bank or payment network. */
 export const partnerKey = (partnerId: string) => ({ pk: `PARTNER#${partnerId}` });

@@ -36,7 +36,8 @@ export const redemptionRef = (partnerId: string, transactionId: string) => `${pa
  * slot) the caller has taken already (store/instant-quota.ts).
  */
 export type Benefit =
-  | { kind: "voucher"; voucher: VoucherItem }
+  /** `owner`: the resident the payment acts for when not its payerId (the resident a linked card token names). */
+  | { kind: "voucher"; voucher: VoucherItem; owner?: string }
   | { kind: "instant"; campaignId: string; instantDiscountId: string; take: InstantTake };
 
 /** The campaign a benefit belongs to. */
@@ -75,11 +76,11 @@ function redemptionOf(payment: PaymentRecordFields, benefit: Benefit, answer: Re
 }
 
 /**
- * The voucher's CLAIMED → REDEEMED update, only if it is still CLAIMED, the payer's and unexpired at
+ * The voucher's CLAIMED → REDEEMED update, only if it is still CLAIMED, the payer's (`owner`) and unexpired at
  * occurredAt; with `chosen`, also only if it is still the voucher chosen (the same campaign,
  * voucher type, threshold and discount).
  */
-function voucherRedemption(table: string, voucher: VoucherItem, payment: PaymentRecordFields, occurredAt: string, chosen?: { discount: number }) {
+function voucherRedemption(table: string, voucher: VoucherItem, owner: string, payment: PaymentRecordFields, occurredAt: string, chosen?: { discount: number }) {
   return {
     Update: {
       TableName: table,
@@ -99,7 +100,7 @@ function voucherRedemption(table: string, voucher: VoucherItem, payment: Payment
         ":redeemed": REDEEMED,
         ":claimed": CLAIMED,
         ":occurredAt": occurredAt,
-        ":payer": payment.payerId,
+        ":payer": owner,
         ...(chosen ? { ":campaignId": voucher.campaignId, ":voucherTypeId": voucher.voucherTypeId, ":threshold": voucher.threshold, ":discount": chosen.discount } : {}),
         ":ref": redemptionRef(payment.partnerId, payment.transactionId),
       },
@@ -146,7 +147,7 @@ export async function redeem(
       new TransactWriteCommand({
         TransactItems: [
           transactionPut(table.redemptions, record),
-          ...(benefit.kind === "voucher" ? [voucherRedemption(table.vouchers, benefit.voucher, payment, occurredAt, { discount: answer.discount })] : []),
+          ...(benefit.kind === "voucher" ? [voucherRedemption(table.vouchers, benefit.voucher, benefit.owner ?? payment.payerId, payment, occurredAt, { discount: answer.discount })] : []),
           ...ledgerPuts(table.redemptions, redemption),
         ],
       }),
@@ -208,7 +209,7 @@ export async function redeemAfterEarlyRefunds(
               ":refunded": refunded,
             },
           }),
-          ...(benefit.kind === "voucher" ? [voucherRedemption(table.vouchers, benefit.voucher, payment, occurredAt)] : []),
+          ...(benefit.kind === "voucher" ? [voucherRedemption(table.vouchers, benefit.voucher, benefit.owner ?? payment.payerId, payment, occurredAt)] : []),
           ...ledgerPuts(table.redemptions, redemption),
           ...(partial ? ledgerPuts(table.redemptions, partial) : []),
         ],

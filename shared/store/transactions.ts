@@ -58,6 +58,11 @@ export const instantTakeSchema = z.object({
   dailyShard: z.int().nonnegative().optional(),
   /** Whether a payer slot was taken (the discount has per-payer limits). */
   payerSlot: z.boolean(),
+  /**
+   * Whose payer counter the slot was taken on when it is not the payerId's own: the person key of
+   * the resident a linked card token or a linked account acts for (linked identities).
+   */
+  payerKey: z.string().optional(),
 });
 export type InstantTake = z.infer<typeof instantTakeSchema>;
 

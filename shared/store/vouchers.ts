@@ -5,12 +5,18 @@
  * A voucher is filed under the drop shard its unit came from (exact counting at drop close); the
  * person's counter for the campaign holds the count the limit checks and a reference to every
  * voucher it admitted, which is how the wallet finds them.
+ *
+ * With linked identities (shared/use-cases/person-key.ts) the counter the limit checks is the
+ * person key's, while the references stay on the claiming account's own item (`PERSON#<sub>`), so
+ * wallets and payments find an account's vouchers as before. For an account never linked the two
+ * are one item.
  */
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { VOUCHER_STATUSES, type Voucher } from "../domain/claim.js";
 import * as z from "../zod.js";
 import { batchGetAll, cancellationItem, cancellationReasons, queryAll, queryCount } from "./dynamo.js";
-import { CLAIM_COUNTER_SORT_PREFIX, claimCounterKey, issuedPartition, issuedVoucherKey, personPartition } from "./keys.js";
+import { type AccountLink, accountLinkOf } from "./identity-links.js";
+import { CLAIM_COUNTER_SORT_PREFIX, accountLinkKey, claimCounterKey, issuedPartition, issuedVoucherKey, personPartition } from "./keys.js";
 
 /** A voucher item: the voucher, its owner and the shard its unit came from. */
 export const voucherItemSchema = z.object({
@@ -79,13 +85,19 @@ export type IssueOutcome =
  * fails, the voucher holding the id is found, and if it carries `attempt` it is this attempt's own,
  * committed by a try whose answer was lost (never a reason to give the unit back). Errors other
  * than a failed condition are thrown: their outcome is unknown to this function.
+ *
+ * `personKey` (default: the resident) names the counter the limit checks. When it is another
+ * person's, the transaction has a third item: the resident's own item gets the voucher's
+ * reference, unconditionally, so the wallet lists it. One transaction still: all or nothing, and
+ * the limit is still one condition on one item.
  */
 export async function writeIssuedVoucher(
   db: DynamoDBDocumentClient,
   table: string,
-  input: { residentId: string; perPersonLimit: number; voucher: Voucher; shard: number; attempt: string },
+  input: { residentId: string; personKey?: string; perPersonLimit: number; voucher: Voucher; shard: number; attempt: string },
 ): Promise<IssueOutcome> {
   const { residentId, voucher, shard, attempt } = input;
+  const personKey = input.personKey ?? residentId;
   const ref: VoucherRef = { ...voucher, shard };
   const item: VoucherItem & Record<string, unknown> = {
     ...issuedVoucherKey(voucher.campaignId, voucher.dropId, voucher.voucherTypeId, shard, voucher.voucherId),
@@ -95,6 +107,8 @@ export async function writeIssuedVoucher(
     shard,
     issueAttempt: attempt,
   };
+  // The resident's references go on its own item when the limit is counted on another's.
+  const linked = personKey !== residentId;
   try {
     await db.send(
       new TransactWriteCommand({
@@ -102,20 +116,32 @@ export async function writeIssuedVoucher(
           {
             Update: {
               TableName: table,
-              Key: claimCounterKey(residentId, voucher.campaignId),
-              UpdateExpression: "ADD claimed :one, voucherIds :ids, voucherRefs :refs",
+              Key: claimCounterKey(personKey, voucher.campaignId),
+              UpdateExpression: linked ? "ADD claimed :one, voucherIds :ids" : "ADD claimed :one, voucherIds :ids, voucherRefs :refs",
               ConditionExpression: "(attribute_not_exists(claimed) OR claimed < :limit) AND NOT contains(voucherIds, :id)",
               ExpressionAttributeValues: {
                 ":one": 1,
                 ":limit": input.perPersonLimit,
                 ":id": voucher.voucherId,
                 ":ids": new Set([voucher.voucherId]),
-                ":refs": new Set([encodeRef(ref)]),
+                ...(linked ? {} : { ":refs": new Set([encodeRef(ref)]) }),
               },
               ReturnValuesOnConditionCheckFailure: "ALL_OLD",
             },
           },
           { Put: { TableName: table, Item: item, ConditionExpression: "attribute_not_exists(pk)", ReturnValuesOnConditionCheckFailure: "ALL_OLD" } },
+          ...(linked
+            ? [
+                {
+                  Update: {
+                    TableName: table,
+                    Key: claimCounterKey(residentId, voucher.campaignId),
+                    UpdateExpression: "ADD voucherRefs :refs",
+                    ExpressionAttributeValues: { ":refs": new Set([encodeRef(ref)]) },
+                  },
+                },
+              ]
+            : []),
         ],
       }),
     );
@@ -127,7 +153,7 @@ export async function writeIssuedVoucher(
     // committed with its answer lost. The counter admits a voucher id once and never forgets it,
     // so the counter as the transaction found it says who holds the id: this attempt, another
     // one, or nobody.
-    const existing = await holderOfFailedIssue(db, table, error, { residentId, voucher });
+    const existing = await holderOfFailedIssue(db, table, error, { residentId, voucher, refsOnCounter: !linked });
     if (existing?.issueAttempt === attempt) return { outcome: "issued" };
     if (existing) return { outcome: "exists", voucher: existing };
     // Nobody holds the id, and the counter is at the limit: counters never go down, so no try of
@@ -140,39 +166,42 @@ export async function writeIssuedVoucher(
 /**
  * The voucher holding the id of an issue whose transaction failed a condition, from the items it
  * found (`ALL_OLD`): the voucher itself when its put failed, else the voucher the counter refers
- * to. A consistent read of the counter stands in when the answer left the items out.
+ * to. A consistent read of the resident's own item stands in when the answer left the items out,
+ * or when the counter is a linked person's (it holds no references).
  */
 async function holderOfFailedIssue(
   db: DynamoDBDocumentClient,
   table: string,
   error: unknown,
-  issue: { residentId: string; voucher: Voucher },
+  issue: { residentId: string; voucher: Voucher; refsOnCounter: boolean },
 ): Promise<VoucherItem | undefined> {
   const { campaignId, voucherId } = issue.voucher;
   const voucherFound = cancellationItem(error, 1);
   if (voucherFound) return voucherItemSchema.parse(voucherFound);
-  const counterFound = cancellationItem(error, 0);
+  // A linked person's counter holds no references: the resident's own item does.
+  const counterFound = issue.refsOnCounter ? cancellationItem(error, 0) : undefined;
   const counter = counterFound ? counterSchema.parse(counterFound) : await readClaimCounter(db, table, issue.residentId, campaignId);
   return voucherOfCounter(db, table, counter, campaignId, voucherId);
 }
 
 /**
- * Registers the resident for the campaign, once: the first registration's time is kept on their
- * counter item for the campaign, which every claim reads anyway (so a drop for registered
- * residents costs a claim no extra call). Answers whether this call registered them, and when
- * they registered.
+ * Registers the person for the campaign, once: the first registration's time is kept on the
+ * person's counter item for the campaign, which every claim reads anyway (so a drop for registered
+ * residents costs a claim no extra call). Registration is per person (`personKey`: the account's
+ * own `sub` when never linked), like the limit it sits beside. Answers whether this call
+ * registered them, and when they registered.
  */
 export async function registerResident(
   db: DynamoDBDocumentClient,
   table: string,
-  residentId: string,
+  personKey: string,
   campaignId: string,
   at: string,
 ): Promise<{ created: boolean; registeredAt: string }> {
   const { Attributes } = await db.send(
     new UpdateCommand({
       TableName: table,
-      Key: claimCounterKey(residentId, campaignId),
+      Key: claimCounterKey(personKey, campaignId),
       UpdateExpression: "SET registeredAt = if_not_exists(registeredAt, :at)",
       ExpressionAttributeValues: { ":at": at },
       // The item as it was: whether it held a registration says who registered first, even at the same millisecond.
@@ -187,6 +216,25 @@ export async function registerResident(
 export async function readClaimCounter(db: DynamoDBDocumentClient, table: string, residentId: string, campaignId: string): Promise<ClaimCounter> {
   const { Item } = await db.send(new GetCommand({ TableName: table, Key: claimCounterKey(residentId, campaignId), ConsistentRead: true }));
   return counterSchema.parse(Item ?? {});
+}
+
+/**
+ * What a claim starts from, in one strongly consistent BatchGetItem: the account's link item
+ * (undefined when never linked) and the account's own counter for the campaign, which is the
+ * person's counter too unless the link names another person. An account never linked thus costs
+ * the claim the same one call as before linked identities.
+ */
+export async function readClaimStart(
+  db: DynamoDBDocumentClient,
+  table: string,
+  residentId: string,
+  campaignId: string,
+): Promise<{ account: AccountLink | undefined; counter: ClaimCounter }> {
+  const accountKey = accountLinkKey(residentId);
+  const items = await batchGetAll(db, table, [accountKey, claimCounterKey(residentId, campaignId)], { consistentRead: true });
+  const account = items.find((item) => item.pk === accountKey.pk);
+  const counter = items.find((item) => item.pk !== accountKey.pk);
+  return { account: accountLinkOf(account), counter: counterSchema.parse(counter ?? {}) };
 }
 
 /** One voucher of a person in a campaign, found through the counter's references, or undefined. */

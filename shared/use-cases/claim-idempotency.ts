@@ -20,6 +20,7 @@ import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dyn
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Context } from "aws-lambda";
 import type { Voucher } from "../domain/claim.js";
+import type { IdentityHashes } from "../domain/identity.js";
 import { IdempotencyInProgressError, IdempotencyKeyReusedError, SoldOutError } from "../errors.js";
 import { type ClaimDependencies, type ClaimRequest, claimVoucher, knownSoldOut } from "./claim.js";
 import type { Dependencies } from "./dependencies.js";
@@ -36,6 +37,7 @@ export type KeyedClaimDependencies = ClaimDependencies & Pick<Dependencies<"idem
 /** What Powertools hashes: the record's key from [residentId, key], the payload check from the rest. */
 interface KeyedClaim {
   residentId: string;
+  identities?: IdentityHashes;
   key: string;
   campaignId: string;
   dropId: string;

@@ -2,10 +2,15 @@
  * The flash-drop claim, the platform's hot path:
  *  1. a drop this instance knows to be sold out answers at once, without calling DynamoDB;
  *  2. the person's counter is read, so people already at their limit never touch the hot shards
- *     (and a retry whose first try committed gets that voucher);
+ *     (and a retry whose first try committed gets that voucher); the person is the account's
+ *     person key (shared/use-cases/person-key.ts), read in the same call as the account's own
+ *     counter, so an account never linked costs no extra call; a linked account whose person is
+ *     another's reads that counter too;
  *  3. one unit is taken from a random shard with a plain conditional update, trying other
  *     shards (bounded, random order, remembering empty ones) before answering SOLD_OUT;
- *  4. the counter and the voucher are written in one transaction over cold items only;
+ *  4. the counter and the voucher are written in one transaction over cold items only (with the
+ *     account's own item as a third when the counter is another's: it keeps the wallet's
+ *     reference, so the voucher stays the claiming account's);
  *  5. if the limit was reached meanwhile, the unit goes back to its shard.
  * A crash between 3 and 4 strands a unit but never oversells; drop close counts unclaimed stock
  * as stock − vouchers issued.
@@ -24,7 +29,9 @@ import { logger } from "../logger.js";
 import { type CampaignWithDrops, loadCampaign } from "../store/campaigns.js";
 import { type ShardAddress, clearSoldOut, giveBackUnit, markSoldOut, takeUnit } from "../store/inventory.js";
 import { type RetryOptions, withRetries } from "../store/retry.js";
-import { findVoucher, readClaimCounter, toVoucher, writeIssuedVoucher } from "../store/vouchers.js";
+import { findVoucher, readClaimCounter, readClaimStart, toVoucher, writeIssuedVoucher } from "../store/vouchers.js";
+import type { IdentityHashes } from "../domain/identity.js";
+import { resolvePersonKey } from "./person-key.js";
 import type { Dependencies } from "./dependencies.js";
 import { StockCaches } from "./stock-caches.js";
 
@@ -68,8 +75,10 @@ export interface ClaimRuntime {
 export type ClaimDependencies = Dependencies<"campaigns" | "inventory" | "vouchers"> & ClaimRuntime;
 
 export interface ClaimRequest {
-  /** The resident claiming: the token's `sub`. */
+  /** The resident claiming: the token's `sub`. The voucher is this account's. */
   residentId: string;
+  /** Keyed hashes of the identities the token carries (linked identities); absent: none. */
+  identities?: IdentityHashes;
   campaignId: string;
   dropId: string;
   voucherTypeId: string;
@@ -122,7 +131,10 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDependencie
   if (shardCount === undefined) throw new DropNotOpenError(`Drop ${drop.id} has no inventory yet`);
 
   const keyedId = request.idempotencyKey === undefined ? undefined : keyedVoucherId({ ...request, idempotencyKey: request.idempotencyKey });
-  const counter = await withRetries(() => readClaimCounter(db, tables.vouchers, request.residentId, campaign.id), deps.retry);
+  const start = await withRetries(() => readClaimStart(db, tables.vouchers, request.residentId, campaign.id), deps.retry);
+  const personKey = await resolvePersonKey({ sub: request.residentId, identities: request.identities, account: start.account }, deps);
+  const counter =
+    personKey === request.residentId ? start.counter : await withRetries(() => readClaimCounter(db, tables.vouchers, personKey, campaign.id), deps.retry);
   // A retry whose first try committed: answer with that voucher, taking nothing.
   if (keyedId !== undefined && counter.voucherIds.has(keyedId)) {
     const existing = await withRetries(() => findVoucher(db, tables.vouchers, request.residentId, campaign.id, keyedId), deps.retry);
@@ -172,7 +184,7 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDependencie
   try {
     // The store's argument calls the resident `sub`, as its items do.
     outcome = await withRetries(
-      () => writeIssuedVoucher(db, tables.vouchers, { residentId: request.residentId, perPersonLimit: campaign.perPersonLimit, voucher, shard: unit.shard, attempt }),
+      () => writeIssuedVoucher(db, tables.vouchers, { residentId: request.residentId, personKey, perPersonLimit: campaign.perPersonLimit, voucher, shard: unit.shard, attempt }),
       deps.retry,
     );
   } catch (error) {

@@ -4,7 +4,9 @@
  *  1. a quota this instance knows to be gone is skipped without a write (a payer limit is still
  *     told apart with one read, since PAYER_LIMIT_REACHED comes before QUOTA_EXHAUSTED);
  *  2. a slot of the payer's limits is taken for this transaction (one conditional write on the
- *     payer's own item, idempotent per transaction id);
+ *     payer's own item, idempotent per transaction id); the payer is the person key of the
+ *     resident the payerId acts for (a linked card token's resident, a linked account's person),
+ *     else the payerId itself, and the record keeps it so a restore gives the slot back there;
  *  3. one unit of the day's quota, then one of the total, each from a random shard with a plain
  *     conditional update, trying other shards (bounded, remembering empty ones) before giving up;
  *  4. the transaction record and the ledger records are written in one transaction.
@@ -114,10 +116,12 @@ export function instantAnswer(transactionId: string, campaignId: string, instant
  * finally recorded, so payer slots are released only once the record is final.
  */
 export async function applyInstantDiscount(
-  input: { payment: PaymentRecordFields; merchant: MerchantFacts; known: TransactionRecord | undefined; early: EarlyRefunds | undefined },
+  input: { payment: PaymentRecordFields; merchant: MerchantFacts; known: TransactionRecord | undefined; early: EarlyRefunds | undefined; payerKey?: string },
   deps: InstantDependencies,
 ): Promise<InstantOutcome> {
   const { payment, merchant, known, early } = input;
+  // Per-payer limits count per person: the person key of the resident the payerId acts for.
+  const payerKey = input.payerKey ?? payment.payerId;
   const { db, tables } = deps;
   const caches = cachesOf(deps);
   const started = deps.now().getTime();
@@ -145,7 +149,7 @@ export async function applyInstantDiscount(
     if (early && !discountSurvivesEarlyRefunds(payment.amount, early, candidate.tier.threshold)) return { outcome: "refunded-first" };
     const day = quotaDay(occurredAt, campaign.timezone);
     const quotas = quotasOf(candidate, discount, day);
-    const counter: PayerCounter = { campaignId: candidate.campaignId, instantDiscountId: candidate.instantDiscountId, partnerId: payment.partnerId, payerId: payment.payerId };
+    const counter: PayerCounter = { campaignId: candidate.campaignId, instantDiscountId: candidate.instantDiscountId, partnerId: payment.partnerId, payerId: payerKey };
     const slot = { transactionId: payment.transactionId, day };
 
     if (quotas.some(({ quota }) => caches.isSoldOut(quotaKey(quota), started))) {
@@ -169,6 +173,7 @@ export async function applyInstantDiscount(
       totalShard: taken.ALL ?? 0,
       ...(taken.daily === undefined ? {} : { dailyShard: taken.daily }),
       payerSlot: discount.perPayer !== undefined,
+      ...(payerKey === payment.payerId ? {} : { payerKey }),
     };
     await deps.afterInstantTake?.({ ...take, campaignId: candidate.campaignId, instantDiscountId: candidate.instantDiscountId });
     const answer = instantAnswer(payment.transactionId, candidate.campaignId, candidate.instantDiscountId, candidate.tier.discount, payment.amount - candidate.tier.discount);
@@ -261,7 +266,7 @@ export async function restoreInstantDiscount(
     cachesOf(deps).unitReturned(quotaKey(quota), shard);
   }
   if (record.instant.payerSlot) {
-    await releasePayerSlot(deps.db, deps.tables.inventory, { ...base, partnerId: record.partnerId, payerId: record.payerId }, { transactionId: record.transactionId, day: record.instant.day });
+    await releasePayerSlot(deps.db, deps.tables.inventory, { ...base, partnerId: record.partnerId, payerId: record.instant.payerKey ?? record.payerId }, { transactionId: record.transactionId, day: record.instant.day });
   }
 }
 

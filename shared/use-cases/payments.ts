@@ -7,7 +7,8 @@
  * Payment:
  *  1. the amount is in range and occurredAt not ahead of the receive time;
  *  2. a known transaction id gets its stored answer at once, nothing else happens;
- *  3. the merchant, the payer's vouchers and their campaigns are read (strongly consistent: a
+ *  3. the merchant, whom the payerId acts for (a linked card token's resident, with its person
+ *     key), that resident's vouchers and their campaigns are read (strongly consistent: a
  *     suspension or a pause applies at once) and the best eligible voucher is chosen, with the
  *     partner clock tolerance (a payment dated up to 5 minutes before a claim that committed
  *     before the payment arrived may use that voucher);
@@ -55,6 +56,7 @@ import {
 } from "../api/payment-schemas.js";
 import type { Dependencies } from "./dependencies.js";
 import { type InstantRuntime, applyInstantDiscount, restoreInstantDiscount } from "./instant-discounts.js";
+import { resolvePayer } from "./person-key.js";
 
 /** Rounds of "choose, redeem, lost the voucher to another transaction" before answering 429. */
 export const MAX_REDEEM_ROUNDS = 5;
@@ -144,9 +146,10 @@ export async function recordPayment(input: PartnerRequest<PaymentBody>, deps: Pa
 
   const merchant = await retry(() => readMerchantFacts(db, tables.merchants, body.merchantId));
   // Nothing applies at a merchant that is not approved; the choice names the reason.
-  // The partner's payerId is the resident's id (the token's `sub`).
-  const residentId = body.payerId;
-  const items: VoucherItem[] = merchant?.status === "APPROVED" ? await retry(() => listVouchers(db, tables.vouchers, residentId)) : [];
+  // The partner's payerId is the resident's id (the token's `sub`), or a card token the partner
+  // linked to one; limits count per person (linked identities).
+  const payer = merchant?.status === "APPROVED" ? await resolvePayer(partnerId, body.payerId, deps) : undefined;
+  const items: VoucherItem[] = payer ? await retry(() => listVouchers(db, tables.vouchers, payer.residentId)) : [];
   const campaigns = new Map<string, CampaignFacts>();
   for (const campaignId of new Set(items.map((item) => item.campaignId))) {
     const loaded = await retry(() => loadCampaign(db, tables.campaigns, campaignId, { consistent: true }));
@@ -162,7 +165,7 @@ export async function recordPayment(input: PartnerRequest<PaymentBody>, deps: Pa
     if (choice.voucher === null) {
       // No voucher serves it: an instant discount may (unless the payer named a voucher).
       if (!instantDiscountMayApply(choice.reason, body) || merchant?.status !== "APPROVED") return noDiscount(choice.reason);
-      const instant = await applyInstantDiscount({ payment, merchant, known, early }, deps);
+      const instant = await applyInstantDiscount({ payment, merchant, known, early, ...(payer ? { payerKey: payer.personKey } : {}) }, deps);
       switch (instant.outcome) {
         case "answered":
           return instant.answer;
@@ -183,7 +186,7 @@ export async function recordPayment(input: PartnerRequest<PaymentBody>, deps: Pa
     const voucher = choice.voucher;
     const answer = redeemedAnswer(payment.transactionId, voucher.campaignId, voucher.voucherId, voucher.discount, choice.payable);
     if (known && early && !discountSurvivesEarlyRefunds(payment.amount, early, voucher.threshold)) return answerOf(known);
-    const benefit = { kind: "voucher", voucher } as const;
+    const benefit = { kind: "voucher", voucher, owner: payer?.residentId ?? body.payerId } as const;
     const outcome = await retry(() =>
       known && early ? redeemAfterEarlyRefunds(db, tables, { payment, benefit, answer, early: known }) : redeem(db, tables, { payment, benefit, answer }),
     );

@@ -51,11 +51,13 @@ export const platformFunctions = {
     memoryMb: 1024,
     timeoutSeconds: 10,
     tables: { campaigns: "readWrite", inventory: "readWrite", vouchers: "readWrite", idempotency: "readWrite" },
+    identityHashKey: true,
   },
   registerForCampaign: {
     description: "POST /campaigns/{id}/registrations: a resident registers for a campaign, once (drops for registered residents).",
     entry: "functions/campaigns/register.ts",
     tables: { campaigns: "read", vouchers: "readWrite" },
+    identityHashKey: true,
   },
   listMyVouchers: {
     description: "GET /me/vouchers: the caller's vouchers, newest first.",
@@ -77,6 +79,11 @@ export const platformFunctions = {
       "POST /partners/{partnerId}/payments (signed): redeems the payer's best eligible voucher, or applies the best instant discount while its quota lasts, once per transaction.",
     entry: "functions/payments/record-payment.ts",
     tables: { partners: "read", merchants: "read", campaigns: "read", vouchers: "readWrite", redemptions: "readWrite", inventory: "readWrite" },
+  },
+  linkCard: {
+    description: "POST /partners/{partnerId}/cards (signed): links the partner's card token to a resident, once.",
+    entry: "functions/partners/link-card.ts",
+    tables: { partners: "read", vouchers: "readWrite" },
   },
   recordRefund: {
     description:

@@ -35,7 +35,7 @@ import {
   walletSchema,
 } from "../api/schemas.js";
 import { claimHeadersSchema, dropPathSchema, idPathSchema, partnerPathSchema, walletQuerySchema } from "../api/parameters.js";
-import { paymentAnswerSchema, paymentBodySchema, refundAnswerSchema, refundBodySchema } from "../api/payment-schemas.js";
+import { cardLinkAnswerSchema, cardLinkBodySchema, paymentAnswerSchema, paymentBodySchema, refundAnswerSchema, refundBodySchema } from "../api/payment-schemas.js";
 import {
   reconciliationSchema,
   settlementListQuerySchema,
@@ -400,6 +400,40 @@ export const platformRoutes = [
         },
       },
       errors: ["VALIDATION_FAILED", "ALREADY_EXISTS"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/partners/{partnerId}/cards",
+    auth: "partner-signed",
+    function: "linkCard",
+    docs: {
+      operationId: "linkCard",
+      tag: "partner-api",
+      summary: "Link a card token to a resident, so that card payments act for the resident",
+      description:
+        "Signed with the partner's secret. Payments by this partner whose payerId is the card token then use the resident's vouchers " +
+        "and count against the resident's limits (per person: linked identities). A link never moves: the same link again answers 200 with it; " +
+        "a token already linked to another resident answers 409 CARD_LINKED_ELSEWHERE.",
+      request: {
+        ...partnerPath,
+        body: cardLinkBodySchema,
+        bodyExamples: { card: { summary: "A resident's debit card", value: { payerId: "resident-42", cardToken: "tok_6222020200112233" } } },
+      },
+      answers: {
+        201: {
+          description: "The link, new",
+          body: cardLinkAnswerSchema,
+          examples: {
+            linked: {
+              summary: "Linked",
+              value: { partnerId: "bank-a", cardToken: "tok_6222020200112233", payerId: "resident-42", linkedAt: "2026-11-05T09:30:00.000Z" },
+            },
+          },
+        },
+        200: { description: "The same link, made before", body: cardLinkAnswerSchema },
+      },
+      errors: ["VALIDATION_FAILED", "CARD_LINKED_ELSEWHERE"],
     },
   },
   {

@@ -67,6 +67,11 @@ export interface FunctionDeclaration<T extends string, Q extends string> {
   readonly queues?: Readonly<Partial<Record<Q, QueueAccess>>>;
   /** Dead-letter queues `<queue>-dlq`, by the logical name of their queue; each grant hands over the URL. */
   readonly deadLetterQueues?: Readonly<Partial<Record<Q, DeadLetterQueueAccess>>>;
+  /**
+   * Reads residents' phone numbers and id hashes from their tokens (linked identities): handed the
+   * platform key of identity hashes as VOUCHERS_IDENTITY_HASH_KEY (on AWS from Secrets Manager).
+   */
+  readonly identityHashKey?: boolean;
 }
 
 export interface RouteDeclaration<F extends string> {

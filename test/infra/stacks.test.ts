@@ -284,7 +284,10 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
       queueUrls: Object.fromEntries(Object.keys(wiring.queues).map((q) => [q, q])),
       deadLetterQueueUrls: Object.fromEntries(Object.keys(wiring.queues).map((q) => [q, q])),
     });
-    expect(Object.keys(variables).sort()).toEqual(["NODE_OPTIONS", "POWERTOOLS_SERVICE_NAME", ...Object.keys(granted)].sort());
+    const identityKey = declaration.identityHashKey ? ["VOUCHERS_IDENTITY_HASH_KEY"] : [];
+    expect(Object.keys(variables).sort()).toEqual(["NODE_OPTIONS", "POWERTOOLS_SERVICE_NAME", ...identityKey, ...Object.keys(granted)].sort());
+    // The identity hash key comes from Secrets Manager by a dynamic reference, never as a value in the template.
+    if (declaration.identityHashKey) expect(JSON.stringify(variables.VOUCHERS_IDENTITY_HASH_KEY)).toContain("resolve:secretsmanager:");
     expect(variables.NODE_OPTIONS).toBe("--enable-source-maps");
     expect(variables.POWERTOOLS_SERVICE_NAME).toBe(name);
     // Each variable carries the physical name (Ref) of the very resource it names.

@@ -8,7 +8,7 @@ import {
   TransactionCanceledException,
   TransactionConflictException,
 } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -77,6 +77,8 @@ beforeEach(() => {
     ],
   });
   mock.on(GetCommand).resolves({});
+  // The claim's first read: the account's link item and its counter, neither there.
+  mock.on(BatchGetCommand).resolves({});
   mock.on(UpdateCommand).resolves({});
   mock.on(TransactWriteCommand).resolves({});
 });
@@ -106,7 +108,8 @@ describe("claim faults", () => {
     mock.on(TransactWriteCommand).rejects(cancelled(["ThrottlingError", "None"]));
     await expect(claimVoucher(request, deps())).rejects.toBeInstanceOf(ThrottledError);
     expect(giveBacks()).toHaveLength(0);
-    expect(mock.commandCalls(GetCommand, { Key: claimCounterKey("alice", "c1"), ConsistentRead: true }).length).toBeGreaterThanOrEqual(2);
+    // The read-back after the failure (the read before the take is the batched one).
+    expect(mock.commandCalls(GetCommand, { Key: claimCounterKey("alice", "c1"), ConsistentRead: true }).length).toBeGreaterThanOrEqual(1);
   });
 
   it("keeps the unit (never risking an oversell) when the voucher write times out with an unknown outcome", async () => {
@@ -131,8 +134,9 @@ describe("claim faults", () => {
     );
     await expect(claimVoucher(request, deps())).rejects.toBeInstanceOf(LimitReachedError);
     expect(giveBacks()).toHaveLength(1);
-    // The one read of the counter is the limit check before a unit is taken.
-    expect(mock.commandCalls(GetCommand, { Key: claimCounterKey("alice", "c1") })).toHaveLength(1);
+    // The one read of the counter is the limit check before a unit is taken (batched with the account's link item).
+    expect(mock.commandCalls(BatchGetCommand)).toHaveLength(1);
+    expect(mock.commandCalls(GetCommand, { Key: claimCounterKey("alice", "c1") })).toHaveLength(0);
   });
 
   it("answers a replay that raced its first try with the first voucher, returning the second unit", async () => {
@@ -144,8 +148,8 @@ describe("claim faults", () => {
       claimedAt: "2026-11-22T02:00:10.000Z", expiresAt: "2026-11-29T02:00:10.000Z", status: "CLAIMED", owner: "alice", shard: 1,
     };
     const counter = { claimed: 1, voucherIds: new Set([k1]), voucherRefs: new Set([`${k1} d1 100-30 1`]) };
-    // The first read (before taking a unit) does not see the first try yet; later reads do.
-    mock.on(GetCommand, { Key: claimCounterKey("alice", "c1") }).resolvesOnce({}).resolves({ Item: counter });
+    // The first read (the batched one, before taking a unit) does not see the first try yet; later reads do.
+    mock.on(GetCommand, { Key: claimCounterKey("alice", "c1") }).resolves({ Item: counter });
     mock.on(GetCommand, { Key: issuedVoucherKey("c1", "d1", "100-30", 1, k1) }).resolves({ Item: first });
     mock.on(TransactWriteCommand).rejects(
       new TransactionCanceledException({
