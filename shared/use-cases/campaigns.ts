@@ -236,7 +236,10 @@ function definitionOf({ campaign, drops }: CampaignWithDrops): Campaign {
 }
 
 /** Whether a stored drop is the one a request defines (times compared as instants). */
-export function sameDefinition(stored: Pick<DropRecord, "opensAt" | "closesAt" | "stock" | "shards" | "expectedAttemptsPerSecond" | "audience">, drop: Drop): boolean {
+export function sameDefinition(
+  stored: Pick<DropRecord, "opensAt" | "closesAt" | "stock" | "shards" | "expectedAttemptsPerSecond" | "audience" | "allocation" | "registration" | "drawAt">,
+  drop: Drop,
+): boolean {
   const stockKeys = Object.keys(drop.stock);
   return (
     Date.parse(stored.opensAt) === Date.parse(drop.opensAt) &&
@@ -244,9 +247,18 @@ export function sameDefinition(stored: Pick<DropRecord, "opensAt" | "closesAt" |
     stored.shards === drop.shards &&
     stored.expectedAttemptsPerSecond === drop.expectedAttemptsPerSecond &&
     stored.audience === drop.audience &&
+    stored.allocation === drop.allocation &&
+    sameInstant(stored.registration?.opensAt, drop.registration?.opensAt) &&
+    sameInstant(stored.registration?.closesAt, drop.registration?.closesAt) &&
+    sameInstant(stored.drawAt, drop.drawAt) &&
     Object.keys(stored.stock).length === stockKeys.length &&
     stockKeys.every((typeId) => stored.stock[typeId] === drop.stock[typeId])
   );
+}
+
+/** Two optional instants, equal as instants or both absent. */
+function sameInstant(a: string | undefined, b: string | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : Date.parse(a) === Date.parse(b);
 }
 
 /** A create or replace must fit one transaction: the campaign item, its drops, and drops deleted. */
