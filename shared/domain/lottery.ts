@@ -31,13 +31,11 @@ export interface DrawEntry {
   voucherTypeId: string;
 }
 
-/** A registration with its rank. */
-export interface RankedEntry extends DrawEntry {
-  rank: string;
-}
+/** A registration with its rank (and whatever else the caller carries along, such as its owner). */
+export type RankedEntry<E extends DrawEntry = DrawEntry> = E & { rank: string };
 
 /** Per voucher type id, the ranked registrations that win (or are still in the running), smallest rank first. */
-export type TopByType = Record<string, RankedEntry[]>;
+export type TopByType<E extends DrawEntry = DrawEntry> = Record<string, RankedEntry<E>[]>;
 
 /**
  * The draw's order: smaller rank first; equal ranks (a sha256 collision, never seen in practice)
@@ -53,11 +51,11 @@ export function compareRanked(a: RankedEntry, b: RankedEntry): number {
  * The top-k of one chunk of registrations per voucher type, k being that type's stock: what a
  * draw worker returns for its chunk. Registrations of types without stock win nothing.
  */
-export function chunkTopK(seedHex: string, entries: Iterable<DrawEntry>, stockByType: Readonly<Record<string, number>>): TopByType {
-  const ranked: TopByType = {};
+export function chunkTopK<E extends DrawEntry>(seedHex: string, entries: Iterable<E>, stockByType: Readonly<Record<string, number>>): TopByType<E> {
+  const ranked: TopByType<E> = {};
   for (const entry of entries) {
     if (!((stockByType[entry.voucherTypeId] ?? 0) > 0)) continue;
-    (ranked[entry.voucherTypeId] ??= []).push({ registrationId: entry.registrationId, voucherTypeId: entry.voucherTypeId, rank: rank(seedHex, entry.registrationId) });
+    (ranked[entry.voucherTypeId] ??= []).push({ ...entry, rank: rank(seedHex, entry.registrationId) });
   }
   return keepSmallest(ranked, stockByType);
 }
@@ -68,8 +66,8 @@ export function chunkTopK(seedHex: string, entries: Iterable<DrawEntry>, stockBy
  * {@link winners} of all registrations, whatever the split. A registration reported by two
  * chunks (a redelivered chunk) counts once.
  */
-export function mergeTopK(parts: readonly TopByType[], stockByType: Readonly<Record<string, number>>): TopByType {
-  const merged: TopByType = {};
+export function mergeTopK<E extends DrawEntry>(parts: readonly TopByType<E>[], stockByType: Readonly<Record<string, number>>): TopByType<E> {
+  const merged: TopByType<E> = {};
   const seen = new Set<string>();
   for (const part of parts) {
     for (const [typeId, entries] of Object.entries(part)) {
@@ -84,12 +82,12 @@ export function mergeTopK(parts: readonly TopByType[], stockByType: Readonly<Rec
 }
 
 /** The winners per voucher type: its `stock` registrations of smallest rank (all of them when fewer registered). */
-export function winners(seedHex: string, registrations: Iterable<DrawEntry>, stockByType: Readonly<Record<string, number>>): TopByType {
+export function winners<E extends DrawEntry>(seedHex: string, registrations: Iterable<E>, stockByType: Readonly<Record<string, number>>): TopByType<E> {
   return chunkTopK(seedHex, registrations, stockByType);
 }
 
-function keepSmallest(byType: TopByType, stockByType: Readonly<Record<string, number>>): TopByType {
-  const kept: TopByType = {};
+function keepSmallest<E extends DrawEntry>(byType: TopByType<E>, stockByType: Readonly<Record<string, number>>): TopByType<E> {
+  const kept: TopByType<E> = {};
   for (const [typeId, entries] of Object.entries(byType)) {
     kept[typeId] = [...entries].sort(compareRanked).slice(0, stockByType[typeId] ?? 0);
   }
@@ -99,4 +97,31 @@ function keepSmallest(byType: TopByType, stockByType: Readonly<Record<string, nu
 function seedBytes(seedHex: string): Buffer {
   if (!/^[0-9a-f]{64}$/.test(seedHex)) throw new RangeError(`a draw seed is ${SEED_BYTES} bytes as 64 lowercase hex digits`);
   return Buffer.from(seedHex, "hex");
+}
+
+/**
+ * Partitions a lottery drop's registrations (and its registration counter) are spread over: each
+ * takes a steady 1,000 writes/s, so 32 take 32,000 registrations/s, and each is one chunk of the draw.
+ */
+export const REGISTRATION_SHARDS = 32;
+
+/** The partition (0 … REGISTRATION_SHARDS − 1) of a person's registration: a hash of the person key, so the same person always lands on the same item. */
+export function registrationShard(personKey: string): number {
+  return createHash("sha256").update(personKey, "utf8").digest().readUInt32BE(0) % REGISTRATION_SHARDS;
+}
+
+/** A new registration id: time-ordered, then 64 random bits. */
+export function newRegistrationId(now: Date): string {
+  return `r${now.getTime().toString(36)}${randomBytes(8).toString("hex")}`;
+}
+
+/** The id of the voucher a winning registration gets: derived from it, so issuing it again finds the first. */
+export function drawnVoucherId(registrationId: string): string {
+  return `v${createHash("sha256").update(`draw#${registrationId}`, "utf8").digest("hex").slice(0, 32)}`;
+}
+
+/** Whether a lottery drop takes registrations at `now`: from registration.opensAt (inclusive) until registration.closesAt. */
+export function registrationOpen(registration: { opensAt: string; closesAt: string }, now: Date): boolean {
+  const at = now.getTime();
+  return Date.parse(registration.opensAt) <= at && at < Date.parse(registration.closesAt);
 }

@@ -22,7 +22,7 @@ export const platformFunctions = {
     description: "POST /admin/campaigns/{id}/publish: provisions the inventory shards, then publishes.",
     entry: "functions/campaigns/publish.ts",
     timeoutSeconds: 60,
-    tables: { campaigns: "readWrite", inventory: "readWrite", audit: "write" },
+    tables: { campaigns: "readWrite", inventory: "readWrite", drawSeeds: "readWrite", audit: "write" },
   },
   setCampaignStatus: {
     description: "POST /admin/campaigns/{id}/pause and /resume.",
@@ -33,7 +33,7 @@ export const platformFunctions = {
     description: "POST /admin/campaigns/{id}/drops: a new drop within the budget not yet committed.",
     entry: "functions/campaigns/add-drop.ts",
     timeoutSeconds: 60,
-    tables: { campaigns: "readWrite", inventory: "readWrite", audit: "write" },
+    tables: { campaigns: "readWrite", inventory: "readWrite", drawSeeds: "readWrite", audit: "write" },
   },
   getCampaign: {
     description: "GET /admin/campaigns/{id}: the campaign with remaining stock per drop and voucher type.",

@@ -1,0 +1,252 @@
+/**
+ * Lottery registrations and draws (the `lottery` table). A registration is one conditional put on
+ * a key of person and drop, in one of REGISTRATION_SHARDS partitions; a registration counter per
+ * partition counts them for the live figure. A draw is an item with its state, and one item per
+ * chunk (registration partition) with that chunk's top-k per voucher type.
+ */
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import * as z from "../zod.js";
+import { REGISTRATION_SHARDS } from "../domain/lottery.js";
+import { batchGetAll, conditional, putOnce, queryAll, queryPage } from "./dynamo.js";
+import { indexName } from "../wiring/indexes.js";
+
+const entryPartition = (campaignId: string, dropId: string, shard: number) => `ENTRY#${campaignId}#${dropId}#${shard}`;
+const countKey = (campaignId: string, dropId: string, shard: number) => ({ pk: `COUNT#${campaignId}#${dropId}#${shard}`, sk: "#" });
+const drawPartition = (campaignId: string, dropId: string) => `DRAW#${campaignId}#${dropId}`;
+const drawKey = (campaignId: string, dropId: string) => ({ pk: drawPartition(campaignId, dropId), sk: "#DRAW" });
+const CHUNK_PREFIX = "CHUNK#";
+
+/** A registration as stored. */
+export const registrationItemSchema = z.object({
+  campaignId: z.string(),
+  dropId: z.string(),
+  registrationId: z.string(),
+  voucherTypeId: z.string(),
+  /** The account that registered (its `sub`): the winner's voucher goes to its wallet. */
+  resident: z.string(),
+  /** Who counts as one person: one registration per person key and drop. */
+  personKey: z.string(),
+  shard: z.int().nonnegative(),
+  registeredAt: z.string(),
+  /** Set by the draw on a winning registration. */
+  won: z.boolean().optional(),
+  /** The voucher the draw issued to a winner (absent when the winner had reached the per-person limit). */
+  voucherId: z.string().optional(),
+});
+export type RegistrationItem = z.infer<typeof registrationItemSchema>;
+
+/**
+ * Puts the registration unless the person already has one for the drop. Answers the registration
+ * as stored: this one when created, else the first.
+ */
+export async function putRegistration(db: DynamoDBDocumentClient, table: string, registration: RegistrationItem): Promise<{ created: boolean; registration: RegistrationItem }> {
+  const key = { pk: entryPartition(registration.campaignId, registration.dropId, registration.shard), sk: registration.personKey };
+  const outcome = await putOnce(db, { TableName: table, Item: { ...key, ...registration }, partitionKey: "pk" }, () => getItem(db, table, key));
+  return outcome.created ? { created: true, registration } : { created: false, registration: registrationItemSchema.parse(outcome.existing) };
+}
+
+/** The person's registration for the drop, if any. Strongly consistent. */
+export async function readRegistration(
+  db: DynamoDBDocumentClient,
+  table: string,
+  drop: { campaignId: string; dropId: string },
+  person: { personKey: string; shard: number },
+): Promise<RegistrationItem | undefined> {
+  const item = await getItem(db, table, { pk: entryPartition(drop.campaignId, drop.dropId, person.shard), sk: person.personKey });
+  return item === undefined ? undefined : registrationItemSchema.parse(item);
+}
+
+/** Counts one registration on its partition's counter (a plain update on a counter of its own, never a transaction). */
+export async function countRegistration(db: DynamoDBDocumentClient, table: string, drop: { campaignId: string; dropId: string }, shard: number): Promise<void> {
+  await db.send(
+    new UpdateCommand({ TableName: table, Key: countKey(drop.campaignId, drop.dropId, shard), UpdateExpression: "ADD registered :one", ExpressionAttributeValues: { ":one": 1 } }),
+  );
+}
+
+/** The live registration count of a drop: the sum of its partition counters. */
+export async function readRegistrationCount(db: DynamoDBDocumentClient, table: string, drop: { campaignId: string; dropId: string }): Promise<number> {
+  const keys = Array.from({ length: REGISTRATION_SHARDS }, (_, shard) => countKey(drop.campaignId, drop.dropId, shard));
+  const items = await batchGetAll(db, table, keys);
+  return items.reduce((sum, item) => sum + z.object({ registered: z.int().nonnegative() }).parse(item).registered, 0);
+}
+
+/** Every registration of one partition of a drop (one draw chunk). Strongly consistent. */
+export async function readRegistrationChunk(db: DynamoDBDocumentClient, table: string, drop: { campaignId: string; dropId: string }, shard: number): Promise<RegistrationItem[]> {
+  const items = await queryAll(db, {
+    TableName: table,
+    KeyConditionExpression: "pk = :pk",
+    ExpressionAttributeValues: { ":pk": entryPartition(drop.campaignId, drop.dropId, shard) },
+    ConsistentRead: true,
+  });
+  return items.map((item) => registrationItemSchema.parse(item));
+}
+
+/** One page of a drop's registrations, partition after partition, in a stable order (for the published result). */
+export async function readRegistrationPage(
+  db: DynamoDBDocumentClient,
+  table: string,
+  drop: { campaignId: string; dropId: string },
+  from: { shard: number; after?: Record<string, unknown> },
+  limit: number,
+): Promise<{ items: RegistrationItem[]; next?: { shard: number; after?: Record<string, unknown> } }> {
+  const items: RegistrationItem[] = [];
+  let shard = from.shard;
+  let after = from.after;
+  while (shard < REGISTRATION_SHARDS && items.length < limit) {
+    const page = await queryPage(db, {
+      TableName: table,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": entryPartition(drop.campaignId, drop.dropId, shard) },
+      Limit: limit - items.length,
+      ...(after === undefined ? {} : { ExclusiveStartKey: after }),
+    });
+    items.push(...page.items.map((item) => registrationItemSchema.parse(item)));
+    if (page.lastKey === undefined) {
+      shard += 1;
+      after = undefined;
+    } else {
+      after = page.lastKey;
+    }
+  }
+  return shard >= REGISTRATION_SHARDS ? { items } : { items, next: { shard, ...(after === undefined ? {} : { after }) } };
+}
+
+/** A resident's registrations (by account), newest first. */
+export async function listResidentRegistrations(db: DynamoDBDocumentClient, table: string, resident: string): Promise<RegistrationItem[]> {
+  const items = await queryAll(db, {
+    TableName: table,
+    IndexName: indexName("lottery", "byResident"),
+    KeyConditionExpression: "resident = :resident",
+    ExpressionAttributeValues: { ":resident": resident },
+    ScanIndexForward: false,
+  });
+  return items.map((item) => registrationItemSchema.parse(item));
+}
+
+/** Marks a winning registration, with the voucher it got (none when its person had reached the limit). */
+export async function markWinner(db: DynamoDBDocumentClient, table: string, registration: RegistrationItem, voucherId: string | undefined): Promise<void> {
+  await db.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: { pk: entryPartition(registration.campaignId, registration.dropId, registration.shard), sk: registration.personKey },
+      UpdateExpression: voucherId === undefined ? "SET won = :won" : "SET won = :won, voucherId = :voucherId",
+      ExpressionAttributeValues: { ":won": true, ...(voucherId === undefined ? {} : { ":voucherId": voucherId }) },
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Draws
+
+/** A draw as stored: its frozen stock and chunk count, and once drawn its published figures. */
+export const drawItemSchema = z.object({
+  campaignId: z.string(),
+  dropId: z.string(),
+  /** Stock per voucher type at the draw: k of each type's top-k. */
+  stock: z.record(z.string(), z.int().nonnegative()),
+  chunks: z.int().positive(),
+  startedAt: z.string(),
+  drawnAt: z.string().optional(),
+  /** Published with the result, once drawn. */
+  seed: z.string().optional(),
+  commitment: z.string(),
+  registrations: z.int().nonnegative().optional(),
+  winners: z.record(z.string(), z.int().nonnegative()).optional(),
+  issued: z.record(z.string(), z.int().nonnegative()).optional(),
+});
+export type DrawItem = z.infer<typeof drawItemSchema>;
+
+/** Starts a draw unless it was started: answers the draw as stored (this one, or the first). */
+export async function startDrawItem(db: DynamoDBDocumentClient, table: string, draw: DrawItem): Promise<DrawItem> {
+  const key = drawKey(draw.campaignId, draw.dropId);
+  const outcome = await putOnce(db, { TableName: table, Item: { ...key, ...draw }, partitionKey: "pk" }, () => getItem(db, table, key));
+  return outcome.created ? draw : drawItemSchema.parse(outcome.existing);
+}
+
+/** The drop's draw, if started. Strongly consistent. */
+export async function readDraw(db: DynamoDBDocumentClient, table: string, drop: { campaignId: string; dropId: string }): Promise<DrawItem | undefined> {
+  const item = await getItem(db, table, drawKey(drop.campaignId, drop.dropId));
+  return item === undefined ? undefined : drawItemSchema.parse(item);
+}
+
+/** The draws of several drops at once (GET /me/registrations); eventually consistent. */
+export async function readDraws(db: DynamoDBDocumentClient, table: string, drops: readonly { campaignId: string; dropId: string }[]): Promise<DrawItem[]> {
+  const items = await batchGetAll(db, table, drops.map((drop) => drawKey(drop.campaignId, drop.dropId)));
+  return items.map((item) => drawItemSchema.parse(item));
+}
+
+/** The stored shape of a chunk's top-k entry: what the merge needs to issue and mark a winner. */
+export const rankedRegistrationSchema = registrationItemSchema.extend({ rank: z.string() });
+export type RankedRegistration = z.infer<typeof rankedRegistrationSchema>;
+
+const chunkItemSchema = z.object({ registrations: z.int().nonnegative(), top: z.string() });
+
+/**
+ * Records a chunk's top-k and its registration count. The result is a function of the chunk's
+ * registrations and the seed, so a redelivered chunk writes the same item again.
+ */
+export async function putChunkResult(
+  db: DynamoDBDocumentClient,
+  table: string,
+  drop: { campaignId: string; dropId: string },
+  chunk: number,
+  result: { registrations: number; top: Record<string, RankedRegistration[]> },
+): Promise<void> {
+  // As JSON text: a chunk's top-k is read whole, never queried by attribute.
+  await db.send(
+    new PutCommand({
+      TableName: table,
+      Item: { pk: drawPartition(drop.campaignId, drop.dropId), sk: `${CHUNK_PREFIX}${chunk}`, registrations: result.registrations, top: JSON.stringify(result.top) },
+    }),
+  );
+}
+
+/** The chunk results reported so far. Strongly consistent. */
+export async function readChunkResults(
+  db: DynamoDBDocumentClient,
+  table: string,
+  drop: { campaignId: string; dropId: string },
+): Promise<{ registrations: number; top: Record<string, RankedRegistration[]> }[]> {
+  const items = await queryAll(db, {
+    TableName: table,
+    KeyConditionExpression: "pk = :pk AND begins_with(sk, :chunk)",
+    ExpressionAttributeValues: { ":pk": drawPartition(drop.campaignId, drop.dropId), ":chunk": CHUNK_PREFIX },
+    ConsistentRead: true,
+  });
+  return items.map((item) => {
+    const parsed = chunkItemSchema.parse(item);
+    return { registrations: parsed.registrations, top: z.record(z.string(), z.array(rankedRegistrationSchema)).parse(JSON.parse(parsed.top)) };
+  });
+}
+
+/** Publishes the draw's result, once: later calls find `drawnAt` set and change nothing. */
+export async function finishDraw(
+  db: DynamoDBDocumentClient,
+  table: string,
+  drop: { campaignId: string; dropId: string },
+  result: { drawnAt: string; seed: string; registrations: number; winners: Record<string, number>; issued: Record<string, number> },
+): Promise<boolean> {
+  return conditional(
+    db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: drawKey(drop.campaignId, drop.dropId),
+        UpdateExpression: "SET drawnAt = :drawnAt, seed = :seed, registrations = :registrations, winners = :winners, issued = :issued",
+        ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(drawnAt)",
+        ExpressionAttributeValues: {
+          ":drawnAt": result.drawnAt,
+          ":seed": result.seed,
+          ":registrations": result.registrations,
+          ":winners": result.winners,
+          ":issued": result.issued,
+        },
+      }),
+    ),
+  );
+}
+
+async function getItem(db: DynamoDBDocumentClient, table: string, key: Record<string, string>): Promise<Record<string, unknown> | undefined> {
+  const { Item } = await db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }));
+  return Item;
+}
+
