@@ -84,6 +84,8 @@ export const dropRecordSchema = z.object({
   drawAt: z.string().optional(),
   /** A lottery drop's sha256 commitment to its secret seed (lowercase hex), written at publish before the drop takes registrations. */
   drawCommitment: z.string().optional(),
+  /** When a lottery drop's draw was first planned (its chunks sent); the ticker starts only draws without it. */
+  drawStartedAt: z.string().optional(),
   /** Shard items per voucher type, fixed when the inventory is provisioned. */
   shardCounts: z.record(z.string(), z.int().positive()).default({}),
   /** Voucher types whose every shard was found empty. */

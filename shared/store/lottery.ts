@@ -9,6 +9,8 @@ import * as z from "../zod.js";
 import { REGISTRATION_SHARDS } from "../domain/lottery.js";
 import { batchGetAll, conditional, putOnce, queryAll, queryPage } from "./dynamo.js";
 import { indexName } from "../wiring/indexes.js";
+import { dropRecordSchema } from "./campaigns.js";
+import { DUE, dropKey } from "./keys.js";
 
 const entryPartition = (campaignId: string, dropId: string, shard: number) => `ENTRY#${campaignId}#${dropId}#${shard}`;
 const countKey = (campaignId: string, dropId: string, shard: number) => ({ pk: `COUNT#${campaignId}#${dropId}#${shard}`, sk: "#" });
@@ -137,6 +139,41 @@ export async function markWinner(db: DynamoDBDocumentClient, table: string, regi
 
 // ---------------------------------------------------------------------------------------------
 // Draws
+
+/**
+ * Lottery drops not closed whose draw was never planned (`campaigns` table, the sparse `dueDrops`
+ * index) and whose `drawAt` has passed: what the ticker draws. `drawAt` keeps its offset as sent,
+ * so it is compared as an instant here, not as text in the query.
+ */
+export async function queryDueDraws(db: DynamoDBDocumentClient, campaignsTable: string, now: Date): Promise<{ campaignId: string; dropId: string }[]> {
+  const items = await queryAll(db, {
+    TableName: campaignsTable,
+    IndexName: indexName("campaigns", "dueDrops"),
+    KeyConditionExpression: "#due = :due",
+    FilterExpression: "allocation = :lottery AND attribute_not_exists(drawStartedAt)",
+    ExpressionAttributeNames: { "#due": "due" },
+    ExpressionAttributeValues: { ":due": DUE, ":lottery": "lottery" },
+  });
+  return items
+    .map((item) => dropRecordSchema.parse(item))
+    .filter((drop) => drop.drawAt !== undefined && Date.parse(drop.drawAt) <= now.getTime())
+    .map((drop) => ({ campaignId: drop.campaignId, dropId: drop.id }));
+}
+
+/** Notes on the drop that its draw was planned, once (the first time stays). */
+export async function markDrawStarted(db: DynamoDBDocumentClient, campaignsTable: string, drop: { campaignId: string; dropId: string }, at: string): Promise<void> {
+  await conditional(
+    db.send(
+      new UpdateCommand({
+        TableName: campaignsTable,
+        Key: dropKey(drop.campaignId, drop.dropId),
+        UpdateExpression: "SET drawStartedAt = if_not_exists(drawStartedAt, :at)",
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeValues: { ":at": at },
+      }),
+    ),
+  );
+}
 
 /** A draw as stored: its frozen stock and chunk count, and once drawn its published figures. */
 export const drawItemSchema = z.object({

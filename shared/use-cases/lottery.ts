@@ -36,7 +36,9 @@ import {
   countRegistration,
   finishDraw,
   listResidentRegistrations,
+  markDrawStarted,
   markWinner,
+  queryDueDraws,
   putChunkResult,
   putRegistration,
   readChunkResults,
@@ -122,9 +124,7 @@ export interface DrawStarted {
  * Plans the draw of a lottery drop (step 1 above): after registration closed, the draw item is put
  * once and every chunk is sent to the `draws` queue. A drawn drop is answered as it is.
  */
-export async function startDraw(
-  input: Dependencies<"campaigns" | "lottery"> & { campaignId: string; dropId: string; send: (messages: readonly DrawChunkMessage[]) => Promise<void> },
-): Promise<DrawStarted> {
+export async function startDraw(input: Dependencies<"campaigns" | "lottery"> & { campaignId: string; dropId: string; send: SendDrawChunks }): Promise<DrawStarted> {
   const now = input.now();
   const { drop } = await lotteryDrop(input, input.campaignId, input.dropId, { consistent: true });
   if (drop.registration === undefined || drop.drawCommitment === undefined || now.getTime() < Date.parse(drop.registration.closesAt)) {
@@ -140,7 +140,31 @@ export async function startDraw(
   });
   if (draw.drawnAt !== undefined) return { campaignId: input.campaignId, dropId: drop.id, status: "DRAWN" };
   await input.send(Array.from({ length: draw.chunks }, (_, chunk) => ({ campaignId: input.campaignId, dropId: drop.id, chunk })));
+  // Only after every chunk was sent: a plan cut short before this is planned again by the next tick.
+  await markDrawStarted(input.db, input.tables.campaigns, { campaignId: input.campaignId, dropId: drop.id }, now.toISOString());
   return { campaignId: input.campaignId, dropId: drop.id, status: "DRAWING" };
+}
+
+/** Sends the chunks of a draw to the `draws` queue. */
+export type SendDrawChunks = (messages: readonly DrawChunkMessage[]) => Promise<void>;
+
+/**
+ * The ticker's part: plans the draw of every lottery drop whose `drawAt` has passed and whose
+ * draw was never planned. One that fails is reported and tried again by the next tick.
+ */
+export async function startDueDraws(input: Dependencies<"campaigns" | "lottery"> & { send: SendDrawChunks }): Promise<{ started: string[]; failed: { drop: string; error: string }[] }> {
+  const due = await queryDueDraws(input.db, input.tables.campaigns, input.now());
+  const started: string[] = [];
+  const failed: { drop: string; error: string }[] = [];
+  for (const drop of due) {
+    try {
+      await startDraw({ ...input, ...drop });
+      started.push(`${drop.campaignId}/${drop.dropId}`);
+    } catch (error) {
+      failed.push({ drop: `${drop.campaignId}/${drop.dropId}`, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return { started, failed };
 }
 
 /** What a draw worker needs: the registrations, the seed, the vouchers it issues and the campaign's rules. */

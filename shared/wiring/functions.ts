@@ -57,6 +57,34 @@ export const platformFunctions = {
     entry: "functions/campaigns/register.ts",
     tables: { campaigns: "read", vouchers: "readWrite" },
   },
+  registerForDraw: {
+    description: "POST /campaigns/{id}/drops/{dropId}/registrations: a resident registers for a lottery drop, once.",
+    entry: "functions/lottery/register.ts",
+    tables: { campaigns: "read", vouchers: "read", lottery: "readWrite" },
+  },
+  listMyRegistrations: {
+    description: "GET /me/registrations: the caller's lottery registrations, REGISTERED, WON or LOST.",
+    entry: "functions/lottery/mine.ts",
+    tables: { lottery: "read" },
+  },
+  startDraw: {
+    description: "POST /admin/campaigns/{id}/drops/{dropId}/draw: plans a lottery draw and sends its chunks to the draws queue.",
+    entry: "functions/lottery/start-draw.ts",
+    tables: { campaigns: "readWrite", lottery: "readWrite" },
+    queues: { draws: "send" },
+  },
+  rankDrawChunk: {
+    description: "draws queue: ranks one chunk of a lottery draw; the worker that finds every chunk reported merges and issues the winners' vouchers.",
+    entry: "functions/lottery/rank-chunk.ts",
+    memoryMb: 1024,
+    timeoutSeconds: 120,
+    tables: { campaigns: "read", lottery: "readWrite", drawSeeds: "read", vouchers: "readWrite" },
+  },
+  getDrawResult: {
+    description: "GET /campaigns/{id}/drops/{dropId}/draw (public): a drawn lottery's seed, figures and registration ids, paged.",
+    entry: "functions/lottery/result.ts",
+    tables: { lottery: "read" },
+  },
   listMyVouchers: {
     description: "GET /me/vouchers: the caller's vouchers, newest first.",
     entry: "functions/claims/wallet.ts",
@@ -223,7 +251,7 @@ export const platformFunctions = {
       fraud: "describe",
     },
     queues: { settlements: "describe", payouts: "describe", streamFailures: "describe" },
-    deadLetterQueues: { settlements: "describe", payouts: "describe", streamFailures: "describe" },
+    deadLetterQueues: { settlements: "describe", payouts: "describe", streamFailures: "describe", draws: "describe" },
   },
   me: {
     description: "GET /me: the caller as the platform sees them.",
@@ -231,7 +259,7 @@ export const platformFunctions = {
     timeoutSeconds: 3,
   },
   ticker: {
-    description: "Every minute: finds the work whose time depends on data and does it idempotently.",
+    description: "Every minute: finds the work whose time depends on data (drop close, lottery draws at drawAt, settlement) and does it idempotently.",
     entry: "functions/ticker.ts",
     timeoutSeconds: 50,
     tables: {
@@ -242,8 +270,9 @@ export const platformFunctions = {
       redemptions: "read",
       settlements: "readWrite",
       merchants: "read",
+      lottery: "readWrite",
     },
-    queues: { settlements: "send", payouts: "send" },
+    queues: { settlements: "send", payouts: "send", draws: "send" },
   },
   sweepExpiredVouchers: {
     description:

@@ -18,7 +18,7 @@ import { TtlCache } from "../../shared/use-cases/campaign-views.js";
 import { type CampaignPage, addDrop, createCampaign, listPublicCampaigns, publishCampaign } from "../../shared/use-cases/campaigns.js";
 import { ClaimCaches, claimVoucher } from "../../shared/use-cases/claim.js";
 import type { Dependencies } from "../../shared/use-cases/dependencies.js";
-import { listMyRegistrations, rankDrawChunk, readDrawResult, registerForDraw, registrationCount, startDraw } from "../../shared/use-cases/lottery.js";
+import { listMyRegistrations, rankDrawChunk, readDrawResult, registerForDraw, registrationCount, startDraw, startDueDraws } from "../../shared/use-cases/lottery.js";
 import { parseDrop } from "../../shared/domain/campaign.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { campaignInput } from "../fixtures/campaigns.js";
@@ -63,10 +63,14 @@ async function register(campaignId: string, person: string, voucherTypeId = "100
   return registerForDraw({ residentId: person, personKey: person, campaignId, dropId: "draw1", voucherTypeId }, at(now));
 }
 
-/** Runs the draw as the queue would: start, then every chunk, delivering `redeliver` again after the rest. */
+/** Runs the draw as the queue would: start, then every chunk (or what `deliver` makes of them). */
 async function draw(campaignId: string, options: { deliver?: (messages: DrawChunkMessage[]) => Promise<void> } = {}): Promise<DrawChunkMessage[]> {
   const sent: DrawChunkMessage[] = [];
-  await startDraw({ ...at(AFTER), campaignId, dropId: "draw1", send: async (messages) => void sent.push(...messages) });
+  await startDraw({ ...at(AFTER), campaignId, dropId: "draw1", send: (messages) => {
+      sent.push(...messages);
+      return Promise.resolve();
+    },
+  });
   if (options.deliver) await options.deliver(sent);
   else for (const message of sent) await rankDrawChunk(message, at(AFTER));
   return sent;
@@ -162,6 +166,23 @@ describe("the draw", () => {
     return entries;
   }
 
+  it("is planned by the ticker once drawAt has passed, once", async () => {
+    const campaignId = await lotteryCampaign();
+    await publishCampaign({ ...at(BEFORE), campaignId });
+    const sent: DrawChunkMessage[] = [];
+    const send = (messages: readonly DrawChunkMessage[]) => {
+      sent.push(...messages.filter((message) => message.campaignId === campaignId));
+      return Promise.resolve();
+    };
+    const beforeDrawAt = new Date(Date.parse(LOTTERY_DROP.drawAt) - 1);
+    expect((await startDueDraws({ ...at(beforeDrawAt), send })).started).not.toContain(`${campaignId}/draw1`);
+    expect(sent).toHaveLength(0);
+    expect((await startDueDraws({ ...at(AFTER), send })).started).toContain(`${campaignId}/draw1`);
+    expect(sent.map((message) => message.chunk)).toEqual(Array.from({ length: 32 }, (_, chunk) => chunk));
+    expect((await startDueDraws({ ...at(AFTER), send })).started).not.toContain(`${campaignId}/draw1`);
+    expect(sent).toHaveLength(32);
+  });
+
   it("is refused before registration closes and publishes nothing before it runs", async () => {
     const campaignId = await lotteryCampaign();
     await publishCampaign({ ...at(BEFORE), campaignId });
@@ -228,7 +249,9 @@ describe("the draw", () => {
     expect(winners(first.seed, published, first.stock)).toEqual(expected);
 
     const mine = (await listMyRegistrations({ ...at(AFTER), residentId: owners.get(expected["200-60"]![0]!.registrationId)! })).items;
-    expect(mine).toEqual([expect.objectContaining({ status: "WON", voucherId: expect.any(String) })]);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ status: "WON" });
+    expect(mine[0]!.voucherId).toMatch(/^v[0-9a-f]{32}$/);
     expect((await listMyRegistrations({ ...at(AFTER), residentId: owners.get(atLimit.registrationId)! })).items).toEqual([expect.objectContaining({ status: "WON" })]);
     const loser = entries.find((entry) => !Object.values(expected).flat().some((winner) => winner.registrationId === entry.registrationId))!;
     expect((await listMyRegistrations({ ...at(AFTER), residentId: owners.get(loser.registrationId)! })).items).toEqual([expect.objectContaining({ status: "LOST" })]);

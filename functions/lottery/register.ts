@@ -1,0 +1,16 @@
+/** POST /campaigns/{id}/drops/{dropId}/registrations (resident): 201 the registration, 200 the first one again. */
+import { drawRegistrationRequestSchema } from "../../shared/api/lottery-schemas.js";
+import { dropPathSchema } from "../../shared/api/parameters.js";
+import { dependenciesOf } from "../../shared/dependencies.js";
+import { httpRoute, parseBody, parseWith } from "../../shared/http/route.js";
+import { personKeyOf, registerForDraw } from "../../shared/use-cases/lottery.js";
+
+export const handler = httpRoute("resident", async ({ event, caller }) => {
+  const { id, dropId } = parseWith(dropPathSchema, event.pathParameters ?? {}, "path");
+  const { voucherTypeId } = parseBody(event, drawRegistrationRequestSchema);
+  const { created, registration } = await registerForDraw(
+    { residentId: caller.sub, personKey: personKeyOf(caller), campaignId: id, dropId, voucherTypeId },
+    dependenciesOf("registerForDraw"),
+  );
+  return { status: created ? 201 : 200, body: registration };
+});
