@@ -30,14 +30,18 @@ async function getJson<S extends z.ZodType>(url: string, schema: S): Promise<z.i
 }
 
 /** Every page of the published result; `progress` hears one line per page. */
-export async function fetchDrawResult(base: string, campaignId: string, dropId: string, progress: (line: string) => void = () => {}): Promise<DrawResultPage> {
-  const path = `${base}/campaigns/${encodeURIComponent(campaignId)}/drops/${encodeURIComponent(dropId)}/draw`;
+export async function fetchDrawResult(
+  base: string,
+  drop: { campaignId: string; dropId: string; pageSize: number },
+  progress: (line: string) => void = () => {},
+): Promise<DrawResultPage> {
+  const path = `${base}/campaigns/${encodeURIComponent(drop.campaignId)}/drops/${encodeURIComponent(drop.dropId)}/draw?limit=${drop.pageSize}`;
   let page = await getJson(path, drawResultSchema);
   const first = page;
   const registrationIds = [...page.registrationIds];
   progress(`page 1: ${registrationIds.length} of ${first.registrations} registration ids`);
   for (let n = 2; page.nextToken !== undefined; n++) {
-    page = await getJson(`${path}?nextToken=${encodeURIComponent(page.nextToken)}`, drawResultSchema);
+    page = await getJson(`${path}&nextToken=${encodeURIComponent(page.nextToken)}`, drawResultSchema);
     registrationIds.push(...page.registrationIds);
     progress(`page ${n}: ${registrationIds.length} of ${first.registrations} registration ids`);
   }
