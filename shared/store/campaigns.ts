@@ -86,6 +86,8 @@ export const dropRecordSchema = z.object({
   drawCommitment: z.string().optional(),
   /** When a lottery drop's draw was first planned (its chunks sent); the ticker starts only draws without it. */
   drawStartedAt: z.string().optional(),
+  /** When the draw published its result, every winner's voucher issued: drop close waits for it. */
+  drawnAt: z.string().optional(),
   /** Shard items per voucher type, fixed when the inventory is provisioned. */
   shardCounts: z.record(z.string(), z.int().positive()).default({}),
   /** Voucher types whose every shard was found empty. */

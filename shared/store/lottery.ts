@@ -160,6 +160,21 @@ export async function queryDueDraws(db: DynamoDBDocumentClient, campaignsTable: 
     .map((drop) => ({ campaignId: drop.campaignId, dropId: drop.id }));
 }
 
+/** Notes on the drop that its draw published its result (so drop close may count it), once. */
+export async function markDropDrawn(db: DynamoDBDocumentClient, campaignsTable: string, drop: { campaignId: string; dropId: string }, at: string): Promise<void> {
+  await conditional(
+    db.send(
+      new UpdateCommand({
+        TableName: campaignsTable,
+        Key: dropKey(drop.campaignId, drop.dropId),
+        UpdateExpression: "SET drawnAt = if_not_exists(drawnAt, :at)",
+        ConditionExpression: "attribute_exists(pk)",
+        ExpressionAttributeValues: { ":at": at },
+      }),
+    ),
+  );
+}
+
 /** Notes on the drop that its draw was planned, once (the first time stays). */
 export async function markDrawStarted(db: DynamoDBDocumentClient, campaignsTable: string, drop: { campaignId: string; dropId: string }, at: string): Promise<void> {
   await conditional(

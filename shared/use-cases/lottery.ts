@@ -37,6 +37,7 @@ import {
   finishDraw,
   listResidentRegistrations,
   markDrawStarted,
+  markDropDrawn,
   markWinner,
   queryDueDraws,
   putChunkResult,
@@ -184,7 +185,11 @@ export async function rankDrawChunk(message: DrawChunkMessage, deps: DrawWorkerD
   const drop = { campaignId: message.campaignId, dropId: message.dropId };
   const draw = await readDraw(deps.db, deps.tables.lottery, drop);
   if (!draw) throw new NotFoundError(`No draw of drop ${message.dropId} in campaign ${message.campaignId}`);
-  if (draw.drawnAt !== undefined) return "already-drawn";
+  if (draw.drawnAt !== undefined) {
+    // The result is out; a merge cut short after publishing it may not have told the drop yet.
+    await markDropDrawn(deps.db, deps.tables.campaigns, drop, draw.drawnAt);
+    return "already-drawn";
+  }
   const seed = await mustSeed(deps, drop, draw);
   const registrations = await readRegistrationChunk(deps.db, deps.tables.lottery, drop, message.chunk);
   await putChunkResult(deps.db, deps.tables.lottery, drop, message.chunk, { registrations: registrations.length, top: chunkTopK(seed, registrations, draw.stock) });
@@ -231,13 +236,17 @@ async function mergeDraw(
     if (got !== undefined) issued[winner.voucherTypeId] = (issued[winner.voucherTypeId] ?? 0) + 1;
     await markWinner(deps.db, deps.tables.lottery, winner, got);
   });
+  const drawnAt = deps.now().toISOString();
   await finishDraw(deps.db, deps.tables.lottery, draw, {
-    drawnAt: deps.now().toISOString(),
+    drawnAt,
     seed,
     registrations: reported.reduce((sum, part) => sum + part.registrations, 0),
     winners,
     issued,
   });
+  // Drop close counts the drop's vouchers only after this: every voucher of the draw is written.
+  const published = await readDraw(deps.db, deps.tables.lottery, draw);
+  await markDropDrawn(deps.db, deps.tables.campaigns, draw, published?.drawnAt ?? drawnAt);
 }
 
 export interface DrawResultPage {

@@ -34,6 +34,8 @@ export interface DropCloseSummary {
   closed: number;
   /** Closes another run had already finished. */
   alreadyClosed: number;
+  /** Lottery drops past their close whose draw has not published its result yet. */
+  awaitingDraw: number;
   deferred: number;
   failed: DropCloseRun["failed"];
 }
@@ -98,7 +100,8 @@ export async function runTicker(input: {
     dropClose: {
       due: run.due,
       closed: run.results.filter((result) => result.status === "closed").length,
-      alreadyClosed: run.results.filter((result) => result.status !== "closed").length,
+      alreadyClosed: run.results.filter((result) => result.status === "already-closed" || result.status === "missing").length,
+      awaitingDraw: run.results.filter((result) => result.status === "awaiting-draw").length,
       deferred: run.deferred,
       failed: run.failed,
     },

@@ -78,7 +78,7 @@ export const platformFunctions = {
     entry: "functions/lottery/rank-chunk.ts",
     memoryMb: 1024,
     timeoutSeconds: 120,
-    tables: { campaigns: "read", lottery: "readWrite", drawSeeds: "read", vouchers: "readWrite" },
+    tables: { campaigns: "readWrite", lottery: "readWrite", drawSeeds: "read", vouchers: "readWrite" },
   },
   getDrawResult: {
     description: "GET /campaigns/{id}/drops/{dropId}/draw (public): a drawn lottery's seed, figures and registration ids, paged.",

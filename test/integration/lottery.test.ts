@@ -11,6 +11,7 @@ import { type CampaignInput, parseCampaign } from "../../shared/domain/campaign.
 import { type DrawEntry, drawCommitment, winners } from "../../shared/domain/lottery.js";
 import type { DrawChunkMessage } from "../../shared/api/messages.js";
 import { markPublishing } from "../../shared/store/campaign-writes.js";
+import { closeDrop } from "../../shared/store/drop-close.js";
 import { ensureDrawSeed, readDrawSeed } from "../../shared/store/draw-seeds.js";
 import { claimCounterKey } from "../../shared/store/keys.js";
 import { countIssued, listVouchers } from "../../shared/store/vouchers.js";
@@ -202,6 +203,11 @@ describe("the draw", () => {
     const owners = new Map(entries.map((entry, i) => [entry.registrationId, `p${i}`]));
     await setClaimed(owners.get(atLimit.registrationId)!, campaignId, 1);
 
+    const closeTables = { campaigns: tables.campaigns, inventory: tables.inventory, vouchers: tables.vouchers };
+    const afterClose = new Date(Date.parse(LOTTERY_DROP.closesAt) + 3_600_000);
+    // Drop close waits for the draw: it could not count the vouchers the draw is yet to issue.
+    expect(await closeDrop({ db, tables: closeTables, campaignId, dropId: "draw1", now: afterClose })).toMatchObject({ status: "awaiting-draw" });
+
     let issues = 0;
     const sent = await draw(campaignId, {
       deliver: async (messages) => {
@@ -233,6 +239,10 @@ describe("the draw", () => {
         expect(held.map((voucher) => voucher.voucherTypeId)).toEqual(winner === atLimit ? [] : [typeId]);
       }
     }
+
+    // Now it closes, counting the issued vouchers; the unit of the winner at the limit is unclaimed.
+    const closed = await closeDrop({ db, tables: closeTables, campaignId, dropId: "draw1", now: afterClose });
+    expect(closed).toMatchObject({ status: "closed", outcome: { "100-30": { issued: 2, unclaimed: 1 }, "200-60": { issued: 2, unclaimed: 0 } } });
 
     const pages = [];
     let nextToken: string | undefined;
