@@ -18,6 +18,7 @@ import { countIssued, listVouchers } from "../../shared/store/vouchers.js";
 import { TtlCache } from "../../shared/use-cases/campaign-views.js";
 import { type CampaignPage, addDrop, createCampaign, listPublicCampaigns, publishCampaign } from "../../shared/use-cases/campaigns.js";
 import { ClaimCaches, claimVoucher } from "../../shared/use-cases/claim.js";
+import { runTicker } from "../../shared/use-cases/ticker.js";
 import type { Dependencies } from "../../shared/use-cases/dependencies.js";
 import { listMyRegistrations, rankDrawChunk, readDrawResult, registerForDraw, registrationCount, startDraw, startDueDraws } from "../../shared/use-cases/lottery.js";
 import { parseDrop } from "../../shared/domain/campaign.js";
@@ -33,11 +34,13 @@ const AFTER = new Date("2030-03-03T12:00:00+08:00");
 
 type Tables = "campaigns" | "inventory" | "drawSeeds" | "vouchers" | "lottery";
 let tables: Record<Tables, string>;
+let allTables: Record<"operations" | "redemptions" | "settlements" | "merchants", string>;
 const at = (now: Date): Dependencies<Tables> => ({ db, tables, now: () => now });
 
 beforeAll(async () => {
   const resources = await provisionTestResources(platform, "lottery");
   tables = tableNamesOf(resources, ["campaigns", "inventory", "drawSeeds", "vouchers", "lottery"]);
+  allTables = tableNamesOf(resources, ["operations", "redemptions", "settlements", "merchants"]);
 });
 
 const unique = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
@@ -178,7 +181,23 @@ describe("the draw", () => {
     const beforeDrawAt = new Date(Date.parse(LOTTERY_DROP.drawAt) - 1);
     expect((await startDueDraws({ ...at(beforeDrawAt), send })).started).not.toContain(`${campaignId}/draw1`);
     expect(sent).toHaveLength(0);
-    expect((await startDueDraws({ ...at(AFTER), send })).started).toContain(`${campaignId}/draw1`);
+    // The ticker's firing plans it.
+    const tick = await runTicker({
+      db,
+      operationsTable: allTables.operations,
+      campaignsTable: tables.campaigns,
+      inventoryTable: tables.inventory,
+      vouchersTable: tables.vouchers,
+      settlement: {
+        tables: { redemptions: allTables.redemptions, settlements: allTables.settlements, merchants: allTables.merchants },
+        send: () => Promise.resolve(),
+        sendPayout: () => Promise.resolve(),
+      },
+      draws: { lotteryTable: tables.lottery, send },
+      scheduledTime: AFTER.toISOString(),
+      now: () => AFTER,
+    });
+    expect(tick.draws.started).toContain(`${campaignId}/draw1`);
     expect(sent.map((message) => message.chunk)).toEqual(Array.from({ length: 32 }, (_, chunk) => chunk));
     expect((await startDueDraws({ ...at(AFTER), send })).started).not.toContain(`${campaignId}/draw1`);
     expect(sent).toHaveLength(32);
