@@ -11,6 +11,7 @@ import { batchGetAll, conditional, putOnce, queryAll, queryPage } from "./dynamo
 import { indexName } from "../wiring/indexes.js";
 import { dropRecordSchema } from "./campaigns.js";
 import { DUE, dropKey } from "./keys.js";
+import { forEachLimited } from "./inventory.js";
 
 const entryPartition = (campaignId: string, dropId: string, shard: number) => `ENTRY#${campaignId}#${dropId}#${shard}`;
 const countKey = (campaignId: string, dropId: string, shard: number) => ({ pk: `COUNT#${campaignId}#${dropId}#${shard}`, sk: "#" });
@@ -231,11 +232,21 @@ export async function readDraws(db: DynamoDBDocumentClient, table: string, drops
 export const rankedRegistrationSchema = registrationItemSchema.extend({ rank: z.string() });
 export type RankedRegistration = z.infer<typeof rankedRegistrationSchema>;
 
-const chunkItemSchema = z.object({ registrations: z.int().nonnegative(), top: z.string() });
+/**
+ * Entries of a chunk's top-k per part item: a few hundred bytes each, so a part stays well under
+ * DynamoDB's 400 KB item limit whatever the stock (a top-k of 5,000 is five parts).
+ */
+export const CHUNK_PART_ENTRIES = 1_000;
+const PART_PREFIX = "PART#";
+
+const chunkItemSchema = z.object({ registrations: z.int().nonnegative(), parts: z.int().nonnegative() });
+const partItemSchema = z.object({ chunk: z.int().nonnegative(), entries: z.string() });
 
 /**
- * Records a chunk's top-k and its registration count. The result is a function of the chunk's
- * registrations and the seed, so a redelivered chunk writes the same item again.
+ * Records a chunk's top-k, in parts of CHUNK_PART_ENTRIES entries, and then its header (the
+ * registration count and the number of parts): a chunk counts as reported only once its header
+ * is there, every part written before it. The result is a function of the chunk's registrations
+ * and the seed, in rank order, so a redelivered chunk writes the same items again.
  */
 export async function putChunkResult(
   db: DynamoDBDocumentClient,
@@ -244,30 +255,50 @@ export async function putChunkResult(
   chunk: number,
   result: { registrations: number; top: Record<string, RankedRegistration[]> },
 ): Promise<void> {
-  // As JSON text: a chunk's top-k is read whole, never queried by attribute.
-  await db.send(
-    new PutCommand({
-      TableName: table,
-      Item: { pk: drawPartition(drop.campaignId, drop.dropId), sk: `${CHUNK_PREFIX}${chunk}`, registrations: result.registrations, top: JSON.stringify(result.top) },
-    }),
+  const pk = drawPartition(drop.campaignId, drop.dropId);
+  const entries = Object.values(result.top).flat();
+  const parts = Math.ceil(entries.length / CHUNK_PART_ENTRIES);
+  // As JSON text: a part is read whole, never queried by attribute.
+  await forEachLimited(
+    Array.from({ length: parts }, (_, part) => part),
+    8,
+    async (part) => {
+      const slice = entries.slice(part * CHUNK_PART_ENTRIES, (part + 1) * CHUNK_PART_ENTRIES);
+      await db.send(new PutCommand({ TableName: table, Item: { pk, sk: `${PART_PREFIX}${chunk}#${part}`, chunk, entries: JSON.stringify(slice) } }));
+    },
   );
+  await db.send(new PutCommand({ TableName: table, Item: { pk, sk: `${CHUNK_PREFIX}${chunk}`, registrations: result.registrations, parts } }));
 }
 
-/** The chunk results reported so far. Strongly consistent. */
+/** The chunk results reported so far (those whose header is written), each with its top-k by voucher type. Strongly consistent. */
 export async function readChunkResults(
   db: DynamoDBDocumentClient,
   table: string,
   drop: { campaignId: string; dropId: string },
 ): Promise<{ registrations: number; top: Record<string, RankedRegistration[]> }[]> {
-  const items = await queryAll(db, {
-    TableName: table,
-    KeyConditionExpression: "pk = :pk AND begins_with(sk, :chunk)",
-    ExpressionAttributeValues: { ":pk": drawPartition(drop.campaignId, drop.dropId), ":chunk": CHUNK_PREFIX },
-    ConsistentRead: true,
-  });
-  return items.map((item) => {
-    const parsed = chunkItemSchema.parse(item);
-    return { registrations: parsed.registrations, top: z.record(z.string(), z.array(rankedRegistrationSchema)).parse(JSON.parse(parsed.top)) };
+  const pk = drawPartition(drop.campaignId, drop.dropId);
+  const query = (prefix: string) =>
+    queryAll(db, {
+      TableName: table,
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+      ExpressionAttributeValues: { ":pk": pk, ":prefix": prefix },
+      ConsistentRead: true,
+    });
+  // Headers first: a part read after its header is certainly complete.
+  const headers = await query(CHUNK_PREFIX);
+  const parts = await query(PART_PREFIX);
+  const entriesByChunk = new Map<number, RankedRegistration[]>();
+  for (const item of parts) {
+    const part = partItemSchema.parse(item);
+    const entries = z.array(rankedRegistrationSchema).parse(JSON.parse(part.entries));
+    entriesByChunk.set(part.chunk, [...(entriesByChunk.get(part.chunk) ?? []), ...entries]);
+  }
+  return headers.map((item) => {
+    const header = chunkItemSchema.parse(item);
+    const chunk = Number(String(item.sk).slice(CHUNK_PREFIX.length));
+    const top: Record<string, RankedRegistration[]> = {};
+    for (const entry of entriesByChunk.get(chunk) ?? []) (top[entry.voucherTypeId] ??= []).push(entry);
+    return { registrations: header.registrations, top };
   });
 }
 

@@ -132,8 +132,8 @@ export const platformTables = {
       "REGISTRATION_SHARDS partitions chosen by a hash of the person key, so 1 M registrations spread their writes and a " +
       "draw chunk is one partition; its `resident` (the account's sub) files it on the `byResident` index for " +
       "GET /me/registrations. Registration counters (pk COUNT#<campaign>#<drop>#<n>) are sharded the same way. A draw " +
-      "(pk DRAW#<campaign>#<drop>, sk #DRAW) holds its state and counts; each chunk's top-k per voucher type is an item " +
-      "beside it (sk CHUNK#<n>).",
+      "(pk DRAW#<campaign>#<drop>, sk #DRAW) holds its state and counts; each chunk's top-k per voucher type is beside it, " +
+      "in parts of 1,000 entries (sk PART#<n>#<p>) under a header written last (sk CHUNK#<n>).",
     partitionKey: { name: "pk", type: "S" },
     sortKey: { name: "sk", type: "S" },
     globalIndexes: {

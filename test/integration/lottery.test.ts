@@ -14,6 +14,7 @@ import { markPublishing } from "../../shared/store/campaign-writes.js";
 import { closeDrop } from "../../shared/store/drop-close.js";
 import { ensureDrawSeed, readDrawSeed } from "../../shared/store/draw-seeds.js";
 import { claimCounterKey } from "../../shared/store/keys.js";
+import { CHUNK_PART_ENTRIES, putChunkResult, readChunkResults } from "../../shared/store/lottery.js";
 import { countIssued, listVouchers } from "../../shared/store/vouchers.js";
 import { TtlCache } from "../../shared/use-cases/campaign-views.js";
 import { type CampaignPage, addDrop, createCampaign, listPublicCampaigns, publishCampaign } from "../../shared/use-cases/campaigns.js";
@@ -201,6 +202,28 @@ describe("the draw", () => {
     expect(sent.map((message) => message.chunk)).toEqual(Array.from({ length: 32 }, (_, chunk) => chunk));
     expect((await startDueDraws({ ...at(AFTER), send })).started).not.toContain(`${campaignId}/draw1`);
     expect(sent).toHaveLength(32);
+  });
+
+  it("keeps a chunk's top-k of any size, in parts under the item limit, and counts a chunk only once its header is written", async () => {
+    const drop = { campaignId: unique("parts"), dropId: "draw1" };
+    const entry = (i: number) => ({
+      campaignId: drop.campaignId,
+      dropId: "draw1",
+      registrationId: `r${i}`,
+      voucherTypeId: i % 2 === 0 ? "a" : "b",
+      resident: `resident-with-a-long-account-id-${"x".repeat(40)}-${i}`,
+      personKey: `resident-with-a-long-account-id-${"x".repeat(40)}-${i}`,
+      shard: i % 32,
+      registeredAt: "2030-03-02T00:00:00.000Z",
+      rank: i.toString(16).padStart(64, "0"),
+    });
+    const big = Array.from({ length: 2 * CHUNK_PART_ENTRIES + 500 }, (_, i) => entry(i));
+    const top = { a: big.filter((e) => e.voucherTypeId === "a"), b: big.filter((e) => e.voucherTypeId === "b") };
+    await putChunkResult(db, tables.lottery, drop, 3, { registrations: 9_999, top });
+    await putChunkResult(db, tables.lottery, drop, 3, { registrations: 9_999, top });
+    const [read, ...more] = await readChunkResults(db, tables.lottery, drop);
+    expect(more).toEqual([]);
+    expect(read).toEqual({ registrations: 9_999, top });
   });
 
   it("is refused before registration closes and publishes nothing before it runs", async () => {
