@@ -17,7 +17,7 @@ import { claimCounterKey } from "../../shared/store/keys.js";
 import { CHUNK_PART_ENTRIES, putChunkResult, readChunkResults } from "../../shared/store/lottery.js";
 import { countIssued, listVouchers } from "../../shared/store/vouchers.js";
 import { TtlCache } from "../../shared/use-cases/campaign-views.js";
-import { type CampaignPage, addDrop, createCampaign, listPublicCampaigns, publishCampaign } from "../../shared/use-cases/campaigns.js";
+import { type CampaignPage, addDrop, createCampaign, listPublicCampaigns, publishCampaign, setCampaignStatus } from "../../shared/use-cases/campaigns.js";
 import { ClaimCaches, claimVoucher } from "../../shared/use-cases/claim.js";
 import { runTicker } from "../../shared/use-cases/ticker.js";
 import type { Dependencies } from "../../shared/use-cases/dependencies.js";
@@ -153,6 +153,11 @@ describe("registration", () => {
     await publishCampaign({ ...at(BEFORE), campaignId });
     await setClaimed("carol", campaignId, 1);
     expect(await rejection(register(campaignId, "carol"))).toMatchObject({ code: "LIMIT_REACHED", status: 409 });
+    expect(await rejection(register(campaignId, "erin", "no-such-type"))).toMatchObject({ code: "NOT_FOUND" });
+    await setCampaignStatus({ ...at(DURING), campaignId, action: "pause" });
+    expect(await rejection(register(campaignId, "erin"))).toMatchObject({ code: "REGISTRATION_CLOSED" });
+    await setCampaignStatus({ ...at(DURING), campaignId, action: "resume" });
+    expect((await register(campaignId, "erin")).created).toBe(true);
     expect(
       await rejection(registerForDraw({ residentId: "dan", personKey: "dan", campaignId, dropId: "plain", voucherTypeId: "100-30" }, at(DURING))),
     ).toMatchObject({ code: "NOT_A_LOTTERY_DROP", status: 409 });
