@@ -14,6 +14,7 @@
  * answers other than 201.
  */
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { argumentsOrExit, fixed, numberArgument, percentile, poolWithProgress } from "./figures.js";
 
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
@@ -70,6 +71,8 @@ async function main(): Promise<number> {
     const agent = new http.Agent({ keepAlive: true, maxSockets: C });
     run.onStop(() => agent.destroy());
     const post = poster(agent, run.signal);
+    // Each request in flight listens for the run's abort.
+    setMaxListeners(C + 16, run.signal);
     const sqs = new SQSClient({ region: EMULATORS_REGION, credentials: EMULATORS_CREDENTIALS, endpoint: started.emulators.sqs.endpoint, maxAttempts: 3 });
     run.onStop(() => sqs.destroy());
     const operator = await signLocalToken({ sub: "bench-operator", operator: true, expiresInSeconds: 3_600, settings: jwt });

@@ -4,13 +4,18 @@ import { dropPathSchema } from "../../shared/api/parameters.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { httpRoute, parseBody, parseWith } from "../../shared/http/route.js";
 import { personKeyOf, registerForDraw } from "../../shared/use-cases/lottery.js";
+import { TtlCache } from "../../shared/use-cases/campaign-views.js";
+import type { CampaignWithDrops } from "../../shared/store/campaigns.js";
+
+/** Campaign reads, 1 s per instance: every registrant of a drop reads the same partition. */
+const campaigns = new TtlCache<CampaignWithDrops | undefined>(1_000);
 
 export const handler = httpRoute("resident", async ({ event, caller }) => {
   const { id, dropId } = parseWith(dropPathSchema, event.pathParameters ?? {}, "path");
   const { voucherTypeId } = parseBody(event, drawRegistrationRequestSchema);
   const { created, registration } = await registerForDraw(
     { residentId: caller.sub, personKey: personKeyOf(caller), campaignId: id, dropId, voucherTypeId },
-    dependenciesOf("registerForDraw"),
+    { ...dependenciesOf("registerForDraw"), campaigns },
   );
   return { status: created ? 201 : 200, body: registration };
 });

@@ -52,6 +52,7 @@ import {
   startDrawItem,
 } from "../store/lottery.js";
 import { decodeToken, encodeToken } from "../store/page-token.js";
+import type { TtlCache } from "./campaign-views.js";
 import * as z from "../zod.js";
 import { readClaimCounter, writeIssuedVoucher } from "../store/vouchers.js";
 import type { Dependencies } from "./dependencies.js";
@@ -79,10 +80,10 @@ export interface RegistrationAnswer {
  */
 export async function registerForDraw(
   request: { residentId: string; personKey: string; campaignId: string; dropId: string; voucherTypeId: string },
-  deps: Dependencies<"campaigns" | "vouchers" | "lottery">,
+  deps: Dependencies<"campaigns" | "vouchers" | "lottery"> & { campaigns?: TtlCache<CampaignWithDrops | undefined> },
 ): Promise<{ created: boolean; registration: RegistrationAnswer }> {
   const now = deps.now();
-  const { campaign, drop } = await lotteryDrop(deps, request.campaignId, request.dropId);
+  const { campaign, drop } = await lotteryDrop(deps, request.campaignId, request.dropId, {}, deps.campaigns);
   if (drop.stock[request.voucherTypeId] === undefined) throw new NotFoundError(`Drop ${drop.id} has no vouchers of type ${request.voucherTypeId}`);
   // No commitment yet means not provisioned: registering before the commitment is public would let the seed be chosen after.
   if (campaign.status !== "PUBLISHED" || drop.drawCommitment === undefined || drop.registration === undefined || !registrationOpen(drop.registration, now)) {
@@ -314,13 +315,20 @@ export async function listMyRegistrations(input: Dependencies<"lottery"> & { res
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The campaign and its lottery drop, or the error that says why not. With `cache`, the campaign is
+ * read at most once per TTL per instance: every registrant of a drop reads the same partition,
+ * which would make it hot (as on the claim path); the price is that a pause takes effect within the TTL.
+ */
 async function lotteryDrop(
   deps: Dependencies<"campaigns">,
   campaignId: string,
   dropId: string,
   options: { consistent?: boolean } = {},
+  cache?: TtlCache<CampaignWithDrops | undefined>,
 ): Promise<{ campaign: CampaignWithDrops["campaign"]; drop: DropRecord }> {
-  const loaded = await loadCampaign(deps.db, deps.tables.campaigns, campaignId, options);
+  const load = () => loadCampaign(deps.db, deps.tables.campaigns, campaignId, options);
+  const loaded = await (cache === undefined ? load() : cache.get(campaignId, deps.now().getTime(), load));
   if (!loaded || loaded.campaign.status === "DRAFT") throw new NotFoundError(`No campaign ${campaignId}`);
   const drop = loaded.drops.find((candidate) => candidate.id === dropId);
   if (!drop) throw new NotFoundError(`Campaign ${campaignId} has no drop ${dropId}`);
