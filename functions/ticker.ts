@@ -26,11 +26,13 @@ export async function tick(event: unknown): Promise<void> {
       send: async (messages) => void (await sendAll(sqs(), queueUrl("settlements"), messages)),
       sendPayout: (message) => sendOne(sqs(), queueUrl("payouts"), message),
     },
+    draws: { lotteryTable: tables.lottery, send: async (messages) => void (await sendAll(sqs(), queueUrl("draws"), messages)) },
     scheduledTime,
     now,
   });
   // A failed drop close is retried by the next firing; it is logged as an error so it is seen.
   if (outcome.dropClose.failed.length > 0) logger.error("drop close failed", { failed: outcome.dropClose.failed });
+  if (outcome.draws.failed.length > 0) logger.error("lottery draw planning failed", { failed: outcome.draws.failed });
   if (outcome.settlement.failed.length > 0 || outcome.settlement.releaseFailed) {
     logger.error("settlement planning or release failed", { failed: outcome.settlement.failed, releaseFailed: outcome.settlement.releaseFailed });
   }

@@ -33,6 +33,11 @@ export const ERROR_CODES = {
   LIMIT_REACHED: { status: 409, description: "The resident already holds the campaign's per-person limit of vouchers." },
   NOT_REGISTERED: { status: 409, description: "The drop is for residents registered for the campaign, and the caller is not." },
   CARD_LINKED_ELSEWHERE: { status: 409, description: "The card token is already linked to another resident at this partner (which resident is not disclosed)." },
+  REGISTRATION_CLOSED: { status: 409, description: "The lottery drop takes no registrations now (outside its registration window, or the campaign is paused)." },
+  NOT_A_LOTTERY_DROP: { status: 409, description: "Registration is only for drops with `allocation: \"lottery\"`." },
+  LOTTERY_DROP: { status: 409, description: "The drop is allocated by a lottery: register for it instead of claiming." },
+  REGISTRATION_OPEN: { status: 409, description: "The lottery drop's registration window has not closed yet, so it cannot be drawn." },
+  NOT_DRAWN: { status: 404, description: "The lottery drop has not been drawn yet." },
   IDEMPOTENCY_IN_PROGRESS: { status: 409, description: "A request with this Idempotency-Key is still being processed; retry after `Retry-After`." },
   TOO_MANY_REFUNDS: { status: 409, description: "The transaction has had as many refund events as it can record." },
   IDEMPOTENCY_KEY_REUSED: { status: 422, description: "The Idempotency-Key was used before with a different request." },
@@ -216,6 +221,31 @@ export class NotRegisteredError extends DomainError {
 /** A partner's card token is already linked to another resident; links never move. */
 export class CardLinkedElsewhereError extends DomainError {
   readonly code = "CARD_LINKED_ELSEWHERE";
+}
+
+/** A registration outside the lottery drop's registration window (or while the campaign is paused). */
+export class RegistrationClosedError extends DomainError {
+  readonly code = "REGISTRATION_CLOSED";
+}
+
+/** A registration for a drop that is not allocated by a lottery. */
+export class NotALotteryDropError extends DomainError {
+  readonly code = "NOT_A_LOTTERY_DROP";
+}
+
+/** A claim on a drop allocated by a lottery. */
+export class LotteryDropError extends DomainError {
+  readonly code = "LOTTERY_DROP";
+}
+
+/** A draw asked for before the registration window closed. */
+export class RegistrationOpenError extends DomainError {
+  readonly code = "REGISTRATION_OPEN";
+}
+
+/** The published result of a draw that has not happened yet. */
+export class NotDrawnError extends DomainError {
+  readonly code = "NOT_DRAWN";
 }
 
 /** The same Idempotency-Key is still being processed; the client should retry after a moment. */

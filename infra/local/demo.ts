@@ -80,7 +80,7 @@ export function describeInstantDiscounts(campaign: Pick<CampaignInput, "timezone
  */
 export async function seedDemo(input: {
   db: DynamoDBDocumentClient;
-  tables: { campaigns: string; inventory: string };
+  tables: { campaigns: string; inventory: string; drawSeeds: string };
   now: () => Date;
   opensInSeconds: number;
 }): Promise<{ created: boolean; opensAt: string; instantDiscounts: string[] }> {

@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     try {
       const seeded = await seedDemo({
         db: documents(),
-        tables: { campaigns: tableName("campaigns"), inventory: tableName("inventory") },
+        tables: { campaigns: tableName("campaigns"), inventory: tableName("inventory"), drawSeeds: tableName("drawSeeds") },
         now: () => new Date(),
         opensInSeconds: settings.VOUCHERS_SEED_OPENS_IN,
       });

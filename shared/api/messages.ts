@@ -21,3 +21,7 @@ export type SettlementMessage = z.infer<typeof settlementMessageSchema>;
 /** `payouts` queue (and its DLQ): pay one statement. */
 export const payoutMessageSchema = z.strictObject({ campaignId: idSchema, merchantId: idSchema, period: periodSchema });
 export type PayoutMessage = z.infer<typeof payoutMessageSchema>;
+
+/** `draws` queue: rank one chunk (registration partition) of a lottery drop's draw. */
+export const drawChunkMessageSchema = z.strictObject({ campaignId: idSchema, dropId: idSchema, chunk: z.int().nonnegative() });
+export type DrawChunkMessage = z.infer<typeof drawChunkMessageSchema>;

@@ -106,6 +106,14 @@ const campaignDropShape = {
   shards: z.int().positive().optional(),
   expectedAttemptsPerSecond: z.int().positive().optional(),
   audience: z.enum(["everyone", "registered"]).optional().describe("registered: only residents registered for the campaign may claim"),
+  allocation: z.literal("lottery").optional().describe("lottery: residents register inside `registration`; a draw at `drawAt` allocates the stock"),
+  registration: z.object({ opensAt: instantSchema, closesAt: instantSchema }).optional().describe("A lottery drop's registration window"),
+  drawAt: instantSchema.optional().describe("When a lottery drop is drawn"),
+  drawCommitment: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional()
+    .describe("A lottery drop's commitment: lowercase hex sha256 of its 32 secret seed bytes, published before registration opens"),
 };
 
 /** A drop as operators and residents see it. */

@@ -63,6 +63,10 @@ export const dropSchema = z
     repeat: z.strictObject({ every: z.enum(["P1D", "P1W"]), times: z.int().min(2).max(52) }).optional(),
     /** Who may claim: everyone (default), or only residents registered for the campaign. */
     audience: z.enum(["everyone", "registered"]).optional(),
+    /** `lottery`: residents register inside `registration`, and a draw at `drawAt` allocates the stock (API.md, "Fair allocation"). */
+    allocation: z.literal("lottery").optional(),
+    registration: z.strictObject({ opensAt: instantSchema, closesAt: instantSchema }).optional(),
+    drawAt: instantSchema.optional(),
   })
   .superRefine((drop, ctx) => {
     const opens = instant(drop.opensAt);
@@ -70,6 +74,7 @@ export const dropSchema = z
     if (opens !== undefined && closes !== undefined && opens >= closes) {
       ctx.addIssue({ code: "custom", path: ["closesAt"], message: "must be after opensAt" });
     }
+    for (const issue of lotteryIssues(drop)) ctx.addIssue({ code: "custom", ...issue });
     if (Object.keys(drop.stock).length === 0) {
       ctx.addIssue({ code: "custom", path: ["stock"], message: "must give stock for at least one voucher type" });
     }
@@ -393,6 +398,35 @@ function dropIssues(
       }
     }
   }
+  return issues;
+}
+
+/**
+ * The rules of a lottery drop, on the drop alone: registration opens no earlier than the drop and
+ * before it closes, the draw comes at or after registration closes, and the drop stays open until
+ * the draw. With the drop inside the campaign (checked against the campaign), the registration
+ * window is inside it too. A lottery drop cannot `repeat`: its seed, commitment and draw belong to
+ * one drop, so each occurrence would need windows of its own; declare each draw as its own drop.
+ */
+function lotteryIssues(drop: Pick<Drop, "opensAt" | "closesAt" | "allocation" | "registration" | "drawAt" | "repeat">): RawIssue[] {
+  if (drop.allocation !== "lottery") {
+    return [
+      ...(drop.registration === undefined ? [] : [{ path: ["registration"], message: 'is only for a drop with allocation "lottery"' }]),
+      ...(drop.drawAt === undefined ? [] : [{ path: ["drawAt"], message: 'is only for a drop with allocation "lottery"' }]),
+    ];
+  }
+  const issues: RawIssue[] = [];
+  if (drop.repeat !== undefined) issues.push({ path: ["repeat"], message: "a lottery drop cannot repeat: declare each draw as a drop of its own" });
+  if (drop.registration === undefined) issues.push({ path: ["registration"], message: "a lottery drop needs a registration window" });
+  if (drop.drawAt === undefined) issues.push({ path: ["drawAt"], message: "a lottery drop needs drawAt" });
+  if (drop.registration === undefined || drop.drawAt === undefined) return issues;
+  const [dropOpens, dropCloses] = [instant(drop.opensAt), instant(drop.closesAt)];
+  const [opens, closes, drawAt] = [instant(drop.registration.opensAt), instant(drop.registration.closesAt), instant(drop.drawAt)];
+  if (opens === undefined || closes === undefined || drawAt === undefined || dropOpens === undefined || dropCloses === undefined) return issues;
+  if (opens >= closes) issues.push({ path: ["registration", "closesAt"], message: "must be after registration.opensAt" });
+  if (opens < dropOpens) issues.push({ path: ["registration", "opensAt"], message: "must be at or after the drop's opensAt" });
+  if (drawAt < closes) issues.push({ path: ["drawAt"], message: "must be at or after registration.closesAt" });
+  if (dropCloses < drawAt) issues.push({ path: ["closesAt"], message: "must be at or after drawAt" });
   return issues;
 }
 

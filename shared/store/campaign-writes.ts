@@ -184,7 +184,8 @@ export async function markPublishing(db: DynamoDBDocumentClient, table: string, 
 }
 
 /**
- * Records a drop's shard counts and puts it on the `dueDrops` index, so the ticker closes it.
+ * Records a drop's shard counts (and a lottery drop's commitment to its seed) and puts it on the
+ * `dueDrops` index, so the ticker closes it.
  * A drop already closed is left alone.
  */
 export async function markDropProvisioned(
@@ -193,16 +194,17 @@ export async function markDropProvisioned(
   campaignId: string,
   dropId: string,
   shardCounts: Record<string, number>,
+  drawCommitment?: string,
 ): Promise<void> {
   await conditional(
     db.send(
       new UpdateCommand({
         TableName: table,
         Key: dropKey(campaignId, dropId),
-        UpdateExpression: "SET shardCounts = :counts, #due = :due",
+        UpdateExpression: `SET shardCounts = :counts, #due = :due${drawCommitment === undefined ? "" : ", drawCommitment = :commitment"}`,
         ConditionExpression: "attribute_exists(pk) AND attribute_not_exists(closedAt)",
         ExpressionAttributeNames: { "#due": "due" },
-        ExpressionAttributeValues: { ":counts": shardCounts, ":due": DUE },
+        ExpressionAttributeValues: { ":counts": shardCounts, ":due": DUE, ...(drawCommitment === undefined ? {} : { ":commitment": drawCommitment }) },
       }),
     ),
   );

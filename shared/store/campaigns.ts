@@ -79,6 +79,15 @@ export const dropRecordSchema = z.object({
   shards: z.int().optional(),
   expectedAttemptsPerSecond: z.int().optional(),
   audience: z.enum(["everyone", "registered"]).optional(),
+  allocation: z.literal("lottery").optional(),
+  registration: z.object({ opensAt: z.string(), closesAt: z.string() }).optional(),
+  drawAt: z.string().optional(),
+  /** A lottery drop's sha256 commitment to its secret seed (lowercase hex), written at publish before the drop takes registrations. */
+  drawCommitment: z.string().optional(),
+  /** When a lottery drop's draw was first planned (its chunks sent); the ticker starts only draws without it. */
+  drawStartedAt: z.string().optional(),
+  /** When the draw published its result, every winner's voucher issued: drop close waits for it. */
+  drawnAt: z.string().optional(),
   /** Shard items per voucher type, fixed when the inventory is provisioned. */
   shardCounts: z.record(z.string(), z.int().positive()).default({}),
   /** Voucher types whose every shard was found empty. */

@@ -81,7 +81,13 @@ export type DropCloseResult =
   /** Someone else finished it first (or it was closed before this run looked). */
   | { campaignId: string; dropId: string; status: "already-closed" }
   /** The drop or its campaign no longer exists; nothing to do. */
-  | { campaignId: string; dropId: string; status: "missing" };
+  | { campaignId: string; dropId: string; status: "missing" }
+  /**
+   * A lottery drop whose draw has not published its result: the draw may still issue vouchers,
+   * which a count taken now would miss (and release their units a second time). Tried again by
+   * the next run; the campaign's later drops wait too, as after a failure.
+   */
+  | { campaignId: string; dropId: string; status: "awaiting-draw" };
 
 /** What the source drop item holds besides its definition while and after it closes. */
 const closingDropSchema = dropRecordSchema.extend({
@@ -155,6 +161,7 @@ export async function closeDrop(input: {
   if (!Item) return { ...ids, status: "missing" };
   const source = closingDropSchema.parse(Item);
   if (source.closedAt !== undefined) return { ...ids, status: "already-closed" };
+  if (source.allocation === "lottery" && source.drawnAt === undefined && source.closing === undefined) return { ...ids, status: "awaiting-draw" };
 
   let outcome = source.closing;
   const resumed = outcome !== undefined;
@@ -381,7 +388,9 @@ export async function closeDueDrops(input: {
       continue;
     }
     try {
-      run.results.push(await closeDrop({ db, tables, campaignId: drop.campaignId, dropId: drop.dropId, now, fault: input.fault }));
+      const result = await closeDrop({ db, tables, campaignId: drop.campaignId, dropId: drop.dropId, now, fault: input.fault });
+      if (result.status === "awaiting-draw") blocked.add(drop.campaignId);
+      run.results.push(result);
     } catch (error) {
       blocked.add(drop.campaignId);
       run.failed.push({ campaignId: drop.campaignId, dropId: drop.dropId, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });

@@ -31,6 +31,10 @@ export function toDropView(drop: DropRecord): CampaignDropView {
     ...(drop.shards === undefined ? {} : { shards: drop.shards }),
     ...(drop.expectedAttemptsPerSecond === undefined ? {} : { expectedAttemptsPerSecond: drop.expectedAttemptsPerSecond }),
     ...(drop.audience === undefined ? {} : { audience: drop.audience }),
+    ...(drop.allocation === undefined ? {} : { allocation: drop.allocation }),
+    ...(drop.registration === undefined ? {} : { registration: drop.registration }),
+    ...(drop.drawAt === undefined ? {} : { drawAt: drop.drawAt }),
+    ...(drop.drawCommitment === undefined ? {} : { drawCommitment: drop.drawCommitment }),
   };
 }
 

@@ -20,6 +20,8 @@ import {
   replaceDraft,
 } from "../store/campaign-writes.js";
 import { provisionShards, readRemaining } from "../store/inventory.js";
+import { ensureDrawSeed } from "../store/draw-seeds.js";
+import { drawCommitment, newSeed } from "../domain/lottery.js";
 import type { AuditTrail } from "../store/audit.js";
 import { type CampaignWithDrops, type DropRecord, definitionFields, loadCampaign } from "../store/campaigns.js";
 import {
@@ -33,6 +35,8 @@ import {
 } from "./campaign-views.js";
 
 type TableKind = "campaigns" | "inventory";
+/** Publishing also draws each lottery drop's seed. */
+type PublishTables = TableKind | "drawSeeds";
 
 /** Where an operator's writes are audited (every write of an /admin route passes it). */
 export interface OperatorTrail {
@@ -88,7 +92,7 @@ export async function replaceCampaign(input: Dependencies<"campaigns"> & Operato
  * shard counts on each drop and put it on the close schedule, and only then flip the status. A
  * campaign already published or paused is answered as it is.
  */
-export async function publishCampaign(input: Dependencies<TableKind> & OperatorTrail & { campaignId: string }): Promise<CampaignView> {
+export async function publishCampaign(input: Dependencies<PublishTables> & OperatorTrail & { campaignId: string }): Promise<CampaignView> {
   const { db, tables, campaignId } = input;
   const item = await readCampaignItem(db, tables.campaigns, campaignId);
   if (!item) throw notFound(campaignId);
@@ -136,7 +140,7 @@ export async function setCampaignStatus(input: Dependencies<"campaigns"> & Opera
  * put only if absent); the same request again provisions the rest
  * (test/integration/campaigns.test.ts, "finishes a repeating drop whose provisioning was cut short").
  */
-export async function addDrop(input: Dependencies<TableKind> & OperatorTrail & { campaignId: string; drop: Drop }): Promise<CampaignView> {
+export async function addDrop(input: Dependencies<PublishTables> & OperatorTrail & { campaignId: string; drop: Drop }): Promise<CampaignView> {
   const { campaignId } = input;
   for (let attempt = 0; attempt < CONFLICT_ATTEMPTS; attempt++) {
     const current = await mustLoad(input, campaignId);
@@ -205,9 +209,25 @@ export async function listPublicCampaigns(
 
 // ---------------------------------------------------------------------------------------------
 
-async function provisionDrop(input: Dependencies<TableKind> & OperatorTrail, campaignId: string, drop: Pick<DropRecord, "id" | "stock" | "shards" | "expectedAttemptsPerSecond">): Promise<void> {
+/**
+ * Provisions a drop's shards, and for a lottery drop its seed, then records the shard counts (and
+ * the seed's commitment) on the drop. Crash analysis of a lottery drop: the seed is put only if
+ * absent, and the commitment is derived from the seed as stored, so a publish cut short after the
+ * seed was written and run again finds that seed and writes its commitment; a drop never gets a
+ * second seed, and its commitment appears together with its shard counts, before any
+ * registration (which needs the commitment) or claim (which needs the shard counts).
+ */
+async function provisionDrop(
+  input: Dependencies<PublishTables> & OperatorTrail,
+  campaignId: string,
+  drop: Pick<DropRecord, "id" | "stock" | "shards" | "expectedAttemptsPerSecond" | "allocation">,
+): Promise<void> {
   const shardCounts = await provisionShards(input.db, input.tables.inventory, campaignId, drop);
-  await markDropProvisioned(input.db, input.tables.campaigns, campaignId, drop.id, shardCounts);
+  const commitment =
+    drop.allocation === "lottery"
+      ? drawCommitment(await ensureDrawSeed(input.db, input.tables.drawSeeds, { campaignId, dropId: drop.id }, newSeed(), input.now().toISOString()))
+      : undefined;
+  await markDropProvisioned(input.db, input.tables.campaigns, campaignId, drop.id, shardCounts, commitment);
 }
 
 async function mustLoad(input: Dependencies<"campaigns">, campaignId: string): Promise<CampaignWithDrops> {
@@ -236,7 +256,10 @@ function definitionOf({ campaign, drops }: CampaignWithDrops): Campaign {
 }
 
 /** Whether a stored drop is the one a request defines (times compared as instants). */
-export function sameDefinition(stored: Pick<DropRecord, "opensAt" | "closesAt" | "stock" | "shards" | "expectedAttemptsPerSecond" | "audience">, drop: Drop): boolean {
+export function sameDefinition(
+  stored: Pick<DropRecord, "opensAt" | "closesAt" | "stock" | "shards" | "expectedAttemptsPerSecond" | "audience" | "allocation" | "registration" | "drawAt">,
+  drop: Drop,
+): boolean {
   const stockKeys = Object.keys(drop.stock);
   return (
     Date.parse(stored.opensAt) === Date.parse(drop.opensAt) &&
@@ -244,9 +267,18 @@ export function sameDefinition(stored: Pick<DropRecord, "opensAt" | "closesAt" |
     stored.shards === drop.shards &&
     stored.expectedAttemptsPerSecond === drop.expectedAttemptsPerSecond &&
     stored.audience === drop.audience &&
+    stored.allocation === drop.allocation &&
+    sameInstant(stored.registration?.opensAt, drop.registration?.opensAt) &&
+    sameInstant(stored.registration?.closesAt, drop.registration?.closesAt) &&
+    sameInstant(stored.drawAt, drop.drawAt) &&
     Object.keys(stored.stock).length === stockKeys.length &&
     stockKeys.every((typeId) => stored.stock[typeId] === drop.stock[typeId])
   );
+}
+
+/** Two optional instants, equal as instants or both absent. */
+function sameInstant(a: string | undefined, b: string | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : Date.parse(a) === Date.parse(b);
 }
 
 /** A create or replace must fit one transaction: the campaign item, its drops, and drops deleted. */

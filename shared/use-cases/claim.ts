@@ -23,7 +23,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { assertDropOpen, issueVoucher as buildVoucher, keyedVoucherId, type Voucher } from "../domain/claim.js";
-import { DropNotOpenError, LimitReachedError, NotFoundError, NotRegisteredError, SoldOutError, ThrottledError, UnavailableError } from "../errors.js";
+import { DropNotOpenError, LimitReachedError, LotteryDropError, NotFoundError, NotRegisteredError, SoldOutError, ThrottledError, UnavailableError } from "../errors.js";
 import { takeFromShards } from "../domain/inventory.js";
 import { logger } from "../logger.js";
 import { type CampaignWithDrops, loadCampaign } from "../store/campaigns.js";
@@ -118,6 +118,7 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDependencie
   const { campaign } = snapshot;
   const drop = snapshot.drops.find((candidate) => candidate.id === request.dropId);
   if (!drop) throw new NotFoundError(`Campaign ${campaign.id} has no drop ${request.dropId}`);
+  if (drop.allocation === "lottery") throw new LotteryDropError(`Drop ${drop.id} is allocated by a lottery: register with POST /campaigns/${campaign.id}/drops/${drop.id}/registrations`);
   const voucherType = campaign.voucherTypes.find((type) => type.id === request.voucherTypeId);
   if (!voucherType || drop.stock[voucherType.id] === undefined) {
     throw new NotFoundError(`Drop ${drop.id} has no vouchers of type ${request.voucherTypeId}`);

@@ -1,12 +1,13 @@
 /**
  * What the ticker does on each firing: records its heartbeat, closes the drops whose close time
- * has passed, plans each campaign's daily settlement once it is 02:00 in its zone, releases
+ * has passed, plans the draw of lottery drops whose `drawAt` has passed, plans each campaign's daily settlement once it is 02:00 in its zone, releases
  * HELD statements whose merchant is no longer suspended, and re-sends the payout of statements
  * PENDING too long (a lost send). Each job is idempotent.
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { closeDueDrops, type DropCloseRun } from "../store/drop-close.js";
 import { recordTick } from "../store/heartbeat.js";
+import { type SendDrawChunks, startDueDraws } from "./lottery.js";
 import {
   type ResentPayout,
   type ScheduledSettlements,
@@ -22,6 +23,8 @@ export interface TickOutcome {
   /** False when this firing was a redelivery of one already handled. */
   firstDelivery: boolean;
   dropClose: DropCloseSummary;
+  /** Lottery draws planned in this firing, and those that failed (tried again by the next). */
+  draws: { started: string[]; failed: { drop: string; error: string }[] };
   settlement: ScheduledSettlements & { released: string[]; releaseFailed?: string; resentPayouts: ResentPayout[]; resendFailed?: string };
 }
 
@@ -31,6 +34,8 @@ export interface DropCloseSummary {
   closed: number;
   /** Closes another run had already finished. */
   alreadyClosed: number;
+  /** Lottery drops past their close whose draw has not published its result yet. */
+  awaitingDraw: number;
   deferred: number;
   failed: DropCloseRun["failed"];
 }
@@ -47,6 +52,8 @@ export async function runTicker(input: {
   inventoryTable: string;
   vouchersTable: string;
   settlement: { tables: { redemptions: string; settlements: string; merchants: string }; send: SendSettlements; sendPayout: SendPayout };
+  /** Where lottery draws are planned; without it (tests of the other jobs), no draw starts. */
+  draws?: { lotteryTable: string; send: SendDrawChunks };
   scheduledTime: string;
   now: () => Date;
 }): Promise<TickOutcome> {
@@ -61,6 +68,14 @@ export async function runTicker(input: {
     tables: { campaigns: input.campaignsTable, inventory: input.inventoryTable, vouchers: input.vouchersTable },
     now: input.now(),
   });
+  let draws: TickOutcome["draws"] = { started: [], failed: [] };
+  if (input.draws) {
+    try {
+      draws = await startDueDraws({ db: input.db, tables: { campaigns: input.campaignsTable, lottery: input.draws.lotteryTable }, now: input.now, send: input.draws.send });
+    } catch (error) {
+      draws = { started: [], failed: [{ drop: "*", error: error instanceof Error ? error.message : String(error) }] };
+    }
+  }
   const deps = { db: input.db, tables: { ...input.settlement.tables, campaigns: input.campaignsTable }, now: input.now };
   const settlement = await runDueSettlements({ ...deps, send: input.settlement.send });
   let released: string[] = [];
@@ -85,10 +100,12 @@ export async function runTicker(input: {
     dropClose: {
       due: run.due,
       closed: run.results.filter((result) => result.status === "closed").length,
-      alreadyClosed: run.results.filter((result) => result.status !== "closed").length,
+      alreadyClosed: run.results.filter((result) => result.status === "already-closed" || result.status === "missing").length,
+      awaitingDraw: run.results.filter((result) => result.status === "awaiting-draw").length,
       deferred: run.deferred,
       failed: run.failed,
     },
+    draws,
     settlement: {
       ...settlement,
       released,

@@ -22,7 +22,7 @@ export const platformFunctions = {
     description: "POST /admin/campaigns/{id}/publish: provisions the inventory shards, then publishes.",
     entry: "functions/campaigns/publish.ts",
     timeoutSeconds: 60,
-    tables: { campaigns: "readWrite", inventory: "readWrite", audit: "write" },
+    tables: { campaigns: "readWrite", inventory: "readWrite", drawSeeds: "readWrite", audit: "write" },
   },
   setCampaignStatus: {
     description: "POST /admin/campaigns/{id}/pause and /resume.",
@@ -33,7 +33,7 @@ export const platformFunctions = {
     description: "POST /admin/campaigns/{id}/drops: a new drop within the budget not yet committed.",
     entry: "functions/campaigns/add-drop.ts",
     timeoutSeconds: 60,
-    tables: { campaigns: "readWrite", inventory: "readWrite", audit: "write" },
+    tables: { campaigns: "readWrite", inventory: "readWrite", drawSeeds: "readWrite", audit: "write" },
   },
   getCampaign: {
     description: "GET /admin/campaigns/{id}: the campaign with remaining stock per drop and voucher type.",
@@ -58,6 +58,35 @@ export const platformFunctions = {
     entry: "functions/campaigns/register.ts",
     tables: { campaigns: "read", vouchers: "readWrite" },
     identityHashKey: true,
+  },
+  registerForDraw: {
+    description: "POST /campaigns/{id}/drops/{dropId}/registrations: a resident registers for a lottery drop, once.",
+    entry: "functions/lottery/register.ts",
+    tables: { campaigns: "read", vouchers: "readWrite", lottery: "readWrite" },
+    identityHashKey: true,
+  },
+  listMyRegistrations: {
+    description: "GET /me/registrations: the caller's lottery registrations, REGISTERED, WON or LOST.",
+    entry: "functions/lottery/mine.ts",
+    tables: { lottery: "read" },
+  },
+  startDraw: {
+    description: "POST /admin/campaigns/{id}/drops/{dropId}/draw: plans a lottery draw and sends its chunks to the draws queue.",
+    entry: "functions/lottery/start-draw.ts",
+    tables: { campaigns: "readWrite", lottery: "readWrite" },
+    queues: { draws: "send" },
+  },
+  rankDrawChunk: {
+    description: "draws queue: ranks one chunk of a lottery draw; the worker that finds every chunk reported merges and issues the winners' vouchers.",
+    entry: "functions/lottery/rank-chunk.ts",
+    memoryMb: 1024,
+    timeoutSeconds: 120,
+    tables: { campaigns: "readWrite", lottery: "readWrite", drawSeeds: "read", vouchers: "readWrite" },
+  },
+  getDrawResult: {
+    description: "GET /campaigns/{id}/drops/{dropId}/draw (public): a drawn lottery's seed, figures and registration ids, paged.",
+    entry: "functions/lottery/result.ts",
+    tables: { lottery: "read" },
   },
   listMyVouchers: {
     description: "GET /me/vouchers: the caller's vouchers, newest first.",
@@ -230,7 +259,7 @@ export const platformFunctions = {
       fraud: "describe",
     },
     queues: { settlements: "describe", payouts: "describe", streamFailures: "describe" },
-    deadLetterQueues: { settlements: "describe", payouts: "describe", streamFailures: "describe" },
+    deadLetterQueues: { settlements: "describe", payouts: "describe", streamFailures: "describe", draws: "describe" },
   },
   me: {
     description: "GET /me: the caller as the platform sees them.",
@@ -238,7 +267,7 @@ export const platformFunctions = {
     timeoutSeconds: 3,
   },
   ticker: {
-    description: "Every minute: finds the work whose time depends on data and does it idempotently.",
+    description: "Every minute: finds the work whose time depends on data (drop close, lottery draws at drawAt, settlement) and does it idempotently.",
     entry: "functions/ticker.ts",
     timeoutSeconds: 50,
     tables: {
@@ -249,8 +278,9 @@ export const platformFunctions = {
       redemptions: "read",
       settlements: "readWrite",
       merchants: "read",
+      lottery: "readWrite",
     },
-    queues: { settlements: "send", payouts: "send" },
+    queues: { settlements: "send", payouts: "send", draws: "send" },
   },
   sweepExpiredVouchers: {
     description:

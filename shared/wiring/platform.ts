@@ -22,6 +22,11 @@ export const platform = defineWiring({
       visibilityTimeoutSeconds: 180,
       maxReceiveCount: 5,
     },
+    draws: {
+      description: "One message per chunk (registration partition) of a lottery draw, from the planner (operator or ticker) to the ranking worker.",
+      visibilityTimeoutSeconds: 180,
+      maxReceiveCount: 5,
+    },
     payouts: {
       description: "One message per statement to pay, from the settlement worker (and releases, retries) to the payout worker.",
       visibilityTimeoutSeconds: 90,
@@ -35,6 +40,8 @@ export const platform = defineWiring({
   queueTriggers: [
     { queue: "settlements", function: "settleStatement", batchSize: 5 },
     { queue: "payouts", function: "payStatement", batchSize: 5 },
+    // One chunk at a time: a chunk is up to 1/32 of a drop's registrations.
+    { queue: "draws", function: "rankDrawChunk", batchSize: 1 },
     { queue: "payouts", deadLetter: true, function: "recordPayoutFailure", batchSize: 10 },
   ],
   streamTriggers: [

@@ -34,6 +34,7 @@ import {
   voucherSchema,
   walletSchema,
 } from "../api/schemas.js";
+import { drawRegistrationRequestSchema, drawRegistrationSchema, drawResultQuerySchema, drawResultSchema, drawStartedSchema, myRegistrationsSchema } from "../api/lottery-schemas.js";
 import { claimHeadersSchema, dropPathSchema, idPathSchema, partnerPathSchema, walletQuerySchema } from "../api/parameters.js";
 import { cardLinkAnswerSchema, cardLinkBodySchema, paymentAnswerSchema, paymentBodySchema, refundAnswerSchema, refundBodySchema } from "../api/payment-schemas.js";
 import {
@@ -165,6 +166,62 @@ export const platformRoutes = [
     },
   },
   {
+    method: "POST",
+    path: "/campaigns/{id}/drops/{dropId}/registrations",
+    auth: "resident",
+    function: "registerForDraw",
+    docs: {
+      operationId: "registerForDraw",
+      tag: "residents",
+      summary: "Register for a lottery drop",
+      description:
+        "Once per person and drop, inside the drop's registration window; again: 200 with the first registration (its voucher type " +
+        "stays). LIMIT_REACHED: the person already holds the campaign's per-person limit. The draw ranks every registration by " +
+        "HMAC-SHA256(seed, registrationId); see GET /campaigns/{id}/drops/{dropId}/draw.",
+      request: { path: dropPathSchema, parameters: { id: "The campaign", dropId: "The lottery drop" }, body: drawRegistrationRequestSchema },
+      answers: {
+        201: { description: "Registered now", body: drawRegistrationSchema },
+        200: { description: "Registered before: the first registration", body: drawRegistrationSchema },
+      },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "REGISTRATION_CLOSED", "LIMIT_REACHED", "NOT_A_LOTTERY_DROP", "THROTTLED"],
+    },
+  },
+  {
+    method: "GET",
+    path: "/me/registrations",
+    auth: "resident",
+    function: "listMyRegistrations",
+    docs: {
+      operationId: "listMyRegistrations",
+      tag: "residents",
+      summary: "The caller's lottery registrations",
+      description: "Each REGISTERED until its drop is drawn, then WON (with `voucherId`, unless the winner had reached the per-person limit) or LOST.",
+      answers: { 200: { description: "The registrations, newest first", body: myRegistrationsSchema } },
+      errors: [],
+    },
+  },
+  {
+    method: "GET",
+    path: "/campaigns/{id}/drops/{dropId}/draw",
+    auth: "public",
+    function: "getDrawResult",
+    docs: {
+      operationId: "getDrawResult",
+      tag: "residents",
+      summary: "The published result of a lottery draw",
+      description:
+        "The seed, its commitment, the counts and every registration's id with its voucher type, paged: anyone can check " +
+        "sha256(seed) = commitment and recompute the winners (npm run verify-draw; docs/lottery.md).",
+      request: {
+        path: dropPathSchema,
+        query: drawResultQuerySchema,
+        parameters: { id: "The campaign", dropId: "The lottery drop", limit: "Registration ids per page, 1–1000 (default 1000)", nextToken: PAGE.nextToken },
+      },
+      answers: { 200: { description: "The result, with one page of registration ids", body: drawResultSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_DRAWN"],
+    },
+  },
+  {
     method: "GET",
     path: "/campaigns",
     auth: "public",
@@ -208,6 +265,7 @@ export const platformRoutes = [
         "SOLD_OUT",
         "LIMIT_REACHED",
         "NOT_REGISTERED",
+        "LOTTERY_DROP",
         "DROP_NOT_OPEN",
         "IDEMPOTENCY_IN_PROGRESS",
         "IDEMPOTENCY_KEY_REUSED",
@@ -309,6 +367,23 @@ export const platformRoutes = [
       request: campaignPath,
       answers: { 200: { description: "The campaign, status PUBLISHED", body: campaignViewSchema } },
       errors: ["VALIDATION_FAILED", "NOT_FOUND", "INVALID_STATE"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/admin/campaigns/{id}/drops/{dropId}/draw",
+    auth: "operator",
+    function: "startDraw",
+    docs: {
+      operationId: "startDraw",
+      tag: "campaigns",
+      summary: "Draw a lottery drop now",
+      description:
+        "After its registration window closed (the ticker also draws it at `drawAt`). The ranking and issuing go on in the queue; " +
+        "drawing again changes nothing. The result: GET /campaigns/{id}/drops/{dropId}/draw.",
+      request: { path: dropPathSchema, parameters: { id: "The campaign", dropId: "The lottery drop" } },
+      answers: { 202: { description: "The draw is under way (or done)", body: drawStartedSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "NOT_A_LOTTERY_DROP", "REGISTRATION_OPEN"],
     },
   },
   {

@@ -121,6 +121,27 @@ export const platformTables = {
     },
     ttlAttribute: "expiresAt",
   },
+  drawSeeds: {
+    description:
+      "The secret 32-byte seed of each lottery drop (pk SEED#<campaignId>#<dropId>), drawn at publish and published only " +
+      "after the draw. Read and written only by the functions that publish and draw, encrypted with a key of its own.",
+    partitionKey: { name: "pk", type: "S" },
+    encryption: "customer-managed",
+  },
+  lottery: {
+    description:
+      "Lottery registrations and draws. A registration (pk ENTRY#<campaign>#<drop>#<n>, sk <person key>) sits in one of " +
+      "REGISTRATION_SHARDS partitions chosen by a hash of the person key, so 1 M registrations spread their writes and a " +
+      "draw chunk is one partition; its `resident` (the account's sub) files it on the `byResident` index for " +
+      "GET /me/registrations. Registration counters (pk COUNT#<campaign>#<drop>#<n>) are sharded the same way. A draw " +
+      "(pk DRAW#<campaign>#<drop>, sk #DRAW) holds its state and counts; each chunk's top-k per voucher type is beside it, " +
+      "in parts of 1,000 entries (sk PART#<n>#<p>) under a header written last (sk CHUNK#<n>).",
+    partitionKey: { name: "pk", type: "S" },
+    sortKey: { name: "sk", type: "S" },
+    globalIndexes: {
+      byResident: { partitionKey: { name: "resident", type: "S" }, sortKey: { name: "registeredAt", type: "S" } },
+    },
+  },
 } as const satisfies Readonly<Record<string, TableDeclaration>>;
 
 /** A table of the platform, by its logical name. */

@@ -52,7 +52,7 @@ describe("the demo", () => {
   });
 
   it("seeds once however often it is seeded, then plays a flash drop over HTTP", async () => {
-    const tables = { campaigns: runtime.resources.tables.campaigns!.name, inventory: runtime.resources.tables.inventory!.name };
+    const tables = { campaigns: runtime.resources.tables.campaigns!.name, inventory: runtime.resources.tables.inventory!.name, drawSeeds: runtime.resources.tables.drawSeeds!.name };
     const first = await seedDemo({ db, tables, now: () => new Date(), opensInSeconds: 0 });
     const again = await seedDemo({ db, tables, now: () => new Date(), opensInSeconds: 0 });
     expect(first.created).toBe(true);
@@ -88,7 +88,7 @@ describe("the demo's instant discount", () => {
   }
 
   it("takes ¥20 off a ¥120 card payment through the demo partner, within its window, and serves no other partner", async () => {
-    const tables = { campaigns: runtime.resources.tables.campaigns!.name, inventory: runtime.resources.tables.inventory!.name };
+    const tables = { campaigns: runtime.resources.tables.campaigns!.name, inventory: runtime.resources.tables.inventory!.name, drawSeeds: runtime.resources.tables.drawSeeds!.name };
     await seedDemo({ db, tables, now: () => new Date(), opensInSeconds: 0 });
     // The last 12:00 in Shanghai (inside the 08:00–22:00 window, after the demo campaign started a day ago).
     const noon = new Date(`${localDate(new Date(), "Asia/Shanghai")}T12:00:00+08:00`);

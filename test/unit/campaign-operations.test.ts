@@ -24,7 +24,7 @@ import { campaignInput } from "../fixtures/campaigns.js";
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" } }));
 const mock = mockClient(documents);
 const NOW = new Date("2029-12-01T08:00:00.000Z");
-const deps = { db: documents, tables: { campaigns: "campaigns", inventory: "inventory" }, now: () => NOW };
+const deps = { db: documents, tables: { campaigns: "campaigns", inventory: "inventory", drawSeeds: "drawSeeds" }, now: () => NOW };
 
 beforeEach(() => {
   mock.reset();

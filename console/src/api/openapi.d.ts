@@ -90,6 +90,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/campaigns/{id}/drops/{dropId}/draw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Draw a lottery drop now
+         * @description After its registration window closed (the ticker also draws it at `drawAt`). The ranking and issuing go on in the queue; drawing again changes nothing. The result: GET /campaigns/{id}/drops/{dropId}/draw.
+         */
+        post: operations["startDraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/campaigns/{id}/fraud-rules": {
         parameters: {
             query?: never;
@@ -578,6 +598,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/campaigns/{id}/drops/{dropId}/draw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The published result of a lottery draw
+         * @description The seed, its commitment, the counts and every registration's id with its voucher type, paged: anyone can check sha256(seed) = commitment and recompute the winners (npm run verify-draw; docs/lottery.md).
+         */
+        get: operations["getDrawResult"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/campaigns/{id}/drops/{dropId}/registrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register for a lottery drop
+         * @description Once per person and drop, inside the drop's registration window; again: 200 with the first registration (its voucher type stays). LIMIT_REACHED: the person already holds the campaign's per-person limit. The draw ranks every registration by HMAC-SHA256(seed, registrationId); see GET /campaigns/{id}/drops/{dropId}/draw.
+         */
+        post: operations["registerForDraw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/campaigns/{id}/registrations": {
         parameters: {
             query?: never;
@@ -627,6 +687,26 @@ export interface paths {
         };
         /** The caller as the platform sees them */
         get: operations["getCaller"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/registrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's lottery registrations
+         * @description Each REGISTERED until its drop is drawn, then WON (with `voucherId`, unless the winner had reached the per-person limit) or LOST.
+         */
+        get: operations["listMyRegistrations"];
         put?: never;
         post?: never;
         delete?: never;
@@ -905,6 +985,16 @@ export interface components {
                 };
                 /** @enum {string} */
                 audience?: "everyone" | "registered";
+                /** @enum {string} */
+                allocation?: "lottery";
+                registration?: {
+                    /** Format: date-time */
+                    opensAt: string;
+                    /** Format: date-time */
+                    closesAt: string;
+                };
+                /** Format: date-time */
+                drawAt?: string;
             }[];
             instantDiscounts?: {
                 id: string;
@@ -1136,6 +1226,48 @@ export interface components {
         ClaimRequest: {
             voucherTypeId: string;
         };
+        DrawRegistration: {
+            registrationId: string;
+            voucherTypeId: string;
+            /** @enum {string} */
+            status: "REGISTERED";
+        };
+        DrawRegistrationRequest: {
+            voucherTypeId: string;
+        };
+        DrawResult: {
+            /** @description The 32 seed bytes, lowercase hex */
+            seed: string;
+            /** @description sha256 of the seed bytes, lowercase hex: the drawCommitment published before registration opened */
+            commitment: string;
+            /** @description Units drawn per voucher type */
+            stock: {
+                [key: string]: number;
+            };
+            registrations: number;
+            /** @description Winners per voucher type: min(stock, registrations of the type) */
+            winners: {
+                [key: string]: number;
+            };
+            /** @description Vouchers issued per voucher type (a winner already at the per-person limit gets none) */
+            issued: {
+                [key: string]: number;
+            };
+            registrationIds: {
+                registrationId: string;
+                voucherTypeId: string;
+            }[];
+            nextToken?: string;
+        };
+        DrawStarted: {
+            campaignId: string;
+            dropId: string;
+            /**
+             * @description DRAWING: ranking and issuing goes on in the queue
+             * @enum {string}
+             */
+            status: "DRAWING" | "DRAWN";
+        };
         Drop: {
             id: string;
             /** Format: date-time */
@@ -1153,6 +1285,25 @@ export interface components {
              * @enum {string}
              */
             audience?: "everyone" | "registered";
+            /**
+             * @description lottery: residents register inside `registration`; a draw at `drawAt` allocates the stock
+             * @enum {string}
+             */
+            allocation?: "lottery";
+            /** @description A lottery drop's registration window */
+            registration?: {
+                /** Format: date-time */
+                opensAt: string;
+                /** Format: date-time */
+                closesAt: string;
+            };
+            /**
+             * Format: date-time
+             * @description When a lottery drop is drawn
+             */
+            drawAt?: string;
+            /** @description A lottery drop's commitment: lowercase hex sha256 of its 32 secret seed bytes, published before registration opens */
+            drawCommitment?: string;
         };
         DropDefinition: {
             id: string;
@@ -1172,6 +1323,16 @@ export interface components {
             };
             /** @enum {string} */
             audience?: "everyone" | "registered";
+            /** @enum {string} */
+            allocation?: "lottery";
+            registration?: {
+                /** Format: date-time */
+                opensAt: string;
+                /** Format: date-time */
+                closesAt: string;
+            };
+            /** Format: date-time */
+            drawAt?: string;
         };
         DropDetail: {
             id: string;
@@ -1190,6 +1351,25 @@ export interface components {
              * @enum {string}
              */
             audience?: "everyone" | "registered";
+            /**
+             * @description lottery: residents register inside `registration`; a draw at `drawAt` allocates the stock
+             * @enum {string}
+             */
+            allocation?: "lottery";
+            /** @description A lottery drop's registration window */
+            registration?: {
+                /** Format: date-time */
+                opensAt: string;
+                /** Format: date-time */
+                closesAt: string;
+            };
+            /**
+             * Format: date-time
+             * @description When a lottery drop is drawn
+             */
+            drawAt?: string;
+            /** @description A lottery drop's commitment: lowercase hex sha256 of its 32 secret seed bytes, published before registration opens */
+            drawCommitment?: string;
             /** @description Inventory shards per voucher type; empty until published */
             shardCounts: {
                 [key: string]: number;
@@ -1817,6 +1997,18 @@ export interface components {
         MerchantSuspension: {
             /** @description Why; kept on the merchant and in the audit trail */
             reason: string;
+        };
+        MyRegistrations: {
+            items: {
+                campaignId: string;
+                dropId: string;
+                registrationId: string;
+                voucherTypeId: string;
+                /** @enum {string} */
+                status: "REGISTERED" | "WON" | "LOST";
+                /** @description The voucher a winner got (none when the winner had reached the per-person limit) */
+                voucherId?: string;
+            }[];
         };
         PartnerCreated: {
             id: string;
@@ -2628,6 +2820,115 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "THROTTLED";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    startDraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign */
+                id: string;
+                /** @description The lottery drop */
+                dropId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The draw is under way (or done) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrawStarted"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_A_LOTTERY_DROP: Registration is only for drops with `allocation: "lottery"`. REGISTRATION_OPEN: The lottery drop's registration window has not closed yet, so it cannot be drawn. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_A_LOTTERY_DROP" | "REGISTRATION_OPEN";
                         };
                     };
                 };
@@ -5196,7 +5497,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description SOLD_OUT: Every unit of this drop and voucher type is taken. LIMIT_REACHED: The resident already holds the campaign's per-person limit of vouchers. NOT_REGISTERED: The drop is for residents registered for the campaign, and the caller is not. DROP_NOT_OPEN: The drop is not open now (before it opens, after it closes, or the campaign is paused). IDEMPOTENCY_IN_PROGRESS: A request with this Idempotency-Key is still being processed; retry after `Retry-After`. */
+            /** @description SOLD_OUT: Every unit of this drop and voucher type is taken. LIMIT_REACHED: The resident already holds the campaign's per-person limit of vouchers. NOT_REGISTERED: The drop is for residents registered for the campaign, and the caller is not. LOTTERY_DROP: The drop is allocated by a lottery: register for it instead of claiming. DROP_NOT_OPEN: The drop is not open now (before it opens, after it closes, or the campaign is paused). IDEMPOTENCY_IN_PROGRESS: A request with this Idempotency-Key is still being processed; retry after `Retry-After`. */
             409: {
                 headers: {
                     /** @description Seconds to wait before retrying */
@@ -5207,7 +5508,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"] & {
                         error?: {
                             /** @enum {unknown} */
-                            code?: "SOLD_OUT" | "LIMIT_REACHED" | "NOT_REGISTERED" | "DROP_NOT_OPEN" | "IDEMPOTENCY_IN_PROGRESS";
+                            code?: "SOLD_OUT" | "LIMIT_REACHED" | "NOT_REGISTERED" | "LOTTERY_DROP" | "DROP_NOT_OPEN" | "IDEMPOTENCY_IN_PROGRESS";
                         };
                     };
                 };
@@ -5266,6 +5567,202 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "UNAVAILABLE";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getDrawResult: {
+        parameters: {
+            query?: {
+                /** @description Registration ids per page, 1–1000 (default 1000) */
+                limit?: number;
+                /** @description The `nextToken` of the previous page */
+                nextToken?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The campaign */
+                id: string;
+                /** @description The lottery drop */
+                dropId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The result, with one page of registration ids */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrawResult"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_DRAWN: The lottery drop has not been drawn yet. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_DRAWN";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    registerForDraw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign */
+                id: string;
+                /** @description The lottery drop */
+                dropId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DrawRegistrationRequest"];
+            };
+        };
+        responses: {
+            /** @description Registered before: the first registration */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrawRegistration"];
+                };
+            };
+            /** @description Registered now */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrawRegistration"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description REGISTRATION_CLOSED: The lottery drop takes no registrations now (outside its registration window, or the campaign is paused). LIMIT_REACHED: The resident already holds the campaign's per-person limit of vouchers. NOT_A_LOTTERY_DROP: Registration is only for drops with `allocation: "lottery"`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "REGISTRATION_CLOSED" | "LIMIT_REACHED" | "NOT_A_LOTTERY_DROP";
+                        };
+                    };
+                };
+            };
+            /** @description THROTTLED: The platform is busy; retry after `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "THROTTLED";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
                         };
                     };
                 };
@@ -5419,6 +5916,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Caller"];
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listMyRegistrations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The registrations, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MyRegistrations"];
                 };
             };
             /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
