@@ -17,6 +17,7 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { splitStock } from "../domain/inventory.js";
+import * as z from "../zod.js";
 import type { InstantDiscount } from "../domain/instant-discount.js";
 import { batchGetAll, itemOfConditionFailure } from "./dynamo.js";
 import { sentAtMostOnce } from "./retry.js";
@@ -110,23 +111,38 @@ export interface PayerCounter {
 /** The attribute that holds one day's transactions on a payer counter. */
 const dayAttribute = (day: string) => `day#${day}`;
 
+/** An instant discount's per-payer limits. */
+type PayerLimits = NonNullable<InstantDiscount["perPayer"]>;
+
+/** The slot a payment takes: its transaction, on its local day. */
+export interface PayerSlot {
+  transactionId: string;
+  day: string;
+}
+
+/** A set of transaction ids on a payer counter (DynamoDB string sets come back as Sets). */
+const transactionSet = z.set(z.string()).optional();
+
+/** The transaction ids holding a slot in all, and on `day`, of a stored payer counter (parsed, never cast). */
+function slotsOf(item: Record<string, unknown> | undefined, day: string): { takes: ReadonlySet<string>; today: ReadonlySet<string> } {
+  return { takes: transactionSet.parse(item?.takes) ?? new Set(), today: transactionSet.parse(item?.[dayAttribute(day)]) ?? new Set() };
+}
+
 /** Whether a take for `transactionId` would pass a payer's limits on `day`, as the counter stands (a read, no write). */
 export async function payerWithinLimits(
   db: DynamoDBDocumentClient,
   table: string,
   counter: PayerCounter,
-  limits: NonNullable<InstantDiscount["perPayer"]>,
-  slot: { transactionId: string; day: string },
+  limits: PayerLimits,
+  slot: PayerSlot,
 ): Promise<boolean> {
   return withinLimits(await readPayerCounter(db, table, counter), limits, slot);
 }
 
-function withinLimits(item: Record<string, unknown> | undefined, limits: NonNullable<InstantDiscount["perPayer"]>, slot: { transactionId: string; day: string }): boolean {
-  const takes = item?.takes instanceof Set ? (item.takes as Set<string>) : new Set<string>();
+function withinLimits(item: Record<string, unknown> | undefined, limits: PayerLimits, slot: PayerSlot): boolean {
+  const { takes, today } = slotsOf(item, slot.day);
   if (takes.has(slot.transactionId)) return true;
-  const today = item?.[dayAttribute(slot.day)];
-  const todays = today instanceof Set ? today.size : 0;
-  return (limits.total === undefined || takes.size < limits.total) && (limits.daily === undefined || todays < limits.daily);
+  return (limits.total === undefined || takes.size < limits.total) && (limits.daily === undefined || today.size < limits.daily);
 }
 
 /**
@@ -137,8 +153,8 @@ export async function takePayerSlot(
   db: DynamoDBDocumentClient,
   table: string,
   counter: PayerCounter,
-  limits: NonNullable<InstantDiscount["perPayer"]>,
-  slot: { transactionId: string; day: string },
+  limits: PayerLimits,
+  slot: PayerSlot,
 ): Promise<"taken" | "limit"> {
   const conditions = ["(attribute_not_exists(takes) OR NOT contains(takes, :txn))"];
   const values: Record<string, unknown> = { ":txns": new Set([slot.transactionId]), ":txn": slot.transactionId };
@@ -166,9 +182,8 @@ export async function takePayerSlot(
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     const item = itemOfConditionFailure(error) ?? (await readPayerCounter(db, table, counter));
-    const takes = item?.takes;
     // Already held by this transaction (a duplicate delivery or a retry): nothing to count again.
-    return takes instanceof Set && takes.has(slot.transactionId) ? "taken" : "limit";
+    return slotsOf(item, slot.day).takes.has(slot.transactionId) ? "taken" : "limit";
   }
 }
 
@@ -180,7 +195,7 @@ async function readPayerCounter(db: DynamoDBDocumentClient, table: string, count
 }
 
 /** Releases the slot `transactionId` holds on `day`, if it holds one; releasing again changes nothing. */
-export async function releasePayerSlot(db: DynamoDBDocumentClient, table: string, counter: PayerCounter, slot: { transactionId: string; day: string }): Promise<void> {
+export async function releasePayerSlot(db: DynamoDBDocumentClient, table: string, counter: PayerCounter, slot: PayerSlot): Promise<void> {
   try {
     await db.send(
       new UpdateCommand({

@@ -22,7 +22,11 @@
  * - Payer slots are released only after the transaction's record is final, and only when that
  *   record does not hold this discount: a duplicate delivery that failed cannot release the slot
  *   of the delivery that applied it.
- * The drill is test/integration/instant-discounts.test.ts ("a crash between the take and the record").
+ * - A `restore` refund commits the reversal, then gives the units back (hot items, so never in
+ *   its transaction). Died between the two: the units stay used (under-use, never over); the
+ *   refund's redelivery finds its stored answer and gives nothing back, so nothing comes back twice.
+ * The drills are in test/integration/instant-discounts.test.ts ("a crash between the take and the
+ * record", "a crash between a restore refund's reversal and its give-back").
  */
 import { takeFromShards } from "../domain/inventory.js";
 import { type InstantCandidate, type InstantDiscount, dayQuotaUnits, instantCandidates, instantOffers, quotaDay } from "../domain/instant-discount.js";

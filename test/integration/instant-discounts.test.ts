@@ -313,3 +313,30 @@ describe("a crash between the quota take and the record (the drill of the crash 
     expect((await readLedger(db, tables.redemptions, setup.campaignId, setup.merchantId)).filter((record) => record.kind === "REDEMPTION")).toHaveLength(1);
   });
 });
+
+describe("a crash between a restore refund's reversal and its give-back (the second drill of use-cases/instant-discounts.ts)", () => {
+  it("strands the unit (used, never counted back twice): the reversal stands once and the refund's redelivery answers it", async () => {
+    const setup = await instantCampaign({ quota: { total: 3 } }, { refundPolicy: "restore" });
+    const transactionId = unique("txn");
+    const at = new Date();
+    await pay(setup, { transactionId, at });
+    // The function dies as it gives the unit back: the quota's give-back never reaches DynamoDB.
+    const dying = Object.create(db) as typeof db;
+    dying.send = ((command: { input?: { Key?: { pk?: unknown } } }) => {
+      const pk = command.input?.Key?.pk;
+      if (command instanceof UpdateCommand && typeof pk === "string" && pk.startsWith("QUOTA#")) return Promise.reject(new Error("the function died here"));
+      return db.send(command as never);
+    }) as typeof db.send;
+    const refund = { eventId: unique("refund"), transactionId, occurredAt: partnerInstant(new Date(at.getTime() + 1_000)) };
+    const refundDeps = { ...deps, now: () => new Date(at.getTime() + 2_000) };
+    await expect(recordRefund({ partnerId: setup.partnerId, body: refund }, { ...refundDeps, db: dying })).rejects.toThrow("the function died here");
+
+    // The partner delivers the refund again: the stored answer, nothing reversed or given back twice.
+    expect(await recordRefund({ partnerId: setup.partnerId, body: refund }, refundDeps)).toEqual({ transactionId, reversed: true, refunded: 12_000, remaining: 0 });
+    expect(await readTransaction(db, tables.redemptions, setup.partnerId, transactionId)).toMatchObject({ status: "REVERSED" });
+    const ledger = await readLedger(db, tables.redemptions, setup.campaignId, setup.merchantId);
+    expect(ledger.map((record) => record.kind).sort()).toEqual(["REDEMPTION", "REVERSAL"]);
+    // The unit stays used: the quota is under-used by one, never over.
+    expect(await used(setup, TOTAL_PERIOD, 3)).toBe(1);
+  });
+});

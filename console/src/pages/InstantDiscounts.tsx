@@ -5,36 +5,14 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { Col, Descriptions, Row, Skeleton, Statistic, Typography } from "antd";
-import type { EChartsOption } from "echarts";
 import { api, dataOf } from "../api/client";
 import type { components } from "../api/openapi";
 import { EChart } from "../components/EChart";
+import { gaugeOption } from "../components/gauge";
 import { useMessages } from "../i18n";
 import { tiersText, windowText } from "../instant-text";
 
 type InstantDiscountDetail = components["schemas"]["InstantDiscountDetail"];
-
-function quotaGauge(label: string, used: number, total: number): EChartsOption {
-  return {
-    animation: false,
-    series: [
-      {
-        type: "gauge",
-        min: 0,
-        max: Math.max(total, 1),
-        progress: { show: true, width: 10 },
-        axisLine: { lineStyle: { width: 10 } },
-        axisLabel: { show: false },
-        splitLine: { show: false },
-        axisTick: { show: false },
-        pointer: { show: false },
-        title: { offsetCenter: [0, "70%"], fontSize: 13 },
-        detail: { valueAnimation: false, offsetCenter: [0, "10%"], fontSize: 15, formatter: () => `${used} / ${total}` },
-        data: [{ value: used, name: label }],
-      },
-    ],
-  };
-}
 
 function InstantDiscountUse(props: { discount: InstantDiscountDetail; timezone: string }) {
   const t = useMessages();
@@ -51,7 +29,7 @@ function InstantDiscountUse(props: { discount: InstantDiscountDetail; timezone: 
       <Row gutter={16}>
         <Col xs={24} md={8}>
           <EChart
-            option={quotaGauge(t("quotaUsed"), discount.used, discount.quota.total)}
+            option={gaugeOption({ label: t("quotaUsed"), value: discount.used, max: Math.max(discount.quota.total, 1), detail: `${discount.used} / ${discount.quota.total}` })}
             ariaLabel={`${t("quotaUsed")} ${discount.used} / ${discount.quota.total}`}
             style={{ height: 160 }}
           />

@@ -4,11 +4,11 @@
  */
 import { useQuery } from "@tanstack/react-query";
 import { Alert, Badge, Card, Col, Empty, Row, Skeleton, Space, Statistic, Typography } from "antd";
-import type { EChartsOption } from "echarts";
 import { useMemo } from "react";
 import { api, apiErrorOf, dataOf } from "../api/client";
 import type { components } from "../api/openapi";
 import { EChart } from "../components/EChart";
+import { gaugeOption } from "../components/gauge";
 import { calendarDay, fenToYuan, formatInstant, formatYuan } from "../format";
 import { type MessageKey, useMessages } from "../i18n";
 import { InstantDiscounts } from "./InstantDiscounts";
@@ -52,27 +52,9 @@ function ErrorState(props: { error: unknown }) {
   return <Alert type="error" showIcon title={t("loadFailed")} description={message} />;
 }
 
-function gauge(label: string, fen: number, budget: number): EChartsOption {
-  return {
-    // Refreshed every 10 s: an animation from zero each time would show wrong figures in between.
-    animation: false,
-    series: [
-      {
-        type: "gauge",
-        min: 0,
-        max: Math.max(fenToYuan(budget), 0.01),
-        progress: { show: true, width: 10 },
-        axisLine: { lineStyle: { width: 10 } },
-        axisLabel: { show: false },
-        splitLine: { show: false },
-        axisTick: { show: false },
-        pointer: { show: false },
-        title: { offsetCenter: [0, "70%"], fontSize: 13 },
-        detail: { valueAnimation: false, offsetCenter: [0, "10%"], fontSize: 15, formatter: () => formatYuan(fen) },
-        data: [{ value: fenToYuan(fen), name: label }],
-      },
-    ],
-  };
+/** A budget gauge: `fen` of `budget`, in yuan. */
+function gauge(label: string, fen: number, budget: number) {
+  return gaugeOption({ label, value: fenToYuan(fen), max: Math.max(fenToYuan(budget), 0.01), detail: formatYuan(fen) });
 }
 
 function CampaignCard(props: { campaign: Campaign }) {
