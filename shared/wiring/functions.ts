@@ -115,7 +115,7 @@ export const platformFunctions = {
   linkCard: {
     description: "POST /partners/{partnerId}/cards (signed): links the partner's card token to a resident, once.",
     entry: "functions/partners/link-card.ts",
-    tables: { partners: "read", vouchers: "readWrite" },
+    tables: { partners: "read", vouchers: "readWrite", audit: "write" },
   },
   recordRefund: {
     description:
