@@ -11,7 +11,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, Validations, type StackProps } from "aws-cdk-lib";
+import { Aws, CfnCondition, CfnOutput, Duration, Fn, RemovalPolicy, Stack, Validations, type ICfnConditionExpression, type StackProps } from "aws-cdk-lib";
 import type * as apigwv2 from "aws-cdk-lib/aws-apigatewayv2";
 import * as cloudfront from "aws-cdk-lib/aws-cloudfront";
 import * as origins from "aws-cdk-lib/aws-cloudfront-origins";
@@ -24,6 +24,30 @@ import { CONSOLE_ROUTING_CODE } from "../constructs/console-routing.js";
 export const CONSOLE_PATH = "/console";
 /** The console's settings on AWS, fetched by the app at `/console/config.json` (docs/deploy.md). */
 export const CONSOLE_CONFIG_FILE = "config.json";
+
+/**
+ * Regions whose S3 buckets CloudFront does not deliver standard logs to (the opt-in regions; AWS's
+ * CloudFront guide, "Choosing an Amazon S3 bucket for standard logs"): the distribution would be
+ * refused there, so in these regions it is deployed without standard logs (docs/deploy.md).
+ */
+export const REGIONS_WITHOUT_CLOUDFRONT_LOGS = [
+  "af-south-1",
+  "ap-east-1",
+  "ap-east-2",
+  "ap-south-2",
+  "ap-southeast-3",
+  "ap-southeast-4",
+  "ap-southeast-5",
+  "ap-southeast-7",
+  "ca-west-1",
+  "eu-central-2",
+  "eu-south-1",
+  "eu-south-2",
+  "il-central-1",
+  "me-central-1",
+  "me-south-1",
+  "mx-central-1",
+] as const;
 
 /** What `/console/config.json` holds: how the console signs operators in on AWS. */
 export interface ConsoleConfig {
@@ -141,6 +165,15 @@ export class EdgeStack extends Stack {
       logFilePrefix: "distribution/",
       ...(props.webAclId !== undefined ? { webAclId: props.webAclId } : {}),
     });
+    // The stack is region-agnostic, so the region is a deploy-time fact: a condition drops the
+    // distribution's standard logs where CloudFront cannot deliver them to this stack's bucket.
+    const logsDeliverable = new CfnCondition(this, "CloudFrontLogsDeliverable", {
+      expression: Fn.conditionNot(regionIsOneOf(REGIONS_WITHOUT_CLOUDFRONT_LOGS)),
+    });
+    (this.distribution.node.defaultChild as cloudfront.CfnDistribution).addPropertyOverride(
+      "DistributionConfig.Logging",
+      Fn.conditionIf(logsDeliverable.logicalId, { Bucket: this.accessLogBucket.bucketRegionalDomainName, Prefix: "distribution/" }, Aws.NO_VALUE),
+    );
     Validations.of(this.distribution).acknowledge({
       id: "AwsSolutions-CFR1",
       reason: "No geo restriction: the console's operators and the API's residents and partners may be anywhere, and CloudFront's country lookup is not an access control.",
@@ -193,6 +226,17 @@ export class EdgeStack extends Stack {
     });
     new CfnOutput(this, "DistributionId", { value: this.distribution.distributionId, description: "For invalidations" });
   }
+}
+
+/** True in any of `regions`; `Fn::Or` takes at most 10 conditions, so longer lists are nested. */
+function regionIsOneOf(regions: readonly string[]): ICfnConditionExpression {
+  const equals = regions.map((region) => Fn.conditionEquals(Aws.REGION, region));
+  const chunks: ICfnConditionExpression[] = [];
+  for (let start = 0; start < equals.length; start += 10) {
+    const chunk = equals.slice(start, start + 10);
+    chunks.push(chunk.length === 1 ? chunk[0]! : Fn.conditionOr(...chunk));
+  }
+  return chunks.length === 1 ? chunks[0]! : Fn.conditionOr(...chunks);
 }
 
 /**

@@ -13,7 +13,7 @@ import { Template } from "aws-cdk-lib/assertions";
 import * as cloudfront from "aws-cdk-lib/aws-cloudfront";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildApp, CONSOLE_CLIENT_ID_CONTEXT, CONSOLE_DIST_CONTEXT, type BuiltApp } from "../../infra/build-app.js";
-import { EdgeStack } from "../../infra/stacks/edge-stack.js";
+import { EdgeStack, REGIONS_WITHOUT_CLOUDFRONT_LOGS } from "../../infra/stacks/edge-stack.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { CONSOLE_DIST_FIXTURE, JWT_AUDIENCE, JWT_ISSUER, logicalId, testApp } from "./support.js";
 
@@ -30,6 +30,17 @@ function runRouting(code: string, request: ViewerRequest): any {
   // In a context of its own, with no Node globals: the code defines a top-level `handler`, as the cloudfront-js runtime expects.
   const handler = runInNewContext(`${code}\nhandler;`, {}) as (event: unknown) => unknown;
   return handler({ request: { method: "GET", headers: {}, cookies: {}, querystring: {}, ...request } });
+}
+
+/** Evaluates a CloudFormation condition built of Fn::Not, Fn::Or and Fn::Equals on AWS::Region. */
+function evaluateCondition(expression: unknown, region: string): boolean | string {
+  const node = expression as Record<string, any>;
+  if (typeof expression === "string") return expression;
+  if (node.Ref === "AWS::Region") return region;
+  if (node["Fn::Not"]) return !evaluateCondition(node["Fn::Not"][0], region);
+  if (node["Fn::Or"]) return (node["Fn::Or"] as unknown[]).some((part) => evaluateCondition(part, region) === true);
+  if (node["Fn::Equals"]) return evaluateCondition(node["Fn::Equals"][0], region) === evaluateCondition(node["Fn::Equals"][1], region);
+  throw new Error(`unexpected condition ${JSON.stringify(expression)}`);
 }
 
 describe("the edge stack", () => {
@@ -64,7 +75,28 @@ describe("the edge stack", () => {
     expect(bucket.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: logicalId(built.edge.accessLogBucket) });
     const logs = resources[logicalId(built.edge.accessLogBucket)]!.Properties;
     expect(logs.PublicAccessBlockConfiguration.RestrictPublicBuckets).toBe(true);
-    expect(distribution.Logging.Bucket).toEqual({ "Fn::GetAtt": [logicalId(built.edge.accessLogBucket), "RegionalDomainName"] });
+  });
+
+  it.each([
+    ["ap-southeast-1", true],
+    ["us-east-1", true],
+    ["eu-west-1", true],
+    ["ap-east-1", false],
+    ["me-south-1", false],
+    ["mx-central-1", false],
+  ])("in %s, writes the distribution's standard logs to the log bucket: %s", (region, delivered) => {
+    const [, whenDelivered, otherwise] = distribution.Logging["Fn::If"];
+    expect(whenDelivered).toEqual({ Bucket: { "Fn::GetAtt": [logicalId(built.edge.accessLogBucket), "RegionalDomainName"] }, Prefix: "distribution/" });
+    expect(otherwise).toEqual({ Ref: "AWS::NoValue" });
+    const conditions = template.toJSON().Conditions as Record<string, unknown>;
+    expect(evaluateCondition(conditions[distribution.Logging["Fn::If"][0]], region)).toBe(delivered);
+  });
+
+  it("knows every region without CloudFront log delivery", () => {
+    const conditions = template.toJSON().Conditions as Record<string, unknown>;
+    for (const region of REGIONS_WITHOUT_CLOUDFRONT_LOGS) {
+      expect(evaluateCondition(conditions[distribution.Logging["Fn::If"][0]], region), region).toBe(false);
+    }
   });
 
   it("has no public bucket policy: only this distribution (through OAC) may read the console's files", () => {
