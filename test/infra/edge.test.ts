@@ -215,7 +215,7 @@ describe("the edge stack", () => {
     const consoleBuild = staged.map((name) => join(assembly.directory, name)).filter((dir) => existsSync(join(dir, "index.html")));
     expect(consoleBuild).toHaveLength(1);
     expect(readFileSync(join(consoleBuild[0]!, "index.html"), "utf8")).toBe(readFileSync(join(CONSOLE_DIST_FIXTURE, "index.html"), "utf8"));
-    expect(readdirSync(join(consoleBuild[0]!, "assets"))).toEqual(["index-fixture.js"]);
+    expect(readdirSync(join(consoleBuild[0]!, "assets"))).toEqual(["index-fixture.css"]);
     expect(readdirSync(consoleBuild[0]!).filter((name) => name.startsWith("."))).toEqual([]);
 
     const configs = staged.map((name) => join(assembly.directory, name, "config.json")).filter((file) => existsSync(file));
