@@ -181,7 +181,7 @@ export class EdgeStack extends Stack {
     if (props.webAclId === undefined) {
       Validations.of(this.distribution).acknowledge({
         id: "AwsSolutions-CFR2",
-        reason: "The WAF web ACL is added with edge protection (a CloudFront-scoped web ACL must live in a us-east-1 stack); this distribution takes it through webAclId.",
+        reason: "No web ACL yet: edge protection (issue 16) creates a CloudFront-scoped web ACL, which must live in a us-east-1 stack, and passes it as webAclId; with it, this acknowledgment goes away.",
       });
     }
     Validations.of(this.distribution).acknowledge({
