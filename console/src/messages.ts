@@ -4,7 +4,7 @@
  * message is filled by fillMessage (format.ts).
  */
 
-import { operationsEn, operationsZh } from "./messages-operations";
+import { operationsEn, operationsZh } from "./messages-operations.js";
 
 export type Language = "zh-CN" | "en";
 

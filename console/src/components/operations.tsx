@@ -3,7 +3,8 @@
  * names), a campaign picker, and fetching every page of a paged list.
  */
 import { useQuery } from "@tanstack/react-query";
-import { Alert, Select, type FormInstance } from "antd";
+import { Alert, ConfigProvider, Select, type FormInstance } from "antd";
+import type { ReactNode } from "react";
 import { ApiError } from "../api/client";
 import { useMessages } from "../i18n";
 import { localZone } from "../format";
@@ -88,4 +89,34 @@ export function useCampaignZones(): (campaignId: string) => string {
   const campaigns = useQuery({ queryKey: ["campaigns"], queryFn: fetchCampaigns });
   const zones = new Map((campaigns.data ?? []).map((campaign) => [campaign.id, campaign.timezone]));
   return (campaignId) => zones.get(campaignId) ?? localZone();
+}
+
+/**
+ * WCAG AA for what the operations screens show beyond the console's theme (App.tsx): Ant Design's
+ * placeholder and empty-table text (25 % black, 1.9:1 on white) at 60 % black (5.7:1), and its
+ * danger red (#ff4d4f, 3.9:1 under white text) at red-7 (5.9:1).
+ */
+const readable = { token: { colorTextPlaceholder: "rgba(0, 0, 0, 0.6)", colorTextDisabled: "rgba(0, 0, 0, 0.6)", colorError: "#cf1322" } };
+
+/** An operations screen inside the readable theme. */
+export function ReadableScreen(props: { children: ReactNode }) {
+  return <ConfigProvider theme={readable}>{props.children}</ConfigProvider>;
+}
+
+/**
+ * Status colours with white text at WCAG AA (Ant Design's tags, preset or custom, put light text
+ * on a light fill): each palette's 8th shade (gold's 9th: its 8th is 4.4:1).
+ */
+export const STATUS_COLOURS = { ok: "#237804", warn: "#874d00", bad: "#a8071a", busy: "#003eb3", idle: "#434343" } as const;
+
+/** A status as a small label: white text on one of {@link STATUS_COLOURS}. */
+export function StatusTag(props: { colour: string; children: ReactNode; testId?: string }) {
+  return (
+    <span
+      data-testid={props.testId}
+      style={{ color: "#fff", background: props.colour, borderRadius: 4, padding: "0 7px", fontSize: 12, lineHeight: "20px", display: "inline-block", whiteSpace: "nowrap" }}
+    >
+      {props.children}
+    </span>
+  );
 }

@@ -4,11 +4,11 @@
  * spelled out first: suspension, held and forfeited statements, clawback) and enforce again.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Badge, Button, Card, Checkbox, Descriptions, Empty, Form, Input, Modal, Segmented, Space, Tag, Typography } from "antd";
+import { Alert, Badge, Button, Card, Checkbox, Descriptions, Empty, Form, Input, Modal, Segmented, Space, Typography } from "antd";
 import { useState } from "react";
 import { api, dataOf } from "../api/client";
 import type { components } from "../api/openapi";
-import { ApiErrorAlert, CampaignPicker, allPages, showFieldErrors, useCampaignZones } from "../components/operations";
+import { ApiErrorAlert, CampaignPicker, allPages, showFieldErrors, useCampaignZones, ReadableScreen, STATUS_COLOURS, StatusTag } from "../components/operations";
 import { formatInstant } from "../format";
 import { useMessages } from "../i18n";
 
@@ -16,7 +16,7 @@ type Flag = components["schemas"]["FraudFlag"];
 type FlagStatus = Flag["status"];
 type Decision = { kind: "dismiss" | "confirm"; flag: Flag };
 
-const SEVERITY_COLOURS: Record<string, string> = { high: "red", medium: "orange", low: "blue" };
+const SEVERITY_COLOURS: Record<Flag["severity"], string> = { high: STATUS_COLOURS.bad, medium: STATUS_COLOURS.warn, low: STATUS_COLOURS.busy };
 
 /** A measure of the evidence as text: numbers and words as they are, lists joined, objects as JSON. */
 function measureText(value: unknown): string {
@@ -123,7 +123,7 @@ function FlagCard(props: { flag: Flag; zone: string; onDecide: (decision: Decisi
       title={
         <Space wrap>
           <span>{flag.rule}</span>
-          <Tag color={SEVERITY_COLOURS[flag.severity] ?? "default"}>{flag.severity}</Tag>
+          <StatusTag colour={SEVERITY_COLOURS[flag.severity]}>{flag.severity}</StatusTag>
           <Badge status={flag.status === "OPEN" ? "processing" : flag.status === "CONFIRMED" ? "error" : "default"} text={t(`flag${flag.status}`)} />
         </Space>
       }
@@ -197,26 +197,28 @@ export function Fraud() {
     refetchInterval: 15_000,
   });
   return (
-    <Space orientation="vertical" size="large" style={{ width: "100%" }}>
-      <Typography.Title level={1} style={{ fontSize: 24, margin: 0 }}>
-        {t("fraudTitle")}
-      </Typography.Title>
-      <Space wrap>
-        <Segmented<FlagStatus>
-          aria-label={t("status")}
-          value={status}
-          onChange={setStatus}
-          options={(["OPEN", "CONFIRMED", "DISMISSED"] as const).map((value) => ({ value, label: t(`flag${value}`) }))}
-        />
-        <CampaignPicker value={campaignId} onChange={setCampaignId} allowClear />
+    <ReadableScreen>
+      <Space orientation="vertical" size="large" style={{ width: "100%" }}>
+        <Typography.Title level={1} style={{ fontSize: 24, margin: 0 }}>
+          {t("fraudTitle")}
+        </Typography.Title>
+        <Space wrap>
+          <Segmented<FlagStatus>
+            aria-label={t("status")}
+            value={status}
+            onChange={setStatus}
+            options={(["OPEN", "CONFIRMED", "DISMISSED"] as const).map((value) => ({ value, label: t(`flag${value}`) }))}
+          />
+          <CampaignPicker value={campaignId} onChange={setCampaignId} allowClear />
+        </Space>
+        {flags.isError ? <ApiErrorAlert error={flags.error} /> : null}
+        {flags.isPending ? <Card loading /> : null}
+        {flags.data?.length === 0 ? <Empty description={t("noFlags")} /> : null}
+        {flags.data?.map((flag) => (
+          <FlagCard key={flag.id} flag={flag} zone={zoneOf(flag.campaignId)} onDecide={setDecision} />
+        ))}
+        <DecisionDialog decision={decision} onClose={() => setDecision(undefined)} />
       </Space>
-      {flags.isError ? <ApiErrorAlert error={flags.error} /> : null}
-      {flags.isPending ? <Card loading /> : null}
-      {flags.data?.length === 0 ? <Empty description={t("noFlags")} /> : null}
-      {flags.data?.map((flag) => (
-        <FlagCard key={flag.id} flag={flag} zone={zoneOf(flag.campaignId)} onDecide={setDecision} />
-      ))}
-      <DecisionDialog decision={decision} onClose={() => setDecision(undefined)} />
-    </Space>
+    </ReadableScreen>
   );
 }

@@ -3,11 +3,11 @@
  * reinstate), searched and filtered by sector and status; and the public list as residents see it.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Button, Form, Input, Modal, Select, Space, Table, Tabs, Tag, Typography, message } from "antd";
+import { Button, Form, Input, Modal, Select, Space, Table, Tabs, Typography, message } from "antd";
 import { useMemo, useState } from "react";
 import { api, dataOf } from "../api/client";
 import type { components } from "../api/openapi";
-import { ApiErrorAlert, allPages, showFieldErrors } from "../components/operations";
+import { ApiErrorAlert, allPages, showFieldErrors, ReadableScreen, STATUS_COLOURS, StatusTag } from "../components/operations";
 import { formatInstant, localZone } from "../format";
 import { type MessageKey, useMessages } from "../i18n";
 
@@ -17,7 +17,7 @@ type Sector = Merchant["sector"];
 
 const STATUSES: MerchantStatus[] = ["PENDING", "APPROVED", "SUSPENDED"];
 const SECTORS: Sector[] = ["supermarket", "department_store", "appliance", "restaurant", "fuel", "tourism", "hotel", "entertainment", "auto", "other"];
-const STATUS_COLOURS: Record<MerchantStatus, string> = { PENDING: "gold", APPROVED: "green", SUSPENDED: "red" };
+const COLOURS: Record<MerchantStatus, string> = { PENDING: STATUS_COLOURS.warn, APPROVED: STATUS_COLOURS.ok, SUSPENDED: STATUS_COLOURS.bad };
 
 /** The message key of a sector's name. */
 export const sectorKey = (sector: string): MessageKey => `sector_${sector}` as MessageKey;
@@ -109,9 +109,11 @@ function ManagedMerchants() {
   });
   return (
     <Space orientation="vertical" size="middle" style={{ width: "100%" }}>
+      {/* The filters' few options all rendered (virtual={false}): a virtual list renders only those scrolled into view. */}
       <Space wrap>
         <Input.Search aria-label={t("search")} placeholder={t("searchMerchants")} allowClear onChange={(event) => setSearch(event.target.value)} style={{ width: 260 }} />
         <Select<MerchantStatus | "all">
+          virtual={false}
           aria-label={t("status")}
           value={status ?? "all"}
           onChange={(value) => setStatus(value === "all" ? undefined : value)}
@@ -119,6 +121,7 @@ function ManagedMerchants() {
           options={[{ value: "all", label: t("allStatuses") }, ...STATUSES.map((value) => ({ value, label: t(`merchant${value}`) }))]}
         />
         <Select<Sector | "all">
+          virtual={false}
           aria-label={t("sector")}
           value={sector ?? "all"}
           onChange={(value) => setSector(value === "all" ? undefined : value)}
@@ -153,7 +156,7 @@ function ManagedMerchants() {
             dataIndex: "status",
             render: (value: MerchantStatus, merchant) => (
               <Space orientation="vertical" size={0}>
-                <Tag color={STATUS_COLOURS[value]}>{t(`merchant${value}`)}</Tag>
+                <StatusTag colour={COLOURS[value]}>{t(`merchant${value}`)}</StatusTag>
                 {merchant.statusReason ? <Typography.Text type="secondary">{merchant.statusReason}</Typography.Text> : null}
               </Space>
             ),
@@ -194,6 +197,8 @@ function PublicList() {
   const merchants = useQuery({
     queryKey: ["merchants", "public"],
     queryFn: () => allPages(async (nextToken) => dataOf(await api.GET("/merchants", { params: { query: { limit: 100, ...(nextToken ? { nextToken } : {}) } } }))),
+    // The public list may be up to 2 s old: shown as residents get it, it catches up on its own.
+    refetchInterval: 2_000,
   });
   return (
     <Space orientation="vertical" style={{ width: "100%" }}>
@@ -219,16 +224,18 @@ function PublicList() {
 export function Merchants() {
   const t = useMessages();
   return (
-    <Space orientation="vertical" size="large" style={{ width: "100%" }}>
-      <Typography.Title level={1} style={{ fontSize: 24, margin: 0 }}>
-        {t("merchantsTitle")}
-      </Typography.Title>
-      <Tabs
-        items={[
-          { key: "queue", label: t("merchantQueue"), children: <ManagedMerchants /> },
-          { key: "public", label: t("publicList"), children: <PublicList /> },
-        ]}
-      />
-    </Space>
+    <ReadableScreen>
+      <Space orientation="vertical" size="large" style={{ width: "100%" }}>
+        <Typography.Title level={1} style={{ fontSize: 24, margin: 0 }}>
+          {t("merchantsTitle")}
+        </Typography.Title>
+        <Tabs
+          items={[
+            { key: "queue", label: t("merchantQueue"), children: <ManagedMerchants /> },
+            { key: "public", label: t("publicList"), children: <PublicList /> },
+          ]}
+        />
+      </Space>
+    </ReadableScreen>
   );
 }

@@ -4,11 +4,11 @@
  * balanced / not balanced badge and the difference in yuan.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Badge, Button, Card, Col, Descriptions, Form, Input, Row, Select, Space, Statistic, Table, Tag, Typography } from "antd";
+import { Alert, Badge, Button, Card, Col, Descriptions, Form, Input, Row, Select, Space, Statistic, Table, Typography } from "antd";
 import { useState } from "react";
 import { api, dataOf } from "../api/client";
 import type { components } from "../api/openapi";
-import { ApiErrorAlert, CampaignPicker, allPages, showFieldErrors, useCampaignZones } from "../components/operations";
+import { ApiErrorAlert, CampaignPicker, allPages, showFieldErrors, useCampaignZones, ReadableScreen, STATUS_COLOURS, StatusTag } from "../components/operations";
 import { calendarDay, formatInstant, formatYuan, localZone } from "../format";
 import { useMessages } from "../i18n";
 
@@ -17,14 +17,14 @@ type StatementStatus = Statement["status"];
 type Line = components["schemas"]["StatementDetail"]["redemptions"][number];
 
 const STATUSES: StatementStatus[] = ["PAID", "PENDING", "HELD", "FAILED", "CARRIED", "FORFEITED", "BUILDING"];
-const STATUS_COLOURS: Record<StatementStatus, string> = {
-  BUILDING: "default",
-  PENDING: "processing",
-  PAID: "success",
-  HELD: "warning",
-  FAILED: "error",
-  CARRIED: "default",
-  FORFEITED: "error",
+const COLOURS: Record<StatementStatus, string> = {
+  BUILDING: STATUS_COLOURS.idle,
+  PENDING: STATUS_COLOURS.busy,
+  PAID: STATUS_COLOURS.ok,
+  HELD: STATUS_COLOURS.warn,
+  FAILED: STATUS_COLOURS.bad,
+  CARRIED: STATUS_COLOURS.idle,
+  FORFEITED: STATUS_COLOURS.bad,
 };
 const fen = (value: number | undefined) => (value === undefined ? "—" : formatYuan(value));
 
@@ -134,6 +134,7 @@ function Statements() {
     <Card title={t("statements")}>
       <Space wrap style={{ marginBottom: 12 }}>
         <Select<StatementStatus | "all">
+          virtual={false}
           aria-label={t("statementStatus")}
           value={status ?? "all"}
           style={{ width: 180 }}
@@ -141,7 +142,7 @@ function Statements() {
           options={[{ value: "all", label: t("allStatuses") }, ...STATUSES.map((value) => ({ value, label: t(`statement${value}`) }))]}
         />
         <Input
-          aria-label={t("period")}
+          aria-label={t("statementsOfPeriod")}
           placeholder={`${t("period")} YYYY-MM-DD`}
           allowClear
           style={{ width: 200 }}
@@ -167,9 +168,9 @@ function Statements() {
             title: t("status"),
             dataIndex: "status",
             render: (value: StatementStatus) => (
-              <Tag color={STATUS_COLOURS[value]} data-testid="statement-status">
+              <StatusTag colour={COLOURS[value]} testId="statement-status">
                 {t(`statement${value}`)}
-              </Tag>
+              </StatusTag>
             ),
           },
           { title: t("redemptionCount"), dataIndex: "redemptionCount", align: "right" },
@@ -247,13 +248,15 @@ function Reconciliation() {
 export function Settlement() {
   const t = useMessages();
   return (
-    <Space orientation="vertical" size="large" style={{ width: "100%" }}>
-      <Typography.Title level={1} style={{ fontSize: 24, margin: 0 }}>
-        {t("settlementTitle")}
-      </Typography.Title>
-      <RunSettlement />
-      <Statements />
-      <Reconciliation />
-    </Space>
+    <ReadableScreen>
+      <Space orientation="vertical" size="large" style={{ width: "100%" }}>
+        <Typography.Title level={1} style={{ fontSize: 24, margin: 0 }}>
+          {t("settlementTitle")}
+        </Typography.Title>
+        <RunSettlement />
+        <Statements />
+        <Reconciliation />
+      </Space>
+    </ReadableScreen>
   );
 }
