@@ -5,6 +5,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Button, Form, Input, Modal, Select, Space, Table, Tabs, Typography, message } from "antd";
 import { useMemo, useState } from "react";
+import { SECTORS } from "../../../shared/domain/sectors.js";
 import { api, dataOf } from "../api/client";
 import type { components } from "../api/openapi";
 import { ApiErrorAlert, allPages, showFieldErrors, ReadableScreen, STATUS_COLOURS, StatusTag } from "../components/operations";
@@ -16,7 +17,6 @@ type MerchantStatus = Merchant["status"];
 type Sector = Merchant["sector"];
 
 const STATUSES: MerchantStatus[] = ["PENDING", "APPROVED", "SUSPENDED"];
-const SECTORS: Sector[] = ["supermarket", "department_store", "appliance", "restaurant", "fuel", "tourism", "hotel", "entertainment", "auto", "other"];
 const COLOURS: Record<MerchantStatus, string> = { PENDING: STATUS_COLOURS.warn, APPROVED: STATUS_COLOURS.ok, SUSPENDED: STATUS_COLOURS.bad };
 
 /** The message key of a sector's name. */

@@ -4,7 +4,7 @@
  * balanced / not balanced badge and the difference in yuan.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Badge, Button, Card, Col, Descriptions, Form, Input, Row, Select, Space, Statistic, Table, Typography } from "antd";
+import { Alert, Button, Card, Col, Descriptions, Form, Input, Row, Select, Space, Statistic, Table, Typography } from "antd";
 import { useState } from "react";
 import { api, dataOf } from "../api/client";
 import type { components } from "../api/openapi";
@@ -210,7 +210,11 @@ function Reconciliation() {
       {data ? (
         <Space orientation="vertical" style={{ width: "100%" }} data-testid="reconciliation">
           <Space size="large">
-            <Badge status={data.balanced ? "success" : "error"} text={<Typography.Text strong>{t(data.balanced ? "balanced" : "notBalanced")}</Typography.Text>} />
+            <span style={{ fontSize: 16 }}>
+              <StatusTag colour={data.balanced ? STATUS_COLOURS.ok : STATUS_COLOURS.bad} testId="reconciliation-badge">
+                {t(data.balanced ? "balanced" : "notBalanced")}
+              </StatusTag>
+            </span>
             <Typography.Text data-testid="reconciliation-difference">
               {t("difference")}: {formatYuan(data.difference)}
             </Typography.Text>
