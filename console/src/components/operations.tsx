@@ -3,7 +3,7 @@
  * names), a campaign picker, and fetching every page of a paged list.
  */
 import { useQuery } from "@tanstack/react-query";
-import { Alert, ConfigProvider, Select, type FormInstance } from "antd";
+import { Alert, ConfigProvider, Select, Space, Typography, type FormInstance } from "antd";
 import type { ReactNode } from "react";
 import { ApiError } from "../api/client";
 import { useMessages } from "../i18n";
@@ -98,9 +98,18 @@ export function useCampaignZones(): (campaignId: string) => string {
  */
 const readable = { token: { colorTextPlaceholder: "rgba(0, 0, 0, 0.6)", colorTextDisabled: "rgba(0, 0, 0, 0.6)", colorError: "#cf1322" } };
 
-/** An operations screen inside the readable theme. */
-export function ReadableScreen(props: { children: ReactNode }) {
-  return <ConfigProvider theme={readable}>{props.children}</ConfigProvider>;
+/** An operations screen: its title (the page's one h1) and its parts, in the readable theme. */
+export function OperationsScreen(props: { title: string; children: ReactNode }) {
+  return (
+    <ConfigProvider theme={readable}>
+      <Space orientation="vertical" size="large" style={{ width: "100%" }}>
+        <Typography.Title level={1} style={{ fontSize: 24, margin: 0 }}>
+          {props.title}
+        </Typography.Title>
+        {props.children}
+      </Space>
+    </ConfigProvider>
+  );
 }
 
 /**

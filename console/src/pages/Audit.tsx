@@ -8,7 +8,7 @@ import { Button, Form, Input, Select, Space, Table, Typography } from "antd";
 import { useSearchParams } from "react-router";
 import { api, dataOf } from "../api/client";
 import type { components } from "../api/openapi";
-import { ApiErrorAlert, ReadableScreen } from "../components/operations";
+import { ApiErrorAlert, OperationsScreen } from "../components/operations";
 import { formatInstant, localZone } from "../format";
 import { type MessageKey, useMessages } from "../i18n";
 
@@ -45,63 +45,58 @@ export function Audit() {
   });
   const entries = trail.data?.pages.flatMap((page) => page.items) ?? [];
   return (
-    <ReadableScreen>
-      <Space orientation="vertical" size="large" style={{ width: "100%" }}>
-        <Typography.Title level={1} style={{ fontSize: 24, margin: 0 }}>
-          {t("auditTitle")}
-        </Typography.Title>
-        <Form
-          layout="inline"
-          key={entity ?? ""}
-          initialValues={{ type, id }}
-          onFinish={(values: { type: EntityType; id: string }) => setParams({ entity: `${values.type}#${values.id.trim()}` })}
-        >
-          <Form.Item label={t("entityType")} name="type">
-            <Select style={{ width: 160 }} options={ENTITY_TYPES.map((value) => ({ value, label: t(`entity${value}` as MessageKey) }))} />
-          </Form.Item>
-          <Form.Item label={t("entityId")} name="id" tooltip={t("entityIdHint")}>
-            <Input style={{ width: 280 }} />
-          </Form.Item>
-          <Button type="primary" htmlType="submit">
-            {t("show")}
-          </Button>
-        </Form>
-        {trail.isError ? <ApiErrorAlert error={trail.error} /> : null}
-        {entity !== undefined ? (
-          <Table<Entry>
-            rowKey={(entry) => `${entry.at}#${entry.action}#${entry.who}`}
-            size="middle"
-            loading={trail.isLoading}
-            dataSource={entries}
-            locale={{ emptyText: t("noAudit") }}
-            pagination={false}
-            columns={[
-              { title: t("at"), dataIndex: "at", render: (value: string) => formatInstant(value, zone) },
-              { title: t("who"), dataIndex: "who" },
-              { title: t("action"), dataIndex: "action" },
-              { title: t("reason"), dataIndex: "reason" },
-              {
-                title: t("change"),
-                key: "change",
-                render: (_, entry) => (
-                  <Space orientation="vertical" size={0}>
-                    {changedFields(entry).map((change) => (
-                      <Typography.Text key={change.field} style={{ fontSize: 12 }}>
-                        {change.field}: {shown(change.before)} → {shown(change.after)}
-                      </Typography.Text>
-                    ))}
-                  </Space>
-                ),
-              },
-            ]}
-          />
-        ) : null}
-        {trail.hasNextPage ? (
-          <Button onClick={() => void trail.fetchNextPage()} loading={trail.isFetchingNextPage}>
-            {t("loadMore")}
-          </Button>
-        ) : null}
-      </Space>
-    </ReadableScreen>
+    <OperationsScreen title={t("auditTitle")}>
+      <Form
+        layout="inline"
+        key={entity ?? ""}
+        initialValues={{ type, id }}
+        onFinish={(values: { type: EntityType; id: string }) => setParams({ entity: `${values.type}#${values.id.trim()}` })}
+      >
+        <Form.Item label={t("entityType")} name="type">
+          <Select style={{ width: 160 }} options={ENTITY_TYPES.map((value) => ({ value, label: t(`entity${value}` as MessageKey) }))} />
+        </Form.Item>
+        <Form.Item label={t("entityId")} name="id" tooltip={t("entityIdHint")}>
+          <Input style={{ width: 280 }} />
+        </Form.Item>
+        <Button type="primary" htmlType="submit">
+          {t("show")}
+        </Button>
+      </Form>
+      {trail.isError ? <ApiErrorAlert error={trail.error} /> : null}
+      {entity !== undefined ? (
+        <Table<Entry>
+          rowKey={(entry) => `${entry.at}#${entry.action}#${entry.who}`}
+          size="middle"
+          loading={trail.isLoading}
+          dataSource={entries}
+          locale={{ emptyText: t("noAudit") }}
+          pagination={false}
+          columns={[
+            { title: t("at"), dataIndex: "at", render: (value: string) => formatInstant(value, zone) },
+            { title: t("who"), dataIndex: "who" },
+            { title: t("action"), dataIndex: "action" },
+            { title: t("reason"), dataIndex: "reason" },
+            {
+              title: t("change"),
+              key: "change",
+              render: (_, entry) => (
+                <Space orientation="vertical" size={0}>
+                  {changedFields(entry).map((change) => (
+                    <Typography.Text key={change.field} style={{ fontSize: 12 }}>
+                      {change.field}: {shown(change.before)} → {shown(change.after)}
+                    </Typography.Text>
+                  ))}
+                </Space>
+              ),
+            },
+          ]}
+        />
+      ) : null}
+      {trail.hasNextPage ? (
+        <Button onClick={() => void trail.fetchNextPage()} loading={trail.isFetchingNextPage}>
+          {t("loadMore")}
+        </Button>
+      ) : null}
+    </OperationsScreen>
   );
 }

@@ -8,7 +8,7 @@ import { Alert, Badge, Button, Card, Checkbox, Descriptions, Empty, Form, Input,
 import { useState } from "react";
 import { api, dataOf } from "../api/client";
 import type { components } from "../api/openapi";
-import { ApiErrorAlert, CampaignPicker, allPages, showFieldErrors, useCampaignZones, ReadableScreen, STATUS_COLOURS, StatusTag } from "../components/operations";
+import { ApiErrorAlert, CampaignPicker, allPages, showFieldErrors, useCampaignZones, OperationsScreen, STATUS_COLOURS, StatusTag } from "../components/operations";
 import { formatInstant } from "../format";
 import { useMessages } from "../i18n";
 
@@ -197,28 +197,23 @@ export function Fraud() {
     refetchInterval: 15_000,
   });
   return (
-    <ReadableScreen>
-      <Space orientation="vertical" size="large" style={{ width: "100%" }}>
-        <Typography.Title level={1} style={{ fontSize: 24, margin: 0 }}>
-          {t("fraudTitle")}
-        </Typography.Title>
-        <Space wrap>
-          <Segmented<FlagStatus>
-            aria-label={t("status")}
-            value={status}
-            onChange={setStatus}
-            options={(["OPEN", "CONFIRMED", "DISMISSED"] as const).map((value) => ({ value, label: t(`flag${value}`) }))}
-          />
-          <CampaignPicker value={campaignId} onChange={setCampaignId} allowClear />
-        </Space>
-        {flags.isError ? <ApiErrorAlert error={flags.error} /> : null}
-        {flags.isPending ? <Card loading /> : null}
-        {flags.data?.length === 0 ? <Empty description={t("noFlags")} /> : null}
-        {flags.data?.map((flag) => (
-          <FlagCard key={flag.id} flag={flag} zone={zoneOf(flag.campaignId)} onDecide={setDecision} />
-        ))}
-        <DecisionDialog decision={decision} onClose={() => setDecision(undefined)} />
+    <OperationsScreen title={t("fraudTitle")}>
+      <Space wrap>
+        <Segmented<FlagStatus>
+          aria-label={t("status")}
+          value={status}
+          onChange={setStatus}
+          options={(["OPEN", "CONFIRMED", "DISMISSED"] as const).map((value) => ({ value, label: t(`flag${value}`) }))}
+        />
+        <CampaignPicker value={campaignId} onChange={setCampaignId} allowClear />
       </Space>
-    </ReadableScreen>
+      {flags.isError ? <ApiErrorAlert error={flags.error} /> : null}
+      {flags.isPending ? <Card loading /> : null}
+      {flags.data?.length === 0 ? <Empty description={t("noFlags")} /> : null}
+      {flags.data?.map((flag) => (
+        <FlagCard key={flag.id} flag={flag} zone={zoneOf(flag.campaignId)} onDecide={setDecision} />
+      ))}
+      <DecisionDialog decision={decision} onClose={() => setDecision(undefined)} />
+    </OperationsScreen>
   );
 }

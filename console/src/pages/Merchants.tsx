@@ -8,7 +8,7 @@ import { useMemo, useState } from "react";
 import { SECTORS } from "../../../shared/domain/sectors.js";
 import { api, dataOf } from "../api/client";
 import type { components } from "../api/openapi";
-import { ApiErrorAlert, allPages, showFieldErrors, ReadableScreen, STATUS_COLOURS, StatusTag } from "../components/operations";
+import { ApiErrorAlert, allPages, showFieldErrors, OperationsScreen, STATUS_COLOURS, StatusTag } from "../components/operations";
 import { formatInstant, localZone } from "../format";
 import { type MessageKey, useMessages } from "../i18n";
 
@@ -224,18 +224,13 @@ function PublicList() {
 export function Merchants() {
   const t = useMessages();
   return (
-    <ReadableScreen>
-      <Space orientation="vertical" size="large" style={{ width: "100%" }}>
-        <Typography.Title level={1} style={{ fontSize: 24, margin: 0 }}>
-          {t("merchantsTitle")}
-        </Typography.Title>
-        <Tabs
-          items={[
-            { key: "queue", label: t("merchantQueue"), children: <ManagedMerchants /> },
-            { key: "public", label: t("publicList"), children: <PublicList /> },
-          ]}
-        />
-      </Space>
-    </ReadableScreen>
+    <OperationsScreen title={t("merchantsTitle")}>
+      <Tabs
+        items={[
+          { key: "queue", label: t("merchantQueue"), children: <ManagedMerchants /> },
+          { key: "public", label: t("publicList"), children: <PublicList /> },
+        ]}
+      />
+    </OperationsScreen>
   );
 }

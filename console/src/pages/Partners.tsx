@@ -8,7 +8,7 @@ import { Alert, Button, Card, Form, Input, InputNumber, Modal, Space, Table, Typ
 import { useState } from "react";
 import { api, dataOf } from "../api/client";
 import type { components } from "../api/openapi";
-import { ApiErrorAlert, allPages, showFieldErrors, ReadableScreen } from "../components/operations";
+import { ApiErrorAlert, allPages, showFieldErrors, OperationsScreen } from "../components/operations";
 import { formatInstant, localZone } from "../format";
 import { useMessages } from "../i18n";
 
@@ -146,54 +146,49 @@ export function Partners() {
     },
   });
   return (
-    <ReadableScreen>
-      <Space orientation="vertical" size="large" style={{ width: "100%" }}>
-        <Typography.Title level={1} style={{ fontSize: 24, margin: 0 }}>
-          {t("partnersTitle")}
-        </Typography.Title>
-        <RegisterPartner onSecret={setShown} />
-        {partners.isError ? <ApiErrorAlert error={partners.error} /> : null}
-        <Table<Partner>
-          rowKey="id"
-          size="middle"
-          loading={partners.isPending}
-          dataSource={partners.data ?? []}
-          locale={{ emptyText: t("noPartners") }}
-          pagination={{ pageSize: 20, hideOnSinglePage: true }}
-          columns={[
-            { title: t("id"), dataIndex: "id" },
-            { title: t("name"), dataIndex: "name" },
-            { title: t("payoutUrl"), dataIndex: "payoutUrl" },
-            {
-              title: t("secrets"),
-              key: "secrets",
-              render: (_, partner) => (
-                <Space orientation="vertical" size={0}>
-                  {partner.secrets.map((secret) => (
-                    <Typography.Text key={secret.createdAt}>
-                      {secret.retiresAt
-                        ? t("secretRetires", { retires: formatInstant(secret.retiresAt, zone) })
-                        : t("secretCurrent", { created: formatInstant(secret.createdAt, zone) })}
-                    </Typography.Text>
-                  ))}
-                </Space>
-              ),
-            },
-            { title: t("createdBy"), dataIndex: "createdBy" },
-            {
-              title: t("actions"),
-              key: "actions",
-              render: (_, partner) => (
-                <Button size="small" aria-label={`${t("rotateSecret")} ${partner.id}`} onClick={() => setRotating(partner)}>
-                  {t("rotateSecret")}
-                </Button>
-              ),
-            },
-          ]}
-        />
-        <RotateDialog partner={rotating} onClose={() => setRotating(undefined)} onSecret={setShown} />
-        <SecretOnce shown={shown} onClose={() => setShown(undefined)} />
-      </Space>
-    </ReadableScreen>
+    <OperationsScreen title={t("partnersTitle")}>
+      <RegisterPartner onSecret={setShown} />
+      {partners.isError ? <ApiErrorAlert error={partners.error} /> : null}
+      <Table<Partner>
+        rowKey="id"
+        size="middle"
+        loading={partners.isPending}
+        dataSource={partners.data ?? []}
+        locale={{ emptyText: t("noPartners") }}
+        pagination={{ pageSize: 20, hideOnSinglePage: true }}
+        columns={[
+          { title: t("id"), dataIndex: "id" },
+          { title: t("name"), dataIndex: "name" },
+          { title: t("payoutUrl"), dataIndex: "payoutUrl" },
+          {
+            title: t("secrets"),
+            key: "secrets",
+            render: (_, partner) => (
+              <Space orientation="vertical" size={0}>
+                {partner.secrets.map((secret) => (
+                  <Typography.Text key={secret.createdAt}>
+                    {secret.retiresAt
+                      ? t("secretRetires", { retires: formatInstant(secret.retiresAt, zone) })
+                      : t("secretCurrent", { created: formatInstant(secret.createdAt, zone) })}
+                  </Typography.Text>
+                ))}
+              </Space>
+            ),
+          },
+          { title: t("createdBy"), dataIndex: "createdBy" },
+          {
+            title: t("actions"),
+            key: "actions",
+            render: (_, partner) => (
+              <Button size="small" aria-label={`${t("rotateSecret")} ${partner.id}`} onClick={() => setRotating(partner)}>
+                {t("rotateSecret")}
+              </Button>
+            ),
+          },
+        ]}
+      />
+      <RotateDialog partner={rotating} onClose={() => setRotating(undefined)} onSecret={setShown} />
+      <SecretOnce shown={shown} onClose={() => setShown(undefined)} />
+    </OperationsScreen>
   );
 }

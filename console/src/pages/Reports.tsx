@@ -9,7 +9,7 @@ import { useMemo, useState } from "react";
 import { api, apiErrorOf, dataOf } from "../api/client";
 import type { components } from "../api/openapi";
 import { EChart } from "../components/EChart";
-import { ApiErrorAlert, CampaignPicker, ReadableScreen } from "../components/operations";
+import { ApiErrorAlert, CampaignPicker, OperationsScreen } from "../components/operations";
 import { fenToYuan, formatInstant, formatPercent, formatYuan } from "../format";
 import { type Messages, useMessages } from "../i18n";
 import { sectorKey } from "./Merchants";
@@ -142,17 +142,12 @@ export function Reports() {
     },
   });
   return (
-    <ReadableScreen>
-      <Space orientation="vertical" size="large" style={{ width: "100%" }}>
-        <Typography.Title level={1} style={{ fontSize: 24, margin: 0 }}>
-          {t("reportsTitle")}
-        </Typography.Title>
-        <CampaignPicker value={campaignId} onChange={setCampaignId} />
-        {report.isError ? <ApiErrorAlert error={report.error} /> : null}
-        {report.isLoading ? <Card loading /> : null}
-        {campaignId === undefined ? <Empty description={t("chooseCampaign")} /> : null}
-        {report.data ? <ReportView report={report.data} /> : null}
-      </Space>
-    </ReadableScreen>
+    <OperationsScreen title={t("reportsTitle")}>
+      <CampaignPicker value={campaignId} onChange={setCampaignId} />
+      {report.isError ? <ApiErrorAlert error={report.error} /> : null}
+      {report.isLoading ? <Card loading /> : null}
+      {campaignId === undefined ? <Empty description={t("chooseCampaign")} /> : null}
+      {report.data ? <ReportView report={report.data} /> : null}
+    </OperationsScreen>
   );
 }

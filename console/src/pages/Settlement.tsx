@@ -8,7 +8,7 @@ import { Alert, Button, Card, Col, Descriptions, Form, Input, Row, Select, Space
 import { useState } from "react";
 import { api, dataOf } from "../api/client";
 import type { components } from "../api/openapi";
-import { ApiErrorAlert, CampaignPicker, allPages, showFieldErrors, useCampaignZones, ReadableScreen, STATUS_COLOURS, StatusTag } from "../components/operations";
+import { ApiErrorAlert, CampaignPicker, allPages, showFieldErrors, useCampaignZones, OperationsScreen, STATUS_COLOURS, StatusTag } from "../components/operations";
 import { calendarDay, formatInstant, formatYuan, localZone } from "../format";
 import { useMessages } from "../i18n";
 
@@ -252,15 +252,10 @@ function Reconciliation() {
 export function Settlement() {
   const t = useMessages();
   return (
-    <ReadableScreen>
-      <Space orientation="vertical" size="large" style={{ width: "100%" }}>
-        <Typography.Title level={1} style={{ fontSize: 24, margin: 0 }}>
-          {t("settlementTitle")}
-        </Typography.Title>
-        <RunSettlement />
-        <Statements />
-        <Reconciliation />
-      </Space>
-    </ReadableScreen>
+    <OperationsScreen title={t("settlementTitle")}>
+      <RunSettlement />
+      <Statements />
+      <Reconciliation />
+    </OperationsScreen>
   );
 }
