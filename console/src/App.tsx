@@ -5,7 +5,13 @@ import { useEffect, useMemo, useState, useSyncExternalStore } from "react";
 import { BrowserRouter, Link, Route, Routes } from "react-router";
 import { currentSession, subscribe } from "./auth/session";
 import { antdLocales, type Language, LanguageContext, useMessages } from "./i18n";
+import { Audit } from "./pages/Audit";
+import { Fraud } from "./pages/Fraud";
+import { Merchants } from "./pages/Merchants";
 import { Overview } from "./pages/Overview";
+import { Partners } from "./pages/Partners";
+import { Reports } from "./pages/Reports";
+import { Settlement } from "./pages/Settlement";
 import { SignIn } from "./pages/SignIn";
 import { Shell } from "./Shell";
 
@@ -57,6 +63,12 @@ export function App() {
               <Shell session={session}>
                 <Routes>
                   <Route path="/" element={<Overview />} />
+                  <Route path="/merchants" element={<Merchants />} />
+                  <Route path="/partners" element={<Partners />} />
+                  <Route path="/fraud" element={<Fraud />} />
+                  <Route path="/settlement" element={<Settlement />} />
+                  <Route path="/reports" element={<Reports />} />
+                  <Route path="/audit" element={<Audit />} />
                   <Route path="*" element={<NotFound />} />
                 </Routes>
               </Shell>

@@ -14,12 +14,12 @@ const SCREENS: { key: MessageKey; path?: string }[] = [
   { key: "menuOverview", path: "/" },
   { key: "menuCampaigns" },
   { key: "menuDropDay" },
-  { key: "menuMerchants" },
-  { key: "menuPartners" },
-  { key: "menuFraud" },
-  { key: "menuSettlement" },
-  { key: "menuReports" },
-  { key: "menuAudit" },
+  { key: "menuMerchants", path: "/merchants" },
+  { key: "menuPartners", path: "/partners" },
+  { key: "menuFraud", path: "/fraud" },
+  { key: "menuSettlement", path: "/settlement" },
+  { key: "menuReports", path: "/reports" },
+  { key: "menuAudit", path: "/audit" },
 ];
 
 export function Shell(props: { session: Session; children: ReactNode }) {

@@ -25,6 +25,16 @@ export function formatInstant(instant: string | Date, timeZone: string): string 
   return `${zonedTimestamp(date, timeZone).text} (${timeZone})`;
 }
 
+/** The zone of the operator's browser, to show instants that belong to no campaign (a merchant's, a partner's). */
+export function localZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+/** A ratio as a percentage with two decimals: 0.4567 → "45.67%". */
+export function formatPercent(ratio: number): string {
+  return `${(ratio * 100).toFixed(2)}%`;
+}
+
 /** The calendar day of an instant in `timeZone`, YYYY-MM-DD: the key of the stats' `byDay`. */
 export const calendarDay: (instant: Date, timeZone: string) => string = localDate;
 

@@ -4,6 +4,8 @@
  * message is filled by fillMessage (format.ts).
  */
 
+import { operationsEn, operationsZh } from "./messages-operations.js";
+
 export type Language = "zh-CN" | "en";
 
 const zh = {
@@ -76,6 +78,7 @@ const zh = {
   noLimit: "不限",
   partners: "适用合作方",
   allPartners: "全部",
+  ...operationsZh,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -153,6 +156,7 @@ const en: Record<MessageKey, string> = {
   noLimit: "no limit",
   partners: "Partners",
   allPartners: "all",
+  ...operationsEn,
 };
 
 export const messages: Record<Language, Record<MessageKey, string>> = { "zh-CN": zh, en };

@@ -69,6 +69,31 @@ export const partnerSecretSchema = z
   })
   .meta({ id: "PartnerSecret" });
 
+/** A partner as GET /admin/partners answers it: never a secret, only when each live one was made and retires. */
+export const partnerSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    payoutUrl: z.string(),
+    createdAt: instantSchema,
+    updatedAt: instantSchema,
+    createdBy: z.string().describe("The operator who registered it"),
+    secrets: z
+      .array(
+        z.object({
+          createdAt: instantSchema,
+          retiresAt: instantSchema.optional().describe("When this earlier secret stops verifying (its grace period ends); absent on the current one"),
+        }),
+      )
+      .describe("The secrets that verify requests now, oldest first: the values are never answered"),
+  })
+  .meta({ id: "Partner" });
+
+/** Answer of GET /admin/partners. */
+export const partnerListSchema = z
+  .object({ items: z.array(partnerSchema), nextToken: z.string().optional().describe("Pass back as `nextToken` for the next page") })
+  .meta({ id: "PartnerList" });
+
 /** Body of POST /partners/{partnerId}/merchants. */
 export const merchantSubmissionSchema = z.strictObject({ id: idSchema, name: nameSchema, sector: sectorSchema }).meta({ id: "MerchantSubmission" });
 
@@ -108,6 +133,9 @@ const tokenSchema = z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a token from a
 
 /** Query of GET /merchants. */
 export const merchantListQuerySchema = z.object({ limit: limitSchema, nextToken: tokenSchema });
+
+/** Query of GET /admin/partners. */
+export const partnerListQuerySchema = z.object({ limit: limitSchema, nextToken: tokenSchema });
 
 /** Query of GET /admin/merchants. */
 export const adminMerchantListQuerySchema = z.object({ status: merchantStatusSchema.optional(), limit: limitSchema, nextToken: tokenSchema });

@@ -25,8 +25,11 @@ export const settlementRunSchema = z.object({ period: z.string(), runs: z.array(
 const limitSchema = z.coerce.number().int().min(1).max(100).default(50);
 const tokenSchema = z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a token from an earlier page").max(2048).optional();
 
-/** Query of GET /admin/settlements. */
-export const settlementListQuerySchema = z.object({ period: periodSchema, limit: limitSchema, nextToken: tokenSchema });
+/** Query of GET /admin/settlements: a period, a status across periods, or both. */
+export const settlementListQuerySchema = z
+  .object({ period: periodSchema.optional(), status: z.enum(STATEMENT_STATUSES).optional(), limit: limitSchema, nextToken: tokenSchema })
+  .refine((query) => query.period !== undefined || query.status !== undefined, { message: "name a period, a status or both", path: ["period"] });
+export type SettlementListQuery = z.infer<typeof settlementListQuerySchema>;
 
 /** Path of the one-statement routes. */
 export const statementPathSchema = z.object({ campaignId: idSchema, merchantId: idSchema, period: periodSchema });

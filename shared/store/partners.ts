@@ -3,7 +3,7 @@
  * of its own). Writes go in one transaction with their audit item; snapshots for the trail and
  * every answer leave the secrets out.
  */
-import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as z from "../zod.js";
 import { AlreadyExistsError } from "../errors.js";
 import type { StoredSecret } from "../domain/partner.js";
@@ -106,4 +106,23 @@ export async function replaceSecrets(
     if (cancellationReasons(error)[0] === "ConditionalCheckFailed") return false;
     throw error;
   }
+}
+
+/** The key a page of partners ends at. */
+export const partnerPageKeySchema = z.strictObject({ pk: z.string().regex(/^PARTNER#/) });
+
+/**
+ * One page of partners, in the table's own (hash) order: a Scan, since the table holds one item
+ * per partner and nothing else, so it reads exactly the partners it answers (a bureau has tens).
+ */
+export async function scanPartners(
+  db: DynamoDBDocumentClient,
+  table: string,
+  page: { limit: number; startKey?: z.infer<typeof partnerPageKeySchema> | undefined },
+): Promise<{ partners: PartnerRecord[]; lastKey?: z.infer<typeof partnerPageKeySchema> }> {
+  const result = await db.send(new ScanCommand({ TableName: table, Limit: page.limit, ExclusiveStartKey: page.startKey }));
+  return {
+    partners: (result.Items ?? []).map((item) => partnerRecordSchema.parse(item)),
+    ...(result.LastEvaluatedKey ? { lastKey: partnerPageKeySchema.parse(result.LastEvaluatedKey) } : {}),
+  };
 }

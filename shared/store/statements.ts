@@ -301,3 +301,33 @@ export async function queryHeld(db: DynamoDBDocumentClient, table: string, merch
   })) found.push(statementRecordSchema.parse(item));
   return found;
 }
+
+/** The key of the `byStatus` index a page ends at. */
+export const byStatusKeySchema = z.strictObject({ pk: z.string().min(1), sk: z.string().min(1), status: z.string().min(1), period: z.string().min(1) });
+export type ByStatusKey = z.infer<typeof byStatusKeySchema>;
+
+/**
+ * One page of the statements of one status, newest period first, from the `byStatus` index
+ * (eventually consistent); with `period`, only that period's. A query of one index partition: it
+ * reads only the statements it answers, whatever the table holds.
+ */
+export async function queryStatementsByStatus(
+  db: DynamoDBDocumentClient,
+  table: string,
+  page: { status: StatementRecord["status"]; period?: string | undefined; limit: number; startKey?: ByStatusKey | undefined },
+): Promise<{ statements: StatementRecord[]; lastKey?: ByStatusKey }> {
+  const result = await queryPage(db, {
+    TableName: table,
+    IndexName: indexName("settlements", "byStatus"),
+    KeyConditionExpression: page.period === undefined ? "#status = :status" : "#status = :status AND period = :period",
+    ExpressionAttributeNames: { "#status": "status" },
+    ExpressionAttributeValues: { ":status": page.status, ...(page.period === undefined ? {} : { ":period": page.period }) },
+    ScanIndexForward: false,
+    Limit: page.limit,
+    ExclusiveStartKey: page.startKey,
+  });
+  return {
+    statements: result.items.map((item) => statementRecordSchema.parse(item)),
+    ...(result.lastKey ? { lastKey: byStatusKeySchema.parse(result.lastKey) } : {}),
+  };
+}

@@ -4,19 +4,48 @@
  * Secrets appear only in the answers of the two operator routes; never in logs or the audit trail.
  */
 import type * as z from "../zod.js";
-import type { PartnerRegistration, SecretRotation, partnerCreatedSchema, partnerSecretSchema } from "../api/registry-schemas.js";
+import type { PartnerRegistration, SecretRotation, partnerCreatedSchema, partnerListSchema, partnerSecretSchema } from "../api/registry-schemas.js";
 import { ConcurrentUpdateError, NotFoundError, ValidationError } from "../errors.js";
-import { type StoredSecret, newSigningSecret, rotateSecrets } from "../domain/partner.js";
+import { type StoredSecret, liveSecrets, newSigningSecret, rotateSecrets } from "../domain/partner.js";
 import type { PayoutUrlRules } from "../domain/payout-url.js";
-import { type PartnerRecord, insertPartner, readPartner, replaceSecrets } from "../store/partners.js";
+import { type PartnerRecord, insertPartner, partnerPageKeySchema, readPartner, replaceSecrets, scanPartners } from "../store/partners.js";
+import { decodeToken, encodeToken } from "../store/page-token.js";
 import type { Dependencies } from "./dependencies.js";
 
 export type PartnerCreated = z.infer<typeof partnerCreatedSchema>;
 export type PartnerSecret = z.infer<typeof partnerSecretSchema>;
+export type PartnerList = z.infer<typeof partnerListSchema>;
 
 export interface PartnerSettings extends PayoutUrlRules {
   /** Payout URL of a partner registered without one. */
   defaultPayoutUrl?: string | undefined;
+}
+
+/**
+ * GET /admin/partners: a page of partners with when each secret that verifies now was made and
+ * when it retires; the secrets themselves never leave the table's item.
+ */
+export async function listPartners(
+  input: Pick<Dependencies<"partners">, "db" | "tables" | "now"> & { query: { limit: number; nextToken?: string | undefined } },
+): Promise<PartnerList> {
+  const startKey = input.query.nextToken === undefined ? undefined : decodeToken(input.query.nextToken, partnerPageKeySchema);
+  const page = await scanPartners(input.db, input.tables.partners, { limit: input.query.limit, startKey });
+  const now = input.now();
+  const items = page.partners.map((partner) => {
+    const live = new Set(liveSecrets(partner.secrets, now));
+    return {
+      id: partner.id,
+      name: partner.name,
+      payoutUrl: partner.payoutUrl,
+      createdAt: partner.createdAt,
+      updatedAt: partner.updatedAt,
+      createdBy: partner.createdBy,
+      secrets: partner.secrets
+        .filter((stored) => live.has(stored.secret))
+        .map((stored) => ({ createdAt: stored.createdAt, ...(stored.retiresAt === undefined ? {} : { retiresAt: stored.retiresAt }) })),
+    };
+  });
+  return { items, ...(page.lastKey ? { nextToken: encodeToken(page.lastKey) } : {}) };
 }
 
 /** Times a rotation that lost a race to another re-reads and tries again. */

@@ -7,14 +7,14 @@ import type { reconciliationSchema } from "../api/settlement-schemas.js";
 import type { LedgerRecord } from "../domain/ledger.js";
 import { MERCHANT_STATUSES } from "../domain/merchant.js";
 import { sumFen } from "../domain/money.js";
-import { type Period, STATEMENT_STATUSES, checkConservation, statementId } from "../domain/settlement.js";
+import { type Period, STATEMENT_STATUSES, type StatementStatus, checkConservation, statementId } from "../domain/settlement.js";
 import { InvalidStateError, NotFoundError, ValidationError } from "../errors.js";
 import { loadCampaign } from "../store/campaigns.js";
 import { queryByStatus } from "../store/merchants.js";
 import { decodeToken, encodeToken } from "../store/page-token.js";
 import { readLedger } from "../store/ledger.js";
 import { readLines } from "../store/statement-lines.js";
-import { type StatementRecord, byPeriodKeySchema, moveStatement, queryByPeriod, readStatement, readStatementsOf } from "../store/statements.js";
+import { type StatementRecord, byPeriodKeySchema, byStatusKeySchema, moveStatement, queryByPeriod, queryStatementsByStatus, readStatement, readStatementsOf } from "../store/statements.js";
 import type { SendPayout } from "./settlement.js";
 import type { Dependencies } from "./dependencies.js";
 
@@ -37,15 +37,26 @@ export function toStatementView(statement: StatementRecord) {
 }
 export type StatementView = ReturnType<typeof toStatementView>;
 
-/** GET /admin/settlements?period=: a period's statements, by campaign then merchant, a page at a time. */
+/**
+ * GET /admin/settlements?period=&status=: a period's statements by campaign then merchant (the
+ * `byPeriod` index), or one status's across periods, newest period first (the `byStatus` index;
+ * with a period too, that period's only). Each is a query of one index partition: its cost is the
+ * statements it answers, never a scan of the table.
+ */
 export async function listStatements(
-  input: StatementReads & { query: { period: Period; limit: number; nextToken?: string | undefined } },
+  input: StatementReads & { query: { period?: Period | undefined; status?: StatementStatus | undefined; limit: number; nextToken?: string | undefined } },
 ): Promise<{ items: StatementView[]; nextToken?: string }> {
-  const { period, limit, nextToken } = input.query;
-  const startKey = nextToken === undefined ? undefined : decodeToken(nextToken, byPeriodKeySchema);
-  if (startKey && startKey.period !== period) {
-    throw new ValidationError("The query is invalid", { details: [{ path: "nextToken", message: `belongs to another period than ${period}` }] });
+  const { period, status, limit, nextToken } = input.query;
+  const foreignToken = (message: string) => new ValidationError("The query is invalid", { details: [{ path: "nextToken", message }] });
+  if (status !== undefined) {
+    const startKey = nextToken === undefined ? undefined : decodeToken(nextToken, byStatusKeySchema);
+    if (startKey && (startKey.status !== status || (period !== undefined && startKey.period !== period))) throw foreignToken(`belongs to another query than status ${status}`);
+    const page = await queryStatementsByStatus(input.db, input.tables.settlements, { status, period, limit, startKey });
+    return { items: page.statements.map(toStatementView), ...(page.lastKey ? { nextToken: encodeToken(page.lastKey) } : {}) };
   }
+  if (period === undefined) throw new ValidationError("The query is invalid", { details: [{ path: "period", message: "name a period, a status or both" }] });
+  const startKey = nextToken === undefined ? undefined : decodeToken(nextToken, byPeriodKeySchema);
+  if (startKey && startKey.period !== period) throw foreignToken(`belongs to another period than ${period}`);
   const page = await queryByPeriod(input.db, input.tables.settlements, { period, limit, startKey });
   return { items: page.statements.map(toStatementView), ...(page.lastKey ? { nextToken: encodeToken(page.lastKey) } : {}) };
 }

@@ -101,6 +101,11 @@ export const platformFunctions = {
     entry: "functions/partners/register.ts",
     tables: { partners: "write", audit: "write" },
   },
+  listPartners: {
+    description: "GET /admin/partners: the registered partners, with when their live secrets were made and retire (never the secrets).",
+    entry: "functions/partners/list.ts",
+    tables: { partners: "read" },
+  },
   rotatePartnerSecret: {
     description: "POST /admin/partners/{id}/rotate-secret: a new signing secret; the old one stays valid for a grace period.",
     entry: "functions/partners/rotate-secret.ts",
@@ -162,7 +167,7 @@ export const platformFunctions = {
     queues: { settlements: "send" },
   },
   listSettlements: {
-    description: "GET /admin/settlements?period=: the statements of a period.",
+    description: "GET /admin/settlements?period=&status=: the statements of a period, or of a status across periods.",
     entry: "functions/settlements/list.ts",
     tables: { settlements: "read" },
   },

@@ -15,6 +15,8 @@ import {
   merchantSubmissionSchema,
   merchantSuspensionSchema,
   partnerCreatedSchema,
+  partnerListQuerySchema,
+  partnerListSchema,
   partnerRegistrationDocSchema,
   partnerSecretSchema,
   secretRotationSchema,
@@ -423,6 +425,23 @@ export const platformRoutes = [
     },
   },
   {
+    method: "GET",
+    path: "/admin/partners",
+    auth: "operator",
+    function: "listPartners",
+    docs: {
+      operationId: "listPartners",
+      tag: "partners",
+      summary: "The registered partners",
+      description:
+        "Each with its payout URL and, for every secret that verifies requests now, when it was made and when it retires (a rotation's grace " +
+        "period); never a secret. In no particular order (a scan of the partners table, which holds one item per partner).",
+      request: { query: partnerListQuerySchema, parameters: { limit: "Partners per page, 1–100 (default 50)", nextToken: PAGE.nextToken } },
+      answers: { 200: { description: "One page of partners", body: partnerListSchema } },
+      errors: ["VALIDATION_FAILED"],
+    },
+  },
+  {
     method: "POST",
     path: "/admin/partners/{id}/rotate-secret",
     auth: "operator",
@@ -732,17 +751,20 @@ export const platformRoutes = [
     docs: {
       operationId: "listStatements",
       tag: "settlements",
-      summary: "The statements of a period",
+      summary: "The statements of a period, or of a status across periods",
       description:
-        "One statement per (campaign, merchant) settled for the period, by campaign then merchant. Status PENDING (payout under way), PAID, " +
+        "With `period`: one statement per (campaign, merchant) settled for the period, by campaign then merchant. With `status`: the statements " +
+        "of that status across periods, newest period first (with `period` too: that period's of that status). At least one of them. Each " +
+        "form reads one index partition, so it costs the statements it answers. Status PENDING (payout under way), PAID, " +
         "HELD (merchant suspended), FAILED (payout gave up), CARRIED (net ≤ 0, carried into the merchant's next statement); BUILDING " +
         "while its records are being gathered (its totals are 0 until then). Answers may be a few seconds old.",
       request: {
         query: settlementListQuerySchema,
         parameters: {
           period: "The settled day, YYYY-MM-DD",
+          status: "Only statements of this status (BUILDING, PENDING, PAID, HELD, FAILED, CARRIED, FORFEITED), across periods unless `period` is named",
           limit: "Statements per page, 1–100 (default 50)",
-          nextToken: "The `nextToken` of the previous page, for the same period",
+          nextToken: "The `nextToken` of the previous page, for the same period and status",
         },
       },
       answers: { 200: { description: "One page of statements", body: statementListSchema } },

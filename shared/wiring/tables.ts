@@ -98,13 +98,14 @@ export const platformTables = {
     description:
       "Statements (pk STATEMENT#<campaign>#<merchant>, sk <period>), their lines (pk LINES#<campaign>#<merchant>#<period>: " +
       "a copy of each record held, and each carried statement folded in) and runs (pk RUN#<campaign>, sk <period>: the " +
-      "period's cut-off). Sparse indexes: `byPeriod` lists a period's statements; `held` holds HELD statements by merchant; `payoutDue` holds PENDING statements by when the ticker re-sends their payout.",
+      "period's cut-off). Sparse indexes: `byPeriod` lists a period's statements; `held` holds HELD statements by merchant; `payoutDue` holds PENDING statements by when the ticker re-sends their payout; `byStatus` lists statements of one status by period across periods (runs, whose status is PLANNING or PLANNED, land there too and are never asked for).",
     partitionKey: { name: "pk", type: "S" },
     sortKey: { name: "sk", type: "S" },
     globalIndexes: {
       byPeriod: { partitionKey: { name: "period", type: "S" }, sortKey: { name: "campaignMerchant", type: "S" } },
       held: { partitionKey: { name: "held", type: "S" }, sortKey: { name: "heldKey", type: "S" } },
       payoutDue: { partitionKey: { name: "payoutDue", type: "S" }, sortKey: { name: "payoutDueAt", type: "S" } },
+      byStatus: { partitionKey: { name: "status", type: "S" }, sortKey: { name: "period", type: "S" } },
     },
   },
   fraud: {

@@ -13,7 +13,7 @@ import { signLocalToken } from "../../infra/local/jwt.js";
 import { type LocalRuntime, REPOSITORY_ROOT } from "../../infra/local/runtime.js";
 import { campaignStatsSchema } from "../../shared/api/stats-schemas.js";
 import { platform } from "../../shared/wiring/platform.js";
-import { type TestBrowser, axeViolations, launchBrowser, seriousOrCritical } from "../support/browser.js";
+import { type TestBrowser, accessibilityProblems, launchBrowser } from "../support/browser.js";
 import { seedCampaign } from "../support/seed.js";
 import { asOperator, signedPost } from "../support/http.js";
 import { TEST_JWT, eventually, startTestRuntime, tableNamesOf, testClients } from "../integration/runtime-helpers.js";
@@ -91,9 +91,8 @@ afterEach(() => {
 });
 
 async function expectAccessible(screen: string): Promise<void> {
-  const violations = seriousOrCritical(await axeViolations(browser!.page));
-  const described = violations.map((v) => `${screen}: ${v.id} (${v.impact}) ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-  expect(described, described.join("\n")).toEqual([]);
+  const problems = await accessibilityProblems(browser!.page, screen);
+  expect(problems, problems.join("\n")).toEqual([]);
 }
 
 describe("the operator console in Chromium", () => {

@@ -425,7 +425,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The registered partners
+         * @description Each with its payout URL and, for every secret that verifies requests now, when it was made and when it retires (a rotation's grace period); never a secret. In no particular order (a scan of the partners table, which holds one item per partner).
+         */
+        get: operations["listPartners"];
         put?: never;
         /**
          * Register a partner (bank or payment network)
@@ -486,8 +490,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The statements of a period
-         * @description One statement per (campaign, merchant) settled for the period, by campaign then merchant. Status PENDING (payout under way), PAID, HELD (merchant suspended), FAILED (payout gave up), CARRIED (net ≤ 0, carried into the merchant's next statement); BUILDING while its records are being gathered (its totals are 0 until then). Answers may be a few seconds old.
+         * The statements of a period, or of a status across periods
+         * @description With `period`: one statement per (campaign, merchant) settled for the period, by campaign then merchant. With `status`: the statements of that status across periods, newest period first (with `period` too: that period's of that status). At least one of them. Each form reads one index partition, so it costs the statements it answers. Status PENDING (payout under way), PAID, HELD (merchant suspended), FAILED (payout gave up), CARRIED (net ≤ 0, carried into the merchant's next statement); BUILDING while its records are being gathered (its totals are 0 until then). Answers may be a few seconds old.
          */
         get: operations["listStatements"];
         put?: never;
@@ -2010,12 +2014,38 @@ export interface components {
                 voucherId?: string;
             }[];
         };
+        Partner: {
+            id: string;
+            name: string;
+            payoutUrl: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description The operator who registered it */
+            createdBy: string;
+            /** @description The secrets that verify requests now, oldest first: the values are never answered */
+            secrets: {
+                /** Format: date-time */
+                createdAt: string;
+                /**
+                 * Format: date-time
+                 * @description When this earlier secret stops verifying (its grace period ends); absent on the current one
+                 */
+                retiresAt?: string;
+            }[];
+        };
         PartnerCreated: {
             id: string;
             name: string;
             payoutUrl: string;
             /** @description 32 random bytes, base64url. Shown only in this answer: store it; sign requests with it (X-Voucher-Signature) */
             signingSecret: string;
+        };
+        PartnerList: {
+            items: components["schemas"]["Partner"][];
+            /** @description Pass back as `nextToken` for the next page */
+            nextToken?: string;
         };
         PartnerRegistration: {
             id: string;
@@ -4681,6 +4711,87 @@ export interface operations {
             };
         };
     };
+    listPartners: {
+        parameters: {
+            query?: {
+                /** @description Partners per page, 1–100 (default 50) */
+                limit?: number;
+                /** @description The `nextToken` of the previous page */
+                nextToken?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of partners */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerList"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
     registerPartner: {
         parameters: {
             query?: never;
@@ -4987,12 +5098,14 @@ export interface operations {
     };
     listStatements: {
         parameters: {
-            query: {
+            query?: {
                 /** @description The settled day, YYYY-MM-DD */
-                period: string;
+                period?: string;
+                /** @description Only statements of this status (BUILDING, PENDING, PAID, HELD, FAILED, CARRIED, FORFEITED), across periods unless `period` is named */
+                status?: "BUILDING" | "PENDING" | "PAID" | "HELD" | "FAILED" | "CARRIED" | "FORFEITED";
                 /** @description Statements per page, 1–100 (default 50) */
                 limit?: number;
-                /** @description The `nextToken` of the previous page, for the same period */
+                /** @description The `nextToken` of the previous page, for the same period and status */
                 nextToken?: string;
             };
             header?: never;

@@ -17,7 +17,7 @@ type Campaign = components["schemas"]["Campaign"];
 type HealthReport = components["schemas"]["HealthReport"];
 
 /** Every campaign residents can see (published and paused), all pages. */
-async function fetchCampaigns(): Promise<Campaign[]> {
+export async function fetchCampaigns(): Promise<Campaign[]> {
   const campaigns: Campaign[] = [];
   let nextToken: string | undefined;
   do {
