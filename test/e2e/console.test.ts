@@ -133,6 +133,8 @@ describe("the operator console in Chromium", () => {
     await instant.getByText("每天 1 次").waitFor();
     await expect(card.locator("canvas").count()).resolves.toBe(4);
     await page.getByText("待审风控标记").waitFor();
+    await page.getByText("暂扣结算单").waitFor();
+    await page.getByText("付款失败").waitFor();
     await page.getByText("死信队列积压").waitFor();
     await page.getByText("正常").waitFor();
     await page.screenshot({ path: path.join(SCREENSHOTS, "overview-zh-CN.png"), fullPage: true });
@@ -172,9 +174,9 @@ describe("the operator console in Chromium", () => {
     // The public campaign list loads; every operator route answers 403 with its message, shown as is.
     await page.getByTestId(`campaign-${campaignId}`).waitFor();
     const refusals = page.getByText("This route is for bureau operators only");
-    await refusals.nth(2).waitFor();
-    await expect(refusals.count()).resolves.toBe(3);
-    await expect(page.getByText("加载失败").count()).resolves.toBe(3);
+    await refusals.nth(4).waitFor();
+    await expect(refusals.count()).resolves.toBe(5);
+    await expect(page.getByText("加载失败").count()).resolves.toBe(5);
     await page.screenshot({ path: path.join(SCREENSHOTS, "overview-errors.png"), fullPage: true });
     await expectAccessible("overview (errors)");
     // Chromium logs each refused request; those, and only those, are expected here.

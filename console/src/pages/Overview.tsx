@@ -127,11 +127,20 @@ function Alerts() {
     queryFn: async () => dataOf(await api.GET("/admin/fraud/flags", { params: { query: { status: "OPEN", limit: 100 } } })),
     refetchInterval: 10_000,
   });
+  // Statements that need an operator: held (merchant suspended) and payouts that gave up.
+  const statementsIn = (status: "HELD" | "FAILED") => ({
+    queryKey: ["statements", status],
+    queryFn: async () => dataOf(await api.GET("/admin/settlements", { params: { query: { status, limit: 100 } } })),
+    refetchInterval: 10_000,
+  });
+  const held = useQuery(statementsIn("HELD"));
+  const failed = useQuery(statementsIn("FAILED"));
   const dlq = health.data ? deadLetterDepth(health.data) : undefined;
-  const openFlags = flags.data ? `${flags.data.items.length}${flags.data.nextToken ? "+" : ""}` : undefined;
+  const countOf = (page: { items: unknown[]; nextToken?: string } | undefined) => (page ? `${page.items.length}${page.nextToken ? "+" : ""}` : undefined);
+  const openFlags = countOf(flags.data);
   return (
     <Card title={t("alerts")}>
-      <Row gutter={16}>
+      <Row gutter={[16, 16]}>
         <Col xs={24} md={8}>
           {health.isError ? (
             <ErrorState error={health.error} />
@@ -159,6 +168,25 @@ function Alerts() {
             <Statistic title={t("openFraudFlags")} loading={flags.isPending} value={openFlags ?? 0} />
           )}
         </Col>
+        {(
+          [
+            ["heldStatements", held],
+            ["failedPayouts", failed],
+          ] as const
+        ).map(([key, query]) => (
+          <Col xs={24} md={8} key={key}>
+            {query.isError ? (
+              <ErrorState error={query.error} />
+            ) : (
+              <Statistic
+                title={t(key)}
+                loading={query.isPending}
+                value={countOf(query.data) ?? 0}
+                styles={{ content: { color: query.data?.items.length ? "#cf1322" : undefined } }}
+              />
+            )}
+          </Col>
+        ))}
       </Row>
     </Card>
   );
