@@ -40,6 +40,11 @@ export const platformFunctions = {
     entry: "functions/campaigns/get.ts",
     tables: { campaigns: "read", inventory: "read" },
   },
+  listAdminCampaigns: {
+    description: "GET /admin/campaigns?status= (operator): every campaign, drafts included, with its drops.",
+    entry: "functions/campaigns/list-admin.ts",
+    tables: { campaigns: "read" },
+  },
   listCampaigns: {
     description: "GET /campaigns (public): published campaigns with their drops.",
     entry: "functions/campaigns/list-public.ts",
