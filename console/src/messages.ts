@@ -4,6 +4,8 @@
  * message is filled by fillMessage (format.ts).
  */
 
+import { campaignsEn, campaignsZh } from "./messages-campaigns.js";
+
 export type Language = "zh-CN" | "en";
 
 const zh = {
@@ -72,6 +74,7 @@ const zh = {
   noLimit: "不限",
   partners: "适用合作方",
   allPartners: "全部",
+  ...campaignsZh,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -145,6 +148,7 @@ const en: Record<MessageKey, string> = {
   noLimit: "no limit",
   partners: "Partners",
   allPartners: "all",
+  ...campaignsEn,
 };
 
 export const messages: Record<Language, Record<MessageKey, string>> = { "zh-CN": zh, en };

@@ -162,6 +162,8 @@ export const campaignDropDetailSchema = z
     shardRemaining: z
       .record(z.string(), z.array(z.int().nonnegative()))
       .describe("Units left in each inventory shard per voucher type (index = shard number); empty until published"),
+    registrations: z.int().nonnegative().optional().describe("A lottery drop's registrations so far (its live counters)"),
+    drawnAt: instantSchema.optional().describe("When a lottery drop's draw published its result (GET /campaigns/{id}/drops/{dropId}/draw)"),
     closedAt: instantSchema.optional(),
     closeOutcome: z.record(z.string(), dropCloseOutcomeViewSchema).optional().describe("Per voucher type, what drop close did with unclaimed units"),
   })

@@ -45,7 +45,8 @@ export function toCampaignView(campaign: CampaignRecord, drops: readonly DropRec
 
 /**
  * The operator's view: each drop with its shard counts, the units left per voucher type and per
- * shard, when each sold out, and each instant discount with its use (`instantUse`, per id).
+ * shard, when each sold out, each lottery drop's registrations so far (`registrations`, per drop
+ * id) and whether it was drawn, and each instant discount with its use (`instantUse`, per id).
  * `shardRemaining` holds, per drop id, the units of each shard that exists; a voucher type not yet
  * provisioned (a draft) shows its stock as remaining, since nothing can have been claimed from it.
  */
@@ -54,6 +55,7 @@ export function toCampaignDetail(
   drops: readonly DropRecord[],
   shardRemaining: ReadonlyMap<string, Record<string, number[]>>,
   instantUse: ReadonlyMap<string, { used: number; remaining: number; usedToday: number }> = new Map(),
+  registrations: ReadonlyMap<string, number> = new Map(),
 ): CampaignDetail {
   const { instantDiscounts, ...fields } = campaignFields(campaign);
   return {
@@ -78,6 +80,8 @@ export function toCampaignDetail(
         soldOut: Object.fromEntries(Object.keys(drop.soldOut).map((typeId) => [typeId, true])),
         // `true` marks come from before the moment was kept: sold out, time unknown.
         soldOutAt: Object.fromEntries(Object.entries(drop.soldOut).filter((entry): entry is [string, string] => typeof entry[1] === "string")),
+        ...(drop.allocation === "lottery" ? { registrations: registrations.get(drop.id) ?? 0 } : {}),
+        ...(drop.drawnAt === undefined ? {} : { drawnAt: drop.drawnAt }),
         ...(drop.closedAt === undefined ? {} : { closedAt: drop.closedAt }),
         ...(drop.closeOutcome === undefined ? {} : { closeOutcome: drop.closeOutcome }),
       };

@@ -4,6 +4,7 @@
  * physical table names and the clock, so tests inject them instead of patching modules.
  */
 import { readInstantDiscountUse } from "./instant-discounts.js";
+import { registrationCount } from "./lottery.js";
 import type { Dependencies } from "./dependencies.js";
 import { type Campaign, type Drop, checkNewDrops, dropOccurrences } from "../domain/campaign.js";
 import { AlreadyExistsError, CampaignInvalidError, ConcurrentUpdateError, InvalidStateError, NotDraftError, NotFoundError } from "../errors.js";
@@ -173,9 +174,10 @@ export async function addDrop(input: Dependencies<PublishTables> & OperatorTrail
 
 /**
  * GET /admin/campaigns/{id}: the campaign with, per drop and voucher type, the units left in each
- * shard (one strongly consistent read unit per shard), and each instant discount's use.
+ * shard (one strongly consistent read unit per shard), each lottery drop's registrations so far,
+ * and each instant discount's use.
  */
-export async function getCampaign(input: Dependencies<TableKind> & OperatorTrail & { campaignId: string }): Promise<CampaignDetail> {
+export async function getCampaign(input: Dependencies<TableKind | "lottery"> & OperatorTrail & { campaignId: string }): Promise<CampaignDetail> {
   const loaded = await mustLoad(input, input.campaignId);
   const shardRemaining = new Map(
     await Promise.all(
@@ -184,8 +186,16 @@ export async function getCampaign(input: Dependencies<TableKind> & OperatorTrail
       ),
     ),
   );
+  // The live figure of each lottery drop: the sum of its registration counters.
+  const registrations = new Map(
+    await Promise.all(
+      loaded.drops
+        .filter((drop) => drop.allocation === "lottery")
+        .map(async (drop) => [drop.id, await registrationCount({ ...input, dropId: drop.id })] as const),
+    ),
+  );
   const instantUse = await readInstantDiscountUse(input, loaded.campaign, input.now());
-  return toCampaignDetail(loaded.campaign, loaded.drops, shardRemaining, instantUse);
+  return toCampaignDetail(loaded.campaign, loaded.drops, shardRemaining, instantUse, registrations);
 }
 
 export interface CampaignPage {

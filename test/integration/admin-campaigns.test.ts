@@ -12,6 +12,7 @@ import { parseCampaign } from "../../shared/domain/campaign.js";
 import type { Dependencies } from "../../shared/use-cases/dependencies.js";
 import { createCampaign, getCampaign, listAllCampaigns, publishCampaign, setCampaignStatus } from "../../shared/use-cases/campaigns.js";
 import { markSoldOut } from "../../shared/store/inventory.js";
+import { countRegistration } from "../../shared/store/lottery.js";
 import { shardKey } from "../../shared/store/keys.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { campaignInput } from "../fixtures/campaigns.js";
@@ -20,7 +21,7 @@ import { provisionTestResources, tableNamesOf, testEndpoints } from "./runtime-h
 const NOW = new Date("2029-12-01T08:00:00.000Z");
 
 let resources: PhysicalResources;
-let deps: Dependencies<"campaigns" | "inventory" | "drawSeeds">;
+let deps: Dependencies<"campaigns" | "inventory" | "drawSeeds" | "lottery">;
 const db = DynamoDBDocumentClient.from(
   new DynamoDBClient({ region: EMULATORS_REGION, credentials: EMULATORS_CREDENTIALS, endpoint: inject("dynamodbEndpoint") }),
   { marshallOptions: { removeUndefinedValues: true } },
@@ -29,7 +30,7 @@ const db = DynamoDBDocumentClient.from(
 beforeAll(async () => {
   // Its own tables, so the list holds this file's campaigns only.
   resources = await provisionTestResources(platform, "admin-campaigns");
-  deps = { db, tables: tableNamesOf(resources, ["campaigns", "inventory", "drawSeeds"]), now: () => NOW };
+  deps = { db, tables: tableNamesOf(resources, ["campaigns", "inventory", "drawSeeds", "lottery"]), now: () => NOW };
 });
 
 afterAll(async () => {
@@ -121,5 +122,29 @@ describe("a campaign's inventory for operators", () => {
       soldOutAt: { "200-60": soldOutAt.toISOString() },
     });
     expect(detail.drops[1]).toMatchObject({ id: "d2", shardRemaining: { "100-30": [6, 5] }, soldOut: {}, soldOutAt: {} });
+  });
+
+  it("shows a lottery drop's registrations so far, summed over its counters, and none for other drops", async () => {
+    const lottery = {
+      id: "lot",
+      opensAt: "2030-03-10T10:00:00+08:00",
+      closesAt: "2030-03-12T12:00:00+08:00",
+      stock: { "100-30": 5 },
+      shards: 1,
+      allocation: "lottery" as const,
+      registration: { opensAt: "2030-03-10T10:00:00+08:00", closesAt: "2030-03-11T10:00:00+08:00" },
+      drawAt: "2030-03-11T12:00:00+08:00",
+    };
+    const input = campaignInput("lottery-count");
+    await createCampaign({ ...deps, campaign: parseCampaign({ ...input, drops: [...input.drops, lottery] }), operator: "op" });
+    await publishCampaign({ ...deps, campaignId: "lottery-count" });
+    const drop = { campaignId: "lottery-count", dropId: "lot" };
+    await countRegistration(db, deps.tables.lottery, drop, 0);
+    await countRegistration(db, deps.tables.lottery, drop, 3);
+    await countRegistration(db, deps.tables.lottery, drop, 3);
+    const detail = await getCampaign({ ...deps, campaignId: "lottery-count" });
+    expect(detail.drops.find((d) => d.id === "lot")).toMatchObject({ allocation: "lottery", registrations: 3 });
+    expect(detail.drops.find((d) => d.id === "lot")).not.toHaveProperty("drawnAt");
+    expect(detail.drops.find((d) => d.id === "d1")).not.toHaveProperty("registrations");
   });
 });

@@ -1394,6 +1394,13 @@ export interface components {
             shardRemaining: {
                 [key: string]: number[];
             };
+            /** @description A lottery drop's registrations so far (its live counters) */
+            registrations?: number;
+            /**
+             * Format: date-time
+             * @description When a lottery drop's draw published its result (GET /campaigns/{id}/drops/{dropId}/draw)
+             */
+            drawnAt?: string;
             /** Format: date-time */
             closedAt?: string;
             /** @description Per voucher type, what drop close did with unclaimed units */
