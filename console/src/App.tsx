@@ -5,6 +5,9 @@ import { useEffect, useMemo, useState, useSyncExternalStore } from "react";
 import { BrowserRouter, Link, Route, Routes } from "react-router";
 import { currentSession, subscribe } from "./auth/session";
 import { antdLocales, type Language, LanguageContext, useMessages } from "./i18n";
+import { CampaignEditor } from "./pages/CampaignEditor";
+import { Campaigns } from "./pages/Campaigns";
+import { DropDay } from "./pages/DropDay";
 import { Overview } from "./pages/Overview";
 import { SignIn } from "./pages/SignIn";
 import { Shell } from "./Shell";
@@ -57,6 +60,10 @@ export function App() {
               <Shell session={session}>
                 <Routes>
                   <Route path="/" element={<Overview />} />
+                  <Route path="/campaigns" element={<Campaigns />} />
+                  <Route path="/campaigns/:id" element={<CampaignEditor />} />
+                  <Route path="/drop-day" element={<DropDay />} />
+                  <Route path="/drop-day/:id" element={<DropDay />} />
                   <Route path="*" element={<NotFound />} />
                 </Routes>
               </Shell>
