@@ -65,8 +65,11 @@ export interface CampaignFields {
  */
 export function yuanToFen(yuan: number | null | undefined): number | undefined {
   if (yuan === null || yuan === undefined || !Number.isFinite(yuan)) return undefined;
-  const fen = Math.round(yuan * 100);
-  return Math.abs(fen - yuan * 100) < 1e-6 ? fen : yuan * 100;
+  // The number's shortest decimal text, read as digits: no binary fraction gets multiplied.
+  const match = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(String(yuan));
+  if (!match) return yuan * 100;
+  const fen = Number(match[2]) * 100 + Number((match[3] ?? "").padEnd(2, "0"));
+  return match[1] === "-" ? -fen : fen;
 }
 
 /** Fen to yuan for a form field (a number input shows two decimals). */
