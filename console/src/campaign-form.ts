@@ -7,6 +7,7 @@
  */
 import { committedSubsidy } from "../../shared/domain/campaign.js";
 import { zonedTimestamp } from "../../shared/domain/settlement.js";
+import type { components } from "./api/openapi.js";
 
 /** A voucher type as the form holds it. */
 export interface VoucherTypeFields {
@@ -185,22 +186,14 @@ export function toCampaignDocument(fields: CampaignFields): Record<string, unkno
   });
 }
 
+/** What the editor reads of a campaign the API answers (GET /admin/campaigns/{id}, or one just parsed). */
+type CampaignAnswer = Pick<
+  components["schemas"]["Campaign"],
+  "id" | "name" | "timezone" | "budget" | "startsAt" | "endsAt" | "perPersonLimit" | "sectors" | "refundPolicy" | "rollover" | "voucherTypes" | "drops" | "instantDiscounts"
+>;
+
 /** A campaign as the API answers it, as the editor's values. */
-export function toCampaignFields(campaign: {
-  id: string;
-  name: string;
-  timezone: string;
-  budget: number;
-  startsAt: string;
-  endsAt: string;
-  perPersonLimit: number;
-  sectors: string[];
-  refundPolicy: "void" | "restore";
-  rollover: boolean;
-  voucherTypes: { id: string; threshold: number; discount: number; validDays?: number; validUntil?: string }[];
-  drops: { id: string; opensAt: string; closesAt: string; stock: Record<string, number>; shards?: number; expectedAttemptsPerSecond?: number; audience?: "everyone" | "registered"; allocation?: "lottery"; registration?: { opensAt: string; closesAt: string }; drawAt?: string }[];
-  instantDiscounts?: InstantDiscountFields[];
-}): CampaignFields {
+export function toCampaignFields(campaign: CampaignAnswer): CampaignFields {
   const zone = campaign.timezone;
   const local = (instant: string | undefined) => (instant === undefined ? undefined : instantToLocal(instant, zone));
   return {

@@ -14,7 +14,8 @@ import { signLocalToken } from "../../infra/local/jwt.js";
 import { type LocalRuntime, REPOSITORY_ROOT } from "../../infra/local/runtime.js";
 import { zonedTimestamp } from "../../shared/domain/settlement.js";
 import { platform } from "../../shared/wiring/platform.js";
-import { type TestBrowser, axeViolations, launchBrowser, seriousOrCritical } from "../support/browser.js";
+import { type TestBrowser, launchBrowser } from "../support/browser.js";
+import { expectAccessible, expectNoPageErrors, stopBrowserAndRuntime } from "../support/console-browser-suite.js";
 import { apiCall, asOperator } from "../support/http.js";
 import { TEST_JWT, startTestRuntime } from "../integration/runtime-helpers.js";
 
@@ -76,23 +77,9 @@ beforeAll(async () => {
   browser = await launchBrowser();
 }, 180_000);
 
-afterAll(async () => {
-  try {
-    await browser?.close();
-  } finally {
-    await runtime?.stop();
-  }
-});
+afterAll(() => stopBrowserAndRuntime(browser, runtime));
 
-afterEach(() => {
-  expect(browser?.errors ?? []).toEqual([]);
-});
-
-async function expectAccessible(screen: string): Promise<void> {
-  const violations = seriousOrCritical(await axeViolations(browser!.page));
-  const described = violations.map((v) => `${screen}: ${v.id} (${v.impact}) ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-  expect(described, described.join("\n")).toEqual([]);
-}
+afterEach(() => expectNoPageErrors(browser));
 
 describe("the campaign screens in Chromium", () => {
   it("creates a campaign: the budget error at its field, fixed, saved as a draft, then published after a confirmation", async () => {
@@ -126,7 +113,7 @@ describe("the campaign screens in Chromium", () => {
     const budgetItem = page.locator(".ant-form-item", { has: page.getByLabel("预算（元）") });
     await budgetItem.locator(".ant-form-item-explain-error").getByText("over the budget of ¥100.00").waitFor();
     await page.screenshot({ path: path.join(SCREENSHOTS, "editor.png"), fullPage: true });
-    await expectAccessible("campaign editor (budget error)");
+    await expectAccessible(browser!, "campaign editor (budget error)");
     // Chromium logs the refused request (400); that, and only that, is expected here.
     expect(browser!.errors.filter((error) => !/status of 400/.test(error))).toEqual([]);
     browser!.errors.length = 0;
@@ -167,14 +154,14 @@ describe("the campaign screens in Chromium", () => {
     await page.getByRole("dialog", { name: "恢复活动？" }).getByRole("button", { name: "确认" }).click();
     await page.getByTestId("campaign-status").getByText("已发布").waitFor();
     await page.screenshot({ path: path.join(SCREENSHOTS, "editor-published.png"), fullPage: true });
-    await expectAccessible("campaign editor (published)");
+    await expectAccessible(browser!, "campaign editor (published)");
 
     // The list, filtered to published campaigns, shows it.
     await page.getByRole("menuitem", { name: "活动编辑" }).click();
     await page.getByText("已发布", { exact: true }).first().click();
     await page.getByRole("link", { name: "直播测试消费券" }).waitFor();
     await page.screenshot({ path: path.join(SCREENSHOTS, "campaigns.png"), fullPage: true });
-    await expectAccessible("campaign list");
+    await expectAccessible(browser!, "campaign list");
   });
 
   it("shows drop day live: units falling while residents claim over HTTP, the shards, the sold-out moment and the next drop's countdown", async () => {
@@ -197,7 +184,7 @@ describe("the campaign screens in Chromium", () => {
     // One chart per drop and voucher type, drawn (a canvas) and kept across polls.
     await expect(page.getByTestId("live-d1-100-30").locator("canvas").count()).resolves.toBe(1);
     await page.screenshot({ path: path.join(SCREENSHOTS, "drop-day.png"), fullPage: true });
-    await expectAccessible("drop day");
+    await expectAccessible(browser!, "drop day");
   });
 
   it("draws a lottery drop once registration closed, after a confirmation, and shows the published result", async () => {
@@ -214,6 +201,6 @@ describe("the campaign screens in Chromium", () => {
     await result.getByText(/^[0-9a-f]{64}$/).first().waitFor();
     await expect(result.locator(".ant-table-row").first().textContent()).resolves.toBe("100-30222");
     await page.screenshot({ path: path.join(SCREENSHOTS, "lottery.png"), fullPage: true });
-    await expectAccessible("lottery");
+    await expectAccessible(browser!, "lottery");
   });
 });

@@ -4,16 +4,15 @@
  * the moment it sold out (GET /admin/campaigns/{id}).
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "../../infra/local/emulators.js";
 import { type PhysicalResources, teardownResources } from "../../infra/local/provision.js";
 import { parseCampaign } from "../../shared/domain/campaign.js";
 import type { Dependencies } from "../../shared/use-cases/dependencies.js";
 import { createCampaign, getCampaign, listAllCampaigns, publishCampaign, setCampaignStatus } from "../../shared/use-cases/campaigns.js";
-import { markSoldOut } from "../../shared/store/inventory.js";
+import { markSoldOut, takeUnit } from "../../shared/store/inventory.js";
 import { countRegistration } from "../../shared/store/lottery.js";
-import { shardKey } from "../../shared/store/keys.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { campaignInput } from "../fixtures/campaigns.js";
 import { provisionTestResources, tableNamesOf, testEndpoints } from "./runtime-helpers.js";
@@ -40,15 +39,11 @@ afterAll(async () => {
 
 const create = (id: string) => createCampaign({ ...deps, campaign: parseCampaign(campaignInput(id)), operator: "op" });
 
-async function takeUnits(campaignId: string, dropId: string, typeId: string, shard: number, units: number): Promise<void> {
-  await db.send(
-    new UpdateCommand({
-      TableName: deps.tables.inventory,
-      Key: shardKey(campaignId, dropId, typeId, shard),
-      UpdateExpression: "ADD remaining :minus",
-      ExpressionAttributeValues: { ":minus": -units },
-    }),
-  );
+/** Takes `units` from one shard the way claims do, one conditional update each. */
+async function takeUnits(campaignId: string, dropId: string, voucherTypeId: string, shard: number, units: number): Promise<void> {
+  for (let n = 0; n < units; n++) {
+    expect(await takeUnit(db, deps.tables.inventory, { campaignId, dropId, voucherTypeId, shard })).toBe("taken");
+  }
 }
 
 describe("every campaign for operators", () => {

@@ -101,6 +101,15 @@ function Section(props: { title: string; children: ReactNode; extra?: ReactNode 
   );
 }
 
+/** A whole-number field (units, shards, limits, quotas). */
+function Count(props: { name: string | FieldName; label: string; min: number; max?: number }) {
+  return (
+    <Form.Item name={props.name} label={props.label}>
+      <InputNumber min={props.min} max={props.max} precision={0} style={{ width: "100%" }} />
+    </Form.Item>
+  );
+}
+
 /** A local wall-clock time field, the zone named in its help. */
 function LocalTime(props: { name: FieldName; label: string; zone: string }) {
   const t = useMessages();
@@ -130,20 +139,14 @@ function DropEditor(props: { name: FieldName; full: FieldName; typeIds: string[]
       </Col>
       {props.typeIds.map((typeId) => (
         <Col xs={24} md={6} key={typeId}>
-          <Form.Item name={at("stock", typeId)} label={t("stockOf", { type: typeId })}>
-            <InputNumber min={0} precision={0} style={{ width: "100%" }} />
-          </Form.Item>
+          <Count name={at("stock", typeId)} label={t("stockOf", { type: typeId })} min={0} />
         </Col>
       ))}
       <Col xs={12} md={4}>
-        <Form.Item name={at("shards")} label={t("shardsField")}>
-          <InputNumber min={1} max={1000} precision={0} style={{ width: "100%" }} />
-        </Form.Item>
+        <Count name={at("shards")} label={t("shardsField")} min={1} max={1000} />
       </Col>
       <Col xs={12} md={5}>
-        <Form.Item name={at("expectedAttemptsPerSecond")} label={t("expectedRate")}>
-          <InputNumber min={1} precision={0} style={{ width: "100%" }} />
-        </Form.Item>
+        <Count name={at("expectedAttemptsPerSecond")} label={t("expectedRate")} min={1} />
       </Col>
       <Col xs={12} md={4}>
         <Form.Item name={at("repeat", "every")} label={t("repeatEvery")}>
@@ -158,9 +161,7 @@ function DropEditor(props: { name: FieldName; full: FieldName; typeIds: string[]
         </Form.Item>
       </Col>
       <Col xs={12} md={3}>
-        <Form.Item name={at("repeat", "times")} label={t("repeatTimes")}>
-          <InputNumber min={2} max={52} precision={0} style={{ width: "100%" }} />
-        </Form.Item>
+        <Count name={at("repeat", "times")} label={t("repeatTimes")} min={2} max={52} />
       </Col>
       <Col xs={12} md={5}>
         <Form.Item name={at("audience")} label={t("audience")}>
@@ -213,24 +214,16 @@ function InstantDiscountEditor(props: { index: number }) {
         </Form.Item>
       </Col>
       <Col xs={12} md={4}>
-        <Form.Item name={at("quota", "total")} label={t("quotaTotal")}>
-          <InputNumber min={1} precision={0} style={{ width: "100%" }} />
-        </Form.Item>
+        <Count name={at("quota", "total")} label={t("quotaTotal")} min={1} />
       </Col>
       <Col xs={12} md={4}>
-        <Form.Item name={at("quota", "daily")} label={t("quotaDaily")}>
-          <InputNumber min={1} precision={0} style={{ width: "100%" }} />
-        </Form.Item>
+        <Count name={at("quota", "daily")} label={t("quotaDaily")} min={1} />
       </Col>
       <Col xs={12} md={5}>
-        <Form.Item name={at("perPayer", "total")} label={t("perPayerTotalField")}>
-          <InputNumber min={1} precision={0} style={{ width: "100%" }} />
-        </Form.Item>
+        <Count name={at("perPayer", "total")} label={t("perPayerTotalField")} min={1} />
       </Col>
       <Col xs={12} md={5}>
-        <Form.Item name={at("perPayer", "daily")} label={t("perPayerDailyField")}>
-          <InputNumber min={1} precision={0} style={{ width: "100%" }} />
-        </Form.Item>
+        <Count name={at("perPayer", "daily")} label={t("perPayerDailyField")} min={1} />
       </Col>
       <Col span={24}>
         <Form.List name={at("tiers")}>
@@ -442,9 +435,7 @@ function CampaignForm(props: { initial: CampaignFields; mode: "create" | "replac
                   </Form.Item>
                 </Col>
                 <Col xs={12} md={3}>
-                  <Form.Item name={[type.name, "validDays"]} label={t("validDays")}>
-                    <InputNumber min={1} precision={0} style={{ width: "100%" }} />
-                  </Form.Item>
+                  <Count name={[type.name, "validDays"]} label={t("validDays")} min={1} />
                 </Col>
                 <Col xs={12} md={6}>
                   <LocalTime name={[type.name, "validUntil"]} label={t("validUntil")} zone={zone} />
