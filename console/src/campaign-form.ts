@@ -303,3 +303,19 @@ export function fieldOfIssue(path: string, prefix: string[] = []): (string | num
   }
   return undefined;
 }
+
+/**
+ * The field names an edit touched, from a form's `changedValues` (nested objects, sparse arrays for
+ * list entries): `{drops: [, {closesAt: "…"}]}` → [["drops", 1, "closesAt"]]. A list of plain values
+ * (sectors, weekdays) is one field.
+ */
+export function changedFieldNames(changed: unknown, prefix: (string | number)[] = []): (string | number)[][] {
+  const isEntry = (value: unknown) => typeof value === "object" && value !== null;
+  if (Array.isArray(changed) && changed.some(isEntry)) {
+    return changed.flatMap((entry, index) => (entry === undefined ? [] : changedFieldNames(entry, [...prefix, index])));
+  }
+  if (isEntry(changed) && !Array.isArray(changed)) {
+    return Object.entries(changed as Record<string, unknown>).flatMap(([key, value]) => changedFieldNames(value, [...prefix, key]));
+  }
+  return prefix.length > 0 ? [prefix] : [];
+}

@@ -82,7 +82,7 @@ afterAll(() => stopBrowserAndRuntime(browser, runtime));
 afterEach(() => expectNoPageErrors(browser));
 
 describe("the campaign screens in Chromium", () => {
-  it("creates a campaign: the budget error at its field, fixed, saved as a draft, then published after a confirmation", async () => {
+  it("creates a campaign: a validation error and the budget error each at its field, fixed, saved as a draft, then published after a confirmation", async () => {
     const { page } = browser!;
     await page.goto(`${runtime.url}/console/`);
     await page.getByLabel("用户标识").fill("ops-campaigns");
@@ -107,6 +107,14 @@ describe("the campaign screens in Chromium", () => {
     const arithmetic = page.getByTestId("budget-arithmetic");
     await arithmetic.getByText("超出预算 ¥500.00").waitFor();
     await arithmetic.getByText("¥600.00").waitFor();
+
+    // First a drop that closes before it opens: the API's VALIDATION_FAILED names drops.0.closesAt, shown at that field.
+    await page.getByLabel("本场结束").fill(local(-2 * MINUTE));
+    await page.getByRole("button", { name: "保存草稿" }).click();
+    const closesItem = page.locator(".ant-form-item", { has: page.getByLabel("本场结束") });
+    await closesItem.locator(".ant-form-item-explain-error").getByText("must be after opensAt").waitFor();
+    await page.getByLabel("本场结束").fill(local(3_600_000));
+    await closesItem.locator(".ant-form-item-explain-error").waitFor({ state: "detached" });
 
     await page.getByRole("button", { name: "保存草稿" }).click();
     // The API's BUDGET_EXCEEDED, at the budget field.

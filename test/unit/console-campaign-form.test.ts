@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   budgetArithmetic,
+  changedFieldNames,
   fenToYuanField,
   fieldOfIssue,
   instantToLocal,
@@ -202,5 +203,16 @@ describe("API issues at their fields", () => {
     expect(fieldOfIssue("closesAt", ["drops", "0"])).toEqual(["closesAt"]);
     expect(fieldOfIssue("stock.100-30", ["drops", "0"])).toEqual(["stock", "100-30"]);
     expect(fieldOfIssue("repeat", ["drops", "0"])).toBeUndefined();
+  });
+});
+
+describe("the fields an edit touched", () => {
+  it("names each edited leaf, list entries by index, and a list of plain values as one field", () => {
+    // eslint-disable-next-line no-sparse-arrays
+    expect(changedFieldNames({ drops: [, { closesAt: "2030-01-01 10:00" }] })).toEqual([["drops", 1, "closesAt"]]);
+    expect(changedFieldNames({ drops: [{ stock: { "100-30": 5 } }] })).toEqual([["drops", 0, "stock", "100-30"]]);
+    expect(changedFieldNames({ budget: 10 })).toEqual([["budget"]]);
+    expect(changedFieldNames({ sectors: ["fuel", "hotel"] })).toEqual([["sectors"]]);
+    expect(changedFieldNames({ instantDiscounts: [{ window: { daysOfWeek: [1, 2] } }] })).toEqual([["instantDiscounts", 0, "window", "daysOfWeek"]]);
   });
 });

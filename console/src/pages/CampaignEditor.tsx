@@ -34,6 +34,7 @@ import {
   type CampaignFields,
   type DropFields,
   budgetArithmetic,
+  changedFieldNames,
   fieldOfIssue,
   instantToLocal,
   toCampaignDocument,
@@ -351,9 +352,9 @@ function CampaignForm(props: { initial: CampaignFields; mode: "create" | "replac
       onFinish={() => save.mutate()}
       onValuesChange={(changed: Record<string, unknown>) => {
         // An edited field's API error is stale now; the budget's goes with any figure of the arithmetic.
-        const names = Object.keys(changed);
-        form.setFields(names.map((name) => ({ name: name as keyof CampaignFields, errors: [] })));
-        if (names.some((name) => ["voucherTypes", "drops", "instantDiscounts"].includes(name))) form.setFields([{ name: "budget", errors: [] }]);
+        const names = changedFieldNames(changed);
+        const figures = names.some((name) => ["voucherTypes", "drops", "instantDiscounts"].includes(String(name[0])));
+        form.setFields([...names, ...(figures ? [["budget"]] : [])].map((name) => ({ name: name as never, errors: [] })));
       }}
     >
       <Section title={t("budgetArithmetic")}>
@@ -526,7 +527,13 @@ function AddDrop(props: { campaign: CampaignFields & { id: string }; existing: R
   });
   return (
     <Section title={t("addDropTitle")}>
-      <Form<DropFields> form={form} layout="vertical" initialValues={{ stock: {} }} onFinish={() => add.mutate()}>
+      <Form<DropFields>
+        form={form}
+        layout="vertical"
+        initialValues={{ stock: {} }}
+        onFinish={() => add.mutate()}
+        onValuesChange={(changed: Record<string, unknown>) => form.setFields(changedFieldNames(changed).map((name) => ({ name: name as never, errors: [] })))}
+      >
         <DropEditor name={[]} full={[]} typeIds={typeIds} zone={zone} />
         {before && after ? (
           <Typography.Paragraph data-testid="add-drop-budget" type={after.left < 0 ? "danger" : undefined}>
