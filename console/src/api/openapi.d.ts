@@ -862,13 +862,13 @@ export interface webhooks {
 export interface components {
     schemas: {
         AuditEntry: {
-            /** @description PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, FRAUD_FLAG#<id> or STATEMENT#<campaignId>/<merchantId>/<period> */
+            /** @description PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, FRAUD_FLAG#<id>, STATEMENT#<campaignId>/<merchantId>/<period> or CARD_LINK#<partnerId>/<cardToken> */
             entity: string;
             /** Format: date-time */
             at: string;
             /** @description The operator's sub, or partner:<id> for a partner's signed request */
             who: string;
-            /** @description e.g. partner.register, partner.rotate-secret, merchant.create, merchant.approve, merchant.suspend, statement.retry-payout, statement.forfeit, campaign.fraud-rules, fraud.dismiss, fraud.confirm, fraud.auto-suspend, fraud.clawback */
+            /** @description e.g. partner.register, partner.rotate-secret, merchant.create, merchant.approve, merchant.suspend, statement.retry-payout, statement.forfeit, campaign.fraud-rules, fraud.dismiss, fraud.confirm, fraud.auto-suspend, fraud.clawback, card.link */
             action: string;
             reason?: string;
             /** @description The entity before the change; secrets never appear */
