@@ -215,7 +215,7 @@ describe("the operator console in Chromium", () => {
       await button.waitFor();
       await expect(page.getByLabel("用户标识").count()).resolves.toBe(0);
       await page.screenshot({ path: path.join(SCREENSHOTS, "sign-in-provider.png") });
-      await expectAccessible("sign-in (identity provider)");
+      await expectAccessible(browser!, "sign-in (identity provider)");
       await button.click();
       await page.getByRole("heading", { name: "总览" }).waitFor();
       await expect(page.getByTestId("signed-in-as").textContent()).resolves.toBe("ops-oidc");
