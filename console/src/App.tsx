@@ -8,6 +8,9 @@ import { antdLocales, type Language, LanguageContext, useMessages } from "./i18n
 import { Audit } from "./pages/Audit";
 import { Fraud } from "./pages/Fraud";
 import { Merchants } from "./pages/Merchants";
+import { CampaignEditor } from "./pages/CampaignEditor";
+import { Campaigns } from "./pages/Campaigns";
+import { DropDay } from "./pages/DropDay";
 import { Overview } from "./pages/Overview";
 import { Partners } from "./pages/Partners";
 import { Reports } from "./pages/Reports";
@@ -16,11 +19,23 @@ import { SignIn } from "./pages/SignIn";
 import { Shell } from "./Shell";
 
 /**
- * WCAG AA (4.5:1) for every text: Ant Design's default blue under white text is 3.9:1 (blue-7 is
- * 6:1), and its secondary text (45 % black) is 3.4:1 on white (65 % black is 6.9:1).
+ * WCAG AA (4.5:1) for every text: Ant Design's default blue, under white text and as a link on
+ * white, is 3.9:1 (blue-7 is 6:1); its secondary text (45 % black) is 3.4:1 on white (65 % black
+ * is 6.9:1); its error red (a form field's error) is 3.9:1 (red-7 is 5.6:1); its placeholders and
+ * disabled text (25 % black) are 1.6:1 (60 % black is 5.7:1; a published campaign's form is shown
+ * disabled and must stay readable).
  */
 const theme = {
-  token: { colorPrimary: "#0958d9", colorTextSecondary: "rgba(0, 0, 0, 0.65)", colorTextDescription: "rgba(0, 0, 0, 0.65)", colorTextTertiary: "rgba(0, 0, 0, 0.65)" },
+  token: {
+    colorPrimary: "#0958d9",
+    colorLink: "#0958d9",
+    colorTextSecondary: "rgba(0, 0, 0, 0.65)",
+    colorTextDescription: "rgba(0, 0, 0, 0.65)",
+    colorTextTertiary: "rgba(0, 0, 0, 0.65)",
+    colorError: "#cf1322",
+    colorTextPlaceholder: "rgba(0, 0, 0, 0.6)",
+    colorTextDisabled: "rgba(0, 0, 0, 0.6)",
+  },
 };
 
 const queryClient = new QueryClient({
@@ -69,6 +84,10 @@ export function App() {
                   <Route path="/settlement" element={<Settlement />} />
                   <Route path="/reports" element={<Reports />} />
                   <Route path="/audit" element={<Audit />} />
+                  <Route path="/campaigns" element={<Campaigns />} />
+                  <Route path="/campaigns/:id" element={<CampaignEditor />} />
+                  <Route path="/drop-day" element={<DropDay />} />
+                  <Route path="/drop-day/:id" element={<DropDay />} />
                   <Route path="*" element={<NotFound />} />
                 </Routes>
               </Shell>

@@ -12,8 +12,8 @@ import { type Language, LanguageContext, type MessageKey, useMessages } from "./
 /** The screens of issue 15, in its order; `path` only for those that exist. */
 const SCREENS: { key: MessageKey; path?: string }[] = [
   { key: "menuOverview", path: "/" },
-  { key: "menuCampaigns" },
-  { key: "menuDropDay" },
+  { key: "menuCampaigns", path: "/campaigns" },
+  { key: "menuDropDay", path: "/drop-day" },
   { key: "menuMerchants", path: "/merchants" },
   { key: "menuPartners", path: "/partners" },
   { key: "menuFraud", path: "/fraud" },

@@ -5,6 +5,7 @@
  */
 
 import { operationsEn, operationsZh } from "./messages-operations.js";
+import { campaignsEn, campaignsZh } from "./messages-campaigns.js";
 
 export type Language = "zh-CN" | "en";
 
@@ -81,6 +82,7 @@ const zh = {
   partners: "适用合作方",
   allPartners: "全部",
   ...operationsZh,
+  ...campaignsZh,
 };
 
 export type MessageKey = keyof typeof zh;
@@ -161,6 +163,7 @@ const en: Record<MessageKey, string> = {
   partners: "Partners",
   allPartners: "all",
   ...operationsEn,
+  ...campaignsEn,
 };
 
 export const messages: Record<Language, Record<MessageKey, string>> = { "zh-CN": zh, en };

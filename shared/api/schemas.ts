@@ -156,6 +156,14 @@ export const campaignDropDetailSchema = z
       .record(z.string(), z.int().nonnegative())
       .describe("Units left per voucher type: the sum of its shards, or the stock while not yet provisioned"),
     soldOut: z.record(z.string(), z.boolean()).describe("Voucher types whose every shard was found empty"),
+    soldOutAt: z
+      .record(z.string(), instantSchema)
+      .describe("Per sold-out voucher type, when a claim first found every shard empty (absent for types marked before this was kept)"),
+    shardRemaining: z
+      .record(z.string(), z.array(z.int().nonnegative()))
+      .describe("Units left in each inventory shard per voucher type (index = shard number); empty until published"),
+    registrations: z.int().nonnegative().optional().describe("A lottery drop's registrations so far (its live counters)"),
+    drawnAt: instantSchema.optional().describe("When a lottery drop's draw published its result (GET /campaigns/{id}/drops/{dropId}/draw)"),
     closedAt: instantSchema.optional(),
     closeOutcome: z.record(z.string(), dropCloseOutcomeViewSchema).optional().describe("Per voucher type, what drop close did with unclaimed units"),
   })
@@ -183,6 +191,13 @@ export const campaignDetailSchema = z
 export const campaignListSchema = z
   .object({ items: z.array(campaignViewSchema), nextToken: z.string().optional().describe("Pass back as `nextToken` for the next page") })
   .meta({ id: "CampaignList" });
+
+/** Query of GET /admin/campaigns. */
+export const adminCampaignListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  nextToken: z.string().regex(/^[A-Za-z0-9_-]+$/, "must be a token from an earlier page").max(2048).optional(),
+  status: z.enum(["DRAFT", "PUBLISHED", "PAUSED"]).optional(),
+});
 
 /** Query of GET /campaigns. */
 export const campaignListQuerySchema = z.object({

@@ -2,13 +2,15 @@
  * Campaign and drop items of the `campaigns` table: their stored shape (parsed with zod on every
  * read, never cast) and the read that loads a campaign with all its drops in one query.
  */
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import * as z from "../zod.js";
 import { type dropSchema, voucherTypeSchema } from "../domain/campaign.js";
 import { fen } from "../domain/money.js";
 import { sectorSchema } from "../domain/sectors.js";
 import { queryAll } from "./dynamo.js";
 import { CAMPAIGN_PARTITION_PREFIX, DROP_SORT_PREFIX, campaignKey } from "./keys.js";
+
+const CAMPAIGN_SORT_KEY = campaignKey("").sk;
 import { instantDiscountSchema } from "../domain/instant-discount.js";
 
 export const CAMPAIGN_STATUSES = ["DRAFT", "PUBLISHED", "PAUSED"] as const;
@@ -90,8 +92,11 @@ export const dropRecordSchema = z.object({
   drawnAt: z.string().optional(),
   /** Shard items per voucher type, fixed when the inventory is provisioned. */
   shardCounts: z.record(z.string(), z.int().positive()).default({}),
-  /** Voucher types whose every shard was found empty. */
-  soldOut: z.record(z.string(), z.boolean()).default({}),
+  /**
+   * Voucher types whose every shard was found empty: when a claim first found them so (ISO
+   * instant), or `true` for types marked before that moment was kept.
+   */
+  soldOut: z.record(z.string(), z.union([z.literal(true), z.string()])).default({}),
   /** Units rolled in, per source drop and voucher type; each source adds once. */
   rolledIn: z.record(z.string(), z.record(z.string(), z.int().nonnegative())).default({}),
   closedAt: z.string().optional(),
@@ -142,4 +147,44 @@ export async function loadCampaign(
 /** The campaign id of a `campaigns` table partition key. */
 export function campaignIdOf(pk: string): string {
   return pk.slice(CAMPAIGN_PARTITION_PREFIX.length);
+}
+
+/** Items a Scan evaluates per request while looking for campaign items among drops. */
+const SCAN_PAGE_ITEMS = 200;
+
+/**
+ * One page of every campaign item, drafts included, optionally of one status: a Scan of the
+ * table keeping campaign items (drops are read past, not returned), until `limit` are found or
+ * the table ends. Scan order is the table's hash order, not time. Cost: every item of the table is
+ * read once across the pages (campaigns and their drops, a few hundred items for a bureau: a few
+ * read units); the operators' list is opened by hand, not polled by residents.
+ * `lastKey`, when more may follow, is the key of the last campaign returned: the next page
+ * scans on from there.
+ */
+export async function scanCampaigns(
+  db: DynamoDBDocumentClient,
+  table: string,
+  page: { limit: number; startKey?: Record<string, string>; status?: CampaignStatus },
+): Promise<{ campaigns: CampaignRecord[]; lastKey?: { pk: string; sk: string } }> {
+  const found: CampaignRecord[] = [];
+  let start: Record<string, unknown> | undefined = page.startKey;
+  do {
+    const result = await db.send(
+      new ScanCommand({
+        TableName: table,
+        Limit: SCAN_PAGE_ITEMS,
+        ExclusiveStartKey: start,
+        FilterExpression: page.status === undefined ? "sk = :sk" : "sk = :sk AND #status = :status",
+        ...(page.status === undefined ? {} : { ExpressionAttributeNames: { "#status": "status" } }),
+        ExpressionAttributeValues: { ":sk": CAMPAIGN_SORT_KEY, ...(page.status === undefined ? {} : { ":status": page.status }) },
+      }),
+    );
+    found.push(...(result.Items ?? []).map((item) => campaignRecordSchema.parse(item)));
+    start = result.LastEvaluatedKey;
+  } while (start !== undefined && found.length < page.limit);
+  // More may follow when the scan stopped before the table's end or this page cut its last round short.
+  const more = start !== undefined || found.length > page.limit;
+  if (found.length > page.limit) found.length = page.limit;
+  const last = found.at(-1);
+  return { campaigns: found, ...(more && last ? { lastKey: campaignKey(last.id) } : {}) };
 }

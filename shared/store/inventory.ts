@@ -65,21 +65,23 @@ export async function giveBackUnit(db: DynamoDBDocumentClient, table: string, ad
 /**
  * Marks a voucher type of a drop sold out on the drop item, so instances that have not seen it
  * yet learn it from their next read of the campaign instead of from failed writes. Only a hint:
- * drop close still counts vouchers issued.
+ * drop close still counts vouchers issued. The mark is the moment `at` a claim first found every
+ * shard empty (the console's sold-out moment); marking again keeps the first moment.
  */
 export async function markSoldOut(
   db: DynamoDBDocumentClient,
   table: string,
   drop: { campaignId: string; dropId: string; voucherTypeId: string },
+  at: Date,
 ): Promise<void> {
   await db.send(
     new UpdateCommand({
       TableName: table,
       Key: dropKey(drop.campaignId, drop.dropId),
-      UpdateExpression: "SET soldOut.#type = :true",
+      UpdateExpression: "SET soldOut.#type = if_not_exists(soldOut.#type, :at)",
       ConditionExpression: "attribute_exists(pk) AND attribute_exists(soldOut)",
       ExpressionAttributeNames: { "#type": drop.voucherTypeId },
-      ExpressionAttributeValues: { ":true": true },
+      ExpressionAttributeValues: { ":at": at.toISOString() },
     }),
   );
 }
@@ -165,15 +167,16 @@ export async function provisionShards(
 }
 
 /**
- * Units left per voucher type of a drop: the sum of its shards' `remaining`, read strongly
- * consistent in batches. Types without shards are absent.
+ * Units left in each shard of a drop, per voucher type (index = shard number), read strongly
+ * consistent in batches of 100 keys: one read unit per shard. A shard not found counts 0. Types
+ * without shards are absent.
  */
-export async function readRemaining(
+export async function readShardRemaining(
   db: DynamoDBDocumentClient,
   inventoryTable: string,
   campaignId: string,
   drop: Pick<DropRecord, "id" | "shardCounts">,
-): Promise<Record<string, number>> {
+): Promise<Record<string, number[]>> {
   const keys = Object.entries(drop.shardCounts).flatMap(([typeId, count]) =>
     Array.from({ length: count }, (_, shard) => shardKey(campaignId, drop.id, typeId, shard)),
   );
@@ -182,13 +185,12 @@ export async function readRemaining(
   for (const item of shards) {
     if (typeof item.pk === "string" && typeof item.remaining === "number") remaining.set(item.pk, item.remaining);
   }
-  const totals: Record<string, number> = {};
-  for (const [typeId, count] of Object.entries(drop.shardCounts)) {
-    let sum = 0;
-    for (let shard = 0; shard < count; shard++) sum += remaining.get(shardKey(campaignId, drop.id, typeId, shard).pk) ?? 0;
-    totals[typeId] = sum;
-  }
-  return totals;
+  return Object.fromEntries(
+    Object.entries(drop.shardCounts).map(([typeId, count]) => [
+      typeId,
+      Array.from({ length: count }, (_, shard) => remaining.get(shardKey(campaignId, drop.id, typeId, shard).pk) ?? 0),
+    ]),
+  );
 }
 
 /**

@@ -44,16 +44,18 @@ export function toCampaignView(campaign: CampaignRecord, drops: readonly DropRec
 }
 
 /**
- * The operator's view: each drop with its shard counts and the units left per voucher type, and
- * each instant discount with its use (`instantUse`, per id).
- * `remaining` holds, per drop id, the sums of the shards that exist; a voucher type not yet
- * provisioned (a draft) shows its stock, since nothing can have been claimed from it.
+ * The operator's view: each drop with its shard counts, the units left per voucher type and per
+ * shard, when each sold out, each lottery drop's registrations so far (`registrations`, per drop
+ * id) and whether it was drawn, and each instant discount with its use (`instantUse`, per id).
+ * `shardRemaining` holds, per drop id, the units of each shard that exists; a voucher type not yet
+ * provisioned (a draft) shows its stock as remaining, since nothing can have been claimed from it.
  */
 export function toCampaignDetail(
   campaign: CampaignRecord,
   drops: readonly DropRecord[],
-  remaining: ReadonlyMap<string, Record<string, number>>,
+  shardRemaining: ReadonlyMap<string, Record<string, number[]>>,
   instantUse: ReadonlyMap<string, { used: number; remaining: number; usedToday: number }> = new Map(),
+  registrations: ReadonlyMap<string, number> = new Map(),
 ): CampaignDetail {
   const { instantDiscounts, ...fields } = campaignFields(campaign);
   return {
@@ -68,12 +70,18 @@ export function toCampaignDetail(
           })),
         }),
     drops: byOpening(drops).map((drop): CampaignDropDetail => {
-      const counted = remaining.get(drop.id) ?? {};
+      const shards = shardRemaining.get(drop.id) ?? {};
+      const counted = (typeId: string) => shards[typeId]?.reduce((sum, units) => sum + units, 0);
       return {
         ...toDropView(drop),
         shardCounts: drop.shardCounts,
-        remaining: Object.fromEntries(Object.entries(drop.stock).map(([typeId, stock]) => [typeId, counted[typeId] ?? stock])),
-        soldOut: drop.soldOut,
+        remaining: Object.fromEntries(Object.entries(drop.stock).map(([typeId, stock]) => [typeId, counted(typeId) ?? stock])),
+        shardRemaining: shards,
+        soldOut: Object.fromEntries(Object.keys(drop.soldOut).map((typeId) => [typeId, true])),
+        // `true` marks come from before the moment was kept: sold out, time unknown.
+        soldOutAt: Object.fromEntries(Object.entries(drop.soldOut).filter((entry): entry is [string, string] => typeof entry[1] === "string")),
+        ...(drop.allocation === "lottery" ? { registrations: registrations.get(drop.id) ?? 0 } : {}),
+        ...(drop.drawnAt === undefined ? {} : { drawnAt: drop.drawnAt }),
         ...(drop.closedAt === undefined ? {} : { closedAt: drop.closedAt }),
         ...(drop.closeOutcome === undefined ? {} : { closeOutcome: drop.closeOutcome }),
       };

@@ -4,6 +4,7 @@
  * physical table names and the clock, so tests inject them instead of patching modules.
  */
 import { readInstantDiscountUse } from "./instant-discounts.js";
+import { registrationCount } from "./lottery.js";
 import type { Dependencies } from "./dependencies.js";
 import { type Campaign, type Drop, checkNewDrops, dropOccurrences } from "../domain/campaign.js";
 import { AlreadyExistsError, CampaignInvalidError, ConcurrentUpdateError, InvalidStateError, NotDraftError, NotFoundError } from "../errors.js";
@@ -19,11 +20,13 @@ import {
   readCampaignItem,
   replaceDraft,
 } from "../store/campaign-writes.js";
-import { provisionShards, readRemaining } from "../store/inventory.js";
+import { provisionShards, readShardRemaining } from "../store/inventory.js";
 import { ensureDrawSeed } from "../store/draw-seeds.js";
 import { drawCommitment, newSeed } from "../domain/lottery.js";
 import type { AuditTrail } from "../store/audit.js";
-import { type CampaignWithDrops, type DropRecord, definitionFields, loadCampaign } from "../store/campaigns.js";
+import { type CampaignStatus, type CampaignWithDrops, type DropRecord, definitionFields, loadCampaign, scanCampaigns } from "../store/campaigns.js";
+import { decodeToken, encodeToken } from "../store/page-token.js";
+import * as z from "../zod.js";
 import {
   type CampaignDetail,
   type CampaignView,
@@ -169,18 +172,30 @@ export async function addDrop(input: Dependencies<PublishTables> & OperatorTrail
   throw new ConcurrentUpdateError(`Campaign ${campaignId} kept changing while a drop was being added; try again`);
 }
 
-/** GET /admin/campaigns/{id}: the campaign with, per drop and voucher type, the units left, and each instant discount's use. */
-export async function getCampaign(input: Dependencies<TableKind> & OperatorTrail & { campaignId: string }): Promise<CampaignDetail> {
+/**
+ * GET /admin/campaigns/{id}: the campaign with, per drop and voucher type, the units left in each
+ * shard (one strongly consistent read unit per shard), each lottery drop's registrations so far,
+ * and each instant discount's use.
+ */
+export async function getCampaign(input: Dependencies<TableKind | "lottery"> & OperatorTrail & { campaignId: string }): Promise<CampaignDetail> {
   const loaded = await mustLoad(input, input.campaignId);
-  const remaining = new Map(
+  const shardRemaining = new Map(
     await Promise.all(
       loaded.drops.map(
-        async (drop) => [drop.id, await readRemaining(input.db, input.tables.inventory, input.campaignId, drop)] as const,
+        async (drop) => [drop.id, await readShardRemaining(input.db, input.tables.inventory, input.campaignId, drop)] as const,
       ),
     ),
   );
+  // The live figure of each lottery drop: the sum of its registration counters.
+  const registrations = new Map(
+    await Promise.all(
+      loaded.drops
+        .filter((drop) => drop.allocation === "lottery")
+        .map(async (drop) => [drop.id, await registrationCount({ ...input, dropId: drop.id })] as const),
+    ),
+  );
   const instantUse = await readInstantDiscountUse(input, loaded.campaign, input.now());
-  return toCampaignDetail(loaded.campaign, loaded.drops, remaining, instantUse);
+  return toCampaignDetail(loaded.campaign, loaded.drops, shardRemaining, instantUse, registrations);
 }
 
 export interface CampaignPage {
@@ -205,6 +220,25 @@ export async function listPublicCampaigns(
       .map(view);
     return { items, ...(page.lastKey ? { nextToken: encodePageToken(page.lastKey) } : {}) };
   });
+}
+
+/** The page token of GET /admin/campaigns: the key of the last campaign item of a page. */
+const adminPageKeySchema = z.strictObject({ pk: z.string().startsWith("CAMPAIGN#"), sk: z.literal("#CAMPAIGN") });
+
+/**
+ * GET /admin/campaigns (operator): every campaign, drafts included, of one status or all, with
+ * its drops; one page at a time, in the table's order (the console sorts). Strongly consistent
+ * reads of each campaign, so a campaign just created or published shows as it is.
+ */
+export async function listAllCampaigns(
+  input: Dependencies<"campaigns"> & { query: { limit: number; nextToken?: string | undefined; status?: CampaignStatus | undefined } },
+): Promise<CampaignPage> {
+  const { limit, nextToken, status } = input.query;
+  const startKey = nextToken === undefined ? undefined : decodeToken(nextToken, adminPageKeySchema);
+  const page = await scanCampaigns(input.db, input.tables.campaigns, { limit, ...(startKey ? { startKey } : {}), ...(status ? { status } : {}) });
+  const loaded = await Promise.all(page.campaigns.map((campaign) => loadCampaign(input.db, input.tables.campaigns, campaign.id, { consistent: true })));
+  const items = loaded.filter((entry): entry is CampaignWithDrops => entry !== undefined).map(view);
+  return { items, ...(page.lastKey ? { nextToken: encodeToken(page.lastKey) } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------

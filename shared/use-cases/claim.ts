@@ -160,7 +160,7 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDependencie
   if (taken.outcome === "sold-out") {
     if (taken.everyShardEmpty) {
       caches.rememberSoldOut(key, deps.now().getTime());
-      await markSoldOut(db, tables.campaigns, { campaignId: campaign.id, dropId: drop.id, voucherTypeId: voucherType.id }).catch(
+      await markSoldOut(db, tables.campaigns, { campaignId: campaign.id, dropId: drop.id, voucherTypeId: voucherType.id }, deps.now()).catch(
         (error: unknown) => logger.warn("could not mark the drop sold out", { key, error: String(error) }),
       );
     }
@@ -180,7 +180,7 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDependencie
     claimedAt,
   });
 
-  const markedSoldOut = drop.soldOut[voucherType.id] === true;
+  const markedSoldOut = drop.soldOut[voucherType.id] !== undefined;
   let outcome;
   try {
     // The store's argument calls the resident `sub`, as its items do.

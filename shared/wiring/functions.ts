@@ -38,7 +38,12 @@ export const platformFunctions = {
   getCampaign: {
     description: "GET /admin/campaigns/{id}: the campaign with remaining stock per drop and voucher type.",
     entry: "functions/campaigns/get.ts",
-    tables: { campaigns: "read", inventory: "read" },
+    tables: { campaigns: "read", inventory: "read", lottery: "read" },
+  },
+  listAdminCampaigns: {
+    description: "GET /admin/campaigns?status= (operator): every campaign, drafts included, with its drops.",
+    entry: "functions/campaigns/list-admin.ts",
+    tables: { campaigns: "read" },
   },
   listCampaigns: {
     description: "GET /campaigns (public): published campaigns with their drops.",

@@ -23,6 +23,7 @@ import {
 } from "../api/registry-schemas.js";
 import {
   callerSchema,
+  adminCampaignListQuerySchema,
   campaignDefinitionSchema,
   campaignDetailSchema,
   campaignListQuerySchema,
@@ -294,6 +295,26 @@ export const platformRoutes = [
   },
   {
     method: "GET",
+    path: "/admin/campaigns",
+    auth: "operator",
+    function: "listAdminCampaigns",
+    docs: {
+      operationId: "listAdminCampaigns",
+      tag: "campaigns",
+      summary: "Every campaign, drafts included",
+      description:
+        "With its drops, of one status or all. Pages follow the table's order, not time (the console sorts); a page may hold " +
+        "fewer than `limit` while `nextToken` is present. Read by a Scan of the campaigns table: each page reads past the drops too.",
+      request: {
+        query: adminCampaignListQuerySchema,
+        parameters: { limit: "Campaigns per page, 1–100 (default 50)", nextToken: PAGE.nextToken, status: "Only campaigns of this status" },
+      },
+      answers: { 200: { description: "One page of campaigns", body: campaignListSchema } },
+      errors: ["VALIDATION_FAILED"],
+    },
+  },
+  {
+    method: "GET",
     path: "/admin/campaigns/{id}",
     auth: "operator",
     function: "getCampaign",
@@ -301,7 +322,9 @@ export const platformRoutes = [
       operationId: "getCampaign",
       tag: "campaigns",
       summary: "A campaign with its inventory",
-      description: "Per drop and voucher type: the shard count, the units left (read strongly consistent) and sold-out and close state.",
+      description:
+        "Per drop and voucher type: the shard count, the units left in all and in each shard (read strongly consistent: one read " +
+        "unit per shard, so a drop of 1,000 shards costs 1,000 read units a call), whether and when it sold out, and its close state.",
       request: campaignPath,
       answers: { 200: { description: "The campaign", body: campaignDetailSchema } },
       errors: ["VALIDATION_FAILED", "NOT_FOUND"],

@@ -13,7 +13,8 @@ import { signLocalToken } from "../../infra/local/jwt.js";
 import { type LocalRuntime, REPOSITORY_ROOT } from "../../infra/local/runtime.js";
 import { campaignStatsSchema } from "../../shared/api/stats-schemas.js";
 import { platform } from "../../shared/wiring/platform.js";
-import { type TestBrowser, accessibilityProblems, launchBrowser } from "../support/browser.js";
+import { type TestBrowser, launchBrowser } from "../support/browser.js";
+import { expectAccessible, expectNoPageErrors, stopBrowserAndRuntime } from "../support/console-browser-suite.js";
 import { seedCampaign } from "../support/seed.js";
 import { asOperator, signedPost } from "../support/http.js";
 import { TEST_JWT, eventually, startTestRuntime, tableNamesOf, testClients } from "../integration/runtime-helpers.js";
@@ -76,24 +77,9 @@ beforeAll(async () => {
   browser = await launchBrowser();
 }, 180_000);
 
-afterAll(async () => {
-  // Each step on its own: a failed close must not keep the runtime up, nor the other way round.
-  try {
-    await browser?.close();
-  } finally {
-    await runtime?.stop();
-  }
-});
+afterAll(() => stopBrowserAndRuntime(browser, runtime));
 
-afterEach(() => {
-  // Every screen ran without an uncaught error or a console error.
-  expect(browser?.errors ?? []).toEqual([]);
-});
-
-async function expectAccessible(screen: string): Promise<void> {
-  const problems = await accessibilityProblems(browser!.page, screen);
-  expect(problems, problems.join("\n")).toEqual([]);
-}
+afterEach(() => expectNoPageErrors(browser));
 
 describe("the operator console in Chromium", () => {
   it("signs an operator in through the development sign-in, keeping the token out of the address bar and storage", async () => {
@@ -101,7 +87,7 @@ describe("the operator console in Chromium", () => {
     await page.goto(`${runtime.url}/console/`);
     await page.getByRole("heading", { name: "登录" }).waitFor();
     await page.screenshot({ path: path.join(SCREENSHOTS, "sign-in.png") });
-    await expectAccessible("sign-in");
+    await expectAccessible(browser!, "sign-in");
 
     await page.getByLabel("用户标识").fill("ops-1");
     await page.getByRole("button", { name: "登录" }).click();
@@ -138,7 +124,7 @@ describe("the operator console in Chromium", () => {
     await page.getByText("死信队列积压").waitFor();
     await page.getByText("正常").waitFor();
     await page.screenshot({ path: path.join(SCREENSHOTS, "overview-zh-CN.png"), fullPage: true });
-    await expectAccessible("overview (zh-CN)");
+    await expectAccessible(browser!, "overview (zh-CN)");
   });
 
   it("switches the language to en and back", async () => {
@@ -149,7 +135,7 @@ describe("the operator console in Chromium", () => {
     await page.getByText("Open fraud flags").waitFor();
     await expect(page.evaluate("document.documentElement.lang")).resolves.toBe("en");
     await page.screenshot({ path: path.join(SCREENSHOTS, "overview-en.png"), fullPage: true });
-    await expectAccessible("overview (en)");
+    await expectAccessible(browser!, "overview (en)");
 
     await page.getByText("中文", { exact: true }).click();
     await page.getByRole("heading", { name: "总览" }).waitFor();
@@ -178,7 +164,7 @@ describe("the operator console in Chromium", () => {
     await expect(refusals.count()).resolves.toBe(5);
     await expect(page.getByText("加载失败").count()).resolves.toBe(5);
     await page.screenshot({ path: path.join(SCREENSHOTS, "overview-errors.png"), fullPage: true });
-    await expectAccessible("overview (errors)");
+    await expectAccessible(browser!, "overview (errors)");
     // Chromium logs each refused request; those, and only those, are expected here.
     expect(browser!.errors.filter((error) => !/status of 403/.test(error))).toEqual([]);
     browser!.errors.length = 0;
@@ -231,7 +217,7 @@ describe("the operator console in Chromium", () => {
       await button.waitFor();
       await expect(page.getByLabel("用户标识").count()).resolves.toBe(0);
       await page.screenshot({ path: path.join(SCREENSHOTS, "sign-in-provider.png") });
-      await expectAccessible("sign-in (identity provider)");
+      await expectAccessible(browser!, "sign-in (identity provider)");
       await button.click();
       await page.getByRole("heading", { name: "总览" }).waitFor();
       await expect(page.getByTestId("signed-in-as").textContent()).resolves.toBe("ops-oidc");

@@ -35,7 +35,7 @@ import { provisionTestResources, tableNamesOf, testEndpoints } from "./runtime-h
 const NOW = new Date("2029-12-01T08:00:00.000Z");
 
 let resources: PhysicalResources;
-let deps: Dependencies<"campaigns" | "inventory" | "drawSeeds"> & OperatorTrail;
+let deps: Dependencies<"campaigns" | "inventory" | "drawSeeds" | "lottery"> & OperatorTrail;
 const db = DynamoDBDocumentClient.from(
   new DynamoDBClient({ region: EMULATORS_REGION, credentials: EMULATORS_CREDENTIALS, endpoint: inject("dynamodbEndpoint") }),
   { marshallOptions: { removeUndefinedValues: true } },
@@ -45,7 +45,7 @@ beforeAll(async () => {
   resources = await provisionTestResources(platform, "campaigns");
   deps = {
     db,
-    tables: tableNamesOf(resources, ["campaigns", "inventory", "drawSeeds"]),
+    tables: tableNamesOf(resources, ["campaigns", "inventory", "drawSeeds", "lottery"]),
     now: () => NOW,
   };
 });
@@ -387,7 +387,7 @@ describe("reading", () => {
     // Its own tables, so other tests' campaigns do not appear in the list.
     const own = await provisionTestResources(platform, "campaign-list");
     try {
-      const listDeps = { ...deps, tables: tableNamesOf(own, ["campaigns", "inventory", "drawSeeds"]) };
+      const listDeps = { ...deps, tables: tableNamesOf(own, ["campaigns", "inventory", "drawSeeds", "lottery"]) };
       const make = (id: string, startsAt: string) =>
         createCampaign({ ...listDeps, campaign: parseCampaign(campaignInput(id, { startsAt })), operator: "op" });
       await make("list-early", "2030-01-01T00:00:00+08:00");

@@ -101,12 +101,19 @@ describe("views", () => {
     expect(Object.keys(view.drops[0]!).sort()).toEqual(["closesAt", "id", "opensAt", "shards", "stock"]);
   });
 
-  it("detail counts shards where provisioned and the stock where not", () => {
-    const detail = toCampaignDetail(record, drops, new Map([["early", { "100-30": 7 }]]));
-    expect(detail.drops.map((d) => [d.id, d.remaining])).toEqual([
-      ["early", { "100-30": 7 }],
-      ["late", { "100-30": 10 }],
+  it("detail counts shards where provisioned and the stock where not, with each shard's units", () => {
+    const detail = toCampaignDetail(record, drops, new Map([["early", { "100-30": [3, 4] }]]));
+    expect(detail.drops.map((d) => [d.id, d.remaining, d.shardRemaining])).toEqual([
+      ["early", { "100-30": 7 }, { "100-30": [3, 4] }],
+      ["late", { "100-30": 10 }, {}],
     ]);
+  });
+
+  it("detail shows a sold-out type with the moment it sold out, and one marked before moments were kept without one", () => {
+    const marked = [drop({ id: "early", opensAt: "2030-04-01T00:00:00Z", stock: { "100-30": 10, "50-10": 5 }, shardCounts: { "100-30": 2, "50-10": 1 }, soldOut: { "100-30": "2030-04-01T00:00:03.250Z", "50-10": true } })];
+    const detail = toCampaignDetail(record, marked, new Map([["early", { "100-30": [0, 0], "50-10": [0] }]]));
+    expect(detail.drops[0]).toMatchObject({ soldOut: { "100-30": true, "50-10": true }, soldOutAt: { "100-30": "2030-04-01T00:00:03.250Z" } });
+    expect(campaignDetailSchema.parse(detail)).toEqual(detail);
   });
 
   it("detail shows each instant discount with its use, zeros and the whole quota where nothing was read", () => {

@@ -33,7 +33,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Every campaign, drafts included
+         * @description With its drops, of one status or all. Pages follow the table's order, not time (the console sorts); a page may hold fewer than `limit` while `nextToken` is present. Read by a Scan of the campaigns table: each page reads past the drops too.
+         */
+        get: operations["listAdminCampaigns"];
         put?: never;
         /**
          * Create a DRAFT campaign
@@ -55,7 +59,7 @@ export interface paths {
         };
         /**
          * A campaign with its inventory
-         * @description Per drop and voucher type: the shard count, the units left (read strongly consistent) and sold-out and close state.
+         * @description Per drop and voucher type: the shard count, the units left in all and in each shard (read strongly consistent: one read unit per shard, so a drop of 1,000 shards costs 1,000 read units a call), whether and when it sold out, and its close state.
          */
         get: operations["getCampaign"];
         /**
@@ -1386,6 +1390,21 @@ export interface components {
             soldOut: {
                 [key: string]: boolean;
             };
+            /** @description Per sold-out voucher type, when a claim first found every shard empty (absent for types marked before this was kept) */
+            soldOutAt: {
+                [key: string]: string;
+            };
+            /** @description Units left in each inventory shard per voucher type (index = shard number); empty until published */
+            shardRemaining: {
+                [key: string]: number[];
+            };
+            /** @description A lottery drop's registrations so far (its live counters) */
+            registrations?: number;
+            /**
+             * Format: date-time
+             * @description When a lottery drop's draw published its result (GET /campaigns/{id}/drops/{dropId}/draw)
+             */
+            drawnAt?: string;
             /** Format: date-time */
             closedAt?: string;
             /** @description Per voucher type, what drop close did with unclaimed units */
@@ -2385,6 +2404,89 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditList"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listAdminCampaigns: {
+        parameters: {
+            query?: {
+                /** @description Campaigns per page, 1–100 (default 50) */
+                limit?: number;
+                /** @description The `nextToken` of the previous page */
+                nextToken?: string;
+                /** @description Only campaigns of this status */
+                status?: "DRAFT" | "PUBLISHED" | "PAUSED";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of campaigns */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignList"];
                 };
             };
             /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
