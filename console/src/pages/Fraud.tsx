@@ -50,7 +50,7 @@ function DecisionDialog(props: { decision: Decision | undefined; onClose: () => 
     <Modal
       open={decision !== undefined}
       title={t(confirming ? "confirmTitle" : "dismissTitle", { id: decision?.flag.id ?? "" })}
-      okText={t(confirming ? "confirm" : "dismiss")}
+      okText={t(confirming ? "confirmViolation" : "dismiss")}
       okButtonProps={{ danger: confirming, loading: decide.isPending }}
       onOk={() => form.submit()}
       onCancel={() => {
@@ -87,7 +87,7 @@ function DecisionDialog(props: { decision: Decision | undefined; onClose: () => 
           </Form.Item>
         ) : null}
       </Form>
-      {decide.isError ? <ApiErrorAlert error={decide.error} title={t(confirming ? "confirm" : "dismiss")} /> : null}
+      {decide.isError ? <ApiErrorAlert error={decide.error} title={t(confirming ? "confirmViolation" : "dismiss")} /> : null}
     </Modal>
   );
 }
@@ -164,7 +164,7 @@ function FlagCard(props: { flag: Flag; zone: string; onDecide: (decision: Decisi
           <>
             <Button onClick={() => props.onDecide({ kind: "dismiss", flag })}>{t("dismiss")}</Button>
             <Button danger type="primary" onClick={() => props.onDecide({ kind: "confirm", flag })}>
-              {t("confirm")}
+              {t("confirmViolation")}
             </Button>
           </>
         ) : null}
