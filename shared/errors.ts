@@ -312,6 +312,12 @@ export class DropCloseInvariantError extends PlatformFault {}
  */
 export class RollInRefusedError extends PlatformFault {}
 
+/**
+ * A buyer's encrypted field that cannot be opened with this platform's key, or whose encryption
+ * context names another record or field: a ciphertext moved between records, or the wrong key.
+ */
+export class FieldDecryptionError extends PlatformFault {}
+
 /** A payout that did not go through in this delivery; the message fails and SQS delivers it again, then to the DLQ. */
 export class PayoutFailedError extends PlatformFault {}
 
