@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import * as z from "./zod.js";
-import { queueUrlEnvVar, tableEnvVar } from "./wiring/define.js";
+import { bucketEnvVar, queueUrlEnvVar, tableEnvVar } from "./wiring/define.js";
 import { ConfigurationError } from "./errors.js";
 
 const emulatorSchema = z.object({
@@ -19,6 +19,14 @@ const configSchema = z.object({
   AWS_REGION: z.string().min(1).default("us-east-1"),
   VOUCHERS_DYNAMODB_ENDPOINT: z.url().optional(),
   VOUCHERS_SQS_ENDPOINT: z.url().optional(),
+  /** The S3 endpoint where an emulator stands in for S3 (fauxqs locally); objects are then addressed by path. */
+  VOUCHERS_S3_ENDPOINT: z.url().optional(),
+  /**
+   * The origin presigned URLs are made for, when callers reach the object store elsewhere than
+   * the handlers do: locally the runtime's own origin plus `/object-store`, which passes requests
+   * on to the emulator, so a browser on the console can upload without CORS.
+   */
+  VOUCHERS_S3_PUBLIC_ENDPOINT: z.url().optional(),
   /**
    * "true" in local development only: partners' payout URLs may then be plain http and loopback
    * (the simulator on this machine). On AWS payout URLs are https and public.
@@ -117,6 +125,11 @@ export function buyerDataKeySource(env: NodeJS.ProcessEnv = process.env): BuyerD
 /** Physical name of a table this function was granted. */
 export function tableName(table: string, env: NodeJS.ProcessEnv = process.env): string {
   return requiredName(tableEnvVar(table), `table ${table}`, env);
+}
+
+/** Physical name of a bucket this function was granted. */
+export function bucketName(bucket: string, env: NodeJS.ProcessEnv = process.env): string {
+  return requiredName(bucketEnvVar(bucket), `bucket ${bucket}`, env);
 }
 
 /** URL of a queue this function was granted. */

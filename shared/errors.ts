@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   AMOUNT_OUT_OF_RANGE: { status: 400, description: "An integer amount outside 1 … the configured maximum; `details` has `{amount, min, max}`." },
   REFUND_BEFORE_PAYMENT: { status: 400, description: "A refund dated before the payment it refunds." },
   REFUND_EXCEEDS_PAYMENT: { status: 400, description: "A refund of more than what remains of its payment." },
+  ATTACHMENT_INVALID: { status: 400, description: "An attachment that is not the caller's, was never uploaded, or whose stored size or type is not the declared one; `details` names it." },
   UNAUTHORIZED: { status: 401, description: "No token or signature, or one that is malformed, expired or wrong." },
   FORBIDDEN: { status: 403, description: "A valid caller without the right to this route." },
   NOT_FOUND: { status: 404, description: "No such resource (or route)." },
@@ -291,6 +292,11 @@ export class RefundExceedsPaymentError extends DomainError {
 /** A transaction has had as many refund events as its record keeps (MAX_REFUND_EVENTS). */
 export class TooManyRefundsError extends DomainError {
   readonly code = "TOO_MANY_REFUNDS";
+}
+
+/** An evidence file referenced by an application or trade-in that cannot serve as evidence. */
+export class AttachmentInvalidError extends DomainError {
+  readonly code = "ATTACHMENT_INVALID";
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
+import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
@@ -31,6 +32,10 @@ export interface StatelessStackProps extends StackProps {
   readonly tableKeys?: Readonly<Record<string, kms.IKey>>;
   /** The platform key of identity hashes, handed to functions declared `identityHashKey`. */
   readonly identityHashKey?: secretsmanager.ISecret;
+  /** The KMS key of buyers' encrypted fields, granted to functions declared `buyerDataKey`. */
+  readonly buyerDataKey?: kms.IKey;
+  /** The stateful stack's buckets and their keys, by logical name. */
+  readonly buckets?: Readonly<Record<string, s3.IBucket>>;
   /** Issuer of resident and operator tokens, e.g. a Cognito user pool URL. */
   readonly jwtIssuer: string;
   /** Accepted `aud` (or, for Cognito access tokens, `client_id`) values. */
@@ -61,6 +66,7 @@ export class StatelessStack extends Stack {
       tables: Object.fromEntries(Object.entries(props.tables).map(([name, table]) => [name, table.tableName])),
       queueUrls: Object.fromEntries(Object.entries(props.queues).map(([name, pair]) => [name, pair.queue.queueUrl])),
       deadLetterQueueUrls: Object.fromEntries(Object.entries(props.queues).map(([name, pair]) => [name, pair.deadLetterQueue.queueUrl])),
+      buckets: Object.fromEntries(Object.entries(props.buckets ?? {}).map(([name, bucket]) => [name, bucket.bucketName])),
     };
     for (const [name, declaration] of Object.entries(wiring.functions)) {
       const fn = new VoucherFunction(this, pascal(name), {
@@ -71,6 +77,7 @@ export class StatelessStack extends Stack {
           // A CloudFormation dynamic reference, resolved at deploy: the key is in neither the
           // template nor the assets, only in the function's environment (encrypted at rest).
           ...(declaration.identityHashKey && props.identityHashKey ? { VOUCHERS_IDENTITY_HASH_KEY: props.identityHashKey.secretValue.unsafeUnwrap() } : {}),
+          ...(declaration.buyerDataKey && props.buyerDataKey ? { VOUCHERS_BUYER_DATA_KEY_ARN: props.buyerDataKey.keyArn } : {}),
         },
         ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
       });
@@ -84,6 +91,15 @@ export class StatelessStack extends Stack {
       for (const queue of Object.keys(declaration.deadLetterQueues ?? {})) {
         grantQueue(fn, lookup(props.queues, queue, "queue").deadLetterQueue, "describe");
       }
+      for (const [bucket, access] of Object.entries(declaration.buckets ?? {})) {
+        // Object-level rights only (and through them the bucket's key): presigned URLs act with
+        // the signing function's rights, so a function that signs uploads needs PutObject.
+        const target = lookup(props.buckets ?? {}, bucket, "bucket");
+        if (access !== "write") target.grantRead(fn);
+        if (access !== "read") target.grantPut(fn);
+      }
+      // Encrypt (GenerateDataKey) and Decrypt only: the Encryption SDK's two KMS calls.
+      if (declaration.buyerDataKey && props.buyerDataKey) props.buyerDataKey.grantEncryptDecrypt(fn);
       this.functions[name] = fn;
     }
 

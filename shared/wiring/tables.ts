@@ -142,6 +142,24 @@ export const platformTables = {
       byResident: { partitionKey: { name: "resident", type: "S" }, sortKey: { name: "registeredAt", type: "S" } },
     },
   },
+  attachments: {
+    description:
+      "Evidence files merchants upload through presigned URLs (pk id = attachment id): the owner merchant, the declared " +
+      "file name, type and size, and the object's key in the evidence bucket.",
+    partitionKey: { name: "id", type: "S" },
+  },
+  tradeIns: {
+    description:
+      "Trade-in subsidy records (pk TRADEIN#<id>): the buyer's name and phone encrypted per field, products, invoice, " +
+      "subsidy and review status; and one INVOICE#<programmeId>#<invoiceNumber> item per record, written in the same " +
+      "transaction, so an invoice number is used once per programme. Indexes: `byProgramme` and `byMerchantProgramme` " +
+      "(<merchantId>#<programmeId>), both by creation time, for the lists.",
+    partitionKey: { name: "pk", type: "S" },
+    globalIndexes: {
+      byProgramme: { partitionKey: { name: "programmeId", type: "S" }, sortKey: { name: "createdAt", type: "S" } },
+      byMerchantProgramme: { partitionKey: { name: "merchantProgramme", type: "S" }, sortKey: { name: "createdAt", type: "S" } },
+    },
+  },
 } as const satisfies Readonly<Record<string, TableDeclaration>>;
 
 /** A table of the platform, by its logical name. */
