@@ -51,6 +51,8 @@ export class StatefulStack extends Stack {
   readonly buyerDataKey: kms.Key;
   /** Buckets by logical name from the wiring. */
   readonly buckets: Record<string, s3.Bucket> = {};
+  /** Where S3 writes the buckets' server access logs; absent when the wiring declares no bucket. */
+  readonly bucketAccessLogs?: s3.Bucket;
   /** The key each bucket's objects are encrypted with, by logical name of the bucket. */
   readonly bucketKeys: Record<string, kms.Key> = {};
 
@@ -85,15 +87,15 @@ export class StatefulStack extends Stack {
 
     if (Object.keys(wiring.buckets ?? {}).length > 0) {
       // Where S3 writes the buckets' server access logs: what was read or uploaded, and by whom.
-      const accessLogs = new s3.Bucket(this, "BucketAccessLogs", {
+      const accessLogs = (this.bucketAccessLogs = new s3.Bucket(this, "BucketAccessLogs", {
         blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
         // Server access logging can deliver only to a bucket encrypted with S3-managed keys.
         encryption: s3.BucketEncryption.S3_MANAGED,
         enforceSSL: true,
-        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        // Object ownership is left to CDK: log delivery writes through the bucket's ACL.
         lifecycleRules: [{ expiration: Duration.days(365) }],
         removalPolicy: RemovalPolicy.RETAIN,
-      });
+      }));
       Validations.of(accessLogs).acknowledge({ id: "AwsSolutions-S1", reason: "It is the access-log bucket itself; logging it into itself would loop." });
       for (const [name, declaration] of Object.entries(wiring.buckets ?? {})) {
         const key = new kms.Key(this, `${pascal(name)}BucketKey`, {
