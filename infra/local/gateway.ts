@@ -86,7 +86,7 @@ export async function startGateway(input: {
     }
     const headers = normaliseHeaders(request.headers);
     let jwt: { claims: Record<string, string>; scopes: string[] | null } | undefined;
-    if (found.route.route.auth === "resident" || found.route.route.auth === "operator") {
+    if (found.route.route.auth === "resident" || found.route.route.auth === "operator" || found.route.route.auth === "merchant") {
       const verified = await verifyBearer(headers.authorization, input.jwt);
       if (!verified.ok) {
         input.log({ level: "info", msg: "unauthorized", route: found.route.key, reason: verified.reason });

@@ -47,7 +47,7 @@ export interface StatelessStackProps extends StackProps {
 }
 
 /** Routes checked by API Gateway's JWT authorizer; the others are checked in handler middleware. */
-const JWT_AUTH: ReadonlySet<AuthKind> = new Set<AuthKind>(["resident", "operator"]);
+const JWT_AUTH: ReadonlySet<AuthKind> = new Set<AuthKind>(["resident", "operator", "merchant"]);
 
 /** What Scheduler does when it cannot deliver a firing (throttled, function unavailable). */
 const SCHEDULE_RETRY = { maximumRetryAttempts: SCHEDULE_RETRY_ATTEMPTS, maximumEventAgeInSeconds: 15 * 60 };

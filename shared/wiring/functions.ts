@@ -238,6 +238,21 @@ export const platformFunctions = {
     entry: "functions/fraud/rules.ts",
     tables: { fraud: "readWrite", campaigns: "read", audit: "write" },
   },
+  createProgramme: {
+    description: "POST /admin/programmes: a new merchant programme (growth reward, event subsidy, new enterprise or trade-in), audited.",
+    entry: "functions/programmes/create.ts",
+    tables: { programmes: "readWrite", audit: "write" },
+  },
+  listProgrammes: {
+    description: "GET /admin/programmes: every merchant programme with its budget committed and paid.",
+    entry: "functions/programmes/list-admin.ts",
+    tables: { programmes: "read" },
+  },
+  listMerchantProgrammes: {
+    description: "GET /merchant/programmes: the programmes whose period has not ended, for an APPROVED merchant.",
+    entry: "functions/programmes/list-merchant.ts",
+    tables: { programmes: "read", merchants: "read" },
+  },
   health: {
     description:
       "GET /health (public: ok or degraded only) and GET /admin/health (operators: every table and queue, the " +
@@ -257,6 +272,7 @@ export const platformFunctions = {
       settlements: "describe",
       stats: "describe",
       fraud: "describe",
+      programmes: "describe",
     },
     queues: { settlements: "describe", payouts: "describe", streamFailures: "describe" },
     deadLetterQueues: { settlements: "describe", payouts: "describe", streamFailures: "describe", draws: "describe" },

@@ -58,6 +58,7 @@ import {
   fraudRulesSchema,
 } from "../api/fraud-schemas.js";
 import { campaignReportSchema, reportQuerySchema } from "../api/report-schemas.js";
+import { programmeBodySchema, programmeListSchema, programmeSchema } from "../api/programme-schemas.js";
 import * as z from "../zod.js";
 import type { RouteDeclaration, RouteRequest } from "./types.js";
 
@@ -958,6 +959,52 @@ export const platformRoutes = [
         },
       },
       errors: ["VALIDATION_FAILED", "NOT_FOUND"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/admin/programmes",
+    auth: "operator",
+    function: "createProgramme",
+    docs: {
+      operationId: "createProgramme",
+      tag: "programmes",
+      summary: "Define a merchant programme",
+      description:
+        "Four kinds: `growth_reward` (tiers of year-on-year monthly growth, the highest reached pays), `event_subsidy` (the reviewer sets " +
+        "the award, at most `maxAward`), `new_enterprise` (a fixed `award`, once per merchant) and `trade_in` (subsidy = min(floor(price × " +
+        "percent ÷ 100), maxPerItem) per record). `budget` is the programme's own, apart from every voucher budget. Programmes sharing an " +
+        "`exclusiveGroup` are alternatives: a merchant is awarded by at most one of them. Recorded in the audit trail (PROGRAMME#<id>).",
+      request: { body: programmeBodySchema },
+      answers: { 201: { description: "The programme, nothing committed yet", body: programmeSchema } },
+      errors: ["VALIDATION_FAILED", "ALREADY_EXISTS"],
+    },
+  },
+  {
+    method: "GET",
+    path: "/admin/programmes",
+    auth: "operator",
+    function: "listProgrammes",
+    docs: {
+      operationId: "listProgrammes",
+      tag: "programmes",
+      summary: "Every merchant programme, with what its budget has committed and paid",
+      answers: { 200: { description: "The programmes, by id", body: programmeListSchema } },
+      errors: [],
+    },
+  },
+  {
+    method: "GET",
+    path: "/merchant/programmes",
+    auth: "merchant",
+    function: "listMerchantProgrammes",
+    docs: {
+      operationId: "listMerchantProgrammes",
+      tag: "merchant-portal",
+      summary: "The programmes a merchant may file for and apply to",
+      description: "Those whose period has not ended in their time zone. FORBIDDEN unless the token's merchant is APPROVED.",
+      answers: { 200: { description: "The open programmes, by id", body: programmeListSchema } },
+      errors: [],
     },
   },
 ] as const satisfies readonly RouteDeclaration<string>[];

@@ -7,7 +7,7 @@ import type { ErrorCode } from "../errors.js";
 import * as z from "../zod.js";
 
 /** Who may call an HTTP route, and who checks it (docs/architecture.md, "Gateway"). */
-export const AUTH_KINDS = ["public", "resident", "operator", "partner-signed"] as const;
+export const AUTH_KINDS = ["public", "resident", "operator", "merchant", "partner-signed"] as const;
 export type AuthKind = (typeof AUTH_KINDS)[number];
 
 export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
@@ -114,6 +114,10 @@ export const API_TAGS = {
   merchants: "The merchants, their approval, suspension and reinstatement, and the audit trail of every operator or partner write.",
   settlements: "Statements of what each merchant is owed, their payouts and the reconciliation of a campaign's money.",
   fraud: "The fraud detector's review queue and each campaign's rule thresholds.",
+  programmes:
+    "Merchant programmes paid outside vouchers (growth rewards, event subsidies, new above-quota enterprise awards, trade-in subsidies): " +
+    "definitions, filings, applications, review and payment.",
+  "merchant-portal": "What a merchant does for itself with a token of the merchants group: programmes, filings and applications.",
   payouts: "What the platform sends to a partner's payout endpoint.",
 } as const;
 export type ApiTag = keyof typeof API_TAGS;

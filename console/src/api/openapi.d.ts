@@ -458,6 +458,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/programmes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every merchant programme, with what its budget has committed and paid */
+        get: operations["listProgrammes"];
+        put?: never;
+        /**
+         * Define a merchant programme
+         * @description Four kinds: `growth_reward` (tiers of year-on-year monthly growth, the highest reached pays), `event_subsidy` (the reviewer sets the award, at most `maxAward`), `new_enterprise` (a fixed `award`, once per merchant) and `trade_in` (subsidy = min(floor(price × percent ÷ 100), maxPerItem) per record). `budget` is the programme's own, apart from every voucher budget. Programmes sharing an `exclusiveGroup` are alternatives: a merchant is awarded by at most one of them. Recorded in the audit trail (PROGRAMME#<id>).
+         */
+        post: operations["createProgramme"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/reports/campaigns/{id}": {
         parameters: {
             query?: never;
@@ -732,6 +753,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/merchant/programmes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The programmes a merchant may file for and apply to
+         * @description Those whose period has not ended in their time zone. FORBIDDEN unless the token's merchant is APPROVED.
+         */
+        get: operations["listMerchantProgrammes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/merchants": {
         parameters: {
             query?: never;
@@ -858,13 +899,13 @@ export interface webhooks {
 export interface components {
     schemas: {
         AuditEntry: {
-            /** @description PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, FRAUD_FLAG#<id> or STATEMENT#<campaignId>/<merchantId>/<period> */
+            /** @description As asked for: PARTNER#<id>, MERCHANT#<id>, PROGRAMME#<id>, APPLICATION#<id>, STATEMENT#<campaignId>/<merchantId>/<period>, … */
             entity: string;
             /** Format: date-time */
             at: string;
-            /** @description The operator's sub, or partner:<id> for a partner's signed request */
+            /** @description The operator's sub, partner:<id> for a partner's signed request, or merchant:<id> for a merchant's */
             who: string;
-            /** @description e.g. partner.register, partner.rotate-secret, merchant.create, merchant.approve, merchant.suspend, statement.retry-payout, statement.forfeit, campaign.fraud-rules, fraud.dismiss, fraud.confirm, fraud.auto-suspend, fraud.clawback */
+            /** @description e.g. partner.register, partner.rotate-secret, merchant.create, merchant.approve, merchant.suspend, statement.retry-payout, statement.forfeit, campaign.fraud-rules, fraud.dismiss, fraud.confirm, fraud.auto-suspend, fraud.clawback, programme.create, filing.online, filing.paper, application.submit, application.resubmit, application.approve, application.reject, application.request-changes, application.paid, application.payout-failed, application.retry-payout */
             action: string;
             reason?: string;
             /** @description The entity before the change; secrets never appear */
@@ -2044,6 +2085,137 @@ export interface components {
             amount: number;
             /** @enum {string} */
             currency: "CNY";
+        };
+        Programme: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            kind: "growth_reward" | "event_subsidy" | "new_enterprise" | "trade_in";
+            budget: number;
+            period: {
+                /** Format: date */
+                from: string;
+                /** Format: date */
+                to: string;
+            };
+            timezone: string;
+            exclusiveGroup?: string;
+            /** @description growth_reward */
+            tiers?: {
+                /** @description Year-on-year growth the month must reach, in % */
+                minGrowthPercent: number;
+                /** @description Fen */
+                award: number;
+            }[];
+            /** @description event_subsidy */
+            maxAward?: number;
+            /** @description new_enterprise */
+            award?: number;
+            /** @description trade_in */
+            rule?: {
+                /** @description Share of the new product's price, in % */
+                percent: number;
+                /** @description Most one trade-in is subsidised, in fen */
+                maxPerItem: number;
+            };
+            /** @description Σ approved, fen (paid or being paid) */
+            committed: number;
+            /** @description Σ paid, fen */
+            paid: number;
+            /** @description budget − committed, fen */
+            remaining: number;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        ProgrammeDefinition: {
+            id: string;
+            name: string;
+            /** @description What the programme may pay in all, in fen; counted apart from every voucher budget */
+            budget: number;
+            /** @description The days the programme runs, both included, in its time zone */
+            period: {
+                /** Format: date */
+                from: string;
+                /** Format: date */
+                to: string;
+            };
+            /** @default Asia/Shanghai */
+            timezone: string;
+            /** @description Programmes sharing it are alternatives: a merchant is awarded by at most one of them */
+            exclusiveGroup?: string;
+            /** @enum {string} */
+            kind: "growth_reward";
+            tiers: {
+                /** @description Year-on-year growth the month must reach, in % */
+                minGrowthPercent: number;
+                /** @description Fen */
+                award: number;
+            }[];
+        } | {
+            id: string;
+            name: string;
+            /** @description What the programme may pay in all, in fen; counted apart from every voucher budget */
+            budget: number;
+            /** @description The days the programme runs, both included, in its time zone */
+            period: {
+                /** Format: date */
+                from: string;
+                /** Format: date */
+                to: string;
+            };
+            /** @default Asia/Shanghai */
+            timezone: string;
+            /** @description Programmes sharing it are alternatives: a merchant is awarded by at most one of them */
+            exclusiveGroup?: string;
+            /** @enum {string} */
+            kind: "event_subsidy";
+            maxAward: number;
+        } | {
+            id: string;
+            name: string;
+            /** @description What the programme may pay in all, in fen; counted apart from every voucher budget */
+            budget: number;
+            /** @description The days the programme runs, both included, in its time zone */
+            period: {
+                /** Format: date */
+                from: string;
+                /** Format: date */
+                to: string;
+            };
+            /** @default Asia/Shanghai */
+            timezone: string;
+            /** @description Programmes sharing it are alternatives: a merchant is awarded by at most one of them */
+            exclusiveGroup?: string;
+            /** @enum {string} */
+            kind: "new_enterprise";
+            award: number;
+        } | {
+            id: string;
+            name: string;
+            /** @description What the programme may pay in all, in fen; counted apart from every voucher budget */
+            budget: number;
+            /** @description The days the programme runs, both included, in its time zone */
+            period: {
+                /** Format: date */
+                from: string;
+                /** Format: date */
+                to: string;
+            };
+            /** @default Asia/Shanghai */
+            timezone: string;
+            /** @description Programmes sharing it are alternatives: a merchant is awarded by at most one of them */
+            exclusiveGroup?: string;
+            /** @enum {string} */
+            kind: "trade_in";
+            rule: {
+                /** @description Share of the new product's price, in % */
+                percent: number;
+                /** @description Most one trade-in is subsidised, in fen */
+                maxPerItem: number;
+            };
+        };
+        ProgrammeList: {
+            items: components["schemas"]["Programme"][];
         };
         PublicHealth: {
             /** @enum {string} */
@@ -4886,6 +5058,162 @@ export interface operations {
             };
         };
     };
+    listProgrammes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The programmes, by id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgrammeList"];
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    createProgramme: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProgrammeDefinition"];
+            };
+        };
+        responses: {
+            /** @description The programme, nothing committed yet */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Programme"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description ALREADY_EXISTS: A resource with this id already exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "ALREADY_EXISTS";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
     getCampaignReport: {
         parameters: {
             query?: {
@@ -6045,6 +6373,68 @@ export interface operations {
                             code?: "UNAUTHORIZED";
                         };
                     }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listMerchantProgrammes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The open programmes, by id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgrammeList"];
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
                 };
             };
             /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
