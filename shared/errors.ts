@@ -44,6 +44,7 @@ export const ERROR_CODES = {
   NOT_FILED: { status: 409, description: "The merchant did not file for the programme (for a growth reward: before the month began)." },
   MONTH_NOT_ENDED: { status: 409, description: "The month applied for has not ended in the programme's time zone, or lies outside its period." },
   ALREADY_APPLIED: { status: 409, description: "The merchant has applied already for this programme (and month)." },
+  DUPLICATE_INVOICE: { status: 409, description: "A trade-in record with this invoice number exists in the programme already; `details.tradeInId` names it." },
   NOT_SUBMITTED: { status: 409, description: "Only a SUBMITTED application or record can be reviewed (or a CHANGES_REQUESTED one resubmitted); `details.status` names its status." },
   PROGRAMME_BUDGET_EXCEEDED: { status: 409, description: "Approving would commit more than the programme's budget; `details` has `{budget, committed, amount}`." },
   EXCLUSIVE_AWARD: { status: 409, description: "The merchant is awarded already by another programme of the same exclusive group." },
@@ -300,6 +301,11 @@ export class RefundExceedsPaymentError extends DomainError {
 /** A transaction has had as many refund events as its record keeps (MAX_REFUND_EVENTS). */
 export class TooManyRefundsError extends DomainError {
   readonly code = "TOO_MANY_REFUNDS";
+}
+
+/** A second trade-in record of one invoice in a programme: one invoice is subsidised once. */
+export class DuplicateInvoiceError extends DomainError {
+  readonly code = "DUPLICATE_INVOICE";
 }
 
 /** An evidence file referenced by an application or trade-in that cannot serve as evidence. */

@@ -59,6 +59,20 @@ import {
 } from "../api/fraud-schemas.js";
 import { campaignReportSchema, reportQuerySchema } from "../api/report-schemas.js";
 import { programmeBodySchema, programmeListSchema, programmeSchema } from "../api/programme-schemas.js";
+import { attachmentUploadRequestSchema, attachmentUploadSchema } from "../api/attachment-schemas.js";
+import {
+  tradeInApprovalSchema,
+  tradeInBatchApprovalSchema,
+  tradeInBatchResultSchema,
+  tradeInBodySchema,
+  tradeInCreatedSchema,
+  tradeInDetailSchema,
+  tradeInListQuerySchema,
+  tradeInListSchema,
+  tradeInRejectionSchema,
+  tradeInReviewedSchema,
+} from "../api/trade-in-schemas.js";
+import { PAYABLE_STATUSES } from "../domain/programme.js";
 import * as z from "../zod.js";
 import type { RouteDeclaration, RouteRequest } from "./types.js";
 
@@ -1005,6 +1019,129 @@ export const platformRoutes = [
       description: "Those whose period has not ended in their time zone. FORBIDDEN unless the token's merchant is APPROVED.",
       answers: { 200: { description: "The open programmes, by id", body: programmeListSchema } },
       errors: [],
+    },
+  },
+  {
+    method: "POST",
+    path: "/merchant/attachments",
+    auth: "merchant",
+    function: "requestAttachmentUpload",
+    docs: {
+      operationId: "requestAttachmentUpload",
+      tag: "merchant-portal",
+      summary: "Declare an evidence file and get a presigned PUT for it",
+      description:
+        "`image/png`, `image/jpeg` or `application/pdf`, at most 10 MB. PUT the file to `uploadUrl` within 15 minutes with the declared " +
+        "Content-Type. The stored object's real size and type are checked when an application or trade-in record references it " +
+        "(400 ATTACHMENT_INVALID). Locally the URL points at the runtime's own origin, which passes it to the emulator.",
+      request: { body: attachmentUploadRequestSchema },
+      answers: { 201: { description: "Where to upload", body: attachmentUploadSchema } },
+      errors: ["VALIDATION_FAILED"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/merchant/programmes/{id}/trade-ins",
+    auth: "merchant",
+    function: "recordTradeIn",
+    docs: {
+      operationId: "recordTradeIn",
+      tag: "merchant-portal",
+      summary: "Record a subsidised trade-in (以旧换新)",
+      description:
+        "Under a `trade_in` programme whose period has not ended. The subsidy is min(floor(price × percent ÷ 100), maxPerItem) fen. The " +
+        "buyer's name and phone are stored encrypted per field, shown masked in lists. An invoice number is recorded once per programme " +
+        "(409 DUPLICATE_INVOICE). Every attachment must be the merchant's own, uploaded as declared (400 ATTACHMENT_INVALID).",
+      request: { ...idPath("The trade-in programme"), body: tradeInBodySchema },
+      answers: { 201: { description: "The record, SUBMITTED for review", body: tradeInCreatedSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "INVALID_STATE", "ATTACHMENT_INVALID", "DUPLICATE_INVOICE"],
+    },
+  },
+  {
+    method: "GET",
+    path: "/merchant/programmes/{id}/trade-ins",
+    auth: "merchant",
+    function: "listMerchantTradeIns",
+    docs: {
+      operationId: "listMerchantTradeIns",
+      tag: "merchant-portal",
+      summary: "A merchant's own trade-in records in a programme, the buyer masked",
+      request: idPath("The trade-in programme"),
+      answers: { 200: { description: "The records, oldest first; buyer names as `张**`, phones as `138****8000`", body: tradeInListSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND"],
+    },
+  },
+  {
+    method: "GET",
+    path: "/admin/programmes/{id}/trade-ins",
+    auth: "operator",
+    function: "listTradeIns",
+    docs: {
+      operationId: "listTradeIns",
+      tag: "programmes",
+      summary: "A programme's trade-in records, the buyer masked",
+      request: { ...idPath("The trade-in programme"), query: tradeInListQuerySchema, parameters: { id: "The trade-in programme", status: `One of ${PAYABLE_STATUSES.join(", ")}; all when absent` } },
+      answers: { 200: { description: "The records, oldest first; buyer names as `张**`, phones as `138****8000`", body: tradeInListSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND"],
+    },
+  },
+  {
+    method: "GET",
+    path: "/admin/trade-ins/{id}",
+    auth: "operator",
+    function: "getTradeIn",
+    docs: {
+      operationId: "getTradeIn",
+      tag: "programmes",
+      summary: "One trade-in record whole, with its evidence",
+      description: "The only route that shows the buyer's name and phone whole: each read writes a `trade-in.view` entry to the audit trail (TRADE_IN#<id>). Attachments carry presigned GETs valid for 15 minutes.",
+      request: idPath("The trade-in record"),
+      answers: { 200: { description: "The record", body: tradeInDetailSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/admin/trade-ins/{id}/approve",
+    auth: "operator",
+    function: "reviewTradeIns",
+    docs: {
+      operationId: "approveTradeIn",
+      tag: "programmes",
+      summary: "Approve a trade-in record's subsidy",
+      description: "Commits the subsidy to the programme's budget in the one approval write (409 PROGRAMME_BUDGET_EXCEEDED); only a SUBMITTED record (409 NOT_SUBMITTED). Audited.",
+      request: { ...idPath("The trade-in record"), body: tradeInApprovalSchema, bodyOptional: true },
+      answers: { 200: { description: "APPROVED, with the amount to pay", body: tradeInReviewedSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "NOT_SUBMITTED", "PROGRAMME_BUDGET_EXCEEDED"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/admin/trade-ins/{id}/reject",
+    auth: "operator",
+    function: "reviewTradeIns",
+    docs: {
+      operationId: "rejectTradeIn",
+      tag: "programmes",
+      summary: "Reject a trade-in record, with a reason",
+      request: { ...idPath("The trade-in record"), body: tradeInRejectionSchema },
+      answers: { 200: { description: "REJECTED", body: tradeInReviewedSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "NOT_SUBMITTED"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/admin/trade-ins/approve",
+    auth: "operator",
+    function: "reviewTradeIns",
+    docs: {
+      operationId: "approveTradeIns",
+      tag: "programmes",
+      summary: "Approve trade-in records in a batch",
+      description: "Each as if approved alone, in the order given (the budget is spent in that order); what cannot be approved is listed with the code approving it alone would answer (NOT_FOUND, NOT_SUBMITTED, PROGRAMME_BUDGET_EXCEEDED).",
+      request: { body: tradeInBatchApprovalSchema },
+      answers: { 200: { description: "What was approved and what was refused", body: tradeInBatchResultSchema } },
+      errors: ["VALIDATION_FAILED"],
     },
   },
 ] as const satisfies readonly RouteDeclaration<string>[];

@@ -82,8 +82,12 @@ describe.each(WIRINGS)("cdk-nag AwsSolutions on the %s wiring", (_label, wiring:
     expect(byId("AwsSolutions-SMG4")).toEqual([built.stateful.identityHashKey.node.path]);
     // The access-log bucket's own logging, once, on that bucket, when the wiring declares buckets.
     expect(byId("AwsSolutions-S1")).toEqual(built.stateful.bucketAccessLogs ? [built.stateful.bucketAccessLogs.node.path] : []);
+    // Bucket objects: one per function granted a bucket, on its role.
+    const bucketObjects = acks.filter((a) => /^AwsSolutions-IAM5\[Resource::.*Bucket.*\/\*\]$/.test(a.id)).map((a) => a.path).sort();
+    const withBuckets = functions.filter(([name]) => Object.keys(wiring.functions[name]?.buckets ?? {}).length > 0);
+    expect(bucketObjects).toEqual(withBuckets.map(([, fn]) => fn.role!.node.path).sort());
     // Nothing else.
-    expect(acks.filter((a) => a.id !== "CloudFormation-Validate::W3045" && !/^AwsSolutions-(L1|APIG4|SMG4|S1|IAM5\[Resource::\*\]|IAM5\[Resource::.*\/index\/\*\])$/.test(a.id))).toEqual([]);
+    expect(acks.filter((a) => a.id !== "CloudFormation-Validate::W3045" && !/^AwsSolutions-(L1|APIG4|SMG4|S1|IAM5\[Resource::\*\]|IAM5\[Resource::.*\/index\/\*\]|IAM5\[Resource::.*Bucket.*\/\*\])$/.test(a.id))).toEqual([]);
   });
 });
 

@@ -479,6 +479,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/programmes/{id}/trade-ins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A programme's trade-in records, the buyer masked */
+        get: operations["listTradeIns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/reports/campaigns/{id}": {
         parameters: {
             query?: never;
@@ -573,6 +590,83 @@ export interface paths {
          * @description Plans the settlement of one calendar day, in each campaign's time zone, for every published or paused campaign (or the one named), as the daily run does at 02:00: it fixes the period's cut-off (the end of the day, or now if the day is not over) on the first run and sends one message per merchant with unsettled records before it. The statements are built and paid from the queue; read them with GET /admin/settlements. Running a period again adds nothing that is settled already; records that arrive later go to a later period's statement. VALIDATION_FAILED: a missing or malformed `period`, a period that has not begun in a campaign's time zone, or a `campaignId` that names no published or paused campaign.
          */
         post: operations["runSettlement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/trade-ins/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One trade-in record whole, with its evidence
+         * @description The only route that shows the buyer's name and phone whole: each read writes a `trade-in.view` entry to the audit trail (TRADE_IN#<id>). Attachments carry presigned GETs valid for 15 minutes.
+         */
+        get: operations["getTradeIn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/trade-ins/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a trade-in record's subsidy
+         * @description Commits the subsidy to the programme's budget in the one approval write (409 PROGRAMME_BUDGET_EXCEEDED); only a SUBMITTED record (409 NOT_SUBMITTED). Audited.
+         */
+        post: operations["approveTradeIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/trade-ins/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a trade-in record, with a reason */
+        post: operations["rejectTradeIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/trade-ins/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve trade-in records in a batch
+         * @description Each as if approved alone, in the order given (the budget is spent in that order); what cannot be approved is listed with the code approving it alone would answer (NOT_FOUND, NOT_SUBMITTED, PROGRAMME_BUDGET_EXCEEDED).
+         */
+        post: operations["approveTradeIns"];
         delete?: never;
         options?: never;
         head?: never;
@@ -753,6 +847,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/merchant/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Declare an evidence file and get a presigned PUT for it
+         * @description `image/png`, `image/jpeg` or `application/pdf`, at most 10 MB. PUT the file to `uploadUrl` within 15 minutes with the declared Content-Type. The stored object's real size and type are checked when an application or trade-in record references it (400 ATTACHMENT_INVALID). Locally the URL points at the runtime's own origin, which passes it to the emulator.
+         */
+        post: operations["requestAttachmentUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/merchant/programmes": {
         parameters: {
             query?: never;
@@ -767,6 +881,27 @@ export interface paths {
         get: operations["listMerchantProgrammes"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/merchant/programmes/{id}/trade-ins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A merchant's own trade-in records in a programme, the buyer masked */
+        get: operations["listMerchantTradeIns"];
+        put?: never;
+        /**
+         * Record a subsidised trade-in (以旧换新)
+         * @description Under a `trade_in` programme whose period has not ended. The subsidy is min(floor(price × percent ÷ 100), maxPerItem) fen. The buyer's name and phone are stored encrypted per field, shown masked in lists. An invoice number is recorded once per programme (409 DUPLICATE_INVOICE). Every attachment must be the merchant's own, uploaded as declared (400 ATTACHMENT_INVALID).
+         */
+        post: operations["recordTradeIn"];
         delete?: never;
         options?: never;
         head?: never;
@@ -898,6 +1033,34 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        /** @description An evidence file as a reviewer reads it. */
+        AttachmentDownload: {
+            attachmentId: string;
+            fileName: string;
+            /** @enum {string} */
+            contentType: "image/png" | "image/jpeg" | "application/pdf";
+            size: number;
+            /**
+             * Format: uri
+             * @description A presigned GET, valid for 15 minutes.
+             */
+            downloadUrl: string;
+        };
+        AttachmentUpload: {
+            attachmentId: string;
+            /**
+             * Format: uri
+             * @description A presigned PUT, valid for 15 minutes; send the file with the declared Content-Type.
+             */
+            uploadUrl: string;
+        };
+        /** @description The file a merchant is about to upload: its name, type and exact size in bytes (≤ 10 MB). */
+        AttachmentUploadRequest: {
+            fileName: string;
+            /** @enum {string} */
+            contentType: "image/png" | "image/jpeg" | "application/pdf";
+            size: number;
+        };
         AuditEntry: {
             /** @description As asked for: PARTNER#<id>, MERCHANT#<id>, PROGRAMME#<id>, APPLICATION#<id>, STATEMENT#<campaignId>/<merchantId>/<period>, … */
             entity: string;
@@ -2474,6 +2637,124 @@ export interface components {
             items: components["schemas"]["Statement"][];
             /** @description Pass back as `nextToken` for the next page */
             nextToken?: string;
+        };
+        TradeInApproval: {
+            note?: string;
+        };
+        TradeInBatchApproval: {
+            ids: string[];
+            note?: string;
+        };
+        TradeInBatchResult: {
+            approved: string[];
+            refused: {
+                id: string;
+                /** @description The error code approving it alone would answer */
+                code: string;
+            }[];
+        };
+        TradeInBuyer: {
+            name: string;
+            phone: string;
+        };
+        TradeInCreated: {
+            id: string;
+            /** @description min(floor(price × percent ÷ 100), maxPerItem), fen */
+            subsidy: number;
+            /** @enum {string} */
+            status: "SUBMITTED";
+        };
+        TradeInDetail: {
+            id: string;
+            programmeId: string;
+            merchantId: string;
+            newProduct: {
+                /** @description e.g. 家电/冰箱, 汽车/新能源 */
+                category: string;
+                model: string;
+                /** @description What the buyer paid, fen (the invoice's amount) */
+                price: number;
+            };
+            oldProduct: {
+                category: string;
+                description: string;
+            };
+            invoiceNumber: string;
+            subsidy: number;
+            /** @enum {string} */
+            status: "SUBMITTED" | "CHANGES_REQUESTED" | "REJECTED" | "APPROVED" | "PAID" | "FAILED";
+            /** Format: date-time */
+            createdAt: string;
+            reviewNote?: string;
+            rejectReason?: string;
+            payoutAmount?: number;
+            /** @description Whole: this read is recorded in the audit trail */
+            buyer: {
+                name: string;
+                phone: string;
+            };
+            attachments: components["schemas"]["AttachmentDownload"][];
+        };
+        TradeInList: {
+            items: components["schemas"]["TradeInSummary"][];
+        };
+        TradeInRecord: {
+            buyer: components["schemas"]["TradeInBuyer"];
+            newProduct: {
+                /** @description e.g. 家电/冰箱, 汽车/新能源 */
+                category: string;
+                model: string;
+                /** @description What the buyer paid, fen (the invoice's amount) */
+                price: number;
+            };
+            oldProduct: {
+                category: string;
+                description: string;
+            };
+            /** @description Once per programme */
+            invoiceNumber: string;
+            /** @description Evidence: at least the invoice's copy, uploaded through POST /merchant/attachments */
+            attachments: string[];
+        };
+        TradeInRejection: {
+            reason: string;
+        };
+        TradeInReviewed: {
+            id: string;
+            /** @enum {string} */
+            status: "SUBMITTED" | "CHANGES_REQUESTED" | "REJECTED" | "APPROVED" | "PAID" | "FAILED";
+            payoutAmount?: number;
+        };
+        TradeInSummary: {
+            id: string;
+            programmeId: string;
+            merchantId: string;
+            newProduct: {
+                /** @description e.g. 家电/冰箱, 汽车/新能源 */
+                category: string;
+                model: string;
+                /** @description What the buyer paid, fen (the invoice's amount) */
+                price: number;
+            };
+            oldProduct: {
+                category: string;
+                description: string;
+            };
+            invoiceNumber: string;
+            subsidy: number;
+            /** @enum {string} */
+            status: "SUBMITTED" | "CHANGES_REQUESTED" | "REJECTED" | "APPROVED" | "PAID" | "FAILED";
+            /** Format: date-time */
+            createdAt: string;
+            reviewNote?: string;
+            rejectReason?: string;
+            payoutAmount?: number;
+            /** @description Masked */
+            buyer: {
+                name: string;
+                phone: string;
+            };
+            attachments: string[];
         };
         Voucher: {
             voucherId: string;
@@ -5214,6 +5495,102 @@ export interface operations {
             };
         };
     };
+    listTradeIns: {
+        parameters: {
+            query?: {
+                /** @description One of SUBMITTED, CHANGES_REQUESTED, REJECTED, APPROVED, PAID, FAILED; all when absent */
+                status?: "SUBMITTED" | "CHANGES_REQUESTED" | "REJECTED" | "APPROVED" | "PAID" | "FAILED";
+            };
+            header?: never;
+            path: {
+                /** @description The trade-in programme */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The records, oldest first; buyer names as `张**`, phones as `138****8000` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeInList"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
     getCampaignReport: {
         parameters: {
             query?: {
@@ -5680,6 +6057,401 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "THROTTLED";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getTradeIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The trade-in record */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeInDetail"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    approveTradeIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The trade-in record */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TradeInApproval"];
+            };
+        };
+        responses: {
+            /** @description APPROVED, with the amount to pay */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeInReviewed"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_SUBMITTED: Only a SUBMITTED application or record can be reviewed (or a CHANGES_REQUESTED one resubmitted); `details.status` names its status. PROGRAMME_BUDGET_EXCEEDED: Approving would commit more than the programme's budget; `details` has `{budget, committed, amount}`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_SUBMITTED" | "PROGRAMME_BUDGET_EXCEEDED";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    rejectTradeIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The trade-in record */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TradeInRejection"];
+            };
+        };
+        responses: {
+            /** @description REJECTED */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeInReviewed"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_SUBMITTED: Only a SUBMITTED application or record can be reviewed (or a CHANGES_REQUESTED one resubmitted); `details.status` names its status. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_SUBMITTED";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    approveTradeIns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TradeInBatchApproval"];
+            };
+        };
+        responses: {
+            /** @description What was approved and what was refused */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeInBatchResult"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
                         };
                     };
                 };
@@ -6391,6 +7163,86 @@ export interface operations {
             };
         };
     };
+    requestAttachmentUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttachmentUploadRequest"];
+            };
+        };
+        responses: {
+            /** @description Where to upload */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentUpload"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
     listMerchantProgrammes: {
         parameters: {
             query?: never;
@@ -6433,6 +7285,210 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listMerchantTradeIns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The trade-in programme */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The records, oldest first; buyer names as `张**`, phones as `138****8000` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeInList"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    recordTradeIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The trade-in programme */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TradeInRecord"];
+            };
+        };
+        responses: {
+            /** @description The record, SUBMITTED for review */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeInCreated"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. ATTACHMENT_INVALID: An attachment that is not the caller's, was never uploaded, or whose stored size or type is not the declared one; `details` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED" | "ATTACHMENT_INVALID";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description INVALID_STATE: The resource's status does not allow this operation; `details.status` names it. DUPLICATE_INVOICE: A trade-in record with this invoice number exists in the programme already; `details.tradeInId` names it. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INVALID_STATE" | "DUPLICATE_INVOICE";
                         };
                     };
                 };
