@@ -120,7 +120,8 @@ export interface PayableApproval {
   at: string;
 }
 
-const AUDIT_ENTITY = { application: "APPLICATION", "trade-in": "TRADE_IN" } as const;
+/** The audit trail's entity type of each payable kind. */
+export const PAYABLE_AUDIT_ENTITY = { application: "APPLICATION", "trade-in": "TRADE_IN" } as const;
 
 /**
  * Approves a SUBMITTED payable in ONE DynamoDB transaction, so that reviewers approving at the same
@@ -184,7 +185,7 @@ export async function approvePayable(db: DynamoDBDocumentClient, tables: AuditTa
       },
     },
     auditPut(tables.audit, {
-      entityType: AUDIT_ENTITY[kindOf],
+      entityType: PAYABLE_AUDIT_ENTITY[kindOf],
       entityId: payable.id,
       action: `${kindOf}.approve`,
       who: approval.who,

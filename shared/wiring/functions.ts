@@ -189,16 +189,23 @@ export const platformFunctions = {
     queues: { payouts: "send" },
   },
   payStatement: {
-    description: "Payout worker: pays a PENDING statement through the acquiring partner's payout endpoint, once per statement.",
+    description:
+      "Payout worker: pays a PENDING statement, or an APPROVED programme award or trade-in subsidy, through the acquiring partner's payout endpoint, once each.",
     entry: "functions/settlements/pay.ts",
     timeoutSeconds: 60,
-    tables: { settlements: "readWrite", merchants: "read", partners: "read" },
+    tables: { settlements: "readWrite", merchants: "read", partners: "read", programmes: "readWrite", audit: "write" },
   },
   recordPayoutFailure: {
-    description: "Payout DLQ handler: a statement whose payout gave up becomes FAILED.",
+    description: "Payout DLQ handler: a statement, award or subsidy whose payout gave up becomes FAILED.",
     entry: "functions/settlements/payout-failed.ts",
     timeoutSeconds: 30,
-    tables: { settlements: "readWrite" },
+    tables: { settlements: "readWrite", programmes: "readWrite", audit: "write" },
+  },
+  retryProgrammePayout: {
+    description: "POST /admin/applications/{id}/retry-payout: a FAILED award goes to the payout queue again.",
+    entry: "functions/programmes/retry-payout.ts",
+    tables: { programmes: "readWrite", audit: "write" },
+    queues: { payouts: "send" },
   },
   projectStats: {
     description: "Stats projector: counts claims, expiries, redemptions and reversals from the vouchers and redemptions streams, once each.",
@@ -291,6 +298,33 @@ export const platformFunctions = {
     entry: "functions/programmes/list-merchant.ts",
     tables: { programmes: "read", merchants: "read" },
   },
+  fileForProgramme: {
+    description: "POST /merchant/programmes/{id}/filings (a merchant files now) and POST /admin/programmes/{id}/filings (an operator records a paper filing), audited.",
+    entry: "functions/programmes/file.ts",
+    tables: { programmes: "readWrite", merchants: "read", audit: "write" },
+  },
+  applyToProgramme: {
+    description: "POST /merchant/programmes/{id}/applications and PUT /merchant/applications/{id}: a merchant applies, or resubmits, with the award proposed.",
+    entry: "functions/programmes/apply.ts",
+    tables: { programmes: "readWrite", merchants: "read", audit: "write" },
+  },
+  listMyApplications: {
+    description: "GET /merchant/applications: the merchant's own applications.",
+    entry: "functions/programmes/my-applications.ts",
+    tables: { programmes: "read", merchants: "read" },
+  },
+  readApplications: {
+    description: "GET /admin/programmes/{id}/applications?status= and GET /admin/applications/{id}: applications for review.",
+    entry: "functions/programmes/list-applications.ts",
+    tables: { programmes: "read" },
+  },
+  reviewApplication: {
+    description:
+      "POST /admin/applications/{id}/approve (budget and exclusive group in one transaction, then the payout queue), /reject and /request-changes.",
+    entry: "functions/programmes/review.ts",
+    tables: { programmes: "readWrite", audit: "write" },
+    queues: { payouts: "send" },
+  },
   health: {
     description:
       "GET /health (public: ok or degraded only) and GET /admin/health (operators: every table and queue, the " +
@@ -333,6 +367,7 @@ export const platformFunctions = {
       settlements: "readWrite",
       merchants: "read",
       lottery: "readWrite",
+      programmes: "readWrite",
     },
     queues: { settlements: "send", payouts: "send", draws: "send" },
   },

@@ -58,7 +58,20 @@ import {
   fraudRulesSchema,
 } from "../api/fraud-schemas.js";
 import { campaignReportSchema, reportQuerySchema } from "../api/report-schemas.js";
-import { programmeBodySchema, programmeListSchema, programmeSchema } from "../api/programme-schemas.js";
+import {
+  applicationBodySchema,
+  applicationListQuerySchema,
+  applicationListSchema,
+  applicationSchema,
+  approvalBodySchema,
+  filingBodySchema,
+  filingSchema,
+  paperFilingBodySchema,
+  programmeBodySchema,
+  programmeListSchema,
+  programmeSchema,
+  reviewReasonBodySchema,
+} from "../api/programme-schemas.js";
 import { attachmentUploadRequestSchema, attachmentUploadSchema } from "../api/attachment-schemas.js";
 import {
   tradeInApprovalSchema,
@@ -93,6 +106,8 @@ const idPath = (what: string): RouteRequest => ({ path: idPathSchema, parameters
 const campaignPath = idPath("The campaign");
 const merchantPath = idPath("The merchant");
 const flagPath = idPath("The fraud flag");
+const programmePath = idPath("The programme");
+const applicationPath = idPath("The application");
 const partnerPath: RouteRequest = { path: partnerPathSchema, parameters: { partnerId: "Your partner id, as registered; the signature must be made with its secret" } };
 
 export const platformRoutes = [
@@ -1019,6 +1034,186 @@ export const platformRoutes = [
       description: "Those whose period has not ended in their time zone. FORBIDDEN unless the token's merchant is APPROVED.",
       answers: { 200: { description: "The open programmes, by id", body: programmeListSchema } },
       errors: [],
+    },
+  },
+  {
+    method: "POST",
+    path: "/merchant/programmes/{id}/filings",
+    auth: "merchant",
+    function: "fileForProgramme",
+    docs: {
+      operationId: "fileForProgramme",
+      tag: "merchant-portal",
+      summary: "File (备案) for a programme before the activity",
+      description:
+        "`filedAt` is now. Filing again changes nothing and answers 200 with the first filing. A growth reward counts a filing made before " +
+        "the month applied for began. Recorded in the audit trail (FILING#<programmeId>/<merchantId>). FILING_CLOSED after the period.",
+      request: { ...programmePath, body: filingBodySchema },
+      answers: { 201: { description: "The filing", body: filingSchema }, 200: { description: "The merchant's first filing, unchanged", body: filingSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "FILING_CLOSED"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/admin/programmes/{id}/filings",
+    auth: "operator",
+    function: "fileForProgramme",
+    docs: {
+      operationId: "recordPaperFiling",
+      tag: "programmes",
+      summary: "Record a merchant's paper filing, with the date it was made",
+      description:
+        "`filedAt` must not be after now; the merchant must be registered (VALIDATION_FAILED). A merchant that has filed keeps its first " +
+        "filing (200). Recorded in the audit trail as the operator's. FILING_CLOSED after the period.",
+      request: { ...programmePath, body: paperFilingBodySchema },
+      answers: { 201: { description: "The filing", body: filingSchema }, 200: { description: "The merchant's first filing, unchanged", body: filingSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "FILING_CLOSED"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/merchant/programmes/{id}/applications",
+    auth: "merchant",
+    function: "applyToProgramme",
+    docs: {
+      operationId: "applyToProgramme",
+      tag: "merchant-portal",
+      summary: "Apply for an award",
+      description:
+        "growth_reward: `month` and `sales` are required; the month lies in the period and has ended in the programme's zone " +
+        "(MONTH_NOT_ENDED), the filing was made before it began (NOT_FILED); growth = (current − lastYear) ÷ lastYear × 100 " +
+        "(`lastYear` 0: NO_BASE_YEAR_SALES) and `proposedAward` is the award of the highest tier reached, 0 when none. event_subsidy and " +
+        "new_enterprise need a filing (NOT_FILED) and propose `maxAward` / `award`. One application per programme and month (or per " +
+        "programme): ALREADY_APPLIED. Attachments are kept by id. Recorded in the audit trail (APPLICATION#<id>).",
+      request: { ...programmePath, body: applicationBodySchema },
+      answers: { 201: { description: "The application, SUBMITTED", body: applicationSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "NO_BASE_YEAR_SALES", "MONTH_NOT_ENDED", "NOT_FILED", "ALREADY_APPLIED"],
+    },
+  },
+  {
+    method: "PUT",
+    path: "/merchant/applications/{id}",
+    auth: "merchant",
+    function: "applyToProgramme",
+    docs: {
+      operationId: "resubmitApplication",
+      tag: "merchant-portal",
+      summary: "Resubmit an application the reviewer sent back for changes",
+      description:
+        "Only a CHANGES_REQUESTED application of the merchant's own (NOT_SUBMITTED; another merchant's: FORBIDDEN); the month stays the one " +
+        "applied for, and the award is proposed again from the new figures. It is SUBMITTED again.",
+      request: { ...applicationPath, body: applicationBodySchema },
+      answers: { 200: { description: "The application, SUBMITTED", body: applicationSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "NOT_SUBMITTED", "NO_BASE_YEAR_SALES", "MONTH_NOT_ENDED", "NOT_FILED"],
+    },
+  },
+  {
+    method: "GET",
+    path: "/merchant/applications",
+    auth: "merchant",
+    function: "listMyApplications",
+    docs: {
+      operationId: "listMyApplications",
+      tag: "merchant-portal",
+      summary: "The merchant's own applications and where each stands",
+      answers: { 200: { description: "The applications, oldest first", body: applicationListSchema } },
+      errors: [],
+    },
+  },
+  {
+    method: "GET",
+    path: "/admin/programmes/{id}/applications",
+    auth: "operator",
+    function: "readApplications",
+    docs: {
+      operationId: "listProgrammeApplications",
+      tag: "programmes",
+      summary: "A programme's applications, of one status or all",
+      description: "Without `status`: SUBMITTED, CHANGES_REQUESTED, REJECTED, APPROVED, PAID, then FAILED, oldest first within each. May be a few seconds behind.",
+      request: { ...programmePath, query: applicationListQuerySchema, parameters: { id: "The programme", status: "SUBMITTED, CHANGES_REQUESTED, REJECTED, APPROVED, PAID or FAILED" } },
+      answers: { 200: { description: "The applications", body: applicationListSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND"],
+    },
+  },
+  {
+    method: "GET",
+    path: "/admin/applications/{id}",
+    auth: "operator",
+    function: "readApplications",
+    docs: {
+      operationId: "getApplication",
+      tag: "programmes",
+      summary: "One application, with its figures and evidence",
+      request: applicationPath,
+      answers: { 200: { description: "The application", body: applicationSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/admin/applications/{id}/approve",
+    auth: "operator",
+    function: "reviewApplication",
+    docs: {
+      operationId: "approveApplication",
+      tag: "programmes",
+      summary: "Approve a SUBMITTED application and pay its award",
+      description:
+        "`award` defaults to `proposedAward` (at most it); required for event_subsidy, at most `maxAward`. In one transaction: the award is " +
+        "committed to the programme's budget (PROGRAMME_BUDGET_EXCEEDED), the merchant's slot in the programme's exclusive group is claimed " +
+        "(EXCLUSIVE_AWARD), the application becomes APPROVED (NOT_SUBMITTED if it is not SUBMITTED) and the audit item is written. The award " +
+        "is then paid once through the merchant's acquiring partner on the payout queue, like a statement: PAID, or FAILED after the retries.",
+      request: { ...applicationPath, body: approvalBodySchema, bodyOptional: true },
+      answers: { 200: { description: "The application, APPROVED (PAID once the payout is through)", body: applicationSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "NOT_SUBMITTED", "PROGRAMME_BUDGET_EXCEEDED", "EXCLUSIVE_AWARD"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/admin/applications/{id}/reject",
+    auth: "operator",
+    function: "reviewApplication",
+    docs: {
+      operationId: "rejectApplication",
+      tag: "programmes",
+      summary: "Reject a SUBMITTED application, with a reason",
+      description: "Final. Recorded in the audit trail with the reason. NOT_SUBMITTED if it is not SUBMITTED.",
+      request: { ...applicationPath, body: reviewReasonBodySchema },
+      answers: { 200: { description: "The application, REJECTED", body: applicationSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "NOT_SUBMITTED"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/admin/applications/{id}/request-changes",
+    auth: "operator",
+    function: "reviewApplication",
+    docs: {
+      operationId: "requestApplicationChanges",
+      tag: "programmes",
+      summary: "Send a SUBMITTED application back to the merchant, saying what to change",
+      description: "The merchant resubmits with PUT /merchant/applications/{id}. Recorded in the audit trail. NOT_SUBMITTED if it is not SUBMITTED.",
+      request: { ...applicationPath, body: reviewReasonBodySchema },
+      answers: { 200: { description: "The application, CHANGES_REQUESTED", body: applicationSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "NOT_SUBMITTED"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/admin/applications/{id}/retry-payout",
+    auth: "operator",
+    function: "retryProgrammePayout",
+    docs: {
+      operationId: "retryApplicationPayout",
+      tag: "programmes",
+      summary: "Retry a FAILED award payout",
+      description:
+        "The application goes back to APPROVED and to the payout queue; the partner is paid once per award (`application/<id>` is the " +
+        "payout's Idempotency-Key). Recorded in the audit trail. Fix the partner's payout endpoint (or reinstate the merchant) first. Only a " +
+        "FAILED application can be retried (INVALID_STATE).",
+      request: applicationPath,
+      answers: { 202: { description: "The application, APPROVED until the payout, which goes on in the queue, is through", body: applicationSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "INVALID_STATE"],
     },
   },
   {

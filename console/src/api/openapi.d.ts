@@ -6,6 +6,103 @@
 // Source: docs/openapi.json. Regenerate with `npm run console:client`.
 
 export interface paths {
+    "/admin/applications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One application, with its figures and evidence */
+        get: operations["getApplication"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/applications/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a SUBMITTED application and pay its award
+         * @description `award` defaults to `proposedAward` (at most it); required for event_subsidy, at most `maxAward`. In one transaction: the award is committed to the programme's budget (PROGRAMME_BUDGET_EXCEEDED), the merchant's slot in the programme's exclusive group is claimed (EXCLUSIVE_AWARD), the application becomes APPROVED (NOT_SUBMITTED if it is not SUBMITTED) and the audit item is written. The award is then paid once through the merchant's acquiring partner on the payout queue, like a statement: PAID, or FAILED after the retries.
+         */
+        post: operations["approveApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/applications/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a SUBMITTED application, with a reason
+         * @description Final. Recorded in the audit trail with the reason. NOT_SUBMITTED if it is not SUBMITTED.
+         */
+        post: operations["rejectApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/applications/{id}/request-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a SUBMITTED application back to the merchant, saying what to change
+         * @description The merchant resubmits with PUT /merchant/applications/{id}. Recorded in the audit trail. NOT_SUBMITTED if it is not SUBMITTED.
+         */
+        post: operations["requestApplicationChanges"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/applications/{id}/retry-payout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry a FAILED award payout
+         * @description The application goes back to APPROVED and to the payout queue; the partner is paid once per award (`application/<id>` is the payout's Idempotency-Key). Recorded in the audit trail. Fix the partner's payout endpoint (or reinstate the merchant) first. Only a FAILED application can be retried (INVALID_STATE).
+         */
+        post: operations["retryApplicationPayout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/audit": {
         parameters: {
             query?: never;
@@ -479,6 +576,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/programmes/{id}/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A programme's applications, of one status or all
+         * @description Without `status`: SUBMITTED, CHANGES_REQUESTED, REJECTED, APPROVED, PAID, then FAILED, oldest first within each. May be a few seconds behind.
+         */
+        get: operations["listProgrammeApplications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/programmes/{id}/filings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a merchant's paper filing, with the date it was made
+         * @description `filedAt` must not be after now; the merchant must be registered (VALIDATION_FAILED). A merchant that has filed keeps its first filing (200). Recorded in the audit trail as the operator's. FILING_CLOSED after the period.
+         */
+        post: operations["recordPaperFiling"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/programmes/{id}/trade-ins": {
         parameters: {
             query?: never;
@@ -847,6 +984,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/merchant/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The merchant's own applications and where each stands */
+        get: operations["listMyApplications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/merchant/applications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Resubmit an application the reviewer sent back for changes
+         * @description Only a CHANGES_REQUESTED application of the merchant's own (NOT_SUBMITTED; another merchant's: FORBIDDEN); the month stays the one applied for, and the award is proposed again from the new figures. It is SUBMITTED again.
+         */
+        put: operations["resubmitApplication"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/merchant/attachments": {
         parameters: {
             query?: never;
@@ -881,6 +1055,46 @@ export interface paths {
         get: operations["listMerchantProgrammes"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/merchant/programmes/{id}/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply for an award
+         * @description growth_reward: `month` and `sales` are required; the month lies in the period and has ended in the programme's zone (MONTH_NOT_ENDED), the filing was made before it began (NOT_FILED); growth = (current − lastYear) ÷ lastYear × 100 (`lastYear` 0: NO_BASE_YEAR_SALES) and `proposedAward` is the award of the highest tier reached, 0 when none. event_subsidy and new_enterprise need a filing (NOT_FILED) and propose `maxAward` / `award`. One application per programme and month (or per programme): ALREADY_APPLIED. Attachments are kept by id. Recorded in the audit trail (APPLICATION#<id>).
+         */
+        post: operations["applyToProgramme"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/merchant/programmes/{id}/filings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * File (备案) for a programme before the activity
+         * @description `filedAt` is now. Filing again changes nothing and answers 200 with the first filing. A growth reward counts a filing made before the month applied for began. Recorded in the audit trail (FILING#<programmeId>/<merchantId>). FILING_CLOSED after the period.
+         */
+        post: operations["fileForProgramme"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1033,6 +1247,68 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        Application: {
+            id: string;
+            programmeId: string;
+            /** @enum {string} */
+            programmeKind: "growth_reward" | "event_subsidy" | "new_enterprise" | "trade_in";
+            merchantId: string;
+            month?: string;
+            sales?: {
+                /** @description The month's retail sales */
+                current: number;
+                /** @description The same month a year earlier */
+                lastYear: number;
+                /** @description The month before (month-on-month, kept for the reviewer) */
+                previousMonth: number;
+            };
+            /** @description growth_reward: year-on-year growth in %, two decimals */
+            growthPercent?: number;
+            /** @description growth_reward: the minGrowthPercent of the tier reached */
+            tier?: number;
+            proposedAward: number;
+            /** @description The award approved, fen */
+            award?: number;
+            summary: string;
+            attachments: string[];
+            /** @enum {string} */
+            status: "SUBMITTED" | "CHANGES_REQUESTED" | "REJECTED" | "APPROVED" | "PAID" | "FAILED";
+            /** @description Why it was rejected, or what to change */
+            reason?: string;
+            /** @description The reviewer's note on approval */
+            note?: string;
+            payoutId?: string;
+            lastPayoutError?: string;
+            /** Format: date-time */
+            submittedAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ApplicationBody: {
+            /** @description growth_reward only (required): the month applied for, YYYY-MM */
+            month?: string;
+            /** @description growth_reward only (required): the month's sales, fen */
+            sales?: {
+                /** @description The month's retail sales */
+                current: number;
+                /** @description The same month a year earlier */
+                lastYear: number;
+                /** @description The month before (month-on-month, kept for the reviewer) */
+                previousMonth: number;
+            };
+            /** @description What was done and achieved */
+            summary: string;
+            /** @description Ids of evidence files uploaded with POST /merchant/attachments */
+            attachments?: string[];
+        };
+        ApplicationList: {
+            items: components["schemas"]["Application"][];
+        };
+        Approval: {
+            /** @description Fen; defaults to proposedAward; required for event_subsidy, at most maxAward */
+            award?: number;
+            note?: string;
+        };
         /** @description An evidence file as a reviewer reads it. */
         AttachmentDownload: {
             attachmentId: string;
@@ -1084,6 +1360,26 @@ export interface components {
             /** @description Oldest first */
             items: components["schemas"]["AuditEntry"][];
             nextToken?: string;
+        };
+        AwardPayoutRequest: {
+            /**
+             * @description Marks the award form; the statement form has no `kind`
+             * @enum {string}
+             */
+            kind: "award";
+            /** @description application/<id> or trade-in/<id>; also the Idempotency-Key */
+            payableId: string;
+            /**
+             * @description application: a programme's award; trade-in: a trade-in record's subsidy
+             * @enum {string}
+             */
+            payable: "application" | "trade-in";
+            programmeId: string;
+            merchantId: string;
+            /** @description What the merchant is paid, in fen */
+            amount: number;
+            /** @enum {string} */
+            currency: "CNY";
         };
         Caller: {
             /** @description The person id: the token's subject, and partners' payerId */
@@ -1609,6 +1905,22 @@ export interface components {
                 /** @description Structured context, e.g. zod issues with their paths */
                 details?: unknown;
             };
+        };
+        Filing: {
+            /** @description What the merchant plans to do (备案: the activity filed before it runs) */
+            plan: string;
+        };
+        FilingRecord: {
+            programmeId: string;
+            merchantId: string;
+            /** Format: date-time */
+            filedAt: string;
+            plan: string;
+            /** @description Recorded by an operator from a paper filing */
+            paper: boolean;
+            /** Format: date-time */
+            recordedAt: string;
+            recordedBy: string;
         };
         FraudFlag: {
             /** @description One flag per (campaign, rule, subject, window): the same hit always names the same flag */
@@ -2214,6 +2526,16 @@ export interface components {
                 voucherId?: string;
             }[];
         };
+        PaperFiling: {
+            merchantId: string;
+            /** @description What the merchant plans to do (备案: the activity filed before it runs) */
+            plan: string;
+            /**
+             * Format: date-time
+             * @description When the merchant filed on paper; not after now
+             */
+            filedAt: string;
+        };
         PartnerCreated: {
             id: string;
             name: string;
@@ -2237,18 +2559,7 @@ export interface components {
         PayoutAccepted: {
             payoutId?: string;
         };
-        PayoutRequest: {
-            /** @description <campaignId>/<merchantId>/<period>; also the Idempotency-Key */
-            statementId: string;
-            campaignId: string;
-            merchantId: string;
-            /** @description The settled day, YYYY-MM-DD, in the campaign's time zone */
-            period: string;
-            /** @description What the merchant is paid, in fen */
-            amount: number;
-            /** @enum {string} */
-            currency: "CNY";
-        };
+        PayoutRequest: components["schemas"]["StatementPayoutRequest"] | components["schemas"]["AwardPayoutRequest"];
         Programme: {
             id: string;
             name: string;
@@ -2412,6 +2723,9 @@ export interface components {
             };
             problems: string[];
             balanced: boolean;
+        };
+        ReviewReason: {
+            reason: string;
         };
         SecretRotation: {
             /**
@@ -2638,6 +2952,18 @@ export interface components {
             /** @description Pass back as `nextToken` for the next page */
             nextToken?: string;
         };
+        StatementPayoutRequest: {
+            /** @description <campaignId>/<merchantId>/<period>; also the Idempotency-Key */
+            statementId: string;
+            campaignId: string;
+            merchantId: string;
+            /** @description The settled day, YYYY-MM-DD, in the campaign's time zone */
+            period: string;
+            /** @description What the merchant is paid, in fen */
+            amount: number;
+            /** @enum {string} */
+            currency: "CNY";
+        };
         TradeInApproval: {
             note?: string;
         };
@@ -2785,6 +3111,539 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The application */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The application */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    approveApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The application */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Approval"];
+            };
+        };
+        responses: {
+            /** @description The application, APPROVED (PAID once the payout is through) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_SUBMITTED: Only a SUBMITTED application or record can be reviewed (or a CHANGES_REQUESTED one resubmitted); `details.status` names its status. PROGRAMME_BUDGET_EXCEEDED: Approving would commit more than the programme's budget; `details` has `{budget, committed, amount}`. EXCLUSIVE_AWARD: The merchant is awarded already by another programme of the same exclusive group. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_SUBMITTED" | "PROGRAMME_BUDGET_EXCEEDED" | "EXCLUSIVE_AWARD";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    rejectApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The application */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewReason"];
+            };
+        };
+        responses: {
+            /** @description The application, REJECTED */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_SUBMITTED: Only a SUBMITTED application or record can be reviewed (or a CHANGES_REQUESTED one resubmitted); `details.status` names its status. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_SUBMITTED";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    requestApplicationChanges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The application */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewReason"];
+            };
+        };
+        responses: {
+            /** @description The application, CHANGES_REQUESTED */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_SUBMITTED: Only a SUBMITTED application or record can be reviewed (or a CHANGES_REQUESTED one resubmitted); `details.status` names its status. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_SUBMITTED";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    retryApplicationPayout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The application */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The application, APPROVED until the payout, which goes on in the queue, is through */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description INVALID_STATE: The resource's status does not allow this operation; `details.status` names it. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INVALID_STATE";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
     listAudit: {
         parameters: {
             query: {
@@ -5495,6 +6354,222 @@ export interface operations {
             };
         };
     };
+    listProgrammeApplications: {
+        parameters: {
+            query?: {
+                /** @description SUBMITTED, CHANGES_REQUESTED, REJECTED, APPROVED, PAID or FAILED */
+                status?: "SUBMITTED" | "CHANGES_REQUESTED" | "REJECTED" | "APPROVED" | "PAID" | "FAILED";
+            };
+            header?: never;
+            path: {
+                /** @description The programme */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The applications */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationList"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    recordPaperFiling: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The programme */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaperFiling"];
+            };
+        };
+        responses: {
+            /** @description The merchant's first filing, unchanged */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilingRecord"];
+                };
+            };
+            /** @description The filing */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilingRecord"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description FILING_CLOSED: The programme's period has ended: it takes no more filings. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FILING_CLOSED";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
     listTradeIns: {
         parameters: {
             query?: {
@@ -7163,6 +8238,179 @@ export interface operations {
             };
         };
     };
+    listMyApplications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The applications, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationList"];
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    resubmitApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The application */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplicationBody"];
+            };
+        };
+        responses: {
+            /** @description The application, SUBMITTED */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. NO_BASE_YEAR_SALES: A growth reward cannot be computed: the month's sales a year earlier (`sales.lastYear`) are 0. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED" | "NO_BASE_YEAR_SALES";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_SUBMITTED: Only a SUBMITTED application or record can be reviewed (or a CHANGES_REQUESTED one resubmitted); `details.status` names its status. MONTH_NOT_ENDED: The month applied for has not ended in the programme's time zone, or lies outside its period. NOT_FILED: The merchant did not file for the programme (for a growth reward: before the month began). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_SUBMITTED" | "MONTH_NOT_ENDED" | "NOT_FILED";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
     requestAttachmentUpload: {
         parameters: {
             query?: never;
@@ -7285,6 +8533,237 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    applyToProgramme: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The programme */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplicationBody"];
+            };
+        };
+        responses: {
+            /** @description The application, SUBMITTED */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. NO_BASE_YEAR_SALES: A growth reward cannot be computed: the month's sales a year earlier (`sales.lastYear`) are 0. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED" | "NO_BASE_YEAR_SALES";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description MONTH_NOT_ENDED: The month applied for has not ended in the programme's time zone, or lies outside its period. NOT_FILED: The merchant did not file for the programme (for a growth reward: before the month began). ALREADY_APPLIED: The merchant has applied already for this programme (and month). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "MONTH_NOT_ENDED" | "NOT_FILED" | "ALREADY_APPLIED";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    fileForProgramme: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The programme */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Filing"];
+            };
+        };
+        responses: {
+            /** @description The merchant's first filing, unchanged */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilingRecord"];
+                };
+            };
+            /** @description The filing */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilingRecord"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description FILING_CLOSED: The programme's period has ended: it takes no more filings. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FILING_CLOSED";
                         };
                     };
                 };
@@ -7979,7 +9458,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The statement id: pay it once, however often it is sent */
+                /** @description The statement id, or the award's payableId: pay it once, however often it is sent */
                 "Idempotency-Key": string;
             };
             path?: never;
