@@ -6,10 +6,10 @@ import { dependenciesOf } from "../../shared/dependencies.js";
 import { tradeInApprovalSchema, tradeInBatchApprovalSchema, tradeInRejectionSchema } from "../../shared/api/trade-in-schemas.js";
 import { httpRoute, jsonBody, parseBody, parseWith } from "../../shared/http/route.js";
 import { approveTradeIn, approveTradeIns, rejectTradeInRecord } from "../../shared/use-cases/trade-ins.js";
-import { pathIdOf } from "../merchants/request.js";
+import { pathIdOf, sendProgrammePayout } from "../programmes/request.js";
 
 export const handler = httpRoute("operator", async ({ event, caller }) => {
-  const deps = { ...dependenciesOf("reviewTradeIns"), who: caller.sub };
+  const deps = { ...dependenciesOf("reviewTradeIns"), who: caller.sub, sendPayout: sendProgrammePayout };
   switch (event.routeKey) {
     case "POST /admin/trade-ins/approve": {
       const { ids, note } = parseBody(event, tradeInBatchApprovalSchema);

@@ -32,3 +32,6 @@ export const attachmentDownloadSchema = z
   })
   .meta({ id: "AttachmentDownload", description: "An evidence file as a reviewer reads it." });
 export type AttachmentDownload = z.infer<typeof attachmentDownloadSchema>;
+
+/** What a reviewer's single-record routes add: each attachment with a presigned GET. */
+export const attachmentDownloadsSchema = z.array(attachmentDownloadSchema).describe("The attachments with presigned GETs, valid for 15 minutes");

@@ -3,6 +3,7 @@
  * schemas: handlers parse with them and the OpenAPI document is generated from them.
  */
 import * as z from "../zod.js";
+import { attachmentDownloadsSchema } from "./attachment-schemas.js";
 import { idSchema } from "../domain/campaign.js";
 import { fen, positiveFen } from "../domain/money.js";
 import {
@@ -108,6 +109,9 @@ export const applicationSchema = z
     updatedAt: instantSchema,
   })
   .meta({ id: "Application" });
+
+/** GET /admin/applications/{id}: the application with its evidence readable. */
+export const applicationDetailSchema = applicationSchema.extend({ attachmentDownloads: attachmentDownloadsSchema }).meta({ id: "ApplicationDetail" });
 export type ApplicationView = z.infer<typeof applicationSchema>;
 
 export const applicationListSchema = z.object({ items: z.array(applicationSchema) }).meta({ id: "ApplicationList" });

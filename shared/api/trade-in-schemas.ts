@@ -6,7 +6,7 @@ import * as z from "../zod.js";
 import { idSchema } from "../domain/campaign.js";
 import { fen, positiveFen } from "../domain/money.js";
 import { PAYABLE_STATUSES } from "../domain/programme.js";
-import { attachmentDownloadSchema, attachmentIdsSchema } from "./attachment-schemas.js";
+import { attachmentDownloadsSchema, attachmentIdsSchema } from "./attachment-schemas.js";
 
 const instantSchema = z.iso.datetime({ offset: true });
 const textSchema = (max: number) => z.string().trim().min(1).max(max);
@@ -69,7 +69,12 @@ export const tradeInListSchema = z.object({ items: z.array(tradeInSummarySchema)
 
 /** GET /admin/trade-ins/{id}: the buyer whole (the read is audited), attachments with presigned GETs. */
 export const tradeInDetailSchema = z
-  .object({ ...tradeInFields, buyer: tradeInBuyerSchema.describe("Whole: this read is recorded in the audit trail"), attachments: z.array(attachmentDownloadSchema) })
+  .object({
+    ...tradeInFields,
+    buyer: tradeInBuyerSchema.describe("Whole: this read is recorded in the audit trail"),
+    attachments: z.array(idSchema),
+    attachmentDownloads: attachmentDownloadsSchema,
+  })
   .meta({ id: "TradeInDetail" });
 
 /** GET /admin/programmes/{id}/trade-ins?status=. */

@@ -5,6 +5,9 @@
  * programme's budget in one transaction (store/programmes.ts approvePayable), then hands the
  * payout to the payout queue.
  */
+import type { AttachmentDownload } from "../api/attachment-schemas.js";
+import type { ObjectStore } from "../object-store.js";
+import { attachmentDownloads } from "./attachments.js";
 import { randomUUID } from "node:crypto";
 import type { ApplicationBody, ApplicationView } from "../api/programme-schemas.js";
 import { FilingClosedError, ForbiddenError, NotFiledError, NotFoundError, NotSubmittedError, ValidationError } from "../errors.js";
@@ -104,9 +107,10 @@ function assess(programme: ProgrammeRecord, filing: FilingRecord | undefined, bo
  * Needs the filing (NOT_FILED); once per programme and month, or per programme (ALREADY_APPLIED).
  */
 export async function submitApplication(
-  input: Dependencies<"programmes" | "merchants" | "audit"> & { merchantId: string; programmeId: string; body: ApplicationBody },
+  input: Dependencies<"programmes" | "merchants" | "audit"> & { merchantId: string; programmeId: string; body: ApplicationBody; checkEvidence: CheckEvidence },
 ): Promise<ApplicationView> {
   const merchant = await actingMerchant(input, { merchantId: input.merchantId });
+  await input.checkEvidence(merchant.id, input.body.attachments ?? []);
   const programme = await programmeOrNotFound(input, input.programmeId);
   const filing = await readFiling(input.db, input.tables.programmes, programme.id, merchant.id);
   const now = input.now();
@@ -137,9 +141,10 @@ export async function submitApplication(
  * figures. The month stays the one applied for.
  */
 export async function resubmitApplication(
-  input: Dependencies<"programmes" | "merchants" | "audit"> & { merchantId: string; applicationId: string; body: ApplicationBody },
+  input: Dependencies<"programmes" | "merchants" | "audit"> & { merchantId: string; applicationId: string; body: ApplicationBody; checkEvidence: CheckEvidence },
 ): Promise<ApplicationView> {
   await actingMerchant(input, { merchantId: input.merchantId });
+  await input.checkEvidence(input.merchantId, input.body.attachments ?? []);
   const current = await ownApplication(input, input.merchantId, input.applicationId);
   if (current.status !== "CHANGES_REQUESTED") throw new NotSubmittedError(`Application ${current.id} is ${current.status}; only one sent back for changes can be resubmitted`, { details: { status: current.status } });
   if (input.body.month !== undefined && input.body.month !== current.month) {
@@ -174,6 +179,20 @@ export async function programmeApplications(input: Dependencies<"programmes"> & 
 /** GET /admin/applications/{id}: one application (its attachments by id). */
 export async function applicationDetail(input: Dependencies<"programmes"> & { applicationId: string }): Promise<ApplicationView> {
   return toApplicationView(await applicationOrNotFound(input, input.applicationId));
+}
+
+/**
+ * Checks the evidence an application references: the merchant's own files, uploaded as declared
+ * (shared/use-cases/attachments.ts checkAttachments; 400 ATTACHMENT_INVALID otherwise).
+ */
+export type CheckEvidence = (merchantId: string, attachmentIds: readonly string[]) => Promise<unknown>;
+
+/** GET /admin/applications/{id} for a reviewer: the application, its attachments with presigned GETs. */
+export async function applicationForReview(
+  input: Dependencies<"programmes" | "attachments"> & { evidence: ObjectStore; applicationId: string },
+): Promise<ApplicationView & { attachmentDownloads: AttachmentDownload[] }> {
+  const view = await applicationDetail(input);
+  return { ...view, attachmentDownloads: await attachmentDownloads({ ...input, ids: view.attachments }) };
 }
 
 async function applicationOrNotFound(input: Dependencies<"programmes">, id: string): Promise<ApplicationRecord> {

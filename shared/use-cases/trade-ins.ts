@@ -16,6 +16,7 @@ import { approvePayable } from "../store/programmes.js";
 import { type TradeInRecord, insertTradeIn, listMerchantTradeIns, listProgrammeTradeIns, readTradeIn, recordTradeInView, rejectTradeIn } from "../store/trade-ins.js";
 import { type AttachmentDependencies, attachmentDownloads, checkAttachments } from "./attachments.js";
 import type { Dependencies } from "./dependencies.js";
+import type { SendProgrammePayout } from "./programme-payouts.js";
 import { actingMerchant, merchantActor, programmeOrNotFound } from "./programmes.js";
 
 export type TradeInSummary = z.infer<typeof tradeInSummarySchema>;
@@ -87,17 +88,23 @@ export async function viewTradeIn(
   input: Dependencies<"programmes" | "audit"> & Pick<AttachmentDependencies, "evidence"> & { tables: { attachments: string }; cipher: FieldCipher; id: string; who: string },
 ): Promise<TradeInDetail> {
   const record = await tradeInOrNotFound(input, input.id);
-  const [buyer, attachments] = await Promise.all([
+  const [buyer, downloads] = await Promise.all([
     openBuyer(record, input.cipher),
     attachmentDownloads({ ...input, tables: { attachments: input.tables.attachments }, ids: record.attachments }),
   ]);
   // Written before the answer leaves: a read whose audit entry failed is not answered.
   await recordTradeInView(input.db, input.tables.audit, { record, who: input.who, at: input.now().toISOString() });
-  return { ...view(record), buyer, attachments };
+  return { ...view(record), buyer, attachments: record.attachments, attachmentDownloads: downloads };
 }
 
-/** POST /admin/trade-ins/{id}/approve: commits the subsidy to the programme's budget (409 PROGRAMME_BUDGET_EXCEEDED, NOT_SUBMITTED). */
-export async function approveTradeIn(input: Dependencies<"programmes" | "audit"> & { id: string; note?: string | undefined; who: string }): Promise<TradeInSummaryStatus> {
+/**
+ * POST /admin/trade-ins/{id}/approve: commits the subsidy to the programme's budget (409
+ * PROGRAMME_BUDGET_EXCEEDED, NOT_SUBMITTED) in the one approval write, then sends the payout, as
+ * for an application: a send lost after the commit is re-sent by the ticker (payoutDue index).
+ */
+export async function approveTradeIn(
+  input: Dependencies<"programmes" | "audit"> & { id: string; note?: string | undefined; who: string; sendPayout: SendProgrammePayout },
+): Promise<TradeInSummaryStatus> {
   const record = await tradeInOrNotFound(input, input.id);
   const programme = await programmeOrNotFound(input, record.programmeId);
   await approvePayable(input.db, input.tables, {
@@ -111,6 +118,7 @@ export async function approveTradeIn(input: Dependencies<"programmes" | "audit">
     who: input.who,
     at: input.now().toISOString(),
   });
+  await input.sendPayout({ payable: "trade-in", id: record.id });
   return { id: record.id, status: "APPROVED", payoutAmount: record.subsidy };
 }
 
@@ -133,7 +141,7 @@ export async function rejectTradeInRecord(input: Dependencies<"programmes" | "au
  * spent in the order given); each refusal is reported by the code approving it alone would answer.
  */
 export async function approveTradeIns(
-  input: Dependencies<"programmes" | "audit"> & { ids: readonly string[]; note?: string | undefined; who: string },
+  input: Dependencies<"programmes" | "audit"> & { ids: readonly string[]; note?: string | undefined; who: string; sendPayout: SendProgrammePayout },
   approveOne: (id: string) => Promise<unknown> = (id) => approveTradeIn({ ...input, id }),
 ): Promise<{ approved: string[]; refused: { id: string; code: string }[] }> {
   const approved: string[] = [];

@@ -288,10 +288,11 @@ export const platformFunctions = {
     buyerDataKey: true,
   },
   reviewTradeIns: {
-    description: "POST /admin/trade-ins/{id}/approve, /reject and the batch /admin/trade-ins/approve: commits subsidies to the programme's budget.",
+    description: "POST /admin/trade-ins/{id}/approve, /reject and the batch /admin/trade-ins/approve: commits subsidies to the programme's budget, then sends their payouts.",
     entry: "functions/trade-ins/review.ts",
     timeoutSeconds: 60,
     tables: { programmes: "readWrite", audit: "write" },
+    queues: { payouts: "send" },
   },
   listMerchantProgrammes: {
     description: "GET /merchant/programmes: the programmes whose period has not ended, for an APPROVED merchant.",
@@ -306,7 +307,8 @@ export const platformFunctions = {
   applyToProgramme: {
     description: "POST /merchant/programmes/{id}/applications and PUT /merchant/applications/{id}: a merchant applies, or resubmits, with the award proposed.",
     entry: "functions/programmes/apply.ts",
-    tables: { programmes: "readWrite", merchants: "read", audit: "write" },
+    tables: { programmes: "readWrite", merchants: "read", audit: "write", attachments: "read" },
+    buckets: { evidence: "read" },
   },
   listMyApplications: {
     description: "GET /merchant/applications: the merchant's own applications.",
@@ -316,7 +318,8 @@ export const platformFunctions = {
   readApplications: {
     description: "GET /admin/programmes/{id}/applications?status= and GET /admin/applications/{id}: applications for review.",
     entry: "functions/programmes/list-applications.ts",
-    tables: { programmes: "read" },
+    tables: { programmes: "read", attachments: "read" },
+    buckets: { evidence: "read" },
   },
   reviewApplication: {
     description:

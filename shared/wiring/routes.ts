@@ -60,6 +60,7 @@ import {
 import { campaignReportSchema, reportQuerySchema } from "../api/report-schemas.js";
 import {
   applicationBodySchema,
+  applicationDetailSchema,
   applicationListQuerySchema,
   applicationListSchema,
   applicationSchema,
@@ -1145,7 +1146,7 @@ export const platformRoutes = [
       tag: "programmes",
       summary: "One application, with its figures and evidence",
       request: applicationPath,
-      answers: { 200: { description: "The application", body: applicationSchema } },
+      answers: { 200: { description: "The application, its attachments with presigned GETs", body: applicationDetailSchema } },
       errors: ["VALIDATION_FAILED", "NOT_FOUND"],
     },
   },

@@ -3,7 +3,8 @@
  * through the runtime's own origin (passed to fauxqs S3), records trade-ins whose subsidy follows
  * the programme's rule, cannot record one invoice twice even in a race, sees its buyers masked; an
  * operator sees them masked in the programme's list and whole on the single-record route (audited),
- * rejects one and approves the rest in a batch until the budget refuses.
+ * rejects one and approves the rest in a batch until the budget refuses; what was approved is paid
+ * through the dealer's acquiring partner.
  *
  * Buyer data never reaches a log: everything the process writes to stdout and stderr (the handlers'
  * Powertools lines, at DEBUG for this file) and every line of the runtime's own log is captured from
@@ -14,13 +15,14 @@ import { signLocalToken } from "../../infra/local/jwt.js";
 import type { LogLine } from "../../infra/local/log.js";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
 import { attachmentUploadSchema } from "../../shared/api/attachment-schemas.js";
+import { applicationDetailSchema, programmeListSchema } from "../../shared/api/programme-schemas.js";
 import { auditListSchema } from "../../shared/api/registry-schemas.js";
 import { tradeInBatchResultSchema, tradeInCreatedSchema, tradeInDetailSchema, tradeInListSchema } from "../../shared/api/trade-in-schemas.js";
 import { logger } from "../../shared/logger.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { type Answer, apiCall, documented, refusal } from "../support/http.js";
 import { seedMerchant, seedPartner } from "../support/settlement.js";
-import { TEST_JWT, startTestRuntime, testClients } from "../integration/runtime-helpers.js";
+import { TEST_JWT, eventually, startTestRuntime, testClients } from "../integration/runtime-helpers.js";
 
 const BUYERS = [
   { name: "欧阳娜娜", phone: "13912345678" },
@@ -157,8 +159,8 @@ describe("trade-in records over HTTP", () => {
   it("show the buyer whole on the single-record route, with the invoice readable, and audit the read", async () => {
     const whole = documented(tradeInDetailSchema, (await call("GET", `/admin/trade-ins/${ids[0]}`, operatorToken)).body);
     expect(whole.buyer).toEqual(BUYERS[0]);
-    expect(whole.attachments).toHaveLength(1);
-    const read = await fetch(whole.attachments[0]!.downloadUrl);
+    expect(whole.attachmentDownloads.map((file) => file.attachmentId)).toEqual(whole.attachments);
+    const read = await fetch(whole.attachmentDownloads[0]!.downloadUrl);
     expect(Buffer.from(await read.arrayBuffer())).toEqual(PDF);
 
     const audit = auditListSchema.parse((await call("GET", `/admin/audit?entity=TRADE_IN%23${ids[0]}`, operatorToken)).body);
@@ -167,7 +169,7 @@ describe("trade-in records over HTTP", () => {
     expect(JSON.stringify(audit)).not.toContain(BUYERS[0].phone);
   });
 
-  it("are rejected with a reason, approved in a batch until the budget refuses, and reviewed once", async () => {
+  it("are rejected with a reason, approved in a batch until the budget refuses, reviewed once, and paid", async () => {
     const [first, capped, third] = ids as [string, string, string];
     const rejected = await call("POST", `/admin/trade-ins/${third}/reject`, operatorToken, { reason: "发票抬头与购买人不符" });
     expect(rejected.body).toMatchObject({ status: "REJECTED" });
@@ -183,10 +185,42 @@ describe("trade-in records over HTTP", () => {
         { id: "no-such-record", code: "NOT_FOUND" },
       ],
     });
-    const programme = await call("GET", "/admin/programmes", operatorToken);
-    expect((programme.body as { items: { id: string; committed: number }[] }).items.find((p) => p.id === "tradein-2030")?.committed).toBe(119_985);
-    const approved = documented(tradeInListSchema, (await call("GET", "/admin/programmes/tradein-2030/trade-ins?status=APPROVED", operatorToken)).body);
-    expect(approved.items.map((item) => [item.id, item.payoutAmount])).toEqual([[first, 119_985]]);
+
+    // Paid through the dealer's acquiring partner (the simulator), like an award.
+    const paid = await eventually(async () => {
+      const listed = documented(tradeInListSchema, (await call("GET", "/admin/programmes/tradein-2030/trade-ins?status=PAID", operatorToken)).body);
+      return listed.items.length > 0 ? listed.items : undefined;
+    }, 20_000, "the approved trade-in to be PAID");
+    expect(paid.map((item) => [item.id, item.payoutAmount])).toEqual([[first, 119_985]]);
+    const programmes = programmeListSchema.parse((await call("GET", "/admin/programmes", operatorToken)).body);
+    expect(programmes.items.find((p) => p.id === "tradein-2030")).toMatchObject({ committed: 119_985, paid: 119_985 });
+    // Paid once, under the record's idempotency key; the bank is told nothing of the buyer.
+    const accepted = runtime.partnerSimulator.accepted.get(`trade-in/${first}`);
+    expect(accepted?.body).toMatchObject({ kind: "award", payableId: `trade-in/${first}`, payable: "trade-in", merchantId: "dealer-1", amount: 119_985 });
+    expect(JSON.stringify([...runtime.partnerSimulator.accepted.values()])).not.toContain(BUYERS[0].phone);
+    expect(runtime.partnerSimulator.refused).toBe(0);
+  });
+
+  it("leave applications' evidence checked the same way, and readable by the reviewer", async () => {
+    const created = await call("POST", "/admin/programmes", operatorToken, {
+      id: "events-2030",
+      name: "促消费活动补贴",
+      kind: "event_subsidy",
+      budget: 10_000_000,
+      period: { from: day(-30), to: day(60) },
+      maxAward: 2_000_000,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect((await call("POST", "/merchant/programmes/events-2030/filings", dealerToken, { plan: "周末家电节" })).status).toBe(201);
+    const othersFile = await uploadInvoice(otherDealerToken);
+    refusal(await call("POST", "/merchant/programmes/events-2030/applications", dealerToken, { summary: "活动总结", attachments: [othersFile] }), 400, "ATTACHMENT_INVALID");
+    const photo = await uploadInvoice(dealerToken);
+    const applied = await call("POST", "/merchant/programmes/events-2030/applications", dealerToken, { summary: "活动总结", attachments: [photo] });
+    expect(applied.status, JSON.stringify(applied.body)).toBe(201);
+    const detail = documented(applicationDetailSchema, (await call("GET", `/admin/applications/${(applied.body as { id: string }).id}`, operatorToken)).body);
+    expect(detail.attachmentDownloads.map((file) => file.attachmentId)).toEqual([photo]);
+    const read = await fetch(detail.attachmentDownloads[0]!.downloadUrl);
+    expect(Buffer.from(await read.arrayBuffer())).toEqual(PDF);
   });
 
   it("never write a buyer's name or phone number to a log", () => {

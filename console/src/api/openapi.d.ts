@@ -1301,6 +1301,45 @@ export interface components {
             /** @description Ids of evidence files uploaded with POST /merchant/attachments */
             attachments?: string[];
         };
+        ApplicationDetail: {
+            id: string;
+            programmeId: string;
+            /** @enum {string} */
+            programmeKind: "growth_reward" | "event_subsidy" | "new_enterprise" | "trade_in";
+            merchantId: string;
+            month?: string;
+            sales?: {
+                /** @description The month's retail sales */
+                current: number;
+                /** @description The same month a year earlier */
+                lastYear: number;
+                /** @description The month before (month-on-month, kept for the reviewer) */
+                previousMonth: number;
+            };
+            /** @description growth_reward: year-on-year growth in %, two decimals */
+            growthPercent?: number;
+            /** @description growth_reward: the minGrowthPercent of the tier reached */
+            tier?: number;
+            proposedAward: number;
+            /** @description The award approved, fen */
+            award?: number;
+            summary: string;
+            attachments: string[];
+            /** @enum {string} */
+            status: "SUBMITTED" | "CHANGES_REQUESTED" | "REJECTED" | "APPROVED" | "PAID" | "FAILED";
+            /** @description Why it was rejected, or what to change */
+            reason?: string;
+            /** @description The reviewer's note on approval */
+            note?: string;
+            payoutId?: string;
+            lastPayoutError?: string;
+            /** Format: date-time */
+            submittedAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description The attachments with presigned GETs, valid for 15 minutes */
+            attachmentDownloads: components["schemas"]["AttachmentDownload"][];
+        };
         ApplicationList: {
             items: components["schemas"]["Application"][];
         };
@@ -3019,7 +3058,9 @@ export interface components {
                 name: string;
                 phone: string;
             };
-            attachments: components["schemas"]["AttachmentDownload"][];
+            attachments: string[];
+            /** @description The attachments with presigned GETs, valid for 15 minutes */
+            attachmentDownloads: components["schemas"]["AttachmentDownload"][];
         };
         TradeInList: {
             items: components["schemas"]["TradeInSummary"][];
@@ -3123,13 +3164,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The application */
+            /** @description The application, its attachments with presigned GETs */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Application"];
+                    "application/json": components["schemas"]["ApplicationDetail"];
                 };
             };
             /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
