@@ -96,6 +96,9 @@ export const payableCoreSchema = z.object({
   payoutAttempts: z.int().nonnegative().optional(),
   lastPayoutError: z.string().optional(),
   payoutDueAt: z.string().optional(),
+  /** The merchant's sector and, for a growth reward, the tier reached: the report's groups. */
+  sector: z.string().optional(),
+  tier: z.number().optional(),
 });
 export type PayableCore = z.infer<typeof payableCoreSchema>;
 
