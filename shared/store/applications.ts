@@ -13,7 +13,7 @@ import { sectorSchema } from "../domain/sectors.js";
 import { type AuditEntry, auditPut } from "./audit.js";
 import { cancellationItem, cancellationReasons, queryAll } from "./dynamo.js";
 import { appliedSlotKey, filingKey, merchantListKey, payableKey, programmeListKey } from "./keys.js";
-import { payableCoreSchema } from "./programmes.js";
+import { payableCoreSchema, queryProgrammePayableItems } from "./programmes.js";
 import { indexName } from "../wiring/indexes.js";
 
 type Tables = { programmes: string; audit: string };
@@ -210,18 +210,8 @@ export async function moveApplication(
 
 /** A programme's applications of one status (or of every status), by submission time, from the `byProgramme` index. */
 export async function listProgrammeApplications(db: DynamoDBDocumentClient, table: string, programmeId: string, status?: PayableStatus): Promise<ApplicationRecord[]> {
-  const statuses = status === undefined ? PAYABLE_STATUSES : [status];
-  const pages = await Promise.all(
-    statuses.map((each) =>
-      queryAll(db, {
-        TableName: table,
-        IndexName: indexName("programmes", "byProgramme"),
-        KeyConditionExpression: "programmeList = :list",
-        ExpressionAttributeValues: { ":list": programmeListKey("application", programmeId, each) },
-      }),
-    ),
-  );
-  return pages.flat().map((item) => applicationRecordSchema.parse(item));
+  const items = await queryProgrammePayableItems(db, table, programmeId, ["application"], status === undefined ? PAYABLE_STATUSES : [status]);
+  return items.map((item) => applicationRecordSchema.parse(item));
 }
 
 /** A merchant's applications, by submission time, from the `byMerchant` index. */

@@ -8,7 +8,7 @@ import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput, type 
 import { backoffDelay, sleep } from "../domain/backoff.js";
 import * as z from "../zod.js";
 import { AlreadyExistsError, ExclusiveAwardError, NotSubmittedError, ProgrammeBudgetExceededError } from "../errors.js";
-import { type PayableKind, type ProgrammeDefinition, PAYABLE_STATUSES, programmeDefinitionSchema } from "../domain/programme.js";
+import { type PayableKind, type PayableStatus, type ProgrammeDefinition, PAYABLE_STATUSES, programmeDefinitionSchema } from "../domain/programme.js";
 import { fen } from "../domain/money.js";
 import { payoutResendAt } from "../domain/settlement.js";
 import { type AuditEntry, auditPut } from "./audit.js";
@@ -62,6 +62,32 @@ export async function readProgramme(db: DynamoDBDocumentClient, table: string, p
   return Item ? parseProgramme(Item) : undefined;
 }
 
+/**
+ * The payables of `kinds` of a programme in each of `statuses`, from the `byProgramme` index
+ * (eventually consistent: for lists, never for money), as stored; each status's in submission order.
+ */
+export async function queryProgrammePayableItems(
+  db: DynamoDBDocumentClient,
+  table: string,
+  programmeId: string,
+  kinds: readonly PayableKind[],
+  statuses: readonly PayableStatus[],
+): Promise<Record<string, unknown>[]> {
+  const pages = await Promise.all(
+    kinds.flatMap((kind) =>
+      statuses.map((status) =>
+        queryAll(db, {
+          TableName: table,
+          IndexName: indexName("programmes", "byProgramme"),
+          KeyConditionExpression: "programmeList = :list",
+          ExpressionAttributeValues: { ":list": programmeListKey(kind, programmeId, status) },
+        }),
+      ),
+    ),
+  );
+  return pages.flat();
+}
+
 /** Every programme, by id, from the `listing` index (eventually consistent: for lists, never for money). */
 export async function listProgrammes(db: DynamoDBDocumentClient, table: string): Promise<ProgrammeRecord[]> {
   const items = await queryAll(db, {
@@ -96,6 +122,9 @@ export const payableCoreSchema = z.object({
   payoutAttempts: z.int().nonnegative().optional(),
   lastPayoutError: z.string().optional(),
   payoutDueAt: z.string().optional(),
+  /** The merchant's sector and, for a growth reward, the tier reached: the report's groups. */
+  sector: z.string().optional(),
+  tier: z.number().optional(),
 });
 export type PayableCore = z.infer<typeof payableCoreSchema>;
 

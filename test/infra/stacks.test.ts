@@ -419,7 +419,7 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
     const routes = stateless.findResources("AWS::ApiGatewayV2::Route", { Properties: { RouteKey: key } });
     expect(Object.keys(routes)).toHaveLength(1);
     const props = Object.values(routes)[0]!.Properties;
-    const jwt = route.auth === "resident" || route.auth === "operator";
+    const jwt = route.auth === "resident" || route.auth === "operator" || route.auth === "merchant";
     expect(props.AuthorizationType).toBe(jwt ? "JWT" : "NONE");
     expect(props.AuthorizerId === undefined).toBe(!jwt);
     const integrationId = props.Target["Fn::Join"][1][1].Ref as string;

@@ -1713,6 +1713,57 @@ export interface components {
                 /** @description The same amount in yuan, e.g. ¥90.00 */
                 grossSalesYuan: string;
             }[];
+            /** @description Every merchant programme's awards, platform-wide (the same figures as the stats): not this campaign's money */
+            programmes?: {
+                total: {
+                    /** @description Awards approved */
+                    awards: number;
+                    /** @description What they commit, fen */
+                    amount: number;
+                    /** @description Paid, fen */
+                    paid: number;
+                    /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                    pending: number;
+                };
+                /** @description growth_reward, event_subsidy, new_enterprise, trade_in */
+                byKind: {
+                    [key: string]: {
+                        /** @description Awards approved */
+                        awards: number;
+                        /** @description What they commit, fen */
+                        amount: number;
+                        /** @description Paid, fen */
+                        paid: number;
+                        /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                        pending: number;
+                    };
+                };
+                /** @description Growth rewards by the tier reached (its minGrowthPercent) */
+                byTier: {
+                    [key: string]: {
+                        /** @description Awards approved */
+                        awards: number;
+                        /** @description What they commit, fen */
+                        amount: number;
+                        /** @description Paid, fen */
+                        paid: number;
+                        /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                        pending: number;
+                    };
+                };
+                bySector: {
+                    [key: string]: {
+                        /** @description Awards approved */
+                        awards: number;
+                        /** @description What they commit, fen */
+                        amount: number;
+                        /** @description Paid, fen */
+                        paid: number;
+                        /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                        pending: number;
+                    };
+                };
+            };
         };
         CampaignStats: {
             campaignId: string;
@@ -1779,6 +1830,57 @@ export interface components {
                     grossSales: number;
                     /** @description grossSales ÷ subsidy, 2 decimals (0 without subsidy) */
                     leverage: number;
+                };
+            };
+            /** @description Every merchant programme's awards, platform-wide: not this campaign's money */
+            programmes: {
+                total: {
+                    /** @description Awards approved */
+                    awards: number;
+                    /** @description What they commit, fen */
+                    amount: number;
+                    /** @description Paid, fen */
+                    paid: number;
+                    /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                    pending: number;
+                };
+                /** @description growth_reward, event_subsidy, new_enterprise, trade_in */
+                byKind: {
+                    [key: string]: {
+                        /** @description Awards approved */
+                        awards: number;
+                        /** @description What they commit, fen */
+                        amount: number;
+                        /** @description Paid, fen */
+                        paid: number;
+                        /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                        pending: number;
+                    };
+                };
+                /** @description Growth rewards by the tier reached (its minGrowthPercent) */
+                byTier: {
+                    [key: string]: {
+                        /** @description Awards approved */
+                        awards: number;
+                        /** @description What they commit, fen */
+                        amount: number;
+                        /** @description Paid, fen */
+                        paid: number;
+                        /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                        pending: number;
+                    };
+                };
+                bySector: {
+                    [key: string]: {
+                        /** @description Awards approved */
+                        awards: number;
+                        /** @description What they commit, fen */
+                        amount: number;
+                        /** @description Paid, fen */
+                        paid: number;
+                        /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                        pending: number;
+                    };
                 };
             };
         };
