@@ -293,7 +293,7 @@ export const platformFunctions = {
     buyerDataKey: true,
   },
   reviewTradeIns: {
-    description: "POST /admin/trade-ins/{id}/approve, /reject and the batch /admin/trade-ins/approve: commits subsidies to the programme's budget, then sends their payouts.",
+    description: "POST /admin/trade-ins/{id}/approve, /reject, /retry-payout and the batch /admin/trade-ins/approve: commits subsidies to the programme's budget, then sends their payouts.",
     entry: "functions/trade-ins/review.ts",
     timeoutSeconds: 60,
     tables: { programmes: "readWrite", audit: "write" },

@@ -1345,6 +1345,21 @@ export const platformRoutes = [
   },
   {
     method: "POST",
+    path: "/admin/trade-ins/{id}/retry-payout",
+    auth: "operator",
+    function: "reviewTradeIns",
+    docs: {
+      operationId: "retryTradeInPayout",
+      tag: "programmes",
+      summary: "Send a FAILED trade-in subsidy's payout again",
+      description: "Once the cause is fixed (the merchant reinstated, the partner's endpoint back): FAILED → APPROVED and to the payout queue, under the same idempotency key `trade-in/<id>`. Audited.",
+      request: idPath("The trade-in record"),
+      answers: { 202: { description: "APPROVED again, its payout queued", body: tradeInReviewedSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "INVALID_STATE"],
+    },
+  },
+  {
+    method: "POST",
     path: "/admin/trade-ins/approve",
     auth: "operator",
     function: "reviewTradeIns",

@@ -199,6 +199,8 @@ describe("trade-in records over HTTP", () => {
     expect(accepted?.body).toMatchObject({ kind: "award", payableId: `trade-in/${first}`, payable: "trade-in", merchantId: "dealer-1", amount: 119_985 });
     expect(JSON.stringify([...runtime.partnerSimulator.accepted.values()])).not.toContain(BUYERS[0].phone);
     expect(runtime.partnerSimulator.refused).toBe(0);
+    // Only a FAILED payout is sent again (the mechanics are the awards': test/integration/programme-payouts.test.ts).
+    refusal(await call("POST", `/admin/trade-ins/${first}/retry-payout`, operatorToken), 409, "INVALID_STATE");
   });
 
   it("leave applications' evidence checked the same way, and readable by the reviewer", async () => {
