@@ -1323,7 +1323,9 @@ export const platformRoutes = [
       operationId: "approveTradeIn",
       tag: "programmes",
       summary: "Approve a trade-in record's subsidy",
-      description: "Commits the subsidy to the programme's budget in the one approval write (409 PROGRAMME_BUDGET_EXCEEDED); only a SUBMITTED record (409 NOT_SUBMITTED). Audited.",
+      description:
+        "Commits the subsidy to the programme's budget in the one approval write (409 PROGRAMME_BUDGET_EXCEEDED); only a SUBMITTED record (409 NOT_SUBMITTED). " +
+        "Audited. Then paid once through the merchant's acquiring partner, like an award (idempotency key `trade-in/<id>`): PAID, or FAILED for a retry.",
       request: { ...idPath("The trade-in record"), body: tradeInApprovalSchema, bodyOptional: true },
       answers: { 200: { description: "APPROVED, with the amount to pay", body: tradeInReviewedSchema } },
       errors: ["VALIDATION_FAILED", "NOT_FOUND", "NOT_SUBMITTED", "PROGRAMME_BUDGET_EXCEEDED"],

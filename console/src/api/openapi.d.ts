@@ -784,7 +784,7 @@ export interface paths {
         put?: never;
         /**
          * Approve a trade-in record's subsidy
-         * @description Commits the subsidy to the programme's budget in the one approval write (409 PROGRAMME_BUDGET_EXCEEDED); only a SUBMITTED record (409 NOT_SUBMITTED). Audited.
+         * @description Commits the subsidy to the programme's budget in the one approval write (409 PROGRAMME_BUDGET_EXCEEDED); only a SUBMITTED record (409 NOT_SUBMITTED). Audited. Then paid once through the merchant's acquiring partner, like an award (idempotency key `trade-in/<id>`): PAID, or FAILED for a retry.
          */
         post: operations["approveTradeIn"];
         delete?: never;
