@@ -13,7 +13,7 @@ import { sectorSchema } from "../domain/sectors.js";
 import { type AuditEntry, auditPut } from "./audit.js";
 import { cancellationItem, cancellationReasons, queryAll } from "./dynamo.js";
 import { appliedSlotKey, filingKey, merchantListKey, payableKey, programmeListKey } from "./keys.js";
-import { payableCoreSchema, queryProgrammePayableItems } from "./programmes.js";
+import { payableCoreSchema, payableListAttributes, queryProgrammePayableItems } from "./programmes.js";
 import { indexName } from "../wiring/indexes.js";
 
 type Tables = { programmes: string; audit: string };
@@ -97,15 +97,6 @@ export const applicationRecordSchema = payableCoreSchema.extend({
 });
 export type ApplicationRecord = z.infer<typeof applicationRecordSchema>;
 
-/** The index attributes of a payable in `status` (byProgramme, byMerchant). */
-function listAttributes(record: Pick<ApplicationRecord, "kind" | "programmeId" | "merchantId" | "submittedAt">, status: PayableStatus) {
-  return {
-    programmeList: programmeListKey(record.kind, record.programmeId, status),
-    merchantList: merchantListKey(record.kind, record.merchantId),
-    listedAt: record.submittedAt,
-  };
-}
-
 /**
  * Puts a new SUBMITTED application with its slot (one per programme, merchant and month) and its
  * audit item, in one transaction: ALREADY_APPLIED when the slot is taken.
@@ -126,7 +117,7 @@ export async function insertApplication(db: DynamoDBDocumentClient, tables: Tabl
           {
             Put: {
               TableName: tables.programmes,
-              Item: { ...payableKey("application", application.id), ...application, ...listAttributes(application, application.status) },
+              Item: { ...payableKey("application", application.id), ...application, ...payableListAttributes(application, application.status) },
               ConditionExpression: "attribute_not_exists(pk)",
             },
           },
