@@ -216,3 +216,26 @@ describe("award payouts", () => {
     expect((await readProgramme(db, tables.programmes, second.id))?.committed).toBe(0);
   });
 });
+
+describe("concurrent reviewers", () => {
+  it("approve an event subsidy's applications at once without overspending its budget", async () => {
+    const programme = await createProgramme({
+      ...deps(),
+      who: "op",
+      definition: { id: unique("event"), name: "Events", kind: "event_subsidy", budget: 3_000_000, maxAward: 2_000_000, period: { from: "2026-01-01", to: "2026-12-31" }, timezone: "Asia/Shanghai" },
+    });
+    const merchants = await Promise.all(Array.from({ length: 12 }, () => approvedMerchant()));
+    const applications = await Promise.all(
+      merchants.map(async (merchantId) => {
+        await fileOnline({ ...deps(), merchantId, programmeId: programme.id, plan: "An event" });
+        return submitApplication({ ...deps(), merchantId, programmeId: programme.id, body: { summary: "Held it" } });
+      }),
+    );
+    const outcomes = await Promise.allSettled(
+      applications.map((application, i) => approveApplication({ ...deps(), applicationId: application.id, award: 1_000_000, who: `reviewer-${i}`, sendPayout: () => Promise.resolve() })),
+    );
+    expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(3);
+    expect(outcomes.filter((outcome) => outcome.status === "rejected").map((outcome) => (outcome).reason as { code?: string }).every((reason) => reason.code === "PROGRAMME_BUDGET_EXCEEDED")).toBe(true);
+    expect((await readProgramme(db, tables.programmes, programme.id))?.committed).toBe(3_000_000);
+  });
+});
