@@ -151,9 +151,11 @@ export async function moveApplication(
   db: DynamoDBDocumentClient,
   tables: Tables,
   current: ApplicationRecord,
-  change: { from: PayableStatus; status: PayableStatus; set: Record<string, unknown>; at: string; audit: Pick<AuditEntry, "action" | "who" | "reason"> },
+  change: { from: PayableStatus; status: PayableStatus; set: Record<string, unknown>; remove?: readonly ("tier" | "reason")[]; at: string; audit: Pick<AuditEntry, "action" | "who" | "reason"> },
 ): Promise<ApplicationRecord> {
-  const next = applicationRecordSchema.parse({ ...current, ...change.set, status: change.status, version: current.version + 1, updatedAt: change.at });
+  const kept: Record<string, unknown> = { ...current };
+  for (const field of change.remove ?? []) delete kept[field];
+  const next = applicationRecordSchema.parse({ ...kept, ...change.set, status: change.status, version: current.version + 1, updatedAt: change.at });
   const names: Record<string, string> = { "#status": "status" };
   const values: Record<string, unknown> = { ":from": change.from, ":version": current.version };
   const sets = Object.entries({ ...change.set, status: change.status, version: next.version, updatedAt: change.at, programmeList: programmeListKey("application", current.programmeId, change.status) }).map(
@@ -171,7 +173,7 @@ export async function moveApplication(
             Update: {
               TableName: tables.programmes,
               Key: payableKey("application", current.id),
-              UpdateExpression: `SET ${sets.join(", ")}`,
+              UpdateExpression: `SET ${sets.join(", ")}${change.remove?.length ? ` REMOVE ${change.remove.join(", ")}` : ""}`,
               ConditionExpression: "#status = :from AND version = :version",
               ExpressionAttributeNames: names,
               ExpressionAttributeValues: values,

@@ -15,7 +15,7 @@ import type { PayoutRequest, PostPayout } from "../../shared/payout-client.js";
 import { queryAudit } from "../../shared/store/audit.js";
 import { readPayable } from "../../shared/store/programme-payouts.js";
 import { readProgramme } from "../../shared/store/programmes.js";
-import { approveApplication, decideApplication, fileOnline, filePaper, resubmitApplication, submitApplication } from "../../shared/use-cases/applications.js";
+import { applicationDetail, approveApplication, decideApplication, fileOnline, filePaper, resubmitApplication, submitApplication } from "../../shared/use-cases/applications.js";
 import { payProgrammePayable, recordProgrammePayoutFailure, resendStalledProgrammePayouts, retryProgrammePayout } from "../../shared/use-cases/programme-payouts.js";
 import { createProgramme } from "../../shared/use-cases/programmes.js";
 import { platform } from "../../shared/wiring/platform.js";
@@ -116,11 +116,29 @@ describe("applications", () => {
       applicationId: application.id,
       body: { sales: { current: 12_500_000, lastYear: 10_000_000, previousMonth: 10_500_000 }, summary: "With the table", attachments: ["att-2"] },
     });
-    expect(resubmitted).toMatchObject({ status: "SUBMITTED", proposedAward: 2_000_000, attachments: ["att-2"] });
+    expect(resubmitted).toMatchObject({ status: "SUBMITTED", proposedAward: 2_000_000, tier: 20, attachments: ["att-2"] });
+    // Sent back again, and resubmitted with figures below every tier: no tier is left from before.
+    await decideApplication({ ...deps(), applicationId: application.id, decision: "request-changes", reason: "Use the audited figures", who: "reviewer" });
+    const belowTiers = await resubmitApplication({
+      ...deps(),
+      merchantId,
+      applicationId: application.id,
+      body: { sales: { current: 10_100_000, lastYear: 10_000_000, previousMonth: 10_500_000 }, summary: "Audited" },
+    });
+    expect(belowTiers).toMatchObject({ proposedAward: 0, growthPercent: 1 });
+    expect(belowTiers.tier).toBeUndefined();
+    expect((await applicationDetail({ ...deps(), applicationId: application.id })).tier).toBeUndefined();
     await decideApplication({ ...deps(), applicationId: application.id, decision: "reject", reason: "Figures not credible", who: "reviewer" });
     await expect(approveApplication({ ...deps(), applicationId: application.id, who: "reviewer", sendPayout: () => Promise.resolve() })).rejects.toBeInstanceOf(NotSubmittedError);
     const trail = await queryAudit(db, tables.audit, { entity: `APPLICATION#${application.id}`, limit: 50 });
-    expect(trail.items.map((item) => item.action)).toEqual(["application.submit", "application.request-changes", "application.resubmit", "application.reject"]);
+    expect(trail.items.map((item) => item.action)).toEqual([
+      "application.submit",
+      "application.request-changes",
+      "application.resubmit",
+      "application.request-changes",
+      "application.resubmit",
+      "application.reject",
+    ]);
   });
 });
 
