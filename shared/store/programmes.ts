@@ -13,7 +13,7 @@ import { fen } from "../domain/money.js";
 import { payoutResendAt } from "../domain/settlement.js";
 import { type AuditEntry, auditPut } from "./audit.js";
 import { cancellationItem, cancellationReasons, queryAll } from "./dynamo.js";
-import { PAYOUT_DUE, PROGRAMME_LISTING, exclusiveSlotKey, payableKey, programmeKey, programmeListKey } from "./keys.js";
+import { PAYOUT_DUE, PROGRAMME_LISTING, exclusiveSlotKey, merchantListKey, payableKey, programmeKey, programmeListKey } from "./keys.js";
 import { indexName } from "../wiring/indexes.js";
 
 const bookkeeping = {
@@ -127,6 +127,19 @@ export const payableCoreSchema = z.object({
   tier: z.number().optional(),
 });
 export type PayableCore = z.infer<typeof payableCoreSchema>;
+
+/**
+ * The index attributes a new payable (application or trade-in record) is put with, in `status`:
+ * `byProgramme` (`<kind>#<programmeId>#<status>`, rewritten at every status change) and
+ * `byMerchant` (`<kind>#<merchantId>`), both by `listedAt` (when it was submitted).
+ */
+export function payableListAttributes(payable: { kind: PayableKind; programmeId: string; merchantId: string; submittedAt: string }, status: PayableStatus) {
+  return {
+    programmeList: programmeListKey(payable.kind, payable.programmeId, status),
+    merchantList: merchantListKey(payable.kind, payable.merchantId),
+    listedAt: payable.submittedAt,
+  };
+}
 
 export interface PayableApproval {
   /** Which payable: an application (`application`) or a trade-in record (`trade-in`), by id. */
