@@ -111,8 +111,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Who changed a partner, merchant, campaign, statement or fraud flag, when and why
-         * @description Every operator or partner write, oldest first; each entry was written in the same transaction as its change.
+         * Who changed a partner, merchant, campaign, statement, fraud flag, programme, filing, application or trade-in record, when and why
+         * @description Every operator, partner or merchant write (and each programme payout step), oldest first; each entry was written in the same transaction as its change.
          */
         get: operations["listAudit"];
         put?: never;
@@ -3846,7 +3846,7 @@ export interface operations {
     listAudit: {
         parameters: {
             query: {
-                /** @description PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, STATEMENT#<campaignId>/<merchantId>/<period> or FRAUD_FLAG#<id>, URL-encoded: `MERCHANT%23m1` */
+                /** @description PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, STATEMENT#<campaignId>/<merchantId>/<period>, FRAUD_FLAG#<id>, PROGRAMME#<id>, FILING#<programmeId>/<merchantId>, APPLICATION#<id> or TRADE_IN#<id>, URL-encoded: `MERCHANT%23m1` */
                 entity: string;
                 /** @description Entries per page, 1–100 (default 50) */
                 limit?: number;
