@@ -27,6 +27,7 @@ export async function tick(event: unknown): Promise<void> {
       sendPayout: (message) => sendOne(sqs(), queueUrl("payouts"), message),
     },
     draws: { lotteryTable: tables.lottery, send: async (messages) => void (await sendAll(sqs(), queueUrl("draws"), messages)) },
+    programmes: { table: tables.programmes, sendPayout: (message) => sendOne(sqs(), queueUrl("payouts"), message) },
     scheduledTime,
     now,
   });
@@ -37,6 +38,8 @@ export async function tick(event: unknown): Promise<void> {
     logger.error("settlement planning or release failed", { failed: outcome.settlement.failed, releaseFailed: outcome.settlement.releaseFailed });
   }
   if (outcome.settlement.resendFailed !== undefined) logger.error("payout re-send sweep failed", { resendFailed: outcome.settlement.resendFailed });
+  if (outcome.programmePayouts?.failed !== undefined) logger.error("programme payout re-send sweep failed", { resendFailed: outcome.programmePayouts.failed });
+  for (const payableId of outcome.programmePayouts?.resent ?? []) logger.warn("programme payout re-sent", { payableId, _aws: payoutResentMetric(), PayoutResent: 1 });
   // One line per re-send (a payout message was lost after its statement became PENDING), carrying a
   // CloudWatch embedded metric (Vouchers/PayoutResent): what no DLQ sees, an operator can graph and alarm on.
   for (const resent of outcome.settlement.resentPayouts) {

@@ -131,6 +131,8 @@ export function buildApp({ wiring, context = {}, app = new App({ context: { ...c
     tableKeys: stateful.tableKeys,
     queues: stateful.queues,
     identityHashKey: stateful.identityHashKey,
+    buyerDataKey: stateful.buyerDataKey,
+    buckets: stateful.buckets,
     jwtIssuer: deploy.jwtIssuer,
     jwtAudience: deploy.jwtAudience,
     description: `${wiring.app}: functions, HTTP API, schedules and event source mappings`,

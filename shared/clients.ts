@@ -6,11 +6,14 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { S3Client } from "@aws-sdk/client-s3";
 import { config } from "./config.js";
 
 let dynamoDbClient: DynamoDBClient | undefined;
 let documentClient: DynamoDBDocumentClient | undefined;
 let sqsClient: SQSClient | undefined;
+let s3Client: S3Client | undefined;
+let presigningS3Client: { endpoint: string | undefined; client: S3Client } | undefined;
 
 /**
  * Tries of one DynamoDB call in all, the first included. The SDK's standard retry strategy spends
@@ -61,4 +64,30 @@ export function sqs(): SQSClient {
     });
   }
   return sqsClient;
+}
+
+/** The S3 client handlers use for the object store's objects (HEAD, GET, PUT). */
+export function s3(): S3Client {
+  s3Client ??= buildS3Client(config().VOUCHERS_S3_ENDPOINT);
+  return s3Client;
+}
+
+/**
+ * The S3 client that signs the URLs callers use: on AWS the same as {@link s3}; locally it signs
+ * for the runtime's own origin (VOUCHERS_S3_PUBLIC_ENDPOINT), which passes requests to the emulator.
+ */
+export function presigningS3(): S3Client {
+  const { VOUCHERS_S3_PUBLIC_ENDPOINT, VOUCHERS_S3_ENDPOINT } = config();
+  const endpoint = VOUCHERS_S3_PUBLIC_ENDPOINT ?? VOUCHERS_S3_ENDPOINT;
+  // Rebuilt when the origin changes: a test process may start one local runtime after another.
+  if (presigningS3Client?.endpoint !== endpoint) presigningS3Client = { endpoint, client: buildS3Client(endpoint) };
+  return presigningS3Client!.client;
+}
+
+function buildS3Client(endpoint: string | undefined): S3Client {
+  return new S3Client({
+    region: config().AWS_REGION,
+    // An emulator answers on one host: buckets go in the path, not in a subdomain.
+    ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+  });
 }

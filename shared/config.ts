@@ -3,8 +3,9 @@
  * Endpoints are set only where emulators stand in for AWS; names come from the wiring's
  * environment variables, which each function receives only for what it may touch.
  */
+import { createHash } from "node:crypto";
 import * as z from "./zod.js";
-import { queueUrlEnvVar, tableEnvVar } from "./wiring/define.js";
+import { bucketEnvVar, queueUrlEnvVar, tableEnvVar } from "./wiring/define.js";
 import { ConfigurationError } from "./errors.js";
 
 const emulatorSchema = z.object({
@@ -18,6 +19,14 @@ const configSchema = z.object({
   AWS_REGION: z.string().min(1).default("us-east-1"),
   VOUCHERS_DYNAMODB_ENDPOINT: z.url().optional(),
   VOUCHERS_SQS_ENDPOINT: z.url().optional(),
+  /** The S3 endpoint where an emulator stands in for S3 (fauxqs locally); objects are then addressed by path. */
+  VOUCHERS_S3_ENDPOINT: z.url().optional(),
+  /**
+   * The origin presigned URLs are made for, when callers reach the object store elsewhere than
+   * the handlers do: locally the runtime's own origin plus `/object-store`, which passes requests
+   * on to the emulator, so a browser on the console can upload without CORS.
+   */
+  VOUCHERS_S3_PUBLIC_ENDPOINT: z.url().optional(),
   /**
    * "true" in local development only: partners' payout URLs may then be plain http and loopback
    * (the simulator on this machine). On AWS payout URLs are https and public.
@@ -37,6 +46,20 @@ const configSchema = z.object({
    * where an emulator stands in for DynamoDB.
    */
   VOUCHERS_IDENTITY_HASH_KEY: z.string().min(16).optional(),
+  /**
+   * The KMS key (ARN) that wraps the data keys of buyers' encrypted fields (shared/field-encryption.ts).
+   * On AWS the stateful stack declares it and hands it only to the functions that read or write
+   * buyers' data.
+   */
+  VOUCHERS_BUYER_DATA_KEY_ARN: z.string().startsWith("arn:").optional(),
+  /**
+   * Outside AWS: the 32-byte AES key (base64) that wraps those data keys instead of KMS. Unset: the
+   * local development key, and only where an emulator stands in for DynamoDB.
+   */
+  VOUCHERS_BUYER_DATA_KEY: z
+    .base64()
+    .refine((raw) => Buffer.from(raw, "base64").byteLength === 32, "must be 32 bytes in base64")
+    .optional(),
   /** JSON describing the emulators that stand in for AWS, reported by GET /admin/health. */
   VOUCHERS_EMULATORS: z
     .string()
@@ -81,9 +104,32 @@ export function identityHashKey(env: NodeJS.ProcessEnv = process.env): string {
   throw new ConfigurationError("VOUCHERS_IDENTITY_HASH_KEY is unset: linked identities cannot be hashed");
 }
 
+/**
+ * The buyer-data key of local development: public (derived from a fixed phrase), so never used
+ * where DynamoDB is real AWS.
+ */
+export const LOCAL_BUYER_DATA_KEY = createHash("sha256").update("vouchers local buyer-data key").digest();
+
+/** Where the buyer-data key comes from: a KMS key on AWS, a raw AES key elsewhere. */
+export type BuyerDataKeySource = { readonly kind: "kms"; readonly keyArn: string } | { readonly kind: "raw"; readonly key: Buffer };
+
+/** The buyer-data key of this function; throws ConfigurationError when none is set outside local development. */
+export function buyerDataKeySource(env: NodeJS.ProcessEnv = process.env): BuyerDataKeySource {
+  const parsed = config(env);
+  if (parsed.VOUCHERS_BUYER_DATA_KEY_ARN !== undefined) return { kind: "kms", keyArn: parsed.VOUCHERS_BUYER_DATA_KEY_ARN };
+  if (parsed.VOUCHERS_BUYER_DATA_KEY !== undefined) return { kind: "raw", key: Buffer.from(parsed.VOUCHERS_BUYER_DATA_KEY, "base64") };
+  if (parsed.VOUCHERS_DYNAMODB_ENDPOINT !== undefined) return { kind: "raw", key: LOCAL_BUYER_DATA_KEY };
+  throw new ConfigurationError("neither VOUCHERS_BUYER_DATA_KEY_ARN nor VOUCHERS_BUYER_DATA_KEY is set: buyers' data cannot be encrypted");
+}
+
 /** Physical name of a table this function was granted. */
 export function tableName(table: string, env: NodeJS.ProcessEnv = process.env): string {
   return requiredName(tableEnvVar(table), `table ${table}`, env);
+}
+
+/** Physical name of a bucket this function was granted. */
+export function bucketName(bucket: string, env: NodeJS.ProcessEnv = process.env): string {
+  return requiredName(bucketEnvVar(bucket), `bucket ${bucket}`, env);
 }
 
 /** URL of a queue this function was granted. */

@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   AMOUNT_OUT_OF_RANGE: { status: 400, description: "An integer amount outside 1 … the configured maximum; `details` has `{amount, min, max}`." },
   REFUND_BEFORE_PAYMENT: { status: 400, description: "A refund dated before the payment it refunds." },
   REFUND_EXCEEDS_PAYMENT: { status: 400, description: "A refund of more than what remains of its payment." },
+  ATTACHMENT_INVALID: { status: 400, description: "An attachment that is not the caller's, was never uploaded, or whose stored size or type is not the declared one; `details` names it." },
+  NO_BASE_YEAR_SALES: { status: 400, description: "A growth reward cannot be computed: the month's sales a year earlier (`sales.lastYear`) are 0." },
   UNAUTHORIZED: { status: 401, description: "No token or signature, or one that is malformed, expired or wrong." },
   FORBIDDEN: { status: 403, description: "A valid caller without the right to this route." },
   NOT_FOUND: { status: 404, description: "No such resource (or route)." },
@@ -38,6 +40,14 @@ export const ERROR_CODES = {
   LOTTERY_DROP: { status: 409, description: "The drop is allocated by a lottery: register for it instead of claiming." },
   REGISTRATION_OPEN: { status: 409, description: "The lottery drop's registration window has not closed yet, so it cannot be drawn." },
   NOT_DRAWN: { status: 404, description: "The lottery drop has not been drawn yet." },
+  FILING_CLOSED: { status: 409, description: "The programme's period has ended: it takes no more filings." },
+  NOT_FILED: { status: 409, description: "The merchant did not file for the programme (for a growth reward: before the month began)." },
+  MONTH_NOT_ENDED: { status: 409, description: "The month applied for has not ended in the programme's time zone, or lies outside its period." },
+  ALREADY_APPLIED: { status: 409, description: "The merchant has applied already for this programme (and month)." },
+  DUPLICATE_INVOICE: { status: 409, description: "A trade-in record with this invoice number exists in the programme already; `details.tradeInId` names it." },
+  NOT_SUBMITTED: { status: 409, description: "Only a SUBMITTED application or record can be reviewed (or a CHANGES_REQUESTED one resubmitted); `details.status` names its status." },
+  PROGRAMME_BUDGET_EXCEEDED: { status: 409, description: "Approving would commit more than the programme's budget; `details` has `{budget, committed, amount}`." },
+  EXCLUSIVE_AWARD: { status: 409, description: "The merchant is awarded already by another programme of the same exclusive group." },
   IDEMPOTENCY_IN_PROGRESS: { status: 409, description: "A request with this Idempotency-Key is still being processed; retry after `Retry-After`." },
   TOO_MANY_REFUNDS: { status: 409, description: "The transaction has had as many refund events as it can record." },
   IDEMPOTENCY_KEY_REUSED: { status: 422, description: "The Idempotency-Key was used before with a different request." },
@@ -293,6 +303,59 @@ export class TooManyRefundsError extends DomainError {
   readonly code = "TOO_MANY_REFUNDS";
 }
 
+/** A second trade-in record of one invoice in a programme: one invoice is subsidised once. */
+export class DuplicateInvoiceError extends DomainError {
+  readonly code = "DUPLICATE_INVOICE";
+}
+
+/** An evidence file referenced by an application or trade-in that cannot serve as evidence. */
+export class AttachmentInvalidError extends DomainError {
+  readonly code = "ATTACHMENT_INVALID";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Merchant programmes
+
+/** A growth reward whose base-year sales are 0: growth is undefined, so no tier can be judged. */
+export class NoBaseYearSalesError extends DomainError {
+  readonly code = "NO_BASE_YEAR_SALES";
+}
+
+/** A filing after the programme's period ended. */
+export class FilingClosedError extends DomainError {
+  readonly code = "FILING_CLOSED";
+}
+
+/** An application without the filing it needs. */
+export class NotFiledError extends DomainError {
+  readonly code = "NOT_FILED";
+}
+
+/** A growth-reward month that has not ended in the programme's zone, or lies outside its period. */
+export class MonthNotEndedError extends DomainError {
+  readonly code = "MONTH_NOT_ENDED";
+}
+
+/** A second application for the same programme (and month). */
+export class AlreadyAppliedError extends DomainError {
+  readonly code = "ALREADY_APPLIED";
+}
+
+/** A review (or resubmission) of an application or record not in the status it needs. */
+export class NotSubmittedError extends DomainError {
+  readonly code = "NOT_SUBMITTED";
+}
+
+/** An approval that would commit more than the programme's budget. */
+export class ProgrammeBudgetExceededError extends DomainError {
+  readonly code = "PROGRAMME_BUDGET_EXCEEDED";
+}
+
+/** An approval of a merchant another programme of the same exclusive group awarded already. */
+export class ExclusiveAwardError extends DomainError {
+  readonly code = "EXCLUSIVE_AWARD";
+}
+
 // ---------------------------------------------------------------------------------------------
 // Platform faults
 
@@ -311,6 +374,12 @@ export class DropCloseInvariantError extends PlatformFault {}
  * this means the data was changed by hand; the source stays `closing` until an operator looks.
  */
 export class RollInRefusedError extends PlatformFault {}
+
+/**
+ * A buyer's encrypted field that cannot be opened with this platform's key, or whose encryption
+ * context names another record or field: a ciphertext moved between records, or the wrong key.
+ */
+export class FieldDecryptionError extends PlatformFault {}
 
 /** A payout that did not go through in this delivery; the message fails and SQS delivers it again, then to the DLQ. */
 export class PayoutFailedError extends PlatformFault {}

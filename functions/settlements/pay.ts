@@ -1,11 +1,12 @@
 /**
- * The payout worker (payouts queue): pays each PENDING statement once, through the partner's
- * payout endpoint. A payout that fails every try of a delivery fails its message; SQS delivers
+ * The payout worker (payouts queue): pays each PENDING statement, and each APPROVED programme
+ * award or trade-in subsidy, once, through the partner's payout endpoint. A payout that fails every try of a delivery fails its message; SQS delivers
  * it again after the visibility timeout and, after maxReceiveCount, to the DLQ (then FAILED).
  */
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
-import { payoutMessageSchema } from "../../shared/api/messages.js";
+import { isProgrammePayout, payoutQueueMessageSchema } from "../../shared/api/messages.js";
+import { payProgrammePayable } from "../../shared/use-cases/programme-payouts.js";
 import { logger } from "../../shared/logger.js";
 import { payStatement } from "../../shared/use-cases/settlement.js";
 import { postPayout } from "../../shared/payout-client.js";
@@ -15,9 +16,11 @@ import { dependenciesOf } from "../../shared/dependencies.js";
 const ATTEMPTS = 3;
 
 async function pay(record: SQSRecord, context: Context): Promise<void> {
-  const message = payoutMessageSchema.parse(JSON.parse(record.body));
+  const message = payoutQueueMessageSchema.parse(JSON.parse(record.body));
   const timeoutMs = Math.max(500, Math.min(10_000, Math.floor((context.getRemainingTimeInMillis() - 2_000) / ATTEMPTS)));
-  const outcome = await payStatement({ ...dependenciesOf("payStatement"), post: postPayout, attempts: ATTEMPTS, timeoutMs, message });
+  const sending = { ...dependenciesOf("payStatement"), post: postPayout, attempts: ATTEMPTS, timeoutMs };
+  // Statements and programme payables share the queue, the endpoint and the retries; each is paid once by its own key.
+  const outcome = isProgrammePayout(message) ? await payProgrammePayable({ ...sending, message }) : await payStatement({ ...sending, message });
   logger.info("payout", { messageId: record.messageId, receiveCount: Number(record.attributes.ApproximateReceiveCount), ...message, ...outcome });
 }
 

@@ -9,12 +9,12 @@ import type http from "node:http";
 import path from "node:path";
 import { z } from "zod";
 import { isLoopback, type JwtSettings, signLocalToken } from "./jwt.js";
+import { MERCHANTS_GROUP, MERCHANT_ID_CLAIM } from "../../shared/http/caller.js";
 
 export const CONSOLE_PREFIX = "/console";
 
 /** Groups the development sign-in gives each role; operators get the group the operator routes require. */
 const ROLES = ["operator", "merchant", "resident"] as const;
-const MERCHANTS_GROUP = "merchants";
 
 const CONTENT_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -70,7 +70,7 @@ export async function devLogin(query: URLSearchParams, site: Pick<ConsoleSite, "
     sub,
     operator: role === "operator",
     groups: role === "merchant" ? [MERCHANTS_GROUP] : [],
-    ...(merchant ? { claims: { merchantId: merchant } } : {}),
+    ...(merchant ? { claims: { [MERCHANT_ID_CLAIM]: merchant } } : {}),
     expiresInSeconds: 8 * 3600,
     settings: site.jwt,
   });

@@ -68,6 +68,8 @@ export function emulatorsEnvironment(e: Pick<Emulators, "dynamodb" | "sqs">): Re
   return {
     VOUCHERS_DYNAMODB_ENDPOINT: e.dynamodb.endpoint,
     VOUCHERS_SQS_ENDPOINT: e.sqs.endpoint,
+    // fauxqs serves S3 on the same endpoint.
+    VOUCHERS_S3_ENDPOINT: e.sqs.endpoint,
     VOUCHERS_EMULATORS: JSON.stringify(describeEmulators(e)),
     AWS_REGION: EMULATORS_REGION,
     AWS_ACCESS_KEY_ID: EMULATORS_CREDENTIALS.accessKeyId,

@@ -16,6 +16,14 @@ import { type JwtSettings, verifyBearer } from "./jwt.js";
 import type { Log } from "./log.js";
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Where the local runtime serves the emulator's S3: presigned URLs are signed for
+ * `<origin>/object-store/<bucket>/<key>`, and requests there are passed to fauxqs as
+ * `/<bucket>/<key>` (fauxqs checks no signature, so the changed path does no harm). On AWS the
+ * URLs point at S3 itself and this path does not exist.
+ */
+export const OBJECT_STORE_PATH = "/object-store";
 const TEXT_TYPES = /^(text\/|application\/(json|[^;]*\+json|xml|x-www-form-urlencoded|javascript))/i;
 
 interface CompiledRoute {
@@ -43,6 +51,8 @@ export async function startGateway(input: {
   log: Log;
   /** The operator console under /console/ (not a route of the wiring: API Gateway never sees it). */
   console?: ConsoleSite;
+  /** The emulator's S3 endpoint, served under {@link OBJECT_STORE_PATH}; absent: that path is not served. */
+  objectStoreEndpoint?: string;
 }): Promise<Gateway> {
   const routes = input.wiring.routes.map(compile).sort((a, b) => b.specificity - a.specificity);
   const server = http.createServer((request, response) => {
@@ -59,6 +69,10 @@ export async function startGateway(input: {
     const started = Date.now();
     const url = new URL(request.url ?? "/", "http://local");
     if (input.console && (await serveConsole(request, response, url, input.console))) return;
+    if (input.objectStoreEndpoint !== undefined && url.pathname.startsWith(`${OBJECT_STORE_PATH}/`)) {
+      await passToObjectStore(request, response, url, input.objectStoreEndpoint);
+      return;
+    }
     const method = (request.method ?? "GET").toUpperCase();
     const found = match(routes, method, url.pathname);
     if (!found) {
@@ -72,7 +86,7 @@ export async function startGateway(input: {
     }
     const headers = normaliseHeaders(request.headers);
     let jwt: { claims: Record<string, string>; scopes: string[] | null } | undefined;
-    if (found.route.route.auth === "resident" || found.route.route.auth === "operator") {
+    if (found.route.route.auth === "resident" || found.route.route.auth === "operator" || found.route.route.auth === "merchant") {
       const verified = await verifyBearer(headers.authorization, input.jwt);
       if (!verified.ok) {
         input.log({ level: "info", msg: "unauthorized", route: found.route.key, reason: verified.reason });
@@ -114,6 +128,22 @@ export async function startGateway(input: {
         server.closeAllConnections();
       }),
   };
+}
+
+/** Streams one request to the emulator's S3 and its answer back, path shortened by {@link OBJECT_STORE_PATH}. */
+async function passToObjectStore(request: http.IncomingMessage, response: http.ServerResponse, url: URL, endpoint: string): Promise<void> {
+  const target = new URL(url.pathname.slice(OBJECT_STORE_PATH.length) + url.search, endpoint);
+  const { host: _host, ...headers } = request.headers;
+  await new Promise<void>((resolve, reject) => {
+    const upstream = http.request(target, { method: request.method, headers }, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+      answer.on("end", resolve);
+      answer.on("error", reject);
+    });
+    upstream.on("error", reject);
+    request.pipe(upstream);
+  });
 }
 
 function compile(route: RouteDeclaration<string>): CompiledRoute {

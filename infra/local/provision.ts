@@ -1,5 +1,6 @@
 /**
- * Creates the tables and queues of a wiring declaration on the emulators, as the CDK stacks
+ * Creates the tables, queues and buckets of a wiring declaration on the emulators (buckets on the
+ * S3 that fauxqs serves beside SQS), as the CDK stacks
  * create them on AWS (docs/architecture.md): same keys, indexes, streams, TTL, visibility timeouts
  * (a dead-letter queue's is its queue's) and redrive policies, through the same SDK calls, so behaviour matches. Idempotent: what exists is
  * left as it is.
@@ -24,6 +25,7 @@ import {
   QueueDoesNotExist,
   SQSClient,
 } from "@aws-sdk/client-sqs";
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, NoSuchBucket, S3Client } from "@aws-sdk/client-s3";
 import { deadLetterQueueName } from "../../shared/wiring/define.js";
 import type { KeyAttribute, QueueDeclaration, TableDeclaration, Wiring } from "../../shared/wiring/types.js";
 
@@ -36,6 +38,8 @@ export interface PhysicalQueue {
 export interface PhysicalResources {
   readonly tables: Record<string, { name: string; streamArn?: string }>;
   readonly queues: Record<string, PhysicalQueue & { deadLetterQueue: PhysicalQueue }>;
+  /** Bucket names by logical name. */
+  readonly buckets: Record<string, string>;
 }
 
 export interface ProvisionOptions {
@@ -53,11 +57,16 @@ export function physicalName(prefix: string, logicalName: string): string {
   return `${prefix}-${logicalName}`;
 }
 
+/** A bucket's local name: as {@link physicalName}, in the lower case S3 requires. */
+export function physicalBucketName(prefix: string, logicalName: string): string {
+  return physicalName(prefix, logicalName).toLowerCase().replace(/[^a-z0-9.-]/g, "-");
+}
+
 export async function provisionResources(wiring: Wiring, opts: ProvisionOptions): Promise<PhysicalResources> {
   checkNames(wiring, opts.prefix);
-  const { dynamodb, sqs } = clients(opts);
+  const { dynamodb, sqs, s3 } = clients(opts);
   try {
-    const [tables, queues] = await Promise.all([
+    const [tables, queues, buckets] = await Promise.all([
       Promise.all(
         Object.entries(wiring.tables).map(async ([logical, declaration]) => {
           const table = await ensureTable(dynamodb, physicalName(opts.prefix, logical), declaration);
@@ -70,19 +79,29 @@ export async function provisionResources(wiring: Wiring, opts: ProvisionOptions)
           return [logical, queue] as const;
         }),
       ),
+      Promise.all(
+        Object.keys(wiring.buckets ?? {}).map(async (logical) => {
+          const name = physicalBucketName(opts.prefix, logical);
+          // CreateBucket is idempotent on fauxqs.
+          await s3.send(new CreateBucketCommand({ Bucket: name }));
+          return [logical, name] as const;
+        }),
+      ),
     ]);
-    return { tables: Object.fromEntries(tables), queues: Object.fromEntries(queues) };
+    return { tables: Object.fromEntries(tables), queues: Object.fromEntries(queues), buckets: Object.fromEntries(buckets) };
   } finally {
     dynamodb.destroy();
     sqs.destroy();
+    s3.destroy();
   }
 }
 
 /** Deletes what `provisionResources` created; what is already gone is skipped. */
 export async function teardownResources(resources: PhysicalResources, opts: Omit<ProvisionOptions, "prefix">): Promise<void> {
-  const { dynamodb, sqs } = clients(opts);
+  const { dynamodb, sqs, s3 } = clients(opts);
   try {
     await Promise.all([
+      ...Object.values(resources.buckets).map((bucket) => emptyAndDeleteBucket(s3, bucket)),
       ...Object.values(resources.tables).map(async (table) => {
         try {
           await dynamodb.send(new DeleteTableCommand({ TableName: table.name }));
@@ -103,13 +122,30 @@ export async function teardownResources(resources: PhysicalResources, opts: Omit
   } finally {
     dynamodb.destroy();
     sqs.destroy();
+    s3.destroy();
   }
 }
 
-function clients(opts: Omit<ProvisionOptions, "prefix">): { dynamodb: DynamoDBClient; sqs: SQSClient } {
+/** A bucket's objects, then the bucket (S3 refuses to delete a bucket that holds any). */
+async function emptyAndDeleteBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    for (;;) {
+      const { Contents: objects = [] } = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+      if (objects.length === 0) break;
+      await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects.map(({ Key }) => ({ Key })) } }));
+    }
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    if (!(error instanceof NoSuchBucket) && (error as { name?: unknown }).name !== "NoSuchBucket") throw error;
+  }
+}
+
+/** Clients of the emulators; S3 is served by fauxqs on the SQS endpoint, buckets in the path. */
+function clients(opts: Omit<ProvisionOptions, "prefix">): { dynamodb: DynamoDBClient; sqs: SQSClient; s3: S3Client } {
   return {
     dynamodb: new DynamoDBClient({ endpoint: opts.dynamodbEndpoint, region: opts.region, credentials: LOCAL_CREDENTIALS }),
     sqs: new SQSClient({ endpoint: opts.sqsEndpoint, region: opts.region, credentials: LOCAL_CREDENTIALS }),
+    s3: new S3Client({ endpoint: opts.sqsEndpoint, region: opts.region, credentials: LOCAL_CREDENTIALS, forcePathStyle: true }),
   };
 }
 

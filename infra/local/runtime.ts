@@ -11,11 +11,12 @@ import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { dynamoDb, sqs as handlersSqs } from "../../shared/clients.js";
+import { resetConfig } from "../../shared/config.js";
 import { consumedQueueName, functionEnvironment } from "../../shared/wiring/define.js";
 import type { AuthKind, Wiring } from "../../shared/wiring/types.js";
 import { installInvocationAbort } from "./abort.js";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "./emulators.js";
-import { startGateway } from "./gateway.js";
+import { OBJECT_STORE_PATH, startGateway } from "./gateway.js";
 import { type PartnerSimulator, type PartnerSimulatorOptions, partnerSecretsFromTables, startPartnerSimulator } from "./partner-simulator.js";
 import { Invoker } from "./invoker.js";
 import { DEFAULT_LOCAL_JWT_SECRET, defaultSecretExposure, type JwtSettings } from "./jwt.js";
@@ -91,6 +92,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     tables: Object.fromEntries(Object.entries(resources.tables).map(([name, table]) => [name, table.name])),
     queueUrls: Object.fromEntries(Object.entries(resources.queues).map(([name, queue]) => [name, queue.url])),
     deadLetterQueueUrls: Object.fromEntries(Object.entries(resources.queues).map(([name, queue]) => [name, queue.deadLetterQueue.url])),
+    buckets: resources.buckets,
   };
   // The simulator verifies payout signatures as a bank would, with the partners' secrets in these tables.
   const simulatorDb = DynamoDBDocumentClient.from(new DynamoDBClient({ region, credentials: EMULATORS_CREDENTIALS, endpoint: options.emulators.dynamodbEndpoint }));
@@ -103,6 +105,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? EMULATORS_CREDENTIALS.secretAccessKey,
     VOUCHERS_DYNAMODB_ENDPOINT: options.emulators.dynamodbEndpoint,
     VOUCHERS_SQS_ENDPOINT: options.emulators.sqsEndpoint,
+    // fauxqs serves S3 on the same endpoint as SQS.
+    VOUCHERS_S3_ENDPOINT: options.emulators.sqsEndpoint,
     // Local partners (the simulator, tests) listen on plain http on this machine.
     VOUCHERS_ALLOW_HTTP_PAYOUT_URLS: "true",
     // Partners registered without a payoutUrl are paid through the simulator.
@@ -193,9 +197,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       host,
       port: options.port ?? 0,
       log,
+      objectStoreEndpoint: options.emulators.sqsEndpoint,
       ...(consoleDist === false ? {} : { console: { dist: path.resolve(consoleDist), host, jwt } }),
     });
     stoppers.unshift(() => gateway.close());
+    // Presigned URLs point at this origin, which passes them to the emulator (gateway.ts), so a
+    // browser on the console uploads to the origin it came from. Known only now that the gateway
+    // listens; no handler has run yet, so the configuration is read afresh with it.
+    process.env.VOUCHERS_S3_PUBLIC_ENDPOINT = `${gateway.url}${OBJECT_STORE_PATH}`;
+    resetConfig();
     system.routes = [...gateway.routes];
 
     const scheduler = startScheduler({

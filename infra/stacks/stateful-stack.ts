@@ -10,6 +10,7 @@ import * as cloudwatchActions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
+import * as s3 from "aws-cdk-lib/aws-s3";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sns from "aws-cdk-lib/aws-sns";
 import * as subscriptions from "aws-cdk-lib/aws-sns-subscriptions";
@@ -46,6 +47,14 @@ export class StatefulStack extends Stack {
   readonly alarmTopicKey: kms.Key;
   /** The platform key of linked identities' keyed hashes (docs/data-model.md). */
   readonly identityHashKey: secretsmanager.Secret;
+  /** The KMS key that wraps the data keys of buyers' encrypted fields (docs/data-model.md, "Buyer data"). */
+  readonly buyerDataKey: kms.Key;
+  /** Buckets by logical name from the wiring. */
+  readonly buckets: Record<string, s3.Bucket> = {};
+  /** Where S3 writes the buckets' server access logs; absent when the wiring declares no bucket. */
+  readonly bucketAccessLogs?: s3.Bucket;
+  /** The key each bucket's objects are encrypted with, by logical name of the bucket. */
+  readonly bucketKeys: Record<string, kms.Key> = {};
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -66,6 +75,51 @@ export class StatefulStack extends Stack {
       id: "AwsSolutions-SMG4",
       reason: "Rotating the identity hash key would change every stored hash and unlink every person; it is a migration, not a rotation.",
     });
+
+    // Only functions declared `buyerDataKey` are granted it (the stateless stack). Rotated yearly
+    // by KMS: old key material stays, so fields encrypted before a rotation still open. Retained:
+    // without it no stored buyer field could ever be read again.
+    this.buyerDataKey = new kms.Key(this, "BuyerDataKey", {
+      description: `Wraps the data keys of trade-in buyers' encrypted fields (names, phone numbers) in ${this.stackName}.`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    if (Object.keys(wiring.buckets ?? {}).length > 0) {
+      // Where S3 writes the buckets' server access logs: what was read or uploaded, and by whom.
+      const accessLogs = (this.bucketAccessLogs = new s3.Bucket(this, "BucketAccessLogs", {
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        // Server access logging can deliver only to a bucket encrypted with S3-managed keys.
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        enforceSSL: true,
+        // Object ownership is left to CDK: log delivery writes through the bucket's ACL.
+        lifecycleRules: [{ expiration: Duration.days(365) }],
+        removalPolicy: RemovalPolicy.RETAIN,
+      }));
+      Validations.of(accessLogs).acknowledge({ id: "AwsSolutions-S1", reason: "It is the access-log bucket itself; logging it into itself would loop." });
+      for (const [name, declaration] of Object.entries(wiring.buckets ?? {})) {
+        const key = new kms.Key(this, `${pascal(name)}BucketKey`, {
+          description: `Encrypts bucket ${name} of ${this.stackName} at rest.`,
+          enableKeyRotation: true,
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
+        this.bucketKeys[name] = key;
+        this.buckets[name] = new s3.Bucket(this, `${pascal(name)}Bucket`, {
+          blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+          encryption: s3.BucketEncryption.KMS,
+          encryptionKey: key,
+          bucketKeyEnabled: true,
+          enforceSSL: true,
+          versioned: true,
+          objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+          serverAccessLogsBucket: accessLogs,
+          serverAccessLogsPrefix: `${name}/`,
+          ...(declaration.expireAfterDays !== undefined ? { lifecycleRules: [{ expiration: Duration.days(declaration.expireAfterDays) }] } : {}),
+          // Evidence outlives the stack, like the tables.
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
+      }
+    }
 
     // CloudWatch cannot publish to a topic encrypted with the AWS managed key (aws/sns): its key
     // policy cannot grant cloudwatch.amazonaws.com, so every notification would be dropped. The

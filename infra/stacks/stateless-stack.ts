@@ -11,6 +11,7 @@ import { AccessLogFormat } from "aws-cdk-lib/aws-apigateway";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
+import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
@@ -18,7 +19,7 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import type { Construct } from "constructs";
 import { functionEnvironment, routeKey, SCHEDULE_RETRY_ATTEMPTS } from "../../shared/wiring/define.js";
-import type { AuthKind, QueueAccess, TableAccess, Wiring } from "../../shared/wiring/types.js";
+import type { AuthKind, BucketAccess, QueueAccess, TableAccess, Wiring } from "../../shared/wiring/types.js";
 import { VoucherFunction } from "../constructs/voucher-function.js";
 import { pascal, type QueuePair } from "./stateful-stack.js";
 
@@ -31,6 +32,10 @@ export interface StatelessStackProps extends StackProps {
   readonly tableKeys?: Readonly<Record<string, kms.IKey>>;
   /** The platform key of identity hashes, handed to functions declared `identityHashKey`. */
   readonly identityHashKey?: secretsmanager.ISecret;
+  /** The KMS key of buyers' encrypted fields, granted to functions declared `buyerDataKey`. */
+  readonly buyerDataKey?: kms.IKey;
+  /** The stateful stack's buckets and their keys, by logical name. */
+  readonly buckets?: Readonly<Record<string, s3.IBucket>>;
   /** Issuer of resident and operator tokens, e.g. a Cognito user pool URL. */
   readonly jwtIssuer: string;
   /** Accepted `aud` (or, for Cognito access tokens, `client_id`) values. */
@@ -42,7 +47,7 @@ export interface StatelessStackProps extends StackProps {
 }
 
 /** Routes checked by API Gateway's JWT authorizer; the others are checked in handler middleware. */
-const JWT_AUTH: ReadonlySet<AuthKind> = new Set<AuthKind>(["resident", "operator"]);
+const JWT_AUTH: ReadonlySet<AuthKind> = new Set<AuthKind>(["resident", "operator", "merchant"]);
 
 /** What Scheduler does when it cannot deliver a firing (throttled, function unavailable). */
 const SCHEDULE_RETRY = { maximumRetryAttempts: SCHEDULE_RETRY_ATTEMPTS, maximumEventAgeInSeconds: 15 * 60 };
@@ -61,6 +66,7 @@ export class StatelessStack extends Stack {
       tables: Object.fromEntries(Object.entries(props.tables).map(([name, table]) => [name, table.tableName])),
       queueUrls: Object.fromEntries(Object.entries(props.queues).map(([name, pair]) => [name, pair.queue.queueUrl])),
       deadLetterQueueUrls: Object.fromEntries(Object.entries(props.queues).map(([name, pair]) => [name, pair.deadLetterQueue.queueUrl])),
+      buckets: Object.fromEntries(Object.entries(props.buckets ?? {}).map(([name, bucket]) => [name, bucket.bucketName])),
     };
     for (const [name, declaration] of Object.entries(wiring.functions)) {
       const fn = new VoucherFunction(this, pascal(name), {
@@ -71,6 +77,7 @@ export class StatelessStack extends Stack {
           // A CloudFormation dynamic reference, resolved at deploy: the key is in neither the
           // template nor the assets, only in the function's environment (encrypted at rest).
           ...(declaration.identityHashKey && props.identityHashKey ? { VOUCHERS_IDENTITY_HASH_KEY: props.identityHashKey.secretValue.unsafeUnwrap() } : {}),
+          ...(declaration.buyerDataKey && props.buyerDataKey ? { VOUCHERS_BUYER_DATA_KEY_ARN: props.buyerDataKey.keyArn } : {}),
         },
         ...(props.logRetention !== undefined ? { logRetention: props.logRetention } : {}),
       });
@@ -83,6 +90,13 @@ export class StatelessStack extends Stack {
       // Dead-letter queues: only their attributes (the health check's depths), never their messages.
       for (const queue of Object.keys(declaration.deadLetterQueues ?? {})) {
         grantQueue(fn, lookup(props.queues, queue, "queue").deadLetterQueue, "describe");
+      }
+      for (const [bucket, access] of Object.entries(declaration.buckets ?? {})) {
+        grantBucket(fn, lookup(props.buckets ?? {}, bucket, "bucket"), access);
+      }
+      if (declaration.buyerDataKey && props.buyerDataKey) {
+        // The Encryption SDK's two KMS calls: a data key per field written, its unwrapping per field read.
+        fn.addToRolePolicy(new iam.PolicyStatement({ actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [props.buyerDataKey.keyArn] }));
       }
       this.functions[name] = fn;
     }
@@ -229,7 +243,7 @@ export class StatelessStack extends Stack {
 
     // ---- cdk-nag: the few findings that are deliberate, each with its reason --------------
     for (const [name, fn] of Object.entries(this.functions)) {
-      acknowledgeFunctionFindings(wiring, props.tables, name, fn);
+      acknowledgeFunctionFindings(wiring, props.tables, props.buckets ?? {}, name, fn);
     }
 
     new CfnOutput(this, "ApiUrl", { value: this.stage.url, description: "Base URL of the HTTP API" });
@@ -284,12 +298,30 @@ function grantQueue(fn: lambda.IFunction, queue: QueuePair["queue"], access: Que
 }
 
 /**
+ * Object-level rights on a bucket, named one by one (no `s3:*Object*` wildcards), with the use of
+ * its key they imply. Presigned URLs act with the signing function's rights, so a function that
+ * signs uploads needs PutObject; HEAD and presigned GETs need GetObject.
+ */
+function grantBucket(fn: VoucherFunction, bucket: s3.IBucket, access: BucketAccess): void {
+  const objects = bucket.arnForObjects("*");
+  const reads = access !== "write";
+  const writes = access !== "read";
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions: [...(reads ? ["s3:GetObject"] : []), ...(writes ? ["s3:PutObject"] : [])], resources: [objects] }));
+  if (bucket.encryptionKey) {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: [...(reads ? ["kms:Decrypt"] : []), ...(writes ? ["kms:GenerateDataKey"] : [])], resources: [bucket.encryptionKey.keyArn] }),
+    );
+  }
+}
+
+/**
  * cdk-nag findings on a function and its role that follow from its declaration. Only the
  * wildcards the declaration makes unavoidable are acknowledged, each on that function alone.
  */
 function acknowledgeFunctionFindings(
   wiring: Wiring,
   tables: Readonly<Record<string, dynamodb.ITableV2>>,
+  buckets: Readonly<Record<string, s3.IBucket>>,
   name: string,
   fn: VoucherFunction,
 ): void {
@@ -321,6 +353,15 @@ function acknowledgeFunctionFindings(
       reason: `${name}: its declared ${access} access to table ${tableName} covers the table's global secondary indexes (${Object.keys(wiring.tables[tableName]?.globalIndexes ?? {}).join(", ")}); the wildcard is limited to that table's indexes.`,
     });
   }
+
+  // A bucket's objects are named by uploads (fresh ids): object rights take `<bucket arn>/*`.
+  for (const [bucketName, access] of Object.entries(wiring.functions[name]?.buckets ?? {})) {
+    const bucket = lookup(buckets, bucketName, "bucket");
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagArn(Stack.of(fn), Stack.of(bucket), bucket.bucketArn)}/*]`,
+      reason: `${name}: its declared ${access} access to bucket ${bucketName} is to objects whose keys are made per upload; the wildcard is limited to that bucket's objects and to ${access === "read" ? "GetObject" : access === "write" ? "PutObject" : "GetObject and PutObject"}.`,
+    });
+  }
 }
 
 /**
@@ -329,8 +370,12 @@ function acknowledgeFunctionFindings(
  * export that the automatic cross-stack reference uses, so the name is known at construction.
  */
 function nagTableArn(consumer: Stack, table: dynamodb.ITableV2): string {
-  const producer = Stack.of(table);
-  const resolved = consumer.resolve(producer === consumer ? table.tableArn : producer.exportValue(table.tableArn)) as Record<
+  return nagArn(consumer, Stack.of(table), table.tableArn);
+}
+
+/** How cdk-nag spells an ARN of a resource of `producer` in a finding id of `consumer` (see nagTableArn). */
+function nagArn(consumer: Stack, producer: Stack, arn: string): string {
+  const resolved = consumer.resolve(producer === consumer ? arn : producer.exportValue(arn)) as Record<
     string,
     unknown
   >;

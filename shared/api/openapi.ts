@@ -19,6 +19,7 @@ const IMPLIED_ERRORS: Record<AuthKind, readonly ErrorCode[]> = {
   public: ["INTERNAL"],
   resident: ["UNAUTHORIZED", "INTERNAL"],
   operator: ["UNAUTHORIZED", "FORBIDDEN", "INTERNAL"],
+  merchant: ["UNAUTHORIZED", "FORBIDDEN", "INTERNAL"],
   "partner-signed": ["UNAUTHORIZED", "INTERNAL"],
 };
 
@@ -29,6 +30,7 @@ const SECURITY: Record<AuthKind, Record<string, string[]>[]> = {
   public: [],
   resident: [{ bearer: [] }],
   operator: [{ bearer: [] }],
+  merchant: [{ bearer: [] }],
   "partner-signed": [{ partnerSignature: [] }],
 };
 
@@ -168,7 +170,7 @@ function errorResponse(codes: readonly ErrorCode[], auth: AuthKind): ResponseCon
   const body = {
     allOf: [{ $ref: "#/components/schemas/ErrorBody" }, { type: "object" as const, properties: { error: { type: "object" as const, properties: { code: { enum: [...codes] } } } } }],
   };
-  const byGateway = codes.includes("UNAUTHORIZED") && (auth === "resident" || auth === "operator");
+  const byGateway = codes.includes("UNAUTHORIZED") && (auth === "resident" || auth === "operator" || auth === "merchant");
   return {
     description: [
       ...codes.map((code) => `${code}: ${ERROR_CODES[code].description}`),

@@ -141,7 +141,7 @@ export const partnerListQuerySchema = z.object({ limit: limitSchema, nextToken: 
 export const adminMerchantListQuerySchema = z.object({ status: merchantStatusSchema.optional(), limit: limitSchema, nextToken: tokenSchema });
 
 /** The audited kinds of entity, as they appear in `entity`. */
-export const AUDITED_ENTITIES = ["PARTNER", "MERCHANT", "CAMPAIGN", "STATEMENT", "FRAUD_FLAG", "CARD_LINK"] as const;
+export const AUDITED_ENTITIES = ["PARTNER", "MERCHANT", "CAMPAIGN", "STATEMENT", "FRAUD_FLAG", "PROGRAMME", "FILING", "APPLICATION", "TRADE_IN", "CARD_LINK"] as const;
 export type AuditedEntity = (typeof AUDITED_ENTITIES)[number];
 
 const ID = "[A-Za-z0-9_-]{1,64}";
@@ -155,11 +155,16 @@ const ID = "[A-Za-z0-9_-]{1,64}";
 export const auditEntitySchema = z
   .string()
   .regex(
-    new RegExp(`^((PARTNER|MERCHANT|CAMPAIGN|FRAUD_FLAG)#${ID}|STATEMENT#${ID}/${ID}/\\d{4}-\\d{2}-\\d{2}|CARD_LINK#${ID}/.{1,256})$`, "s"),
-    "must be PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, FRAUD_FLAG#<id>, STATEMENT#<campaignId>/<merchantId>/<period> or CARD_LINK#<partnerId>/<cardToken>",
+    new RegExp(
+      `^((PARTNER|MERCHANT|CAMPAIGN|FRAUD_FLAG|PROGRAMME|APPLICATION|TRADE_IN)#${ID}|FILING#${ID}/${ID}|STATEMENT#${ID}/${ID}/\\d{4}-\\d{2}-\\d{2}|CARD_LINK#${ID}/.{1,256})$`,
+      "s",
+    ),
+    "must be PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, FRAUD_FLAG#<id>, PROGRAMME#<id>, FILING#<programmeId>/<merchantId>, APPLICATION#<id>, TRADE_IN#<id>, " +
+      "STATEMENT#<campaignId>/<merchantId>/<period> or CARD_LINK#<partnerId>/<cardToken>",
   )
   .describe(
-    "PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, FRAUD_FLAG#<id>, STATEMENT#<campaignId>/<merchantId>/<period> or CARD_LINK#<partnerId>/<cardToken>, URL-encoded: MERCHANT%23m1",
+    "PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, FRAUD_FLAG#<id>, PROGRAMME#<id>, FILING#<programmeId>/<merchantId>, APPLICATION#<id>, TRADE_IN#<id>, " +
+      "STATEMENT#<campaignId>/<merchantId>/<period> or CARD_LINK#<partnerId>/<cardToken>, URL-encoded: MERCHANT%23m1",
   );
 
 /** Query of GET /admin/audit. */
@@ -168,14 +173,16 @@ export const auditQuerySchema = z.object({ entity: auditEntitySchema, limit: lim
 /** One audited change. */
 export const auditEntrySchema = z
   .object({
-    entity: z.string().describe("PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, FRAUD_FLAG#<id>, STATEMENT#<campaignId>/<merchantId>/<period> or CARD_LINK#<partnerId>/<cardToken>"),
+    entity: z.string().describe("As asked for: PARTNER#<id>, MERCHANT#<id>, PROGRAMME#<id>, APPLICATION#<id>, STATEMENT#<campaignId>/<merchantId>/<period>, CARD_LINK#<partnerId>/<cardToken>, …"),
     at: instantSchema,
-    who: z.string().describe("The operator's sub, or partner:<id> for a partner's signed request"),
+    who: z.string().describe("The operator's sub, partner:<id> for a partner's signed request, or merchant:<id> for a merchant's"),
     action: z
       .string()
       .describe(
         "e.g. partner.register, partner.rotate-secret, merchant.create, merchant.approve, merchant.suspend, statement.retry-payout, statement.forfeit, " +
-          "campaign.fraud-rules, fraud.dismiss, fraud.confirm, fraud.auto-suspend, fraud.clawback, card.link",
+          "campaign.fraud-rules, fraud.dismiss, fraud.confirm, fraud.auto-suspend, fraud.clawback, card.link, programme.create, filing.online, filing.paper, " +
+          "application.submit, application.resubmit, application.approve, application.reject, application.request-changes, application.paid, " +
+          "application.payout-failed, application.retry-payout",
       ),
     reason: z.string().optional(),
     before: z.record(z.string(), z.unknown()).optional().describe("The entity before the change; secrets never appear"),

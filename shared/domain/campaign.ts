@@ -24,7 +24,7 @@ export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, `must be 1–$
 /** An instant as ISO-8601 with a UTC offset (`Z` or `+08:00`), never a local time. */
 const instantSchema = z.iso.datetime({ offset: true });
 
-const timezoneSchema = z.string().refine(isTimeZone, "must be an IANA time zone such as Asia/Shanghai");
+export const timezoneSchema = z.string().refine(isTimeZone, "must be an IANA time zone such as Asia/Shanghai");
 
 const positiveInt = z.int().positive();
 

@@ -10,12 +10,23 @@ import { type IdentityHashes, type TokenIdentities, hasIdentities, hashIdentitie
 import { identityHashKey } from "../config.js";
 
 export const OPERATORS_GROUP = "operators";
+/** The group of merchants' tokens (on AWS a group of the same user pool as operators and residents). */
+export const MERCHANTS_GROUP = "merchants";
+/** The claim naming the merchant a merchant's token acts for (a custom attribute of the user pool). */
+export const MERCHANT_ID_CLAIM = "custom:merchant_id";
 
 export interface Caller {
   readonly sub: string;
   readonly groups: readonly string[];
   /** The verified phone number and id hash the token carries (linked identities), as values; absent: none. */
   readonly identities?: TokenIdentities;
+  /** The merchant a token of the `merchants` group acts for (`custom:merchant_id`); absent on other tokens. */
+  readonly merchantId?: string;
+}
+
+/** A caller of a merchant route: in the `merchants` group, with the merchant it acts for. */
+export interface MerchantCaller extends Caller {
+  readonly merchantId: string;
 }
 
 const groupsSchema = z
@@ -36,6 +47,8 @@ const claimsSchema = z.object({
   sub: z.string().min(1),
   groups: groupsSchema,
   "cognito:groups": groupsSchema,
+  // A malformed merchant id is no merchant id: the token then acts for no merchant (403 on merchant routes).
+  [MERCHANT_ID_CLAIM]: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional().catch(undefined),
 });
 
 /**
@@ -47,12 +60,23 @@ export function callerFromClaims(claims: unknown): Caller | undefined {
   if (!parsed.success) return undefined;
   const groups = [...new Set(GROUP_CLAIMS.flatMap((claim) => parsed.data[claim]))];
   const identities = identitiesFromClaims(claims);
-  return { sub: parsed.data.sub, groups, ...(hasIdentities(identities) ? { identities } : {}) };
+  const merchantId = parsed.data[MERCHANT_ID_CLAIM];
+  return {
+    sub: parsed.data.sub,
+    groups,
+    ...(hasIdentities(identities) ? { identities } : {}),
+    ...(merchantId === undefined ? {} : { merchantId }),
+  };
 }
 
 /** Whether the caller may use operator routes. */
 export function isOperator(caller: Caller): boolean {
   return caller.groups.includes(OPERATORS_GROUP);
+}
+
+/** Whether the caller may use merchant routes: in the `merchants` group and naming its merchant. */
+export function isMerchant(caller: Caller): caller is MerchantCaller {
+  return caller.groups.includes(MERCHANTS_GROUP) && caller.merchantId !== undefined;
 }
 
 /**

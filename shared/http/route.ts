@@ -14,7 +14,7 @@ import type * as z from "../zod.js";
 import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.js";
 import { logger } from "../logger.js";
 import type { AuthKind } from "../wiring/types.js";
-import { type Caller, callerFromClaims, isOperator } from "./caller.js";
+import { type Caller, type MerchantCaller, callerFromClaims, isMerchant, isOperator } from "./caller.js";
 
 /** The event as API Gateway's HTTP API (payload 2.0) delivers it; the authorizer is absent on public routes. */
 export type HttpEvent = Omit<APIGatewayProxyEventV2WithJWTAuthorizer, "requestContext"> & {
@@ -33,7 +33,7 @@ export interface HttpReply {
   headers?: Record<string, string>;
 }
 
-type CallerFor<A extends AuthKind> = A extends "resident" | "operator" ? Caller : Caller | undefined;
+type CallerFor<A extends AuthKind> = A extends "merchant" ? MerchantCaller : A extends "resident" | "operator" ? Caller : Caller | undefined;
 
 export interface HttpRequest<A extends AuthKind> {
   readonly event: HttpEvent;
@@ -102,6 +102,10 @@ function authorise(auth: CallerAuth, event: HttpEvent): Caller | undefined {
   if (!caller) throw new UnauthorizedError("A valid bearer token is required");
   if (auth === "operator" && !isOperator(caller)) {
     throw new ForbiddenError("This route is for bureau operators only");
+  }
+  // Whether the merchant is APPROVED is the use case's to check: it needs the merchant's record.
+  if (auth === "merchant" && !isMerchant(caller)) {
+    throw new ForbiddenError("This route is for merchants only: a token of the merchants group with a custom:merchant_id claim");
   }
   return caller;
 }

@@ -119,3 +119,26 @@ export const flagCampaignStatus = (campaignId: string, status: string) => `${cam
 export const statsPartition = (campaignId: string) => `STATS#${campaignId}`;
 /** stats table: the marker of one stream record applied (its eventID), kept 48 h. */
 export const statsEventKey = (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: "#" });
+
+/** programmes table: one merchant programme (definition, budget, committed and paid sums). */
+export const programmeKey = (programmeId: string) => ({ pk: programmePartition(programmeId), sk: "#PROGRAMME" });
+export const programmePartition = (programmeId: string) => `PROGRAMME#${programmeId}`;
+/** Value of the sparse `listing` index key on every programme. */
+export const PROGRAMME_LISTING = "PROGRAMME";
+/** programmes table: a merchant's filing (备案) for a programme, beside it. */
+export const filingKey = (programmeId: string, merchantId: string) => ({ pk: programmePartition(programmeId), sk: `FILING#${merchantId}` });
+/**
+ * programmes table: the slot of one application of a merchant to a programme, for a month or once
+ * (`ONCE`), put in the same transaction as the application so a second one is ALREADY_APPLIED.
+ */
+export const appliedSlotKey = (programmeId: string, merchantId: string, month: string | undefined) => ({
+  pk: programmePartition(programmeId),
+  sk: `APPLIED#${merchantId}#${month ?? "ONCE"}`,
+});
+/** programmes table: an application (`application`) or a trade-in record (`trade-in`): what a programme pays. */
+export const payableKey = (kind: "application" | "trade-in", id: string) => ({ pk: `${kind === "application" ? "APPLICATION" : "TRADE_IN"}#${id}`, sk: "#" });
+/** programmes table: the award slot of a merchant in an exclusive group, naming the one programme that may award it. */
+export const exclusiveSlotKey = (group: string, merchantId: string) => ({ pk: `EXCLUSIVE#${group}#${merchantId}`, sk: "#" });
+/** Values of the payables' sparse indexes: `byProgramme` (`<kind>#<programmeId>#<status>`) and `byMerchant` (`<kind>#<merchantId>`). */
+export const programmeListKey = (kind: string, programmeId: string, status: string) => `${kind}#${programmeId}#${status}`;
+export const merchantListKey = (kind: string, merchantId: string) => `${kind}#${merchantId}`;

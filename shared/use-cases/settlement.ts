@@ -17,7 +17,7 @@ import {
   statementOutcome,
   statementTotals,
 } from "../domain/settlement.js";
-import type { PostPayout } from "../payout-client.js";
+import type { PayoutRequest, PostPayout } from "../payout-client.js";
 import type { CampaignRecord } from "../store/campaigns.js";
 import { queryListed } from "../store/campaign-writes.js";
 import { readMerchant } from "../store/merchants.js";
@@ -258,37 +258,49 @@ export async function payStatement(input: Dependencies<"settlements" | "merchant
   if (!partner) throw new Error(`partner ${merchant.partnerId} of merchant ${merchant.id} does not exist`);
   if (statement.payable === undefined || statement.payable <= 0) throw new Error(`statement ${statement.statementId} is PENDING with nothing to pay`);
 
+  const sent = await postPayoutWithRetries(input, {
+    url: partner.payoutUrl,
+    idempotencyKey: statement.statementId,
+    secrets: partner.secrets,
+    body: {
+      statementId: statement.statementId,
+      campaignId: statement.campaignId,
+      merchantId: statement.merchantId,
+      period: statement.period,
+      amount: statement.payable,
+      currency: "CNY",
+    },
+  });
+  if (sent.ok) {
+    const payoutId = sent.payoutId ?? statement.statementId;
+    await moveStatement(db, tables, statement, { to: "PAID", payoutId }, input.now().toISOString());
+    return { outcome: "paid", payoutId };
+  }
+  await recordPayoutAttempt(db, tables.settlements, statement, sent.error, input.now().toISOString());
+  throw new PayoutFailedError(`payout of ${statement.statementId} to partner ${partner.id} failed: ${sent.error}`);
+}
+
+/**
+ * POSTs one payout (a statement's or a programme award's) with up to `attempts` tries and
+ * exponential back-off, signed with every secret of the partner still valid (so a bank holding
+ * either one during a rotation can verify it). The last error when no try got through.
+ */
+export async function postPayoutWithRetries(
+  input: PayoutSending & { now: () => Date },
+  request: Pick<PayoutRequest, "url" | "idempotencyKey" | "body"> & { secrets: Parameters<typeof liveSecrets>[0] },
+): Promise<{ ok: true; payoutId: string | undefined } | { ok: false; error: string }> {
   const attempts = input.attempts ?? 3;
   const wait = input.sleep ?? sleep;
   const random = input.random ?? Math.random;
   let lastError = "";
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    const response = await input.post({
-      url: partner.payoutUrl,
-      idempotencyKey: statement.statementId,
-      // Signed with every secret still valid, so a bank holding either one during a rotation can verify it.
-      secrets: liveSecrets(partner.secrets, input.now()),
-      body: {
-        statementId: statement.statementId,
-        campaignId: statement.campaignId,
-        merchantId: statement.merchantId,
-        period: statement.period,
-        amount: statement.payable,
-        currency: "CNY",
-      },
-      timeoutMs: input.timeoutMs ?? 10_000,
-    });
-    if (response.ok) {
-      const payoutId = response.payoutId ?? statement.statementId;
-      await moveStatement(db, tables, statement, { to: "PAID", payoutId }, input.now().toISOString());
-      return { outcome: "paid", payoutId };
-    }
+    const response = await input.post({ ...request, secrets: liveSecrets(request.secrets, input.now()), timeoutMs: input.timeoutMs ?? 10_000 });
+    if (response.ok) return { ok: true, payoutId: response.payoutId };
     lastError = response.error;
     if (!response.retryable) break;
     if (attempt < attempts) await wait(backoffDelay(attempt, { baseMs: input.baseDelayMs ?? 200, random }));
   }
-  await recordPayoutAttempt(db, tables.settlements, statement, lastError, input.now().toISOString());
-  throw new PayoutFailedError(`payout of ${statement.statementId} to partner ${partner.id} failed: ${lastError}`);
+  return { ok: false, error: lastError };
 }
 
 /**

@@ -2,12 +2,13 @@
  * What the ticker does on each firing: records its heartbeat, closes the drops whose close time
  * has passed, plans the draw of lottery drops whose `drawAt` has passed, plans each campaign's daily settlement once it is 02:00 in its zone, releases
  * HELD statements whose merchant is no longer suspended, and re-sends the payout of statements
- * PENDING too long (a lost send). Each job is idempotent.
+ * PENDING too long and of programme payables APPROVED too long (a lost send). Each job is idempotent.
  */
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { closeDueDrops, type DropCloseRun } from "../store/drop-close.js";
 import { recordTick } from "../store/heartbeat.js";
 import { type SendDrawChunks, startDueDraws } from "./lottery.js";
+import { type SendProgrammePayout, resendStalledProgrammePayouts } from "./programme-payouts.js";
 import {
   type ResentPayout,
   type ScheduledSettlements,
@@ -26,6 +27,8 @@ export interface TickOutcome {
   /** Lottery draws planned in this firing, and those that failed (tried again by the next). */
   draws: { started: string[]; failed: { drop: string; error: string }[] };
   settlement: ScheduledSettlements & { released: string[]; releaseFailed?: string; resentPayouts: ResentPayout[]; resendFailed?: string };
+  /** Programme payouts re-sent (payable ids) after their message was lost; present when the ticker was given the programmes table. */
+  programmePayouts?: { resent: string[]; failed?: string };
 }
 
 /** What drop close did in this firing, for the ticker's log line. */
@@ -54,6 +57,8 @@ export async function runTicker(input: {
   settlement: { tables: { redemptions: string; settlements: string; merchants: string }; send: SendSettlements; sendPayout: SendPayout };
   /** Where lottery draws are planned; without it (tests of the other jobs), no draw starts. */
   draws?: { lotteryTable: string; send: SendDrawChunks };
+  /** Where programme payouts are re-sent from; without it (tests of the other jobs), none is. */
+  programmes?: { table: string; sendPayout: SendProgrammePayout };
   scheduledTime: string;
   now: () => Date;
 }): Promise<TickOutcome> {
@@ -94,6 +99,14 @@ export async function runTicker(input: {
   } catch (error) {
     resendFailed = error instanceof Error ? error.message : String(error);
   }
+  let programmePayouts: TickOutcome["programmePayouts"];
+  if (input.programmes) {
+    try {
+      programmePayouts = { resent: await resendStalledProgrammePayouts({ db: input.db, tables: { programmes: input.programmes.table }, now: input.now, sendPayout: input.programmes.sendPayout }) };
+    } catch (error) {
+      programmePayouts = { resent: [], failed: error instanceof Error ? error.message : String(error) };
+    }
+  }
   return {
     scheduledTime,
     firstDelivery,
@@ -113,5 +126,6 @@ export async function runTicker(input: {
       resentPayouts,
       ...(resendFailed === undefined ? {} : { resendFailed }),
     },
+    ...(programmePayouts === undefined ? {} : { programmePayouts }),
   };
 }

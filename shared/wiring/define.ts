@@ -19,6 +19,11 @@ export function tableEnvVar(table: string): string {
   return `VOUCHERS_TABLE_${screamingSnake(table)}`;
 }
 
+/** Environment variable that hands a function the physical name of a bucket. */
+export function bucketEnvVar(bucket: string): string {
+  return `VOUCHERS_BUCKET_${screamingSnake(bucket)}`;
+}
+
 /** Environment variable that hands a function the URL of a queue. */
 export function queueUrlEnvVar(queue: string): string {
   return `VOUCHERS_QUEUE_${screamingSnake(queue)}_URL`;
@@ -73,6 +78,7 @@ export function functionEnvironment(
     tables: Readonly<Record<string, string>>;
     queueUrls: Readonly<Record<string, string>>;
     deadLetterQueueUrls?: Readonly<Record<string, string>>;
+    buckets?: Readonly<Record<string, string>>;
   },
 ): Record<string, string> {
   const fn = wiring.functions[functionName];
@@ -85,6 +91,7 @@ export function functionEnvironment(
     if (url === undefined) throw new Error(`no physical name for ${deadLetterQueueName(queue)}`);
     env[deadLetterQueueUrlEnvVar(queue)] = url;
   }
+  for (const bucket of Object.keys(fn.buckets ?? {})) env[bucketEnvVar(bucket)] = required(physical.buckets ?? {}, bucket);
   return env;
 }
 
@@ -113,8 +120,8 @@ export function wiringProblems(wiring: Wiring): string[] {
   const has = (record: object, key: string) => Object.prototype.hasOwnProperty.call(record, key);
 
   if (!/^[a-z][a-z0-9-]{1,30}$/.test(wiring.app)) problems.push(`app name "${wiring.app}" must be lower-case kebab`);
-  for (const kind of ["tables", "queues", "functions"] as const) {
-    for (const name of Object.keys(wiring[kind])) {
+  for (const kind of ["tables", "queues", "functions", "buckets"] as const) {
+    for (const name of Object.keys(wiring[kind] ?? {})) {
       if (!LOGICAL_NAME.test(name)) problems.push(`${kind} name "${name}" must be camelCase`);
     }
   }
@@ -157,6 +164,9 @@ export function wiringProblems(wiring: Wiring): string[] {
     }
     for (const queue of Object.keys(fn.deadLetterQueues ?? {})) {
       if (!has(wiring.queues, queue)) problems.push(`function ${name} may read the dead-letter queue of unknown queue ${queue}`);
+    }
+    for (const bucket of Object.keys(fn.buckets ?? {})) {
+      if (!has(wiring.buckets ?? {}, bucket)) problems.push(`function ${name} may touch unknown bucket ${bucket}`);
     }
   }
 

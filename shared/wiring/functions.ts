@@ -202,16 +202,28 @@ export const platformFunctions = {
     queues: { payouts: "send" },
   },
   payStatement: {
-    description: "Payout worker: pays a PENDING statement through the acquiring partner's payout endpoint, once per statement.",
+    description:
+      "Payout worker: pays a PENDING statement, or an APPROVED programme award or trade-in subsidy, through the acquiring partner's payout endpoint, once each.",
     entry: "functions/settlements/pay.ts",
     timeoutSeconds: 60,
-    tables: { settlements: "readWrite", merchants: "read", partners: "read" },
+    tables: { settlements: "readWrite", merchants: "read", partners: "read", programmes: "readWrite", audit: "write" },
   },
   recordPayoutFailure: {
-    description: "Payout DLQ handler: a statement whose payout gave up becomes FAILED.",
+    description: "Payout DLQ handler: a statement, award or subsidy whose payout gave up becomes FAILED.",
     entry: "functions/settlements/payout-failed.ts",
     timeoutSeconds: 30,
-    tables: { settlements: "readWrite" },
+    tables: { settlements: "readWrite", programmes: "readWrite", audit: "write" },
+  },
+  reconcileProgramme: {
+    description: "GET /admin/programmes/{id}/reconciliation: a programme's committed and paid sums against its payables, to the fen.",
+    entry: "functions/programmes/reconcile.ts",
+    tables: { programmes: "read" },
+  },
+  retryProgrammePayout: {
+    description: "POST /admin/applications/{id}/retry-payout: a FAILED award goes to the payout queue again.",
+    entry: "functions/programmes/retry-payout.ts",
+    tables: { programmes: "readWrite", audit: "write" },
+    queues: { payouts: "send" },
   },
   projectStats: {
     description: "Stats projector: counts claims, expiries, redemptions and reversals from the vouchers and redemptions streams, once each.",
@@ -222,12 +234,12 @@ export const platformFunctions = {
   getCampaignStats: {
     description: "GET /admin/campaigns/{id}/stats: the campaign's projected figures.",
     entry: "functions/stats/get.ts",
-    tables: { stats: "read", campaigns: "read", merchants: "read" },
+    tables: { stats: "read", campaigns: "read", merchants: "read", programmes: "read" },
   },
   campaignReport: {
     description: "GET /admin/reports/campaigns/{id}?format=csv|json: the bureau's report of a campaign (CSV in UTF-8 with a BOM).",
     entry: "functions/reports/campaign.ts",
-    tables: { campaigns: "read", stats: "read" },
+    tables: { campaigns: "read", stats: "read", programmes: "read" },
   },
   detectFraud: {
     description: "Fraud detector: judges each new ledger record of the redemptions stream by its campaign's rules, once; hits become flags (high severity may auto-suspend).",
@@ -251,6 +263,89 @@ export const platformFunctions = {
     entry: "functions/fraud/rules.ts",
     tables: { fraud: "readWrite", campaigns: "read", audit: "write" },
   },
+  createProgramme: {
+    description: "POST /admin/programmes: a new merchant programme (growth reward, event subsidy, new enterprise or trade-in), audited.",
+    entry: "functions/programmes/create.ts",
+    tables: { programmes: "readWrite", audit: "write" },
+  },
+  listProgrammes: {
+    description: "GET /admin/programmes: every merchant programme with its budget committed and paid.",
+    entry: "functions/programmes/list-admin.ts",
+    tables: { programmes: "read" },
+  },
+  requestAttachmentUpload: {
+    description: "POST /merchant/attachments: records an evidence file a merchant is about to upload and signs its presigned PUT.",
+    entry: "functions/attachments/request.ts",
+    tables: { merchants: "read", attachments: "write" },
+    buckets: { evidence: "write" },
+  },
+  recordTradeIn: {
+    description: "POST /merchant/programmes/{id}/trade-ins: a trade-in record, the buyer encrypted per field, the invoice once per programme.",
+    entry: "functions/trade-ins/record.ts",
+    tables: { programmes: "readWrite", merchants: "read", attachments: "read", audit: "write" },
+    buckets: { evidence: "read" },
+    buyerDataKey: true,
+  },
+  listMerchantTradeIns: {
+    description: "GET /merchant/programmes/{id}/trade-ins: a merchant's own trade-in records, the buyer masked.",
+    entry: "functions/trade-ins/list-merchant.ts",
+    tables: { programmes: "read", merchants: "read" },
+    buyerDataKey: true,
+  },
+  listTradeIns: {
+    description: "GET /admin/programmes/{id}/trade-ins: a programme's trade-in records, the buyer masked.",
+    entry: "functions/trade-ins/list-admin.ts",
+    tables: { programmes: "read" },
+    buyerDataKey: true,
+  },
+  getTradeIn: {
+    description: "GET /admin/trade-ins/{id}: a trade-in record whole, with presigned GETs of its evidence; the read is audited.",
+    entry: "functions/trade-ins/get.ts",
+    tables: { programmes: "read", attachments: "read", audit: "write" },
+    buckets: { evidence: "read" },
+    buyerDataKey: true,
+  },
+  reviewTradeIns: {
+    description: "POST /admin/trade-ins/{id}/approve, /reject, /retry-payout and the batch /admin/trade-ins/approve: commits subsidies to the programme's budget, then sends their payouts.",
+    entry: "functions/trade-ins/review.ts",
+    timeoutSeconds: 60,
+    tables: { programmes: "readWrite", audit: "write" },
+    queues: { payouts: "send" },
+  },
+  listMerchantProgrammes: {
+    description: "GET /merchant/programmes: the programmes whose period has not ended, for an APPROVED merchant.",
+    entry: "functions/programmes/list-merchant.ts",
+    tables: { programmes: "read", merchants: "read" },
+  },
+  fileForProgramme: {
+    description: "POST /merchant/programmes/{id}/filings (a merchant files now) and POST /admin/programmes/{id}/filings (an operator records a paper filing), audited.",
+    entry: "functions/programmes/file.ts",
+    tables: { programmes: "readWrite", merchants: "read", audit: "write" },
+  },
+  applyToProgramme: {
+    description: "POST /merchant/programmes/{id}/applications and PUT /merchant/applications/{id}: a merchant applies, or resubmits, with the award proposed.",
+    entry: "functions/programmes/apply.ts",
+    tables: { programmes: "readWrite", merchants: "read", audit: "write", attachments: "read" },
+    buckets: { evidence: "read" },
+  },
+  listMyApplications: {
+    description: "GET /merchant/applications: the merchant's own applications.",
+    entry: "functions/programmes/my-applications.ts",
+    tables: { programmes: "read", merchants: "read" },
+  },
+  readApplications: {
+    description: "GET /admin/programmes/{id}/applications?status= and GET /admin/applications/{id}: applications for review.",
+    entry: "functions/programmes/list-applications.ts",
+    tables: { programmes: "read", attachments: "read" },
+    buckets: { evidence: "read" },
+  },
+  reviewApplication: {
+    description:
+      "POST /admin/applications/{id}/approve (budget and exclusive group in one transaction, then the payout queue), /reject and /request-changes.",
+    entry: "functions/programmes/review.ts",
+    tables: { programmes: "readWrite", audit: "write" },
+    queues: { payouts: "send" },
+  },
   health: {
     description:
       "GET /health (public: ok or degraded only) and GET /admin/health (operators: every table and queue, the " +
@@ -270,6 +365,7 @@ export const platformFunctions = {
       settlements: "describe",
       stats: "describe",
       fraud: "describe",
+      programmes: "describe",
     },
     queues: { settlements: "describe", payouts: "describe", streamFailures: "describe" },
     deadLetterQueues: { settlements: "describe", payouts: "describe", streamFailures: "describe", draws: "describe" },
@@ -292,6 +388,7 @@ export const platformFunctions = {
       settlements: "readWrite",
       merchants: "read",
       lottery: "readWrite",
+      programmes: "readWrite",
     },
     queues: { settlements: "send", payouts: "send", draws: "send" },
   },

@@ -33,6 +33,11 @@ export const platform = defineWiring({
       maxReceiveCount: 5,
     },
   },
+  buckets: {
+    evidence: {
+      description: "Evidence files merchants upload for applications and trade-in records (plans, photos, sales tables, invoices), under merchants/<merchantId>/<attachmentId>.",
+    },
+  },
   functions: platformFunctions,
 
   // Each with its documentation (summary, schemas, error codes): docs/openapi.json is generated from them.

@@ -61,6 +61,36 @@ import {
   fraudRulesSchema,
 } from "../api/fraud-schemas.js";
 import { campaignReportSchema, reportQuerySchema } from "../api/report-schemas.js";
+import {
+  applicationBodySchema,
+  applicationDetailSchema,
+  applicationListQuerySchema,
+  applicationListSchema,
+  applicationSchema,
+  approvalBodySchema,
+  filingBodySchema,
+  filingSchema,
+  paperFilingBodySchema,
+  programmeBodySchema,
+  programmeListSchema,
+  programmeReconciliationSchema,
+  programmeSchema,
+  reviewReasonBodySchema,
+} from "../api/programme-schemas.js";
+import { attachmentUploadRequestSchema, attachmentUploadSchema } from "../api/attachment-schemas.js";
+import {
+  tradeInApprovalSchema,
+  tradeInBatchApprovalSchema,
+  tradeInBatchResultSchema,
+  tradeInBodySchema,
+  tradeInCreatedSchema,
+  tradeInDetailSchema,
+  tradeInListQuerySchema,
+  tradeInListSchema,
+  tradeInRejectionSchema,
+  tradeInReviewedSchema,
+} from "../api/trade-in-schemas.js";
+import { PAYABLE_STATUSES } from "../domain/programme.js";
 import * as z from "../zod.js";
 import type { RouteDeclaration, RouteRequest } from "./types.js";
 
@@ -81,6 +111,8 @@ const idPath = (what: string): RouteRequest => ({ path: idPathSchema, parameters
 const campaignPath = idPath("The campaign");
 const merchantPath = idPath("The merchant");
 const flagPath = idPath("The fraud flag");
+const programmePath = idPath("The programme");
+const applicationPath = idPath("The application");
 const partnerPath: RouteRequest = { path: partnerPathSchema, parameters: { partnerId: "Your partner id, as registered; the signature must be made with its secret" } };
 
 export const platformRoutes = [
@@ -730,13 +762,14 @@ export const platformRoutes = [
     docs: {
       operationId: "listAudit",
       tag: "merchants",
-      summary: "Who changed a partner, merchant, campaign, statement or fraud flag, when and why",
-      description: "Every operator or partner write, oldest first; each entry was written in the same transaction as its change.",
+      summary: "Who changed a partner, merchant, campaign, statement, fraud flag, programme, filing, application or trade-in record, when and why",
+      description: "Every operator, partner or merchant write (and each programme payout step), oldest first; each entry was written in the same transaction as its change.",
       request: {
         query: auditQuerySchema,
         parameters: {
           entity:
-            "PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, STATEMENT#<campaignId>/<merchantId>/<period> or FRAUD_FLAG#<id>, URL-encoded: `MERCHANT%23m1`",
+            "PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, STATEMENT#<campaignId>/<merchantId>/<period>, FRAUD_FLAG#<id>, PROGRAMME#<id>, " +
+            "FILING#<programmeId>/<merchantId>, APPLICATION#<id> or TRADE_IN#<id>, URL-encoded: `MERCHANT%23m1`",
           limit: "Entries per page, 1–100 (default 50)",
           nextToken: PAGE.nextToken,
         },
@@ -1003,6 +1036,389 @@ export const platformRoutes = [
         },
       },
       errors: ["VALIDATION_FAILED", "NOT_FOUND"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/admin/programmes",
+    auth: "operator",
+    function: "createProgramme",
+    docs: {
+      operationId: "createProgramme",
+      tag: "programmes",
+      summary: "Define a merchant programme",
+      description:
+        "Four kinds: `growth_reward` (tiers of year-on-year monthly growth, the highest reached pays), `event_subsidy` (the reviewer sets " +
+        "the award, at most `maxAward`), `new_enterprise` (a fixed `award`, once per merchant) and `trade_in` (subsidy = min(floor(price × " +
+        "percent ÷ 100), maxPerItem) per record). `budget` is the programme's own, apart from every voucher budget. Programmes sharing an " +
+        "`exclusiveGroup` are alternatives: a merchant is awarded by at most one of them. Recorded in the audit trail (PROGRAMME#<id>).",
+      request: { body: programmeBodySchema },
+      answers: { 201: { description: "The programme, nothing committed yet", body: programmeSchema } },
+      errors: ["VALIDATION_FAILED", "ALREADY_EXISTS"],
+    },
+  },
+  {
+    method: "GET",
+    path: "/admin/programmes",
+    auth: "operator",
+    function: "listProgrammes",
+    docs: {
+      operationId: "listProgrammes",
+      tag: "programmes",
+      summary: "Every merchant programme, with what its budget has committed and paid",
+      answers: { 200: { description: "The programmes, by id", body: programmeListSchema } },
+      errors: [],
+    },
+  },
+  {
+    method: "GET",
+    path: "/merchant/programmes",
+    auth: "merchant",
+    function: "listMerchantProgrammes",
+    docs: {
+      operationId: "listMerchantProgrammes",
+      tag: "merchant-portal",
+      summary: "The programmes a merchant may file for and apply to",
+      description: "Those whose period has not ended in their time zone. FORBIDDEN unless the token's merchant is APPROVED.",
+      answers: { 200: { description: "The open programmes, by id", body: programmeListSchema } },
+      errors: [],
+    },
+  },
+  {
+    method: "POST",
+    path: "/merchant/programmes/{id}/filings",
+    auth: "merchant",
+    function: "fileForProgramme",
+    docs: {
+      operationId: "fileForProgramme",
+      tag: "merchant-portal",
+      summary: "File (备案) for a programme before the activity",
+      description:
+        "`filedAt` is now. Filing again changes nothing and answers 200 with the first filing. A growth reward counts a filing made before " +
+        "the month applied for began. Recorded in the audit trail (FILING#<programmeId>/<merchantId>). FILING_CLOSED after the period.",
+      request: { ...programmePath, body: filingBodySchema },
+      answers: { 201: { description: "The filing", body: filingSchema }, 200: { description: "The merchant's first filing, unchanged", body: filingSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "FILING_CLOSED"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/admin/programmes/{id}/filings",
+    auth: "operator",
+    function: "fileForProgramme",
+    docs: {
+      operationId: "recordPaperFiling",
+      tag: "programmes",
+      summary: "Record a merchant's paper filing, with the date it was made",
+      description:
+        "`filedAt` must not be after now; the merchant must be registered (VALIDATION_FAILED). A merchant that has filed keeps its first " +
+        "filing (200). Recorded in the audit trail as the operator's. FILING_CLOSED after the period.",
+      request: { ...programmePath, body: paperFilingBodySchema },
+      answers: { 201: { description: "The filing", body: filingSchema }, 200: { description: "The merchant's first filing, unchanged", body: filingSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "FILING_CLOSED"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/merchant/programmes/{id}/applications",
+    auth: "merchant",
+    function: "applyToProgramme",
+    docs: {
+      operationId: "applyToProgramme",
+      tag: "merchant-portal",
+      summary: "Apply for an award",
+      description:
+        "growth_reward: `month` and `sales` are required; the month lies in the period and has ended in the programme's zone " +
+        "(MONTH_NOT_ENDED), the filing was made before it began (NOT_FILED); growth = (current − lastYear) ÷ lastYear × 100 " +
+        "(`lastYear` 0: NO_BASE_YEAR_SALES) and `proposedAward` is the award of the highest tier reached, 0 when none. event_subsidy and " +
+        "new_enterprise need a filing (NOT_FILED) and propose `maxAward` / `award`. One application per programme and month (or per " +
+        "programme): ALREADY_APPLIED. Attachments are kept by id. Recorded in the audit trail (APPLICATION#<id>).",
+      request: { ...programmePath, body: applicationBodySchema },
+      answers: { 201: { description: "The application, SUBMITTED", body: applicationSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "NO_BASE_YEAR_SALES", "MONTH_NOT_ENDED", "NOT_FILED", "ALREADY_APPLIED"],
+    },
+  },
+  {
+    method: "PUT",
+    path: "/merchant/applications/{id}",
+    auth: "merchant",
+    function: "applyToProgramme",
+    docs: {
+      operationId: "resubmitApplication",
+      tag: "merchant-portal",
+      summary: "Resubmit an application the reviewer sent back for changes",
+      description:
+        "Only a CHANGES_REQUESTED application of the merchant's own (NOT_SUBMITTED; another merchant's: FORBIDDEN); the month stays the one " +
+        "applied for, and the award is proposed again from the new figures. It is SUBMITTED again.",
+      request: { ...applicationPath, body: applicationBodySchema },
+      answers: { 200: { description: "The application, SUBMITTED", body: applicationSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "NOT_SUBMITTED", "NO_BASE_YEAR_SALES", "MONTH_NOT_ENDED", "NOT_FILED"],
+    },
+  },
+  {
+    method: "GET",
+    path: "/merchant/applications",
+    auth: "merchant",
+    function: "listMyApplications",
+    docs: {
+      operationId: "listMyApplications",
+      tag: "merchant-portal",
+      summary: "The merchant's own applications and where each stands",
+      answers: { 200: { description: "The applications, oldest first", body: applicationListSchema } },
+      errors: [],
+    },
+  },
+  {
+    method: "GET",
+    path: "/admin/programmes/{id}/applications",
+    auth: "operator",
+    function: "readApplications",
+    docs: {
+      operationId: "listProgrammeApplications",
+      tag: "programmes",
+      summary: "A programme's applications, of one status or all",
+      description: "Without `status`: SUBMITTED, CHANGES_REQUESTED, REJECTED, APPROVED, PAID, then FAILED, oldest first within each. May be a few seconds behind.",
+      request: { ...programmePath, query: applicationListQuerySchema, parameters: { id: "The programme", status: "SUBMITTED, CHANGES_REQUESTED, REJECTED, APPROVED, PAID or FAILED" } },
+      answers: { 200: { description: "The applications", body: applicationListSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND"],
+    },
+  },
+  {
+    method: "GET",
+    path: "/admin/applications/{id}",
+    auth: "operator",
+    function: "readApplications",
+    docs: {
+      operationId: "getApplication",
+      tag: "programmes",
+      summary: "One application, with its figures and evidence",
+      request: applicationPath,
+      answers: { 200: { description: "The application, its attachments with presigned GETs", body: applicationDetailSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/admin/applications/{id}/approve",
+    auth: "operator",
+    function: "reviewApplication",
+    docs: {
+      operationId: "approveApplication",
+      tag: "programmes",
+      summary: "Approve a SUBMITTED application and pay its award",
+      description:
+        "`award` defaults to `proposedAward` (at most it); required for event_subsidy, at most `maxAward`. In one transaction: the award is " +
+        "committed to the programme's budget (PROGRAMME_BUDGET_EXCEEDED), the merchant's slot in the programme's exclusive group is claimed " +
+        "(EXCLUSIVE_AWARD), the application becomes APPROVED (NOT_SUBMITTED if it is not SUBMITTED) and the audit item is written. The award " +
+        "is then paid once through the merchant's acquiring partner on the payout queue, like a statement: PAID, or FAILED after the retries.",
+      request: { ...applicationPath, body: approvalBodySchema, bodyOptional: true },
+      answers: { 200: { description: "The application, APPROVED (PAID once the payout is through)", body: applicationSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "NOT_SUBMITTED", "PROGRAMME_BUDGET_EXCEEDED", "EXCLUSIVE_AWARD"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/admin/applications/{id}/reject",
+    auth: "operator",
+    function: "reviewApplication",
+    docs: {
+      operationId: "rejectApplication",
+      tag: "programmes",
+      summary: "Reject a SUBMITTED application, with a reason",
+      description: "Final. Recorded in the audit trail with the reason. NOT_SUBMITTED if it is not SUBMITTED.",
+      request: { ...applicationPath, body: reviewReasonBodySchema },
+      answers: { 200: { description: "The application, REJECTED", body: applicationSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "NOT_SUBMITTED"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/admin/applications/{id}/request-changes",
+    auth: "operator",
+    function: "reviewApplication",
+    docs: {
+      operationId: "requestApplicationChanges",
+      tag: "programmes",
+      summary: "Send a SUBMITTED application back to the merchant, saying what to change",
+      description: "The merchant resubmits with PUT /merchant/applications/{id}. Recorded in the audit trail. NOT_SUBMITTED if it is not SUBMITTED.",
+      request: { ...applicationPath, body: reviewReasonBodySchema },
+      answers: { 200: { description: "The application, CHANGES_REQUESTED", body: applicationSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "NOT_SUBMITTED"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/admin/applications/{id}/retry-payout",
+    auth: "operator",
+    function: "retryProgrammePayout",
+    docs: {
+      operationId: "retryApplicationPayout",
+      tag: "programmes",
+      summary: "Retry a FAILED award payout",
+      description:
+        "The application goes back to APPROVED and to the payout queue; the partner is paid once per award (`application/<id>` is the " +
+        "payout's Idempotency-Key). Recorded in the audit trail. Fix the partner's payout endpoint (or reinstate the merchant) first. Only a " +
+        "FAILED application can be retried (INVALID_STATE).",
+      request: applicationPath,
+      answers: { 202: { description: "The application, APPROVED until the payout, which goes on in the queue, is through", body: applicationSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "INVALID_STATE"],
+    },
+  },
+  {
+    method: "GET",
+    path: "/admin/programmes/{id}/reconciliation",
+    auth: "operator",
+    function: "reconcileProgramme",
+    docs: {
+      operationId: "reconcileProgramme",
+      tag: "programmes",
+      summary: "Check that a programme's money is conserved, to the fen",
+      description:
+        "`committed` must equal the approved amounts of its applications and trade-in records, `paid` the PAID ones', and committed stay " +
+        "within the budget; `problems` names every disagreement. The records are read from an index a few seconds behind.",
+      request: programmePath,
+      answers: { 200: { description: "The programme's books", body: programmeReconciliationSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/merchant/attachments",
+    auth: "merchant",
+    function: "requestAttachmentUpload",
+    docs: {
+      operationId: "requestAttachmentUpload",
+      tag: "merchant-portal",
+      summary: "Declare an evidence file and get a presigned PUT for it",
+      description:
+        "`image/png`, `image/jpeg` or `application/pdf`, at most 10 MB. PUT the file to `uploadUrl` within 15 minutes with the declared " +
+        "Content-Type. The stored object's real size and type are checked when an application or trade-in record references it " +
+        "(400 ATTACHMENT_INVALID). Locally the URL points at the runtime's own origin, which passes it to the emulator.",
+      request: { body: attachmentUploadRequestSchema },
+      answers: { 201: { description: "Where to upload", body: attachmentUploadSchema } },
+      errors: ["VALIDATION_FAILED"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/merchant/programmes/{id}/trade-ins",
+    auth: "merchant",
+    function: "recordTradeIn",
+    docs: {
+      operationId: "recordTradeIn",
+      tag: "merchant-portal",
+      summary: "Record a subsidised trade-in (以旧换新)",
+      description:
+        "Under a `trade_in` programme whose period has not ended. The subsidy is min(floor(price × percent ÷ 100), maxPerItem) fen. The " +
+        "buyer's name and phone are stored encrypted per field, shown masked in lists. An invoice number is recorded once per programme " +
+        "(409 DUPLICATE_INVOICE). Every attachment must be the merchant's own, uploaded as declared (400 ATTACHMENT_INVALID).",
+      request: { ...idPath("The trade-in programme"), body: tradeInBodySchema },
+      answers: { 201: { description: "The record, SUBMITTED for review", body: tradeInCreatedSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "INVALID_STATE", "ATTACHMENT_INVALID", "DUPLICATE_INVOICE"],
+    },
+  },
+  {
+    method: "GET",
+    path: "/merchant/programmes/{id}/trade-ins",
+    auth: "merchant",
+    function: "listMerchantTradeIns",
+    docs: {
+      operationId: "listMerchantTradeIns",
+      tag: "merchant-portal",
+      summary: "A merchant's own trade-in records in a programme, the buyer masked",
+      request: idPath("The trade-in programme"),
+      answers: { 200: { description: "The records, oldest first; buyer names as `张**`, phones as `138****8000`", body: tradeInListSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND"],
+    },
+  },
+  {
+    method: "GET",
+    path: "/admin/programmes/{id}/trade-ins",
+    auth: "operator",
+    function: "listTradeIns",
+    docs: {
+      operationId: "listTradeIns",
+      tag: "programmes",
+      summary: "A programme's trade-in records, the buyer masked",
+      request: { ...idPath("The trade-in programme"), query: tradeInListQuerySchema, parameters: { id: "The trade-in programme", status: `One of ${PAYABLE_STATUSES.join(", ")}; all when absent` } },
+      answers: { 200: { description: "The records, oldest first; buyer names as `张**`, phones as `138****8000`", body: tradeInListSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND"],
+    },
+  },
+  {
+    method: "GET",
+    path: "/admin/trade-ins/{id}",
+    auth: "operator",
+    function: "getTradeIn",
+    docs: {
+      operationId: "getTradeIn",
+      tag: "programmes",
+      summary: "One trade-in record whole, with its evidence",
+      description: "The only route that shows the buyer's name and phone whole: each read writes a `trade-in.view` entry to the audit trail (TRADE_IN#<id>). Attachments carry presigned GETs valid for 15 minutes.",
+      request: idPath("The trade-in record"),
+      answers: { 200: { description: "The record", body: tradeInDetailSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/admin/trade-ins/{id}/approve",
+    auth: "operator",
+    function: "reviewTradeIns",
+    docs: {
+      operationId: "approveTradeIn",
+      tag: "programmes",
+      summary: "Approve a trade-in record's subsidy",
+      description:
+        "Commits the subsidy to the programme's budget in the one approval write (409 PROGRAMME_BUDGET_EXCEEDED); only a SUBMITTED record (409 NOT_SUBMITTED). " +
+        "Audited. Then paid once through the merchant's acquiring partner, like an award (idempotency key `trade-in/<id>`): PAID, or FAILED for a retry.",
+      request: { ...idPath("The trade-in record"), body: tradeInApprovalSchema, bodyOptional: true },
+      answers: { 200: { description: "APPROVED, with the amount to pay", body: tradeInReviewedSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "NOT_SUBMITTED", "PROGRAMME_BUDGET_EXCEEDED"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/admin/trade-ins/{id}/reject",
+    auth: "operator",
+    function: "reviewTradeIns",
+    docs: {
+      operationId: "rejectTradeIn",
+      tag: "programmes",
+      summary: "Reject a trade-in record, with a reason",
+      request: { ...idPath("The trade-in record"), body: tradeInRejectionSchema },
+      answers: { 200: { description: "REJECTED", body: tradeInReviewedSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "NOT_SUBMITTED"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/admin/trade-ins/{id}/retry-payout",
+    auth: "operator",
+    function: "reviewTradeIns",
+    docs: {
+      operationId: "retryTradeInPayout",
+      tag: "programmes",
+      summary: "Send a FAILED trade-in subsidy's payout again",
+      description: "Once the cause is fixed (the merchant reinstated, the partner's endpoint back): FAILED → APPROVED and to the payout queue, under the same idempotency key `trade-in/<id>`. Audited.",
+      request: idPath("The trade-in record"),
+      answers: { 202: { description: "APPROVED again, its payout queued", body: tradeInReviewedSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "INVALID_STATE"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/admin/trade-ins/approve",
+    auth: "operator",
+    function: "reviewTradeIns",
+    docs: {
+      operationId: "approveTradeIns",
+      tag: "programmes",
+      summary: "Approve trade-in records in a batch",
+      description: "Each as if approved alone, in the order given (the budget is spent in that order); what cannot be approved is listed with the code approving it alone would answer (NOT_FOUND, NOT_SUBMITTED, PROGRAMME_BUDGET_EXCEEDED).",
+      request: { body: tradeInBatchApprovalSchema },
+      answers: { 200: { description: "What was approved and what was refused", body: tradeInBatchResultSchema } },
+      errors: ["VALIDATION_FAILED"],
     },
   },
 ] as const satisfies readonly RouteDeclaration<string>[];

@@ -143,6 +143,30 @@ export const platformTables = {
       byResident: { partitionKey: { name: "resident", type: "S" }, sortKey: { name: "registeredAt", type: "S" } },
     },
   },
+  attachments: {
+    description:
+      "Evidence files merchants upload through presigned URLs (pk id = attachment id): the owner merchant, the declared " +
+      "file name, type and size, and the object's key in the evidence bucket.",
+    partitionKey: { name: "id", type: "S" },
+  },
+  programmes: {
+    description:
+      "Merchant programmes and what they pay, apart from every voucher budget. A programme (pk PROGRAMME#<id>, sk #PROGRAMME: its " +
+      "definition, budget and the sums `committed` (approved) and `paid`) with its merchants' filings beside it (sk FILING#<merchantId>); " +
+      "applications (pk APPLICATION#<id>, sk #) and trade-in records (pk TRADE_IN#<id>, sk #), the payables; one slot per application " +
+      "(pk PROGRAMME#<id>, sk APPLIED#<merchantId>#<month or ONCE>) so a merchant applies once; one award slot per exclusive group and " +
+      "merchant (pk EXCLUSIVE#<group>#<merchantId>, sk #). Sparse indexes: `listing` holds the programmes by id; `byProgramme` files each " +
+      "payable under <kind>#<programmeId>#<status> and `byMerchant` under <kind>#<merchantId>, both by `listedAt`; `payoutDue` holds " +
+      "APPROVED payables by when the ticker re-sends their payout.",
+    partitionKey: { name: "pk", type: "S" },
+    sortKey: { name: "sk", type: "S" },
+    globalIndexes: {
+      listing: { partitionKey: { name: "programmeListing", type: "S" }, sortKey: { name: "id", type: "S" } },
+      byProgramme: { partitionKey: { name: "programmeList", type: "S" }, sortKey: { name: "listedAt", type: "S" } },
+      byMerchant: { partitionKey: { name: "merchantList", type: "S" }, sortKey: { name: "listedAt", type: "S" } },
+      payoutDue: { partitionKey: { name: "payoutDue", type: "S" }, sortKey: { name: "payoutDueAt", type: "S" } },
+    },
+  },
 } as const satisfies Readonly<Record<string, TableDeclaration>>;
 
 /** A table of the platform, by its logical name. */

@@ -7,7 +7,7 @@ import type { ErrorCode } from "../errors.js";
 import * as z from "../zod.js";
 
 /** Who may call an HTTP route, and who checks it (docs/architecture.md, "Gateway"). */
-export const AUTH_KINDS = ["public", "resident", "operator", "partner-signed"] as const;
+export const AUTH_KINDS = ["public", "resident", "operator", "merchant", "partner-signed"] as const;
 export type AuthKind = (typeof AUTH_KINDS)[number];
 
 export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
@@ -49,6 +49,19 @@ export interface QueueDeclaration {
   readonly maxReceiveCount: number;
 }
 
+/**
+ * An object store bucket: S3 on AWS (private, encrypted, TLS only, versioned), the S3 that fauxqs
+ * serves locally. Objects enter only through presigned PUT URLs the platform hands out.
+ */
+export interface BucketDeclaration {
+  readonly description: string;
+  /** Days after which objects are deleted; absent: kept. */
+  readonly expireAfterDays?: number;
+}
+
+/** What a function may do to a bucket's objects: `read` (HEAD, GET, presigned GETs), `write` (presigned PUTs), or both. */
+export type BucketAccess = "read" | "write" | "readWrite";
+
 /** What a function may do to a table. `describe` is reachability only (the health check). */
 export type TableAccess = "describe" | "read" | "write" | "readWrite";
 /** What a function may do to a queue besides consuming its trigger. */
@@ -72,6 +85,13 @@ export interface FunctionDeclaration<T extends string, Q extends string> {
    * platform key of identity hashes as VOUCHERS_IDENTITY_HASH_KEY (on AWS from Secrets Manager).
    */
   readonly identityHashKey?: boolean;
+  /** Buckets whose objects the function may touch; each grant hands it the bucket's name. */
+  readonly buckets?: Readonly<Record<string, BucketAccess>>;
+  /**
+   * Reads or writes buyers' encrypted fields (trade-in records): granted the buyer-data key
+   * (on AWS the customer-managed KMS key, handed over as VOUCHERS_BUYER_DATA_KEY_ARN).
+   */
+  readonly buyerDataKey?: boolean;
 }
 
 export interface RouteDeclaration<F extends string> {
@@ -94,6 +114,10 @@ export const API_TAGS = {
   merchants: "The merchants, their approval, suspension and reinstatement, and the audit trail of every operator or partner write.",
   settlements: "Statements of what each merchant is owed, their payouts and the reconciliation of a campaign's money.",
   fraud: "The fraud detector's review queue and each campaign's rule thresholds.",
+  programmes:
+    "Merchant programmes paid outside vouchers (growth rewards, event subsidies, new above-quota enterprise awards, trade-in subsidies): " +
+    "definitions, filings, applications, review and payment.",
+  "merchant-portal": "What a merchant does for itself with a token of the merchants group: programmes, filings and applications.",
   payouts: "What the platform sends to a partner's payout endpoint.",
 } as const;
 export type ApiTag = keyof typeof API_TAGS;
@@ -187,6 +211,8 @@ export interface Wiring<T extends string = string, Q extends string = string, F 
   readonly app: string;
   readonly tables: Readonly<Record<T, TableDeclaration>>;
   readonly queues: Readonly<Record<Q, QueueDeclaration>>;
+  /** Object store buckets by logical name. */
+  readonly buckets?: Readonly<Record<string, BucketDeclaration>>;
   // Names are inferred from the three records above only; every other use must match them.
   readonly functions: Readonly<Record<F, FunctionDeclaration<NoInfer<T>, NoInfer<Q>>>>;
   readonly routes: readonly RouteDeclaration<NoInfer<F>>[];

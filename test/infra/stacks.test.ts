@@ -101,8 +101,14 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
 
   const customerManaged = Object.entries(wiring.tables).filter(([, table]) => table.encryption === "customer-managed");
 
-  it("gives each table declared customer-managed a rotated, retained KMS key of its own, and no other key but the alarm topic's", () => {
-    stateful.resourceCountIs("AWS::KMS::Key", customerManaged.length + 1);
+  it("gives each table declared customer-managed a rotated, retained KMS key of its own, and no other key but the alarm topic's, the buyer data's and each bucket's", () => {
+    const buckets = Object.keys(wiring.buckets ?? {});
+    stateful.resourceCountIs("AWS::KMS::Key", customerManaged.length + 2 + buckets.length);
+    for (const key of [built.stateful.buyerDataKey, ...buckets.map((name) => built.stateful.bucketKeys[name]!)]) {
+      const declared = resource(stateful, logicalId(key));
+      expect(declared.Properties.EnableKeyRotation, key.node.path).toBe(true);
+      expect(declared.DeletionPolicy, key.node.path).toBe("Retain");
+    }
     stateless.resourceCountIs("AWS::KMS::Key", 0);
     for (const [name] of customerManaged) {
       const key = resource(stateful, logicalId(built.stateful.tableKeys[name]!));
@@ -283,9 +289,13 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
       tables: Object.fromEntries(Object.keys(wiring.tables).map((t) => [t, t])),
       queueUrls: Object.fromEntries(Object.keys(wiring.queues).map((q) => [q, q])),
       deadLetterQueueUrls: Object.fromEntries(Object.keys(wiring.queues).map((q) => [q, q])),
+      buckets: Object.fromEntries(Object.keys(wiring.buckets ?? {}).map((b) => [b, b])),
     });
     const identityKey = declaration.identityHashKey ? ["VOUCHERS_IDENTITY_HASH_KEY"] : [];
-    expect(Object.keys(variables).sort()).toEqual(["NODE_OPTIONS", "POWERTOOLS_SERVICE_NAME", ...identityKey, ...Object.keys(granted)].sort());
+    const buyerDataKey = declaration.buyerDataKey ? ["VOUCHERS_BUYER_DATA_KEY_ARN"] : [];
+    expect(Object.keys(variables).sort()).toEqual(["NODE_OPTIONS", "POWERTOOLS_SERVICE_NAME", ...identityKey, ...buyerDataKey, ...Object.keys(granted)].sort());
+    // The buyer-data key is named by its ARN (a reference to the stateful stack's key), never a secret value.
+    if (declaration.buyerDataKey) expect(JSON.stringify(variables.VOUCHERS_BUYER_DATA_KEY_ARN)).toContain(logicalId(built.stateful.buyerDataKey));
     // The identity hash key comes from Secrets Manager by a dynamic reference, never as a value in the template.
     if (declaration.identityHashKey) expect(JSON.stringify(variables.VOUCHERS_IDENTITY_HASH_KEY)).toContain("resolve:secretsmanager:");
     expect(variables.NODE_OPTIONS).toBe("--enable-source-maps");
@@ -384,6 +394,22 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
     }
   });
 
+  it.each(Object.keys(wiring.functions))("function %s touches a bucket's objects, its key and the buyer-data key only as declared", (name) => {
+    const declaration = wiring.functions[name]!;
+    for (const bucketName of Object.keys(wiring.buckets ?? {})) {
+      const access = declaration.buckets?.[bucketName];
+      const onObjects = [...actionsOn(name, `${logicalId(built.stateful.buckets[bucketName]!)}Arn`)].sort();
+      const onKey = [...actionsOn(name, `${logicalId(built.stateful.bucketKeys[bucketName]!)}Arn`)].sort();
+      const reads = access === "read" || access === "readWrite";
+      const writes = access === "write" || access === "readWrite";
+      const label = `${name} on bucket ${bucketName} (${access ?? "no access"})`;
+      expect(onObjects, label).toEqual([...(reads ? ["s3:GetObject"] : []), ...(writes ? ["s3:PutObject"] : [])]);
+      expect(onKey, `${label}: its key`).toEqual([...(reads ? ["kms:Decrypt"] : []), ...(writes ? ["kms:GenerateDataKey"] : [])]);
+    }
+    const onBuyerKey = [...actionsOn(name, `${logicalId(built.stateful.buyerDataKey)}Arn`)].sort();
+    expect(onBuyerKey, `${name} on the buyer-data key`).toEqual(declaration.buyerDataKey ? ["kms:Decrypt", "kms:GenerateDataKey"] : []);
+  });
+
   // ---- stateless: HTTP API ------------------------------------------------------------------
 
   it("has one route per declared route, a JWT authorizer from the context, and a logged, throttled default stage", () => {
@@ -409,7 +435,7 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
     const routes = stateless.findResources("AWS::ApiGatewayV2::Route", { Properties: { RouteKey: key } });
     expect(Object.keys(routes)).toHaveLength(1);
     const props = Object.values(routes)[0]!.Properties;
-    const jwt = route.auth === "resident" || route.auth === "operator";
+    const jwt = route.auth === "resident" || route.auth === "operator" || route.auth === "merchant";
     expect(props.AuthorizationType).toBe(jwt ? "JWT" : "NONE");
     expect(props.AuthorizerId === undefined).toBe(!jwt);
     const integrationId = props.Target["Fn::Join"][1][1].Ref as string;

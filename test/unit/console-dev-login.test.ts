@@ -39,7 +39,7 @@ describe("the console's development sign-in", () => {
 
     const merchant = await devLogin(query("sub=shop-owner&role=merchant&merchant=m-42"), { host: "127.0.0.1", jwt });
     const merchantClaims = await verifyBearer(`Bearer ${tokenOf(merchant.headers.location)}`, jwt);
-    expect(merchantClaims.ok ? merchantClaims.claims : undefined).toMatchObject({ sub: "shop-owner", merchantId: "m-42", groups: "[merchants]" });
+    expect(merchantClaims.ok ? merchantClaims.claims : undefined).toMatchObject({ sub: "shop-owner", "custom:merchant_id": "m-42", groups: "[merchants]" });
   });
 
   it.each([

@@ -80,6 +80,23 @@ describe("httpRoute", () => {
     expect(body(result)).toEqual({ sub: "bob" });
   });
 
+  it("lets a merchant of the merchants group with its merchant id through a merchant route, and no one else", async () => {
+    const merchantRoute = httpRoute("merchant", ({ caller }) => ({ status: 200, body: { merchantId: caller.merchantId } }));
+    const through = await merchantRoute.run(event({ sub: "shop", groups: "[merchants]", "custom:merchant_id": "m1" }), context);
+    expect(through.statusCode).toBe(200);
+    expect(body(through)).toEqual({ merchantId: "m1" });
+    for (const claims of [
+      { sub: "shop", groups: "[merchants]" },
+      { sub: "shop", groups: "[merchants]", "custom:merchant_id": "m 1" },
+      { sub: "op", groups: "[operators]", "custom:merchant_id": "m1" },
+      { sub: "resident", "custom:merchant_id": "m1" },
+    ]) {
+      const refused = await merchantRoute.run(event(claims), context);
+      expect(refused.statusCode).toBe(403);
+      expect(body(refused).error?.code).toBe("FORBIDDEN");
+    }
+  });
+
   it("answers 401 when claims are missing on a resident route", async () => {
     const result = await residentRoute(event(), context);
     expect(result.statusCode).toBe(401);

@@ -6,6 +6,103 @@
 // Source: docs/openapi.json. Regenerate with `npm run console:client`.
 
 export interface paths {
+    "/admin/applications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One application, with its figures and evidence */
+        get: operations["getApplication"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/applications/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a SUBMITTED application and pay its award
+         * @description `award` defaults to `proposedAward` (at most it); required for event_subsidy, at most `maxAward`. In one transaction: the award is committed to the programme's budget (PROGRAMME_BUDGET_EXCEEDED), the merchant's slot in the programme's exclusive group is claimed (EXCLUSIVE_AWARD), the application becomes APPROVED (NOT_SUBMITTED if it is not SUBMITTED) and the audit item is written. The award is then paid once through the merchant's acquiring partner on the payout queue, like a statement: PAID, or FAILED after the retries.
+         */
+        post: operations["approveApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/applications/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a SUBMITTED application, with a reason
+         * @description Final. Recorded in the audit trail with the reason. NOT_SUBMITTED if it is not SUBMITTED.
+         */
+        post: operations["rejectApplication"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/applications/{id}/request-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a SUBMITTED application back to the merchant, saying what to change
+         * @description The merchant resubmits with PUT /merchant/applications/{id}. Recorded in the audit trail. NOT_SUBMITTED if it is not SUBMITTED.
+         */
+        post: operations["requestApplicationChanges"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/applications/{id}/retry-payout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry a FAILED award payout
+         * @description The application goes back to APPROVED and to the payout queue; the partner is paid once per award (`application/<id>` is the payout's Idempotency-Key). Recorded in the audit trail. Fix the partner's payout endpoint (or reinstate the merchant) first. Only a FAILED application can be retried (INVALID_STATE).
+         */
+        post: operations["retryApplicationPayout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/audit": {
         parameters: {
             query?: never;
@@ -14,8 +111,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Who changed a partner, merchant, campaign, statement or fraud flag, when and why
-         * @description Every operator or partner write, oldest first; each entry was written in the same transaction as its change.
+         * Who changed a partner, merchant, campaign, statement, fraud flag, programme, filing, application or trade-in record, when and why
+         * @description Every operator, partner or merchant write (and each programme payout step), oldest first; each entry was written in the same transaction as its change.
          */
         get: operations["listAudit"];
         put?: never;
@@ -466,6 +563,104 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/programmes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every merchant programme, with what its budget has committed and paid */
+        get: operations["listProgrammes"];
+        put?: never;
+        /**
+         * Define a merchant programme
+         * @description Four kinds: `growth_reward` (tiers of year-on-year monthly growth, the highest reached pays), `event_subsidy` (the reviewer sets the award, at most `maxAward`), `new_enterprise` (a fixed `award`, once per merchant) and `trade_in` (subsidy = min(floor(price × percent ÷ 100), maxPerItem) per record). `budget` is the programme's own, apart from every voucher budget. Programmes sharing an `exclusiveGroup` are alternatives: a merchant is awarded by at most one of them. Recorded in the audit trail (PROGRAMME#<id>).
+         */
+        post: operations["createProgramme"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/programmes/{id}/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A programme's applications, of one status or all
+         * @description Without `status`: SUBMITTED, CHANGES_REQUESTED, REJECTED, APPROVED, PAID, then FAILED, oldest first within each. May be a few seconds behind.
+         */
+        get: operations["listProgrammeApplications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/programmes/{id}/filings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a merchant's paper filing, with the date it was made
+         * @description `filedAt` must not be after now; the merchant must be registered (VALIDATION_FAILED). A merchant that has filed keeps its first filing (200). Recorded in the audit trail as the operator's. FILING_CLOSED after the period.
+         */
+        post: operations["recordPaperFiling"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/programmes/{id}/reconciliation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Check that a programme's money is conserved, to the fen
+         * @description `committed` must equal the approved amounts of its applications and trade-in records, `paid` the PAID ones', and committed stay within the budget; `problems` names every disagreement. The records are read from an index a few seconds behind.
+         */
+        get: operations["reconcileProgramme"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/programmes/{id}/trade-ins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A programme's trade-in records, the buyer masked */
+        get: operations["listTradeIns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/reports/campaigns/{id}": {
         parameters: {
             query?: never;
@@ -560,6 +755,103 @@ export interface paths {
          * @description Plans the settlement of one calendar day, in each campaign's time zone, for every published or paused campaign (or the one named), as the daily run does at 02:00: it fixes the period's cut-off (the end of the day, or now if the day is not over) on the first run and sends one message per merchant with unsettled records before it. The statements are built and paid from the queue; read them with GET /admin/settlements. Running a period again adds nothing that is settled already; records that arrive later go to a later period's statement. VALIDATION_FAILED: a missing or malformed `period`, a period that has not begun in a campaign's time zone, or a `campaignId` that names no published or paused campaign.
          */
         post: operations["runSettlement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/trade-ins/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One trade-in record whole, with its evidence
+         * @description The only route that shows the buyer's name and phone whole: each read writes a `trade-in.view` entry to the audit trail (TRADE_IN#<id>). Attachments carry presigned GETs valid for 15 minutes.
+         */
+        get: operations["getTradeIn"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/trade-ins/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a trade-in record's subsidy
+         * @description Commits the subsidy to the programme's budget in the one approval write (409 PROGRAMME_BUDGET_EXCEEDED); only a SUBMITTED record (409 NOT_SUBMITTED). Audited. Then paid once through the merchant's acquiring partner, like an award (idempotency key `trade-in/<id>`): PAID, or FAILED for a retry.
+         */
+        post: operations["approveTradeIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/trade-ins/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a trade-in record, with a reason */
+        post: operations["rejectTradeIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/trade-ins/{id}/retry-payout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a FAILED trade-in subsidy's payout again
+         * @description Once the cause is fixed (the merchant reinstated, the partner's endpoint back): FAILED → APPROVED and to the payout queue, under the same idempotency key `trade-in/<id>`. Audited.
+         */
+        post: operations["retryTradeInPayout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/trade-ins/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve trade-in records in a batch
+         * @description Each as if approved alone, in the order given (the budget is spent in that order); what cannot be approved is listed with the code approving it alone would answer (NOT_FOUND, NOT_SUBMITTED, PROGRAMME_BUDGET_EXCEEDED).
+         */
+        post: operations["approveTradeIns"];
         delete?: never;
         options?: never;
         head?: never;
@@ -740,6 +1032,144 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/merchant/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The merchant's own applications and where each stands */
+        get: operations["listMyApplications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/merchant/applications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Resubmit an application the reviewer sent back for changes
+         * @description Only a CHANGES_REQUESTED application of the merchant's own (NOT_SUBMITTED; another merchant's: FORBIDDEN); the month stays the one applied for, and the award is proposed again from the new figures. It is SUBMITTED again.
+         */
+        put: operations["resubmitApplication"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/merchant/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Declare an evidence file and get a presigned PUT for it
+         * @description `image/png`, `image/jpeg` or `application/pdf`, at most 10 MB. PUT the file to `uploadUrl` within 15 minutes with the declared Content-Type. The stored object's real size and type are checked when an application or trade-in record references it (400 ATTACHMENT_INVALID). Locally the URL points at the runtime's own origin, which passes it to the emulator.
+         */
+        post: operations["requestAttachmentUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/merchant/programmes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The programmes a merchant may file for and apply to
+         * @description Those whose period has not ended in their time zone. FORBIDDEN unless the token's merchant is APPROVED.
+         */
+        get: operations["listMerchantProgrammes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/merchant/programmes/{id}/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply for an award
+         * @description growth_reward: `month` and `sales` are required; the month lies in the period and has ended in the programme's zone (MONTH_NOT_ENDED), the filing was made before it began (NOT_FILED); growth = (current − lastYear) ÷ lastYear × 100 (`lastYear` 0: NO_BASE_YEAR_SALES) and `proposedAward` is the award of the highest tier reached, 0 when none. event_subsidy and new_enterprise need a filing (NOT_FILED) and propose `maxAward` / `award`. One application per programme and month (or per programme): ALREADY_APPLIED. Attachments are kept by id. Recorded in the audit trail (APPLICATION#<id>).
+         */
+        post: operations["applyToProgramme"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/merchant/programmes/{id}/filings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * File (备案) for a programme before the activity
+         * @description `filedAt` is now. Filing again changes nothing and answers 200 with the first filing. A growth reward counts a filing made before the month applied for began. Recorded in the audit trail (FILING#<programmeId>/<merchantId>). FILING_CLOSED after the period.
+         */
+        post: operations["fileForProgramme"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/merchant/programmes/{id}/trade-ins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A merchant's own trade-in records in a programme, the buyer masked */
+        get: operations["listMerchantTradeIns"];
+        put?: never;
+        /**
+         * Record a subsidised trade-in (以旧换新)
+         * @description Under a `trade_in` programme whose period has not ended. The subsidy is min(floor(price × percent ÷ 100), maxPerItem) fen. The buyer's name and phone are stored encrypted per field, shown masked in lists. An invoice number is recorded once per programme (409 DUPLICATE_INVOICE). Every attachment must be the merchant's own, uploaded as declared (400 ATTACHMENT_INVALID).
+         */
+        post: operations["recordTradeIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/merchants": {
         parameters: {
             query?: never;
@@ -865,14 +1295,143 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        Application: {
+            id: string;
+            programmeId: string;
+            /** @enum {string} */
+            programmeKind: "growth_reward" | "event_subsidy" | "new_enterprise" | "trade_in";
+            merchantId: string;
+            month?: string;
+            sales?: {
+                /** @description The month's retail sales */
+                current: number;
+                /** @description The same month a year earlier */
+                lastYear: number;
+                /** @description The month before (month-on-month, kept for the reviewer) */
+                previousMonth: number;
+            };
+            /** @description growth_reward: year-on-year growth in %, two decimals */
+            growthPercent?: number;
+            /** @description growth_reward: the minGrowthPercent of the tier reached */
+            tier?: number;
+            proposedAward: number;
+            /** @description The award approved, fen */
+            award?: number;
+            summary: string;
+            attachments: string[];
+            /** @enum {string} */
+            status: "SUBMITTED" | "CHANGES_REQUESTED" | "REJECTED" | "APPROVED" | "PAID" | "FAILED";
+            /** @description Why it was rejected, or what to change */
+            reason?: string;
+            /** @description The reviewer's note on approval */
+            note?: string;
+            payoutId?: string;
+            lastPayoutError?: string;
+            /** Format: date-time */
+            submittedAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ApplicationBody: {
+            /** @description growth_reward only (required): the month applied for, YYYY-MM */
+            month?: string;
+            /** @description growth_reward only (required): the month's sales, fen */
+            sales?: {
+                /** @description The month's retail sales */
+                current: number;
+                /** @description The same month a year earlier */
+                lastYear: number;
+                /** @description The month before (month-on-month, kept for the reviewer) */
+                previousMonth: number;
+            };
+            /** @description What was done and achieved */
+            summary: string;
+            /** @description Ids of evidence files uploaded with POST /merchant/attachments */
+            attachments?: string[];
+        };
+        ApplicationDetail: {
+            id: string;
+            programmeId: string;
+            /** @enum {string} */
+            programmeKind: "growth_reward" | "event_subsidy" | "new_enterprise" | "trade_in";
+            merchantId: string;
+            month?: string;
+            sales?: {
+                /** @description The month's retail sales */
+                current: number;
+                /** @description The same month a year earlier */
+                lastYear: number;
+                /** @description The month before (month-on-month, kept for the reviewer) */
+                previousMonth: number;
+            };
+            /** @description growth_reward: year-on-year growth in %, two decimals */
+            growthPercent?: number;
+            /** @description growth_reward: the minGrowthPercent of the tier reached */
+            tier?: number;
+            proposedAward: number;
+            /** @description The award approved, fen */
+            award?: number;
+            summary: string;
+            attachments: string[];
+            /** @enum {string} */
+            status: "SUBMITTED" | "CHANGES_REQUESTED" | "REJECTED" | "APPROVED" | "PAID" | "FAILED";
+            /** @description Why it was rejected, or what to change */
+            reason?: string;
+            /** @description The reviewer's note on approval */
+            note?: string;
+            payoutId?: string;
+            lastPayoutError?: string;
+            /** Format: date-time */
+            submittedAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /** @description The attachments with presigned GETs, valid for 15 minutes */
+            attachmentDownloads: components["schemas"]["AttachmentDownload"][];
+        };
+        ApplicationList: {
+            items: components["schemas"]["Application"][];
+        };
+        Approval: {
+            /** @description Fen; defaults to proposedAward; required for event_subsidy, at most maxAward */
+            award?: number;
+            note?: string;
+        };
+        /** @description An evidence file as a reviewer reads it. */
+        AttachmentDownload: {
+            attachmentId: string;
+            fileName: string;
+            /** @enum {string} */
+            contentType: "image/png" | "image/jpeg" | "application/pdf";
+            size: number;
+            /**
+             * Format: uri
+             * @description A presigned GET, valid for 15 minutes.
+             */
+            downloadUrl: string;
+        };
+        AttachmentUpload: {
+            attachmentId: string;
+            /**
+             * Format: uri
+             * @description A presigned PUT, valid for 15 minutes; send the file with the declared Content-Type.
+             */
+            uploadUrl: string;
+        };
+        /** @description The file a merchant is about to upload: its name, type and exact size in bytes (≤ 10 MB). */
+        AttachmentUploadRequest: {
+            fileName: string;
+            /** @enum {string} */
+            contentType: "image/png" | "image/jpeg" | "application/pdf";
+            size: number;
+        };
         AuditEntry: {
-            /** @description PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, FRAUD_FLAG#<id>, STATEMENT#<campaignId>/<merchantId>/<period> or CARD_LINK#<partnerId>/<cardToken> */
+            /** @description As asked for: PARTNER#<id>, MERCHANT#<id>, PROGRAMME#<id>, APPLICATION#<id>, STATEMENT#<campaignId>/<merchantId>/<period>, CARD_LINK#<partnerId>/<cardToken>, … */
             entity: string;
             /** Format: date-time */
             at: string;
-            /** @description The operator's sub, or partner:<id> for a partner's signed request */
+            /** @description The operator's sub, partner:<id> for a partner's signed request, or merchant:<id> for a merchant's */
             who: string;
-            /** @description e.g. partner.register, partner.rotate-secret, merchant.create, merchant.approve, merchant.suspend, statement.retry-payout, statement.forfeit, campaign.fraud-rules, fraud.dismiss, fraud.confirm, fraud.auto-suspend, fraud.clawback, card.link */
+            /** @description e.g. partner.register, partner.rotate-secret, merchant.create, merchant.approve, merchant.suspend, statement.retry-payout, statement.forfeit, campaign.fraud-rules, fraud.dismiss, fraud.confirm, fraud.auto-suspend, fraud.clawback, card.link, programme.create, filing.online, filing.paper, application.submit, application.resubmit, application.approve, application.reject, application.request-changes, application.paid, application.payout-failed, application.retry-payout */
             action: string;
             reason?: string;
             /** @description The entity before the change; secrets never appear */
@@ -888,6 +1447,26 @@ export interface components {
             /** @description Oldest first */
             items: components["schemas"]["AuditEntry"][];
             nextToken?: string;
+        };
+        AwardPayoutRequest: {
+            /**
+             * @description Marks the award form; the statement form has no `kind`
+             * @enum {string}
+             */
+            kind: "award";
+            /** @description application/<id> or trade-in/<id>; also the Idempotency-Key */
+            payableId: string;
+            /**
+             * @description application: a programme's award; trade-in: a trade-in record's subsidy
+             * @enum {string}
+             */
+            payable: "application" | "trade-in";
+            programmeId: string;
+            merchantId: string;
+            /** @description What the merchant is paid, in fen */
+            amount: number;
+            /** @enum {string} */
+            currency: "CNY";
         };
         Caller: {
             /** @description The person id: the token's subject, and partners' payerId */
@@ -1162,6 +1741,57 @@ export interface components {
                 /** @description The same amount in yuan, e.g. ¥90.00 */
                 grossSalesYuan: string;
             }[];
+            /** @description Every merchant programme's awards, platform-wide (the same figures as the stats): not this campaign's money */
+            programmes?: {
+                total: {
+                    /** @description Awards approved */
+                    awards: number;
+                    /** @description What they commit, fen */
+                    amount: number;
+                    /** @description Paid, fen */
+                    paid: number;
+                    /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                    pending: number;
+                };
+                /** @description growth_reward, event_subsidy, new_enterprise, trade_in */
+                byKind: {
+                    [key: string]: {
+                        /** @description Awards approved */
+                        awards: number;
+                        /** @description What they commit, fen */
+                        amount: number;
+                        /** @description Paid, fen */
+                        paid: number;
+                        /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                        pending: number;
+                    };
+                };
+                /** @description Growth rewards by the tier reached (its minGrowthPercent) */
+                byTier: {
+                    [key: string]: {
+                        /** @description Awards approved */
+                        awards: number;
+                        /** @description What they commit, fen */
+                        amount: number;
+                        /** @description Paid, fen */
+                        paid: number;
+                        /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                        pending: number;
+                    };
+                };
+                bySector: {
+                    [key: string]: {
+                        /** @description Awards approved */
+                        awards: number;
+                        /** @description What they commit, fen */
+                        amount: number;
+                        /** @description Paid, fen */
+                        paid: number;
+                        /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                        pending: number;
+                    };
+                };
+            };
         };
         CampaignStats: {
             campaignId: string;
@@ -1228,6 +1858,57 @@ export interface components {
                     grossSales: number;
                     /** @description grossSales ÷ subsidy, 2 decimals (0 without subsidy) */
                     leverage: number;
+                };
+            };
+            /** @description Every merchant programme's awards, platform-wide: not this campaign's money */
+            programmes: {
+                total: {
+                    /** @description Awards approved */
+                    awards: number;
+                    /** @description What they commit, fen */
+                    amount: number;
+                    /** @description Paid, fen */
+                    paid: number;
+                    /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                    pending: number;
+                };
+                /** @description growth_reward, event_subsidy, new_enterprise, trade_in */
+                byKind: {
+                    [key: string]: {
+                        /** @description Awards approved */
+                        awards: number;
+                        /** @description What they commit, fen */
+                        amount: number;
+                        /** @description Paid, fen */
+                        paid: number;
+                        /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                        pending: number;
+                    };
+                };
+                /** @description Growth rewards by the tier reached (its minGrowthPercent) */
+                byTier: {
+                    [key: string]: {
+                        /** @description Awards approved */
+                        awards: number;
+                        /** @description What they commit, fen */
+                        amount: number;
+                        /** @description Paid, fen */
+                        paid: number;
+                        /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                        pending: number;
+                    };
+                };
+                bySector: {
+                    [key: string]: {
+                        /** @description Awards approved */
+                        awards: number;
+                        /** @description What they commit, fen */
+                        amount: number;
+                        /** @description Paid, fen */
+                        paid: number;
+                        /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                        pending: number;
+                    };
                 };
             };
         };
@@ -1428,6 +2109,22 @@ export interface components {
                 /** @description Structured context, e.g. zod issues with their paths */
                 details?: unknown;
             };
+        };
+        Filing: {
+            /** @description What the merchant plans to do (备案: the activity filed before it runs) */
+            plan: string;
+        };
+        FilingRecord: {
+            programmeId: string;
+            merchantId: string;
+            /** Format: date-time */
+            filedAt: string;
+            plan: string;
+            /** @description Recorded by an operator from a paper filing */
+            paper: boolean;
+            /** Format: date-time */
+            recordedAt: string;
+            recordedBy: string;
         };
         FraudFlag: {
             /** @description One flag per (campaign, rule, subject, window): the same hit always names the same flag */
@@ -2033,6 +2730,16 @@ export interface components {
                 voucherId?: string;
             }[];
         };
+        PaperFiling: {
+            merchantId: string;
+            /** @description What the merchant plans to do (备案: the activity filed before it runs) */
+            plan: string;
+            /**
+             * Format: date-time
+             * @description When the merchant filed on paper; not after now
+             */
+            filedAt: string;
+        };
         Partner: {
             id: string;
             name: string;
@@ -2082,17 +2789,153 @@ export interface components {
         PayoutAccepted: {
             payoutId?: string;
         };
-        PayoutRequest: {
-            /** @description <campaignId>/<merchantId>/<period>; also the Idempotency-Key */
-            statementId: string;
-            campaignId: string;
-            merchantId: string;
-            /** @description The settled day, YYYY-MM-DD, in the campaign's time zone */
-            period: string;
-            /** @description What the merchant is paid, in fen */
-            amount: number;
+        PayoutRequest: components["schemas"]["StatementPayoutRequest"] | components["schemas"]["AwardPayoutRequest"];
+        Programme: {
+            id: string;
+            name: string;
             /** @enum {string} */
-            currency: "CNY";
+            kind: "growth_reward" | "event_subsidy" | "new_enterprise" | "trade_in";
+            budget: number;
+            period: {
+                /** Format: date */
+                from: string;
+                /** Format: date */
+                to: string;
+            };
+            timezone: string;
+            exclusiveGroup?: string;
+            /** @description growth_reward */
+            tiers?: {
+                /** @description Year-on-year growth the month must reach, in % */
+                minGrowthPercent: number;
+                /** @description Fen */
+                award: number;
+            }[];
+            /** @description event_subsidy */
+            maxAward?: number;
+            /** @description new_enterprise */
+            award?: number;
+            /** @description trade_in */
+            rule?: {
+                /** @description Share of the new product's price, in % */
+                percent: number;
+                /** @description Most one trade-in is subsidised, in fen */
+                maxPerItem: number;
+            };
+            /** @description Σ approved, fen (paid or being paid) */
+            committed: number;
+            /** @description Σ paid, fen */
+            paid: number;
+            /** @description budget − committed, fen */
+            remaining: number;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        ProgrammeDefinition: {
+            id: string;
+            name: string;
+            /** @description What the programme may pay in all, in fen; counted apart from every voucher budget */
+            budget: number;
+            /** @description The days the programme runs, both included, in its time zone */
+            period: {
+                /** Format: date */
+                from: string;
+                /** Format: date */
+                to: string;
+            };
+            /** @default Asia/Shanghai */
+            timezone: string;
+            /** @description Programmes sharing it are alternatives: a merchant is awarded by at most one of them */
+            exclusiveGroup?: string;
+            /** @enum {string} */
+            kind: "growth_reward";
+            tiers: {
+                /** @description Year-on-year growth the month must reach, in % */
+                minGrowthPercent: number;
+                /** @description Fen */
+                award: number;
+            }[];
+        } | {
+            id: string;
+            name: string;
+            /** @description What the programme may pay in all, in fen; counted apart from every voucher budget */
+            budget: number;
+            /** @description The days the programme runs, both included, in its time zone */
+            period: {
+                /** Format: date */
+                from: string;
+                /** Format: date */
+                to: string;
+            };
+            /** @default Asia/Shanghai */
+            timezone: string;
+            /** @description Programmes sharing it are alternatives: a merchant is awarded by at most one of them */
+            exclusiveGroup?: string;
+            /** @enum {string} */
+            kind: "event_subsidy";
+            maxAward: number;
+        } | {
+            id: string;
+            name: string;
+            /** @description What the programme may pay in all, in fen; counted apart from every voucher budget */
+            budget: number;
+            /** @description The days the programme runs, both included, in its time zone */
+            period: {
+                /** Format: date */
+                from: string;
+                /** Format: date */
+                to: string;
+            };
+            /** @default Asia/Shanghai */
+            timezone: string;
+            /** @description Programmes sharing it are alternatives: a merchant is awarded by at most one of them */
+            exclusiveGroup?: string;
+            /** @enum {string} */
+            kind: "new_enterprise";
+            award: number;
+        } | {
+            id: string;
+            name: string;
+            /** @description What the programme may pay in all, in fen; counted apart from every voucher budget */
+            budget: number;
+            /** @description The days the programme runs, both included, in its time zone */
+            period: {
+                /** Format: date */
+                from: string;
+                /** Format: date */
+                to: string;
+            };
+            /** @default Asia/Shanghai */
+            timezone: string;
+            /** @description Programmes sharing it are alternatives: a merchant is awarded by at most one of them */
+            exclusiveGroup?: string;
+            /** @enum {string} */
+            kind: "trade_in";
+            rule: {
+                /** @description Share of the new product's price, in % */
+                percent: number;
+                /** @description Most one trade-in is subsidised, in fen */
+                maxPerItem: number;
+            };
+        };
+        ProgrammeList: {
+            items: components["schemas"]["Programme"][];
+        };
+        ProgrammeReconciliation: {
+            programmeId: string;
+            budget: number;
+            /** @description As the programme keeps it */
+            committed: number;
+            /** @description As the programme keeps it */
+            paid: number;
+            /** @description Σ approved amounts of its applications and trade-in records (APPROVED, PAID, FAILED) */
+            approvedTotal: number;
+            /** @description Σ of those PAID */
+            paidTotal: number;
+            /** @description Approved, not paid yet */
+            pending: number;
+            problems: string[];
+            balanced: boolean;
         };
         PublicHealth: {
             /** @enum {string} */
@@ -2126,6 +2969,9 @@ export interface components {
             };
             problems: string[];
             balanced: boolean;
+        };
+        ReviewReason: {
+            reason: string;
         };
         SecretRotation: {
             /**
@@ -2352,6 +3198,138 @@ export interface components {
             /** @description Pass back as `nextToken` for the next page */
             nextToken?: string;
         };
+        StatementPayoutRequest: {
+            /** @description <campaignId>/<merchantId>/<period>; also the Idempotency-Key */
+            statementId: string;
+            campaignId: string;
+            merchantId: string;
+            /** @description The settled day, YYYY-MM-DD, in the campaign's time zone */
+            period: string;
+            /** @description What the merchant is paid, in fen */
+            amount: number;
+            /** @enum {string} */
+            currency: "CNY";
+        };
+        TradeInApproval: {
+            note?: string;
+        };
+        TradeInBatchApproval: {
+            ids: string[];
+            note?: string;
+        };
+        TradeInBatchResult: {
+            approved: string[];
+            refused: {
+                id: string;
+                /** @description The error code approving it alone would answer */
+                code: string;
+            }[];
+        };
+        TradeInBuyer: {
+            name: string;
+            phone: string;
+        };
+        TradeInCreated: {
+            id: string;
+            /** @description min(floor(price × percent ÷ 100), maxPerItem), fen */
+            subsidy: number;
+            /** @enum {string} */
+            status: "SUBMITTED";
+        };
+        TradeInDetail: {
+            id: string;
+            programmeId: string;
+            merchantId: string;
+            newProduct: {
+                /** @description e.g. 家电/冰箱, 汽车/新能源 */
+                category: string;
+                model: string;
+                /** @description What the buyer paid, fen (the invoice's amount) */
+                price: number;
+            };
+            oldProduct: {
+                category: string;
+                description: string;
+            };
+            invoiceNumber: string;
+            subsidy: number;
+            /** @enum {string} */
+            status: "SUBMITTED" | "CHANGES_REQUESTED" | "REJECTED" | "APPROVED" | "PAID" | "FAILED";
+            /** Format: date-time */
+            createdAt: string;
+            reviewNote?: string;
+            rejectReason?: string;
+            payoutAmount?: number;
+            /** @description Whole: this read is recorded in the audit trail */
+            buyer: {
+                name: string;
+                phone: string;
+            };
+            attachments: string[];
+            /** @description The attachments with presigned GETs, valid for 15 minutes */
+            attachmentDownloads: components["schemas"]["AttachmentDownload"][];
+        };
+        TradeInList: {
+            items: components["schemas"]["TradeInSummary"][];
+        };
+        TradeInRecord: {
+            buyer: components["schemas"]["TradeInBuyer"];
+            newProduct: {
+                /** @description e.g. 家电/冰箱, 汽车/新能源 */
+                category: string;
+                model: string;
+                /** @description What the buyer paid, fen (the invoice's amount) */
+                price: number;
+            };
+            oldProduct: {
+                category: string;
+                description: string;
+            };
+            /** @description Once per programme */
+            invoiceNumber: string;
+            /** @description Evidence: at least the invoice's copy, uploaded through POST /merchant/attachments */
+            attachments: string[];
+        };
+        TradeInRejection: {
+            reason: string;
+        };
+        TradeInReviewed: {
+            id: string;
+            /** @enum {string} */
+            status: "SUBMITTED" | "CHANGES_REQUESTED" | "REJECTED" | "APPROVED" | "PAID" | "FAILED";
+            payoutAmount?: number;
+        };
+        TradeInSummary: {
+            id: string;
+            programmeId: string;
+            merchantId: string;
+            newProduct: {
+                /** @description e.g. 家电/冰箱, 汽车/新能源 */
+                category: string;
+                model: string;
+                /** @description What the buyer paid, fen (the invoice's amount) */
+                price: number;
+            };
+            oldProduct: {
+                category: string;
+                description: string;
+            };
+            invoiceNumber: string;
+            subsidy: number;
+            /** @enum {string} */
+            status: "SUBMITTED" | "CHANGES_REQUESTED" | "REJECTED" | "APPROVED" | "PAID" | "FAILED";
+            /** Format: date-time */
+            createdAt: string;
+            reviewNote?: string;
+            rejectReason?: string;
+            payoutAmount?: number;
+            /** @description Masked */
+            buyer: {
+                name: string;
+                phone: string;
+            };
+            attachments: string[];
+        };
         Voucher: {
             voucherId: string;
             campaignId: string;
@@ -2381,10 +3359,543 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The application */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The application, its attachments with presigned GETs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationDetail"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    approveApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The application */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Approval"];
+            };
+        };
+        responses: {
+            /** @description The application, APPROVED (PAID once the payout is through) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_SUBMITTED: Only a SUBMITTED application or record can be reviewed (or a CHANGES_REQUESTED one resubmitted); `details.status` names its status. PROGRAMME_BUDGET_EXCEEDED: Approving would commit more than the programme's budget; `details` has `{budget, committed, amount}`. EXCLUSIVE_AWARD: The merchant is awarded already by another programme of the same exclusive group. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_SUBMITTED" | "PROGRAMME_BUDGET_EXCEEDED" | "EXCLUSIVE_AWARD";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    rejectApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The application */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewReason"];
+            };
+        };
+        responses: {
+            /** @description The application, REJECTED */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_SUBMITTED: Only a SUBMITTED application or record can be reviewed (or a CHANGES_REQUESTED one resubmitted); `details.status` names its status. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_SUBMITTED";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    requestApplicationChanges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The application */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewReason"];
+            };
+        };
+        responses: {
+            /** @description The application, CHANGES_REQUESTED */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_SUBMITTED: Only a SUBMITTED application or record can be reviewed (or a CHANGES_REQUESTED one resubmitted); `details.status` names its status. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_SUBMITTED";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    retryApplicationPayout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The application */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The application, APPROVED until the payout, which goes on in the queue, is through */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description INVALID_STATE: The resource's status does not allow this operation; `details.status` names it. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INVALID_STATE";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
     listAudit: {
         parameters: {
             query: {
-                /** @description PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, STATEMENT#<campaignId>/<merchantId>/<period> or FRAUD_FLAG#<id>, URL-encoded: `MERCHANT%23m1` */
+                /** @description PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, STATEMENT#<campaignId>/<merchantId>/<period>, FRAUD_FLAG#<id>, PROGRAMME#<id>, FILING#<programmeId>/<merchantId>, APPLICATION#<id> or TRADE_IN#<id>, URL-encoded: `MERCHANT%23m1` */
                 entity: string;
                 /** @description Entries per page, 1–100 (default 50) */
                 limit?: number;
@@ -5099,6 +6610,567 @@ export interface operations {
             };
         };
     };
+    listProgrammes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The programmes, by id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgrammeList"];
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    createProgramme: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProgrammeDefinition"];
+            };
+        };
+        responses: {
+            /** @description The programme, nothing committed yet */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Programme"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description ALREADY_EXISTS: A resource with this id already exists. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "ALREADY_EXISTS";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listProgrammeApplications: {
+        parameters: {
+            query?: {
+                /** @description SUBMITTED, CHANGES_REQUESTED, REJECTED, APPROVED, PAID or FAILED */
+                status?: "SUBMITTED" | "CHANGES_REQUESTED" | "REJECTED" | "APPROVED" | "PAID" | "FAILED";
+            };
+            header?: never;
+            path: {
+                /** @description The programme */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The applications */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationList"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    recordPaperFiling: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The programme */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaperFiling"];
+            };
+        };
+        responses: {
+            /** @description The merchant's first filing, unchanged */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilingRecord"];
+                };
+            };
+            /** @description The filing */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilingRecord"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description FILING_CLOSED: The programme's period has ended: it takes no more filings. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FILING_CLOSED";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    reconcileProgramme: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The programme */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The programme's books */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgrammeReconciliation"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listTradeIns: {
+        parameters: {
+            query?: {
+                /** @description One of SUBMITTED, CHANGES_REQUESTED, REJECTED, APPROVED, PAID, FAILED; all when absent */
+                status?: "SUBMITTED" | "CHANGES_REQUESTED" | "REJECTED" | "APPROVED" | "PAID" | "FAILED";
+            };
+            header?: never;
+            path: {
+                /** @description The trade-in programme */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The records, oldest first; buyer names as `张**`, phones as `138****8000` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeInList"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
     getCampaignReport: {
         parameters: {
             query?: {
@@ -5567,6 +7639,508 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "THROTTLED";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getTradeIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The trade-in record */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The record */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeInDetail"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    approveTradeIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The trade-in record */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["TradeInApproval"];
+            };
+        };
+        responses: {
+            /** @description APPROVED, with the amount to pay */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeInReviewed"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_SUBMITTED: Only a SUBMITTED application or record can be reviewed (or a CHANGES_REQUESTED one resubmitted); `details.status` names its status. PROGRAMME_BUDGET_EXCEEDED: Approving would commit more than the programme's budget; `details` has `{budget, committed, amount}`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_SUBMITTED" | "PROGRAMME_BUDGET_EXCEEDED";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    rejectTradeIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The trade-in record */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TradeInRejection"];
+            };
+        };
+        responses: {
+            /** @description REJECTED */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeInReviewed"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_SUBMITTED: Only a SUBMITTED application or record can be reviewed (or a CHANGES_REQUESTED one resubmitted); `details.status` names its status. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_SUBMITTED";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    retryTradeInPayout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The trade-in record */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description APPROVED again, its payout queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeInReviewed"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description INVALID_STATE: The resource's status does not allow this operation; `details.status` names it. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INVALID_STATE";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    approveTradeIns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TradeInBatchApproval"];
+            };
+        };
+        responses: {
+            /** @description What was approved and what was refused */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeInBatchResult"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
                         };
                     };
                 };
@@ -6278,6 +8852,756 @@ export interface operations {
             };
         };
     };
+    listMyApplications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The applications, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationList"];
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    resubmitApplication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The application */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplicationBody"];
+            };
+        };
+        responses: {
+            /** @description The application, SUBMITTED */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. NO_BASE_YEAR_SALES: A growth reward cannot be computed: the month's sales a year earlier (`sales.lastYear`) are 0. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED" | "NO_BASE_YEAR_SALES";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_SUBMITTED: Only a SUBMITTED application or record can be reviewed (or a CHANGES_REQUESTED one resubmitted); `details.status` names its status. MONTH_NOT_ENDED: The month applied for has not ended in the programme's time zone, or lies outside its period. NOT_FILED: The merchant did not file for the programme (for a growth reward: before the month began). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_SUBMITTED" | "MONTH_NOT_ENDED" | "NOT_FILED";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    requestAttachmentUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AttachmentUploadRequest"];
+            };
+        };
+        responses: {
+            /** @description Where to upload */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AttachmentUpload"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listMerchantProgrammes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The open programmes, by id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgrammeList"];
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    applyToProgramme: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The programme */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplicationBody"];
+            };
+        };
+        responses: {
+            /** @description The application, SUBMITTED */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Application"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. NO_BASE_YEAR_SALES: A growth reward cannot be computed: the month's sales a year earlier (`sales.lastYear`) are 0. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED" | "NO_BASE_YEAR_SALES";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description MONTH_NOT_ENDED: The month applied for has not ended in the programme's time zone, or lies outside its period. NOT_FILED: The merchant did not file for the programme (for a growth reward: before the month began). ALREADY_APPLIED: The merchant has applied already for this programme (and month). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "MONTH_NOT_ENDED" | "NOT_FILED" | "ALREADY_APPLIED";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    fileForProgramme: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The programme */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Filing"];
+            };
+        };
+        responses: {
+            /** @description The merchant's first filing, unchanged */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilingRecord"];
+                };
+            };
+            /** @description The filing */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilingRecord"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description FILING_CLOSED: The programme's period has ended: it takes no more filings. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FILING_CLOSED";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    listMerchantTradeIns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The trade-in programme */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The records, oldest first; buyer names as `张**`, phones as `138****8000` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeInList"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    recordTradeIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The trade-in programme */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TradeInRecord"];
+            };
+        };
+        responses: {
+            /** @description The record, SUBMITTED for review */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeInCreated"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. ATTACHMENT_INVALID: An attachment that is not the caller's, was never uploaded, or whose stored size or type is not the declared one; `details` names it. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED" | "ATTACHMENT_INVALID";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description INVALID_STATE: The resource's status does not allow this operation; `details.status` names it. DUPLICATE_INVOICE: A trade-in record with this invoice number exists in the programme already; `details.tradeInId` names it. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INVALID_STATE" | "DUPLICATE_INVOICE";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
     listMerchants: {
         parameters: {
             query?: {
@@ -6748,7 +10072,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The statement id: pay it once, however often it is sent */
+                /** @description The statement id, or the award's payableId: pay it once, however often it is sent */
                 "Idempotency-Key": string;
             };
             path?: never;

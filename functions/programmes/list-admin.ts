@@ -1,0 +1,10 @@
+/** GET /admin/programmes (operator): every programme, with its budget committed and paid. */
+import { dependenciesOf } from "../../shared/dependencies.js";
+import { httpRoute } from "../../shared/http/route.js";
+import { listProgrammeViews } from "../../shared/use-cases/programmes.js";
+
+export const handler = httpRoute("operator", async () => ({
+  status: 200,
+  body: await listProgrammeViews(dependenciesOf("listProgrammes")),
+  headers: { "cache-control": "no-store" },
+}));
