@@ -1,9 +1,16 @@
 /**
- * The CDK app (`cdk.json` runs it): the platform's wiring, deployed as `vouchers-stateful` and
- * `vouchers-stateless`. Deploy-time settings come from context, see docs/deploy.md.
+ * The CDK app (`cdk.json` runs it): the platform's wiring, deployed as `vouchers-stateful`,
+ * `vouchers-stateless` and `vouchers-edge`. Deploy-time settings come from context, see docs/deploy.md.
  */
+import { App } from "aws-cdk-lib";
 import { platform } from "../shared/wiring/platform.js";
-import { buildApp } from "./build-app.js";
+import { buildApp, CONSOLE_DIST_CONTEXT } from "./build-app.js";
+import { ensureConsoleBuilt } from "./local/console-build.js";
 
-const { app } = buildApp({ wiring: platform });
-app.synth();
+const app = new App();
+// Every synth and deploy ships the console built from the sources at hand, unless told to deploy
+// another build. Progress goes to stderr: the CLI reads nothing from the app's stdout, but keep it clean.
+if (app.node.tryGetContext(CONSOLE_DIST_CONTEXT) === undefined) {
+  await ensureConsoleBuilt((line) => console.error(line));
+}
+buildApp({ wiring: platform, app }).app.synth();

@@ -1,7 +1,7 @@
 /**
  * The operator console in the local runtime (API.md, "Console"): the built single-page app under
- * `/console/`, and the development sign-in `/console/dev-login` that mints a token with the local
- * JWT signer. On AWS, CloudFront serves the same files from S3 and the identity provider signs in.
+ * `/console/`, the development sign-in `/console/dev-login` that mints a token with the local
+ * JWT signer, and `/console/config.json` saying that this is how to sign in here. On AWS, CloudFront serves the same files from S3 and the identity provider signs in.
  */
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
@@ -95,6 +95,11 @@ export async function serveConsole(request: http.IncomingMessage, response: http
   }
   if (url.pathname === `${CONSOLE_PREFIX}/dev-login`) {
     write(response, method, await devLogin(url.searchParams, site));
+    return true;
+  }
+  if (url.pathname === `${CONSOLE_PREFIX}/config.json`) {
+    // How the console signs in here (on AWS the deployment writes this file with the identity provider's settings).
+    write(response, method, { status: 200, headers: { "content-type": "application/json", "cache-control": "no-store" }, body: JSON.stringify({ developmentSignIn: true }) });
     return true;
   }
   const index = path.join(site.dist, "index.html");

@@ -41,3 +41,11 @@ export function isProgrammePayout(message: z.infer<typeof payoutQueueMessageSche
 /** `draws` queue: rank one chunk (registration partition) of a lottery drop's draw. */
 export const drawChunkMessageSchema = z.strictObject({ campaignId: idSchema, dropId: idSchema, chunk: z.int().nonnegative() });
 export type DrawChunkMessage = z.infer<typeof drawChunkMessageSchema>;
+
+/** `draws` queue: issue one batch of a large draw's winners (their list is stored by the merge). */
+export const drawIssueMessageSchema = z.strictObject({ campaignId: idSchema, dropId: idSchema, batch: z.int().nonnegative() });
+export type DrawIssueMessage = z.infer<typeof drawIssueMessageSchema>;
+
+/** Every message of the `draws` queue. */
+export const drawMessageSchema = z.union([drawChunkMessageSchema, drawIssueMessageSchema]);
+export type DrawMessage = z.infer<typeof drawMessageSchema>;

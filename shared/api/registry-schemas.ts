@@ -113,7 +113,7 @@ export const merchantListQuerySchema = z.object({ limit: limitSchema, nextToken:
 export const adminMerchantListQuerySchema = z.object({ status: merchantStatusSchema.optional(), limit: limitSchema, nextToken: tokenSchema });
 
 /** The audited kinds of entity, as they appear in `entity`. */
-export const AUDITED_ENTITIES = ["PARTNER", "MERCHANT", "CAMPAIGN", "STATEMENT", "FRAUD_FLAG", "PROGRAMME", "FILING", "APPLICATION", "TRADE_IN"] as const;
+export const AUDITED_ENTITIES = ["PARTNER", "MERCHANT", "CAMPAIGN", "STATEMENT", "FRAUD_FLAG", "PROGRAMME", "FILING", "APPLICATION", "TRADE_IN", "CARD_LINK"] as const;
 export type AuditedEntity = (typeof AUDITED_ENTITIES)[number];
 
 const ID = "[A-Za-z0-9_-]{1,64}";
@@ -121,17 +121,22 @@ const ID = "[A-Za-z0-9_-]{1,64}";
 /**
  * `<TYPE>#<id>`, e.g. `MERCHANT#m1` (`MERCHANT%23m1` in a query string); a statement's id is
  * `<campaignId>/<merchantId>/<period>` (`STATEMENT%23c1%2Fm1%2F2026-11-21`); a fraud flag's is
- * its id (`FRAUD_FLAG%23flag-…`).
+ * its id (`FRAUD_FLAG%23flag-…`); a card link's is `<partnerId>/<cardToken>`, the token as the
+ * partner sent it (1–256 characters).
  */
 export const auditEntitySchema = z
   .string()
   .regex(
-    new RegExp(`^((PARTNER|MERCHANT|CAMPAIGN|FRAUD_FLAG|PROGRAMME|APPLICATION|TRADE_IN)#${ID}|FILING#${ID}/${ID}|STATEMENT#${ID}/${ID}/\\d{4}-\\d{2}-\\d{2})$`),
-    "must be PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, FRAUD_FLAG#<id>, PROGRAMME#<id>, FILING#<programmeId>/<merchantId>, APPLICATION#<id>, TRADE_IN#<id> or STATEMENT#<campaignId>/<merchantId>/<period>",
+    new RegExp(
+      `^((PARTNER|MERCHANT|CAMPAIGN|FRAUD_FLAG|PROGRAMME|APPLICATION|TRADE_IN)#${ID}|FILING#${ID}/${ID}|STATEMENT#${ID}/${ID}/\\d{4}-\\d{2}-\\d{2}|CARD_LINK#${ID}/.{1,256})$`,
+      "s",
+    ),
+    "must be PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, FRAUD_FLAG#<id>, PROGRAMME#<id>, FILING#<programmeId>/<merchantId>, APPLICATION#<id>, TRADE_IN#<id>, " +
+      "STATEMENT#<campaignId>/<merchantId>/<period> or CARD_LINK#<partnerId>/<cardToken>",
   )
   .describe(
-    "PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, FRAUD_FLAG#<id>, PROGRAMME#<id>, FILING#<programmeId>/<merchantId>, APPLICATION#<id>, TRADE_IN#<id> " +
-      "or STATEMENT#<campaignId>/<merchantId>/<period>, URL-encoded: MERCHANT%23m1",
+    "PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, FRAUD_FLAG#<id>, PROGRAMME#<id>, FILING#<programmeId>/<merchantId>, APPLICATION#<id>, TRADE_IN#<id>, " +
+      "STATEMENT#<campaignId>/<merchantId>/<period> or CARD_LINK#<partnerId>/<cardToken>, URL-encoded: MERCHANT%23m1",
   );
 
 /** Query of GET /admin/audit. */
@@ -140,14 +145,14 @@ export const auditQuerySchema = z.object({ entity: auditEntitySchema, limit: lim
 /** One audited change. */
 export const auditEntrySchema = z
   .object({
-    entity: z.string().describe("As asked for: PARTNER#<id>, MERCHANT#<id>, PROGRAMME#<id>, APPLICATION#<id>, STATEMENT#<campaignId>/<merchantId>/<period>, …"),
+    entity: z.string().describe("As asked for: PARTNER#<id>, MERCHANT#<id>, PROGRAMME#<id>, APPLICATION#<id>, STATEMENT#<campaignId>/<merchantId>/<period>, CARD_LINK#<partnerId>/<cardToken>, …"),
     at: instantSchema,
     who: z.string().describe("The operator's sub, partner:<id> for a partner's signed request, or merchant:<id> for a merchant's"),
     action: z
       .string()
       .describe(
         "e.g. partner.register, partner.rotate-secret, merchant.create, merchant.approve, merchant.suspend, statement.retry-payout, statement.forfeit, " +
-          "campaign.fraud-rules, fraud.dismiss, fraud.confirm, fraud.auto-suspend, fraud.clawback, programme.create, filing.online, filing.paper, " +
+          "campaign.fraud-rules, fraud.dismiss, fraud.confirm, fraud.auto-suspend, fraud.clawback, card.link, programme.create, filing.online, filing.paper, " +
           "application.submit, application.resubmit, application.approve, application.reject, application.request-changes, application.paid, " +
           "application.payout-failed, application.retry-payout",
       ),

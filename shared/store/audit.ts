@@ -11,7 +11,7 @@ import * as z from "../zod.js";
 import { queryPage } from "./dynamo.js";
 import { auditPartition } from "./keys.js";
 
-export type AuditEntityType = "PARTNER" | "MERCHANT" | "CAMPAIGN" | "STATEMENT" | "FRAUD_FLAG" | "PROGRAMME" | "FILING" | "APPLICATION" | "TRADE_IN";
+export type AuditEntityType = "PARTNER" | "MERCHANT" | "CAMPAIGN" | "STATEMENT" | "FRAUD_FLAG" | "PROGRAMME" | "FILING" | "APPLICATION" | "TRADE_IN" | "CARD_LINK";
 
 /** Where an operator's write is recorded, and whose it is: passed to every audited store write. */
 export interface AuditTrail {

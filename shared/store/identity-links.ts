@@ -4,9 +4,10 @@
  * (`ACCOUNT#<sub>`), and which resident a partner's card token acts for (`CARD#<partner>#<token>`).
  * Only keyed hashes of phone numbers and id hashes are stored, never the values.
  */
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as z from "../zod.js";
-import { batchGetAll, putOnce } from "./dynamo.js";
+import { auditPut, partnerActor } from "./audit.js";
+import { batchGetAll, cancellationItem, cancellationReasons, putOnce } from "./dynamo.js";
 import { accountLinkKey, cardLinkKey, identityLinkKey } from "./keys.js";
 
 const identityLinkSchema = z.object({ personKey: z.string().min(1) });
@@ -70,15 +71,47 @@ export async function writeAccountLink(db: DynamoDBDocumentClient, table: string
   );
 }
 
+/** The audited entity of a card link: the partner's token, `CARD_LINK#<partnerId>/<cardToken>` in GET /admin/audit. */
+export const cardLinkEntityId = (partnerId: string, cardToken: string) => `${partnerId}/${cardToken}`;
+
 /**
- * Links a partner's card token to a resident, once: answers the link as it stands (this one when
- * created, or the one already there, which may name another resident).
+ * Links a partner's card token to a resident, once, with its audit item in the same transaction
+ * (DESIGN.md §6, invariant 8: the partner's write is attributable): answers the link as it
+ * stands (this one when created, or the one already there, which may name another resident,
+ * and then nothing is written or audited).
  */
-export async function linkCard(db: DynamoDBDocumentClient, table: string, link: CardLink): Promise<{ created: boolean; link: CardLink }> {
-  const outcome = await putOnce(db, { TableName: table, Item: { ...cardLinkKey(link.partnerId, link.cardToken), ...link }, partitionKey: "pk" }, () =>
-    readCardItem(db, table, link.partnerId, link.cardToken),
-  );
-  return outcome.created ? { created: true, link } : { created: false, link: cardLinkSchema.parse(outcome.existing) };
+export async function linkCard(db: DynamoDBDocumentClient, tables: { vouchers: string; audit: string }, link: CardLink): Promise<{ created: boolean; link: CardLink }> {
+  try {
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: tables.vouchers,
+              Item: { ...cardLinkKey(link.partnerId, link.cardToken), ...link },
+              ConditionExpression: "attribute_not_exists(pk)",
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+            },
+          },
+          auditPut(tables.audit, {
+            entityType: "CARD_LINK",
+            entityId: cardLinkEntityId(link.partnerId, link.cardToken),
+            action: "card.link",
+            who: partnerActor(link.partnerId),
+            at: link.linkedAt,
+            version: 1,
+            after: { payerId: link.residentId, linkedAt: link.linkedAt },
+          }),
+        ],
+      }),
+    );
+    return { created: true, link };
+  } catch (error) {
+    if (cancellationReasons(error)[0] !== "ConditionalCheckFailed") throw error;
+    const existing = cancellationItem(error, 0) ?? (await readCardItem(db, tables.vouchers, link.partnerId, link.cardToken));
+    if (!existing) throw new Error(`${tables.vouchers}: the card link failed its condition but no link is there`, { cause: error });
+    return { created: false, link: cardLinkSchema.parse(existing) };
+  }
 }
 
 /** The resident a partner's card token acts for, read strongly consistently; undefined when not linked. */

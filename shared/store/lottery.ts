@@ -206,6 +206,8 @@ export const drawItemSchema = z.object({
   registrations: z.int().nonnegative().optional(),
   winners: z.record(z.string(), z.int().nonnegative()).optional(),
   issued: z.record(z.string(), z.int().nonnegative()).optional(),
+  /** Set by a merge whose winners are issued in batches: how many, and the figures it publishes at the end. */
+  issuing: z.object({ batches: z.int().positive(), registrations: z.int().nonnegative(), winners: z.record(z.string(), z.int().nonnegative()) }).optional(),
 });
 export type DrawItem = z.infer<typeof drawItemSchema>;
 
@@ -300,6 +302,70 @@ export async function readChunkResults(
     for (const entry of entriesByChunk.get(chunk) ?? []) (top[entry.voucherTypeId] ??= []).push(entry);
     return { registrations: header.registrations, top };
   });
+}
+
+/**
+ * Winners per issue batch of a large draw (one stored item and one message each): a few hundred
+ * bytes per winner keeps the item well under 400 KB, and one batch is seconds of work.
+ */
+export const ISSUE_BATCH_WINNERS = 500;
+const WINNERS_PREFIX = "WINNERS#";
+const ISSUED_PREFIX = "ISSUED#";
+const winnersItemSchema = z.object({ entries: z.string() });
+const issuedItemSchema = z.object({ issued: z.record(z.string(), z.int().nonnegative()) });
+
+/**
+ * Records a large draw's winners in batches and then, once, that it is issuing them (the batch
+ * count and the figures to publish). The batches are a function of the chunk results, so a merge
+ * run again writes the same items; the first `issuing` stays.
+ */
+export async function putWinnerBatches(
+  db: DynamoDBDocumentClient,
+  table: string,
+  drop: { campaignId: string; dropId: string },
+  batches: readonly (readonly RankedRegistration[])[],
+  figures: { registrations: number; winners: Record<string, number> },
+): Promise<void> {
+  const pk = drawPartition(drop.campaignId, drop.dropId);
+  await forEachLimited(
+    batches.map((entries, batch) => ({ entries, batch })),
+    8,
+    async ({ entries, batch }) => {
+      await db.send(new PutCommand({ TableName: table, Item: { pk, sk: `${WINNERS_PREFIX}${batch}`, entries: JSON.stringify(entries) } }));
+    },
+  );
+  await db.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: drawKey(drop.campaignId, drop.dropId),
+      UpdateExpression: "SET issuing = if_not_exists(issuing, :issuing)",
+      ConditionExpression: "attribute_exists(pk)",
+      ExpressionAttributeValues: { ":issuing": { batches: batches.length, ...figures } },
+    }),
+  );
+}
+
+/** One batch of a large draw's winners, as the merge stored it. Strongly consistent. */
+export async function readWinnerBatch(db: DynamoDBDocumentClient, table: string, drop: { campaignId: string; dropId: string }, batch: number): Promise<RankedRegistration[] | undefined> {
+  const item = await getItem(db, table, { pk: drawPartition(drop.campaignId, drop.dropId), sk: `${WINNERS_PREFIX}${batch}` });
+  if (item === undefined) return undefined;
+  return z.array(rankedRegistrationSchema).parse(JSON.parse(winnersItemSchema.parse(item).entries));
+}
+
+/** Notes that a batch of winners is issued, with the vouchers it issued per voucher type (the same again on a redelivery). */
+export async function putIssuedBatch(db: DynamoDBDocumentClient, table: string, drop: { campaignId: string; dropId: string }, batch: number, issued: Record<string, number>): Promise<void> {
+  await db.send(new PutCommand({ TableName: table, Item: { pk: drawPartition(drop.campaignId, drop.dropId), sk: `${ISSUED_PREFIX}${batch}`, issued } }));
+}
+
+/** The batches noted as issued so far, each with its vouchers per type. Strongly consistent. */
+export async function readIssuedBatches(db: DynamoDBDocumentClient, table: string, drop: { campaignId: string; dropId: string }): Promise<Record<string, number>[]> {
+  const items = await queryAll(db, {
+    TableName: table,
+    KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+    ExpressionAttributeValues: { ":pk": drawPartition(drop.campaignId, drop.dropId), ":prefix": ISSUED_PREFIX },
+    ConsistentRead: true,
+  });
+  return items.map((item) => issuedItemSchema.parse(item).issued);
 }
 
 /** Publishes the draw's result, once: later calls find `drawnAt` set and change nothing. */

@@ -19,13 +19,18 @@
  *     each gets at most one voucher, so nothing is issued over stock. A winner at the limit gets
  *     none; the unit is not passed down and drop close releases it (stock − vouchers issued).
  *     Last, the result is published once, with the seed.
+ *  4. **Issue in batches**, when the winners are too many for one invocation (over
+ *     ISSUE_BATCH_WINNERS): the merge stores them in batches, in a fixed order, and sends one
+ *     message per batch back to the queue ({@link issueDrawBatch}); each batch is issued as in step
+ *     3 and noted; the worker that finds every batch noted publishes. docs/architecture.md has the
+ *     crash analysis of each step.
  * A crash anywhere leaves the chunk message undeleted: SQS delivers it again, and the steps above
  * repeat without effect until the result is published.
  */
 import { drawCommitment, drawnVoucherId, mergeTopK, newRegistrationId, REGISTRATION_SHARDS, registrationOpen, registrationShard, chunkTopK } from "../domain/lottery.js";
 import { issueVoucher } from "../domain/claim.js";
 import { LimitReachedError, NotALotteryDropError, NotDrawnError, NotFoundError, RegistrationClosedError, RegistrationOpenError } from "../errors.js";
-import type { DrawChunkMessage } from "../api/messages.js";
+import type { DrawChunkMessage, DrawIssueMessage, DrawMessage } from "../api/messages.js";
 import { type CampaignWithDrops, type DropRecord, loadCampaign } from "../store/campaigns.js";
 import { readDrawSeed } from "../store/draw-seeds.js";
 import { forEachLimited } from "../store/inventory.js";
@@ -40,15 +45,20 @@ import {
   markDropDrawn,
   markWinner,
   queryDueDraws,
+  ISSUE_BATCH_WINNERS,
   putChunkResult,
+  putIssuedBatch,
+  putWinnerBatches,
   putRegistration,
   readChunkResults,
   readDraw,
   readDraws,
+  readIssuedBatches,
   readRegistration,
   readRegistrationChunk,
   readRegistrationCount,
   readRegistrationPage,
+  readWinnerBatch,
   startDrawItem,
 } from "../store/lottery.js";
 import { decodeToken, encodeToken } from "../store/page-token.js";
@@ -148,6 +158,7 @@ export async function startDraw(input: Dependencies<"campaigns" | "lottery"> & {
 /** Sends the chunks of a draw to the `draws` queue. */
 export type SendDrawChunks = (messages: readonly DrawChunkMessage[]) => Promise<void>;
 
+
 /**
  * The ticker's part: plans the draw of every lottery drop whose `drawAt` has passed and whose
  * draw was never planned. One that fails is reported and tried again by the next tick.
@@ -167,35 +178,73 @@ export async function startDueDraws(input: Dependencies<"campaigns" | "lottery">
   return { started, failed };
 }
 
-/** What a draw worker needs: the registrations, the seed, the vouchers it issues and the campaign's rules. */
+/** What a draw worker needs: the registrations, the seed, the vouchers it issues, the campaign's rules and the queue for issue batches. */
 export type DrawWorkerDependencies = Dependencies<"campaigns" | "lottery" | "drawSeeds" | "vouchers"> & {
+  send: SendDrawMessages;
+  /** Winners issued by the merge itself; more are issued in batches through the queue. Tests set it small. */
+  issueBatchWinners?: number;
   /** Fault injection for tests: runs before each winner's voucher is issued. */
   beforeIssue?: (winner: RankedRegistration) => void | Promise<void>;
 };
 
-/** Winners whose vouchers one merge issues at once. */
+/** Sends messages to the `draws` queue (chunks to rank, batches of winners to issue). */
+export type SendDrawMessages = (messages: readonly DrawMessage[]) => Promise<void>;
+
+/** What the draw worker did with one message. */
+export type DrawStep = "ranked" | "issuing" | "issued" | "drawn" | "already-drawn";
+
+/** Winners whose vouchers one worker issues at once. */
 const ISSUE_CONCURRENCY = 16;
+
+/** The draw worker (the `draws` queue): a chunk to rank (step 2) or a batch of winners to issue (step 3). */
+export async function handleDrawMessage(message: DrawMessage, deps: DrawWorkerDependencies): Promise<DrawStep> {
+  return "chunk" in message ? rankDrawChunk(message, deps) : issueDrawBatch(message, deps);
+}
 
 /**
  * Ranks one chunk of a draw (step 2 above) and, when every chunk has reported, merges and issues
  * (step 3). Answers what it did; throws on any fault, so the message is delivered again.
  */
-export async function rankDrawChunk(message: DrawChunkMessage, deps: DrawWorkerDependencies): Promise<"drawn" | "ranked" | "already-drawn"> {
+export async function rankDrawChunk(message: DrawChunkMessage, deps: DrawWorkerDependencies): Promise<DrawStep> {
   const drop = { campaignId: message.campaignId, dropId: message.dropId };
-  const draw = await readDraw(deps.db, deps.tables.lottery, drop);
-  if (!draw) throw new NotFoundError(`No draw of drop ${message.dropId} in campaign ${message.campaignId}`);
-  if (draw.drawnAt !== undefined) {
-    // The result is out; a merge cut short after publishing it may not have told the drop yet.
-    await markDropDrawn(deps.db, deps.tables.campaigns, drop, draw.drawnAt);
-    return "already-drawn";
-  }
+  const draw = await unpublishedDraw(deps, drop);
+  if (draw === "already-drawn") return draw;
   const seed = await mustSeed(deps, drop, draw);
   const registrations = await readRegistrationChunk(deps.db, deps.tables.lottery, drop, message.chunk);
   await putChunkResult(deps.db, deps.tables.lottery, drop, message.chunk, { registrations: registrations.length, top: chunkTopK(seed, registrations, draw.stock) });
   const reported = await readChunkResults(deps.db, deps.tables.lottery, drop);
   if (reported.length < draw.chunks) return "ranked";
-  await mergeDraw(deps, draw, seed, reported);
+  return mergeDraw(deps, draw, seed, reported);
+}
+
+/**
+ * Issues one batch of a large draw's winners (step 3, in parts) and, when every batch is noted
+ * as issued, publishes the result. A redelivered batch finds its vouchers written and issues none
+ * again; two last batches finishing at once both try to publish, and the first one does.
+ */
+export async function issueDrawBatch(message: DrawIssueMessage, deps: DrawWorkerDependencies): Promise<DrawStep> {
+  const drop = { campaignId: message.campaignId, dropId: message.dropId };
+  const draw = await unpublishedDraw(deps, drop);
+  if (draw === "already-drawn") return draw;
+  const winners = await readWinnerBatch(deps.db, deps.tables.lottery, drop, message.batch);
+  if (!draw.issuing || winners === undefined) throw new NotFoundError(`Draw of drop ${message.dropId} in campaign ${message.campaignId} has no winner batch ${message.batch}`);
+  const issued = await issueWinners(deps, draw, winners);
+  await putIssuedBatch(deps.db, deps.tables.lottery, drop, message.batch, issued);
+  const done = await readIssuedBatches(deps.db, deps.tables.lottery, drop);
+  if (done.length < draw.issuing.batches) return "issued";
+  const total: Record<string, number> = Object.fromEntries(Object.keys(draw.stock).map((typeId) => [typeId, 0]));
+  for (const batch of done) for (const [typeId, count] of Object.entries(batch)) total[typeId] = (total[typeId] ?? 0) + count;
+  await publishDraw(deps, draw, { seed: await mustSeed(deps, drop, draw), registrations: draw.issuing.registrations, winners: draw.issuing.winners, issued: total });
   return "drawn";
+}
+
+/** The draw, unless its result is out (then the drop is told, in case a worker died before telling it). */
+async function unpublishedDraw(deps: DrawWorkerDependencies, drop: { campaignId: string; dropId: string }): Promise<DrawItem | "already-drawn"> {
+  const draw = await readDraw(deps.db, deps.tables.lottery, drop);
+  if (!draw) throw new NotFoundError(`No draw of drop ${drop.dropId} in campaign ${drop.campaignId}`);
+  if (draw.drawnAt === undefined) return draw;
+  await markDropDrawn(deps.db, deps.tables.campaigns, drop, draw.drawnAt);
+  return "already-drawn";
 }
 
 async function mergeDraw(
@@ -203,20 +252,37 @@ async function mergeDraw(
   draw: DrawItem,
   seed: string,
   reported: readonly { registrations: number; top: Record<string, RankedRegistration[]> }[],
-): Promise<void> {
+): Promise<DrawStep> {
+  const top = mergeTopK(reported.map((part) => part.top), draw.stock);
+  const winners: Record<string, number> = Object.fromEntries(Object.keys(draw.stock).map((typeId) => [typeId, top[typeId]?.length ?? 0]));
+  const registrations = reported.reduce((sum, part) => sum + part.registrations, 0);
+  // In a fixed order (a stored map's keys have none), so a merge run again stores the same batches.
+  const all = Object.keys(top)
+    .sort()
+    .flatMap((typeId) => top[typeId] ?? []);
+  const batchSize = deps.issueBatchWinners ?? ISSUE_BATCH_WINNERS;
+  if (all.length <= batchSize) {
+    await publishDraw(deps, draw, { seed, registrations, winners, issued: await issueWinners(deps, draw, all) });
+    return "drawn";
+  }
+  // Too many for one invocation: stored in batches, each issued by its own message.
+  const batches = Array.from({ length: Math.ceil(all.length / batchSize) }, (_, batch) => all.slice(batch * batchSize, (batch + 1) * batchSize));
+  await putWinnerBatches(deps.db, deps.tables.lottery, draw, batches, { registrations, winners });
+  await deps.send(batches.map((_, batch) => ({ campaignId: draw.campaignId, dropId: draw.dropId, batch })));
+  return "issuing";
+}
+
+/**
+ * Issues each winner's voucher as a claim at the draw would; answers the vouchers issued per type.
+ * Idempotent per registration: the voucher id and the attempt derive from it.
+ */
+async function issueWinners(deps: DrawWorkerDependencies, draw: DrawItem, winners: readonly RankedRegistration[]): Promise<Record<string, number>> {
   const loaded = await loadCampaign(deps.db, deps.tables.campaigns, draw.campaignId, { consistent: true });
   const dropRecord = loaded?.drops.find((candidate) => candidate.id === draw.dropId);
   if (!loaded || !dropRecord) throw new NotFoundError(`Campaign ${draw.campaignId} has no drop ${draw.dropId}`);
   const { campaign } = loaded;
-  const top = mergeTopK(reported.map((part) => part.top), draw.stock);
-  const winners: Record<string, number> = {};
-  const issued: Record<string, number> = {};
-  for (const typeId of Object.keys(draw.stock)) {
-    winners[typeId] = top[typeId]?.length ?? 0;
-    issued[typeId] = 0;
-  }
-  const all = Object.values(top).flat();
-  await forEachLimited(all, ISSUE_CONCURRENCY, async (winner) => {
+  const issued: Record<string, number> = Object.fromEntries(Object.keys(draw.stock).map((typeId) => [typeId, 0]));
+  await forEachLimited(winners, ISSUE_CONCURRENCY, async (winner) => {
     await deps.beforeIssue?.(winner);
     const voucherType = campaign.voucherTypes.find((type) => type.id === winner.voucherTypeId);
     if (!voucherType) throw new NotFoundError(`Campaign ${campaign.id} has no voucher type ${winner.voucherTypeId}`);
@@ -235,17 +301,19 @@ async function mergeDraw(
     if (got !== undefined) issued[winner.voucherTypeId] = (issued[winner.voucherTypeId] ?? 0) + 1;
     await markWinner(deps.db, deps.tables.lottery, winner, got);
   });
-  const drawnAt = deps.now().toISOString();
-  await finishDraw(deps.db, deps.tables.lottery, draw, {
-    drawnAt,
-    seed,
-    registrations: reported.reduce((sum, part) => sum + part.registrations, 0),
-    winners,
-    issued,
-  });
-  // Drop close counts the drop's vouchers only after this: every voucher of the draw is written.
+  return issued;
+}
+
+/** Publishes the result once, then tells the drop (drop close counts the drop's vouchers only after this: every voucher of the draw is written). */
+async function publishDraw(
+  deps: DrawWorkerDependencies,
+  draw: DrawItem,
+  result: { seed: string; registrations: number; winners: Record<string, number>; issued: Record<string, number> },
+): Promise<void> {
+  await finishDraw(deps.db, deps.tables.lottery, draw, { drawnAt: deps.now().toISOString(), ...result });
   const published = await readDraw(deps.db, deps.tables.lottery, draw);
-  await markDropDrawn(deps.db, deps.tables.campaigns, draw, published?.drawnAt ?? drawnAt);
+  if (published?.drawnAt === undefined) throw new NotFoundError(`Draw of drop ${draw.dropId} in campaign ${draw.campaignId} vanished while publishing`);
+  await markDropDrawn(deps.db, deps.tables.campaigns, draw, published.drawnAt);
 }
 
 export interface DrawResultPage {

@@ -76,12 +76,15 @@ export const platformFunctions = {
     tables: { campaigns: "readWrite", lottery: "readWrite" },
     queues: { draws: "send" },
   },
-  rankDrawChunk: {
-    description: "draws queue: ranks one chunk of a lottery draw; the worker that finds every chunk reported merges and issues the winners' vouchers.",
-    entry: "functions/lottery/rank-chunk.ts",
+  drawWorker: {
+    description:
+      "draws queue: ranks one chunk of a lottery draw; the worker that finds every chunk reported merges and issues the winners' vouchers, " +
+      "or sends them back to the queue in batches when there are too many for one invocation, and issues such a batch.",
+    entry: "functions/lottery/draw-worker.ts",
     memoryMb: 1024,
     timeoutSeconds: 120,
     tables: { campaigns: "readWrite", lottery: "readWrite", drawSeeds: "read", vouchers: "readWrite" },
+    queues: { draws: "send" },
   },
   getDrawResult: {
     description: "GET /campaigns/{id}/drops/{dropId}/draw (public): a drawn lottery's seed, figures and registration ids, paged.",
@@ -112,7 +115,7 @@ export const platformFunctions = {
   linkCard: {
     description: "POST /partners/{partnerId}/cards (signed): links the partner's card token to a resident, once.",
     entry: "functions/partners/link-card.ts",
-    tables: { partners: "read", vouchers: "readWrite" },
+    tables: { partners: "read", vouchers: "readWrite", audit: "write" },
   },
   recordRefund: {
     description:

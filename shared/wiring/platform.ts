@@ -46,7 +46,7 @@ export const platform = defineWiring({
     { queue: "settlements", function: "settleStatement", batchSize: 5 },
     { queue: "payouts", function: "payStatement", batchSize: 5 },
     // One chunk at a time: a chunk is up to 1/32 of a drop's registrations.
-    { queue: "draws", function: "rankDrawChunk", batchSize: 1 },
+    { queue: "draws", function: "drawWorker", batchSize: 1 },
     { queue: "payouts", deadLetter: true, function: "recordPayoutFailure", batchSize: 10 },
   ],
   streamTriggers: [

@@ -92,6 +92,13 @@ describe("the console's files", () => {
     expect((await get("/console/.sources-sha256")).status).toBe(404);
   });
 
+  it("answer config.json with the development sign-in (on AWS the deployment writes the identity provider's settings there)", async () => {
+    const response = await get("/console/config.json");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    expect(await response.json()).toEqual({ developmentSignIn: true });
+  });
+
   it("leave the API's routes alone", async () => {
     expect((await get("/health")).status).toBe(200);
     expect((await get("/consoles")).status).toBe(404);

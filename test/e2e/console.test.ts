@@ -4,6 +4,7 @@
  * campaign's real figures, switch the language to en and back. Screenshots go to .cache/console/;
  * axe-core finds no serious or critical violation on any screen.
  */
+import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -196,5 +197,51 @@ describe("the operator console in Chromium", () => {
     expect(browser!.errors.length).toBeGreaterThan(0);
     expect(browser!.errors.filter((error) => !/status of 401/.test(error))).toEqual([]);
     browser!.errors.length = 0;
+  });
+
+  it("signs in through the identity provider where config.json names one (AWS): authorization code with PKCE, the token in memory only", async () => {
+    const { page, context } = browser!;
+    const IDP = "https://idp.example.test/pool-1";
+    const cors = { "access-control-allow-origin": runtime.url };
+    const token = await signLocalToken({ sub: "ops-oidc", operator: true, settings: TEST_JWT });
+    const seen: { challenge?: string | null; nonce?: string | null; redirect?: string | null; verified?: boolean } = {};
+    // What the AWS deployment serves, and a stand-in provider: the console's own code does the rest.
+    await context.route(`${runtime.url}/console/config.json`, (route) => route.fulfill({ json: { oidc: { authority: IDP, clientId: "console-client", scope: "openid" } } }));
+    await context.route(`${IDP}/.well-known/openid-configuration`, (route) =>
+      route.fulfill({ json: { issuer: IDP, authorization_endpoint: `${IDP}/oauth2/authorize`, token_endpoint: `${IDP}/oauth2/token` }, headers: cors }),
+    );
+    await context.route(`${IDP}/oauth2/authorize**`, (route) => {
+      const asked = new URL(route.request().url()).searchParams;
+      Object.assign(seen, { challenge: asked.get("code_challenge"), nonce: asked.get("nonce"), redirect: asked.get("redirect_uri") });
+      return route.fulfill({ status: 302, headers: { location: `${runtime.url}/console/?code=code-1&state=${asked.get("state") ?? ""}` } });
+    });
+    await context.route(`${IDP}/oauth2/token`, (route) => {
+      const form = new URLSearchParams(route.request().postData() ?? "");
+      seen.verified = form.get("code") === "code-1" && createHash("sha256").update(form.get("code_verifier") ?? "").digest("base64url") === seen.challenge;
+      if (!seen.verified) return route.fulfill({ status: 400, json: { error: "invalid_grant" }, headers: cors });
+      const idToken = [{ alg: "none" }, { iss: IDP, aud: "console-client", sub: "ops-oidc", nonce: seen.nonce, iat: 0, exp: 4_000_000_000 }]
+        .map((part) => Buffer.from(JSON.stringify(part)).toString("base64url"))
+        .join(".");
+      return route.fulfill({ json: { access_token: token, id_token: `${idToken}.`, token_type: "Bearer", expires_in: 3_600 }, headers: cors });
+    });
+    try {
+      await page.goto(`${runtime.url}/console/`);
+      const button = page.getByRole("button", { name: "前往统一身份认证登录" });
+      await button.waitFor();
+      await expect(page.getByLabel("用户标识").count()).resolves.toBe(0);
+      await page.screenshot({ path: path.join(SCREENSHOTS, "sign-in-provider.png") });
+      await expectAccessible("sign-in (identity provider)");
+      await button.click();
+      await page.getByRole("heading", { name: "总览" }).waitFor();
+      await expect(page.getByTestId("signed-in-as").textContent()).resolves.toBe("ops-oidc");
+      expect(seen).toMatchObject({ redirect: `${runtime.url}/console/`, verified: true });
+      expect(seen.challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      // The code is off the address bar; no token (nor the PKCE request) is left in any storage.
+      expect(page.url()).toBe(`${runtime.url}/console/`);
+      const stored: unknown = await page.evaluate("JSON.stringify([Object.keys(localStorage), Object.keys(sessionStorage), document.cookie])");
+      expect(stored).toBe('[[],[],""]');
+    } finally {
+      await context.unrouteAll();
+    }
   });
 });

@@ -1,10 +1,23 @@
 /**
  * The deploy-time context (`vouchers:jwtIssuer`, `vouchers:jwtAudience`, optional
- * `vouchers:alarmEmail`) is checked before any stack is built, with an error that says what to set.
+ * `vouchers:alarmEmail`, `vouchers:consoleDist` and `vouchers:consoleClientId`) is checked before
+ * any stack is built, with an error that says what to set.
  */
 import { App } from "aws-cdk-lib";
 import { describe, expect, it } from "vitest";
-import { ALARM_EMAIL_CONTEXT, JWT_AUDIENCE_CONTEXT, JWT_ISSUER_CONTEXT, buildApp, parseDeployContext } from "../../infra/build-app.js";
+import { join } from "node:path";
+import {
+  ALARM_EMAIL_CONTEXT,
+  CONSOLE_CLIENT_ID_CONTEXT,
+  CONSOLE_DIST_CONTEXT,
+  JWT_AUDIENCE_CONTEXT,
+  JWT_ISSUER_CONTEXT,
+  buildApp,
+  parseConsoleContext,
+  parseDeployContext,
+} from "../../infra/build-app.js";
+import { REPO_ROOT } from "../../infra/constructs/voucher-function.js";
+import { CONSOLE_DIST } from "../../infra/local/console-build.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { cdkJsonContext } from "./support.js";
 
@@ -52,5 +65,29 @@ describe("deploy context", () => {
   it("has working examples in cdk.json", () => {
     const context = cdkJsonContext();
     expect(() => parseDeployContext((key) => context[key])).not.toThrow();
+  });
+});
+
+describe("the console's deploy context", () => {
+  const consoleContext = (context: Record<string, unknown>, audience = ["app", "console"]) => parseConsoleContext((key) => context[key], audience);
+
+  it("deploys console/dist, signing in with the first audience, by default", () => {
+    expect(consoleContext({})).toEqual({ dist: CONSOLE_DIST, clientId: "app" });
+  });
+
+  it("takes another build, relative to the repository root, and another of the audiences", () => {
+    expect(consoleContext({ [CONSOLE_DIST_CONTEXT]: "build/console", [CONSOLE_CLIENT_ID_CONTEXT]: "console" })).toEqual({
+      dist: join(REPO_ROOT, "build", "console"),
+      clientId: "console",
+    });
+    expect(consoleContext({ [CONSOLE_DIST_CONTEXT]: "/srv/console" }).dist).toBe("/srv/console");
+  });
+
+  it.each([
+    ["a client id the API does not accept", { [CONSOLE_CLIENT_ID_CONTEXT]: "other" }, CONSOLE_CLIENT_ID_CONTEXT],
+    ["an empty client id", { [CONSOLE_CLIENT_ID_CONTEXT]: "" }, CONSOLE_CLIENT_ID_CONTEXT],
+    ["a build path that is no string", { [CONSOLE_DIST_CONTEXT]: 3 }, CONSOLE_DIST_CONTEXT],
+  ])("rejects %s, naming the key", (_case, context, key) => {
+    expect(() => consoleContext(context)).toThrow(new RegExp(`invalid CDK context:[\\s\\S]*${key}`));
   });
 });

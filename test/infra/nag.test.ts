@@ -39,7 +39,7 @@ function acknowledgments(app: App): Acknowledgment[] {
 function expectClean(built: BuiltApp): void {
   // Synthesis runs the registered AwsSolutionsChecks plugin and throws on any finding.
   expect(() => built.app.synth()).not.toThrow();
-  for (const stack of [built.stateful, built.stateless]) {
+  for (const stack of [built.stateful, built.stateless, built.edge]) {
     expect(new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(stack).violations, stack.stackName).toEqual([]);
     const annotations = Annotations.fromStack(stack);
     expect(annotations.findError("*", Match.stringLikeRegexp("AwsSolutions-.*"))).toEqual([]);
@@ -62,14 +62,16 @@ describe.each(WIRINGS)("cdk-nag AwsSolutions on the %s wiring", (_label, wiring:
       expect(Stack.isStack(ack.construct) || ack.construct === built.app, `${ack.path}: no stack-wide acknowledgments`).toBe(false);
       // The one stateful exception: the identity hash key is never rotated (a new key unlinks every person).
       const identityKeyRotation = ack.id === "AwsSolutions-SMG4" && ack.construct === built.stateful.identityHashKey;
-      // And the buckets' access-log bucket, which cannot log into itself (S1), and whose log-delivery
+      // And the evidence buckets' access-log bucket, which cannot log into itself (S1), and whose log-delivery
       // ACL CDK itself acknowledges to cfn-lint (W3045).
       const accessLogsOfAccessLogs = ["AwsSolutions-S1", "CloudFormation-Validate::W3045"].includes(ack.id) && ack.construct === built.stateful.bucketAccessLogs;
-      expect(ack.path.startsWith(`${built.stateless.stackName}/`) || identityKeyRotation || accessLogsOfAccessLogs, `${ack.path}: the stateful stack needs none`).toBe(true);
+      const inStatelessOrEdge = [built.stateless, built.edge].some((stack) => ack.path.startsWith(`${stack.stackName}/`));
+      expect(inStatelessOrEdge || identityKeyRotation || accessLogsOfAccessLogs, `${ack.path}: the stateful stack needs none`).toBe(true);
     }
 
     const functions = Object.entries(built.stateless.functions);
-    const byId = (id: string) => acks.filter((a) => a.id === id).map((a) => a.path).sort();
+    const backEnd = acks.filter((a) => a.path.startsWith(`${built.stateless.stackName}/`) || a.path.startsWith(`${built.stateful.stackName}/`));
+    const byId = (id: string) => backEnd.filter((a) => a.id === id).map((a) => a.path).sort();
     // Runtime pin: one per function, on the function.
     expect(byId("AwsSolutions-L1")).toEqual(functions.map(([, fn]) => fn.node.path).sort());
     // X-Ray (and stream listing) take no resource: one per function, on its role.
@@ -83,11 +85,28 @@ describe.each(WIRINGS)("cdk-nag AwsSolutions on the %s wiring", (_label, wiring:
     // The access-log bucket's own logging, once, on that bucket, when the wiring declares buckets.
     expect(byId("AwsSolutions-S1")).toEqual(built.stateful.bucketAccessLogs ? [built.stateful.bucketAccessLogs.node.path] : []);
     // Bucket objects: one per function granted a bucket, on its role.
-    const bucketObjects = acks.filter((a) => /^AwsSolutions-IAM5\[Resource::.*Bucket.*\/\*\]$/.test(a.id)).map((a) => a.path).sort();
+    const bucketObjects = backEnd.filter((a) => /^AwsSolutions-IAM5\[Resource::.*Bucket.*\/\*\]$/.test(a.id)).map((a) => a.path).sort();
     const withBuckets = functions.filter(([name]) => Object.keys(wiring.functions[name]?.buckets ?? {}).length > 0);
     expect(bucketObjects).toEqual(withBuckets.map(([, fn]) => fn.role!.node.path).sort());
     // Nothing else.
-    expect(acks.filter((a) => a.id !== "CloudFormation-Validate::W3045" && !/^AwsSolutions-(L1|APIG4|SMG4|S1|IAM5\[Resource::\*\]|IAM5\[Resource::.*\/index\/\*\]|IAM5\[Resource::.*Bucket.*\/\*\])$/.test(a.id))).toEqual([]);
+    expect(
+      backEnd.filter(
+        (a) => a.id !== "CloudFormation-Validate::W3045" && !/^AwsSolutions-(L1|APIG4|SMG4|S1|IAM5\[Resource::\*\]|IAM5\[Resource::.*\/index\/\*\]|IAM5\[Resource::.*Bucket.*\/\*\])$/.test(a.id),
+      ),
+    ).toEqual([]);
+
+    // The edge: the distribution's three choices, the log bucket's own logging, and CDK's
+    // BucketDeployment helper (its runtime, managed policy and the wildcards of CDK's grants).
+    // (CDK acknowledges a cfn-lint warning of its own on the log bucket's delivery ACL; not ours to count.)
+    const edge = acks.filter((a) => a.path.startsWith(`${built.edge.stackName}/`) && a.id.startsWith("AwsSolutions-"));
+    const on = (construct: IConstruct) => edge.filter((a) => a.construct === construct).map((a) => a.id).sort();
+    expect(on(built.edge.distribution)).toEqual(["AwsSolutions-CFR1", "AwsSolutions-CFR2", "AwsSolutions-CFR4"]);
+    expect(on(built.edge.accessLogBucket)).toEqual(["AwsSolutions-S1"]);
+    expect(on(built.edge.consoleBucket)).toEqual([]);
+    const helper = edge.filter((a) => a.path.includes("/Custom::CDKBucketDeployment"));
+    expect(helper.filter((a) => !/^AwsSolutions-(L1|IAM4\[Policy::.*AWSLambdaBasicExecutionRole\]|IAM5\[.*\])$/.test(a.id))).toEqual([]);
+    expect(helper.filter((a) => a.id === "AwsSolutions-L1")).toHaveLength(1);
+    expect(edge.length).toBe(4 + helper.length);
   });
 });
 

@@ -1,13 +1,13 @@
 /**
  * Shared set-up of the infra tests: an App with the repository's cdk.json context (so feature
- * flags match `cdk synth`), test JWT settings, and bundling skipped so no esbuild run and no
- * handler file is needed.
+ * flags match `cdk synth`), test JWT settings, bundling skipped so no esbuild run and no
+ * handler file is needed, and a small console build (test/infra/console-dist) so no Vite run is.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { App, CfnElement, Stack } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
-import { JWT_AUDIENCE_CONTEXT, JWT_ISSUER_CONTEXT } from "../../infra/build-app.js";
+import { CONSOLE_DIST_CONTEXT, JWT_AUDIENCE_CONTEXT, JWT_ISSUER_CONTEXT } from "../../infra/build-app.js";
 import { REPO_ROOT } from "../../infra/constructs/voucher-function.js";
 import { platform } from "../../shared/wiring/platform.js";
 import type { Wiring } from "../../shared/wiring/types.js";
@@ -15,6 +15,8 @@ import { fixtureWiring } from "../fixtures/wiring.js";
 
 export const JWT_ISSUER = "https://cognito-idp.ap-east-1.amazonaws.com/ap-east-1_TEST";
 export const JWT_AUDIENCE = ["vouchers-app", "vouchers-console"];
+/** A stand-in for console/dist: an index.html, one hashed asset and the build's dotfile. */
+export const CONSOLE_DIST_FIXTURE = join(REPO_ROOT, "test", "infra", "console-dist");
 
 /** Every wiring the back end must build: the platform's and the fixture that uses every feature. */
 export const WIRINGS: [string, Wiring][] = [
@@ -35,6 +37,7 @@ export function testApp(context: Record<string, unknown> = {}): App {
       "aws:cdk:bundling-stacks": [],
       [JWT_ISSUER_CONTEXT]: JWT_ISSUER,
       [JWT_AUDIENCE_CONTEXT]: JWT_AUDIENCE.join(","),
+      [CONSOLE_DIST_CONTEXT]: CONSOLE_DIST_FIXTURE,
       ...context,
     },
   });

@@ -1,17 +1,20 @@
 /**
  * `npm run synth` on this checkout: the pinned CDK CLI, bundling every handler with the local
- * esbuild (never Docker), writing both templates to cdk.out/.
+ * esbuild (never Docker), writing the three templates to cdk.out/. The console build is the infra
+ * tests' small one (through `-c vouchers:consoleDist`), so this test runs no Vite build.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { CONSOLE_DIST_CONTEXT } from "../../infra/build-app.js";
 import { REPO_ROOT } from "../../infra/constructs/voucher-function.js";
 import { platform } from "../../shared/wiring/platform.js";
+import { CONSOLE_DIST_FIXTURE } from "./support.js";
 
 describe("npm run synth", () => {
-  it("writes both templates and one ESM bundle per function", () => {
-    const result = spawnSync(join(REPO_ROOT, "node_modules/.bin/tsx"), ["scripts/synth.ts"], {
+  it("writes the three templates and one ESM bundle per function", () => {
+    const result = spawnSync(join(REPO_ROOT, "node_modules/.bin/tsx"), ["scripts/synth.ts", "-c", `${CONSOLE_DIST_CONTEXT}=${CONSOLE_DIST_FIXTURE}`], {
       cwd: REPO_ROOT,
       encoding: "utf8",
       timeout: 120_000,
@@ -21,6 +24,8 @@ describe("npm run synth", () => {
     const out = join(REPO_ROOT, "cdk.out");
     const stateless = JSON.parse(readFileSync(join(out, "vouchers-stateless.template.json"), "utf8"));
     expect(existsSync(join(out, "vouchers-stateful.template.json"))).toBe(true);
+    const edge = JSON.parse(readFileSync(join(out, "vouchers-edge.template.json"), "utf8"));
+    expect(Object.values(edge.Resources).filter((r: any) => r.Type === "AWS::CloudFront::Distribution")).toHaveLength(1);
     const functions = Object.values(stateless.Resources).filter((r: any) => r.Type === "AWS::Lambda::Function") as any[];
     expect(functions).toHaveLength(Object.keys(platform.functions).length);
     for (const fn of functions) {

@@ -15,6 +15,8 @@ import { callerFromClaims, callerIdentityHashes } from "../../shared/http/caller
 import { accountLinkKey, claimCounterKey, merchantKey } from "../../shared/store/keys.js";
 import { listVouchers } from "../../shared/store/vouchers.js";
 import { linkCardToResident } from "../../shared/use-cases/card-links.js";
+import { listAudit } from "../../shared/use-cases/audit.js";
+import { auditEntitySchema } from "../../shared/api/registry-schemas.js";
 import { ClaimCaches, type ClaimDependencies, claimVoucher } from "../../shared/use-cases/claim.js";
 import { InstantCaches } from "../../shared/use-cases/instant-discounts.js";
 import { type PaymentDependencies, recordPayment, recordRefund } from "../../shared/use-cases/payments.js";
@@ -26,11 +28,11 @@ import { provisionTestResources, tableNamesOf, testClients } from "./runtime-hel
 
 const { db } = testClients();
 const KEY = "test-identity-hash-key";
-let tables: PaymentDependencies["tables"];
+let tables: PaymentDependencies["tables"] & { audit: string };
 
 beforeAll(async () => {
   const resources = await provisionTestResources(platform, "linked");
-  tables = tableNamesOf(resources, ["campaigns", "inventory", "vouchers", "merchants", "redemptions"]);
+  tables = tableNamesOf(resources, ["campaigns", "inventory", "vouchers", "merchants", "redemptions", "audit"]);
 });
 
 const unique = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
@@ -263,6 +265,11 @@ describe("a card token a partner linked", { timeout: 60_000 }, () => {
     expect(linked).toMatchObject({ created: true, link: { partnerId, cardToken, payerId: resident } });
     expect(await linkCardToResident({ partnerId, body: { payerId: resident, cardToken } }, linkDeps())).toEqual({ created: false, link: linked.link });
     await expect(linkCardToResident({ partnerId, body: { payerId: unique("thief"), cardToken } }, linkDeps())).rejects.toBeInstanceOf(CardLinkedElsewhereError);
+    // Attributable (invariant 8): one audit item by the partner, none for the repeat or the refusal.
+    const trail = await listAudit({ db, tables, query: { entity: auditEntitySchema.parse(`CARD_LINK#${partnerId}/${cardToken}`), limit: 10 } });
+    expect(trail.items).toEqual([
+      expect.objectContaining({ entity: `CARD_LINK#${partnerId}/${cardToken}`, action: "card.link", who: `partner:${partnerId}`, after: { payerId: resident, linkedAt: linked.link.linkedAt } }),
+    ]);
 
     // The card's payment uses the resident's voucher.
     expect(await pay(cardToken)).toMatchObject({ campaignId, voucherId: voucher.voucherId, discount: 3_000 });

@@ -9,7 +9,7 @@ import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type CampaignInput, parseCampaign } from "../../shared/domain/campaign.js";
 import { type DrawEntry, drawCommitment, winners } from "../../shared/domain/lottery.js";
-import type { DrawChunkMessage } from "../../shared/api/messages.js";
+import type { DrawChunkMessage, DrawIssueMessage, DrawMessage } from "../../shared/api/messages.js";
 import { markPublishing } from "../../shared/store/campaign-writes.js";
 import { closeDrop } from "../../shared/store/drop-close.js";
 import { ensureDrawSeed, readDrawSeed } from "../../shared/store/draw-seeds.js";
@@ -21,7 +21,7 @@ import { type CampaignPage, addDrop, createCampaign, listPublicCampaigns, publis
 import { ClaimCaches, claimVoucher } from "../../shared/use-cases/claim.js";
 import { runTicker } from "../../shared/use-cases/ticker.js";
 import type { Dependencies } from "../../shared/use-cases/dependencies.js";
-import { listMyRegistrations, rankDrawChunk, readDrawResult, registerForDraw, registrationCount, startDraw, startDueDraws } from "../../shared/use-cases/lottery.js";
+import { type DrawWorkerDependencies, issueDrawBatch, listMyRegistrations, rankDrawChunk, readDrawResult, registerForDraw, registrationCount, startDraw, startDueDraws } from "../../shared/use-cases/lottery.js";
 import { parseDrop } from "../../shared/domain/campaign.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { campaignInput } from "../fixtures/campaigns.js";
@@ -37,6 +37,12 @@ type Tables = "campaigns" | "inventory" | "drawSeeds" | "vouchers" | "lottery";
 let tables: Record<Tables, string>;
 let allTables: Record<"operations" | "redemptions" | "settlements" | "merchants", string>;
 const at = (now: Date): Dependencies<Tables> => ({ db, tables, now: () => now });
+/** The draw worker's dependencies; a draw this small issues its winners in the merge and sends nothing. */
+const worker = (now: Date, extra: Partial<DrawWorkerDependencies> = {}): DrawWorkerDependencies => ({
+  ...at(now),
+  send: () => Promise.reject(new Error("a small draw sends no issue batch")),
+  ...extra,
+});
 
 beforeAll(async () => {
   const resources = await provisionTestResources(platform, "lottery");
@@ -77,7 +83,7 @@ async function draw(campaignId: string, options: { deliver?: (messages: DrawChun
     },
   });
   if (options.deliver) await options.deliver(sent);
-  else for (const message of sent) await rankDrawChunk(message, at(AFTER));
+  else for (const message of sent) await rankDrawChunk(message, worker(AFTER));
   return sent;
 }
 
@@ -275,17 +281,17 @@ describe("the draw", () => {
       deliver: async (messages) => {
         // The merge dies at its third winner, the others in flight or done.
         const crashing = {
-          ...at(AFTER),
+          ...worker(AFTER),
           beforeIssue: () => {
             if (++issues === 3) throw new Error("injected crash in the merge");
           },
         };
         // Every chunk but the last reports; the last one merges and crashes after issuing nothing or part.
-        for (const message of messages.slice(0, -1)) expect(await rankDrawChunk(message, at(AFTER))).toBe("ranked");
+        for (const message of messages.slice(0, -1)) expect(await rankDrawChunk(message, worker(AFTER))).toBe("ranked");
         await expect(rankDrawChunk(messages.at(-1)!, crashing)).rejects.toThrow("injected crash");
         // Redelivered: a chunk already reported, then the crashed one, then all again.
-        expect(await rankDrawChunk(messages[0]!, at(AFTER))).toBe("drawn");
-        for (const message of messages) expect(await rankDrawChunk(message, at(AFTER))).toBe("already-drawn");
+        expect(await rankDrawChunk(messages[0]!, worker(AFTER))).toBe("drawn");
+        for (const message of messages) expect(await rankDrawChunk(message, worker(AFTER))).toBe("already-drawn");
       },
     });
     expect(sent).toHaveLength(32);
@@ -327,5 +333,73 @@ describe("the draw", () => {
     expect((await listMyRegistrations({ ...at(AFTER), residentId: owners.get(atLimit.registrationId)! })).items).toEqual([expect.objectContaining({ status: "WON" })]);
     const loser = entries.find((entry) => !Object.values(expected).flat().some((winner) => winner.registrationId === entry.registrationId))!;
     expect((await listMyRegistrations({ ...at(AFTER), residentId: owners.get(loser.registrationId)! })).items).toEqual([expect.objectContaining({ status: "LOST" })]);
+  });
+
+  it("issues a large draw's winners in batches through the queue, exactly once under a crashed batch, a merge run twice and redelivered batches", async () => {
+    const campaignId = await lotteryCampaign();
+    await publishCampaign({ ...at(BEFORE), campaignId });
+    const entries = await registered(campaignId, 24);
+    const seed = (await readDrawSeed(db, tables.drawSeeds, { campaignId, dropId: "draw1" }))!;
+    const expected = winners(seed, entries, LOTTERY_DROP.stock);
+    const atLimit = expected["200-60"]![0]!;
+    const owners = new Map(entries.map((entry, i) => [entry.registrationId, `p${i}`]));
+    await setClaimed(owners.get(atLimit.registrationId)!, campaignId, 1);
+    const closeTables = { campaigns: tables.campaigns, inventory: tables.inventory, vouchers: tables.vouchers };
+    const afterClose = new Date(Date.parse(LOTTERY_DROP.closesAt) + 3_600_000);
+
+    // Five winners, two per batch: the merge stores three batches and sends one message each.
+    const queued: DrawMessage[] = [];
+    const batched = (extra: Partial<DrawWorkerDependencies> = {}) =>
+      worker(AFTER, {
+        issueBatchWinners: 2,
+        send: (messages) => {
+          queued.push(...messages);
+          return Promise.resolve();
+        },
+        ...extra,
+      });
+    const chunks = await draw(campaignId, {
+      deliver: async (messages) => {
+        for (const message of messages.slice(0, -1)) expect(await rankDrawChunk(message, batched())).toBe("ranked");
+        expect(await rankDrawChunk(messages.at(-1)!, batched())).toBe("issuing");
+        // The last chunk redelivered (its delete lost): the merge runs again and sends the batches again.
+        expect(await rankDrawChunk(messages.at(-1)!, batched())).toBe("issuing");
+      },
+    });
+    expect(chunks).toHaveLength(32);
+    const batches = queued.filter((message): message is DrawIssueMessage => "batch" in message);
+    expect(batches.map((message) => message.batch).sort()).toEqual([0, 0, 1, 1, 2, 2]);
+
+    // Batch 0 dies after its first winner; the others and its redelivery run, the last two at once.
+    let issues = 0;
+    const crashing = batched({
+      beforeIssue: () => {
+        if (++issues === 2) throw new Error("injected crash in an issue batch");
+      },
+    });
+    const [zero, one, two] = [0, 1, 2].map((batch) => batches.find((message) => message.batch === batch)!);
+    await expect(issueDrawBatch(zero!, crashing)).rejects.toThrow("injected crash");
+    expect(await issueDrawBatch(one!, batched())).toBe("issued");
+    // Not published while a batch is outstanding, and drop close still waits.
+    expect(await rejection(readDrawResult({ ...at(AFTER), campaignId, dropId: "draw1", limit: 10 }))).toMatchObject({ code: "NOT_DRAWN" });
+    expect(await closeDrop({ db, tables: closeTables, campaignId, dropId: "draw1", now: afterClose })).toMatchObject({ status: "awaiting-draw" });
+    const last = await Promise.all([issueDrawBatch(zero!, batched()), issueDrawBatch(two!, batched())]);
+    expect(last).toContain("drawn");
+    for (const message of batches) expect(await issueDrawBatch(message, batched())).toBe("already-drawn");
+    expect(await rankDrawChunk(chunks[0]!, batched())).toBe("already-drawn");
+
+    expect(await countIssued(db, tables.vouchers, campaignId, "draw1", "100-30", 2)).toBe(3);
+    expect(await countIssued(db, tables.vouchers, campaignId, "draw1", "200-60", 2)).toBe(1);
+    for (const [typeId, list] of Object.entries(expected)) {
+      for (const winner of list) {
+        const held = (await listVouchers(db, tables.vouchers, owners.get(winner.registrationId)!)).filter((voucher) => voucher.campaignId === campaignId);
+        expect(held.map((voucher) => voucher.voucherTypeId)).toEqual(winner === atLimit ? [] : [typeId]);
+      }
+    }
+    const result = await readDrawResult({ ...at(AFTER), campaignId, dropId: "draw1", limit: 100 });
+    expect(result).toMatchObject({ seed, registrations: 24, winners: { "100-30": 3, "200-60": 2 }, issued: { "100-30": 3, "200-60": 1 } });
+    expect(winners(result.seed, result.registrationIds, result.stock)).toEqual(expected);
+    const closed = await closeDrop({ db, tables: closeTables, campaignId, dropId: "draw1", now: afterClose });
+    expect(closed).toMatchObject({ status: "closed", outcome: { "100-30": { issued: 3, unclaimed: 0 }, "200-60": { issued: 1, unclaimed: 1 } } });
   });
 });

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { InMemoryWebStorage } from "oidc-client-ts";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { completeSignIn, oidcClient, signInUrl } from "../../console/src/auth/oidc.js";
+import { isSignInRedirect, loadSignInMode } from "../../console/src/auth/console-config.js";
 
 const ISSUER = "https://idp.example.test/pool-1";
 const settings = {
@@ -86,5 +87,37 @@ describe("the console's OIDC sign-in (authorization code with PKCE)", () => {
     const provider = tokenEndpoint(() => "some-other-challenge", () => undefined);
     vi.stubGlobal("fetch", provider.fetch);
     await expect(completeSignIn(client, `${settings.redirectUri}?code=c&state=${authorize.searchParams.get("state")}`)).rejects.toThrow(/invalid_grant/);
+  });
+});
+
+describe("how the console signs in where it runs (/console/config.json)", () => {
+  const serving = (status: number, body: unknown) => () => Promise.resolve(new Response(typeof body === "string" ? body : JSON.stringify(body), { status }));
+  const ORIGIN = "https://d111.cloudfront.net";
+
+  it("signs in through the identity provider the deployment names, coming back to the console's own address", async () => {
+    const file = { oidc: { authority: ISSUER, clientId: "console-client", scope: "openid email" } };
+    await expect(loadSignInMode("/console/", ORIGIN, serving(200, file))).resolves.toEqual({
+      kind: "oidc",
+      settings: { authority: ISSUER, clientId: "console-client", scope: "openid email", redirectUri: `${ORIGIN}/console/` },
+    });
+  });
+
+  it("offers the development sign-in where the local runtime says so, or where there is no file", async () => {
+    await expect(loadSignInMode("/console/", ORIGIN, serving(200, { developmentSignIn: true }))).resolves.toEqual({ kind: "local" });
+    await expect(loadSignInMode("/console/", ORIGIN, serving(404, "Not Found"))).resolves.toEqual({ kind: "local" });
+  });
+
+  it("refuses a malformed or unreachable configuration with its reason instead of guessing", async () => {
+    await expect(loadSignInMode("/console/", ORIGIN, serving(200, { oidc: { authority: "not a url", clientId: "" } }))).rejects.toThrow(/not a valid console configuration.*authority/s);
+    await expect(loadSignInMode("/console/", ORIGIN, serving(200, "<html>"))).rejects.toThrow(/not a valid console configuration/);
+    await expect(loadSignInMode("/console/", ORIGIN, serving(500, "oops"))).rejects.toThrow("/console/config.json answered 500");
+  });
+
+  it("recognises the provider's redirect back, and nothing else", () => {
+    expect(isSignInRedirect("?code=c1&state=s1")).toBe(true);
+    expect(isSignInRedirect("?error=access_denied&state=s1")).toBe(true);
+    expect(isSignInRedirect("?code=c1")).toBe(false);
+    expect(isSignInRedirect("?status=OPEN")).toBe(false);
+    expect(isSignInRedirect("")).toBe(false);
   });
 });

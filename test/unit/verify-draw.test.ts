@@ -42,6 +42,6 @@ describe("the seed table", () => {
       .filter(([, fn]) => "tables" in fn && "drawSeeds" in fn.tables)
       .map(([name]) => name)
       .sort();
-    expect(granted).toEqual(["addDrop", "publishCampaign", "rankDrawChunk"]);
+    expect(granted).toEqual(["addDrop", "drawWorker", "publishCampaign"]);
   });
 });

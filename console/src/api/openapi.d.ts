@@ -1377,13 +1377,13 @@ export interface components {
             size: number;
         };
         AuditEntry: {
-            /** @description As asked for: PARTNER#<id>, MERCHANT#<id>, PROGRAMME#<id>, APPLICATION#<id>, STATEMENT#<campaignId>/<merchantId>/<period>, … */
+            /** @description As asked for: PARTNER#<id>, MERCHANT#<id>, PROGRAMME#<id>, APPLICATION#<id>, STATEMENT#<campaignId>/<merchantId>/<period>, CARD_LINK#<partnerId>/<cardToken>, … */
             entity: string;
             /** Format: date-time */
             at: string;
             /** @description The operator's sub, partner:<id> for a partner's signed request, or merchant:<id> for a merchant's */
             who: string;
-            /** @description e.g. partner.register, partner.rotate-secret, merchant.create, merchant.approve, merchant.suspend, statement.retry-payout, statement.forfeit, campaign.fraud-rules, fraud.dismiss, fraud.confirm, fraud.auto-suspend, fraud.clawback, programme.create, filing.online, filing.paper, application.submit, application.resubmit, application.approve, application.reject, application.request-changes, application.paid, application.payout-failed, application.retry-payout */
+            /** @description e.g. partner.register, partner.rotate-secret, merchant.create, merchant.approve, merchant.suspend, statement.retry-payout, statement.forfeit, campaign.fraud-rules, fraud.dismiss, fraud.confirm, fraud.auto-suspend, fraud.clawback, card.link, programme.create, filing.online, filing.paper, application.submit, application.resubmit, application.approve, application.reject, application.request-changes, application.paid, application.payout-failed, application.retry-payout */
             action: string;
             reason?: string;
             /** @description The entity before the change; secrets never appear */

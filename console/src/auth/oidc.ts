@@ -7,8 +7,9 @@
  * request's `state` and PKCE `code_verifier` in sessionStorage (one tab, removed when the answer
  * is processed); the tokens go to the in-memory session only (session.ts), never to storage.
  *
- * Not wired into the app yet: that waits for the CloudFront distribution to serve the console's
- * settings (authority, client id); test/unit/console-oidc.test.ts proves the flow.
+ * The settings come from `/console/config.json`, which the AWS deployment writes (console-config.ts);
+ * main.tsx completes the redirect back before the app renders. test/unit/console-oidc.test.ts proves
+ * the flow, and test/e2e/console.test.ts runs it in Chromium against a stand-in provider.
  */
 import { OidcClient, WebStorageStateStore } from "oidc-client-ts";
 
@@ -25,7 +26,7 @@ export interface OidcSettings {
 }
 
 /** Where the pending request waits: the browser passes window.sessionStorage. */
-type StateStorage = NonNullable<NonNullable<ConstructorParameters<typeof WebStorageStateStore>[0]>["store"]>;
+export type StateStorage = NonNullable<NonNullable<ConstructorParameters<typeof WebStorageStateStore>[0]>["store"]>;
 
 /** A client for `settings`; `stateStorage` holds only the pending request (state, PKCE verifier). */
 export function oidcClient(settings: OidcSettings, stateStorage: StateStorage): OidcClient {

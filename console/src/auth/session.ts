@@ -52,6 +52,13 @@ function sessionOf(token: string): Session | undefined {
   }
 }
 
+/** Starts a session with a token an identity provider issued (the OIDC sign-in); false when it cannot be read. */
+export function startSession(token: string): boolean {
+  const session = sessionOf(token);
+  if (session) set(session);
+  return session !== undefined;
+}
+
 /** Takes `#access_token=…` into memory and removes it from the address bar and history. */
 export function takeTokenFromFragment(): void {
   const fragment = new URLSearchParams(window.location.hash.replace(/^#/, ""));
