@@ -128,3 +128,17 @@ export const approvalBodySchema = z
 
 /** POST /admin/applications/{id}/reject and /request-changes. */
 export const reviewReasonBodySchema = z.strictObject({ reason: textSchema(1_000) }).meta({ id: "ReviewReason" });
+
+export const programmeReconciliationSchema = z
+  .object({
+    programmeId: z.string(),
+    budget: fen,
+    committed: fen.describe("As the programme keeps it"),
+    paid: fen.describe("As the programme keeps it"),
+    approvedTotal: fen.describe("Σ approved amounts of its applications and trade-in records (APPROVED, PAID, FAILED)"),
+    paidTotal: fen.describe("Σ of those PAID"),
+    pending: fen.describe("Approved, not paid yet"),
+    problems: z.array(z.string()),
+    balanced: z.boolean(),
+  })
+  .meta({ id: "ProgrammeReconciliation" });

@@ -8,7 +8,7 @@ import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentC
 import type { PayableKind, PayableStatus } from "../domain/programme.js";
 import { payoutResendAt } from "../domain/settlement.js";
 import { auditPut } from "./audit.js";
-import { cancellationReasons, conditional, queryPage } from "./dynamo.js";
+import { cancellationReasons, conditional, queryAll, queryPage } from "./dynamo.js";
 import { PAYOUT_DUE, payableKey, programmeKey, programmeListKey } from "./keys.js";
 import { PAYABLE_AUDIT_ENTITY, type PayableCore, payableCoreSchema } from "./programmes.js";
 import { indexName } from "../wiring/indexes.js";
@@ -141,4 +141,22 @@ export async function deferPayableDue(db: DynamoDBDocumentClient, table: string,
       }),
     ),
   );
+}
+
+/** A programme's payables of both kinds in the given statuses, from the `byProgramme` index (eventually consistent). */
+export async function listProgrammePayables(db: DynamoDBDocumentClient, table: string, programmeId: string, statuses: readonly PayableStatus[]): Promise<PayableCore[]> {
+  const kinds: readonly PayableKind[] = ["application", "trade-in"];
+  const pages = await Promise.all(
+    kinds.flatMap((kind) =>
+      statuses.map((status) =>
+        queryAll(db, {
+          TableName: table,
+          IndexName: indexName("programmes", "byProgramme"),
+          KeyConditionExpression: "programmeList = :list",
+          ExpressionAttributeValues: { ":list": programmeListKey(kind, programmeId, status) },
+        }),
+      ),
+    ),
+  );
+  return pages.flat().map((item) => payableCoreSchema.parse(item));
 }

@@ -18,8 +18,9 @@ import { type PayableKind, payableId } from "../domain/programme.js";
 import { payoutResendAt } from "../domain/settlement.js";
 import { readMerchant } from "../store/merchants.js";
 import { readPartner } from "../store/partners.js";
-import { deferPayableDue, movePayable, queryPayablesDue, readPayable, recordPayableAttempt } from "../store/programme-payouts.js";
-import type { PayableCore } from "../store/programmes.js";
+import { sumFen } from "../domain/money.js";
+import { deferPayableDue, listProgrammePayables, movePayable, queryPayablesDue, readPayable, recordPayableAttempt } from "../store/programme-payouts.js";
+import { type PayableCore, readProgramme } from "../store/programmes.js";
 import type { Dependencies } from "./dependencies.js";
 import { type PayoutSending, postPayoutWithRetries } from "./settlement.js";
 
@@ -131,4 +132,49 @@ export async function resendStalledProgrammePayouts(input: Dependencies<"program
     if (await deferPayableDue(input.db, input.tables.programmes, payable, { due: payable.payoutDueAt, next: payoutResendAt(now) })) resent.push(payableId(payable.kind, payable.id));
   }
   return resent;
+}
+
+export interface ProgrammeReconciliation {
+  programmeId: string;
+  budget: number;
+  /** The programme's sums, as kept in its item. */
+  committed: number;
+  paid: number;
+  /** The same, added up from its payables: approved (APPROVED, PAID, FAILED) and PAID. */
+  approvedTotal: number;
+  paidTotal: number;
+  /** Payables approved and not paid yet (payout under way or FAILED). */
+  pending: number;
+  problems: string[];
+  balanced: boolean;
+}
+
+/**
+ * GET /admin/programmes/{id}/reconciliation: the programme's money, to the fen: its `committed`
+ * equals the approved payables' amounts, its `paid` the PAID ones', and committed ≤ budget. The
+ * payables are read from an index, so a change of the last seconds may show as a difference
+ * that a second call no longer reports.
+ */
+export async function reconcileProgramme(input: Dependencies<"programmes"> & { programmeId: string }): Promise<ProgrammeReconciliation> {
+  const programme = await readProgramme(input.db, input.tables.programmes, input.programmeId);
+  if (!programme) throw new NotFoundError(`No programme ${input.programmeId}`);
+  const payables = await listProgrammePayables(input.db, input.tables.programmes, programme.id, ["APPROVED", "PAID", "FAILED"]);
+  const approvedTotal = sumFen(payables.map((payable) => payable.payoutAmount ?? 0));
+  const paidTotal = sumFen(payables.filter((payable) => payable.status === "PAID").map((payable) => payable.payoutAmount ?? 0));
+  const problems = [
+    ...(approvedTotal === programme.committed ? [] : [`committed ${programme.committed} fen, but the approved payables add up to ${approvedTotal} fen`]),
+    ...(paidTotal === programme.paid ? [] : [`paid ${programme.paid} fen, but the PAID payables add up to ${paidTotal} fen`]),
+    ...(programme.committed <= programme.budget ? [] : [`committed ${programme.committed} fen exceeds the budget of ${programme.budget} fen`]),
+  ];
+  return {
+    programmeId: programme.id,
+    budget: programme.budget,
+    committed: programme.committed,
+    paid: programme.paid,
+    approvedTotal,
+    paidTotal,
+    pending: approvedTotal - paidTotal,
+    problems,
+    balanced: problems.length === 0,
+  };
 }

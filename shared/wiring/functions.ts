@@ -204,6 +204,11 @@ export const platformFunctions = {
     timeoutSeconds: 30,
     tables: { settlements: "readWrite", programmes: "readWrite", audit: "write" },
   },
+  reconcileProgramme: {
+    description: "GET /admin/programmes/{id}/reconciliation: a programme's committed and paid sums against its payables, to the fen.",
+    entry: "functions/programmes/reconcile.ts",
+    tables: { programmes: "read" },
+  },
   retryProgrammePayout: {
     description: "POST /admin/applications/{id}/retry-payout: a FAILED award goes to the payout queue again.",
     entry: "functions/programmes/retry-payout.ts",

@@ -70,6 +70,7 @@ import {
   paperFilingBodySchema,
   programmeBodySchema,
   programmeListSchema,
+  programmeReconciliationSchema,
   programmeSchema,
   reviewReasonBodySchema,
 } from "../api/programme-schemas.js";
@@ -1215,6 +1216,23 @@ export const platformRoutes = [
       request: applicationPath,
       answers: { 202: { description: "The application, APPROVED until the payout, which goes on in the queue, is through", body: applicationSchema } },
       errors: ["VALIDATION_FAILED", "NOT_FOUND", "INVALID_STATE"],
+    },
+  },
+  {
+    method: "GET",
+    path: "/admin/programmes/{id}/reconciliation",
+    auth: "operator",
+    function: "reconcileProgramme",
+    docs: {
+      operationId: "reconcileProgramme",
+      tag: "programmes",
+      summary: "Check that a programme's money is conserved, to the fen",
+      description:
+        "`committed` must equal the approved amounts of its applications and trade-in records, `paid` the PAID ones', and committed stay " +
+        "within the budget; `problems` names every disagreement. The records are read from an index a few seconds behind.",
+      request: programmePath,
+      answers: { 200: { description: "The programme's books", body: programmeReconciliationSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND"],
     },
   },
   {

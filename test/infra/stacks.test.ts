@@ -101,8 +101,14 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
 
   const customerManaged = Object.entries(wiring.tables).filter(([, table]) => table.encryption === "customer-managed");
 
-  it("gives each table declared customer-managed a rotated, retained KMS key of its own, and no other key but the alarm topic's", () => {
-    stateful.resourceCountIs("AWS::KMS::Key", customerManaged.length + 1);
+  it("gives each table declared customer-managed a rotated, retained KMS key of its own, and no other key but the alarm topic's, the buyer data's and each bucket's", () => {
+    const buckets = Object.keys(wiring.buckets ?? {});
+    stateful.resourceCountIs("AWS::KMS::Key", customerManaged.length + 2 + buckets.length);
+    for (const key of [built.stateful.buyerDataKey, ...buckets.map((name) => built.stateful.bucketKeys[name]!)]) {
+      const declared = resource(stateful, logicalId(key));
+      expect(declared.Properties.EnableKeyRotation, key.node.path).toBe(true);
+      expect(declared.DeletionPolicy, key.node.path).toBe("Retain");
+    }
     stateless.resourceCountIs("AWS::KMS::Key", 0);
     for (const [name] of customerManaged) {
       const key = resource(stateful, logicalId(built.stateful.tableKeys[name]!));
@@ -283,9 +289,13 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
       tables: Object.fromEntries(Object.keys(wiring.tables).map((t) => [t, t])),
       queueUrls: Object.fromEntries(Object.keys(wiring.queues).map((q) => [q, q])),
       deadLetterQueueUrls: Object.fromEntries(Object.keys(wiring.queues).map((q) => [q, q])),
+      buckets: Object.fromEntries(Object.keys(wiring.buckets ?? {}).map((b) => [b, b])),
     });
     const identityKey = declaration.identityHashKey ? ["VOUCHERS_IDENTITY_HASH_KEY"] : [];
-    expect(Object.keys(variables).sort()).toEqual(["NODE_OPTIONS", "POWERTOOLS_SERVICE_NAME", ...identityKey, ...Object.keys(granted)].sort());
+    const buyerDataKey = declaration.buyerDataKey ? ["VOUCHERS_BUYER_DATA_KEY_ARN"] : [];
+    expect(Object.keys(variables).sort()).toEqual(["NODE_OPTIONS", "POWERTOOLS_SERVICE_NAME", ...identityKey, ...buyerDataKey, ...Object.keys(granted)].sort());
+    // The buyer-data key is named by its ARN (a reference to the stateful stack's key), never a secret value.
+    if (declaration.buyerDataKey) expect(JSON.stringify(variables.VOUCHERS_BUYER_DATA_KEY_ARN)).toContain(logicalId(built.stateful.buyerDataKey));
     // The identity hash key comes from Secrets Manager by a dynamic reference, never as a value in the template.
     if (declaration.identityHashKey) expect(JSON.stringify(variables.VOUCHERS_IDENTITY_HASH_KEY)).toContain("resolve:secretsmanager:");
     expect(variables.NODE_OPTIONS).toBe("--enable-source-maps");

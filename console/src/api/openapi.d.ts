@@ -616,6 +616,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/programmes/{id}/reconciliation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Check that a programme's money is conserved, to the fen
+         * @description `committed` must equal the approved amounts of its applications and trade-in records, `paid` the PAID ones', and committed stay within the budget; `problems` names every disagreement. The records are read from an index a few seconds behind.
+         */
+        get: operations["reconcileProgramme"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/programmes/{id}/trade-ins": {
         parameters: {
             query?: never;
@@ -2729,6 +2749,22 @@ export interface components {
         };
         ProgrammeList: {
             items: components["schemas"]["Programme"][];
+        };
+        ProgrammeReconciliation: {
+            programmeId: string;
+            budget: number;
+            /** @description As the programme keeps it */
+            committed: number;
+            /** @description As the programme keeps it */
+            paid: number;
+            /** @description Σ approved amounts of its applications and trade-in records (APPROVED, PAID, FAILED) */
+            approvedTotal: number;
+            /** @description Σ of those PAID */
+            paidTotal: number;
+            /** @description Approved, not paid yet */
+            pending: number;
+            problems: string[];
+            balanced: boolean;
         };
         PublicHealth: {
             /** @enum {string} */
@@ -6591,6 +6627,99 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "FILING_CLOSED";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    reconcileProgramme: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The programme */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The programme's books */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProgrammeReconciliation"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
                         };
                     };
                 };
