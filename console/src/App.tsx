@@ -5,7 +5,11 @@ import { useEffect, useMemo, useState, useSyncExternalStore } from "react";
 import { BrowserRouter, Link, Route, Routes } from "react-router";
 import { currentSession, subscribe } from "./auth/session";
 import { antdLocales, type Language, LanguageContext, useMessages } from "./i18n";
+import { MerchantPortal } from "./pages/MerchantPortal";
 import { Overview } from "./pages/Overview";
+import { ProgrammeDetail, ProgrammeList } from "./pages/ProgrammeReview";
+import { ApplicationReview, TradeInReview } from "./pages/ReviewApplication";
+import { isMerchantOnly } from "./roles";
 import { SignIn } from "./pages/SignIn";
 import { Shell } from "./Shell";
 
@@ -55,10 +59,20 @@ export function App() {
           <BrowserRouter basename="/console">
             {session ? (
               <Shell session={session}>
-                <Routes>
-                  <Route path="/" element={<Overview />} />
-                  <Route path="*" element={<NotFound />} />
-                </Routes>
+                {isMerchantOnly(session.groups) ? (
+                  <Routes>
+                    <Route path="*" element={<MerchantPortal />} />
+                  </Routes>
+                ) : (
+                  <Routes>
+                    <Route path="/" element={<Overview />} />
+                    <Route path="/programmes" element={<ProgrammeList />} />
+                    <Route path="/programmes/:id" element={<ProgrammeDetail />} />
+                    <Route path="/applications/:id" element={<ApplicationReview />} />
+                    <Route path="/trade-ins/:id" element={<TradeInReview />} />
+                    <Route path="*" element={<NotFound />} />
+                  </Routes>
+                )}
               </Shell>
             ) : (
               <SignIn />

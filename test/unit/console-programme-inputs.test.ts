@@ -2,6 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { fenToYuanInput, yuanRule, yuanToFen } from "../../console/src/money-input.js";
 import { fieldErrorsOf } from "../../console/src/programme-errors.js";
+import { applicationBody, percentText, programmeDefinition } from "../../console/src/programme-forms.js";
+import { isMerchantOnly } from "../../console/src/roles.js";
 
 describe("yuanToFen", () => {
   it("reads yuan with up to two decimals exactly, without floating point", () => {
@@ -66,5 +68,53 @@ describe("fieldErrorsOf", () => {
     ]);
     expect(fieldErrorsOf({ code: "VALIDATION_FAILED", message: "not JSON" })).toEqual([{ name: [], message: "not JSON" }]);
     expect(fieldErrorsOf({ code: "FORBIDDEN", message: "no" })).toEqual([{ name: [], message: "no" }]);
+  });
+});
+
+describe("applicationBody", () => {
+  it("sends a growth reward's month and sales in fen, and the evidence kept and added", () => {
+    const body = applicationBody(
+      { month: "2026-11", sales: { current: "105000", lastYear: "100,000.00", previousMonth: "90000.5" }, summary: "Grew", attachments: ["new-1"] },
+      true,
+      ["old-1"],
+    );
+    expect(body).toEqual({ month: "2026-11", sales: { current: 10_500_000, lastYear: 10_000_000, previousMonth: 9_000_050 }, summary: "Grew", attachments: ["old-1", "new-1"] });
+  });
+
+  it("sends only the summary (and evidence) for the other kinds", () => {
+    expect(applicationBody({ month: "2026-11", sales: { current: "1", lastYear: "1", previousMonth: "1" }, summary: "Fair" }, false, [])).toEqual({ summary: "Fair" });
+  });
+});
+
+describe("programmeDefinition", () => {
+  const common = { id: "p1", name: "P", budget: "50000", from: "2026-01-01", to: "2026-12-31", timezone: "Asia/Shanghai" };
+  it("builds each kind with its own fields, money in fen", () => {
+    expect(programmeDefinition({ ...common, kind: "growth_reward", tiers: [{ minGrowthPercent: 5, award: "5000" }], maxAward: "9" })).toEqual({
+      id: "p1",
+      name: "P",
+      budget: 5_000_000,
+      period: { from: "2026-01-01", to: "2026-12-31" },
+      timezone: "Asia/Shanghai",
+      kind: "growth_reward",
+      tiers: [{ minGrowthPercent: 5, award: 500_000 }],
+    });
+    expect(programmeDefinition({ ...common, kind: "event_subsidy", maxAward: "20000", exclusiveGroup: "g" })).toMatchObject({ kind: "event_subsidy", maxAward: 2_000_000, exclusiveGroup: "g" });
+    expect(programmeDefinition({ ...common, kind: "new_enterprise", award: "100000" })).toMatchObject({ kind: "new_enterprise", award: 10_000_000 });
+    expect(programmeDefinition({ ...common, kind: "trade_in", percent: 15, maxPerItem: "2000" })).toMatchObject({ kind: "trade_in", rule: { percent: 15, maxPerItem: 200_000 } });
+    expect(programmeDefinition({ ...common, kind: "event_subsidy", maxAward: "1" })).not.toHaveProperty("exclusiveGroup");
+  });
+});
+
+describe("percentText and isMerchantOnly", () => {
+  it("shows growth with two decimals", () => {
+    expect(percentText(5)).toBe("5.00%");
+    expect(percentText(-12.5)).toBe("-12.50%");
+  });
+
+  it("gives a merchant the portal only, an operator (even one also a merchant) the operator screens", () => {
+    expect(isMerchantOnly(["merchants"])).toBe(true);
+    expect(isMerchantOnly(["merchants", "operators"])).toBe(false);
+    expect(isMerchantOnly(["operators"])).toBe(false);
+    expect(isMerchantOnly([])).toBe(false);
   });
 });
