@@ -5,6 +5,7 @@ import { useEffect, useMemo, useState, useSyncExternalStore } from "react";
 import { BrowserRouter, Link, Route, Routes } from "react-router";
 import { currentSession, subscribe } from "./auth/session";
 import { antdLocales, type Language, LanguageContext, useMessages } from "./i18n";
+import { ProgrammesTheme } from "./components/programme-ui";
 import { MerchantPortal } from "./pages/MerchantPortal";
 import { Overview } from "./pages/Overview";
 import { ProgrammeDetail, ProgrammeList } from "./pages/ProgrammeReview";
@@ -61,15 +62,15 @@ export function App() {
               <Shell session={session}>
                 {isMerchantOnly(session.groups) ? (
                   <Routes>
-                    <Route path="*" element={<MerchantPortal />} />
+                    <Route path="*" element={<ProgrammesTheme><MerchantPortal /></ProgrammesTheme>} />
                   </Routes>
                 ) : (
                   <Routes>
                     <Route path="/" element={<Overview />} />
-                    <Route path="/programmes" element={<ProgrammeList />} />
-                    <Route path="/programmes/:id" element={<ProgrammeDetail />} />
-                    <Route path="/applications/:id" element={<ApplicationReview />} />
-                    <Route path="/trade-ins/:id" element={<TradeInReview />} />
+                    <Route path="/programmes" element={<ProgrammesTheme><ProgrammeList /></ProgrammesTheme>} />
+                    <Route path="/programmes/:id" element={<ProgrammesTheme><ProgrammeDetail /></ProgrammesTheme>} />
+                    <Route path="/applications/:id" element={<ProgrammesTheme><ApplicationReview /></ProgrammesTheme>} />
+                    <Route path="/trade-ins/:id" element={<ProgrammesTheme><TradeInReview /></ProgrammesTheme>} />
                     <Route path="*" element={<NotFound />} />
                   </Routes>
                 )}

@@ -10,7 +10,7 @@ import { Alert, Button, Card, Form, Input, Modal, Skeleton, Space, Table, Typogr
 import { type HTMLAttributes, useState } from "react";
 import { api, dataOf } from "../api/client";
 import type { components } from "../api/openapi";
-import { EvidenceField, RefusalAlert, StatusTag, kindKey, placeRefusal, refusalOf } from "../components/programme-ui";
+import { EmptyText, EvidenceField, RefusalAlert, StatusTag, kindKey, placeRefusal, refusalOf } from "../components/programme-ui";
 import { formatInstant, formatYuan } from "../format";
 import { useMessages } from "../i18n";
 import { fenToYuanInput, yuanRule, yuanToFen } from "../money-input";
@@ -272,7 +272,7 @@ export function MerchantPortal() {
             rowKey="id"
             dataSource={programmes.data.items}
             pagination={false}
-            locale={{ emptyText: t("noOpenProgrammes") }}
+            locale={{ emptyText: <EmptyText>{t("noOpenProgrammes")}</EmptyText> }}
             columns={[
               { title: t("programme"), dataIndex: "name" },
               { title: t("programmeKind"), render: (_: unknown, p) => t(kindKey(p.kind)) },
@@ -305,7 +305,7 @@ export function MerchantPortal() {
           loading={applications.isPending}
           dataSource={applications.data?.items ?? []}
           pagination={false}
-          locale={{ emptyText: t("noApplications") }}
+          locale={{ emptyText: <EmptyText>{t("noApplications")}</EmptyText> }}
           onRow={(application) => ({ "data-testid": `application-${application.programmeId}` }) as HTMLAttributes<HTMLElement>}
           columns={[
             { title: t("programme"), render: (_: unknown, a) => programmeById.get(a.programmeId)?.name ?? a.programmeId },

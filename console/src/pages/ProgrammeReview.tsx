@@ -10,7 +10,7 @@ import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { api, dataOf } from "../api/client";
 import type { components } from "../api/openapi";
-import { type PayableStatus, type ProgrammeKind, RefusalAlert, StatusTag, kindKey, placeRefusal, refusalOf } from "../components/programme-ui";
+import { EmptyText, type PayableStatus, type ProgrammeKind, RefusalAlert, StatusTag, kindKey, placeRefusal, refusalOf } from "../components/programme-ui";
 import { formatYuan } from "../format";
 import { useMessages } from "../i18n";
 import { yuanRule } from "../money-input";
@@ -163,7 +163,7 @@ export function ProgrammeList() {
         loading={programmes.isPending}
         dataSource={programmes.data?.items ?? []}
         pagination={false}
-        locale={{ emptyText: t("noProgrammes") }}
+        locale={{ emptyText: <EmptyText>{t("noProgrammes")}</EmptyText> }}
         columns={[
           { title: t("programme"), render: (_: unknown, p) => <Link to={`/programmes/${encodeURIComponent(p.id)}`}>{p.name}</Link> },
           { title: t("programmeKind"), render: (_: unknown, p) => t(kindKey(p.kind)) },
@@ -210,7 +210,7 @@ function Applications(props: { programmeId: string }) {
         loading={applications.isPending}
         dataSource={applications.data?.items ?? []}
         pagination={false}
-        locale={{ emptyText: t("noApplications") }}
+        locale={{ emptyText: <EmptyText>{t("noApplications")}</EmptyText> }}
         columns={[
           { title: t("merchant"), dataIndex: "merchantId" },
           { title: t("month"), render: (_: unknown, a) => a.month ?? "—" },
@@ -275,7 +275,7 @@ function TradeIns(props: { programmeId: string }) {
         loading={records.isPending}
         dataSource={records.data?.items ?? []}
         pagination={false}
-        locale={{ emptyText: t("noTradeIns") }}
+        locale={{ emptyText: <EmptyText>{t("noTradeIns")}</EmptyText> }}
         rowSelection={{
           selectedRowKeys: selected,
           onChange: (keys) => setSelected(keys.map(String)),
