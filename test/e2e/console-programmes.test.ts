@@ -18,7 +18,7 @@ import { type LocalRuntime, REPOSITORY_ROOT } from "../../infra/local/runtime.js
 import { localDate } from "../../shared/domain/settlement.js";
 import { MERCHANTS_GROUP, MERCHANT_ID_CLAIM } from "../../shared/http/caller.js";
 import { platform } from "../../shared/wiring/platform.js";
-import { type TestBrowser, axeViolations, launchBrowser, seriousOrCritical } from "../support/browser.js";
+import { type TestBrowser, describedViolations, launchBrowser } from "../support/browser.js";
 import { apiCall } from "../support/http.js";
 import { seedMerchant, seedPartner } from "../support/settlement.js";
 import { TEST_JWT, startTestRuntime, tableNamesOf, testClients } from "../integration/runtime-helpers.js";
@@ -89,24 +89,21 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  try {
-    await browser?.close();
-  } finally {
-    await runtime?.stop();
-  }
+  // The browser closed even when the runtime's stop fails, and the other way round.
+  await Promise.allSettled([browser?.close(), runtime?.stop()]).then((results) => {
+    for (const result of results) if (result.status === "rejected") throw result.reason;
+  });
 });
 
-afterEach(() => {
-  expect(browser?.errors ?? []).toEqual([]);
-});
+// Every screen ran without an uncaught error or a console error.
+afterEach(() => expect(browser?.errors ?? []).toEqual([]));
 
 async function check(screen: string): Promise<void> {
   const { page } = browser!;
   // The screen at rest: no button left in its hover colour by the last click.
   await page.mouse.move(0, 0);
   await page.screenshot({ path: path.join(SCREENSHOTS, `programmes-${screen}.png`), fullPage: true });
-  const violations = seriousOrCritical(await axeViolations(page));
-  const described = violations.map((v) => `${screen}: ${v.id} (${v.impact}) ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+  const described = await describedViolations(page, screen);
   expect(described, described.join("\n")).toEqual([]);
 }
 
@@ -250,5 +247,33 @@ describe("merchant programmes in the console", () => {
     await page.getByRole("button", { name: /批量批准/ }).click();
     await page.getByRole("button", { name: "OK" }).or(page.getByRole("button", { name: "确定" })).first().click();
     await page.getByText("已批准 1 条，未批准 0 条").waitFor();
+  });
+
+  it("the operator sends the growth application back with a reason; the merchant changes and resubmits it, and sees the other PAID", async () => {
+    const { page } = browser!;
+    await page.getByRole("menuitem", { name: "项目审核" }).click();
+    await page.getByRole("link", { name: `增长奖励 ${run}` }).click();
+    await page.getByRole("link", { name: `查看 ${MERCHANT}` }).click();
+    await page.getByText("¥105,000.00").waitFor();
+    await page.getByRole("button", { name: "要求修改" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("button", { name: "要求修改" }).click();
+    await expect(fieldError("原因").textContent()).resolves.toBe("必填");
+    await dialog.getByLabel("原因").fill("请按发票更正本月销售额");
+    await dialog.getByRole("button", { name: "要求修改" }).click();
+    await page.getByTestId("application-status").getByText("需修改").waitFor();
+    await page.getByRole("button", { name: "退出" }).click();
+
+    await signIn(`owner-${MERCHANT}`, MERCHANT);
+    const growth = page.getByTestId(`application-${GROWTH}`);
+    await growth.getByText("请按发票更正本月销售额").waitFor();
+    await page.getByTestId(`application-${EVENT}`).getByText("已支付").waitFor();
+    await growth.getByRole("button", { name: "修改并重新提交" }).click();
+    await expect(dialog.getByLabel("去年同月销售额（元）").inputValue()).resolves.toBe("100000.00");
+    await dialog.getByLabel("本月销售额（元）").fill("110000");
+    await dialog.getByRole("button", { name: "提交" }).click();
+    await dialog.getByText("已提交：同比增长 10.00%，拟奖励 ¥10,000.00").waitFor();
+    await dialog.getByRole("button", { name: "取消" }).click();
+    await growth.getByText("待审核").waitFor();
   });
 });

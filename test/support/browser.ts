@@ -112,3 +112,8 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
 export function seriousOrCritical(violations: AxeViolation[]): AxeViolation[] {
   return violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
 }
+
+/** The serious or critical violations on the page as it is now, one line each naming `screen`: [] when it passes. */
+export async function describedViolations(page: Page, screen: string): Promise<string[]> {
+  return seriousOrCritical(await axeViolations(page)).map((v) => `${screen}: ${v.id} (${v.impact}) ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+}
