@@ -11,7 +11,10 @@ export interface FieldError {
   message: string;
 }
 
-/** The field each refusal code concerns; VALIDATION_FAILED names its own fields in `details`. */
+/**
+ * The field each refusal code concerns; VALIDATION_FAILED names its own fields in `details`. A
+ * programme's budget or exclusive group concerns no field: RefusalAlert names them above the form.
+ */
 const FIELD_OF_CODE: Record<string, FieldPath> = {
   NOT_FILED: ["filing"],
   MONTH_NOT_ENDED: ["month"],
@@ -20,8 +23,6 @@ const FIELD_OF_CODE: Record<string, FieldPath> = {
   ATTACHMENT_INVALID: ["attachments"],
   DUPLICATE_INVOICE: ["invoiceNumber"],
   FILING_CLOSED: ["filing"],
-  PROGRAMME_BUDGET_EXCEEDED: ["award"],
-  EXCLUSIVE_AWARD: ["award"],
 };
 
 function isIssue(value: unknown): value is { path: string; message: string } {

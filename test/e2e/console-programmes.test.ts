@@ -136,7 +136,8 @@ describe("merchant programmes in the console", () => {
     const drawer = page.locator(".ant-drawer");
     await drawer.getByLabel("项目编号").fill(EVENT);
     await drawer.getByLabel("项目名称").fill(`展销会补贴 ${run}`);
-    await drawer.getByLabel("预算（元）").fill("50000");
+    // Less than the most an award may be: an approval can overspend it.
+    await drawer.getByLabel("预算（元）").fill("10000");
     await drawer.getByLabel("开始日期（YYYY-MM-DD）").fill("2020-01-01");
     await drawer.getByLabel("结束日期（YYYY-MM-DD）").fill("2099-12-31");
     await drawer.getByLabel("最高奖励（元）").fill("20000.5");
@@ -146,7 +147,7 @@ describe("merchant programmes in the console", () => {
     const row = page.getByRole("row").filter({ hasText: `展销会补贴 ${run}` });
     await row.getByText("活动补贴").waitFor();
     // Its budget, and all of it remaining.
-    await expect(row.getByText("¥50,000.00").count()).resolves.toBe(2);
+    await expect(row.getByText("¥10,000.00").count()).resolves.toBe(2);
     await check("list");
     await page.getByRole("button", { name: "退出" }).click();
   });
@@ -219,13 +220,21 @@ describe("merchant programmes in the console", () => {
     await dialog.getByLabel("奖励（元） ≤ ¥20,000.50").fill("30000");
     await dialog.getByRole("button", { name: "批准" }).click();
     await expect(fieldError("奖励（元） ≤ ¥20,000.50").textContent()).resolves.toBe("≤ ¥20,000.50");
+    // Within maxAward, beyond the programme's budget: the API refuses, the dialog says why plainly.
     await dialog.getByLabel("奖励（元） ≤ ¥20,000.50").fill("15000");
-    await dialog.getByText("批准后将通过商户的收单合作方支付 ¥15,000.00，不可撤销。").waitFor();
+    await dialog.getByRole("button", { name: "批准" }).click();
+    const refusal = dialog.getByRole("alert").filter({ hasText: "项目预算不足" });
+    await refusal.waitFor();
+    await expect(refusal.getAttribute("data-code")).resolves.toBe("PROGRAMME_BUDGET_EXCEEDED");
+    expect(browser!.errors.filter((error) => !/status of 409/.test(error))).toEqual([]);
+    browser!.errors.length = 0;
+    await dialog.getByLabel("奖励（元） ≤ ¥20,000.50").fill("9000");
+    await dialog.getByText("批准后将通过商户的收单合作方支付 ¥9,000.00，不可撤销。").waitFor();
     await check("approve");
     await dialog.getByRole("button", { name: "批准" }).click();
     await page.getByTestId("application-status").getByText("已支付").waitFor({ timeout: 30_000 });
-    await expect(page.getByText("¥15,000.00").count()).resolves.toBe(1);
-    expect(runtime.partnerSimulator.accepted.get(`application/${page.url().split("/").pop()}`)?.body).toMatchObject({ amount: 1_500_000, merchantId: MERCHANT });
+    await expect(page.getByText("¥9,000.00").count()).resolves.toBe(1);
+    expect(runtime.partnerSimulator.accepted.get(`application/${page.url().split("/").pop()}`)?.body).toMatchObject({ amount: 900_000, merchantId: MERCHANT });
   });
 
   it("trade-ins are masked in the list, whole on the record with the audit said on screen, and approved in a batch", async () => {

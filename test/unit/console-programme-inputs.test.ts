@@ -47,7 +47,9 @@ describe("fieldErrorsOf", () => {
     expect(fieldErrorsOf({ code: "NOT_FILED", message: "m" })).toEqual([{ name: ["filing"], message: "m" }]);
     expect(fieldErrorsOf({ code: "ATTACHMENT_INVALID", message: "m", details: { attachmentId: "a" } })).toEqual([{ name: ["attachments"], message: "m" }]);
     expect(fieldErrorsOf({ code: "DUPLICATE_INVOICE", message: "m" })).toEqual([{ name: ["invoiceNumber"], message: "m" }]);
-    expect(fieldErrorsOf({ code: "EXCLUSIVE_AWARD", message: "m" })).toEqual([{ name: ["award"], message: "m" }]);
+    // The budget and the exclusive group are the programme's, not a field's: above the form.
+    expect(fieldErrorsOf({ code: "EXCLUSIVE_AWARD", message: "m" })).toEqual([{ name: [], message: "m" }]);
+    expect(fieldErrorsOf({ code: "PROGRAMME_BUDGET_EXCEEDED", message: "m" })).toEqual([{ name: [], message: "m" }]);
   });
 
   it("takes VALIDATION_FAILED's own paths, and puts what concerns no field on the form", () => {
