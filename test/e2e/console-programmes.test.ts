@@ -4,7 +4,9 @@
  * event subsidy; a merchant signs in, sees its refusals next to the fields they concern, files,
  * applies with an evidence PNG uploaded from the browser; the operator sees the image inline,
  * approves a typed award and sees it PAID (the partner simulator pays it; the screen polls). Trade-in
- * records are masked in the list and whole, with the audit said on screen, on the single record.
+ * records are recorded from the portal (a duplicate invoice refused under its field), masked in the
+ * lists and whole, with the audit said on screen, on the single record; an application sent back
+ * is changed and resubmitted.
  * Screenshots go to .cache/console/programmes-*.png; axe-core finds no serious or critical
  * violation on any of these screens.
  */
@@ -196,9 +198,33 @@ describe("merchant programmes in the console", () => {
     const mine = page.getByTestId(`application-${EVENT}`);
     await mine.getByText("待审核").waitFor();
     await expect(page.getByTestId(`application-${GROWTH}`).getByText("5.00%").count()).resolves.toBe(1);
-    // Chromium logs each refused request (the zero base year, the missing filing); those, and only those, are expected here.
+
+    // A trade-in: an invoice already recorded is refused under its field; a new one answers its subsidy.
+    await page.getByRole("button", { name: "以旧换新登记" }).click();
+    await dialog.getByText("张** 138****8000").waitFor();
+    await dialog.getByLabel("购买人姓名").fill("李四");
+    await dialog.getByLabel("购买人电话").fill("13900139000");
+    await dialog.getByLabel("发票号").fill(`INV-${run}`);
+    await dialog.getByLabel("新品类别").fill("家电/洗衣机");
+    await dialog.getByLabel("新品型号").fill("XQG100");
+    await dialog.getByLabel("成交价（元）").fill("3999.90");
+    await dialog.getByLabel("旧品类别").fill("家电/洗衣机");
+    await dialog.getByLabel("旧品描述").fill("2012 年的波轮洗衣机");
+    await dialog.locator("input[type=file]").setInputFiles({ name: "发票.pdf", mimeType: "application/pdf", buffer: PDF });
+    await dialog.locator(".ant-upload-list-item-done").waitFor();
+    await dialog.getByRole("button", { name: "提交" }).click();
+    await expect(fieldError("发票号").textContent()).resolves.toMatch(`Invoice INV-${run} is recorded already`);
+    await check("portal-trade-in");
+    await dialog.getByLabel("发票号").fill(`NEW-${run}`);
+    await dialog.getByRole("button", { name: "提交" }).click();
+    // 15 % of ¥3,999.90, rounded down to the fen.
+    await dialog.getByText("已登记：补贴 ¥599.98").waitFor();
+    await dialog.getByText("李* 139****9000").waitFor();
+    await dialog.getByRole("button", { name: "取消" }).click();
+
+    // Chromium logs each refused request (the zero base year, the missing filing, the invoice again); those, and only those, are expected here.
     expect(browser!.errors.filter((error) => !/status of (400|409)/.test(error))).toEqual([]);
-    expect(browser!.errors).toHaveLength(2);
+    expect(browser!.errors).toHaveLength(3);
     browser!.errors.length = 0;
     await page.getByRole("button", { name: "退出" }).click();
   });
