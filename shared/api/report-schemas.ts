@@ -3,6 +3,7 @@
  * report, shared/domain/report.ts). Money is integer fen, with the same amount as yuan text.
  */
 import * as z from "../zod.js";
+import { programmeFiguresSchema } from "./stats-schemas.js";
 
 export const REPORT_FORMATS = ["json", "csv"] as const;
 
@@ -84,5 +85,6 @@ export const campaignReportSchema = z
         }),
       )
       .describe("Per card-swipe instant discount, in definition order; also counted in the figures above, which cover both kinds of benefit"),
+    programmes: programmeFiguresSchema.optional().describe("Every merchant programme's awards, platform-wide (the same figures as the stats): not this campaign's money"),
   })
   .meta({ id: "CampaignReport" });

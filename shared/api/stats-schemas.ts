@@ -1,5 +1,6 @@
 /** The answer of GET /admin/campaigns/{id}/stats (API.md, stats). Money is integer fen. */
 import * as z from "../zod.js";
+import { fen } from "../domain/money.js";
 
 const sales = z.object({
   redeemed: z.int().describe("Redemptions not reversed"),
@@ -8,6 +9,23 @@ const sales = z.object({
   grossSales: z.int().describe("Their payment amounts before discount, fen"),
   leverage: z.number().describe("grossSales ÷ subsidy, 2 decimals (0 without subsidy)"),
 });
+
+const programmeRow = z.object({
+  awards: z.int().describe("Awards approved"),
+  amount: fen.describe("What they commit, fen"),
+  paid: fen.describe("Paid, fen"),
+  pending: fen.describe("Approved, not paid yet (payout under way or FAILED), fen"),
+});
+
+/** The merchant programmes' awards (paid outside vouchers, from the programmes' own budgets), as the stats and the report show them. */
+export const programmeFiguresSchema = z
+  .object({
+    total: programmeRow,
+    byKind: z.record(z.string(), programmeRow).describe("growth_reward, event_subsidy, new_enterprise, trade_in"),
+    byTier: z.record(z.string(), programmeRow).describe("Growth rewards by the tier reached (its minGrowthPercent)"),
+    bySector: z.record(z.string(), programmeRow),
+  })
+  .meta({ id: "ProgrammeFigures" });
 
 export const campaignStatsSchema = z
   .object({
@@ -35,5 +53,6 @@ export const campaignStatsSchema = z
       z.object({ claimed: z.int(), redeemed: z.int(), reversed: z.int(), expired: z.int(), subsidy: z.int(), grossSales: z.int() }),
     ).describe("By calendar day in the campaign's zone: claims by claim day, redemptions (and their reversals) by payment day, expiries by expiry day"),
     byMerchant: z.record(z.string(), sales),
+    programmes: programmeFiguresSchema.describe("Every merchant programme's awards, platform-wide: not this campaign's money"),
   })
   .meta({ id: "CampaignStats" });

@@ -40,6 +40,7 @@ import { SECTORS } from "./sectors.js";
 import { localDate, zonedTimestamp } from "./settlement.js";
 import type { CampaignStats } from "./stats.js";
 import type { InstantTier } from "./instant-discount.js";
+import type { ProgrammeKind } from "./programme.js";
 
 /** The campaign fields a report shows. */
 export interface ReportCampaign {
@@ -136,6 +137,53 @@ export interface ReportInstantDiscountRow {
 }
 
 /** The report, as the JSON format answers it and the CSV renders it. */
+/** One approved programme payable, as the report counts it. */
+export interface ProgrammeAward {
+  kind: ProgrammeKind;
+  /** A growth reward's tier reached (its minGrowthPercent). */
+  tier?: number | undefined;
+  sector?: string | undefined;
+  /** Fen approved. */
+  amount: number;
+  paid: boolean;
+}
+
+/** Awards counted in one group: how many, what they commit, what is paid and what is pending (approved, not paid yet), fen. */
+export interface ProgrammeFiguresRow {
+  awards: number;
+  amount: number;
+  paid: number;
+  pending: number;
+}
+
+/** The programmes section: every award approved under the merchant programmes, in all, by kind, by growth tier and by sector. */
+export interface ProgrammeFigures {
+  total: ProgrammeFiguresRow;
+  byKind: Record<string, ProgrammeFiguresRow>;
+  /** Growth rewards only, by the tier reached (its minGrowthPercent, as text). */
+  byTier: Record<string, ProgrammeFiguresRow>;
+  bySector: Record<string, ProgrammeFiguresRow>;
+}
+
+/** Adds up approved programme awards (pure): paid and pending, in all and per kind, growth tier and sector. */
+export function programmeFigures(awards: readonly ProgrammeAward[]): ProgrammeFigures {
+  const empty = (): ProgrammeFiguresRow => ({ awards: 0, amount: 0, paid: 0, pending: 0 });
+  const figures: ProgrammeFigures = { total: empty(), byKind: {}, byTier: {}, bySector: {} };
+  const add = (row: ProgrammeFiguresRow, award: ProgrammeAward) => {
+    row.awards += 1;
+    row.amount = sumFen([row.amount, award.amount]);
+    if (award.paid) row.paid = sumFen([row.paid, award.amount]);
+    else row.pending = sumFen([row.pending, award.amount]);
+  };
+  for (const award of awards) {
+    add(figures.total, award);
+    add((figures.byKind[award.kind] ??= empty()), award);
+    if (award.kind === "growth_reward" && award.tier !== undefined) add((figures.byTier[String(award.tier)] ??= empty()), award);
+    add((figures.bySector[award.sector ?? "other"] ??= empty()), award);
+  }
+  return figures;
+}
+
 export interface CampaignReport {
   campaign: ReportCampaign;
   /** The calendar day of `now` in the campaign's zone. */
@@ -144,6 +192,8 @@ export interface CampaignReport {
   bySector: ReportSectorRow[];
   byDay: ReportDayRow[];
   byInstantDiscount: ReportInstantDiscountRow[];
+  /** The merchant programmes' awards (paid outside vouchers, from their own budgets): the same figures the stats answer. */
+  programmes?: ProgrammeFigures;
 }
 
 /** Chinese names of the sectors, as the bureau's forms write them. */
@@ -288,6 +338,13 @@ export const REPORT_HEADERS = {
   sectorTitle: "按行业 By sector",
   dayTitle: "按日 By day",
   instantTitle: "按立减 By instant discount",
+  programmesTitle: "专项奖补 Programmes",
+  dimension: "维度 Dimension",
+  group: "分组 Group",
+  awards: "笔数 Awards",
+  awardAmount: "金额(分) Amount (fen)",
+  paid: "已付(分) Paid (fen)",
+  pending: "待付(分) Pending (fen)",
   instantDiscountId: "立减编号 Instant discount ID",
   tiers: "满减档位 Tiers",
   applied: "立减笔数 Discounts applied",
@@ -386,7 +443,22 @@ export function campaignReportCsv(report: CampaignReport): string {
     [h.instantDiscountId, h.tiers, h.applied, h.instantReversed, h.subsidy, h.subsidyYuan, h.grossSales, h.grossSalesYuan],
     ...report.byInstantDiscount.map((row) => [row.instantDiscountId, row.tiers, row.applied, row.reversed, row.subsidy, row.subsidyYuan, row.grossSales, row.grossSalesYuan]),
   ];
-  return `${BOM}${csvLines(summaryRows)}\r\n${csvLines(sectorRows)}\r\n${csvLines(dayRows)}\r\n${csvLines(instantRows)}`;
+  const programmeRows = report.programmes === undefined ? undefined : programmeCsvRows(report.programmes);
+  return `${BOM}${csvLines(summaryRows)}\r\n${csvLines(sectorRows)}\r\n${csvLines(dayRows)}\r\n${csvLines(instantRows)}${programmeRows ? `\r\n${csvLines(programmeRows)}` : ""}`;
+}
+
+/** The programmes section of the CSV: the total, then a row per kind, growth tier and sector. */
+function programmeCsvRows(figures: ProgrammeFigures): (string | number)[][] {
+  const h = REPORT_HEADERS;
+  const row = (dimension: string, group: string, figure: ProgrammeFiguresRow) => [dimension, group, figure.awards, figure.amount, figure.paid, figure.pending];
+  return [
+    [h.programmesTitle],
+    [h.dimension, h.group, h.awards, h.awardAmount, h.paid, h.pending],
+    row("total", "", figures.total),
+    ...Object.entries(figures.byKind).map(([kind, figure]) => row("kind", kind, figure)),
+    ...Object.entries(figures.byTier).map(([tier, figure]) => row("tier", `${tier}%`, figure)),
+    ...Object.entries(figures.bySector).map(([sector, figure]) => row("sector", sector, figure)),
+  ];
 }
 
 /**

@@ -13,7 +13,7 @@ import { sectorSchema } from "../domain/sectors.js";
 import { type AuditEntry, auditPut } from "./audit.js";
 import { cancellationItem, cancellationReasons, queryAll } from "./dynamo.js";
 import { appliedSlotKey, filingKey, merchantListKey, payableKey, programmeListKey } from "./keys.js";
-import { payableCoreSchema } from "./programmes.js";
+import { payableCoreSchema, payableListAttributes, queryProgrammePayableItems } from "./programmes.js";
 import { indexName } from "../wiring/indexes.js";
 
 type Tables = { programmes: string; audit: string };
@@ -97,15 +97,6 @@ export const applicationRecordSchema = payableCoreSchema.extend({
 });
 export type ApplicationRecord = z.infer<typeof applicationRecordSchema>;
 
-/** The index attributes of a payable in `status` (byProgramme, byMerchant). */
-function listAttributes(record: Pick<ApplicationRecord, "kind" | "programmeId" | "merchantId" | "submittedAt">, status: PayableStatus) {
-  return {
-    programmeList: programmeListKey(record.kind, record.programmeId, status),
-    merchantList: merchantListKey(record.kind, record.merchantId),
-    listedAt: record.submittedAt,
-  };
-}
-
 /**
  * Puts a new SUBMITTED application with its slot (one per programme, merchant and month) and its
  * audit item, in one transaction: ALREADY_APPLIED when the slot is taken.
@@ -126,7 +117,7 @@ export async function insertApplication(db: DynamoDBDocumentClient, tables: Tabl
           {
             Put: {
               TableName: tables.programmes,
-              Item: { ...payableKey("application", application.id), ...application, ...listAttributes(application, application.status) },
+              Item: { ...payableKey("application", application.id), ...application, ...payableListAttributes(application, application.status) },
               ConditionExpression: "attribute_not_exists(pk)",
             },
           },
@@ -160,9 +151,11 @@ export async function moveApplication(
   db: DynamoDBDocumentClient,
   tables: Tables,
   current: ApplicationRecord,
-  change: { from: PayableStatus; status: PayableStatus; set: Record<string, unknown>; at: string; audit: Pick<AuditEntry, "action" | "who" | "reason"> },
+  change: { from: PayableStatus; status: PayableStatus; set: Record<string, unknown>; remove?: readonly ("tier" | "reason")[]; at: string; audit: Pick<AuditEntry, "action" | "who" | "reason"> },
 ): Promise<ApplicationRecord> {
-  const next = applicationRecordSchema.parse({ ...current, ...change.set, status: change.status, version: current.version + 1, updatedAt: change.at });
+  const kept: Record<string, unknown> = { ...current };
+  for (const field of change.remove ?? []) delete kept[field];
+  const next = applicationRecordSchema.parse({ ...kept, ...change.set, status: change.status, version: current.version + 1, updatedAt: change.at });
   const names: Record<string, string> = { "#status": "status" };
   const values: Record<string, unknown> = { ":from": change.from, ":version": current.version };
   const sets = Object.entries({ ...change.set, status: change.status, version: next.version, updatedAt: change.at, programmeList: programmeListKey("application", current.programmeId, change.status) }).map(
@@ -180,7 +173,7 @@ export async function moveApplication(
             Update: {
               TableName: tables.programmes,
               Key: payableKey("application", current.id),
-              UpdateExpression: `SET ${sets.join(", ")}`,
+              UpdateExpression: `SET ${sets.join(", ")}${change.remove?.length ? ` REMOVE ${change.remove.join(", ")}` : ""}`,
               ConditionExpression: "#status = :from AND version = :version",
               ExpressionAttributeNames: names,
               ExpressionAttributeValues: values,
@@ -210,18 +203,8 @@ export async function moveApplication(
 
 /** A programme's applications of one status (or of every status), by submission time, from the `byProgramme` index. */
 export async function listProgrammeApplications(db: DynamoDBDocumentClient, table: string, programmeId: string, status?: PayableStatus): Promise<ApplicationRecord[]> {
-  const statuses = status === undefined ? PAYABLE_STATUSES : [status];
-  const pages = await Promise.all(
-    statuses.map((each) =>
-      queryAll(db, {
-        TableName: table,
-        IndexName: indexName("programmes", "byProgramme"),
-        KeyConditionExpression: "programmeList = :list",
-        ExpressionAttributeValues: { ":list": programmeListKey("application", programmeId, each) },
-      }),
-    ),
-  );
-  return pages.flat().map((item) => applicationRecordSchema.parse(item));
+  const items = await queryProgrammePayableItems(db, table, programmeId, ["application"], status === undefined ? PAYABLE_STATUSES : [status]);
+  return items.map((item) => applicationRecordSchema.parse(item));
 }
 
 /** A merchant's applications, by submission time, from the `byMerchant` index. */

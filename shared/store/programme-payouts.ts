@@ -8,9 +8,9 @@ import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentC
 import type { PayableKind, PayableStatus } from "../domain/programme.js";
 import { payoutResendAt } from "../domain/settlement.js";
 import { auditPut } from "./audit.js";
-import { cancellationReasons, conditional, queryAll, queryPage } from "./dynamo.js";
+import { cancellationReasons, conditional, queryPage } from "./dynamo.js";
 import { PAYOUT_DUE, payableKey, programmeKey, programmeListKey } from "./keys.js";
-import { PAYABLE_AUDIT_ENTITY, type PayableCore, payableCoreSchema } from "./programmes.js";
+import { PAYABLE_AUDIT_ENTITY, type PayableCore, payableCoreSchema, queryProgrammePayableItems } from "./programmes.js";
 import { indexName } from "../wiring/indexes.js";
 
 type Tables = { programmes: string; audit: string };
@@ -145,18 +145,5 @@ export async function deferPayableDue(db: DynamoDBDocumentClient, table: string,
 
 /** A programme's payables of both kinds in the given statuses, from the `byProgramme` index (eventually consistent). */
 export async function listProgrammePayables(db: DynamoDBDocumentClient, table: string, programmeId: string, statuses: readonly PayableStatus[]): Promise<PayableCore[]> {
-  const kinds: readonly PayableKind[] = ["application", "trade-in"];
-  const pages = await Promise.all(
-    kinds.flatMap((kind) =>
-      statuses.map((status) =>
-        queryAll(db, {
-          TableName: table,
-          IndexName: indexName("programmes", "byProgramme"),
-          KeyConditionExpression: "programmeList = :list",
-          ExpressionAttributeValues: { ":list": programmeListKey(kind, programmeId, status) },
-        }),
-      ),
-    ),
-  );
-  return pages.flat().map((item) => payableCoreSchema.parse(item));
+  return (await queryProgrammePayableItems(db, table, programmeId, ["application", "trade-in"], statuses)).map((item) => payableCoreSchema.parse(item));
 }

@@ -8,12 +8,12 @@ import { GetCommand, TransactWriteCommand, type TransactWriteCommandInput, type 
 import { backoffDelay, sleep } from "../domain/backoff.js";
 import * as z from "../zod.js";
 import { AlreadyExistsError, ExclusiveAwardError, NotSubmittedError, ProgrammeBudgetExceededError } from "../errors.js";
-import { type PayableKind, type ProgrammeDefinition, PAYABLE_STATUSES, programmeDefinitionSchema } from "../domain/programme.js";
+import { type PayableKind, type PayableStatus, type ProgrammeDefinition, PAYABLE_STATUSES, programmeDefinitionSchema } from "../domain/programme.js";
 import { fen } from "../domain/money.js";
 import { payoutResendAt } from "../domain/settlement.js";
 import { type AuditEntry, auditPut } from "./audit.js";
 import { cancellationItem, cancellationReasons, queryAll } from "./dynamo.js";
-import { PAYOUT_DUE, PROGRAMME_LISTING, exclusiveSlotKey, payableKey, programmeKey, programmeListKey } from "./keys.js";
+import { PAYOUT_DUE, PROGRAMME_LISTING, exclusiveSlotKey, merchantListKey, payableKey, programmeKey, programmeListKey } from "./keys.js";
 import { indexName } from "../wiring/indexes.js";
 
 const bookkeeping = {
@@ -62,6 +62,32 @@ export async function readProgramme(db: DynamoDBDocumentClient, table: string, p
   return Item ? parseProgramme(Item) : undefined;
 }
 
+/**
+ * The payables of `kinds` of a programme in each of `statuses`, from the `byProgramme` index
+ * (eventually consistent: for lists, never for money), as stored; each status's in submission order.
+ */
+export async function queryProgrammePayableItems(
+  db: DynamoDBDocumentClient,
+  table: string,
+  programmeId: string,
+  kinds: readonly PayableKind[],
+  statuses: readonly PayableStatus[],
+): Promise<Record<string, unknown>[]> {
+  const pages = await Promise.all(
+    kinds.flatMap((kind) =>
+      statuses.map((status) =>
+        queryAll(db, {
+          TableName: table,
+          IndexName: indexName("programmes", "byProgramme"),
+          KeyConditionExpression: "programmeList = :list",
+          ExpressionAttributeValues: { ":list": programmeListKey(kind, programmeId, status) },
+        }),
+      ),
+    ),
+  );
+  return pages.flat();
+}
+
 /** Every programme, by id, from the `listing` index (eventually consistent: for lists, never for money). */
 export async function listProgrammes(db: DynamoDBDocumentClient, table: string): Promise<ProgrammeRecord[]> {
   const items = await queryAll(db, {
@@ -96,8 +122,24 @@ export const payableCoreSchema = z.object({
   payoutAttempts: z.int().nonnegative().optional(),
   lastPayoutError: z.string().optional(),
   payoutDueAt: z.string().optional(),
+  /** The merchant's sector and, for a growth reward, the tier reached: the report's groups. */
+  sector: z.string().optional(),
+  tier: z.number().optional(),
 });
 export type PayableCore = z.infer<typeof payableCoreSchema>;
+
+/**
+ * The index attributes a new payable (application or trade-in record) is put with, in `status`:
+ * `byProgramme` (`<kind>#<programmeId>#<status>`, rewritten at every status change) and
+ * `byMerchant` (`<kind>#<merchantId>`), both by `listedAt` (when it was submitted).
+ */
+export function payableListAttributes(payable: { kind: PayableKind; programmeId: string; merchantId: string; submittedAt: string }, status: PayableStatus) {
+  return {
+    programmeList: programmeListKey(payable.kind, payable.programmeId, status),
+    merchantList: merchantListKey(payable.kind, payable.merchantId),
+    listedAt: payable.submittedAt,
+  };
+}
 
 export interface PayableApproval {
   /** Which payable: an application (`application`) or a trade-in record (`trade-in`), by id. */

@@ -11,6 +11,7 @@ import { PAYABLE_STATUSES, type PayableStatus } from "../domain/programme.js";
 import { fen } from "../domain/money.js";
 import { auditPut } from "./audit.js";
 import { cancellationItem, cancellationReasons, queryAll } from "./dynamo.js";
+import { payableListAttributes, queryProgrammePayableItems } from "./programmes.js";
 import { merchantListKey, payableKey, programmePartition, programmeListKey } from "./keys.js";
 import { indexName } from "../wiring/indexes.js";
 
@@ -65,9 +66,7 @@ export async function insertTradeIn(db: DynamoDBDocumentClient, tables: { progra
               Item: {
                 ...payableKey(KIND, record.id),
                 ...record,
-                programmeList: programmeListKey(KIND, record.programmeId, record.status),
-                merchantList: merchantListKey(KIND, record.merchantId),
-                listedAt: record.createdAt,
+                ...payableListAttributes({ ...record, submittedAt: record.createdAt }, record.status),
               },
               ConditionExpression: "attribute_not_exists(pk)",
             },
@@ -104,20 +103,8 @@ export async function readTradeIn(db: DynamoDBDocumentClient, table: string, id:
 
 /** A programme's records of the given statuses (all when none), oldest first, from the `byProgramme` index. */
 export async function listProgrammeTradeIns(db: DynamoDBDocumentClient, table: string, programmeId: string, statuses: readonly PayableStatus[] = PAYABLE_STATUSES): Promise<TradeInRecord[]> {
-  const pages = await Promise.all(
-    statuses.map((status) =>
-      queryAll(db, {
-        TableName: table,
-        IndexName: indexName("programmes", "byProgramme"),
-        KeyConditionExpression: "programmeList = :list",
-        ExpressionAttributeValues: { ":list": programmeListKey(KIND, programmeId, status) },
-      }),
-    ),
-  );
-  return pages
-    .flat()
-    .map((item) => tradeInItemSchema.parse(item))
-    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  const items = await queryProgrammePayableItems(db, table, programmeId, [KIND], statuses);
+  return items.map((item) => tradeInItemSchema.parse(item)).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
 }
 
 /** A merchant's records in one programme, oldest first, from the `byMerchant` index. */

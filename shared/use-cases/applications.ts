@@ -158,6 +158,8 @@ export async function resubmitApplication(
     from: "CHANGES_REQUESTED",
     status: "SUBMITTED",
     set: { ...assessed, summary: input.body.summary, attachments: input.body.attachments ?? [] },
+    // New figures that reach no tier leave none behind from the first submission.
+    remove: assessed.tier === undefined && current.tier !== undefined ? ["tier"] : [],
     at: now.toISOString(),
     audit: { action: "application.resubmit", who: merchantActor(input.merchantId) },
   });

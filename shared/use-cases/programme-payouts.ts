@@ -20,7 +20,8 @@ import { readMerchant } from "../store/merchants.js";
 import { readPartner } from "../store/partners.js";
 import { sumFen } from "../domain/money.js";
 import { deferPayableDue, listProgrammePayables, movePayable, queryPayablesDue, readPayable, recordPayableAttempt } from "../store/programme-payouts.js";
-import { type PayableCore, readProgramme } from "../store/programmes.js";
+import { type PayableCore, listProgrammes, readProgramme } from "../store/programmes.js";
+import { type ProgrammeFigures, programmeFigures } from "../domain/report.js";
 import type { Dependencies } from "./dependencies.js";
 import { type PayoutSending, postPayoutWithRetries } from "./settlement.js";
 
@@ -177,4 +178,24 @@ export async function reconcileProgramme(input: Dependencies<"programmes"> & { p
     problems,
     balanced: problems.length === 0,
   };
+}
+
+/**
+ * The programmes section of the bureau report and of the stats: every award approved under the
+ * merchant programmes (APPROVED, PAID or FAILED), paid and pending, by kind, growth tier and sector.
+ */
+export async function programmeAwardFigures(input: Omit<Dependencies<"programmes">, "now">): Promise<ProgrammeFigures> {
+  const programmes = await listProgrammes(input.db, input.tables.programmes);
+  const awards = await Promise.all(
+    programmes.map(async (programme) =>
+      (await listProgrammePayables(input.db, input.tables.programmes, programme.id, ["APPROVED", "PAID", "FAILED"])).map((payable) => ({
+        kind: programme.kind,
+        tier: payable.tier,
+        sector: payable.sector,
+        amount: payable.payoutAmount ?? 0,
+        paid: payable.status === "PAID",
+      })),
+    ),
+  );
+  return programmeFigures(awards.flat());
 }

@@ -31,6 +31,8 @@ import { readIssuedVouchers } from "../store/vouchers.js";
 export type { StreamChange } from "../streams/changes.js";
 import type { StreamChange } from "../streams/changes.js";
 import type { Dependencies } from "./dependencies.js";
+import type { ProgrammeFigures } from "../domain/report.js";
+import { programmeAwardFigures } from "./programme-payouts.js";
 
 type StatsTables = "stats" | "campaigns" | "merchants";
 
@@ -115,6 +117,13 @@ export async function getCampaignStats(input: Omit<Dependencies<StatsTables>, "n
   const loaded = await loadCampaign(input.db, input.tables.campaigns, input.campaignId, { consistent: true });
   if (!loaded) throw new NotFoundError(`Campaign ${input.campaignId} not found`);
   return statsView(loaded.campaign, await readStats(input.db, input.tables.stats, input.campaignId));
+}
+
+/** The answer of GET /admin/campaigns/{id}/stats: the campaign's figures, and the merchant programmes' awards beside them. */
+export async function getCampaignStatsAnswer(
+  input: Omit<Dependencies<StatsTables | "programmes">, "now"> & { campaignId: string },
+): Promise<CampaignStats & { programmes: ProgrammeFigures }> {
+  return { ...(await getCampaignStats(input)), programmes: await programmeAwardFigures(input) };
 }
 
 /**

@@ -16,7 +16,7 @@ import { approvePayable } from "../store/programmes.js";
 import { type TradeInRecord, insertTradeIn, listMerchantTradeIns, listProgrammeTradeIns, readTradeIn, recordTradeInView, rejectTradeIn } from "../store/trade-ins.js";
 import { type AttachmentDependencies, attachmentDownloads, checkAttachments } from "./attachments.js";
 import type { Dependencies } from "./dependencies.js";
-import type { SendProgrammePayout } from "./programme-payouts.js";
+import { type SendProgrammePayout, retryProgrammePayout } from "./programme-payouts.js";
 import { actingMerchant, merchantActor, programmeOrNotFound } from "./programmes.js";
 
 export type TradeInSummary = z.infer<typeof tradeInSummarySchema>;
@@ -127,6 +127,12 @@ export interface TradeInSummaryStatus {
   id: string;
   status: PayableStatus;
   payoutAmount?: number;
+}
+
+/** POST /admin/trade-ins/{id}/retry-payout: a FAILED subsidy goes to the payout queue again (409 INVALID_STATE otherwise). */
+export async function retryTradeInPayout(input: Dependencies<"programmes" | "audit"> & { id: string; who: string; sendPayout: SendProgrammePayout }): Promise<TradeInSummaryStatus> {
+  const payable = await retryProgrammePayout({ ...input, payable: { kind: "trade-in", id: input.id }, operator: input.who });
+  return { id: payable.id, status: payable.status, ...(payable.payoutAmount === undefined ? {} : { payoutAmount: payable.payoutAmount }) };
 }
 
 /** POST /admin/trade-ins/{id}/reject {reason}. */

@@ -224,12 +224,12 @@ export const platformFunctions = {
   getCampaignStats: {
     description: "GET /admin/campaigns/{id}/stats: the campaign's projected figures.",
     entry: "functions/stats/get.ts",
-    tables: { stats: "read", campaigns: "read", merchants: "read" },
+    tables: { stats: "read", campaigns: "read", merchants: "read", programmes: "read" },
   },
   campaignReport: {
     description: "GET /admin/reports/campaigns/{id}?format=csv|json: the bureau's report of a campaign (CSV in UTF-8 with a BOM).",
     entry: "functions/reports/campaign.ts",
-    tables: { campaigns: "read", stats: "read" },
+    tables: { campaigns: "read", stats: "read", programmes: "read" },
   },
   detectFraud: {
     description: "Fraud detector: judges each new ledger record of the redemptions stream by its campaign's rules, once; hits become flags (high severity may auto-suspend).",
@@ -296,7 +296,7 @@ export const platformFunctions = {
     buyerDataKey: true,
   },
   reviewTradeIns: {
-    description: "POST /admin/trade-ins/{id}/approve, /reject and the batch /admin/trade-ins/approve: commits subsidies to the programme's budget, then sends their payouts.",
+    description: "POST /admin/trade-ins/{id}/approve, /reject, /retry-payout and the batch /admin/trade-ins/approve: commits subsidies to the programme's budget, then sends their payouts.",
     entry: "functions/trade-ins/review.ts",
     timeoutSeconds: 60,
     tables: { programmes: "readWrite", audit: "write" },

@@ -720,13 +720,14 @@ export const platformRoutes = [
     docs: {
       operationId: "listAudit",
       tag: "merchants",
-      summary: "Who changed a partner, merchant, campaign, statement or fraud flag, when and why",
-      description: "Every operator or partner write, oldest first; each entry was written in the same transaction as its change.",
+      summary: "Who changed a partner, merchant, campaign, statement, fraud flag, programme, filing, application or trade-in record, when and why",
+      description: "Every operator, partner or merchant write (and each programme payout step), oldest first; each entry was written in the same transaction as its change.",
       request: {
         query: auditQuerySchema,
         parameters: {
           entity:
-            "PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, STATEMENT#<campaignId>/<merchantId>/<period> or FRAUD_FLAG#<id>, URL-encoded: `MERCHANT%23m1`",
+            "PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, STATEMENT#<campaignId>/<merchantId>/<period>, FRAUD_FLAG#<id>, PROGRAMME#<id>, " +
+            "FILING#<programmeId>/<merchantId>, APPLICATION#<id> or TRADE_IN#<id>, URL-encoded: `MERCHANT%23m1`",
           limit: "Entries per page, 1–100 (default 50)",
           nextToken: PAGE.nextToken,
         },
@@ -1323,7 +1324,9 @@ export const platformRoutes = [
       operationId: "approveTradeIn",
       tag: "programmes",
       summary: "Approve a trade-in record's subsidy",
-      description: "Commits the subsidy to the programme's budget in the one approval write (409 PROGRAMME_BUDGET_EXCEEDED); only a SUBMITTED record (409 NOT_SUBMITTED). Audited.",
+      description:
+        "Commits the subsidy to the programme's budget in the one approval write (409 PROGRAMME_BUDGET_EXCEEDED); only a SUBMITTED record (409 NOT_SUBMITTED). " +
+        "Audited. Then paid once through the merchant's acquiring partner, like an award (idempotency key `trade-in/<id>`): PAID, or FAILED for a retry.",
       request: { ...idPath("The trade-in record"), body: tradeInApprovalSchema, bodyOptional: true },
       answers: { 200: { description: "APPROVED, with the amount to pay", body: tradeInReviewedSchema } },
       errors: ["VALIDATION_FAILED", "NOT_FOUND", "NOT_SUBMITTED", "PROGRAMME_BUDGET_EXCEEDED"],
@@ -1341,6 +1344,21 @@ export const platformRoutes = [
       request: { ...idPath("The trade-in record"), body: tradeInRejectionSchema },
       answers: { 200: { description: "REJECTED", body: tradeInReviewedSchema } },
       errors: ["VALIDATION_FAILED", "NOT_FOUND", "NOT_SUBMITTED"],
+    },
+  },
+  {
+    method: "POST",
+    path: "/admin/trade-ins/{id}/retry-payout",
+    auth: "operator",
+    function: "reviewTradeIns",
+    docs: {
+      operationId: "retryTradeInPayout",
+      tag: "programmes",
+      summary: "Send a FAILED trade-in subsidy's payout again",
+      description: "Once the cause is fixed (the merchant reinstated, the partner's endpoint back): FAILED → APPROVED and to the payout queue, under the same idempotency key `trade-in/<id>`. Audited.",
+      request: idPath("The trade-in record"),
+      answers: { 202: { description: "APPROVED again, its payout queued", body: tradeInReviewedSchema } },
+      errors: ["VALIDATION_FAILED", "NOT_FOUND", "INVALID_STATE"],
     },
   },
   {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiCall, documented, refusal } from "../support/http.js";
 import { signLocalToken } from "../../infra/local/jwt.js";
 import type { LocalRuntime } from "../../infra/local/runtime.js";
-import { applicationListSchema, applicationSchema, filingSchema, programmeListSchema, programmeReconciliationSchema, programmeSchema } from "../../shared/api/programme-schemas.js";
+import { applicationDetailSchema, applicationListSchema, applicationSchema, filingSchema, programmeListSchema, programmeReconciliationSchema, programmeSchema } from "../../shared/api/programme-schemas.js";
 import { auditListSchema } from "../../shared/api/registry-schemas.js";
 import { localDate } from "../../shared/domain/settlement.js";
 import { MERCHANTS_GROUP, MERCHANT_ID_CLAIM } from "../../shared/http/caller.js";
@@ -94,9 +94,14 @@ describe("a growth reward from filing to PAID award", () => {
     refusal(noBase, 400, "NO_BASE_YEAR_SALES");
     expect((noBase.body as { error: { message: string } }).error.message).toMatch(/lastYear/);
 
+    // The sales table as evidence, uploaded through a presigned PUT (the object's size and type are checked when the application references it).
+    const salesTable = Buffer.from("%PDF-1.7\nsales table\n%%EOF\n");
+    const declared = await call("POST", "/merchant/attachments", { token: shop, body: { fileName: "sales.pdf", contentType: "application/pdf", size: salesTable.length } });
+    const { attachmentId, uploadUrl } = declared.body as { attachmentId: string; uploadUrl: string };
+    expect((await fetch(uploadUrl, { method: "PUT", body: salesTable, headers: { "content-type": "application/pdf" } })).status).toBe(200);
     const applied = await call("POST", `/merchant/programmes/${programmeId}/applications`, {
       token: shop,
-      body: { month, sales: { current: 10_500_000, lastYear: 10_000_000, previousMonth: 9_000_000 }, summary: "Grew 5 %", attachments: ["att-e2e"] },
+      body: { month, sales: { current: 10_500_000, lastYear: 10_000_000, previousMonth: 9_000_000 }, summary: "Grew 5 %", attachments: [attachmentId] },
     });
     expect(applied.status).toBe(201);
     const application = documented(applicationSchema, applied.body);
@@ -118,7 +123,7 @@ describe("a growth reward from filing to PAID award", () => {
     refusal(await call("POST", `/admin/applications/${application.id}/approve`, {}), 409, "NOT_SUBMITTED");
 
     const paid = await eventually(async () => {
-      const detail = documented(applicationSchema, (await call("GET", `/admin/applications/${application.id}`)).body);
+      const detail = documented(applicationDetailSchema, (await call("GET", `/admin/applications/${application.id}`)).body);
       return detail.status === "PAID" ? detail : undefined;
     }, 30_000, "the award PAID");
     expect(paid.payoutId).toBeDefined();

@@ -168,12 +168,17 @@ describe("the campaign report", () => {
 
     const rows = parseCsv(text);
     const blanks = rows.flatMap((row, index) => (row.length === 0 ? [index] : []));
-    // Four sections: the instant-discount one (empty here: the campaign has none) comes last.
-    expect(blanks).toHaveLength(3);
+    // Five sections: the instant-discount one (empty here: the campaign has none), then the merchant programmes' (no award in this runtime).
+    expect(blanks).toHaveLength(4);
     const summary = rows.slice(0, blanks[0]);
     const sectors = rows.slice(blanks[0]! + 1, blanks[1]);
     const days = rows.slice(blanks[1]! + 1, blanks[2]);
-    expect(rows.slice(blanks[2]! + 1)).toEqual([[REPORT_HEADERS.instantTitle], [expect.stringMatching(/Instant discount ID$/), expect.any(String), expect.any(String), expect.any(String), REPORT_HEADERS.subsidy, REPORT_HEADERS.subsidyYuan, REPORT_HEADERS.grossSales, REPORT_HEADERS.grossSalesYuan]]);
+    expect(rows.slice(blanks[3]! + 1)).toEqual([
+      [REPORT_HEADERS.programmesTitle],
+      [REPORT_HEADERS.dimension, REPORT_HEADERS.group, REPORT_HEADERS.awards, REPORT_HEADERS.awardAmount, REPORT_HEADERS.paid, REPORT_HEADERS.pending],
+      ["total", "", "0", "0", "0", "0"],
+    ]);
+    expect(rows.slice(blanks[2]! + 1, blanks[3])).toEqual([[REPORT_HEADERS.instantTitle], [expect.stringMatching(/Instant discount ID$/), expect.any(String), expect.any(String), expect.any(String), REPORT_HEADERS.subsidy, REPORT_HEADERS.subsidyYuan, REPORT_HEADERS.grossSales, REPORT_HEADERS.grossSalesYuan]]);
     expect(summary.slice(0, 2)).toEqual([["汇总 Summary"], ["指标 Figure", "数值 Value", "金额(元) Amount (yuan)"]]);
     const figure = (label: string) => summary.find((row) => row[0] === label)!.slice(1);
     expect(figure(REPORT_HEADERS.campaignId)).toEqual([campaignId, ""]);

@@ -53,6 +53,9 @@ function keyPaths(value: unknown, prefix = ""): string[] {
     .sort();
 }
 
+/** The programmes section when no merchant programme has approved anything. */
+const NO_PROGRAMME_AWARDS = { total: { awards: 0, amount: 0, paid: 0, pending: 0 }, byKind: {}, byTier: {}, bySector: {} };
+
 describe("GET /admin/campaigns/{id}/stats", () => {
   it("answers an operator with the documented figures, counted from claims, payments and a refund", async () => {
     const campaignId = unique("c");
@@ -90,13 +93,15 @@ describe("GET /admin/campaigns/{id}/stats", () => {
     // Exactly the documented keys, at every level: nothing the schema does not name, nothing missing.
     expect(keyPaths(answer.body)).toEqual(keyPaths(stats));
     expect(stats).toEqual(answer.body);
-    const top = ["campaignId", "budget", "claimed", "redeemed", "reversed", "expired", "subsidy", "grossSales", "redemptionRate", "leverage", "remainingBudget", "instantDiscounts", "bySector", "byDay", "byMerchant"];
+    const top = ["campaignId", "budget", "claimed", "redeemed", "reversed", "expired", "subsidy", "grossSales", "redemptionRate", "leverage", "remainingBudget", "instantDiscounts", "bySector", "byDay", "byMerchant", "programmes"];
     expect(Object.keys(campaignStatsSchema.shape).sort()).toEqual([...top].sort());
     expect(Object.keys(answer.body as object).sort()).toEqual([...top].sort());
 
     const today = localDate(new Date(occurredAt), campaign.timezone);
     expect(stats).toEqual({
       campaignId,
+      // No merchant programme in this runtime: the programmes section is all zeros.
+      programmes: NO_PROGRAMME_AWARDS,
       budget: campaign.budget,
       claimed: 4,
       redeemed: 2,
@@ -129,6 +134,8 @@ describe("GET /admin/campaigns/{id}/stats", () => {
     expect(answer.status).toBe(200);
     expect(campaignStatsSchema.parse(answer.body)).toEqual({
       campaignId,
+      // No merchant programme in this runtime: the programmes section is all zeros.
+      programmes: NO_PROGRAMME_AWARDS,
       budget: campaign.budget,
       claimed: 0,
       redeemed: 0,

@@ -55,6 +55,7 @@ beforeAll(async () => {
   capture(process.stderr);
   // Every line a handler could write, not just warnings.
   logger.setLogLevel("DEBUG");
+  logger.debug("log capture probe");
   runtime = await startTestRuntime(platform, "trade-ins-e2e", { log: (line: LogLine) => captured.push(JSON.stringify(line)) });
   const { db } = testClients();
   await seedPartner(db, runtime.resources.tables.partners!.name, { id: "ti-bank", payoutUrl: runtime.partnerSimulator.payoutUrl });
@@ -74,6 +75,12 @@ const call = (method: string, path: string, token: string, body?: unknown): Prom
 
 /** A date `days` from today, YYYY-MM-DD (UTC). */
 const day = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+/** An operator defines a programme running from 30 days ago to 60 days ahead. */
+async function defineProgramme(definition: Record<string, unknown>): Promise<void> {
+  const created = await call("POST", "/admin/programmes", operatorToken, { ...definition, period: { from: day(-30), to: day(60) } });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+}
 
 /** Uploads a PDF as `token`'s merchant through the presigned URL and returns its id. */
 async function uploadInvoice(token: string, body = PDF): Promise<string> {
@@ -99,15 +106,7 @@ describe("trade-in records over HTTP", () => {
   const ids: string[] = [];
 
   it("are recorded with the programme's subsidy, once per invoice even when sent at the same moment", async () => {
-    const created = await call("POST", "/admin/programmes", operatorToken, {
-      id: "tradein-2030",
-      name: "家电以旧换新",
-      kind: "trade_in",
-      budget: 250_000,
-      period: { from: day(-30), to: day(60) },
-      rule: { percent: 15, maxPerItem: 200_000 },
-    });
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    await defineProgramme({ id: "tradein-2030", name: "家电以旧换新", kind: "trade_in", budget: 250_000, rule: { percent: 15, maxPerItem: 200_000 } });
     const invoice = await uploadInvoice(dealerToken);
 
     // 15 % of 799,900 fen = 119,985; 15 % of 1,999,900 = 299,985, capped at 200,000.
@@ -199,18 +198,12 @@ describe("trade-in records over HTTP", () => {
     expect(accepted?.body).toMatchObject({ kind: "award", payableId: `trade-in/${first}`, payable: "trade-in", merchantId: "dealer-1", amount: 119_985 });
     expect(JSON.stringify([...runtime.partnerSimulator.accepted.values()])).not.toContain(BUYERS[0].phone);
     expect(runtime.partnerSimulator.refused).toBe(0);
+    // Only a FAILED payout is sent again (the mechanics are the awards': test/integration/programme-payouts.test.ts).
+    refusal(await call("POST", `/admin/trade-ins/${first}/retry-payout`, operatorToken), 409, "INVALID_STATE");
   });
 
   it("leave applications' evidence checked the same way, and readable by the reviewer", async () => {
-    const created = await call("POST", "/admin/programmes", operatorToken, {
-      id: "events-2030",
-      name: "促消费活动补贴",
-      kind: "event_subsidy",
-      budget: 10_000_000,
-      period: { from: day(-30), to: day(60) },
-      maxAward: 2_000_000,
-    });
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    await defineProgramme({ id: "events-2030", name: "促消费活动补贴", kind: "event_subsidy", budget: 10_000_000, maxAward: 2_000_000 });
     expect((await call("POST", "/merchant/programmes/events-2030/filings", dealerToken, { plan: "周末家电节" })).status).toBe(201);
     const othersFile = await uploadInvoice(otherDealerToken);
     refusal(await call("POST", "/merchant/programmes/events-2030/applications", dealerToken, { summary: "活动总结", attachments: [othersFile] }), 400, "ATTACHMENT_INVALID");
@@ -227,6 +220,8 @@ describe("trade-in records over HTTP", () => {
     const logs = captured.join("\n");
     // The capture works: the runtime logged each request and a handler line or two.
     expect(logs).toContain("POST /merchant/programmes/{id}/trade-ins");
+    // And the handlers' Powertools logger writes into it (the probe was logged at the start).
+    expect(logs).toContain("log capture probe");
     for (const buyer of BUYERS) {
       for (const secret of [buyer.name, buyer.phone, buyer.phone.replace(/\D/g, "").slice(-11)]) expect(logs).not.toContain(secret);
     }

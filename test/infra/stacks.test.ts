@@ -394,6 +394,22 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
     }
   });
 
+  it.each(Object.keys(wiring.functions))("function %s touches a bucket's objects, its key and the buyer-data key only as declared", (name) => {
+    const declaration = wiring.functions[name]!;
+    for (const bucketName of Object.keys(wiring.buckets ?? {})) {
+      const access = declaration.buckets?.[bucketName];
+      const onObjects = [...actionsOn(name, `${logicalId(built.stateful.buckets[bucketName]!)}Arn`)].sort();
+      const onKey = [...actionsOn(name, `${logicalId(built.stateful.bucketKeys[bucketName]!)}Arn`)].sort();
+      const reads = access === "read" || access === "readWrite";
+      const writes = access === "write" || access === "readWrite";
+      const label = `${name} on bucket ${bucketName} (${access ?? "no access"})`;
+      expect(onObjects, label).toEqual([...(reads ? ["s3:GetObject"] : []), ...(writes ? ["s3:PutObject"] : [])]);
+      expect(onKey, `${label}: its key`).toEqual([...(reads ? ["kms:Decrypt"] : []), ...(writes ? ["kms:GenerateDataKey"] : [])]);
+    }
+    const onBuyerKey = [...actionsOn(name, `${logicalId(built.stateful.buyerDataKey)}Arn`)].sort();
+    expect(onBuyerKey, `${name} on the buyer-data key`).toEqual(declaration.buyerDataKey ? ["kms:Decrypt", "kms:GenerateDataKey"] : []);
+  });
+
   // ---- stateless: HTTP API ------------------------------------------------------------------
 
   it("has one route per declared route, a JWT authorizer from the context, and a logged, throttled default stage", () => {
@@ -419,7 +435,7 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
     const routes = stateless.findResources("AWS::ApiGatewayV2::Route", { Properties: { RouteKey: key } });
     expect(Object.keys(routes)).toHaveLength(1);
     const props = Object.values(routes)[0]!.Properties;
-    const jwt = route.auth === "resident" || route.auth === "operator";
+    const jwt = route.auth === "resident" || route.auth === "operator" || route.auth === "merchant";
     expect(props.AuthorizationType).toBe(jwt ? "JWT" : "NONE");
     expect(props.AuthorizerId === undefined).toBe(!jwt);
     const integrationId = props.Target["Fn::Join"][1][1].Ref as string;

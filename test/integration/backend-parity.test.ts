@@ -76,7 +76,7 @@ function systemFromTemplates(wiring: Wiring): Record<keyof LocalSystem, string[]
 
 /** The running local system, in CloudFormation's terms. */
 function systemFromRuntime(system: LocalSystem): Record<keyof LocalSystem, string[]> {
-  const authorizer = (auth: string) => (auth === "resident" || auth === "operator" ? "JWT" : "NONE");
+  const authorizer = (auth: string) => (auth === "resident" || auth === "operator" || auth === "merchant" ? "JWT" : "NONE");
   return {
     tables: system.tables.map(pascal).sort(),
     queues: system.queues.flatMap((queue) => Object.values(queueConstructIds(queue))).sort(),

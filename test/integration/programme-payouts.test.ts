@@ -15,7 +15,7 @@ import type { PayoutRequest, PostPayout } from "../../shared/payout-client.js";
 import { queryAudit } from "../../shared/store/audit.js";
 import { readPayable } from "../../shared/store/programme-payouts.js";
 import { readProgramme } from "../../shared/store/programmes.js";
-import { approveApplication, decideApplication, fileOnline, filePaper, resubmitApplication, submitApplication } from "../../shared/use-cases/applications.js";
+import { applicationDetail, approveApplication, decideApplication, fileOnline, filePaper, resubmitApplication, submitApplication } from "../../shared/use-cases/applications.js";
 import { payProgrammePayable, recordProgrammePayoutFailure, resendStalledProgrammePayouts, retryProgrammePayout } from "../../shared/use-cases/programme-payouts.js";
 import { createProgramme } from "../../shared/use-cases/programmes.js";
 import { platform } from "../../shared/wiring/platform.js";
@@ -119,11 +119,29 @@ describe("applications", () => {
       applicationId: application.id,
       body: { sales: { current: 12_500_000, lastYear: 10_000_000, previousMonth: 10_500_000 }, summary: "With the table", attachments: ["att-2"] },
     });
-    expect(resubmitted).toMatchObject({ status: "SUBMITTED", proposedAward: 2_000_000, attachments: ["att-2"] });
+    expect(resubmitted).toMatchObject({ status: "SUBMITTED", proposedAward: 2_000_000, tier: 20, attachments: ["att-2"] });
+    // Sent back again, and resubmitted with figures below every tier: no tier is left from before.
+    await decideApplication({ ...deps(), applicationId: application.id, decision: "request-changes", reason: "Use the audited figures", who: "reviewer" });
+    const belowTiers = await resubmitApplication({
+      ...deps(),
+      merchantId,
+      applicationId: application.id,
+      body: { sales: { current: 10_100_000, lastYear: 10_000_000, previousMonth: 10_500_000 }, summary: "Audited" },
+    });
+    expect(belowTiers).toMatchObject({ proposedAward: 0, growthPercent: 1 });
+    expect(belowTiers.tier).toBeUndefined();
+    expect((await applicationDetail({ ...deps(), applicationId: application.id })).tier).toBeUndefined();
     await decideApplication({ ...deps(), applicationId: application.id, decision: "reject", reason: "Figures not credible", who: "reviewer" });
     await expect(approveApplication({ ...deps(), applicationId: application.id, who: "reviewer", sendPayout: () => Promise.resolve() })).rejects.toBeInstanceOf(NotSubmittedError);
     const trail = await queryAudit(db, tables.audit, { entity: `APPLICATION#${application.id}`, limit: 50 });
-    expect(trail.items.map((item) => item.action)).toEqual(["application.submit", "application.request-changes", "application.resubmit", "application.reject"]);
+    expect(trail.items.map((item) => item.action)).toEqual([
+      "application.submit",
+      "application.request-changes",
+      "application.resubmit",
+      "application.request-changes",
+      "application.resubmit",
+      "application.reject",
+    ]);
   });
 });
 
@@ -217,5 +235,28 @@ describe("award payouts", () => {
     await approveApplication({ ...deps(), applicationId: a.id, who: "r1", sendPayout: () => Promise.resolve() });
     await expect(approveApplication({ ...deps(), applicationId: b.id, who: "r2", sendPayout: () => Promise.resolve() })).rejects.toBeInstanceOf(ExclusiveAwardError);
     expect((await readProgramme(db, tables.programmes, second.id))?.committed).toBe(0);
+  });
+});
+
+describe("concurrent reviewers", () => {
+  it("approve an event subsidy's applications at once without overspending its budget", async () => {
+    const programme = await createProgramme({
+      ...deps(),
+      who: "op",
+      definition: { id: unique("event"), name: "Events", kind: "event_subsidy", budget: 3_000_000, maxAward: 2_000_000, period: { from: "2026-01-01", to: "2026-12-31" }, timezone: "Asia/Shanghai" },
+    });
+    const merchants = await Promise.all(Array.from({ length: 12 }, () => approvedMerchant()));
+    const applications = await Promise.all(
+      merchants.map(async (merchantId) => {
+        await fileOnline({ ...deps(), merchantId, programmeId: programme.id, plan: "An event" });
+        return submitApplication({ ...deps(), merchantId, programmeId: programme.id, body: { summary: "Held it" } });
+      }),
+    );
+    const outcomes = await Promise.allSettled(
+      applications.map((application, i) => approveApplication({ ...deps(), applicationId: application.id, award: 1_000_000, who: `reviewer-${i}`, sendPayout: () => Promise.resolve() })),
+    );
+    expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(3);
+    expect(outcomes.filter((outcome) => outcome.status === "rejected").map((outcome) => (outcome).reason as { code?: string }).every((reason) => reason.code === "PROGRAMME_BUDGET_EXCEEDED")).toBe(true);
+    expect((await readProgramme(db, tables.programmes, programme.id))?.committed).toBe(3_000_000);
   });
 });

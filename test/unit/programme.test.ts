@@ -9,6 +9,7 @@ import {
   tradeInSubsidy,
 } from "../../shared/domain/programme.js";
 import { MonthNotEndedError, NoBaseYearSalesError } from "../../shared/errors.js";
+import { programmeFigures } from "../../shared/domain/report.js";
 
 const TIERS = [
   { minGrowthPercent: 5, award: 500_000 },
@@ -100,5 +101,29 @@ describe("months and filings, in the programme's zone", () => {
   it("ends a programme at the end of its last day in its zone", () => {
     expect(programmeEnded(programme, new Date("2026-12-31T15:59:59Z"))).toBe(false);
     expect(programmeEnded(programme, new Date("2026-12-31T16:00:00Z"))).toBe(true);
+  });
+});
+
+describe("the programmes section of the report and the stats", () => {
+  it("adds awards up in all, by kind, by growth tier and by sector, paid apart from pending", () => {
+    const figures = programmeFigures([
+      { kind: "growth_reward", tier: 5, sector: "appliance", amount: 500_000, paid: true },
+      { kind: "growth_reward", tier: 10, sector: "appliance", amount: 1_000_000, paid: false },
+      { kind: "growth_reward", tier: 5, sector: "restaurant", amount: 500_000, paid: true },
+      { kind: "event_subsidy", sector: "restaurant", amount: 2_000_000, paid: false },
+      { kind: "trade_in", amount: 150_000, paid: true },
+    ]);
+    expect(figures.total).toEqual({ awards: 5, amount: 4_150_000, paid: 1_150_000, pending: 3_000_000 });
+    expect(figures.byKind).toEqual({
+      growth_reward: { awards: 3, amount: 2_000_000, paid: 1_000_000, pending: 1_000_000 },
+      event_subsidy: { awards: 1, amount: 2_000_000, paid: 0, pending: 2_000_000 },
+      trade_in: { awards: 1, amount: 150_000, paid: 150_000, pending: 0 },
+    });
+    expect(figures.byTier).toEqual({ "5": { awards: 2, amount: 1_000_000, paid: 1_000_000, pending: 0 }, "10": { awards: 1, amount: 1_000_000, paid: 0, pending: 1_000_000 } });
+    expect(figures.bySector).toEqual({
+      appliance: { awards: 2, amount: 1_500_000, paid: 500_000, pending: 1_000_000 },
+      restaurant: { awards: 2, amount: 2_500_000, paid: 500_000, pending: 2_000_000 },
+      other: { awards: 1, amount: 150_000, paid: 150_000, pending: 0 },
+    });
   });
 });

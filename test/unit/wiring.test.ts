@@ -52,6 +52,8 @@ describe("wiringProblems", () => {
     ["a route to an unknown function", (w) => ({ ...w, routes: [{ method: "GET", path: "/x", auth: "public", function: "nope", docs: fixtureDocs("getX") }] }), /unknown function nope/],
     ["a bad path", (w) => ({ ...w, routes: [{ method: "GET", path: "things", auth: "public", function: "run", docs: fixtureDocs("getThings") }] }), /path must look like/],
     ["an unknown table grant", (w) => ({ ...w, functions: { run: { ...w.functions.run!, tables: { ghosts: "read" } } } }), /unknown table ghosts/],
+    ["a bucket grant on an unknown bucket", (w) => ({ ...w, functions: { run: { ...w.functions.run!, buckets: { ghosts: "read" } } } }), /unknown bucket ghosts/],
+    ["a bucket name that is not camelCase", (w) => ({ ...w, buckets: { "Evidence-Files": { description: "b" } } }), /buckets name "Evidence-Files" must be camelCase/],
     ["a dead-letter grant on an unknown queue", (w) => ({ ...w, functions: { run: { ...w.functions.run!, deadLetterQueues: { ghost: "describe" } } } }), /dead-letter queue of unknown queue ghost/],
     ["a queue visibility shorter than its consumer", (w) => ({ ...w, queues: { work: { ...w.queues.work!, visibilityTimeoutSeconds: 5 } } }), /visibility timeout must exceed/],
     ["an oversized SQS batch", (w) => ({ ...w, queueTriggers: [{ queue: "work", function: "run", batchSize: 11 }] }), /batchSize must be 1–10/],
@@ -119,6 +121,17 @@ describe("names derived from the declaration", () => {
       queueUrls: { work: "http://q/work", streamFailures: "http://q/f" },
     });
     expect(env).toEqual({ VOUCHERS_TABLE_OBSERVATIONS: "obs-physical" });
+  });
+
+  it("hands a function the names of the buckets it may touch, and no other", () => {
+    const wiring: Wiring = {
+      ...minimal,
+      buckets: { evidence: { description: "b" }, other: { description: "b" } },
+      functions: { run: { ...minimal.functions.run!, buckets: { evidence: "read" } } },
+    };
+    expect(wiringProblems(wiring)).toEqual([]);
+    const env = functionEnvironment(wiring, "run", { tables: { things: "things-physical" }, queueUrls: {}, buckets: { evidence: "t1-evidence", other: "t1-other" } });
+    expect(env).toEqual({ VOUCHERS_TABLE_THINGS: "things-physical", VOUCHERS_BUCKET_EVIDENCE: "t1-evidence" });
   });
 
   it("hands the health function the URLs of the dead-letter queues it may read", () => {

@@ -111,8 +111,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Who changed a partner, merchant, campaign, statement or fraud flag, when and why
-         * @description Every operator or partner write, oldest first; each entry was written in the same transaction as its change.
+         * Who changed a partner, merchant, campaign, statement, fraud flag, programme, filing, application or trade-in record, when and why
+         * @description Every operator, partner or merchant write (and each programme payout step), oldest first; each entry was written in the same transaction as its change.
          */
         get: operations["listAudit"];
         put?: never;
@@ -784,7 +784,7 @@ export interface paths {
         put?: never;
         /**
          * Approve a trade-in record's subsidy
-         * @description Commits the subsidy to the programme's budget in the one approval write (409 PROGRAMME_BUDGET_EXCEEDED); only a SUBMITTED record (409 NOT_SUBMITTED). Audited.
+         * @description Commits the subsidy to the programme's budget in the one approval write (409 PROGRAMME_BUDGET_EXCEEDED); only a SUBMITTED record (409 NOT_SUBMITTED). Audited. Then paid once through the merchant's acquiring partner, like an award (idempotency key `trade-in/<id>`): PAID, or FAILED for a retry.
          */
         post: operations["approveTradeIn"];
         delete?: never;
@@ -804,6 +804,26 @@ export interface paths {
         put?: never;
         /** Reject a trade-in record, with a reason */
         post: operations["rejectTradeIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/trade-ins/{id}/retry-payout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a FAILED trade-in subsidy's payout again
+         * @description Once the cause is fixed (the merchant reinstated, the partner's endpoint back): FAILED → APPROVED and to the payout queue, under the same idempotency key `trade-in/<id>`. Audited.
+         */
+        post: operations["retryTradeInPayout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1713,6 +1733,57 @@ export interface components {
                 /** @description The same amount in yuan, e.g. ¥90.00 */
                 grossSalesYuan: string;
             }[];
+            /** @description Every merchant programme's awards, platform-wide (the same figures as the stats): not this campaign's money */
+            programmes?: {
+                total: {
+                    /** @description Awards approved */
+                    awards: number;
+                    /** @description What they commit, fen */
+                    amount: number;
+                    /** @description Paid, fen */
+                    paid: number;
+                    /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                    pending: number;
+                };
+                /** @description growth_reward, event_subsidy, new_enterprise, trade_in */
+                byKind: {
+                    [key: string]: {
+                        /** @description Awards approved */
+                        awards: number;
+                        /** @description What they commit, fen */
+                        amount: number;
+                        /** @description Paid, fen */
+                        paid: number;
+                        /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                        pending: number;
+                    };
+                };
+                /** @description Growth rewards by the tier reached (its minGrowthPercent) */
+                byTier: {
+                    [key: string]: {
+                        /** @description Awards approved */
+                        awards: number;
+                        /** @description What they commit, fen */
+                        amount: number;
+                        /** @description Paid, fen */
+                        paid: number;
+                        /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                        pending: number;
+                    };
+                };
+                bySector: {
+                    [key: string]: {
+                        /** @description Awards approved */
+                        awards: number;
+                        /** @description What they commit, fen */
+                        amount: number;
+                        /** @description Paid, fen */
+                        paid: number;
+                        /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                        pending: number;
+                    };
+                };
+            };
         };
         CampaignStats: {
             campaignId: string;
@@ -1779,6 +1850,57 @@ export interface components {
                     grossSales: number;
                     /** @description grossSales ÷ subsidy, 2 decimals (0 without subsidy) */
                     leverage: number;
+                };
+            };
+            /** @description Every merchant programme's awards, platform-wide: not this campaign's money */
+            programmes: {
+                total: {
+                    /** @description Awards approved */
+                    awards: number;
+                    /** @description What they commit, fen */
+                    amount: number;
+                    /** @description Paid, fen */
+                    paid: number;
+                    /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                    pending: number;
+                };
+                /** @description growth_reward, event_subsidy, new_enterprise, trade_in */
+                byKind: {
+                    [key: string]: {
+                        /** @description Awards approved */
+                        awards: number;
+                        /** @description What they commit, fen */
+                        amount: number;
+                        /** @description Paid, fen */
+                        paid: number;
+                        /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                        pending: number;
+                    };
+                };
+                /** @description Growth rewards by the tier reached (its minGrowthPercent) */
+                byTier: {
+                    [key: string]: {
+                        /** @description Awards approved */
+                        awards: number;
+                        /** @description What they commit, fen */
+                        amount: number;
+                        /** @description Paid, fen */
+                        paid: number;
+                        /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                        pending: number;
+                    };
+                };
+                bySector: {
+                    [key: string]: {
+                        /** @description Awards approved */
+                        awards: number;
+                        /** @description What they commit, fen */
+                        amount: number;
+                        /** @description Paid, fen */
+                        paid: number;
+                        /** @description Approved, not paid yet (payout under way or FAILED), fen */
+                        pending: number;
+                    };
                 };
             };
         };
@@ -3724,7 +3846,7 @@ export interface operations {
     listAudit: {
         parameters: {
             query: {
-                /** @description PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, STATEMENT#<campaignId>/<merchantId>/<period> or FRAUD_FLAG#<id>, URL-encoded: `MERCHANT%23m1` */
+                /** @description PARTNER#<id>, MERCHANT#<id>, CAMPAIGN#<id>, STATEMENT#<campaignId>/<merchantId>/<period>, FRAUD_FLAG#<id>, PROGRAMME#<id>, FILING#<programmeId>/<merchantId>, APPLICATION#<id> or TRADE_IN#<id>, URL-encoded: `MERCHANT%23m1` */
                 entity: string;
                 /** @description Entries per page, 1–100 (default 50) */
                 limit?: number;
@@ -7617,6 +7739,113 @@ export interface operations {
                         error?: {
                             /** @enum {unknown} */
                             code?: "NOT_SUBMITTED";
+                        };
+                    };
+                };
+            };
+            /** @description INTERNAL: An unexpected fault; nothing about it is disclosed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INTERNAL";
+                        };
+                    };
+                };
+            };
+        };
+    };
+    retryTradeInPayout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The trade-in record */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description APPROVED again, its payout queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeInReviewed"];
+                };
+            };
+            /** @description VALIDATION_FAILED: A body, query, header or path parameter failed its schema; `details` lists the issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHORIZED: No token or signature, or one that is malformed, expired or wrong. On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "UNAUTHORIZED";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description FORBIDDEN: A valid caller without the right to this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "FORBIDDEN";
+                        };
+                    };
+                };
+            };
+            /** @description NOT_FOUND: No such resource (or route). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description INVALID_STATE: The resource's status does not allow this operation; `details.status` names it. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "INVALID_STATE";
                         };
                     };
                 };
