@@ -3,7 +3,8 @@
  * (images from their presigned GETs, PDFs as links), and the decisions behind confirmation dialogs
  * — approve (the award typed for an event subsidy, at most its maxAward), reject or request changes
  * with a reason, retry a FAILED payout. An approved award is followed to PAID by a bounded poll.
- * A trade-in record shows its buyer whole: the API audits that read, and the screen says so.
+ * A trade-in record shows its buyer whole: the API audits that read, and the screen says so; its
+ * FAILED subsidy payout can be retried like an award.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, Descriptions, Form, Input, Modal, Popconfirm, Skeleton, Space, Typography } from "antd";
@@ -230,6 +231,15 @@ export function TradeInReview() {
     queryFn: async () => dataOf(await api.GET("/admin/trade-ins/{id}", { params: { path: { id } } })),
     refetchInterval: (query) => (query.state.data?.status === "APPROVED" && query.state.dataUpdateCount < PAYOUT_POLL_LIMIT ? PAYOUT_POLL_MS : false),
   });
+  const [retryRefusal, setRetryRefusal] = useState<FieldError[]>([]);
+  const retry = useMutation({
+    mutationFn: async () => dataOf(await api.POST("/admin/trade-ins/{id}/retry-payout", { params: { path: { id } } })),
+    onSuccess: () => {
+      setRetryRefusal([]);
+      void queryClient.invalidateQueries({ queryKey: ["admin-trade-in", id] });
+    },
+    onError: (error) => setRetryRefusal([{ name: [], message: refusalOf(error).message }]),
+  });
   if (record.isPending) return <Skeleton active />;
   if (record.isError) return <Alert type="error" showIcon title={t("loadFailed")} description={refusalOf(record.error).message} />;
   const r = record.data;
@@ -259,6 +269,7 @@ export function TradeInReview() {
       <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t("evidence")}</h2>}>
         <EvidenceInline downloads={r.attachmentDownloads} />
       </Card>
+      <RefusalAlert errors={retryRefusal} />
       {r.status === "SUBMITTED" ? (
         <Space wrap>
           <Button type="primary" onClick={() => setDecision("approve")}>
@@ -268,6 +279,13 @@ export function TradeInReview() {
             {t("reject")}
           </Button>
         </Space>
+      ) : null}
+      {r.status === "FAILED" ? (
+        <Popconfirm title={t("retryConfirm")} onConfirm={() => retry.mutate()}>
+          <Button type="primary" loading={retry.isPending}>
+            {t("retryPayout")}
+          </Button>
+        </Popconfirm>
       ) : null}
       {decision ? (
         <DecisionDialog
