@@ -95,6 +95,12 @@ export function RefusalAlert(props: { errors: FieldError[]; code?: string }) {
   );
 }
 
+/** A query that could not load, with the API's own message. */
+export function LoadFailed(props: { error: unknown }) {
+  const t = useMessages();
+  return <Alert type="error" showIcon title={t("loadFailed")} description={refusalOf(props.error).message} />;
+}
+
 /** Declares the file (POST /merchant/attachments), then PUTs it to the presigned URL; the attachment's id. */
 export async function uploadEvidence(file: File): Promise<string> {
   const contentType = ATTACHMENT_CONTENT_TYPES.find((type) => type === file.type);

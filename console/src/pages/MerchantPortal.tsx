@@ -10,7 +10,7 @@ import { Alert, Button, Card, Form, Input, Modal, Skeleton, Space, Table, Typogr
 import { type HTMLAttributes, useState } from "react";
 import { api, dataOf } from "../api/client";
 import type { components } from "../api/openapi";
-import { EmptyText, EvidenceField, RefusalAlert, StatusTag, kindKey, placeRefusal, refusalOf } from "../components/programme-ui";
+import { EmptyText, EvidenceField, kindKey, LoadFailed, placeRefusal, RefusalAlert, refusalOf, StatusTag } from "../components/programme-ui";
 import { formatInstant, formatYuan } from "../format";
 import { useMessages } from "../i18n";
 import { fenToYuanInput, yuanRule, yuanToFen } from "../money-input";
@@ -265,7 +265,7 @@ export function MerchantPortal() {
         {t("portalTitle")}
       </Typography.Title>
       <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t("openProgrammes")}</h2>}>
-        {programmes.isError ? <Alert type="error" showIcon title={t("loadFailed")} description={refusalOf(programmes.error).message} /> : null}
+        {programmes.isError ? <LoadFailed error={programmes.error} /> : null}
         {programmes.isPending ? <Skeleton active /> : null}
         {programmes.data ? (
           <Table
@@ -299,7 +299,7 @@ export function MerchantPortal() {
         ) : null}
       </Card>
       <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t("myApplications")}</h2>}>
-        {applications.isError ? <Alert type="error" showIcon title={t("loadFailed")} description={refusalOf(applications.error).message} /> : null}
+        {applications.isError ? <LoadFailed error={applications.error} /> : null}
         <Table
           rowKey="id"
           loading={applications.isPending}

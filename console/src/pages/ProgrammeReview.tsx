@@ -10,7 +10,7 @@ import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { api, dataOf } from "../api/client";
 import type { components } from "../api/openapi";
-import { EmptyText, type PayableStatus, type ProgrammeKind, RefusalAlert, StatusTag, kindKey, placeRefusal, refusalOf } from "../components/programme-ui";
+import { EmptyText, kindKey, LoadFailed, type PayableStatus, placeRefusal, type ProgrammeKind, RefusalAlert, refusalOf, StatusTag } from "../components/programme-ui";
 import { formatYuan } from "../format";
 import { useMessages } from "../i18n";
 import { yuanRule } from "../money-input";
@@ -157,7 +157,7 @@ export function ProgrammeList() {
           {t("createProgramme")}
         </Button>
       </Space>
-      {programmes.isError ? <Alert type="error" showIcon title={t("loadFailed")} description={refusalOf(programmes.error).message} /> : null}
+      {programmes.isError ? <LoadFailed error={programmes.error} /> : null}
       <Table<Programme>
         rowKey="id"
         loading={programmes.isPending}
@@ -204,7 +204,7 @@ function Applications(props: { programmeId: string }) {
           options={[{ value: "ALL", label: t("allStatuses") }, ...STATUSES.map((value) => ({ value, label: t(`status_${value}`) }))]}
         />
       </Space>
-      {applications.isError ? <Alert type="error" showIcon title={t("loadFailed")} description={refusalOf(applications.error).message} /> : null}
+      {applications.isError ? <LoadFailed error={applications.error} /> : null}
       <Table
         rowKey="id"
         loading={applications.isPending}
@@ -309,7 +309,7 @@ export function ProgrammeDetail() {
   const programmes = useAdminProgrammes();
   const programme = programmes.data?.items.find((p) => p.id === id);
   if (programmes.isPending) return <Skeleton active />;
-  if (programmes.isError) return <Alert type="error" showIcon title={t("loadFailed")} description={refusalOf(programmes.error).message} />;
+  if (programmes.isError) return <LoadFailed error={programmes.error} />;
   if (!programme) return <Alert type="error" showIcon title={t("notFound")} />;
   return (
     <Space orientation="vertical" size="large" style={{ width: "100%" }}>

@@ -11,7 +11,7 @@ import { Alert, Button, Card, Descriptions, Form, Input, Modal, Popconfirm, Skel
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { api, dataOf } from "../api/client";
-import { EvidenceInline, RefusalAlert, StatusTag, kindKey, placeRefusal, refusalOf } from "../components/programme-ui";
+import { EvidenceInline, kindKey, LoadFailed, placeRefusal, RefusalAlert, refusalOf, StatusTag } from "../components/programme-ui";
 import { formatInstant, formatYuan } from "../format";
 import { type MessageKey, useMessages } from "../i18n";
 import { fenToYuanInput, yuanRule, yuanToFen } from "../money-input";
@@ -100,13 +100,36 @@ function DecisionDialog(props: {
   );
 }
 
+/** Retrying a FAILED payout, behind a confirmation; a refusal is shown above the button. */
+function RetryPayout(props: { retry: () => Promise<unknown>; onDone: () => void }) {
+  const t = useMessages();
+  const [refusal, setRefusal] = useState<FieldError[]>([]);
+  const retry = useMutation({
+    mutationFn: props.retry,
+    onSuccess: () => {
+      setRefusal([]);
+      props.onDone();
+    },
+    onError: (error) => setRefusal([{ name: [], message: refusalOf(error).message }]),
+  });
+  return (
+    <Space orientation="vertical">
+      <RefusalAlert errors={refusal} />
+      <Popconfirm title={t("retryConfirm")} onConfirm={() => retry.mutate()}>
+        <Button type="primary" loading={retry.isPending}>
+          {t("retryPayout")}
+        </Button>
+      </Popconfirm>
+    </Space>
+  );
+}
+
 /** /applications/:id */
 export function ApplicationReview() {
   const t = useMessages();
   const { id = "" } = useParams();
   const queryClient = useQueryClient();
   const [decision, setDecision] = useState<Decision | undefined>();
-  const [retryRefusal, setRetryRefusal] = useState<FieldError[]>([]);
   const programmes = useAdminProgrammes();
   const application = useQuery({
     queryKey: ["admin-application", id],
@@ -119,16 +142,8 @@ export function ApplicationReview() {
     void queryClient.invalidateQueries({ queryKey: ["admin-applications"] });
     void queryClient.invalidateQueries({ queryKey: ["admin-programmes"] });
   };
-  const retry = useMutation({
-    mutationFn: async () => dataOf(await api.POST("/admin/applications/{id}/retry-payout", { params: { path: { id } } })),
-    onSuccess: () => {
-      setRetryRefusal([]);
-      refresh();
-    },
-    onError: (error) => setRetryRefusal([{ name: [], message: refusalOf(error).message }]),
-  });
   if (application.isPending) return <Skeleton active />;
-  if (application.isError) return <Alert type="error" showIcon title={t("loadFailed")} description={refusalOf(application.error).message} />;
+  if (application.isError) return <LoadFailed error={application.error} />;
   const a = application.data;
   const programme = programmes.data?.items.find((p) => p.id === a.programmeId);
   const timezone = programme?.timezone ?? "Asia/Shanghai";
@@ -182,7 +197,6 @@ export function ApplicationReview() {
       <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t("evidence")}</h2>}>
         <EvidenceInline downloads={a.attachmentDownloads} />
       </Card>
-      <RefusalAlert errors={retryRefusal} />
       <Space wrap>
         {a.status === "SUBMITTED" ? (
           <>
@@ -196,11 +210,7 @@ export function ApplicationReview() {
           </>
         ) : null}
         {a.status === "FAILED" ? (
-          <Popconfirm title={t("retryConfirm")} onConfirm={() => retry.mutate()}>
-            <Button type="primary" loading={retry.isPending}>
-              {t("retryPayout")}
-            </Button>
-          </Popconfirm>
+          <RetryPayout retry={async () => dataOf(await api.POST("/admin/applications/{id}/retry-payout", { params: { path: { id } } }))} onDone={refresh} />
         ) : null}
       </Space>
       {decision ? (
@@ -231,17 +241,8 @@ export function TradeInReview() {
     queryFn: async () => dataOf(await api.GET("/admin/trade-ins/{id}", { params: { path: { id } } })),
     refetchInterval: (query) => (query.state.data?.status === "APPROVED" && query.state.dataUpdateCount < PAYOUT_POLL_LIMIT ? PAYOUT_POLL_MS : false),
   });
-  const [retryRefusal, setRetryRefusal] = useState<FieldError[]>([]);
-  const retry = useMutation({
-    mutationFn: async () => dataOf(await api.POST("/admin/trade-ins/{id}/retry-payout", { params: { path: { id } } })),
-    onSuccess: () => {
-      setRetryRefusal([]);
-      void queryClient.invalidateQueries({ queryKey: ["admin-trade-in", id] });
-    },
-    onError: (error) => setRetryRefusal([{ name: [], message: refusalOf(error).message }]),
-  });
   if (record.isPending) return <Skeleton active />;
-  if (record.isError) return <Alert type="error" showIcon title={t("loadFailed")} description={refusalOf(record.error).message} />;
+  if (record.isError) return <LoadFailed error={record.error} />;
   const r = record.data;
   const path = { params: { path: { id } } };
   return (
@@ -269,7 +270,6 @@ export function TradeInReview() {
       <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{t("evidence")}</h2>}>
         <EvidenceInline downloads={r.attachmentDownloads} />
       </Card>
-      <RefusalAlert errors={retryRefusal} />
       {r.status === "SUBMITTED" ? (
         <Space wrap>
           <Button type="primary" onClick={() => setDecision("approve")}>
@@ -281,11 +281,10 @@ export function TradeInReview() {
         </Space>
       ) : null}
       {r.status === "FAILED" ? (
-        <Popconfirm title={t("retryConfirm")} onConfirm={() => retry.mutate()}>
-          <Button type="primary" loading={retry.isPending}>
-            {t("retryPayout")}
-          </Button>
-        </Popconfirm>
+        <RetryPayout
+          retry={async () => dataOf(await api.POST("/admin/trade-ins/{id}/retry-payout", { params: { path: { id } } }))}
+          onDone={() => void queryClient.invalidateQueries({ queryKey: ["admin-trade-in", id] })}
+        />
       ) : null}
       {decision ? (
         <DecisionDialog
