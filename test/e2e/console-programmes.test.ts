@@ -310,5 +310,12 @@ describe("merchant programmes in the console", () => {
     await dialog.getByText("已提交：同比增长 10.00%，拟奖励 ¥10,000.00").waitFor();
     await dialog.getByRole("button", { name: "取消" }).click();
     await growth.getByText("待审核").waitFor();
+
+    // The portal in English too.
+    await page.getByText("English", { exact: true }).click();
+    await page.getByRole("heading", { name: "Merchant portal" }).waitFor();
+    await page.getByTestId(`application-${EVENT}`).getByText("Paid").waitFor();
+    await growth.getByText("10.00%").waitFor();
+    await check("portal-en");
   });
 });
