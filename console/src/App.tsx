@@ -5,16 +5,21 @@ import { useEffect, useMemo, useState, useSyncExternalStore } from "react";
 import { BrowserRouter, Link, Route, Routes } from "react-router";
 import { currentSession, subscribe } from "./auth/session";
 import { antdLocales, type Language, LanguageContext, useMessages } from "./i18n";
+import { ApplicationReview, TradeInReview } from "./pages/ReviewApplication";
 import { Audit } from "./pages/Audit";
-import { Fraud } from "./pages/Fraud";
-import { Merchants } from "./pages/Merchants";
 import { CampaignEditor } from "./pages/CampaignEditor";
 import { Campaigns } from "./pages/Campaigns";
 import { DropDay } from "./pages/DropDay";
+import { Fraud } from "./pages/Fraud";
+import { MerchantPortal } from "./pages/MerchantPortal";
+import { Merchants } from "./pages/Merchants";
 import { Overview } from "./pages/Overview";
 import { Partners } from "./pages/Partners";
+import { ProgrammeDetail, ProgrammeList } from "./pages/ProgrammeReview";
+import { ProgrammesTheme } from "./components/programme-ui";
 import { Reports } from "./pages/Reports";
 import { Settlement } from "./pages/Settlement";
+import { isMerchantOnly } from "./roles";
 import { SignIn } from "./pages/SignIn";
 import { Shell } from "./Shell";
 
@@ -76,20 +81,30 @@ export function App() {
           <BrowserRouter basename="/console">
             {session ? (
               <Shell session={session}>
-                <Routes>
-                  <Route path="/" element={<Overview />} />
-                  <Route path="/merchants" element={<Merchants />} />
-                  <Route path="/partners" element={<Partners />} />
-                  <Route path="/fraud" element={<Fraud />} />
-                  <Route path="/settlement" element={<Settlement />} />
-                  <Route path="/reports" element={<Reports />} />
-                  <Route path="/audit" element={<Audit />} />
-                  <Route path="/campaigns" element={<Campaigns />} />
-                  <Route path="/campaigns/:id" element={<CampaignEditor />} />
-                  <Route path="/drop-day" element={<DropDay />} />
-                  <Route path="/drop-day/:id" element={<DropDay />} />
-                  <Route path="*" element={<NotFound />} />
-                </Routes>
+                {isMerchantOnly(session.groups) ? (
+                  <Routes>
+                    <Route path="*" element={<ProgrammesTheme><MerchantPortal /></ProgrammesTheme>} />
+                  </Routes>
+                ) : (
+                  <Routes>
+                    <Route path="/" element={<Overview />} />
+                    <Route path="/campaigns" element={<Campaigns />} />
+                    <Route path="/campaigns/:id" element={<CampaignEditor />} />
+                    <Route path="/drop-day" element={<DropDay />} />
+                    <Route path="/drop-day/:id" element={<DropDay />} />
+                    <Route path="/merchants" element={<Merchants />} />
+                    <Route path="/partners" element={<Partners />} />
+                    <Route path="/fraud" element={<Fraud />} />
+                    <Route path="/settlement" element={<Settlement />} />
+                    <Route path="/reports" element={<Reports />} />
+                    <Route path="/audit" element={<Audit />} />
+                    <Route path="/programmes" element={<ProgrammesTheme><ProgrammeList /></ProgrammesTheme>} />
+                    <Route path="/programmes/:id" element={<ProgrammesTheme><ProgrammeDetail /></ProgrammesTheme>} />
+                    <Route path="/applications/:id" element={<ProgrammesTheme><ApplicationReview /></ProgrammesTheme>} />
+                    <Route path="/trade-ins/:id" element={<ProgrammesTheme><TradeInReview /></ProgrammesTheme>} />
+                    <Route path="*" element={<NotFound />} />
+                  </Routes>
+                )}
               </Shell>
             ) : (
               <SignIn />

@@ -8,6 +8,7 @@ import { useContext } from "react";
 import { useLocation, useNavigate } from "react-router";
 import { signOut, type Session } from "./auth/session";
 import { type Language, LanguageContext, type MessageKey, useMessages } from "./i18n";
+import { isMerchantOnly } from "./roles";
 
 /** The screens of issue 15, in its order; `path` only for those that exist. */
 const SCREENS: { key: MessageKey; path?: string }[] = [
@@ -20,7 +21,11 @@ const SCREENS: { key: MessageKey; path?: string }[] = [
   { key: "menuSettlement", path: "/settlement" },
   { key: "menuReports", path: "/reports" },
   { key: "menuAudit", path: "/audit" },
+  { key: "menuProgrammes", path: "/programmes" },
 ];
+
+/** A merchant's console: its portal only. */
+const MERCHANT_SCREENS: { key: MessageKey; path?: string }[] = [{ key: "menuPortal", path: "/" }];
 
 export function Shell(props: { session: Session; children: ReactNode }) {
   const t = useMessages();
@@ -35,7 +40,7 @@ export function Shell(props: { session: Session; children: ReactNode }) {
           <Menu
             mode="inline"
             selectedKeys={[location.pathname]}
-            items={SCREENS.map((screen) => ({
+            items={(isMerchantOnly(props.session.groups) ? MERCHANT_SCREENS : SCREENS).map((screen) => ({
               key: screen.path ?? screen.key,
               label: screen.path ? t(screen.key) : `${t(screen.key)} (${t("comingLater")})`,
               disabled: screen.path === undefined,

@@ -6,10 +6,12 @@
 
 import { operationsEn, operationsZh } from "./messages-operations.js";
 import { campaignsEn, campaignsZh } from "./messages-campaigns.js";
+import { programmesEn, programmesZh } from "./messages-programmes.js";
 
 export type Language = "zh-CN" | "en";
 
 const zh = {
+  ...programmesZh,
   appTitle: "消费券运营控制台",
   signInTitle: "登录",
   signInLocal: "本地开发登录：令牌由本机运行时签发，只保存在内存中。",
@@ -91,6 +93,7 @@ export type MessageKey = keyof typeof zh;
 export type Messages = (key: MessageKey, values?: Record<string, string | number>) => string;
 
 const en: Record<MessageKey, string> = {
+  ...programmesEn,
   appTitle: "Voucher operations console",
   signInTitle: "Sign in",
   signInLocal: "Local development sign-in: this machine's runtime signs the token; it is kept in memory only.",

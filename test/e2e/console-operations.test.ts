@@ -149,7 +149,8 @@ describe("the console's operations screens in Chromium", () => {
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     await dialog.getByRole("button", { name: "复制" }).click();
     await dialog.getByRole("button", { name: "已复制" }).waitFor();
-    await expect(page.evaluate("navigator.clipboard.readText()")).resolves.toBe(secret);
+    // The copy is asynchronous: wait for the clipboard to hold it.
+    await expect.poll(() => page.evaluate("navigator.clipboard.readText()"), { timeout: 5_000 }).toBe(secret);
     await screen("partners-secret");
     await dialog.getByRole("button", { name: "关闭" }).first().click();
     await dialog.waitFor({ state: "hidden" });
