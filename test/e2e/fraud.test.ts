@@ -261,6 +261,15 @@ describe("confirming a flag", () => {
     );
     expect(autoSuspended.statusReason).toBe(`fraud flag ${flag.id}: suspended automatically for a high-severity repeat-payer hit`);
     expect((await trail(`MERCHANT#${shop}`)).at(-1)).toMatchObject({ action: "merchant.suspend", who: "fraud-detector" });
+    // The flag may have been read before the detector noted the suspension on it: read it again.
+    const suspendedFlag = await eventually(
+      async () => {
+        const found = await openFlag(campaignId, "repeat-payer", 4);
+        return found.autoSuspendedAt === undefined ? undefined : found;
+      },
+      15_000,
+      "the flag to note the automatic suspension",
+    );
 
     await run(d1, campaignId);
     const held = await statement(campaignId, shop, d1, ["HELD", "PENDING", "PAID"]);
@@ -269,7 +278,7 @@ describe("confirming a flag", () => {
     const confirmed = await call("POST", `/admin/fraud/flags/${flag.id}/confirm`, { body: { reason: "cash-out ring", forfeit: true } });
     expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
     const decided = documented(flagSchema, confirmed.body);
-    expect(decided).toMatchObject({ status: "CONFIRMED", forfeit: true, autoSuspendedAt: flag.autoSuspendedAt, enforcement: { forfeited: [held.statementId], clawedBack: [], pending: [] } });
+    expect(decided).toMatchObject({ status: "CONFIRMED", forfeit: true, autoSuspendedAt: suspendedFlag.autoSuspendedAt, enforcement: { forfeited: [held.statementId], clawedBack: [], pending: [] } });
     expect(sortRefs(decided.enforcement!.withheld)).toEqual(sortRefs(ring.map(ref)));
     const forfeited = documented(statementDetailSchema, (await call("GET", `/admin/settlements/${campaignId}/${shop}/${d1}`)).body);
     expect(forfeited).toMatchObject({ status: "FORFEITED", forfeitReason: `fraud flag ${flag.id}: cash-out ring`, payable: 12_000 });

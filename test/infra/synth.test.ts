@@ -13,11 +13,12 @@ import { platform } from "../../shared/wiring/platform.js";
 import { CONSOLE_DIST_FIXTURE } from "./support.js";
 
 describe("npm run synth", () => {
-  it("writes the three templates and one ESM bundle per function", () => {
+  // Bundling every function takes a minute alone and nearly two beside the integration tests on 2 cores.
+  it("writes the three templates and one ESM bundle per function", { timeout: 360_000 }, () => {
     const result = spawnSync(join(REPO_ROOT, "node_modules/.bin/tsx"), ["scripts/synth.ts", "-c", `${CONSOLE_DIST_CONTEXT}=${CONSOLE_DIST_FIXTURE}`], {
       cwd: REPO_ROOT,
       encoding: "utf8",
-      timeout: 120_000,
+      timeout: 300_000,
     });
     expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
 
