@@ -78,6 +78,12 @@ async function item(key: { pk: string; sk: string }): Promise<Record<string, unk
   return (await db.send(new GetCommand({ TableName: tables.vouchers, Key: key, ConsistentRead: true }))).Item;
 }
 
+/**
+ * The calls a claim makes, but the campaign's read: that one is cached per instance for a second,
+ * so on a slow run it may come back between two claims; what is counted here is the link's cost.
+ */
+const withoutCampaignRead = (made: readonly string[]) => made.filter((command) => command !== "QueryCommand");
+
 describe("linked accounts and the per-person limit", { timeout: 60_000 }, () => {
   it("gives two accounts sharing a verified phone, racing 10 attempts with limit 1, exactly one voucher", async () => {
     const campaignId = await campaign();
@@ -138,7 +144,7 @@ describe("linked accounts and the per-person limit", { timeout: 60_000 }, () => 
     await claim(resident, campaignId, undefined, deps);
 
     // One read of the counter (batched with the account's link item), one shard take, one transaction.
-    expect(calls).toEqual(["BatchGetCommand", "UpdateCommand", "TransactWriteCommand"]);
+    expect(withoutCampaignRead(calls)).toEqual(["BatchGetCommand", "UpdateCommand", "TransactWriteCommand"]);
     expect(await item(accountLinkKey(resident))).toBeUndefined();
     expect(await item(claimCounterKey(resident, campaignId))).toMatchObject({ claimed: 1 });
     await expect(claim(resident, campaignId)).rejects.toBeInstanceOf(LimitReachedError);
@@ -156,12 +162,12 @@ describe("linked accounts and the per-person limit", { timeout: 60_000 }, () => 
     await claim(second, campaignId, shared, deps);
     // First seen: its link item (with its own counter) and the identity's link read, its link item
     // written, the person's counter read; the voucher transaction has the account's item as a third.
-    expect(calls).toEqual(["BatchGetCommand", "GetCommand", "PutCommand", "GetCommand", "UpdateCommand", "TransactWriteCommand"]);
+    expect(withoutCampaignRead(calls)).toEqual(["BatchGetCommand", "GetCommand", "PutCommand", "GetCommand", "UpdateCommand", "TransactWriteCommand"]);
 
     calls.length = 0;
     await expect(claim(second, campaignId, shared, deps)).rejects.toBeInstanceOf(LimitReachedError);
     // Known: the batched read, then the person's counter. No write.
-    expect(calls).toEqual(["BatchGetCommand", "GetCommand"]);
+    expect(withoutCampaignRead(calls)).toEqual(["BatchGetCommand", "GetCommand"]);
   });
 });
 
