@@ -5,10 +5,6 @@ import { defineConfig } from "vitest/config";
 // the global setup.
 export default defineConfig({
   test: {
-    // Two files at a time even on a 2-core machine (vitest's default leaves one core free): the
-    // emulator-backed files mostly wait on DynamoDB Local and HTTP, so two overlap well; every
-    // file uses its own table prefix and runtime port, so they cannot see each other's data.
-    maxWorkers: 2,
     // Stop loudly on a forgotten .only instead of running a subset.
     allowOnly: false,
     passWithNoTests: false,
