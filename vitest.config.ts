@@ -1,8 +1,13 @@
 import { defineConfig } from "vitest/config";
 
-// Three projects: `unit` has no network, `infra` synthesises CDK stacks, and `integration`
+// Four projects: `unit` has no network, `infra` synthesises CDK stacks, `integration`
 // (integration and e2e tests) runs against DynamoDB Local and fauxqs, started once per run by
-// the global setup.
+// the global setup, and `browser` drives the console in Chromium against the same emulators.
+//
+// The first three run together, two files at a time. The browser files run afterwards, one at
+// a time: a Chromium beside another Chromium or a CDK synthesis on 2 cores misses its timeouts.
+const BROWSER_TESTS = ["console", "console-campaigns", "console-operations", "console-programmes"].map((name) => `test/e2e/${name}.test.ts`);
+const TOGETHER = { sequence: { groupOrder: 0 }, maxWorkers: 2 } as const;
 export default defineConfig({
   test: {
     // Stop loudly on a forgotten .only instead of running a subset.
@@ -18,6 +23,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
+          ...TOGETHER,
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
           // Tests provoke errors on purpose; their log lines are noise here.
@@ -28,6 +34,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "infra",
+          ...TOGETHER,
           include: ["test/infra/**/*.test.ts"],
           environment: "node",
           testTimeout: 120_000,
@@ -38,10 +45,27 @@ export default defineConfig({
         extends: true,
         test: {
           name: "integration",
+          ...TOGETHER,
           include: ["test/integration/**/*.test.ts", "test/e2e/**/*.test.ts"],
+          exclude: BROWSER_TESTS,
           environment: "node",
           globalSetup: ["test/global-setup.ts"],
           // Handlers log every settled statement and payout at INFO; warnings and errors still show.
+          env: { POWERTOOLS_LOG_LEVEL: "WARN" },
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "browser",
+          sequence: { groupOrder: 1 },
+          maxWorkers: 1,
+          include: BROWSER_TESTS,
+          environment: "node",
+          // The same emulators as `integration`: the setup shares one set between the projects.
+          globalSetup: ["test/global-setup.ts"],
           env: { POWERTOOLS_LOG_LEVEL: "WARN" },
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -1,7 +1,8 @@
 /**
- * Global setup of the `integration` project: DynamoDB Local and fauxqs, started once per run on
- * free loopback ports. Tests reach them with `inject("dynamodbEndpoint")` etc. and provision
- * their own resources under a unique prefix, so test files never share tables or queues.
+ * Global setup of the `integration` and `browser` projects: DynamoDB Local and fauxqs, started
+ * once per run on free loopback ports and shared by both projects. Tests reach them with
+ * `inject("dynamodbEndpoint")` etc. and provision their own resources under a unique prefix, so
+ * test files never share tables or queues.
  */
 import type { TestProject } from "vitest/node";
 import { ensureDynamoDbLocal } from "../infra/local/dynamodb-local-dist.js";
@@ -18,7 +19,16 @@ declare module "vitest" {
   }
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+type Emulators = Awaited<ReturnType<typeof startEmulators>>;
+
+/**
+ * Vitest runs each project's global setup in its main process, possibly from separate module
+ * instances; the one set of emulators and the count of projects using it live on `globalThis`,
+ * and the last project's teardown stops them.
+ */
+const shared = globalThis as { vouchersTestEmulators?: { emulators: Promise<Emulators>; users: number } };
+
+async function start(): Promise<Emulators> {
   await ensureDynamoDbLocal((line) => console.log(line));
   const started = Date.now();
   const emulators = await startEmulators();
@@ -26,11 +36,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
     `[global-setup] DynamoDB Local ${emulators.dynamodb.version} on ${emulators.dynamodb.endpoint} (pid ${emulators.dynamodb.pid}), ` +
       `fauxqs ${emulators.sqs.version} on ${emulators.sqs.endpoint}, started in ${Date.now() - started} ms`,
   );
+  return emulators;
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const run = (shared.vouchersTestEmulators ??= { emulators: start(), users: 0 });
+  run.users += 1;
+  const emulators = await run.emulators;
   const environment = emulatorsEnvironment(emulators);
   project.provide("dynamodbEndpoint", emulators.dynamodb.endpoint);
   project.provide("sqsEndpoint", emulators.sqs.endpoint);
   project.provide("emulators", environment.VOUCHERS_EMULATORS ?? "{}");
   return async () => {
+    run.users -= 1;
+    if (run.users > 0) return;
+    shared.vouchersTestEmulators = undefined;
     await emulators.stop();
   };
 }

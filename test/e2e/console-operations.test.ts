@@ -18,7 +18,7 @@ import { campaignStatsSchema } from "../../shared/api/stats-schemas.js";
 import { localDate } from "../../shared/domain/settlement.js";
 import { createFlag } from "../../shared/store/fraud-flags.js";
 import { platform } from "../../shared/wiring/platform.js";
-import { type TestBrowser, accessibilityProblems, launchBrowser } from "../support/browser.js";
+import { type TestBrowser, accessibilityProblems, animationsSettled, launchBrowser } from "../support/browser.js";
 import { asOperator, signedPost } from "../support/http.js";
 import { seedCampaign } from "../support/seed.js";
 import { TEST_JWT, eventually, startTestRuntime, tableNamesOf, testClients } from "../integration/runtime-helpers.js";
@@ -96,6 +96,7 @@ async function screen(name: string): Promise<void> {
   const { page } = browser!;
   // Not over a button: a hovered primary button is lighter than at rest (and than AA).
   await page.mouse.move(0, 0);
+  await animationsSettled(page);
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
   const problems = await accessibilityProblems(page, name);
   expect(problems, problems.join("\n")).toEqual([]);

@@ -20,7 +20,7 @@ import { type LocalRuntime, REPOSITORY_ROOT } from "../../infra/local/runtime.js
 import { localDate } from "../../shared/domain/settlement.js";
 import { MERCHANTS_GROUP, MERCHANT_ID_CLAIM } from "../../shared/http/caller.js";
 import { platform } from "../../shared/wiring/platform.js";
-import { type TestBrowser, accessibilityProblems, launchBrowser } from "../support/browser.js";
+import { type TestBrowser, accessibilityProblems, animationsSettled, launchBrowser } from "../support/browser.js";
 import { apiCall } from "../support/http.js";
 import { seedMerchant, seedPartner } from "../support/settlement.js";
 import { TEST_JWT, startTestRuntime, tableNamesOf, testClients } from "../integration/runtime-helpers.js";
@@ -104,6 +104,7 @@ async function check(screen: string): Promise<void> {
   const { page } = browser!;
   // The screen at rest: no button left in its hover colour by the last click.
   await page.mouse.move(0, 0);
+  await animationsSettled(page);
   await page.screenshot({ path: path.join(SCREENSHOTS, `programmes-${screen}.png`), fullPage: true });
   const described = await accessibilityProblems(page, screen);
   expect(described, described.join("\n")).toEqual([]);

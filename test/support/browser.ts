@@ -101,8 +101,20 @@ const axeResultsSchema = z.object({
 
 export type AxeViolation = z.infer<typeof axeResultsSchema>["violations"][number];
 
-/** axe-core's checks on the page as it is now (axe.source injected; @axe-core/playwright needs Node 22). */
+/**
+ * Waits until every finite CSS animation and transition on the page has ended. A modal or alert
+ * that is still fading in has a computed opacity below 1, and axe would measure its colours,
+ * blended with the page, as too faint. Endless ones (spinners) are left running.
+ */
+export async function animationsSettled(page: Page): Promise<void> {
+  await page.evaluate(`Promise.all(document.getAnimations()
+    .filter((animation) => animation.effect && animation.effect.getComputedTiming().endTime !== Infinity)
+    .map((animation) => animation.finished.catch(() => undefined)))`);
+}
+
+/** axe-core's checks on the page once its animations settled (axe.source injected; @axe-core/playwright needs Node 22). */
 export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  await animationsSettled(page);
   await page.addScriptTag({ content: axe.source });
   const results: unknown = await page.evaluate("axe.run(document, { resultTypes: ['violations'] })");
   return axeResultsSchema.parse(results).violations;
