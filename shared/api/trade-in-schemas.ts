@@ -4,8 +4,8 @@
  */
 import * as z from "../zod.js";
 import { idSchema } from "../domain/campaign.js";
-import { fen, positiveFen } from "../domain/money.js";
-import { PAYABLE_STATUSES } from "../domain/programme.js";
+import { fen, positiveFenAtMost } from "../domain/money.js";
+import { MAX_TRADE_IN_PRICE, PAYABLE_STATUSES } from "../domain/programme.js";
 import { attachmentDownloadsSchema, attachmentIdsSchema } from "./attachment-schemas.js";
 
 const instantSchema = z.iso.datetime({ offset: true });
@@ -22,7 +22,7 @@ export const tradeInBuyerSchema = z
 const newProductSchema = z.strictObject({
   category: textSchema(50).describe("e.g. 家电/冰箱, 汽车/新能源"),
   model: textSchema(100),
-  price: positiveFen.describe("What the buyer paid, fen (the invoice's amount)"),
+  price: positiveFenAtMost(MAX_TRADE_IN_PRICE).describe("What the buyer paid, fen (the invoice's amount)"),
 });
 
 const oldProductSchema = z.strictObject({

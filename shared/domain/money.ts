@@ -13,6 +13,25 @@ export const positiveFen = z.int().positive();
 
 export type Fen = z.infer<typeof fen>;
 
+/** The message of an amount above its bound: the bound in yuan, and in fen as the body carries it. */
+function atMost(max: number): string {
+  return `must be at most ${formatYuan(max)} (${max} fen)`;
+}
+
+/**
+ * Fen from 0 to `max`. Amounts that a caller reports (a merchant's sales, a product's price) get
+ * a bound that no honest figure reaches, so an absurd one is refused at its field instead of
+ * being summed into budgets and reports.
+ */
+export function fenAtMost(max: number) {
+  return fen.max(max, atMost(max));
+}
+
+/** Fen from 1 to `max` (see {@link fenAtMost}). */
+export function positiveFenAtMost(max: number) {
+  return positiveFen.max(max, atMost(max));
+}
+
 /**
  * Formats fen as yuan for messages and reports: 3000 → "¥30.00", -150 → "-¥1.50". No thousands
  * separators, so the text can go into a CSV cell as it is.

@@ -13,7 +13,7 @@
 import * as z from "../zod.js";
 import { MonthNotEndedError, NoBaseYearSalesError } from "../errors.js";
 import { DEFAULT_TIMEZONE, idSchema, timezoneSchema } from "./campaign.js";
-import { fen, positiveFen } from "./money.js";
+import { fenAtMost, positiveFenAtMost } from "./money.js";
 import { nextPeriod, startOfPeriod } from "./settlement.js";
 
 export const PROGRAMME_KINDS = ["growth_reward", "event_subsidy", "new_enterprise", "trade_in"] as const;
@@ -31,6 +31,20 @@ export type PayableKind = (typeof PAYABLE_KINDS)[number];
 export const PAYABLE_STATUSES = ["SUBMITTED", "CHANGES_REQUESTED", "REJECTED", "APPROVED", "PAID", "FAILED"] as const;
 export type PayableStatus = (typeof PAYABLE_STATUSES)[number];
 
+/**
+ * The most a programme's budget, or any award or subsidy it defines, may be: ¥10 billion, a
+ * hundred times a large city's yearly programmes; a typo of extra zeros is refused.
+ */
+export const MAX_PROGRAMME_AMOUNT = 1_000_000_000_000;
+
+/** The most one month's reported sales may be: ¥100 billion, beyond any single merchant's month. */
+export const MAX_MONTHLY_SALES = 10_000_000_000_000;
+
+/** The most a trade-in's new product may cost: ¥10 million, beyond any subsidised car or appliance. */
+export const MAX_TRADE_IN_PRICE = 1_000_000_000;
+
+const programmeAmount = positiveFenAtMost(MAX_PROGRAMME_AMOUNT);
+
 /** A calendar month, `YYYY-MM`. */
 export const monthSchema = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be a month YYYY-MM");
 export type Month = z.infer<typeof monthSchema>;
@@ -42,13 +56,13 @@ const percentSchema = z
 
 export const growthTierSchema = z.strictObject({
   minGrowthPercent: percentSchema.refine((value) => value > 0, "must be above 0").describe("Year-on-year growth the month must reach, in %"),
-  award: positiveFen.describe("Fen"),
+  award: programmeAmount.describe("Fen"),
 });
 export type GrowthTier = z.infer<typeof growthTierSchema>;
 
 export const tradeInRuleSchema = z.strictObject({
   percent: percentSchema.refine((value) => value > 0 && value <= 100, "must be above 0 and at most 100").describe("Share of the new product's price, in %"),
-  maxPerItem: positiveFen.describe("Most one trade-in is subsidised, in fen"),
+  maxPerItem: programmeAmount.describe("Most one trade-in is subsidised, in fen"),
 });
 export type TradeInRule = z.infer<typeof tradeInRuleSchema>;
 
@@ -60,7 +74,7 @@ const periodSchema = z
 const common = {
   id: idSchema,
   name: z.string().trim().min(1).max(200),
-  budget: positiveFen.describe("What the programme may pay in all, in fen; counted apart from every voucher budget"),
+  budget: programmeAmount.describe("What the programme may pay in all, in fen; counted apart from every voucher budget"),
   period: periodSchema,
   timezone: timezoneSchema.default(DEFAULT_TIMEZONE),
   exclusiveGroup: idSchema.optional().describe("Programmes sharing it are alternatives: a merchant is awarded by at most one of them"),
@@ -78,17 +92,17 @@ export const programmeDefinitionSchema = z.discriminatedUnion("kind", [
         message: "tiers must rise in both minGrowthPercent and award",
       }),
   }),
-  z.strictObject({ ...common, kind: z.literal("event_subsidy"), maxAward: positiveFen }),
-  z.strictObject({ ...common, kind: z.literal("new_enterprise"), award: positiveFen }),
+  z.strictObject({ ...common, kind: z.literal("event_subsidy"), maxAward: programmeAmount }),
+  z.strictObject({ ...common, kind: z.literal("new_enterprise"), award: programmeAmount }),
   z.strictObject({ ...common, kind: z.literal("trade_in"), rule: tradeInRuleSchema }),
 ]);
 export type ProgrammeDefinition = z.infer<typeof programmeDefinitionSchema>;
 
 /** A growth reward's figures for one month, in fen. */
 export const monthlySalesSchema = z.strictObject({
-  current: fen.describe("The month's retail sales"),
-  lastYear: fen.describe("The same month a year earlier"),
-  previousMonth: fen.describe("The month before (month-on-month, kept for the reviewer)"),
+  current: fenAtMost(MAX_MONTHLY_SALES).describe("The month's retail sales"),
+  lastYear: fenAtMost(MAX_MONTHLY_SALES).describe("The same month a year earlier"),
+  previousMonth: fenAtMost(MAX_MONTHLY_SALES).describe("The month before (month-on-month, kept for the reviewer)"),
 });
 export type MonthlySales = z.infer<typeof monthlySalesSchema>;
 

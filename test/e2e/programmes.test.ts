@@ -93,6 +93,13 @@ describe("a growth reward from filing to PAID award", () => {
     const noBase = await call("POST", `/merchant/programmes/${programmeId}/applications`, { token: shop, body: { month, sales: { current: 100, lastYear: 0, previousMonth: 1 }, summary: "x" } });
     refusal(noBase, 400, "NO_BASE_YEAR_SALES");
     expect((noBase.body as { error: { message: string } }).error.message).toMatch(/lastYear/);
+    // A figure no merchant's month reaches, or not a whole number of fen: refused at the field.
+    for (const current of [10_000_000_000_001, 2 ** 60, 10.5]) {
+      const absurd = await call("POST", `/merchant/programmes/${programmeId}/applications`, { token: shop, body: { month, sales: { current, lastYear: 1, previousMonth: 1 }, summary: "x" } });
+      refusal(absurd, 400, "VALIDATION_FAILED");
+      expect((absurd.body as { error: { details: { path: string }[] } }).error.details.map((issue) => issue.path)).toEqual(expect.arrayContaining(["sales.current"]));
+      expect(new Set((absurd.body as { error: { details: { path: string }[] } }).error.details.map((issue) => issue.path)).size).toBe(1);
+    }
 
     // The sales table as evidence, uploaded through a presigned PUT (the object's size and type are checked when the application references it).
     const salesTable = Buffer.from("%PDF-1.7\nsales table\n%%EOF\n");

@@ -136,6 +136,14 @@ describe("trade-in records over HTTP", () => {
     refusal(await call("POST", "/merchant/programmes/tradein-2030/trade-ins", dealerToken, tradeIn(BUYERS[0], "INV-0102", 100_000, [neverUploaded])), 400, "ATTACHMENT_INVALID");
     refusal(await call("POST", "/merchant/attachments", dealerToken, { fileName: "a.exe", contentType: "application/x-msdownload", size: 10 }), 400, "VALIDATION_FAILED");
     refusal(await call("POST", "/merchant/attachments", dealerToken, { fileName: "big.pdf", contentType: "application/pdf", size: 10 * 1024 * 1024 + 1 }), 400, "VALIDATION_FAILED");
+    // A price no trade-in reaches, or not a whole number of fen: refused at the field, before any evidence is read.
+    const invoice = await uploadInvoice(dealerToken);
+    for (const price of [1_000_000_001, 2 ** 60, 0.5]) {
+      const absurd = await call("POST", "/merchant/programmes/tradein-2030/trade-ins", dealerToken, tradeIn(BUYERS[0], "INV-0103", price, [invoice]));
+      refusal(absurd, 400, "VALIDATION_FAILED");
+      expect((absurd.body as { error: { details: { path: string }[] } }).error.details.map((issue) => issue.path)).toEqual(expect.arrayContaining(["newProduct.price"]));
+      expect(new Set((absurd.body as { error: { details: { path: string }[] } }).error.details.map((issue) => issue.path)).size).toBe(1);
+    }
   });
 
   it("are listed with the buyer masked, to the operator and to their own merchant only", async () => {

@@ -1,15 +1,20 @@
 /** Merchant programmes' pure rules: definitions, growth tiers at their boundaries, trade-in subsidies, months and filings. */
 import { describe, expect, it } from "vitest";
 import {
+  MAX_MONTHLY_SALES,
+  MAX_PROGRAMME_AMOUNT,
+  MAX_TRADE_IN_PRICE,
   checkApplicationMonth,
   filedBeforeMonth,
   growthAward,
+  monthlySalesSchema,
   programmeDefinitionSchema,
   programmeEnded,
   tradeInSubsidy,
 } from "../../shared/domain/programme.js";
 import { MonthNotEndedError, NoBaseYearSalesError } from "../../shared/errors.js";
 import { programmeFigures } from "../../shared/domain/report.js";
+import { tradeInBodySchema } from "../../shared/api/trade-in-schemas.js";
 
 const TIERS = [
   { minGrowthPercent: 5, award: 500_000 },
@@ -69,6 +74,49 @@ describe("programme definitions", () => {
     expect(programmeDefinitionSchema.safeParse({ ...common, kind: "event_subsidy", maxAward: 1, award: 1 }).success).toBe(false);
     expect(programmeDefinitionSchema.safeParse({ ...common, kind: "new_enterprise", award: 1, period: { from: "2026-02-01", to: "2026-01-31" } }).success).toBe(false);
     expect(programmeDefinitionSchema.safeParse({ ...common, kind: "trade_in", rule: { percent: 101, maxPerItem: 1 } }).success).toBe(false);
+  });
+});
+
+describe("money a merchant reports, or an operator defines, is bounded", () => {
+  const sales = { current: 1_000_000, lastYear: 1_000_000, previousMonth: 1_000_000 };
+  const refusedAt = (result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) =>
+    result.success ? [] : result.error!.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+
+  it("takes each sales figure up to the bound and refuses one fen more, naming the field and the bound in yuan", () => {
+    for (const field of ["current", "lastYear", "previousMonth"] as const) {
+      expect(monthlySalesSchema.safeParse({ ...sales, [field]: MAX_MONTHLY_SALES }).success).toBe(true);
+      const problems = refusedAt(monthlySalesSchema.safeParse({ ...sales, [field]: MAX_MONTHLY_SALES + 1 }));
+      expect(problems).toEqual([`${field}: must be at most ¥100000000000.00 (10000000000000 fen)`]);
+      // Past 2^53 the figure is no longer an exact integer: refused too, never rounded.
+      expect(monthlySalesSchema.safeParse({ ...sales, [field]: 2 ** 60 }).success).toBe(false);
+    }
+  });
+
+  it("takes a trade-in's price up to the bound and refuses one fen more", () => {
+    const record = (price: number) => ({
+      buyer: { name: "张三", phone: "13800138000" },
+      newProduct: { category: "家电/冰箱", model: "BCD-500", price },
+      oldProduct: { category: "家电/冰箱", description: "旧冰箱" },
+      invoiceNumber: "INV-1",
+      attachments: ["a1"],
+    });
+    expect(tradeInBodySchema.safeParse(record(MAX_TRADE_IN_PRICE)).success).toBe(true);
+    expect(refusedAt(tradeInBodySchema.safeParse(record(MAX_TRADE_IN_PRICE + 1)))).toEqual(["newProduct.price: must be at most ¥10000000.00 (1000000000 fen)"]);
+  });
+
+  it("bounds a programme's budget and awards", () => {
+    const common = { id: "p1", name: "Growth", period: PERIOD };
+    const over = MAX_PROGRAMME_AMOUNT + 1;
+    for (const body of [
+      { ...common, budget: over, kind: "event_subsidy", maxAward: 1 },
+      { ...common, budget: 1, kind: "event_subsidy", maxAward: over },
+      { ...common, budget: 1, kind: "new_enterprise", award: over },
+      { ...common, budget: 1, kind: "trade_in", rule: { percent: 10, maxPerItem: over } },
+      { ...common, budget: 1, kind: "growth_reward", tiers: [{ minGrowthPercent: 5, award: over }] },
+    ]) {
+      expect(refusedAt(programmeDefinitionSchema.safeParse(body)), JSON.stringify(body)).toEqual([expect.stringMatching(/must be at most ¥10000000000\.00 \(1000000000000 fen\)$/)]);
+    }
+    expect(programmeDefinitionSchema.safeParse({ ...common, budget: MAX_PROGRAMME_AMOUNT, kind: "new_enterprise", award: MAX_PROGRAMME_AMOUNT }).success).toBe(true);
   });
 });
 
