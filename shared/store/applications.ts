@@ -11,7 +11,7 @@ import { PAYABLE_STATUSES, PROGRAMME_KINDS, type PayableStatus, monthSchema, mon
 import { fen } from "../domain/money.js";
 import { sectorSchema } from "../domain/sectors.js";
 import { type AuditEntry, auditPut } from "./audit.js";
-import { cancellationItem, cancellationReasons, queryAll } from "./dynamo.js";
+import { cancellationItem, cancellationReasons, queryAll, transactPutOnce } from "./dynamo.js";
 import { appliedSlotKey, filingKey, merchantListKey, payableKey, programmeListKey } from "./keys.js";
 import { payableCoreSchema, payableListAttributes, queryProgrammePayableItems } from "./programmes.js";
 import { indexName } from "../wiring/indexes.js";
@@ -34,37 +34,23 @@ export type FilingRecord = z.infer<typeof filingRecordSchema>;
  * unless it has one: then nothing is written and the first filing comes back.
  */
 export async function putFiling(db: DynamoDBDocumentClient, tables: Tables, filing: FilingRecord): Promise<{ created: boolean; filing: FilingRecord }> {
-  try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: tables.programmes,
-              Item: { ...filingKey(filing.programmeId, filing.merchantId), ...filing },
-              ConditionExpression: "attribute_not_exists(pk)",
-              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-            },
-          },
-          auditPut(tables.audit, {
-            entityType: "FILING",
-            entityId: `${filing.programmeId}/${filing.merchantId}`,
-            action: filing.paper ? "filing.paper" : "filing.online",
-            who: filing.recordedBy,
-            at: filing.recordedAt,
-            version: 0,
-            after: filing,
-          }),
-        ],
+  const outcome = await transactPutOnce(
+    db,
+    { TableName: tables.programmes, Item: { ...filingKey(filing.programmeId, filing.merchantId), ...filing } },
+    [
+      auditPut(tables.audit, {
+        entityType: "FILING",
+        entityId: `${filing.programmeId}/${filing.merchantId}`,
+        action: filing.paper ? "filing.paper" : "filing.online",
+        who: filing.recordedBy,
+        at: filing.recordedAt,
+        version: 0,
+        after: filing,
       }),
-    );
-    return { created: true, filing };
-  } catch (error) {
-    if (cancellationReasons(error)[0] !== "ConditionalCheckFailed") throw error;
-    const existing = cancellationItem(error, 0) ?? (await readFiling(db, tables.programmes, filing.programmeId, filing.merchantId));
-    if (!existing) throw new Error(`the filing of ${filing.merchantId} for ${filing.programmeId} failed its condition but cannot be read`, { cause: error });
-    return { created: false, filing: filingRecordSchema.parse(existing) };
-  }
+    ],
+    () => readFiling(db, tables.programmes, filing.programmeId, filing.merchantId),
+  );
+  return outcome.created ? { created: true, filing } : { created: false, filing: filingRecordSchema.parse(outcome.existing) };
 }
 
 /** A merchant's filing for a programme, read strongly consistent, or undefined. */
@@ -102,38 +88,26 @@ export type ApplicationRecord = z.infer<typeof applicationRecordSchema>;
  * audit item, in one transaction: ALREADY_APPLIED when the slot is taken.
  */
 export async function insertApplication(db: DynamoDBDocumentClient, tables: Tables, application: ApplicationRecord, who: string): Promise<void> {
-  try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: tables.programmes,
-              Item: { ...appliedSlotKey(application.programmeId, application.merchantId, application.month), applicationId: application.id },
-              ConditionExpression: "attribute_not_exists(pk)",
-              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-            },
-          },
-          {
-            Put: {
-              TableName: tables.programmes,
-              Item: { ...payableKey("application", application.id), ...application, ...payableListAttributes(application, application.status) },
-              ConditionExpression: "attribute_not_exists(pk)",
-            },
-          },
-          auditPut(tables.audit, { entityType: "APPLICATION", entityId: application.id, action: "application.submit", who, at: application.submittedAt, version: 0, after: application }),
-        ],
-      }),
-    );
-  } catch (error) {
-    if (cancellationReasons(error)[0] !== "ConditionalCheckFailed") throw error;
-    const slot = cancellationItem(error, 0);
-    const existing = typeof slot?.applicationId === "string" ? slot.applicationId : undefined;
-    throw new AlreadyAppliedError(
-      `Merchant ${application.merchantId} has applied already for programme ${application.programmeId}${application.month ? ` and month ${application.month}` : ""}`,
-      { cause: error, details: { applicationId: existing } },
-    );
-  }
+  const outcome = await transactPutOnce(
+    db,
+    { TableName: tables.programmes, Item: { ...appliedSlotKey(application.programmeId, application.merchantId, application.month), applicationId: application.id } },
+    [
+      {
+        Put: {
+          TableName: tables.programmes,
+          Item: { ...payableKey("application", application.id), ...application, ...payableListAttributes(application, application.status) },
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      },
+      auditPut(tables.audit, { entityType: "APPLICATION", entityId: application.id, action: "application.submit", who, at: application.submittedAt, version: 0, after: application }),
+    ],
+  );
+  if (outcome.created) return;
+  const existing = typeof outcome.existing.applicationId === "string" ? outcome.existing.applicationId : undefined;
+  throw new AlreadyAppliedError(
+    `Merchant ${application.merchantId} has applied already for programme ${application.programmeId}${application.month ? ` and month ${application.month}` : ""}`,
+    { details: { applicationId: existing } },
+  );
 }
 
 /** An application, read strongly consistent, or undefined. */

@@ -19,6 +19,8 @@ import {
   type DynamoDBDocumentClient,
   PutCommand,
   type PutCommandInput,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
   QueryCommand,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
@@ -72,6 +74,37 @@ export async function putOnce(
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     const existing = error.Item ? unmarshall(error.Item) : await reread();
     if (!existing) throw new Error(`${put.TableName}: the put failed its condition but no item is there`, { cause: error });
+    return { created: false, existing };
+  }
+}
+
+/** One item of a transaction, as lib-dynamodb takes it. */
+export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
+
+/**
+ * {@link putOnce} in a transaction: puts `first.Item` unless an item with its key exists
+ * (`attribute_not_exists(pk)`: every table's partition key is `pk`, shared/wiring/tables.ts),
+ * together with `alongside` (its audit item, the record a slot guards), all or nothing. When the
+ * key is taken nothing is written, and the item there comes back (`ALL_OLD`, else `reread`). A
+ * transaction cancelled for any other reason is rethrown.
+ */
+export async function transactPutOnce(
+  db: DynamoDBDocumentClient,
+  first: { TableName: string; Item: Item },
+  alongside: TransactItem[],
+  reread: () => Promise<Item | undefined> = () => Promise.resolve(undefined),
+): Promise<PutOnceOutcome> {
+  try {
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [{ Put: { ...first, ConditionExpression: "attribute_not_exists(pk)", ReturnValuesOnConditionCheckFailure: "ALL_OLD" } }, ...alongside],
+      }),
+    );
+    return { created: true };
+  } catch (error) {
+    if (cancellationReasons(error)[0] !== "ConditionalCheckFailed") throw error;
+    const existing = cancellationItem(error, 0) ?? (await reread());
+    if (!existing) throw new Error(`${first.TableName}: the put failed its condition but no item is there`, { cause: error });
     return { created: false, existing };
   }
 }

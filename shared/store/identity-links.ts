@@ -4,10 +4,10 @@
  * (`ACCOUNT#<sub>`), and which resident a partner's card token acts for (`CARD#<partner>#<token>`).
  * Only keyed hashes of phone numbers and id hashes are stored, never the values.
  */
-import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as z from "../zod.js";
 import { auditPut, partnerActor } from "./audit.js";
-import { batchGetAll, cancellationItem, cancellationReasons, putOnce } from "./dynamo.js";
+import { batchGetAll, putOnce, transactPutOnce } from "./dynamo.js";
 import { accountLinkKey, cardLinkKey, identityLinkKey } from "./keys.js";
 
 const identityLinkSchema = z.object({ personKey: z.string().min(1) });
@@ -81,37 +81,23 @@ export const cardLinkEntityId = (partnerId: string, cardToken: string) => `${par
  * and then nothing is written or audited).
  */
 export async function linkCard(db: DynamoDBDocumentClient, tables: { vouchers: string; audit: string }, link: CardLink): Promise<{ created: boolean; link: CardLink }> {
-  try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: tables.vouchers,
-              Item: { ...cardLinkKey(link.partnerId, link.cardToken), ...link },
-              ConditionExpression: "attribute_not_exists(pk)",
-              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-            },
-          },
-          auditPut(tables.audit, {
-            entityType: "CARD_LINK",
-            entityId: cardLinkEntityId(link.partnerId, link.cardToken),
-            action: "card.link",
-            who: partnerActor(link.partnerId),
-            at: link.linkedAt,
-            version: 1,
-            after: { payerId: link.residentId, linkedAt: link.linkedAt },
-          }),
-        ],
+  const outcome = await transactPutOnce(
+    db,
+    { TableName: tables.vouchers, Item: { ...cardLinkKey(link.partnerId, link.cardToken), ...link } },
+    [
+      auditPut(tables.audit, {
+        entityType: "CARD_LINK",
+        entityId: cardLinkEntityId(link.partnerId, link.cardToken),
+        action: "card.link",
+        who: partnerActor(link.partnerId),
+        at: link.linkedAt,
+        version: 1,
+        after: { payerId: link.residentId, linkedAt: link.linkedAt },
       }),
-    );
-    return { created: true, link };
-  } catch (error) {
-    if (cancellationReasons(error)[0] !== "ConditionalCheckFailed") throw error;
-    const existing = cancellationItem(error, 0) ?? (await readCardItem(db, tables.vouchers, link.partnerId, link.cardToken));
-    if (!existing) throw new Error(`${tables.vouchers}: the card link failed its condition but no link is there`, { cause: error });
-    return { created: false, link: cardLinkSchema.parse(existing) };
-  }
+    ],
+    () => readCardItem(db, tables.vouchers, link.partnerId, link.cardToken),
+  );
+  return outcome.created ? { created: true, link } : { created: false, link: cardLinkSchema.parse(outcome.existing) };
 }
 
 /** The resident a partner's card token acts for, read strongly consistently; undefined when not linked. */

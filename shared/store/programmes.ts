@@ -12,7 +12,7 @@ import { type PayableKind, type PayableStatus, type ProgrammeDefinition, PAYABLE
 import { fen } from "../domain/money.js";
 import { payoutResendAt } from "../domain/settlement.js";
 import { type AuditEntry, auditPut } from "./audit.js";
-import { cancellationItem, cancellationReasons, queryAll } from "./dynamo.js";
+import { cancellationItem, cancellationReasons, queryAll, transactPutOnce } from "./dynamo.js";
 import { PAYOUT_DUE, PROGRAMME_LISTING, exclusiveSlotKey, merchantListKey, payableKey, programmeKey, programmeListKey } from "./keys.js";
 import { indexName } from "../wiring/indexes.js";
 
@@ -35,25 +35,10 @@ type AuditTables = { programmes: string; audit: string };
 
 /** Puts a new programme with its audit item; ALREADY_EXISTS when the id is taken. */
 export async function insertProgramme(db: DynamoDBDocumentClient, tables: AuditTables, programme: ProgrammeRecord, at: string): Promise<void> {
-  try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: tables.programmes,
-              Item: { ...programmeKey(programme.id), programmeListing: PROGRAMME_LISTING, ...programme },
-              ConditionExpression: "attribute_not_exists(pk)",
-            },
-          },
-          auditPut(tables.audit, { entityType: "PROGRAMME", entityId: programme.id, action: "programme.create", who: programme.createdBy, at, version: 0, after: programme }),
-        ],
-      }),
-    );
-  } catch (error) {
-    if (cancellationReasons(error)[0] === "ConditionalCheckFailed") throw new AlreadyExistsError(`Programme ${programme.id} already exists`, { cause: error });
-    throw error;
-  }
+  const outcome = await transactPutOnce(db, { TableName: tables.programmes, Item: { ...programmeKey(programme.id), programmeListing: PROGRAMME_LISTING, ...programme } }, [
+    auditPut(tables.audit, { entityType: "PROGRAMME", entityId: programme.id, action: "programme.create", who: programme.createdBy, at, version: 0, after: programme }),
+  ]);
+  if (!outcome.created) throw new AlreadyExistsError(`Programme ${programme.id} already exists`);
 }
 
 /** The programme as stored, read strongly consistent (its sums are money), or undefined. */

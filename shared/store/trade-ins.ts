@@ -10,7 +10,7 @@ import { DuplicateInvoiceError, NotSubmittedError } from "../errors.js";
 import { PAYABLE_STATUSES, type PayableStatus } from "../domain/programme.js";
 import { fen } from "../domain/money.js";
 import { auditPut } from "./audit.js";
-import { cancellationItem, cancellationReasons, queryAll } from "./dynamo.js";
+import { cancellationItem, cancellationReasons, queryAll, transactPutOnce } from "./dynamo.js";
 import { payableListAttributes, queryProgrammePayableItems } from "./programmes.js";
 import { merchantListKey, payableKey, programmePartition, programmeListKey } from "./keys.js";
 import { indexName } from "../wiring/indexes.js";
@@ -48,51 +48,36 @@ const invoiceSlotKey = (programmeId: string, invoiceNumber: string) => ({ pk: pr
  * makes a second record of the invoice 409 DUPLICATE_INVOICE, however close together they come.
  */
 export async function insertTradeIn(db: DynamoDBDocumentClient, tables: { programmes: string; audit: string }, record: TradeInRecord, who: string): Promise<void> {
-  try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: tables.programmes,
-              Item: { ...invoiceSlotKey(record.programmeId, record.invoiceNumber), tradeInId: record.id, merchantId: record.merchantId, at: record.createdAt },
-              ConditionExpression: "attribute_not_exists(pk)",
-              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-            },
+  const outcome = await transactPutOnce(
+    db,
+    { TableName: tables.programmes, Item: { ...invoiceSlotKey(record.programmeId, record.invoiceNumber), tradeInId: record.id, merchantId: record.merchantId, at: record.createdAt } },
+    [
+      {
+        Put: {
+          TableName: tables.programmes,
+          Item: {
+            ...payableKey(KIND, record.id),
+            ...record,
+            ...payableListAttributes({ ...record, submittedAt: record.createdAt }, record.status),
           },
-          {
-            Put: {
-              TableName: tables.programmes,
-              Item: {
-                ...payableKey(KIND, record.id),
-                ...record,
-                ...payableListAttributes({ ...record, submittedAt: record.createdAt }, record.status),
-              },
-              ConditionExpression: "attribute_not_exists(pk)",
-            },
-          },
-          auditPut(tables.audit, {
-            entityType: "TRADE_IN",
-            entityId: record.id,
-            action: "trade-in.record",
-            who,
-            at: record.createdAt,
-            version: 0,
-            after: { programmeId: record.programmeId, merchantId: record.merchantId, invoiceNumber: record.invoiceNumber, subsidy: record.subsidy, newProduct: record.newProduct },
-          }),
-        ],
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      },
+      auditPut(tables.audit, {
+        entityType: "TRADE_IN",
+        entityId: record.id,
+        action: "trade-in.record",
+        who,
+        at: record.createdAt,
+        version: 0,
+        after: { programmeId: record.programmeId, merchantId: record.merchantId, invoiceNumber: record.invoiceNumber, subsidy: record.subsidy, newProduct: record.newProduct },
       }),
-    );
-  } catch (error) {
-    if (cancellationReasons(error)[0] === "ConditionalCheckFailed") {
-      const slot = cancellationItem(error, 0);
-      throw new DuplicateInvoiceError(`Invoice ${record.invoiceNumber} is recorded already in programme ${record.programmeId}`, {
-        cause: error,
-        details: { invoiceNumber: record.invoiceNumber, ...(typeof slot?.tradeInId === "string" ? { tradeInId: slot.tradeInId } : {}) },
-      });
-    }
-    throw error;
-  }
+    ],
+  );
+  if (outcome.created) return;
+  throw new DuplicateInvoiceError(`Invoice ${record.invoiceNumber} is recorded already in programme ${record.programmeId}`, {
+    details: { invoiceNumber: record.invoiceNumber, ...(typeof outcome.existing.tradeInId === "string" ? { tradeInId: outcome.existing.tradeInId } : {}) },
+  });
 }
 
 /** The record, read strongly consistent, or undefined. */
