@@ -10,6 +10,7 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import { z } from "zod";
 import type { Wiring } from "../shared/wiring/types.js";
 import { CONSOLE_DIST } from "./local/console-build.js";
+import { applyWarmThroughput, readDropPlan } from "./constructs/drop-plan.js";
 import { REPO_ROOT } from "./constructs/voucher-function.js";
 import { EdgeStack } from "./stacks/edge-stack.js";
 import { StatefulStack } from "./stacks/stateful-stack.js";
@@ -119,12 +120,14 @@ export function buildApp({ wiring, context = {}, app = new App({ context: { ...c
   const read = (key: string): unknown => app.node.tryGetContext(key) ?? context[key];
   const deploy = parseDeployContext(read);
   const consoleSite = parseConsoleContext(read, deploy.jwtAudience);
+  const dropPlan = readDropPlan(read);
 
   const stateful = new StatefulStack(app, `${wiring.app}-stateful`, {
     wiring,
     ...(deploy.alarmEmail !== undefined ? { alarmEmail: deploy.alarmEmail } : {}),
     description: `${wiring.app}: tables and queues (retained data), alarms`,
   });
+  if (dropPlan) applyWarmThroughput(stateful.tables, dropPlan);
   const stateless = new StatelessStack(app, `${wiring.app}-stateless`, {
     wiring,
     tables: stateful.tables,
@@ -135,6 +138,8 @@ export function buildApp({ wiring, context = {}, app = new App({ context: { ...c
     buckets: stateful.buckets,
     jwtIssuer: deploy.jwtIssuer,
     jwtAudience: deploy.jwtAudience,
+    // A drop plan provisions the claim function and lets the stage take the drop's peak.
+    ...(dropPlan ? { dropPlan, throttle: { rateLimit: dropPlan.quotas.apiGatewayRequestsPerSecond, burstLimit: dropPlan.quotas.apiGatewayBurst } } : {}),
     description: `${wiring.app}: functions, HTTP API, schedules and event source mappings`,
   });
   const edge = new EdgeStack(app, `${wiring.app}-edge`, {

@@ -20,6 +20,8 @@ import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import type { Construct } from "constructs";
 import { functionEnvironment, routeKey, SCHEDULE_RETRY_ATTEMPTS } from "../../shared/wiring/define.js";
 import type { AuthKind, BucketAccess, QueueAccess, TableAccess, Wiring } from "../../shared/wiring/types.js";
+import type { DropPlan } from "../../shared/domain/capacity.js";
+import { ClaimProvisioning } from "../constructs/drop-plan.js";
 import { VoucherFunction } from "../constructs/voucher-function.js";
 import { pascal, type QueuePair } from "./stateful-stack.js";
 
@@ -44,6 +46,8 @@ export interface StatelessStackProps extends StackProps {
   readonly logRetention?: logs.RetentionDays;
   /** Default-stage throttling of the HTTP API. @default 500 requests/s, bursts of 1,000 */
   readonly throttle?: apigwv2.ThrottleSettings;
+  /** A drop plan (`vouchers:dropPlan`): the claim function is provisioned and invoked through an alias. */
+  readonly dropPlan?: DropPlan;
 }
 
 /** Routes checked by API Gateway's JWT authorizer; the others are checked in handler middleware. */
@@ -101,6 +105,8 @@ export class StatelessStack extends Stack {
       this.functions[name] = fn;
     }
 
+    const provisioning = props.dropPlan ? new ClaimProvisioning(this, "DropPlan", { plan: props.dropPlan, functions: this.functions }) : undefined;
+
     // ---- HTTP API -------------------------------------------------------------------------
     // API Gateway's JWT authorizer checks issuer, audience, expiry and signature against the
     // issuer's JWKS; it only accepts RSA-signed tokens (RS256…), so the issuer must sign with RSA.
@@ -150,7 +156,7 @@ export class StatelessStack extends Stack {
       const fn = lookup(this.functions, route.function, "function");
       let integration = integrations.get(route.function);
       if (!integration) {
-        integration = new HttpLambdaIntegration(`${pascal(route.function)}Integration`, fn);
+        integration = new HttpLambdaIntegration(`${pascal(route.function)}Integration`, provisioning?.target(route.function, fn) ?? fn);
         integrations.set(route.function, integration);
       }
       const [httpRoute] = this.httpApi.addRoutes({
