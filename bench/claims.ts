@@ -815,6 +815,7 @@ async function main(): Promise<number> {
         sellOutSeconds,
         successes: floodSuccesses,
         latencyMeanMs: latencies.reduce((sum, ms) => sum + ms, 0) / Math.max(1, latencies.length),
+        successLatencyMeanMs: floodAnswers.filter((a) => a.status === 201).reduce((sum, a) => sum + a.ms, 0) / Math.max(1, floodSuccesses),
         latencyP50Ms: percentile(latencies, 50),
         latencyP99Ms: percentile(latencies, 99),
         callMs: floodCalls.figures(),

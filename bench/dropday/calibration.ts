@@ -26,6 +26,8 @@ export const benchClaimsFiguresSchema = z
       sellOutSeconds: z.number().positive(),
       successes: count,
       latencyMeanMs: ms,
+      /** Mean latency of the attempts answered 201. */
+      successLatencyMeanMs: ms,
       latencyP50Ms: ms,
       latencyP99Ms: ms,
       /** Mean latency of each DynamoDB command the handlers sent during the flood, timed around the SDK call. */

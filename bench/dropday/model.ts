@@ -120,6 +120,12 @@ export interface DropDayScenario {
   coldStartMs: number;
   /** Memory of the claim function, for its GB-seconds. */
   memoryMb: number;
+  /**
+   * Closed loop on one saturated process (the local benchmark): its clients all start at once,
+   * and the process answers that first round one after another, evenly over one latency; after
+   * it, each client's attempt takes the latency (the time to go round the queue of clients).
+   */
+  firstRoundQueued?: boolean;
   /** Instances that cache (sold-out, campaign); undefined: one per environment, as on Lambda. */
   instances?: number;
   /** Share 0–1 of attempts with an Idempotency-Key. */
@@ -267,6 +273,9 @@ export function sdkOutcomes(q: number): [number, number, number, number] {
 
 const LATENCY_BINS = 120_000;
 
+/** Parts the first round of a queued closed loop is answered in, evenly over its latency. */
+const QUEUED_PARTS = 50;
+
 /** Plays the drop and returns its figures. */
 export function simulateDropDay(s: DropDayScenario): DropDayResult {
   validate(s);
@@ -338,6 +347,14 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
   /** Records `count` answers of try `attempt` after `ms`; a 429 schedules the client's next try. */
   const answer = (count: number, ms: number, attempt: number, kind: "ok" | "sold-out" | "throttled") => {
     if (count <= 0) return;
+    if (s.firstRoundQueued === true && t === 0) {
+      // One saturated process answers the clients' first round one after another.
+      for (let part = 1; part <= QUEUED_PARTS; part += 1) answerAt(count / QUEUED_PARTS, (ms * part) / QUEUED_PARTS, attempt, kind);
+    } else {
+      answerAt(count, ms, attempt, kind);
+    }
+  };
+  const answerAt = (count: number, ms: number, attempt: number, kind: "ok" | "sold-out" | "throttled") => {
     latency[Math.min(LATENCY_BINS, Math.round(ms))]! += count;
     const at = t + Math.max(1, Math.round(ms / dt));
     if (s.load.kind === "closed") {

@@ -182,6 +182,23 @@ describe("retries", () => {
 });
 
 describe("a closed loop (the local benchmark)", () => {
+  it("answers a saturated process's first round one after another, so it sells out after stock ÷ clients latencies", () => {
+    const queued = (firstRoundQueued: boolean) =>
+      simulateDropDay(
+        scenario({
+          contenders: 300,
+          stock: 25,
+          load: { kind: "closed", clients: 10 },
+          instances: 1,
+          firstRoundQueued,
+          latencies: { ...scenario().latencies, gatewayMs: 10, campaignReadMs: 0, coldWritesMs: 28 },
+        }),
+      ).soldOutSeconds;
+    // 25 units, 10 clients, 40 ms each: Little's law says 100 ms; clients in lockstep take 3 rounds.
+    expect(queued(true)).toBeCloseTo(0.1, 2);
+    expect(queued(false)).toBeCloseTo(0.12, 2);
+  });
+
   it("sells out after stock ÷ clients rounds of one attempt's latency", () => {
     // 10 clients, 40 ms per attempt (10 ms edge + 1 + 1 + 28 ms of cold writes), 100 units: 10 rounds, 0.4 s.
     const result = simulateDropDay(
@@ -207,6 +224,7 @@ const figures: BenchClaimsFigures = benchClaimsFiguresSchema.parse({
     sellOutSeconds: 2.1,
     successes: 500,
     latencyMeanMs: 200,
+    successLatencyMeanMs: 1_000,
     latencyP50Ms: 48,
     latencyP99Ms: 3_000,
     callMs: { GetItem: { calls: 600, meanMs: 250 }, UpdateItem: { calls: 700, meanMs: 280 }, TransactWriteItems: { calls: 500, meanMs: 300 }, Query: { calls: 3, meanMs: 40 } },
@@ -220,12 +238,13 @@ const figures: BenchClaimsFigures = benchClaimsFiguresSchema.parse({
 describe("the replay of a benchmark run", () => {
   it("plays the benchmark's setting with its measured call latencies and no limits", () => {
     const replay = replayScenario(figures);
-    expect(replay).toMatchObject({ contenders: 3_000, stock: 500, shards: 4, load: { kind: "closed", clients: 200 }, instances: 1, keyedShare: 0 });
-    expect(replay.latencies).toMatchObject({ gatewayMs: 60, counterReadMs: 250, shardWriteMs: 280, coldWritesMs: 300, campaignReadMs: 40 });
+    expect(replay).toMatchObject({ contenders: 3_000, stock: 500, shards: 4, load: { kind: "closed", clients: 200 }, instances: 1, keyedShare: 0, firstRoundQueued: true });
+    // What a success spends outside its calls: 1,000 ms less 250 + 280 + 300.
+    expect(replay.latencies).toMatchObject({ gatewayMs: 170, soldOutMs: 60, counterReadMs: 250, shardWriteMs: 280, coldWritesMs: 300, campaignReadMs: 40 });
     const result = simulateDropDay(replay);
-    // 500 units by 200 clients at about 60 + 250 + 280 + 300 ms per attempt: 2.5 rounds of 0.89 s.
-    expect(result.soldOutSeconds).toBeGreaterThan(2.0);
-    expect(result.soldOutSeconds).toBeLessThan(2.8);
+    // 500 units by 200 clients at about 1 s per attempt: 2.5 s by Little's law.
+    expect(result.soldOutSeconds).toBeGreaterThan(2.4);
+    expect(result.soldOutSeconds).toBeLessThan(2.7);
     expect(result.throttledShare).toBe(0);
   });
 });
