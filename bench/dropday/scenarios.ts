@@ -80,7 +80,9 @@ export function calibrationFrom(figures: BenchClaimsFigures, source: string): Ca
     source,
     perSuccessCalls: figures.perSuccess.calls,
     wcuPerSuccess: figures.perSuccess.wcu,
-    rcuPerAttempt: figures.perSuccess.rcu,
+    // DynamoDB Local reports no consumed capacity for BatchGetItem; a consistent read of an item
+    // under 4 KB costs 1 RCU, so the reads a success makes set the floor.
+    rcuPerAttempt: Math.max(figures.perSuccess.rcu, (figures.perSuccess.calls.GetItem ?? 0) + (figures.perSuccess.calls.BatchGetItem ?? 0)),
     importMs: figures.import.p50WithSourceMapsMs,
     handlerCpuMs: figures.handlerCpuMsPerSuccess ?? BUILT_IN_CALIBRATION.handlerCpuMs,
   };
