@@ -1,7 +1,7 @@
 /**
  * cdk-nag findings on the one function CDK runs every AwsCustomResource of a stack with (the edge
- * stack's web ACL lookup and the console's sign-in settings): its runtime and its logging policy
- * are CDK's, and it runs only during deployments.
+ * stack's web ACL lookup and the console's sign-in settings): its logging policy is CDK's, and it
+ * runs only during deployments.
  */
 import { Stack, Validations } from "aws-cdk-lib";
 import * as cr from "aws-cdk-lib/custom-resources";
@@ -14,10 +14,6 @@ export function acknowledgeAwsCallProvider(scope: Construct): void {
   const provider = Stack.of(scope).node.tryFindChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, "")}`);
   if (!provider || acknowledged.has(provider)) return;
   acknowledged.add(provider);
-  Validations.of(provider).acknowledge({
-    id: "AwsSolutions-L1",
-    reason: "CDK's AwsCustomResource provider runs the Node.js runtime that aws-cdk-lib pins for it; it moves with the aws-cdk-lib version, and runs only during deployments.",
-  });
   const role = provider.node.tryFindChild("ServiceRole");
   if (role) {
     Validations.of(role).acknowledge({

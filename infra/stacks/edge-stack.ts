@@ -185,7 +185,7 @@ export class EdgeStack extends Stack {
     if (webAclId === undefined) {
       Validations.of(this.distribution).acknowledge({
         id: "AwsSolutions-CFR2",
-        reason: "No web ACL yet: edge protection (issue 16) creates a CloudFront-scoped web ACL, which must live in a us-east-1 stack, and passes it as webAclId; with it, this acknowledgment goes away.",
+        reason: "No web ACL given: buildApp always attaches the us-east-1 WAF stack's (infra/stacks/waf-stack.ts); only an edge stack built on its own, without webAclId or webAclArnParameter, goes without.",
       });
     }
     Validations.of(this.distribution).acknowledge({

@@ -96,6 +96,15 @@ describe("the stock user pool (no vouchers:jwtIssuer)", () => {
     expect(create).toContain("/console/");
   });
 
+  it("is where the console signs in: config.json names the pool's issuer and its console client", () => {
+    const deployments = ofType(Template.fromStack(built.edge), "Custom::CDKBucketDeployment").filter(([id]) => id.startsWith("ConsolePages"));
+    expect(deployments).toHaveLength(1);
+    // The values are deploy-time references, filled into config.json by the deployment (source markers).
+    const markers = JSON.stringify(deployments[0]![1].Properties.SourceMarkers);
+    expect(markers).toMatch(/vouchers-identity:ExportsOutputFnGetAttUsers[A-F0-9]+ProviderURL/);
+    expect(markers).toMatch(/vouchers-identity:ExportsOutputRefUsersConsoleClient/);
+  });
+
   it("refuses an audience without an issuer, and a console client id of another issuer", () => {
     expect(() => buildApp({ wiring: platform, app: testApp({ ...STOCK, [JWT_AUDIENCE_CONTEXT]: "app" }) })).toThrow(/vouchers:jwtIssuer: must be set with vouchers:jwtAudience/);
     expect(() => buildApp({ wiring: platform, app: testApp({ ...STOCK, [CONSOLE_CLIENT_ID_CONTEXT]: "x" }) })).toThrow(/vouchers:consoleClientId: names a client of an external issuer/);
