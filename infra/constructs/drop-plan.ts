@@ -1,7 +1,8 @@
 /**
  * A drop plan applied to the stacks (`-c vouchers:dropPlan=plan.json`, written by
  * `npm run capacity -- --out plan.json`): warm throughput on the tables the claim path touches,
- * and provisioned concurrency on the claim function through an alias that API Gateway invokes.
+ * provisioned concurrency on the claim function through an alias that API Gateway invokes, and
+ * the claims route's throttle at the plan's rate.
  * Without the context key nothing here runs and the templates are what they were.
  */
 import { readFileSync } from "node:fs";
@@ -10,6 +11,7 @@ import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { Construct } from "constructs";
 import { DROP_PLAN_TABLES, type DropPlan, dropPlanSchema } from "../../shared/domain/capacity.js";
+import type { RouteThrottle } from "../edge-context.js";
 import { REPO_ROOT } from "./voucher-function.js";
 
 /** Context key naming the plan file, relative to the repository root or absolute. */
@@ -66,6 +68,14 @@ export function applyWarmThroughput(tables: Readonly<Record<string, dynamodb.ITa
     if (!(table instanceof dynamodb.TableV2)) throw new Error(`the drop plan warms table ${name}, which was not built`);
     (table.node.defaultChild as dynamodb.CfnGlobalTable).warmThroughput = plan.warmThroughput[name];
   }
+}
+
+/** The claims route's throttle under a plan: the plan's API Gateway rate and burst, unless the context already allows more. */
+export function claimsThrottle(configured: RouteThrottle, plan: DropPlan): RouteThrottle {
+  return {
+    rateLimit: Math.max(configured.rateLimit, plan.quotas.apiGatewayRequestsPerSecond),
+    burstLimit: Math.max(configured.burstLimit, plan.quotas.apiGatewayBurst),
+  };
 }
 
 export interface ClaimProvisioningProps {

@@ -23,6 +23,9 @@ import type { AuthKind, BucketAccess, QueueAccess, TableAccess, Wiring } from ".
 import type { DropPlan } from "../../shared/domain/capacity.js";
 import { ClaimProvisioning } from "../constructs/drop-plan.js";
 import { VoucherFunction } from "../constructs/voucher-function.js";
+import { OriginSecret } from "../constructs/origin-secret.js";
+import { type RouteClass, throttleRoutes } from "../constructs/route-throttles.js";
+import type { RouteThrottle } from "../edge-context.js";
 import { pascal, type QueuePair } from "./stateful-stack.js";
 
 export interface StatelessStackProps extends StackProps {
@@ -46,6 +49,8 @@ export interface StatelessStackProps extends StackProps {
   readonly logRetention?: logs.RetentionDays;
   /** Default-stage throttling of the HTTP API. @default 500 requests/s, bursts of 1,000 */
   readonly throttle?: apigwv2.ThrottleSettings;
+  /** Limits of claims, partner and admin routes on the stage (infra/constructs/route-throttles.ts); absent: the default for all. */
+  readonly routeThrottles?: Readonly<Record<RouteClass, RouteThrottle>>;
   /** A drop plan (`vouchers:dropPlan`): the claim function is provisioned and invoked through an alias. */
   readonly dropPlan?: DropPlan;
 }
@@ -60,6 +65,8 @@ export class StatelessStack extends Stack {
   readonly functions: Record<string, VoucherFunction> = {};
   readonly httpApi: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
+  /** The header CloudFront adds and the route handlers check (the execute-api bypass, closed). */
+  readonly originSecret: OriginSecret;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -175,6 +182,9 @@ export class StatelessStack extends Stack {
         });
       }
     }
+
+    if (props.routeThrottles) throttleRoutes(this.stage, this.httpApi, wiring.routes, props.routeThrottles);
+    this.originSecret = new OriginSecret(this, "OriginSecret", { wiring, functions: this.functions });
 
     // ---- schedules ------------------------------------------------------------------------
     // Only EventBridge Scheduler, acting for a schedule of this account's default group, may

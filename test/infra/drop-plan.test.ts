@@ -1,7 +1,7 @@
 /**
  * `-c vouchers:dropPlan=plan.json` applies a drop plan: warm throughput on the tables the claim
  * path touches, provisioned concurrency on the claim function through an alias that API Gateway
- * invokes, the stage throttle at the plan's rate. Without the key nothing of it is there.
+ * invokes, the claims route's throttle at the plan's rate. Without the key nothing of it is there.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +12,7 @@ import { buildApp, type BuiltApp } from "../../infra/build-app.js";
 import { CLAIM_FUNCTION, DROP_ALIAS_NAME, DROP_PLAN_CONTEXT, readDropPlan } from "../../infra/constructs/drop-plan.js";
 import { REPO_ROOT } from "../../infra/constructs/voucher-function.js";
 import { DROP_PLAN_TABLES, planDrop } from "../../shared/domain/capacity.js";
+import { DEFAULT_ROUTE_THROTTLES } from "../../infra/edge-context.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { logicalId, testApp } from "./support.js";
 
@@ -22,6 +23,8 @@ const dir = mkdtempSync(join(tmpdir(), "drop-plan-"));
 const planFile = join(dir, "plan.json");
 writeFileSync(planFile, JSON.stringify(plan));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const CLAIM_ROUTE = "POST /campaigns/{id}/drops/{dropId}/claims";
 
 const resources = (template: Template, type: string): [string, Resource][] =>
   Object.entries(template.toJSON().Resources as Record<string, Resource>).filter(([, resource]) => resource.Type === type);
@@ -70,24 +73,27 @@ describe("a deployment with a drop plan", () => {
     expect(() => built.app.synth()).not.toThrow();
   });
 
-  it("lets the stage take the plan's rate", () => {
+  it("lets the claims route take the plan's rate, and only the claims route", () => {
     const stages = resources(stateless, "AWS::ApiGatewayV2::Stage");
     expect(stages).toHaveLength(1);
-    expect(stages[0]![1].Properties.DefaultRouteSettings).toMatchObject({
-      ThrottlingRateLimit: plan.quotas.apiGatewayRequestsPerSecond,
-      ThrottlingBurstLimit: plan.quotas.apiGatewayBurst,
-    });
+    const { RouteSettings: routes, DefaultRouteSettings: defaults } = stages[0]![1].Properties;
+    expect(routes[CLAIM_ROUTE]).toEqual({ ThrottlingRateLimit: plan.quotas.apiGatewayRequestsPerSecond, ThrottlingBurstLimit: plan.quotas.apiGatewayBurst });
+    const partner = DEFAULT_ROUTE_THROTTLES.partner;
+    expect(routes["POST /partners/{partnerId}/payments"]).toEqual({ ThrottlingRateLimit: partner.rateLimit, ThrottlingBurstLimit: partner.burstLimit });
+    expect(defaults).toMatchObject({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
   });
 });
 
 describe("a deployment without a drop plan", () => {
-  it("changes nothing: no warm throughput, no alias, today's stage throttle", () => {
+  it("changes nothing: no warm throughput, no alias, the claims route at its configured throttle", () => {
     const built = buildApp({ wiring: platform, app: testApp() });
     const stateful = Template.fromStack(built.stateful);
     const stateless = Template.fromStack(built.stateless);
     expect(resources(stateful, "AWS::DynamoDB::GlobalTable").filter(([, table]) => table.Properties.WarmThroughput !== undefined)).toEqual([]);
     expect(resources(stateless, "AWS::Lambda::Alias")).toEqual([]);
-    expect(resources(stateless, "AWS::ApiGatewayV2::Stage")[0]![1].Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
+    const stage = resources(stateless, "AWS::ApiGatewayV2::Stage")[0]![1].Properties;
+    expect(stage.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
+    expect(stage.RouteSettings[CLAIM_ROUTE]).toEqual({ ThrottlingRateLimit: DEFAULT_ROUTE_THROTTLES.claims.rateLimit, ThrottlingBurstLimit: DEFAULT_ROUTE_THROTTLES.claims.burstLimit });
   });
 });
 
