@@ -88,7 +88,7 @@ export interface CallUnits {
 export interface Quotas {
   apiGatewayRps: number;
   apiGatewayBurst: number;
-  /** The claim route's stage (or route) throttle. */
+  /** The claims route's throttle on the stage. */
   stageRps: number;
   stageBurst: number;
   lambdaConcurrency: number;

@@ -9,6 +9,7 @@ import {
   ON_DEMAND_WARM_DEFAULT,
   planDrop,
 } from "../../shared/domain/capacity.js";
+import { DEFAULT_ROUTE_THROTTLES } from "../../infra/edge-context.js";
 import type { BenchClaimsFigures } from "./calibration.js";
 import { type CallLatencies, type DropDayResult, type DropDayScenario, PARTITION_LIMITS, type Quotas } from "./model.js";
 
@@ -183,7 +184,7 @@ export function awsScenario(
 
 const defaultWarm = { read: ON_DEMAND_WARM_DEFAULT.readUnitsPerSecond, write: ON_DEMAND_WARM_DEFAULT.writeUnitsPerSecond };
 
-/** The plan's quotas as the model reads them (the stage throttle raised to the account's rate, as the CDK app does). */
+/** The plan's quotas as the model reads them (the claims route's throttle raised to the plan's rate, as the CDK app does). */
 export function planQuotas(plan: DropPlan): Quotas {
   return {
     apiGatewayRps: plan.quotas.apiGatewayRequestsPerSecond,
@@ -196,12 +197,12 @@ export function planQuotas(plan: DropPlan): Quotas {
   };
 }
 
-/** AWS's default quotas, with the stage throttle at the account's rate. */
+/** AWS's default quotas, with the claims route's default throttle (infra/edge-context.ts). */
 export const DEFAULT_MODEL_QUOTAS: Quotas = {
   apiGatewayRps: DEFAULT_QUOTAS.apiGatewayRequestsPerSecond,
   apiGatewayBurst: DEFAULT_QUOTAS.apiGatewayBurst,
-  stageRps: DEFAULT_QUOTAS.apiGatewayRequestsPerSecond,
-  stageBurst: DEFAULT_QUOTAS.apiGatewayBurst,
+  stageRps: DEFAULT_ROUTE_THROTTLES.claims.rateLimit,
+  stageBurst: DEFAULT_ROUTE_THROTTLES.claims.burstLimit,
   lambdaConcurrency: DEFAULT_QUOTAS.lambdaConcurrentExecutions,
   tableReadUnits: DEFAULT_QUOTAS.tableReadUnitsPerSecond,
   tableWriteUnits: DEFAULT_QUOTAS.tableWriteUnitsPerSecond,

@@ -201,7 +201,7 @@ function dropDay(): number {
     console.log();
     console.log(`== ${played.label}`);
     console.log(
-      `  quotas assumed: API Gateway ${n(q.apiGatewayRps)} rps (burst ${n(q.apiGatewayBurst)}), stage ${n(q.stageRps)} rps; Lambda ${n(q.lambdaConcurrency)} concurrent, ${n(sc.provisioned)} provisioned, ` +
+      `  quotas assumed: API Gateway ${n(q.apiGatewayRps)} rps (burst ${n(q.apiGatewayBurst)}), claims route ${n(q.stageRps)} rps (burst ${n(q.stageBurst)}); Lambda ${n(q.lambdaConcurrency)} concurrent, ${n(sc.provisioned)} provisioned, ` +
         `+1,000 environments per 10 s; DynamoDB ${n(q.tableWriteUnits)} WCU/s and ${n(q.tableReadUnits)} RCU/s per table, warm inventory ${n(sc.warm.inventory.write)} WCU/s, ` +
         `vouchers ${n(sc.warm.vouchers.write)} WCU/s / ${n(sc.warm.vouchers.read)} RCU/s; 1,000 WCU/s and 3,000 RCU/s per partition; ${sc.shards} shard(s)`,
     );
