@@ -20,7 +20,12 @@ import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import type { Construct } from "constructs";
 import { functionEnvironment, routeKey, SCHEDULE_RETRY_ATTEMPTS } from "../../shared/wiring/define.js";
 import type { AuthKind, BucketAccess, QueueAccess, TableAccess, Wiring } from "../../shared/wiring/types.js";
+import type { DropPlan } from "../../shared/domain/capacity.js";
+import { ClaimProvisioning } from "../constructs/drop-plan.js";
 import { VoucherFunction } from "../constructs/voucher-function.js";
+import { OriginSecret } from "../constructs/origin-secret.js";
+import { type RouteClass, throttleRoutes } from "../constructs/route-throttles.js";
+import type { RouteThrottle } from "../edge-context.js";
 import { pascal, type QueuePair } from "./stateful-stack.js";
 
 export interface StatelessStackProps extends StackProps {
@@ -44,6 +49,10 @@ export interface StatelessStackProps extends StackProps {
   readonly logRetention?: logs.RetentionDays;
   /** Default-stage throttling of the HTTP API. @default 500 requests/s, bursts of 1,000 */
   readonly throttle?: apigwv2.ThrottleSettings;
+  /** Limits of claims, partner and admin routes on the stage (infra/constructs/route-throttles.ts); absent: the default for all. */
+  readonly routeThrottles?: Readonly<Record<RouteClass, RouteThrottle>>;
+  /** A drop plan (`vouchers:dropPlan`): the claim function is provisioned and invoked through an alias. */
+  readonly dropPlan?: DropPlan;
 }
 
 /** Routes checked by API Gateway's JWT authorizer; the others are checked in handler middleware. */
@@ -56,6 +65,8 @@ export class StatelessStack extends Stack {
   readonly functions: Record<string, VoucherFunction> = {};
   readonly httpApi: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
+  /** The header CloudFront adds and the route handlers check (the execute-api bypass, closed). */
+  readonly originSecret: OriginSecret;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -100,6 +111,8 @@ export class StatelessStack extends Stack {
       }
       this.functions[name] = fn;
     }
+
+    const provisioning = props.dropPlan ? new ClaimProvisioning(this, "DropPlan", { plan: props.dropPlan, functions: this.functions }) : undefined;
 
     // ---- HTTP API -------------------------------------------------------------------------
     // API Gateway's JWT authorizer checks issuer, audience, expiry and signature against the
@@ -150,7 +163,7 @@ export class StatelessStack extends Stack {
       const fn = lookup(this.functions, route.function, "function");
       let integration = integrations.get(route.function);
       if (!integration) {
-        integration = new HttpLambdaIntegration(`${pascal(route.function)}Integration`, fn);
+        integration = new HttpLambdaIntegration(`${pascal(route.function)}Integration`, provisioning?.target(route.function, fn) ?? fn);
         integrations.set(route.function, integration);
       }
       const [httpRoute] = this.httpApi.addRoutes({
@@ -169,6 +182,9 @@ export class StatelessStack extends Stack {
         });
       }
     }
+
+    if (props.routeThrottles) throttleRoutes(this.stage, this.httpApi, wiring.routes, props.routeThrottles);
+    this.originSecret = new OriginSecret(this, "OriginSecret", { wiring, functions: this.functions });
 
     // ---- schedules ------------------------------------------------------------------------
     // Only EventBridge Scheduler, acting for a schedule of this account's default group, may

@@ -112,8 +112,13 @@ export async function animationsSettled(page: Page): Promise<void> {
     .map((animation) => animation.finished.catch(() => undefined)))`);
 }
 
-/** axe-core's checks on the page once its animations settled (axe.source injected; @axe-core/playwright needs Node 22). */
+/**
+ * axe-core's checks on the page at rest (axe.source injected; @axe-core/playwright needs Node 22):
+ * the pointer moved off the last button clicked (a hovered primary button is lighter than at rest,
+ * and than AA), and every animation ended.
+ */
 export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  await page.mouse.move(0, 0);
   await animationsSettled(page);
   await page.addScriptTag({ content: axe.source });
   const results: unknown = await page.evaluate("axe.run(document, { resultTypes: ['violations'] })");
