@@ -135,6 +135,7 @@ export function buildApp({ wiring, context = {}, app = new App({ context: { ...c
     buckets: stateful.buckets,
     jwtIssuer: deploy.jwtIssuer,
     jwtAudience: deploy.jwtAudience,
+    alarmTopic: stateful.alarmTopic,
     description: `${wiring.app}: functions, HTTP API, schedules and event source mappings`,
   });
   const edge = new EdgeStack(app, `${wiring.app}-edge`, {

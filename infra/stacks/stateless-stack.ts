@@ -13,6 +13,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import type * as sns from "aws-cdk-lib/aws-sns";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -20,6 +21,7 @@ import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import type { Construct } from "constructs";
 import { functionEnvironment, routeKey, SCHEDULE_RETRY_ATTEMPTS } from "../../shared/wiring/define.js";
 import type { AuthKind, BucketAccess, QueueAccess, TableAccess, Wiring } from "../../shared/wiring/types.js";
+import { Observability } from "../constructs/observability.js";
 import { VoucherFunction } from "../constructs/voucher-function.js";
 import { pascal, type QueuePair } from "./stateful-stack.js";
 
@@ -44,6 +46,8 @@ export interface StatelessStackProps extends StackProps {
   readonly logRetention?: logs.RetentionDays;
   /** Default-stage throttling of the HTTP API. @default 500 requests/s, bursts of 1,000 */
   readonly throttle?: apigwv2.ThrottleSettings;
+  /** The topic the alarms notify (the stateful stack's). */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 /** Routes checked by API Gateway's JWT authorizer; the others are checked in handler middleware. */
@@ -56,6 +60,7 @@ export class StatelessStack extends Stack {
   readonly functions: Record<string, VoucherFunction> = {};
   readonly httpApi: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -247,6 +252,9 @@ export class StatelessStack extends Stack {
     }
 
     new CfnOutput(this, "ApiUrl", { value: this.stage.url, description: "Base URL of the HTTP API" });
+
+    // ---- alarms and the drop-day dashboard ---------------------------------------------------
+    this.observability = new Observability(this, "Observability", { wiring, functions: this.functions, httpApi: this.httpApi, tables: props.tables, ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}) });
   }
 }
 
