@@ -7,29 +7,17 @@
 import { resolve } from "node:path";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
-import { ESM_REQUIRE_BANNER, UNREACHED_CREDENTIAL_PROVIDERS } from "../../infra/constructs/bundling.js";
 import { REPO_ROOT } from "../../infra/constructs/voucher-function.js";
 import { FAULT_MIDDLEWARE_NAME } from "../../infra/local/faults.js";
 import { platform } from "../../shared/wiring/platform.js";
+import { LAMBDA_BUNDLING } from "./support.js";
 
 describe("the Lambda bundles", () => {
   it("contain no local runtime code and no fault injection", async () => {
     const entries = [...new Set(Object.values(platform.functions).map((fn) => fn.entry))];
     const result = await build({
       entryPoints: Object.fromEntries(entries.map((entry) => [entry.replace(/\.ts$/, ""), resolve(REPO_ROOT, entry)])),
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node22",
-      minify: true,
-      mainFields: ["module", "main"],
-      banner: { js: ESM_REQUIRE_BANNER },
-      external: [...UNREACHED_CREDENTIAL_PROVIDERS],
-      metafile: true,
-      write: false,
-      outdir: "/bundles",
-      logLevel: "silent",
-      absWorkingDir: REPO_ROOT,
+      ...LAMBDA_BUNDLING,
     });
     const bundles = result.outputFiles.filter((file) => file.path.endsWith(".js"));
     expect(bundles).toHaveLength(entries.length);

@@ -9,27 +9,15 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
-import { ESM_REQUIRE_BANNER, UNREACHED_CREDENTIAL_PROVIDERS } from "../../infra/constructs/bundling.js";
 import { REPO_ROOT } from "../../infra/constructs/voucher-function.js";
 import { platform } from "../../shared/wiring/platform.js";
+import { LAMBDA_BUNDLING } from "./support.js";
 
 /** Each named function's bundle: the modules it holds and its code, by function name. */
 async function bundles(names: readonly (keyof typeof platform.functions)[]): Promise<Record<string, { inputs: string[]; code: string }>> {
   const result = await build({
     entryPoints: Object.fromEntries(names.map((name) => [name, resolve(REPO_ROOT, platform.functions[name].entry)])),
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node22",
-    minify: true,
-    mainFields: ["module", "main"],
-    banner: { js: ESM_REQUIRE_BANNER },
-    external: [...UNREACHED_CREDENTIAL_PROVIDERS],
-    metafile: true,
-    write: false,
-    outdir: "/bundles",
-    logLevel: "silent",
-    absWorkingDir: REPO_ROOT,
+    ...LAMBDA_BUNDLING,
   });
   const code = new Map(result.outputFiles.map((file) => [file.path.replace(/^.*\/|\.js$/g, ""), file.text]));
   return Object.fromEntries(
