@@ -1,6 +1,7 @@
 /**
  * The CDK app (`cdk.json` runs it): the platform's wiring, deployed as `vouchers-stateful`,
- * `vouchers-stateless` and `vouchers-edge`. Deploy-time settings come from context, see docs/deploy.md.
+ * `vouchers-stateless`, `vouchers-edge`, `vouchers-waf` (us-east-1) and, without an external token
+ * issuer, `vouchers-identity`. Deploy-time settings come from context, see docs/deploy.md.
  */
 import { App } from "aws-cdk-lib";
 import { platform } from "../shared/wiring/platform.js";

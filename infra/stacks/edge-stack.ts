@@ -19,6 +19,7 @@ import * as s3 from "aws-cdk-lib/aws-s3";
 import * as s3deploy from "aws-cdk-lib/aws-s3-deployment";
 import type { Construct } from "constructs";
 import { CONSOLE_ROUTING_CODE } from "../constructs/console-routing.js";
+import { WebAclLookup, type WebAclLookupProps } from "../constructs/web-acl-lookup.js";
 
 /** Where the console lives on the distribution and in its bucket. */
 export const CONSOLE_PATH = "/console";
@@ -70,6 +71,8 @@ export interface EdgeStackProps extends StackProps {
   readonly apiOriginHeaders?: Readonly<Record<string, string>>;
   /** ARN of a CloudFront-scoped WAF web ACL (it lives in us-east-1). */
   readonly webAclId?: string;
+  /** Where to read that ARN at deploy instead (the SSM parameter the WAF stack writes in us-east-1). */
+  readonly webAclArnParameter?: WebAclLookupProps;
   /** @default 365 days */
   readonly accessLogRetention?: Duration;
 }
@@ -122,6 +125,7 @@ export class EdgeStack extends Stack {
     });
 
     // ---- distribution -------------------------------------------------------------------------
+    const webAclId = props.webAclId ?? (props.webAclArnParameter ? new WebAclLookup(this, "WebAcl", props.webAclArnParameter).webAclArn : undefined);
     this.consoleRouting = new cloudfront.Function(this, "ConsoleRouting", {
       comment: "Console deep links to /console/index.html; /console to /console/",
       runtime: cloudfront.FunctionRuntime.JS_2_0,
@@ -163,7 +167,7 @@ export class EdgeStack extends Stack {
       enableLogging: true,
       logBucket: this.accessLogBucket,
       logFilePrefix: "distribution/",
-      ...(props.webAclId !== undefined ? { webAclId: props.webAclId } : {}),
+      ...(webAclId !== undefined ? { webAclId } : {}),
     });
     // The stack is region-agnostic, so the region is a deploy-time fact: a condition drops the
     // distribution's standard logs where CloudFront cannot deliver them to this stack's bucket.
@@ -178,10 +182,10 @@ export class EdgeStack extends Stack {
       id: "AwsSolutions-CFR1",
       reason: "No geo restriction: the console's operators and the API's residents and partners may be anywhere, and CloudFront's country lookup is not an access control.",
     });
-    if (props.webAclId === undefined) {
+    if (webAclId === undefined) {
       Validations.of(this.distribution).acknowledge({
         id: "AwsSolutions-CFR2",
-        reason: "No web ACL yet: edge protection (issue 16) creates a CloudFront-scoped web ACL, which must live in a us-east-1 stack, and passes it as webAclId; with it, this acknowledgment goes away.",
+        reason: "No web ACL given: buildApp always attaches the us-east-1 WAF stack's (infra/stacks/waf-stack.ts); only an edge stack built on its own, without webAclId or webAclArnParameter, goes without.",
       });
     }
     Validations.of(this.distribution).acknowledge({

@@ -23,6 +23,9 @@ import { functionEnvironment, routeKey, SCHEDULE_RETRY_ATTEMPTS } from "../../sh
 import type { AuthKind, BucketAccess, QueueAccess, TableAccess, Wiring } from "../../shared/wiring/types.js";
 import { Observability } from "../constructs/observability.js";
 import { VoucherFunction } from "../constructs/voucher-function.js";
+import { OriginSecret } from "../constructs/origin-secret.js";
+import { type RouteClass, throttleRoutes } from "../constructs/route-throttles.js";
+import type { RouteThrottle } from "../edge-context.js";
 import { pascal, type QueuePair } from "./stateful-stack.js";
 
 export interface StatelessStackProps extends StackProps {
@@ -48,6 +51,8 @@ export interface StatelessStackProps extends StackProps {
   readonly throttle?: apigwv2.ThrottleSettings;
   /** The topic the alarms notify (the stateful stack's). */
   readonly alarmTopic?: sns.ITopic;
+  /** Limits of claims, partner and admin routes on the stage (infra/constructs/route-throttles.ts); absent: the default for all. */
+  readonly routeThrottles?: Readonly<Record<RouteClass, RouteThrottle>>;
 }
 
 /** Routes checked by API Gateway's JWT authorizer; the others are checked in handler middleware. */
@@ -61,6 +66,8 @@ export class StatelessStack extends Stack {
   readonly httpApi: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
   readonly observability: Observability;
+  /** The header CloudFront adds and the route handlers check (the execute-api bypass, closed). */
+  readonly originSecret: OriginSecret;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -174,6 +181,9 @@ export class StatelessStack extends Stack {
         });
       }
     }
+
+    if (props.routeThrottles) throttleRoutes(this.stage, this.httpApi, wiring.routes, props.routeThrottles);
+    this.originSecret = new OriginSecret(this, "OriginSecret", { wiring, functions: this.functions });
 
     // ---- schedules ------------------------------------------------------------------------
     // Only EventBridge Scheduler, acting for a schedule of this account's default group, may

@@ -27,6 +27,7 @@ import { logger } from "../logger.js";
 import { publishMetrics } from "../observability/metrics.js";
 import { traceInvocations } from "../observability/tracing.js";
 import { type PartnerCredentials, loadPartnerCredentials } from "../use-cases/partners.js";
+import { checkOrigin } from "./origin.js";
 import { type HttpEvent, type HttpReply, type HttpResult, errorResult, toResult } from "./route.js";
 
 /** Longest a partner's secrets are served from this instance's memory. */
@@ -81,6 +82,8 @@ export function partnerRoute(run: (request: PartnerRequest) => HttpReply | Promi
   const handle = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
     try {
+      // Before the signature: a request that bypassed CloudFront costs no partner lookup.
+      checkOrigin(event.headers);
       const path = partnerPathSchema.safeParse(event.pathParameters ?? {});
       if (!path.success) throw refused();
       const partnerId = path.data.partnerId;

@@ -16,6 +16,7 @@ import { logger } from "../logger.js";
 import { publishMetrics } from "../observability/metrics.js";
 import type { AuthKind } from "../wiring/types.js";
 import { type Caller, type MerchantCaller, callerFromClaims, isMerchant, isOperator } from "./caller.js";
+import { checkOrigin } from "./origin.js";
 
 /** The event as API Gateway's HTTP API (payload 2.0) delivers it; the authorizer is absent on public routes. */
 export type HttpEvent = Omit<APIGatewayProxyEventV2WithJWTAuthorizer, "requestContext"> & {
@@ -58,6 +59,7 @@ export function httpRoute<A extends CallerAuth>(auth: A, run: (request: HttpRequ
   const handle = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
     const requestId = event.requestContext?.requestId ?? context.awsRequestId;
     try {
+      checkOrigin(event.headers);
       const caller = authorise(auth, event);
       const reply = await run({ event, caller: caller as CallerFor<A>, requestId, context });
       return toResult(reply);

@@ -1,5 +1,5 @@
 /**
- * The deploy-time context (`vouchers:jwtIssuer`, `vouchers:jwtAudience`, optional
+ * The deploy-time context (optional `vouchers:jwtIssuer` with `vouchers:jwtAudience`, optional
  * `vouchers:alarmEmail`, `vouchers:consoleDist` and `vouchers:consoleClientId`) is checked before
  * any stack is built, with an error that says what to set.
  */
@@ -46,7 +46,8 @@ describe("deploy context", () => {
   });
 
   it.each([
-    ["a missing issuer", { [JWT_AUDIENCE_CONTEXT]: "app" }, JWT_ISSUER_CONTEXT],
+    // Without an issuer the stock user pool is built (issue 16): an audience alone belongs to no issuer.
+    ["an audience without an issuer", { [JWT_AUDIENCE_CONTEXT]: "app" }, JWT_ISSUER_CONTEXT],
     ["an http issuer", { [JWT_ISSUER_CONTEXT]: "http://issuer.example.com", [JWT_AUDIENCE_CONTEXT]: "app" }, JWT_ISSUER_CONTEXT],
     ["an issuer that is no URL", { [JWT_ISSUER_CONTEXT]: "issuer", [JWT_AUDIENCE_CONTEXT]: "app" }, JWT_ISSUER_CONTEXT],
     ["a missing audience", { [JWT_ISSUER_CONTEXT]: ISSUER }, JWT_AUDIENCE_CONTEXT],
@@ -54,6 +55,11 @@ describe("deploy context", () => {
     ["an alarm email that is no address", { [JWT_ISSUER_CONTEXT]: ISSUER, [JWT_AUDIENCE_CONTEXT]: "app", [ALARM_EMAIL_CONTEXT]: "oncall" }, ALARM_EMAIL_CONTEXT],
   ])("rejects %s, naming the key", (_case, context, key) => {
     expect(() => parse(context)).toThrow(new RegExp(`invalid CDK context:[\\s\\S]*${key}`));
+  });
+
+  it("asks for neither key when the stock user pool is to be built", () => {
+    expect(parse({})).toEqual({});
+    expect(parse({ [ALARM_EMAIL_CONTEXT]: "oncall@example.com" })).toEqual({ alarmEmail: "oncall@example.com" });
   });
 
   it("is checked by buildApp before any stack exists", () => {

@@ -9,7 +9,7 @@ import { Annotations, Match } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { describe, expect, it } from "vitest";
-import { buildApp, type BuiltApp } from "../../infra/build-app.js";
+import { buildApp, JWT_AUDIENCE_CONTEXT, JWT_ISSUER_CONTEXT, type BuiltApp } from "../../infra/build-app.js";
 import type { Wiring } from "../../shared/wiring/types.js";
 import { fixtureWiring } from "../fixtures/wiring.js";
 import { WIRINGS, testApp } from "./support.js";
@@ -39,7 +39,7 @@ function acknowledgments(app: App): Acknowledgment[] {
 function expectClean(built: BuiltApp): void {
   // Synthesis runs the registered AwsSolutionsChecks plugin and throws on any finding.
   expect(() => built.app.synth()).not.toThrow();
-  for (const stack of [built.stateful, built.stateless, built.edge]) {
+  for (const stack of [built.stateful, built.stateless, built.edge, built.waf, ...(built.identity ? [built.identity] : [])]) {
     expect(new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(stack).violations, stack.stackName).toEqual([]);
     const annotations = Annotations.fromStack(stack);
     expect(annotations.findError("*", Match.stringLikeRegexp("AwsSolutions-.*"))).toEqual([]);
@@ -80,8 +80,8 @@ describe.each(WIRINGS)("cdk-nag AwsSolutions on the %s wiring", (_label, wiring:
     const unauthorised = wiring.routes.filter((r) => r.auth === "public" || r.auth === "partner-signed");
     expect(byId("AwsSolutions-APIG4")).toHaveLength(unauthorised.length);
     for (const path of byId("AwsSolutions-APIG4")) expect(path).toMatch(/\/HttpApi\//);
-    // The identity hash key's rotation, once, on the key.
-    expect(byId("AwsSolutions-SMG4")).toEqual([built.stateful.identityHashKey.node.path]);
+    // The identity hash key's rotation, on the key, and the origin secret's (rotated by a deploy), on that secret.
+    expect(byId("AwsSolutions-SMG4")).toEqual([built.stateful.identityHashKey.node.path, built.stateless.originSecret.secret.node.path].sort());
     // The access-log bucket's own logging, once, on that bucket, when the wiring declares buckets.
     expect(byId("AwsSolutions-S1")).toEqual(built.stateful.bucketAccessLogs ? [built.stateful.bucketAccessLogs.node.path] : []);
     // Bucket objects: one per function granted a bucket, on its role.
@@ -95,18 +95,23 @@ describe.each(WIRINGS)("cdk-nag AwsSolutions on the %s wiring", (_label, wiring:
       ),
     ).toEqual([]);
 
-    // The edge: the distribution's three choices, the log bucket's own logging, and CDK's
-    // BucketDeployment helper (its runtime, managed policy and the wildcards of CDK's grants).
+    // The edge: the distribution's two choices (the web ACL is attached: no CFR2), the log bucket's
+    // own logging, CDK's BucketDeployment helper (its runtime, managed policy and the wildcards of
+    // CDK's grants) and CDK's AwsCustomResource provider (the web ACL lookup: its managed policy).
     // (CDK acknowledges a cfn-lint warning of its own on the log bucket's delivery ACL; not ours to count.)
     const edge = acks.filter((a) => a.path.startsWith(`${built.edge.stackName}/`) && a.id.startsWith("AwsSolutions-"));
     const on = (construct: IConstruct) => edge.filter((a) => a.construct === construct).map((a) => a.id).sort();
-    expect(on(built.edge.distribution)).toEqual(["AwsSolutions-CFR1", "AwsSolutions-CFR2", "AwsSolutions-CFR4"]);
+    expect(on(built.edge.distribution)).toEqual(["AwsSolutions-CFR1", "AwsSolutions-CFR4"]);
     expect(on(built.edge.accessLogBucket)).toEqual(["AwsSolutions-S1"]);
     expect(on(built.edge.consoleBucket)).toEqual([]);
     const helper = edge.filter((a) => a.path.includes("/Custom::CDKBucketDeployment"));
     expect(helper.filter((a) => !/^AwsSolutions-(L1|IAM4\[Policy::.*AWSLambdaBasicExecutionRole\]|IAM5\[.*\])$/.test(a.id))).toEqual([]);
     expect(helper.filter((a) => a.id === "AwsSolutions-L1")).toHaveLength(1);
-    expect(edge.length).toBe(4 + helper.length);
+    const provider = edge.filter((a) => a.path.includes("/AWS679f53fac002430cb0da5b7982bd2287"));
+    expect(provider.map((a) => a.id)).toEqual(["AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]"]);
+    expect(edge.length).toBe(3 + helper.length + provider.length);
+    // The WAF stack needs none.
+    expect(acks.filter((a) => a.path.startsWith(`${built.waf.stackName}/`) && a.id.startsWith("AwsSolutions-"))).toEqual([]);
   });
 });
 
@@ -126,5 +131,19 @@ describe("cdk-nag with data grants on an indexed table", () => {
     const indexAcks = acknowledgments(built.app).filter((a) => a.id.includes("/index/*"));
     expect(indexAcks.map((a) => a.path)).toEqual([built.stateless.functions.echo!.role!.node.path]);
     expect(indexAcks[0]!.id).toMatch(/^AwsSolutions-IAM5\[Resource::fixture-stateful:ExportsOutputFnGetAttEvents[A-F0-9]+Arn[A-F0-9]+\/index\/\*\]$/);
+  });
+});
+
+describe("cdk-nag with the stock user pool and partner IP ranges", () => {
+  it("finds nothing unacknowledged on any of the five stacks; the pool's acknowledgments sit on the pool and the trigger", () => {
+    const built = buildApp({
+      wiring: fixtureWiring,
+      app: testApp({ [JWT_ISSUER_CONTEXT]: undefined, [JWT_AUDIENCE_CONTEXT]: undefined, "vouchers:partnerIpRanges": "203.0.113.0/24" }),
+    });
+    expect(built.identity).toBeDefined();
+    expectClean(built);
+    const identity = acknowledgments(built.app).filter((a) => a.path.startsWith(`${built.identity!.stackName}/`) && a.id.startsWith("AwsSolutions-"));
+    const allowed = new Set<IConstruct | undefined>([built.identity!.userPool, built.identity!.userPool.node.tryFindChild("smsRole"), built.identity!.preTokenGeneration, built.identity!.preTokenGeneration.role]);
+    for (const ack of identity) expect(allowed.has(ack.construct), `${ack.path} ${ack.id}`).toBe(true);
   });
 });

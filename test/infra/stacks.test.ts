@@ -293,7 +293,9 @@ describe.each(WIRINGS)("stacks built from the %s wiring", (_label, wiring: Wirin
     });
     const identityKey = declaration.identityHashKey ? ["VOUCHERS_IDENTITY_HASH_KEY"] : [];
     const buyerDataKey = declaration.buyerDataKey ? ["VOUCHERS_BUYER_DATA_KEY_ARN"] : [];
-    expect(Object.keys(variables).sort()).toEqual(["NODE_OPTIONS", "POWERTOOLS_SERVICE_NAME", ...identityKey, ...buyerDataKey, ...Object.keys(granted)].sort());
+    // Functions behind a route check the origin secret CloudFront adds (shared/http/origin.ts).
+    const originSecret = wiring.routes.some((route) => route.function === name) ? ["VOUCHERS_ORIGIN_SECRET"] : [];
+    expect(Object.keys(variables).sort()).toEqual(["NODE_OPTIONS", "POWERTOOLS_SERVICE_NAME", ...identityKey, ...buyerDataKey, ...originSecret, ...Object.keys(granted)].sort());
     // The buyer-data key is named by its ARN (a reference to the stateful stack's key), never a secret value.
     if (declaration.buyerDataKey) expect(JSON.stringify(variables.VOUCHERS_BUYER_DATA_KEY_ARN)).toContain(logicalId(built.stateful.buyerDataKey));
     // The identity hash key comes from Secrets Manager by a dynamic reference, never as a value in the template.

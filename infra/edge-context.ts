@@ -1,0 +1,117 @@
+/**
+ * Deploy-time settings of issue 16's edge and stages, read from CDK context (docs/deploy.md,
+ * "Context keys") and checked with zod before any stack is built: the deployment stage, the HTTP
+ * API's per-route throttles, the web ACL's per-IP rate limits and partner IP ranges, and the
+ * hosted sign-in domain of the stock user pool.
+ */
+import { z } from "zod";
+
+export const STAGE_CONTEXT = "vouchers:stage";
+export const CLAIMS_RATE_CONTEXT = "vouchers:claimsRateLimit";
+export const CLAIMS_BURST_CONTEXT = "vouchers:claimsBurstLimit";
+export const PARTNER_RATE_CONTEXT = "vouchers:partnerRateLimit";
+export const PARTNER_BURST_CONTEXT = "vouchers:partnerBurstLimit";
+export const ADMIN_RATE_CONTEXT = "vouchers:adminRateLimit";
+export const ADMIN_BURST_CONTEXT = "vouchers:adminBurstLimit";
+export const WAF_CLAIMS_PER_IP_CONTEXT = "vouchers:wafClaimsPerIp";
+export const WAF_PARTNER_PER_IP_CONTEXT = "vouchers:wafPartnerPerIp";
+export const PARTNER_IP_RANGES_CONTEXT = "vouchers:partnerIpRanges";
+export const AUTH_DOMAIN_PREFIX_CONTEXT = "vouchers:authDomainPrefix";
+
+/** Requests per second (steady) and burst of one class of routes on the HTTP API's stage. */
+export interface RouteThrottle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+/**
+ * Defaults of the per-route throttles. Claims get most of the account's default 10,000 requests/s
+ * (a drop is the one moment of load); partner webhooks their own share, so a drop cannot starve
+ * payments; admin routes a little, so a runaway script cannot take the claims' share.
+ */
+export const DEFAULT_ROUTE_THROTTLES = {
+  claims: { rateLimit: 5_000, burstLimit: 5_000 },
+  partner: { rateLimit: 1_000, burstLimit: 2_000 },
+  admin: { rateLimit: 100, burstLimit: 200 },
+} as const satisfies Record<string, RouteThrottle>;
+
+/**
+ * Defaults of the web ACL's rate-based rules, requests per client IP per minute. Claims: a phone
+ * retries a few times a second at most, but carriers put many phones behind one IPv4 address, so
+ * the limit is generous. Partners send every payment of their merchants from a few addresses.
+ */
+export const DEFAULT_WAF_PER_IP = { claims: 300, partner: 6_000 } as const;
+
+export interface EdgeContext {
+  /** Absent: the production names and policies of today. */
+  readonly stage?: string;
+  readonly routeThrottles: { readonly claims: RouteThrottle; readonly partner: RouteThrottle; readonly admin: RouteThrottle };
+  readonly wafPerIp: { readonly claims: number; readonly partner: number };
+  /** CIDR ranges partner routes are restricted to; empty: partner routes open to any address. */
+  readonly partnerIpRanges: readonly string[];
+  readonly authDomainPrefix?: string;
+}
+
+const count = (what: string) => z.coerce.number({ error: `must be ${what}` }).int({ error: `must be ${what}` }).positive({ error: `must be ${what}` });
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const cidr = z.string().refine(
+  (value) => {
+    const match = IPV4_CIDR.exec(value);
+    if (match) return match.slice(1, 5).every((octet) => Number(octet) <= 255) && Number(match[5]) >= 1 && Number(match[5]) <= 32;
+    return /^[0-9a-f:]+\/\d{1,3}$/i.test(value) && Number(value.split("/")[1]) <= 128;
+  },
+  { error: "must list CIDR ranges, e.g. 203.0.113.0/24,2001:db8::/32" },
+);
+
+const edgeContextSchema = z.object({
+  // Short: it prefixes stack, queue and API names, and SQS names hold at most 80 characters.
+  [STAGE_CONTEXT]: z
+    .string()
+    .regex(/^[a-z][a-z0-9]{0,9}$/, { error: "must be 1–10 lower-case letters or digits, starting with a letter (e.g. dev, alice)" })
+    .optional(),
+  [CLAIMS_RATE_CONTEXT]: count("requests per second").default(DEFAULT_ROUTE_THROTTLES.claims.rateLimit),
+  [CLAIMS_BURST_CONTEXT]: count("a burst of requests").default(DEFAULT_ROUTE_THROTTLES.claims.burstLimit),
+  [PARTNER_RATE_CONTEXT]: count("requests per second").default(DEFAULT_ROUTE_THROTTLES.partner.rateLimit),
+  [PARTNER_BURST_CONTEXT]: count("a burst of requests").default(DEFAULT_ROUTE_THROTTLES.partner.burstLimit),
+  [ADMIN_RATE_CONTEXT]: count("requests per second").default(DEFAULT_ROUTE_THROTTLES.admin.rateLimit),
+  [ADMIN_BURST_CONTEXT]: count("a burst of requests").default(DEFAULT_ROUTE_THROTTLES.admin.burstLimit),
+  // WAF takes 10 … 2,000,000,000 requests per evaluation window.
+  [WAF_CLAIMS_PER_IP_CONTEXT]: count("requests per IP per minute").min(10, { error: "must be at least 10 (WAF's lowest limit)" }).default(DEFAULT_WAF_PER_IP.claims),
+  [WAF_PARTNER_PER_IP_CONTEXT]: count("requests per IP per minute").min(10, { error: "must be at least 10 (WAF's lowest limit)" }).default(DEFAULT_WAF_PER_IP.partner),
+  [PARTNER_IP_RANGES_CONTEXT]: z
+    .union([z.string(), z.array(z.string())], { error: "must be a comma-separated list or a list of CIDR ranges" })
+    .optional()
+    .transform((value) =>
+      (value === undefined ? [] : Array.isArray(value) ? value : value.split(",")).map((range) => range.trim()).filter((range) => range.length > 0),
+    )
+    .pipe(z.array(cidr)),
+  // Cognito's rule for hosted UI prefixes; "aws", "amazon" and "cognito" are reserved words.
+  [AUTH_DOMAIN_PREFIX_CONTEXT]: z
+    .string()
+    .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, { error: "must be lower-case letters, digits and hyphens (a Cognito domain prefix)" })
+    .refine((prefix) => !/aws|amazon|cognito/.test(prefix), { error: "must not contain aws, amazon or cognito" })
+    .optional(),
+});
+
+const KEYS = Object.keys(edgeContextSchema.shape) as (keyof typeof edgeContextSchema.shape)[];
+
+/** Reads and checks the edge and stage context; throws one readable error naming every bad key. */
+export function parseEdgeContext(read: (key: string) => unknown): EdgeContext {
+  const result = edgeContextSchema.safeParse(Object.fromEntries(KEYS.map((key) => [key, read(key)])));
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `- ${issue.path.join(".")}: ${issue.message}`);
+    throw new Error(`invalid CDK context:\n${problems.join("\n")}`);
+  }
+  const data = result.data;
+  return {
+    ...(data[STAGE_CONTEXT] !== undefined ? { stage: data[STAGE_CONTEXT] } : {}),
+    routeThrottles: {
+      claims: { rateLimit: data[CLAIMS_RATE_CONTEXT], burstLimit: data[CLAIMS_BURST_CONTEXT] },
+      partner: { rateLimit: data[PARTNER_RATE_CONTEXT], burstLimit: data[PARTNER_BURST_CONTEXT] },
+      admin: { rateLimit: data[ADMIN_RATE_CONTEXT], burstLimit: data[ADMIN_BURST_CONTEXT] },
+    },
+    wafPerIp: { claims: data[WAF_CLAIMS_PER_IP_CONTEXT], partner: data[WAF_PARTNER_PER_IP_CONTEXT] },
+    partnerIpRanges: data[PARTNER_IP_RANGES_CONTEXT],
+    ...(data[AUTH_DOMAIN_PREFIX_CONTEXT] !== undefined ? { authDomainPrefix: data[AUTH_DOMAIN_PREFIX_CONTEXT] } : {}),
+  };
+}
