@@ -29,6 +29,7 @@ import { ESM_REQUIRE_BANNER, UNREACHED_CREDENTIAL_PROVIDERS } from "../infra/con
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { pool, percentile, fixed as figure } from "./figures.js";
+import { BENCH_CLAIMS_FIGURES, CallTimer, writeBenchClaimsFigures } from "./dropday/calibration.js";
 
 // Handlers log through Powertools; the benchmark wants their silence, and the SDK's Node-version notice is noise.
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
@@ -311,6 +312,7 @@ async function main(): Promise<number> {
     const { dynamoDb, documents } = await import("../shared/clients.js");
     const handlerCounter = new DynamoCounter();
     instrument(dynamoDb(), handlerCounter);
+    const floodCalls = new CallTimer(dynamoDb());
     const clientConfig = { region: EMULATORS_REGION, credentials: EMULATORS_CREDENTIALS, endpoint: emulators.dynamodb.endpoint, maxAttempts: 3 };
     const seedClient = new Ddb(clientConfig);
     run.onStop(() => seedClient.destroy());
@@ -523,6 +525,7 @@ async function main(): Promise<number> {
     let floodSoldOut = 0;
     let lastSuccessAt = 0;
     let firstSoldOutAt = 0;
+    floodCalls.start();
     const floodStart = performance.now();
     const progress = () =>
       process.stderr.write(
@@ -554,6 +557,7 @@ async function main(): Promise<number> {
       process.stderr.write("\n");
     }
     const floodEnd = performance.now();
+    floodCalls.stop();
     const floodCpu = cpu.since(floodCpuMark);
     const floodTally = handlerCounter.since(before);
     const untilSoldOut = soldOutSnapshot ? structuredClone(soldOutSnapshot) : handlerCounter.snapshot();
@@ -800,6 +804,33 @@ async function main(): Promise<number> {
     const ok = floodOversell === 0 && !anyOversell && capViolations === 0;
     say(ok ? "RESULT: no oversell, no cap violation." : "RESULT: FAILED — oversell or cap violation above.");
     writeFileSync(join(tmpdir(), "bench-claims-last.txt"), `${out.join("\n")}\n`);
+
+    // The setting and per-call figures, for npm run simulate:dropday (its calibration and --replay).
+    const handlerPhase = phases.find((phase) => phase.label === "handler, no HTTP");
+    writeBenchClaimsFigures(resolve(REPO_ROOT, BENCH_CLAIMS_FIGURES), {
+      version: 1,
+      measuredAt: new Date().toISOString(),
+      setting: { attempts: settings.attempts, stock: S, concurrency: C, shards },
+      flood: {
+        sellOutSeconds,
+        successes: floodSuccesses,
+        latencyMeanMs: latencies.reduce((sum, ms) => sum + ms, 0) / Math.max(1, latencies.length),
+        successLatencyMeanMs: floodAnswers.filter((a) => a.status === 201).reduce((sum, a) => sum + a.ms, 0) / Math.max(1, floodSuccesses),
+        latencyP50Ms: percentile(latencies, 50),
+        latencyP99Ms: percentile(latencies, 99),
+        callMs: floodCalls.figures(),
+      },
+      // Little's law on the phase after sell-out: C in flight at afterRate answers per second.
+      afterSellOutMeanMs: Number.isFinite(afterRate) && afterRate > 0 ? (C / afterRate) * 1000 : null,
+      perSuccess: {
+        calls: Object.fromEntries(Object.entries(perSuccess.byCommand).map(([command, calls]) => [command, calls / Math.max(1, calibrationSuccesses)])),
+        wcu: perSuccess.wcu / Math.max(1, calibrationSuccesses),
+        rcu: perSuccess.rcu / Math.max(1, calibrationSuccesses),
+      },
+      import: { p50Ms: bundle.importP50, p50WithSourceMapsMs: bundle.importMapsP50 },
+      handlerCpuMsPerSuccess: handlerPhase && handlerPhase.successes > 0 ? handlerPhase.cpu.nodeMs / handlerPhase.successes : null,
+    });
+    note(`figures for npm run simulate:dropday written to ${BENCH_CLAIMS_FIGURES}`);
     return ok ? 0 : 1;
   });
 }

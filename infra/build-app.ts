@@ -13,6 +13,7 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import { z } from "zod";
 import type { Wiring } from "../shared/wiring/types.js";
 import { CONSOLE_DIST } from "./local/console-build.js";
+import { applyWarmThroughput, claimsThrottle, readDropPlan } from "./constructs/drop-plan.js";
 import { REPO_ROOT } from "./constructs/voucher-function.js";
 import { ConsoleSignIn } from "./constructs/console-sign-in.js";
 import { parseEdgeContext } from "./edge-context.js";
@@ -161,6 +162,7 @@ export function buildApp({ wiring: declared, context = {}, app = new App({ conte
   const read = (key: string): unknown => app.node.tryGetContext(key) ?? context[key];
   const deploy = parseDeployContext(read);
   const consoleSite = parseConsoleContext(read, deploy.jwtAudience);
+  const dropPlan = readDropPlan(read);
   const edgeContext = parseEdgeContext(read);
   // A stage prefixes the app's name, and so every name derived from it; without one, nothing changes.
   const wiring = stagedWiring(declared, edgeContext.stage);
@@ -186,6 +188,7 @@ export function buildApp({ wiring: declared, context = {}, app = new App({ conte
     ...(deploy.alarmEmail !== undefined ? { alarmEmail: deploy.alarmEmail } : {}),
     description: `${wiring.app}: tables and queues (retained data), alarms`,
   });
+  if (dropPlan) applyWarmThroughput(stateful.tables, dropPlan);
   const stateless = new StatelessStack(app, `${wiring.app}-stateless`, {
     wiring,
     tables: stateful.tables,
@@ -196,7 +199,9 @@ export function buildApp({ wiring: declared, context = {}, app = new App({ conte
     buckets: stateful.buckets,
     jwtIssuer,
     jwtAudience,
-    routeThrottles: edgeContext.routeThrottles,
+    // A drop plan provisions the claim function, and the claims route takes the plan's rate.
+    routeThrottles: dropPlan ? { ...edgeContext.routeThrottles, claims: claimsThrottle(edgeContext.routeThrottles.claims, dropPlan) } : edgeContext.routeThrottles,
+    ...(dropPlan ? { dropPlan } : {}),
     alarmTopic: stateful.alarmTopic,
     description: `${wiring.app}: functions, HTTP API, schedules and event source mappings`,
   });

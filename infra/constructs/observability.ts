@@ -19,6 +19,7 @@ import type * as sns from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
 import { BUSINESS_METRIC } from "../../shared/observability/business-metrics.js";
 import { METRICS_NAMESPACE } from "../../shared/observability/metrics.js";
+import type { DropPlan } from "../../shared/domain/capacity.js";
 import type { Wiring } from "../../shared/wiring/types.js";
 import { pascal } from "../stacks/stateful-stack.js";
 import { RUNBOOK, RUNBOOK_SECTIONS, runbookLink } from "./runbook.js";
@@ -55,10 +56,10 @@ export interface ObservabilityProps {
   readonly alarmTopic?: sns.ITopic;
   /** Base of the runbook links in alarm descriptions, e.g. the runbook's URL on the project's site. @default RUNBOOK */
   readonly runbook?: string;
-  /** The account's Lambda concurrency limit in the region, drawn on the dashboard. @default 1000 (the default quota) */
+  /** The account's Lambda concurrency limit in the region, drawn on the dashboard. @default the drop plan's quota, else 1000 (the default quota) */
   readonly concurrencyLimit?: number;
-  /** Warm write throughput per table (WCU/s, by logical name), as a drop plan sets it: drawn against what the table consumes. */
-  readonly warmWriteUnitsPerSecond?: Readonly<Record<string, number>>;
+  /** The drop plan applied (`vouchers:dropPlan`): its warm throughput is drawn against what the tables consume. */
+  readonly dropPlan?: DropPlan;
 }
 
 /**
@@ -187,7 +188,8 @@ export class Observability extends NestedStack {
     };
     const claim = functions[claimService];
     const claimTables = DROP_DAY.claimTables.flatMap((name) => (tables[name] ? [[name, tables[name]] as const] : []));
-    const concurrencyLimit = props.concurrencyLimit ?? 1_000;
+    const concurrencyLimit = props.concurrencyLimit ?? props.dropPlan?.quotas.lambdaConcurrentExecutions ?? 1_000;
+    const warmThroughput: Readonly<Record<string, { writeUnitsPerSecond: number }>> = props.dropPlan?.warmThroughput ?? {};
 
     const dashboard = new cloudwatch.Dashboard(this, "DropDayDashboard", {
       dashboardName: `${props.wiring.app}-drop-day`,
@@ -253,8 +255,8 @@ export class Observability extends NestedStack {
         leftAnnotations: [
           { value: 1_000, label: "one partition's write limit" },
           ...claimTables.flatMap(([name]) => {
-            const warm = props.warmWriteUnitsPerSecond?.[name];
-            return warm === undefined ? [] : [{ value: warm, label: `${name} warm WCU/s` }];
+            const warm = warmThroughput[name]?.writeUnitsPerSecond;
+            return warm === undefined ? [] : [{ value: warm, label: `${name} warm WCU/s (drop plan)` }];
           }),
         ],
       }),

@@ -21,6 +21,8 @@ import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import type { Construct } from "constructs";
 import { functionEnvironment, routeKey, SCHEDULE_RETRY_ATTEMPTS } from "../../shared/wiring/define.js";
 import type { AuthKind, BucketAccess, QueueAccess, TableAccess, Wiring } from "../../shared/wiring/types.js";
+import type { DropPlan } from "../../shared/domain/capacity.js";
+import { ClaimProvisioning } from "../constructs/drop-plan.js";
 import { Observability } from "../constructs/observability.js";
 import { VoucherFunction } from "../constructs/voucher-function.js";
 import { OriginSecret } from "../constructs/origin-secret.js";
@@ -53,6 +55,8 @@ export interface StatelessStackProps extends StackProps {
   readonly alarmTopic?: sns.ITopic;
   /** Limits of claims, partner and admin routes on the stage (infra/constructs/route-throttles.ts); absent: the default for all. */
   readonly routeThrottles?: Readonly<Record<RouteClass, RouteThrottle>>;
+  /** A drop plan (`vouchers:dropPlan`): the claim function is provisioned and invoked through an alias. */
+  readonly dropPlan?: DropPlan;
 }
 
 /** Routes checked by API Gateway's JWT authorizer; the others are checked in handler middleware. */
@@ -113,6 +117,8 @@ export class StatelessStack extends Stack {
       this.functions[name] = fn;
     }
 
+    const provisioning = props.dropPlan ? new ClaimProvisioning(this, "DropPlan", { plan: props.dropPlan, functions: this.functions }) : undefined;
+
     // ---- HTTP API -------------------------------------------------------------------------
     // API Gateway's JWT authorizer checks issuer, audience, expiry and signature against the
     // issuer's JWKS; it only accepts RSA-signed tokens (RS256…), so the issuer must sign with RSA.
@@ -162,7 +168,7 @@ export class StatelessStack extends Stack {
       const fn = lookup(this.functions, route.function, "function");
       let integration = integrations.get(route.function);
       if (!integration) {
-        integration = new HttpLambdaIntegration(`${pascal(route.function)}Integration`, fn);
+        integration = new HttpLambdaIntegration(`${pascal(route.function)}Integration`, provisioning?.target(route.function, fn) ?? fn);
         integrations.set(route.function, integration);
       }
       const [httpRoute] = this.httpApi.addRoutes({
@@ -264,7 +270,7 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, "ApiUrl", { value: this.stage.url, description: "Base URL of the HTTP API" });
 
     // ---- alarms and the drop-day dashboard ---------------------------------------------------
-    this.observability = new Observability(this, "Observability", { wiring, functions: this.functions, httpApi: this.httpApi, tables: props.tables, ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}) });
+    this.observability = new Observability(this, "Observability", { wiring, functions: this.functions, httpApi: this.httpApi, tables: props.tables, ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}), ...(props.dropPlan ? { dropPlan: props.dropPlan } : {}) });
   }
 }
 

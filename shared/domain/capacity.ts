@@ -1,8 +1,11 @@
 /**
- * How many inventory shards a drop needs. DynamoDB Local never throttles, so this cannot be found
- * by trying; it is planned with a simple model: every claim attempt writes to one shard, and one
- * partition accepts a fixed number of write capacity units per second.
+ * How many inventory shards a drop needs, and the rest of its plan (warm throughput, provisioned
+ * concurrency, quota raises). DynamoDB Local never throttles, so this cannot be found by trying;
+ * it is planned with a simple model: every claim attempt writes to one shard, one partition
+ * accepts a fixed number of write capacity units per second, and a function environment serves
+ * one claim at a time. `npm run simulate:dropday` plays a drop against the plan.
  */
+import * as z from "../zod.js";
 import { MAX_SHARDS } from "./inventory.js";
 
 /** Expected claim attempts per second of a drop when the campaign does not say otherwise. */
@@ -80,4 +83,202 @@ function positive(name: string, value: number): void {
 
 function fmt(value: number): string {
   return value.toLocaleString("en-US", { maximumFractionDigits: 2 });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The drop plan: everything a drop needs provisioned, from its expected attempt rate and stock.
+
+/**
+ * Write units a successful claim costs in all, its shard write included: 1 for the shard, 1 for
+ * the person's counter, 1 for the voucher (DESIGN.md §8, "The claim path at 3 WCU"). Pass what
+ * `bench:claims` reports as "per success (calibrated)" when it differs.
+ */
+export const DEFAULT_WCU_PER_SUCCESS = 3;
+
+/** Read units a claim attempt costs: the person's counter, read strongly consistently (1 RCU up to 4 KB). */
+export const DEFAULT_RCU_PER_ATTEMPT = 1;
+
+/**
+ * Write units the idempotency record of a keyed claim costs: Powertools writes it IN_PROGRESS
+ * before the claim and COMPLETED after (1 WCU each under 1 KB).
+ */
+export const DEFAULT_IDEMPOTENCY_WCU_PER_ATTEMPT = 2;
+
+/** Share of attempts that carry an Idempotency-Key: the platform's clients always send one. */
+export const DEFAULT_KEYED_SHARE = 1;
+
+/**
+ * How long a warm claim runs on Lambda, p99, in ms: four DynamoDB calls of a few ms each plus the
+ * handler. An estimate until measured on AWS (the function's `Duration` p99 on drop day).
+ */
+export const DEFAULT_CLAIM_MS = 40;
+
+/** AWS defaults a city raises before drop day (per account and region unless said otherwise). */
+export const DEFAULT_QUOTAS = {
+  /** API Gateway: requests per second across all APIs of the account in a region. */
+  apiGatewayRequestsPerSecond: 10_000,
+  /** API Gateway: the burst those requests may reach. */
+  apiGatewayBurst: 5_000,
+  /** Lambda: concurrent executions of all functions of the account in a region. */
+  lambdaConcurrentExecutions: 1_000,
+  /** DynamoDB on-demand: read request units per second one table may reach. */
+  tableReadUnitsPerSecond: 40_000,
+  /** DynamoDB on-demand: write request units per second one table may reach. */
+  tableWriteUnitsPerSecond: 40_000,
+} as const;
+
+/** What a new on-demand table serves at once before it has seen traffic (its warm throughput). */
+export const ON_DEMAND_WARM_DEFAULT = { readUnitsPerSecond: 12_000, writeUnitsPerSecond: 4_000 } as const;
+
+/**
+ * Concurrency kept for every function but the claim's provisioned environments: the account's
+ * default, so the rest of the platform keeps what it has today.
+ */
+export const OTHER_FUNCTIONS_CONCURRENCY = 1_000;
+
+const positiveNumber = z.number().positive();
+const units = z.number().int().positive();
+const warmThroughputSchema = z.object({ readUnitsPerSecond: units, writeUnitsPerSecond: units }).strict();
+
+/**
+ * Read units of the campaign query (campaign and drops, under 4 KB, eventually consistent), which
+ * every claim function environment makes when the drop opens and then once per second.
+ */
+export const CAMPAIGN_READ_RCU = 0.5;
+
+/** The tables the claim path touches, which the plan pre-warms. */
+export const DROP_PLAN_TABLES = ["inventory", "vouchers", "idempotency", "campaigns"] as const;
+export type DropPlanTable = (typeof DROP_PLAN_TABLES)[number];
+
+/**
+ * A drop plan as `npm run capacity -- --out plan.json` writes it and the CDK app reads it
+ * (`-c vouchers:dropPlan=plan.json`). Versioned: a reader refuses a version it does not know.
+ */
+export const dropPlanSchema = z
+  .object({
+    version: z.literal(1),
+    inputs: z
+      .object({
+        attemptsPerSecond: positiveNumber,
+        stock: z.number().int().positive(),
+        wcuPerAttempt: positiveNumber,
+        wcuPerSuccess: positiveNumber,
+        rcuPerAttempt: z.number().nonnegative(),
+        idempotencyWcuPerAttempt: z.number().nonnegative(),
+        keyedShare: z.number().min(0).max(1),
+        claimMs: positiveNumber,
+        headroom: z.number().min(1),
+      })
+      .strict(),
+    shards: z.number().int().min(1).max(MAX_SHARDS),
+    warmThroughput: z
+      .object({ inventory: warmThroughputSchema, vouchers: warmThroughputSchema, idempotency: warmThroughputSchema, campaigns: warmThroughputSchema })
+      .strict(),
+    claimFunction: z.object({ provisionedConcurrency: z.number().int().nonnegative() }).strict(),
+    quotas: z
+      .object({
+        apiGatewayRequestsPerSecond: units,
+        apiGatewayBurst: units,
+        lambdaConcurrentExecutions: units,
+        tableReadUnitsPerSecond: units,
+        tableWriteUnitsPerSecond: units,
+      })
+      .strict(),
+    quotaRaises: z.array(z.object({ quota: z.enum(Object.keys(DEFAULT_QUOTAS) as [keyof typeof DEFAULT_QUOTAS]), from: units, to: units }).strict()),
+    explanation: z.array(z.string()),
+  })
+  .strict();
+
+export type DropPlan = z.infer<typeof dropPlanSchema>;
+export type DropPlanInputs = DropPlan["inputs"];
+
+/**
+ * The plan for a drop expecting `attemptsPerSecond` claim attempts at its peak, every figure with
+ * `headroom` over the average load:
+ * - shards: {@link planShards}, never more than units of stock (a shard holds at least one);
+ * - warm throughput (at least a new on-demand table's) for the tables the claim path touches:
+ *   `inventory` writes one shard per attempt; `vouchers` is read once per attempt (the person's
+ *   counter) and written `wcuPerSuccess − wcuPerAttempt` per success, at most one success per
+ *   attempt; `idempotency` takes `idempotencyWcuPerAttempt` per keyed attempt;
+ * - provisioned concurrency of the claim function by Little's law: attempts/s × claim duration;
+ * - the quotas those need, and which of them exceed AWS's defaults (the raises to request).
+ *
+ * @throws RangeError when an input is out of range (a rate or cost not finite and positive,
+ *   headroom below 1, a share outside 0–1, stock not a whole number ≥ 1).
+ */
+export function planDrop(input: { attemptsPerSecond: number; stock: number } & Partial<Omit<DropPlanInputs, "attemptsPerSecond" | "stock">>): DropPlan {
+  const inputs: DropPlanInputs = {
+    attemptsPerSecond: input.attemptsPerSecond,
+    stock: input.stock,
+    wcuPerAttempt: input.wcuPerAttempt ?? CLAIM_WCU_PER_ATTEMPT,
+    wcuPerSuccess: input.wcuPerSuccess ?? DEFAULT_WCU_PER_SUCCESS,
+    rcuPerAttempt: input.rcuPerAttempt ?? DEFAULT_RCU_PER_ATTEMPT,
+    idempotencyWcuPerAttempt: input.idempotencyWcuPerAttempt ?? DEFAULT_IDEMPOTENCY_WCU_PER_ATTEMPT,
+    keyedShare: input.keyedShare ?? DEFAULT_KEYED_SHARE,
+    claimMs: input.claimMs ?? DEFAULT_CLAIM_MS,
+    headroom: input.headroom ?? DEFAULT_HEADROOM,
+  };
+  if (!Number.isSafeInteger(inputs.stock) || inputs.stock < 1) throw new RangeError(`stock must be a whole number ≥ 1, got ${inputs.stock}`);
+  positive("claimMs", inputs.claimMs);
+  if (!(inputs.wcuPerSuccess >= inputs.wcuPerAttempt)) {
+    throw new RangeError(`wcuPerSuccess (${inputs.wcuPerSuccess}) must be at least wcuPerAttempt (${inputs.wcuPerAttempt}): a success includes its shard write`);
+  }
+  for (const name of ["rcuPerAttempt", "idempotencyWcuPerAttempt"] as const) {
+    if (!Number.isFinite(inputs[name]) || inputs[name] < 0) throw new RangeError(`${name} must be a finite number ≥ 0, got ${inputs[name]}`);
+  }
+  if (!(inputs.keyedShare >= 0 && inputs.keyedShare <= 1)) throw new RangeError(`keyedShare must be between 0 and 1, got ${inputs.keyedShare}`);
+
+  const { attemptsPerSecond: rate, headroom } = inputs;
+  const shardPlan = planShards({ attemptsPerSecond: rate, wcuPerAttempt: inputs.wcuPerAttempt, headroom });
+  const shards = Math.min(shardPlan.shards, inputs.stock);
+
+  const warm = (read: number, write: number) => ({
+    readUnitsPerSecond: Math.max(ON_DEMAND_WARM_DEFAULT.readUnitsPerSecond, roundUp(read * headroom)),
+    writeUnitsPerSecond: Math.max(ON_DEMAND_WARM_DEFAULT.writeUnitsPerSecond, roundUp(write * headroom)),
+  });
+  const provisionedConcurrency = roundUp((rate * inputs.claimMs * headroom) / 1000);
+  const warmThroughput = {
+    inventory: warm(0, rate * inputs.wcuPerAttempt),
+    vouchers: warm(rate * inputs.rcuPerAttempt, rate * (inputs.wcuPerSuccess - inputs.wcuPerAttempt)),
+    idempotency: warm(0, rate * inputs.keyedShare * inputs.idempotencyWcuPerAttempt),
+    // Headroom is already in the environments: every one reads the campaign as the drop opens.
+    campaigns: warm((provisionedConcurrency * CAMPAIGN_READ_RCU) / headroom, 0),
+  };
+  const requests = roundUp(rate * headroom);
+  const quotas = {
+    apiGatewayRequestsPerSecond: Math.max(DEFAULT_QUOTAS.apiGatewayRequestsPerSecond, requests),
+    apiGatewayBurst: Math.max(DEFAULT_QUOTAS.apiGatewayBurst, requests),
+    lambdaConcurrentExecutions: Math.max(DEFAULT_QUOTAS.lambdaConcurrentExecutions, provisionedConcurrency + OTHER_FUNCTIONS_CONCURRENCY),
+    tableReadUnitsPerSecond: Math.max(DEFAULT_QUOTAS.tableReadUnitsPerSecond, ...Object.values(warmThroughput).map((w) => w.readUnitsPerSecond)),
+    tableWriteUnitsPerSecond: Math.max(DEFAULT_QUOTAS.tableWriteUnitsPerSecond, ...Object.values(warmThroughput).map((w) => w.writeUnitsPerSecond)),
+  };
+  const quotaRaises = (Object.keys(DEFAULT_QUOTAS) as (keyof typeof DEFAULT_QUOTAS)[])
+    .filter((quota) => quotas[quota] > DEFAULT_QUOTAS[quota])
+    .map((quota) => ({ quota, from: DEFAULT_QUOTAS[quota], to: quotas[quota] }));
+
+  const h = `headroom ${fmt(headroom)}`;
+  const explanation = [
+    shards < shardPlan.shards ? `${shardPlan.explanation} Limited to the stock: ${fmt(shards)} shards.` : shardPlan.explanation,
+    `inventory: ${fmt(rate)} attempts/s × ${fmt(inputs.wcuPerAttempt)} WCU × ${h} → warm ${fmt(warmThroughput.inventory.writeUnitsPerSecond)} WCU/s.`,
+    `vouchers: ${fmt(rate)} attempts/s × ${fmt(inputs.rcuPerAttempt)} RCU and × ${fmt(inputs.wcuPerSuccess - inputs.wcuPerAttempt)} WCU per success × ${h} → warm ${fmt(warmThroughput.vouchers.readUnitsPerSecond)} RCU/s, ${fmt(warmThroughput.vouchers.writeUnitsPerSecond)} WCU/s.`,
+    `idempotency: ${fmt(rate)} attempts/s × ${fmt(inputs.keyedShare)} keyed × ${fmt(inputs.idempotencyWcuPerAttempt)} WCU × ${h} → warm ${fmt(warmThroughput.idempotency.writeUnitsPerSecond)} WCU/s.`,
+    `campaigns: ${fmt(provisionedConcurrency)} environments × ${fmt(CAMPAIGN_READ_RCU)} RCU as the drop opens → warm ${fmt(warmThroughput.campaigns.readUnitsPerSecond)} RCU/s.`,
+    `claim function: ${fmt(rate)} attempts/s × ${fmt(inputs.claimMs)} ms × ${h} = ${fmt(provisionedConcurrency)} provisioned environments (Little's law).`,
+    `(A new on-demand table serves ${fmt(ON_DEMAND_WARM_DEFAULT.readUnitsPerSecond)} RCU/s and ${fmt(ON_DEMAND_WARM_DEFAULT.writeUnitsPerSecond)} WCU/s at once; warm throughput is never planned below that.)`,
+  ];
+  return dropPlanSchema.parse({
+    version: 1,
+    inputs,
+    shards,
+    warmThroughput,
+    claimFunction: { provisionedConcurrency },
+    quotas,
+    quotaRaises,
+    explanation,
+  });
+}
+
+function roundUp(value: number): number {
+  // Forgive floating-point dust, as planShards does.
+  return Math.ceil(value - 1e-9);
 }

@@ -4,15 +4,19 @@
  * dashboard, and active tracing on every function. Expectations are derived from the wiring, so
  * they hold for the platform and for the fixture.
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildApp, type BuiltApp } from "../../infra/build-app.js";
+import { DROP_PLAN_CONTEXT } from "../../infra/constructs/drop-plan.js";
 import { DROP_DAY, THRESHOLDS } from "../../infra/constructs/observability.js";
 import { RUNBOOK, RUNBOOK_SECTIONS } from "../../infra/constructs/runbook.js";
 import { REPO_ROOT } from "../../infra/constructs/voucher-function.js";
 import { pascal } from "../../infra/stacks/stateful-stack.js";
+import { planDrop } from "../../shared/domain/capacity.js";
+import { platform } from "../../shared/wiring/platform.js";
 import type { Wiring } from "../../shared/wiring/types.js";
 import { WIRINGS, logicalId, testApp } from "./support.js";
 
@@ -163,5 +167,26 @@ describe.each(WIRINGS)("observability of the %s wiring", (_label, wiring: Wiring
     const stateless = Template.fromStack(built.stateless).toJSON() as { Resources: Record<string, Resource> };
     expect(Object.keys(stateless.Resources).length).toBeLessThan(500);
     expect(Object.values(stateless.Resources).filter((resource) => resource.Type === "AWS::CloudWatch::Alarm")).toEqual([]);
+  });
+});
+
+describe("the drop-day dashboard of a deployment with a drop plan", () => {
+  it("draws the plan's warm write throughput of the claim tables and its Lambda concurrency quota", () => {
+    const plan = planDrop({ attemptsPerSecond: 20_000, stock: 100_000 });
+    const dir = mkdtempSync(join(tmpdir(), "observability-plan-"));
+    try {
+      const planFile = join(dir, "plan.json");
+      writeFileSync(planFile, JSON.stringify(plan));
+      const built = buildApp({ wiring: platform, app: testApp({ [DROP_PLAN_CONTEXT]: planFile }) });
+      const [dashboard] = Object.values(Template.fromStack(built.stateless.observability).findResources("AWS::CloudWatch::Dashboard")) as Resource[];
+      const body = JSON.stringify(dashboard!.Properties.DashboardBody);
+      for (const table of DROP_DAY.claimTables) {
+        expect(body).toContain(`${table} warm WCU/s (drop plan)`);
+        expect(body).toContain(`\\"value\\":${plan.warmThroughput[table].writeUnitsPerSecond},\\"label\\":\\"${table} warm WCU/s`);
+      }
+      expect(body).toContain(`\\"value\\":${plan.quotas.lambdaConcurrentExecutions},\\"label\\":\\"account limit\\"`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

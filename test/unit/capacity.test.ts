@@ -1,7 +1,17 @@
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
-import { CLAIM_WCU_PER_ATTEMPT, DEFAULT_ATTEMPTS_PER_SECOND, planShards } from "../../shared/domain/capacity.js";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  CLAIM_WCU_PER_ATTEMPT,
+  DEFAULT_ATTEMPTS_PER_SECOND,
+  DEFAULT_QUOTAS,
+  dropPlanSchema,
+  planDrop,
+  planShards,
+} from "../../shared/domain/capacity.js";
 
 describe("planShards", () => {
   it.each([
@@ -57,24 +67,28 @@ describe("npm run capacity", { timeout: 30_000 }, () => {
     spawnSync("node_modules/.bin/tsx", ["scripts/capacity.ts", ...args], { cwd: repoRoot, encoding: "utf8", timeout: 30_000 });
 
   it("prints the shard count and the arithmetic", () => {
-    const result = run("--attempts-per-second", "20000");
+    const result = run("--attempts-per-second", "20000", "--stock", "100000");
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^shards: 40$/m);
     expect(result.stdout).toContain("40,000 WCU/s");
   });
 
   it("takes the cost and headroom from the command line", () => {
-    const result = run("--attempts-per-second", "20000", "--wcu-per-attempt", "2", "--headroom", "1.5");
+    const result = run("--attempts-per-second", "20000", "--stock", "100000", "--wcu-per-attempt", "2", "--headroom", "1.5");
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^shards: 60$/m);
   });
 
   it.each([
-    ["a missing rate", []],
-    ["a rate that is not a number", ["--attempts-per-second", "lots"]],
-    ["a zero rate", ["--attempts-per-second", "0"]],
-    ["headroom below 1", ["--attempts-per-second", "100", "--headroom", "0.5"]],
-    ["an unknown option", ["--attempts-per-second", "100", "--shards", "4"]],
+    ["a missing rate", ["--stock", "100"]],
+    ["a missing stock", ["--attempts-per-second", "100"]],
+    ["a rate that is not a number", ["--attempts-per-second", "lots", "--stock", "100"]],
+    ["a zero rate", ["--attempts-per-second", "0", "--stock", "100"]],
+    ["a fractional stock", ["--attempts-per-second", "100", "--stock", "1.5"]],
+    ["headroom below 1", ["--attempts-per-second", "100", "--stock", "100", "--headroom", "0.5"]],
+    ["a keyed share above 1", ["--attempts-per-second", "100", "--stock", "100", "--keyed-share", "2"]],
+    ["a success cheaper than its shard write", ["--attempts-per-second", "100", "--stock", "100", "--wcu-per-success", "0.5"]],
+    ["an unknown option", ["--attempts-per-second", "100", "--stock", "100", "--shards", "4"]],
   ])("exits 2 with the usage on %s", (_label, args) => {
     const result = run(...args);
     expect(result.status).toBe(2);
@@ -86,5 +100,103 @@ describe("npm run capacity", { timeout: 30_000 }, () => {
     const result = run("--help");
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("usage: npm run capacity");
+  });
+});
+
+describe("planDrop", () => {
+  it("plans a drop of 20,000 attempts/s: shards, warm throughput, provisioned concurrency, quota raises", () => {
+    const plan = planDrop({ attemptsPerSecond: 20_000, stock: 100_000 });
+    expect(plan.version).toBe(1);
+    expect(plan.shards).toBe(40);
+    expect(plan.warmThroughput).toEqual({
+      // 20,000 × 1 WCU × 2; reads never below a new table's 12,000.
+      inventory: { readUnitsPerSecond: 12_000, writeUnitsPerSecond: 40_000 },
+      // 20,000 × 1 RCU × 2, and 20,000 × (3 − 1) WCU × 2.
+      vouchers: { readUnitsPerSecond: 40_000, writeUnitsPerSecond: 80_000 },
+      // 20,000 × 1 keyed × 2 WCU × 2.
+      idempotency: { readUnitsPerSecond: 12_000, writeUnitsPerSecond: 80_000 },
+      // 1,600 environments × 0.5 RCU is below a new table's warm throughput.
+      campaigns: { readUnitsPerSecond: 12_000, writeUnitsPerSecond: 4_000 },
+    });
+    // Little's law: 20,000/s × 40 ms × 2.
+    expect(plan.claimFunction.provisionedConcurrency).toBe(1_600);
+    expect(plan.quotas).toEqual({
+      apiGatewayRequestsPerSecond: 40_000,
+      apiGatewayBurst: 40_000,
+      lambdaConcurrentExecutions: 2_600,
+      tableReadUnitsPerSecond: 40_000,
+      tableWriteUnitsPerSecond: 80_000,
+    });
+    expect(plan.quotaRaises).toEqual([
+      { quota: "apiGatewayRequestsPerSecond", from: 10_000, to: 40_000 },
+      { quota: "apiGatewayBurst", from: 5_000, to: 40_000 },
+      { quota: "lambdaConcurrentExecutions", from: 1_000, to: 2_600 },
+      { quota: "tableWriteUnitsPerSecond", from: 40_000, to: 80_000 },
+    ]);
+    expect(plan.explanation.join("\n")).toContain("20,000 attempts/s × 40 ms × headroom 2 = 1,600 provisioned environments");
+    expect(dropPlanSchema.parse(JSON.parse(JSON.stringify(plan)))).toEqual(plan);
+  });
+
+  it("takes the measured inputs", () => {
+    const plan = planDrop({ attemptsPerSecond: 10_000, stock: 50_000, wcuPerSuccess: 5, claimMs: 25, keyedShare: 0, headroom: 1 });
+    expect(plan.warmThroughput.vouchers.writeUnitsPerSecond).toBe(40_000);
+    expect(plan.warmThroughput.idempotency.writeUnitsPerSecond).toBe(4_000);
+    expect(plan.claimFunction.provisionedConcurrency).toBe(250);
+    expect(plan.shards).toBe(10);
+  });
+
+  it("raises only what exceeds AWS's defaults, and never plans below a new table's warm throughput", () => {
+    const plan = planDrop({ attemptsPerSecond: 100, stock: 10 });
+    expect(plan.shards).toBe(1);
+    // The 8 provisioned environments come on top of the 1,000 the rest of the platform keeps.
+    expect(plan.quotaRaises).toEqual([{ quota: "lambdaConcurrentExecutions", from: 1_000, to: 1_008 }]);
+    expect(plan.quotas).toEqual({ ...DEFAULT_QUOTAS, lambdaConcurrentExecutions: 1_008 });
+    expect(plan.warmThroughput.inventory).toEqual({ readUnitsPerSecond: 12_000, writeUnitsPerSecond: 4_000 });
+  });
+
+  it("never plans more shards than units of stock", () => {
+    expect(planDrop({ attemptsPerSecond: 20_000, stock: 7 }).shards).toBe(7);
+  });
+
+  it.each([
+    ["no stock", { attemptsPerSecond: 100, stock: 0 }],
+    ["fractional stock", { attemptsPerSecond: 100, stock: 2.5 }],
+    ["a zero rate", { attemptsPerSecond: 0, stock: 10 }],
+    ["a success cheaper than its shard write", { attemptsPerSecond: 100, stock: 10, wcuPerSuccess: 0.5 }],
+    ["a keyed share above 1", { attemptsPerSecond: 100, stock: 10, keyedShare: 1.5 }],
+    ["negative read units", { attemptsPerSecond: 100, stock: 10, rcuPerAttempt: -1 }],
+    ["a zero claim duration", { attemptsPerSecond: 100, stock: 10, claimMs: 0 }],
+  ])("refuses %s", (_label, input) => {
+    expect(() => planDrop(input)).toThrow(RangeError);
+  });
+
+  it("refuses a plan of another version", () => {
+    const plan = planDrop({ attemptsPerSecond: 100, stock: 10 });
+    expect(dropPlanSchema.safeParse({ ...plan, version: 2 }).success).toBe(false);
+  });
+});
+
+const outDir = mkdtempSync(join(tmpdir(), "capacity-"));
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+describe("npm run capacity, the plan", { timeout: 30_000 }, () => {
+  const run = (...args: string[]) =>
+    spawnSync("node_modules/.bin/tsx", ["scripts/capacity.ts", ...args], { cwd: repoRoot, encoding: "utf8", timeout: 30_000 });
+
+  it("prints the plan as JSON and writes it with --out", () => {
+    const out = join(outDir, "plan.json");
+    const result = run("--attempts-per-second", "20000", "--stock", "100000", "--json", "--out", out);
+    expect(result.status).toBe(0);
+    const printed = dropPlanSchema.parse(JSON.parse(result.stdout));
+    expect(printed).toEqual(planDrop({ attemptsPerSecond: 20_000, stock: 100_000 }));
+    expect(dropPlanSchema.parse(JSON.parse(readFileSync(out, "utf8")))).toEqual(printed);
+  });
+
+  it("prints warm throughput, provisioned concurrency and quota raises", () => {
+    const result = run("--attempts-per-second", "20000", "--stock", "100000", "--claim-ms", "25");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("warm throughput inventory: 12,000 RCU/s, 40,000 WCU/s");
+    expect(result.stdout).toContain("provisioned concurrency (claimVoucher): 1,000");
+    expect(result.stdout).toContain("quota raises: apiGatewayRequestsPerSecond 10,000 → 40,000");
   });
 });

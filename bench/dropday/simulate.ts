@@ -1,0 +1,227 @@
+/**
+ * `npm run simulate:dropday -- [--contenders 1000000] [--stock 100000] [--shards N] [--provisioned N]
+ *   [--provisioned-hours 1] [--shard-tries 16] [--campaign-copies 1] [--calibration FILE] [--json]`
+ * plays a drop on AWS with the model of bench/dropday/model.ts: under the plan `npm run capacity`
+ * recommends (with its quota raises), and, for contrast, with one shard, without provisioned
+ * concurrency on AWS's default quotas, and with the claim path the model proposes
+ * (PROPOSED_CLAIM_PATH). `--json` prints one object for the first of these.
+ *
+ * `npm run simulate:dropday -- --replay .cache/bench-claims.json` plays the local benchmark's
+ * own setting with the per-call costs measured in that run and compares the predicted sell-out
+ * time with the measured one: exit 0 within 25 %, 1 outside.
+ */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { z } from "zod";
+import { parseCommandLine } from "../../scripts/cli.js";
+import { BENCH_CLAIMS_FIGURES, readBenchClaimsFigures } from "./calibration.js";
+import { type DropDayResult, type DropDayScenario, simulateDropDay } from "./model.js";
+import {
+  DEFAULT_ARRIVAL_SHARES,
+  DEFAULT_MODEL_QUOTAS,
+  DEFAULT_WARM,
+  awsScenario,
+  type Calibration,
+  builtInCalibration,
+  calibrationFrom,
+  dropCost,
+  peakArrivals,
+  planQuotas,
+  planWarm,
+  recommendedPlan,
+  DESIGN_POINT,
+  MAX_SHARD_TRIES,
+  PROPOSED_CLAIM_PATH,
+  REPLAY_TOLERANCE,
+  replayScenario,
+} from "./scenarios.js";
+
+const USAGE =
+  "usage: npm run simulate:dropday -- [--contenders 1000000] [--stock 100000] [--shards N] [--provisioned N]\n" +
+  "                                   [--provisioned-hours 1] [--shard-tries 16] [--campaign-copies 1]\n" +
+  "                                   [--calibration FILE] [--json]\n" +
+  "       npm run simulate:dropday -- --replay .cache/bench-claims.json\n" +
+  "  --shards, --provisioned  override the plan's shard count and provisioned environments\n" +
+  "  --provisioned-hours      how long the provisioned environments are kept, for the cost (default 1)\n" +
+  `  --shard-tries N          shards an attempt tries before SOLD_OUT (default ${MAX_SHARD_TRIES}, the claim path's today)\n` +
+  "  --campaign-copies N      partitions the campaign's reads spread over (default 1, the claim path's today)\n" +
+  `  --calibration FILE       bench:claims figures to take per-call costs from (default ${BENCH_CLAIMS_FIGURES} if present)\n` +
+  "  --replay FILE            play that benchmark run's own setting and check the predicted sell-out time (±25 %)";
+
+const text = z.string().trim().min(1, "must be a number").pipe(z.coerce.number<string>());
+const whole = (min: number, max: number) => text.pipe(z.number().int("must be a whole number").min(min).max(max));
+
+const args = parseCommandLine({
+  usage: USAGE,
+  options: {
+    contenders: { type: "string" },
+    stock: { type: "string" },
+    shards: { type: "string" },
+    provisioned: { type: "string" },
+    "provisioned-hours": { type: "string" },
+    "shard-tries": { type: "string" },
+    "campaign-copies": { type: "string" },
+    calibration: { type: "string" },
+    replay: { type: "string" },
+    json: { type: "boolean" },
+  },
+  schema: z.object({
+    contenders: whole(1, 100_000_000).default(1_000_000),
+    stock: whole(1, 100_000_000).default(100_000),
+    shards: whole(1, 1_000).optional(),
+    provisioned: whole(0, 1_000_000).optional(),
+    "provisioned-hours": text.pipe(z.number().nonnegative()).default(1),
+    "shard-tries": whole(1, 1_000).default(MAX_SHARD_TRIES),
+    "campaign-copies": whole(1, 1_000).default(1),
+    calibration: z.string().min(1).optional(),
+    replay: z.string().min(1).optional(),
+    json: z.boolean().default(false),
+  }),
+});
+
+const n = (value: number, digits = 0) => (Number.isFinite(value) ? value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "n/a");
+const pct = (share: number) => `${(share * 100).toFixed(3)} %`;
+
+function fail(message: string): never {
+  console.error(`${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+function replay(path: string): number {
+  const figures = readBenchClaimsFigures(resolve(path));
+  const scenario = replayScenario(figures);
+  const result = simulateDropDay(scenario);
+  const measured = figures.flood.sellOutSeconds;
+  const error = (result.soldOutSeconds - measured) / measured;
+  const within = Math.abs(error) <= REPLAY_TOLERANCE;
+  const summary = {
+    replay: path,
+    setting: figures.setting,
+    predictedSellOutSeconds: result.soldOutSeconds,
+    measuredSellOutSeconds: measured,
+    error,
+    within25Percent: within,
+    predictedP50Ms: result.p50Ms,
+    measuredP50Ms: figures.flood.latencyP50Ms,
+    latencies: scenario.latencies,
+  };
+  if (args.json) {
+    console.log(JSON.stringify(summary));
+  } else {
+    const s = figures.setting;
+    console.log(`Replay of bench:claims (${figures.measuredAt}): ${n(s.attempts)} attempts by ${n(s.concurrency)} clients in a loop, stock ${n(s.stock)}, ${s.shards} shard(s)`);
+    console.log(`  per-call latency measured in that run (ms): ${Object.entries(figures.flood.callMs).map(([command, c]) => `${command} ${n(c.meanMs, 1)}`).join(", ")}`);
+    console.log(`  HTTP, gateway and handler without DynamoDB: ${n(scenario.latencies.gatewayMs, 1)} ms (an answer from the sold-out cache)`);
+    console.log(`  sell-out: predicted ${n(result.soldOutSeconds, 2)} s, measured ${n(measured, 2)} s: ${error >= 0 ? "+" : ""}${(error * 100).toFixed(1)} % (${within ? "within" : "OUTSIDE"} ±${REPLAY_TOLERANCE * 100} %)`);
+    console.log(`  latency p50: predicted ${n(result.p50Ms)} ms, measured ${n(figures.flood.latencyP50Ms)} ms`);
+  }
+  return within ? 0 : 1;
+}
+
+interface Played {
+  label: string;
+  scenario: DropDayScenario;
+  result: DropDayResult;
+  costUsd: number;
+  cost: ReturnType<typeof dropCost>;
+}
+
+function play(label: string, scenario: DropDayScenario): Played {
+  const result = simulateDropDay(scenario);
+  const cost = dropCost(result, scenario.provisioned, args["provisioned-hours"]);
+  return { label, scenario, result, costUsd: cost.total, cost };
+}
+
+function calibration(): Calibration {
+  const path = args.calibration ?? (existsSync(resolve(BENCH_CLAIMS_FIGURES)) ? BENCH_CLAIMS_FIGURES : undefined);
+  return path === undefined ? builtInCalibration : calibrationFrom(readBenchClaimsFigures(resolve(path)), path);
+}
+
+function dropDay(): number {
+  const { contenders, stock } = args;
+  if (args.shards !== undefined && args.shards > stock) fail(`--shards (${args.shards}) must not exceed --stock (${stock})`);
+  const cal = calibration();
+  const claimPath = { maxShardTries: args["shard-tries"], campaignReadPartitions: args["campaign-copies"] };
+  const input = { contenders, stock, calibration: cal, ...claimPath };
+  const plan = recommendedPlan(input);
+  const planned = play(
+    args.shards !== undefined || args.provisioned !== undefined ? "the plan, with your overrides" : "the recommended plan, quotas raised",
+
+    awsScenario({ ...input, shards: args.shards ?? plan.shards, provisioned: args.provisioned ?? plan.claimFunction.provisionedConcurrency, quotas: planQuotas(plan), warm: planWarm(plan) }),
+  );
+  const main = planned.result;
+  const meets = (r: DropDayResult) => r.soldOutSeconds < DESIGN_POINT.soldOutSeconds && r.throttledShare < DESIGN_POINT.throttledShare;
+  const summary = {
+    soldOutSeconds: main.soldOutSeconds,
+    throttledShare: main.throttledShare,
+    p50Ms: main.p50Ms,
+    p99Ms: main.p99Ms,
+    peakConcurrency: Math.round(main.peakConcurrency),
+    wcu: Math.round(main.wcu),
+    rcu: Math.round(main.rcu),
+    costUsd: Number(planned.costUsd.toFixed(2)),
+    contenders,
+    stock,
+    attempts: Math.round(main.attempts),
+    successes: Math.round(main.successes),
+    gaveUp: Math.round(main.gaveUp),
+    throttled: { apiGateway: Math.round(main.throttled.apiGateway), lambda: Math.round(main.throttled.lambda), dynamodb: Math.round(main.throttled.dynamodb) },
+    coldStarts: Math.round(main.coldStarts),
+    shards: planned.scenario.shards,
+    provisioned: planned.scenario.provisioned,
+    quotas: planned.scenario.quotas,
+    cost: Object.fromEntries((Object.entries(planned.cost) as [string, number][]).map(([item, usd]) => [item, Number(usd.toFixed(2))])),
+    claimPath: { shardTries: claimPath.maxShardTries, campaignCopies: claimPath.campaignReadPartitions },
+    designPointMet: meets(main),
+    calibration: cal.source,
+  };
+  if (args.json) {
+    console.log(JSON.stringify(summary));
+    return 0;
+  }
+  const contrasts = [
+    planned,
+    play("one shard (the plan otherwise)", awsScenario({ ...input, shards: 1, provisioned: planned.scenario.provisioned, quotas: planned.scenario.quotas, warm: planned.scenario.warm })),
+    play("no provisioned concurrency, AWS's default quotas", awsScenario({ ...input, shards: planned.scenario.shards, provisioned: 0, quotas: DEFAULT_MODEL_QUOTAS, warm: DEFAULT_WARM })),
+  ];
+  if (claimPath.maxShardTries === MAX_SHARD_TRIES && claimPath.campaignReadPartitions === 1) {
+    contrasts.push(
+      play(
+        `the plan, if the claim path tried ${PROPOSED_CLAIM_PATH.maxShardTries} shard before SOLD_OUT and read the campaign from ${PROPOSED_CLAIM_PATH.campaignReadPartitions} partitions`,
+        awsScenario({ ...input, ...PROPOSED_CLAIM_PATH, shards: planned.scenario.shards, provisioned: planned.scenario.provisioned, quotas: planned.scenario.quotas, warm: planned.scenario.warm }),
+      ),
+    );
+  }
+  console.log(`Drop day: ${n(contenders)} contenders for ${n(stock)} vouchers (per-call costs: ${cal.source})`);
+  console.log(`Arrival curve (first attempts): ${DEFAULT_ARRIVAL_SHARES.map((share, second) => `${second}–${second + 1} s ${n(share * 100)} % (${n(contenders * share)})`).join(", ")}; peak ${n(peakArrivals(contenders, DEFAULT_ARRIVAL_SHARES))}/s`);
+  console.log(`Plan (npm run capacity -- --attempts-per-second ${peakArrivals(contenders, DEFAULT_ARRIVAL_SHARES)} --stock ${stock}): ${plan.shards} shards, ${n(plan.claimFunction.provisionedConcurrency)} provisioned environments`);
+  for (const played of contrasts) {
+    const { scenario: sc, result: r } = played;
+    const q = sc.quotas;
+    console.log();
+    console.log(`== ${played.label}`);
+    console.log(
+      `  quotas assumed: API Gateway ${n(q.apiGatewayRps)} rps (burst ${n(q.apiGatewayBurst)}), claims route ${n(q.stageRps)} rps (burst ${n(q.stageBurst)}); Lambda ${n(q.lambdaConcurrency)} concurrent, ${n(sc.provisioned)} provisioned, ` +
+        `+1,000 environments per 10 s; DynamoDB ${n(q.tableWriteUnits)} WCU/s and ${n(q.tableReadUnits)} RCU/s per table, warm inventory ${n(sc.warm.inventory.write)} WCU/s, ` +
+        `vouchers ${n(sc.warm.vouchers.write)} WCU/s / ${n(sc.warm.vouchers.read)} RCU/s; 1,000 WCU/s and 3,000 RCU/s per partition; ${sc.shards} shard(s)`,
+    );
+    console.log(`  sold out after          ${n(r.soldOutSeconds, 2)} s   design point (< ${DESIGN_POINT.soldOutSeconds} s, < ${DESIGN_POINT.throttledShare * 100} % throttled): ${meets(r) ? "met" : "NOT met"}`);
+    console.log(
+      `  throttled               ${pct(r.throttledShare)} of ${n(r.attempts)} attempts (API Gateway ${n(r.throttled.apiGateway)}, Lambda ${n(r.throttled.lambda)}, DynamoDB ${n(r.throttled.dynamodb)}); ${n(r.gaveUp)} contenders gave up`,
+    );
+    console.log(`  latency p50 / p99       ${n(r.p50Ms)} / ${n(r.p99Ms)} ms`);
+    console.log(`  peak Lambda concurrency ${n(r.peakConcurrency)} (${n(r.coldStarts)} cold starts)`);
+    console.log(`  DynamoDB consumed       ${n(r.wcu)} WCU, ${n(r.rcu)} RCU`);
+    const c = played.cost;
+    console.log(
+      `  cost                    $${n(c.total, 2)} (Lambda $${n(c.lambda, 2)}, provisioned $${n(c.provisionedConcurrency, 2)} for ${args["provisioned-hours"]} h, API Gateway $${n(c.apiGateway, 2)}, DynamoDB $${n(c.dynamodb, 2)}, CloudFront $${n(c.cloudFront, 2)}, WAF $${n(c.waf, 2)})`,
+    );
+  }
+  return 0;
+}
+
+try {
+  process.exitCode = args.replay !== undefined ? replay(args.replay) : dropDay();
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,338 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { type BenchClaimsFigures, benchClaimsFiguresSchema } from "../../bench/dropday/calibration.js";
+import {
+  type DropDayScenario,
+  LAMBDA_SCALE_INTERVAL_MS,
+  LAMBDA_SCALE_STEP,
+  PARTITION_LIMITS,
+  busiestInstanceScans,
+  clientBackoffWindowMs,
+  environmentLimit,
+  sdkOutcomes,
+  simulateDropDay,
+} from "../../bench/dropday/model.js";
+import {
+  MAX_SHARD_TRIES,
+  PROPOSED_CLAIM_PATH,
+  awsScenario,
+  builtInCalibration,
+  dropCost,
+  planQuotas,
+  planWarm,
+  recommendedPlan,
+  replayScenario,
+} from "../../bench/dropday/scenarios.js";
+import { MAX_SHARD_TRIES as CLAIM_MAX_SHARD_TRIES } from "../../shared/use-cases/claim.js";
+
+const unlimited = Number.POSITIVE_INFINITY;
+
+/** A drop where nothing limits anything unless a test says so: every call 1 ms, no edge, no cold start. */
+function scenario(overrides: Partial<DropDayScenario> = {}): DropDayScenario {
+  return {
+    contenders: 1_000,
+    stock: 1_000,
+    shards: 1,
+    provisioned: 0,
+    load: { kind: "burst", sharePerSecond: [1] },
+    quotas: { apiGatewayRps: unlimited, apiGatewayBurst: unlimited, stageRps: unlimited, stageBurst: unlimited, lambdaConcurrency: unlimited, tableReadUnits: unlimited, tableWriteUnits: unlimited },
+    partition: { readUnitsPerSecond: unlimited, writeUnitsPerSecond: unlimited },
+    warm: { inventory: { read: unlimited, write: unlimited }, vouchers: { read: unlimited, write: unlimited }, idempotency: { read: unlimited, write: unlimited }, campaigns: { read: unlimited, write: unlimited } },
+    latencies: { gatewayMs: 0, handlerMs: 0, soldOutMs: 1, campaignReadMs: 1, counterReadMs: 1, shardWriteMs: 1, coldWritesMs: 1, idempotencyMs: 0 },
+    units: { wcuPerSuccess: 3, rcuPerAttempt: 1, campaignRcu: 0.5, idempotencyWcu: 0, voucherPartitionWcu: 1 },
+    coldStartMs: 0,
+    memoryMb: 1024,
+    keyedShare: 0,
+    client: { baseMs: 100, capMs: 1_000, maxAttempts: 1 },
+    campaignTtlMs: 1_000,
+    campaignReadPartitions: 1,
+    maxShardTries: 16,
+    stepMs: 1,
+    maxSeconds: 60,
+    ...overrides,
+  };
+}
+
+describe("Lambda scaling", () => {
+  it("adds 1,000 environments per function every 10 s, on top of the provisioned ones, within the account's concurrency", () => {
+    expect([LAMBDA_SCALE_STEP, LAMBDA_SCALE_INTERVAL_MS]).toEqual([1_000, 10_000]);
+    expect(environmentLimit(0, 0, unlimited)).toBe(1_000);
+    expect(environmentLimit(9_999, 0, unlimited)).toBe(1_000);
+    expect(environmentLimit(10_000, 0, unlimited)).toBe(2_000);
+    expect(environmentLimit(25_000, 500, unlimited)).toBe(3_500);
+    expect(environmentLimit(25_000, 500, 1_000)).toBe(1_000);
+  });
+
+  it("serves a slow flood on 1,000 environments for 10 s, then on 2,000, throttling the rest", () => {
+    const result = simulateDropDay(
+      scenario({
+        contenders: 20_000,
+        stock: 20_000,
+        latencies: { ...scenario().latencies, handlerMs: 2_000 },
+        client: { baseMs: 500, capMs: 1_000, maxAttempts: 40 },
+      }),
+    );
+    const before = result.timeline.filter((point) => point.atMs < 10_000);
+    const after = result.timeline.filter((point) => point.atMs >= 10_000 && point.atMs < 20_000);
+    expect(Math.max(...before.map((point) => point.environments))).toBe(1_000);
+    expect(Math.max(...after.map((point) => point.environments))).toBe(2_000);
+    expect(result.timeline.find((point) => point.environments > 1_000)?.atMs).toBe(10_000);
+    expect(result.throttled.lambda).toBeGreaterThan(0);
+    // Without provisioned environments, every environment there is was a cold start.
+    expect(result.coldStarts).toBeCloseTo(Math.max(...result.timeline.map((point) => point.environments)), 6);
+  });
+
+  it("starts provisioned environments warm and cold-starts the rest", () => {
+    const result = simulateDropDay(scenario({ contenders: 1_000, provisioned: 400, coldStartMs: 300, latencies: { ...scenario().latencies, handlerMs: 500 } }));
+    expect(result.coldStarts).toBeGreaterThan(0);
+    expect(result.coldStarts).toBeLessThanOrEqual(1_000);
+    expect(result.p99Ms).toBeGreaterThanOrEqual(800);
+  });
+});
+
+describe("DynamoDB limits", () => {
+  it("pins a partition at 1,000 WCU/s and 3,000 RCU/s", () => {
+    expect(PARTITION_LIMITS).toEqual({ writeUnitsPerSecond: 1_000, readUnitsPerSecond: 3_000 });
+  });
+
+  const shardFlood = (shards: number) =>
+    simulateDropDay(scenario({ contenders: 1_800, stock: 1_800, shards, partition: { readUnitsPerSecond: unlimited, writeUnitsPerSecond: 1_000 } }));
+
+  it("throttles 1,800 shard writes a second on one shard, and takes them on two", () => {
+    const one = shardFlood(1);
+    expect(one.throttled.dynamodb).toBeGreaterThan(0);
+    expect(one.timeline.some((point) => point.worstThrottle.resource === "shardPartition" && point.worstThrottle.share > 0.4)).toBe(true);
+    const two = shardFlood(2);
+    expect(two.throttled.dynamodb).toBe(0);
+    expect(two.successes).toBeCloseTo(1_800, 6);
+  });
+
+  it("throttles the campaign item when more instances read it each second than its partition serves", () => {
+    // 10,000 instances re-read the campaign every second at 0.5 RCU: 5,000 RCU/s against 3,000 on one partition.
+    const reads = (campaignReadPartitions: number) =>
+      simulateDropDay(
+        scenario({
+          contenders: 60_000,
+          stock: 60_000,
+          shards: 100,
+          provisioned: 10_000,
+          quotas: { ...scenario().quotas, lambdaConcurrency: 11_000 },
+          partition: { readUnitsPerSecond: PARTITION_LIMITS.readUnitsPerSecond, writeUnitsPerSecond: unlimited },
+          latencies: { ...scenario().latencies, handlerMs: 150 },
+          campaignReadPartitions,
+        }),
+      );
+    expect(reads(1).throttled.dynamodb).toBeGreaterThan(0);
+    expect(reads(2).throttled.dynamodb).toBe(0);
+  });
+
+  it("holds a table to its warm throughput", () => {
+    const warm = (write: number) =>
+      simulateDropDay(scenario({ contenders: 5_000, stock: 5_000, shards: 10, warm: { ...scenario().warm, inventory: { read: unlimited, write } } }));
+    expect(warm(4_000).throttled.dynamodb).toBeGreaterThan(0);
+    expect(warm(10_000).throttled.dynamodb).toBe(0);
+  });
+
+  it("bills the units served: 3 WCU per success, one failed write per shard tried after sell-out, none from the sold-out cache", () => {
+    const result = simulateDropDay(scenario({ contenders: 1_000, stock: 100, shards: 1, load: { kind: "closed", clients: 10 }, instances: 1 }));
+    expect(result.successes).toBeCloseTo(100, 6);
+    expect(result.soldOutAnswers).toBeCloseTo(900, 6);
+    // One instance learns from its first scan of the single shard; the rest answer from the cache.
+    expect(result.wcu).toBeGreaterThanOrEqual(300);
+    expect(result.wcu).toBeLessThan(300 + 12);
+  });
+});
+
+describe("retries", () => {
+  it("backs off with full jitter, doubling up to the cap", () => {
+    const client = { baseMs: 250, capMs: 1_500, maxAttempts: 8 };
+    expect([0, 1, 2, 3].map((attempt) => clientBackoffWindowMs(attempt, client))).toEqual([250, 500, 1_000, 1_500]);
+  });
+
+  it("splits an SDK call's tries: once, after one back-off, after two, or throttled to the end", () => {
+    expect(sdkOutcomes(0)).toEqual([1, 0, 0, 0]);
+    const [first, second, third, throttled] = sdkOutcomes(0.5);
+    expect([first, second, third, throttled]).toEqual([0.5, 0.25, 0.125, 0.125]);
+    expect(first + second + third + throttled).toBe(1);
+  });
+
+  it("answers API Gateway's excess with 429 and serves it on the clients' later tries", () => {
+    const throttledGateway = { ...scenario().quotas, apiGatewayRps: 1_000, apiGatewayBurst: 1_000 };
+    const once = simulateDropDay(scenario({ contenders: 3_000, stock: 3_000, quotas: throttledGateway }));
+    // A full bucket of 1,000 plus 1,000 refilled within the second: 1,000 of 3,000 refused.
+    expect(once.throttled.apiGateway).toBeCloseTo(1_000, -1);
+    expect(once.gaveUp).toBeCloseTo(once.throttled.apiGateway, 6);
+    expect(once.attempts).toBeCloseTo(3_000, 6);
+
+    const retrying = simulateDropDay(scenario({ contenders: 3_000, stock: 3_000, quotas: throttledGateway, client: { baseMs: 500, capMs: 4_000, maxAttempts: 10 } }));
+    expect(retrying.gaveUp).toBeLessThan(1);
+    expect(retrying.successes).toBeCloseTo(3_000, 0);
+    expect(retrying.attempts).toBeGreaterThan(3_000);
+    expect(retrying.throttledShare).toBeCloseTo((retrying.attempts - 3_000) / retrying.attempts, 2);
+  });
+
+  it("takes the busiest instance ahead of the mean by √(2 · mean · ln N)", () => {
+    expect(busiestInstanceScans(8, 1)).toBe(8);
+    expect(busiestInstanceScans(8, Math.E ** 4)).toBeCloseTo(16, 9);
+  });
+});
+
+describe("a closed loop (the local benchmark)", () => {
+  it("answers a saturated process's first round one after another, so it sells out after stock ÷ clients latencies", () => {
+    const queued = (firstRoundQueued: boolean) =>
+      simulateDropDay(
+        scenario({
+          contenders: 300,
+          stock: 25,
+          load: { kind: "closed", clients: 10 },
+          instances: 1,
+          firstRoundQueued,
+          latencies: { ...scenario().latencies, gatewayMs: 10, campaignReadMs: 0, coldWritesMs: 28 },
+        }),
+      ).soldOutSeconds;
+    // 25 units, 10 clients, 40 ms each: Little's law says 100 ms; clients in lockstep take 3 rounds.
+    expect(queued(true)).toBeCloseTo(0.1, 2);
+    expect(queued(false)).toBeCloseTo(0.12, 2);
+  });
+
+  it("sells out after stock ÷ clients rounds of one attempt's latency", () => {
+    // 10 clients, 40 ms per attempt (10 ms edge + 1 + 1 + 28 ms of cold writes), 100 units: 10 rounds, 0.4 s.
+    const result = simulateDropDay(
+      scenario({
+        contenders: 300,
+        stock: 100,
+        load: { kind: "closed", clients: 10 },
+        instances: 1,
+        latencies: { ...scenario().latencies, gatewayMs: 10, campaignReadMs: 0, coldWritesMs: 28 },
+      }),
+    );
+    expect(result.soldOutSeconds).toBeCloseTo(0.4, 2);
+    expect(result.attempts).toBeCloseTo(300, 6);
+    expect(result.throttledShare).toBe(0);
+  });
+});
+
+const figures: BenchClaimsFigures = benchClaimsFiguresSchema.parse({
+  version: 1,
+  measuredAt: "2026-12-05T08:00:00.000Z",
+  setting: { attempts: 3_000, stock: 500, concurrency: 200, shards: 4 },
+  flood: {
+    sellOutSeconds: 2.1,
+    successes: 500,
+    latencyMeanMs: 200,
+    successLatencyMeanMs: 1_000,
+    latencyP50Ms: 48,
+    latencyP99Ms: 3_000,
+    callMs: { GetItem: { calls: 600, meanMs: 250 }, UpdateItem: { calls: 700, meanMs: 280 }, TransactWriteItems: { calls: 500, meanMs: 300 }, Query: { calls: 3, meanMs: 40 } },
+  },
+  afterSellOutMeanMs: 60,
+  perSuccess: { calls: { GetItem: 1, UpdateItem: 1, TransactWriteItems: 1 }, wcu: 5, rcu: 1 },
+  import: { p50Ms: 45, p50WithSourceMapsMs: 52 },
+  handlerCpuMsPerSuccess: 2.4,
+});
+
+describe("the replay of a benchmark run", () => {
+  it("plays the benchmark's setting with its measured call latencies and no limits", () => {
+    const replay = replayScenario(figures);
+    expect(replay).toMatchObject({ contenders: 3_000, stock: 500, shards: 4, load: { kind: "closed", clients: 200 }, instances: 1, keyedShare: 0, firstRoundQueued: true });
+    // What a success spends outside its calls: 1,000 ms less 250 + 280 + 300.
+    expect(replay.latencies).toMatchObject({ gatewayMs: 170, soldOutMs: 60, counterReadMs: 250, shardWriteMs: 280, coldWritesMs: 300, campaignReadMs: 40 });
+    const result = simulateDropDay(replay);
+    // 500 units by 200 clients at about 1 s per attempt: 2.5 s by Little's law.
+    expect(result.soldOutSeconds).toBeGreaterThan(2.4);
+    expect(result.soldOutSeconds).toBeLessThan(2.7);
+    expect(result.throttledShare).toBe(0);
+  });
+});
+
+describe("the drop on AWS", () => {
+  it("keeps the model's shard tries equal to the claim path's", () => {
+    expect(MAX_SHARD_TRIES).toBe(CLAIM_MAX_SHARD_TRIES);
+  });
+
+  const input = { contenders: 1_000_000, stock: 100_000, calibration: builtInCalibration };
+  const plan = recommendedPlan(input);
+  const planned = (claimPath: { maxShardTries?: number; campaignReadPartitions?: number } = {}) =>
+    awsScenario({ ...input, ...claimPath, shards: plan.shards, provisioned: plan.claimFunction.provisionedConcurrency, quotas: planQuotas(plan), warm: planWarm(plan) });
+
+  it("plans for the busiest second of the arrival curve", () => {
+    expect(plan.inputs.attemptsPerSecond).toBe(600_000);
+    expect(plan.shards).toBe(1_000);
+  });
+
+  it("meets the design point under the plan with the claim path the model proposes, a million contenders in well under a minute", () => {
+    const started = performance.now();
+    const result = simulateDropDay(planned(PROPOSED_CLAIM_PATH));
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(result.attempts).toBeGreaterThanOrEqual(1_000_000);
+    expect(result.soldOutSeconds).toBeLessThan(10);
+    expect(result.throttledShare).toBeLessThan(0.001);
+    expect(result.successes).toBeCloseTo(100_000, 0);
+    const cost = dropCost(result, plan.claimFunction.provisionedConcurrency, 1);
+    expect(cost.total).toBeCloseTo(cost.lambda + cost.provisionedConcurrency + cost.apiGateway + cost.dynamodb + cost.cloudFront + cost.waf, 9);
+    expect(cost.waf).toBeCloseTo((result.attempts / 1e6) * 0.6, 9);
+  });
+
+  it("finds today's claim path throttled after sell-out: 16 failed shard writes per attempt until each instance has seen every shard empty", () => {
+    const result = simulateDropDay(planned());
+    expect(result.throttledShare).toBeGreaterThan(0.001);
+    expect(result.wcu).toBeGreaterThan(simulateDropDay(planned(PROPOSED_CLAIM_PATH)).wcu);
+  });
+});
+
+const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "dropday-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("npm run simulate:dropday", { timeout: 60_000 }, () => {
+  const run = (...args: string[]) => spawnSync("node_modules/.bin/tsx", ["bench/dropday/simulate.ts", ...args], { cwd: repoRoot, encoding: "utf8", timeout: 60_000 });
+
+  it("prints one JSON object with the figures the issue names", () => {
+    const result = run("--contenders", "100000", "--stock", "10000", "--json", "--calibration", writeFigures("json", figures));
+    expect(result.status).toBe(0);
+    const summary = JSON.parse(result.stdout) as Record<string, unknown>;
+    for (const key of ["soldOutSeconds", "throttledShare", "p50Ms", "p99Ms", "peakConcurrency", "wcu", "rcu", "costUsd"]) expect(typeof summary[key]).toBe("number");
+    expect(summary.throttledShare).toBeGreaterThanOrEqual(0);
+    expect(summary.throttledShare).toBeLessThanOrEqual(1);
+  });
+
+  it("prints the quotas, the arrival curve and the contrasts", () => {
+    const result = run("--contenders", "100000", "--stock", "10000", "--calibration", writeFigures("human", figures));
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("Arrival curve (first attempts): 0–1 s 60 %");
+    expect(result.stdout).toContain("quotas assumed: API Gateway");
+    expect(result.stdout).toContain("== one shard");
+    expect(result.stdout).toContain("== no provisioned concurrency, AWS's default quotas");
+  });
+
+  it("replays a benchmark run and exits 0 within 25 % of its sell-out time, 1 outside", () => {
+    const predicted = simulateDropDay(replayScenario(figures)).soldOutSeconds;
+    const within = run("--replay", writeFigures("within", { ...figures, flood: { ...figures.flood, sellOutSeconds: predicted * 1.1 } }));
+    expect(within.status).toBe(0);
+    expect(within.stdout).toMatch(/within ±25 %/);
+    const outside = run("--replay", writeFigures("outside", { ...figures, flood: { ...figures.flood, sellOutSeconds: predicted * 2 } }));
+    expect(outside.status).toBe(1);
+    expect(outside.stdout).toMatch(/OUTSIDE ±25 %/);
+  });
+
+  it("exits 2 on bad input", () => {
+    expect(run("--contenders", "0").status).toBe(2);
+    expect(run("--shards", "20", "--stock", "10").status).toBe(2);
+    const broken = join(dir, "broken.json");
+    writeFileSync(broken, "{}");
+    const result = run("--replay", broken);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("is not a bench:claims figures file");
+  });
+});
+
+function writeFigures(name: string, value: BenchClaimsFigures): string {
+  const path = join(dir, `${name}.json`);
+  writeFileSync(path, JSON.stringify(value));
+  expect(benchClaimsFiguresSchema.parse(JSON.parse(readFileSync(path, "utf8")))).toEqual(value);
+  return path;
+}
