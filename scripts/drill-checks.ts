@@ -147,6 +147,27 @@ export function checkPayoutOncePerStatement(payouts: readonly ReceivedPayout[]):
   return [...paid.entries()].filter(([, ids]) => ids.size > 1).map(([statementId, ids]) => `invariant 5: statement ${statementId} paid ${ids.size} times (${[...ids].join(", ")})`);
 }
 
+/** A claim answered 201: the voucher it named, to whom. */
+export interface AnsweredClaim {
+  resident: string;
+  voucherId: string;
+}
+
+/**
+ * Invariants 1 and 2 seen from the claimant's side: every voucher a claim answered is issued, to
+ * that resident. The claim writes the person's slot and then the voucher (DESIGN.md §8); a 201
+ * naming a voucher that was never filed, or one a retry with the same Idempotency-Key answered
+ * differently, would break the promise the answer made.
+ */
+export function checkAnsweredClaimsIssued(answered: readonly AnsweredClaim[], vouchers: readonly IssuedVoucher[]): string[] {
+  const owners = new Map(vouchers.map((v) => [v.voucherId, v.owner]));
+  return answered.flatMap(({ resident, voucherId }) => {
+    const owner = owners.get(voucherId);
+    if (owner === undefined) return [`claims: ${resident} was answered voucher ${voucherId}, which was never issued`];
+    return owner === resident ? [] : [`claims: ${resident} was answered voucher ${voucherId}, which is ${owner}'s`];
+  });
+}
+
 /** Invariant 6: the campaign's books balance to the fen. */
 export function checkBooksBalanced(books: Books): string[] {
   if (books.balanced && books.difference === 0 && books.problems.length === 0) return [];
@@ -157,6 +178,8 @@ export interface DrillObservations {
   stocks: DropStock[];
   limits: Record<string, number>;
   vouchers: IssuedVoucher[];
+  /** Every claim answered 201. */
+  answeredClaims: AnsweredClaim[];
   ledger: LedgerRecord[];
   deliveries: Deliveries[];
   statements: StatementHolding[];
@@ -169,6 +192,7 @@ export function checkInvariants(observed: DrillObservations): string[] {
   return [
     ...checkIssuedWithinStock(observed.stocks, observed.vouchers),
     ...checkPerPersonLimit(observed.limits, observed.vouchers),
+    ...checkAnsweredClaimsIssued(observed.answeredClaims, observed.vouchers),
     ...checkVoucherRedeemedOnce(observed.ledger),
     ...checkTransactionAppliedOnce(observed.ledger, observed.deliveries),
     ...checkRecordsInOneStatement(observed.ledger, observed.statements),

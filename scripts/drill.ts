@@ -487,6 +487,7 @@ async function drill(platform: Platform, args: z.infer<typeof argsSchema>, seed:
     stocks: Object.entries(stock).map(([voucherTypeId, n]) => ({ campaignId, dropId: "flash", voucherTypeId, stock: n })),
     limits: { [campaignId]: 1 },
     vouchers,
+    answeredClaims: claimed,
     ledger,
     deliveries,
     statements: held,

@@ -5,7 +5,7 @@
  * IDEMPOTENCY_KEY_REUSED.
  */
 import { claimPathSchema, idempotencyKeySchema } from "../../shared/api/parameters.js";
-import { claimRequestSchema } from "../../shared/api/schemas.js";
+import { claimRequestSchema } from "../../shared/api/claim-request.js";
 import { dynamoDb } from "../../shared/clients.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { callerIdentityHashes } from "../../shared/http/caller.js";

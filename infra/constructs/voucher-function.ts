@@ -11,7 +11,7 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
-import { ESM_REQUIRE_BANNER, UNREACHED_CREDENTIAL_PROVIDERS } from "./bundling.js";
+import { ESM_REQUIRE_BANNER, unreachedModules } from "./bundling.js";
 import { functionMemoryMb, functionTimeoutSeconds } from "../../shared/wiring/define.js";
 import type { FunctionDeclaration } from "../../shared/wiring/types.js";
 
@@ -72,7 +72,7 @@ export class VoucherFunction extends NodejsFunction {
         sourceMap: true,
         sourcesContent: false,
         banner: ESM_REQUIRE_BANNER,
-        externalModules: UNREACHED_CREDENTIAL_PROVIDERS,
+        externalModules: unreachedModules(declaration),
         // Bundle with the esbuild devDependency only; never fall back to a Docker image.
         forceDockerBundling: false,
       },

@@ -81,8 +81,8 @@ export const voucherSchema = z
   })
   .meta({ id: "Voucher" });
 
-/** Body of POST /campaigns/{id}/drops/{dropId}/claims. */
-export const claimRequestSchema = z.strictObject({ voucherTypeId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) }).meta({ id: "ClaimRequest" });
+// The claim's body lives in a module of its own, so the claim handler's bundle holds no other API schema.
+export { claimRequestSchema } from "./claim-request.js";
 
 /** GET /me/vouchers. */
 export const walletSchema = z.object({ items: z.array(voucherSchema), nextToken: z.string().optional() }).meta({ id: "Wallet" });

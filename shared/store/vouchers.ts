@@ -1,6 +1,10 @@
 /**
  * Vouchers and per-person claim counters. Both are cold items (a voucher has its own key; a
- * counter is one person's), so they are written together in one transaction without contention.
+ * counter is one person's), written one after the other with plain conditional writes, 1 WCU
+ * each: the counter's slot first ({@link admitVoucher}), then the voucher ({@link fileIssuedVoucher}).
+ * A slot records the voucher id, the attempt that took it and where the voucher is filed, so a
+ * slot whose voucher a crash left unwritten can be completed without taking another unit
+ * ({@link completeAdmission}). The crash analysis is in shared/use-cases/claim.ts.
  *
  * A voucher is filed under the drop shard its unit came from (exact counting at drop close); the
  * person's counter for the campaign holds the count the limit checks and a reference to every
@@ -11,10 +15,11 @@
  * wallets and payments find an account's vouchers as before. For an account never linked the two
  * are one item.
  */
-import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { VOUCHER_STATUSES, type Voucher } from "../domain/claim.js";
 import * as z from "../zod.js";
-import { batchGetAll, cancellationItem, cancellationReasons, queryAll, queryCount } from "./dynamo.js";
+import { batchGetAll, itemOfConditionFailure, putOnce, queryAll, queryCount } from "./dynamo.js";
 import { type AccountLink, accountLinkOf } from "./identity-links.js";
 import { CLAIM_COUNTER_SORT_PREFIX, accountLinkKey, claimCounterKey, issuedPartition, issuedVoucherKey, personPartition } from "./keys.js";
 
@@ -32,16 +37,15 @@ export const voucherItemSchema = z.object({
   owner: z.string(),
   shard: z.int().nonnegative(),
   /**
-   * The claim attempt that wrote the voucher (random, one per claim, the same on every try of its
-   * transaction), so a claim whose answer was lost recognises its own voucher. Absent on vouchers
-   * written before it existed.
+   * The claim attempt whose counter slot the voucher fills (random, one per claim, the same on
+   * every try of its writes). Absent on vouchers written before it existed.
    */
   issueAttempt: z.string().optional(),
 });
 export type VoucherItem = z.infer<typeof voucherItemSchema>;
 
 /** Where a voucher is filed, as the counter remembers it: "<voucherId> <dropId> <voucherTypeId> <shard>". */
-interface VoucherRef {
+export interface VoucherRef {
   voucherId: string;
   campaignId: string;
   dropId: string;
@@ -55,6 +59,8 @@ const counterSchema = z.object({
   registeredAt: z.string().optional(),
   voucherIds: z.set(z.string()).default(() => new Set<string>()),
   voucherRefs: z.set(z.string()).default(() => new Set<string>()),
+  /** One per slot: "<attempt> <voucherId> <dropId> <voucherTypeId> <shard>" (see {@link admitVoucher}). */
+  admissions: z.set(z.string()).default(() => new Set<string>()),
 });
 export type ClaimCounter = z.infer<typeof counterSchema>;
 
@@ -64,124 +70,188 @@ export function toVoucher(item: VoucherItem): Voucher {
   return voucher;
 }
 
-/**
- * What a voucher transaction did. "issued": this attempt's voucher is written (now, or by an
- * earlier try of the same attempt whose answer was lost). The other two are certain: this attempt
- * wrote nothing and never will, so its unit may go back.
- */
-export type IssueOutcome =
-  | { outcome: "issued" }
-  /** The person's counter is at the limit without this voucher id; counters never go down. */
-  | { outcome: "limit-reached" }
-  /** Another attempt of the same keyed claim (a replay) holds this voucher id. */
-  | { outcome: "exists"; voucher: VoucherItem };
+/** One voucher to issue: to whom, against whose limit, filed under which shard, by which attempt. */
+export interface VoucherIssue {
+  /** The claiming account (`sub`): the voucher's owner, whose wallet lists it. */
+  residentId: string;
+  /** The person whose counter the limit checks (linked identities); default: the resident. */
+  personKey?: string;
+  perPersonLimit: number;
+  voucher: Voucher;
+  /** The inventory shard the voucher is filed under (drop close counts the shards' vouchers). */
+  shard: number;
+  /**
+   * The claim attempt (random, one per claim, the same on every try of its writes), recorded with
+   * the counter's slot and on the voucher, so a write whose answer was lost is known as its own.
+   */
+  attempt: string;
+}
 
 /**
- * Raises the person's counter for the campaign (below the limit, and only for a voucher id it has
- * not admitted yet) and puts the voucher, both or neither. A retry with the same voucher id finds
- * the first voucher instead of issuing a second, whichever shard its own unit came from.
- *
- * `attempt` identifies this claim attempt across every try of the transaction: when a condition
- * fails, the voucher holding the id is found, and if it carries `attempt` it is this attempt's own,
- * committed by a try whose answer was lost (never a reason to give the unit back). Errors other
- * than a failed condition are thrown: their outcome is unknown to this function.
- *
- * `personKey` (default: the resident) names the counter the limit checks. When it is another
- * person's, the transaction has a third item: the resident's own item gets the voucher's
- * reference, unconditionally, so the wallet lists it. One transaction still: all or nothing, and
- * the limit is still one condition on one item.
+ * A slot on a person's counter: the attempt that took it and where the voucher it names is filed.
+ * `attempt` is undefined for slots written before admissions were recorded (by the counter and
+ * voucher transaction of old, so their voucher exists).
  */
-export async function writeIssuedVoucher(
-  db: DynamoDBDocumentClient,
-  table: string,
-  input: { residentId: string; personKey?: string; perPersonLimit: number; voucher: Voucher; shard: number; attempt: string },
-): Promise<IssueOutcome> {
-  const { residentId, voucher, shard, attempt } = input;
-  const personKey = input.personKey ?? residentId;
-  const ref: VoucherRef = { ...voucher, shard };
-  const item: VoucherItem & Record<string, unknown> = {
-    ...issuedVoucherKey(voucher.campaignId, voucher.dropId, voucher.voucherTypeId, shard, voucher.voucherId),
-    ...voucher,
-    // The stored attribute keeps its contract name, `owner`.
-    owner: residentId,
-    shard,
-    issueAttempt: attempt,
-  };
-  // The resident's references go on its own item when the limit is counted on another's.
-  const linked = personKey !== residentId;
+export interface Admission {
+  attempt: string | undefined;
+  ref: VoucherRef;
+}
+
+/**
+ * What {@link admitVoucher} did. "admitted": this attempt holds a slot for the voucher id (taken
+ * now, or by an earlier try whose answer was lost). The other two are certain: this attempt
+ * wrote nothing and never will, so its unit may go back.
+ */
+export type AdmitOutcome =
+  | { outcome: "admitted" }
+  /** The person's counter is at the limit without this voucher id; counters never go down. */
+  | { outcome: "limit-reached" }
+  /** Another attempt of the same keyed claim (a replay) holds the voucher id's slot. */
+  | { outcome: "held"; admission: Admission };
+
+/**
+ * The first of an issue's two writes (DESIGN.md §8, "The claim path at 3 WCU"): takes one slot on
+ * the person's counter for the campaign, below the limit and only for a voucher id it has not
+ * admitted yet, recording the voucher id, the attempt and where the voucher will be filed. One
+ * plain conditional UpdateItem (1 WCU): a counter is one person's item, so nothing contends on it.
+ *
+ * When the condition fails, the counter as it stood (`ALL_OLD`) says why: the id's slot is this
+ * attempt's (a try whose answer was lost committed it), another attempt's, or the limit is
+ * reached. Errors other than a failed condition are thrown: their outcome is unknown here. The
+ * SDK may send the update again after a lost answer; the id's condition makes that harmless.
+ *
+ * With linked identities the counter is the person key's and the wallet's reference goes on the
+ * resident's own item when the voucher is filed ({@link fileIssuedVoucher}); for an account never
+ * linked the two are one item and the reference is written here, in the same update.
+ */
+export async function admitVoucher(db: DynamoDBDocumentClient, table: string, issue: VoucherIssue): Promise<AdmitOutcome> {
+  const { voucher } = issue;
+  const personKey = issue.personKey ?? issue.residentId;
+  const ref = encodeRef({ ...voucher, shard: issue.shard });
+  const refHere = personKey === issue.residentId;
   try {
     await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: table,
-              Key: claimCounterKey(personKey, voucher.campaignId),
-              UpdateExpression: linked ? "ADD claimed :one, voucherIds :ids" : "ADD claimed :one, voucherIds :ids, voucherRefs :refs",
-              ConditionExpression: "(attribute_not_exists(claimed) OR claimed < :limit) AND NOT contains(voucherIds, :id)",
-              ExpressionAttributeValues: {
-                ":one": 1,
-                ":limit": input.perPersonLimit,
-                ":id": voucher.voucherId,
-                ":ids": new Set([voucher.voucherId]),
-                ...(linked ? {} : { ":refs": new Set([encodeRef(ref)]) }),
-              },
-              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-            },
-          },
-          { Put: { TableName: table, Item: item, ConditionExpression: "attribute_not_exists(pk)", ReturnValuesOnConditionCheckFailure: "ALL_OLD" } },
-          ...(linked
-            ? [
-                {
-                  Update: {
-                    TableName: table,
-                    Key: claimCounterKey(residentId, voucher.campaignId),
-                    UpdateExpression: "ADD voucherRefs :refs",
-                    ExpressionAttributeValues: { ":refs": new Set([encodeRef(ref)]) },
-                  },
-                },
-              ]
-            : []),
-        ],
+      new UpdateCommand({
+        TableName: table,
+        Key: claimCounterKey(personKey, voucher.campaignId),
+        UpdateExpression: `ADD claimed :one, voucherIds :ids, admissions :admission${refHere ? ", voucherRefs :refs" : ""}`,
+        ConditionExpression: "(attribute_not_exists(claimed) OR claimed < :limit) AND NOT contains(voucherIds, :id)",
+        ExpressionAttributeValues: {
+          ":one": 1,
+          ":limit": issue.perPersonLimit,
+          ":id": voucher.voucherId,
+          ":ids": new Set([voucher.voucherId]),
+          ":admission": new Set([`${issue.attempt} ${ref}`]),
+          ...(refHere ? { ":refs": new Set([ref]) } : {}),
+        },
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
       }),
     );
-    return { outcome: "issued" };
+    return { outcome: "admitted" };
   } catch (error) {
-    const [counter, put] = cancellationReasons(error);
-    if (counter !== "ConditionalCheckFailed" && put !== "ConditionalCheckFailed") throw error;
-    // A condition failed, so this try wrote nothing; but an earlier try of this attempt may have
-    // committed with its answer lost. The counter admits a voucher id once and never forgets it,
-    // so the counter as the transaction found it says who holds the id: this attempt, another
-    // one, or nobody.
-    const existing = await holderOfFailedIssue(db, table, error, { residentId, voucher, refsOnCounter: !linked });
-    if (existing?.issueAttempt === attempt) return { outcome: "issued" };
-    if (existing) return { outcome: "exists", voucher: existing };
-    // Nobody holds the id, and the counter is at the limit: counters never go down, so no try of
-    // this attempt can commit now or later.
-    if (counter === "ConditionalCheckFailed") return { outcome: "limit-reached" };
-    throw error;
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const found = itemOfConditionFailure(error);
+    const counter = found ? counterSchema.parse(found) : await readClaimCounter(db, table, personKey, voucher.campaignId);
+    const outcome = await admissionOnCounter(db, table, issue, counter);
+    if (!outcome) throw new Error(`the counter of ${personKey} refused ${voucher.voucherId} below its limit without holding it`, { cause: error });
+    return outcome;
   }
 }
 
 /**
- * The voucher holding the id of an issue whose transaction failed a condition, from the items it
- * found (`ALL_OLD`): the voucher itself when its put failed, else the voucher the counter refers
- * to. A consistent read of the resident's own item stands in when the answer left the items out,
- * or when the counter is a linked person's (it holds no references).
+ * What a person's counter says of an issue's slot: "admitted" when the voucher id's slot is this
+ * attempt's, "held" when another's, "limit-reached" when the id has none and the counter is full;
+ * undefined when the id has no slot below the limit (nothing of this attempt has landed yet).
+ * Read after an admission whose outcome is unknown, and after one that failed its condition.
  */
-async function holderOfFailedIssue(
-  db: DynamoDBDocumentClient,
-  table: string,
-  error: unknown,
-  issue: { residentId: string; voucher: Voucher; refsOnCounter: boolean },
-): Promise<VoucherItem | undefined> {
+export async function admissionOnCounter(db: DynamoDBDocumentClient, table: string, issue: VoucherIssue, counter: ClaimCounter): Promise<AdmitOutcome | undefined> {
+  if (counter.voucherIds.has(issue.voucher.voucherId)) {
+    const admission = await slotOf(db, table, issue, counter);
+    return admission.attempt === issue.attempt ? { outcome: "admitted" } : { outcome: "held", admission };
+  }
+  return counter.claimed >= issue.perPersonLimit ? { outcome: "limit-reached" } : undefined;
+}
+
+/**
+ * The slot a counter holds for the issue's voucher id: its admission, or for a slot written
+ * before admissions were recorded the wallet's reference (on the resident's own item when the
+ * counter is a linked person's).
+ */
+export async function slotOf(db: DynamoDBDocumentClient, table: string, issue: Omit<VoucherIssue, "attempt" | "shard" | "perPersonLimit">, counter: ClaimCounter): Promise<Admission> {
   const { campaignId, voucherId } = issue.voucher;
-  const voucherFound = cancellationItem(error, 1);
-  if (voucherFound) return voucherItemSchema.parse(voucherFound);
-  // A linked person's counter holds no references: the resident's own item does.
-  const counterFound = issue.refsOnCounter ? cancellationItem(error, 0) : undefined;
-  const counter = counterFound ? counterSchema.parse(counterFound) : await readClaimCounter(db, table, issue.residentId, campaignId);
-  return voucherOfCounter(db, table, counter, campaignId, voucherId);
+  for (const encoded of counter.admissions) {
+    const at = encoded.indexOf(" ");
+    const ref = decodeRef(campaignId, encoded.slice(at + 1));
+    if (ref.voucherId === voucherId) return { attempt: encoded.slice(0, at), ref };
+  }
+  const personKey = issue.personKey ?? issue.residentId;
+  const refs = personKey === issue.residentId ? counter : await readClaimCounter(db, table, issue.residentId, campaignId);
+  const ref = refOf(campaignId, refs, voucherId);
+  if (!ref) throw new Error(`the counter of ${personKey} in campaign ${campaignId} admits ${voucherId} but files it nowhere`);
+  return { attempt: undefined, ref };
+}
+
+/**
+ * The second of an issue's two writes: puts the voucher its slot admitted, once
+ * (`attribute_not_exists`, 1 WCU), and answers the voucher holding the id: this one, or the one
+ * already there (a try whose answer was lost, or another attempt completing the same slot; the
+ * slot took one unit, whoever files its voucher). For a linked account the resident's own item
+ * gets the wallet's reference first (an idempotent set ADD), so no voucher is ever filed without
+ * its reference.
+ */
+export async function fileIssuedVoucher(db: DynamoDBDocumentClient, table: string, issue: VoucherIssue): Promise<VoucherItem> {
+  const { residentId, voucher, shard } = issue;
+  const ref: VoucherRef = { ...voucher, shard };
+  if ((issue.personKey ?? residentId) !== residentId) {
+    await db.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: claimCounterKey(residentId, voucher.campaignId),
+        UpdateExpression: "ADD voucherRefs :refs",
+        ExpressionAttributeValues: { ":refs": new Set([encodeRef(ref)]) },
+      }),
+    );
+  }
+  // The stored attribute keeps its contract name, `owner`.
+  const item: VoucherItem = { ...voucher, owner: residentId, shard, issueAttempt: issue.attempt };
+  const key = issuedVoucherKey(voucher.campaignId, voucher.dropId, voucher.voucherTypeId, shard, voucher.voucherId);
+  const outcome = await putOnce(db, { TableName: table, Item: { ...key, ...item }, partitionKey: "pk" }, () => readIssuedVoucher(db, table, ref));
+  return outcome.created ? item : voucherItemSchema.parse(outcome.existing);
+}
+
+/**
+ * The voucher a slot names, made whole: read when it is filed, else filed now under the slot's
+ * shard and attempt, taking no unit (the slot's attempt took one). How a retry with the same
+ * Idempotency-Key finishes a claim that died between its two writes, and how an attempt that
+ * found its voucher id held answers with that voucher.
+ */
+export async function completeAdmission(db: DynamoDBDocumentClient, table: string, issue: Omit<VoucherIssue, "attempt" | "shard">, admission: Admission): Promise<VoucherItem> {
+  const existing = await readIssuedVoucher(db, table, admission.ref);
+  if (existing) return existing;
+  if (admission.attempt === undefined) {
+    throw new Error(`voucher ${admission.ref.voucherId} of campaign ${admission.ref.campaignId} was admitted together with its voucher, yet is not filed`);
+  }
+  return fileIssuedVoucher(db, table, { ...issue, shard: admission.ref.shard, attempt: admission.attempt });
+}
+
+/**
+ * What {@link writeIssuedVoucher} did: "issued", this attempt's slot and its voucher (written now,
+ * or found filed); "held", another attempt's slot for the same id, whose voucher is answered (and
+ * filed if it was not yet); "limit-reached", nothing written.
+ */
+export type IssueOutcome = { outcome: "issued"; voucher: VoucherItem } | { outcome: "held"; voucher: VoucherItem } | { outcome: "limit-reached" };
+
+/**
+ * Both writes of an issue in a row ({@link admitVoucher}, then {@link fileIssuedVoucher}), for
+ * issues that take no inventory unit of their own (a lottery's winners). A crash between them
+ * leaves a slot naming a voucher not yet filed; the same issue run again (same voucher id and
+ * attempt) finds its slot and files the voucher.
+ */
+export async function writeIssuedVoucher(db: DynamoDBDocumentClient, table: string, issue: VoucherIssue): Promise<IssueOutcome> {
+  const admitted = await admitVoucher(db, table, issue);
+  if (admitted.outcome === "limit-reached") return admitted;
+  if (admitted.outcome === "held") return { outcome: "held", voucher: await completeAdmission(db, table, issue, admitted.admission) };
+  return { outcome: "issued", voucher: await fileIssuedVoucher(db, table, issue) };
 }
 
 /**
@@ -245,26 +315,27 @@ export async function findVoucher(
   campaignId: string,
   voucherId: string,
 ): Promise<VoucherItem | undefined> {
-  return voucherOfCounter(db, table, await readClaimCounter(db, table, residentId, campaignId), campaignId, voucherId);
+  const ref = refOf(campaignId, await readClaimCounter(db, table, residentId, campaignId), voucherId);
+  return ref && readIssuedVoucher(db, table, ref);
 }
 
-/** The voucher a person's counter refers to by `voucherId`, read strongly consistently, or undefined. */
-async function voucherOfCounter(
-  db: DynamoDBDocumentClient,
-  table: string,
-  counter: ClaimCounter,
-  campaignId: string,
-  voucherId: string,
-): Promise<VoucherItem | undefined> {
-  const ref = [...counter.voucherRefs].map((encoded) => decodeRef(campaignId, encoded)).find((candidate) => candidate.voucherId === voucherId);
-  if (!ref) return undefined;
+/** The wallet's reference to `voucherId` on a counter, or undefined. */
+function refOf(campaignId: string, counter: ClaimCounter, voucherId: string): VoucherRef | undefined {
+  return [...counter.voucherRefs].map((encoded) => decodeRef(campaignId, encoded)).find((candidate) => candidate.voucherId === voucherId);
+}
+
+/** The voucher filed where `ref` says, read strongly consistently, or undefined. */
+export async function readIssuedVoucher(db: DynamoDBDocumentClient, table: string, ref: VoucherRef): Promise<VoucherItem | undefined> {
   const { Item } = await db.send(
-    new GetCommand({ TableName: table, Key: issuedVoucherKey(campaignId, ref.dropId, ref.voucherTypeId, ref.shard, voucherId), ConsistentRead: true }),
+    new GetCommand({ TableName: table, Key: issuedVoucherKey(ref.campaignId, ref.dropId, ref.voucherTypeId, ref.shard, ref.voucherId), ConsistentRead: true }),
   );
   return Item ? voucherItemSchema.parse(Item) : undefined;
 }
 
-/** The person's vouchers in every campaign, newest first. A person holds few. */
+/**
+ * The person's vouchers in every campaign, newest first. A person holds few. A reference whose
+ * voucher is not filed (a claim that died between its two writes) lists nothing.
+ */
 export async function listVouchers(db: DynamoDBDocumentClient, table: string, residentId: string): Promise<VoucherItem[]> {
   const counters = await queryAll(db, {
     TableName: table,

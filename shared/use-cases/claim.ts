@@ -1,25 +1,42 @@
 /**
- * The flash-drop claim, the platform's hot path:
+ * The flash-drop claim, the platform's hot path: 3 WCU per success (one per write below).
  *  1. a drop this instance knows to be sold out answers at once, without calling DynamoDB;
  *  2. the person's counter is read, so people already at their limit never touch the hot shards
- *     (and a retry whose first try committed gets that voucher); the person is the account's
- *     person key (shared/use-cases/person-key.ts), read in the same call as the account's own
- *     counter, so an account never linked costs no extra call; a linked account whose person is
- *     another's reads that counter too;
+ *     (and a keyed retry whose first try took a slot gets that voucher); the person is the
+ *     account's person key (shared/use-cases/person-key.ts), read in the same call as the
+ *     account's own counter, so an account never linked costs no extra call; a linked account
+ *     whose person is another's reads that counter too;
  *  3. one unit is taken from a random shard with a plain conditional update, trying other
  *     shards (bounded, random order, remembering empty ones) before answering SOLD_OUT;
- *  4. the counter and the voucher are written in one transaction over cold items only (with the
- *     account's own item as a third when the counter is another's: it keeps the wallet's
- *     reference, so the voucher stays the claiming account's);
- *  5. if the limit was reached meanwhile, the unit goes back to its shard.
- * A crash between 3 and 4 strands a unit but never oversells; drop close counts unclaimed stock
- * as stock − vouchers issued.
+ *  4. a slot is taken on the person's counter (`claimed < limit`, the voucher id not yet
+ *     admitted), recording the voucher id, this attempt and the shard: a plain conditional update;
+ *  5. the voucher is put (`attribute_not_exists`): a plain conditional put (for a linked account
+ *     the wallet's reference goes on its own item first: one write more);
+ *  6. if the limit was reached at 4, the unit goes back to its shard.
  *
- * A unit goes back only when the voucher transaction certainly wrote nothing and never will (a
- * condition failed: the limit, or another attempt holds the voucher id). After any other failure
- * (a lost answer, throttling to the end) the voucher is read back: if this attempt's voucher is
- * there, it is the answer; if not, the unit stays taken, since the write may still land, and drop
- * close counts it as unclaimed if it never does. Giving it back could sell it twice.
+ * Crash analysis (DESIGN.md §8; docs/architecture.md, "The claim path"):
+ *  - between 3 and 4: the unit is stranded, never oversold; drop close counts unclaimed stock as
+ *    stock − vouchers issued, not from the shard counters.
+ *  - between 4 and 5: the counter holds a slot naming a voucher that does not exist. A retry with
+ *    the same Idempotency-Key derives the same voucher id, finds the slot at step 2 and files the
+ *    voucher under the slot's shard and attempt, taking no unit: the unit the slot's attempt took
+ *    is the one it fills. Without a key, the person has lost one slot and the unit is stranded;
+ *    drop close recovers it from the vouchers actually issued. Issued ≤ stock: every voucher fills
+ *    a slot, every slot took one unit, and a slot's voucher id is admitted once and filed under one
+ *    key (`attribute_not_exists`). Per person ≤ limit: every voucher fills a slot, slots are
+ *    counted by the one conditional update on the person's counter.
+ *  - a lost answer at 4: the SDK sends the update again and its condition fails; the counter as
+ *    it stood names this attempt in the slot, so the claim goes on to 5. If no answer comes at all,
+ *    the counter is read back: this attempt's slot → go on; another attempt's slot (a replay of
+ *    the same key) → this one wrote nothing, its unit goes back and the other's voucher is the
+ *    answer (filed now if it was not yet); the limit reached without the id → the unit goes back;
+ *    nothing → the unit stays taken (the update may still land) and the caller gets a retryable
+ *    error; a keyed retry then completes whatever landed.
+ *  - a lost answer at 5: the put is sent again and finds the voucher (`ALL_OLD`), which is the
+ *    answer. If no answer comes at all, the voucher is read back; not there → retryable error,
+ *    the unit stays with its slot, and a keyed retry files the voucher.
+ * A unit goes back only when this attempt certainly holds no slot and never will. Giving it back
+ * in any other case could sell it twice.
  */
 import { randomBytes } from "node:crypto";
 import { assertDropOpen, issueVoucher as buildVoucher, keyedVoucherId, type Voucher } from "../domain/claim.js";
@@ -29,7 +46,20 @@ import { logger } from "../logger.js";
 import { type CampaignWithDrops, loadCampaign } from "../store/campaigns.js";
 import { type ShardAddress, clearSoldOut, giveBackUnit, markSoldOut, takeUnit } from "../store/inventory.js";
 import { type RetryOptions, withRetries } from "../store/retry.js";
-import { findVoucher, readClaimCounter, readClaimStart, toVoucher, writeIssuedVoucher } from "../store/vouchers.js";
+import {
+  type AdmitOutcome,
+  type VoucherIssue,
+  type VoucherItem,
+  admissionOnCounter,
+  admitVoucher,
+  completeAdmission,
+  fileIssuedVoucher,
+  readClaimCounter,
+  readClaimStart,
+  readIssuedVoucher,
+  slotOf,
+  toVoucher,
+} from "../store/vouchers.js";
 import type { IdentityHashes } from "../domain/identity.js";
 import { resolvePersonKey } from "./person-key.js";
 import type { Dependencies } from "./dependencies.js";
@@ -67,8 +97,10 @@ export interface ClaimRuntime {
   caches: ClaimCaches;
   random: () => number;
   retry?: RetryOptions;
-  /** Fault injection for tests: runs after a unit is taken, before the voucher is written. */
+  /** Fault injection for tests: runs after a unit is taken, before the counter's slot is taken. */
   afterTake?: (address: ShardAddress) => void | Promise<void>;
+  /** Fault injection for tests: runs after the counter's slot is taken, before the voucher is put. */
+  afterAdmit?: (issue: VoucherIssue) => void | Promise<void>;
 }
 
 /** A claim's dependencies. */
@@ -124,23 +156,28 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDependencie
     throw new NotFoundError(`Drop ${drop.id} has no vouchers of type ${request.voucherTypeId}`);
   }
   assertDropOpen({ campaign, drop, now: started });
-  if (drop.soldOut[voucherType.id]) {
+  const keyedId = request.idempotencyKey === undefined ? undefined : keyedVoucherId({ ...request, idempotencyKey: request.idempotencyKey });
+  const soldOut = () => {
     caches.rememberSoldOut(key, started.getTime());
-    throw new SoldOutError("This drop is sold out");
-  }
+    return new SoldOutError("This drop is sold out");
+  };
+  // A keyed claim reads its counter first even then: a slot its first try took before the drop
+  // sold out still gets its voucher.
+  if (drop.soldOut[voucherType.id] && keyedId === undefined) throw soldOut();
   const shardCount = drop.shardCounts[voucherType.id];
   if (shardCount === undefined) throw new DropNotOpenError(`Drop ${drop.id} has no inventory yet`);
 
-  const keyedId = request.idempotencyKey === undefined ? undefined : keyedVoucherId({ ...request, idempotencyKey: request.idempotencyKey });
   const start = await withRetries(() => readClaimStart(db, tables.vouchers, request.residentId, campaign.id), deps.retry);
   const personKey = await resolvePersonKey({ sub: request.residentId, identities: request.identities, account: start.account }, deps);
   const counter =
     personKey === request.residentId ? start.counter : await withRetries(() => readClaimCounter(db, tables.vouchers, personKey, campaign.id), deps.retry);
-  // A retry whose first try committed: answer with that voucher, taking nothing.
+  // A keyed retry whose first try took a slot: answer with that slot's voucher, filing it if a
+  // crash between the two writes left it unwritten, and taking no unit.
   if (keyedId !== undefined && counter.voucherIds.has(keyedId)) {
-    const existing = await withRetries(() => findVoucher(db, tables.vouchers, request.residentId, campaign.id, keyedId), deps.retry);
-    if (existing) return toVoucher(existing);
+    const issue = { residentId: request.residentId, personKey, perPersonLimit: campaign.perPersonLimit, voucher: buildVoucher({ voucherId: keyedId, campaign, dropId: drop.id, voucherType, claimedAt: started }) };
+    return toVoucher(await completeOrRetryable(() => slotOf(db, tables.vouchers, issue, counter).then((slot) => completeAdmission(db, tables.vouchers, issue, slot)), deps));
   }
+  if (drop.soldOut[voucherType.id]) throw soldOut();
   if (drop.audience === "registered" && counter.registeredAt === undefined) {
     throw new NotRegisteredError(`Drop ${drop.id} is for residents registered for campaign ${campaign.id}: register with POST /campaigns/${campaign.id}/registrations`);
   }
@@ -168,63 +205,95 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDependencie
   }
 
   const unit = address(taken.shard);
-  // One per claim, the same on every try of its transaction, so the voucher tells whose it is.
-  const attempt = randomBytes(12).toString("base64url");
   await deps.afterTake?.(unit);
   const claimedAt = deps.now();
-  const voucher = buildVoucher({
-    voucherId: keyedId ?? newVoucherId(claimedAt),
-    campaign,
-    dropId: drop.id,
-    voucherType,
-    claimedAt,
-  });
+  const issue: VoucherIssue = {
+    residentId: request.residentId,
+    personKey,
+    perPersonLimit: campaign.perPersonLimit,
+    voucher: buildVoucher({ voucherId: keyedId ?? newVoucherId(claimedAt), campaign, dropId: drop.id, voucherType, claimedAt }),
+    shard: unit.shard,
+    // One per claim, the same on every try of its writes, so the slot and the voucher tell whose they are.
+    attempt: randomBytes(12).toString("base64url"),
+  };
+  const giveBack = () => returnUnit(unit, key, deps, drop.soldOut[voucherType.id] !== undefined);
 
-  const markedSoldOut = drop.soldOut[voucherType.id] !== undefined;
-  let outcome;
+  let admitted: AdmitOutcome;
   try {
-    // The store's argument calls the resident `sub`, as its items do.
-    outcome = await withRetries(
-      () => writeIssuedVoucher(db, tables.vouchers, { residentId: request.residentId, personKey, perPersonLimit: campaign.perPersonLimit, voucher, shard: unit.shard, attempt }),
-      deps.retry,
-    );
+    admitted = await withRetries(() => admitVoucher(db, tables.vouchers, issue), deps.retry);
   } catch (error) {
-    return await afterUnknownOutcome({ request, voucher, attempt, unit, key, markedSoldOut, error }, deps);
+    admitted = await admissionAfterUnknownOutcome(issue, unit, error, deps);
   }
-  if (outcome.outcome === "issued") return voucher;
-  // Certain: this attempt wrote nothing and cannot, so its unit goes back.
-  await returnUnit(unit, key, deps, markedSoldOut);
-  if (outcome.outcome === "exists") return toVoucher(outcome.voucher);
-  throw new LimitReachedError(`You already hold ${campaign.perPersonLimit} voucher(s) of this campaign`);
+  if (admitted.outcome === "limit-reached") {
+    await giveBack();
+    throw new LimitReachedError(`You already hold ${campaign.perPersonLimit} voucher(s) of this campaign`);
+  }
+  if (admitted.outcome === "held") {
+    // A replay of the same key holds the slot with its own unit: this one's goes back.
+    await giveBack();
+    const { admission } = admitted;
+    return toVoucher(await completeOrRetryable(() => completeAdmission(db, tables.vouchers, issue, admission), deps));
+  }
+
+  await deps.afterAdmit?.(issue);
+  try {
+    return toVoucher(await withRetries(() => fileIssuedVoucher(db, tables.vouchers, issue), deps.retry));
+  } catch (error) {
+    return toVoucher(await voucherAfterUnknownOutcome(issue, unit, error, deps));
+  }
 }
 
 /**
- * The voucher transaction failed without saying what it did: throttled or conflicting to the
- * end (an SDK try before those may have committed with its answer lost), a dropped connection,
- * a timeout. A consistent read of the person's counter and voucher decides: this attempt's
- * voucher is there → it is the answer; another attempt's → this one certainly wrote nothing, the
- * unit goes back and the other voucher is the answer (a replay); nothing → the unit stays taken
- * (a request in flight may still commit), and the caller gets a retryable error.
+ * The slot's update failed without saying what it did: throttled to the end (an SDK try before
+ * may have committed with its answer lost), a dropped connection, a timeout. A consistent read of
+ * the person's counter decides (see the crash analysis above); when it shows nothing of this
+ * attempt, or cannot be read, the unit stays taken and the caller gets a retryable error.
  */
-async function afterUnknownOutcome(
-  failed: { request: ClaimRequest; voucher: Voucher; attempt: string; unit: ShardAddress; key: string; markedSoldOut: boolean; error: unknown },
-  deps: ClaimDependencies,
-): Promise<Voucher> {
-  const { request, voucher, attempt, unit, key, markedSoldOut, error } = failed;
-  let found;
+async function admissionAfterUnknownOutcome(issue: VoucherIssue, unit: ShardAddress, error: unknown, deps: ClaimDependencies): Promise<AdmitOutcome> {
+  const personKey = issue.personKey ?? issue.residentId;
   try {
-    found = await withRetries(() => findVoucher(deps.db, deps.tables.vouchers, request.residentId, voucher.campaignId, voucher.voucherId), deps.retry);
+    const counter = await withRetries(() => readClaimCounter(deps.db, deps.tables.vouchers, personKey, issue.voucher.campaignId), deps.retry);
+    const outcome = await admissionOnCounter(deps.db, deps.tables.vouchers, issue, counter);
+    if (outcome) return outcome;
   } catch (readError) {
-    logger.warn("could not read back a voucher after an unknown outcome; its unit stays taken", { ...unit, error: String(readError) });
+    logger.warn("could not read back a counter after an unknown outcome; its unit stays taken", { ...unit, error: String(readError) });
   }
-  if (found?.issueAttempt === attempt) return toVoucher(found);
-  if (found) {
-    await returnUnit(unit, key, deps, markedSoldOut);
-    return toVoucher(found);
+  logger.warn("counter slot outcome unknown; its unit stays taken and drop close counts it as unclaimed", { ...unit, error: String(error) });
+  throw retryable(error);
+}
+
+/**
+ * The voucher's put failed without saying what it did. The slot is this attempt's, so its unit is
+ * spent whatever happens: the voucher read back is the answer; when it is not there (or cannot be
+ * read), the caller gets a retryable error, and a retry with the same Idempotency-Key files it.
+ */
+async function voucherAfterUnknownOutcome(issue: VoucherIssue, unit: ShardAddress, error: unknown, deps: ClaimDependencies) {
+  try {
+    const found = await withRetries(() => readIssuedVoucher(deps.db, deps.tables.vouchers, { ...issue.voucher, shard: issue.shard }), deps.retry);
+    if (found) return found;
+  } catch (readError) {
+    logger.warn("could not read back a voucher after an unknown outcome", { ...unit, error: String(readError) });
   }
-  logger.warn("voucher write outcome unknown; its unit stays taken and drop close counts it as unclaimed", { ...unit, error: String(error) });
-  if (error instanceof ThrottledError) throw error;
-  throw new UnavailableError("The claim could not be confirmed; retry with the same Idempotency-Key", { cause: error });
+  logger.warn("voucher write outcome unknown; its slot holds the unit, which a keyed retry fills and drop close otherwise counts as unclaimed", { ...unit, error: String(error) });
+  throw retryable(error);
+}
+
+/**
+ * Makes a slot's voucher whole (another attempt's slot: it took the unit). What fails is answered
+ * as retryable: the slot stays, and the next retry with the same key tries again.
+ */
+async function completeOrRetryable(complete: () => Promise<VoucherItem>, deps: ClaimDependencies): Promise<VoucherItem> {
+  try {
+    return await withRetries(complete, deps.retry);
+  } catch (error) {
+    throw retryable(error);
+  }
+}
+
+/** What the caller is told after an unknown outcome: throttled stays throttled (429), anything else is 503. */
+function retryable(error: unknown): Error {
+  if (error instanceof ThrottledError) return error;
+  return new UnavailableError("The claim could not be confirmed; retry with the same Idempotency-Key", { cause: error });
 }
 
 /** Puts a unit back; on failure the unit is stranded, which drop close accounts for. */

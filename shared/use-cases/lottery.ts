@@ -12,10 +12,11 @@
  *     function of the chunk and the seed, so a redelivered chunk writes the same item.
  *  3. **Merge**, by the worker that finds every chunk reported: the global top-k per type
  *     (domain/lottery.ts proves it equals the whole ranking), then each winner's voucher is
- *     issued as a claim at the draw would (the claim's voucher write: the person's counter below
- *     the limit, once per voucher id). The voucher id and the issue attempt derive from the
- *     registration id, so a merge run twice (a crash, a redelivery, two workers at once) finds
- *     the vouchers it issued and issues none again. Winners are at most `stock` per type, and
+ *     issued as a claim at the draw would (the claim's two writes: a slot on the person's counter
+ *     below the limit, once per voucher id, then the voucher). The voucher id and the issue
+ *     attempt derive from the registration id, so a merge run twice (a crash, a redelivery, two
+ *     workers at once) finds the slots it took, files any voucher a crash left unwritten, and
+ *     issues none again. Winners are at most `stock` per type, and
  *     each gets at most one voucher, so nothing is issued over stock. A winner at the limit gets
  *     none; the unit is not passed down and drop close releases it (stock − vouchers issued).
  *     Last, the result is published once, with the seed.
@@ -296,7 +297,7 @@ async function issueWinners(deps: DrawWorkerDependencies, draw: DrawItem, winner
       shard: registrationShard(winner.registrationId) % shardCount,
       attempt: `draw#${winner.registrationId}`,
     });
-    // "exists" cannot hold another attempt's voucher: the id is this registration's alone.
+    // "held" cannot be another attempt's slot: the id and the attempt are this registration's alone.
     const got = outcome.outcome === "limit-reached" ? undefined : voucher.voucherId;
     if (got !== undefined) issued[winner.voucherTypeId] = (issued[winner.voucherTypeId] ?? 0) + 1;
     await markWinner(deps.db, deps.tables.lottery, winner, got);

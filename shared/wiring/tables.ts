@@ -28,7 +28,7 @@ export const platformTables = {
     description:
       "Vouchers, filed by the drop shard their unit came from (pk ISSUED#<campaign>#<drop>#<type>#<n>, " +
       "sk VOUCHER#<voucherId>) so drop close counts them exactly, and each resident's claims per campaign " +
-      "(pk PERSON#<sub>, sk LIMIT#<campaignId>: the count the limit checks and references to the vouchers), " +
+      "(pk PERSON#<sub>, sk LIMIT#<campaignId>: the count the limit checks, one slot per voucher admitted and references to the vouchers), " +
       "and linked identities: IDENT#<hmac> and ACCOUNT#<sub> (person keys; keyed hashes only, never phone numbers or ids) " +
       "and CARD#<partner>#<token> (a partner's card token linked to a resident). " +
       "Its stream feeds the stats projector (claims, expiry, status changes).",

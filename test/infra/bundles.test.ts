@@ -2,31 +2,50 @@
  * The Lambda bundles carry none of the local runtime: every function's entry is bundled with
  * esbuild as the CDK construct does it (infra/constructs/voucher-function.ts), and no bundle
  * holds a module of infra/local/ nor the local fault mode's marker, so the faults that
- * `VOUCHERS_FAULTS` injects locally can never be injected on AWS.
+ * `VOUCHERS_FAULTS` injects locally can never be injected on AWS. What a bundle leaves out
+ * (infra/constructs/bundling.ts, `unreachedModules`) it may import only with `import()`.
  */
 import { resolve } from "node:path";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
+import { unreachedModules } from "../../infra/constructs/bundling.js";
 import { REPO_ROOT } from "../../infra/constructs/voucher-function.js";
 import { FAULT_MIDDLEWARE_NAME } from "../../infra/local/faults.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { LAMBDA_BUNDLING } from "./support.js";
 
 describe("the Lambda bundles", () => {
-  it("contain no local runtime code and no fault injection", async () => {
-    const entries = [...new Set(Object.values(platform.functions).map((fn) => fn.entry))];
-    const result = await build({
-      entryPoints: Object.fromEntries(entries.map((entry) => [entry.replace(/\.ts$/, ""), resolve(REPO_ROOT, entry)])),
-      ...LAMBDA_BUNDLING,
-    });
-    const bundles = result.outputFiles.filter((file) => file.path.endsWith(".js"));
-    expect(bundles).toHaveLength(entries.length);
-    for (const [output, { inputs }] of Object.entries(result.metafile.outputs)) {
-      expect(Object.keys(inputs).filter((input) => input.startsWith("infra/")), output).toEqual([]);
+  it("contain no local runtime code and no fault injection, and import what they leave out only dynamically", async () => {
+    // Functions are bundled in groups that leave out the same modules, as the construct does.
+    const groups = new Map<string, { external: string[]; entries: Set<string> }>();
+    for (const declaration of Object.values(platform.functions)) {
+      const external = unreachedModules(declaration);
+      const group = groups.get(external.join()) ?? { external, entries: new Set<string>() };
+      group.entries.add(declaration.entry);
+      groups.set(external.join(), group);
     }
-    for (const bundle of bundles) {
-      expect(bundle.text.includes(FAULT_MIDDLEWARE_NAME), bundle.path).toBe(false);
-      expect(bundle.text.includes("VOUCHERS_FAULTS"), bundle.path).toBe(false);
+    expect(groups.size).toBeGreaterThan(0);
+    for (const { external, entries } of groups.values()) {
+      const result = await build({
+        entryPoints: Object.fromEntries([...entries].map((entry) => [entry.replace(/\.ts$/, ""), resolve(REPO_ROOT, entry)])),
+        ...LAMBDA_BUNDLING,
+        external,
+      });
+      const bundles = result.outputFiles.filter((file) => file.path.endsWith(".js"));
+      expect(bundles).toHaveLength(entries.size);
+      for (const [output, { inputs }] of Object.entries(result.metafile.outputs)) {
+        expect(Object.keys(inputs).filter((input) => input.startsWith("infra/")), output).toEqual([]);
+      }
+      for (const bundle of bundles) {
+        expect(bundle.text.includes(FAULT_MIDDLEWARE_NAME), bundle.path).toBe(false);
+        expect(bundle.text.includes("VOUCHERS_FAULTS"), bundle.path).toBe(false);
+      }
+      // A module left out must only ever be imported with import(), on a path Lambda never
+      // takes: a static import of one would fail every cold start.
+      const left = new Set(external);
+      for (const [output, { imports }] of Object.entries(result.metafile.outputs)) {
+        for (const imported of imports.filter((candidate) => left.has(candidate.path))) expect(imported.kind, `${output} imports ${imported.path}`).toBe("dynamic-import");
+      }
     }
   });
 });

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { App, CfnElement, Stack } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
 import type { BuildOptions } from "esbuild";
-import { ESM_REQUIRE_BANNER, UNREACHED_CREDENTIAL_PROVIDERS } from "../../infra/constructs/bundling.js";
+import { ESM_REQUIRE_BANNER } from "../../infra/constructs/bundling.js";
 import { CONSOLE_DIST_CONTEXT, JWT_AUDIENCE_CONTEXT, JWT_ISSUER_CONTEXT } from "../../infra/build-app.js";
 import { REPO_ROOT } from "../../infra/constructs/voucher-function.js";
 import { platform } from "../../shared/wiring/platform.js";
@@ -54,7 +54,8 @@ export function logicalId(construct: IConstruct): string {
 
 /**
  * esbuild's options for the Lambda bundles, as the CDK construct sets them
- * (infra/constructs/voucher-function.ts), kept in memory with their metafile.
+ * (infra/constructs/voucher-function.ts), kept in memory with their metafile; what a function
+ * leaves out (`external`) is its own: `unreachedModules(declaration)`.
  */
 export const LAMBDA_BUNDLING: BuildOptions & { metafile: true; write: false } = {
   bundle: true,
@@ -64,7 +65,6 @@ export const LAMBDA_BUNDLING: BuildOptions & { metafile: true; write: false } = 
   minify: true,
   mainFields: ["module", "main"],
   banner: { js: ESM_REQUIRE_BANNER },
-  external: [...UNREACHED_CREDENTIAL_PROVIDERS],
   metafile: true,
   write: false,
   outdir: "/bundles",

@@ -9,25 +9,24 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
+import { unreachedModules } from "../../infra/constructs/bundling.js";
 import { REPO_ROOT } from "../../infra/constructs/voucher-function.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { LAMBDA_BUNDLING } from "./support.js";
 
-/** Each named function's bundle: the modules it holds and its code, by function name. */
+/** Each named function's bundle, built as the construct builds it: the modules it holds and its code. */
 async function bundles(names: readonly (keyof typeof platform.functions)[]): Promise<Record<string, { inputs: string[]; code: string }>> {
-  const result = await build({
-    entryPoints: Object.fromEntries(names.map((name) => [name, resolve(REPO_ROOT, platform.functions[name].entry)])),
-    ...LAMBDA_BUNDLING,
-  });
-  const code = new Map(result.outputFiles.map((file) => [file.path.replace(/^.*\/|\.js$/g, ""), file.text]));
-  return Object.fromEntries(
-    Object.entries(result.metafile.outputs)
-      .filter(([output]) => output.endsWith(".js"))
-      .map(([output, { inputs }]) => {
-        const name = output.replace(/^.*\/|\.js$/g, "");
-        return [name, { inputs: Object.keys(inputs), code: code.get(name) ?? "" }];
-      }),
+  const built = await Promise.all(
+    names.map(async (name) => {
+      const declaration = platform.functions[name];
+      const result = await build({ entryPoints: { [name]: resolve(REPO_ROOT, declaration.entry) }, ...LAMBDA_BUNDLING, external: unreachedModules(declaration) });
+      const output = Object.entries(result.metafile.outputs).find(([path]) => path.endsWith(".js"));
+      const file = result.outputFiles.find((candidate) => candidate.path.endsWith(".js"));
+      if (!output || !file) throw new Error(`no bundle of ${name}`);
+      return [name, { inputs: Object.keys(output[1].inputs), code: file.text }] as const;
+    }),
   );
+  return Object.fromEntries(built);
 }
 
 const TRACER = /node_modules\/(@aws-lambda-powertools\/tracer|aws-xray-sdk-core)\//;

@@ -588,7 +588,7 @@ describe("vouchers of two campaigns sharing one voucherId", () => {
       expiresAt: new Date(claimedAt + 7 * DAY).toISOString(),
       status: "CLAIMED",
     };
-    expect(await writeIssuedVoucher(db, tables.vouchers, { residentId: owner, perPersonLimit: 2, voucher, shard: 0, attempt: `seed-${voucher.campaignId}` })).toEqual({ outcome: "issued" });
+    expect(await writeIssuedVoucher(db, tables.vouchers, { residentId: owner, perPersonLimit: 2, voucher, shard: 0, attempt: `seed-${voucher.campaignId}` })).toMatchObject({ outcome: "issued" });
   }
 
   it("redeem the one chosen (campaign B's, the only one that applies), never its namesake in campaign A", async () => {

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import {
+  checkAnsweredClaimsIssued,
   checkBooksBalanced,
   checkInvariants,
   checkIssuedWithinStock,
@@ -33,6 +34,7 @@ function clean(): DrillObservations {
     stocks: [{ campaignId: "c1", dropId: "d1", voucherTypeId: "100-30", stock: 2 }],
     limits: { c1: 1 },
     vouchers: [voucher("v1", "alice"), voucher("v2", "bob")],
+    answeredClaims: [{ resident: "alice", voucherId: "v1" }, { resident: "alice", voucherId: "v1" }, { resident: "bob", voucherId: "v2" }],
     ledger: [redemption("t1", "v1"), redemption("t2", "v2"), reversal("t2", "v2")],
     deliveries: [{ route: "payments", partnerId: "bank", key: "t1", answers: [{ status: 200, body: { discount: 3_000 } }, { status: 503, body: {} }, { status: 200, body: { discount: 3_000 } }] }],
     statements: [
@@ -59,6 +61,13 @@ describe("the drill's invariant checks", () => {
 
   it("see a person over the per-person limit (invariant 2)", () => {
     expect(checkPerPersonLimit({ c1: 1 }, [voucher("v1", "alice"), voucher("v2", "alice")])).toEqual(["invariant 2: alice holds 2 vouchers of c1, limit 1"]);
+  });
+
+  it("see a claim answered with a voucher never issued (a slot without its voucher), or with another's", () => {
+    expect(checkAnsweredClaimsIssued([{ resident: "carol", voucherId: "v9" }, { resident: "carol", voucherId: "v2" }], clean().vouchers)).toEqual([
+      "claims: carol was answered voucher v9, which was never issued",
+      "claims: carol was answered voucher v2, which is bob's",
+    ]);
   });
 
   it("see a voucher redeemed twice (invariant 4)", () => {
