@@ -5,7 +5,7 @@
  */
 import type { Context } from "aws-lambda";
 import { config, grantedDeadLetterQueues, grantedQueues, grantedTables } from "../shared/config.js";
-import { type HttpEvent, httpRoute } from "../shared/http/route.js";
+import { type HttpEvent, httpRoute } from "../shared/http/traced-route.js";
 import { probes } from "../shared/health-probes.js";
 import { cachedHealthCheck, checkHealth, type HealthReport, publicHealth } from "../shared/use-cases/health.js";
 

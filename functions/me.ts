@@ -1,5 +1,5 @@
 /** GET /me (resident): the caller as the platform sees them. */
-import { httpRoute } from "../shared/http/route.js";
+import { httpRoute } from "../shared/http/traced-route.js";
 
 export const handler = httpRoute("resident", ({ caller }) => ({
   status: 200,

@@ -2,12 +2,12 @@
  * The ticker schedule (every minute): runs each job whose time depends on data. Every job is
  * idempotent, because Scheduler delivers at least once and a slow tick may overlap the next.
  */
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import middy from "@middy/core";
 import { sqs } from "../shared/clients.js";
 import { queueUrl } from "../shared/config.js";
 import { dependenciesOf } from "../shared/dependencies.js";
 import { logger } from "../shared/logger.js";
+import { countTick } from "../shared/observability/business-metrics.js";
+import { tracedHandler } from "../shared/observability/tracing.js";
 import { runTicker } from "../shared/use-cases/ticker.js";
 import { sendAll, sendOne } from "../shared/queues/send.js";
 import { scheduledEventSchema } from "../shared/wiring/types.js";
@@ -39,18 +39,12 @@ export async function tick(event: unknown): Promise<void> {
   }
   if (outcome.settlement.resendFailed !== undefined) logger.error("payout re-send sweep failed", { resendFailed: outcome.settlement.resendFailed });
   if (outcome.programmePayouts?.failed !== undefined) logger.error("programme payout re-send sweep failed", { resendFailed: outcome.programmePayouts.failed });
-  for (const payableId of outcome.programmePayouts?.resent ?? []) logger.warn("programme payout re-sent", { payableId, _aws: payoutResentMetric(), PayoutResent: 1 });
-  // One line per re-send (a payout message was lost after its statement became PENDING), carrying a
-  // CloudWatch embedded metric (Vouchers/PayoutResent): what no DLQ sees, an operator can graph and alarm on.
-  for (const resent of outcome.settlement.resentPayouts) {
-    logger.warn("payout re-sent", { ...resent, _aws: payoutResentMetric(), PayoutResent: 1 });
-  }
+  // One line per re-send (a payout message was lost after it became due): what no DLQ sees. The
+  // heartbeat, the re-sends and the statements PENDING over an hour are metrics the alarms read.
+  for (const payableId of outcome.programmePayouts?.resent ?? []) logger.warn("programme payout re-sent", { payableId });
+  for (const resent of outcome.settlement.resentPayouts) logger.warn("payout re-sent", { ...resent });
+  countTick(outcome);
   logger.info("tick", { ...outcome });
 }
 
-/** The embedded-metric-format directive of one PayoutResent count (namespace Vouchers). */
-function payoutResentMetric() {
-  return { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: "Vouchers", Dimensions: [[]], Metrics: [{ Name: "PayoutResent", Unit: "Count" }] }] };
-}
-
-export const handler = middy(tick).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = tracedHandler(tick);

@@ -202,6 +202,7 @@ export function buildApp({ wiring: declared, context = {}, app = new App({ conte
     // A drop plan provisions the claim function, and the claims route takes the plan's rate.
     routeThrottles: dropPlan ? { ...edgeContext.routeThrottles, claims: claimsThrottle(edgeContext.routeThrottles.claims, dropPlan) } : edgeContext.routeThrottles,
     ...(dropPlan ? { dropPlan } : {}),
+    alarmTopic: stateful.alarmTopic,
     description: `${wiring.app}: functions, HTTP API, schedules and event source mappings`,
   });
   const waf = new WafStack(app, `${wiring.app}-waf`, {

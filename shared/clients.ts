@@ -15,6 +15,18 @@ let sqsClient: SQSClient | undefined;
 let s3Client: S3Client | undefined;
 let presigningS3Client: { endpoint: string | undefined; client: S3Client } | undefined;
 
+/** What every AWS client goes through when it is built; by default nothing. */
+let instrument = <C>(client: C): C => client;
+
+/**
+ * Has every AWS client built from now on pass through `wrap` (the tracer's SDK capture, set when
+ * a traced handler is built: shared/observability/tracing.ts), so that its calls are recorded.
+ * Clients are built on first use, after the handler is. Not the presigning client: signing calls nothing.
+ */
+export function instrumentAwsClients(wrap: <C>(client: C) => C): void {
+  instrument = wrap;
+}
+
 /**
  * Tries of one DynamoDB call in all, the first included. The SDK's standard retry strategy spends
  * them on throttling (full-jitter exponential back-off, longer for throttling than for other
@@ -43,7 +55,7 @@ export function dynamoDbClientConfig(): DynamoDBClientConfig {
 
 /** The low-level DynamoDB client (DescribeTable, raw attribute values). */
 export function dynamoDb(): DynamoDBClient {
-  dynamoDbClient ??= new DynamoDBClient(dynamoDbClientConfig());
+  dynamoDbClient ??= instrument(new DynamoDBClient(dynamoDbClientConfig()));
   return dynamoDbClient;
 }
 
@@ -58,17 +70,19 @@ export function documents(): DynamoDBDocumentClient {
 export function sqs(): SQSClient {
   if (!sqsClient) {
     const { AWS_REGION, VOUCHERS_SQS_ENDPOINT } = config();
-    sqsClient = new SQSClient({
-      region: AWS_REGION,
-      ...(VOUCHERS_SQS_ENDPOINT ? { endpoint: VOUCHERS_SQS_ENDPOINT } : {}),
-    });
+    sqsClient = instrument(
+      new SQSClient({
+        region: AWS_REGION,
+        ...(VOUCHERS_SQS_ENDPOINT ? { endpoint: VOUCHERS_SQS_ENDPOINT } : {}),
+      }),
+    );
   }
   return sqsClient;
 }
 
 /** The S3 client handlers use for the object store's objects (HEAD, GET, PUT). */
 export function s3(): S3Client {
-  s3Client ??= buildS3Client(config().VOUCHERS_S3_ENDPOINT);
+  s3Client ??= instrument(buildS3Client(config().VOUCHERS_S3_ENDPOINT));
   return s3Client;
 }
 

@@ -1,7 +1,7 @@
 /** GET /admin/audit?entity=MERCHANT%23m1 (operator): who changed the entity, when and why, oldest first. */
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { auditQuerySchema } from "../../shared/api/registry-schemas.js";
-import { httpRoute, parseWith } from "../../shared/http/route.js";
+import { httpRoute, parseWith } from "../../shared/http/traced-route.js";
 import { listAudit } from "../../shared/use-cases/audit.js";
 
 export const handler = httpRoute("operator", async ({ event }) => ({

@@ -1,7 +1,7 @@
 /** POST /admin/campaigns/{id}/drops (operator): a new drop within the budget not yet committed. */
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { parseDrop } from "../../shared/domain/campaign.js";
-import { httpRoute, jsonBody } from "../../shared/http/route.js";
+import { httpRoute, jsonBody } from "../../shared/http/traced-route.js";
 import { addDrop } from "../../shared/use-cases/campaigns.js";
 import { auditedAs, campaignIdOf } from "./request.js";
 

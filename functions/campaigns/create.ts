@@ -1,7 +1,7 @@
 /** POST /admin/campaigns (operator): a new DRAFT campaign, validated against its budget. */
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { parseCampaign } from "../../shared/domain/campaign.js";
-import { httpRoute, jsonBody } from "../../shared/http/route.js";
+import { httpRoute, jsonBody } from "../../shared/http/traced-route.js";
 import { createCampaign } from "../../shared/use-cases/campaigns.js";
 import { auditedAs } from "./request.js";
 

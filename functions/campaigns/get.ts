@@ -1,5 +1,5 @@
 /** GET /admin/campaigns/{id} (operator): the campaign with remaining stock per drop and voucher type. */
-import { httpRoute } from "../../shared/http/route.js";
+import { httpRoute } from "../../shared/http/traced-route.js";
 import { getCampaign } from "../../shared/use-cases/campaigns.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { campaignIdOf } from "./request.js";

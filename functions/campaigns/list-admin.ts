@@ -1,7 +1,7 @@
 /** GET /admin/campaigns?status= (operator): every campaign, drafts included, with its drops. */
 import { adminCampaignListQuerySchema } from "../../shared/api/schemas.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
-import { httpRoute, parseWith } from "../../shared/http/route.js";
+import { httpRoute, parseWith } from "../../shared/http/traced-route.js";
 import { listAllCampaigns } from "../../shared/use-cases/campaigns.js";
 
 export const handler = httpRoute("operator", async ({ event }) => ({

@@ -1,6 +1,6 @@
 /** GET /campaigns (public): published campaigns with their drops, served from this instance's cache for 2 s. */
 import { campaignListQuerySchema } from "../../shared/api/schemas.js";
-import { httpRoute, parseWith } from "../../shared/http/route.js";
+import { httpRoute, parseWith } from "../../shared/http/traced-route.js";
 import { TtlCache } from "../../shared/use-cases/campaign-views.js";
 import { type CampaignPage, listPublicCampaigns } from "../../shared/use-cases/campaigns.js";
 import { dependenciesOf } from "../../shared/dependencies.js";

@@ -2,7 +2,7 @@
 import { idPathSchema } from "../../shared/api/parameters.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { callerIdentityHashes } from "../../shared/http/caller.js";
-import { httpRoute, parseWith } from "../../shared/http/route.js";
+import { httpRoute, parseWith } from "../../shared/http/traced-route.js";
 import { registerForCampaign } from "../../shared/use-cases/registration.js";
 
 export const handler = httpRoute("resident", async ({ event, caller }) => {

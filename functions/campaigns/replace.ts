@@ -1,7 +1,7 @@
 /** PUT /admin/campaigns/{id} (operator): replaces a DRAFT campaign whole. */
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { parseCampaign } from "../../shared/domain/campaign.js";
-import { httpRoute, jsonBody } from "../../shared/http/route.js";
+import { httpRoute, jsonBody } from "../../shared/http/traced-route.js";
 import { replaceCampaign } from "../../shared/use-cases/campaigns.js";
 import { auditedAs, campaignIdOf } from "./request.js";
 

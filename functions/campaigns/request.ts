@@ -1,6 +1,6 @@
 /** What the campaign handlers share: the campaign id of the path, and whose writes they are. */
 import { idPathSchema } from "../../shared/api/parameters.js";
-import { type HttpEvent, parseWith } from "../../shared/http/route.js";
+import { type HttpEvent, parseWith } from "../../shared/http/traced-route.js";
 import type { Dependencies, TableName } from "../../shared/use-cases/dependencies.js";
 
 

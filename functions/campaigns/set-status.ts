@@ -1,5 +1,5 @@
 /** POST /admin/campaigns/{id}/pause and /resume (operator): one function, told apart by the route key. */
-import { httpRoute } from "../../shared/http/route.js";
+import { httpRoute } from "../../shared/http/traced-route.js";
 import { setCampaignStatus } from "../../shared/use-cases/campaigns.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { auditedAs, campaignIdOf } from "./request.js";

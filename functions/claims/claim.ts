@@ -9,7 +9,9 @@ import { claimRequestSchema } from "../../shared/api/claim-request.js";
 import { dynamoDb } from "../../shared/clients.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { callerIdentityHashes } from "../../shared/http/caller.js";
+// The untraced adapter: this bundle relies on Lambda active tracing (shared/observability/tracing.ts).
 import { httpRoute, parseBody, parseWith } from "../../shared/http/route.js";
+import { countClaim } from "../../shared/observability/business-metrics.js";
 import { ClaimCaches } from "../../shared/use-cases/claim.js";
 import { claimOnce } from "../../shared/use-cases/claim-idempotency.js";
 
@@ -31,5 +33,5 @@ export const handler = httpRoute("resident", async ({ event, caller, context }) 
     ...(identities === undefined ? {} : { identities }),
     ...(key === undefined ? {} : { idempotencyKey: key }),
   };
-  return { status: 201, body: await claimOnce(request, deps, context) };
+  return { status: 201, body: await countClaim(claimOnce(request, deps, context)) };
 });

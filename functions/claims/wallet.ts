@@ -1,7 +1,7 @@
 /** GET /me/vouchers (resident): the caller's vouchers, newest first, `limit` and `nextToken` per page. */
 import { walletQuerySchema } from "../../shared/api/parameters.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
-import { httpRoute, parseWith } from "../../shared/http/route.js";
+import { httpRoute, parseWith } from "../../shared/http/traced-route.js";
 import { pageOf } from "../../shared/http/pagination.js";
 import { listResidentVouchers } from "../../shared/use-cases/wallet.js";
 

@@ -4,11 +4,10 @@
  * redelivered firing or a run by hand changes nothing twice; a run cut short by its limits leaves
  * the rest to the next firing.
  */
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { logger } from "../../shared/logger.js";
+import { tracedHandler } from "../../shared/observability/tracing.js";
 import { type ExpirySweepOutcome, sweepExpiredVouchers } from "../../shared/use-cases/expiry.js";
 import { scheduledEventSchema } from "../../shared/wiring/types.js";
 
@@ -25,4 +24,4 @@ export async function sweep(event: unknown, context: Context): Promise<ExpirySwe
   return outcome;
 }
 
-export const handler = middy(sweep).use(injectLambdaContext(logger, { resetKeys: true }));
+export const handler = tracedHandler(sweep);

@@ -5,7 +5,7 @@
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { confirmBodySchema, dismissBodySchema } from "../../shared/api/fraud-schemas.js";
 import * as z from "../../shared/zod.js";
-import { httpRoute, parseBody, parseWith } from "../../shared/http/route.js";
+import { httpRoute, parseBody, parseWith } from "../../shared/http/traced-route.js";
 import { confirmFlag, dismissFlag, enforceFlag } from "../../shared/use-cases/fraud.js";
 import { pathIdOf } from "../merchants/request.js";
 

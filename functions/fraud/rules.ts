@@ -1,7 +1,7 @@
 /** GET and PUT /admin/campaigns/{id}/fraud-rules (operator): a campaign's fraud-rule configuration, thresholds as data. */
 import { fraudRulesBodySchema } from "../../shared/api/fraud-schemas.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
-import { type HttpReply, type HttpRequest, httpRoute, parseBody } from "../../shared/http/route.js";
+import { type HttpReply, type HttpRequest, httpRoute, parseBody } from "../../shared/http/traced-route.js";
 import type { Dependencies } from "../../shared/use-cases/dependencies.js";
 import { getFraudRules, putFraudRules } from "../../shared/use-cases/fraud.js";
 import { pathIdOf } from "../merchants/request.js";

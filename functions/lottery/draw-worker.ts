@@ -9,6 +9,7 @@ import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { drawMessageSchema } from "../../shared/api/messages.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { logger } from "../../shared/logger.js";
+import { tracedHandler } from "../../shared/observability/tracing.js";
 import { handleDrawMessage } from "../../shared/use-cases/lottery.js";
 import { sendDrawMessages } from "./queue.js";
 
@@ -18,6 +19,7 @@ async function work(record: SQSRecord): Promise<void> {
   logger.info("draw message", { messageId: record.messageId, ...message, outcome });
 }
 
-export const handler = async (event: SQSEvent, context: Context) =>
+export const handler = tracedHandler((event: SQSEvent, context: Context) =>
   // A processor per invocation: the local runtime runs invocations concurrently in one process.
-  processPartialResponse(event, work, new BatchProcessor(EventType.SQS), { context });
+  processPartialResponse(event, work, new BatchProcessor(EventType.SQS), { context }),
+);

@@ -1,6 +1,6 @@
 /** GET /me/registrations (resident): the caller's lottery registrations, REGISTERED, WON or LOST. */
 import { dependenciesOf } from "../../shared/dependencies.js";
-import { httpRoute } from "../../shared/http/route.js";
+import { httpRoute } from "../../shared/http/traced-route.js";
 import { listMyRegistrations } from "../../shared/use-cases/lottery.js";
 
 export const handler = httpRoute("resident", async ({ caller }) => ({

@@ -2,7 +2,7 @@
 import { drawRegistrationRequestSchema } from "../../shared/api/lottery-schemas.js";
 import { dropPathSchema } from "../../shared/api/parameters.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
-import { httpRoute, parseBody, parseWith } from "../../shared/http/route.js";
+import { httpRoute, parseBody, parseWith } from "../../shared/http/traced-route.js";
 import { callerIdentityHashes } from "../../shared/http/caller.js";
 import { registerForDraw } from "../../shared/use-cases/lottery.js";
 import { TtlCache } from "../../shared/use-cases/campaign-views.js";

@@ -2,7 +2,7 @@
 import { drawResultQuerySchema } from "../../shared/api/lottery-schemas.js";
 import { dropPathSchema } from "../../shared/api/parameters.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
-import { httpRoute, parseWith } from "../../shared/http/route.js";
+import { httpRoute, parseWith } from "../../shared/http/traced-route.js";
 import { readDrawResult } from "../../shared/use-cases/lottery.js";
 
 export const handler = httpRoute("public", async ({ event }) => {

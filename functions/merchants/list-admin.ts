@@ -1,7 +1,7 @@
 /** GET /admin/merchants?status= (operator): merchants of one status, or of all (PENDING first). */
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { adminMerchantListQuerySchema } from "../../shared/api/registry-schemas.js";
-import { httpRoute, parseWith } from "../../shared/http/route.js";
+import { httpRoute, parseWith } from "../../shared/http/traced-route.js";
 import { listMerchants } from "../../shared/use-cases/merchants.js";
 
 export const handler = httpRoute("operator", async ({ event }) => {

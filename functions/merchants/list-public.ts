@@ -1,7 +1,7 @@
 /** GET /merchants (public): the approved merchants, served from this instance's cache for 2 s. */
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { merchantListQuerySchema } from "../../shared/api/registry-schemas.js";
-import { httpRoute, parseWith } from "../../shared/http/route.js";
+import { httpRoute, parseWith } from "../../shared/http/traced-route.js";
 import { TtlCache } from "../../shared/use-cases/campaign-views.js";
 import { type MerchantPage, listApprovedMerchants } from "../../shared/use-cases/merchants.js";
 

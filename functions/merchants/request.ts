@@ -4,7 +4,7 @@
  */
 import { config } from "../../shared/config.js";
 import { idPathSchema } from "../../shared/api/parameters.js";
-import { type HttpEvent, parseWith } from "../../shared/http/route.js";
+import { type HttpEvent, parseWith } from "../../shared/http/traced-route.js";
 import type { PartnerSettings } from "../../shared/use-cases/partners.js";
 
 

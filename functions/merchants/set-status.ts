@@ -3,7 +3,7 @@ import { dependenciesOf } from "../../shared/dependencies.js";
 import { merchantSuspensionSchema } from "../../shared/api/registry-schemas.js";
 import * as z from "../../shared/zod.js";
 import { MERCHANT_ACTIONS } from "../../shared/domain/merchant.js";
-import { httpRoute, parseBody, parseWith } from "../../shared/http/route.js";
+import { httpRoute, parseBody, parseWith } from "../../shared/http/traced-route.js";
 import { setMerchantStatus } from "../../shared/use-cases/merchants.js";
 import { releaseHeldStatements } from "../../shared/use-cases/settlement.js";
 import { sendPayout } from "../settlements/request.js";

@@ -2,7 +2,7 @@
 import { cardLinkBodySchema } from "../../shared/api/payment-schemas.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { partnerRoute } from "../../shared/http/partner-route.js";
-import { parseBody } from "../../shared/http/route.js";
+import { parseBody } from "../../shared/http/traced-route.js";
 import { linkCardToResident } from "../../shared/use-cases/card-links.js";
 
 export const handler = partnerRoute(async ({ event, partner }) => {

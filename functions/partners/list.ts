@@ -1,7 +1,7 @@
 /** GET /admin/partners (operator): the registered partners, a page at a time, never a secret. */
 import { partnerListQuerySchema } from "../../shared/api/registry-schemas.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
-import { httpRoute, parseWith } from "../../shared/http/route.js";
+import { httpRoute, parseWith } from "../../shared/http/traced-route.js";
 import { listPartners } from "../../shared/use-cases/partners.js";
 
 export const handler = httpRoute("operator", async ({ event }) => ({

@@ -1,7 +1,7 @@
 /** POST /admin/partners (operator): a new partner; its signing secret is answered this once. */
 import { partnerRegistrationSchema } from "../../shared/api/registry-schemas.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
-import { type HttpReply, type HttpRequest, httpRoute, parseBody } from "../../shared/http/route.js";
+import { type HttpReply, type HttpRequest, httpRoute, parseBody } from "../../shared/http/traced-route.js";
 import { type PartnerSettings, registerPartner } from "../../shared/use-cases/partners.js";
 import type { Dependencies } from "../../shared/use-cases/dependencies.js";
 import { partnerSettings } from "../merchants/request.js";

@@ -1,7 +1,7 @@
 /** POST /admin/partners/{id}/rotate-secret (operator) `{graceSeconds?}`: a new secret; earlier ones stay valid for the grace period (0 revokes them). */
 import { secretRotationSchema } from "../../shared/api/registry-schemas.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
-import { type HttpReply, type HttpRequest, httpRoute, parseBody } from "../../shared/http/route.js";
+import { type HttpReply, type HttpRequest, httpRoute, parseBody } from "../../shared/http/traced-route.js";
 import { rotatePartnerSecret } from "../../shared/use-cases/partners.js";
 import type { Dependencies } from "../../shared/use-cases/dependencies.js";
 import * as z from "../../shared/zod.js";

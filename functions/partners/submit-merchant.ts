@@ -2,7 +2,7 @@
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { merchantSubmissionSchema } from "../../shared/api/registry-schemas.js";
 import { partnerRoute } from "../../shared/http/partner-route.js";
-import { parseBody } from "../../shared/http/route.js";
+import { parseBody } from "../../shared/http/traced-route.js";
 import { registerMerchant } from "../../shared/use-cases/merchants.js";
 import { partnerActor } from "../../shared/store/audit.js";
 

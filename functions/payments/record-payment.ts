@@ -6,7 +6,8 @@ import { paymentBodySchema } from "../../shared/api/payment-schemas.js";
 import { config } from "../../shared/config.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { type PartnerRequest, partnerRoute } from "../../shared/http/partner-route.js";
-import { type HttpReply, parseBody } from "../../shared/http/route.js";
+import { type HttpReply, parseBody } from "../../shared/http/traced-route.js";
+import { countPayment } from "../../shared/observability/business-metrics.js";
 import { type PaymentDependencies, recordPayment } from "../../shared/use-cases/payments.js";
 
 /** This function's dependencies, with the configured largest amount. */
@@ -17,7 +18,9 @@ export function paymentDependencies(): PaymentDependencies {
 /** The route behind the signature check; tests call it with their own dependencies. */
 export async function answerPayment(request: Pick<PartnerRequest, "event" | "partner">, deps: PaymentDependencies = paymentDependencies()): Promise<HttpReply> {
   const body = parseBody(request.event, paymentBodySchema, "payment");
-  return { status: 200, body: await recordPayment({ partnerId: request.partner.id, body }, deps) };
+  const answer = await recordPayment({ partnerId: request.partner.id, body }, deps);
+  countPayment(answer);
+  return { status: 200, body: answer };
 }
 
 export const handler = partnerRoute((request) => answerPayment(request));

@@ -4,7 +4,7 @@
  */
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { applicationBodySchema } from "../../shared/api/programme-schemas.js";
-import { httpRoute, parseBody } from "../../shared/http/route.js";
+import { httpRoute, parseBody } from "../../shared/http/traced-route.js";
 import { resubmitApplication, submitApplication } from "../../shared/use-cases/applications.js";
 import { checkAttachments } from "../../shared/use-cases/attachments.js";
 import { evidenceStore } from "../../shared/object-store.js";

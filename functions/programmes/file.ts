@@ -5,7 +5,7 @@
 import type { Context } from "aws-lambda";
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { filingBodySchema, paperFilingBodySchema } from "../../shared/api/programme-schemas.js";
-import { type HttpEvent, httpRoute, parseBody } from "../../shared/http/route.js";
+import { type HttpEvent, httpRoute, parseBody } from "../../shared/http/traced-route.js";
 import { fileOnline, filePaper } from "../../shared/use-cases/applications.js";
 import { pathIdOf } from "./request.js";
 

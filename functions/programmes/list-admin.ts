@@ -1,6 +1,6 @@
 /** GET /admin/programmes (operator): every programme, with its budget committed and paid. */
 import { dependenciesOf } from "../../shared/dependencies.js";
-import { httpRoute } from "../../shared/http/route.js";
+import { httpRoute } from "../../shared/http/traced-route.js";
 import { listProgrammeViews } from "../../shared/use-cases/programmes.js";
 
 export const handler = httpRoute("operator", async () => ({

@@ -1,7 +1,7 @@
 /** GET /admin/programmes/{id}/applications?status= and GET /admin/applications/{id} (operator). */
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { applicationListQuerySchema } from "../../shared/api/programme-schemas.js";
-import { httpRoute, parseWith } from "../../shared/http/route.js";
+import { httpRoute, parseWith } from "../../shared/http/traced-route.js";
 import { applicationForReview, programmeApplications } from "../../shared/use-cases/applications.js";
 import { evidenceStore } from "../../shared/object-store.js";
 import { pathIdOf } from "./request.js";

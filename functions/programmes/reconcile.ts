@@ -1,6 +1,6 @@
 /** GET /admin/programmes/{id}/reconciliation (operator): the programme's books, to the fen. */
 import { dependenciesOf } from "../../shared/dependencies.js";
-import { httpRoute } from "../../shared/http/route.js";
+import { httpRoute } from "../../shared/http/traced-route.js";
 import { reconcileProgramme } from "../../shared/use-cases/programme-payouts.js";
 import { pathIdOf } from "./request.js";
 

@@ -1,6 +1,6 @@
 /** POST /admin/applications/{id}/retry-payout (operator): a FAILED award goes to the payout queue again. */
 import { dependenciesOf } from "../../shared/dependencies.js";
-import { httpRoute } from "../../shared/http/route.js";
+import { httpRoute } from "../../shared/http/traced-route.js";
 import { applicationDetail } from "../../shared/use-cases/applications.js";
 import { retryProgrammePayout } from "../../shared/use-cases/programme-payouts.js";
 import { pathIdOf, sendProgrammePayout } from "./request.js";

@@ -2,7 +2,7 @@
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { approvalBodySchema, reviewReasonBodySchema } from "../../shared/api/programme-schemas.js";
 import * as z from "../../shared/zod.js";
-import { httpRoute, jsonBody, parseBody, parseWith } from "../../shared/http/route.js";
+import { httpRoute, jsonBody, parseBody, parseWith } from "../../shared/http/traced-route.js";
 import { approveApplication, decideApplication } from "../../shared/use-cases/applications.js";
 import { pathIdOf, sendProgrammePayout } from "./request.js";
 

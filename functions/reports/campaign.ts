@@ -4,7 +4,7 @@
  */
 import { reportQuerySchema } from "../../shared/api/report-schemas.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
-import { type HttpReply, httpRoute, parseWith } from "../../shared/http/route.js";
+import { type HttpReply, httpRoute, parseWith } from "../../shared/http/traced-route.js";
 import { campaignReport } from "../../shared/use-cases/report.js";
 import { pathIdOf } from "../merchants/request.js";
 

@@ -1,5 +1,5 @@
 /** GET /admin/settlements/{campaignId}/{merchantId}/{period} (operator): one statement with its redemptions and reversals. */
-import { httpRoute } from "../../shared/http/route.js";
+import { httpRoute } from "../../shared/http/traced-route.js";
 import { getStatement } from "../../shared/use-cases/settlement-views.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { statementPathOf } from "./request.js";

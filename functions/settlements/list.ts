@@ -1,6 +1,6 @@
 /** GET /admin/settlements?period= (operator): the statements of a period, a page at a time. */
 import { settlementListQuerySchema } from "../../shared/api/settlement-schemas.js";
-import { httpRoute, parseWith } from "../../shared/http/route.js";
+import { httpRoute, parseWith } from "../../shared/http/traced-route.js";
 import { listStatements } from "../../shared/use-cases/settlement-views.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
 

@@ -8,6 +8,8 @@ import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { isProgrammePayout, payoutQueueMessageSchema } from "../../shared/api/messages.js";
 import { payProgrammePayable } from "../../shared/use-cases/programme-payouts.js";
 import { logger } from "../../shared/logger.js";
+import { countPayout } from "../../shared/observability/business-metrics.js";
+import { tracedHandler } from "../../shared/observability/tracing.js";
 import { payStatement } from "../../shared/use-cases/settlement.js";
 import { postPayout } from "../../shared/payout-client.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
@@ -21,8 +23,10 @@ async function pay(record: SQSRecord, context: Context): Promise<void> {
   const sending = { ...dependenciesOf("payStatement"), post: postPayout, attempts: ATTEMPTS, timeoutMs };
   // Statements and programme payables share the queue, the endpoint and the retries; each is paid once by its own key.
   const outcome = isProgrammePayout(message) ? await payProgrammePayable({ ...sending, message }) : await payStatement({ ...sending, message });
+  countPayout(outcome);
   logger.info("payout", { messageId: record.messageId, receiveCount: Number(record.attributes.ApproximateReceiveCount), ...message, ...outcome });
 }
 
-export const handler = async (event: SQSEvent, context: Context) =>
-  processPartialResponse(event, (record: SQSRecord) => pay(record, context), new BatchProcessor(EventType.SQS), { context });
+export const handler = tracedHandler((event: SQSEvent, context: Context) =>
+  processPartialResponse(event, (record: SQSRecord) => pay(record, context), new BatchProcessor(EventType.SQS), { context }),
+);

@@ -8,6 +8,8 @@ import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { isProgrammePayout, payoutQueueMessageSchema } from "../../shared/api/messages.js";
 import { recordProgrammePayoutFailure } from "../../shared/use-cases/programme-payouts.js";
 import { logger } from "../../shared/logger.js";
+import { countPayoutFailure } from "../../shared/observability/business-metrics.js";
+import { tracedHandler } from "../../shared/observability/tracing.js";
 import { recordPayoutFailure } from "../../shared/use-cases/settlement.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
 
@@ -22,6 +24,7 @@ async function record(message: SQSRecord): Promise<void> {
   const outcome = isProgrammePayout(parsed.data)
     ? await recordProgrammePayoutFailure({ ...deps, message: parsed.data })
     : await recordPayoutFailure({ ...deps, message: parsed.data });
+  countPayoutFailure(outcome);
   logger.error("payout given up on", { messageId: message.messageId, ...parsed.data, ...outcome });
 }
 
@@ -33,4 +36,4 @@ function safeJson(body: string): unknown {
   }
 }
 
-export const handler = async (event: SQSEvent, context: Context) => processPartialResponse(event, record, new BatchProcessor(EventType.SQS), { context });
+export const handler = tracedHandler((event: SQSEvent, context: Context) => processPartialResponse(event, record, new BatchProcessor(EventType.SQS), { context }));

@@ -1,5 +1,5 @@
 /** GET /admin/campaigns/{id}/reconciliation (operator): invariant 6 for one campaign, to the fen. */
-import { httpRoute } from "../../shared/http/route.js";
+import { httpRoute } from "../../shared/http/traced-route.js";
 import { reconcileCampaign } from "../../shared/use-cases/settlement-views.js";
 import { pathIdOf } from "../merchants/request.js";
 import { dependenciesOf } from "../../shared/dependencies.js";

@@ -3,7 +3,7 @@ import type { PayoutMessage, SettlementMessage } from "../../shared/api/messages
 import { sqs } from "../../shared/clients.js";
 import { queueUrl } from "../../shared/config.js";
 import { statementPathSchema } from "../../shared/api/settlement-schemas.js";
-import { type HttpEvent, parseWith } from "../../shared/http/route.js";
+import { type HttpEvent, parseWith } from "../../shared/http/traced-route.js";
 import { sendAll, sendOne } from "../../shared/queues/send.js";
 
 /** Settlement messages, SendMessageBatch 10 per call. */

@@ -1,5 +1,5 @@
 /** POST /admin/settlements/{campaignId}/{merchantId}/{period}/retry-payout (operator): a FAILED payout is tried again. */
-import { httpRoute } from "../../shared/http/route.js";
+import { httpRoute } from "../../shared/http/traced-route.js";
 import { retryPayout } from "../../shared/use-cases/settlement-views.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { sendPayout, statementPathOf } from "./request.js";

@@ -1,6 +1,6 @@
 /** POST /admin/settlements/run {period, campaignId?} (operator): plans the period's settlement now; 202, the work goes on in the queue. */
 import { settlementRunRequestSchema } from "../../shared/api/settlement-schemas.js";
-import { httpRoute, parseBody } from "../../shared/http/route.js";
+import { httpRoute, parseBody } from "../../shared/http/traced-route.js";
 import { runSettlement } from "../../shared/use-cases/settlement.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { sendSettlements } from "./request.js";

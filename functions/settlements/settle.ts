@@ -7,6 +7,8 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import type { Context, SQSEvent, SQSRecord } from "aws-lambda";
 import { settlementMessageSchema } from "../../shared/api/messages.js";
 import { logger } from "../../shared/logger.js";
+import { countSettlement } from "../../shared/observability/business-metrics.js";
+import { tracedHandler } from "../../shared/observability/tracing.js";
 import { settleStatement } from "../../shared/use-cases/settlement.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { sendPayout } from "./request.js";
@@ -14,6 +16,7 @@ import { sendPayout } from "./request.js";
 async function settle(record: SQSRecord): Promise<void> {
   const message = settlementMessageSchema.parse(JSON.parse(record.body));
   const outcome = await settleStatement({ ...dependenciesOf("settleStatement"), message, sendPayout });
+  countSettlement(outcome);
   logger.info("settled", {
     messageId: record.messageId,
     ...message,
@@ -24,6 +27,7 @@ async function settle(record: SQSRecord): Promise<void> {
   });
 }
 
-export const handler = async (event: SQSEvent, context: Context) =>
+export const handler = tracedHandler((event: SQSEvent, context: Context) =>
   // A processor per invocation: the local runtime runs invocations concurrently in one process.
-  processPartialResponse(event, settle, new BatchProcessor(EventType.SQS), { context });
+  processPartialResponse(event, settle, new BatchProcessor(EventType.SQS), { context }),
+);

@@ -1,6 +1,6 @@
 /** GET /admin/campaigns/{id}/stats (operator): the campaign's projected figures (API.md, stats). */
 import { dependenciesOf } from "../../shared/dependencies.js";
-import { httpRoute } from "../../shared/http/route.js";
+import { httpRoute } from "../../shared/http/traced-route.js";
 import { getCampaignStatsAnswer } from "../../shared/use-cases/stats.js";
 import { pathIdOf } from "../merchants/request.js";
 

@@ -6,10 +6,11 @@
 import type { DynamoDBStreamEvent } from "aws-lambda";
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { logger } from "../../shared/logger.js";
+import { tracedHandler } from "../../shared/observability/tracing.js";
 import { streamChanges } from "../../shared/streams/changes.js";
 import { projectStats } from "../../shared/use-cases/stats.js";
 
-export const handler = async (event: DynamoDBStreamEvent): Promise<{ batchItemFailures: [] }> => {
+export const handler = tracedHandler(async (event: DynamoDBStreamEvent): Promise<{ batchItemFailures: [] }> => {
   const changes = streamChanges(event);
   const outcome = await projectStats({
     ...dependenciesOf("projectStats"),
@@ -17,4 +18,4 @@ export const handler = async (event: DynamoDBStreamEvent): Promise<{ batchItemFa
   });
   logger.info("projected", { records: event.Records.length, ...outcome });
   return { batchItemFailures: [] };
-};
+});

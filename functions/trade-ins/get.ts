@@ -1,7 +1,7 @@
 /** GET /admin/trade-ins/{id} (operator): the record whole, its evidence with presigned GETs; the read is audited. */
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { buyerDataCipher } from "../../shared/field-encryption.js";
-import { httpRoute } from "../../shared/http/route.js";
+import { httpRoute } from "../../shared/http/traced-route.js";
 import { evidenceStore } from "../../shared/object-store.js";
 import { viewTradeIn } from "../../shared/use-cases/trade-ins.js";
 import { pathIdOf } from "../merchants/request.js";

@@ -2,7 +2,7 @@
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { tradeInListQuerySchema } from "../../shared/api/trade-in-schemas.js";
 import { buyerDataCipher } from "../../shared/field-encryption.js";
-import { httpRoute, parseWith } from "../../shared/http/route.js";
+import { httpRoute, parseWith } from "../../shared/http/traced-route.js";
 import { listTradeInsOfProgramme } from "../../shared/use-cases/trade-ins.js";
 import { pathIdOf } from "../merchants/request.js";
 

@@ -2,7 +2,7 @@
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { tradeInBodySchema } from "../../shared/api/trade-in-schemas.js";
 import { buyerDataCipher } from "../../shared/field-encryption.js";
-import { httpRoute, parseBody } from "../../shared/http/route.js";
+import { httpRoute, parseBody } from "../../shared/http/traced-route.js";
 import { evidenceStore } from "../../shared/object-store.js";
 import { recordTradeIn } from "../../shared/use-cases/trade-ins.js";
 import { pathIdOf } from "../merchants/request.js";

@@ -4,7 +4,7 @@
  */
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { tradeInApprovalSchema, tradeInBatchApprovalSchema, tradeInRejectionSchema } from "../../shared/api/trade-in-schemas.js";
-import { httpRoute, jsonBody, parseBody, parseWith } from "../../shared/http/route.js";
+import { httpRoute, jsonBody, parseBody, parseWith } from "../../shared/http/traced-route.js";
 import { approveTradeIn, approveTradeIns, rejectTradeInRecord, retryTradeInPayout } from "../../shared/use-cases/trade-ins.js";
 import { pathIdOf, sendProgrammePayout } from "../programmes/request.js";
 

@@ -18,6 +18,7 @@ import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { awsQueueName, deadLetterQueueName } from "../../shared/wiring/define.js";
 import type { KeyAttribute, TableDeclaration, Wiring } from "../../shared/wiring/types.js";
+import { RUNBOOK_SECTIONS, runbookLink } from "../constructs/runbook.js";
 
 export interface StatefulStackProps extends StackProps {
   readonly wiring: Wiring;
@@ -218,7 +219,7 @@ export class StatefulStack extends Stack {
   private arrivalAlarm(id: string, queue: sqs.IQueue, consumed: boolean, description: string): cloudwatch.Alarm {
     const period = Duration.minutes(1);
     const alarm = new cloudwatch.Alarm(this, id, {
-      alarmDescription: description,
+      alarmDescription: `${description} ${runbookLink(RUNBOOK_SECTIONS.deadLetterQueues)}`,
       metric: consumed
         ? queue.metricNumberOfMessagesReceived({ period, statistic: cloudwatch.Stats.SUM })
         : queue.metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM }),

@@ -13,6 +13,7 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import type * as kms from "aws-cdk-lib/aws-kms";
 import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import type * as sns from "aws-cdk-lib/aws-sns";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -22,6 +23,7 @@ import { functionEnvironment, routeKey, SCHEDULE_RETRY_ATTEMPTS } from "../../sh
 import type { AuthKind, BucketAccess, QueueAccess, TableAccess, Wiring } from "../../shared/wiring/types.js";
 import type { DropPlan } from "../../shared/domain/capacity.js";
 import { ClaimProvisioning } from "../constructs/drop-plan.js";
+import { Observability } from "../constructs/observability.js";
 import { VoucherFunction } from "../constructs/voucher-function.js";
 import { OriginSecret } from "../constructs/origin-secret.js";
 import { type RouteClass, throttleRoutes } from "../constructs/route-throttles.js";
@@ -49,6 +51,8 @@ export interface StatelessStackProps extends StackProps {
   readonly logRetention?: logs.RetentionDays;
   /** Default-stage throttling of the HTTP API. @default 500 requests/s, bursts of 1,000 */
   readonly throttle?: apigwv2.ThrottleSettings;
+  /** The topic the alarms notify (the stateful stack's). */
+  readonly alarmTopic?: sns.ITopic;
   /** Limits of claims, partner and admin routes on the stage (infra/constructs/route-throttles.ts); absent: the default for all. */
   readonly routeThrottles?: Readonly<Record<RouteClass, RouteThrottle>>;
   /** A drop plan (`vouchers:dropPlan`): the claim function is provisioned and invoked through an alias. */
@@ -65,6 +69,7 @@ export class StatelessStack extends Stack {
   readonly functions: Record<string, VoucherFunction> = {};
   readonly httpApi: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
+  readonly observability: Observability;
   /** The header CloudFront adds and the route handlers check (the execute-api bypass, closed). */
   readonly originSecret: OriginSecret;
 
@@ -263,6 +268,9 @@ export class StatelessStack extends Stack {
     }
 
     new CfnOutput(this, "ApiUrl", { value: this.stage.url, description: "Base URL of the HTTP API" });
+
+    // ---- alarms and the drop-day dashboard ---------------------------------------------------
+    this.observability = new Observability(this, "Observability", { wiring, functions: this.functions, httpApi: this.httpApi, tables: props.tables, ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}), ...(props.dropPlan ? { dropPlan: props.dropPlan } : {}) });
   }
 }
 

@@ -278,6 +278,21 @@ export function payoutResendAt(at: string): string {
   return new Date(Date.parse(at) + PAYOUT_RESEND_AFTER_MS).toISOString();
 }
 
+/** How long a statement may stay PENDING before operators are alarmed (docs/runbook.md, "Statements PENDING over an hour"). */
+export const STALE_PENDING_MS = 60 * 60_000;
+
+/**
+ * Whether a payout the sweep re-sends belongs to a statement PENDING for {@link STALE_PENDING_MS}
+ * or more. A statement is first re-sent PAYOUT_RESEND_AFTER_MS after it became PENDING and again
+ * each PAYOUT_RESEND_AFTER_MS while it stays PENDING, so its n-th re-send comes at least
+ * n × PAYOUT_RESEND_AFTER_MS after it became PENDING: every statement PENDING an hour or more is
+ * counted at least once in every PAYOUT_RESEND_AFTER_MS. Re-sends count over the statement's
+ * life: one retried after FAILED counts as stale sooner, which errs towards telling operators.
+ */
+export function isStalePending(resent: { resends: number }): boolean {
+  return resent.resends * PAYOUT_RESEND_AFTER_MS >= STALE_PENDING_MS;
+}
+
 export interface ConservationInput {
   /** Signed discounts of every ledger record of the campaign. */
   records: readonly { discount: number; statementId?: string | undefined }[];

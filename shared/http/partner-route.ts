@@ -24,6 +24,8 @@ import { liveSecrets } from "../domain/partner.js";
 import { SIGNATURE_HEADER, type SignatureVerification, verifySignature } from "../domain/signature.js";
 import { UnauthorizedError } from "../errors.js";
 import { logger } from "../logger.js";
+import { publishMetrics } from "../observability/metrics.js";
+import { traceInvocations } from "../observability/tracing.js";
 import { type PartnerCredentials, loadPartnerCredentials } from "../use-cases/partners.js";
 import { checkOrigin } from "./origin.js";
 import { type HttpEvent, type HttpReply, type HttpResult, errorResult, toResult } from "./route.js";
@@ -111,7 +113,7 @@ export function partnerRoute(run: (request: PartnerRequest) => HttpReply | Promi
       return errorResult(error, requestId);
     }
   };
-  return Object.assign(middy(handle).use(injectLambdaContext(logger, { resetKeys: true })), { run: handle });
+  return Object.assign(middy(handle).use(injectLambdaContext(logger, { resetKeys: true })).use(publishMetrics()).use(traceInvocations()), { run: handle });
 }
 
 /** The signature header, whatever the case of its name (API Gateway lower-cases; tests may not). */

@@ -13,6 +13,7 @@ import type {
 import type * as z from "../zod.js";
 import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.js";
 import { logger } from "../logger.js";
+import { publishMetrics } from "../observability/metrics.js";
 import type { AuthKind } from "../wiring/types.js";
 import { type Caller, type MerchantCaller, callerFromClaims, isMerchant, isOperator } from "./caller.js";
 import { checkOrigin } from "./origin.js";
@@ -49,6 +50,10 @@ export type CallerAuth = Exclude<AuthKind, "partner-signed">;
 /**
  * Builds a Lambda handler for one route. `run` is the use-case call; it returns a reply or
  * throws a DomainError. The unwrapped function is exposed as `.run` for tests.
+ *
+ * The chain has the logger's Lambda context and the invocation's metrics but no Powertools
+ * Tracer, so that the claim handler's bundle stays small (it relies on Lambda's active tracing);
+ * every other handler is built with traced-route.ts's `httpRoute`, which adds the tracer.
  */
 export function httpRoute<A extends CallerAuth>(auth: A, run: (request: HttpRequest<A>) => HttpReply | Promise<HttpReply>) {
   const handle = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
@@ -62,7 +67,7 @@ export function httpRoute<A extends CallerAuth>(auth: A, run: (request: HttpRequ
       return errorResult(error, requestId);
     }
   };
-  return Object.assign(middy(handle).use(injectLambdaContext(logger, { resetKeys: true })), { run: handle });
+  return Object.assign(middy(handle).use(injectLambdaContext(logger, { resetKeys: true })).use(publishMetrics()), { run: handle });
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   dueSettlementPeriod,
   localDate,
   type Period,
+  isStalePending,
   payoutResendAt,
   periodCutoff,
   startOfPeriod,
@@ -359,6 +360,8 @@ export interface ResentPayout {
   dueAt: string;
   /** Re-sends of this statement so far, this one included. */
   resends: number;
+  /** Whether the statement has been PENDING for an hour or more (isStalePending): operators are alarmed. */
+  pendingOverHour: boolean;
 }
 
 /**
@@ -380,7 +383,8 @@ export async function resendStalledPayouts(
     if (statement?.status !== "PENDING" || statement.payoutDueAt === undefined || statement.payoutDueAt > now) continue;
     await input.sendPayout(payoutMessageOf(statement));
     if (await deferPayoutDue(input.db, input.tables.settlements, statement, { due: statement.payoutDueAt, next: payoutResendAt(now), at: now })) {
-      resent.push({ statementId: statement.statementId, dueAt: statement.payoutDueAt, resends: (statement.payoutResends ?? 0) + 1 });
+      const resends = (statement.payoutResends ?? 0) + 1;
+      resent.push({ statementId: statement.statementId, dueAt: statement.payoutDueAt, resends, pendingOverHour: isStalePending({ resends }) });
     }
   }
   return resent;

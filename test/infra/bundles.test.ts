@@ -8,10 +8,11 @@
 import { resolve } from "node:path";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
-import { ESM_REQUIRE_BANNER, unreachedModules } from "../../infra/constructs/bundling.js";
+import { unreachedModules } from "../../infra/constructs/bundling.js";
 import { REPO_ROOT } from "../../infra/constructs/voucher-function.js";
 import { FAULT_MIDDLEWARE_NAME } from "../../infra/local/faults.js";
 import { platform } from "../../shared/wiring/platform.js";
+import { LAMBDA_BUNDLING } from "./support.js";
 
 describe("the Lambda bundles", () => {
   it("contain no local runtime code and no fault injection, and import what they leave out only dynamically", async () => {
@@ -27,19 +28,8 @@ describe("the Lambda bundles", () => {
     for (const { external, entries } of groups.values()) {
       const result = await build({
         entryPoints: Object.fromEntries([...entries].map((entry) => [entry.replace(/\.ts$/, ""), resolve(REPO_ROOT, entry)])),
-        bundle: true,
-        platform: "node",
-        format: "esm",
-        target: "node22",
-        minify: true,
-        mainFields: ["module", "main"],
-        banner: { js: ESM_REQUIRE_BANNER },
+        ...LAMBDA_BUNDLING,
         external,
-        metafile: true,
-        write: false,
-        outdir: "/bundles",
-        logLevel: "silent",
-        absWorkingDir: REPO_ROOT,
       });
       const bundles = result.outputFiles.filter((file) => file.path.endsWith(".js"));
       expect(bundles).toHaveLength(entries.size);

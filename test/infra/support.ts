@@ -7,6 +7,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { App, CfnElement, Stack } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
+import type { BuildOptions } from "esbuild";
+import { ESM_REQUIRE_BANNER } from "../../infra/constructs/bundling.js";
 import { CONSOLE_DIST_CONTEXT, JWT_AUDIENCE_CONTEXT, JWT_ISSUER_CONTEXT } from "../../infra/build-app.js";
 import { REPO_ROOT } from "../../infra/constructs/voucher-function.js";
 import { platform } from "../../shared/wiring/platform.js";
@@ -49,3 +51,23 @@ export function logicalId(construct: IConstruct): string {
   if (!(element instanceof CfnElement)) throw new Error(`${construct.node.path} has no CloudFormation resource`);
   return Stack.of(element).getLogicalId(element);
 }
+
+/**
+ * esbuild's options for the Lambda bundles, as the CDK construct sets them
+ * (infra/constructs/voucher-function.ts), kept in memory with their metafile; what a function
+ * leaves out (`external`) is its own: `unreachedModules(declaration)`.
+ */
+export const LAMBDA_BUNDLING: BuildOptions & { metafile: true; write: false } = {
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node22",
+  minify: true,
+  mainFields: ["module", "main"],
+  banner: { js: ESM_REQUIRE_BANNER },
+  metafile: true,
+  write: false,
+  outdir: "/bundles",
+  logLevel: "silent",
+  absWorkingDir: REPO_ROOT,
+};
