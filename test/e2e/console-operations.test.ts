@@ -148,6 +148,8 @@ describe("the console's operations screens in Chromium", () => {
     await dialog.getByText("签名密钥只显示这一次").waitFor();
     const secret = await dialog.getByTestId("signing-secret").inputValue();
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Chromium writes to the clipboard only from a focused page.
+    await page.bringToFront();
     await dialog.getByRole("button", { name: "复制" }).click();
     await dialog.getByRole("button", { name: "已复制" }).waitFor();
     // The copy is asynchronous: wait for the clipboard to hold it.
@@ -163,6 +165,12 @@ describe("the console's operations screens in Chromium", () => {
     await page.getByRole("dialog").getByRole("button", { name: "轮换密钥", exact: true }).click();
     const rotated = await page.getByRole("dialog").getByTestId("signing-secret").inputValue();
     expect(rotated).not.toBe(secret);
+    // A clipboard that refuses: the operator is told, and the secret is selected to copy by hand.
+    await page.evaluate("navigator.clipboard.writeText = () => Promise.reject(new DOMException('Document is not focused.', 'NotAllowedError'))");
+    await page.getByRole("dialog").getByRole("button", { name: "复制" }).click();
+    await page.getByRole("dialog").getByRole("alert").getByText("无法写入剪贴板：密钥已选中，请按 Ctrl+C（或 ⌘C）复制。").waitFor();
+    await expect(page.evaluate("[document.activeElement?.dataset.testid, document.activeElement?.selectionStart, document.activeElement?.selectionEnd]")).resolves.toEqual(["signing-secret", 0, rotated.length]);
+    await expect(page.getByRole("dialog").getByRole("button", { name: "已复制" }).count()).resolves.toBe(0);
     await page.getByRole("dialog").getByRole("button", { name: "关闭" }).first().click();
     // The old one still verifies during the 24-hour grace period, and the list says when it retires.
     // (The new one verifies once the runtime's 30-second partner cache lets it see the rotation:

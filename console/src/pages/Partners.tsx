@@ -24,8 +24,12 @@ interface ShownSecret {
 function SecretOnce(props: { shown: ShownSecret | undefined; onClose: () => void }) {
   const t = useMessages();
   const [copied, setCopied] = useState(false);
+  // The clipboard may refuse (no permission, the window not focused): say so, and select the
+  // secret so it can be copied by hand, instead of leaving the button as if nothing happened.
+  const [copyFailed, setCopyFailed] = useState(false);
   const close = () => {
     setCopied(false);
+    setCopyFailed(false);
     props.onClose();
   };
   return (
@@ -43,12 +47,22 @@ function SecretOnce(props: { shown: ShownSecret | undefined; onClose: () => void
         <Button
           type="primary"
           onClick={() => {
-            void navigator.clipboard.writeText(props.shown?.secret ?? "").then(() => setCopied(true));
+            navigator.clipboard.writeText(props.shown?.secret ?? "").then(
+              () => {
+                setCopyFailed(false);
+                setCopied(true);
+              },
+              () => {
+                setCopyFailed(true);
+                document.querySelector<HTMLInputElement>('[data-testid="signing-secret"]')?.select();
+              },
+            );
           }}
         >
           {copied ? t("copied") : t("copy")}
         </Button>
       </Space.Compact>
+      {copyFailed ? <Alert type="error" showIcon title={t("copyFailed")} style={{ marginTop: 16 }} role="alert" /> : null}
     </Modal>
   );
 }
