@@ -100,6 +100,11 @@ afterAll(async () => {
 // Every screen ran without an uncaught error or a console error.
 afterEach(() => expect(browser?.errors ?? []).toEqual([]));
 
+/** Waits until the last dialog has closed, so the next one's fields are not its closing predecessor's. */
+async function noDialogOpen(): Promise<void> {
+  await expect.poll(() => browser!.page.getByRole("dialog").count(), { timeout: 5_000 }).toBe(0);
+}
+
 async function check(screen: string): Promise<void> {
   const { page } = browser!;
   // The screen at rest: no button left in its hover colour by the last click.
@@ -178,6 +183,7 @@ describe("merchant programmes in the console", () => {
     await dialog.getByText("已提交：同比增长 5.00%，拟奖励 ¥5,000.00").waitFor();
     await check("apply");
     await dialog.getByRole("button", { name: "Close" }).or(dialog.getByRole("button", { name: "取消" })).first().click();
+    await noDialogOpen();
 
     // An event subsidy: not filed yet, the API says so; after filing, the application with its evidence.
     await page.getByRole("button", { name: `申请 展销会补贴 ${run}` }).click();
@@ -185,6 +191,7 @@ describe("merchant programmes in the console", () => {
     await dialog.getByRole("button", { name: "提交" }).click();
     await dialog.getByRole("alert").filter({ hasText: "操作未完成" }).waitFor();
     await dialog.getByRole("button", { name: "取消" }).click();
+    await noDialogOpen();
     await page.getByRole("button", { name: `备案 展销会补贴 ${run}` }).click();
     await dialog.getByLabel("活动计划").fill("十二月展销会");
     await dialog.getByRole("button", { name: "提交" }).click();
@@ -196,6 +203,7 @@ describe("merchant programmes in the console", () => {
     await dialog.getByRole("button", { name: "提交" }).click();
     await dialog.getByText("已提交：拟奖励 ¥20,000.50").waitFor();
     await dialog.getByRole("button", { name: "取消" }).click();
+    await noDialogOpen();
     const mine = page.getByTestId(`application-${EVENT}`);
     await mine.getByText("待审核").waitFor();
     await expect(page.getByTestId(`application-${GROWTH}`).getByText("5.00%").count()).resolves.toBe(1);
@@ -222,6 +230,7 @@ describe("merchant programmes in the console", () => {
     await dialog.getByText("已登记：补贴 ¥599.98").waitFor();
     await dialog.getByText("李* 139****9000").waitFor();
     await dialog.getByRole("button", { name: "取消" }).click();
+    await noDialogOpen();
 
     // Chromium logs each refused request (the zero base year, the missing filing, the invoice again); those, and only those, are expected here.
     expect(browser!.errors.filter((error) => !/status of (400|409)/.test(error))).toEqual([]);
@@ -310,6 +319,7 @@ describe("merchant programmes in the console", () => {
     await dialog.getByRole("button", { name: "提交" }).click();
     await dialog.getByText("已提交：同比增长 10.00%，拟奖励 ¥10,000.00").waitFor();
     await dialog.getByRole("button", { name: "取消" }).click();
+    await noDialogOpen();
     await growth.getByText("待审核").waitFor();
 
     // The portal in English too.
