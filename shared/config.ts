@@ -37,6 +37,12 @@ const configSchema = z.object({
     .transform((value) => value === "true"),
   /** The largest payment or refund amount partners may report, in fen (default ¥1,000,000). */
   VOUCHERS_MAX_PARTNER_AMOUNT: z.coerce.number().int().positive().optional(),
+  /**
+   * How long a claim function's instance keeps a campaign it read, in ms (default 1,000). A drop
+   * plan raises it so that thousands of instances do not overrun the campaign's partition; a pause
+   * then takes effect within this time (docs/runbook.md, drop day).
+   */
+  CLAIM_CAMPAIGN_CACHE_MS: z.coerce.number().int().min(1).max(60_000).optional(),
   /** Payout URL of a partner registered without one; unset: `payoutUrl` is required. */
   VOUCHERS_DEFAULT_PAYOUT_URL: z.url().optional(),
   /**
@@ -121,6 +127,14 @@ export function buyerDataKeySource(env: NodeJS.ProcessEnv = process.env): BuyerD
   if (parsed.VOUCHERS_DYNAMODB_ENDPOINT !== undefined) return { kind: "raw", key: LOCAL_BUYER_DATA_KEY };
   throw new ConfigurationError("neither VOUCHERS_BUYER_DATA_KEY_ARN nor VOUCHERS_BUYER_DATA_KEY is set: buyers' data cannot be encrypted");
 }
+
+/** How long a claim function's instance keeps a campaign it read, in ms. */
+export function claimCampaignCacheMs(env: NodeJS.ProcessEnv = process.env): number {
+  return config(env).CLAIM_CAMPAIGN_CACHE_MS ?? DEFAULT_CLAIM_CAMPAIGN_CACHE_MS;
+}
+
+/** A claim instance's campaign cache without a drop plan: a pause takes effect within a second. */
+export const DEFAULT_CLAIM_CAMPAIGN_CACHE_MS = 1_000;
 
 /** Physical name of a table this function was granted. */
 export function tableName(table: string, env: NodeJS.ProcessEnv = process.env): string {

@@ -18,6 +18,13 @@ export const DUE = "DUE";
 export const shardKey = (campaignId: string, dropId: string, voucherTypeId: string, shard: number) => ({
   pk: `SHARD#${campaignId}#${dropId}#${voucherTypeId}#${shard}`,
 });
+/**
+ * inventory table: the set of a drop's shards of one voucher type whose last unit was taken; the
+ * claim that completes it marks the stock sold out (shared/store/inventory.ts).
+ */
+export const emptiedShardsKey = (campaignId: string, dropId: string, voucherTypeId: string) => ({
+  pk: `EMPTIED#${campaignId}#${dropId}#${voucherTypeId}`,
+});
 
 /**
  * vouchers table: a voucher, filed under the drop shard its unit came from. Drop close counts a
