@@ -270,7 +270,7 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, "ApiUrl", { value: this.stage.url, description: "Base URL of the HTTP API" });
 
     // ---- alarms and the drop-day dashboard ---------------------------------------------------
-    this.observability = new Observability(this, "Observability", { wiring, functions: this.functions, httpApi: this.httpApi, tables: props.tables, ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}), ...(props.dropPlan ? { dropPlan: props.dropPlan } : {}) });
+    this.observability = new Observability(this, "Observability", { wiring, functions: this.functions, httpApi: this.httpApi, tables: props.tables, ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}), ...(props.dropPlan ? { dropPlan: props.dropPlan } : {}), ...(provisioning ? { claimAlias: provisioning.alias } : {}) });
   }
 }
 
