@@ -54,6 +54,8 @@ describe.each(WIRINGS)("observability of the %s wiring", (_label, wiring: Wiring
   it("has the alarms the issue lists, and no others", () => {
     const expected = [
       ...functions.flatMap((name) => [`${pascal(name)}ErrorsAlarm`, `${pascal(name)}ThrottlesAlarm`]),
+      // The stock user pool's token trigger: when it fails, nobody signs in.
+      ...(built.identity ? ["PreTokenGenerationErrorsAlarm", "PreTokenGenerationThrottlesAlarm"] : []),
       "ApiServerErrorRateAlarm",
       "ApiLatencyP99Alarm",
       ...Object.keys(wiring.tables).map((name) => `${pascal(name)}TableThrottlesAlarm`),
