@@ -311,7 +311,7 @@ async function rollIn(
     await fault({ step: "shard", campaignId, dropId: source, target, voucherTypeId: type, shard });
     const address = { campaignId, dropId: target, voucherTypeId: type, shard };
     await addRolledInUnits(db, tables.inventory, address, source, count);
-    // After the units, so the set never lacks a shard that is still empty; a resumed close, whose
+    // After the units, so the emptied-shard record never lacks a shard that is still empty; a resumed close, whose
     // add finds its marker, repeats this (idempotent) in case a crash came between the two.
     if (count > 0) await forgetEmptiedShards(db, tables.inventory, address, [shard]);
   });

@@ -6,8 +6,8 @@
  * (TransactionConflict) and is never used here.
  *
  * Sell-out is spread through the shards themselves: a claim that takes a shard's last unit adds
- * the shard to its stock's set of emptied shards, and the claim that completes the set writes the
- * sell-out moment on every empty shard. From then on a claim that finds a shard empty learns from
+ * the shard to its stock's record of emptied shards, and the claim that completes the record
+ * writes the sell-out moment on every empty shard. From then on a claim that finds a shard empty learns from
  * that failed write's answer that every shard is, after one write instead of a search. The set and
  * the marks are hints, like every sold-out cache: the conditional takes decide, so neither can
  * oversell; the worst a stale hint does is answer SOLD_OUT while a unit given back waits in a
@@ -87,28 +87,39 @@ export async function giveBackUnit(db: DynamoDBDocumentClient, table: string, ad
 }
 
 /**
- * Adds a shard whose last unit was just taken to its stock's set of emptied shards, and returns
- * how many shards the set now holds. Adding to a set is idempotent, so the SDK's retries of a
- * lost answer count the shard once. The claim that completes the set announces the sell-out.
+ * Shards per group of the emptied-shard record. A group's item holds at most this many shard
+ * numbers (well under 1 KB, so 1 WCU a write) and takes at most this many writes per drop, as
+ * does the item of emptied groups for up to 1,000 shards: no item of the record is hot, however
+ * fast the shards empty at the end of a city's drop.
  */
-export async function recordShardEmptied(db: DynamoDBDocumentClient, table: string, address: ShardAddress): Promise<number> {
-  const { Attributes } = await db.send(
-    new UpdateCommand({
-      TableName: table,
-      Key: emptiedShardsKey(address.campaignId, address.dropId, address.voucherTypeId),
-      UpdateExpression: "ADD emptied :shard",
-      ExpressionAttributeValues: { ":shard": new Set([address.shard]) },
-      ReturnValues: "UPDATED_NEW",
-    }),
-  );
-  const emptied: unknown = Attributes?.emptied;
-  return emptied instanceof Set ? emptied.size : 0;
+export const EMPTIED_GROUP_SIZE = 32;
+
+/**
+ * Records that a shard's last unit was just taken, and says whether every shard of the stock has
+ * now given its last: the shard joins its group's set, and a group thus completed joins the set of
+ * emptied groups. Adding to a set is idempotent, so the SDK's retries of a lost answer count once.
+ * The claim that completes the record announces the sell-out.
+ */
+export async function recordShardEmptied(db: DynamoDBDocumentClient, table: string, address: ShardAddress, shardCount: number): Promise<boolean> {
+  const group = Math.floor(address.shard / EMPTIED_GROUP_SIZE);
+  const groups = Math.ceil(shardCount / EMPTIED_GROUP_SIZE);
+  const inGroup = Math.min(EMPTIED_GROUP_SIZE, shardCount - group * EMPTIED_GROUP_SIZE);
+  const add = async (key: { pk: string }, member: number): Promise<number> => {
+    const { Attributes } = await db.send(
+      new UpdateCommand({ TableName: table, Key: key, UpdateExpression: "ADD emptied :member", ExpressionAttributeValues: { ":member": new Set([member]) }, ReturnValues: "UPDATED_NEW" }),
+    );
+    const emptied: unknown = Attributes?.emptied;
+    return emptied instanceof Set ? emptied.size : 0;
+  };
+  if ((await add(emptiedShardsKey(address.campaignId, address.dropId, address.voucherTypeId, group), address.shard)) < inGroup) return false;
+  return (await add(emptiedShardsKey(address.campaignId, address.dropId, address.voucherTypeId), group)) >= groups;
 }
 
 /**
- * Takes shards that hold units again (a give-back, units rolled in) out of their stock's set of
- * emptied shards. Idempotent. Run it whenever units may have landed: a shard left out of the set
- * only delays the sell-out mark, while a shard wrongly in it could mark the stock early.
+ * Takes shards that hold units again (a give-back, units rolled in) out of the emptied-shard
+ * record: out of their groups' sets, and their groups out of the set of emptied groups.
+ * Idempotent. Run it whenever units may have landed: a shard left out of the record only delays
+ * the sell-out mark, while a shard wrongly in it could mark the stock early.
  */
 export async function forgetEmptiedShards(
   db: DynamoDBDocumentClient,
@@ -117,14 +128,15 @@ export async function forgetEmptiedShards(
   shards: readonly number[],
 ): Promise<void> {
   if (shards.length === 0) return;
-  await db.send(
-    new UpdateCommand({
-      TableName: table,
-      Key: emptiedShardsKey(stock.campaignId, stock.dropId, stock.voucherTypeId),
-      UpdateExpression: "DELETE emptied :shards",
-      ExpressionAttributeValues: { ":shards": new Set(shards) },
-    }),
-  );
+  const byGroup = new Map<number, number[]>();
+  for (const shard of shards) {
+    const group = Math.floor(shard / EMPTIED_GROUP_SIZE);
+    byGroup.set(group, [...(byGroup.get(group) ?? []), shard]);
+  }
+  const remove = (key: { pk: string }, members: number[]) =>
+    db.send(new UpdateCommand({ TableName: table, Key: key, UpdateExpression: "DELETE emptied :members", ExpressionAttributeValues: { ":members": new Set(members) } }));
+  for (const [group, members] of byGroup) await remove(emptiedShardsKey(stock.campaignId, stock.dropId, stock.voucherTypeId, group), members);
+  await remove(emptiedShardsKey(stock.campaignId, stock.dropId, stock.voucherTypeId), [...byGroup.keys()]);
 }
 
 /**

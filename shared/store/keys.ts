@@ -19,11 +19,13 @@ export const shardKey = (campaignId: string, dropId: string, voucherTypeId: stri
   pk: `SHARD#${campaignId}#${dropId}#${voucherTypeId}#${shard}`,
 });
 /**
- * inventory table: the set of a drop's shards of one voucher type whose last unit was taken; the
- * claim that completes it marks the stock sold out (shared/store/inventory.ts).
+ * inventory table: which of a drop's shards of one voucher type gave their last unit, in two
+ * levels so no item is hot: group g's set of its emptied shards (`group` given), and the set of
+ * emptied groups (`group` absent). The claim that completes the top set marks the stock sold out
+ * (shared/store/inventory.ts).
  */
-export const emptiedShardsKey = (campaignId: string, dropId: string, voucherTypeId: string) => ({
-  pk: `EMPTIED#${campaignId}#${dropId}#${voucherTypeId}`,
+export const emptiedShardsKey = (campaignId: string, dropId: string, voucherTypeId: string, group?: number) => ({
+  pk: `EMPTIED#${campaignId}#${dropId}#${voucherTypeId}${group === undefined ? "" : `#${group}`}`,
 });
 
 /**

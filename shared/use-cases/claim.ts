@@ -7,11 +7,12 @@
  *     account's own counter, so an account never linked costs no extra call; a linked account
  *     whose person is another's reads that counter too;
  *  3. one unit is taken from a random shard with a plain conditional update, trying other
- *     shards (bounded, random order, remembering empty ones) before answering SOLD_OUT; a shard
- *     whose failed take answers with the stock's sold-out mark ends the search at once. The claim
- *     that takes a shard's last unit adds the shard to the stock's set of emptied shards (a rare
- *     extra write: once per shard), and the claim that completes the set announces the sell-out
- *     (the drop item and every empty shard), so that afterwards one failed write tells any instance;
+ *     shards (random order, remembering empty ones, as many as the shards absorb at the drop's
+ *     rate: `shardTries`) before answering SOLD_OUT; a shard whose failed take answers with the
+ *     stock's sold-out mark ends the search at once. The claim that takes a shard's last unit
+ *     records the shard as emptied (a rare extra write: once per shard; shared/store/inventory.ts),
+ *     and the claim that completes the record announces the sell-out (the drop item and every
+ *     empty shard), so that afterwards one failed write tells any instance;
  *  4. a slot is taken on the person's counter (`claimed < limit`, the voucher id not yet
  *     admitted), recording the voucher id, this attempt and the shard: a plain conditional update;
  *  5. the voucher is put (`attribute_not_exists`): a plain conditional put (for a linked account
@@ -40,10 +41,10 @@
  *    answer. If no answer comes at all, the voucher is read back; not there → retryable error,
  *    the unit stays with its slot, and a keyed retry files the voucher.
  *  - the sell-out announcement is a hint written after the take, never a condition of it: a
- *    crash between taking a shard's last unit and adding the shard to the emptied set (or a failed
+ *    crash between taking a shard's last unit and recording the shard as emptied (or a failed
  *    mark) leaves the stock unannounced, and claims find the sell-out by trying shards as they did
- *    before; adding to the set is idempotent, so a lost answer counts the shard once; a unit given
- *    back after the announcement clears its shard's mark, its place in the set and the drop item's
+ *    before; the record's set `ADD`s are idempotent, so a lost answer counts once; a unit given
+ *    back after the announcement clears its shard's mark, its place in the record and the drop item's
  *    mark, but shards marked before stay marked, so that unit may wait for a claim that happens to
  *    try its shard, and drop close counts it as unclaimed if none does. No mark can oversell.
  * A unit goes back only when this attempt certainly holds no slot and never will. Giving it back
@@ -52,6 +53,7 @@
 import { randomBytes } from "node:crypto";
 import { assertDropOpen, issueVoucher as buildVoucher, keyedVoucherId, type Voucher } from "../domain/claim.js";
 import { DropNotOpenError, LimitReachedError, LotteryDropError, NotFoundError, NotRegisteredError, SoldOutError, ThrottledError, UnavailableError } from "../errors.js";
+import { DEFAULT_ATTEMPTS_PER_SECOND, shardTries } from "../domain/capacity.js";
 import { takeFromShards } from "../domain/inventory.js";
 import { logger } from "../logger.js";
 import { type CampaignWithDrops, loadCampaign } from "../store/campaigns.js";
@@ -88,8 +90,7 @@ import { StockCaches } from "./stock-caches.js";
 /** How long an instance answers SOLD_OUT from memory before it tries a shard again, in ms. */
 export const CLAIM_SOLD_OUT_CACHE_MS = 5_000;
 
-/** Shards one attempt may try before answering SOLD_OUT; each try is a write. */
-export const MAX_SHARD_TRIES = 16;
+export { MAX_SHARD_TRIES } from "../domain/capacity.js";
 
 /**
  * What one function instance remembers between claims: {@link StockCaches} for the drops' shards,
@@ -214,12 +215,16 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDependencie
   const taken = await takeFromShards({
     shardCount,
     knownEmpty: caches.knownEmpty(key, started.getTime()),
-    maxAttempts: Math.min(shardCount, MAX_SHARD_TRIES),
+    // Bounded by what the shards absorb at the drop's rate: near the end most tries fail.
+    maxAttempts: shardTries({ shards: shardCount, attemptsPerSecond: drop.expectedAttemptsPerSecond ?? DEFAULT_ATTEMPTS_PER_SECOND }),
     random: deps.random,
     take: async (shard) => {
       const take = await withRetries(() => takeUnit(db, tables.inventory, address(shard)), deps.retry);
       if (take.outcome === "taken") {
-        if (take.lastUnit) lastUnitOf = shard;
+        if (take.lastUnit) {
+          lastUnitOf = shard;
+          caches.rememberEmpty(key, [shard], deps.now().getTime());
+        }
         return "taken";
       }
       return take.soldOutMarked ? "sold-out" : "empty";
@@ -329,7 +334,7 @@ function retryable(error: unknown): Error {
 
 /**
  * Puts a unit back; on failure the unit is stranded, which drop close accounts for. Either way
- * the shard leaves the set of emptied shards (the unit may have landed) and the drop item's
+ * the shard leaves the emptied-shard record (the unit may have landed) and the drop item's
  * sell-out mark is cleared, whoever wrote it: give-backs are rare (a person's claims racing at
  * their limit), so the extra write is too.
  */
@@ -355,7 +360,7 @@ async function returnUnit(unit: ShardAddress, key: string, deps: ClaimDependenci
  */
 async function emptiedLastShard(unit: ShardAddress, shardCount: number, deps: ClaimDependencies): Promise<boolean> {
   try {
-    return (await withRetries(() => recordShardEmptied(deps.db, deps.tables.inventory, unit), deps.retry)) >= shardCount;
+    return await withRetries(() => recordShardEmptied(deps.db, deps.tables.inventory, unit, shardCount), deps.retry);
   } catch (error) {
     logger.warn("could not record an emptied shard; the sell-out is found by trying shards", { ...unit, error: String(error) });
     return false;

@@ -85,6 +85,12 @@ async function issuedCount(campaignId: string, shards: number): Promise<number> 
   return total;
 }
 
+/** The shards in group `group`'s set of the emptied-shard record, or the groups in its top set. */
+async function emptiedSet(campaignId: string, group?: number): Promise<number[]> {
+  const { Item } = await db.send(new GetCommand({ TableName: tables.inventory, Key: emptiedShardsKey(campaignId, "d1", TYPE, group), ConsistentRead: true }));
+  return [...((Item?.emptied as Set<number> | undefined) ?? [])].sort((a, b) => a - b);
+}
+
 describe("the sell-out spread through the shards", () => {
   it("is announced by the claim that empties the last shard, under concurrent claims, and never oversells", async () => {
     const shards = 4;
@@ -109,8 +115,8 @@ describe("the sell-out spread through the shards", () => {
     expect(marks.every((item) => typeof item.soldOutAt === "string")).toBe(true);
     const { Item: dropItem } = await db.send(new GetCommand({ TableName: tables.campaigns, Key: dropKey(campaignId, "d1"), ConsistentRead: true }));
     expect(typeof (dropItem?.soldOut as Record<string, unknown>)[TYPE]).toBe("string");
-    const { Item: emptied } = await db.send(new GetCommand({ TableName: tables.inventory, Key: emptiedShardsKey(campaignId, "d1", TYPE), ConsistentRead: true }));
-    expect([...(emptied?.emptied as Set<number>)].sort()).toEqual([0, 1, 2, 3]);
+    expect(await emptiedSet(campaignId, 0)).toEqual([0, 1, 2, 3]);
+    expect(await emptiedSet(campaignId)).toEqual([0]);
   });
 
   it("tells an instance that has not read the mark after one failed take, and its next claims cost no write", async () => {
@@ -157,8 +163,8 @@ describe("the sell-out spread through the shards", () => {
     expect(items[back]!.soldOutAt).toBeUndefined();
     const { Item: dropItem } = await db.send(new GetCommand({ TableName: tables.campaigns, Key: dropKey(campaignId, "d1"), ConsistentRead: true }));
     expect((dropItem?.soldOut as Record<string, unknown>)[TYPE]).toBeUndefined();
-    const { Item: emptied } = await db.send(new GetCommand({ TableName: tables.inventory, Key: emptiedShardsKey(campaignId, "d1", TYPE), ConsistentRead: true }));
-    expect([...((emptied?.emptied as Set<number> | undefined) ?? [])]).toEqual([1 - back]);
+    expect(await emptiedSet(campaignId, 0)).toEqual([1 - back]);
+    expect(await emptiedSet(campaignId)).toEqual([]);
 
     // Someone else gets it from its shard, which empties the set again and announces anew.
     const next = instance();
@@ -174,9 +180,10 @@ describe("the sell-out spread through the shards", () => {
     expect(await takeUnit(db, tables.inventory, { ...stock, shard: 0 })).toEqual({ outcome: "taken", lastUnit: false });
     expect(await takeUnit(db, tables.inventory, { ...stock, shard: 0 })).toEqual({ outcome: "taken", lastUnit: true });
     expect(await takeUnit(db, tables.inventory, { ...stock, shard: 0 })).toEqual({ outcome: "empty", soldOutMarked: false });
-    expect(await recordShardEmptied(db, tables.inventory, { ...stock, shard: 0 })).toBe(1);
-    // A lost answer's retry adds the same shard again: still one.
-    expect(await recordShardEmptied(db, tables.inventory, { ...stock, shard: 0 })).toBe(1);
+    expect(await recordShardEmptied(db, tables.inventory, { ...stock, shard: 0 }, 2)).toBe(false);
+    // A lost answer's retry adds the same shard again: still one of two.
+    expect(await recordShardEmptied(db, tables.inventory, { ...stock, shard: 0 }, 2)).toBe(false);
+    expect(await emptiedSet(campaignId, 0)).toEqual([0]);
 
     await markShardsSoldOut(db, tables.inventory, stock, 2, new Date("2030-01-01T02:00:00.000Z"));
     expect((await shard(campaignId, 0)).soldOutAt).toBe("2030-01-01T02:00:00.000Z");
@@ -189,7 +196,30 @@ describe("the sell-out spread through the shards", () => {
     expect((await shard(campaignId, 0)).soldOutAt).toBeUndefined();
     await forgetEmptiedShards(db, tables.inventory, stock, [0]);
     await forgetEmptiedShards(db, tables.inventory, stock, [0]);
-    expect(await recordShardEmptied(db, tables.inventory, { ...stock, shard: 1 })).toBe(1);
+    expect(await emptiedSet(campaignId, 0)).toEqual([]);
+    expect(await recordShardEmptied(db, tables.inventory, { ...stock, shard: 1 }, 2)).toBe(false);
+  });
+
+  it("records emptied shards in groups of 32, so no item takes more than 32 writes, and completes only with every shard", async () => {
+    const shardCount = 70;
+    const campaignId = `groups-${randomUUID().slice(0, 8)}`;
+    const stock = { campaignId, dropId: "d1", voucherTypeId: TYPE };
+    const order = Array.from({ length: shardCount }, (_, shard) => shard).reverse();
+    const last = order.pop()!;
+    // Recorded concurrently, as claims on many instances record them: none completes the record.
+    const early = await Promise.all(order.map((shard) => recordShardEmptied(db, tables.inventory, { ...stock, shard }, shardCount)));
+    expect(early.every((complete) => !complete)).toBe(true);
+    expect(await emptiedSet(campaignId)).toEqual([1, 2]);
+    expect(await emptiedSet(campaignId, 0)).toHaveLength(31);
+    expect(await emptiedSet(campaignId, 1)).toHaveLength(32);
+    expect(await emptiedSet(campaignId, 2)).toEqual([64, 65, 66, 67, 68, 69]);
+    expect(await recordShardEmptied(db, tables.inventory, { ...stock, shard: last }, shardCount)).toBe(true);
+
+    // A unit back on shard 40 takes it and its group out; its next emptying completes it again.
+    await forgetEmptiedShards(db, tables.inventory, stock, [40]);
+    expect(await emptiedSet(campaignId)).toEqual([0, 2]);
+    expect(await recordShardEmptied(db, tables.inventory, { ...stock, shard: 5 }, shardCount)).toBe(false);
+    expect(await recordShardEmptied(db, tables.inventory, { ...stock, shard: 40 }, shardCount)).toBe(true);
   });
 
   it("loses its marks on every shard when units roll in, those given none too", async () => {

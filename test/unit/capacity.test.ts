@@ -11,7 +11,33 @@ import {
   dropPlanSchema,
   planDrop,
   planShards,
+  MAX_SHARD_TRIES,
+  shardTries,
 } from "../../shared/domain/capacity.js";
+
+describe("shardTries", () => {
+  it("is what the shards' partitions absorb per attempt at the drop's rate, from 1 to 16 and at most the shards", () => {
+    // A planned drop: headroom 2 gives 2 tries.
+    const planned = planShards({ attemptsPerSecond: 100_000, wcuPerAttempt: 1 });
+    expect(shardTries({ shards: planned.shards, attemptsPerSecond: 100_000 })).toBe(2);
+    // A city's drop at the 1,000-shard cap: 600,000 attempts/s leave 1.67 writes an attempt.
+    expect(shardTries({ shards: 1_000, attemptsPerSecond: 600_000 })).toBe(1);
+    expect(shardTries({ shards: 1_000, attemptsPerSecond: 5_000_000 })).toBe(1);
+    // Few attempts for many shards: the 16-try ceiling; few shards: every one.
+    expect(shardTries({ shards: 1_000, attemptsPerSecond: 1_000 })).toBe(MAX_SHARD_TRIES);
+    expect(MAX_SHARD_TRIES).toBe(16);
+    expect(shardTries({ shards: 4, attemptsPerSecond: 1_000 })).toBe(4);
+    expect(shardTries({ shards: 1, attemptsPerSecond: 1 })).toBe(1);
+    // An exact fit is not rounded down by floating-point dust.
+    expect(shardTries({ shards: 3, attemptsPerSecond: 1_000, partitionWcuPerSecond: 1_000 })).toBe(3);
+    expect(shardTries({ shards: 10, attemptsPerSecond: 3_333.3333333333335 })).toBe(3);
+  });
+
+  it("refuses shards outside 1–1,000 and rates that are not positive", () => {
+    for (const shards of [0, 1.5, 1_001, Number.NaN]) expect(() => shardTries({ shards, attemptsPerSecond: 1 }), String(shards)).toThrow(RangeError);
+    for (const rate of [0, -1, Number.POSITIVE_INFINITY]) expect(() => shardTries({ shards: 4, attemptsPerSecond: rate }), String(rate)).toThrow(RangeError);
+  });
+});
 
 describe("planShards", () => {
   it.each([
