@@ -30,6 +30,8 @@
  *  6. every cohort is answered after its latency: its environment is busy until then, the
  *     latency goes into a 1 ms histogram, and 429s schedule the client's next try uniformly over
  *     its back-off window (spread over steps with a difference array, so O(1) per cohort).
+ * With `oneServer` (the local benchmark's replay) the latencies are the work of one server that
+ * answers every request in turn, so a cohort is answered when the work queued before it is done.
  * Averages stand in for distributions inside a cohort (each call takes its mean latency), so
  * p99 comes from queueing, throttling, back-offs and cold starts, not from per-call jitter.
  */
@@ -121,11 +123,13 @@ export interface DropDayScenario {
   /** Memory of the claim function, for its GB-seconds. */
   memoryMb: number;
   /**
-   * Closed loop on one saturated process (the local benchmark): its clients all start at once,
-   * and the process answers that first round one after another, evenly over one latency; after
-   * it, each client's attempt takes the latency (the time to go round the queue of clients).
+   * One server answers every request, one at a time, first come first served (the local
+   * benchmark: one Node process runs the load, the gateway and the handlers beside DynamoDB Local
+   * on two cores, and in a closed loop of 200 clients it is saturated). The latencies are then the
+   * server's work per request, not delays that clients spend side by side: a request is answered
+   * when the server has done the work queued before it and its own. Undefined: no such server (AWS).
    */
-  firstRoundQueued?: boolean;
+  oneServer?: boolean;
   /** Instances that cache (sold-out, campaign); undefined: one per environment, as on Lambda. */
   instances?: number;
   /** Share 0–1 of attempts with an Idempotency-Key. */
@@ -273,8 +277,8 @@ export function sdkOutcomes(q: number): [number, number, number, number] {
 
 const LATENCY_BINS = 120_000;
 
-/** Parts the first round of a queued closed loop is answered in, evenly over its latency. */
-const QUEUED_PARTS = 50;
+/** Parts a cohort's answers are spread over while one server works through it. */
+const SERVER_PARTS = 50;
 
 /** Plays the drop and returns its figures. */
 export function simulateDropDay(s: DropDayScenario): DropDayResult {
@@ -339,6 +343,7 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
     gbSeconds: { provisioned: 0, onDemand: 0 },
   };
   let soldOutAtMs = Number.NaN;
+  let serverFreeAtMs = 0; // oneServer: when the server has done all the work queued so far
   const successAnswers = new Float64Array(length);
   let t = 0;
   const timeline: TimelinePoint[] = [];
@@ -347,12 +352,18 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
   /** Records `count` answers of try `attempt` after `ms`; a 429 schedules the client's next try. */
   const answer = (count: number, ms: number, attempt: number, kind: "ok" | "sold-out" | "throttled") => {
     if (count <= 0) return;
-    if (s.firstRoundQueued === true && t === 0) {
-      // One saturated process answers the clients' first round one after another.
-      for (let part = 1; part <= QUEUED_PARTS; part += 1) answerAt(count / QUEUED_PARTS, (ms * part) / QUEUED_PARTS, attempt, kind);
-    } else {
+    if (s.oneServer !== true) {
       answerAt(count, ms, attempt, kind);
+      return;
     }
+    // The server starts on this cohort when it has finished what came before, and answers its
+    // requests one after another: evenly over count × ms.
+    const nowMs = t * dt;
+    const start = Math.max(serverFreeAtMs, nowMs);
+    const work = count * ms;
+    serverFreeAtMs = start + work;
+    const parts = Math.min(SERVER_PARTS, Math.max(1, Math.ceil(work / dt)));
+    for (let part = 1; part <= parts; part += 1) answerAt(count / parts, start - nowMs + (work * part) / parts, attempt, kind);
   };
   const answerAt = (count: number, ms: number, attempt: number, kind: "ok" | "sold-out" | "throttled") => {
     latency[Math.min(LATENCY_BINS, Math.round(ms))]! += count;

@@ -34,6 +34,7 @@ import {
   PROPOSED_CLAIM_PATH,
   REPLAY_TOLERANCE,
   replayScenario,
+  replayServer,
 } from "./scenarios.js";
 
 const USAGE =
@@ -90,10 +91,15 @@ function fail(message: string): never {
 function replay(path: string): number {
   const figures = readBenchClaimsFigures(resolve(path));
   const scenario = replayScenario(figures);
+  const server = replayServer(figures);
   const result = simulateDropDay(scenario);
   const measured = figures.flood.sellOutSeconds;
   const error = (result.soldOutSeconds - measured) / measured;
   const within = Math.abs(error) <= REPLAY_TOLERANCE;
+  const saturated = figures.saturated!;
+  const cores = (cpuMs: number | null) => (cpuMs === null ? null : cpuMs / saturated.floodCpu.wallMs);
+  // For contrast: DynamoDB Local alone as the server, at the raw baseline's calls/s.
+  const dynamoDbOnly = simulateDropDay(replayScenario(figures, { perAnswerMs: 0, perCallMs: 1000 / saturated.rawCallsPerSecond, callsPerSuccess: server.callsPerSuccess }));
   const summary = {
     replay: path,
     setting: figures.setting,
@@ -103,17 +109,25 @@ function replay(path: string): number {
     within25Percent: within,
     predictedP50Ms: result.p50Ms,
     measuredP50Ms: figures.flood.latencyP50Ms,
-    latencies: scenario.latencies,
+    server,
+    floodCores: { node: cores(saturated.floodCpu.nodeMs), java: cores(saturated.floodCpu.javaMs) },
+    dynamoDbLocalOnlySellOutSeconds: dynamoDbOnly.soldOutSeconds,
   };
   if (args.json) {
     console.log(JSON.stringify(summary));
   } else {
     const s = figures.setting;
+    const node = summary.floodCores.node;
+    const java = summary.floodCores.java;
     console.log(`Replay of bench:claims (${figures.measuredAt}): ${n(s.attempts)} attempts by ${n(s.concurrency)} clients in a loop, stock ${n(s.stock)}, ${s.shards} shard(s)`);
-    console.log(`  per-call latency measured in that run (ms): ${Object.entries(figures.flood.callMs).map(([command, c]) => `${command} ${n(c.meanMs, 1)}`).join(", ")}`);
-    console.log(`  HTTP, gateway and handler without DynamoDB: ${n(scenario.latencies.gatewayMs, 1)} ms (an answer from the sold-out cache)`);
+    console.log(`  the flood kept busy: Node (load, gateway, handlers) ${node === null ? "n/a" : n(node, 2)} cores, DynamoDB Local ${java === null ? "n/a" : n(java, 2)} cores, of 2: one saturated server`);
+    console.log(
+      `  its work, from the same run: ${n(server.perAnswerMs, 2)} ms per answer (${saturated.soldOutAnswersPerSecond === null ? "n/a" : n(saturated.soldOutAnswersPerSecond)} sold-out answers/s) ` +
+        `+ ${n(server.perCallMs, 2)} ms per DynamoDB call (${n(saturated.successesPerSecond)} successes/s of ${n(server.callsPerSuccess, 2)} calls over HTTP)`,
+    );
     console.log(`  sell-out: predicted ${n(result.soldOutSeconds, 2)} s, measured ${n(measured, 2)} s: ${error >= 0 ? "+" : ""}${(error * 100).toFixed(1)} % (${within ? "within" : "OUTSIDE"} ±${REPLAY_TOLERANCE * 100} %)`);
     console.log(`  latency p50: predicted ${n(result.p50Ms)} ms, measured ${n(figures.flood.latencyP50Ms)} ms`);
+    console.log(`  (with DynamoDB Local alone as the server, at the raw baseline's ${n(saturated.rawCallsPerSecond)} calls/s: ${n(dynamoDbOnly.soldOutSeconds, 2)} s)`);
   }
   return within ? 0 : 1;
 }

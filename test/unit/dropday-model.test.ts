@@ -26,6 +26,7 @@ import {
   planWarm,
   recommendedPlan,
   replayScenario,
+  replayServer,
 } from "../../bench/dropday/scenarios.js";
 import { MAX_SHARD_TRIES as CLAIM_MAX_SHARD_TRIES } from "../../shared/use-cases/claim.js";
 
@@ -182,21 +183,26 @@ describe("retries", () => {
 });
 
 describe("a closed loop (the local benchmark)", () => {
-  it("answers a saturated process's first round one after another, so it sells out after stock ÷ clients latencies", () => {
-    const queued = (firstRoundQueued: boolean) =>
+  it("with one server, sells out after the work of the stock however many clients wait, and each waits for the queue", () => {
+    // 1 ms per answer + 1 ms counter read + 1 ms shard write + 2 ms cold writes: 5 ms of the server's work per success.
+    const served = (clients: number) =>
       simulateDropDay(
         scenario({
           contenders: 300,
-          stock: 25,
-          load: { kind: "closed", clients: 10 },
+          stock: 40,
+          load: { kind: "closed", clients },
           instances: 1,
-          firstRoundQueued,
-          latencies: { ...scenario().latencies, gatewayMs: 10, campaignReadMs: 0, coldWritesMs: 28 },
+          oneServer: true,
+          latencies: { ...scenario().latencies, gatewayMs: 1, campaignReadMs: 0, coldWritesMs: 2 },
         }),
-      ).soldOutSeconds;
-    // 25 units, 10 clients, 40 ms each: Little's law says 100 ms; clients in lockstep take 3 rounds.
-    expect(queued(true)).toBeCloseTo(0.1, 2);
-    expect(queued(false)).toBeCloseTo(0.12, 2);
+      );
+    // 40 successes × 5 ms = 200 ms, whether 10 or 40 clients wait: the server, not the clients, sets the pace.
+    expect(served(10).soldOutSeconds).toBeCloseTo(0.2, 2);
+    expect(served(40).soldOutSeconds).toBeCloseTo(0.2, 2);
+    // Without the server, 40 clients each taking 5 ms would be done in one round.
+    expect(simulateDropDay(scenario({ contenders: 300, stock: 40, load: { kind: "closed", clients: 40 }, instances: 1, latencies: { ...scenario().latencies, gatewayMs: 1, campaignReadMs: 0, coldWritesMs: 2 } })).soldOutSeconds).toBeLessThan(0.01);
+    // A success's latency is the queue ahead of it: about the other clients' work, not its own 5 ms.
+    expect(served(40).p99Ms).toBeGreaterThan(150);
   });
 
   it("sells out after stock ÷ clients rounds of one attempt's latency", () => {
@@ -233,19 +239,27 @@ const figures: BenchClaimsFigures = benchClaimsFiguresSchema.parse({
   perSuccess: { calls: { GetItem: 1, UpdateItem: 1, TransactWriteItems: 1 }, wcu: 5, rcu: 1 },
   import: { p50Ms: 45, p50WithSourceMapsMs: 52 },
   handlerCpuMsPerSuccess: 2.4,
+  saturated: { successesPerSecond: 250, soldOutAnswersPerSecond: 2_000, rawCallsPerSecond: 1_200, floodCpu: { wallMs: 3_000, nodeMs: 3_000, javaMs: 1_800 } },
 });
 
 describe("the replay of a benchmark run", () => {
-  it("plays the benchmark's setting with its measured call latencies and no limits", () => {
+  it("makes the runtime one server whose work per answer and per call come from the run's saturated rates", () => {
+    // 1 ÷ 2,000 answers/s = 0.5 ms per answer; 1 ÷ 250 successes/s = 4 ms per success, 3.5 ms of it over 3 calls.
+    expect(replayServer(figures)).toEqual({ perAnswerMs: 0.5, perCallMs: 3.5 / 3, callsPerSuccess: 3 });
     const replay = replayScenario(figures);
-    expect(replay).toMatchObject({ contenders: 3_000, stock: 500, shards: 4, load: { kind: "closed", clients: 200 }, instances: 1, keyedShare: 0, firstRoundQueued: true });
-    // What a success spends outside its calls: 1,000 ms less 250 + 280 + 300.
-    expect(replay.latencies).toMatchObject({ gatewayMs: 170, soldOutMs: 60, counterReadMs: 250, shardWriteMs: 280, coldWritesMs: 300, campaignReadMs: 40 });
+    expect(replay).toMatchObject({ contenders: 3_000, stock: 500, shards: 4, load: { kind: "closed", clients: 200 }, instances: 1, keyedShare: 0, oneServer: true });
+    expect(replay.latencies.gatewayMs).toBeCloseTo(0.5, 9);
+    expect(replay.latencies.gatewayMs + replay.latencies.counterReadMs + replay.latencies.shardWriteMs + replay.latencies.coldWritesMs).toBeCloseTo(4, 9);
     const result = simulateDropDay(replay);
-    // 500 units by 200 clients at about 1 s per attempt: 2.5 s by Little's law.
-    expect(result.soldOutSeconds).toBeGreaterThan(2.4);
-    expect(result.soldOutSeconds).toBeLessThan(2.7);
+    // 500 units at 250 successes/s: 2 s, whatever the per-call latencies under load were.
+    expect(result.soldOutSeconds).toBeGreaterThan(1.95);
+    expect(result.soldOutSeconds).toBeLessThan(2.1);
     expect(result.throttledShare).toBe(0);
+  });
+
+  it("refuses figures without the saturated rates", () => {
+    const { saturated: _saturated, ...older } = figures;
+    expect(() => replayScenario(older)).toThrow(/run npm run bench:claims again/);
   });
 });
 
