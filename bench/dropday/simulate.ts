@@ -120,7 +120,7 @@ function replay(path: string): number {
     const node = summary.floodCores.node;
     const java = summary.floodCores.java;
     console.log(`Replay of bench:claims (${figures.measuredAt}): ${n(s.attempts)} attempts by ${n(s.concurrency)} clients in a loop, stock ${n(s.stock)}, ${s.shards} shard(s)`);
-    console.log(`  the flood kept busy: Node (load, gateway, handlers) ${node === null ? "n/a" : n(node, 2)} cores, DynamoDB Local ${java === null ? "n/a" : n(java, 2)} cores, of 2: one saturated server`);
+    console.log(`  the flood kept busy: Node (load, gateway, handlers) ${node === null ? "n/a" : n(node, 2)} cores, DynamoDB Local ${java === null ? "n/a" : n(java, 2)} cores (of 2, shared with whatever else ran)`);
     console.log(
       `  its work, from the same run: ${n(server.perAnswerMs, 2)} ms per answer (${saturated.soldOutAnswersPerSecond === null ? "n/a" : n(saturated.soldOutAnswersPerSecond)} sold-out answers/s) ` +
         `+ ${n(server.perCallMs, 2)} ms per DynamoDB call (${n(saturated.successesPerSecond)} successes/s of ${n(server.callsPerSuccess, 2)} calls over HTTP)`,
