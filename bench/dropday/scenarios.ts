@@ -4,6 +4,7 @@
  * own setting (`--replay`). Also the drop's cost at list prices. Pure: figures in, figures out.
  */
 import {
+  CAMPAIGN_CACHE_FLOOR_MS,
   DEFAULT_QUOTAS,
   type DropPlan,
   ON_DEMAND_WARM_DEFAULT,
@@ -11,7 +12,7 @@ import {
 } from "../../shared/domain/capacity.js";
 import { DEFAULT_ROUTE_THROTTLES } from "../../infra/edge-context.js";
 import type { BenchClaimsFigures } from "./calibration.js";
-import { type CallLatencies, type DropDayResult, type DropDayScenario, PARTITION_LIMITS, type Quotas } from "./model.js";
+import { type CallLatencies, type DropDayResult, type DropDayScenario, PARTITION_LIMITS, type Quotas, type SoldOutMark } from "./model.js";
 
 /**
  * Shards one claim attempt tries before answering SOLD_OUT: MAX_SHARD_TRIES of
@@ -20,11 +21,17 @@ import { type CallLatencies, type DropDayResult, type DropDayScenario, PARTITION
 export const MAX_SHARD_TRIES = 16;
 
 /**
- * The claim path the model says the design point needs: an attempt that finds its shard empty
- * answers SOLD_OUT instead of trying 15 more (each a billed write), and the campaign's reads
- * spread over copies instead of one item. Printed as a contrast, applied nowhere.
+ * The claim path's sell-out mark (shared/use-cases/claim.ts): the announcing claim marks 16
+ * shards at a time (SHARD_WRITE_CONCURRENCY of shared/store/inventory.ts), an instance told by a
+ * failed take answers SOLD_OUT from its cache for 5 s (ClaimCaches' soldOutTtlMs), and the
+ * emptied-shards item (`EMPTIED#campaign#drop#type`: a key of about 64 bytes with a 36-character
+ * campaign id, the names `pk` and `emptied`) grows by a shard number of up to four digits, 3 bytes
+ * each (DynamoDB's item size: 1 byte per two significant digits, plus 1).
  */
-export const PROPOSED_CLAIM_PATH = { maxShardTries: 1, campaignReadPartitions: 8 } as const;
+export const SOLD_OUT_MARK: SoldOutMark = { markConcurrency: 16, soldOutTtlMs: 5_000, emptiedSetBaseBytes: 80, emptiedSetBytesPerShard: 3 };
+
+/** The claim function's campaign cache without a plan (ClaimCaches' campaignTtlMs, CLAIM_CAMPAIGN_CACHE_MS's default). */
+export const DEFAULT_CAMPAIGN_TTL_MS = CAMPAIGN_CACHE_FLOOR_MS;
 
 /** The design point: sold out in under 10 s with under 0.1 % of attempts throttled. */
 export const DESIGN_POINT = { soldOutSeconds: 10, throttledShare: 0.001 } as const;
@@ -126,6 +133,10 @@ export interface AwsDropInput {
   /** The claim path's shape: MAX_SHARD_TRIES and one campaign item today. */
   maxShardTries?: number;
   campaignReadPartitions?: number;
+  /** The claim function's campaign cache time, ms: the plan's, or 1,000 without one. */
+  campaignTtlMs?: number;
+  /** The sell-out mark on the shards; null: the claim path before it. Default {@link SOLD_OUT_MARK}. */
+  soldOutMark?: SoldOutMark | null;
 }
 
 /** Peak first attempts per second of an arrival curve. */
@@ -174,9 +185,10 @@ export function awsScenario(
     memoryMb: CLAIM_MEMORY_MB,
     keyedShare,
     client: { baseMs: 250, capMs: 8_000, maxAttempts: 8 },
-    campaignTtlMs: 1_000,
+    campaignTtlMs: input.campaignTtlMs ?? DEFAULT_CAMPAIGN_TTL_MS,
     campaignReadPartitions: input.campaignReadPartitions ?? 1,
     maxShardTries: input.maxShardTries ?? MAX_SHARD_TRIES,
+    ...(input.soldOutMark === null ? {} : { soldOutMark: input.soldOutMark ?? SOLD_OUT_MARK }),
     stepMs: 1,
     maxSeconds: 120,
   };
@@ -288,7 +300,7 @@ export function replayScenario(figures: BenchClaimsFigures, server: ReplayServer
     oneServer: true,
     keyedShare: 0,
     client: { baseMs: 0, capMs: 0, maxAttempts: 1 },
-    campaignTtlMs: 1_000,
+    campaignTtlMs: DEFAULT_CAMPAIGN_TTL_MS,
     campaignReadPartitions: 1,
     maxShardTries: MAX_SHARD_TRIES,
     stepMs: 1,
