@@ -490,14 +490,16 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
     // Instances that know the drop is sold out answer before reading the campaign.
     const refreshes = Math.min(claims, cold + (instances * (1 - known) * dt) / s.campaignTtlMs);
     const refreshShare = claims > 0 ? refreshes / claims : 0;
-    const taking = Math.min(claims, Math.max(0, remaining));
-    // While stock lasts a claim tries random shards until one holds a unit, at most scanTries:
-    // near the end most are empty, and a claim may find none (SOLD_OUT, though units remain).
-    const turnedAway = taking * emptied ** scanTries;
-    const takers = taking - turnedAway;
-    const takingWrites = emptied < 1 ? (taking * (1 - emptied ** scanTries)) / (1 - emptied) : taking * scanTries;
-    const takerTries = takers > 1e-12 ? Math.max(1, (takingWrites - turnedAway * scanTries) / takers) : 1;
-    // Claims that find no unit: after sell-out every claim not yet knowing, before it those turned away.
+    // While stock lasts every claim tries random shards until one holds a unit, at most
+    // scanTries: near the end most are empty, and a claim may find none (SOLD_OUT, though units
+    // remain). The units found are capped by the stock.
+    const searching = remaining > 0 ? claims : 0;
+    const found = searching * (1 - emptied ** scanTries);
+    const takers = Math.min(found, remaining);
+    const searchWrites = emptied < 1 ? found / (1 - emptied) : searching * scanTries;
+    const takerTries = found > 1e-12 ? Math.max(1, (searchWrites - (searching - found) * scanTries) / found) : 1;
+    // Claims that take no unit: after sell-out every claim not yet knowing; before it those turned
+    // away, and those that found a unit another took first.
     const scanning = claims - takers;
     // A scan ends at a shard carrying the mark (share `marked`), which tells the instance; else after scanTries.
     const marked = shardsMarked / s.shards;
