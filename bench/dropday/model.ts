@@ -210,6 +210,8 @@ export interface TimelinePoint {
   knownSoldOut: number;
   /** The largest share any DynamoDB resource throttled in the interval, and which. */
   worstThrottle: { resource: string; share: number };
+  /** The largest share each DynamoDB resource throttled in the interval (those that throttled). */
+  throttles: Record<string, number>;
 }
 
 /** A difference array: add an amount spread evenly over [from, from + width) in O(1), read step by step. */
@@ -625,7 +627,7 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
 
     const atMs = Math.floor(nowMs / 100) * 100;
     if (point?.atMs !== atMs) {
-      point = { atMs, sent: 0, served: 0, throttled: 0, busy: 0, environments: 0, remaining: 0, knownSoldOut: 0, worstThrottle: { resource: "none", share: 0 } };
+      point = { atMs, sent: 0, served: 0, throttled: 0, busy: 0, environments: 0, remaining: 0, knownSoldOut: 0, worstThrottle: { resource: "none", share: 0 }, throttles: {} };
       timeline.push(point);
     }
     point.sent += total;
@@ -637,6 +639,7 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
     point.knownSoldOut = known;
     for (const [name, res] of Object.entries(r)) {
       if (res.p > point.worstThrottle.share) point.worstThrottle = { resource: name, share: res.p };
+      if (res.p > (point.throttles[name] ?? 0)) point.throttles[name] = res.p;
     }
 
     const done = s.load.kind === "closed" ? unsent <= 1e-9 && busy <= 1e-9 : pendingSends <= 1e-6 && busy <= 1e-9;

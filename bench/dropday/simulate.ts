@@ -149,16 +149,17 @@ function play(label: string, scenario: DropDayScenario): Played {
   return { label, scenario, result, costUsd: cost.total, cost };
 }
 
-/** The DynamoDB resources that throttled most in some 100 ms of the drop, with their worst share and when. */
+/** The DynamoDB resources that throttled over 1 % in some 100 ms of the drop, with their worst share and the first and last such 100 ms. */
 function throttledBy(result: DropDayResult): { resource: string; maxShare: number; fromSeconds: number; toSeconds: number }[] {
   const by = new Map<string, { resource: string; maxShare: number; fromSeconds: number; toSeconds: number }>();
   for (const point of result.timeline) {
-    const { resource, share } = point.worstThrottle;
-    if (share < 0.01) continue;
-    const entry = by.get(resource) ?? { resource, maxShare: 0, fromSeconds: point.atMs / 1000, toSeconds: point.atMs / 1000 };
-    entry.maxShare = Math.max(entry.maxShare, share);
-    entry.toSeconds = (point.atMs + 100) / 1000;
-    by.set(resource, entry);
+    for (const [resource, share] of Object.entries(point.throttles)) {
+      if (share < 0.01) continue;
+      const entry = by.get(resource) ?? { resource, maxShare: 0, fromSeconds: point.atMs / 1000, toSeconds: point.atMs / 1000 };
+      entry.maxShare = Math.max(entry.maxShare, share);
+      entry.toSeconds = (point.atMs + 100) / 1000;
+      by.set(resource, entry);
+    }
   }
   return [...by.values()];
 }
