@@ -29,7 +29,8 @@ import {
   replayScenario,
   replayServer,
 } from "../../bench/dropday/scenarios.js";
-import { MAX_SHARD_TRIES as CLAIM_MAX_SHARD_TRIES } from "../../shared/use-cases/claim.js";
+import { SHARD_WRITE_CONCURRENCY } from "../../shared/store/inventory.js";
+import { ClaimCaches, MAX_SHARD_TRIES as CLAIM_MAX_SHARD_TRIES } from "../../shared/use-cases/claim.js";
 
 const unlimited = Number.POSITIVE_INFINITY;
 
@@ -267,8 +268,10 @@ describe("the replay of a benchmark run", () => {
 });
 
 describe("the drop on AWS", () => {
-  it("keeps the model's shard tries equal to the claim path's", () => {
+  it("keeps the model's shard tries, marks in flight and sold-out cache time equal to the claim path's", () => {
     expect(MAX_SHARD_TRIES).toBe(CLAIM_MAX_SHARD_TRIES);
+    expect(SOLD_OUT_MARK.markConcurrency).toBe(SHARD_WRITE_CONCURRENCY);
+    expect(SOLD_OUT_MARK.soldOutTtlMs).toBe(new ClaimCaches().options.soldOutTtlMs);
   });
 
   const input = { contenders: 1_000_000, stock: 100_000, calibration: builtInCalibration };
