@@ -142,6 +142,12 @@ export interface DropDayScenario {
   campaignTtlMs: number;
   /** Partitions the campaign's reads spread over: 1 today (one item, 3,000 RCU/s). */
   campaignReadPartitions: number;
+  /**
+   * The provisioned environments open the drop with no campaign cached, so each reads it on its
+   * first claim. Undefined or false: their caches are already spread over the cache time, as
+   * after traffic before the drop opens.
+   */
+  campaignCachesCold?: boolean;
   /** Shards one attempt tries before answering SOLD_OUT: MAX_SHARD_TRIES (16) today. */
   maxShardTries: number;
   /** The sell-out mark on the shards ({@link SoldOutMark}); undefined: the claim path before it. */
@@ -375,6 +381,7 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
   const forgotten = new Float64Array(length); // those whose sold-out cache runs out at step t
   let environments = s.provisioned;
   let busy = 0;
+  let unreadEnvironments = s.campaignCachesCold === true ? s.provisioned : 0; // never read the campaign yet
   const result = {
     attempts: 0,
     successes: 0,
@@ -489,8 +496,11 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
     const known = knownSoldOut(nowMs);
     const cached = served * known;
     const claims = served - cached;
-    // Instances that know the drop is sold out answer before reading the campaign.
-    const refreshes = Math.min(claims, cold + (instances * (1 - known) * dt) / s.campaignTtlMs);
+    // Instances that know the drop is sold out answer before reading the campaign. An
+    // environment that never read it reads on its first claim (claims land on environments at random).
+    const firstReads = unreadEnvironments > 0 ? unreadEnvironments * (1 - Math.exp(-claims / Math.max(1, environments))) : 0;
+    unreadEnvironments -= firstReads;
+    const refreshes = Math.min(claims, cold + firstReads + (Math.max(0, instances - unreadEnvironments) * (1 - known) * dt) / s.campaignTtlMs);
     const refreshShare = claims > 0 ? refreshes / claims : 0;
     // While stock lasts every claim tries random shards until one holds a unit, at most
     // scanTries: near the end most are empty, and a claim may find none (SOLD_OUT, though units

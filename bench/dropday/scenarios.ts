@@ -137,6 +137,8 @@ export interface AwsDropInput {
   campaignTtlMs?: number;
   /** The sell-out mark on the shards; null: the claim path before it. Default {@link SOLD_OUT_MARK}. */
   soldOutMark?: SoldOutMark | null;
+  /** The provisioned environments open the drop with no campaign cached (see DropDayScenario). */
+  campaignCachesCold?: boolean;
 }
 
 /** Peak first attempts per second of an arrival curve. */
@@ -189,6 +191,7 @@ export function awsScenario(
     campaignReadPartitions: input.campaignReadPartitions ?? 1,
     maxShardTries: input.maxShardTries ?? MAX_SHARD_TRIES,
     ...(input.soldOutMark === null ? {} : { soldOutMark: input.soldOutMark ?? SOLD_OUT_MARK }),
+    ...(input.campaignCachesCold === true ? { campaignCachesCold: true } : {}),
     stepMs: 1,
     maxSeconds: 120,
   };

@@ -40,6 +40,7 @@ import {
 const USAGE =
   "usage: npm run simulate:dropday -- [--contenders 1000000] [--stock 100000] [--shards N] [--provisioned N]\n" +
   "                                   [--provisioned-hours 1] [--shard-tries 16] [--campaign-copies 1] [--no-mark]\n" +
+  "                                   [--cold-caches]\n" +
   "                                   [--calibration FILE] [--json]\n" +
   "       npm run simulate:dropday -- --replay .cache/bench-claims.json\n" +
   "  --shards, --provisioned  override the plan's shard count and provisioned environments\n" +
@@ -47,6 +48,7 @@ const USAGE =
   `  --shard-tries N          shards an attempt tries before SOLD_OUT (default ${MAX_SHARD_TRIES}, the claim path's today)\n` +
   "  --campaign-copies N      partitions the campaign's reads spread over (default 1, the claim path's today)\n" +
   "  --no-mark                the claim path without the sell-out mark on the shards (discovery by trying shards)\n" +
+  "  --cold-caches            the provisioned environments open the drop with no campaign cached (default: spread, as after earlier traffic)\n" +
   `  --calibration FILE       bench:claims figures to take per-call costs from (default ${BENCH_CLAIMS_FIGURES} if present)\n` +
   "  --replay FILE            play that benchmark run's own setting and check the predicted sell-out time (±25 %)";
 
@@ -64,6 +66,7 @@ const args = parseCommandLine({
     "shard-tries": { type: "string" },
     "campaign-copies": { type: "string" },
     "no-mark": { type: "boolean" },
+    "cold-caches": { type: "boolean" },
     calibration: { type: "string" },
     replay: { type: "string" },
     json: { type: "boolean" },
@@ -77,6 +80,7 @@ const args = parseCommandLine({
     "shard-tries": whole(1, 1_000).default(MAX_SHARD_TRIES),
     "campaign-copies": whole(1, 1_000).default(1),
     "no-mark": z.boolean().default(false),
+    "cold-caches": z.boolean().default(false),
     calibration: z.string().min(1).optional(),
     replay: z.string().min(1).optional(),
     json: z.boolean().default(false),
@@ -173,7 +177,12 @@ function dropDay(): number {
   const { contenders, stock } = args;
   if (args.shards !== undefined && args.shards > stock) fail(`--shards (${args.shards}) must not exceed --stock (${stock})`);
   const cal = calibration();
-  const claimPath = { maxShardTries: args["shard-tries"], campaignReadPartitions: args["campaign-copies"], ...(args["no-mark"] ? { soldOutMark: null } : {}) };
+  const claimPath = {
+    maxShardTries: args["shard-tries"],
+    campaignReadPartitions: args["campaign-copies"],
+    ...(args["no-mark"] ? { soldOutMark: null } : {}),
+    ...(args["cold-caches"] ? { campaignCachesCold: true } : {}),
+  };
   const input = { contenders, stock, calibration: cal, ...claimPath };
   const plan = recommendedPlan(input);
   // The plan's campaign cache time: the claim function's under the plan (CLAIM_CAMPAIGN_CACHE_MS).
@@ -211,7 +220,13 @@ function dropDay(): number {
     provisioned: planned.scenario.provisioned,
     quotas: planned.scenario.quotas,
     cost: Object.fromEntries((Object.entries(planned.cost) as [string, number][]).map(([item, usd]) => [item, Number(usd.toFixed(2))])),
-    claimPath: { shardTries: claimPath.maxShardTries, campaignCopies: claimPath.campaignReadPartitions, soldOutMark: !args["no-mark"], campaignCacheMs: planCampaignTtlMs },
+    claimPath: {
+      shardTries: claimPath.maxShardTries,
+      campaignCopies: claimPath.campaignReadPartitions,
+      soldOutMark: !args["no-mark"],
+      campaignCacheMs: planCampaignTtlMs,
+      campaignCachesCold: args["cold-caches"],
+    },
     discovery: main.discovery,
     throttledBy: throttledBy(main),
     designPointMet: meets(main),
@@ -230,6 +245,11 @@ function dropDay(): number {
   ];
   if (!args["no-mark"]) {
     contrasts.push(play("the plan, without the sell-out mark on the shards (the claim path before it)", awsScenario({ ...input, ...asPlanned, shards: planned.scenario.shards, soldOutMark: null })));
+  }
+  if (!args["cold-caches"]) {
+    contrasts.push(
+      play("the plan, the provisioned environments opening with no campaign cached (each reads it on its first claim)", awsScenario({ ...input, ...asPlanned, shards: planned.scenario.shards, campaignCachesCold: true })),
+    );
   }
   console.log(`Drop day: ${n(contenders)} contenders for ${n(stock)} vouchers (per-call costs: ${cal.source})`);
   console.log(`Arrival curve (first attempts): ${DEFAULT_ARRIVAL_SHARES.map((share, second) => `${second}–${second + 1} s ${n(share * 100)} % (${n(contenders * share)})`).join(", ")}; peak ${n(peakArrivals(contenders, DEFAULT_ARRIVAL_SHARES))}/s`);

@@ -134,6 +134,27 @@ describe("DynamoDB limits", () => {
     expect(reads(2).throttled.dynamodb).toBe(0);
   });
 
+  it("throttles the campaign item when provisioned environments open the drop with no campaign cached, and not when their caches are spread", () => {
+    // 10,000 environments re-reading every 10 s take 500 RCU/s; reading on their first claims, 60 a millisecond, 30,000 RCU/s.
+    const opening = (campaignCachesCold: boolean) =>
+      simulateDropDay(
+        scenario({
+          contenders: 60_000,
+          stock: 120_000,
+          shards: 100,
+          provisioned: 10_000,
+          quotas: { ...scenario().quotas, lambdaConcurrency: 10_000 },
+          partition: { readUnitsPerSecond: PARTITION_LIMITS.readUnitsPerSecond, writeUnitsPerSecond: unlimited },
+          campaignTtlMs: 10_000,
+          campaignCachesCold,
+        }),
+      );
+    const cold = opening(true);
+    expect(cold.timeline.some((point) => (point.throttles.campaignPartition ?? 0) > 0.5)).toBe(true);
+    expect(cold.throttled.dynamodb).toBeGreaterThan(0);
+    expect(opening(false).throttled.dynamodb).toBe(0);
+  });
+
   it("holds a table to its warm throughput", () => {
     const warm = (write: number) =>
       simulateDropDay(scenario({ contenders: 5_000, stock: 10_000, shards: 10, warm: { ...scenario().warm, inventory: { read: unlimited, write } } }));
