@@ -1,10 +1,12 @@
 /**
  * `npm run simulate:dropday -- [--contenders 1000000] [--stock 100000] [--shards N] [--provisioned N]
- *   [--provisioned-hours 1] [--shard-tries 16] [--campaign-copies 1] [--calibration FILE] [--json]`
+ *   [--provisioned-hours 1] [--shard-tries 16] [--campaign-copies 1] [--no-mark] [--cold-caches]
+ *   [--calibration FILE] [--json]`
  * plays a drop on AWS with the model of bench/dropday/model.ts: under the plan `npm run capacity`
  * recommends (with its quota raises and campaign cache time), and, for contrast, with one shard,
  * without provisioned concurrency on AWS's default quotas, and without the sell-out mark on the
- * shards (`--no-mark` makes that the main drop). `--json` prints one object for the first of these.
+ * shards (`--no-mark` makes that the main drop), and with the provisioned environments opening the
+ * drop with no campaign cached (`--cold-caches`). `--json` prints one object for the first of these.
  *
  * `npm run simulate:dropday -- --replay .cache/bench-claims.json` plays the local benchmark's
  * own setting with the per-call costs measured in that run and compares the predicted sell-out
