@@ -43,6 +43,12 @@ const configSchema = z.object({
    * then takes effect within this time (docs/runbook.md, drop day).
    */
   CLAIM_CAMPAIGN_CACHE_MS: z.coerce.number().int().min(1).max(60_000).optional(),
+  /**
+   * How many of a campaign's read copies a claim function's instances spread their campaign reads
+   * over (1 to CAMPAIGN_COPIES, 16: shared/domain/capacity.ts); each reads a random one. A drop
+   * plan sets it; unset, claims read the campaign's own partition.
+   */
+  CLAIM_CAMPAIGN_COPIES: z.coerce.number().int().min(1).max(16).optional(),
   /** Payout URL of a partner registered without one; unset: `payoutUrl` is required. */
   VOUCHERS_DEFAULT_PAYOUT_URL: z.url().optional(),
   /**
@@ -131,6 +137,11 @@ export function buyerDataKeySource(env: NodeJS.ProcessEnv = process.env): BuyerD
 /** How long a claim function's instance keeps a campaign it read, in ms. */
 export function claimCampaignCacheMs(env: NodeJS.ProcessEnv = process.env): number {
   return config(env).CLAIM_CAMPAIGN_CACHE_MS ?? DEFAULT_CLAIM_CAMPAIGN_CACHE_MS;
+}
+
+/** How many read copies of a campaign the claim reads from (a random one each time), or undefined: the campaign itself. */
+export function claimCampaignCopies(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  return config(env).CLAIM_CAMPAIGN_COPIES;
 }
 
 /** A claim instance's campaign cache without a drop plan: a pause takes effect within a second. */

@@ -7,7 +7,7 @@
 import { claimPathSchema, idempotencyKeySchema } from "../../shared/api/parameters.js";
 import { claimRequestSchema } from "../../shared/api/claim-request.js";
 import { dynamoDb } from "../../shared/clients.js";
-import { claimCampaignCacheMs } from "../../shared/config.js";
+import { claimCampaignCacheMs, claimCampaignCopies } from "../../shared/config.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { callerIdentityHashes } from "../../shared/http/caller.js";
 // The untraced adapter: this bundle relies on Lambda active tracing (shared/observability/tracing.ts).
@@ -16,8 +16,9 @@ import { countClaim } from "../../shared/observability/business-metrics.js";
 import { CLAIM_SOLD_OUT_CACHE_MS, ClaimCaches } from "../../shared/use-cases/claim.js";
 import { claimOnce } from "../../shared/use-cases/claim-idempotency.js";
 
-// What this instance remembers between claims (the campaign, sold-out drops, empty shards).
-const caches = new ClaimCaches({ campaignTtlMs: claimCampaignCacheMs(), soldOutTtlMs: CLAIM_SOLD_OUT_CACHE_MS });
+// What this instance remembers between claims (the campaign, sold-out drops, empty shards), and
+// how many of the campaign's read copies it reads from under a drop plan.
+const caches = new ClaimCaches({ campaignTtlMs: claimCampaignCacheMs(), soldOutTtlMs: CLAIM_SOLD_OUT_CACHE_MS, campaignCopies: claimCampaignCopies() });
 
 export const handler = httpRoute("resident", async ({ event, caller, context }) => {
   const path = parseWith(claimPathSchema, event.pathParameters, "path");

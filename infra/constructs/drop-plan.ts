@@ -2,7 +2,8 @@
  * A drop plan applied to the stacks (`-c vouchers:dropPlan=plan.json`, written by
  * `npm run capacity -- --out plan.json`): warm throughput on the tables the claim path touches,
  * provisioned concurrency on the claim function through an alias that API Gateway invokes, the
- * claim function's campaign cache time (`CLAIM_CAMPAIGN_CACHE_MS`), and the claims route's
+ * claim function's campaign cache time (`CLAIM_CAMPAIGN_CACHE_MS`) and read copies
+ * (`CLAIM_CAMPAIGN_COPIES`), and the claims route's
  * throttle at the plan's rate.
  * Without the context key nothing here runs and the templates are what they were.
  */
@@ -26,6 +27,12 @@ export const CLAIM_FUNCTION = "claimVoucher";
  * it; without it, 1,000 ms).
  */
 export const CAMPAIGN_CACHE_ENV = "CLAIM_CAMPAIGN_CACHE_MS";
+
+/**
+ * The claim function's environment variable for how many of the campaign's read copies it reads
+ * (the handler parses it; without it, the campaign's own partition).
+ */
+export const CAMPAIGN_COPIES_ENV = "CLAIM_CAMPAIGN_COPIES";
 
 /** Name of the claim function's alias that carries the provisioned concurrency. */
 export const DROP_ALIAS_NAME = "drop";
@@ -93,8 +100,8 @@ export interface ClaimProvisioningProps {
 
 /**
  * The claim function's alias with the plan's provisioned concurrency, and the plan's campaign
- * cache time on the function (so that its environments' reads of the one campaign item stay under
- * the item's partition limit).
+ * cache time and read copies on the function (so that its environments' reads of the campaign stay
+ * under each partition's limit).
  */
 export class ClaimProvisioning extends Construct {
   readonly alias: lambda.Alias;
@@ -103,9 +110,10 @@ export class ClaimProvisioning extends Construct {
     super(scope, id);
     const fn = props.functions[CLAIM_FUNCTION];
     if (!fn) throw new Error(`the drop plan provisions function ${CLAIM_FUNCTION}, which was not built`);
-    const { provisionedConcurrency: environments, campaignCacheMs } = props.plan.claimFunction;
-    // Set before the alias so that the version it points to carries it.
+    const { provisionedConcurrency: environments, campaignCacheMs, campaignCopies } = props.plan.claimFunction;
+    // Set before the alias so that the version it points to carries them.
     if (campaignCacheMs !== undefined) fn.addEnvironment(CAMPAIGN_CACHE_ENV, String(campaignCacheMs));
+    if (campaignCopies !== undefined) fn.addEnvironment(CAMPAIGN_COPIES_ENV, String(campaignCopies));
     this.alias = new lambda.Alias(this, "Alias", {
       aliasName: DROP_ALIAS_NAME,
       version: fn.currentVersion,

@@ -200,6 +200,23 @@ export function campaignCacheMs(environments: number): number {
   return Math.min(CAMPAIGN_CACHE_CEILING_MS, Math.max(CAMPAIGN_CACHE_FLOOR_MS, Math.ceil(needed / 100 - 1e-9) * 100));
 }
 
+/** Read copies kept of every campaign (shared/store/campaign-copies.ts): the most a plan spreads the claim's campaign reads over. */
+export const CAMPAIGN_COPIES = 16;
+
+/**
+ * How many of the campaign's read copies the claim function reads under a plan: enough that
+ * `environments`, each reading the campaign once within the drop's first second (the herd as it
+ * opens, whatever the cache time), take at most {@link CAMPAIGN_READ_SHARE} of
+ * {@link PARTITION_RCU_PER_SECOND} on each copy's partition, rounded up to a power of two, from 1
+ * to {@link CAMPAIGN_COPIES}. Rounded up because each environment picks a copy at random, so the
+ * busiest copy takes more than the average (at 40,800 environments over the 14 copies the average
+ * needs, the busiest takes about 3 standard deviations, 5 %, more: past the aim).
+ */
+export function campaignCopies(environments: number): number {
+  const needed = Math.max(1, Math.ceil((environments * CAMPAIGN_READ_RCU) / (CAMPAIGN_READ_SHARE * PARTITION_RCU_PER_SECOND) - 1e-9));
+  return Math.min(CAMPAIGN_COPIES, 2 ** Math.ceil(Math.log2(needed)));
+}
+
 /** The tables the claim path touches, which the plan pre-warms. */
 export const DROP_PLAN_TABLES = ["inventory", "vouchers", "idempotency", "campaigns"] as const;
 export type DropPlanTable = (typeof DROP_PLAN_TABLES)[number];
@@ -233,6 +250,8 @@ export const dropPlanSchema = z
         provisionedConcurrency: z.number().int().nonnegative(),
         /** The claim function's campaign cache time, ms (`CLAIM_CAMPAIGN_CACHE_MS`); absent in plans written before it. */
         campaignCacheMs: z.number().int().min(CAMPAIGN_CACHE_FLOOR_MS).max(CAMPAIGN_CACHE_CEILING_MS).optional(),
+        /** How many of the campaign's read copies the claim function reads (`CLAIM_CAMPAIGN_COPIES`); absent in plans written before them. */
+        campaignCopies: z.number().int().min(1).max(CAMPAIGN_COPIES).optional(),
       })
       .strict(),
     quotas: z
@@ -263,6 +282,8 @@ export type DropPlanInputs = DropPlan["inputs"];
  * - provisioned concurrency of the claim function by Little's law: attempts/s × claim duration;
  * - the claim function's campaign cache time ({@link campaignCacheMs}), so that the provisioned
  *   environments' re-reads of the one campaign item stay well under its partition's limit;
+ * - how many of the campaign's read copies the claim reads ({@link campaignCopies}), so that the
+ *   environments' first reads as the drop opens stay under each copy's partition limit;
  * - the quotas those need, and which of them exceed AWS's defaults (the raises to request).
  *
  * @throws RangeError when an input is out of range (a rate or cost not finite and positive,
@@ -307,6 +328,7 @@ export function planDrop(input: { attemptsPerSecond: number; stock: number } & P
     campaigns: warm((provisionedConcurrency * CAMPAIGN_READ_RCU) / headroom, 0),
   };
   const cacheMs = campaignCacheMs(provisionedConcurrency);
+  const copies = campaignCopies(provisionedConcurrency);
   const campaignReads = (provisionedConcurrency * CAMPAIGN_READ_RCU * 1000) / cacheMs;
   const requests = roundUp(rate * headroom);
   const quotas = {
@@ -330,6 +352,9 @@ export function planDrop(input: { attemptsPerSecond: number; stock: number } & P
     `claim function: ${fmt(rate)} attempts/s × ${fmt(inputs.claimMs)} ms × ${h} = ${fmt(provisionedConcurrency)} provisioned environments (Little's law).`,
     `campaign cache: ${fmt(provisionedConcurrency)} environments × ${fmt(CAMPAIGN_READ_RCU)} RCU each per ${fmt(cacheMs / 1000)} s = ${fmt(Math.round(campaignReads))} RCU/s on the campaign item's partition ` +
       `(${fmt(Math.round((100 * campaignReads) / PARTITION_RCU_PER_SECOND))} % of ${fmt(PARTITION_RCU_PER_SECOND)}; aimed at ≤ ${fmt(CAMPAIGN_READ_SHARE * 100)} %, between ${fmt(CAMPAIGN_CACHE_FLOOR_MS / 1000)} and ${fmt(CAMPAIGN_CACHE_CEILING_MS / 1000)} s): a pause takes effect within ${fmt(cacheMs / 1000)} s.`,
+    `campaign copies: ${fmt(provisionedConcurrency)} environments × ${fmt(CAMPAIGN_READ_RCU)} RCU as the drop opens, read from a random one of ${fmt(copies)} copies ` +
+      `(each on a partition of its own, ≤ ${fmt(CAMPAIGN_READ_SHARE * 100)} % of ${fmt(PARTITION_RCU_PER_SECOND)} RCU/s each, a power of two up to ${fmt(CAMPAIGN_COPIES)}): ` +
+      `about ${fmt(Math.round((provisionedConcurrency * CAMPAIGN_READ_RCU) / copies))} RCU in the first second per copy; a pause reaches the copies within the stream's lag (about a second), then the cache time.`,
     `(A new on-demand table serves ${fmt(ON_DEMAND_WARM_DEFAULT.readUnitsPerSecond)} RCU/s and ${fmt(ON_DEMAND_WARM_DEFAULT.writeUnitsPerSecond)} WCU/s at once; warm throughput is never planned below that.)`,
   ];
   return dropPlanSchema.parse({
@@ -337,7 +362,7 @@ export function planDrop(input: { attemptsPerSecond: number; stock: number } & P
     inputs,
     shards,
     warmThroughput,
-    claimFunction: { provisionedConcurrency, campaignCacheMs: cacheMs },
+    claimFunction: { provisionedConcurrency, campaignCacheMs: cacheMs, campaignCopies: copies },
     quotas,
     quotaRaises,
     explanation,

@@ -8,6 +8,12 @@ export const campaignKey = (campaignId: string) => ({ pk: `CAMPAIGN#${campaignId
 /** campaigns table: one drop of a campaign. */
 export const dropKey = (campaignId: string, dropId: string) => ({ pk: `CAMPAIGN#${campaignId}`, sk: `DROP#${dropId}` });
 export const CAMPAIGN_PARTITION_PREFIX = "CAMPAIGN#";
+/**
+ * campaigns table: read copy `copy` (0-based) of a campaign's snapshot, each on a partition of its
+ * own, so that a drop's claim instances spread their reads (shared/store/campaign-copies.ts).
+ */
+export const campaignCopyKey = (campaignId: string, copy: number) => ({ pk: `${CAMPAIGN_COPY_PREFIX}${campaignId}#${copy}`, sk: "#COPY" });
+export const CAMPAIGN_COPY_PREFIX = "COPY#";
 export const DROP_SORT_PREFIX = "DROP#";
 /** Value of the sparse `listing` index key on published and paused campaigns. */
 export const LISTED = "LISTED";

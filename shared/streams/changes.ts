@@ -28,3 +28,18 @@ export function streamChanges(event: DynamoDBStreamEvent): StreamChange[] {
     newImage: image(record.dynamodb?.NewImage),
   }));
 }
+
+/** A change as a KEYS_ONLY stream carries it: the changed item's key, and where the record sits in its shard. */
+export interface StreamKeyChange {
+  /** The record's sequence number: what a partial batch failure names. */
+  sequenceNumber: string;
+  keys: Record<string, unknown>;
+}
+
+/** The keys of a stream event's changes, in stream order. */
+export function streamKeyChanges(event: DynamoDBStreamEvent): StreamKeyChange[] {
+  return event.Records.map((record) => ({
+    sequenceNumber: record.dynamodb!.SequenceNumber!,
+    keys: image(record.dynamodb?.Keys) ?? {},
+  }));
+}

@@ -57,6 +57,7 @@ import { DEFAULT_ATTEMPTS_PER_SECOND, shardTries } from "../domain/capacity.js";
 import { takeFromShards } from "../domain/inventory.js";
 import { logger } from "../logger.js";
 import { type CampaignWithDrops, loadCampaign } from "../store/campaigns.js";
+import { readCampaignCopy } from "../store/campaign-copies.js";
 import {
   type ShardAddress,
   clearSoldOut,
@@ -100,7 +101,14 @@ export { MAX_SHARD_TRIES } from "../domain/capacity.js";
 export class ClaimCaches extends StockCaches {
   private readonly campaigns = new Map<string, { expires: number; value: Promise<CampaignWithDrops | undefined> }>();
 
-  constructor(readonly options: { campaignTtlMs: number; soldOutTtlMs: number } = { campaignTtlMs: 1_000, soldOutTtlMs: CLAIM_SOLD_OUT_CACHE_MS }) {
+  /**
+   * `campaignCopies`, when a drop plan set it: the campaign is read from a random one of that many
+   * read copies (shared/store/campaign-copies.ts), so a pause takes effect within the copies' lag
+   * behind the campaign (the stream's, about a second) plus `campaignTtlMs`.
+   */
+  constructor(
+    readonly options: { campaignTtlMs: number; soldOutTtlMs: number; campaignCopies?: number | undefined } = { campaignTtlMs: 1_000, soldOutTtlMs: CLAIM_SOLD_OUT_CACHE_MS },
+  ) {
     super(options.soldOutTtlMs);
   }
 
@@ -160,6 +168,13 @@ export function knownSoldOut(request: Pick<ClaimRequest, "campaignId" | "dropId"
   return deps.caches.isSoldOut(stockKey(request), deps.now().getTime());
 }
 
+/** The campaign as a claim reads it: from a random read copy under a plan, else (or while that copy is missing) from its own partition. */
+async function readClaimCampaign(campaignId: string, deps: ClaimDependencies): Promise<CampaignWithDrops | undefined> {
+  const copies = deps.caches.options.campaignCopies;
+  const copy = copies === undefined ? undefined : await readCampaignCopy(deps.db, deps.tables.campaigns, campaignId, Math.floor(deps.random() * copies));
+  return copy ?? loadCampaign(deps.db, deps.tables.campaigns, campaignId);
+}
+
 /** Claims one voucher for the person, or throws the domain error that says why not. */
 export async function claimVoucher(request: ClaimRequest, deps: ClaimDependencies): Promise<Voucher> {
   const { db, tables, caches } = deps;
@@ -167,9 +182,7 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDependencie
   const started = deps.now();
   if (caches.isSoldOut(key, started.getTime())) throw new SoldOutError("This drop is sold out");
 
-  const snapshot = await caches.campaign(request.campaignId, started.getTime(), () =>
-    withRetries(() => loadCampaign(db, tables.campaigns, request.campaignId), deps.retry),
-  );
+  const snapshot = await caches.campaign(request.campaignId, started.getTime(), () => withRetries(() => readClaimCampaign(request.campaignId, deps), deps.retry));
   if (!snapshot || snapshot.campaign.status === "DRAFT") throw new NotFoundError(`No campaign ${request.campaignId}`);
   const { campaign } = snapshot;
   const drop = snapshot.drops.find((candidate) => candidate.id === request.dropId);

@@ -247,6 +247,12 @@ export const platformFunctions = {
     timeoutSeconds: 60,
     tables: { fraud: "readWrite", merchants: "readWrite", audit: "write" },
   },
+  copyCampaign: {
+    description: "Campaign replicator: on the campaigns stream, re-reads each changed campaign strongly consistent and writes its read copies for the claim path.",
+    entry: "functions/campaigns/copy-campaign.ts",
+    timeoutSeconds: 60,
+    tables: { campaigns: "readWrite" },
+  },
   listFraudFlags: {
     description: "GET /admin/fraud/flags?status=&campaignId=: the fraud review queue, newest first.",
     entry: "functions/fraud/list-flags.ts",

@@ -13,7 +13,7 @@ export const platform = defineWiring({
 
   queues: {
     streamFailures: {
-      description: "Descriptions of stream batches the projectors gave up on after their retries (the alarm fires on the first).",
+      description: "Descriptions of stream batches the projectors and the campaign replicator gave up on after their retries (the alarm fires on the first).",
       visibilityTimeoutSeconds: 60,
       maxReceiveCount: 5,
     },
@@ -53,6 +53,7 @@ export const platform = defineWiring({
     { table: "vouchers", function: "projectStats", batchSize: 100, startingPosition: "TRIM_HORIZON", retryAttempts: 10, onFailure: "streamFailures" },
     { table: "redemptions", function: "projectStats", batchSize: 100, startingPosition: "TRIM_HORIZON", retryAttempts: 10, onFailure: "streamFailures" },
     { table: "redemptions", function: "detectFraud", batchSize: 100, startingPosition: "TRIM_HORIZON", retryAttempts: 10, onFailure: "streamFailures" },
+    { table: "campaigns", function: "copyCampaign", batchSize: 100, startingPosition: "TRIM_HORIZON", retryAttempts: 10, onFailure: "streamFailures" },
   ],
   schedules: [
     {

@@ -10,13 +10,17 @@ export const platformTables = {
     description:
       "Campaigns (pk CAMPAIGN#<id>, sk #CAMPAIGN) and their drops (same pk, sk DROP#<dropId>). " +
       "Sparse indexes: `listing` holds published and paused campaigns for the public list; " +
-      "`dueDrops` holds drops not yet closed, by close time, for the ticker.",
+      "`dueDrops` holds drops not yet closed, by close time, for the ticker. " +
+      "Read copies of each campaign's snapshot (pk COPY#<id>#<k>, sk #COPY, k < 16), in neither index, for the claim path under a drop plan; " +
+      "its stream feeds the replicator that writes them.",
     partitionKey: { name: "pk", type: "S" },
     sortKey: { name: "sk", type: "S" },
     globalIndexes: {
       listing: { partitionKey: { name: "listing", type: "S" }, sortKey: { name: "startsAt", type: "S" } },
       dueDrops: { partitionKey: { name: "due", type: "S" }, sortKey: { name: "closesAt", type: "S" } },
     },
+    // Keys only: the replicator reads the campaign again, strongly consistent, whatever changed.
+    stream: "KEYS_ONLY",
   },
   inventory: {
     description:

@@ -1,7 +1,8 @@
 /**
  * `-c vouchers:dropPlan=plan.json` applies a drop plan: warm throughput on the tables the claim
  * path touches, provisioned concurrency on the claim function through an alias that API Gateway
- * invokes, the claims route's throttle at the plan's rate. Without the key nothing of it is there.
+ * invokes, its campaign cache time and read copies, the claims route's throttle at the plan's rate.
+ * Without the key nothing of it is there; the campaign replicator is there either way.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,7 +10,7 @@ import { join, relative } from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp, type BuiltApp } from "../../infra/build-app.js";
-import { CAMPAIGN_CACHE_ENV, CLAIM_FUNCTION, DROP_ALIAS_NAME, DROP_PLAN_CONTEXT, readDropPlan } from "../../infra/constructs/drop-plan.js";
+import { CAMPAIGN_CACHE_ENV, CAMPAIGN_COPIES_ENV, CLAIM_FUNCTION, DROP_ALIAS_NAME, DROP_PLAN_CONTEXT, readDropPlan } from "../../infra/constructs/drop-plan.js";
 import { REPO_ROOT } from "../../infra/constructs/voucher-function.js";
 import { DROP_PLAN_TABLES, planDrop } from "../../shared/domain/capacity.js";
 import { DEFAULT_ROUTE_THROTTLES } from "../../infra/edge-context.js";
@@ -79,6 +80,19 @@ describe("a deployment with a drop plan", () => {
     expect(claim.Properties.Environment.Variables[CAMPAIGN_CACHE_ENV]).toBe(String(plan.claimFunction.campaignCacheMs));
   });
 
+  it("has the claim function read the plan's number of campaign copies, and no other function", () => {
+    const functions = resources(stateless, "AWS::Lambda::Function");
+    const claimId = logicalId(built.stateless.functions[CLAIM_FUNCTION]!);
+    const withCopies = functions.filter(([, fn]) => fn.Properties.Environment?.Variables?.[CAMPAIGN_COPIES_ENV] !== undefined).map(([id]) => id);
+    expect(withCopies).toEqual([claimId]);
+    const claim = functions.find(([id]) => id === claimId)![1];
+    // 8,000 environments as the drop opens: 4,000 RCU, three copies' worth at 1,500 each, rounded up to 4.
+    expect(plan.claimFunction).toMatchObject({ provisionedConcurrency: 8_000, campaignCopies: 4 });
+    expect(claim.Properties.Environment.Variables[CAMPAIGN_COPIES_ENV]).toBe("4");
+    // The replicator that writes the copies, on the campaigns table's stream.
+    expect(built.stateless.functions.copyCampaign).toBeDefined();
+  });
+
   it("keeps cdk-nag clean (its checks run at synthesis)", () => {
     expect(() => built.app.synth()).not.toThrow();
   });
@@ -102,6 +116,9 @@ describe("a deployment without a drop plan", () => {
     expect(resources(stateful, "AWS::DynamoDB::GlobalTable").filter(([, table]) => table.Properties.WarmThroughput !== undefined)).toEqual([]);
     expect(resources(stateless, "AWS::Lambda::Alias")).toEqual([]);
     expect(resources(stateless, "AWS::Lambda::Function").filter(([, fn]) => fn.Properties.Environment?.Variables?.[CAMPAIGN_CACHE_ENV] !== undefined)).toEqual([]);
+    expect(resources(stateless, "AWS::Lambda::Function").filter(([, fn]) => fn.Properties.Environment?.Variables?.[CAMPAIGN_COPIES_ENV] !== undefined)).toEqual([]);
+    // The copies are kept up to date in every deployment, so a plan deployed later finds them.
+    expect(built.stateless.functions.copyCampaign).toBeDefined();
     const stage = resources(stateless, "AWS::ApiGatewayV2::Stage")[0]![1].Properties;
     expect(stage.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
     expect(stage.RouteSettings[CLAIM_ROUTE]).toEqual({ ThrottlingRateLimit: DEFAULT_ROUTE_THROTTLES.claims.rateLimit, ThrottlingBurstLimit: DEFAULT_ROUTE_THROTTLES.claims.burstLimit });
@@ -120,8 +137,8 @@ describe("the drop plan context", () => {
     expect(read(relative(REPO_ROOT, planFile))).toEqual(plan);
   });
 
-  it("reads a plan written before the campaign cache time, which then sets none", () => {
-    const { campaignCacheMs: _cache, ...claimFunction } = plan.claimFunction;
+  it("reads a plan written before the campaign cache time and copies, which then sets neither", () => {
+    const { campaignCacheMs: _cache, campaignCopies: _copies, ...claimFunction } = plan.claimFunction;
     const older = join(dir, "older.json");
     writeFileSync(older, JSON.stringify({ ...plan, claimFunction }));
     expect(read(older)?.claimFunction).toEqual({ provisionedConcurrency: plan.claimFunction.provisionedConcurrency });

@@ -1,0 +1,106 @@
+/**
+ * Read copies of a campaign's snapshot in the `campaigns` table: {@link CAMPAIGN_COPIES} items per
+ * campaign (pk `COPY#<campaignId>#<k>`, sk `#COPY`), each holding what {@link loadCampaign}
+ * returns (the campaign and its drops) and `readAt`, the instant of the consistent read it was
+ * copied from. Each copy is a partition of its own, so a drop's thousands of claim instances, each
+ * reading a random copy, do not all read the campaign's one partition at the same moment.
+ *
+ * The copies are derived data, written only by the replicator (`copyCampaign`, from the table's
+ * stream) and `npm run campaign:copies`. The campaign and drops are kept as nested maps under
+ * `campaign` and `drops`, and only as their schemas parse them: no top-level attribute of a copy is
+ * an index key (`listing`, `due`), so a copy is never in the `listing` or `dueDrops` index, and the
+ * admin list's Scan keeps only `sk = #CAMPAIGN`.
+ */
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import * as z from "../zod.js";
+import { CAMPAIGN_COPIES } from "../domain/capacity.js";
+import { logger } from "../logger.js";
+import { type CampaignWithDrops, campaignRecordSchema, dropRecordSchema } from "./campaigns.js";
+import { conditional } from "./dynamo.js";
+import { campaignCopyKey } from "./keys.js";
+
+export { CAMPAIGN_COPIES };
+
+/** DynamoDB's item size limit, bytes. */
+export const MAX_ITEM_BYTES = 400 * 1024;
+
+const copyItemSchema = z.object({
+  campaign: campaignRecordSchema,
+  drops: z.array(dropRecordSchema),
+  readAt: z.string(),
+});
+
+/** A campaign snapshot as a copy holds it: what {@link loadCampaign} returned, and when it was read. */
+export type CampaignCopy = CampaignWithDrops & { readAt: string };
+
+/** What {@link writeCampaignCopies} did. */
+export type CopiesWritten =
+  | { outcome: "written"; written: number; newerKept: number }
+  /** The snapshot would not fit in one item: nothing written, the copies stay as they were. */
+  | { outcome: "too-large"; bytes: number };
+
+/**
+ * Writes the snapshot of a campaign (read strongly consistent at `readAt`) to its
+ * {@link CAMPAIGN_COPIES} copies: one PutItem each, all in flight at once, each conditioned on
+ * `attribute_not_exists(pk) OR readAt <= :readAt`. A failed condition means that copy holds a
+ * newer read already, which is kept. A snapshot over {@link MAX_ITEM_BYTES} is refused (logged,
+ * nothing written) rather than failing its stream batch again and again: claims then read the
+ * source, through the fallback, for as long as the copies are missing, or the older copies.
+ *
+ * @throws the first error other than a failed condition, after every write has settled.
+ */
+export async function writeCampaignCopies(db: DynamoDBDocumentClient, table: string, snapshot: CampaignWithDrops, readAt: string): Promise<CopiesWritten> {
+  const body = { campaignId: snapshot.campaign.id, readAt, campaign: snapshot.campaign, drops: snapshot.drops };
+  const bytes = itemBytes({ ...campaignCopyKey(snapshot.campaign.id, CAMPAIGN_COPIES - 1), ...body });
+  if (bytes > MAX_ITEM_BYTES) {
+    logger.error("campaign snapshot too large for a read copy; copies not written", { campaignId: snapshot.campaign.id, bytes, limit: MAX_ITEM_BYTES });
+    return { outcome: "too-large", bytes };
+  }
+  const writes = await Promise.allSettled(
+    Array.from({ length: CAMPAIGN_COPIES }, (_, copy) =>
+      conditional(
+        db.send(
+          new PutCommand({
+            TableName: table,
+            Item: { ...campaignCopyKey(snapshot.campaign.id, copy), ...body },
+            ConditionExpression: "attribute_not_exists(pk) OR readAt <= :readAt",
+            ExpressionAttributeValues: { ":readAt": readAt },
+          }),
+        ),
+      ),
+    ),
+  );
+  const failed = writes.find((write) => write.status === "rejected");
+  if (failed) throw failed.reason;
+  const written = writes.filter((write) => write.status === "fulfilled" && write.value).length;
+  return { outcome: "written", written, newerKept: CAMPAIGN_COPIES - written };
+}
+
+/**
+ * Copy `copy` of a campaign's snapshot, read eventually consistent (one small GetItem), parsed
+ * with the campaign and drop schemas {@link loadCampaign} uses; undefined when that copy is absent.
+ */
+export async function readCampaignCopy(db: DynamoDBDocumentClient, table: string, campaignId: string, copy: number): Promise<CampaignCopy | undefined> {
+  const { Item } = await db.send(new GetCommand({ TableName: table, Key: campaignCopyKey(campaignId, copy) }));
+  return Item === undefined ? undefined : copyItemSchema.parse(Item);
+}
+
+/**
+ * The size DynamoDB counts for an item, bytes, or a little more: attribute names and string values
+ * in UTF-8, numbers at their largest encoding for their digits, 3 bytes per list or map plus 1 per
+ * element (docs: "Item sizes and formats").
+ */
+export function itemBytes(item: Record<string, unknown>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item)) if (value !== undefined) bytes += Buffer.byteLength(name) + valueBytes(value);
+  return bytes;
+}
+
+function valueBytes(value: unknown): number {
+  if (typeof value === "string") return Buffer.byteLength(value);
+  if (typeof value === "number") return Math.ceil(String(value).replace(/[-.]|e.*$/gi, "").length / 2) + 1;
+  if (typeof value === "boolean" || value === null) return 1;
+  if (Array.isArray(value)) return 3 + value.reduce<number>((sum, element) => sum + 1 + valueBytes(element), 0);
+  if (typeof value === "object") return 3 + Object.keys(value).length + itemBytes(value as Record<string, unknown>);
+  throw new TypeError(`cannot size a ${typeof value} for DynamoDB`);
+}
