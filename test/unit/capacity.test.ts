@@ -11,7 +11,9 @@ import {
   DEFAULT_ATTEMPTS_PER_SECOND,
   DEFAULT_QUOTAS,
   dropPlanSchema,
+  CAMPAIGN_COPIES,
   campaignCacheMs,
+  campaignCopies,
   planDrop,
   planShards,
   MAX_SHARD_TRIES,
@@ -211,15 +213,34 @@ describe("planDrop", () => {
     expect(campaignCacheMs(0)).toBe(1_000);
 
     const plan = planDrop({ attemptsPerSecond: 100_000, stock: 100_000 });
-    expect(plan.claimFunction).toEqual({ provisionedConcurrency: 8_000, campaignCacheMs: 2_700 });
+    expect(plan.claimFunction).toEqual({ provisionedConcurrency: 8_000, campaignCacheMs: 2_700, campaignCopies: 4 });
     expect(plan.explanation.join("\n")).toContain("a pause takes effect within 2.7 s");
   });
 
-  it("keeps reading plans written before the campaign cache time", () => {
+  it("spreads the environments' first campaign reads over enough copies that each copy's partition takes at most half its 3,000 RCU/s, a power of two from 1 to 16", () => {
+    expect(CAMPAIGN_COPIES).toBe(16);
+    // 1,000 environments × 0.5 RCU within a second = 500 RCU: one copy.
+    expect(campaignCopies(1_000)).toBe(1);
+    expect(campaignCopies(3_000)).toBe(1);
+    expect(campaignCopies(3_001)).toBe(2);
+    expect(campaignCopies(0)).toBe(1);
+    // 40,800 × 0.5 = 20,400 RCU: 13.6 copies' worth at 1,500; 16 (14 would leave the busiest random copy over 1,500).
+    expect(campaignCopies(40_800)).toBe(16);
+    expect(campaignCopies(1_000_000)).toBe(CAMPAIGN_COPIES);
+    for (const environments of [1_000, 8_000, 20_000, 40_800, 48_000]) expect((environments * 0.5) / campaignCopies(environments), String(environments)).toBeLessThanOrEqual(1_500);
+
+    expect(planDrop({ attemptsPerSecond: 6_250, stock: 10_000 }).claimFunction).toMatchObject({ provisionedConcurrency: 500, campaignCopies: 1 });
+    const design = planDrop({ attemptsPerSecond: 510_000, stock: 100_000 });
+    expect(design.claimFunction).toMatchObject({ provisionedConcurrency: 40_800, campaignCopies: 16 });
+    expect(design.explanation.join("\n")).toContain("read from a random one of 16 copies");
+  });
+
+  it("keeps reading plans written before the campaign cache time and copies", () => {
     const plan = planDrop({ attemptsPerSecond: 100, stock: 10 });
     const older = { ...plan, claimFunction: { provisionedConcurrency: plan.claimFunction.provisionedConcurrency } };
     expect(dropPlanSchema.parse(JSON.parse(JSON.stringify(older)))).toEqual(older);
     expect(dropPlanSchema.safeParse({ ...plan, claimFunction: { ...plan.claimFunction, campaignCacheMs: 60_000 } }).success).toBe(false);
+    expect(dropPlanSchema.safeParse({ ...plan, claimFunction: { ...plan.claimFunction, campaignCopies: 17 } }).success).toBe(false);
   });
 
   it("refuses a plan of another version", () => {

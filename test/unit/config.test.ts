@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CLAIM_CAMPAIGN_CACHE_MS, claimCampaignCacheMs, config, grantedQueues, grantedTables, queueUrl, tableName } from "../../shared/config.js";
+import { DEFAULT_CLAIM_CAMPAIGN_CACHE_MS, claimCampaignCacheMs, claimCampaignCopies, config, grantedQueues, grantedTables, queueUrl, tableName } from "../../shared/config.js";
+import { CAMPAIGN_COPIES } from "../../shared/domain/capacity.js";
 import { ConfigurationError } from "../../shared/errors.js";
 
 describe("config", () => {
@@ -36,6 +37,15 @@ describe("config", () => {
     expect(claimCampaignCacheMs({ CLAIM_CAMPAIGN_CACHE_MS: "4000" })).toBe(4_000);
     for (const bad of ["0", "-5", "1.5", "soon", "600000"]) {
       expect(() => claimCampaignCacheMs({ CLAIM_CAMPAIGN_CACHE_MS: bad }), bad).toThrow(/CLAIM_CAMPAIGN_CACHE_MS/);
+    }
+  });
+
+  it("reads how many campaign copies a claim reads from a drop plan's variable, none without it, 1 to 16", () => {
+    expect(claimCampaignCopies({})).toBeUndefined();
+    expect(claimCampaignCopies({ CLAIM_CAMPAIGN_COPIES: "1" })).toBe(1);
+    expect(claimCampaignCopies({ CLAIM_CAMPAIGN_COPIES: String(CAMPAIGN_COPIES) })).toBe(CAMPAIGN_COPIES);
+    for (const bad of ["0", "17", "2.5", "many"]) {
+      expect(() => claimCampaignCopies({ CLAIM_CAMPAIGN_COPIES: bad }), bad).toThrow(/CLAIM_CAMPAIGN_COPIES/);
     }
   });
 });
