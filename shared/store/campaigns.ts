@@ -154,10 +154,12 @@ const SCAN_PAGE_ITEMS = 200;
 
 /**
  * One page of every campaign item, drafts included, optionally of one status: a Scan of the
- * table keeping campaign items (drops are read past, not returned), until `limit` are found or
- * the table ends. Scan order is the table's hash order, not time. Cost: every item of the table is
- * read once across the pages (campaigns and their drops, a few hundred items for a bureau: a few
- * read units); the operators' list is opened by hand, not polled by residents.
+ * table keeping campaign items (drops and the campaigns' read copies are read past, not returned:
+ * the filter keeps `sk = #CAMPAIGN` only), until `limit` are found or the table ends. Scan order is
+ * the table's hash order, not time. Cost: every item of the table is read once across the pages
+ * (campaigns, their drops and 16 read copies of each campaign with its drops: about 17 times the
+ * campaigns' own data, for a bureau some hundreds of read units); the operators' list is opened by
+ * hand, not polled by residents.
  * `lastKey`, when more may follow, is the key of the last campaign returned: the next page
  * scans on from there.
  */
