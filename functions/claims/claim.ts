@@ -4,8 +4,7 @@
  * running answers 409 IDEMPOTENCY_IN_PROGRESS, the key with another request 422
  * IDEMPOTENCY_KEY_REUSED.
  */
-import { claimPathSchema, idempotencyKeySchema } from "../../shared/api/parameters.js";
-import { claimRequestSchema } from "../../shared/api/claim-request.js";
+import { claimBodySchema, claimPathSchema, idempotencyKeyHeaderSchema } from "../../shared/api/claim-request.js";
 import { dynamoDb } from "../../shared/clients.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { callerIdentityHashes } from "../../shared/http/caller.js";
@@ -20,8 +19,8 @@ const caches = new ClaimCaches();
 
 export const handler = httpRoute("resident", async ({ event, caller, context }) => {
   const path = parseWith(claimPathSchema, event.pathParameters, "path");
-  const { voucherTypeId } = parseBody(event, claimRequestSchema);
-  const key = parseWith(idempotencyKeySchema.optional(), event.headers["idempotency-key"], "Idempotency-Key header");
+  const { voucherTypeId } = parseBody(event, claimBodySchema);
+  const key = parseWith(idempotencyKeyHeaderSchema, event.headers["idempotency-key"], "Idempotency-Key header");
   const deps = { ...dependenciesOf("claimVoucher"), caches, random: Math.random, dynamoDb: dynamoDb() };
   // The token's `sub` is the resident's id; its phone number and id hash say which person it is.
   const identities = callerIdentityHashes(caller);

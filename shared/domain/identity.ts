@@ -7,7 +7,7 @@
  * an unverified number that linked would let them use up the victim's limits.
  */
 import { createHmac } from "node:crypto";
-import * as z from "../zod.js";
+import * as z from "../zod-mini.js";
 
 /** The identity values a token carries, as the token carries them (never stored). */
 export interface TokenIdentities {
@@ -28,15 +28,18 @@ export interface IdentityHashes {
 }
 
 // API Gateway hands every claim on as a string; tests and other authorizers may pass a boolean.
-const verifiedSchema = z
-  .union([z.boolean(), z.string()])
-  .optional()
-  .transform((value) => value === true || value === "true");
+const verifiedSchema = z.pipe(
+  z.optional(z.union([z.boolean(), z.string()])),
+  z.transform((value) => value === true || value === "true"),
+);
+
+/** A claim that is text once trimmed, or absent (malformed counts as absent). */
+const textClaimSchema = z.catch(z.optional(z.string().check(z.trim(), z.minLength(1))), undefined);
 
 const identityClaimsSchema = z.object({
-  phone_number: z.string().trim().min(1).optional().catch(undefined),
-  phone_number_verified: verifiedSchema.catch(false),
-  "custom:id_hash": z.string().trim().min(1).optional().catch(undefined),
+  phone_number: textClaimSchema,
+  phone_number_verified: z.catch(verifiedSchema, false),
+  "custom:id_hash": textClaimSchema,
 });
 
 /**

@@ -6,7 +6,7 @@
  * (TransactionConflict) and is never used here.
  */
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { CLAIM_WCU_PER_ATTEMPT, DEFAULT_ATTEMPTS_PER_SECOND, planShards } from "../domain/capacity.js";
+import { CLAIM_WCU_PER_ATTEMPT, DEFAULT_ATTEMPTS_PER_SECOND, planShards } from "../domain/shard-plan.js";
 import { splitStock } from "../domain/inventory.js";
 import type { DropRecord } from "./campaigns.js";
 import { batchGetAll, conditional } from "./dynamo.js";
