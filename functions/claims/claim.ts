@@ -5,7 +5,6 @@
  * IDEMPOTENCY_KEY_REUSED.
  */
 import { claimBodySchema, claimPathSchema, idempotencyKeyHeaderSchema } from "../../shared/api/claim-request.js";
-import { dynamoDb } from "../../shared/clients.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { callerIdentityHashes } from "../../shared/http/caller.js";
 // The untraced adapter: this bundle relies on Lambda active tracing (shared/observability/tracing.ts).
@@ -21,7 +20,7 @@ export const handler = httpRoute("resident", async ({ event, caller, context }) 
   const path = parseWith(claimPathSchema, event.pathParameters, "path");
   const { voucherTypeId } = parseBody(event, claimBodySchema);
   const key = parseWith(idempotencyKeyHeaderSchema, event.headers["idempotency-key"], "Idempotency-Key header");
-  const deps = { ...dependenciesOf("claimVoucher"), caches, random: Math.random, dynamoDb: dynamoDb() };
+  const deps = { ...dependenciesOf("claimVoucher"), caches, random: Math.random };
   // The token's `sub` is the resident's id; its phone number and id hash say which person it is.
   const identities = callerIdentityHashes(caller);
   const request = {
