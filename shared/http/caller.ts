@@ -6,7 +6,7 @@
  * `groups` and from `cognito:groups`, the claim a stock Cognito user pool issues (docs/deploy.md).
  */
 import * as z from "../zod-mini.js";
-import { type IdentityHashes, type TokenIdentities, hasIdentities, hashIdentities, identitiesFromClaims } from "../domain/identity.js";
+import { type IdentityHashes, type TokenIdentities, claimOrAbsent, hasIdentities, hashIdentities, identitiesFromClaims } from "../domain/identity.js";
 import { identityHashKey } from "../config.js";
 
 export const OPERATORS_GROUP = "operators";
@@ -48,7 +48,7 @@ const claimsSchema = z.object({
   groups: groupsSchema,
   "cognito:groups": groupsSchema,
   // A malformed merchant id is no merchant id: the token then acts for no merchant (403 on merchant routes).
-  [MERCHANT_ID_CLAIM]: z.catch(z.optional(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/))), undefined),
+  [MERCHANT_ID_CLAIM]: claimOrAbsent(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/))),
 });
 
 /**
