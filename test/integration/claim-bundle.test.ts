@@ -6,17 +6,18 @@
  * claims' records without Powertools.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { ESM_REQUIRE_BANNER, unreachedModules } from "../../infra/constructs/bundling.js";
+import { unreachedModules } from "../../infra/constructs/bundling.js";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "../../infra/local/emulators.js";
 import { REPO_ROOT } from "../../infra/constructs/voucher-function.js";
 import { tableEnvVar } from "../../shared/wiring/define.js";
 import { claimVoucherFunction } from "../../shared/wiring/claim-function.js";
 import { platform } from "../../shared/wiring/platform.js";
+import { LAMBDA_BUNDLING } from "../infra/support.js";
 import { seedCampaign } from "../support/seed.js";
 import { provisionTestResources, tableNamesOf, testClients } from "./runtime-helpers.js";
 
@@ -30,20 +31,10 @@ beforeAll(async () => {
   tables = tableNamesOf(resources, ["campaigns", "inventory", "vouchers", "idempotency"]);
   dir = mkdtempSync(join(tmpdir(), "claim-bundle-"));
   bundle = join(dir, "index.mjs");
-  await build({
-    entryPoints: [resolve(REPO_ROOT, claimVoucherFunction.entry)],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node22",
-    minify: true,
-    mainFields: ["module", "main"],
-    banner: { js: ESM_REQUIRE_BANNER },
-    external: unreachedModules(claimVoucherFunction),
-    outfile: bundle,
-    logLevel: "silent",
-    absWorkingDir: REPO_ROOT,
-  });
+  const built = await build({ entryPoints: { claim: resolve(REPO_ROOT, claimVoucherFunction.entry) }, ...LAMBDA_BUNDLING, external: unreachedModules(claimVoucherFunction) });
+  const code = built.outputFiles.find((file) => file.path.endsWith(".js"));
+  if (!code) throw new Error("no bundle of the claim handler");
+  writeFileSync(bundle, code.text);
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
