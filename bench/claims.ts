@@ -856,6 +856,13 @@ async function main(): Promise<number> {
       },
       import: { p50Ms: bundle.importP50, p50WithSourceMapsMs: bundle.importMapsP50 },
       handlerCpuMsPerSuccess: handlerPhase && handlerPhase.successes > 0 ? handlerPhase.cpu.nodeMs / handlerPhase.successes : null,
+      // The replay's server: what this saturated runtime serves at the flood's concurrency.
+      saturated: {
+        successesPerSecond: rateOf(httpPhase),
+        soldOutAnswersPerSecond: Number.isFinite(afterRate) && afterRate > 0 ? afterRate : null,
+        rawCallsPerSecond: Math.max(...([[rawPhase, rawTally], [rawFirstPhase, rawFirstTally]] as const).map(([phase, tally]) => tally.calls / (phase.cpu.wallMs / 1000))),
+        floodCpu: { wallMs: floodCpu.wallMs, nodeMs: floodCpu.nodeMs, javaMs: floodCpu.javaMs ?? null },
+      },
     });
     note(`figures for npm run simulate:dropday written to ${BENCH_CLAIMS_FIGURES}`);
     return ok ? 0 : 1;

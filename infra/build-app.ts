@@ -203,6 +203,7 @@ export function buildApp({ wiring: declared, context = {}, app = new App({ conte
     routeThrottles: dropPlan ? { ...edgeContext.routeThrottles, claims: claimsThrottle(edgeContext.routeThrottles.claims, dropPlan) } : edgeContext.routeThrottles,
     ...(dropPlan ? { dropPlan } : {}),
     alarmTopic: stateful.alarmTopic,
+    ...(identity ? { watchedFunctions: { preTokenGeneration: identity.preTokenGeneration } } : {}),
     description: `${wiring.app}: functions, HTTP API, schedules and event source mappings`,
   });
   const waf = new WafStack(app, `${wiring.app}-waf`, {

@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { parseCommandLine } from "./cli.js";
 import {
+  CAMPAIGN_CACHE_FLOOR_MS,
   CLAIM_WCU_PER_ATTEMPT,
   DEFAULT_CLAIM_MS,
   DEFAULT_HEADROOM,
@@ -102,6 +103,7 @@ if (args.json) {
     console.log(`warm throughput ${table}: ${n(warm.readUnitsPerSecond)} RCU/s, ${n(warm.writeUnitsPerSecond)} WCU/s`);
   }
   console.log(`provisioned concurrency (claimVoucher): ${n(plan.claimFunction.provisionedConcurrency)}`);
+  console.log(`campaign cache (claimVoucher, CLAIM_CAMPAIGN_CACHE_MS): ${n(plan.claimFunction.campaignCacheMs ?? CAMPAIGN_CACHE_FLOOR_MS)} ms`);
   console.log(
     plan.quotaRaises.length === 0
       ? "quota raises: none (AWS's defaults suffice)"

@@ -39,6 +39,23 @@ export const benchClaimsFiguresSchema = z
     import: z.object({ p50Ms: ms, p50WithSourceMapsMs: ms }),
     /** Node CPU per success of the handler called directly (no HTTP), ms. */
     handlerCpuMsPerSuccess: ms.nullable(),
+    /**
+     * What the saturated local runtime serves, measured in the same run with the flood's
+     * concurrency: the `--replay` server's rates. Absent in files written before 2026-12-05.
+     */
+    saturated: z
+      .object({
+        /** The same claims over HTTP into a drop with stock for all (the ratio's phase), successes/s. */
+        successesPerSecond: z.number().positive(),
+        /** Answers/s from the sold-out cache after sell-out (no DynamoDB call). */
+        soldOutAnswersPerSecond: z.number().positive().nullable(),
+        /** The raw baseline (the success's calls straight at DynamoDB Local, no HTTP), DynamoDB calls/s of its faster run. */
+        rawCallsPerSecond: z.number().positive(),
+        /** The flood's wall time and CPU: Node (load, gateway, handlers) and DynamoDB Local's Java (null where not measurable). */
+        floodCpu: z.object({ wallMs: ms, nodeMs: ms, javaMs: ms.nullable() }).strict(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

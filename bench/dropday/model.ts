@@ -21,15 +21,21 @@
  *     back as demand later. A request whose calls are throttled with probability q on a try takes
  *     one extra back-off with probability q(1 − q), two with q²(1 − q), and answers 429
  *     THROTTLED with probability q³;
- *  5. while stock lasts a claim takes a unit; after it, a claim that does not know yet scans
- *     min(shards, 16) empty shards (one failed conditional write each). An instance knows once
- *     its own scans have covered every shard (⌈shards ÷ 16⌉ scanning claims; spread evenly, so
- *     that share of instances knows), and the busiest instance, ahead of the mean by about
+ *  5. while stock lasts a claim tries random shards until one holds a unit, at most
+ *     min(shards, 16): the share of empty shards follows {@link emptiedShare}, so near the end
+ *     most tries fail, and a claim may find none. After sell-out a claim that does not know yet
+ *     scans min(shards, 16) empty shards (one failed conditional write each). An instance knows
+ *     once its own scans have covered every shard (⌈shards ÷ 16⌉ scanning claims; spread evenly,
+ *     so that share of instances knows), and the busiest instance, ahead of the mean by about
  *     √(2 · mean · ln instances), marks the drop sold out, which every instance reads within
- *     the campaign cache's TTL;
+ *     the campaign cache's TTL. With the sell-out mark ({@link SoldOutMark}) each emptied shard
+ *     is recorded in one item (a partition of its own), the claim completing the set marks every
+ *     shard, and then a scan ends at the first marked shard, telling its instance;
  *  6. every cohort is answered after its latency: its environment is busy until then, the
  *     latency goes into a 1 ms histogram, and 429s schedule the client's next try uniformly over
  *     its back-off window (spread over steps with a difference array, so O(1) per cohort).
+ * With `oneServer` (the local benchmark's replay) the latencies are the work of one server that
+ * answers every request in turn, so a cohort is answered when the work queued before it is done.
  * Averages stand in for distributions inside a cohort (each call takes its mean latency), so
  * p99 comes from queueing, throttling, back-offs and cold starts, not from per-call jitter.
  */
@@ -121,11 +127,13 @@ export interface DropDayScenario {
   /** Memory of the claim function, for its GB-seconds. */
   memoryMb: number;
   /**
-   * Closed loop on one saturated process (the local benchmark): its clients all start at once,
-   * and the process answers that first round one after another, evenly over one latency; after
-   * it, each client's attempt takes the latency (the time to go round the queue of clients).
+   * One server answers every request, one at a time, first come first served (the local
+   * benchmark: one Node process runs the load, the gateway and the handlers beside DynamoDB Local
+   * on two cores, and in a closed loop of 200 clients it is saturated). The latencies are then the
+   * server's work per request, not delays that clients spend side by side: a request is answered
+   * when the server has done the work queued before it and its own. Undefined: no such server (AWS).
    */
-  firstRoundQueued?: boolean;
+  oneServer?: boolean;
   /** Instances that cache (sold-out, campaign); undefined: one per environment, as on Lambda. */
   instances?: number;
   /** Share 0–1 of attempts with an Idempotency-Key. */
@@ -134,11 +142,38 @@ export interface DropDayScenario {
   campaignTtlMs: number;
   /** Partitions the campaign's reads spread over: 1 today (one item, 3,000 RCU/s). */
   campaignReadPartitions: number;
+  /**
+   * The provisioned environments open the drop with no campaign cached, so each reads it on its
+   * first claim. Undefined or false: their caches are already spread over the cache time, as
+   * after traffic before the drop opens.
+   */
+  campaignCachesCold?: boolean;
   /** Shards one attempt tries before answering SOLD_OUT: MAX_SHARD_TRIES (16) today. */
   maxShardTries: number;
+  /** The sell-out mark on the shards ({@link SoldOutMark}); undefined: the claim path before it. */
+  soldOutMark?: SoldOutMark;
   stepMs: number;
   /** The model stops here even if contenders are still trying. */
   maxSeconds: number;
+}
+
+/**
+ * The claim path's sell-out mark (shared/use-cases/claim.ts, shared/store/inventory.ts): the claim
+ * that takes a shard's last unit adds the shard to the stock's set of emptied shards, one item
+ * whose write units grow with the set; the claim that completes the set, or one whose own tries
+ * found every shard empty, announces the sell-out: the drop item, and `soldOutAt` on every shard,
+ * `markConcurrency` writes in flight. A take that then fails on a marked shard answers with the
+ * mark (ALL_OLD), so one failed write tells an instance, which answers SOLD_OUT from its cache for
+ * `soldOutTtlMs` (renewed by its next failed take). A record lost to throttling leaves the set
+ * incomplete: only the old discovery (own tries over every shard) announces then.
+ */
+export interface SoldOutMark {
+  markConcurrency: number;
+  soldOutTtlMs: number;
+  /** Bytes of the emptied-shards item without shards (key, attribute name). */
+  emptiedSetBaseBytes: number;
+  /** Bytes each shard number adds to the set. */
+  emptiedSetBytesPerShard: number;
 }
 
 export interface DropDayResult {
@@ -163,6 +198,8 @@ export interface DropDayResult {
   gbSeconds: { provisioned: number; onDemand: number };
   /** Peak first-attempt arrivals per second (the arrival curve's busiest second). */
   peakArrivalsPerSecond: number;
+  /** How the sell-out became known: when the last unit was taken, announced, every shard marked (s from the first attempt, NaN: never). */
+  discovery: { lastUnitSeconds: number; announcedSeconds: number; shardsMarkedSeconds: number; emptiedRecordsLost: number; announcedBy: "emptied set" | "own tries" | "none" };
   simulatedSeconds: number;
   /** Every 100 ms: what was sent and served, environments busy, stock left, the share knowing it is sold out, throttle shares. */
   timeline: TimelinePoint[];
@@ -179,6 +216,8 @@ export interface TimelinePoint {
   knownSoldOut: number;
   /** The largest share any DynamoDB resource throttled in the interval, and which. */
   worstThrottle: { resource: string; share: number };
+  /** The largest share each DynamoDB resource throttled in the interval (those that throttled). */
+  throttles: Record<string, number>;
 }
 
 /** A difference array: add an amount spread evenly over [from, from + width) in O(1), read step by step. */
@@ -211,6 +250,8 @@ class Resource {
   /** The share throttled this step. */
   p = 0;
   served = 0;
+  /** Units throttled on their third try, which the SDK gives up on (summed over steps). */
+  lost = 0;
   constructor(
     readonly capacityPerSecond: number,
     private readonly steps: number,
@@ -227,6 +268,7 @@ class Resource {
     const capacity = (this.capacityPerSecond * this.stepMs) / 1000;
     this.p = demand > capacity ? 1 - capacity / demand : 0;
     this.served = demand * (1 - this.p);
+    this.lost += third * this.p;
     const windows = SDK_RETRY_WINDOWS_MS.map((ms) => ms / this.stepMs);
     this.second.add(t + 1, windows[0]!, fresh * this.p);
     this.third.add(t + 1, windows[1]!, second * this.p);
@@ -273,8 +315,8 @@ export function sdkOutcomes(q: number): [number, number, number, number] {
 
 const LATENCY_BINS = 120_000;
 
-/** Parts the first round of a queued closed loop is answered in, evenly over its latency. */
-const QUEUED_PARTS = 50;
+/** Parts a cohort's answers are spread over while one server works through it. */
+const SERVER_PARTS = 50;
 
 /** Plays the drop and returns its figures. */
 export function simulateDropDay(s: DropDayScenario): DropDayResult {
@@ -315,6 +357,8 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
     vouchersTable: resource(capacity(s.warm.vouchers.write, s.quotas.tableWriteUnits)),
     voucherPartition: resource(s.partition.writeUnitsPerSecond),
     idempotencyTable: resource(capacity(s.warm.idempotency.write, s.quotas.tableWriteUnits)),
+    // The stock's set of emptied shards: one item, so one partition (written only with a mark).
+    emptiedSet: resource(s.partition.writeUnitsPerSecond),
   };
 
   const scanTries = Math.min(s.shards, s.maxShardTries);
@@ -323,9 +367,21 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
   // Scanning claims an instance needs before it has seen every shard empty.
   const scansToKnow = Math.ceil(s.shards / scanTries);
   let scanningClaims = 0; // claims that scanned empty shards, summed over instances
-  let markedAtMs = Number.NaN; // when some instance marked the drop sold out
+  let markedAtMs = Number.NaN; // when some instance's own tries found every shard empty
+  // The sell-out mark (s.soldOutMark): the emptied-shards records, the announcement, the shard marks.
+  const mark = s.soldOutMark;
+  let emptied = 0; // share of shards empty
+  let recordsLanded = 0;
+  let recordsLost = 0;
+  let announcedAtMs = Number.NaN;
+  let announcedBy: DropDayResult["discovery"]["announcedBy"] = "none";
+  let shardsMarked = 0; // shards carrying soldOutAt
+  let shardsMarkedAtMs = Number.NaN;
+  let toldInstances = 0; // instances that a failed take on a marked shard told, within their cache time
+  const forgotten = new Float64Array(length); // those whose sold-out cache runs out at step t
   let environments = s.provisioned;
   let busy = 0;
+  let unreadEnvironments = s.campaignCachesCold === true ? s.provisioned : 0; // never read the campaign yet
   const result = {
     attempts: 0,
     successes: 0,
@@ -339,6 +395,7 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
     gbSeconds: { provisioned: 0, onDemand: 0 },
   };
   let soldOutAtMs = Number.NaN;
+  let serverFreeAtMs = 0; // oneServer: when the server has done all the work queued so far
   const successAnswers = new Float64Array(length);
   let t = 0;
   const timeline: TimelinePoint[] = [];
@@ -347,12 +404,18 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
   /** Records `count` answers of try `attempt` after `ms`; a 429 schedules the client's next try. */
   const answer = (count: number, ms: number, attempt: number, kind: "ok" | "sold-out" | "throttled") => {
     if (count <= 0) return;
-    if (s.firstRoundQueued === true && t === 0) {
-      // One saturated process answers the clients' first round one after another.
-      for (let part = 1; part <= QUEUED_PARTS; part += 1) answerAt(count / QUEUED_PARTS, (ms * part) / QUEUED_PARTS, attempt, kind);
-    } else {
+    if (s.oneServer !== true) {
       answerAt(count, ms, attempt, kind);
+      return;
     }
+    // The server starts on this cohort when it has finished what came before, and answers its
+    // requests one after another: evenly over count × ms.
+    const nowMs = t * dt;
+    const start = Math.max(serverFreeAtMs, nowMs);
+    const work = count * ms;
+    serverFreeAtMs = start + work;
+    const parts = Math.min(SERVER_PARTS, Math.max(1, Math.ceil(work / dt)));
+    for (let part = 1; part <= parts; part += 1) answerAt(count / parts, start - nowMs + (work * part) / parts, attempt, kind);
   };
   const answerAt = (count: number, ms: number, attempt: number, kind: "ok" | "sold-out" | "throttled") => {
     latency[Math.min(LATENCY_BINS, Math.round(ms))]! += count;
@@ -373,15 +436,19 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
   };
   /**
    * The share of instances that know the drop is sold out: those whose own scans found every
-   * shard empty (scans spread evenly), and, once the first instance marked the drop, those that
-   * re-read the campaign since (each within campaignTtlMs).
+   * shard empty (scans spread evenly); once the drop item is marked, those that re-read the
+   * campaign since (each within campaignTtlMs); with the mark on the shards, those a failed take
+   * told within their sold-out cache time.
    */
   const knownSoldOut = (nowMs: number): number => {
     if (Number.isNaN(soldOutAtMs)) return 0;
     const instances = s.instances ?? Math.max(1, environments);
     const own = Math.min(1, scanningClaims / instances / scansToKnow);
-    const fromMark = Number.isNaN(markedAtMs) ? 0 : Math.min(1, (nowMs - markedAtMs) / s.campaignTtlMs);
-    return Math.max(own, fromMark);
+    // The drop item: marked by the first full scan, or with the mark by the announcing claim's first write.
+    const dropMarkedAtMs = mark ? announcedAtMs + s.latencies.shardWriteMs : markedAtMs;
+    const fromDropItem = Number.isNaN(dropMarkedAtMs) || nowMs < dropMarkedAtMs ? 0 : Math.min(1, (nowMs - dropMarkedAtMs) / s.campaignTtlMs);
+    const told = Math.min(1, toldInstances / instances);
+    return Math.max(own, 1 - (1 - fromDropItem) * (1 - told));
   };
   const occupy = (count: number, ms: number) => {
     if (count <= 0) return;
@@ -393,6 +460,7 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
     const nowMs = t * dt;
     busy -= released[t]!;
     if (busy < 1e-9) busy = 0;
+    toldInstances = Math.max(0, toldInstances - forgotten[t]!);
     if (s.load.kind === "closed") freeClients += freed[t]!;
 
     // 1. What is sent now, per try.
@@ -428,49 +496,99 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
     const known = knownSoldOut(nowMs);
     const cached = served * known;
     const claims = served - cached;
-    // Instances that know the drop is sold out answer before reading the campaign.
-    const refreshes = Math.min(claims, cold + (instances * (1 - known) * dt) / s.campaignTtlMs);
+    // Instances that know the drop is sold out answer before reading the campaign. An
+    // environment that never read it reads on its first claim (claims land on environments at random).
+    const firstReads = unreadEnvironments > 0 ? unreadEnvironments * (1 - Math.exp(-claims / Math.max(1, environments))) : 0;
+    unreadEnvironments -= firstReads;
+    const refreshes = Math.min(claims, cold + firstReads + (Math.max(0, instances - unreadEnvironments) * (1 - known) * dt) / s.campaignTtlMs);
     const refreshShare = claims > 0 ? refreshes / claims : 0;
-    const taking = Math.min(claims, Math.max(0, remaining));
-    const scanning = claims - taking;
+    // While stock lasts every claim tries random shards until one holds a unit, at most
+    // scanTries: near the end most are empty, and a claim may find none (SOLD_OUT, though units
+    // remain). The units found are capped by the stock.
+    const searching = remaining > 0 ? claims : 0;
+    const found = searching * (1 - emptied ** scanTries);
+    const takers = Math.min(found, remaining);
+    const searchWrites = emptied < 1 ? found / (1 - emptied) : searching * scanTries;
+    const takerTries = found > 1e-12 ? Math.max(1, (searchWrites - (searching - found) * scanTries) / found) : 1;
+    // Claims that take no unit: after sell-out every claim not yet knowing; before it those turned
+    // away, and those that found a unit another took first.
+    const scanning = claims - takers;
+    // A scan ends at a shard carrying the mark (share `marked`), which tells the instance; else after scanTries.
+    const marked = shardsMarked / s.shards;
+    const scanTriesNow = scanning > 0 && !Number.isNaN(soldOutAtMs) && marked > 0 ? (1 - (1 - marked) ** scanTries) / marked : scanTries;
+    const toldShare = !Number.isNaN(soldOutAtMs) && marked > 0 ? 1 - (1 - marked) ** scanTries : 0;
+    // The announcing claim writes the marks, markConcurrency at a time.
+    const markWrites = mark && !Number.isNaN(announcedAtMs) && shardsMarked < s.shards ? Math.min(s.shards - shardsMarked, (mark.markConcurrency * dt) / s.latencies.shardWriteMs) : 0;
 
     const pCampaign = 1 - (1 - r.campaignPartition.offer(t, refreshes * s.units.campaignRcu)) * (1 - r.campaignTable.offer(t, refreshes * s.units.campaignRcu));
     const pCounter = r.counterReads.offer(t, claims * s.units.rcuPerAttempt);
-    const shardWrites = taking + scanning * scanTries;
+    const shardWrites = takers * takerTries + scanning * scanTriesNow + markWrites;
     const pShard = 1 - (1 - r.inventoryTable.offer(t, shardWrites)) * (1 - r.shardPartition.offer(t, shardWrites / s.shards));
-    const pVoucher = 1 - (1 - r.vouchersTable.offer(t, taking * coldWcu)) * (1 - r.voucherPartition.offer(t, (taking * s.units.voucherPartitionWcu) / s.shards));
+    const pVoucher = 1 - (1 - r.vouchersTable.offer(t, takers * coldWcu)) * (1 - r.voucherPartition.offer(t, (takers * s.units.voucherPartitionWcu) / s.shards));
     const pIdempotency = r.idempotencyTable.offer(t, claims * s.keyedShare * s.units.idempotencyWcu);
 
     // A try of a claim is throttled if any of its calls is.
     const pass = (p: number) => 1 - p;
     const keyed = s.keyedShare;
     const qCommon = 1 - (1 - refreshShare * pCampaign) * pass(pCounter) * (1 - keyed * pIdempotency);
-    const qTake = 1 - (1 - qCommon) * pass(pShard) * pass(pVoucher);
-    const qScan = 1 - (1 - qCommon) * pass(pShard) ** scanTries;
+    const qTake = 1 - (1 - qCommon) * pass(pShard) ** takerTries * pass(pVoucher);
+    const qScan = 1 - (1 - qCommon) * pass(pShard) ** scanTriesNow;
     const [t0, t1, t2, t3] = sdkOutcomes(qTake);
     const [s0, s1, s2, s3] = sdkOutcomes(qScan);
     const backoff = [0, SDK_RETRY_WINDOWS_MS[0] / 2, SDK_RETRY_WINDOWS_MS[0] / 2 + SDK_RETRY_WINDOWS_MS[1] / 2];
 
     // Units taken: by the claims that are not throttled to the end, up to the stock; those that
     // find the last unit gone within this step answer SOLD_OUT like the scanning ones.
-    const took = Math.min(taking * (1 - t3), Math.max(0, remaining));
-    const tooLate = taking * (1 - t3) - took;
+    const took = Math.min(takers * (1 - t3), Math.max(0, remaining));
+    const tooLate = takers * (1 - t3) - took;
+    const afterSellOut = !Number.isNaN(soldOutAtMs);
     remaining -= took;
-    if (remaining <= 1e-9 && Number.isNaN(soldOutAtMs)) soldOutAtMs = nowMs;
-    if (!Number.isNaN(soldOutAtMs)) scanningClaims += scanning * (1 - s3) + tooLate;
+    // A fluid never takes its last unit (the last shards are ever harder to find): under half a unit left is sold out.
+    if (remaining < 0.5) remaining = 0;
+    if (remaining <= 0 && Number.isNaN(soldOutAtMs)) soldOutAtMs = nowMs;
+    if (afterSellOut) {
+      const answered = scanning * (1 - s3);
+      scanningClaims += answered * (1 - toldShare) + tooLate;
+      // Each claim a marked shard answered tells its instance, for the sold-out cache's time.
+      const told = Math.min(answered * toldShare, Math.max(0, instances - toldInstances));
+      toldInstances += told;
+      if (mark) forgotten[Math.min(length - 1, t + Math.round(mark.soldOutTtlMs / dt))]! += told;
+    }
     if (Number.isNaN(markedAtMs) && scanningClaims > 0 && busiestInstanceScans(scanningClaims / instances, instances) >= scansToKnow) markedAtMs = nowMs;
+
+    // The mark: shards just emptied are recorded in the one emptied-shards item, whose write
+    // units grow with the set (1 per KB); the SDK gives up on a record throttled three times.
+    const emptiedBefore = emptied;
+    emptied = emptiedShare(s.stock - Math.max(0, remaining), s.stock, s.shards);
+    const justEmptied = mark ? (emptied - emptiedBefore) * s.shards : 0;
+    const recordWcu = mark ? Math.ceil((mark.emptiedSetBaseBytes + mark.emptiedSetBytesPerShard * emptied * s.shards) / 1024) : 1;
+    const lostBefore = r.emptiedSet.lost;
+    r.emptiedSet.offer(t, justEmptied * recordWcu);
+    recordsLanded += r.emptiedSet.served / recordWcu;
+    recordsLost += (r.emptiedSet.lost - lostBefore) / recordWcu;
+    if (mark && Number.isNaN(announcedAtMs)) {
+      // The last record lands only once the last shard is empty (the fluid's records run ahead of its stock).
+      if (!Number.isNaN(soldOutAtMs) && recordsLanded >= s.shards - 0.5) [announcedAtMs, announcedBy] = [nowMs, "emptied set"];
+      else if (!Number.isNaN(markedAtMs)) [announcedAtMs, announcedBy] = [nowMs, "own tries"];
+    }
+    if (markWrites > 0) {
+      // Throttled marks are sent again by the SDK; as a fluid, they land later in the same proportion.
+      shardsMarked = Math.min(s.shards, shardsMarked + markWrites * (1 - pShard));
+      if (shardsMarked >= s.shards - 1e-9) shardsMarkedAtMs = nowMs;
+    }
 
     // Billed units: what the resources served (throttled calls are not billed).
     result.wcu +=
       r.inventoryTable.served * (1 - r.shardPartition.p) +
       r.vouchersTable.served * (1 - r.voucherPartition.p) +
-      r.idempotencyTable.served;
+      r.idempotencyTable.served +
+      r.emptiedSet.served;
     result.rcu += r.campaignTable.served * (1 - r.campaignPartition.p) + r.counterReads.served;
 
     const l = s.latencies;
     const common = l.handlerMs + refreshShare * l.campaignReadMs + l.counterReadMs + keyed * l.idempotencyMs;
-    const takeMs = common + l.shardWriteMs + l.coldWritesMs;
-    const scanMs = common + scanTries * l.shardWriteMs;
+    const takeMs = common + takerTries * l.shardWriteMs + l.coldWritesMs;
+    const scanMs = common + scanTriesNow * l.shardWriteMs;
     const answerFor = (share: number, durationMs: number, kind: "ok" | "sold-out" | "throttled") => {
       // Each try's share of the cohort, answered after the edge, the cold start if any, and the run.
       for (let attempt = 0; attempt < tries; attempt += 1) {
@@ -495,7 +613,7 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
       for (const [weight, extra] of [[t0, backoff[0]!], [t1, backoff[1]!], [t2, backoff[2]!]] as const) {
         answerFor(okTotal > 0 ? (tookShare * weight) / okTotal : 0, takeMs + extra, "ok");
       }
-      answerFor((taking * t3) / served, takeMs + backoff[2]!, "throttled");
+      answerFor((takers * t3) / served, takeMs + backoff[2]!, "throttled");
       answerFor(tooLate / served, takeMs, "sold-out");
       result.successes += took;
       for (const [weight, extra] of [[s0, backoff[0]!], [s1, backoff[1]!], [s2, backoff[2]!]] as const) {
@@ -504,7 +622,7 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
       answerFor(scanShare * s3, scanMs + backoff[2]!, "throttled");
       answerFor(cached / served, l.soldOutMs, "sold-out");
       result.soldOutAnswers += scanning * (1 - s3) + tooLate + cached;
-      result.throttled.dynamodb += taking * t3 + scanning * s3;
+      result.throttled.dynamodb += takers * t3 + scanning * s3;
     }
     // 429s from the edge and from Lambda.
     for (let attempt = 0; attempt < tries; attempt += 1) {
@@ -519,18 +637,19 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
 
     const atMs = Math.floor(nowMs / 100) * 100;
     if (point?.atMs !== atMs) {
-      point = { atMs, sent: 0, served: 0, throttled: 0, busy: 0, environments: 0, remaining: 0, knownSoldOut: 0, worstThrottle: { resource: "none", share: 0 } };
+      point = { atMs, sent: 0, served: 0, throttled: 0, busy: 0, environments: 0, remaining: 0, knownSoldOut: 0, worstThrottle: { resource: "none", share: 0 }, throttles: {} };
       timeline.push(point);
     }
     point.sent += total;
     point.served += served;
-    point.throttled += total - served + taking * t3 + scanning * s3;
+    point.throttled += total - served + takers * t3 + scanning * s3;
     point.busy = Math.max(point.busy, busy);
     point.environments = environments;
     point.remaining = Math.max(0, remaining);
     point.knownSoldOut = known;
     for (const [name, res] of Object.entries(r)) {
       if (res.p > point.worstThrottle.share) point.worstThrottle = { resource: name, share: res.p };
+      if (res.p > (point.throttles[name] ?? 0)) point.throttles[name] = res.p;
     }
 
     const done = s.load.kind === "closed" ? unsent <= 1e-9 && busy <= 1e-9 : pendingSends <= 1e-6 && busy <= 1e-9;
@@ -567,6 +686,13 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
     gbSeconds: result.gbSeconds,
     peakArrivalsPerSecond,
     simulatedSeconds: (t * dt) / 1000,
+    discovery: {
+      lastUnitSeconds: soldOutAtMs / 1000,
+      announcedSeconds: (mark ? announcedAtMs : markedAtMs) / 1000,
+      shardsMarkedSeconds: shardsMarkedAtMs / 1000,
+      emptiedRecordsLost: recordsLost,
+      announcedBy: mark ? announcedBy : Number.isNaN(markedAtMs) ? "none" : "own tries",
+    },
     timeline,
   };
 }
@@ -578,6 +704,45 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
  */
 export function busiestInstanceScans(mean: number, instances: number): number {
   return mean + Math.sqrt(2 * mean * Math.log(Math.max(1, instances)));
+}
+
+/**
+ * The share of `shards` shards that are empty once `taken` of `stock` units are gone, when claims
+ * land on shards at random and one that finds its shard empty tries another: every shard still
+ * holding units then sees the same arrivals, so its takes are Poisson(Λ) capped at its units u,
+ * and Λ is the one at which n · E[min(X, u)] = taken. X is taken as normal (mean and variance Λ),
+ * which is close for the tens of units a shard holds and more. One shard empties at sell-out.
+ */
+export function emptiedShare(taken: number, stock: number, shards: number): number {
+  if (taken >= stock - 1e-9) return 1;
+  if (shards <= 1 || taken <= 0) return 0;
+  const units = stock / shards;
+  const mean = taken / shards;
+  const takenAt = (lambda: number) => {
+    const sd = Math.sqrt(lambda);
+    const z = (units - lambda) / sd;
+    // E[min(X, u)] = Λ − E[(X − u)⁺], and E[(X − u)⁺] = σ·φ(z) + (Λ − u)·(1 − Φ(z)).
+    return lambda - (sd * Math.exp((-z * z) / 2)) / Math.sqrt(2 * Math.PI) - (lambda - units) * (1 - normalCdf(z));
+  };
+  let low = mean;
+  let high = mean + 1;
+  while (takenAt(high) < mean && high < 1e12) high *= 2;
+  for (let i = 0; i < 60; i += 1) {
+    const mid = (low + high) / 2;
+    if (takenAt(mid) < mean) low = mid;
+    else high = mid;
+  }
+  const lambda = (low + high) / 2;
+  // A shard is empty once its takes reach its units (continuity: half a unit below).
+  return 1 - normalCdf((units - 0.5 - lambda) / Math.sqrt(lambda));
+}
+
+/** Φ, the standard normal distribution function (Abramowitz and Stegun 7.1.26, error under 1.5e-7). */
+function normalCdf(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * z);
+  const erfc = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-z * z);
+  return x >= 0 ? 1 - erfc / 2 : erfc / 2;
 }
 
 /** The `p`th percentile of a 1 ms histogram, in ms. */
@@ -605,6 +770,12 @@ function validate(s: DropDayScenario): void {
   whole("client.maxAttempts", s.client.maxAttempts, 1);
   whole("maxShardTries", s.maxShardTries, 1);
   whole("campaignReadPartitions", s.campaignReadPartitions, 1);
+  if (s.soldOutMark) {
+    whole("soldOutMark.markConcurrency", s.soldOutMark.markConcurrency, 1);
+    if (!(s.soldOutMark.soldOutTtlMs > 0) || !(s.soldOutMark.emptiedSetBaseBytes >= 0) || !(s.soldOutMark.emptiedSetBytesPerShard >= 0)) {
+      throw new RangeError("soldOutMark's cache time must be > 0 and its sizes ≥ 0");
+    }
+  }
   if (s.shards > s.stock) throw new RangeError(`shards (${s.shards}) must not exceed stock (${s.stock})`);
   if (s.load.kind === "burst") {
     const sum = s.load.sharePerSecond.reduce((a, b) => a + b, 0);

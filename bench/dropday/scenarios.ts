@@ -4,6 +4,7 @@
  * own setting (`--replay`). Also the drop's cost at list prices. Pure: figures in, figures out.
  */
 import {
+  CAMPAIGN_CACHE_FLOOR_MS,
   DEFAULT_QUOTAS,
   type DropPlan,
   ON_DEMAND_WARM_DEFAULT,
@@ -11,7 +12,7 @@ import {
 } from "../../shared/domain/capacity.js";
 import { DEFAULT_ROUTE_THROTTLES } from "../../infra/edge-context.js";
 import type { BenchClaimsFigures } from "./calibration.js";
-import { type CallLatencies, type DropDayResult, type DropDayScenario, PARTITION_LIMITS, type Quotas } from "./model.js";
+import { type CallLatencies, type DropDayResult, type DropDayScenario, PARTITION_LIMITS, type Quotas, type SoldOutMark } from "./model.js";
 
 /**
  * Shards one claim attempt tries before answering SOLD_OUT: MAX_SHARD_TRIES of
@@ -20,11 +21,17 @@ import { type CallLatencies, type DropDayResult, type DropDayScenario, PARTITION
 export const MAX_SHARD_TRIES = 16;
 
 /**
- * The claim path the model says the design point needs: an attempt that finds its shard empty
- * answers SOLD_OUT instead of trying 15 more (each a billed write), and the campaign's reads
- * spread over copies instead of one item. Printed as a contrast, applied nowhere.
+ * The claim path's sell-out mark (shared/use-cases/claim.ts): the announcing claim marks 16
+ * shards at a time (SHARD_WRITE_CONCURRENCY of shared/store/inventory.ts), an instance told by a
+ * failed take answers SOLD_OUT from its cache for 5 s (ClaimCaches' soldOutTtlMs), and the
+ * emptied-shards item (`EMPTIED#campaign#drop#type`: a key of about 64 bytes with a 36-character
+ * campaign id, the names `pk` and `emptied`) grows by a shard number of up to four digits, 3 bytes
+ * each (DynamoDB's item size: 1 byte per two significant digits, plus 1).
  */
-export const PROPOSED_CLAIM_PATH = { maxShardTries: 1, campaignReadPartitions: 8 } as const;
+export const SOLD_OUT_MARK: SoldOutMark = { markConcurrency: 16, soldOutTtlMs: 5_000, emptiedSetBaseBytes: 80, emptiedSetBytesPerShard: 3 };
+
+/** The claim function's campaign cache without a plan (ClaimCaches' campaignTtlMs, CLAIM_CAMPAIGN_CACHE_MS's default). */
+export const DEFAULT_CAMPAIGN_TTL_MS = CAMPAIGN_CACHE_FLOOR_MS;
 
 /** The design point: sold out in under 10 s with under 0.1 % of attempts throttled. */
 export const DESIGN_POINT = { soldOutSeconds: 10, throttledShare: 0.001 } as const;
@@ -126,6 +133,12 @@ export interface AwsDropInput {
   /** The claim path's shape: MAX_SHARD_TRIES and one campaign item today. */
   maxShardTries?: number;
   campaignReadPartitions?: number;
+  /** The claim function's campaign cache time, ms: the plan's, or 1,000 without one. */
+  campaignTtlMs?: number;
+  /** The sell-out mark on the shards; null: the claim path before it. Default {@link SOLD_OUT_MARK}. */
+  soldOutMark?: SoldOutMark | null;
+  /** The provisioned environments open the drop with no campaign cached (see DropDayScenario). */
+  campaignCachesCold?: boolean;
 }
 
 /** Peak first attempts per second of an arrival curve. */
@@ -174,9 +187,11 @@ export function awsScenario(
     memoryMb: CLAIM_MEMORY_MB,
     keyedShare,
     client: { baseMs: 250, capMs: 8_000, maxAttempts: 8 },
-    campaignTtlMs: 1_000,
+    campaignTtlMs: input.campaignTtlMs ?? DEFAULT_CAMPAIGN_TTL_MS,
     campaignReadPartitions: input.campaignReadPartitions ?? 1,
     maxShardTries: input.maxShardTries ?? MAX_SHARD_TRIES,
+    ...(input.soldOutMark === null ? {} : { soldOutMark: input.soldOutMark ?? SOLD_OUT_MARK }),
+    ...(input.campaignCachesCold === true ? { campaignCachesCold: true } : {}),
     stepMs: 1,
     maxSeconds: 120,
   };
@@ -217,26 +232,50 @@ export function planWarm(plan: DropPlan): DropDayScenario["warm"] {
 /** Tables as new on-demand tables find themselves: a new table's warm throughput. */
 export const DEFAULT_WARM: DropDayScenario["warm"] = { inventory: defaultWarm, vouchers: defaultWarm, idempotency: defaultWarm, campaigns: defaultWarm };
 
+/** The work the replay's one server does per request, ms, from a run's saturated rates. */
+export interface ReplayServer {
+  /** Every answer: HTTP, the gateway, the handler without DynamoDB (an answer from the sold-out cache). */
+  perAnswerMs: number;
+  /** Each DynamoDB call on top of that. */
+  perCallMs: number;
+  /** DynamoDB calls of a success (the campaign query apart), which the two are derived with. */
+  callsPerSuccess: number;
+}
+
 /**
- * The local benchmark's own drop: its clients in a closed loop, its stock and shards, DynamoDB
- * Local's measured latency per call and no throttling anywhere, one process (one instance of the
- * caches). What a claim spends outside its DynamoDB calls (HTTP, the gateway, the handler, and
- * above all waiting for the two CPUs it shares with DynamoDB Local) is measured too: the mean
- * latency of the run's successes less their calls. The process is saturated, so it answers the
- * clients' first round one after another (`firstRoundQueued`); the cached SOLD_OUT answers take
- * what they took after sell-out.
+ * The replay's server, from the run's own saturated rates: an answer from the sold-out cache
+ * takes 1 ÷ (answers/s after sell-out), and a success 1 ÷ (successes/s of the same claims over
+ * HTTP with stock for all), which is that plus one `perCallMs` per DynamoDB call.
+ *
+ * @throws Error when the figures predate the saturated rates (run `npm run bench:claims` again).
  */
-export function replayScenario(figures: BenchClaimsFigures): DropDayScenario {
-  const { setting, flood } = figures;
-  const mean = (command: string) => flood.callMs[command]?.meanMs ?? 0;
-  // The campaign query is modelled on its own (once per second in one process).
-  const perSuccessMs = Object.entries(figures.perSuccess.calls)
+export function replayServer(figures: BenchClaimsFigures): ReplayServer {
+  const saturated = figures.saturated;
+  if (saturated === undefined) throw new Error("these figures have no saturated rates (written before 2026-12-05): run npm run bench:claims again");
+  const callsPerSuccess = Object.entries(figures.perSuccess.calls)
     .filter(([command]) => command !== "Query")
-    .reduce((sum, [command, n]) => sum + n * mean(command), 0);
-  const unlimited = Number.POSITIVE_INFINITY;
+    .reduce((sum, [, n]) => sum + n, 0);
+  const perSuccessMs = 1000 / saturated.successesPerSecond;
+  const perAnswerMs = Math.min(perSuccessMs, saturated.soldOutAnswersPerSecond === null ? 0 : 1000 / saturated.soldOutAnswersPerSecond);
+  return { perAnswerMs, perCallMs: callsPerSuccess > 0 ? (perSuccessMs - perAnswerMs) / callsPerSuccess : 0, callsPerSuccess };
+}
+
+/**
+ * The local benchmark's own drop: its clients in a closed loop, its stock and shards, no limit
+ * anywhere, one process (one instance of the caches), and one server doing all the work
+ * (`oneServer`). In that run one Node process carries the load, the gateway and the handlers
+ * beside DynamoDB Local on two cores; with 200 clients in flight it is saturated (the flood's
+ * Node CPU equals its wall time), so the sell-out time is set by the rate the runtime serves
+ * requests, and the per-call latencies measured under that load are waiting, not work. The
+ * server's work per answer and per call come from the same run's saturated rates
+ * ({@link replayServer}) unless `server` is given.
+ */
+export function replayScenario(figures: BenchClaimsFigures, server: ReplayServer = replayServer(figures)): DropDayScenario {
+  const { setting } = figures;
+  const calls = (commands: string[]) => commands.reduce((sum, command) => sum + (figures.perSuccess.calls[command] ?? 0), 0);
   // The counter read is a GetItem, or a BatchGetItem when the account's person is read with it.
-  const counterReadMs = ["GetItem", "BatchGetItem"].reduce((sum, command) => sum + (figures.perSuccess.calls[command] ?? 0) * mean(command), 0);
-  const shardWriteMs = mean("UpdateItem");
+  const counterReads = calls(["GetItem", "BatchGetItem"]);
+  const unlimited = Number.POSITIVE_INFINITY;
   return {
     contenders: setting.attempts,
     stock: setting.stock,
@@ -248,23 +287,23 @@ export function replayScenario(figures: BenchClaimsFigures): DropDayScenario {
     partition: { readUnitsPerSecond: unlimited, writeUnitsPerSecond: unlimited },
     warm: { inventory: { read: unlimited, write: unlimited }, vouchers: { read: unlimited, write: unlimited }, idempotency: { read: unlimited, write: unlimited }, campaigns: { read: unlimited, write: unlimited } },
     latencies: {
-      gatewayMs: Math.max(0, flood.successLatencyMeanMs - perSuccessMs - (figures.perSuccess.calls.Query ?? 0) * mean("Query")),
+      gatewayMs: server.perAnswerMs,
       handlerMs: 0,
-      soldOutMs: figures.afterSellOutMeanMs ?? 0,
-      campaignReadMs: mean("Query"),
-      counterReadMs,
-      shardWriteMs,
-      coldWritesMs: Math.max(0, perSuccessMs - counterReadMs - shardWriteMs),
+      soldOutMs: 0,
+      campaignReadMs: server.perCallMs,
+      counterReadMs: counterReads * server.perCallMs,
+      shardWriteMs: server.perCallMs,
+      coldWritesMs: Math.max(0, server.callsPerSuccess - counterReads - 1) * server.perCallMs,
       idempotencyMs: 0,
     },
     units: { wcuPerSuccess: figures.perSuccess.wcu, rcuPerAttempt: figures.perSuccess.rcu, campaignRcu: 0.5, idempotencyWcu: 0, voucherPartitionWcu: 1 },
     coldStartMs: 0,
     memoryMb: CLAIM_MEMORY_MB,
     instances: 1,
-    firstRoundQueued: true,
+    oneServer: true,
     keyedShare: 0,
     client: { baseMs: 0, capMs: 0, maxAttempts: 1 },
-    campaignTtlMs: 1_000,
+    campaignTtlMs: DEFAULT_CAMPAIGN_TTL_MS,
     campaignReadPartitions: 1,
     maxShardTries: MAX_SHARD_TRIES,
     stepMs: 1,

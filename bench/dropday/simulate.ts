@@ -1,10 +1,12 @@
 /**
  * `npm run simulate:dropday -- [--contenders 1000000] [--stock 100000] [--shards N] [--provisioned N]
- *   [--provisioned-hours 1] [--shard-tries 16] [--campaign-copies 1] [--calibration FILE] [--json]`
+ *   [--provisioned-hours 1] [--shard-tries 16] [--campaign-copies 1] [--no-mark] [--cold-caches]
+ *   [--calibration FILE] [--json]`
  * plays a drop on AWS with the model of bench/dropday/model.ts: under the plan `npm run capacity`
- * recommends (with its quota raises), and, for contrast, with one shard, without provisioned
- * concurrency on AWS's default quotas, and with the claim path the model proposes
- * (PROPOSED_CLAIM_PATH). `--json` prints one object for the first of these.
+ * recommends (with its quota raises and campaign cache time), and, for contrast, with one shard,
+ * without provisioned concurrency on AWS's default quotas, and without the sell-out mark on the
+ * shards (`--no-mark` makes that the main drop), and with the provisioned environments opening the
+ * drop with no campaign cached (`--cold-caches`). `--json` prints one object for the first of these.
  *
  * `npm run simulate:dropday -- --replay .cache/bench-claims.json` plays the local benchmark's
  * own setting with the per-call costs measured in that run and compares the predicted sell-out
@@ -31,20 +33,24 @@ import {
   recommendedPlan,
   DESIGN_POINT,
   MAX_SHARD_TRIES,
-  PROPOSED_CLAIM_PATH,
+  DEFAULT_CAMPAIGN_TTL_MS,
   REPLAY_TOLERANCE,
   replayScenario,
+  replayServer,
 } from "./scenarios.js";
 
 const USAGE =
   "usage: npm run simulate:dropday -- [--contenders 1000000] [--stock 100000] [--shards N] [--provisioned N]\n" +
-  "                                   [--provisioned-hours 1] [--shard-tries 16] [--campaign-copies 1]\n" +
+  "                                   [--provisioned-hours 1] [--shard-tries 16] [--campaign-copies 1] [--no-mark]\n" +
+  "                                   [--cold-caches]\n" +
   "                                   [--calibration FILE] [--json]\n" +
   "       npm run simulate:dropday -- --replay .cache/bench-claims.json\n" +
   "  --shards, --provisioned  override the plan's shard count and provisioned environments\n" +
   "  --provisioned-hours      how long the provisioned environments are kept, for the cost (default 1)\n" +
   `  --shard-tries N          shards an attempt tries before SOLD_OUT (default ${MAX_SHARD_TRIES}, the claim path's today)\n` +
   "  --campaign-copies N      partitions the campaign's reads spread over (default 1, the claim path's today)\n" +
+  "  --no-mark                the claim path without the sell-out mark on the shards (discovery by trying shards)\n" +
+  "  --cold-caches            the provisioned environments open the drop with no campaign cached (default: spread, as after earlier traffic)\n" +
   `  --calibration FILE       bench:claims figures to take per-call costs from (default ${BENCH_CLAIMS_FIGURES} if present)\n` +
   "  --replay FILE            play that benchmark run's own setting and check the predicted sell-out time (±25 %)";
 
@@ -61,6 +67,8 @@ const args = parseCommandLine({
     "provisioned-hours": { type: "string" },
     "shard-tries": { type: "string" },
     "campaign-copies": { type: "string" },
+    "no-mark": { type: "boolean" },
+    "cold-caches": { type: "boolean" },
     calibration: { type: "string" },
     replay: { type: "string" },
     json: { type: "boolean" },
@@ -73,6 +81,8 @@ const args = parseCommandLine({
     "provisioned-hours": text.pipe(z.number().nonnegative()).default(1),
     "shard-tries": whole(1, 1_000).default(MAX_SHARD_TRIES),
     "campaign-copies": whole(1, 1_000).default(1),
+    "no-mark": z.boolean().default(false),
+    "cold-caches": z.boolean().default(false),
     calibration: z.string().min(1).optional(),
     replay: z.string().min(1).optional(),
     json: z.boolean().default(false),
@@ -90,10 +100,15 @@ function fail(message: string): never {
 function replay(path: string): number {
   const figures = readBenchClaimsFigures(resolve(path));
   const scenario = replayScenario(figures);
+  const server = replayServer(figures);
   const result = simulateDropDay(scenario);
   const measured = figures.flood.sellOutSeconds;
   const error = (result.soldOutSeconds - measured) / measured;
   const within = Math.abs(error) <= REPLAY_TOLERANCE;
+  const saturated = figures.saturated!;
+  const cores = (cpuMs: number | null) => (cpuMs === null ? null : cpuMs / saturated.floodCpu.wallMs);
+  // For contrast: DynamoDB Local alone as the server, at the raw baseline's calls/s.
+  const dynamoDbOnly = simulateDropDay(replayScenario(figures, { perAnswerMs: 0, perCallMs: 1000 / saturated.rawCallsPerSecond, callsPerSuccess: server.callsPerSuccess }));
   const summary = {
     replay: path,
     setting: figures.setting,
@@ -103,17 +118,25 @@ function replay(path: string): number {
     within25Percent: within,
     predictedP50Ms: result.p50Ms,
     measuredP50Ms: figures.flood.latencyP50Ms,
-    latencies: scenario.latencies,
+    server,
+    floodCores: { node: cores(saturated.floodCpu.nodeMs), java: cores(saturated.floodCpu.javaMs) },
+    dynamoDbLocalOnlySellOutSeconds: dynamoDbOnly.soldOutSeconds,
   };
   if (args.json) {
     console.log(JSON.stringify(summary));
   } else {
     const s = figures.setting;
+    const node = summary.floodCores.node;
+    const java = summary.floodCores.java;
     console.log(`Replay of bench:claims (${figures.measuredAt}): ${n(s.attempts)} attempts by ${n(s.concurrency)} clients in a loop, stock ${n(s.stock)}, ${s.shards} shard(s)`);
-    console.log(`  per-call latency measured in that run (ms): ${Object.entries(figures.flood.callMs).map(([command, c]) => `${command} ${n(c.meanMs, 1)}`).join(", ")}`);
-    console.log(`  HTTP, gateway and handler without DynamoDB: ${n(scenario.latencies.gatewayMs, 1)} ms (an answer from the sold-out cache)`);
+    console.log(`  the flood kept busy: Node (load, gateway, handlers) ${node === null ? "n/a" : n(node, 2)} cores, DynamoDB Local ${java === null ? "n/a" : n(java, 2)} cores (of 2, shared with whatever else ran)`);
+    console.log(
+      `  its work, from the same run: ${n(server.perAnswerMs, 2)} ms per answer (${saturated.soldOutAnswersPerSecond === null ? "n/a" : n(saturated.soldOutAnswersPerSecond)} sold-out answers/s) ` +
+        `+ ${n(server.perCallMs, 2)} ms per DynamoDB call (${n(saturated.successesPerSecond)} successes/s of ${n(server.callsPerSuccess, 2)} calls over HTTP)`,
+    );
     console.log(`  sell-out: predicted ${n(result.soldOutSeconds, 2)} s, measured ${n(measured, 2)} s: ${error >= 0 ? "+" : ""}${(error * 100).toFixed(1)} % (${within ? "within" : "OUTSIDE"} ±${REPLAY_TOLERANCE * 100} %)`);
     console.log(`  latency p50: predicted ${n(result.p50Ms)} ms, measured ${n(figures.flood.latencyP50Ms)} ms`);
+    console.log(`  (with DynamoDB Local alone as the server, at the raw baseline's ${n(saturated.rawCallsPerSecond)} calls/s: ${n(dynamoDbOnly.soldOutSeconds, 2)} s)`);
   }
   return within ? 0 : 1;
 }
@@ -132,6 +155,21 @@ function play(label: string, scenario: DropDayScenario): Played {
   return { label, scenario, result, costUsd: cost.total, cost };
 }
 
+/** The DynamoDB resources that throttled over 1 % in some 100 ms of the drop, with their worst share and the first and last such 100 ms. */
+function throttledBy(result: DropDayResult): { resource: string; maxShare: number; fromSeconds: number; toSeconds: number }[] {
+  const by = new Map<string, { resource: string; maxShare: number; fromSeconds: number; toSeconds: number }>();
+  for (const point of result.timeline) {
+    for (const [resource, share] of Object.entries(point.throttles)) {
+      if (share < 0.01) continue;
+      const entry = by.get(resource) ?? { resource, maxShare: 0, fromSeconds: point.atMs / 1000, toSeconds: point.atMs / 1000 };
+      entry.maxShare = Math.max(entry.maxShare, share);
+      entry.toSeconds = (point.atMs + 100) / 1000;
+      by.set(resource, entry);
+    }
+  }
+  return [...by.values()];
+}
+
 function calibration(): Calibration {
   const path = args.calibration ?? (existsSync(resolve(BENCH_CLAIMS_FIGURES)) ? BENCH_CLAIMS_FIGURES : undefined);
   return path === undefined ? builtInCalibration : calibrationFrom(readBenchClaimsFigures(resolve(path)), path);
@@ -141,13 +179,26 @@ function dropDay(): number {
   const { contenders, stock } = args;
   if (args.shards !== undefined && args.shards > stock) fail(`--shards (${args.shards}) must not exceed --stock (${stock})`);
   const cal = calibration();
-  const claimPath = { maxShardTries: args["shard-tries"], campaignReadPartitions: args["campaign-copies"] };
+  const claimPath = {
+    maxShardTries: args["shard-tries"],
+    campaignReadPartitions: args["campaign-copies"],
+    ...(args["no-mark"] ? { soldOutMark: null } : {}),
+    ...(args["cold-caches"] ? { campaignCachesCold: true } : {}),
+  };
   const input = { contenders, stock, calibration: cal, ...claimPath };
   const plan = recommendedPlan(input);
+  // The plan's campaign cache time: the claim function's under the plan (CLAIM_CAMPAIGN_CACHE_MS).
+  const planCampaignTtlMs = plan.claimFunction.campaignCacheMs ?? DEFAULT_CAMPAIGN_TTL_MS;
   const planned = play(
     args.shards !== undefined || args.provisioned !== undefined ? "the plan, with your overrides" : "the recommended plan, quotas raised",
-
-    awsScenario({ ...input, shards: args.shards ?? plan.shards, provisioned: args.provisioned ?? plan.claimFunction.provisionedConcurrency, quotas: planQuotas(plan), warm: planWarm(plan) }),
+    awsScenario({
+      ...input,
+      campaignTtlMs: planCampaignTtlMs,
+      shards: args.shards ?? plan.shards,
+      provisioned: args.provisioned ?? plan.claimFunction.provisionedConcurrency,
+      quotas: planQuotas(plan),
+      warm: planWarm(plan),
+    }),
   );
   const main = planned.result;
   const meets = (r: DropDayResult) => r.soldOutSeconds < DESIGN_POINT.soldOutSeconds && r.throttledShare < DESIGN_POINT.throttledShare;
@@ -171,7 +222,15 @@ function dropDay(): number {
     provisioned: planned.scenario.provisioned,
     quotas: planned.scenario.quotas,
     cost: Object.fromEntries((Object.entries(planned.cost) as [string, number][]).map(([item, usd]) => [item, Number(usd.toFixed(2))])),
-    claimPath: { shardTries: claimPath.maxShardTries, campaignCopies: claimPath.campaignReadPartitions },
+    claimPath: {
+      shardTries: claimPath.maxShardTries,
+      campaignCopies: claimPath.campaignReadPartitions,
+      soldOutMark: !args["no-mark"],
+      campaignCacheMs: planCampaignTtlMs,
+      campaignCachesCold: args["cold-caches"],
+    },
+    discovery: main.discovery,
+    throttledBy: throttledBy(main),
     designPointMet: meets(main),
     calibration: cal.source,
   };
@@ -179,22 +238,26 @@ function dropDay(): number {
     console.log(JSON.stringify(summary));
     return 0;
   }
+  const asPlanned = { campaignTtlMs: planCampaignTtlMs, provisioned: planned.scenario.provisioned, quotas: planned.scenario.quotas, warm: planned.scenario.warm };
   const contrasts = [
     planned,
-    play("one shard (the plan otherwise)", awsScenario({ ...input, shards: 1, provisioned: planned.scenario.provisioned, quotas: planned.scenario.quotas, warm: planned.scenario.warm })),
+    play("one shard (the plan otherwise)", awsScenario({ ...input, ...asPlanned, shards: 1 })),
+    // Without a plan deployed, the claim function keeps its default campaign cache time.
     play("no provisioned concurrency, AWS's default quotas", awsScenario({ ...input, shards: planned.scenario.shards, provisioned: 0, quotas: DEFAULT_MODEL_QUOTAS, warm: DEFAULT_WARM })),
   ];
-  if (claimPath.maxShardTries === MAX_SHARD_TRIES && claimPath.campaignReadPartitions === 1) {
+  if (!args["no-mark"]) {
+    contrasts.push(play("the plan, without the sell-out mark on the shards (the claim path before it)", awsScenario({ ...input, ...asPlanned, shards: planned.scenario.shards, soldOutMark: null })));
+  }
+  if (!args["cold-caches"]) {
     contrasts.push(
-      play(
-        `the plan, if the claim path tried ${PROPOSED_CLAIM_PATH.maxShardTries} shard before SOLD_OUT and read the campaign from ${PROPOSED_CLAIM_PATH.campaignReadPartitions} partitions`,
-        awsScenario({ ...input, ...PROPOSED_CLAIM_PATH, shards: planned.scenario.shards, provisioned: planned.scenario.provisioned, quotas: planned.scenario.quotas, warm: planned.scenario.warm }),
-      ),
+      play("the plan, the provisioned environments opening with no campaign cached (each reads it on its first claim)", awsScenario({ ...input, ...asPlanned, shards: planned.scenario.shards, campaignCachesCold: true })),
     );
   }
   console.log(`Drop day: ${n(contenders)} contenders for ${n(stock)} vouchers (per-call costs: ${cal.source})`);
   console.log(`Arrival curve (first attempts): ${DEFAULT_ARRIVAL_SHARES.map((share, second) => `${second}–${second + 1} s ${n(share * 100)} % (${n(contenders * share)})`).join(", ")}; peak ${n(peakArrivals(contenders, DEFAULT_ARRIVAL_SHARES))}/s`);
-  console.log(`Plan (npm run capacity -- --attempts-per-second ${peakArrivals(contenders, DEFAULT_ARRIVAL_SHARES)} --stock ${stock}): ${plan.shards} shards, ${n(plan.claimFunction.provisionedConcurrency)} provisioned environments`);
+  console.log(
+    `Plan (npm run capacity -- --attempts-per-second ${peakArrivals(contenders, DEFAULT_ARRIVAL_SHARES)} --stock ${stock}): ${plan.shards} shards, ${n(plan.claimFunction.provisionedConcurrency)} provisioned environments, campaign cache ${n(planCampaignTtlMs / 1000, 1)} s`,
+  );
   for (const played of contrasts) {
     const { scenario: sc, result: r } = played;
     const q = sc.quotas;
@@ -212,6 +275,12 @@ function dropDay(): number {
     console.log(`  latency p50 / p99       ${n(r.p50Ms)} / ${n(r.p99Ms)} ms`);
     console.log(`  peak Lambda concurrency ${n(r.peakConcurrency)} (${n(r.coldStarts)} cold starts)`);
     console.log(`  DynamoDB consumed       ${n(r.wcu)} WCU, ${n(r.rcu)} RCU`);
+    const d = r.discovery;
+    console.log(
+      `  sell-out known          last unit at ${n(d.lastUnitSeconds, 3)} s; announced at ${n(d.announcedSeconds, 3)} s (${d.announcedBy}); every shard marked at ${n(d.shardsMarkedSeconds, 3)} s; emptied-shard records lost ${n(d.emptiedRecordsLost, 1)} (campaign cache ${n(sc.campaignTtlMs / 1000, 1)} s)`,
+    );
+    const by = throttledBy(r);
+    console.log(`  throttled by            ${by.length === 0 ? "nothing" : by.map((b) => `${b.resource} up to ${n(b.maxShare * 100)} % (${n(b.fromSeconds, 1)}–${n(b.toSeconds, 1)} s)`).join("; ")}`);
     const c = played.cost;
     console.log(
       `  cost                    $${n(c.total, 2)} (Lambda $${n(c.lambda, 2)}, provisioned $${n(c.provisionedConcurrency, 2)} for ${args["provisioned-hours"]} h, API Gateway $${n(c.apiGateway, 2)}, DynamoDB $${n(c.dynamodb, 2)}, CloudFront $${n(c.cloudFront, 2)}, WAF $${n(c.waf, 2)})`,

@@ -5,17 +5,18 @@
  * IDEMPOTENCY_KEY_REUSED.
  */
 import { claimBodySchema, claimPathSchema, idempotencyKeyHeaderSchema } from "../../shared/api/claim-request.js";
+import { claimCampaignCacheMs } from "../../shared/config.js";
 import { dependenciesFor } from "../../shared/dependencies.js";
 import { callerIdentityHashes } from "../../shared/http/caller.js";
 // The untraced adapter: this bundle relies on Lambda active tracing (shared/observability/tracing.ts).
 import { httpRoute, parseBody, parseWith } from "../../shared/http/route.js";
 import { countClaim } from "../../shared/observability/business-metrics.js";
-import { ClaimCaches } from "../../shared/use-cases/claim.js";
+import { CLAIM_SOLD_OUT_CACHE_MS, ClaimCaches } from "../../shared/use-cases/claim.js";
 import { claimOnce } from "../../shared/use-cases/claim-idempotency.js";
 import { claimVoucherFunction } from "../../shared/wiring/claim-function.js";
 
 // What this instance remembers between claims (the campaign, sold-out drops, empty shards).
-const caches = new ClaimCaches();
+const caches = new ClaimCaches({ campaignTtlMs: claimCampaignCacheMs(), soldOutTtlMs: CLAIM_SOLD_OUT_CACHE_MS });
 
 export const handler = httpRoute("resident", async ({ event, caller, context }) => {
   const path = parseWith(claimPathSchema, event.pathParameters, "path");

@@ -1,8 +1,9 @@
 /**
  * A drop plan applied to the stacks (`-c vouchers:dropPlan=plan.json`, written by
  * `npm run capacity -- --out plan.json`): warm throughput on the tables the claim path touches,
- * provisioned concurrency on the claim function through an alias that API Gateway invokes, and
- * the claims route's throttle at the plan's rate.
+ * provisioned concurrency on the claim function through an alias that API Gateway invokes, the
+ * claim function's campaign cache time (`CLAIM_CAMPAIGN_CACHE_MS`), and the claims route's
+ * throttle at the plan's rate.
  * Without the context key nothing here runs and the templates are what they were.
  */
 import { readFileSync } from "node:fs";
@@ -19,6 +20,12 @@ export const DROP_PLAN_CONTEXT = "vouchers:dropPlan";
 
 /** The function whose environments the plan provisions: the flash-drop claim. */
 export const CLAIM_FUNCTION = "claimVoucher";
+
+/**
+ * The claim function's environment variable for its campaign cache time, ms (the handler parses
+ * it; without it, 1,000 ms).
+ */
+export const CAMPAIGN_CACHE_ENV = "CLAIM_CAMPAIGN_CACHE_MS";
 
 /** Name of the claim function's alias that carries the provisioned concurrency. */
 export const DROP_ALIAS_NAME = "drop";
@@ -84,7 +91,11 @@ export interface ClaimProvisioningProps {
   readonly functions: Readonly<Record<string, lambda.Function>>;
 }
 
-/** The claim function's alias with the plan's provisioned concurrency. */
+/**
+ * The claim function's alias with the plan's provisioned concurrency, and the plan's campaign
+ * cache time on the function (so that its environments' reads of the one campaign item stay under
+ * the item's partition limit).
+ */
 export class ClaimProvisioning extends Construct {
   readonly alias: lambda.Alias;
 
@@ -92,7 +103,9 @@ export class ClaimProvisioning extends Construct {
     super(scope, id);
     const fn = props.functions[CLAIM_FUNCTION];
     if (!fn) throw new Error(`the drop plan provisions function ${CLAIM_FUNCTION}, which was not built`);
-    const environments = props.plan.claimFunction.provisionedConcurrency;
+    const { provisionedConcurrency: environments, campaignCacheMs } = props.plan.claimFunction;
+    // Set before the alias so that the version it points to carries it.
+    if (campaignCacheMs !== undefined) fn.addEnvironment(CAMPAIGN_CACHE_ENV, String(campaignCacheMs));
     this.alias = new lambda.Alias(this, "Alias", {
       aliasName: DROP_ALIAS_NAME,
       version: fn.currentVersion,

@@ -60,6 +60,8 @@ export interface ObservabilityProps {
   readonly concurrencyLimit?: number;
   /** The drop plan applied (`vouchers:dropPlan`): its warm throughput is drawn against what the tables consume. */
   readonly dropPlan?: DropPlan;
+  /** The claim function's alias that carries the plan's provisioned concurrency: its utilisation is published per alias, not per function. */
+  readonly claimAlias?: lambda.IAlias;
 }
 
 /**
@@ -240,8 +242,11 @@ export class Observability extends NestedStack {
         left: [
           lambdaAccountMetric("ConcurrentExecutions", "all functions"),
           ...(claim ? [claim.metric("ConcurrentExecutions", { period: minute, statistic: cloudwatch.Stats.MAXIMUM, label: "claim function" })] : []),
-          ...(claim ? [claim.metric("ProvisionedConcurrencyUtilization", { period: minute, statistic: cloudwatch.Stats.MAXIMUM, label: "claim provisioned utilisation (0-1)" })] : []),
         ],
+        // Published per alias (FunctionName and Resource): the function's own dimension has none.
+        ...(props.claimAlias
+          ? { right: [props.claimAlias.metric("ProvisionedConcurrencyUtilization", { period: minute, statistic: cloudwatch.Stats.MAXIMUM, label: "claim provisioned utilisation (0-1)" })], rightYAxis: { min: 0, max: 1 } }
+          : {}),
         leftAnnotations: [{ value: concurrencyLimit, label: "account limit", color: cloudwatch.Color.RED }],
         leftYAxis: { min: 0 },
       }),

@@ -57,6 +57,8 @@ export interface StatelessStackProps extends StackProps {
   readonly routeThrottles?: Readonly<Record<RouteClass, RouteThrottle>>;
   /** A drop plan (`vouchers:dropPlan`): the claim function is provisioned and invoked through an alias. */
   readonly dropPlan?: DropPlan;
+  /** Functions of other stacks that the alarms watch too: the stock user pool's token trigger, whose failure stops every sign-in. */
+  readonly watchedFunctions?: Readonly<Record<string, lambda.IFunction>>;
 }
 
 /** Routes checked by API Gateway's JWT authorizer; the others are checked in handler middleware. */
@@ -270,7 +272,7 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, "ApiUrl", { value: this.stage.url, description: "Base URL of the HTTP API" });
 
     // ---- alarms and the drop-day dashboard ---------------------------------------------------
-    this.observability = new Observability(this, "Observability", { wiring, functions: this.functions, httpApi: this.httpApi, tables: props.tables, ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}), ...(props.dropPlan ? { dropPlan: props.dropPlan } : {}) });
+    this.observability = new Observability(this, "Observability", { wiring, functions: { ...this.functions, ...props.watchedFunctions }, httpApi: this.httpApi, tables: props.tables, ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}), ...(props.dropPlan ? { dropPlan: props.dropPlan } : {}), ...(provisioning ? { claimAlias: provisioning.alias } : {}) });
   }
 }
 

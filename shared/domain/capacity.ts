@@ -10,7 +10,16 @@ import { MAX_SHARDS } from "./inventory.js";
 import { CLAIM_WCU_PER_ATTEMPT, DEFAULT_HEADROOM, assertPositive as positive, formatFigure as fmt, planShards } from "./shard-plan.js";
 
 // The shard plan moved to shard-plan.ts (the claim path reaches it without the drop plan's schema).
-export { CLAIM_WCU_PER_ATTEMPT, DEFAULT_ATTEMPTS_PER_SECOND, DEFAULT_HEADROOM, PARTITION_WCU_PER_SECOND, type ShardPlan, planShards } from "./shard-plan.js";
+export {
+  CLAIM_WCU_PER_ATTEMPT,
+  DEFAULT_ATTEMPTS_PER_SECOND,
+  DEFAULT_HEADROOM,
+  MAX_SHARD_TRIES,
+  PARTITION_WCU_PER_SECOND,
+  type ShardPlan,
+  planShards,
+  shardTries,
+} from "./shard-plan.js";
 
 // ---------------------------------------------------------------------------------------------
 // The drop plan: everything a drop needs provisioned, from its expected attempt rate and stock.
@@ -69,9 +78,35 @@ const warmThroughputSchema = z.object({ readUnitsPerSecond: units, writeUnitsPer
 
 /**
  * Read units of the campaign query (campaign and drops, under 4 KB, eventually consistent), which
- * every claim function environment makes when the drop opens and then once per second.
+ * every claim function environment makes when the drop opens and then once per campaign cache time.
  */
 export const CAMPAIGN_READ_RCU = 0.5;
+
+/** Reads per second one DynamoDB partition serves, in read units: the campaign item's limit. */
+export const PARTITION_RCU_PER_SECOND = 3000;
+
+/**
+ * The claim function's campaign cache time without a plan, ms (the handler's default for
+ * `CLAIM_CAMPAIGN_CACHE_MS`), and the plan's floor.
+ */
+export const CAMPAIGN_CACHE_FLOOR_MS = 1_000;
+
+/** The longest campaign cache a plan sets, ms: a pause takes effect within this time. */
+export const CAMPAIGN_CACHE_CEILING_MS = 10_000;
+
+/** Share of the campaign item's partition that the environments' re-reads may take at the planned peak. */
+export const CAMPAIGN_READ_SHARE = 0.5;
+
+/**
+ * How long the claim function caches the campaign under a plan, ms: long enough that
+ * `environments` re-reading it once per cache time take at most {@link CAMPAIGN_READ_SHARE} of
+ * the one partition that holds it (every environment reads the same item), rounded up to a tenth
+ * of a second, between {@link CAMPAIGN_CACHE_FLOOR_MS} and {@link CAMPAIGN_CACHE_CEILING_MS}.
+ */
+export function campaignCacheMs(environments: number): number {
+  const needed = (environments * CAMPAIGN_READ_RCU * 1000) / (CAMPAIGN_READ_SHARE * PARTITION_RCU_PER_SECOND);
+  return Math.min(CAMPAIGN_CACHE_CEILING_MS, Math.max(CAMPAIGN_CACHE_FLOOR_MS, Math.ceil(needed / 100 - 1e-9) * 100));
+}
 
 /** The tables the claim path touches, which the plan pre-warms. */
 export const DROP_PLAN_TABLES = ["inventory", "vouchers", "idempotency", "campaigns"] as const;
@@ -101,7 +136,13 @@ export const dropPlanSchema = z
     warmThroughput: z
       .object({ inventory: warmThroughputSchema, vouchers: warmThroughputSchema, idempotency: warmThroughputSchema, campaigns: warmThroughputSchema })
       .strict(),
-    claimFunction: z.object({ provisionedConcurrency: z.number().int().nonnegative() }).strict(),
+    claimFunction: z
+      .object({
+        provisionedConcurrency: z.number().int().nonnegative(),
+        /** The claim function's campaign cache time, ms (`CLAIM_CAMPAIGN_CACHE_MS`); absent in plans written before it. */
+        campaignCacheMs: z.number().int().min(CAMPAIGN_CACHE_FLOOR_MS).max(CAMPAIGN_CACHE_CEILING_MS).optional(),
+      })
+      .strict(),
     quotas: z
       .object({
         apiGatewayRequestsPerSecond: units,
@@ -128,6 +169,8 @@ export type DropPlanInputs = DropPlan["inputs"];
  *   counter) and written `wcuPerSuccess − wcuPerAttempt` per success, at most one success per
  *   attempt; `idempotency` takes `idempotencyWcuPerAttempt` per keyed attempt;
  * - provisioned concurrency of the claim function by Little's law: attempts/s × claim duration;
+ * - the claim function's campaign cache time ({@link campaignCacheMs}), so that the provisioned
+ *   environments' re-reads of the one campaign item stay well under its partition's limit;
  * - the quotas those need, and which of them exceed AWS's defaults (the raises to request).
  *
  * @throws RangeError when an input is out of range (a rate or cost not finite and positive,
@@ -171,6 +214,8 @@ export function planDrop(input: { attemptsPerSecond: number; stock: number } & P
     // Headroom is already in the environments: every one reads the campaign as the drop opens.
     campaigns: warm((provisionedConcurrency * CAMPAIGN_READ_RCU) / headroom, 0),
   };
+  const cacheMs = campaignCacheMs(provisionedConcurrency);
+  const campaignReads = (provisionedConcurrency * CAMPAIGN_READ_RCU * 1000) / cacheMs;
   const requests = roundUp(rate * headroom);
   const quotas = {
     apiGatewayRequestsPerSecond: Math.max(DEFAULT_QUOTAS.apiGatewayRequestsPerSecond, requests),
@@ -191,6 +236,8 @@ export function planDrop(input: { attemptsPerSecond: number; stock: number } & P
     `idempotency: ${fmt(rate)} attempts/s × ${fmt(inputs.keyedShare)} keyed × ${fmt(inputs.idempotencyWcuPerAttempt)} WCU × ${h} → warm ${fmt(warmThroughput.idempotency.writeUnitsPerSecond)} WCU/s.`,
     `campaigns: ${fmt(provisionedConcurrency)} environments × ${fmt(CAMPAIGN_READ_RCU)} RCU as the drop opens → warm ${fmt(warmThroughput.campaigns.readUnitsPerSecond)} RCU/s.`,
     `claim function: ${fmt(rate)} attempts/s × ${fmt(inputs.claimMs)} ms × ${h} = ${fmt(provisionedConcurrency)} provisioned environments (Little's law).`,
+    `campaign cache: ${fmt(provisionedConcurrency)} environments × ${fmt(CAMPAIGN_READ_RCU)} RCU each per ${fmt(cacheMs / 1000)} s = ${fmt(Math.round(campaignReads))} RCU/s on the campaign item's partition ` +
+      `(${fmt(Math.round((100 * campaignReads) / PARTITION_RCU_PER_SECOND))} % of ${fmt(PARTITION_RCU_PER_SECOND)}; aimed at ≤ ${fmt(CAMPAIGN_READ_SHARE * 100)} %, between ${fmt(CAMPAIGN_CACHE_FLOOR_MS / 1000)} and ${fmt(CAMPAIGN_CACHE_CEILING_MS / 1000)} s): a pause takes effect within ${fmt(cacheMs / 1000)} s.`,
     `(A new on-demand table serves ${fmt(ON_DEMAND_WARM_DEFAULT.readUnitsPerSecond)} RCU/s and ${fmt(ON_DEMAND_WARM_DEFAULT.writeUnitsPerSecond)} WCU/s at once; warm throughput is never planned below that.)`,
   ];
   return dropPlanSchema.parse({
@@ -198,7 +245,7 @@ export function planDrop(input: { attemptsPerSecond: number; stock: number } & P
     inputs,
     shards,
     warmThroughput,
-    claimFunction: { provisionedConcurrency },
+    claimFunction: { provisionedConcurrency, campaignCacheMs: cacheMs },
     quotas,
     quotaRaises,
     explanation,

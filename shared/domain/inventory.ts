@@ -49,7 +49,11 @@ export function shardKeyOrder(shardCount: number, random: () => number): number[
   return order;
 }
 
-export type TakeOutcome = "taken" | "empty";
+/**
+ * What one take on a shard found: a unit taken, the shard empty, or the shard empty and marked
+ * with the whole stock's sell-out (no other shard can have a unit worth looking for).
+ */
+export type TakeOutcome = "taken" | "empty" | "sold-out";
 
 export type TakeFromShardsResult =
   | { outcome: "taken"; shard: number; attempts: number; emptied: number[] }
@@ -63,6 +67,8 @@ export type TakeFromShardsResult =
        * still hold stock.
        */
       everyShardEmpty: boolean;
+      /** True when a shard carried the stock's sold-out mark, which someone has already spread. */
+      alreadyMarked: boolean;
     };
 
 /**
@@ -75,7 +81,9 @@ export type TakeFromShardsResult =
  * shard is known empty the answer is `"sold-out"` without a single call.
  *
  * `emptied` lists the shards that answered `"empty"` during this call, in the order tried, so the
- * caller can add them to its cache of known-empty shards. Errors thrown by `take` (throttling, a
+ * caller can add them to its cache of known-empty shards. A take that answers `"sold-out"` (the
+ * shard is empty and carries the stock's sold-out mark) ends the search at once: that mark is
+ * only written once every shard has given its last unit. Errors thrown by `take` (throttling, a
  * network failure) propagate unchanged: the caller decides whether to retry, and must not mistake
  * them for an empty shard.
  */
@@ -99,9 +107,11 @@ export async function takeFromShards(input: {
     const outcome = await take(shard);
     if (outcome === "taken") return { outcome: "taken", shard, attempts, emptied };
     emptied.push(shard);
+    // The mark is written on every shard once the last one emptied: one failed take is enough.
+    if (outcome === "sold-out") return { outcome: "sold-out", attempts, emptied, everyShardEmpty: true, alreadyMarked: true };
   }
   // Each candidate is tried at most once, so all are empty exactly when every one was tried.
-  return { outcome: "sold-out", attempts, emptied, everyShardEmpty: emptied.length === candidates.length };
+  return { outcome: "sold-out", attempts, emptied, everyShardEmpty: emptied.length === candidates.length, alreadyMarked: false };
 }
 
 function checkShardCount(value: number, name: string): void {

@@ -24,6 +24,34 @@ export const PARTITION_WCU_PER_SECOND = 1000;
  */
 export const DEFAULT_HEADROOM = 2;
 
+/** Most shards one claim attempt tries before it answers SOLD_OUT. */
+export const MAX_SHARD_TRIES = 16;
+
+/**
+ * Shards one claim attempt may try before it answers SOLD_OUT, for a drop with `shards` shards
+ * expecting `attemptsPerSecond`: what the shards' partitions can absorb at that rate, ⌊shards ×
+ * partition WCU/s ÷ attempts/s⌋, from 1 to {@link MAX_SHARD_TRIES} and at most `shards`. Each try
+ * is a conditional write, 1 WCU whether it finds a unit or not. Near the end of the stock most
+ * shards are empty, so without this bound every attempt would spend its tries on empty shards, and
+ * at a city's rate those failed writes throttle the shards that still hold the last units. The
+ * price: an attempt may answer SOLD_OUT while an untried shard still holds a unit, which a later
+ * attempt takes, or drop close counts as unclaimed. A planned drop (headroom 2) affords 2 tries;
+ * at the 1,000-shard cap, 1 try above 500,000 attempts/s; 16 where shards are many for the rate.
+ *
+ * @throws RangeError when `shards` is not a whole number in 1–{@link MAX_SHARDS} or the rate is
+ *   not a finite positive number.
+ */
+export function shardTries(input: { shards: number; attemptsPerSecond: number; partitionWcuPerSecond?: number }): number {
+  const { shards, attemptsPerSecond } = input;
+  const partitionWcuPerSecond = input.partitionWcuPerSecond ?? PARTITION_WCU_PER_SECOND;
+  if (!Number.isSafeInteger(shards) || shards < 1 || shards > MAX_SHARDS) throw new RangeError(`shards must be a whole number in 1–${MAX_SHARDS}, got ${shards}`);
+  assertPositive("attemptsPerSecond", attemptsPerSecond);
+  assertPositive("partitionWcuPerSecond", partitionWcuPerSecond);
+  // Forgive floating-point dust, as planShards does.
+  const affordable = Math.floor((shards * partitionWcuPerSecond) / attemptsPerSecond + 1e-9);
+  return Math.max(1, Math.min(shards, MAX_SHARD_TRIES, affordable));
+}
+
 export interface ShardPlan {
   shards: number;
   /** Average attempts per second each shard receives with this many shards. */

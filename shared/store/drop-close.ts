@@ -25,7 +25,7 @@ import { splitStock } from "../domain/inventory.js";
 import { indexName } from "../wiring/indexes.js";
 import { campaignIdOf, dropCloseOutcomeSchema, dropRecordSchema, loadCampaign } from "./campaigns.js";
 import { cancellationItem, cancellationReasons, itemOfConditionFailure, queryPages } from "./dynamo.js";
-import { SHARD_WRITE_CONCURRENCY, addRolledInUnits, forEachLimited } from "./inventory.js";
+import { SHARD_WRITE_CONCURRENCY, addRolledInUnits, forEachLimited, forgetEmptiedShards } from "./inventory.js";
 import { DROP_SORT_PREFIX, DUE, campaignKey, dropKey } from "./keys.js";
 import { countIssued } from "./vouchers.js";
 import { DropCloseInvariantError, RollInRefusedError } from "../errors.js";
@@ -303,11 +303,17 @@ async function rollIn(
   for (const [type, count] of Object.entries(units)) {
     const shardCount = shardCounts[type];
     if (shardCount === undefined) throw new DropCloseInvariantError(`drop ${target} has no shard count for ${type} after roll-in`, { target, type });
-    splitStock(count, shardCount).forEach((part, shard) => writes.push({ type, shard, count: part }));
+    // Every shard is written, those given no unit too: each loses its sold-out mark.
+    const parts = splitStock(count, shardCount);
+    for (let shard = 0; shard < shardCount; shard += 1) writes.push({ type, shard, count: parts[shard] ?? 0 });
   }
   await forEachLimited(writes, SHARD_WRITE_CONCURRENCY, async ({ type, shard, count }) => {
     await fault({ step: "shard", campaignId, dropId: source, target, voucherTypeId: type, shard });
-    await addRolledInUnits(db, tables.inventory, { campaignId, dropId: target, voucherTypeId: type, shard }, source, count);
+    const address = { campaignId, dropId: target, voucherTypeId: type, shard };
+    await addRolledInUnits(db, tables.inventory, address, source, count);
+    // After the units, so the emptied-shard record never lacks a shard that is still empty; a resumed close, whose
+    // add finds its marker, repeats this (idempotent) in case a crash came between the two.
+    if (count > 0) await forgetEmptiedShards(db, tables.inventory, address, [shard]);
   });
 }
 

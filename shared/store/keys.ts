@@ -18,6 +18,15 @@ export const DUE = "DUE";
 export const shardKey = (campaignId: string, dropId: string, voucherTypeId: string, shard: number) => ({
   pk: `SHARD#${campaignId}#${dropId}#${voucherTypeId}#${shard}`,
 });
+/**
+ * inventory table: which of a drop's shards of one voucher type gave their last unit, in two
+ * levels so no item is hot: group g's set of its emptied shards (`group` given), and the set of
+ * emptied groups (`group` absent). The claim that completes the top set marks the stock sold out
+ * (shared/store/inventory.ts).
+ */
+export const emptiedShardsKey = (campaignId: string, dropId: string, voucherTypeId: string, group?: number) => ({
+  pk: `EMPTIED#${campaignId}#${dropId}#${voucherTypeId}${group === undefined ? "" : `#${group}`}`,
+});
 
 /**
  * vouchers table: a voucher, filed under the drop shard its unit came from. Drop close counts a

@@ -7,7 +7,12 @@
  *     account's own counter, so an account never linked costs no extra call; a linked account
  *     whose person is another's reads that counter too;
  *  3. one unit is taken from a random shard with a plain conditional update, trying other
- *     shards (bounded, random order, remembering empty ones) before answering SOLD_OUT;
+ *     shards (random order, remembering empty ones, as many as the shards absorb at the drop's
+ *     rate: `shardTries`) before answering SOLD_OUT; a shard whose failed take answers with the
+ *     stock's sold-out mark ends the search at once. The claim that takes a shard's last unit
+ *     records the shard as emptied (a rare extra write: once per shard; shared/store/inventory.ts),
+ *     and the claim that completes the record announces the sell-out (the drop item and every
+ *     empty shard), so that afterwards one failed write tells any instance;
  *  4. a slot is taken on the person's counter (`claimed < limit`, the voucher id not yet
  *     admitted), recording the voucher id, this attempt and the shard: a plain conditional update;
  *  5. the voucher is put (`attribute_not_exists`): a plain conditional put (for a linked account
@@ -35,16 +40,33 @@
  *  - a lost answer at 5: the put is sent again and finds the voucher (`ALL_OLD`), which is the
  *    answer. If no answer comes at all, the voucher is read back; not there → retryable error,
  *    the unit stays with its slot, and a keyed retry files the voucher.
+ *  - the sell-out announcement is a hint written after the take, never a condition of it: a
+ *    crash between taking a shard's last unit and recording the shard as emptied (or a failed
+ *    mark) leaves the stock unannounced, and claims find the sell-out by trying shards as they did
+ *    before; the record's set `ADD`s are idempotent, so a lost answer counts once; a unit given
+ *    back after the announcement clears its shard's mark, its place in the record and the drop item's
+ *    mark, but shards marked before stay marked, so that unit may wait for a claim that happens to
+ *    try its shard, and drop close counts it as unclaimed if none does. No mark can oversell.
  * A unit goes back only when this attempt certainly holds no slot and never will. Giving it back
  * in any other case could sell it twice.
  */
 import { randomBytes } from "node:crypto";
 import { assertDropOpen, issueVoucher as buildVoucher, keyedVoucherId, type Voucher } from "../domain/claim.js";
 import { DropNotOpenError, LimitReachedError, LotteryDropError, NotFoundError, NotRegisteredError, SoldOutError, ThrottledError, UnavailableError } from "../errors.js";
+import { DEFAULT_ATTEMPTS_PER_SECOND, shardTries } from "../domain/shard-plan.js";
 import { takeFromShards } from "../domain/inventory.js";
 import { logger } from "../logger.js";
 import { type CampaignWithDrops, loadCampaign } from "../store/campaigns.js";
-import { type ShardAddress, clearSoldOut, giveBackUnit, markSoldOut, takeUnit } from "../store/inventory.js";
+import {
+  type ShardAddress,
+  clearSoldOut,
+  forgetEmptiedShards,
+  giveBackUnit,
+  markShardsSoldOut,
+  markSoldOut,
+  recordShardEmptied,
+  takeUnit,
+} from "../store/inventory.js";
 import { type RetryOptions, withRetries } from "../store/retry.js";
 import {
   type AdmitOutcome,
@@ -65,8 +87,10 @@ import { resolvePersonKey } from "./person-key.js";
 import type { Dependencies } from "./dependencies.js";
 import { StockCaches } from "./stock-caches.js";
 
-/** Shards one attempt may try before answering SOLD_OUT; each try is a write. */
-export const MAX_SHARD_TRIES = 16;
+/** How long an instance answers SOLD_OUT from memory before it tries a shard again, in ms. */
+export const CLAIM_SOLD_OUT_CACHE_MS = 5_000;
+
+export { MAX_SHARD_TRIES } from "../domain/shard-plan.js";
 
 /**
  * What one function instance remembers between claims: {@link StockCaches} for the drops' shards,
@@ -76,7 +100,7 @@ export const MAX_SHARD_TRIES = 16;
 export class ClaimCaches extends StockCaches {
   private readonly campaigns = new Map<string, { expires: number; value: Promise<CampaignWithDrops | undefined> }>();
 
-  constructor(readonly options: { campaignTtlMs: number; soldOutTtlMs: number } = { campaignTtlMs: 1_000, soldOutTtlMs: 5_000 }) {
+  constructor(readonly options: { campaignTtlMs: number; soldOutTtlMs: number } = { campaignTtlMs: 1_000, soldOutTtlMs: CLAIM_SOLD_OUT_CACHE_MS }) {
     super(options.soldOutTtlMs);
   }
 
@@ -186,25 +210,37 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDependencie
   }
 
   const address = (shard: number): ShardAddress => ({ campaignId: campaign.id, dropId: drop.id, voucherTypeId: voucherType.id, shard });
+  const stock = { campaignId: campaign.id, dropId: drop.id, voucherTypeId: voucherType.id };
+  let lastUnitOf: number | undefined;
   const taken = await takeFromShards({
     shardCount,
     knownEmpty: caches.knownEmpty(key, started.getTime()),
-    maxAttempts: Math.min(shardCount, MAX_SHARD_TRIES),
+    // Bounded by what the shards absorb at the drop's rate: near the end most tries fail.
+    maxAttempts: shardTries({ shards: shardCount, attemptsPerSecond: drop.expectedAttemptsPerSecond ?? DEFAULT_ATTEMPTS_PER_SECOND }),
     random: deps.random,
-    take: (shard) => withRetries(() => takeUnit(db, tables.inventory, address(shard)), deps.retry),
+    take: async (shard) => {
+      const take = await withRetries(() => takeUnit(db, tables.inventory, address(shard)), deps.retry);
+      if (take.outcome === "taken") {
+        if (take.lastUnit) {
+          lastUnitOf = shard;
+          caches.rememberEmpty(key, [shard], deps.now().getTime());
+        }
+        return "taken";
+      }
+      return take.soldOutMarked ? "sold-out" : "empty";
+    },
   });
   caches.rememberEmpty(key, taken.emptied, deps.now().getTime());
   if (taken.outcome === "sold-out") {
-    if (taken.everyShardEmpty) {
-      caches.rememberSoldOut(key, deps.now().getTime());
-      await markSoldOut(db, tables.campaigns, { campaignId: campaign.id, dropId: drop.id, voucherTypeId: voucherType.id }, deps.now()).catch(
-        (error: unknown) => logger.warn("could not mark the drop sold out", { key, error: String(error) }),
-      );
-    }
+    if (taken.alreadyMarked) caches.rememberSoldOut(key, deps.now().getTime());
+    else if (taken.everyShardEmpty) await announceSoldOut(stock, shardCount, deps);
     throw new SoldOutError("This drop is sold out");
   }
 
   const unit = address(taken.shard);
+  // The claim that empties the last shard spreads the sell-out before it goes on (see announceSoldOut).
+  const announced = taken.shard === lastUnitOf && (await emptiedLastShard(unit, shardCount, deps));
+  if (announced) await announceSoldOut(stock, shardCount, deps);
   await deps.afterTake?.(unit);
   const claimedAt = deps.now();
   const issue: VoucherIssue = {
@@ -216,7 +252,7 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDependencie
     // One per claim, the same on every try of its writes, so the slot and the voucher tell whose they are.
     attempt: randomBytes(12).toString("base64url"),
   };
-  const giveBack = () => returnUnit(unit, key, deps, drop.soldOut[voucherType.id] !== undefined);
+  const giveBack = () => returnUnit(unit, key, deps);
 
   let admitted: AdmitOutcome;
   try {
@@ -296,13 +332,54 @@ function retryable(error: unknown): Error {
   return new UnavailableError("The claim could not be confirmed; retry with the same Idempotency-Key", { cause: error });
 }
 
-/** Puts a unit back; on failure the unit is stranded, which drop close accounts for. */
-async function returnUnit(unit: ShardAddress, key: string, deps: ClaimDependencies, markedSoldOut: boolean): Promise<void> {
+/**
+ * Puts a unit back; on failure the unit is stranded, which drop close accounts for. Either way
+ * the shard leaves the emptied-shard record (the unit may have landed) and the drop item's
+ * sell-out mark is cleared, whoever wrote it: give-backs are rare (a person's claims racing at
+ * their limit), so the extra write is too.
+ */
+async function returnUnit(unit: ShardAddress, key: string, deps: ClaimDependencies): Promise<void> {
   try {
     await withRetries(() => giveBackUnit(deps.db, deps.tables.inventory, unit), deps.retry);
     deps.caches.unitReturned(key, unit.shard);
-    if (markedSoldOut) await clearSoldOut(deps.db, deps.tables.campaigns, unit);
   } catch (error) {
     logger.warn("could not return a unit; drop close will count it as unclaimed", { ...unit, error: String(error) });
   }
+  try {
+    await withRetries(() => forgetEmptiedShards(deps.db, deps.tables.inventory, unit, [unit.shard]), deps.retry);
+    await clearSoldOut(deps.db, deps.tables.campaigns, unit);
+  } catch (error) {
+    logger.warn("could not clear the sell-out after returning a unit; it may answer SOLD_OUT early", { ...unit, error: String(error) });
+  }
+}
+
+/**
+ * Records that this claim took the last unit of its shard, and says whether that shard was the
+ * last of the stock to empty. A failure here only loses the early announcement: claims then find
+ * the sell-out by trying shards, as they would without it.
+ */
+async function emptiedLastShard(unit: ShardAddress, shardCount: number, deps: ClaimDependencies): Promise<boolean> {
+  try {
+    return await withRetries(() => recordShardEmptied(deps.db, deps.tables.inventory, unit, shardCount), deps.retry);
+  } catch (error) {
+    logger.warn("could not record an emptied shard; the sell-out is found by trying shards", { ...unit, error: String(error) });
+    return false;
+  }
+}
+
+/**
+ * Spreads a sell-out: this instance remembers it, the drop item shows it (read by every instance
+ * within its campaign cache time, and by the console), and every empty shard carries it, so the
+ * next failed take anywhere learns it from that one write. Each mark is a hint (see
+ * shared/store/inventory.ts); a mark that fails is logged and the claims find the sell-out by
+ * trying shards.
+ */
+async function announceSoldOut(stock: Omit<ShardAddress, "shard">, shardCount: number, deps: ClaimDependencies): Promise<void> {
+  const at = deps.now();
+  deps.caches.rememberSoldOut(stockKey(stock), at.getTime());
+  const marks = [
+    markSoldOut(deps.db, deps.tables.campaigns, stock, at),
+    markShardsSoldOut(deps.db, deps.tables.inventory, stock, shardCount, at),
+  ];
+  await Promise.all(marks.map((mark) => mark.catch((error: unknown) => logger.warn("could not mark the drop sold out", { ...stock, error: String(error) }))));
 }

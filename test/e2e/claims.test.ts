@@ -145,16 +145,20 @@ describe("claiming over HTTP", () => {
   });
 
   it("answers each refusal with its status and error body", async () => {
-    const open = await seed({ perPersonLimit: 1, drops: [{ id: "d1", stock: { "100-30": 1 }, shards: 1 }] });
+    // A unit stays on `open` for the limit case: the claim that takes a drop's last unit tells its
+    // instance at once, which then answers SOLD_OUT before reading anyone's counter.
+    const open = await seed({ perPersonLimit: 1, drops: [{ id: "d1", stock: { "100-30": 2 }, shards: 1 }] });
+    const gone = await seed({ perPersonLimit: 1, drops: [{ id: "d1", stock: { "100-30": 1 }, shards: 1 }] });
     const future = new Date(Date.now() + 3_600_000).toISOString();
     const later = await seed({ drops: [{ id: "d1", stock: { "100-30": 1 }, shards: 1, opensAt: future, closesAt: new Date(Date.now() + 7_200_000).toISOString() }] });
     const paused = await seed({ status: "PAUSED", drops: [{ id: "d1", stock: { "100-30": 1 }, shards: 1 }] });
     const path = (id: string, drop = "d1") => `/campaigns/${id}/drops/${drop}/claims`;
 
     expect((await claim("x1", path(open), { voucherTypeId: "100-30" })).status).toBe(201);
+    expect((await claim("x0", path(gone), { voucherTypeId: "100-30" })).status).toBe(201);
     const cases: [string, Promise<{ status: number; json: unknown }>, number, string][] = [
       ["limit", claim("x1", path(open), { voucherTypeId: "100-30" }), 409, "LIMIT_REACHED"],
-      ["sold out", claim("x2", path(open), { voucherTypeId: "100-30" }), 409, "SOLD_OUT"],
+      ["sold out", claim("x2", path(gone), { voucherTypeId: "100-30" }), 409, "SOLD_OUT"],
       ["not yet open", claim("x3", path(later), { voucherTypeId: "100-30" }), 409, "DROP_NOT_OPEN"],
       ["paused", claim("x4", path(paused), { voucherTypeId: "100-30" }), 409, "DROP_NOT_OPEN"],
       ["unknown campaign", claim("x5", path("nope"), { voucherTypeId: "100-30" }), 404, "NOT_FOUND"],

@@ -9,7 +9,7 @@ import { join, relative } from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp, type BuiltApp } from "../../infra/build-app.js";
-import { CLAIM_FUNCTION, DROP_ALIAS_NAME, DROP_PLAN_CONTEXT, readDropPlan } from "../../infra/constructs/drop-plan.js";
+import { CAMPAIGN_CACHE_ENV, CLAIM_FUNCTION, DROP_ALIAS_NAME, DROP_PLAN_CONTEXT, readDropPlan } from "../../infra/constructs/drop-plan.js";
 import { REPO_ROOT } from "../../infra/constructs/voucher-function.js";
 import { DROP_PLAN_TABLES, planDrop } from "../../shared/domain/capacity.js";
 import { DEFAULT_ROUTE_THROTTLES } from "../../infra/edge-context.js";
@@ -18,7 +18,7 @@ import { logicalId, testApp } from "./support.js";
 
 type Resource = { Type: string; Properties: Record<string, any> };
 
-const plan = planDrop({ attemptsPerSecond: 20_000, stock: 100_000 });
+const plan = planDrop({ attemptsPerSecond: 100_000, stock: 100_000 });
 const dir = mkdtempSync(join(tmpdir(), "drop-plan-"));
 const planFile = join(dir, "plan.json");
 writeFileSync(planFile, JSON.stringify(plan));
@@ -69,6 +69,16 @@ describe("a deployment with a drop plan", () => {
     expect(permissions.length).toBeGreaterThan(0);
   });
 
+  it("sets the plan's campaign cache time on the claim function, and on no other", () => {
+    const functions = resources(stateless, "AWS::Lambda::Function");
+    const claimId = logicalId(built.stateless.functions[CLAIM_FUNCTION]!);
+    const withCache = functions.filter(([, fn]) => fn.Properties.Environment?.Variables?.[CAMPAIGN_CACHE_ENV] !== undefined).map(([id]) => id);
+    expect(withCache).toEqual([claimId]);
+    const claim = functions.find(([id]) => id === claimId)![1];
+    expect(plan.claimFunction.campaignCacheMs).toBeGreaterThan(1_000);
+    expect(claim.Properties.Environment.Variables[CAMPAIGN_CACHE_ENV]).toBe(String(plan.claimFunction.campaignCacheMs));
+  });
+
   it("keeps cdk-nag clean (its checks run at synthesis)", () => {
     expect(() => built.app.synth()).not.toThrow();
   });
@@ -91,6 +101,7 @@ describe("a deployment without a drop plan", () => {
     const stateless = Template.fromStack(built.stateless);
     expect(resources(stateful, "AWS::DynamoDB::GlobalTable").filter(([, table]) => table.Properties.WarmThroughput !== undefined)).toEqual([]);
     expect(resources(stateless, "AWS::Lambda::Alias")).toEqual([]);
+    expect(resources(stateless, "AWS::Lambda::Function").filter(([, fn]) => fn.Properties.Environment?.Variables?.[CAMPAIGN_CACHE_ENV] !== undefined)).toEqual([]);
     const stage = resources(stateless, "AWS::ApiGatewayV2::Stage")[0]![1].Properties;
     expect(stage.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
     expect(stage.RouteSettings[CLAIM_ROUTE]).toEqual({ ThrottlingRateLimit: DEFAULT_ROUTE_THROTTLES.claims.rateLimit, ThrottlingBurstLimit: DEFAULT_ROUTE_THROTTLES.claims.burstLimit });
@@ -107,6 +118,13 @@ describe("the drop plan context", () => {
   it("reads a path relative to the repository root, or absolute", () => {
     expect(read(planFile)).toEqual(plan);
     expect(read(relative(REPO_ROOT, planFile))).toEqual(plan);
+  });
+
+  it("reads a plan written before the campaign cache time, which then sets none", () => {
+    const { campaignCacheMs: _cache, ...claimFunction } = plan.claimFunction;
+    const older = join(dir, "older.json");
+    writeFileSync(older, JSON.stringify({ ...plan, claimFunction }));
+    expect(read(older)?.claimFunction).toEqual({ provisionedConcurrency: plan.claimFunction.provisionedConcurrency });
   });
 
   it.each([

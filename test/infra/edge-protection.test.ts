@@ -53,6 +53,17 @@ describe("the stock user pool (no vouchers:jwtIssuer)", () => {
     );
   });
 
+  it("alarms on the token trigger's errors and throttles, since nobody signs in while it fails", () => {
+    const observability = Template.fromStack(built.stateless.observability);
+    for (const id of ["PreTokenGenerationErrorsAlarm", "PreTokenGenerationThrottlesAlarm"]) {
+      const alarm = built.stateless.observability.alarms[id];
+      expect(alarm, id).toBeDefined();
+      const { Properties } = resources(observability)[logicalId(alarm!)]!;
+      expect(JSON.stringify(Properties.Dimensions)).toContain("FunctionName");
+      expect(Properties.AlarmActions).toHaveLength(1);
+    }
+  });
+
   it("has the groups the API checks", () => {
     const groups = ofType(identity, "AWS::Cognito::UserPoolGroup").map(([, r]) => r.Properties.GroupName);
     expect(groups.sort()).toEqual(["merchants", "operators"]);

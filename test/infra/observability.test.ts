@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildApp, type BuiltApp } from "../../infra/build-app.js";
-import { DROP_PLAN_CONTEXT } from "../../infra/constructs/drop-plan.js";
+import { DROP_ALIAS_NAME, DROP_PLAN_CONTEXT } from "../../infra/constructs/drop-plan.js";
 import { DROP_DAY, THRESHOLDS } from "../../infra/constructs/observability.js";
 import { RUNBOOK, RUNBOOK_SECTIONS } from "../../infra/constructs/runbook.js";
 import { REPO_ROOT } from "../../infra/constructs/voucher-function.js";
@@ -54,6 +54,8 @@ describe.each(WIRINGS)("observability of the %s wiring", (_label, wiring: Wiring
   it("has the alarms the issue lists, and no others", () => {
     const expected = [
       ...functions.flatMap((name) => [`${pascal(name)}ErrorsAlarm`, `${pascal(name)}ThrottlesAlarm`]),
+      // The stock user pool's token trigger: when it fails, nobody signs in.
+      ...(built.identity ? ["PreTokenGenerationErrorsAlarm", "PreTokenGenerationThrottlesAlarm"] : []),
       "ApiServerErrorRateAlarm",
       "ApiLatencyP99Alarm",
       ...Object.keys(wiring.tables).map((name) => `${pascal(name)}TableThrottlesAlarm`),
@@ -185,6 +187,10 @@ describe("the drop-day dashboard of a deployment with a drop plan", () => {
         expect(body).toContain(`\\"value\\":${plan.warmThroughput[table].writeUnitsPerSecond},\\"label\\":\\"${table} warm WCU/s`);
       }
       expect(body).toContain(`\\"value\\":${plan.quotas.lambdaConcurrentExecutions},\\"label\\":\\"account limit\\"`);
+      // The provisioned environments' utilisation is read on the alias, where Lambda publishes it.
+      const utilisation = body.slice(body.indexOf("ProvisionedConcurrencyUtilization") - 40, body.indexOf("ProvisionedConcurrencyUtilization") + 400);
+      expect(utilisation).toContain("Resource");
+      expect(utilisation).toContain(`:${DROP_ALIAS_NAME}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -5,13 +5,42 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  CAMPAIGN_CACHE_CEILING_MS,
+  CAMPAIGN_CACHE_FLOOR_MS,
   CLAIM_WCU_PER_ATTEMPT,
   DEFAULT_ATTEMPTS_PER_SECOND,
   DEFAULT_QUOTAS,
   dropPlanSchema,
+  campaignCacheMs,
   planDrop,
   planShards,
+  MAX_SHARD_TRIES,
+  shardTries,
 } from "../../shared/domain/capacity.js";
+
+describe("shardTries", () => {
+  it("is what the shards' partitions absorb per attempt at the drop's rate, from 1 to 16 and at most the shards", () => {
+    // A planned drop: headroom 2 gives 2 tries.
+    const planned = planShards({ attemptsPerSecond: 100_000, wcuPerAttempt: 1 });
+    expect(shardTries({ shards: planned.shards, attemptsPerSecond: 100_000 })).toBe(2);
+    // A city's drop at the 1,000-shard cap: 600,000 attempts/s leave 1.67 writes an attempt.
+    expect(shardTries({ shards: 1_000, attemptsPerSecond: 600_000 })).toBe(1);
+    expect(shardTries({ shards: 1_000, attemptsPerSecond: 5_000_000 })).toBe(1);
+    // Few attempts for many shards: the 16-try ceiling; few shards: every one.
+    expect(shardTries({ shards: 1_000, attemptsPerSecond: 1_000 })).toBe(MAX_SHARD_TRIES);
+    expect(MAX_SHARD_TRIES).toBe(16);
+    expect(shardTries({ shards: 4, attemptsPerSecond: 1_000 })).toBe(4);
+    expect(shardTries({ shards: 1, attemptsPerSecond: 1 })).toBe(1);
+    // An exact fit is not rounded down by floating-point dust.
+    expect(shardTries({ shards: 3, attemptsPerSecond: 1_000, partitionWcuPerSecond: 1_000 })).toBe(3);
+    expect(shardTries({ shards: 10, attemptsPerSecond: 3_333.3333333333335 })).toBe(3);
+  });
+
+  it("refuses shards outside 1–1,000 and rates that are not positive", () => {
+    for (const shards of [0, 1.5, 1_001, Number.NaN]) expect(() => shardTries({ shards, attemptsPerSecond: 1 }), String(shards)).toThrow(RangeError);
+    for (const rate of [0, -1, Number.POSITIVE_INFINITY]) expect(() => shardTries({ shards: 4, attemptsPerSecond: rate }), String(rate)).toThrow(RangeError);
+  });
+});
 
 describe("planShards", () => {
   it.each([
@@ -168,6 +197,29 @@ describe("planDrop", () => {
     ["a zero claim duration", { attemptsPerSecond: 100, stock: 10, claimMs: 0 }],
   ])("refuses %s", (_label, input) => {
     expect(() => planDrop(input)).toThrow(RangeError);
+  });
+
+  it("caches the campaign long enough that the environments' re-reads take at most half of its partition's 3,000 RCU/s, from 1 s to 10 s", () => {
+    expect([CAMPAIGN_CACHE_FLOOR_MS, CAMPAIGN_CACHE_CEILING_MS]).toEqual([1_000, 10_000]);
+    // 1,600 environments × 0.5 RCU per second = 800 RCU/s, under 1,500: the floor.
+    expect(campaignCacheMs(1_600)).toBe(1_000);
+    // 8,000 × 0.5 = 4,000 RCU per read round; at 1,500 RCU/s, one round per 2.67 s, rounded up to 2.7 s.
+    expect(campaignCacheMs(8_000)).toBe(2_700);
+    expect((8_000 * 0.5) / 2.7).toBeLessThanOrEqual(1_500);
+    // 40,800 would need 13.6 s: the ceiling, 2,040 RCU/s.
+    expect(campaignCacheMs(40_800)).toBe(10_000);
+    expect(campaignCacheMs(0)).toBe(1_000);
+
+    const plan = planDrop({ attemptsPerSecond: 100_000, stock: 100_000 });
+    expect(plan.claimFunction).toEqual({ provisionedConcurrency: 8_000, campaignCacheMs: 2_700 });
+    expect(plan.explanation.join("\n")).toContain("a pause takes effect within 2.7 s");
+  });
+
+  it("keeps reading plans written before the campaign cache time", () => {
+    const plan = planDrop({ attemptsPerSecond: 100, stock: 10 });
+    const older = { ...plan, claimFunction: { provisionedConcurrency: plan.claimFunction.provisionedConcurrency } };
+    expect(dropPlanSchema.parse(JSON.parse(JSON.stringify(older)))).toEqual(older);
+    expect(dropPlanSchema.safeParse({ ...plan, claimFunction: { ...plan.claimFunction, campaignCacheMs: 60_000 } }).success).toBe(false);
   });
 
   it("refuses a plan of another version", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { config, grantedQueues, grantedTables, queueUrl, tableName } from "../../shared/config.js";
+import { DEFAULT_CLAIM_CAMPAIGN_CACHE_MS, claimCampaignCacheMs, config, grantedQueues, grantedTables, queueUrl, tableName } from "../../shared/config.js";
 import { ConfigurationError } from "../../shared/errors.js";
 
 describe("config", () => {
@@ -28,5 +28,14 @@ describe("config", () => {
     expect(grantedQueues(env)).toEqual({ payoutDlq: "http://q/dlq" });
     expect(() => tableName("campaigns", env)).toThrow(ConfigurationError);
     expect(() => tableName("campaigns", env)).toThrow(/VOUCHERS_TABLE_CAMPAIGNS/);
+  });
+
+  it("reads a claim instance's campaign cache time from a drop plan's variable, 1 s without it, and refuses nonsense", () => {
+    expect(claimCampaignCacheMs({})).toBe(DEFAULT_CLAIM_CAMPAIGN_CACHE_MS);
+    expect(DEFAULT_CLAIM_CAMPAIGN_CACHE_MS).toBe(1_000);
+    expect(claimCampaignCacheMs({ CLAIM_CAMPAIGN_CACHE_MS: "4000" })).toBe(4_000);
+    for (const bad of ["0", "-5", "1.5", "soon", "600000"]) {
+      expect(() => claimCampaignCacheMs({ CLAIM_CAMPAIGN_CACHE_MS: bad }), bad).toThrow(/CLAIM_CAMPAIGN_CACHE_MS/);
+    }
   });
 });

@@ -115,7 +115,7 @@ describe("takeFromShards", () => {
   it("answers sold out without any call when every shard is known empty", async () => {
     const { calls, take } = fakeShards([1, 1, 1]);
     const result = await takeFromShards({ shardCount: 3, knownEmpty: new Set([0, 1, 2]), maxAttempts: 3, random: seededRandom(1), take });
-    expect(result).toEqual({ outcome: "sold-out", attempts: 0, emptied: [], everyShardEmpty: true });
+    expect(result).toEqual({ outcome: "sold-out", attempts: 0, emptied: [], everyShardEmpty: true, alreadyMarked: false });
     expect(calls).toEqual([]);
   });
 
@@ -125,8 +125,32 @@ describe("takeFromShards", () => {
 
     const result = await takeFromShards({ shardCount: 10, knownEmpty: new Set([9]), maxAttempts: 4, random: seededRandom(11), take });
 
-    expect(result).toEqual({ outcome: "sold-out", attempts: 4, emptied: order.slice(0, 4), everyShardEmpty: false });
+    expect(result).toEqual({ outcome: "sold-out", attempts: 4, emptied: order.slice(0, 4), everyShardEmpty: false, alreadyMarked: false });
     expect(calls).toHaveLength(4);
+  });
+
+  it("stops at the first shard that carries the sell-out mark, however many shards are left untried", async () => {
+    const calls: number[] = [];
+    const take = (shard: number): Promise<TakeOutcome> => {
+      calls.push(shard);
+      return Promise.resolve("sold-out");
+    };
+    const result = await takeFromShards({ shardCount: 64, knownEmpty: new Set(), maxAttempts: 16, random: seededRandom(9), take });
+    expect(result).toEqual({ outcome: "sold-out", attempts: 1, emptied: [calls[0]], everyShardEmpty: true, alreadyMarked: true });
+    expect(calls).toHaveLength(1);
+  });
+
+  it("after a plain empty shard, stops at a marked one without trying the shards that still hold units", async () => {
+    const order = shardKeyOrder(8, seededRandom(4));
+    const answers = new Map<number, TakeOutcome>([[order[0]!, "empty"], [order[1]!, "sold-out"]]);
+    const calls: number[] = [];
+    const take = (shard: number): Promise<TakeOutcome> => {
+      calls.push(shard);
+      return Promise.resolve(answers.get(shard) ?? "taken");
+    };
+    const result = await takeFromShards({ shardCount: 8, knownEmpty: new Set(), maxAttempts: 8, random: seededRandom(4), take });
+    expect(result).toEqual({ outcome: "sold-out", attempts: 2, emptied: [order[0], order[1]], everyShardEmpty: true, alreadyMarked: true });
+    expect(calls).toEqual([order[0], order[1]]);
   });
 
   it("answers sold out, every shard empty, when the last unknown shards all come back empty", async () => {

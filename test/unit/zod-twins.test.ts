@@ -3,8 +3,9 @@
  * the OpenAPI document reads: the claim's body and Idempotency-Key (shared/api/claim-request.ts
  * against shared/api/schemas.ts and parameters.ts), and the voucher types, instant discounts and
  * sectors of a stored campaign (shared/domain/stored-campaign.ts against campaign.ts,
- * instant-discount.ts, sectors.ts). Each pair must accept the same samples and refuse the same
- * ones with the same issues (paths, codes and messages).
+ * instant-discount.ts, sectors.ts), and configuration's URL, base64 and number variables
+ * (shared/config.ts against zod's own). Each pair must accept the same samples and refuse the
+ * same ones with the same issues (paths, codes and messages).
  */
 import { describe, expect, it } from "vitest";
 import { claimBodySchema, claimPathSchema, idempotencyKeyHeaderSchema } from "../../shared/api/claim-request.js";
@@ -13,21 +14,23 @@ import { claimRequestSchema } from "../../shared/api/schemas.js";
 import { voucherTypeSchema } from "../../shared/domain/campaign.js";
 import { instantDiscountSchema } from "../../shared/domain/instant-discount.js";
 import { sectorSchema } from "../../shared/domain/sectors.js";
-import { storedInstantDiscountSchema, storedSectorSchema, storedVoucherTypeSchema } from "../../shared/domain/stored-campaign.js";
-import type * as classic from "../../shared/zod.js";
+import { ISO_INSTANT_PATTERN, storedInstantDiscountSchema, storedSectorSchema, storedVoucherTypeSchema } from "../../shared/domain/stored-campaign.js";
+import { base64VariableSchema, numberVariableSchema, urlVariableSchema } from "../../shared/config.js";
+import * as classic from "../../shared/zod.js";
 import * as mini from "../../shared/zod-mini.js";
 
-/** What a parse answers: the value, or each issue's path, code and message. */
-function outcome(schema: classic.core.$ZodType, sample: unknown) {
+/** What a parse answers: the value, or each issue's path, code and message (without the code when `codes` is false). */
+function outcome(schema: classic.core.$ZodType, sample: unknown, codes = true) {
   const parsed = mini.safeParse(schema, sample);
-  return parsed.success ? { data: parsed.data } : { issues: parsed.error.issues.map(({ path, code, message }) => ({ path, code, message })) };
+  if (parsed.success) return { data: parsed.data };
+  return { issues: parsed.error.issues.map(({ path, code, message }) => (codes ? { path, code, message } : { path, message })) };
 }
 
-function expectTwins(miniSchema: classic.core.$ZodType, classicSchema: classic.core.$ZodType, samples: readonly unknown[]) {
+function expectTwins(miniSchema: classic.core.$ZodType, classicSchema: classic.core.$ZodType, samples: readonly unknown[], codes = true) {
   let refused = 0;
   for (const sample of samples) {
-    const answer = outcome(miniSchema, sample);
-    expect(answer, JSON.stringify(sample)).toEqual(outcome(classicSchema, sample));
+    const answer = outcome(miniSchema, sample, codes);
+    expect(answer, JSON.stringify(sample)).toEqual(outcome(classicSchema, sample, codes));
     if ("issues" in answer) refused += 1;
   }
   // Both kinds of sample are there, so the comparison can fail either way.
@@ -84,6 +87,11 @@ describe("a stored campaign's zod mini schemas and the definition's", () => {
       voucherType,
       { ...withoutValidity, validUntil: "2030-01-01T00:00:00+08:00" },
       { ...withoutValidity, validUntil: "2030-01-01T00:00:00" },
+      { ...withoutValidity, validUntil: "2028-02-29T23:59:59.5Z" },
+      { ...withoutValidity, validUntil: "2027-02-29T00:00:00Z" },
+      { ...withoutValidity, validUntil: "2030-01-01T00:00Z" },
+      { ...withoutValidity, validUntil: "2030-01-01T24:00:00Z" },
+      { ...withoutValidity, validUntil: "2030-01-01 00:00:00Z" },
       withoutValidity,
       { ...voucherType, validUntil: "2030-01-01T00:00:00Z" },
       { ...voucherType, discount: 10_000 },
@@ -119,5 +127,28 @@ describe("a stored campaign's zod mini schemas and the definition's", () => {
 
   it("sectors", () => {
     expectTwins(storedSectorSchema, sectorSchema, ["supermarket", "other", "Supermarket", "", 3]);
+  });
+});
+
+describe("zod's formats as the claim handler's bundle writes them", () => {
+  it("an instant with an offset is zod's own pattern", () => {
+    expect(ISO_INSTANT_PATTERN.source).toBe(classic.regexes.datetime({ offset: true }).source);
+  });
+
+  // A refused variable is reported by its name and message (ConfigurationError), never by its issue's code.
+  it("configuration's URLs", () => {
+    expectTwins(urlVariableSchema, classic.url(), ["http://127.0.0.1:8000", " https://example.com/a ", "https://exa\nmple.com", "not a url", "", "http:", "mailto:x@y", 8000], false);
+  });
+
+  it("configuration's base64 keys", () => {
+    expectTwins(base64VariableSchema, classic.base64(), ["", "AAAA", "AAA=", "AA==", "A===", "AAA", "AA AA", "AA\nAA", "****", "QUJD", 3], false);
+  });
+
+  it("configuration's numbers: the same values accepted, the same refused", () => {
+    const samples = ["4000", "1", " 7 ", "0", "-5", "1.5", "1e3", "soon", "", "600000", "Infinity", "0x10"];
+    const answers = (schema: classic.core.$ZodType) => samples.map((sample) => outcome(schema, sample)).map((answer) => ("data" in answer ? answer.data : "refused"));
+    expect(answers(numberVariableSchema(mini.int().check(mini.minimum(1), mini.maximum(60_000))))).toEqual(answers(classic.coerce.number().int().min(1).max(60_000)));
+    expect(answers(numberVariableSchema(mini.int().check(mini.positive())))).toEqual(answers(classic.coerce.number().int().positive()));
+    expect(answers(numberVariableSchema(mini.int().check(mini.positive())))).toContain("refused");
   });
 });
