@@ -15,8 +15,11 @@ type Functions = typeof platformFunctions;
 /** Logical name of a function of the platform's wiring. */
 export type FunctionName = keyof Functions;
 
+/** The tables a wiring entry grants. */
+export type GrantedTableOf<D> = D extends { readonly tables: infer Granted } ? Extract<keyof Granted, TableName> : never;
+
 /** The tables a function is granted, by its wiring entry. */
-export type GrantedTable<F extends FunctionName> = Functions[F] extends { readonly tables: infer Granted } ? Extract<keyof Granted, TableName> : never;
+export type GrantedTable<F extends FunctionName> = GrantedTableOf<Functions[F]>;
 
 /**
  * The dependencies of the function `functionName`, e.g. `dependenciesOf("recordPayment")`. Each
@@ -24,11 +27,18 @@ export type GrantedTable<F extends FunctionName> = Functions[F] extends { readon
  * first call that needs it, naming the variable.
  */
 export function dependenciesOf<F extends FunctionName>(functionName: F, env: NodeJS.ProcessEnv = process.env): Dependencies<GrantedTable<F>> {
-  const declaration: FunctionDeclaration<TableName, string> = platformFunctions[functionName];
+  return dependenciesFor<Functions[F]>(platformFunctions[functionName], env);
+}
+
+/**
+ * {@link dependenciesOf} from the wiring entry itself, for a handler whose bundle must not hold
+ * every function's declaration (the claim's: shared/wiring/claim-function.ts).
+ */
+export function dependenciesFor<D extends FunctionDeclaration<TableName, string>>(declaration: D, env: NodeJS.ProcessEnv = process.env): Dependencies<GrantedTableOf<D>> {
   const granted = declaration.tables ?? {};
-  const tables: Partial<Record<GrantedTable<F>, string>> = {};
+  const tables: Partial<Record<GrantedTableOf<D>, string>> = {};
   for (const table of Object.keys(granted)) {
     Object.defineProperty(tables, table, { get: () => tableName(table, env), enumerable: true });
   }
-  return { db: documents(), tables: tables as Record<GrantedTable<F>, string>, now: () => new Date() };
+  return { db: documents(), tables: tables as Record<GrantedTableOf<D>, string>, now: () => new Date() };
 }

@@ -159,21 +159,21 @@ export interface DropDayScenario {
 
 /**
  * The claim path's sell-out mark (shared/use-cases/claim.ts, shared/store/inventory.ts): the claim
- * that takes a shard's last unit adds the shard to the stock's set of emptied shards, one item
- * whose write units grow with the set; the claim that completes the set, or one whose own tries
- * found every shard empty, announces the sell-out: the drop item, and `soldOutAt` on every shard,
- * `markConcurrency` writes in flight. A take that then fails on a marked shard answers with the
- * mark (ALL_OLD), so one failed write tells an instance, which answers SOLD_OUT from its cache for
- * `soldOutTtlMs` (renewed by its next failed take). A record lost to throttling leaves the set
- * incomplete: only the old discovery (own tries over every shard) announces then.
+ * that takes a shard's last unit records the shard in its group's item of the emptied-shard
+ * record (`emptiedGroupSize` shards a group, each group's item on its own partition, 1 WCU a
+ * write), and the claim that completes a group records the group in the groups' item; the claim
+ * that completes the record, or one whose own tries found every shard empty, announces the
+ * sell-out: the drop item, and `soldOutAt` on every shard, `markConcurrency` writes in flight. A
+ * take that then fails on a marked shard answers with the mark (ALL_OLD), so one failed write
+ * tells an instance, which answers SOLD_OUT from its cache for `soldOutTtlMs` (renewed by its next
+ * failed take). A record lost to throttling leaves the record incomplete: only the old discovery
+ * (own tries over every shard) announces then.
  */
 export interface SoldOutMark {
   markConcurrency: number;
   soldOutTtlMs: number;
-  /** Bytes of the emptied-shards item without shards (key, attribute name). */
-  emptiedSetBaseBytes: number;
-  /** Bytes each shard number adds to the set. */
-  emptiedSetBytesPerShard: number;
+  /** Shards per group of the emptied-shard record (EMPTIED_GROUP_SIZE). */
+  emptiedGroupSize: number;
 }
 
 export interface DropDayResult {
@@ -357,8 +357,9 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
     vouchersTable: resource(capacity(s.warm.vouchers.write, s.quotas.tableWriteUnits)),
     voucherPartition: resource(s.partition.writeUnitsPerSecond),
     idempotencyTable: resource(capacity(s.warm.idempotency.write, s.quotas.tableWriteUnits)),
-    // The stock's set of emptied shards: one item, so one partition (written only with a mark).
-    emptiedSet: resource(s.partition.writeUnitsPerSecond),
+    // The emptied-shard record: one item per group of shards, each its own partition (written only
+    // with a mark); the groups' item takes one write per group, folded in below.
+    emptiedSet: resource(s.partition.writeUnitsPerSecond * Math.ceil(s.shards / (s.soldOutMark?.emptiedGroupSize ?? s.shards))),
   };
 
   const scanTries = Math.min(s.shards, s.maxShardTries);
@@ -556,12 +557,13 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
     }
     if (Number.isNaN(markedAtMs) && scanningClaims > 0 && busiestInstanceScans(scanningClaims / instances, instances) >= scansToKnow) markedAtMs = nowMs;
 
-    // The mark: shards just emptied are recorded in the one emptied-shards item, whose write
-    // units grow with the set (1 per KB); the SDK gives up on a record throttled three times.
+    // The mark: shards just emptied are recorded in their groups' items, 1 WCU each (a group holds
+    // at most 32 shard numbers), plus a write on the groups' item per group completed, spread over
+    // the group items' partitions as a share; the SDK gives up on a record throttled three times.
     const emptiedBefore = emptied;
     emptied = emptiedShare(s.stock - Math.max(0, remaining), s.stock, s.shards);
     const justEmptied = mark ? (emptied - emptiedBefore) * s.shards : 0;
-    const recordWcu = mark ? Math.ceil((mark.emptiedSetBaseBytes + mark.emptiedSetBytesPerShard * emptied * s.shards) / 1024) : 1;
+    const recordWcu = mark ? 1 + 1 / mark.emptiedGroupSize : 1;
     const lostBefore = r.emptiedSet.lost;
     r.emptiedSet.offer(t, justEmptied * recordWcu);
     recordsLanded += r.emptiedSet.served / recordWcu;
@@ -772,9 +774,8 @@ function validate(s: DropDayScenario): void {
   whole("campaignReadPartitions", s.campaignReadPartitions, 1);
   if (s.soldOutMark) {
     whole("soldOutMark.markConcurrency", s.soldOutMark.markConcurrency, 1);
-    if (!(s.soldOutMark.soldOutTtlMs > 0) || !(s.soldOutMark.emptiedSetBaseBytes >= 0) || !(s.soldOutMark.emptiedSetBytesPerShard >= 0)) {
-      throw new RangeError("soldOutMark's cache time must be > 0 and its sizes ≥ 0");
-    }
+    whole("soldOutMark.emptiedGroupSize", s.soldOutMark.emptiedGroupSize, 1);
+    if (!(s.soldOutMark.soldOutTtlMs > 0)) throw new RangeError("soldOutMark's cache time must be > 0");
   }
   if (s.shards > s.stock) throw new RangeError(`shards (${s.shards}) must not exceed stock (${s.stock})`);
   if (s.load.kind === "burst") {

@@ -7,28 +7,23 @@ import {
   CAMPAIGN_CACHE_FLOOR_MS,
   DEFAULT_QUOTAS,
   type DropPlan,
+  DEFAULT_ATTEMPTS_PER_SECOND,
   ON_DEMAND_WARM_DEFAULT,
   planDrop,
+  shardTries,
 } from "../../shared/domain/capacity.js";
 import { DEFAULT_ROUTE_THROTTLES } from "../../infra/edge-context.js";
 import type { BenchClaimsFigures } from "./calibration.js";
 import { type CallLatencies, type DropDayResult, type DropDayScenario, PARTITION_LIMITS, type Quotas, type SoldOutMark } from "./model.js";
 
 /**
- * Shards one claim attempt tries before answering SOLD_OUT: MAX_SHARD_TRIES of
- * shared/use-cases/claim.ts (a unit test keeps the two equal; importing it would load the SDK).
- */
-export const MAX_SHARD_TRIES = 16;
-
-/**
  * The claim path's sell-out mark (shared/use-cases/claim.ts): the announcing claim marks 16
  * shards at a time (SHARD_WRITE_CONCURRENCY of shared/store/inventory.ts), an instance told by a
  * failed take answers SOLD_OUT from its cache for 5 s (ClaimCaches' soldOutTtlMs), and the
- * emptied-shards item (`EMPTIED#campaign#drop#type`: a key of about 64 bytes with a 36-character
- * campaign id, the names `pk` and `emptied`) grows by a shard number of up to four digits, 3 bytes
- * each (DynamoDB's item size: 1 byte per two significant digits, plus 1).
+ * emptied-shard record holds 32 shards a group (EMPTIED_GROUP_SIZE). A unit test keeps these
+ * equal to the claim path's; importing them here would load the SDK.
  */
-export const SOLD_OUT_MARK: SoldOutMark = { markConcurrency: 16, soldOutTtlMs: 5_000, emptiedSetBaseBytes: 80, emptiedSetBytesPerShard: 3 };
+export const SOLD_OUT_MARK: SoldOutMark = { markConcurrency: 16, soldOutTtlMs: 5_000, emptiedGroupSize: 32 };
 
 /** The claim function's campaign cache without a plan (ClaimCaches' campaignTtlMs, CLAIM_CAMPAIGN_CACHE_MS's default). */
 export const DEFAULT_CAMPAIGN_TTL_MS = CAMPAIGN_CACHE_FLOOR_MS;
@@ -130,7 +125,7 @@ export interface AwsDropInput {
   calibration: Calibration;
   keyedShare?: number;
   arrivalShares?: readonly number[];
-  /** The claim path's shape: MAX_SHARD_TRIES and one campaign item today. */
+  /** Shards an attempt tries; default: the claim path's `shardTries` for the drop's shards and rate. */
   maxShardTries?: number;
   campaignReadPartitions?: number;
   /** The claim function's campaign cache time, ms: the plan's, or 1,000 without one. */
@@ -189,7 +184,9 @@ export function awsScenario(
     client: { baseMs: 250, capMs: 8_000, maxAttempts: 8 },
     campaignTtlMs: input.campaignTtlMs ?? DEFAULT_CAMPAIGN_TTL_MS,
     campaignReadPartitions: input.campaignReadPartitions ?? 1,
-    maxShardTries: input.maxShardTries ?? MAX_SHARD_TRIES,
+    // As the claim path bounds them: what the shards absorb at the drop's expected rate, which the
+    // bureau sets to the plan's (the arrival curve's peak).
+    maxShardTries: input.maxShardTries ?? shardTries({ shards: input.shards, attemptsPerSecond: peakArrivals(input.contenders, input.arrivalShares ?? DEFAULT_ARRIVAL_SHARES) }),
     ...(input.soldOutMark === null ? {} : { soldOutMark: input.soldOutMark ?? SOLD_OUT_MARK }),
     ...(input.campaignCachesCold === true ? { campaignCachesCold: true } : {}),
     stepMs: 1,
@@ -305,7 +302,8 @@ export function replayScenario(figures: BenchClaimsFigures, server: ReplayServer
     client: { baseMs: 0, capMs: 0, maxAttempts: 1 },
     campaignTtlMs: DEFAULT_CAMPAIGN_TTL_MS,
     campaignReadPartitions: 1,
-    maxShardTries: MAX_SHARD_TRIES,
+    // The benchmark's drop names no expected rate, so the claim path assumes the default.
+    maxShardTries: shardTries({ shards: setting.shards, attemptsPerSecond: DEFAULT_ATTEMPTS_PER_SECOND }),
     stepMs: 1,
     maxSeconds: 600,
   };

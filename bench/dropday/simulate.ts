@@ -16,6 +16,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { parseCommandLine } from "../../scripts/cli.js";
+import { MAX_SHARD_TRIES } from "../../shared/domain/capacity.js";
 import { BENCH_CLAIMS_FIGURES, readBenchClaimsFigures } from "./calibration.js";
 import { type DropDayResult, type DropDayScenario, simulateDropDay } from "./model.js";
 import {
@@ -32,7 +33,6 @@ import {
   planWarm,
   recommendedPlan,
   DESIGN_POINT,
-  MAX_SHARD_TRIES,
   DEFAULT_CAMPAIGN_TTL_MS,
   REPLAY_TOLERANCE,
   replayScenario,
@@ -47,7 +47,7 @@ const USAGE =
   "       npm run simulate:dropday -- --replay .cache/bench-claims.json\n" +
   "  --shards, --provisioned  override the plan's shard count and provisioned environments\n" +
   "  --provisioned-hours      how long the provisioned environments are kept, for the cost (default 1)\n" +
-  `  --shard-tries N          shards an attempt tries before SOLD_OUT (default ${MAX_SHARD_TRIES}, the claim path's today)\n` +
+  `  --shard-tries N          shards an attempt tries before SOLD_OUT (default: the claim path's shardTries for the drop's shards and rate, at most ${MAX_SHARD_TRIES})\n` +
   "  --campaign-copies N      partitions the campaign's reads spread over (default 1, the claim path's today)\n" +
   "  --no-mark                the claim path without the sell-out mark on the shards (discovery by trying shards)\n" +
   "  --cold-caches            the provisioned environments open the drop with no campaign cached (default: spread, as after earlier traffic)\n" +
@@ -79,7 +79,7 @@ const args = parseCommandLine({
     shards: whole(1, 1_000).optional(),
     provisioned: whole(0, 1_000_000).optional(),
     "provisioned-hours": text.pipe(z.number().nonnegative()).default(1),
-    "shard-tries": whole(1, 1_000).default(MAX_SHARD_TRIES),
+    "shard-tries": whole(1, 1_000).optional(),
     "campaign-copies": whole(1, 1_000).default(1),
     "no-mark": z.boolean().default(false),
     "cold-caches": z.boolean().default(false),
@@ -180,7 +180,7 @@ function dropDay(): number {
   if (args.shards !== undefined && args.shards > stock) fail(`--shards (${args.shards}) must not exceed --stock (${stock})`);
   const cal = calibration();
   const claimPath = {
-    maxShardTries: args["shard-tries"],
+    ...(args["shard-tries"] === undefined ? {} : { maxShardTries: args["shard-tries"] }),
     campaignReadPartitions: args["campaign-copies"],
     ...(args["no-mark"] ? { soldOutMark: null } : {}),
     ...(args["cold-caches"] ? { campaignCachesCold: true } : {}),
@@ -223,7 +223,7 @@ function dropDay(): number {
     quotas: planned.scenario.quotas,
     cost: Object.fromEntries((Object.entries(planned.cost) as [string, number][]).map(([item, usd]) => [item, Number(usd.toFixed(2))])),
     claimPath: {
-      shardTries: claimPath.maxShardTries,
+      shardTries: planned.scenario.maxShardTries,
       campaignCopies: claimPath.campaignReadPartitions,
       soldOutMark: !args["no-mark"],
       campaignCacheMs: planCampaignTtlMs,

@@ -4,17 +4,16 @@
  * running answers 409 IDEMPOTENCY_IN_PROGRESS, the key with another request 422
  * IDEMPOTENCY_KEY_REUSED.
  */
-import { claimPathSchema, idempotencyKeySchema } from "../../shared/api/parameters.js";
-import { claimRequestSchema } from "../../shared/api/claim-request.js";
-import { dynamoDb } from "../../shared/clients.js";
+import { claimBodySchema, claimPathSchema, idempotencyKeyHeaderSchema } from "../../shared/api/claim-request.js";
 import { claimCampaignCacheMs, claimCampaignCopies } from "../../shared/config.js";
-import { dependenciesOf } from "../../shared/dependencies.js";
+import { dependenciesFor } from "../../shared/dependencies.js";
 import { callerIdentityHashes } from "../../shared/http/caller.js";
 // The untraced adapter: this bundle relies on Lambda active tracing (shared/observability/tracing.ts).
 import { httpRoute, parseBody, parseWith } from "../../shared/http/route.js";
 import { countClaim } from "../../shared/observability/business-metrics.js";
 import { CLAIM_SOLD_OUT_CACHE_MS, ClaimCaches } from "../../shared/use-cases/claim.js";
 import { claimOnce } from "../../shared/use-cases/claim-idempotency.js";
+import { claimVoucherFunction } from "../../shared/wiring/claim-function.js";
 
 // What this instance remembers between claims (the campaign, sold-out drops, empty shards), and
 // how many of the campaign's read copies it reads from under a drop plan.
@@ -22,9 +21,9 @@ const caches = new ClaimCaches({ campaignTtlMs: claimCampaignCacheMs(), soldOutT
 
 export const handler = httpRoute("resident", async ({ event, caller, context }) => {
   const path = parseWith(claimPathSchema, event.pathParameters, "path");
-  const { voucherTypeId } = parseBody(event, claimRequestSchema);
-  const key = parseWith(idempotencyKeySchema.optional(), event.headers["idempotency-key"], "Idempotency-Key header");
-  const deps = { ...dependenciesOf("claimVoucher"), caches, random: Math.random, dynamoDb: dynamoDb() };
+  const { voucherTypeId } = parseBody(event, claimBodySchema);
+  const key = parseWith(idempotencyKeyHeaderSchema, event.headers["idempotency-key"], "Idempotency-Key header");
+  const deps = { ...dependenciesFor(claimVoucherFunction), caches, random: Math.random };
   // The token's `sub` is the resident's id; its phone number and id hash say which person it is.
   const identities = callerIdentityHashes(caller);
   const request = {

@@ -6,6 +6,7 @@
  */
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from "@asteasolutions/zod-to-openapi";
 import { ERROR_CODES, type ErrorCode } from "../errors.js";
+import { ERROR_DESCRIPTIONS } from "./error-descriptions.js";
 import { API_TAGS, type AuthKind, type RouteDeclaration, type RouteDocumentation, type RouteRequest, type Wiring } from "../wiring/types.js";
 import { routeKey } from "../wiring/define.js";
 import * as z from "../zod.js";
@@ -173,7 +174,7 @@ function errorResponse(codes: readonly ErrorCode[], auth: AuthKind): ResponseCon
   const byGateway = codes.includes("UNAUTHORIZED") && (auth === "resident" || auth === "operator" || auth === "merchant");
   return {
     description: [
-      ...codes.map((code) => `${code}: ${ERROR_CODES[code].description}`),
+      ...codes.map((code) => `${code}: ${ERROR_DESCRIPTIONS[code]}`),
       ...(byGateway ? ["On AWS, API Gateway's JWT authorizer refuses a missing or bad token itself, with `{message}`."] : []),
     ].join(" "),
     ...(codes.some((code) => RETRY_AFTER_CODES.includes(code))

@@ -4,6 +4,7 @@
  */
 import { idSchema } from "../domain/campaign.js";
 import * as z from "../zod.js";
+import { IDEMPOTENCY_KEY_MESSAGE, IDEMPOTENCY_KEY_PATTERN } from "./claim-request.js";
 
 /** `{id}` of a campaign, merchant, partner or fraud flag. */
 export const idPathSchema = z.object({ id: idSchema });
@@ -12,8 +13,11 @@ export const dropPathSchema = z.object({ id: idSchema, dropId: idSchema });
 /** `/partners/{partnerId}/…`: a malformed id is refused like a bad signature (401). */
 export const partnerPathSchema = z.object({ partnerId: idSchema });
 
-/** A claim's Idempotency-Key: 1–128 visible ASCII characters. */
-export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,128}$/, "Idempotency-Key must be 1–128 visible ASCII characters");
+/**
+ * A claim's Idempotency-Key: 1–128 visible ASCII characters (the handler parses its zod mini twin,
+ * `idempotencyKeyHeaderSchema` in shared/api/claim-request.ts).
+ */
+export const idempotencyKeySchema = z.string().regex(IDEMPOTENCY_KEY_PATTERN, IDEMPOTENCY_KEY_MESSAGE);
 /** The headers of a claim, as the caller writes them. */
 export const claimHeadersSchema = z.object({ "Idempotency-Key": idempotencyKeySchema.optional() });
 
@@ -22,9 +26,3 @@ export const walletQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
   nextToken: z.string().optional(),
 });
-
-/**
- * The path of POST /campaigns/{id}/drops/{dropId}/claims as its handler parses it: the pattern of
- * {@link dropPathSchema}, with zod's own messages, which the claim's 400 answers have always carried.
- */
-export const claimPathSchema = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), dropId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/) });

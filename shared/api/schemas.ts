@@ -6,6 +6,7 @@ import * as z from "../zod.js";
 import { campaignSchema, dropSchema, voucherTypeSchema } from "../domain/campaign.js";
 import { sectorSchema } from "../domain/sectors.js";
 import { instantDiscountSchema } from "../domain/instant-discount.js";
+import { CLAIM_ID_PATTERN } from "./claim-request.js";
 
 /** Every error the platform answers (docs/architecture.md, "Error model"). */
 export const errorBodySchema = z
@@ -81,8 +82,11 @@ export const voucherSchema = z
   })
   .meta({ id: "Voucher" });
 
-// The claim's body lives in a module of its own, so the claim handler's bundle holds no other API schema.
-export { claimRequestSchema } from "./claim-request.js";
+/**
+ * Body of POST /campaigns/{id}/drops/{dropId}/claims, for the document: the handler parses its
+ * zod mini twin (`claimBodySchema`, shared/api/claim-request.ts).
+ */
+export const claimRequestSchema = z.strictObject({ voucherTypeId: z.string().regex(CLAIM_ID_PATTERN) }).meta({ id: "ClaimRequest" });
 
 /** GET /me/vouchers. */
 export const walletSchema = z.object({ items: z.array(voucherSchema), nextToken: z.string().optional() }).meta({ id: "Wallet" });

@@ -6,20 +6,22 @@
 import * as z from "../zod.js";
 import { BudgetExceededError, CampaignInvalidError, type CampaignIssue } from "../errors.js";
 import { fen, formatYuan, multiplyFen, positiveFen, sumFen } from "./money.js";
-import { DEFAULT_ATTEMPTS_PER_SECOND } from "./capacity.js";
+import { DEFAULT_ATTEMPTS_PER_SECOND } from "./shard-plan.js";
 import { MAX_SHARDS } from "./inventory.js";
 import { sectorSchema } from "./sectors.js";
 import { instantDiscountSchema, instantSubsidy } from "./instant-discount.js";
 import { addLocalDays } from "./settlement.js";
+import { ID_MESSAGE, ID_PATTERN, voucherTypeIssues } from "./stored-campaign.js";
+
+// What a claim needs of a voucher type lives with the zod mini schemas of a stored campaign.
+export { voucherExpiry } from "./stored-campaign.js";
 
 export const DEFAULT_TIMEZONE = "Asia/Shanghai";
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Ids of campaigns, voucher types and drops. */
 /** The longest id of a campaign, drop or voucher type. */
 const ID_MAX_LENGTH = 64;
-export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, `must be 1–${ID_MAX_LENGTH} of A–Z, a–z, 0–9, _ and -`);
+export const idSchema = z.string().regex(ID_PATTERN, ID_MESSAGE);
 
 /** An instant as ISO-8601 with a UTC offset (`Z` or `+08:00`), never a local time. */
 const instantSchema = z.iso.datetime({ offset: true });
@@ -38,13 +40,9 @@ export const voucherTypeSchema = z
     validDays: positiveInt.optional(),
     validUntil: instantSchema.optional(),
   })
+  // The rules are stored-campaign.ts's, shared with the zod mini twin the claim path reads.
   .superRefine((type, ctx) => {
-    if (type.discount >= type.threshold) {
-      ctx.addIssue({ code: "custom", path: ["discount"], message: "must be less than the threshold" });
-    }
-    if ((type.validDays === undefined) === (type.validUntil === undefined)) {
-      ctx.addIssue({ code: "custom", path: [], message: "must have exactly one of validDays and validUntil" });
-    }
+    for (const issue of voucherTypeIssues(type)) ctx.addIssue({ code: "custom", ...issue });
   });
 
 export const dropSchema = z
@@ -257,21 +255,6 @@ export function checkNewDrops(campaign: Campaign, drop: Drop): Drop[] {
   const committed = sumFen([committedSubsidy(campaign), multiplyFen(dropSubsidy(discounts, drop), occurrences.length)]);
   if (committed > campaign.budget) throw budgetExceeded({ budget: campaign.budget, committed });
   return occurrences;
-}
-
-/**
- * When a voucher claimed at `claimedAt` expires: `validDays` × 24 h after the claim, or the type's
- * `validUntil`, and in no case after the campaign ends.
- */
-export function voucherExpiry(campaign: Pick<Campaign, "endsAt">, voucherType: VoucherType, claimedAt: Date): Date {
-  const ends = Date.parse(campaign.endsAt);
-  const own =
-    voucherType.validDays !== undefined
-      ? claimedAt.getTime() + voucherType.validDays * DAY_MS
-      : voucherType.validUntil !== undefined
-        ? Date.parse(voucherType.validUntil)
-        : ends;
-  return new Date(Math.min(own, ends));
 }
 
 // ---------------------------------------------------------------------------------------------

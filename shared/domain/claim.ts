@@ -3,7 +3,8 @@
  * successful claim issues.
  */
 import { createHash } from "node:crypto";
-import { type VoucherType, voucherExpiry } from "./campaign.js";
+import type { VoucherType } from "./campaign.js";
+import { voucherExpiry } from "./stored-campaign.js";
 import { DropNotOpenError } from "../errors.js";
 
 export const VOUCHER_STATUSES = ["CLAIMED", "REDEEMED", "VOID", "EXPIRED"] as const;

@@ -9,20 +9,24 @@ import * as z from "../zod.js";
 import { multiplyFen, positiveFen } from "./money.js";
 import { type CampaignFacts, type ChoiceReason, campaignActiveAt } from "./redemption.js";
 import { localDate } from "./settlement.js";
+import { CLOCK_TIME_MESSAGE, CLOCK_TIME_PATTERN, ID_MESSAGE, ID_PATTERN, type FieldIssue, instantDiscountIssues, instantTierIssues } from "./stored-campaign.js";
 import type { Sector } from "./sectors.js";
 
 const positiveInt = z.int().positive();
-const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (00:00 … 23:59)");
+const clockTime = z.string().regex(CLOCK_TIME_PATTERN, CLOCK_TIME_MESSAGE);
 
-/** A threshold and the discount it earns, in fen. */
-export const instantTierSchema = z.strictObject({ threshold: positiveFen, discount: positiveFen }).superRefine((tier, ctx) => {
-  if (tier.discount >= tier.threshold) ctx.addIssue({ code: "custom", path: ["discount"], message: "must be less than the threshold" });
-});
+/** Adds each issue to the value being refined. */
+function addAll(ctx: z.RefinementCtx, issues: FieldIssue[]): void {
+  for (const issue of issues) ctx.addIssue({ code: "custom", ...issue });
+}
 
-/** One instant discount of a campaign. */
+/** A threshold and the discount it earns, in fen (the rule is stored-campaign.ts's, shared with the claim path's twin). */
+export const instantTierSchema = z.strictObject({ threshold: positiveFen, discount: positiveFen }).superRefine((tier, ctx) => addAll(ctx, instantTierIssues(tier)));
+
+/** One instant discount of a campaign (the claim path reads its zod mini twin, stored-campaign.ts). */
 export const instantDiscountSchema = z
   .strictObject({
-    id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1–64 of A–Z, a–z, 0–9, _ and -"),
+    id: z.string().regex(ID_PATTERN, ID_MESSAGE),
     tiers: z.array(instantTierSchema).min(1).max(10),
     quota: z.strictObject({ total: positiveInt, daily: positiveInt.optional() }),
     perPayer: z.strictObject({ total: positiveInt.optional(), daily: positiveInt.optional() }).optional(),
@@ -37,17 +41,7 @@ export const instantDiscountSchema = z
     /** Partners whose payments it applies to; absent: every partner. */
     partners: z.array(z.string().min(1).max(64)).min(1).optional(),
   })
-  .superRefine((discount, ctx) => {
-    const thresholds = discount.tiers.map((tier) => tier.threshold);
-    if (new Set(thresholds).size !== thresholds.length) ctx.addIssue({ code: "custom", path: ["tiers"], message: "two tiers have the same threshold" });
-    const { from, to } = discount.window ?? {};
-    if (from !== undefined && to !== undefined && from >= to) {
-      ctx.addIssue({ code: "custom", path: ["window", "to"], message: "must be after from (a window never crosses midnight)" });
-    }
-    if (discount.quota.daily !== undefined && discount.quota.daily > discount.quota.total) {
-      ctx.addIssue({ code: "custom", path: ["quota", "daily"], message: "must not exceed the total" });
-    }
-  });
+  .superRefine((discount, ctx) => addAll(ctx, instantDiscountIssues(discount)));
 
 export type InstantDiscount = z.infer<typeof instantDiscountSchema>;
 export type InstantTier = z.infer<typeof instantTierSchema>;

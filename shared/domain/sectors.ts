@@ -3,19 +3,10 @@
  * the HTTP contract (docs/openapi.json); adding one is a contract change.
  */
 import * as z from "../zod.js";
+import { SECTORS } from "./stored-campaign.js";
 
-export const SECTORS = [
-  "supermarket",
-  "department_store",
-  "appliance",
-  "restaurant",
-  "fuel",
-  "tourism",
-  "hotel",
-  "entertainment",
-  "auto",
-  "other",
-] as const;
+// The list lives with the zod mini schemas of a stored campaign, which the claim path reads.
+export { SECTORS };
 
 export const sectorSchema = z.enum(SECTORS);
 

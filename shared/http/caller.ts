@@ -5,8 +5,8 @@
  * (with `phone_number_verified`) and `custom:id_hash` are read for linked identities. Groups come from
  * `groups` and from `cognito:groups`, the claim a stock Cognito user pool issues (docs/deploy.md).
  */
-import * as z from "../zod.js";
-import { type IdentityHashes, type TokenIdentities, hasIdentities, hashIdentities, identitiesFromClaims } from "../domain/identity.js";
+import * as z from "../zod-mini.js";
+import { type IdentityHashes, type TokenIdentities, claimOrAbsent, hasIdentities, hashIdentities, identitiesFromClaims } from "../domain/identity.js";
 import { identityHashKey } from "../config.js";
 
 export const OPERATORS_GROUP = "operators";
@@ -29,26 +29,26 @@ export interface MerchantCaller extends Caller {
   readonly merchantId: string;
 }
 
-const groupsSchema = z
-  .union([z.array(z.string()), z.string()])
-  .optional()
-  .transform((value): string[] => {
+const groupsSchema = z.pipe(
+  z.optional(z.union([z.array(z.string()), z.string()])),
+  z.transform((value): string[] => {
     if (value === undefined) return [];
     if (Array.isArray(value)) return value;
     const trimmed = value.trim();
     const inner = trimmed.startsWith("[") && trimmed.endsWith("]") ? trimmed.slice(1, -1) : trimmed;
     return inner.split(/[\s,]+/).filter((group) => group.length > 0);
-  });
+  }),
+);
 
 /** Claims that carry groups: our own tokens' and a stock Cognito user pool's. */
 const GROUP_CLAIMS = ["groups", "cognito:groups"] as const;
 
 const claimsSchema = z.object({
-  sub: z.string().min(1),
+  sub: z.string().check(z.minLength(1)),
   groups: groupsSchema,
   "cognito:groups": groupsSchema,
   // A malformed merchant id is no merchant id: the token then acts for no merchant (403 on merchant routes).
-  [MERCHANT_ID_CLAIM]: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional().catch(undefined),
+  [MERCHANT_ID_CLAIM]: claimOrAbsent(z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/))),
 });
 
 /**

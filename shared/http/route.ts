@@ -10,7 +10,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from "aws-lambda";
-import type * as z from "../zod.js";
+import * as z from "../zod-mini.js";
 import { DomainError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.js";
 import { logger } from "../logger.js";
 import { publishMetrics } from "../observability/metrics.js";
@@ -74,7 +74,7 @@ export function httpRoute<A extends CallerAuth>(auth: A, run: (request: HttpRequ
  * Parses a JSON body with a schema; a bad body is a ValidationError ("The <what> is invalid")
  * carrying every issue.
  */
-export function parseBody<S extends z.ZodType>(event: HttpEvent, schema: S, what = "body"): z.infer<S> {
+export function parseBody<S extends z.core.$ZodType>(event: HttpEvent, schema: S, what = "body"): z.infer<S> {
   return parseWith(schema, jsonBody(event), what);
 }
 
@@ -91,9 +91,9 @@ export function jsonBody(event: HttpEvent): unknown {
   }
 }
 
-/** Parses path or query parameters; a mismatch is a ValidationError carrying every issue. */
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
-  const parsed = schema.safeParse(value);
+/** Parses path or query parameters (with a classic or a mini schema); a mismatch is a ValidationError carrying every issue. */
+export function parseWith<S extends z.core.$ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const parsed = z.safeParse(schema, value);
   if (!parsed.success) {
     throw new ValidationError(`The ${what} is invalid`, {
       details: parsed.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),

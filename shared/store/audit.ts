@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import * as z from "../zod.js";
+import * as z from "../zod-mini.js";
 import { queryPage } from "./dynamo.js";
 import { auditPartition } from "./keys.js";
 
@@ -65,13 +65,13 @@ const auditItemSchema = z.object({
   action: z.string(),
   who: z.string(),
   at: z.string(),
-  reason: z.string().optional(),
-  before: z.record(z.string(), z.unknown()).optional(),
-  after: z.record(z.string(), z.unknown()).optional(),
+  reason: z.optional(z.string()),
+  before: z.optional(z.record(z.string(), z.unknown())),
+  after: z.optional(z.record(z.string(), z.unknown())),
 });
 export type AuditItem = z.infer<typeof auditItemSchema>;
 
-export const auditKeySchema = z.strictObject({ pk: z.string().min(1), sk: z.string().min(1) });
+export const auditKeySchema = z.strictObject({ pk: z.string().check(z.minLength(1)), sk: z.string().check(z.minLength(1)) });
 export type AuditKey = z.infer<typeof auditKeySchema>;
 
 /** One page of an entity's trail, oldest first, read strongly consistent. */

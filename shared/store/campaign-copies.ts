@@ -12,8 +12,8 @@
  * admin list's Scan keeps only `sk = #CAMPAIGN`.
  */
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import * as z from "../zod.js";
-import { CAMPAIGN_COPIES } from "../domain/capacity.js";
+import * as z from "../zod-mini.js";
+import { CAMPAIGN_COPIES } from "../domain/shard-plan.js";
 import { logger } from "../logger.js";
 import { type CampaignWithDrops, campaignRecordSchema, dropRecordSchema } from "./campaigns.js";
 import { conditional } from "./dynamo.js";

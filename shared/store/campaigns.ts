@@ -1,17 +1,16 @@
 /**
  * Campaign and drop items of the `campaigns` table: their stored shape (parsed with zod on every
- * read, never cast) and the read that loads a campaign with all its drops in one query.
+ * read, never cast; zod mini, as the claim path reads them: shared/domain/stored-campaign.ts) and
+ * the read that loads a campaign with all its drops in one query.
  */
 import { type DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import * as z from "../zod.js";
-import { type dropSchema, voucherTypeSchema } from "../domain/campaign.js";
-import { fen } from "../domain/money.js";
-import { sectorSchema } from "../domain/sectors.js";
+import * as z from "../zod-mini.js";
+import type { dropSchema } from "../domain/campaign.js";
+import { storedFen as fen, storedInstantDiscountSchema, storedSectorSchema, storedVoucherTypeSchema } from "../domain/stored-campaign.js";
 import { queryAll } from "./dynamo.js";
 import { CAMPAIGN_PARTITION_PREFIX, DROP_SORT_PREFIX, campaignKey } from "./keys.js";
 
 const CAMPAIGN_SORT_KEY = campaignKey("").sk;
-import { instantDiscountSchema } from "../domain/instant-discount.js";
 
 export const CAMPAIGN_STATUSES = ["DRAFT", "PUBLISHED", "PAUSED"] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
@@ -24,20 +23,20 @@ export const campaignRecordSchema = z.object({
   budget: fen,
   startsAt: z.string(),
   endsAt: z.string(),
-  perPersonLimit: z.int().positive(),
-  sectors: z.array(sectorSchema),
+  perPersonLimit: z.int().check(z.positive()),
+  sectors: z.array(storedSectorSchema),
   refundPolicy: z.enum(["void", "restore"]),
   rollover: z.boolean(),
-  voucherTypes: z.array(voucherTypeSchema),
-  instantDiscounts: z.array(instantDiscountSchema).optional(),
+  voucherTypes: z.array(storedVoucherTypeSchema),
+  instantDiscounts: z.optional(z.array(storedInstantDiscountSchema)),
   status: z.enum(CAMPAIGN_STATUSES),
   /** Optimistic-lock counter: every write of the campaign item conditions on it. */
-  version: z.int().nonnegative(),
+  version: z.int().check(z.nonnegative()),
   createdAt: z.string(),
   updatedAt: z.string(),
   createdBy: z.string(),
   /** Subsidy given back to the budget by drops closed without roll-over, in fen. */
-  releasedSubsidy: fen.default(0),
+  releasedSubsidy: z._default(fen, 0),
 });
 export type CampaignRecord = z.infer<typeof campaignRecordSchema>;
 
@@ -61,12 +60,12 @@ export function definitionFields(campaign: CampaignRecord) {
 
 /** Per voucher type: what drop close did with the unclaimed stock. */
 export const dropCloseOutcomeSchema = z.object({
-  issued: z.int().nonnegative(),
-  unclaimed: z.int().nonnegative(),
+  issued: z.int().check(z.nonnegative()),
+  unclaimed: z.int().check(z.nonnegative()),
   /** The drop the unclaimed stock rolled into, when the campaign rolls over and one follows. */
-  movedTo: z.string().optional(),
+  movedTo: z.optional(z.string()),
   /** Subsidy released back to the budget (unclaimed × discount), when it did not roll over. */
-  released: fen.optional(),
+  released: z.optional(fen),
 });
 export type DropCloseOutcome = z.infer<typeof dropCloseOutcomeSchema>;
 
@@ -77,32 +76,32 @@ export const dropRecordSchema = z.object({
   opensAt: z.string(),
   closesAt: z.string(),
   /** Units per voucher type, including stock rolled in from earlier drops. */
-  stock: z.record(z.string(), z.int().nonnegative()),
-  shards: z.int().optional(),
-  expectedAttemptsPerSecond: z.int().optional(),
-  audience: z.enum(["everyone", "registered"]).optional(),
-  allocation: z.literal("lottery").optional(),
-  registration: z.object({ opensAt: z.string(), closesAt: z.string() }).optional(),
-  drawAt: z.string().optional(),
+  stock: z.record(z.string(), z.int().check(z.nonnegative())),
+  shards: z.optional(z.int()),
+  expectedAttemptsPerSecond: z.optional(z.int()),
+  audience: z.optional(z.enum(["everyone", "registered"])),
+  allocation: z.optional(z.literal("lottery")),
+  registration: z.optional(z.object({ opensAt: z.string(), closesAt: z.string() })),
+  drawAt: z.optional(z.string()),
   /** A lottery drop's sha256 commitment to its secret seed (lowercase hex), written at publish before the drop takes registrations. */
-  drawCommitment: z.string().optional(),
+  drawCommitment: z.optional(z.string()),
   /** When a lottery drop's draw was first planned (its chunks sent); the ticker starts only draws without it. */
-  drawStartedAt: z.string().optional(),
+  drawStartedAt: z.optional(z.string()),
   /** When the draw published its result, every winner's voucher issued: drop close waits for it. */
-  drawnAt: z.string().optional(),
+  drawnAt: z.optional(z.string()),
   /** Shard items per voucher type, fixed when the inventory is provisioned. */
-  shardCounts: z.record(z.string(), z.int().positive()).default({}),
+  shardCounts: z._default(z.record(z.string(), z.int().check(z.positive())), {}),
   /**
    * Voucher types whose every shard was found empty: when a claim first found them so (ISO
    * instant), or `true` for types marked before that moment was kept.
    */
-  soldOut: z.record(z.string(), z.union([z.literal(true), z.string()])).default({}),
+  soldOut: z._default(z.record(z.string(), z.union([z.literal(true), z.string()])), {}),
   /** Units rolled in, per source drop and voucher type; each source adds once. */
-  rolledIn: z.record(z.string(), z.record(z.string(), z.int().nonnegative())).default({}),
-  closedAt: z.string().optional(),
-  closeOutcome: z.record(z.string(), dropCloseOutcomeSchema).optional(),
+  rolledIn: z._default(z.record(z.string(), z.record(z.string(), z.int().check(z.nonnegative()))), {}),
+  closedAt: z.optional(z.string()),
+  closeOutcome: z.optional(z.record(z.string(), dropCloseOutcomeSchema)),
   /** Set by the expiry sweep once every voucher of the (closed) drop is past expiry + grace and swept: later sweeps skip it. */
-  expirySweptAt: z.string().optional(),
+  expirySweptAt: z.optional(z.string()),
 });
 export type DropRecord = z.infer<typeof dropRecordSchema>;
 

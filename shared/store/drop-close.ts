@@ -19,7 +19,7 @@
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import * as z from "../zod.js";
+import * as z from "../zod-mini.js";
 import { decideDropClose, rollInsByTarget, totalReleased, type DropCloseDecision } from "../domain/drop-close.js";
 import { splitStock } from "../domain/inventory.js";
 import { indexName } from "../wiring/indexes.js";
@@ -90,14 +90,14 @@ export type DropCloseResult =
   | { campaignId: string; dropId: string; status: "awaiting-draw" };
 
 /** What the source drop item holds besides its definition while and after it closes. */
-const closingDropSchema = dropRecordSchema.extend({
-  closing: z.record(z.string(), dropCloseOutcomeSchema).optional(),
+const closingDropSchema = z.extend(dropRecordSchema, {
+  closing: z.optional(z.record(z.string(), dropCloseOutcomeSchema)),
 });
 
 /** What the roll-in reads back from a target drop. */
 const targetDropSchema = z.object({
-  shardCounts: z.record(z.string(), z.int().positive()).default({}),
-  rolledIn: z.record(z.string(), z.record(z.string(), z.int().nonnegative())).default({}),
+  shardCounts: z._default(z.record(z.string(), z.int().check(z.positive())), {}),
+  rolledIn: z._default(z.record(z.string(), z.record(z.string(), z.int().check(z.nonnegative()))), {}),
 });
 
 /**
@@ -137,7 +137,7 @@ export async function findDueDrops(
 
 const dueItemSchema = z.object({
   pk: z.string(),
-  sk: z.string().startsWith(DROP_SORT_PREFIX),
+  sk: z.string().check(z.startsWith(DROP_SORT_PREFIX)),
   closesAt: z.iso.datetime({ offset: true }),
 });
 

@@ -5,17 +5,17 @@
  * Only keyed hashes of phone numbers and id hashes are stored, never the values.
  */
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import * as z from "../zod.js";
+import * as z from "../zod-mini.js";
 import { auditPut, partnerActor } from "./audit.js";
 import { batchGetAll, putOnce, transactPutOnce } from "./dynamo.js";
 import { accountLinkKey, cardLinkKey, identityLinkKey } from "./keys.js";
 
-const identityLinkSchema = z.object({ personKey: z.string().min(1) });
+const identityLinkSchema = z.object({ personKey: z.string().check(z.minLength(1)) });
 
 /** An account's link: its person key and the identity hashes it was resolved with. */
 export const accountLinkSchema = z.object({
-  personKey: z.string().min(1),
-  identities: z.set(z.string()).default(() => new Set<string>()),
+  personKey: z.string().check(z.minLength(1)),
+  identities: z._default(z.set(z.string()), () => new Set<string>()),
 });
 export type AccountLink = z.infer<typeof accountLinkSchema>;
 

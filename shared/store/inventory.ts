@@ -15,7 +15,7 @@
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { CLAIM_WCU_PER_ATTEMPT, DEFAULT_ATTEMPTS_PER_SECOND, planShards } from "../domain/capacity.js";
+import { CLAIM_WCU_PER_ATTEMPT, DEFAULT_ATTEMPTS_PER_SECOND, planShards } from "../domain/shard-plan.js";
 import { splitStock } from "../domain/inventory.js";
 import type { DropRecord } from "./campaigns.js";
 import { batchGetAll, conditional, itemOfConditionFailure } from "./dynamo.js";

@@ -18,7 +18,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { VOUCHER_STATUSES, type Voucher } from "../domain/claim.js";
-import * as z from "../zod.js";
+import * as z from "../zod-mini.js";
 import { batchGetAll, itemOfConditionFailure, putOnce, queryAll, queryCount } from "./dynamo.js";
 import { type AccountLink, accountLinkOf } from "./identity-links.js";
 import { CLAIM_COUNTER_SORT_PREFIX, accountLinkKey, claimCounterKey, issuedPartition, issuedVoucherKey, personPartition } from "./keys.js";
@@ -29,18 +29,18 @@ export const voucherItemSchema = z.object({
   campaignId: z.string(),
   dropId: z.string(),
   voucherTypeId: z.string(),
-  threshold: z.int().positive(),
-  discount: z.int().positive(),
+  threshold: z.int().check(z.positive()),
+  discount: z.int().check(z.positive()),
   claimedAt: z.string(),
   expiresAt: z.string(),
   status: z.enum(VOUCHER_STATUSES),
   owner: z.string(),
-  shard: z.int().nonnegative(),
+  shard: z.int().check(z.nonnegative()),
   /**
    * The claim attempt whose counter slot the voucher fills (random, one per claim, the same on
    * every try of its writes). Absent on vouchers written before it existed.
    */
-  issueAttempt: z.string().optional(),
+  issueAttempt: z.optional(z.string()),
 });
 export type VoucherItem = z.infer<typeof voucherItemSchema>;
 
@@ -54,13 +54,13 @@ export interface VoucherRef {
 }
 
 const counterSchema = z.object({
-  claimed: z.number().int().nonnegative().default(0),
+  claimed: z._default(z.int().check(z.nonnegative()), 0),
   /** When the resident registered for the campaign (campaign registration), if they did. */
-  registeredAt: z.string().optional(),
-  voucherIds: z.set(z.string()).default(() => new Set<string>()),
-  voucherRefs: z.set(z.string()).default(() => new Set<string>()),
+  registeredAt: z.optional(z.string()),
+  voucherIds: z._default(z.set(z.string()), () => new Set<string>()),
+  voucherRefs: z._default(z.set(z.string()), () => new Set<string>()),
   /** One per slot: "<attempt> <voucherId> <dropId> <voucherTypeId> <shard>" (see {@link admitVoucher}). */
-  admissions: z.set(z.string()).default(() => new Set<string>()),
+  admissions: z._default(z.set(z.string()), () => new Set<string>()),
 });
 export type ClaimCounter = z.infer<typeof counterSchema>;
 
@@ -278,7 +278,7 @@ export async function registerResident(
       ReturnValues: "ALL_OLD",
     }),
   );
-  const before = z.object({ registeredAt: z.string().optional() }).parse(Attributes ?? {}).registeredAt;
+  const before = z.object({ registeredAt: z.optional(z.string()) }).parse(Attributes ?? {}).registeredAt;
   return before === undefined ? { created: true, registeredAt: at } : { created: false, registeredAt: before };
 }
 

@@ -53,7 +53,7 @@
 import { randomBytes } from "node:crypto";
 import { assertDropOpen, issueVoucher as buildVoucher, keyedVoucherId, type Voucher } from "../domain/claim.js";
 import { DropNotOpenError, LimitReachedError, LotteryDropError, NotFoundError, NotRegisteredError, SoldOutError, ThrottledError, UnavailableError } from "../errors.js";
-import { DEFAULT_ATTEMPTS_PER_SECOND, shardTries } from "../domain/capacity.js";
+import { DEFAULT_ATTEMPTS_PER_SECOND, shardTries } from "../domain/shard-plan.js";
 import { takeFromShards } from "../domain/inventory.js";
 import { logger } from "../logger.js";
 import { type CampaignWithDrops, loadCampaign } from "../store/campaigns.js";
@@ -91,7 +91,7 @@ import { StockCaches } from "./stock-caches.js";
 /** How long an instance answers SOLD_OUT from memory before it tries a shard again, in ms. */
 export const CLAIM_SOLD_OUT_CACHE_MS = 5_000;
 
-export { MAX_SHARD_TRIES } from "../domain/capacity.js";
+export { MAX_SHARD_TRIES } from "../domain/shard-plan.js";
 
 /**
  * What one function instance remembers between claims: {@link StockCaches} for the drops' shards,

@@ -52,7 +52,7 @@ import type { InstantTake, PaymentRecordFields, TransactionRecord } from "../sto
 import { type RetryOptions, withRetries } from "../store/retry.js";
 import type { Dependencies } from "./dependencies.js";
 import { StockCaches } from "./stock-caches.js";
-import { MAX_SHARD_TRIES } from "../domain/capacity.js";
+import { MAX_SHARD_TRIES } from "../domain/shard-plan.js";
 
 /**
  * What one function instance remembers between payments: the quotas found gone and their empty

@@ -4,6 +4,7 @@
  * that a handler's dependency builder (`shared/dependencies.ts`) reads its grants without loading
  * the routes' documentation into every function's bundle.
  */
+import { claimVoucherFunction } from "./claim-function.js";
 import type { platformTables } from "./tables.js";
 import type { FunctionDeclaration } from "./types.js";
 
@@ -50,14 +51,7 @@ export const platformFunctions = {
     entry: "functions/campaigns/list-public.ts",
     tables: { campaigns: "read" },
   },
-  claimVoucher: {
-    description: "POST /campaigns/{id}/drops/{dropId}/claims: the flash-drop hot path.",
-    entry: "functions/claims/claim.ts",
-    memoryMb: 1024,
-    timeoutSeconds: 10,
-    tables: { campaigns: "readWrite", inventory: "readWrite", vouchers: "readWrite", idempotency: "readWrite" },
-    identityHashKey: true,
-  },
+  claimVoucher: claimVoucherFunction,
   registerForCampaign: {
     description: "POST /campaigns/{id}/registrations: a resident registers for a campaign, once (drops for registered residents).",
     entry: "functions/campaigns/register.ts",

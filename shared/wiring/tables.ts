@@ -41,7 +41,7 @@ export const platformTables = {
     stream: "NEW_AND_OLD_IMAGES",
   },
   idempotency: {
-    description: "Powertools idempotency records of claims (pk id = person and Idempotency-Key), kept 24 h.",
+    description: "Idempotency records of keyed claims, in Powertools idempotency's item shape (pk id = person and Idempotency-Key), kept 24 h.",
     partitionKey: { name: "id", type: "S" },
     ttlAttribute: "expiration",
   },

@@ -167,7 +167,7 @@ export interface RouteDocumentation {
   readonly answers: Readonly<Record<number, RouteAnswer>>;
   /**
    * The error codes the route answers besides those its auth implies (UNAUTHORIZED, FORBIDDEN)
-   * and INTERNAL, which every route may answer. Statuses and meanings come from ERROR_CODES.
+   * and INTERNAL, which every route may answer. Statuses come from ERROR_CODES, meanings from ERROR_DESCRIPTIONS.
    */
   readonly errors: readonly ErrorCode[];
 }

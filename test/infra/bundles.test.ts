@@ -3,7 +3,9 @@
  * esbuild as the CDK construct does it (infra/constructs/voucher-function.ts), and no bundle
  * holds a module of infra/local/ nor the local fault mode's marker, so the faults that
  * `VOUCHERS_FAULTS` injects locally can never be injected on AWS. What a bundle leaves out
- * (infra/constructs/bundling.ts, `unreachedModules`) it may import only with `import()`.
+ * (infra/constructs/bundling.ts, `unreachedModules`) it may import only with `import()`. The
+ * claim handler's bundle stays within its 300 KB budget (issue 16; `npm run bench:claims`
+ * reports it with its import times): test/integration/claim-bundle.test.ts runs claims with it.
  */
 import { resolve } from "node:path";
 import { build } from "esbuild";
@@ -11,6 +13,7 @@ import { describe, expect, it } from "vitest";
 import { unreachedModules } from "../../infra/constructs/bundling.js";
 import { REPO_ROOT } from "../../infra/constructs/voucher-function.js";
 import { FAULT_MIDDLEWARE_NAME } from "../../infra/local/faults.js";
+import { claimVoucherFunction } from "../../shared/wiring/claim-function.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { LAMBDA_BUNDLING } from "./support.js";
 
@@ -47,5 +50,28 @@ describe("the Lambda bundles", () => {
         for (const imported of imports.filter((candidate) => left.has(candidate.path))) expect(imported.kind, `${output} imports ${imported.path}`).toBe("dynamic-import");
       }
     }
+  });
+
+  it("keep the claim handler's within 300 KB: zod mini only, English messages only, no Powertools idempotency, no other function's declaration", async () => {
+    const result = await build({
+      entryPoints: { claim: resolve(REPO_ROOT, claimVoucherFunction.entry) },
+      ...LAMBDA_BUNDLING,
+      // As deployed: a source map beside the bundle, named in its last line.
+      sourcemap: true,
+      sourcesContent: false,
+      external: unreachedModules(claimVoucherFunction),
+    });
+    const bundle = result.outputFiles.find((file) => file.path.endsWith(".js"));
+    expect(bundle).toBeDefined();
+    expect(bundle!.contents.byteLength).toBeLessThanOrEqual(300 * 1024);
+
+    const inputs = Object.keys(Object.values(result.metafile.outputs).find((output) => output.entryPoint !== undefined)!.inputs);
+    const holding = (pattern: RegExp) => inputs.filter((input) => pattern.test(input));
+    expect(holding(/node_modules\/zod\/v4\/mini\//).length).toBeGreaterThan(0);
+    expect(holding(/node_modules\/zod\/v4\/classic\//)).toEqual([]);
+    expect(holding(/node_modules\/zod\/v4\/core\/(to-json-schema|json-schema-processors)\.js/)).toEqual([]);
+    expect(holding(/node_modules\/zod\/v4\/locales\//)).toEqual(["node_modules/zod/v4/locales/en.js"]);
+    expect(holding(/node_modules\/@aws-lambda-powertools\/(idempotency|jmespath)\//)).toEqual([]);
+    expect(holding(/^shared\/wiring\/(functions|routes|platform)\.ts$/)).toEqual([]);
   });
 });

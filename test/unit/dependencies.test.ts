@@ -1,8 +1,9 @@
 /** dependenciesOf: a function's use-case dependencies, typed and filled from its wiring entry. */
 import { describe, expect, it } from "vitest";
-import { dependenciesOf } from "../../shared/dependencies.js";
+import { dependenciesFor, dependenciesOf } from "../../shared/dependencies.js";
 import { ConfigurationError } from "../../shared/errors.js";
 import { listResidentVouchers } from "../../shared/use-cases/wallet.js";
+import { claimVoucherFunction } from "../../shared/wiring/claim-function.js";
 import { platform } from "../../shared/wiring/platform.js";
 
 const env = { VOUCHERS_TABLE_PARTNERS: "p", VOUCHERS_TABLE_CAMPAIGNS: "c", VOUCHERS_TABLE_VOUCHERS: "v", VOUCHERS_TABLE_REDEMPTIONS: "r", VOUCHERS_TABLE_INVENTORY: "i" };
@@ -13,6 +14,17 @@ describe("dependenciesOf", () => {
     expect(Object.keys(deps.tables).sort()).toEqual(Object.keys(platform.functions.recordRefund.tables).sort());
     expect({ ...deps.tables }).toEqual({ partners: "p", campaigns: "c", vouchers: "v", redemptions: "r", inventory: "i" });
     expect(deps.now()).toBeInstanceOf(Date);
+  });
+
+  it("builds the same from a wiring entry itself, as the claim handler does without every function's declaration", () => {
+    expect(platform.functions.claimVoucher).toBe(claimVoucherFunction);
+    const withIdempotency = { ...env, VOUCHERS_TABLE_IDEMPOTENCY: "k" };
+    const deps = dependenciesFor(claimVoucherFunction, withIdempotency);
+    expect({ ...deps.tables }).toEqual({ ...dependenciesOf("claimVoucher", withIdempotency).tables });
+    expect({ ...deps.tables }).toEqual({ campaigns: "c", inventory: "i", vouchers: "v", idempotency: "k" });
+    // @ts-expect-error the claim is not granted the partners table.
+    const named: unknown = deps.tables.partners;
+    expect(named).toBeUndefined();
   });
 
   it("reads a table's name when first used, so a missing grant fails there, naming the variable", () => {
