@@ -1,5 +1,5 @@
 /**
- * `npm run campaign:copies -- --campaign ID [--aws [--region R] [--stage S] [--table NAME]]`
+ * `npm run campaign:copies -- --campaign ID [--copies N] [--aws [--region R] [--stage S] [--table NAME]]`
  * rewrites a campaign's read copies (shared/store/campaign-copies.ts) from the campaign, read
  * strongly consistent: the same use case the replicator (`copyCampaign`) runs on the campaigns
  * stream. For the drop-day checklist (campaigns published before the replicator existed have no
@@ -15,6 +15,7 @@ import { z } from "zod";
 import { EMULATORS_CREDENTIALS, EMULATORS_REGION } from "../infra/local/emulators.js";
 import { physicalName } from "../infra/local/provision.js";
 import { runningPlatform } from "../infra/local/state-file.js";
+import { CAMPAIGN_COPIES, MAX_CAMPAIGN_COPIES } from "../shared/domain/shard-plan.js";
 import { refreshCampaignCopies } from "../shared/use-cases/campaign-copies.js";
 import { platform } from "../shared/wiring/platform.js";
 import { parseCommandLine } from "./cli.js";
@@ -23,9 +24,10 @@ import { parseCommandLine } from "./cli.js";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const USAGE = [
-  "usage: npm run campaign:copies -- --campaign ID [--aws [--region R] [--stage S] [--table NAME]]",
+  "usage: npm run campaign:copies -- --campaign ID [--copies N] [--aws [--region R] [--stage S] [--table NAME]]",
   "  rewrites the campaign's read copies from the campaign (strongly consistent read)",
   "  --campaign ID  the campaign",
+  `  --copies N     how many copies to write, 1–${MAX_CAMPAIGN_COPIES} (default ${CAMPAIGN_COPIES}; under a drop plan its claimFunction.campaignCopies)`,
   "  --aws          on AWS (default credentials and region) instead of the local platform of npm start",
   "  --region R     AWS region (with --aws; default: from the environment)",
   "  --stage S      the stage deployed with -c vouchers:stage=S (with --aws)",
@@ -35,6 +37,7 @@ const USAGE = [
 const argsSchema = z
   .object({
     campaign: z.string({ error: (issue) => (issue.input === undefined ? "is required" : undefined) }).min(1),
+    copies: z.coerce.number().int().min(1).max(MAX_CAMPAIGN_COPIES).default(CAMPAIGN_COPIES),
     aws: z.boolean().default(false),
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, "is not an AWS region such as eu-west-1").optional(),
     stage: z.string().min(1).optional(),
@@ -90,14 +93,14 @@ async function awsTarget(args: { region?: string | undefined; stage?: string | u
 async function main(): Promise<number> {
   const args = parseCommandLine({
     usage: USAGE,
-    options: { campaign: { type: "string" }, aws: { type: "boolean" }, region: { type: "string" }, stage: { type: "string" }, table: { type: "string" } },
+    options: { campaign: { type: "string" }, copies: { type: "string" }, aws: { type: "boolean" }, region: { type: "string" }, stage: { type: "string" }, table: { type: "string" } },
     schema: argsSchema,
   });
   let target: Target | undefined;
   try {
     target = args.aws ? await awsTarget(args) : await localTarget();
     const db = DynamoDBDocumentClient.from(target.client, { marshallOptions: { removeUndefinedValues: true } });
-    const refreshed = await refreshCampaignCopies({ db, tables: { campaigns: target.table }, now: () => new Date(), campaignId: args.campaign });
+    const refreshed = await refreshCampaignCopies({ db, tables: { campaigns: target.table }, now: () => new Date(), campaignId: args.campaign, copies: args.copies });
     console.log(JSON.stringify({ message: "campaign copies", campaignId: args.campaign, table: target.table, where: target.where, ...refreshed }, null, 2));
     if (refreshed.outcome === "absent") console.error(`no campaign ${args.campaign} in ${target.table}`);
     if (refreshed.outcome === "too-large") console.error(`campaign ${args.campaign} is too large for a read copy: claims read the campaign itself`);

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import * as z from "./zod-mini.js";
 import { bucketEnvVar, queueUrlEnvVar, tableEnvVar } from "./wiring/define.js";
 import { ConfigurationError } from "./errors.js";
+import { CAMPAIGN_COPIES, MAX_CAMPAIGN_COPIES } from "./domain/shard-plan.js";
 
 // zod's URL, base64 and coercing number schemas, written with checks the claim handler's bundle
 // holds anyway (its 300 KB budget, issue 16: about 4 KB less). They accept, refuse and hand on
@@ -80,10 +81,15 @@ const configSchema = z.object({
   CLAIM_CAMPAIGN_CACHE_MS: z.optional(numberVariableSchema(z.int().check(z.minimum(1), z.maximum(60_000)))),
   /**
    * How many of a campaign's read copies a claim function's instances spread their campaign reads
-   * over (1 to CAMPAIGN_COPIES, 16: shared/domain/capacity.ts); each reads a random one. A drop
-   * plan sets it; unset, claims read the campaign's own partition.
+   * over (1 to 128: MAX_CAMPAIGN_COPIES, shared/domain/shard-plan.ts); each reads a random one. A
+   * drop plan sets it; unset, claims read the campaign's own partition.
    */
-  CLAIM_CAMPAIGN_COPIES: z.optional(numberVariableSchema(z.int().check(z.minimum(1), z.maximum(16)))),
+  CLAIM_CAMPAIGN_COPIES: z.optional(numberVariableSchema(z.int().check(z.minimum(1), z.maximum(MAX_CAMPAIGN_COPIES)))),
+  /**
+   * How many read copies the replicator (and `npm run campaign:copies`) keeps of each campaign (1
+   * to 128; default 16: CAMPAIGN_COPIES). A drop plan sets it to the copies its claims read.
+   */
+  CAMPAIGN_COPIES: z.optional(numberVariableSchema(z.int().check(z.minimum(1), z.maximum(MAX_CAMPAIGN_COPIES)))),
   /** Payout URL of a partner registered without one; unset: `payoutUrl` is required. */
   VOUCHERS_DEFAULT_PAYOUT_URL: z.optional(urlVariableSchema),
   /**
@@ -174,6 +180,11 @@ export function claimCampaignCacheMs(env: NodeJS.ProcessEnv = process.env): numb
 /** How many read copies of a campaign the claim reads from (a random one each time), or undefined: the campaign itself. */
 export function claimCampaignCopies(env: NodeJS.ProcessEnv = process.env): number | undefined {
   return config(env).CLAIM_CAMPAIGN_COPIES;
+}
+
+/** How many read copies of each campaign the replicator keeps. */
+export function campaignCopiesKept(env: NodeJS.ProcessEnv = process.env): number {
+  return config(env).CAMPAIGN_COPIES ?? CAMPAIGN_COPIES;
 }
 
 /** A claim instance's campaign cache without a drop plan: a pause takes effect within a second. */

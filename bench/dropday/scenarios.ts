@@ -127,12 +127,17 @@ export interface AwsDropInput {
   arrivalShares?: readonly number[];
   /** Shards an attempt tries; default: the claim path's `shardTries` for the drop's shards and rate. */
   maxShardTries?: number;
+  /** Copies of the campaign the claims read (the plan's `campaignCopies`); default 1: the campaign itself. */
   campaignReadPartitions?: number;
   /** The claim function's campaign cache time, ms: the plan's, or 1,000 without one. */
   campaignTtlMs?: number;
   /** The sell-out mark on the shards; null: the claim path before it. Default {@link SOLD_OUT_MARK}. */
   soldOutMark?: SoldOutMark | null;
-  /** The provisioned environments open the drop with no campaign cached (see DropDayScenario). */
+  /**
+   * The provisioned environments open the drop with no campaign cached, as they do: nothing reads
+   * the campaign into them before their first claim (default true). false: their caches as after
+   * earlier traffic, expiring at spread times (see DropDayScenario).
+   */
   campaignCachesCold?: boolean;
 }
 
@@ -188,7 +193,7 @@ export function awsScenario(
     // bureau sets to the plan's (the arrival curve's peak).
     maxShardTries: input.maxShardTries ?? shardTries({ shards: input.shards, attemptsPerSecond: peakArrivals(input.contenders, input.arrivalShares ?? DEFAULT_ARRIVAL_SHARES) }),
     ...(input.soldOutMark === null ? {} : { soldOutMark: input.soldOutMark ?? SOLD_OUT_MARK }),
-    ...(input.campaignCachesCold === true ? { campaignCachesCold: true } : {}),
+    ...(input.campaignCachesCold === false ? {} : { campaignCachesCold: true }),
     stepMs: 1,
     maxSeconds: 120,
   };

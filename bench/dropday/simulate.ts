@@ -1,12 +1,14 @@
 /**
  * `npm run simulate:dropday -- [--contenders 1000000] [--stock 100000] [--shards N] [--provisioned N]
- *   [--provisioned-hours 1] [--shard-tries 16] [--campaign-copies 1] [--no-mark] [--cold-caches]
+ *   [--provisioned-hours 1] [--shard-tries N] [--campaign-copies N] [--no-mark] [--warm-caches]
  *   [--calibration FILE] [--json]`
  * plays a drop on AWS with the model of bench/dropday/model.ts: under the plan `npm run capacity`
  * recommends (with its quota raises and campaign cache time), and, for contrast, with one shard,
  * without provisioned concurrency on AWS's default quotas, and without the sell-out mark on the
- * shards (`--no-mark` makes that the main drop), and with the provisioned environments opening the
- * drop with no campaign cached (`--cold-caches`). `--json` prints one object for the first of these.
+ * shards (`--no-mark` makes that the main drop), without the campaign's read copies, and with the
+ * provisioned environments' campaign caches as after earlier traffic (`--warm-caches` makes that the
+ * main drop; by default they open the drop with nothing cached, as they do). `--json` prints one
+ * object for the first of these.
  *
  * `npm run simulate:dropday -- --replay .cache/bench-claims.json` plays the local benchmark's
  * own setting with the per-call costs measured in that run and compares the predicted sell-out
@@ -41,16 +43,16 @@ import {
 
 const USAGE =
   "usage: npm run simulate:dropday -- [--contenders 1000000] [--stock 100000] [--shards N] [--provisioned N]\n" +
-  "                                   [--provisioned-hours 1] [--shard-tries 16] [--campaign-copies 1] [--no-mark]\n" +
-  "                                   [--cold-caches]\n" +
+  "                                   [--provisioned-hours 1] [--shard-tries N] [--campaign-copies N] [--no-mark]\n" +
+  "                                   [--warm-caches]\n" +
   "                                   [--calibration FILE] [--json]\n" +
   "       npm run simulate:dropday -- --replay .cache/bench-claims.json\n" +
   "  --shards, --provisioned  override the plan's shard count and provisioned environments\n" +
   "  --provisioned-hours      how long the provisioned environments are kept, for the cost (default 1)\n" +
   `  --shard-tries N          shards an attempt tries before SOLD_OUT (default: the claim path's shardTries for the drop's shards and rate, at most ${MAX_SHARD_TRIES})\n` +
-  "  --campaign-copies N      partitions the campaign's reads spread over (default 1, the claim path's today)\n" +
+  "  --campaign-copies N      read copies of the campaign the claims spread their reads over (default: the plan's campaignCopies)\n" +
   "  --no-mark                the claim path without the sell-out mark on the shards (discovery by trying shards)\n" +
-  "  --cold-caches            the provisioned environments open the drop with no campaign cached (default: spread, as after earlier traffic)\n" +
+  "  --warm-caches            the provisioned environments open the drop with the campaign cached, expiring at spread times (default: nothing cached, as they do)\n" +
   `  --calibration FILE       bench:claims figures to take per-call costs from (default ${BENCH_CLAIMS_FIGURES} if present)\n` +
   "  --replay FILE            play that benchmark run's own setting and check the predicted sell-out time (±25 %)";
 
@@ -68,7 +70,7 @@ const args = parseCommandLine({
     "shard-tries": { type: "string" },
     "campaign-copies": { type: "string" },
     "no-mark": { type: "boolean" },
-    "cold-caches": { type: "boolean" },
+    "warm-caches": { type: "boolean" },
     calibration: { type: "string" },
     replay: { type: "string" },
     json: { type: "boolean" },
@@ -80,9 +82,9 @@ const args = parseCommandLine({
     provisioned: whole(0, 1_000_000).optional(),
     "provisioned-hours": text.pipe(z.number().nonnegative()).default(1),
     "shard-tries": whole(1, 1_000).optional(),
-    "campaign-copies": whole(1, 1_000).default(1),
+    "campaign-copies": whole(1, 1_000).optional(),
     "no-mark": z.boolean().default(false),
-    "cold-caches": z.boolean().default(false),
+    "warm-caches": z.boolean().default(false),
     calibration: z.string().min(1).optional(),
     replay: z.string().min(1).optional(),
     json: z.boolean().default(false),
@@ -181,19 +183,21 @@ function dropDay(): number {
   const cal = calibration();
   const claimPath = {
     ...(args["shard-tries"] === undefined ? {} : { maxShardTries: args["shard-tries"] }),
-    campaignReadPartitions: args["campaign-copies"],
     ...(args["no-mark"] ? { soldOutMark: null } : {}),
-    ...(args["cold-caches"] ? { campaignCachesCold: true } : {}),
+    campaignCachesCold: !args["warm-caches"],
   };
   const input = { contenders, stock, calibration: cal, ...claimPath };
   const plan = recommendedPlan(input);
   // The plan's campaign cache time: the claim function's under the plan (CLAIM_CAMPAIGN_CACHE_MS).
   const planCampaignTtlMs = plan.claimFunction.campaignCacheMs ?? DEFAULT_CAMPAIGN_TTL_MS;
+  // The plan's read copies of the campaign (CLAIM_CAMPAIGN_COPIES), unless told otherwise.
+  const planCopies = args["campaign-copies"] ?? plan.claimFunction.campaignCopies ?? 1;
   const planned = play(
     args.shards !== undefined || args.provisioned !== undefined ? "the plan, with your overrides" : "the recommended plan, quotas raised",
     awsScenario({
       ...input,
       campaignTtlMs: planCampaignTtlMs,
+      campaignReadPartitions: planCopies,
       shards: args.shards ?? plan.shards,
       provisioned: args.provisioned ?? plan.claimFunction.provisionedConcurrency,
       quotas: planQuotas(plan),
@@ -224,10 +228,10 @@ function dropDay(): number {
     cost: Object.fromEntries((Object.entries(planned.cost) as [string, number][]).map(([item, usd]) => [item, Number(usd.toFixed(2))])),
     claimPath: {
       shardTries: planned.scenario.maxShardTries,
-      campaignCopies: claimPath.campaignReadPartitions,
+      campaignCopies: planCopies,
       soldOutMark: !args["no-mark"],
       campaignCacheMs: planCampaignTtlMs,
-      campaignCachesCold: args["cold-caches"],
+      campaignCachesCold: !args["warm-caches"],
     },
     discovery: main.discovery,
     throttledBy: throttledBy(main),
@@ -238,7 +242,7 @@ function dropDay(): number {
     console.log(JSON.stringify(summary));
     return 0;
   }
-  const asPlanned = { campaignTtlMs: planCampaignTtlMs, provisioned: planned.scenario.provisioned, quotas: planned.scenario.quotas, warm: planned.scenario.warm };
+  const asPlanned = { campaignTtlMs: planCampaignTtlMs, campaignReadPartitions: planCopies, provisioned: planned.scenario.provisioned, quotas: planned.scenario.quotas, warm: planned.scenario.warm };
   const contrasts = [
     planned,
     play("one shard (the plan otherwise)", awsScenario({ ...input, ...asPlanned, shards: 1 })),
@@ -248,15 +252,18 @@ function dropDay(): number {
   if (!args["no-mark"]) {
     contrasts.push(play("the plan, without the sell-out mark on the shards (the claim path before it)", awsScenario({ ...input, ...asPlanned, shards: planned.scenario.shards, soldOutMark: null })));
   }
-  if (!args["cold-caches"]) {
+  if (planCopies > 1) {
+    contrasts.push(play("the plan, the claims reading the campaign itself (no read copies)", awsScenario({ ...input, ...asPlanned, shards: planned.scenario.shards, campaignReadPartitions: 1 })));
+  }
+  if (!args["warm-caches"]) {
     contrasts.push(
-      play("the plan, the provisioned environments opening with no campaign cached (each reads it on its first claim)", awsScenario({ ...input, ...asPlanned, shards: planned.scenario.shards, campaignCachesCold: true })),
+      play("the plan, the provisioned environments' campaign caches as after earlier traffic (expiring at spread times)", awsScenario({ ...input, ...asPlanned, shards: planned.scenario.shards, campaignCachesCold: false })),
     );
   }
   console.log(`Drop day: ${n(contenders)} contenders for ${n(stock)} vouchers (per-call costs: ${cal.source})`);
   console.log(`Arrival curve (first attempts): ${DEFAULT_ARRIVAL_SHARES.map((share, second) => `${second}–${second + 1} s ${n(share * 100)} % (${n(contenders * share)})`).join(", ")}; peak ${n(peakArrivals(contenders, DEFAULT_ARRIVAL_SHARES))}/s`);
   console.log(
-    `Plan (npm run capacity -- --attempts-per-second ${peakArrivals(contenders, DEFAULT_ARRIVAL_SHARES)} --stock ${stock}): ${plan.shards} shards, ${n(plan.claimFunction.provisionedConcurrency)} provisioned environments, campaign cache ${n(planCampaignTtlMs / 1000, 1)} s`,
+    `Plan (npm run capacity -- --attempts-per-second ${peakArrivals(contenders, DEFAULT_ARRIVAL_SHARES)} --stock ${stock}): ${plan.shards} shards, ${n(plan.claimFunction.provisionedConcurrency)} provisioned environments, campaign cache ${n(planCampaignTtlMs / 1000, 1)} s, ${n(planCopies)} read copies of the campaign`,
   );
   for (const played of contrasts) {
     const { scenario: sc, result: r } = played;

@@ -6,6 +6,7 @@
  * delivers them (and those after them) again; writing the copies again is harmless.
  */
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
+import { campaignCopiesKept } from "../../shared/config.js";
 import { dependenciesOf } from "../../shared/dependencies.js";
 import { logger } from "../../shared/logger.js";
 import { tracedHandler } from "../../shared/observability/tracing.js";
@@ -13,7 +14,7 @@ import { streamKeyChanges } from "../../shared/streams/changes.js";
 import { copyChangedCampaigns } from "../../shared/use-cases/campaign-copies.js";
 
 export const handler = tracedHandler(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-  const outcome = await copyChangedCampaigns({ ...dependenciesOf("copyCampaign"), changes: streamKeyChanges(event) });
+  const outcome = await copyChangedCampaigns({ ...dependenciesOf("copyCampaign"), changes: streamKeyChanges(event), copies: campaignCopiesKept() });
   if (outcome.campaigns > 0) logger.info("campaign copies refreshed", { records: event.Records.length, ...outcome, failed: outcome.failed.length });
   return { batchItemFailures: outcome.failed.map((itemIdentifier) => ({ itemIdentifier })) };
 });

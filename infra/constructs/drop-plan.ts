@@ -33,6 +33,10 @@ export const CAMPAIGN_CACHE_ENV = "CLAIM_CAMPAIGN_CACHE_MS";
  * (the handler parses it; without it, the campaign's own partition).
  */
 export const CAMPAIGN_COPIES_ENV = "CLAIM_CAMPAIGN_COPIES";
+/** The replicator's variable: how many read copies of each campaign it keeps. */
+export const COPIES_KEPT_ENV = "CAMPAIGN_COPIES";
+/** The function that keeps the campaigns' read copies (the campaigns table's stream). */
+export const COPY_FUNCTION = "copyCampaign";
 
 /** Name of the claim function's alias that carries the provisioned concurrency. */
 export const DROP_ALIAS_NAME = "drop";
@@ -113,7 +117,13 @@ export class ClaimProvisioning extends Construct {
     const { provisionedConcurrency: environments, campaignCacheMs, campaignCopies } = props.plan.claimFunction;
     // Set before the alias so that the version it points to carries them.
     if (campaignCacheMs !== undefined) fn.addEnvironment(CAMPAIGN_CACHE_ENV, String(campaignCacheMs));
-    if (campaignCopies !== undefined) fn.addEnvironment(CAMPAIGN_COPIES_ENV, String(campaignCopies));
+    if (campaignCopies !== undefined) {
+      fn.addEnvironment(CAMPAIGN_COPIES_ENV, String(campaignCopies));
+      // The replicator keeps as many copies as the claims read.
+      const replicator = props.functions[COPY_FUNCTION];
+      if (!replicator) throw new Error(`the drop plan's campaign copies are written by function ${COPY_FUNCTION}, which was not built`);
+      replicator.addEnvironment(COPIES_KEPT_ENV, String(campaignCopies));
+    }
     this.alias = new lambda.Alias(this, "Alias", {
       aliasName: DROP_ALIAS_NAME,
       version: fn.currentVersion,

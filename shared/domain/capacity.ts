@@ -7,11 +7,12 @@
  */
 import * as z from "../zod.js";
 import { MAX_SHARDS } from "./inventory.js";
-import { CAMPAIGN_COPIES, CLAIM_WCU_PER_ATTEMPT, DEFAULT_HEADROOM, assertPositive as positive, formatFigure as fmt, planShards } from "./shard-plan.js";
+import { CLAIM_WCU_PER_ATTEMPT, MAX_CAMPAIGN_COPIES, DEFAULT_HEADROOM, assertPositive as positive, formatFigure as fmt, planShards } from "./shard-plan.js";
 
 // The shard plan moved to shard-plan.ts (the claim path reaches it without the drop plan's schema).
 export {
   CAMPAIGN_COPIES,
+  MAX_CAMPAIGN_COPIES,
   CLAIM_WCU_PER_ATTEMPT,
   DEFAULT_ATTEMPTS_PER_SECOND,
   DEFAULT_HEADROOM,
@@ -110,17 +111,18 @@ export function campaignCacheMs(environments: number): number {
 }
 
 /**
- * How many of the campaign's read copies the claim function reads under a plan: enough that
- * `environments`, each reading the campaign once within the drop's first second (the herd as it
- * opens, whatever the cache time), take at most {@link CAMPAIGN_READ_SHARE} of
- * {@link PARTITION_RCU_PER_SECOND} on each copy's partition, rounded up to a power of two, from 1
- * to {@link CAMPAIGN_COPIES}. Rounded up because each environment picks a copy at random, so the
- * busiest copy takes more than the average (at 40,800 environments over the 14 copies the average
- * needs, the busiest takes about 3 standard deviations, 5 %, more: past the aim).
+ * How many read copies of the campaign the plan keeps and the claim function reads: enough that
+ * the herd as the drop opens stays within {@link PARTITION_RCU_PER_SECOND} on each copy's
+ * partition. Every provisioned environment reads the campaign on its first claim, whatever the
+ * cache time, and the first claims reach the environments at the rate attempts arrive: the herd
+ * reads `attemptsPerSecond` × {@link CAMPAIGN_READ_RCU} RCU a second until every environment has
+ * read (40,800 environments at 600,000 attempts/s: within 70 ms). Rounded up to a power of two,
+ * because each environment picks a copy at random and the busiest copy takes more than the
+ * average; from 1 to {@link MAX_CAMPAIGN_COPIES}.
  */
-export function campaignCopies(environments: number): number {
-  const needed = Math.max(1, Math.ceil((environments * CAMPAIGN_READ_RCU) / (CAMPAIGN_READ_SHARE * PARTITION_RCU_PER_SECOND) - 1e-9));
-  return Math.min(CAMPAIGN_COPIES, 2 ** Math.ceil(Math.log2(needed)));
+export function campaignCopies(attemptsPerSecond: number): number {
+  const needed = Math.max(1, Math.ceil((attemptsPerSecond * CAMPAIGN_READ_RCU) / PARTITION_RCU_PER_SECOND - 1e-9));
+  return Math.min(MAX_CAMPAIGN_COPIES, 2 ** Math.ceil(Math.log2(needed)));
 }
 
 /** The tables the claim path touches, which the plan pre-warms. */
@@ -157,7 +159,7 @@ export const dropPlanSchema = z
         /** The claim function's campaign cache time, ms (`CLAIM_CAMPAIGN_CACHE_MS`); absent in plans written before it. */
         campaignCacheMs: z.number().int().min(CAMPAIGN_CACHE_FLOOR_MS).max(CAMPAIGN_CACHE_CEILING_MS).optional(),
         /** How many of the campaign's read copies the claim function reads (`CLAIM_CAMPAIGN_COPIES`); absent in plans written before them. */
-        campaignCopies: z.number().int().min(1).max(CAMPAIGN_COPIES).optional(),
+        campaignCopies: z.number().int().min(1).max(MAX_CAMPAIGN_COPIES).optional(),
       })
       .strict(),
     quotas: z
@@ -230,11 +232,12 @@ export function planDrop(input: { attemptsPerSecond: number; stock: number } & P
     inventory: warm(0, rate * inputs.wcuPerAttempt),
     vouchers: warm(rate * inputs.rcuPerAttempt, rate * (inputs.wcuPerSuccess - inputs.wcuPerAttempt)),
     idempotency: warm(0, rate * inputs.keyedShare * inputs.idempotencyWcuPerAttempt),
-    // Headroom is already in the environments: every one reads the campaign as the drop opens.
-    campaigns: warm((provisionedConcurrency * CAMPAIGN_READ_RCU) / headroom, 0),
+    // Every environment reads the campaign on its first claim, as fast as the first attempts
+    // reach them: at the attempt rate until all have read (see campaignCopies). Not × headroom.
+    campaigns: warm((rate * CAMPAIGN_READ_RCU) / headroom, 0),
   };
   const cacheMs = campaignCacheMs(provisionedConcurrency);
-  const copies = campaignCopies(provisionedConcurrency);
+  const copies = campaignCopies(rate);
   const campaignReads = (provisionedConcurrency * CAMPAIGN_READ_RCU * 1000) / cacheMs;
   const requests = roundUp(rate * headroom);
   const quotas = {
@@ -254,13 +257,13 @@ export function planDrop(input: { attemptsPerSecond: number; stock: number } & P
     `inventory: ${fmt(rate)} attempts/s × ${fmt(inputs.wcuPerAttempt)} WCU × ${h} → warm ${fmt(warmThroughput.inventory.writeUnitsPerSecond)} WCU/s.`,
     `vouchers: ${fmt(rate)} attempts/s × ${fmt(inputs.rcuPerAttempt)} RCU and × ${fmt(inputs.wcuPerSuccess - inputs.wcuPerAttempt)} WCU per success × ${h} → warm ${fmt(warmThroughput.vouchers.readUnitsPerSecond)} RCU/s, ${fmt(warmThroughput.vouchers.writeUnitsPerSecond)} WCU/s.`,
     `idempotency: ${fmt(rate)} attempts/s × ${fmt(inputs.keyedShare)} keyed × ${fmt(inputs.idempotencyWcuPerAttempt)} WCU × ${h} → warm ${fmt(warmThroughput.idempotency.writeUnitsPerSecond)} WCU/s.`,
-    `campaigns: ${fmt(provisionedConcurrency)} environments × ${fmt(CAMPAIGN_READ_RCU)} RCU as the drop opens → warm ${fmt(warmThroughput.campaigns.readUnitsPerSecond)} RCU/s.`,
+    `campaigns: every one of the ${fmt(provisionedConcurrency)} environments reads the campaign on its first claim, and first claims reach them at ${fmt(rate)} attempts/s: × ${fmt(CAMPAIGN_READ_RCU)} RCU → warm ${fmt(warmThroughput.campaigns.readUnitsPerSecond)} RCU/s.`,
     `claim function: ${fmt(rate)} attempts/s × ${fmt(inputs.claimMs)} ms × ${h} = ${fmt(provisionedConcurrency)} provisioned environments (Little's law).`,
     `campaign cache: ${fmt(provisionedConcurrency)} environments × ${fmt(CAMPAIGN_READ_RCU)} RCU each per ${fmt(cacheMs / 1000)} s = ${fmt(Math.round(campaignReads))} RCU/s on the campaign item's partition ` +
       `(${fmt(Math.round((100 * campaignReads) / PARTITION_RCU_PER_SECOND))} % of ${fmt(PARTITION_RCU_PER_SECOND)}; aimed at ≤ ${fmt(CAMPAIGN_READ_SHARE * 100)} %, between ${fmt(CAMPAIGN_CACHE_FLOOR_MS / 1000)} and ${fmt(CAMPAIGN_CACHE_CEILING_MS / 1000)} s): a pause takes effect within ${fmt(cacheMs / 1000)} s.`,
-    `campaign copies: ${fmt(provisionedConcurrency)} environments × ${fmt(CAMPAIGN_READ_RCU)} RCU as the drop opens, read from a random one of ${fmt(copies)} copies ` +
-      `(each on a partition of its own, ≤ ${fmt(CAMPAIGN_READ_SHARE * 100)} % of ${fmt(PARTITION_RCU_PER_SECOND)} RCU/s each, a power of two up to ${fmt(CAMPAIGN_COPIES)}): ` +
-      `about ${fmt(Math.round((provisionedConcurrency * CAMPAIGN_READ_RCU) / copies))} RCU in the first second per copy; a pause reaches the copies within the stream's lag (about a second), then the cache time.`,
+    `campaign copies: that herd, ${fmt(rate * CAMPAIGN_READ_RCU)} RCU/s for ${fmt(Math.round((1000 * provisionedConcurrency) / rate))} ms, read from a random one of ${fmt(copies)} copies ` +
+      `(each on a partition of its own, ${fmt(PARTITION_RCU_PER_SECOND)} RCU/s each, a power of two up to ${fmt(MAX_CAMPAIGN_COPIES)}; the replicator writes as many, CAMPAIGN_COPIES): ` +
+      `a pause reaches the copies within the stream's lag (about a second), then the cache time.`,
     `(A new on-demand table serves ${fmt(ON_DEMAND_WARM_DEFAULT.readUnitsPerSecond)} RCU/s and ${fmt(ON_DEMAND_WARM_DEFAULT.writeUnitsPerSecond)} WCU/s at once; warm throughput is never planned below that.)`,
   ];
   return dropPlanSchema.parse({

@@ -6,8 +6,14 @@
  */
 import { MAX_SHARDS } from "./inventory.js";
 
-/** Read copies kept of every campaign (shared/store/campaign-copies.ts): the most a drop plan spreads the claim's campaign reads over. */
+/**
+ * Read copies the replicator keeps of every campaign (shared/store/campaign-copies.ts) when no drop
+ * plan says otherwise (`CAMPAIGN_COPIES`); a plan sets as many as its drop's opening needs.
+ */
 export const CAMPAIGN_COPIES = 16;
+
+/** The most read copies of a campaign a drop plan asks for (`CAMPAIGN_COPIES`, `CLAIM_CAMPAIGN_COPIES`). */
+export const MAX_CAMPAIGN_COPIES = 128;
 
 /** Expected claim attempts per second of a drop when the campaign does not say otherwise. */
 export const DEFAULT_ATTEMPTS_PER_SECOND = 1000;

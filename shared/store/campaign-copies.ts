@@ -41,7 +41,8 @@ export type CopiesWritten =
 
 /**
  * Writes the snapshot of a campaign (read strongly consistent at `readAt`) to its
- * {@link CAMPAIGN_COPIES} copies: one PutItem each, all in flight at once, each conditioned on
+ * `copies` copies ({@link CAMPAIGN_COPIES} unless a drop plan keeps more): one PutItem each, all
+ * in flight at once, each conditioned on
  * `attribute_not_exists(pk) OR readAt <= :readAt`. A failed condition means that copy holds a
  * newer read already, which is kept. A snapshot over {@link MAX_ITEM_BYTES} is refused (logged,
  * nothing written) rather than failing its stream batch again and again: claims then read the
@@ -49,15 +50,22 @@ export type CopiesWritten =
  *
  * @throws the first error other than a failed condition, after every write has settled.
  */
-export async function writeCampaignCopies(db: DynamoDBDocumentClient, table: string, snapshot: CampaignWithDrops, readAt: string): Promise<CopiesWritten> {
+export async function writeCampaignCopies(
+  db: DynamoDBDocumentClient,
+  table: string,
+  snapshot: CampaignWithDrops,
+  readAt: string,
+  copies: number = CAMPAIGN_COPIES,
+): Promise<CopiesWritten> {
   const body = { campaignId: snapshot.campaign.id, readAt, campaign: snapshot.campaign, drops: snapshot.drops };
-  const bytes = itemBytes({ ...campaignCopyKey(snapshot.campaign.id, CAMPAIGN_COPIES - 1), ...body });
+  const bytes = itemBytes({ ...campaignCopyKey(snapshot.campaign.id, copies - 1), ...body });
   if (bytes > MAX_ITEM_BYTES) {
     logger.error("campaign snapshot too large for a read copy; copies not written", { campaignId: snapshot.campaign.id, bytes, limit: MAX_ITEM_BYTES });
     return { outcome: "too-large", bytes };
   }
+  // Each copy is its own partition: even a plan's 128 puts can go out at once.
   const writes = await Promise.allSettled(
-    Array.from({ length: CAMPAIGN_COPIES }, (_, copy) =>
+    Array.from({ length: copies }, (_, copy) =>
       conditional(
         db.send(
           new PutCommand({
@@ -73,7 +81,7 @@ export async function writeCampaignCopies(db: DynamoDBDocumentClient, table: str
   const failed = writes.find((write) => write.status === "rejected");
   if (failed) throw failed.reason;
   const written = writes.filter((write) => write.status === "fulfilled" && write.value).length;
-  return { outcome: "written", written, newerKept: CAMPAIGN_COPIES - written };
+  return { outcome: "written", written, newerKept: copies - written };
 }
 
 /**

@@ -26,12 +26,12 @@ export type CopiesRefreshed = CopiesWritten | { outcome: "absent" };
  * Reads campaign `campaignId` and its drops strongly consistent and writes the snapshot to every
  * read copy. A campaign that does not exist has nothing to copy.
  */
-export async function refreshCampaignCopies(input: Dependencies<"campaigns"> & { campaignId: string }): Promise<CopiesRefreshed> {
+export async function refreshCampaignCopies(input: Dependencies<"campaigns"> & { campaignId: string; copies?: number }): Promise<CopiesRefreshed> {
   // Before the read: see the module's crash analysis.
   const readAt = input.now().toISOString();
   const snapshot = await loadCampaign(input.db, input.tables.campaigns, input.campaignId, { consistent: true });
   if (!snapshot) return { outcome: "absent" };
-  return writeCampaignCopies(input.db, input.tables.campaigns, snapshot, readAt);
+  return writeCampaignCopies(input.db, input.tables.campaigns, snapshot, readAt, input.copies);
 }
 
 /** What one stream batch did; `failed` holds the sequence numbers of the records to deliver again. */
@@ -49,7 +49,7 @@ export interface CopyBatchOutcome {
  * time. Records of copies are ignored, so the replicator's own writes do not feed it again. A
  * campaign whose refresh fails reports its records as failed; the others' are done.
  */
-export async function copyChangedCampaigns(input: Dependencies<"campaigns"> & { changes: readonly StreamKeyChange[] }): Promise<CopyBatchOutcome> {
+export async function copyChangedCampaigns(input: Dependencies<"campaigns"> & { changes: readonly StreamKeyChange[]; copies?: number }): Promise<CopyBatchOutcome> {
   const byCampaign = new Map<string, string[]>();
   let ignored = 0;
   for (const change of input.changes) {

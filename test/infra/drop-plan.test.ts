@@ -10,7 +10,7 @@ import { join, relative } from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp, type BuiltApp } from "../../infra/build-app.js";
-import { CAMPAIGN_CACHE_ENV, CAMPAIGN_COPIES_ENV, CLAIM_FUNCTION, DROP_ALIAS_NAME, DROP_PLAN_CONTEXT, readDropPlan } from "../../infra/constructs/drop-plan.js";
+import { CAMPAIGN_CACHE_ENV, CAMPAIGN_COPIES_ENV, CLAIM_FUNCTION, COPIES_KEPT_ENV, COPY_FUNCTION, DROP_ALIAS_NAME, DROP_PLAN_CONTEXT, readDropPlan } from "../../infra/constructs/drop-plan.js";
 import { REPO_ROOT } from "../../infra/constructs/voucher-function.js";
 import { DROP_PLAN_TABLES, planDrop } from "../../shared/domain/capacity.js";
 import { DEFAULT_ROUTE_THROTTLES } from "../../infra/edge-context.js";
@@ -70,18 +70,25 @@ describe("a deployment with a drop plan", () => {
     expect(permissions.length).toBeGreaterThan(0);
   });
 
-  // 8,000 environments: a 2.7 s cache; 4,000 RCU as the drop opens, three copies' worth at 1,500 each, rounded up to 4.
+  // 8,000 environments: a 2.7 s cache; the herd as the drop opens, 100,000 attempts/s × 0.5 RCU, 17 copies' worth at 3,000 each, rounded up to 32.
   it.each([
     ["campaign cache time", CAMPAIGN_CACHE_ENV, "2700"],
-    ["number of campaign copies", CAMPAIGN_COPIES_ENV, "4"],
+    ["number of campaign copies", CAMPAIGN_COPIES_ENV, "32"],
   ])("sets the plan's %s on the claim function, and on no other", (_what, variable, value) => {
-    expect(plan.claimFunction).toMatchObject({ provisionedConcurrency: 8_000, campaignCacheMs: 2_700, campaignCopies: 4 });
+    expect(plan.claimFunction).toMatchObject({ provisionedConcurrency: 8_000, campaignCacheMs: 2_700, campaignCopies: 32 });
     const functions = resources(stateless, "AWS::Lambda::Function");
     const claimId = logicalId(built.stateless.functions[CLAIM_FUNCTION]!);
     expect(functions.filter(([, fn]) => fn.Properties.Environment?.Variables?.[variable] !== undefined).map(([id]) => id)).toEqual([claimId]);
     expect(functions.find(([id]) => id === claimId)![1].Properties.Environment.Variables[variable]).toBe(value);
     // The replicator that writes the copies, on the campaigns table's stream.
     expect(built.stateless.functions.copyCampaign).toBeDefined();
+  });
+
+  it("makes the replicator keep as many copies as the claims read", () => {
+    const functions = resources(stateless, "AWS::Lambda::Function");
+    const replicatorId = logicalId(built.stateless.functions[COPY_FUNCTION]!);
+    expect(functions.filter(([, fn]) => fn.Properties.Environment?.Variables?.[COPIES_KEPT_ENV] !== undefined).map(([id]) => id)).toEqual([replicatorId]);
+    expect(functions.find(([id]) => id === replicatorId)![1].Properties.Environment.Variables[COPIES_KEPT_ENV]).toBe(String(plan.claimFunction.campaignCopies));
   });
 
   it("keeps cdk-nag clean (its checks run at synthesis)", () => {

@@ -259,6 +259,15 @@ describe("npm run campaign:copies", () => {
       const source = await loadCampaign(db, tables.campaigns, campaignId, { consistent: true });
       for (const copy of await copiesOf(tables.campaigns, campaignId)) expect({ campaign: copy!.campaign, drops: copy!.drops }).toEqual(source);
 
+      // A drop plan's count: copies 16 … 39 too.
+      const planned = await runScript("scripts/campaign-copies.ts", ["--campaign", campaignId, "--copies", "40"], env);
+      expect(planned.code, planned.stderr).toBe(0);
+      expect(JSON.parse(planned.stdout)).toMatchObject({ outcome: "written", written: 40 });
+      expect(await readCampaignCopy(db, tables.campaigns, campaignId, 39)).toMatchObject({ campaign: source!.campaign });
+      expect(await readCampaignCopy(db, tables.campaigns, campaignId, 40)).toBeUndefined();
+      const tooMany = await runScript("scripts/campaign-copies.ts", ["--campaign", campaignId, "--copies", "129"], env);
+      expect(tooMany.code).toBe(2);
+
       const absent = await runScript("scripts/campaign-copies.ts", ["--campaign", unique("absent")], env);
       expect(absent.code).toBe(1);
       expect(absent.stderr).toContain("no campaign");

@@ -12,6 +12,7 @@ import {
   DEFAULT_QUOTAS,
   dropPlanSchema,
   CAMPAIGN_COPIES,
+  MAX_CAMPAIGN_COPIES,
   campaignCacheMs,
   campaignCopies,
   planDrop,
@@ -213,26 +214,28 @@ describe("planDrop", () => {
     expect(campaignCacheMs(0)).toBe(1_000);
 
     const plan = planDrop({ attemptsPerSecond: 100_000, stock: 100_000 });
-    expect(plan.claimFunction).toEqual({ provisionedConcurrency: 8_000, campaignCacheMs: 2_700, campaignCopies: 4 });
+    expect(plan.claimFunction).toEqual({ provisionedConcurrency: 8_000, campaignCacheMs: 2_700, campaignCopies: 32 });
     expect(plan.explanation.join("\n")).toContain("a pause takes effect within 2.7 s");
   });
 
-  it("spreads the environments' first campaign reads over enough copies that each copy's partition takes at most half its 3,000 RCU/s, a power of two from 1 to 16", () => {
+  it("spreads the herd of first campaign reads as the drop opens, arriving at the attempt rate, over copies of 3,000 RCU/s each, a power of two from 1 to 128", () => {
     expect(CAMPAIGN_COPIES).toBe(16);
-    // 1,000 environments × 0.5 RCU within a second = 500 RCU: one copy.
+    expect(MAX_CAMPAIGN_COPIES).toBe(128);
+    // 1,000 attempts/s × 0.5 RCU = 500 RCU/s: one copy.
     expect(campaignCopies(1_000)).toBe(1);
-    expect(campaignCopies(3_000)).toBe(1);
-    expect(campaignCopies(3_001)).toBe(2);
-    expect(campaignCopies(0)).toBe(1);
-    // 40,800 × 0.5 = 20,400 RCU: 13.6 copies' worth at 1,500; 16 (14 would leave the busiest random copy over 1,500).
-    expect(campaignCopies(40_800)).toBe(16);
-    expect(campaignCopies(1_000_000)).toBe(CAMPAIGN_COPIES);
-    for (const environments of [1_000, 8_000, 20_000, 40_800, 48_000]) expect((environments * 0.5) / campaignCopies(environments), String(environments)).toBeLessThanOrEqual(1_500);
+    expect(campaignCopies(6_000)).toBe(1);
+    expect(campaignCopies(6_001)).toBe(2);
+    // The design point: 600,000 × 0.5 = 300,000 RCU/s, 100 copies' worth: 128.
+    expect(campaignCopies(600_000)).toBe(128);
+    expect(campaignCopies(10_000_000)).toBe(MAX_CAMPAIGN_COPIES);
+    for (const rate of [1_000, 8_000, 100_000, 510_000, 600_000]) expect((rate * 0.5) / campaignCopies(rate), String(rate)).toBeLessThanOrEqual(3_000);
 
-    expect(planDrop({ attemptsPerSecond: 6_250, stock: 10_000 }).claimFunction).toMatchObject({ provisionedConcurrency: 500, campaignCopies: 1 });
-    const design = planDrop({ attemptsPerSecond: 510_000, stock: 100_000 });
-    expect(design.claimFunction).toMatchObject({ provisionedConcurrency: 40_800, campaignCopies: 16 });
-    expect(design.explanation.join("\n")).toContain("read from a random one of 16 copies");
+    expect(planDrop({ attemptsPerSecond: 6_250, stock: 10_000 }).claimFunction).toMatchObject({ provisionedConcurrency: 500, campaignCopies: 2 });
+    const design = planDrop({ attemptsPerSecond: 600_000, stock: 100_000, claimMs: 34 });
+    expect(design.claimFunction).toMatchObject({ provisionedConcurrency: 40_800, campaignCopies: 128 });
+    // The campaigns table takes the herd: 300,000 RCU/s warm.
+    expect(design.warmThroughput.campaigns.readUnitsPerSecond).toBe(300_000);
+    expect(design.explanation.join("\n")).toContain("read from a random one of 128 copies");
   });
 
   it("keeps reading plans written before the campaign cache time and copies", () => {
@@ -240,7 +243,7 @@ describe("planDrop", () => {
     const older = { ...plan, claimFunction: { provisionedConcurrency: plan.claimFunction.provisionedConcurrency } };
     expect(dropPlanSchema.parse(JSON.parse(JSON.stringify(older)))).toEqual(older);
     expect(dropPlanSchema.safeParse({ ...plan, claimFunction: { ...plan.claimFunction, campaignCacheMs: 60_000 } }).success).toBe(false);
-    expect(dropPlanSchema.safeParse({ ...plan, claimFunction: { ...plan.claimFunction, campaignCopies: 17 } }).success).toBe(false);
+    expect(dropPlanSchema.safeParse({ ...plan, claimFunction: { ...plan.claimFunction, campaignCopies: 129 } }).success).toBe(false);
   });
 
   it("refuses a plan of another version", () => {

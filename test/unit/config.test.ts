@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_CLAIM_CAMPAIGN_CACHE_MS, claimCampaignCacheMs, claimCampaignCopies, config, grantedQueues, grantedTables, queueUrl, tableName } from "../../shared/config.js";
+import { DEFAULT_CLAIM_CAMPAIGN_CACHE_MS, claimCampaignCacheMs, campaignCopiesKept, claimCampaignCopies, config, grantedQueues, grantedTables, queueUrl, tableName } from "../../shared/config.js";
 import { CAMPAIGN_COPIES } from "../../shared/domain/capacity.js";
 import { ConfigurationError } from "../../shared/errors.js";
 
@@ -40,12 +40,21 @@ describe("config", () => {
     }
   });
 
-  it("reads how many campaign copies a claim reads from a drop plan's variable, none without it, 1 to 16", () => {
+  it("reads how many campaign copies a claim reads from a drop plan's variable, none without it, 1 to 128", () => {
     expect(claimCampaignCopies({})).toBeUndefined();
     expect(claimCampaignCopies({ CLAIM_CAMPAIGN_COPIES: "1" })).toBe(1);
-    expect(claimCampaignCopies({ CLAIM_CAMPAIGN_COPIES: String(CAMPAIGN_COPIES) })).toBe(CAMPAIGN_COPIES);
-    for (const bad of ["0", "17", "2.5", "many"]) {
+    expect(claimCampaignCopies({ CLAIM_CAMPAIGN_COPIES: "128" })).toBe(128);
+    for (const bad of ["0", "129", "2.5", "many"]) {
       expect(() => claimCampaignCopies({ CLAIM_CAMPAIGN_COPIES: bad }), bad).toThrow(/CLAIM_CAMPAIGN_COPIES/);
+    }
+  });
+
+  it("keeps 16 read copies of each campaign unless a drop plan's variable says how many, 1 to 128", () => {
+    expect(campaignCopiesKept({})).toBe(CAMPAIGN_COPIES);
+    expect(CAMPAIGN_COPIES).toBe(16);
+    expect(campaignCopiesKept({ CAMPAIGN_COPIES: "128" })).toBe(128);
+    for (const bad of ["0", "129", "2.5", "many"]) {
+      expect(() => campaignCopiesKept({ CAMPAIGN_COPIES: bad }), bad).toThrow(/CAMPAIGN_COPIES/);
     }
   });
 });

@@ -291,6 +291,17 @@ describe("the drop on AWS", () => {
   const planned = (claimPath: { maxShardTries?: number; campaignReadPartitions?: number; campaignTtlMs?: number } = {}) =>
     awsScenario({ ...input, ...claimPath, shards: plan.shards, provisioned: plan.claimFunction.provisionedConcurrency, quotas: planQuotas(plan), warm: planWarm(plan) });
 
+  it("meets the design point under the plan, its environments opening with nothing cached, only with the campaign's read copies", () => {
+    expect(plan.claimFunction.campaignCopies).toBe(128);
+    const withCopies = simulateDropDay(planned({ campaignTtlMs: plan.claimFunction.campaignCacheMs, campaignReadPartitions: plan.claimFunction.campaignCopies }));
+    expect(withCopies.soldOutSeconds).toBeLessThan(10);
+    expect(withCopies.throttledShare).toBeLessThan(0.001);
+    // One campaign item for 40,800 environments' first reads: its partition throttles, and the SDK's back-offs hold environments.
+    const oneItem = simulateDropDay(planned({ campaignTtlMs: plan.claimFunction.campaignCacheMs, campaignReadPartitions: 1 }));
+    expect(oneItem.throttledShare).toBeGreaterThan(0.1);
+    expect(oneItem.timeline.some((point) => (point.throttles.campaignPartition ?? 0) > 0.9)).toBe(true);
+  });
+
   it("plans for the busiest second of the arrival curve", () => {
     expect(plan.inputs.attemptsPerSecond).toBe(600_000);
     expect(plan.shards).toBe(1_000);
