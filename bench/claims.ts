@@ -12,7 +12,7 @@
  *  - the raw baseline (the success's four DynamoDB calls issued straight at the emulator with
  *    the same concurrency) and, to explain the ratio, the same claims through the use case and
  *    through the handler without HTTP, with Node and Java CPU time per success;
- *  - the ratio claim path ÷ raw baseline as the median of three adjacent pairs of phases (raw,
+ *  - the ratio claim path ÷ raw baseline as the median of five adjacent pairs of phases (raw,
  *    then HTTP; HTTP, then raw; …), so that the shared machine's drift between phases cancels;
  *  - the bundled claim handler's size, its top contributors, and its cold import time with and
  *    without source maps.
@@ -47,7 +47,7 @@ const RUN_DEADLINE_MS = 8 * 60_000;
 /** The assumed round trip of one attempt from a phone, used to turn concurrency into attempts/s for planShards. */
 const ASSUMED_ATTEMPT_SECONDS = 0.1;
 /** Adjacent pairs (raw baseline, claim path over HTTP) the ratio is the median of. */
-const RATIO_ROUNDS = 3;
+const RATIO_ROUNDS = 5;
 
 // ---------------------------------------------------------------------------------------------
 // Arguments

@@ -22,15 +22,17 @@
  *     one extra back-off with probability q(1 − q), two with q²(1 − q), and answers 429
  *     THROTTLED with probability q³;
  *  5. while stock lasts a claim tries random shards until one holds a unit, at most
- *     min(shards, 16): the share of empty shards follows {@link emptiedShare}, so near the end
- *     most tries fail, and a claim may find none. After sell-out a claim that does not know yet
- *     scans min(shards, 16) empty shards (one failed conditional write each). An instance knows
- *     once its own scans have covered every shard (⌈shards ÷ 16⌉ scanning claims; spread evenly,
+ *     `maxShardTries` (the claim path's shardTries): the share of empty shards follows
+ *     {@link emptiedShare}, so near the end most tries fail, and a claim may find none. After
+ *     sell-out a claim that does not know yet scans that many empty shards (one failed
+ *     conditional write each). An instance knows once its own scans have covered every shard
+ *     (⌈shards ÷ tries⌉ scanning claims; spread evenly,
  *     so that share of instances knows), and the busiest instance, ahead of the mean by about
  *     √(2 · mean · ln instances), marks the drop sold out, which every instance reads within
  *     the campaign cache's TTL. With the sell-out mark ({@link SoldOutMark}) each emptied shard
- *     is recorded in one item (a partition of its own), the claim completing the set marks every
- *     shard, and then a scan ends at the first marked shard, telling its instance;
+ *     is recorded in its group's item (groups of 32, each a partition of its own), the claim
+ *     completing the record marks every shard, and then a scan ends at the first marked shard,
+ *     telling its instance;
  *  6. every cohort is answered after its latency: its environment is busy until then, the
  *     latency goes into a 1 ms histogram, and 429s schedule the client's next try uniformly over
  *     its back-off window (spread over steps with a difference array, so O(1) per cohort).
@@ -140,7 +142,7 @@ export interface DropDayScenario {
   keyedShare: number;
   client: { baseMs: number; capMs: number; maxAttempts: number };
   campaignTtlMs: number;
-  /** Partitions the campaign's reads spread over: 1 today (one item, 3,000 RCU/s). */
+  /** Partitions the campaign's reads spread over: its read copies under a plan, else 1 (the campaign item, 3,000 RCU/s). */
   campaignReadPartitions: number;
   /**
    * The provisioned environments open the drop with no campaign cached, so each reads it on its
@@ -148,7 +150,7 @@ export interface DropDayScenario {
    * after traffic before the drop opens.
    */
   campaignCachesCold?: boolean;
-  /** Shards one attempt tries before answering SOLD_OUT: MAX_SHARD_TRIES (16) today. */
+  /** Shards one attempt tries before answering SOLD_OUT: the claim path's shardTries for the drop's shards and rate. */
   maxShardTries: number;
   /** The sell-out mark on the shards ({@link SoldOutMark}); undefined: the claim path before it. */
   soldOutMark?: SoldOutMark;
