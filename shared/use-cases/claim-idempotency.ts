@@ -12,12 +12,13 @@
  * and its rules (put INPROGRESS unless a live record is there, COMPLETED with the answer, deleted
  * when the claim fails), so records either one wrote are read by the other.
  *
- * After sell-out a keyed attempt costs one read: the stored answer of an earlier success, or
- * SOLD_OUT.
+ * After sell-out a keyed attempt costs one read when an earlier success stored its answer, and
+ * else one more, of the person's counter: a slot its first try took before dying gets its voucher
+ * (filed now, taking no unit); without one the answer is SOLD_OUT.
  */
 import type { Context } from "aws-lambda";
 import type { Voucher } from "../domain/claim.js";
-import { IdempotencyInProgressError, IdempotencyKeyReusedError, SoldOutError } from "../errors.js";
+import { IdempotencyInProgressError, IdempotencyKeyReusedError } from "../errors.js";
 import { type KeyedClaimRecord, type KeyedClaimRecordKey, completeKeyedClaim, readKeyedClaim, releaseKeyedClaim, startKeyedClaim } from "../store/keyed-claims.js";
 import { type ClaimDependencies, type ClaimRequest, claimVoucher, knownSoldOut } from "./claim.js";
 import type { Dependencies } from "./dependencies.js";
@@ -42,8 +43,11 @@ export async function claimOnce(request: ClaimRequest, deps: KeyedClaimDependenc
   const table = deps.tables.idempotency;
   if (knownSoldOut(claim, deps)) {
     const stored = await readKeyedClaim(deps.db, table, record, deps.now());
-    if (stored === undefined) throw new SoldOutError("This drop is sold out");
-    return answerOf(stored);
+    if (stored !== undefined) return answerOf(stored);
+    // No answer kept (a first try that died between the counter's slot and the voucher releases
+    // its record): the claim reads the person's counter and files the slot's voucher, taking no
+    // unit, or answers SOLD_OUT.
+    return claimVoucher({ ...claim, idempotencyKey: key }, deps);
   }
   const existing = await startKeyedClaim(deps.db, table, record, {
     now: deps.now,

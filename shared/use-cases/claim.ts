@@ -1,6 +1,7 @@
 /**
  * The flash-drop claim, the platform's hot path: 3 WCU per success (one per write below).
- *  1. a drop this instance knows to be sold out answers at once, without calling DynamoDB;
+ *  1. a drop this instance knows to be sold out answers at once, without calling DynamoDB (a
+ *     keyed claim reads the person's counter first, for a slot its first try may hold);
  *  2. the person's counter is read, so people already at their limit never touch the hot shards
  *     (and a keyed retry whose first try took a slot gets that voucher); the person is the
  *     account's person key (shared/use-cases/person-key.ts), read in the same call as the
@@ -180,7 +181,9 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDependencie
   const { db, tables, caches } = deps;
   const key = stockKey(request);
   const started = deps.now();
-  if (caches.isSoldOut(key, started.getTime())) throw new SoldOutError("This drop is sold out");
+  // A keyed claim reads the person's counter first even then (below): a slot its first try took
+  // before dying still gets its voucher.
+  if (request.idempotencyKey === undefined && caches.isSoldOut(key, started.getTime())) throw new SoldOutError("This drop is sold out");
 
   const snapshot = await caches.campaign(request.campaignId, started.getTime(), () => withRetries(() => readClaimCampaign(request.campaignId, deps), deps.retry));
   if (!snapshot || snapshot.campaign.status === "DRAFT") throw new NotFoundError(`No campaign ${request.campaignId}`);
@@ -214,7 +217,7 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDependencie
     const issue = { residentId: request.residentId, personKey, perPersonLimit: campaign.perPersonLimit, voucher: buildVoucher({ voucherId: keyedId, campaign, dropId: drop.id, voucherType, claimedAt: started }) };
     return toVoucher(await completeOrRetryable(() => slotOf(db, tables.vouchers, issue, counter).then((slot) => completeAdmission(db, tables.vouchers, issue, slot)), deps));
   }
-  if (drop.soldOut[voucherType.id]) throw soldOut();
+  if (drop.soldOut[voucherType.id] || caches.isSoldOut(key, started.getTime())) throw soldOut();
   if (drop.audience === "registered" && counter.registeredAt === undefined) {
     throw new NotRegisteredError(`Drop ${drop.id} is for residents registered for campaign ${campaign.id}: register with POST /campaigns/${campaign.id}/registrations`);
   }

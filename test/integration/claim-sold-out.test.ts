@@ -8,6 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
+import { keyedVoucherId } from "../../shared/domain/claim.js";
 import { LimitReachedError, SoldOutError } from "../../shared/errors.js";
 import {
   addRolledInUnits,
@@ -18,19 +19,20 @@ import {
   takeUnit,
 } from "../../shared/store/inventory.js";
 import { dropKey, emptiedShardsKey, issuedPartition, shardKey } from "../../shared/store/keys.js";
-import { ClaimCaches, type ClaimDependencies, claimVoucher } from "../../shared/use-cases/claim.js";
+import { ClaimCaches, claimVoucher, knownSoldOut } from "../../shared/use-cases/claim.js";
+import { type KeyedClaimDependencies, claimOnce } from "../../shared/use-cases/claim-idempotency.js";
 import { platform } from "../../shared/wiring/platform.js";
 import { seedCampaign } from "../support/seed.js";
 import { provisionTestResources, tableNamesOf, testClients } from "./runtime-helpers.js";
 
 const { db } = testClients();
-let tables: { campaigns: string; inventory: string; vouchers: string };
+let tables: { campaigns: string; inventory: string; vouchers: string; idempotency: string };
 const HOUR = 3_600_000;
 const TYPE = "100-30";
 
 beforeAll(async () => {
   const resources = await provisionTestResources(platform, "sold-out-mark");
-  tables = tableNamesOf(resources, ["campaigns", "inventory", "vouchers"]);
+  tables = tableNamesOf(resources, ["campaigns", "inventory", "vouchers", "idempotency"]);
 });
 
 /** A document client that counts the calls it sends, by command and table. */
@@ -46,7 +48,7 @@ function countingClient(): { client: DynamoDBDocumentClient; calls: { command: s
 }
 
 /** One function instance: its own caches, campaign cached long enough to miss the drop item's mark. */
-function instance(client: DynamoDBDocumentClient = db): ClaimDependencies {
+function instance(client: DynamoDBDocumentClient = db): KeyedClaimDependencies {
   return {
     db: client,
     tables,
@@ -221,6 +223,33 @@ describe("the sell-out spread through the shards", () => {
     expect(await recordShardEmptied(db, tables.inventory, { ...stock, shard: 5 }, shardCount)).toBe(false);
     expect(await recordShardEmptied(db, tables.inventory, { ...stock, shard: 40 }, shardCount)).toBe(true);
   });
+
+  it.each(["claimOnce", "claimVoucher"] as const)(
+    "still gives a keyed retry (%s) the voucher of a slot its first try took before dying, after its instance learned the sell-out",
+    async (entry) => {
+      const campaignId = await seedDrop(2, 1);
+      const request = { ...claimOf(campaignId, "crashed"), idempotencyKey: `key-${entry}` };
+      const deps = instance();
+      let crash = true;
+      const dying = {
+        ...deps,
+        afterAdmit: () => {
+          if (crash) throw new Error("the instance died between the counter's slot and the voucher");
+        },
+      };
+      const claim = (d: KeyedClaimDependencies) => (entry === "claimOnce" ? claimOnce(request, d) : claimVoucher(request, d));
+      await expect(claim(dying)).rejects.toThrow(/died between/);
+      crash = false;
+      // Someone takes the last unit on the same instance, which now answers SOLD_OUT from memory.
+      await claimVoucher(claimOf(campaignId, "last"), deps);
+      await expect(claimVoucher(claimOf(campaignId, "late"), deps)).rejects.toBeInstanceOf(SoldOutError);
+      expect(knownSoldOut(request, deps)).toBe(true);
+
+      const retried = await claim(deps);
+      expect(retried.voucherId).toBe(keyedVoucherId(request));
+      expect(await issuedCount(campaignId, 1)).toBe(2);
+    },
+  );
 
   it("loses its marks on every shard when units roll in, those given none too", async () => {
     const campaignId = await seedDrop(3, 3);
