@@ -3,7 +3,7 @@
  * Idempotency-Key header), in zod mini, so the hot path's bundle holds no classic zod (issue 16).
  * The OpenAPI document reads classic twins of the body and the header (`claimRequestSchema` in
  * shared/api/schemas.ts, `idempotencyKeySchema` in shared/api/parameters.ts) built from the same
- * patterns; test/unit/claim-request-schemas.test.ts checks that both answer the same.
+ * patterns; test/unit/zod-twins.test.ts checks that both answer the same.
  */
 import * as z from "../zod-mini.js";
 
