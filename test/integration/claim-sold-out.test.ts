@@ -251,6 +251,39 @@ describe("the sell-out spread through the shards", () => {
     },
   );
 
+  it.each([
+    ["the emptied-shard record's writes", "ADD emptied"],
+    ["the marks on the shards", "SET soldOutAt"],
+  ])("leaves the sell-out to trying shards when %s fail, and never oversells", async (_what, failing) => {
+    const shards = 4;
+    const stock = 8;
+    const campaignId = await seedDrop(stock, shards);
+    // An instance that read the campaign before the sell-out, with a healthy client.
+    const counted = countingClient();
+    const stale = instance(counted.client);
+    await claimVoucher(claimOf(campaignId, "early-bird"), stale);
+
+    // A client on which every write of the announcement's kind fails, as a crash or a lost service would leave it.
+    const faulty = {
+      send: (command: { input: { UpdateExpression?: string } }) =>
+        command.input.UpdateExpression?.startsWith(failing) ? Promise.reject(new Error(`injected: ${failing} lost`)) : db.send(command as never),
+    } as unknown as DynamoDBDocumentClient;
+    const outcomes = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => claimVoucher(claimOf(campaignId, `f${i}`), instance(faulty))));
+    expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(stock - 1);
+    expect(outcomes.flatMap((outcome) => (outcome.status === "rejected" ? [outcome.reason as unknown] : [])).every((reason) => reason instanceof SoldOutError)).toBe(true);
+    expect(await issuedCount(campaignId, shards)).toBe(stock);
+
+    // The stale instance finds the sell-out by trying shards (no more than there are), and the
+    // shards end up marked: by its own announcement, or by the fallback of an instance above.
+    counted.calls.length = 0;
+    await expect(claimVoucher(claimOf(campaignId, "after"), stale)).rejects.toBeInstanceOf(SoldOutError);
+    expect(counted.calls.filter((call) => call.command === "UpdateCommand" && call.table === tables.inventory).length).toBeLessThanOrEqual(2 * shards);
+    const marks = await Promise.all(Array.from({ length: shards }, (_, n) => shard(campaignId, n)));
+    expect(marks.map((item) => item.remaining)).toEqual([0, 0, 0, 0]);
+    expect(marks.every((item) => typeof item.soldOutAt === "string")).toBe(true);
+    expect(await issuedCount(campaignId, shards)).toBe(stock);
+  });
+
   it("loses its marks on every shard when units roll in, those given none too", async () => {
     const campaignId = await seedDrop(3, 3);
     const stock = { campaignId, dropId: "d1", voucherTypeId: TYPE };
