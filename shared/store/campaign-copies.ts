@@ -33,6 +33,17 @@ const copyItemSchema = z.object({
 /** A campaign snapshot as a copy holds it: what {@link loadCampaign} returned, and when it was read. */
 export type CampaignCopy = CampaignWithDrops & { readAt: string };
 
+/**
+ * The condition under which a copy takes a snapshot: the copy is absent, or holds an older version
+ * of the campaign item, or the same version read no later. The campaign's `version` (bumped by every
+ * write of the campaign item: publish, pause, resume, a new drop, a drop's close) orders snapshots
+ * whatever the replicators' clocks say, so a snapshot read before a pause, on a clock minutes ahead,
+ * never overwrites the pause. Changes to drop items alone (sold-out marks, draw progress) bump no
+ * version; between those `readAt` decides, and a clock ahead by minutes can keep an older drop
+ * state until the campaign's next change (shared/use-cases/campaign-copies.ts, crash analysis).
+ */
+const NOT_NEWER_HELD = "attribute_not_exists(pk) OR #campaign.#version < :version OR (#campaign.#version = :version AND readAt <= :readAt)";
+
 /** What {@link writeCampaignCopies} did. */
 export type CopiesWritten =
   | { outcome: "written"; written: number; newerKept: number }
@@ -42,9 +53,8 @@ export type CopiesWritten =
 /**
  * Writes the snapshot of a campaign (read strongly consistent at `readAt`) to its
  * `copies` copies ({@link CAMPAIGN_COPIES} unless a drop plan keeps more): one PutItem each, all
- * in flight at once, each conditioned on
- * `attribute_not_exists(pk) OR readAt <= :readAt`. A failed condition means that copy holds a
- * newer read already, which is kept. A snapshot over {@link MAX_ITEM_BYTES} is refused (logged,
+ * in flight at once, each conditioned on {@link NOT_NEWER_HELD}. A failed condition means that
+ * copy holds a newer read already, which is kept. A snapshot over {@link MAX_ITEM_BYTES} is refused (logged,
  * nothing written) rather than failing its stream batch again and again: claims then read the
  * source, through the fallback, for as long as the copies are missing, or the older copies.
  *
@@ -71,8 +81,9 @@ export async function writeCampaignCopies(
           new PutCommand({
             TableName: table,
             Item: { ...campaignCopyKey(snapshot.campaign.id, copy), ...body },
-            ConditionExpression: "attribute_not_exists(pk) OR readAt <= :readAt",
-            ExpressionAttributeValues: { ":readAt": readAt },
+            ConditionExpression: NOT_NEWER_HELD,
+            ExpressionAttributeNames: { "#campaign": "campaign", "#version": "version" },
+            ExpressionAttributeValues: { ":version": snapshot.campaign.version, ":readAt": readAt },
           }),
         ),
       ),

@@ -22,7 +22,7 @@ import { parseCampaign } from "../../shared/domain/campaign.js";
 import { CAMPAIGN_COPIES, type CampaignCopy, MAX_ITEM_BYTES, readCampaignCopy, writeCampaignCopies } from "../../shared/store/campaign-copies.js";
 import { loadCampaign } from "../../shared/store/campaigns.js";
 import { DUE, LISTED, campaignCopyKey, campaignKey } from "../../shared/store/keys.js";
-import { copyChangedCampaigns } from "../../shared/use-cases/campaign-copies.js";
+import { copyChangedCampaigns, refreshCampaignCopies } from "../../shared/use-cases/campaign-copies.js";
 import { TtlCache } from "../../shared/use-cases/campaign-views.js";
 import { type CampaignPage, createCampaign, listAllCampaigns, listPublicCampaigns, publishCampaign, setCampaignStatus } from "../../shared/use-cases/campaigns.js";
 import { ClaimCaches, claimVoucher } from "../../shared/use-cases/claim.js";
@@ -149,6 +149,24 @@ describe("writing copies", () => {
     // The same read again, or a later one, is written.
     expect(await writeCampaignCopies(db, tables.campaigns, { campaign, drops }, "2030-01-01T00:00:03.000Z")).toMatchObject({ written: CAMPAIGN_COPIES });
     for (const copy of await copiesOf(tables.campaigns, campaignId)) expect(copy).toMatchObject({ readAt: "2030-01-01T00:00:03.000Z", campaign: { status: "PUBLISHED" } });
+  });
+
+  it("keeps a newer campaign version against an older one read on a clock minutes ahead", async () => {
+    const campaignId = unique("skew");
+    await seedCampaign(db, tables, { id: campaignId, drops: [{ id: "d1", stock: { "100-30": 5 }, shards: 1 }] });
+    const ahead = () => new Date(Date.now() + 5 * 60_000);
+    const onTime = () => new Date();
+    // An instance whose clock runs five minutes ahead copies the published campaign.
+    await refreshCampaignCopies({ db, tables, now: ahead, campaignId });
+    await setCampaignStatus({ db, tables, now: onTime, campaignId, action: "pause" });
+    // The pause's refresh, on a correct clock, reads an earlier instant but a newer version: it wins.
+    expect(await refreshCampaignCopies({ db, tables, now: onTime, campaignId })).toEqual({ outcome: "written", written: CAMPAIGN_COPIES, newerKept: 0 });
+    for (const copy of await copiesOf(tables.campaigns, campaignId)) expect(copy?.campaign.status).toBe("PAUSED");
+    // The published snapshot, written again late with its later clock, does not come back.
+    const published = await loadCampaign(db, tables.campaigns, campaignId, { consistent: true });
+    const older = { campaign: { ...published!.campaign, status: "PUBLISHED" as const, version: published!.campaign.version - 1 }, drops: published!.drops };
+    expect(await writeCampaignCopies(db, tables.campaigns, older, ahead().toISOString())).toEqual({ outcome: "written", written: 0, newerKept: CAMPAIGN_COPIES });
+    for (const copy of await copiesOf(tables.campaigns, campaignId)) expect(copy?.campaign.status).toBe("PAUSED");
   });
 
   it("refuses a snapshot that would not fit in one item, writing nothing", async () => {
