@@ -78,7 +78,7 @@ describe("the stock user pool (no vouchers:jwtIssuer)", () => {
     identity.hasResourceProperties("AWS::Lambda::Permission", { Principal: "cognito-idp.amazonaws.com", Action: "lambda:InvokeFunction" });
   });
 
-  it("has a hosted sign-in domain and public clients that cannot write custom:merchant_id", () => {
+  it("has a hosted sign-in domain and public clients that cannot write custom:merchant_id or a verification flag", () => {
     identity.resourceCountIs("AWS::Cognito::UserPoolDomain", 1);
     const clients = ofType(identity, "AWS::Cognito::UserPoolClient").map(([, r]) => r.Properties);
     expect(clients.map((c) => c.ClientName).sort()).toEqual(["console", "residents"]);
@@ -86,6 +86,9 @@ describe("the stock user pool (no vouchers:jwtIssuer)", () => {
       expect(client.GenerateSecret).toBe(false);
       expect(client.WriteAttributes).not.toContain("custom:merchant_id");
       expect(client.WriteAttributes).toEqual(expect.arrayContaining(["email", "phone_number"]));
+      // A user who writes a number of their own gets it unverified: the flags are Cognito's to set.
+      expect(client.WriteAttributes).not.toContain("phone_number_verified");
+      expect(client.WriteAttributes).not.toContain("email_verified");
     }
   });
 
