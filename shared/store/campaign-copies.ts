@@ -54,9 +54,11 @@ export type CopiesWritten =
  * Writes the snapshot of a campaign (read strongly consistent at `readAt`) to its
  * `copies` copies ({@link CAMPAIGN_COPIES} unless a drop plan keeps more): one PutItem each, all
  * in flight at once, each conditioned on {@link NOT_NEWER_HELD}. A failed condition means that
- * copy holds a newer read already, which is kept. A snapshot over {@link MAX_ITEM_BYTES} is refused (logged,
- * nothing written) rather than failing its stream batch again and again: claims then read the
- * source, through the fallback, for as long as the copies are missing, or the older copies.
+ * copy holds a newer read already, which is kept. A snapshot over {@link MAX_ITEM_BYTES} is
+ * refused (logged) rather than failing its stream batch again and again: each copy holding an
+ * older read becomes a small `outgrown` marker of this read (its version and `readAt`, so an older
+ * snapshot written late cannot bring an old copy back), which {@link readCampaignCopy} reads as
+ * absent; claims then read the campaign itself, through the fallback, until a snapshot fits again.
  *
  * @throws the first error other than a failed condition, after every write has settled.
  */
@@ -67,23 +69,40 @@ export async function writeCampaignCopies(
   readAt: string,
   copies: number = CAMPAIGN_COPIES,
 ): Promise<CopiesWritten> {
-  const body = { campaignId: snapshot.campaign.id, readAt, campaign: snapshot.campaign, drops: snapshot.drops };
-  const bytes = itemBytes({ ...campaignCopyKey(snapshot.campaign.id, copies - 1), ...body });
+  const campaignId = snapshot.campaign.id;
+  const read = { campaignId, version: snapshot.campaign.version, readAt, copies };
+  const body = { campaignId, readAt, campaign: snapshot.campaign, drops: snapshot.drops };
+  const bytes = itemBytes({ ...campaignCopyKey(campaignId, copies - 1), ...body });
   if (bytes > MAX_ITEM_BYTES) {
-    logger.error("campaign snapshot too large for a read copy; copies not written", { campaignId: snapshot.campaign.id, bytes, limit: MAX_ITEM_BYTES });
+    logger.error("campaign snapshot too large for a read copy; claims read the campaign itself", { campaignId, bytes, limit: MAX_ITEM_BYTES });
+    // Older copies must not outlive it (a pause may be what they miss): each becomes a marker of this read.
+    await putEveryCopy(db, table, read, { campaignId, readAt, campaign: { version: read.version }, outgrown: true });
     return { outcome: "too-large", bytes };
   }
-  // Each copy is its own partition: even a plan's 128 puts can go out at once.
+  const written = await putEveryCopy(db, table, read, body);
+  return { outcome: "written", written, newerKept: copies - written };
+}
+
+/**
+ * Puts `body` on every copy that holds no newer read ({@link NOT_NEWER_HELD}); how many took it.
+ * Each copy is its own partition: even a plan's 128 puts can go out at once.
+ */
+async function putEveryCopy(
+  db: DynamoDBDocumentClient,
+  table: string,
+  read: { campaignId: string; version: number; readAt: string; copies: number },
+  body: Record<string, unknown>,
+): Promise<number> {
   const writes = await Promise.allSettled(
-    Array.from({ length: copies }, (_, copy) =>
+    Array.from({ length: read.copies }, (_, copy) =>
       conditional(
         db.send(
           new PutCommand({
             TableName: table,
-            Item: { ...campaignCopyKey(snapshot.campaign.id, copy), ...body },
+            Item: { ...campaignCopyKey(read.campaignId, copy), ...body },
             ConditionExpression: NOT_NEWER_HELD,
             ExpressionAttributeNames: { "#campaign": "campaign", "#version": "version" },
-            ExpressionAttributeValues: { ":version": snapshot.campaign.version, ":readAt": readAt },
+            ExpressionAttributeValues: { ":version": read.version, ":readAt": read.readAt },
           }),
         ),
       ),
@@ -91,17 +110,17 @@ export async function writeCampaignCopies(
   );
   const failed = writes.find((write) => write.status === "rejected");
   if (failed) throw failed.reason;
-  const written = writes.filter((write) => write.status === "fulfilled" && write.value).length;
-  return { outcome: "written", written, newerKept: copies - written };
+  return writes.filter((write) => write.status === "fulfilled" && write.value).length;
 }
 
 /**
  * Copy `copy` of a campaign's snapshot, read eventually consistent (one small GetItem), parsed
- * with the campaign and drop schemas {@link loadCampaign} uses; undefined when that copy is absent.
+ * with the campaign and drop schemas {@link loadCampaign} uses; undefined when that copy is absent
+ * or marks a snapshot too large to copy.
  */
 export async function readCampaignCopy(db: DynamoDBDocumentClient, table: string, campaignId: string, copy: number): Promise<CampaignCopy | undefined> {
   const { Item } = await db.send(new GetCommand({ TableName: table, Key: campaignCopyKey(campaignId, copy) }));
-  return Item === undefined ? undefined : copyItemSchema.parse(Item);
+  return Item === undefined || Item.outgrown === true ? undefined : copyItemSchema.parse(Item);
 }
 
 /**

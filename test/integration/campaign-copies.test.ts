@@ -169,13 +169,26 @@ describe("writing copies", () => {
     for (const copy of await copiesOf(tables.campaigns, campaignId)) expect(copy?.campaign.status).toBe("PAUSED");
   });
 
-  it("refuses a snapshot that would not fit in one item, writing nothing", async () => {
+  it("refuses a snapshot that would not fit in one item: no copy holds it", async () => {
     const campaignId = unique("huge");
     const { campaign, drops } = await seedCampaign(db, tables, { id: campaignId, drops: [{ id: "d1", stock: { "100-30": 5 }, shards: 1 }] });
     const huge = { campaign: { ...campaign, name: "券".repeat(MAX_ITEM_BYTES / 3) }, drops };
     const outcome = await writeCampaignCopies(db, tables.campaigns, huge, new Date().toISOString());
     expect(outcome).toMatchObject({ outcome: "too-large" });
     expect(outcome.outcome === "too-large" && outcome.bytes).toBeGreaterThan(MAX_ITEM_BYTES);
+    expect(await copiesOf(tables.campaigns, campaignId)).toEqual(Array.from({ length: CAMPAIGN_COPIES }, () => undefined));
+  });
+
+  it("removes older copies when the newer snapshot is too large, so claims read the campaign itself", async () => {
+    const campaignId = unique("outgrown");
+    const { campaign, drops } = await seedCampaign(db, tables, { id: campaignId, drops: [{ id: "d1", stock: { "100-30": 5 }, shards: 1 }] });
+    await writeCampaignCopies(db, tables.campaigns, { campaign, drops }, "2030-01-01T00:00:01.000Z");
+    // Paused, and grown past one item: a copy must not go on saying it is published.
+    const outgrown = { campaign: { ...campaign, status: "PAUSED" as const, version: campaign.version + 1, name: "券".repeat(MAX_ITEM_BYTES / 3) }, drops };
+    expect(await writeCampaignCopies(db, tables.campaigns, outgrown, "2030-01-01T00:00:02.000Z")).toMatchObject({ outcome: "too-large" });
+    expect(await copiesOf(tables.campaigns, campaignId)).toEqual(Array.from({ length: CAMPAIGN_COPIES }, () => undefined));
+    // An older snapshot that fits, written late, does not bring the published copies back.
+    expect(await writeCampaignCopies(db, tables.campaigns, { campaign, drops }, "2030-01-01T00:00:01.500Z")).toMatchObject({ outcome: "written" });
     expect(await copiesOf(tables.campaigns, campaignId)).toEqual(Array.from({ length: CAMPAIGN_COPIES }, () => undefined));
   });
 });
