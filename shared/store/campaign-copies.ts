@@ -2,7 +2,7 @@
  * Read copies of a campaign's snapshot in the `campaigns` table: {@link CAMPAIGN_COPIES} items per
  * campaign (pk `COPY#<campaignId>#<k>`, sk `#COPY`), each holding what {@link loadCampaign}
  * returns (the campaign and its drops) and `readAt`, the instant of the consistent read it was
- * copied from. Each copy is a partition of its own, so a drop's thousands of claim instances, each
+ * copied from; or, where the snapshot was too large for an item, an `outgrown` marker of that read. Each copy is a partition of its own, so a drop's thousands of claim instances, each
  * reading a random copy, do not all read the campaign's one partition at the same moment.
  *
  * The copies are derived data, written only by the replicator (`copyCampaign`, from the table's

@@ -218,6 +218,27 @@ describe("a stream batch", () => {
   });
 });
 
+describe("a stream batch with keys it cannot use", () => {
+  it("passes over a record without a key, with a key of another shape, or naming no campaign, and refreshes the rest", async () => {
+    const good = unique("beside-odd");
+    await seedCampaign(db, tables, { id: good, drops: [{ id: "d1", stock: { "100-30": 5 }, shards: 1 }] });
+    const outcome = await copyChangedCampaigns({
+      db,
+      tables,
+      now: () => new Date(),
+      changes: [
+        { sequenceNumber: "1", keys: {} },
+        { sequenceNumber: "2", keys: { pk: 7, sk: "#CAMPAIGN" } },
+        { sequenceNumber: "3", keys: { pk: campaignKey("").pk, sk: "#CAMPAIGN" } },
+        { sequenceNumber: "4", keys: { pk: campaignKey(good).pk, sk: "#CAMPAIGN" } },
+      ],
+    });
+    // Nothing goes back to the stream: no record is delivered again for ever.
+    expect(outcome).toEqual({ campaigns: 2, ignored: 2, tooLarge: 0, failed: [] });
+    expect((await copiesOf(tables.campaigns, good)).every((copy) => copy?.campaign.id === good)).toBe(true);
+  });
+});
+
 describe("a claim with CLAIM_CAMPAIGN_COPIES", () => {
   /** A document client on the emulator that records each request to the campaigns table. */
   function countingClient(): { client: DynamoDBDocumentClient; campaignCalls: { command: string; input: string }[] } {
