@@ -4,6 +4,7 @@
  * API's per-route throttles, the web ACL's per-IP rate limits and partner IP ranges, and the
  * hosted sign-in domain of the stock user pool.
  */
+import { isIPv4, isIPv6 } from "node:net";
 import { z } from "zod";
 
 export const STAGE_CONTEXT = "vouchers:stage";
@@ -53,12 +54,12 @@ export interface EdgeContext {
 }
 
 const count = (what: string) => z.coerce.number({ error: `must be ${what}` }).int({ error: `must be ${what}` }).positive({ error: `must be ${what}` });
-const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+/** An address and a prefix length WAF's IP sets take (every range but /0); node:net knows the addresses. */
 const cidr = z.string().refine(
   (value) => {
-    const match = IPV4_CIDR.exec(value);
-    if (match) return match.slice(1, 5).every((octet) => Number(octet) <= 255) && Number(match[5]) >= 1 && Number(match[5]) <= 32;
-    return /^[0-9a-f:]+\/\d{1,3}$/i.test(value) && Number(value.split("/")[1]) <= 128;
+    const [address = "", prefix = "", ...rest] = value.split("/");
+    const bits = isIPv4(address) ? 32 : isIPv6(address) ? 128 : 0;
+    return rest.length === 0 && /^\d{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= bits;
   },
   { error: "must list CIDR ranges, e.g. 203.0.113.0/24,2001:db8::/32" },
 );

@@ -297,6 +297,9 @@ describe("the edge context", () => {
     ["a WAF limit under 10", { [WAF_CLAIMS_PER_IP_CONTEXT]: 5 }, WAF_CLAIMS_PER_IP_CONTEXT],
     ["a range that is no CIDR", { [PARTNER_IP_RANGES_CONTEXT]: "203.0.113.7" }, PARTNER_IP_RANGES_CONTEXT],
     ["an IPv4 range with an octet over 255", { [PARTNER_IP_RANGES_CONTEXT]: "203.0.300.0/24" }, PARTNER_IP_RANGES_CONTEXT],
+    // Neither would reach WAF's IP sets whole: the first has no colon and would land in the IPv4 set.
+    ["a range of hex digits only", { [PARTNER_IP_RANGES_CONTEXT]: "10/8" }, PARTNER_IP_RANGES_CONTEXT],
+    ["an IPv6 range that is no address", { [PARTNER_IP_RANGES_CONTEXT]: "::::/64" }, PARTNER_IP_RANGES_CONTEXT],
   ])("rejects %s, naming the key", (_case, context, key) => {
     expect(() => parse(context)).toThrow(new RegExp(`invalid CDK context:[\\s\\S]*${key}`));
   });
