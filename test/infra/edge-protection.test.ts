@@ -294,6 +294,10 @@ describe("the edge context", () => {
     ["a stage with capitals", { [STAGE_CONTEXT]: "Dev" }, STAGE_CONTEXT],
     ["a stage too long for queue names", { [STAGE_CONTEXT]: "averylongstage" }, STAGE_CONTEXT],
     ["a rate that is no number", { [CLAIMS_RATE_CONTEXT]: "fast" }, CLAIMS_RATE_CONTEXT],
+    // cdk.json holds JSON: true, an empty string or a list must not read as a rate of 1, 0 or 5.
+    ["a rate of true", { [CLAIMS_RATE_CONTEXT]: true }, CLAIMS_RATE_CONTEXT],
+    ["a rate that is a list", { [ADMIN_RATE_CONTEXT]: [5] }, ADMIN_RATE_CONTEXT],
+    ["an empty burst", { [CLAIMS_BURST_CONTEXT]: " " }, CLAIMS_BURST_CONTEXT],
     ["a WAF limit under 10", { [WAF_CLAIMS_PER_IP_CONTEXT]: 5 }, WAF_CLAIMS_PER_IP_CONTEXT],
     ["a range that is no CIDR", { [PARTNER_IP_RANGES_CONTEXT]: "203.0.113.7" }, PARTNER_IP_RANGES_CONTEXT],
     ["an IPv4 range with an octet over 255", { [PARTNER_IP_RANGES_CONTEXT]: "203.0.300.0/24" }, PARTNER_IP_RANGES_CONTEXT],
