@@ -6,7 +6,7 @@ import { type ParseArgsConfig, parseArgs } from "node:util";
 import { z } from "zod";
 
 /** A flag's value that must read as a finite number: parseArgs hands every value over as text. */
-export const numberArgument = z.string().trim().min(1, "must be a number").pipe(z.coerce.number<string>());
+export const numberFlagSchema = z.string().trim().min(1, "must be a number").pipe(z.coerce.number<string>());
 
 export function parseCommandLine<S extends z.ZodType>(input: {
   usage: string;
