@@ -4,6 +4,7 @@
  * API's per-route throttles, the web ACL's per-IP rate limits and partner IP ranges, and the
  * hosted sign-in domain of the stock user pool.
  */
+import { isIPv4, isIPv6 } from "node:net";
 import { z } from "zod";
 
 export const STAGE_CONTEXT = "vouchers:stage";
@@ -52,16 +53,31 @@ export interface EdgeContext {
   readonly authDomainPrefix?: string;
 }
 
-const count = (what: string) => z.coerce.number({ error: `must be ${what}` }).int({ error: `must be ${what}` }).positive({ error: `must be ${what}` });
-const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+/**
+ * A whole number ≥ `least`, given as a number or as its text (`-c key=value` hands over text); not
+ * `true`, a list or an empty string, which plain coercion would read as 1, 5 or 0.
+ */
+const count = (what: string, least?: { value: number; error: string }) =>
+  z
+    .union([z.number(), z.string().trim().min(1)], { error: `must be ${what}` })
+    .pipe(
+      z.coerce
+        .number<string | number>({ error: `must be ${what}` })
+        .int({ error: `must be ${what}` })
+        .positive({ error: `must be ${what}` })
+        .min(least?.value ?? 1, { error: least?.error ?? `must be ${what}` }),
+    );
+/** An address and a prefix length WAF's IP sets take (every range but /0); node:net knows the addresses. */
 const cidr = z.string().refine(
   (value) => {
-    const match = IPV4_CIDR.exec(value);
-    if (match) return match.slice(1, 5).every((octet) => Number(octet) <= 255) && Number(match[5]) >= 1 && Number(match[5]) <= 32;
-    return /^[0-9a-f:]+\/\d{1,3}$/i.test(value) && Number(value.split("/")[1]) <= 128;
+    const [address = "", prefix = "", ...rest] = value.split("/");
+    const bits = isIPv4(address) ? 32 : isIPv6(address) ? 128 : 0;
+    return rest.length === 0 && /^\d{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= bits;
   },
   { error: "must list CIDR ranges, e.g. 203.0.113.0/24,2001:db8::/32" },
 );
+
+const WAF_LEAST = { value: 10, error: "must be at least 10 (WAF's lowest limit)" };
 
 const edgeContextSchema = z.object({
   // Short: it prefixes stack, queue and API names, and SQS names hold at most 80 characters.
@@ -76,8 +92,8 @@ const edgeContextSchema = z.object({
   [ADMIN_RATE_CONTEXT]: count("requests per second").default(DEFAULT_ROUTE_THROTTLES.admin.rateLimit),
   [ADMIN_BURST_CONTEXT]: count("a burst of requests").default(DEFAULT_ROUTE_THROTTLES.admin.burstLimit),
   // WAF takes 10 … 2,000,000,000 requests per evaluation window.
-  [WAF_CLAIMS_PER_IP_CONTEXT]: count("requests per IP per minute").min(10, { error: "must be at least 10 (WAF's lowest limit)" }).default(DEFAULT_WAF_PER_IP.claims),
-  [WAF_PARTNER_PER_IP_CONTEXT]: count("requests per IP per minute").min(10, { error: "must be at least 10 (WAF's lowest limit)" }).default(DEFAULT_WAF_PER_IP.partner),
+  [WAF_CLAIMS_PER_IP_CONTEXT]: count("requests per IP per minute", WAF_LEAST).default(DEFAULT_WAF_PER_IP.claims),
+  [WAF_PARTNER_PER_IP_CONTEXT]: count("requests per IP per minute", WAF_LEAST).default(DEFAULT_WAF_PER_IP.partner),
   [PARTNER_IP_RANGES_CONTEXT]: z
     .union([z.string(), z.array(z.string())], { error: "must be a comma-separated list or a list of CIDR ranges" })
     .optional()

@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
-import { parseCommandLine } from "./cli.js";
+import { numberFlagSchema, parseCommandLine } from "./cli.js";
 import {
   CAMPAIGN_CACHE_FLOOR_MS,
   CLAIM_WCU_PER_ATTEMPT,
@@ -37,18 +37,16 @@ const USAGE =
   "  --json                 print the plan as JSON\n" +
   "  --out FILE             write the plan as JSON to FILE (for -c vouchers:dropPlan=FILE)";
 
-// parseArgs hands over strings; each must read as a finite number.
-const numberText = z.string().trim().min(1, "must be a number").pipe(z.coerce.number<string>());
-const positiveNumber = numberText.pipe(z.number().positive());
+const positiveNumber = numberFlagSchema.pipe(z.number().positive());
 
 const argsSchema = z.object({
   "attempts-per-second": z.string({ error: "is required" }).pipe(positiveNumber),
-  stock: z.string({ error: "is required" }).pipe(numberText.pipe(z.number().int("must be a whole number").positive())),
+  stock: z.string({ error: "is required" }).pipe(numberFlagSchema.pipe(z.number().int("must be a whole number").positive())),
   "wcu-per-attempt": positiveNumber.optional(),
   "wcu-per-success": positiveNumber.optional(),
-  "rcu-per-attempt": numberText.pipe(z.number().nonnegative()).optional(),
-  "idempotency-wcu": numberText.pipe(z.number().nonnegative()).optional(),
-  "keyed-share": numberText.pipe(z.number().min(0).max(1)).optional(),
+  "rcu-per-attempt": numberFlagSchema.pipe(z.number().nonnegative()).optional(),
+  "idempotency-wcu": numberFlagSchema.pipe(z.number().nonnegative()).optional(),
+  "keyed-share": numberFlagSchema.pipe(z.number().min(0).max(1)).optional(),
   "claim-ms": positiveNumber.optional(),
   headroom: positiveNumber.optional(),
   json: z.boolean().optional(),

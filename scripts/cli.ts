@@ -3,7 +3,10 @@
  * zod for their values, `--help` for the usage, and exit code 2 with the usage on bad input.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import type { z } from "zod";
+import { z } from "zod";
+
+/** A flag's value that must read as a finite number: parseArgs hands every value over as text. */
+export const numberFlagSchema = z.string().trim().min(1, "must be a number").pipe(z.coerce.number<string>());
 
 export function parseCommandLine<S extends z.ZodType>(input: {
   usage: string;

@@ -17,7 +17,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
-import { parseCommandLine } from "../../scripts/cli.js";
+import { numberFlagSchema, parseCommandLine } from "../../scripts/cli.js";
 import { MAX_SHARD_TRIES } from "../../shared/domain/capacity.js";
 import { BENCH_CLAIMS_FIGURES, readBenchClaimsFigures } from "./calibration.js";
 import { type DropDayResult, type DropDayScenario, simulateDropDay } from "./model.js";
@@ -56,8 +56,7 @@ const USAGE =
   `  --calibration FILE       bench:claims figures to take per-call costs from (default ${BENCH_CLAIMS_FIGURES} if present)\n` +
   "  --replay FILE            play that benchmark run's own setting and check the predicted sell-out time (±25 %)";
 
-const text = z.string().trim().min(1, "must be a number").pipe(z.coerce.number<string>());
-const whole = (min: number, max: number) => text.pipe(z.number().int("must be a whole number").min(min).max(max));
+const whole = (min: number, max: number) => numberFlagSchema.pipe(z.number().int("must be a whole number").min(min).max(max));
 
 const args = parseCommandLine({
   usage: USAGE,
@@ -80,7 +79,7 @@ const args = parseCommandLine({
     stock: whole(1, 100_000_000).default(100_000),
     shards: whole(1, 1_000).optional(),
     provisioned: whole(0, 1_000_000).optional(),
-    "provisioned-hours": text.pipe(z.number().nonnegative()).default(1),
+    "provisioned-hours": numberFlagSchema.pipe(z.number().nonnegative()).default(1),
     "shard-tries": whole(1, 1_000).optional(),
     "campaign-copies": whole(1, 1_000).optional(),
     "no-mark": z.boolean().default(false),

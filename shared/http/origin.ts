@@ -7,8 +7,13 @@
  * On AWS the stateless stack hands each route's function the secret as {@link ORIGIN_SECRET_ENV};
  * a function running on Lambda without it refuses everything rather than open the bypass. The
  * local runtime sets neither, so nothing is checked there.
+ *
+ * The value must equal the secret exactly (case included). A header sent twice reaches the handler
+ * as API Gateway joins it, `a,b`, which equals no secret; a viewer cannot smuggle its own copy
+ * through CloudFront, which replaces a viewer's header of the origin header's name. An empty
+ * secret counts as none.
  */
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { ForbiddenError } from "../errors.js";
 
 /** The header CloudFront adds to requests for the API; API Gateway hands headers on lower-cased. */
@@ -36,12 +41,15 @@ export function checkOrigin(headers: Headers, env: Environment = process.env): v
 
 const refused = () => new ForbiddenError("This API is served through its CloudFront distribution only");
 
-/** Compares in constant time, so the answer's timing tells nothing of the secret. */
+/**
+ * Compares in constant time, so the answer's timing tells nothing of the secret, not even its
+ * length: both sides are hashed to the same 32 bytes first.
+ */
 function sameSecret(sent: string, secret: string): boolean {
-  const a = Buffer.from(sent);
-  const b = Buffer.from(secret);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return timingSafeEqual(digest(sent), digest(secret));
 }
+
+const digest = (value: string) => createHash("sha256").update(value).digest();
 
 function originHeader(headers: Headers): string | undefined {
   if (!headers) return undefined;

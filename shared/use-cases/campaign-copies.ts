@@ -5,9 +5,18 @@
  *
  * Crash analysis. The copies are derived data, never the source of a decision that outlives a
  * claim instance's cache. Each write is a fresh copy of the whole source, conditioned to keep the
- * newest read (`readAt`, taken before the read starts: a read that missed a change started before
- * the change committed, and the refresh the change's own stream record causes starts after it), so
- * writing again is always harmless. A crash or a lost answer anywhere fails the campaign's records;
+ * newest read: the higher campaign `version`, and at the same version the later `readAt` (taken
+ * before the read starts: a read that missed a change started before the change committed, and the
+ * refresh the change's own stream record causes starts after it), so writing again is always
+ * harmless. Clocks: `readAt` is the replicator's own clock. Every write of the campaign item
+ * (publish, pause, resume, a new drop, a drop's close) bumps `version`, so a snapshot read before
+ * such a change never overwrites it, whatever the clocks. A change to drop items alone (a sold-out
+ * mark, a new drop's shard counts written just after the drop, draw progress) is ordered by
+ * `readAt` only: an instance whose clock runs ahead by minutes can keep the older drop state in
+ * the copies until the campaign's next change, or a `npm run campaign:copies`; a claim then reads
+ * a drop not yet marked sold out (it finds the shards empty itself) or, for a drop added to a live
+ * campaign, one without shard counts (answered DROP_NOT_OPEN, "no inventory yet"). Lambda's clocks are synced
+ * (Amazon Time Sync), so that window is in practice milliseconds. A crash or a lost answer anywhere fails the campaign's records;
  * the stream delivers them again and the copies are rewritten. A record that fails every retry is
  * described on the `streamFailures` queue (alarmed) and the copies stay as they were until the
  * campaign's next change or a `npm run campaign:copies -- --campaign ID` (docs/runbook.md).

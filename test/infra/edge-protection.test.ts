@@ -78,7 +78,7 @@ describe("the stock user pool (no vouchers:jwtIssuer)", () => {
     identity.hasResourceProperties("AWS::Lambda::Permission", { Principal: "cognito-idp.amazonaws.com", Action: "lambda:InvokeFunction" });
   });
 
-  it("has a hosted sign-in domain and public clients that cannot write custom:merchant_id", () => {
+  it("has a hosted sign-in domain and public clients that cannot write custom:merchant_id or a verification flag", () => {
     identity.resourceCountIs("AWS::Cognito::UserPoolDomain", 1);
     const clients = ofType(identity, "AWS::Cognito::UserPoolClient").map(([, r]) => r.Properties);
     expect(clients.map((c) => c.ClientName).sort()).toEqual(["console", "residents"]);
@@ -86,6 +86,9 @@ describe("the stock user pool (no vouchers:jwtIssuer)", () => {
       expect(client.GenerateSecret).toBe(false);
       expect(client.WriteAttributes).not.toContain("custom:merchant_id");
       expect(client.WriteAttributes).toEqual(expect.arrayContaining(["email", "phone_number"]));
+      // A user who writes a number of their own gets it unverified: the flags are Cognito's to set.
+      expect(client.WriteAttributes).not.toContain("phone_number_verified");
+      expect(client.WriteAttributes).not.toContain("email_verified");
     }
   });
 
@@ -291,9 +294,16 @@ describe("the edge context", () => {
     ["a stage with capitals", { [STAGE_CONTEXT]: "Dev" }, STAGE_CONTEXT],
     ["a stage too long for queue names", { [STAGE_CONTEXT]: "averylongstage" }, STAGE_CONTEXT],
     ["a rate that is no number", { [CLAIMS_RATE_CONTEXT]: "fast" }, CLAIMS_RATE_CONTEXT],
+    // cdk.json holds JSON: true, an empty string or a list must not read as a rate of 1, 0 or 5.
+    ["a rate of true", { [CLAIMS_RATE_CONTEXT]: true }, CLAIMS_RATE_CONTEXT],
+    ["a rate that is a list", { [ADMIN_RATE_CONTEXT]: [5] }, ADMIN_RATE_CONTEXT],
+    ["an empty burst", { [CLAIMS_BURST_CONTEXT]: " " }, CLAIMS_BURST_CONTEXT],
     ["a WAF limit under 10", { [WAF_CLAIMS_PER_IP_CONTEXT]: 5 }, WAF_CLAIMS_PER_IP_CONTEXT],
     ["a range that is no CIDR", { [PARTNER_IP_RANGES_CONTEXT]: "203.0.113.7" }, PARTNER_IP_RANGES_CONTEXT],
     ["an IPv4 range with an octet over 255", { [PARTNER_IP_RANGES_CONTEXT]: "203.0.300.0/24" }, PARTNER_IP_RANGES_CONTEXT],
+    // Neither would reach WAF's IP sets whole: the first has no colon and would land in the IPv4 set.
+    ["a range of hex digits only", { [PARTNER_IP_RANGES_CONTEXT]: "10/8" }, PARTNER_IP_RANGES_CONTEXT],
+    ["an IPv6 range that is no address", { [PARTNER_IP_RANGES_CONTEXT]: "::::/64" }, PARTNER_IP_RANGES_CONTEXT],
   ])("rejects %s, naming the key", (_case, context, key) => {
     expect(() => parse(context)).toThrow(new RegExp(`invalid CDK context:[\\s\\S]*${key}`));
   });

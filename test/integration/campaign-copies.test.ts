@@ -22,7 +22,7 @@ import { parseCampaign } from "../../shared/domain/campaign.js";
 import { CAMPAIGN_COPIES, type CampaignCopy, MAX_ITEM_BYTES, readCampaignCopy, writeCampaignCopies } from "../../shared/store/campaign-copies.js";
 import { loadCampaign } from "../../shared/store/campaigns.js";
 import { DUE, LISTED, campaignCopyKey, campaignKey } from "../../shared/store/keys.js";
-import { copyChangedCampaigns } from "../../shared/use-cases/campaign-copies.js";
+import { copyChangedCampaigns, refreshCampaignCopies } from "../../shared/use-cases/campaign-copies.js";
 import { TtlCache } from "../../shared/use-cases/campaign-views.js";
 import { type CampaignPage, createCampaign, listAllCampaigns, listPublicCampaigns, publishCampaign, setCampaignStatus } from "../../shared/use-cases/campaigns.js";
 import { ClaimCaches, claimVoucher } from "../../shared/use-cases/claim.js";
@@ -151,13 +151,44 @@ describe("writing copies", () => {
     for (const copy of await copiesOf(tables.campaigns, campaignId)) expect(copy).toMatchObject({ readAt: "2030-01-01T00:00:03.000Z", campaign: { status: "PUBLISHED" } });
   });
 
-  it("refuses a snapshot that would not fit in one item, writing nothing", async () => {
+  it("keeps a newer campaign version against an older one read on a clock minutes ahead", async () => {
+    const campaignId = unique("skew");
+    await seedCampaign(db, tables, { id: campaignId, drops: [{ id: "d1", stock: { "100-30": 5 }, shards: 1 }] });
+    const ahead = () => new Date(Date.now() + 5 * 60_000);
+    const onTime = () => new Date();
+    // An instance whose clock runs five minutes ahead copies the published campaign.
+    await refreshCampaignCopies({ db, tables, now: ahead, campaignId });
+    await setCampaignStatus({ db, tables, now: onTime, campaignId, action: "pause" });
+    // The pause's refresh, on a correct clock, reads an earlier instant but a newer version: it wins.
+    expect(await refreshCampaignCopies({ db, tables, now: onTime, campaignId })).toEqual({ outcome: "written", written: CAMPAIGN_COPIES, newerKept: 0 });
+    for (const copy of await copiesOf(tables.campaigns, campaignId)) expect(copy?.campaign.status).toBe("PAUSED");
+    // The published snapshot, written again late with its later clock, does not come back.
+    const published = await loadCampaign(db, tables.campaigns, campaignId, { consistent: true });
+    const older = { campaign: { ...published!.campaign, status: "PUBLISHED" as const, version: published!.campaign.version - 1 }, drops: published!.drops };
+    expect(await writeCampaignCopies(db, tables.campaigns, older, ahead().toISOString())).toEqual({ outcome: "written", written: 0, newerKept: CAMPAIGN_COPIES });
+    for (const copy of await copiesOf(tables.campaigns, campaignId)) expect(copy?.campaign.status).toBe("PAUSED");
+  });
+
+  it("refuses a snapshot that would not fit in one item: no copy holds it", async () => {
     const campaignId = unique("huge");
     const { campaign, drops } = await seedCampaign(db, tables, { id: campaignId, drops: [{ id: "d1", stock: { "100-30": 5 }, shards: 1 }] });
     const huge = { campaign: { ...campaign, name: "券".repeat(MAX_ITEM_BYTES / 3) }, drops };
     const outcome = await writeCampaignCopies(db, tables.campaigns, huge, new Date().toISOString());
     expect(outcome).toMatchObject({ outcome: "too-large" });
     expect(outcome.outcome === "too-large" && outcome.bytes).toBeGreaterThan(MAX_ITEM_BYTES);
+    expect(await copiesOf(tables.campaigns, campaignId)).toEqual(Array.from({ length: CAMPAIGN_COPIES }, () => undefined));
+  });
+
+  it("removes older copies when the newer snapshot is too large, so claims read the campaign itself", async () => {
+    const campaignId = unique("outgrown");
+    const { campaign, drops } = await seedCampaign(db, tables, { id: campaignId, drops: [{ id: "d1", stock: { "100-30": 5 }, shards: 1 }] });
+    await writeCampaignCopies(db, tables.campaigns, { campaign, drops }, "2030-01-01T00:00:01.000Z");
+    // Paused, and grown past one item: a copy must not go on saying it is published.
+    const outgrown = { campaign: { ...campaign, status: "PAUSED" as const, version: campaign.version + 1, name: "券".repeat(MAX_ITEM_BYTES / 3) }, drops };
+    expect(await writeCampaignCopies(db, tables.campaigns, outgrown, "2030-01-01T00:00:02.000Z")).toMatchObject({ outcome: "too-large" });
+    expect(await copiesOf(tables.campaigns, campaignId)).toEqual(Array.from({ length: CAMPAIGN_COPIES }, () => undefined));
+    // An older snapshot that fits, written late, does not bring the published copies back.
+    expect(await writeCampaignCopies(db, tables.campaigns, { campaign, drops }, "2030-01-01T00:00:01.500Z")).toMatchObject({ outcome: "written" });
     expect(await copiesOf(tables.campaigns, campaignId)).toEqual(Array.from({ length: CAMPAIGN_COPIES }, () => undefined));
   });
 });
@@ -184,6 +215,27 @@ describe("a stream batch", () => {
     expect(outcome).toEqual({ campaigns: 2, ignored: 1, tooLarge: 0, failed: ["3", "5"] });
     expect((await copiesOf(tables.campaigns, good)).every((copy) => copy?.campaign.id === good)).toBe(true);
     expect(await readCampaignCopy(db, tables.campaigns, broken, 0)).toBeUndefined();
+  });
+});
+
+describe("a stream batch with keys it cannot use", () => {
+  it("passes over a record without a key, with a key of another shape, or naming no campaign, and refreshes the rest", async () => {
+    const good = unique("beside-odd");
+    await seedCampaign(db, tables, { id: good, drops: [{ id: "d1", stock: { "100-30": 5 }, shards: 1 }] });
+    const outcome = await copyChangedCampaigns({
+      db,
+      tables,
+      now: () => new Date(),
+      changes: [
+        { sequenceNumber: "1", keys: {} },
+        { sequenceNumber: "2", keys: { pk: 7, sk: "#CAMPAIGN" } },
+        { sequenceNumber: "3", keys: { pk: campaignKey("").pk, sk: "#CAMPAIGN" } },
+        { sequenceNumber: "4", keys: { pk: campaignKey(good).pk, sk: "#CAMPAIGN" } },
+      ],
+    });
+    // Nothing goes back to the stream: no record is delivered again for ever.
+    expect(outcome).toEqual({ campaigns: 2, ignored: 2, tooLarge: 0, failed: [] });
+    expect((await copiesOf(tables.campaigns, good)).every((copy) => copy?.campaign.id === good)).toBe(true);
   });
 });
 

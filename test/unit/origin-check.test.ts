@@ -26,6 +26,10 @@ describe("checkOrigin", () => {
     ["another value", { [ORIGIN_SECRET_HEADER]: "guess" }],
     ["the secret with one character more", { [ORIGIN_SECRET_HEADER]: `${SECRET}x` }],
     ["an empty value", { [ORIGIN_SECRET_HEADER]: "" }],
+    // API Gateway joins a header sent twice with commas; CloudFront replaces a viewer's copy of its origin header.
+    ["the header sent twice, joined", { [ORIGIN_SECRET_HEADER]: `${SECRET},${SECRET}` }],
+    ["a guess, sent twice with the secret", { [ORIGIN_SECRET_HEADER]: `guess,${SECRET}` }],
+    ["the secret in another case", { [ORIGIN_SECRET_HEADER]: SECRET.toUpperCase() }],
   ])("refuses %s with 403 FORBIDDEN on AWS", (_case, headers) => {
     expect(() => checkOrigin(headers, ON_AWS)).toThrow(expect.objectContaining({ status: 403, code: "FORBIDDEN" }));
   });
@@ -34,6 +38,12 @@ describe("checkOrigin", () => {
     expect(() => checkOrigin({ [ORIGIN_SECRET_HEADER]: SECRET }, { AWS_LAMBDA_FUNCTION_NAME: "vouchers-claim" })).toThrow(
       expect.objectContaining({ status: 403 }),
     );
+  });
+
+  it("refuses everything on Lambda when the secret is configured empty", () => {
+    for (const headers of [{ [ORIGIN_SECRET_HEADER]: "" }, {}]) {
+      expect(() => checkOrigin(headers, { [ORIGIN_SECRET_ENV]: "", AWS_LAMBDA_FUNCTION_NAME: "vouchers-claim" })).toThrow(expect.objectContaining({ status: 403 }));
+    }
   });
 
   it("checks nothing in the local runtime (no secret, not on Lambda)", () => {
