@@ -448,10 +448,7 @@ async function main(): Promise<number> {
     /** Runs a phase whose `run` answers how many successes it had, measuring its time and CPU. */
     const measurePhase = async (label: string, run: () => Promise<number>, record = true) => {
       const mark = cpu.mark();
-      const t0 = Number(process.hrtime.bigint() / 1000n);
       const successes = await run();
-      const kind = label.startsWith("raw") ? "raw" : label.startsWith("claim path over HTTP, paired") || label.startsWith("claim path over HTTP, all") ? "http" : label.startsWith("handler") ? "handler" : label.startsWith("use case") ? "usecase" : "other";
-      if (process.env.EXP_PHASES) console.log(`PHASE ${kind} ${t0} ${Number(process.hrtime.bigint() / 1000n)}`);
       const result = { label, successes, cpu: cpu.since(mark) };
       if (record) phases.push(result);
       return result;
