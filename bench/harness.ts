@@ -18,6 +18,9 @@ import { type LocalRuntime, startLocalRuntime } from "../infra/local/runtime.js"
 import { dynamoDb } from "../shared/clients.js";
 import { SIGNATURE_HEADER, signPayload } from "../shared/domain/signature.js";
 import { platform } from "../shared/wiring/platform.js";
+import { type HttpAnswer, poster } from "./http-client.js";
+
+export { type HttpAnswer, poster };
 
 export interface BenchRun {
   readonly signal: AbortSignal;
@@ -98,27 +101,6 @@ export function benchDocuments(run: BenchRun, emulators: Emulators): DynamoDBDoc
   const client = new DynamoDBClient({ region: EMULATORS_REGION, credentials: EMULATORS_CREDENTIALS, endpoint: emulators.dynamodb.endpoint, maxAttempts: 3 });
   run.onStop(() => client.destroy());
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-}
-
-/** An HTTP answer: its status and its body as sent. */
-export interface HttpAnswer {
-  status: number;
-  text: string;
-}
-
-/** POSTs over `agent` (aborted with `signal` when given) and reads the whole answer. */
-export function poster(agent: http.Agent, signal?: AbortSignal): (url: string, headers: Record<string, string>, payload: string) => Promise<HttpAnswer> {
-  return (url, headers, payload) =>
-    new Promise<HttpAnswer>((resolve, reject) => {
-      const request = http.request(url, { method: "POST", agent, ...(signal ? { signal } : {}), headers: { ...headers, "content-length": Buffer.byteLength(payload) } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
-      });
-      request.on("error", reject);
-      request.end(payload);
-    });
 }
 
 /** The physical names of the runtime's tables `logical`. */

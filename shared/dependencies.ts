@@ -23,8 +23,8 @@ export type GrantedTable<F extends FunctionName> = GrantedTableOf<Functions[F]>;
 
 /**
  * The dependencies of the function `functionName`, e.g. `dependenciesOf("recordPayment")`. Each
- * table's physical name is read when first used, so an environment missing a grant fails at the
- * first call that needs it, naming the variable.
+ * table's physical name is read when first used (and kept by these dependencies), so an
+ * environment missing a grant fails at the first call that needs it, naming the variable.
  */
 export function dependenciesOf<F extends FunctionName>(functionName: F, env: NodeJS.ProcessEnv = process.env): Dependencies<GrantedTable<F>> {
   return dependenciesFor<Functions[F]>(platformFunctions[functionName], env);
@@ -38,7 +38,9 @@ export function dependenciesFor<D extends FunctionDeclaration<TableName, string>
   const granted = declaration.tables ?? {};
   const tables: Partial<Record<GrantedTableOf<D>, string>> = {};
   for (const table of Object.keys(granted)) {
-    Object.defineProperty(tables, table, { get: () => tableName(table, env), enumerable: true });
+    // Read from the environment at first use, then kept: a claim names its tables a dozen times.
+    let name: string | undefined;
+    Object.defineProperty(tables, table, { get: () => (name ??= tableName(table, env)), enumerable: true });
   }
   return { db: documents(), tables: tables as Record<GrantedTableOf<D>, string>, now: () => new Date() };
 }

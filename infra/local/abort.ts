@@ -9,7 +9,17 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { FinalizeRequestMiddleware, MiddlewareStack } from "@smithy/types";
 
-const invocationSignal = new AsyncLocalStorage<AbortSignal>();
+/**
+ * What the middleware finds of the invocation it runs in: its signal, and how to abandon each of
+ * its requests in flight. One abort listener per invocation, not one per request: EventTarget
+ * listeners cost every SDK call of every claim a few microseconds (bench:claims).
+ */
+interface Invocation {
+  readonly signal: AbortSignal;
+  readonly inFlight: Set<(error: InvocationAbortedError) => void>;
+}
+
+const currentInvocation = new AsyncLocalStorage<Invocation>();
 
 /** What an SDK call of a handler throws once its invocation was aborted (timed out). */
 export class InvocationAbortedError extends Error {
@@ -18,7 +28,19 @@ export class InvocationAbortedError extends Error {
 
 /** Runs `run` (a handler call) so that every SDK request it makes sees `signal`. */
 export function runWithInvocationSignal<T>(signal: AbortSignal, run: () => T): T {
-  return invocationSignal.run(signal, run);
+  const invocation: Invocation = { signal, inFlight: new Set() };
+  if (!signal.aborted) {
+    signal.addEventListener(
+      "abort",
+      () => {
+        const error = abortedError(signal, "abandoned in flight");
+        for (const abandon of invocation.inFlight) abandon(error);
+        invocation.inFlight.clear();
+      },
+      { once: true },
+    );
+  }
+  return currentInvocation.run(invocation, run);
 }
 
 /** Name of the middleware on the clients; adding it again replaces it. */
@@ -27,17 +49,23 @@ export const INVOCATION_ABORT_MIDDLEWARE = "localInvocationAbort";
 // Low priority in the finalizeRequest step: after the retry middleware, so it runs for every
 // attempt, right before the request goes to the HTTP handler.
 function abortMiddleware<I extends object, O extends object>(): FinalizeRequestMiddleware<I, O> {
-  return (next) => async (args) => {
-    const signal = invocationSignal.getStore();
-    if (!signal) return next(args);
-    if (signal.aborted) throw abortedError(signal, "not sent");
+  return (next) => (args) => {
+    const invocation = currentInvocation.getStore();
+    if (!invocation) return next(args);
+    if (invocation.signal.aborted) return Promise.reject(abortedError(invocation.signal, "not sent"));
+    // What is already on the wire may still land, as on Lambda; the handler no longer waits.
     return new Promise((resolve, reject) => {
-      // What is already on the wire may still land, as on Lambda; the handler no longer waits.
-      const onAbort = () => reject(abortedError(signal, "abandoned in flight"));
-      signal.addEventListener("abort", onAbort, { once: true });
-      next(args)
-        .then(resolve, reject)
-        .finally(() => signal.removeEventListener("abort", onAbort));
+      invocation.inFlight.add(reject);
+      next(args).then(
+        (output) => {
+          invocation.inFlight.delete(reject);
+          resolve(output);
+        },
+        (error: Error) => {
+          invocation.inFlight.delete(reject);
+          reject(error);
+        },
+      );
     });
   };
 }

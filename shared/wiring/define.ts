@@ -237,8 +237,15 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
+// Handlers name their tables on every invocation; the names are few, so each is converted once.
+const screamingSnakes = new Map<string, string>();
 function screamingSnake(name: string): string {
-  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/-/g, "_").toUpperCase();
+  let snake = screamingSnakes.get(name);
+  if (snake === undefined) {
+    snake = name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/-/g, "_").toUpperCase();
+    screamingSnakes.set(name, snake);
+  }
+  return snake;
 }
 
 function required(record: Readonly<Record<string, string>>, key: string): string {

@@ -200,6 +200,19 @@ describe("HTTP gateway", () => {
     }
   });
 
+  it("hands a body of many chunks whole, and answers 413 with API Gateway's body for one over 10 MB", async () => {
+    // About 180 KB: several chunks of the socket, and still an item the echo handler can record.
+    const large = `{"note":"${"满".repeat(60_000)}"}`;
+    const whole = await call("/partners/bank-1/echo", { method: "POST", headers: { "content-type": "application/json" }, body: large });
+    expect(whole.status).toBe(200);
+    expect(((await whole.json()) as APIGatewayProxyEventV2WithJWTAuthorizer).body).toBe(large);
+
+    const tooLarge = await call("/partners/bank-1/echo", { method: "POST", headers: { "content-type": "application/json" }, body: "x".repeat(10 * 1024 * 1024 + 1) });
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toEqual({ message: "Request Entity Too Large" });
+    expect((await call("/public-echo")).status).toBe(200);
+  });
+
   it("answers 404 for a path or method no route declares", async () => {
     expect((await call("/nowhere")).status).toBe(404);
     expect((await call("/public-echo", { method: "DELETE" })).status).toBe(404);
