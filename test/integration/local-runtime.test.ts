@@ -3,6 +3,7 @@
  * wiring: queue partial failures and redrive, dead-letter consumers, stream inserts and modifications, payload-2.0
  * HTTP events with authorizer claims, and schedules.
  */
+import http from "node:http";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from "aws-lambda";
@@ -210,6 +211,39 @@ describe("HTTP gateway", () => {
     const tooLarge = await call("/partners/bank-1/echo", { method: "POST", headers: { "content-type": "application/json" }, body: "x".repeat(10 * 1024 * 1024 + 1) });
     expect(tooLarge.status).toBe(413);
     expect(await tooLarge.json()).toEqual({ message: "Request Entity Too Large" });
+    expect((await call("/public-echo")).status).toBe(200);
+  });
+
+  it("answers 413 to a body that never ends and closes its connection instead of reading on", async () => {
+    const { hostname, port } = new URL(runtime.url);
+    const outcome = await new Promise<{ status: number; closedWhileSending: boolean }>((resolve, reject) => {
+      const request = http.request({ host: hostname, port, method: "POST", path: "/partners/bank-1/echo", headers: { "content-type": "application/json" } });
+      let status = 0;
+      let sending = true;
+      const chunk = Buffer.alloc(256 * 1024, 0x78);
+      // Keeps writing for as long as the server reads: 10 MB is passed after 41 chunks.
+      const pump = () => {
+        while (sending && request.write(chunk));
+        if (sending) request.once("drain", pump);
+      };
+      request.on("response", (response) => {
+        status = response.statusCode ?? 0;
+        response.resume();
+      });
+      request.on("close", () => {
+        const closedWhileSending = sending;
+        sending = false;
+        resolve({ status, closedWhileSending });
+      });
+      request.on("error", () => undefined);
+      setTimeout(() => {
+        sending = false;
+        request.destroy();
+        reject(new Error("the gateway was still reading the endless body after 10 s"));
+      }, 10_000).unref();
+      pump();
+    });
+    expect(outcome).toEqual({ status: 413, closedWhileSending: true });
     expect((await call("/public-echo")).status).toBe(200);
   });
 

@@ -56,6 +56,23 @@ describe("the local invocation abort", () => {
     await expect(call).rejects.toThrow(/request abandoned in flight: the invocation ended \(timed out\)/);
   });
 
+  it("abandons every request in flight of the aborted invocation, and none of another running beside it", async () => {
+    const { client, sent } = countingClient(() => new Promise<void>((resolve) => setTimeout(resolve, 60)));
+    const aborted = new AbortController();
+    const other = new AbortController();
+    const calls = runWithInvocationSignal(aborted.signal, () => Promise.allSettled([client.send(command()), client.send(command()), client.send(command())]));
+    const beside = runWithInvocationSignal(other.signal, () => client.send(command()));
+    setTimeout(() => aborted.abort(new Error("timed out")), 10);
+    const outcomes = await calls;
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(["rejected", "rejected", "rejected"]);
+    for (const outcome of outcomes) expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(InvocationAbortedError);
+    await expect(beside).resolves.toMatchObject({ QueueUrl: "http://q" });
+    // What was on the wire stays sent; an aborted invocation sends nothing more.
+    expect(sent()).toBe(4);
+    await expect(runWithInvocationSignal(aborted.signal, () => client.send(command()))).rejects.toThrow(/request not sent/);
+    expect(sent()).toBe(4);
+  });
+
   it("can be installed twice", () => {
     const { client } = countingClient(() => Promise.resolve());
     expect(() => installInvocationAbort(client)).not.toThrow();
