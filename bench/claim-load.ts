@@ -9,7 +9,7 @@
 import http from "node:http";
 import { Worker, isMainThread, parentPort } from "node:worker_threads";
 import { pool } from "./figures.js";
-import { poster } from "./http-client.js";
+import { openConnections, poster } from "./http-client.js";
 
 /** One claim's answer as the benchmark counts it. */
 export interface ClaimAnswer {
@@ -31,11 +31,12 @@ export function claimAnswer(status: number, text: string, ms: number): ClaimAnsw
   return { status, code, ms };
 }
 
+/** Claims to send, or (without `tokens`) connections to open to the origin of `url`. */
 interface Job {
   id: number;
   url: string;
-  tokens: string[];
-  body: string;
+  tokens?: string[];
+  body?: string;
   concurrency: number;
 }
 
@@ -70,10 +71,22 @@ export class ClaimLoad {
 
   /** POSTs `body` to `url` once per token, `concurrency` in flight, and answers in completion order. */
   run(url: string, tokens: string[], body: string, concurrency: number): Promise<ClaimAnswer[]> {
+    return this.send({ url, tokens, body, concurrency });
+  }
+
+  /**
+   * Makes the worker's `concurrency` connections to the origin of `url` open (openConnections in
+   * http-client.ts), so that a measured phase's claims do not wait for the runtime to accept them.
+   */
+  async open(url: string, concurrency: number): Promise<void> {
+    await this.send({ url, concurrency });
+  }
+
+  private send(job: Omit<Job, "id">): Promise<ClaimAnswer[]> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ id, url, tokens, body, concurrency } satisfies Job);
+      this.worker.postMessage({ id, ...job } satisfies Job);
     });
   }
 
@@ -102,11 +115,16 @@ if (!isMainThread && parentPort) {
     const post = poster(agent);
     const headers = (token: string) => ({ authorization: `Bearer ${token}`, "content-type": "application/json" });
     const answers: ClaimAnswer[] = [];
-    pool(job.tokens.length, job.concurrency, never, async (i) => {
-      const started = performance.now();
-      const response = await post(job.url, headers(job.tokens[i]!), job.body);
-      answers.push(claimAnswer(response.status, response.text, performance.now() - started));
-    }).then(
+    const { tokens, body = "" } = job;
+    const work =
+      tokens === undefined
+        ? openConnections(post, new URL(job.url).origin, job.concurrency)
+        : pool(tokens.length, job.concurrency, never, async (i) => {
+            const started = performance.now();
+            const response = await post(job.url, headers(tokens[i]!), body);
+            answers.push(claimAnswer(response.status, response.text, performance.now() - started));
+          });
+    work.then(
       () => port.postMessage({ id: job.id, answers } satisfies JobResult),
       (error: unknown) => port.postMessage({ id: job.id, error: String(error) } satisfies JobResult),
     );

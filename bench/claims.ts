@@ -36,6 +36,7 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { pool, percentile, fixed as figure } from "./figures.js";
 import { BENCH_CLAIMS_FIGURES, CallTimer, writeBenchClaimsFigures } from "./dropday/calibration.js";
 import { type ClaimAnswer, ClaimLoad, claimAnswer } from "./claim-load.js";
+import { openConnections } from "./http-client.js";
 
 // Handlers log through Powertools; the benchmark wants their silence, and the SDK's Node-version notice is noise.
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
@@ -591,6 +592,8 @@ async function main(): Promise<number> {
     let floodSoldOut = 0;
     let lastSuccessAt = 0;
     let firstSoldOutAt = 0;
+    // The flood's clients start on open connections, as the warm-up left them (openConnections).
+    await openConnections(post, rt.url, C);
     floodCalls.start();
     const floodStart = performance.now();
     const progress = () =>
@@ -656,6 +659,7 @@ async function main(): Promise<number> {
     note(`claim path over HTTP: ${S} attempts into a drop with stock for all, ${C} in flight…`);
     // Sent from this thread, as the flood's claims are: the replay of `simulate:dropday` takes the
     // runtime's cost per DynamoDB call from this phase, so it must run as the flood does.
+    await openConnections(post, rt.url, C);
     const httpPhase = await measure("claim path over HTTP, all succeed", S, async (i) => (await claimOverHttp(drops.httpSuccess.id, httpTokens[i]!)).status === 201);
     note(`use case direct: ${S} claims through claimVoucher (no HTTP, no handler), ${C} in flight…`);
     const { ClaimCaches, claimVoucher } = await import("../shared/use-cases/claim.js");
@@ -732,8 +736,9 @@ async function main(): Promise<number> {
       const pairPeople = newPeople(P, `pair${round}`);
       const pairTokens = await tokensFor(pairPeople);
       const runRaw = () => rawBaseline(`paired round ${round + 1}`, drops[`pairRaw${round}`]!.id, P, false);
-      const runHttp = () => {
+      const runHttp = async () => {
         note(`claim path over HTTP, paired round ${round + 1}: ${P} attempts, ${C} in flight…`);
+        await load.open(rt.url, C);
         return measureClaims(`claim path over HTTP, paired round ${round + 1}`, drops[`pairHttp${round}`]!.id, pairTokens, false);
       };
       let rawRound: PhaseResult;

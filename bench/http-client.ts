@@ -37,3 +37,26 @@ export function poster(agent: http.Agent, signal?: AbortSignal): (url: string, h
     });
   return (url, headers, payload) => once(url, headers, payload, true);
 }
+
+/**
+ * Path the local runtime serves no route under: a request there is answered 404 by the gateway
+ * itself, with no handler and no DynamoDB call.
+ */
+export const NO_ROUTE_PATH = "/bench/open-connection";
+
+/**
+ * Makes `count` kept-alive connections of `agent` to `origin` open before a measured phase, by
+ * POSTing that many empty requests at once to {@link NO_ROUTE_PATH} (the agent reuses the
+ * connections it holds and opens the rest). Why it matters: Node accepts one new connection per
+ * turn of its event loop (libuv 1.45, "unix: don't accept() connections in a loop"), so a runtime
+ * that is busy serving claims takes seconds to accept 200 connections opened at once, and the
+ * claims sent on them wait unanswered while those on open connections are served. The runtime
+ * closes a connection idle for 5 s, which a benchmark's phases without HTTP outlast.
+ *
+ * @throws Error when an answer is not the gateway's 404 (the path reached a route).
+ */
+export async function openConnections(post: ReturnType<typeof poster>, origin: string, count: number): Promise<void> {
+  const answers = await Promise.all(Array.from({ length: count }, () => post(`${origin}${NO_ROUTE_PATH}`, {}, "")));
+  const unexpected = answers.find((answer) => answer.status !== 404);
+  if (unexpected) throw new Error(`opening connections: ${NO_ROUTE_PATH} answered ${unexpected.status}, not 404`);
+}

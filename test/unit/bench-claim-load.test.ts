@@ -1,14 +1,15 @@
 /**
  * bench:claims' load generator (bench/claim-load.ts, bench/http-client.ts): the worker thread
  * sends every claim and reports each answer's code, and the client sends a request again once
- * when a kept-alive socket was reset before any answer, never otherwise. Real sockets on
+ * when a kept-alive socket was reset before any answer, never otherwise; before a measured phase
+ * both open their connections, so that its claims travel on open ones. Real sockets on
  * 127.0.0.1, no runtime.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { ClaimLoad, claimAnswer } from "../../bench/claim-load.js";
-import { poster } from "../../bench/http-client.js";
+import { NO_ROUTE_PATH, openConnections, poster } from "../../bench/http-client.js";
 
 const servers: http.Server[] = [];
 afterEach(async () => {
@@ -23,8 +24,9 @@ afterEach(async () => {
   );
 });
 
-async function listen(handle: http.RequestListener): Promise<string> {
+async function listen(handle: http.RequestListener, onConnection?: () => void): Promise<string> {
   const server = http.createServer(handle);
+  if (onConnection) server.on("connection", onConnection);
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/claims`;
@@ -122,6 +124,73 @@ describe("poster", () => {
       expect(requests).toBe(1);
     } finally {
       agent.destroy();
+    }
+  });
+});
+
+/** A server like the gateway: 404 under NO_ROUTE_PATH, a claim's 201 elsewhere, counting connections and requests by path. */
+async function gatewayLike(): Promise<{ url: string; connections: () => number; requests: Map<string, number> }> {
+  let connections = 0;
+  const requests = new Map<string, number>();
+  const url = await listen(
+    (request, response) => {
+      requests.set(request.url!, (requests.get(request.url!) ?? 0) + 1);
+      request.resume();
+      request.on("end", () => {
+        // Held a moment, so that requests sent together are in flight together.
+        setTimeout(() => (request.url === NO_ROUTE_PATH ? response.writeHead(404).end('{"message":"Not Found"}') : response.writeHead(201).end("{}")), 20);
+      });
+    },
+    () => (connections += 1),
+  );
+  return { url, connections: () => connections, requests };
+}
+
+describe("opening connections before a measured phase", () => {
+  it("opens `count` connections with requests to a path no route serves, and the next batch opens none", async () => {
+    const server = await gatewayLike();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 6 });
+    try {
+      const post = poster(agent);
+      await openConnections(post, new URL(server.url).origin, 6);
+      expect(server.connections()).toBe(6);
+      expect(server.requests.get(NO_ROUTE_PATH)).toBe(6);
+      // Open again: the agent holds them, so nothing new.
+      await openConnections(post, new URL(server.url).origin, 6);
+      expect(server.connections()).toBe(6);
+      await Promise.all(Array.from({ length: 6 }, () => post(server.url, {}, "{}")));
+      expect(server.connections()).toBe(6);
+      expect(server.requests.get("/claims")).toBe(6);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it("fails when the path reaches something other than the gateway's 404", async () => {
+    const url = await listen((request, response) => {
+      request.resume();
+      request.on("end", () => response.writeHead(200).end("a route"));
+    });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+    try {
+      await expect(openConnections(poster(agent), new URL(url).origin, 2)).rejects.toThrow(`${NO_ROUTE_PATH} answered 200, not 404`);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it("the load worker opens its connections, and its next claims of the same concurrency travel on them", async () => {
+    const server = await gatewayLike();
+    const load = await ClaimLoad.start();
+    try {
+      await load.open(server.url, 5);
+      expect(server.connections()).toBe(5);
+      expect(server.requests.get(NO_ROUTE_PATH)).toBe(5);
+      const answers = await load.run(server.url, Array.from({ length: 25 }, (_, i) => `t${i}`), "{}", 5);
+      expect(answers.filter((answer) => answer.code === "CLAIMED")).toHaveLength(25);
+      expect(server.connections()).toBe(5);
+    } finally {
+      await load.close();
     }
   });
 });
