@@ -45,7 +45,7 @@ export const benchClaimsFiguresSchema = z
      */
     saturated: z
       .object({
-        /** The same claims over HTTP into a drop with stock for all (the ratio's phase), successes/s. */
+        /** The same claims over HTTP into a drop with stock for all (the single HTTP phase, right before the flood), successes/s. */
         successesPerSecond: z.number().positive(),
         /** Answers/s from the sold-out cache after sell-out (no DynamoDB call). */
         soldOutAnswersPerSecond: z.number().positive().nullable(),
