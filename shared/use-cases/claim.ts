@@ -249,7 +249,9 @@ export async function claimVoucher(request: ClaimRequest, deps: ClaimDependencie
   caches.rememberEmpty(key, taken.emptied, deps.now().getTime());
   if (taken.outcome === "sold-out") {
     if (taken.alreadyMarked) caches.rememberSoldOut(key, deps.now().getTime());
-    else if (taken.everyShardEmpty) await announceSoldOut(stock, shardCount, deps);
+    // Once per instance: its other claims in flight that also found every shard empty would
+    // only repeat the same writes (one a shard) on the partitions still busy with the drop.
+    else if (taken.everyShardEmpty && !caches.isSoldOut(key, deps.now().getTime())) await announceSoldOut(stock, shardCount, deps);
     throw new SoldOutError("This drop is sold out");
   }
 

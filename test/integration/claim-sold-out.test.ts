@@ -140,6 +140,26 @@ describe("the sell-out spread through the shards", () => {
     expect(counted.calls).toEqual([]);
   });
 
+  it("is announced once by an instance however many of its claims in flight find every shard empty", async () => {
+    const shards = 4;
+    const campaignId = await seedDrop(8, shards);
+    const counted = countingClient();
+    const busy = instance(counted.client);
+    // This instance caches the campaign while stock is left.
+    await claimVoucher(claimOf(campaignId, "early-bird"), busy);
+    // The rest goes without a claim completing the emptied-shard record, so nobody announces it.
+    for (let n = 0; n < shards; n += 1) while ((await takeUnit(db, tables.inventory, { campaignId, dropId: "d1", voucherTypeId: TYPE, shard: n })).outcome === "taken");
+
+    counted.calls.length = 0;
+    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => claimVoucher(claimOf(campaignId, `r${i}`), busy)));
+    expect(outcomes.every((outcome) => outcome.status === "rejected" && outcome.reason instanceof SoldOutError)).toBe(true);
+    // One announcement (the drop item and each shard, once), not one per claim that found the shards empty.
+    expect(counted.calls.filter((call) => call.table === tables.campaigns)).toEqual([{ command: "UpdateCommand", table: tables.campaigns }]);
+    const marks = await Promise.all(Array.from({ length: shards }, (_, n) => shard(campaignId, n)));
+    expect(marks.every((item) => item.remaining === 0 && typeof item.soldOutAt === "string")).toBe(true);
+    expect(counted.calls.filter((call) => call.table === tables.inventory).length).toBeLessThanOrEqual(20 * shards + shards);
+  });
+
   it("comes off the drop item and the shard when a claim over the limit gives back a last unit", async () => {
     const campaignId = await seedDrop(2, 2, 1);
     // One person claims twice at once: both tries pass the counter read and take a shard's last
