@@ -37,7 +37,8 @@
  *     latency goes into a 1 ms histogram, and 429s schedule the client's next try uniformly over
  *     its back-off window (spread over steps with a difference array, so O(1) per cohort).
  * With `oneServer` (the local benchmark's replay) the latencies are the work of one server that
- * answers every request in turn, so a cohort is answered when the work queued before it is done.
+ * shares its time among the requests in flight (processor sharing): a cohort is answered when
+ * its own work is done, at 1 ÷ (requests in flight) of the server's pace.
  * Averages stand in for distributions inside a cohort (each call takes its mean latency), so
  * p99 comes from queueing, throttling, back-offs and cold starts, not from per-call jitter.
  */
@@ -129,11 +130,13 @@ export interface DropDayScenario {
   /** Memory of the claim function, for its GB-seconds. */
   memoryMb: number;
   /**
-   * One server answers every request, one at a time, first come first served (the local
-   * benchmark: one Node process runs the load, the gateway and the handlers beside DynamoDB Local
-   * on two cores, and in a closed loop of 200 clients it is saturated). The latencies are then the
-   * server's work per request, not delays that clients spend side by side: a request is answered
-   * when the server has done the work queued before it and its own. Undefined: no such server (AWS).
+   * One server answers every request (the local benchmark: one Node process runs the load, the
+   * gateway and the handlers beside DynamoDB Local on two cores, and in a closed loop of 200
+   * clients it is saturated). The latencies are then the server's work per request, not delays
+   * that clients spend side by side. The server shares its time among the requests in flight, as
+   * Node's event loop runs a step of each in turn: 200 claims sent together progress together and
+   * are answered together, and the clients' next attempts go out together (the benchmark's
+   * flood answers its successes in waves of 200). Undefined: no such server (AWS).
    */
   oneServer?: boolean;
   /** Instances that cache (sold-out, campaign); undefined: one per environment, as on Lambda. */
@@ -317,8 +320,15 @@ export function sdkOutcomes(q: number): [number, number, number, number] {
 
 const LATENCY_BINS = 120_000;
 
-/** Parts a cohort's answers are spread over while one server works through it. */
-const SERVER_PARTS = 50;
+/** Requests in the one server's hands (`oneServer`): identical requests sent in the same step. */
+interface ServerJob {
+  count: number;
+  /** Work left per request, ms. */
+  remainingMs: number;
+  sentMs: number;
+  attempt: number;
+  kind: "ok" | "sold-out" | "throttled";
+}
 
 /** Plays the drop and returns its figures. */
 export function simulateDropDay(s: DropDayScenario): DropDayResult {
@@ -398,31 +408,37 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
     gbSeconds: { provisioned: 0, onDemand: 0 },
   };
   let soldOutAtMs = Number.NaN;
-  let serverFreeAtMs = 0; // oneServer: when the server has done all the work queued so far
+  let serverJobs: ServerJob[] = []; // oneServer: the requests in flight, sharing the server
   const successAnswers = new Float64Array(length);
   let t = 0;
   const timeline: TimelinePoint[] = [];
   let point: TimelinePoint | undefined;
 
-  /** Records `count` answers of try `attempt` after `ms`; a 429 schedules the client's next try. */
+  /** Answers `count` requests of try `attempt` after `ms` of work: at once on AWS, through the one server (`oneServer`) locally. */
   const answer = (count: number, ms: number, attempt: number, kind: "ok" | "sold-out" | "throttled") => {
     if (count <= 0) return;
-    if (s.oneServer !== true) {
-      answerAt(count, ms, attempt, kind);
-      return;
-    }
-    // The server starts on this cohort when it has finished what came before, and answers its
-    // requests one after another: evenly over count × ms.
-    const nowMs = t * dt;
-    const start = Math.max(serverFreeAtMs, nowMs);
-    const work = count * ms;
-    serverFreeAtMs = start + work;
-    const parts = Math.min(SERVER_PARTS, Math.max(1, Math.ceil(work / dt)));
-    for (let part = 1; part <= parts; part += 1) answerAt(count / parts, start - nowMs + (work * part) / parts, attempt, kind);
+    if (s.oneServer === true) serverJobs.push({ count, remainingMs: ms, sentMs: t * dt, attempt, kind });
+    else answerAt(count, ms, t + Math.max(1, Math.round(ms / dt)), attempt, kind);
   };
-  const answerAt = (count: number, ms: number, attempt: number, kind: "ok" | "sold-out" | "throttled") => {
+  /** The one server's work in step t: every request in flight gets an equal share of dt, and those done are answered. */
+  const serve = () => {
+    let left = dt;
+    while (serverJobs.length > 0 && left > 1e-12) {
+      const inFlight = serverJobs.reduce((sum, job) => sum + job.count, 0);
+      const next = serverJobs.reduce((min, job) => Math.min(min, job.remainingMs), Number.POSITIVE_INFINITY);
+      const step = Math.min(next, left / inFlight);
+      left -= step * inFlight;
+      const doneAtMs = t * dt + (dt - left);
+      for (const job of serverJobs) job.remainingMs -= step;
+      const done = serverJobs.filter((job) => job.remainingMs <= 1e-9);
+      if (done.length === 0) break;
+      serverJobs = serverJobs.filter((job) => job.remainingMs > 1e-9);
+      for (const job of done) answerAt(job.count, doneAtMs - job.sentMs, t + 1, job.attempt, job.kind);
+    }
+  };
+  /** Records `count` answers after `ms`, at step `at`; a 429 schedules the client's next try. */
+  const answerAt = (count: number, ms: number, at: number, attempt: number, kind: "ok" | "sold-out" | "throttled") => {
     latency[Math.min(LATENCY_BINS, Math.round(ms))]! += count;
-    const at = t + Math.max(1, Math.round(ms / dt));
     if (s.load.kind === "closed") {
       freed[Math.min(length - 1, at)]! += count;
       if (kind === "ok") successAnswers[Math.min(length - 1, at)]! += count;
@@ -638,6 +654,7 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
     result.throttled.apiGateway += total - admitted;
     result.throttled.lambda += lambdaThrottled;
     result.peakConcurrency = Math.max(result.peakConcurrency, busy);
+    if (s.oneServer === true) serve();
 
     const atMs = Math.floor(nowMs / 100) * 100;
     if (point?.atMs !== atMs) {
@@ -656,7 +673,7 @@ export function simulateDropDay(s: DropDayScenario): DropDayResult {
       if (res.p > (point.throttles[name] ?? 0)) point.throttles[name] = res.p;
     }
 
-    const done = s.load.kind === "closed" ? unsent <= 1e-9 && busy <= 1e-9 : pendingSends <= 1e-6 && busy <= 1e-9;
+    const done = (s.load.kind === "closed" ? unsent <= 1e-9 && busy <= 1e-9 : pendingSends <= 1e-6 && busy <= 1e-9) && serverJobs.length === 0;
     if (done && nowMs > 1000) break;
   }
   // Successes answered after the last step still count toward the sell-out time.
